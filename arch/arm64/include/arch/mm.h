@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Hypervisor address space: Moat maps physical memory 1:1 at EL2. */
+#ifndef ARCH_MM_H
+#define ARCH_MM_H
+
+#include "lib/compiler.h"
+#include "lib/types.h"
+
+static inline void *phys_to_virt(paddr_t p)
+{
+	return (void *)(uintptr_t)p.v;
+}
+
+static inline paddr_t virt_to_phys(const void *v)
+{
+	return pa((u64)(uintptr_t)v);
+}
+
+/* Maps a device range (nGnRE, never executable); returns its hypervisor address or NULL. */
+void *arch_map_device(paddr_t base, u64 size) __must_check;
+/* Maps normal memory read-write, never executable. */
+int arch_map_ram(paddr_t base, u64 size) __must_check;
+
+#endif

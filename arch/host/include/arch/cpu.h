@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Host (fake) arch: the same interface as arch/arm64 and arch/x86 for unit tests. */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/compiler.h"
+
+/*
+ * Fake time: every cpu_relax() advances the clock by host_time_step_ns, so bounded polls time
+ * out deterministically and quickly in tests.
+ */
+extern uint64_t host_time_now_ns;
+extern uint64_t host_time_step_ns;
+
+static inline void cpu_relax(void)
+{
+	host_time_now_ns += host_time_step_ns;
+}
+
+uint64_t arch_time_ns(void);
+__noreturn void arch_halt(bool success);
+
+/* Tests may catch arch_halt(): the hook must not return (longjmp or exit). */
+extern void (*host_halt_hook)(bool success);
+
+#endif

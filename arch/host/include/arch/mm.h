@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Host arch: "physical" addresses are host addresses (tests hand out real buffers). */
+#ifndef ARCH_MM_H
+#define ARCH_MM_H
+
+#include "lib/compiler.h"
+#include "lib/types.h"
+
+static inline void *phys_to_virt(paddr_t p)
+{
+	return (void *)(uintptr_t)p.v;
+}
+
+static inline paddr_t virt_to_phys(const void *v)
+{
+	return pa((u64)(uintptr_t)v);
+}
+
+void *arch_map_device(paddr_t base, u64 size) __must_check;
+int arch_map_ram(paddr_t base, u64 size) __must_check;
+
+#endif

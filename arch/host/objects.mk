@@ -1,0 +1,1 @@
+host-srcs += arch/host/host.c

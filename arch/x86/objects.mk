@@ -1,0 +1,1 @@
+x86_64-srcs += arch/x86/random.c

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The generic boot flow (DESIGN.md section 3): boot_info -> platform discovery -> console ->
+ * memory -> (IOMMUs, PCI, TSM, VMs as those components arrive).
+ */
+#define LOG_COMPONENT "moat"
+#include <arch/cpu.h>
+#include <arch/mm.h>
+
+#include "core/arch.h"
+#include "core/boot_info.h"
+#include "core/crypto.h"
+#include "core/frame.h"
+#include "core/log.h"
+#include "core/platform.h"
+#include "core/version.h"
+#include "lib/err.h"
+
+static struct platform platform;
+static struct frame_alloc frames;
+
+static int mem_init(const struct boot_info *bi)
+{
+	struct pa_range holes[PLAT_MAX_RSV + 10];
+	unsigned n = 0;
+	int err;
+
+	for (unsigned i = 0; i < platform.nrsv; i++)
+		holes[n++] = platform.rsv[i];
+	holes[n++] = (struct pa_range){ bi->image_base, bi->image_size };
+	if (bi->fdt.v)
+		holes[n++] = (struct pa_range){ bi->fdt, bi->fdt_size };
+	for (unsigned i = 0; i < bi->nextra_rsv && i < 8; i++)
+		holes[n++] = bi->extra_rsv[i];
+	/* The allocator keeps its bitmaps in RAM, so RAM must be mapped first. */
+	for (unsigned i = 0; i < platform.nmem; i++) {
+		err = arch_map_ram(platform.mem[i].base, platform.mem[i].size);
+		if (err) {
+			pr_err("cannot map RAM at 0x%llx: %s",
+			       (unsigned long long)platform.mem[i].base.v, err_str(err));
+			return err;
+		}
+	}
+	err = frame_init(&frames, platform.mem, platform.nmem, holes, n);
+	if (err)
+		pr_err("frame allocator: %s", err_str(err));
+	return err;
+}
+
+static int discover(const struct boot_info *bi)
+{
+	if (bi->fdt.v)
+		return platform_from_dt(phys_to_virt(bi->fdt), bi->fdt_size, &platform);
+	pr_err("no device tree and no ACPI tables: cannot discover the platform");
+	return -E_NODEV;
+}
+
+void moat_main(const struct boot_info *bi)
+{
+	char line[160];
+	char test[32];
+	int err;
+
+	err = discover(bi);
+	if (err || arch_console_init(&platform)) {
+		/* Without a console the buffered log cannot be shown; stop cleanly. */
+		arch_halt(false);
+	}
+	arch_platform_init(&platform);
+	log_raw("moat: Moat " MOAT_VERSION " (%s, %s boot)\n", arch_name,
+		bi->path == BOOT_UEFI ? "uefi" : "direct");
+	if (platform_summary(&platform, line, sizeof(line)) < 0)
+		panic("platform summary does not fit");
+	log_raw("moat: platform: %s\n", line);
+	if (mem_init(bi))
+		arch_halt(false);
+	log_emit(LOG_INFO, "mem", "%lluMiB free for the hypervisor in %u region(s)",
+		 (unsigned long long)(frame_free_count(&frames) >> (20 - PAGE_SHIFT)),
+		 frames.nregions);
+	if (crypto_init())
+		arch_halt(false);
+	if (platform_bootarg(&platform, "moat.selftest", test, sizeof(test))) {
+		pr_info("selftest: %s", test);
+		arch_selftest(test);
+		pr_err("selftest %s: unknown or did not fault", test);
+		arch_halt(false);
+	}
+	log_raw("moat: demo complete, powering off\n");
+	arch_halt(true);
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Platform discovery from a flattened device tree (Devicetree Specification v0.4). The blob
+ * comes from firmware and is untrusted: it is checked whole with fdt_check_full() first, and
+ * every property length is checked before a cell is read.
+ */
+#define LOG_COMPONENT "dt"
+#include "core/platform.h"
+
+#include <libfdt.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "lib/bits.h"
+#include "lib/err.h"
+
+#define DT_MAX_DEPTH 16
+
+struct dt_ctx {
+	const void *fdt;
+	struct platform *p;
+};
+
+/* #address-cells / #size-cells a node gives its children (DT spec 2.3.5). */
+static int dt_cells(const void *fdt, int node, const char *name, u32 dflt, u32 *out)
+{
+	int len;
+	const u8 *v = fdt_getprop(fdt, node, name, &len);
+
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (len != 4)
+		return -E_CORRUPT;
+	*out = get_be32(v);
+	return *out > 2 ? -E_NOTSUP : 0;
+}
+
+static u64 dt_read_cells(const u8 *p, u32 n)
+{
+	u64 v = 0;
+
+	for (u32 i = 0; i < n; i++)
+		v = v << 32 | get_be32(p + 4 * i);
+	return v;
+}
+
+/* Translates a bus address of `node`'s children up to the CPU address space via "ranges". */
+static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
+{
+	for (int depth = 0; node > 0; depth++) {
+		int parent = fdt_parent_offset(fdt, node), len, err;
+		u32 ac, pac, sc;
+		const u8 *r;
+		bool hit = false;
+
+		if (parent < 0 || depth > DT_MAX_DEPTH)
+			return -E_CORRUPT;
+		r = fdt_getprop(fdt, node, "ranges", &len);
+		if (!r)
+			return -E_RANGE; /* no ranges: not mapped into the parent's space */
+		if ((err = dt_cells(fdt, node, "#address-cells", 2, &ac)) ||
+		    (err = dt_cells(fdt, node, "#size-cells", 1, &sc)) ||
+		    (err = dt_cells(fdt, parent, "#address-cells", 2, &pac)))
+			return err;
+		size_t ent = 4 * (ac + pac + sc);
+		if (!ac || !pac || len % (int)ent)
+			return -E_CORRUPT;
+		for (int off = 0; off < len && len; off += (int)ent) {
+			u64 cb = dt_read_cells(r + off, ac), pb = dt_read_cells(r + off + 4 * ac, pac);
+			u64 rs = dt_read_cells(r + off + 4 * (ac + pac), sc);
+			if (*addr >= cb && *addr - cb < rs && size <= rs - (*addr - cb)) {
+				*addr = *addr - cb + pb;
+				hit = true;
+				break;
+			}
+		}
+		if (len && !hit)
+			return -E_RANGE;
+		node = parent;
+	}
+	return 0;
+}
+
+/* Entry `idx` of a node's "reg" in its parent's address space (no translation). */
+static int dt_reg_raw(const void *fdt, int node, int idx, u64 *base, u64 *size)
+{
+	int parent = fdt_parent_offset(fdt, node), len, err;
+	u32 ac, sc;
+	const u8 *r;
+	u64 end;
+
+	if (parent < 0)
+		return -E_CORRUPT;
+	if ((err = dt_cells(fdt, parent, "#address-cells", 2, &ac)) ||
+	    (err = dt_cells(fdt, parent, "#size-cells", 1, &sc)))
+		return err;
+	if (ac == 0)
+		return -E_CORRUPT;
+	r = fdt_getprop(fdt, node, "reg", &len);
+	if (!r)
+		return -E_NOENT;
+	size_t ent = 4 * (ac + sc);
+	if (len <= 0 || len % (int)ent)
+		return -E_CORRUPT;
+	if (idx < 0 || (size_t)idx >= (size_t)len / ent)
+		return -E_NOENT;
+	*base = dt_read_cells(r + ent * (size_t)idx, ac);
+	*size = dt_read_cells(r + ent * (size_t)idx + 4 * ac, sc);
+	if (add_overflow(*base, *size, &end))
+		return -E_OVERFLOW;
+	return 0;
+}
+
+/* Entry `idx` of a node's "reg", translated to a CPU physical range. */
+static int dt_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
+{
+	int err = dt_reg_raw(fdt, node, idx, base, size);
+
+	return err ? err : dt_translate(fdt, fdt_parent_offset(fdt, node), base, *size);
+}
+
+static int dt_reg_count(const void *fdt, int node)
+{
+	int parent = fdt_parent_offset(fdt, node), len;
+	u32 ac, sc;
+
+	if (parent < 0 || dt_cells(fdt, parent, "#address-cells", 2, &ac) ||
+	    dt_cells(fdt, parent, "#size-cells", 1, &sc) || !fdt_getprop(fdt, node, "reg", &len))
+		return 0;
+	return len > 0 && (ac + sc) ? len / (int)(4 * (ac + sc)) : 0;
+}
+
+static bool dt_prop_is(const void *fdt, int node, const char *name, const char *val)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, name, &len);
+
+	return s && len > 0 && strnlen(s, (size_t)len) < (size_t)len && !strcmp(s, val);
+}
+
+static bool dt_enabled(const void *fdt, int node)
+{
+	int len;
+	const char *s = fdt_getprop(fdt, node, "status", &len);
+
+	if (!s)
+		return true;
+	return len > 0 && strnlen(s, (size_t)len) < (size_t)len &&
+	       (!strcmp(s, "okay") || !strcmp(s, "ok"));
+}
+
+static int dt_add_range(struct pa_range *arr, unsigned *n, unsigned max, u64 base, u64 size)
+{
+	if (!size)
+		return 0;
+	if (*n >= max)
+		return -E_NOSPC;
+	arr[(*n)++] = (struct pa_range){ pa(base), size };
+	return 0;
+}
+
+static int dt_scan_cpus(struct dt_ctx *c)
+{
+	const void *fdt = c->fdt;
+	int cpus = fdt_path_offset(fdt, "/cpus"), node;
+
+	if (cpus < 0) {
+		pr_err("no /cpus node");
+		return -E_NOENT;
+	}
+	fdt_for_each_subnode(node, fdt, cpus) {
+		u64 id, sz;
+		if (!dt_prop_is(fdt, node, "device_type", "cpu") || !dt_enabled(fdt, node))
+			continue;
+		if (c->p->ncpus >= PLAT_MAX_CPUS) {
+			pr_warn("more than %u cpus, ignoring the rest", PLAT_MAX_CPUS);
+			break;
+		}
+		/* CPU nodes have #size-cells = 0: reg is the MPIDR affinity, not an address. */
+		if (dt_reg_raw(fdt, node, 0, &id, &sz)) {
+			pr_err("cpu node %s: bad or missing reg", fdt_get_name(fdt, node, NULL));
+			return -E_CORRUPT;
+		}
+		c->p->cpu_id[c->p->ncpus++] = id;
+	}
+	if (node < 0 && node != -FDT_ERR_NOTFOUND)
+		return -E_CORRUPT;
+	if (!c->p->ncpus) {
+		pr_err("no cpu nodes under /cpus");
+		return -E_NOENT;
+	}
+	return 0;
+}
+
+static int dt_scan_memory(struct dt_ctx *c)
+{
+	const void *fdt = c->fdt;
+	int node, err;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		if (!dt_prop_is(fdt, node, "device_type", "memory") || !dt_enabled(fdt, node))
+			continue;
+		int n = dt_reg_count(fdt, node);
+		if (!n) {
+			pr_err("memory node %s: bad or missing reg", fdt_get_name(fdt, node, NULL));
+			return -E_CORRUPT;
+		}
+		for (int i = 0; i < n; i++) {
+			u64 b, s;
+			if ((err = dt_reg(fdt, node, i, &b, &s)))
+				return err;
+			if ((err = dt_add_range(c->p->mem, &c->p->nmem, PLAT_MAX_MEM, b, s)))
+				return err;
+		}
+	}
+	if (!c->p->nmem) {
+		pr_err("no memory nodes");
+		return -E_NOENT;
+	}
+	return 0;
+}
+
+static int dt_scan_reserved(struct dt_ctx *c)
+{
+	const void *fdt = c->fdt;
+	int n = fdt_num_mem_rsv(fdt), node, rm, err;
+
+	if (n < 0)
+		return -E_CORRUPT;
+	for (int i = 0; i < n; i++) {
+		u64 b, s, end;
+		if (fdt_get_mem_rsv(fdt, i, &b, &s) || add_overflow(b, s, &end))
+			return -E_CORRUPT;
+		if ((err = dt_add_range(c->p->rsv, &c->p->nrsv, PLAT_MAX_RSV, b, s)))
+			return err;
+	}
+	rm = fdt_path_offset(fdt, "/reserved-memory");
+	if (rm < 0)
+		return 0;
+	fdt_for_each_subnode(node, fdt, rm) {
+		int cnt = dt_reg_count(fdt, node);
+		for (int i = 0; i < cnt; i++) {
+			u64 b, s;
+			if ((err = dt_reg(fdt, node, i, &b, &s)) ||
+			    (err = dt_add_range(c->p->rsv, &c->p->nrsv, PLAT_MAX_RSV, b, s)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int dt_scan_ecam(struct dt_ctx *c, int node)
+{
+	struct plat_ecam *e;
+	u64 b, s;
+	int len;
+	const u8 *br;
+
+	if (c->p->necam >= PLAT_MAX_ECAM)
+		return 0;
+	if (dt_reg(c->fdt, node, 0, &b, &s) || s < (1 << 20)) {
+		pr_err("pci %s: bad ECAM reg", fdt_get_name(c->fdt, node, NULL));
+		return -E_CORRUPT;
+	}
+	e = &c->p->ecam[c->p->necam++];
+	e->base = pa(b);
+	e->size = s;
+	e->bus_start = 0;
+	e->bus_end = (u8)MIN((s >> 20) - 1, 255);
+	br = fdt_getprop(c->fdt, node, "bus-range", &len);
+	if (br && len == 8) {
+		u32 lo = get_be32(br), hi = get_be32(br + 4);
+		if (lo > hi || hi > 255 || ((u64)(hi - lo + 1) << 20) > s) {
+			pr_err("pci %s: bad bus-range", fdt_get_name(c->fdt, node, NULL));
+			return -E_CORRUPT;
+		}
+		e->bus_start = (u8)lo;
+		e->bus_end = (u8)hi;
+	}
+	return 0;
+}
+
+static int dt_scan_smmu(struct dt_ctx *c, int node)
+{
+	struct plat_iommu *m;
+	u64 b, s;
+
+	if (c->p->niommu >= PLAT_MAX_IOMMU)
+		return 0;
+	if (dt_reg(c->fdt, node, 0, &b, &s) || s < 0x20000) {
+		pr_err("smmu %s: bad reg", fdt_get_name(c->fdt, node, NULL));
+		return -E_CORRUPT;
+	}
+	m = &c->p->iommu[c->p->niommu++];
+	m->kind = IOMMU_KIND_SMMUV3;
+	m->base = pa(b);
+	m->size = s;
+	m->phandle = fdt_get_phandle(c->fdt, node);
+	return 0;
+}
+
+static int dt_scan_gic(struct dt_ctx *c, int node, unsigned version)
+{
+	u64 b, s;
+
+	if (c->p->gic_version)
+		return 0;
+	if (dt_reg(c->fdt, node, 0, &b, &s)) {
+		pr_err("gic %s: bad reg", fdt_get_name(c->fdt, node, NULL));
+		return -E_CORRUPT;
+	}
+	c->p->gic_version = version;
+	c->p->gicd = pa(b);
+	c->p->gicd_size = s;
+	if (!dt_reg(c->fdt, node, 1, &b, &s)) {
+		c->p->gicr = pa(b);
+		c->p->gicr_size = s;
+	}
+	return 0;
+}
+
+static void dt_scan_psci(struct dt_ctx *c, int node)
+{
+	if (dt_prop_is(c->fdt, node, "method", "smc"))
+		c->p->psci = PSCI_SMC;
+	else if (dt_prop_is(c->fdt, node, "method", "hvc"))
+		c->p->psci = PSCI_HVC;
+}
+
+static int dt_scan_devices(struct dt_ctx *c)
+{
+	const void *fdt = c->fdt;
+	int node = -1, depth = 0, err = 0;
+
+	while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+		if (depth > DT_MAX_DEPTH)
+			return -E_CORRUPT;
+		if (!dt_enabled(fdt, node))
+			continue;
+		if (!fdt_node_check_compatible(fdt, node, "pci-host-ecam-generic"))
+			err = dt_scan_ecam(c, node);
+		else if (!fdt_node_check_compatible(fdt, node, "arm,smmu-v3"))
+			err = dt_scan_smmu(c, node);
+		else if (!fdt_node_check_compatible(fdt, node, "arm,gic-v3"))
+			err = dt_scan_gic(c, node, 3);
+		else if (!fdt_node_check_compatible(fdt, node, "arm,cortex-a15-gic") ||
+			 !fdt_node_check_compatible(fdt, node, "arm,gic-400"))
+			err = dt_scan_gic(c, node, 2);
+		else if (!fdt_node_check_compatible(fdt, node, "arm,psci-0.2") ||
+			 !fdt_node_check_compatible(fdt, node, "arm,psci-1.0") ||
+			 !fdt_node_check_compatible(fdt, node, "arm,psci"))
+			dt_scan_psci(c, node);
+		if (err)
+			return err;
+	}
+	return node == -FDT_ERR_NOTFOUND ? 0 : -E_CORRUPT;
+}
+
+/* The console: /chosen/stdout-path if it names a PL011, else the first PL011. */
+static void dt_scan_uart(struct dt_ctx *c, int chosen)
+{
+	const void *fdt = c->fdt;
+	int node = -FDT_ERR_NOTFOUND, len;
+	const char *path = chosen >= 0 ? fdt_getprop(fdt, chosen, "stdout-path", &len) : NULL;
+	u64 b, s;
+
+	if (path && len > 0 && strnlen(path, (size_t)len) < (size_t)len) {
+		const char *colon = strchr(path, ':');
+		node = fdt_path_offset_namelen(fdt, path, colon ? (int)(colon - path) : (int)strlen(path));
+	}
+	if (node < 0 || fdt_node_check_compatible(fdt, node, "arm,pl011"))
+		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+	if (node >= 0 && !dt_reg(fdt, node, 0, &b, &s) && s >= 0x1000) {
+		c->p->uart = UART_PL011;
+		c->p->uart_base = pa(b);
+	}
+}
+
+static void dt_scan_chosen(struct dt_ctx *c)
+{
+	int chosen = fdt_path_offset(c->fdt, "/chosen"), len;
+	const char *args;
+
+	dt_scan_uart(c, chosen);
+	if (chosen < 0)
+		return;
+	args = fdt_getprop(c->fdt, chosen, "bootargs", &len);
+	if (args && len > 0) {
+		size_t n = strnlen(args, (size_t)len);
+		n = MIN(n, sizeof(c->p->bootargs) - 1);
+		memcpy(c->p->bootargs, args, n);
+		c->p->bootargs[n] = '\0';
+	}
+}
+
+int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
+{
+	struct platform tmp;
+	struct dt_ctx c = { fdt, &tmp };
+	int err;
+
+	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > max_size) {
+		pr_err("device tree header invalid");
+		return -E_CORRUPT;
+	}
+	err = fdt_check_full(fdt, fdt_totalsize(fdt));
+	if (err) {
+		pr_err("device tree structure invalid: %s", fdt_strerror(err));
+		return -E_CORRUPT;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	if ((err = dt_scan_cpus(&c)) || (err = dt_scan_memory(&c)) ||
+	    (err = dt_scan_reserved(&c)) || (err = dt_scan_devices(&c))) {
+		pr_err("device tree rejected: %s", err_str(err));
+		return err;
+	}
+	dt_scan_chosen(&c);
+	*p = tmp;
+	return 0;
+}

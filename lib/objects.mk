@@ -1,0 +1,6 @@
+# lib: freestanding support shared by every build (host unit tests included).
+srcs-y += lib/err.c lib/fmt.c
+# Only in the freestanding images (the host C library provides these).
+image-srcs-y += lib/ssp.c
+# The small C library subset for x86_64 (picolibc is packaged for aarch64 only).
+x86_64-srcs += lib/libc/string.c lib/libc/stdlib.c

@@ -1,0 +1,53 @@
+# arm64 image: aarch64-linux-gnu cross gcc, picolibc, Debian's arm64 libfdt.a, PIE linked at 0.
+ARCH_DIR := arm64
+CROSS := aarch64-linux-gnu-
+IMAGE_CC := $(CROSS)gcc
+IMAGE_AR := $(CROSS)ar
+IMAGE_LD := $(CROSS)ld
+IMAGE_OBJCOPY := $(CROSS)objcopy
+PICOLIBC := /usr/lib/picolibc/aarch64-linux-gnu
+ARM64_SYSROOT := $(DEPS)/arm64/sysroot
+LIBFDT_A := $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
+
+IMAGE_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -nostdinc \
+	-isystem $(shell $(IMAGE_CC) -print-file-name=include) -isystem $(PICOLIBC)/include \
+	-isystem $(ARM64_SYSROOT)/usr/include -mgeneral-regs-only -mstrict-align -fpie -fno-plt \
+	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
+IMAGE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack \
+	--gc-sections --hash-style=sysv -T linker/arm64.ld
+
+IMAGE_ELF := $(OUT)/moat.elf
+IMAGE := $(OUT)/Image
+IMAGE_SRCS := $(srcs-y) $(image-srcs-y) $(arm64-srcs)
+IMAGE_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(IMAGE_SRCS))))
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC [arm64] $<"
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -Werror $(MBEDTLS_CPPFLAGS) -c $< -o $@
+
+$(OUT)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS [arm64] $<"
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(IMAGE_ELF): $(IMAGE_OBJS) $(MBEDTLS_LIB) linker/arm64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) $(IMAGE_LDFLAGS) -o $@ $(IMAGE_OBJS) --start-group $(MBEDTLS_LIB) \
+		$(LIBFDT_A) $(PICOLIBC)/lib/libc.a --end-group
+	$(Q)scripts/check-relocs.sh $@ $(CROSS)readelf
+
+$(IMAGE): $(IMAGE_ELF)
+	$(Q)$(IMAGE_OBJCOPY) -O binary $< $@
+	@echo "  IMAGE $@ ($$(stat -c %s $@) bytes)"
+
+image: $(IMAGE)
+
+QEMU_ARM64 := qemu-system-aarch64 -M virt,gic-version=3,virtualization=on,iommu=$(IOMMU) \
+	-cpu max -accel tcg -nodefaults -display none -serial stdio -no-reboot
+run: $(IMAGE)
+ifeq ($(BOOT),direct)
+	timeout 60 $(QEMU_ARM64) -smp 2 -m 512 -kernel $(IMAGE)
+else
+	@echo "make run: BOOT=$(BOOT) on arm64 is not available yet (issue 3)"; exit 2
+endif

@@ -1,0 +1,68 @@
+# Tests: host unit tests (cmocka, ASan/UBSan), device models, fuzz harnesses, QEMU system tests.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST_OUT)/tests/%,$(UNIT_SRCS))
+TEST_SUPPORT_SRCS := $(wildcard tests/unit/support/*.c) $(shell find tests/models -name '*.c' 2>/dev/null)
+TEST_SUPPORT_OBJS := $(addprefix $(HOST_OUT)/obj/,$(TEST_SUPPORT_SRCS:.c=.o))
+TEST_SUPPORT_LIB := $(HOST_OUT)/libtestsupport.a
+DTS_SRCS := $(wildcard tests/unit/dts/*.dts)
+DTBS := $(patsubst tests/unit/dts/%.dts,$(HOST_OUT)/dtb/%.dtb,$(DTS_SRCS))
+TEST_CPPFLAGS := -DTEST_DTB_DIR='"$(abspath $(HOST_OUT)/dtb)"' -Itests/unit/support -Itests/models
+
+$(HOST_OUT)/dtb/%.dtb: tests/unit/dts/%.dts
+	@mkdir -p $(@D)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(HOST_OUT)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	@echo "  CC [test] $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(TEST_CPPFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(TEST_SUPPORT_LIB): $(TEST_SUPPORT_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(HOST_OUT)/tests/%: $(HOST_OUT)/obj/tests/unit/%.o $(TEST_SUPPORT_LIB) $(HOST_LIB)
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) $(HOST_SAN) -o $@ $< $(TEST_SUPPORT_LIB) $(HOST_LIB) $(HOST_LDLIBS)
+
+unit: $(UNIT_BINS) $(DTBS)
+
+# ---- fuzzing: libFuzzer harnesses over the same sources, built with clang -----------------
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRCS))
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -Iarch/host/include -Itests/unit/support -Itests/models \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -DMOAT_HOST=1 -MMD -MP
+FUZZ_LIB_OBJS := $(addprefix $(FUZZ_OUT)/obj/,$(addsuffix .o,$(basename $(HOST_SRCS))))
+
+$(FUZZ_OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC [fuzz] $<"
+	$(Q)clang $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/libmoat.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/%: $(FUZZ_OUT)/obj/tests/fuzz/%.o $(FUZZ_OUT)/libmoat.a
+	$(Q)clang -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OUT)/libmoat.a $(HOST_LDLIBS)
+
+FUZZ_SECONDS ?= 300
+fuzz: $(FUZZ_BINS) $(DTBS)
+	$(Q)python3 tests/run.py --fuzz --fuzz-seconds $(FUZZ_SECONDS)
+
+# ---- the whole pyramid -----------------------------------------------------------------------
+SYSTEM_IMAGES := $(BUILD)/arm64/Image
+
+# System tests need the arm64 image whatever ARCH says.
+ifneq ($(ARCH),arm64)
+$(BUILD)/arm64/Image: FORCE
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
+FORCE:
+endif
+
+test: unit $(FUZZ_BINS) $(SYSTEM_IMAGES)
+	$(Q)python3 tests/run.py --unit --fuzz-smoke --system
+
+soak: unit
+	$(Q)MOAT_SOAK=1 python3 tests/run.py --unit
+
+bench: unit
+	$(Q)python3 tests/run.py --bench

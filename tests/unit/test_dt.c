@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/* Device-tree platform discovery: good trees, and malformed ones that must fail cleanly. */
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "core/platform.h"
+
+static struct platform plat;
+
+static int setup(void **state)
+{
+	(void)state;
+	test_log_capture();
+	memset(&plat, 0xa5, sizeof(plat));
+	return 0;
+}
+
+static void assert_platform_untouched(void)
+{
+	struct platform poison;
+
+	memset(&poison, 0xa5, sizeof(poison));
+	assert_memory_equal(&plat, &poison, sizeof(plat));
+}
+
+static void discovers_virt_machine(void **state)
+{
+	size_t n;
+	void *dtb = test_load_dtb("virt2", &n);
+	char line[160];
+
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.ncpus, 2);
+	assert_int_equal(plat.cpu_id[1], 1);
+	assert_int_equal(plat.nmem, 1);
+	assert_int_equal(plat.mem[0].base.v, 0x40000000);
+	assert_int_equal(plat.mem[0].size, 512ULL << 20);
+	assert_int_equal(plat.nrsv, 1);
+	assert_int_equal(plat.rsv[0].base.v, 0x40000000);
+	assert_int_equal(plat.necam, 1);
+	assert_int_equal(plat.ecam[0].base.v, 0x4010000000ULL);
+	assert_int_equal(plat.ecam[0].bus_end, 255);
+	assert_int_equal(plat.niommu, 1);
+	assert_int_equal(plat.iommu[0].kind, IOMMU_KIND_SMMUV3);
+	assert_int_equal(plat.iommu[0].base.v, 0x9050000);
+	assert_int_equal(plat.iommu[0].phandle, 0x8004);
+	assert_int_equal(plat.gic_version, 3);
+	assert_int_equal(plat.gicd.v, 0x8000000);
+	assert_int_equal(plat.gicr.v, 0x80a0000);
+	assert_int_equal(plat.uart, UART_PL011);
+	assert_int_equal(plat.uart_base.v, 0x9000000);
+	assert_int_equal(plat.psci, PSCI_SMC);
+	assert_string_equal(plat.bootargs, "console=ttyAMA0 moat.selftest=none");
+	assert_true(platform_summary(&plat, line, sizeof(line)) > 0);
+	assert_string_equal(line,
+			    "cpus=2 ram=512MiB ecam=0x4010000000 iommu=smmuv3@0x9050000 gic=v3");
+	assert_string_equal(test_log_text(), "");
+	free(dtb);
+	(void)state;
+}
+
+static void translates_ranges_and_skips_disabled_nodes(void **state)
+{
+	size_t n;
+	void *dtb = test_load_dtb("virt4_nested", &n);
+
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.ncpus, 4);
+	assert_int_equal(plat.cpu_id[2], 0x100);
+	assert_int_equal(plat.nmem, 3);
+	assert_int_equal(platform_ram_bytes(&plat), 1024ULL << 20);
+	assert_int_equal(plat.nrsv, 1);
+	assert_int_equal(plat.rsv[0].base.v, 0x5f000000);
+	assert_int_equal(plat.uart_base.v, 0x20001000);
+	assert_int_equal(plat.gic_version, 2);
+	assert_int_equal(plat.gicd.v, 0x20100000);
+	assert_int_equal(plat.niommu, 1);
+	assert_int_equal(plat.iommu[0].base.v, 0x20400000);
+	assert_int_equal(plat.ecam[0].base.v, 0x28000000);
+	assert_int_equal(plat.ecam[0].bus_end, 15);
+	assert_int_equal(plat.psci, PSCI_NONE);
+	free(dtb);
+	(void)state;
+}
+
+static void rejects_tree(const char *name, const char *msg)
+{
+	size_t n;
+	void *dtb = test_load_dtb(name, &n);
+
+	test_log_reset();
+	assert_true(platform_from_dt(dtb, n, &plat) < 0);
+	assert_platform_untouched();
+	if (!test_log_has(msg))
+		fail_msg("%s: log lacks \"%s\": %s", name, msg, test_log_text());
+	free(dtb);
+}
+
+static void rejects_malformed_trees(void **state)
+{
+	rejects_tree("bad_nocpus", "no /cpus node");
+	rejects_tree("bad_memory_noreg", "memory node memory@40000000: bad or missing reg");
+	rejects_tree("bad_reg_length", "memory node memory@40000000: bad or missing reg");
+	rejects_tree("bad_bus_range", "bad bus-range");
+	rejects_tree("bad_reg_overflow", "device tree rejected: arithmetic overflow");
+	rejects_tree("bad_cells", "memory node memory@40000000: bad or missing reg");
+	rejects_tree("bad_unmapped_bus", "smmu smmu@0: bad reg");
+	(void)state;
+}
+
+static void rejects_truncated_blob(void **state)
+{
+	size_t n;
+	void *dtb = test_load_dtb("virt2", &n);
+
+	assert_true(platform_from_dt(dtb, n - 1, &plat) < 0);
+	assert_true(platform_from_dt(dtb, 16, &plat) < 0);
+	assert_true(platform_from_dt(NULL, n, &plat) < 0);
+	assert_platform_untouched();
+	assert_true(test_log_has("device tree header invalid"));
+	free(dtb);
+	(void)state;
+}
+
+static void rejects_bad_offsets(void **state)
+{
+	size_t n;
+	struct fdt_header *h;
+	void *dtb = test_load_dtb("virt2", &n);
+	void *copy = malloc(n);
+
+	h = copy;
+	/* Structure block past the end of the blob. */
+	memcpy(copy, dtb, n);
+	h->off_dt_struct = cpu_to_fdt32(fdt_totalsize(dtb) + 64);
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	/* Strings block overlapping the header. */
+	memcpy(copy, dtb, n);
+	h->off_dt_strings = cpu_to_fdt32(4);
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	/* Strings size running past the end. */
+	memcpy(copy, dtb, n);
+	h->size_dt_strings = cpu_to_fdt32(0x7fffffff);
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	/* Total size larger than what is mapped. */
+	memcpy(copy, dtb, n);
+	h->totalsize = cpu_to_fdt32((uint32_t)n + 4096);
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	assert_platform_untouched();
+	free(copy);
+	free(dtb);
+	(void)state;
+}
+
+/* Flipping bytes anywhere must never crash: the tree is either accepted or rejected. */
+static void survives_random_corruption(void **state)
+{
+	size_t n;
+	void *dtb = test_load_dtb("virt2", &n);
+	unsigned char *copy = malloc(n);
+	uint64_t seed = 0x1234567;
+	int rejected = 0;
+
+	for (int i = 0; i < 4000; i++) {
+		memcpy(copy, dtb, n);
+		for (int k = 0; k < 1 + i % 4; k++)
+			copy[test_rand(&seed) % n] ^= (unsigned char)(1 + test_rand(&seed) % 255);
+		struct platform p;
+		if (platform_from_dt(copy, n, &p) < 0)
+			rejected++;
+		else
+			assert_true(p.ncpus >= 1 && p.ncpus <= PLAT_MAX_CPUS && p.nmem <= PLAT_MAX_MEM);
+	}
+	assert_true(rejected > 0);
+	free(copy);
+	free(dtb);
+	(void)state;
+}
+
+static void finds_boot_arguments(void **state)
+{
+	struct platform p;
+	char v[16];
+
+	memset(&p, 0, sizeof(p));
+	strcpy(p.bootargs, "console=ttyAMA0  moat.selftest=fault moat.quiet moat.long=0123456789abcdefXYZ");
+	assert_true(platform_bootarg(&p, "moat.selftest", v, sizeof(v)));
+	assert_string_equal(v, "fault");
+	assert_true(platform_bootarg(&p, "moat.quiet", v, sizeof(v)));
+	assert_string_equal(v, "");
+	assert_true(platform_bootarg(&p, "moat.long", v, sizeof(v)));
+	assert_string_equal(v, "0123456789abcde");
+	assert_false(platform_bootarg(&p, "moat", v, sizeof(v)));
+	assert_false(platform_bootarg(&p, "moat.self", v, sizeof(v)));
+	assert_false(platform_bootarg(&p, "ttyAMA0", v, sizeof(v)));
+	(void)state;
+}
+
+static void summary_has_one_form(void **state)
+{
+	struct platform p;
+	char line[160];
+
+	memset(&p, 0, sizeof(p));
+	p.ncpus = 4;
+	p.nmem = 2;
+	p.mem[0].size = 1ULL << 30;
+	p.mem[1].size = 512ULL << 20;
+	assert_true(platform_summary(&p, line, sizeof(line)) > 0);
+	assert_string_equal(line, "cpus=4 ram=1536MiB ecam=none iommu=none");
+	p.necam = 1;
+	p.ecam[0].base = pa(0xb0000000);
+	p.niommu = 1;
+	p.iommu[0].kind = IOMMU_KIND_VTD;
+	p.iommu[0].base = pa(0xfed90000);
+	assert_true(platform_summary(&p, line, sizeof(line)) > 0);
+	assert_string_equal(line, "cpus=4 ram=1536MiB ecam=0xb0000000 iommu=vtd@0xfed90000");
+	assert_true(platform_summary(&p, line, 20) < 0);
+	(void)state;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(discovers_virt_machine, setup),
+		cmocka_unit_test_setup(translates_ranges_and_skips_disabled_nodes, setup),
+		cmocka_unit_test_setup(rejects_malformed_trees, setup),
+		cmocka_unit_test_setup(rejects_truncated_blob, setup),
+		cmocka_unit_test_setup(rejects_bad_offsets, setup),
+		cmocka_unit_test_setup(survives_random_corruption, setup),
+		cmocka_unit_test_setup(finds_boot_arguments, setup),
+		cmocka_unit_test_setup(summary_has_one_form, setup),
+	};
+	return cmocka_run_group_tests_name("dt", tests, NULL, NULL);
+}
