@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: MIT
+"""QEMU scenario runner: start QEMU with a hard timeout, read the serial console, match the
+expected lines in order, and kill only the QEMU (process group) it started."""
+import os
+import re
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# Lines that fail any scenario whatever it expects.
+FATAL = [r"moat: panic: ", r"moat: arch: error: unexpected exception", r"AddressSanitizer"]
+
+
+@dataclass
+class Scenario:
+    name: str
+    cmd: list                      # argv; relative paths are relative to the repository root
+    expect: list                   # regexes that must appear, in this order
+    forbid: list = field(default_factory=list)  # regexes that fail the scenario
+    timeout: float = 60.0          # hard limit, seconds
+    must_exit: bool = True         # QEMU must exit by itself (the demo powers off)
+    allow_fatal: bool = False      # the scenario provokes a fault on purpose
+    helpers: list = field(default_factory=list)  # argv of host programs started first (devemu)
+    needs: list = field(default_factory=list)    # files that must exist (else: fail, not skip)
+
+
+@dataclass
+class Result:
+    ok: bool
+    seconds: float
+    reason: str
+    log: str
+
+
+def _kill_group(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+
+
+def run(sc: Scenario) -> Result:
+    start = time.monotonic()
+    for f in sc.needs:
+        if not os.path.exists(os.path.join(ROOT, f)):
+            return Result(False, 0.0, f"missing {f} (not built?)", "")
+    helpers = []
+    try:
+        for argv in sc.helpers:
+            helpers.append(subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, start_new_session=True))
+        return _run_qemu(sc, start)
+    finally:
+        for h in helpers:
+            _kill_group(h)
+
+
+def _run_qemu(sc, start):
+    p = subprocess.Popen(sc.cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    buf, lines, idx, reason = b"", [], 0, None
+    deadline = start + sc.timeout
+    expect = [re.compile(e) for e in sc.expect]
+    forbid = [re.compile(f) for f in sc.forbid + ([] if sc.allow_fatal else FATAL)]
+    eof = False
+    try:
+        while not eof:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                reason = f"timed out after {sc.timeout:.0f}s"
+                break
+            if not sel.select(timeout=min(left, 0.5)):
+                continue
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                eof = True
+            buf += chunk
+            *done, buf = buf.split(b"\n")
+            if eof and buf:
+                done, buf = done + [buf], b""
+            for raw in done:
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                lines.append(line)
+                for f in forbid:
+                    if f.search(line):
+                        reason = reason or f"forbidden line: {line}"
+                if idx < len(expect) and expect[idx].search(line):
+                    idx += 1
+            if reason:
+                break
+            if idx == len(expect) and not sc.must_exit:
+                break
+    finally:
+        if p.poll() is None:
+            if eof:
+                try:
+                    p.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    reason = reason or f"QEMU did not exit within {sc.timeout:.0f}s"
+            _kill_group(p)
+    secs = time.monotonic() - start
+    log = "\n".join(lines)
+    if not reason and idx < len(expect):
+        reason = f"expected line not seen: /{sc.expect[idx]}/"
+    if not reason and sc.must_exit and not eof:
+        reason = "QEMU did not exit by itself"
+    return Result(reason is None, secs, reason or "", log)
