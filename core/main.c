@@ -3,7 +3,7 @@
  * The generic boot flow (DESIGN.md section 3): boot_info -> platform discovery -> console ->
  * memory -> (IOMMUs, PCI, TSM, VMs as those components arrive).
  */
-#define LOG_COMPONENT "moat"
+#define LOG_COMPONENT "boot"
 #include <arch/cpu.h>
 #include <arch/mm.h>
 

@@ -48,6 +48,23 @@ FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BINS) $(DTBS)
 	$(Q)python3 tests/run.py --fuzz --fuzz-seconds $(FUZZ_SECONDS)
 
+# ---- benchmarks: tests/bench/bench_*.c, optimised, no sanitizers; print figures ----------------
+BENCH_OUT := $(BUILD)/bench
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BENCH_OUT)/%,$(BENCH_SRCS))
+BENCH_CFLAGS := -std=gnu11 -O2 -g $(WARN) -I. -Iarch/host/include -Itests/unit/support \
+	-Itests/models -DMOAT_HOST=1 -DNDEBUG -MMD -MP
+BENCH_LIB_OBJS := $(addprefix $(BENCH_OUT)/obj/,$(addsuffix .o,$(basename $(HOST_SRCS))))
+BENCH_SUPPORT_OBJS := $(addprefix $(BENCH_OUT)/obj/,$(filter tests/models/%,$(TEST_SUPPORT_SRCS:.c=.o)))
+
+$(BENCH_OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC [bench] $<"
+	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_LIB_OBJS)
+	$(Q)$(HOST_CC) -o $@ $^ $(HOST_LDLIBS)
+
 # ---- the whole pyramid -----------------------------------------------------------------------
 SYSTEM_IMAGES := $(BUILD)/arm64/Image
 
@@ -64,5 +81,5 @@ test: unit $(FUZZ_BINS) $(SYSTEM_IMAGES)
 soak: unit
 	$(Q)MOAT_SOAK=1 python3 tests/run.py --unit
 
-bench: unit
+bench: $(BENCH_BINS)
 	$(Q)python3 tests/run.py --bench
