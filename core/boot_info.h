@@ -3,6 +3,7 @@
 #ifndef CORE_BOOT_INFO_H
 #define CORE_BOOT_INFO_H
 
+#include "lib/compiler.h"
 #include "lib/types.h"
 
 enum boot_path { BOOT_DIRECT, BOOT_UEFI };

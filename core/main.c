@@ -11,6 +11,7 @@
 #include "core/boot_info.h"
 #include "core/crypto.h"
 #include "core/frame.h"
+#include "core/init.h"
 #include "core/log.h"
 #include "core/platform.h"
 #include "core/version.h"
@@ -78,6 +79,9 @@ void moat_main(const struct boot_info *bi)
 		 (unsigned long long)(frame_free_count(&frames) >> (20 - PAGE_SHIFT)),
 		 frames.nregions);
 	if (crypto_init())
+		arch_halt(false);
+	struct moat_ctx ctx = { .bi = bi, .plat = &platform, .frames = &frames };
+	if (moat_units_run(&ctx))
 		arch_halt(false);
 	if (platform_bootarg(&platform, "moat.selftest", test, sizeof(test))) {
 		pr_info("selftest: %s", test);
