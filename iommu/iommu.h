@@ -102,7 +102,8 @@ struct iommu_domain {
 	struct pt s2;		     /* S2: the stage-2 table */
 	struct iommu_s1 s1;	     /* NESTED: guest stage-1 */
 	struct iommu_tags tags;
-	unsigned nchildren; /* S2: nested domains stacked on it */
+	unsigned nchildren;	   /* S2: nested domains stacked on it */
+	struct iommu_domain *next; /* the unit's list of live domains */
 	unsigned nattach;
 	struct iommu_attach attach[IOMMU_DOMAIN_MAX_ATTACH];
 };
@@ -240,6 +241,7 @@ struct iommu {
 	struct iommu_fault faults[IOMMU_FAULT_RING];
 	unsigned fault_head, fault_count;
 	u64 faults_dropped;
+	struct iommu_domain *domains; /* live domains of this unit */
 };
 
 #define IOMMU_MAX_UNITS 8
