@@ -1,2 +1,3 @@
 # Arm SMMUv3 driver (generic code: built for every image and for the host unit tests).
-srcs-y += iommu/smmuv3/smmu_hw.c iommu/smmuv3/smmu_ste.c
+srcs-y += iommu/smmuv3/smmu_hw.c iommu/smmuv3/smmu_ste.c iommu/smmuv3/smmu_dt.c \
+	iommu/smmuv3/smmu_iommu.c
