@@ -7,6 +7,7 @@
  */
 #define LOG_COMPONENT "smmu"
 #include <arch/mm.h>
+#include <string.h>
 
 #include "core/init.h"
 #include "core/log.h"
@@ -88,6 +89,7 @@ static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, st
 	if (smmu_nunits == PLAT_MAX_IOMMU)
 		return -E_NOSPC;
 	su = &smmu_units[smmu_nunits];
+	memset(su, 0, sizeof(*su));
 	if (ctx->bi && ctx->bi->fdt.v) {
 		err = smmu_dt_rid_map(phys_to_virt(ctx->bi->fdt), ctx->bi->fdt_size, desc->phandle,
 				      &su->rid_map);
