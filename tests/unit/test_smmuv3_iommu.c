@@ -19,12 +19,12 @@
 #include "smmuv3/smmuv3_model.h"
 
 #define SMMU_BASE 0x09050000ULL
-#define RAM_SIZE (8ULL << 20)
-#define RID 0x0008
-#define GPA_A 0x100000ULL
-#define GPA_B 0x101000ULL
-#define IOVA 0x40000000ULL
-#define ASID 11
+#define RAM_SIZE  (8ULL << 20)
+#define RID	  0x0008
+#define GPA_A	  0x100000ULL
+#define GPA_B	  0x101000ULL
+#define IOVA	  0x40000000ULL
+#define ASID	  11
 
 static struct {
 	u8 *ram;
@@ -57,20 +57,20 @@ static int probe(const char *dtb, struct smmu_model_cfg cfg)
 	iommu_units_reset();
 	smmu_units_reset();
 	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
+	r = (struct pa_range){pa((u64)(uintptr_t)t.ram), RAM_SIZE};
 	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
 		return -1;
 	pt_allocator_frames(&t.alloc, &t.fa);
 	t.m = smmu_model_create(SMMU_BASE, &cfg);
 	smmu_model_add_ram(t.m, r.base.v, RAM_SIZE);
 	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){ IOMMU_KIND_SMMUV3, pa(SMMU_BASE), 0x20000, 0x8004 };
+	t.plat.iommu[0] = (struct plat_iommu){IOMMU_KIND_SMMUV3, pa(SMMU_BASE), 0x20000, 0x8004};
 	if (dtb) {
 		void *blob = test_load_dtb(dtb, &n);
 		t.bi.fdt = pa((u64)(uintptr_t)blob);
 		t.bi.fdt_size = n;
 	}
-	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
+	t.ctx = (struct moat_ctx){.bi = &t.bi, .plat = &t.plat, .frames = &t.fa};
 	return 0;
 }
 
@@ -145,7 +145,8 @@ static int galloc(struct pt_allocator *a, unsigned n, paddr_t *out)
 	int err = t.alloc.alloc(&t.alloc, n, out);
 
 	(void)a;
-	return err ? err : iommu_s2_map(&t.s2, gpa(out->v), *out, (u64)n << 12, PT_PROT_R | PT_PROT_W);
+	return err ? err
+		   : iommu_s2_map(&t.s2, gpa(out->v), *out, (u64)n << 12, PT_PROT_R | PT_PROT_W);
 }
 
 static void gfree(struct pt_allocator *a, paddr_t base, unsigned n)
@@ -155,7 +156,7 @@ static void gfree(struct pt_allocator *a, paddr_t base, unsigned n)
 	t.alloc.free(&t.alloc, base, n);
 }
 
-static struct guest_alloc ga = { .a = { .alloc = galloc, .free = gfree } };
+static struct guest_alloc ga = {.a = {.alloc = galloc, .free = gfree}};
 static struct pt gpt;
 
 static void guest_map(u64 iova, u64 ipa)
@@ -169,7 +170,7 @@ static void guest_map(u64 iova, u64 ipa)
 
 static u64 guest_cd(bool bad)
 {
-	struct pt_config c = { .fmt = PT_ARM_S1, .ias = 39, .oas = 48, .alloc = &ga.a };
+	struct pt_config c = {.fmt = PT_ARM_S1, .ias = 39, .oas = 48, .alloc = &ga.a};
 	struct pt_hw_desc h;
 	paddr_t p;
 	u64 *cd;
@@ -186,7 +187,7 @@ static u64 guest_cd(bool bad)
 
 static void nested_attach(u64 cd)
 {
-	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3, .smmu = { .s1ctxptr = gpa(cd) } };
+	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3, .smmu = {.s1ctxptr = gpa(cd)}};
 
 	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
 	assert_int_equal(iommu_attach(&t.nd, RID, IOMMU_NO_PASID), 0);
@@ -209,7 +210,8 @@ static void s2_attach_translates_and_detach_aborts(void **state)
 	u64 a = page(0), out, ste[8];
 
 	(void)state;
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
 	assert_dma(RID, GPA_A + 16, a + 16);
 	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, RID, ste), 0);
@@ -223,11 +225,13 @@ static void s2_remap_is_invalidated_by_the_core(void **state)
 	u64 a = page(0), b = page(0);
 
 	(void)state;
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
 	assert_dma(RID, GPA_A, a);
 	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), 0);
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	assert_dma(RID, GPA_A, b);
 	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL) >= 1);
 }
@@ -241,14 +245,16 @@ static void pasid_attach_is_not_supported(void **state)
 static void nested_guest_tlbi_carries_parent_vmid(void **state)
 {
 	u64 a = page(0), b = page(0), cd;
-	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU,
-				 .smmu = { .op = IOMMU_SMMU_TLBI_NH_ASID, .asid = ASID } };
+	struct iommu_inv inv = {.kind = IOMMU_INV_SMMU,
+				.smmu = {.op = IOMMU_SMMU_TLBI_NH_ASID, .asid = ASID}};
 	struct smmum_cmd last;
 	unsigned done;
 
 	(void)state;
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_B), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_B), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	cd = guest_cd(false);
 	guest_map(IOVA, GPA_A);
 	nested_attach(cd);
@@ -267,20 +273,22 @@ static void s2_change_under_nested_domain_flushes_all_of_vmid(void **state)
 	u64 a = page(0), b = page(0), cd;
 
 	(void)state;
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	cd = guest_cd(false);
 	guest_map(IOVA, GPA_A);
 	nested_attach(cd);
 	assert_dma(RID, IOVA, a);
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	assert_dma(RID, IOVA, b);
 	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S12_VMALL, NULL) >= 1);
 }
 
 static void nested_domain_with_bad_s1_is_refused(void **state)
 {
-	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3,
-			       .smmu = { .s1ctxptr = gpa(0x1000), .s1cdmax = 4 } };
+	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3,
+			      .smmu = {.s1ctxptr = gpa(0x1000), .s1cdmax = 4}};
 
 	(void)state;
 	assert_int_not_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
@@ -300,7 +308,8 @@ static void events_become_fault_records(void **state)
 	cd = guest_cd(false);
 	guest_map(IOVA, GPA_B); /* GPA_B is not in stage 2 */
 	nested_attach(cd);
-	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 0x5000, &w, 4, false), SMMUM_EVT_TRANSLATION);
+	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 0x5000, &w, 4, false),
+			 SMMUM_EVT_TRANSLATION);
 	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 8, &w, 4, true), SMMUM_EVT_TRANSLATION);
 	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
 	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
@@ -335,8 +344,8 @@ static void malformed_guest_cd_is_a_config_fault(void **state)
 
 static void atc_invalidation_only_for_owned_devices(void **state)
 {
-	struct iommu_inv inv = { .kind = IOMMU_INV_ATC,
-				 .atc = { .rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64 } };
+	struct iommu_inv inv = {.kind = IOMMU_INV_ATC,
+				.atc = {.rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64}};
 	struct smmum_cmd last;
 	unsigned done;
 
@@ -357,7 +366,8 @@ static void stage2_flush_reaches_device_atcs(void **state)
 
 	(void)state;
 	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), 0);
 	assert_true(smmu_model_count_cmds(t.m, CMD_ATC_INV, NULL) >= 1);
 }
@@ -378,7 +388,8 @@ static void iommu_map_turns_rids_into_stream_ids(void **state)
 	u64 a = page(0), ste[8];
 
 	(void)state;
-	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
 	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
 	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, 0x100 + RID, ste), 0);
 	assert_int_equal(FIELD_GET(STE0_CONFIG, ste[0]), STE_CFG_S2);
@@ -409,22 +420,22 @@ static int noop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(probe_registers_a_unit_with_the_core),
-		T(s2_attach_translates_and_detach_aborts),
-		T(s2_remap_is_invalidated_by_the_core),
-		T(pasid_attach_is_not_supported),
-		T(nested_guest_tlbi_carries_parent_vmid),
-		T(s2_change_under_nested_domain_flushes_all_of_vmid),
-		T(nested_domain_with_bad_s1_is_refused),
-		T(events_become_fault_records),
-		T(malformed_guest_cd_is_a_config_fault),
-		cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
-						teardown),
-		cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats, teardown),
-		T(domain_fini_releases_the_vmid),
-		cmocka_unit_test_setup_teardown(iommu_map_turns_rids_into_stream_ids, setup_map,
-						teardown),
-		cmocka_unit_test_setup_teardown(malformed_iommu_map_fails_probe, noop, teardown),
+	    T(probe_registers_a_unit_with_the_core),
+	    T(s2_attach_translates_and_detach_aborts),
+	    T(s2_remap_is_invalidated_by_the_core),
+	    T(pasid_attach_is_not_supported),
+	    T(nested_guest_tlbi_carries_parent_vmid),
+	    T(s2_change_under_nested_domain_flushes_all_of_vmid),
+	    T(nested_domain_with_bad_s1_is_refused),
+	    T(events_become_fault_records),
+	    T(malformed_guest_cd_is_a_config_fault),
+	    cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats, teardown),
+	    T(domain_fini_releases_the_vmid),
+	    cmocka_unit_test_setup_teardown(iommu_map_turns_rids_into_stream_ids, setup_map,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(malformed_iommu_map_fails_probe, noop, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

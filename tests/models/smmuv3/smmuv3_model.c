@@ -40,11 +40,11 @@ enum {
 	R_EVTQ_CONS = 0x100ac,
 };
 
-#define CR0_SMMUEN    M_BIT(0)
-#define CR0_EVTQEN    M_BIT(2)
-#define CR0_CMDQEN    M_BIT(3)
-#define GERR_CMDQ     M_BIT(0)
-#define GERR_EVTQ_ABT M_BIT(2)
+#define M_CR0_SMMUEN	M_BIT(0)
+#define M_CR0_EVTQEN	M_BIT(2)
+#define M_CR0_CMDQEN	M_BIT(3)
+#define M_GERR_CMDQ	M_BIT(0)
+#define M_GERR_EVTQ_ABT M_BIT(2)
 
 enum { CLASS_CD = 0, CLASS_TT = 1, CLASS_IN = 2 };
 
@@ -122,7 +122,7 @@ static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 	uint32_t p = m->evtq_prod & q_mask(l), c = m->evtq_cons & q_mask(l);
 	uint64_t a;
 
-	if (!(m->cr0 & CR0_EVTQEN) || !(m->cr0 & CR0_SMMUEN)) {
+	if (!(m->cr0 & M_CR0_EVTQEN) || !(m->cr0 & M_CR0_SMMUEN)) {
 		m->events_lost++;
 		return;
 	}
@@ -136,7 +136,7 @@ static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 	}
 	a = q_addr(m->evtq_base) + (uint64_t)(p & ((1u << l) - 1)) * 32;
 	if (!ram_ok(m, a, 32)) {
-		m->gerror ^= (uint32_t)(GERR_EVTQ_ABT & ~(m->gerror ^ m->gerrorn));
+		m->gerror ^= (uint32_t)(M_GERR_EVTQ_ABT & ~(m->gerror ^ m->gerrorn));
 		m->events_lost++;
 		return;
 	}
@@ -507,7 +507,7 @@ int smmu_model_translate(struct smmu_model *m, uint32_t sid, uint64_t iova, bool
 	struct smmum_cfg tmp = {0}, *c = NULL;
 	int r;
 
-	if (!(m->cr0 & CR0_SMMUEN)) {
+	if (!(m->cr0 & M_CR0_SMMUEN)) {
 		*out = iova;
 		return (m->gbpa & M_BIT(20)) ? SMMUM_ABORT : 0;
 	}
@@ -618,8 +618,8 @@ static void cmdq_run(struct smmu_model *m)
 {
 	unsigned l = q_log2(m->cmdq_base, m->cfg.cmdq_log2);
 
-	while ((m->cr0 & CR0_CMDQEN) && !m->cmdq_stalled &&
-	       !((m->gerror ^ m->gerrorn) & GERR_CMDQ)) {
+	while ((m->cr0 & M_CR0_CMDQEN) && !m->cmdq_stalled &&
+	       !((m->gerror ^ m->gerrorn) & M_GERR_CMDQ)) {
 		uint32_t c = m->cmdq_cons & q_mask(l), p = m->cmdq_prod & q_mask(l);
 		uint64_t a = q_addr(m->cmdq_base) + (uint64_t)(c & ((1u << l) - 1)) * 16, w0, w1;
 		int err;
@@ -635,7 +635,7 @@ static void cmdq_run(struct smmu_model *m)
 		}
 		if (err) {
 			m->cmdq_cons = (uint32_t)err << 24 | c;
-			m->gerror ^= (uint32_t)GERR_CMDQ;
+			m->gerror ^= (uint32_t)M_GERR_CMDQ;
 			return;
 		}
 		if (m->nlog < SMMUM_CMD_LOG)
@@ -736,7 +736,7 @@ static void model_write_ctrl(struct smmu_model *m, uint64_t off, uint32_t v)
 		cmdq_run(m);
 		break;
 	case R_STRTAB_CFG:
-		if (!(m->cr0 & CR0_SMMUEN))
+		if (!(m->cr0 & M_CR0_SMMUEN))
 			m->strtab_cfg = v;
 		break;
 	}
@@ -747,18 +747,18 @@ static void model_write(void *ctx, uint64_t off, uint64_t v, unsigned width)
 	struct smmu_model *m = ctx;
 	uint64_t a = off & ~0x10000ULL & ~3ULL;
 
-	if ((a == R_STRTAB_BASE || a == R_STRTAB_BASE + 4) && !(m->cr0 & CR0_SMMUEN))
+	if ((a == R_STRTAB_BASE || a == R_STRTAB_BASE + 4) && !(m->cr0 & M_CR0_SMMUEN))
 		reg_set64(&m->strtab_base, off, v, width);
-	else if ((a == R_CMDQ_BASE || a == R_CMDQ_BASE + 4) && !(m->cr0 & CR0_CMDQEN))
+	else if ((a == R_CMDQ_BASE || a == R_CMDQ_BASE + 4) && !(m->cr0 & M_CR0_CMDQEN))
 		reg_set64(&m->cmdq_base, off, v, width);
-	else if ((a == R_EVTQ_BASE || a == R_EVTQ_BASE + 4) && !(m->cr0 & CR0_EVTQEN))
+	else if ((a == R_EVTQ_BASE || a == R_EVTQ_BASE + 4) && !(m->cr0 & M_CR0_EVTQEN))
 		reg_set64(&m->evtq_base, off, v, width);
 	else if (a == R_CMDQ_PROD) {
 		m->cmdq_prod = (uint32_t)v;
 		cmdq_run(m);
-	} else if (a == R_CMDQ_CONS && !(m->cr0 & CR0_CMDQEN))
+	} else if (a == R_CMDQ_CONS && !(m->cr0 & M_CR0_CMDQEN))
 		m->cmdq_cons = (uint32_t)v;
-	else if (a == (R_EVTQ_PROD & 0xffff) && !(m->cr0 & CR0_EVTQEN))
+	else if (a == (R_EVTQ_PROD & 0xffff) && !(m->cr0 & M_CR0_EVTQEN))
 		m->evtq_prod = (uint32_t)v;
 	else if (a == (R_EVTQ_CONS & 0xffff))
 		m->evtq_cons = (uint32_t)v;
