@@ -18,6 +18,7 @@
 #include "lib/bits.h"
 
 /* The model is test support, not part of the fuzzed library: built into the harness. */
+#include "pt/ref_walk.c"
 #include "smmuv3/smmuv3_model.c"
 
 #define RAM_SIZE    (4ULL << 20)

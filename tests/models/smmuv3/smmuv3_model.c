@@ -11,6 +11,8 @@
 
 #include <arch/mmio.h>
 
+#include "pt/ref_walk.h"
+
 #define M_BIT(n)	 (1ULL << (n))
 #define M_FIELD(v, h, l) (((v) >> (l)) & ((1ULL << ((h) - (l) + 1)) - 1))
 
@@ -156,48 +158,35 @@ static void evt_raise(struct smmu_model *m, uint32_t sid, uint64_t iova, bool wr
 	evt_push(m, rec);
 }
 
-/* ---- VMSAv8-64 4 KiB walks (stage 1 and stage 2) -------------------------------------------- */
+/* ---- walks: the reference walkers of tests/models/pt -------------------------------------- */
 
-struct walk {
-	uint64_t root;
-	unsigned ias, start; /* input bits, start level */
-	bool stage2, affd;
-	uint16_t vmid;		      /* for nested table-address translation */
-	const struct smmum_cfg *nest; /* non-NULL: table addresses are IPAs through this S2 */
-};
+/*
+ * Descriptor reads go through the model: only registered RAM is readable; anything else is an
+ * external abort (F_WALK_EABT). While `walk_s2` is set, the addresses read are IPAs and are
+ * translated through that stage 2 first (used to recover the IPA of a stage-2 fault).
+ */
+static struct smmu_model *walk_model;
+static const struct ref_regs *walk_s2;
+static bool walk_eabt;
 
-static int walk_run(struct smmu_model *m, const struct walk *w, uint64_t in, bool write,
-		    uint64_t *out, bool *writable, struct walk_fault *f);
-
-static int walk_s2_cfg(struct smmu_model *m, const struct smmum_cfg *c, uint64_t ipa, bool write,
-		       uint64_t *out, bool *writable, struct walk_fault *f)
+static uint64_t walk_read64(uint64_t a)
 {
-	struct walk w = {.root = c->s2ttb,
-			 .ias = 64 - c->s2t0sz,
-			 .start = 2 - c->s2sl0,
-			 .stage2 = true,
-			 .affd = c->s2affd};
-	int r = walk_run(m, &w, ipa, write, out, writable, f);
+	uint64_t v = 0;
 
-	if (r) {
-		f->s2 = true;
-		f->ipa = ipa;
+	if (walk_s2) {
+		const struct ref_regs *s2 = walk_s2;
+		struct ref_result r;
+
+		walk_s2 = NULL;
+		ref_walk(s2, a, REF_ACC_R, &r);
+		walk_s2 = s2;
+		if (r.fault)
+			return 0;
+		a = r.out;
 	}
-	return r;
-}
-
-static bool walk_table_addr(struct smmu_model *m, const struct walk *w, uint64_t *a,
-			    struct walk_fault *f)
-{
-	bool wr;
-
-	if (!w->nest)
-		return true;
-	if (walk_s2_cfg(m, w->nest, *a, false, a, &wr, f)) {
-		f->cls = CLASS_TT;
-		return false;
-	}
-	return true;
+	if (!mem_read64(walk_model, a, &v))
+		walk_eabt = true;
+	return v;
 }
 
 static int walk_fault_set(struct walk_fault *f, int type)
@@ -208,49 +197,63 @@ static int walk_fault_set(struct walk_fault *f, int type)
 	return type;
 }
 
-static bool walk_perm_ok(const struct walk *w, uint64_t d, bool write, bool *writable)
+static int walk_event(const struct ref_result *r, bool cd)
 {
-	if (w->stage2) {
-		*writable = d & M_BIT(7);
-		return write ? (d & M_BIT(7)) : (d & M_BIT(6));
+	if (walk_eabt)
+		return SMMUM_EVT_WALK_EABT;
+	switch (r->fault) {
+	case REF_F_PERMISSION: return SMMUM_EVT_PERMISSION;
+	case REF_F_ADDRSIZE: return SMMUM_EVT_ADDR_SIZE;
+	case REF_F_ACCESS: return SMMUM_EVT_ACCESS;
+	case REF_F_CONFIG: return cd ? SMMUM_EVT_BAD_CD : SMMUM_EVT_BAD_STE;
+	default: return SMMUM_EVT_TRANSLATION;
 	}
-	*writable = !(d & M_BIT(7)); /* AP[2] = 1: read-only */
-	return !write || *writable;
 }
 
-static int walk_run(struct smmu_model *m, const struct walk *w, uint64_t in, bool write,
-		    uint64_t *out, bool *writable, struct walk_fault *f)
+static void walk_regs(const struct smmum_cfg *c, struct ref_regs *s1, struct ref_regs *s2)
 {
-	uint64_t table = w->root & 0x0000fffffffff000ULL, d = 0;
+	*s2 = (struct ref_regs){.arch = REF_ARM_S2,
+				.root = c->s2ttb,
+				.t0sz = c->s2t0sz,
+				.sl0 = c->s2sl0,
+				.oa_bits = 48};
+	*s1 =
+	    (struct ref_regs){.arch = REF_ARM_S1, .root = c->ttb0, .t0sz = c->t0sz, .oa_bits = 48};
+}
 
-	if (w->ias < 64 && (in >> w->ias))
-		return walk_fault_set(f, SMMUM_EVT_TRANSLATION);
-	for (unsigned lvl = w->start; lvl <= 3; lvl++) {
-		unsigned shift = 12 + 9 * (3 - lvl);
-		unsigned bits = lvl == w->start ? w->ias - shift : 9;
-		uint64_t idx = (in >> shift) & ((1ULL << bits) - 1), a = table + idx * 8;
+/* One walk of the configuration: stage 2 only, stage 1 only or nested. */
+static int walk_run(struct smmu_model *m, const struct smmum_cfg *c, unsigned stages, uint64_t in,
+		    bool write, uint64_t *out, bool *writable, struct walk_fault *f)
+{
+	struct ref_regs s1, s2;
+	struct ref_result r;
+	unsigned acc = write ? REF_ACC_W : REF_ACC_R;
 
-		if (!walk_table_addr(m, w, &a, f))
-			return f->type;
-		if (!mem_read64(m, a, &d))
-			return walk_fault_set(f, SMMUM_EVT_WALK_EABT);
-		if (!(d & 1) || (lvl == 3 && !(d & 2)) || (lvl == 0 && !(d & 2)))
-			return walk_fault_set(f, SMMUM_EVT_TRANSLATION);
-		if (lvl < 3 && (d & 2)) {
-			table = d & 0x0000fffffffff000ULL;
-			continue;
-		}
-		if (!(d & M_BIT(10)) && !w->affd)
-			return walk_fault_set(f, SMMUM_EVT_ACCESS);
-		if (!walk_perm_ok(w, d, write, writable))
-			return walk_fault_set(f, SMMUM_EVT_PERMISSION);
-		*out = (d & 0x0000ffffffffffffULL & ~((1ULL << shift) - 1)) |
-		       (in & ((1ULL << shift) - 1));
-		if (d & 0x000f000000000000ULL) /* OA bits above the 48-bit OAS */
-			return walk_fault_set(f, SMMUM_EVT_ADDR_SIZE);
+	walk_regs(c, &s1, &s2);
+	walk_model = m;
+	walk_eabt = false;
+	ref_read64 = walk_read64;
+	if (stages == 3)
+		ref_walk_nested(&s1, &s2, in, acc, &r);
+	else
+		ref_walk(stages == 2 ? &s2 : &s1, in, acc, &r);
+	if (!r.fault && !walk_eabt) {
+		*out = r.out;
+		*writable = r.perms & REF_W;
 		return 0;
 	}
-	return walk_fault_set(f, SMMUM_EVT_TRANSLATION);
+	walk_fault_set(f, walk_event(&r, false));
+	f->s2 = r.stage == 2 && f->type != SMMUM_EVT_WALK_EABT;
+	f->cls = r.on_s1_walk ? CLASS_TT : CLASS_IN;
+	f->ipa = r.on_s1_walk ? r.fetch_ipa : in;
+	if (f->s2 && stages == 3 && !r.on_s1_walk) {
+		/* The IPA that failed at stage 2 is the stage-1 output: walk stage 1 again. */
+		walk_s2 = &s2;
+		ref_walk(&s1, in, 0, &r);
+		walk_s2 = NULL;
+		f->ipa = r.out;
+	}
+	return f->type;
 }
 
 /* ---- STE (5.2) and CD (5.4) decoding ----------------------------------------------------------
@@ -341,7 +344,7 @@ static int cd_decode(struct smmu_model *m, struct smmum_cfg *c, struct walk_faul
 	uint64_t a = c->s1ctxptr, cd[2];
 	bool wr;
 
-	if (c->config == 7 && walk_s2_cfg(m, c, a, false, &a, &wr, f)) {
+	if (c->config == 7 && walk_run(m, c, 2, a, false, &a, &wr, f)) {
 		f->cls = CLASS_CD;
 		return f->type;
 	}
@@ -439,31 +442,6 @@ static int xlate_cfg(struct smmu_model *m, uint32_t sid, struct smmum_cfg *c,
 	return 0;
 }
 
-static int xlate_s1(struct smmu_model *m, struct smmum_cfg *c, uint64_t iova, bool write,
-		    uint64_t *out, bool *writable, struct walk_fault *f)
-{
-	unsigned ias = 64 - c->t0sz;
-	struct walk w = {.root = c->ttb0,
-			 .ias = ias,
-			 .start = 3 - (ias - 13) / 9,
-			 .affd = c->cd_affd,
-			 .nest = c->config == 7 ? c : NULL};
-	uint64_t ipa;
-	bool s2w = true;
-	int r;
-
-	if (c->epd0)
-		return walk_fault_set(f, SMMUM_EVT_TRANSLATION);
-	r = walk_run(m, &w, iova, write, &ipa, writable, f);
-	if (r || c->config != 7) {
-		*out = ipa;
-		return r;
-	}
-	r = walk_s2_cfg(m, c, ipa, write, out, &s2w, f);
-	*writable = *writable && s2w;
-	return r;
-}
-
 static int xlate(struct smmu_model *m, struct smmum_cfg *c, uint64_t iova, bool write,
 		 uint64_t *out, struct walk_fault *f)
 {
@@ -476,10 +454,9 @@ static int xlate(struct smmu_model *m, struct smmum_cfg *c, uint64_t iova, bool 
 		*out = t->out_page << 12 | (iova & 0xfff);
 		return 0;
 	}
-	if (s1)
-		r = xlate_s1(m, c, iova, write, &o, &wr, f);
-	else
-		r = walk_s2_cfg(m, c, iova, write, &o, &wr, f);
+	if (s1 && c->epd0)
+		return walk_fault_set(f, SMMUM_EVT_TRANSLATION);
+	r = walk_run(m, c, c->config == 7 ? 3 : s1 ? 1 : 2, iova, write, &o, &wr, f);
 	if (r)
 		return r;
 	tlb_insert(m, &(struct smmum_tlb){.valid = true,
