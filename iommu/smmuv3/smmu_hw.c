@@ -192,11 +192,17 @@ static int smmu_cmdq_space(struct smmu_dev *s, u32 need, bool *refused)
 {
 	struct smmu_queue *q = &s->cmdq;
 	u64 start = arch_time_ns();
+	bool published = false;
 
 	for (;;) {
 		q->cons = q_ptr(q, smmu_read32(s, q->cons_reg));
 		if ((1u << q->log2) - q_used(q, q->prod, q->cons) >= need)
 			return 0;
+		/* The queue only drains what it has been shown: publish what is written. */
+		if (!published) {
+			smmu_cmd_publish(s);
+			published = true;
+		}
 		if (smmu_cmdq_error(s))
 			*refused = true;
 		if (arch_time_ns() - start > s->poll_timeout_ns) {

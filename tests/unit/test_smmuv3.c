@@ -421,6 +421,60 @@ static void s1_va_invalidation_is_page_precise(void **state)
 	assert_true(last.w1 & CMD1_LEAF);
 }
 
+static void s1_vaa_invalidation_covers_every_asid(void **state)
+{
+	struct smmu_s2_cfg c;
+	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	struct smmu_tlbi ti = {.op = SMMU_TLBI_NH_VAA, .addr = IOVA};
+	struct smmum_cmd last;
+	u64 a, b;
+
+	(void)state;
+	s2_setup();
+	a = guest_page(IPA_BUF);
+	b = guest_page(IPA_BUF2);
+	guest_s1_setup(IPA_BUF, 12, true);
+	c = s2_cfg();
+	assert_int_equal(smmu_stream_nested(&t.s, SID, &c, &g), 0);
+	assert_dma_lands(IOVA, a);
+	ipa_va(IPA_S1_L3)[(IOVA >> 12) & 511] = S1_PAGE(IPA_BUF2, false);
+	assert_int_equal(smmu_inv_s1(&t.s, t.vmid, &ti), 0);
+	assert_dma_lands(IOVA, b);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_NH_VAA, &last), 1);
+	assert_int_equal(FIELD_GET(CMD0_ASID, last.w0), 0);
+	assert_int_equal(FIELD_GET(CMD0_VMID, last.w0), t.vmid);
+}
+
+static void guest_cd_change_needs_cfgi_cd(void **state)
+{
+	struct smmu_s2_cfg c;
+	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	u64 a, b, *cd;
+
+	(void)state;
+	s2_setup();
+	a = guest_page(IPA_BUF);
+	b = guest_page(IPA_BUF2);
+	guest_s1_setup(IPA_BUF, 3, true);
+	c = s2_cfg();
+	assert_int_equal(smmu_stream_nested(&t.s, SID, &c, &g), 0);
+	assert_dma_lands(IOVA, a);
+	/* The guest builds a second table (IOVA -> IPA_BUF2) and switches its CD (new ASID). */
+	guest_page(0x30000);
+	guest_page(0x31000);
+	guest_page(0x32000);
+	ipa_va(0x30000)[(IOVA >> 30) & 511] = 0x31000 | 3;
+	ipa_va(0x31000)[(IOVA >> 21) & 511] = 0x32000 | 3;
+	ipa_va(0x32000)[(IOVA >> 12) & 511] = S1_PAGE(IPA_BUF2, false);
+	cd = ipa_va(IPA_CD);
+	cd[1] = 0x30000;
+	cd[0] = (cd[0] & ~CD0_ASID) | FIELD_PREP(CD0_ASID, 4);
+	assert_dma_lands(IOVA, a); /* the SMMU still uses its cached CD */
+	assert_int_equal(smmu_inv_cd(&t.s, SID, 0), 0);
+	assert_dma_lands(IOVA, b);
+	assert_int_equal(smmu_inv_cd(&t.s, SID, 1), -E_RANGE); /* no substreams */
+}
+
 static void s2_remap_needs_s2_invalidation(void **state)
 {
 	struct smmu_s2_cfg c;
@@ -503,6 +557,9 @@ static void command_queue_wraps(void **state)
 		assert_int_equal(smmu_inv_s1(&t.s, (u16)(i + 1), &ti), 0);
 	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_NH_ALL, NULL), 21);
 	assert_int_equal(t.m->cmdq_cons, t.m->cmdq_prod);
+	/* A batch longer than the queue: published in parts as the SMMU drains it. */
+	assert_int_equal(smmu_inv_s2(&t.s, 1, 0x10000, 10 * PAGE_SIZE, false), 0);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL), 10);
 }
 
 static void event_queue_wraps_and_recovers_from_overflow(void **state)
@@ -723,6 +780,8 @@ int main(void)
 	    T(nested_faults_report_stage_and_class),
 	    T(s1_remap_needs_guest_tlbi_with_parent_vmid),
 	    T(s1_va_invalidation_is_page_precise),
+	    T(s1_vaa_invalidation_covers_every_asid),
+	    T(guest_cd_change_needs_cfgi_cd),
 	    T(s2_remap_needs_s2_invalidation),
 	    T(s2_change_under_nesting_flushes_combined_entries),
 	    T(bad_guest_tlbi_is_refused),
