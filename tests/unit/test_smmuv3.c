@@ -617,6 +617,44 @@ static void illegal_command_is_skipped_and_reported(void **state)
 	assert_int_equal(smmu_cmd_sync(&t.s), 0);
 }
 
+static void global_errors_are_acknowledged(void **state)
+{
+	(void)state;
+	t.m->gerror ^= GERROR_EVTQ_ABT_ERR;
+	assert_int_equal(smmu_evtq_poll(&t.s), 0);
+	assert_true(test_log_has("event queue write aborted"));
+	assert_int_equal(t.m->gerror, t.m->gerrorn);
+	t.m->gerror ^= GERROR_SFM_ERR;
+	assert_int_equal(smmu_gerror_handle(&t.s), -E_IO);
+	assert_true(test_log_has("service failure mode"));
+	assert_int_equal(t.m->gerror, t.m->gerrorn);
+}
+
+/* The model refuses what QEMU refuses: a cross-check of the configurations the driver avoids. */
+static void model_refuses_illegal_stes(void **state)
+{
+	const u64 cfgi_all[1][2] = {
+	    {FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE), FIELD_PREP(CMD1_RANGE, 31)}};
+	struct smmu_s2_cfg c;
+	u64 *ste, out;
+
+	(void)state;
+	s2_setup();
+	c = s2_cfg();
+	assert_int_equal(smmu_stream_s2(&t.s, SID, &c), 0);
+	/* Edit the live STE behind the driver's back, then make the SMMU re-read it. */
+	ste = (u64 *)(uintptr_t)(t.s.strtab[SID >> t.s.split] & L1STD_L2PTR) + SID * STE_DWORDS;
+	ste[2] &= ~STE2_S2AA64;
+	assert_int_equal(smmu_cmd_issue(&t.s, cfgi_all, 1), 0);
+	assert_int_equal(smmu_model_translate(t.m, SID, 0, false, &out), SMMUM_EVT_BAD_STE);
+	ste[2] |= STE2_S2AA64;
+	ste[0] |= FIELD_PREP(STE0_S1CDMAX, 1) | FIELD_PREP(STE0_CONFIG, STE_CFG_NESTED);
+	assert_int_equal(smmu_inv_cd(&t.s, SID, 0), 0);
+	assert_int_equal(smmu_model_translate(t.m, SID, 0, false, &out), SMMUM_EVT_BAD_STE);
+	assert_int_equal(smmu_evtq_poll(&t.s), 2);
+	assert_int_equal(t.ev[0].type, EVT_C_BAD_STE);
+}
+
 /* ---- guest input ---------------------------------------------------------------------------- */
 
 static void malformed_guest_cd_faults_without_harm(void **state)
@@ -792,6 +830,8 @@ int main(void)
 					    setup_small_queues, teardown),
 	    T(cmd_sync_timeout_is_an_error),
 	    T(illegal_command_is_skipped_and_reported),
+	    T(global_errors_are_acknowledged),
+	    T(model_refuses_illegal_stes),
 	    T(malformed_guest_cd_faults_without_harm),
 	    T(bad_guest_s1_fields_change_nothing),
 	    T(reattach_changes_config_in_safe_order),
