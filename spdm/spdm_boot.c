@@ -70,27 +70,24 @@ static void spdm_hex(const u8 *p, size_t n, char *out)
 }
 
 /* The whole flow; *stage names the step that failed. */
-static int spdm_boot_flow(struct spdm_conn *c, const char **stage)
+static int spdm_boot_flow(struct spdm_conn *c, struct spdm_measurements *m, const char **stage)
 {
-	struct spdm_measurements m = {.record = spdm_boot_meas,
-				      .record_cap = sizeof(spdm_boot_meas)};
 	int err;
 
 	if ((*stage = "VCA", err = spdm_connect(c)) ||
 	    (*stage = "CERTIFICATE", err = spdm_get_certificate(c, 0)) ||
 	    (*stage = "CHALLENGE", err = spdm_challenge(c)) ||
 	    (*stage = "KEY_EXCHANGE/FINISH", err = spdm_start_session(c)) ||
-	    (*stage = "MEASUREMENTS", err = spdm_get_measurements(c, NULL, &m)) ||
+	    (*stage = "MEASUREMENTS", err = spdm_get_measurements(c, NULL, m)) ||
 	    (*stage = "HEARTBEAT", err = spdm_heartbeat(c)) ||
 	    (*stage = "KEY_UPDATE", err = spdm_key_update(c, true)) ||
 	    (*stage = "HEARTBEAT", err = spdm_heartbeat(c)))
 		return err;
-	pr_info("measurements: %u block(s), %zu bytes, signed over a fresh nonce", m.nblocks,
-		m.len);
 	return 0;
 }
 
-static void spdm_boot_report(const struct spdm_conn *c, const char *dev)
+static void spdm_boot_report(const struct spdm_conn *c, const struct spdm_measurements *m,
+			     const char *dev)
 {
 	char hex[2 * SPDM_HASH_MAX + 1];
 
@@ -99,12 +96,16 @@ static void spdm_boot_report(const struct spdm_conn *c, const char *dev)
 		spdm_aead_name(c->alg.aead));
 	spdm_hex(c->leaf_digest, c->hash_len, hex);
 	pr_info("%s: leaf certificate %s %s", dev, spdm_hash_name(c->alg.hash), hex);
-	pr_info("%s: session 0x%08x established", dev, c->sess.id);
+	pr_info("%s: measurements: %u block(s), %zu bytes, signed over a fresh nonce", dev,
+		m->nblocks, m->len);
+	pr_info("%s: session 0x%08x established (heartbeat and key update done)", dev, c->sess.id);
 }
 
 static void spdm_boot_device(const struct pci_dev *d, const struct spdm_config *cfg)
 {
 	struct spdm_conn *c = &spdm_boot_conn;
+	struct spdm_measurements m = {.record = spdm_boot_meas,
+				      .record_cap = sizeof(spdm_boot_meas)};
 	const char *stage = "DOE";
 	char dev[16];
 	int err;
@@ -117,14 +118,14 @@ static void spdm_boot_device(const struct pci_dev *d, const struct spdm_config *
 	if (spdm_doe_bind(&spdm_boot_doe, &spdm_boot_mb))
 		return; /* the mailbox speaks other protocols only */
 	spdm_init(c, &spdm_boot_doe.tp, cfg);
-	err = spdm_boot_flow(c, &stage);
+	err = spdm_boot_flow(c, &m, &stage);
 	if (err) {
 		pr_err("%s: device refused at %s: %s (error 0x%02x, %s)", dev, stage,
 		       spdm_fail_str(c->fail), c->fail_detail, err_str(err));
 		spdm_reset(c);
 		return;
 	}
-	spdm_boot_report(c, dev);
+	spdm_boot_report(c, &m, dev);
 	if ((err = spdm_end_session(c))) {
 		pr_err("%s: END_SESSION: %s", dev, spdm_fail_str(c->fail));
 		return;
