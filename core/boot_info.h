@@ -6,16 +6,19 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 
-enum boot_path { BOOT_DIRECT, BOOT_UEFI };
+enum boot_path {
+	BOOT_DIRECT,
+	BOOT_UEFI
+};
 
 struct boot_info {
 	enum boot_path path;
-	paddr_t image_base;	/* the hypervisor image, bss included */
+	paddr_t image_base; /* the hypervisor image, bss included */
 	u64 image_size;
-	paddr_t fdt;		/* device tree blob, 0 if none */
-	u64 fdt_size;		/* bytes mapped at fdt (an upper bound for the blob) */
-	paddr_t rsdp;		/* ACPI RSDP, 0 if none */
-	unsigned nextra_rsv;	/* further ranges the boot path needs kept (firmware, modules) */
+	paddr_t fdt;	     /* device tree blob, 0 if none */
+	u64 fdt_size;	     /* bytes mapped at fdt (an upper bound for the blob) */
+	paddr_t rsdp;	     /* ACPI RSDP, 0 if none */
+	unsigned nextra_rsv; /* further ranges the boot path needs kept (firmware, modules) */
 	struct pa_range extra_rsv[8];
 };
 
