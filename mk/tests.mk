@@ -66,14 +66,18 @@ $(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_L
 	$(Q)$(HOST_CC) -o $@ $^ $(HOST_LDLIBS)
 
 # ---- the whole pyramid -----------------------------------------------------------------------
-SYSTEM_IMAGES := $(BUILD)/arm64/Image
+SYSTEM_IMAGES := $(BUILD)/arm64/Image $(BUILD)/x86_64/moat.elf
 
-# System tests need the arm64 image whatever ARCH says.
+# System tests need the images of both arches whatever ARCH says.
 ifneq ($(ARCH),arm64)
 $(BUILD)/arm64/Image: FORCE
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
-FORCE:
 endif
+ifneq ($(ARCH),x86_64)
+$(BUILD)/x86_64/moat.elf: FORCE
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
+endif
+FORCE:
 
 test: unit $(FUZZ_BINS) $(SYSTEM_IMAGES)
 	$(Q)python3 tests/run.py --unit --fuzz-smoke --system

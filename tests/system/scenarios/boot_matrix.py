@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: MIT
+"""The boot matrix: arm64 {direct, uefi} and x86_64 {direct, uefi}, and x86_64 q35 with VT-d
+(scalable mode) and AMD-Vi. Each checks the banner, the platform summary (CPUs and RAM from the
+firmware's tables, the IOMMU kind and base from DMAR, IVRS, IORT or the DT) and a clean exit."""
+from qemu import Scenario
+
+X86_ELF = "build/x86_64/moat.elf"
+
+
+def q35(extra, smp=2, mem=512):
+    return ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-accel", "tcg", "-nodefaults",
+            "-display", "none", "-serial", "stdio", "-no-reboot", "-smp", str(smp),
+            "-m", str(mem), *extra]
+
+
+def summary(cpus, ram, ecam, iommu, gic=""):
+    return (rf"^moat: platform: cpus={cpus} ram={ram}MiB ecam={ecam} iommu={iommu}"
+            + (f" gic={gic}" if gic else "") + "$")
+
+
+def banner(arch, boot):
+    return rf"^moat: Moat \S+ \({arch}, {boot} boot\)$"
+
+
+DONE = r"^moat: demo complete, powering off$"
+
+SCENARIOS = [
+    Scenario("x86_64-direct", q35(["-kernel", X86_ELF]),
+             [banner("x86_64", "direct"), summary(2, 512, "0xb0000000", "none"), DONE],
+             timeout=30, needs=[X86_ELF]),
+    Scenario("x86_64-direct-vtd-scalable",
+             q35(["-device", "intel-iommu,x-scalable-mode=on", "-kernel", X86_ELF]),
+             [banner("x86_64", "direct"), summary(2, 512, "0xb0000000", "vtd@0xfed90000"), DONE],
+             timeout=30, needs=[X86_ELF]),
+    Scenario("x86_64-direct-amdvi",
+             q35(["-device", "amd-iommu,pt=off", "-kernel", X86_ELF], smp=4, mem=1024),
+             [banner("x86_64", "direct"), summary(4, 1024, "0xb0000000", "amdvi@0xfed80000"),
+              DONE],
+             timeout=30, needs=[X86_ELF]),
+    # Exception reporting: a read of an unmapped address is a page fault, reported and stopped.
+    Scenario("x86_64-exception-report",
+             q35(["-kernel", X86_ELF, "-append", "moat.selftest=fault"], smp=1, mem=256),
+             [r"^moat: arch: error: unexpected exception: page fault \(#14\): error=0x0 "
+              r"RIP=0x\w+ CR2=0x7ffff0000000"],
+             forbid=[r"demo complete"], allow_fatal=True, must_exit=False, timeout=30,
+             needs=[X86_ELF]),
+    # W^X: writing the image's text is a protection fault (error code P|W = 0x3).
+    Scenario("x86_64-wx-text-readonly",
+             q35(["-kernel", X86_ELF, "-append", "moat.selftest=wx"], smp=1, mem=256),
+             [r"^moat: arch: error: unexpected exception: page fault \(#14\): error=0x3 "],
+             forbid=[r"demo complete"], allow_fatal=True, must_exit=False, timeout=30,
+             needs=[X86_ELF]),
+]
