@@ -112,13 +112,17 @@ static void x86_load_gdt(void)
 			 : "rax", "memory");
 }
 
-static u64 x86_canary_seed(void)
+/* RDRAND when present (its CF says whether the value is good), mixed with the TSC. */
+__attribute__((no_stack_protector)) static u64 x86_canary_seed(void)
 {
-	u64 r;
+	u32 r[4];
+	u64 v = 0;
+	u8 ok = 0;
 
-	if (!arch_random_u64(&r))
-		return r;
-	return rdtsc() * 0x9e3779b97f4a7c15ULL;
+	cpuid(1, 0, r);
+	if (r[2] & (1U << 30))
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok) : : "cc");
+	return (ok ? v : 0) ^ rdtsc() * 0x9e3779b97f4a7c15ULL;
 }
 
 /* First C code after the switch to Moat's tables; separate so that nothing above runs on them. */
@@ -129,14 +133,24 @@ static __attribute__((noinline)) __noreturn void x86_start(struct boot_info *bi)
 	moat_main(bi);
 }
 
+/* Points FS at CPU 0's data; idempotent, so the UEFI path can call it before x86_boot(). */
+__attribute__((no_stack_protector)) void x86_percpu_init(void)
+{
+	if (cpu0.self)
+		return;
+	cpu0.self = &cpu0;
+	cpu0.stack_canary = x86_canary_seed();
+	wrmsr(MSR_FS_BASE, (u64)(uintptr_t)&cpu0);
+}
+
 /* Runs before FS points at the per-CPU data, so it must not use the stack protector itself. */
 __attribute__((no_stack_protector)) void x86_boot(struct boot_info *bi)
 {
 	__asm__ volatile("cli");
 	x86_load_gdt();
-	cpu0.self = &cpu0;
-	cpu0.stack_canary = x86_canary_seed();
+	/* Loading FS cleared its base: set it again (same canary). */
 	wrmsr(MSR_FS_BASE, (u64)(uintptr_t)&cpu0);
+	x86_percpu_init();
 	x86_idt_init();
 	if (x86_mmu_init())
 		arch_halt(false);

@@ -71,6 +71,8 @@ _Static_assert(__builtin_offsetof(struct x86_percpu, stack_canary) == 0x28, "can
 /* Common to the PVH and UEFI paths: GDT, IDT, FS base, Moat's page tables, then moat_main(). */
 __noreturn void x86_boot(struct boot_info *bi);
 
+/* FS base -> per-CPU data with a per-boot stack canary (before any stack-protected code). */
+void x86_percpu_init(void);
 void x86_idt_init(void);
 void x86_time_init(void);
 int x86_mmu_init(void) __must_check;

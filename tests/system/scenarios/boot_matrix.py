@@ -51,3 +51,27 @@ SCENARIOS = [
              forbid=[r"demo complete"], allow_fatal=True, must_exit=False, timeout=30,
              needs=[X86_ELF]),
 ]
+
+X86_ESP = "build/x86_64/esp-test.img"
+OVMF = ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+        "-drive", "if=pflash,format=raw,unit=1,snapshot=on,file=/usr/share/OVMF/OVMF_VARS_4M.fd"]
+
+
+def esp(path):
+    return ["-drive", f"file={path},format=raw,if=none,id=esp,snapshot=on",
+            "-device", "virtio-blk-pci,drive=esp"]
+
+
+# OVMF needs about 4 s to reach the EFI application under TCG (qemu-10.0-platform.md 7).
+SCENARIOS += [
+    Scenario("x86_64-uefi-vtd-scalable",
+             q35(["-device", "intel-iommu,x-scalable-mode=on", *OVMF, *esp(X86_ESP)]),
+             [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(\d+ bytes\)$",
+              r"^moat: efi: loaded payload.bin \(47 bytes\)$",
+              banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "vtd@0xfed90000"), DONE],
+             timeout=60, needs=[X86_ESP]),
+    Scenario("x86_64-uefi-amdvi",
+             q35(["-device", "amd-iommu,pt=off", *OVMF, *esp(X86_ESP)]),
+             [banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "amdvi@0xfed80000"), DONE],
+             timeout=60, needs=[X86_ESP]),
+]
