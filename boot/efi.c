@@ -276,6 +276,10 @@ static EFI_STATUS efi_run(EFI_HANDLE image)
 	int err;
 
 	bi->path = BOOT_UEFI;
+	if (efi_arch_check()) {
+		efi_say("moat: efi: error: not entered at EL2 (QEMU needs virtualization=on)");
+		return EFI_UNSUPPORTED;
+	}
 	efi_find_tables(bi);
 	if (!bi->rsdp.v && !bi->fdt.v) {
 		efi_say("moat: efi: error: firmware provides neither ACPI nor a device tree");

@@ -13,6 +13,11 @@ __attribute__((no_stack_protector)) void efi_arch_early(void)
 	x86_percpu_init();
 }
 
+int efi_arch_check(void)
+{
+	return 0; /* long mode is all the x86 entry needs; VMX/SVM are probed later */
+}
+
 /* The firmware's stack is not in Moat's page tables: move to one inside the image first. */
 void efi_arch_handover(struct boot_info *bi)
 {

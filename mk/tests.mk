@@ -66,12 +66,14 @@ $(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_L
 	$(Q)$(HOST_CC) -o $@ $^ $(HOST_LDLIBS)
 
 # ---- the whole pyramid -----------------------------------------------------------------------
-SYSTEM_IMAGES := $(BUILD)/arm64/Image $(BUILD)/x86_64/moat.elf $(BUILD)/x86_64/esp-test.img
+SYSTEM_IMAGES := $(BUILD)/arm64/Image $(BUILD)/arm64/esp-test.img $(BUILD)/x86_64/moat.elf \
+	$(BUILD)/x86_64/esp-test.img
 
 # System tests need the images of both arches whatever ARCH says.
 ifneq ($(ARCH),arm64)
 $(BUILD)/arm64/Image: FORCE
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
+$(BUILD)/arm64/esp-test.img: $(BUILD)/arm64/Image
 endif
 ifneq ($(ARCH),x86_64)
 # One sub-make builds both x86_64 images (the ESP image comes with `image`).

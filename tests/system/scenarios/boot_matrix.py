@@ -75,3 +75,28 @@ SCENARIOS += [
              [banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "amdvi@0xfed80000"), DONE],
              timeout=60, needs=[X86_ESP]),
 ]
+
+ARM64_IMAGE = "build/arm64/Image"
+ARM64_ESP = "build/arm64/esp-test.img"
+
+
+def virt(extra, smp=2, mem=512):
+    return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
+            "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
+            "-serial", "stdio", "-no-reboot", "-smp", str(smp), "-m", str(mem), *extra]
+
+
+ARM64_SUMMARY = summary(2, 512, "0x4010000000", "smmuv3@0x9050000", "v3")
+
+# arm64 direct takes the platform from QEMU's DT; UEFI from ACPI (MADT, MCFG, IORT, SPCR).
+# QEMU_EFI needs about 6 s to reach the EFI application under TCG.
+SCENARIOS += [
+    Scenario("arm64-direct-dt", virt(["-kernel", ARM64_IMAGE]),
+             [banner("arm64", "direct"), ARM64_SUMMARY, DONE], timeout=30, needs=[ARM64_IMAGE]),
+    Scenario("arm64-uefi-acpi",
+             virt(["-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd", *esp(ARM64_ESP)]),
+             [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(\d+ bytes\)$",
+              r"^moat: efi: loaded payload.bin \(47 bytes\)$",
+              banner("arm64", "uefi"), ARM64_SUMMARY, DONE],
+             timeout=90, needs=[ARM64_ESP]),
+]
