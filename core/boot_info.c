@@ -59,9 +59,21 @@ int boot_info_memory(const struct boot_info *bi, struct platform *p)
 		const struct boot_mem *m = &bi->mem[i];
 		if ((err = plat_add_range(p->mem, &p->nmem, PLAT_MAX_MEM, m->base, m->size)))
 			return err;
+	}
+	if ((err = boot_info_keep_ranges(bi, p)))
+		return err;
+	return p->nmem ? 0 : -E_NOENT;
+}
+
+int boot_info_keep_ranges(const struct boot_info *bi, struct platform *p)
+{
+	int err;
+
+	for (unsigned i = 0; i < bi->nmem; i++) {
+		const struct boot_mem *m = &bi->mem[i];
 		if (m->kind == BOOT_MEM_KEEP &&
 		    (err = plat_add_range(p->rsv, &p->nrsv, PLAT_MAX_RSV, m->base, m->size)))
 			return err;
 	}
-	return p->nmem ? 0 : -E_NOENT;
+	return 0;
 }

@@ -67,6 +67,9 @@ struct platform;
  */
 int boot_info_memory(const struct boot_info *bi, struct platform *p) __must_check;
 
+/* Adds the ranges to keep (firmware runtime memory, ACPI) to p->rsv. */
+int boot_info_keep_ranges(const struct boot_info *bi, struct platform *p) __must_check;
+
 __noreturn void moat_main(const struct boot_info *bi);
 
 #endif

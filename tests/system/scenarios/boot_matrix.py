@@ -100,3 +100,13 @@ SCENARIOS += [
               banner("arm64", "uefi"), ARM64_SUMMARY, DONE],
              timeout=90, needs=[ARM64_ESP]),
 ]
+# Without ACPI (acpi=off) the firmware passes its DT in the configuration table instead.
+SCENARIOS += [
+    Scenario("arm64-uefi-dt",
+             ["qemu-system-aarch64", "-M",
+              "virt,gic-version=3,virtualization=on,iommu=smmuv3,acpi=off", "-cpu", "max",
+              "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio",
+              "-no-reboot", "-smp", "2", "-m", "512",
+              "-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd", *esp(ARM64_ESP)],
+             [banner("arm64", "uefi"), ARM64_SUMMARY, DONE], timeout=90, needs=[ARM64_ESP]),
+]
