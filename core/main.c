@@ -30,15 +30,15 @@ static int mem_init(const struct boot_info *bi)
 
 	for (unsigned i = 0; i < platform.nrsv; i++)
 		holes[n++] = platform.rsv[i];
-	holes[n++] = (struct pa_range){bi->image_base, bi->image_size};
+	holes[n++] = (struct pa_range){ bi->image_base, bi->image_size };
 	if (bi->fdt.v)
-		holes[n++] = (struct pa_range){bi->fdt, bi->fdt_size};
+		holes[n++] = (struct pa_range){ bi->fdt, bi->fdt_size };
 	for (unsigned i = 0; i < bi->nextra_rsv && i < 8; i++)
 		holes[n++] = bi->extra_rsv[i];
 	if (bi->config.v)
-		holes[n++] = (struct pa_range){bi->config, bi->config_size};
+		holes[n++] = (struct pa_range){ bi->config, bi->config_size };
 	for (unsigned i = 0; i < bi->nmodules && i < BOOT_MAX_MODULES; i++)
-		holes[n++] = (struct pa_range){bi->modules[i].base, bi->modules[i].size};
+		holes[n++] = (struct pa_range){ bi->modules[i].base, bi->modules[i].size };
 	/* The allocator keeps its bitmaps in RAM, so RAM must be mapped first. */
 	for (unsigned i = 0; i < platform.nmem; i++) {
 		err = arch_map_ram(platform.mem[i].base, platform.mem[i].size);
@@ -109,7 +109,7 @@ void moat_main(const struct boot_info *bi)
 		 frames.nregions);
 	if (crypto_init())
 		arch_halt(false);
-	struct moat_ctx ctx = {.bi = bi, .plat = &platform, .frames = &frames};
+	struct moat_ctx ctx = { .bi = bi, .plat = &platform, .frames = &frames };
 	if (moat_units_run(&ctx))
 		arch_halt(false);
 	if (platform_bootarg(&platform, "moat.selftest", test, sizeof(test))) {
