@@ -4,6 +4,7 @@
  * SMMUv3), then corrupted ones (bad checksum, truncated, entry lengths past the end, zero-length
  * and overlapping entries) that must be rejected with a message and leave nothing behind.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -694,6 +695,44 @@ static void random_corruption_never_crashes(void **state)
 	(void)state;
 }
 
+/*
+ * MOAT_ACPI_SEED_DIR=dir writes the good tables as fuzz seeds (first byte: the parser, as
+ * tests/fuzz/fuzz_acpi.c reads it); used to refresh tests/fuzz/corpus/fuzz_acpi.
+ */
+static void write_seeds(const char *dir)
+{
+	u8 *dsdt = make_dsdt(5);
+	struct {
+		const char *name;
+		u8 kind;
+		u8 *t;
+	} seeds[] = {
+	    {"madt-x86", 0, make_madt_x86(4)},
+	    {"madt-arm", 0, make_madt_arm(2)},
+	    {"mcfg", 1, make_mcfg(0xb0000000, 0xff)},
+	    {"dmar", 2, make_dmar()},
+	    {"ivrs", 3, make_ivrs(ivhd_entries, sizeof(ivhd_entries))},
+	    {"iort", 4, make_iort(0, 0x7fff)},
+	    {"spcr", 5, make_spcr(3, 0, 0x9000000)},
+	    {"fadt", 6, make_fadt(dsdt)},
+	    {"dsdt", 7, dsdt},
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(seeds); i++) {
+		char path[512];
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/%s", dir, seeds[i].name);
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		fputc(seeds[i].kind, f);
+		fwrite(seeds[i].t, 1, get_le32(seeds[i].t + 4), f);
+		fclose(f);
+		if (seeds[i].t != dsdt)
+			free(seeds[i].t);
+	}
+	free(dsdt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,5 +754,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(random_corruption_never_crashes, setup, teardown),
 	};
 
+	if (getenv("MOAT_ACPI_SEED_DIR"))
+		write_seeds(getenv("MOAT_ACPI_SEED_DIR"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
