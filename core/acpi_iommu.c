@@ -26,6 +26,8 @@ static int scope_add(struct plat_iommu *m, const struct plat_scope *s)
 #define DMAR_HDR_LEN	   48
 #define DMAR_DRHD	   0
 #define DMAR_DRHD_LEN	   16
+#define DMAR_RMRR	   1
+#define DMAR_RMRR_LEN	   24
 #define DMAR_INCLUDE_ALL   BIT(0)
 #define DMAR_SCOPE_LEN	   6 /* type, length, reserved[2], enumeration ID, start bus */
 #define DMAR_REG_PAGES_MAX 15
@@ -87,6 +89,35 @@ static int dmar_drhd(struct platform *p, const u8 *d, u16 len)
 	return acpi_add_iommu(p, &m);
 }
 
+/*
+ * RMRR (8.4): memory some device keeps using for DMA (USB legacy emulation, GPU stolen
+ * memory); it must stay out of the frame allocator. Its device scopes are framed, not used.
+ */
+static int dmar_rmrr(struct platform *p, const u8 *d, u16 len)
+{
+	u64 base, limit;
+
+	if (len < DMAR_RMRR_LEN)
+		return -E_CORRUPT;
+	base = get_le64(d + 8);
+	limit = get_le64(d + 16);
+	if (limit < base || !IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(limit + 1, PAGE_SIZE))
+		return -E_CORRUPT;
+	for (u16 off = DMAR_RMRR_LEN; off < len;) {
+		u8 slen;
+		if (len - off < 2)
+			return -E_CORRUPT;
+		slen = d[off + 1];
+		if (slen < DMAR_SCOPE_LEN || slen > len - off)
+			return -E_CORRUPT;
+		off = (u16)(off + slen);
+	}
+	if (p->nrsv >= PLAT_MAX_RSV)
+		return -E_NOSPC;
+	p->rsv[p->nrsv++] = (struct pa_range){pa(base), limit - base + 1};
+	return 0;
+}
+
 int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p)
 {
 	u32 off = DMAR_HDR_LEN;
@@ -102,8 +133,10 @@ int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p)
 		slen = get_le16(t + off + 2);
 		if (slen < 4 || slen > len - off)
 			return -E_CORRUPT;
-		/* RMRR, ATSR, RHSA, ANDD, SATC: framed and checked, not needed for discovery. */
+		/* ATSR, RHSA, ANDD, SATC: framed and checked, not needed for discovery. */
 		if (type == DMAR_DRHD && (err = dmar_drhd(p, t + off, slen)))
+			return err;
+		if (type == DMAR_RMRR && (err = dmar_rmrr(p, t + off, slen)))
 			return err;
 		off += slen;
 	}

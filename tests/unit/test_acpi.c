@@ -574,6 +574,35 @@ static void dmar_bad_structures_are_rejected(void **state)
 	(void)state;
 }
 
+/* An RMRR keeps its memory out of the allocator; a malformed one rejects the table. */
+static void dmar_rmrr_is_reserved_and_checked(void **state)
+{
+	struct tb t = tb_start("DMAR", 12);
+	u32 rmrr = t.len;
+	u8 *d;
+
+	d = tb_put(&t, 24);
+	put_le16(d, 1);
+	put_le64(d + 8, 0x3e000000);
+	put_le64(d + 16, 0x3e0fffff);
+	dmar_scope(&t, 1, 0, 0x14, 0);
+	put_le16(t.b + rmrr + 2, (u16)(t.len - rmrr));
+	u8 *tab = tb_end(&t);
+	memset(&plat, 0, sizeof(plat));
+	assert_int_equal(acpi_parse_dmar(tab, t.len, &plat), 0);
+	assert_int_equal(plat.nrsv, 1);
+	assert_int_equal(plat.rsv[0].base.v, 0x3e000000);
+	assert_int_equal(plat.rsv[0].size, 0x100000);
+	put_le64(tab + rmrr + 16, 0x3dffffff); /* limit below base */
+	memset(&plat, 0, sizeof(plat));
+	assert_int_equal(acpi_parse_dmar(tab, t.len, &plat), -E_CORRUPT);
+	put_le64(tab + rmrr + 16, 0x3e0fffff);
+	tab[rmrr + 24 + 1] = 9; /* its device scope runs past the RMRR */
+	assert_int_equal(acpi_parse_dmar(tab, t.len, &plat), -E_CORRUPT);
+	free(tab);
+	(void)state;
+}
+
 static void ivrs_bad_entries_are_rejected(void **state)
 {
 	static const u8 zero_len_block[] = {2, 0, 0, 0};
@@ -748,6 +777,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(madt_duplicate_cpu_is_rejected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(mcfg_bad_entries_are_rejected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dmar_bad_structures_are_rejected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(dmar_rmrr_is_reserved_and_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(ivrs_bad_entries_are_rejected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(iort_bad_nodes_are_rejected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(spcr_and_fadt_checks, setup, teardown),
