@@ -69,7 +69,11 @@ int smmu_dt_rid_map(const void *fdt, size_t max_size, u32 phandle, struct smmu_r
 
 	m->n = 0;
 	m->present = false;
-	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_full(fdt, max_size))
+	/* Version 17 only, as in core/platform_dt.c: libfdt's paths for older layouts are not
+	 * safe on hostile blobs. Then the whole structure is checked before any lookup. */
+	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > max_size || fdt_version(fdt) < 17 ||
+	    fdt_check_full(fdt, fdt_totalsize(fdt)))
 		return -E_CORRUPT;
 	if (!phandle)
 		return 0;
