@@ -99,9 +99,14 @@ bool pt_gather_empty(const struct pt_gather *g)
 	return g->start == g->end && g->nfree == 0;
 }
 
+/*
+ * Every table on the free list was unlinked either inside the current range or before the
+ * previous flush (a subtree larger than the list is unlinked by one store, flushed once, and
+ * freed over several syncs), so an empty range needs no flush before freeing.
+ */
 void pt_gather_sync(struct pt_gather *g, struct pt *pt)
 {
-	if (g->flush && !pt_gather_empty(g))
+	if (g->flush && g->start != g->end)
 		g->flush(g, pt);
 	for (unsigned i = 0; i < g->nfree; i++)
 		pt_free_table(pt, g->free[i].v, 1);
@@ -228,15 +233,25 @@ void pt_hw_describe(const struct pt *pt, struct pt_hw_desc *d)
 
 /* ---- argument checks ------------------------------------------------------------------------ */
 
+/*
+ * Inputs are [0, 2^ias); IA-32e only takes the lower canonical half (SDM 4.5: bits 63..ias-1
+ * of a linear address are a sign extension), so [0, 2^(ias-1)).
+ */
+static unsigned pt_input_bits(const struct pt *pt)
+{
+	return pt->cfg.fmt == PT_X86_64 ? pt->cfg.ias - 1 : pt->cfg.ias;
+}
+
 static int pt_check_range(const struct pt *pt, u64 in, u64 size)
 {
+	unsigned bits = pt_input_bits(pt);
 	u64 end;
 
 	if (!size || !IS_ALIGNED(in, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
 		return -E_INVAL;
 	if (add_overflow(in, size, &end))
 		return -E_OVERFLOW;
-	if (pt->cfg.ias < 64 && end > (1ULL << pt->cfg.ias))
+	if (bits < 64 && end > (1ULL << bits))
 		return -E_RANGE;
 	return 0;
 }
@@ -508,7 +523,7 @@ int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m)
 	u32 limit = ~0u;
 	struct pt_desc d;
 
-	if (pt->cfg.ias < 64 && in >> pt->cfg.ias)
+	if (pt_input_bits(pt) < 64 && in >> pt_input_bits(pt))
 		return -E_RANGE;
 	for (;;) {
 		f->decode(pt_read(&pt_table(table)[pt_index(pt, in, lvl)]), lvl, &d);
