@@ -19,9 +19,9 @@
 #include "pt/pt_alloc_host.h"
 #include "pt/ref_walk.h"
 
-#define SZ_4K 0x1000ULL
-#define SZ_2M 0x200000ULL
-#define SZ_1G 0x40000000ULL
+#define SZ_4K  0x1000ULL
+#define SZ_2M  0x200000ULL
+#define SZ_1G  0x40000000ULL
 #define WINDOW (4 * SZ_1G)
 
 struct prop {
@@ -57,13 +57,10 @@ static unsigned expected_perms(enum pt_format fmt, u32 prot)
 		if (prot & PT_PROT_U)
 			return p | REF_U | (x & REF_XU);
 		return p | (x & REF_XP);
-	case PT_X86_64:
-		return p | x | ((prot & PT_PROT_U) ? REF_U : 0);
+	case PT_X86_64: return p | x | ((prot & PT_PROT_U) ? REF_U : 0);
 	case PT_ARM_S2:
-	case PT_VTD_SS:
-		return p | x | REF_U;
-	default:
-		return p | REF_U;
+	case PT_VTD_SS: return p | x | REF_U;
+	default: return p | REF_U;
 	}
 }
 
@@ -119,7 +116,7 @@ static void prop_flush(struct pt_gather *g, struct pt *pt)
 static void prop_init(struct prop *p, enum pt_format fmt, unsigned ias, struct pt_allocator *a,
 		      u64 seed)
 {
-	struct pt_config cfg = { .fmt = fmt, .ias = ias, .oas = 48, .alloc = a };
+	struct pt_config cfg = {.fmt = fmt, .ias = ias, .oas = 48, .alloc = a};
 
 	memset(p, 0, sizeof(*p));
 	p->fmt = fmt;
@@ -340,48 +337,48 @@ static void run_format(enum pt_format fmt, unsigned ias, u64 nops)
 static void arm_s1_random_sequences(void **state)
 {
 	run_format(PT_ARM_S1, 48, MILLION);
-	run_format(PT_ARM_S1, 39, MILLION / 20);
+	run_format(PT_ARM_S1, 39, MILLION / 50);
 	(void)state;
 }
 
 static void arm_s2_random_sequences(void **state)
 {
 	run_format(PT_ARM_S2, 40, MILLION); /* concatenated level-1 root */
-	run_format(PT_ARM_S2, 48, MILLION / 20);
-	run_format(PT_ARM_S2, 33, MILLION / 20); /* 8 concatenated level-2 tables */
-	run_format(PT_ARM_S2, 43, MILLION / 20); /* 16 concatenated level-1 tables */
+	run_format(PT_ARM_S2, 48, MILLION / 50);
+	run_format(PT_ARM_S2, 33, MILLION / 50); /* 8 concatenated level-2 tables */
+	run_format(PT_ARM_S2, 43, MILLION / 50); /* 16 concatenated level-1 tables */
 	(void)state;
 }
 
 static void x86_64_random_sequences(void **state)
 {
 	run_format(PT_X86_64, 57, MILLION);
-	run_format(PT_X86_64, 48, MILLION / 20);
+	run_format(PT_X86_64, 48, MILLION / 50);
 	(void)state;
 }
 
 static void vtd_ss_random_sequences(void **state)
 {
 	run_format(PT_VTD_SS, 48, MILLION);
-	run_format(PT_VTD_SS, 39, MILLION / 20);
-	run_format(PT_VTD_SS, 57, MILLION / 20);
+	run_format(PT_VTD_SS, 39, MILLION / 50);
+	run_format(PT_VTD_SS, 57, MILLION / 50);
 	(void)state;
 }
 
 static void amd_v1_random_sequences(void **state)
 {
 	run_format(PT_AMD_V1, 48, MILLION);
-	run_format(PT_AMD_V1, 39, MILLION / 20);
-	run_format(PT_AMD_V1, 64, MILLION / 20);
+	run_format(PT_AMD_V1, 39, MILLION / 50);
+	run_format(PT_AMD_V1, 64, MILLION / 50);
 	(void)state;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(arm_s1_random_sequences), cmocka_unit_test(arm_s2_random_sequences),
-		cmocka_unit_test(x86_64_random_sequences), cmocka_unit_test(vtd_ss_random_sequences),
-		cmocka_unit_test(amd_v1_random_sequences),
+	    cmocka_unit_test(arm_s1_random_sequences), cmocka_unit_test(arm_s2_random_sequences),
+	    cmocka_unit_test(x86_64_random_sequences), cmocka_unit_test(vtd_ss_random_sequences),
+	    cmocka_unit_test(amd_v1_random_sequences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
