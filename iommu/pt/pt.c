@@ -282,12 +282,19 @@ static bool pt_covers(u64 in, u64 last, u64 base, unsigned lvl)
 	return in <= base && last >= base + (pt_level_size(lvl) - 1);
 }
 
-static bool pt_table_empty(u64 table)
+/*
+ * True when `table` has no entry left after entries lo..hi were cleared: those are checked
+ * first (any still set means no), then the others, so that the common case stops early.
+ */
+static bool pt_table_empty(u64 table, unsigned lo, unsigned hi)
 {
 	const u64 *t = pt_table(table);
 
-	for (unsigned i = 0; i < PT_ENTRIES; i++)
+	for (unsigned i = lo; i <= hi; i++)
 		if (pt_read(&t[i]))
+			return false;
+	for (unsigned i = 1; i < PT_ENTRIES - (hi - lo); i++)
+		if (pt_read(&t[(hi + i) % PT_ENTRIES]))
 			return false;
 	return true;
 }
@@ -460,7 +467,8 @@ static int pt_unmap_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64
 		err = pt_unmap_level(op, child, lvl - 1, cin, clast, base);
 		if (err)
 			return err;
-		if (op->commit && pt_table_empty(child)) {
+		if (op->commit && pt_table_empty(child, pt_index(op->pt, cin, lvl - 1),
+						 pt_index(op->pt, clast, lvl - 1))) {
 			op->f->decode(pt_read(&t[i]), lvl, &d);
 			pt_clear_entry(op, &t[i], lvl, base, &d);
 		}
