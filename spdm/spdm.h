@@ -21,23 +21,23 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
 
-#define SPDM_MSG_MAX	    4096		/* our DataTransferSize and MaxSPDMmsgSize */
-#define SPDM_REC_MAX	    (SPDM_MSG_MAX + 64) /* a secured record around one message */
-#define SPDM_CERT_CHAIN_MAX 4096		/* the certificate chain kept for evidence */
-#define SPDM_VCA_MAX	    512 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
-#define SPDM_HASH_MAX	    48
-#define SPDM_SIG_MAX	    96
-#define SPDM_NONCE_LEN	    32
-#define SPDM_AEAD_KEY_MAX   32
-#define SPDM_AEAD_IV_LEN    12
+#define SPDM_MSG_MAX 4096		 /* our DataTransferSize and MaxSPDMmsgSize */
+#define SPDM_REC_MAX (SPDM_MSG_MAX + 64) /* a secured record around one message */
+#define SPDM_CERT_CHAIN_MAX 4096	 /* the certificate chain kept for evidence */
+#define SPDM_VCA_MAX 512		 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
+#define SPDM_HASH_MAX 48
+#define SPDM_SIG_MAX 96
+#define SPDM_NONCE_LEN 32
+#define SPDM_AEAD_KEY_MAX 32
+#define SPDM_AEAD_IV_LEN 12
 
 /* Negotiated algorithm bits (DSP0274 1.2 NEGOTIATE_ALGORITHMS). */
 #define SPDM_ASYM_ECDSA_P256 0x10
 #define SPDM_ASYM_ECDSA_P384 0x80
-#define SPDM_HASH_SHA256     0x1
-#define SPDM_HASH_SHA384     0x2
-#define SPDM_DHE_SECP256R1   0x8
-#define SPDM_DHE_SECP384R1   0x10
+#define SPDM_HASH_SHA256 0x1
+#define SPDM_HASH_SHA384 0x2
+#define SPDM_DHE_SECP256R1 0x8
+#define SPDM_DHE_SECP384R1 0x10
 #define SPDM_AEAD_AES128_GCM 0x1
 #define SPDM_AEAD_AES256_GCM 0x2
 
@@ -158,7 +158,7 @@ struct spdm_conn {
 	struct spdm_session sess;
 	u16 next_req_session_id;
 	u8 req[SPDM_MSG_MAX];
-	u8 rsp[SPDM_MSG_MAX];
+	u8 rsp[SPDM_REC_MAX]; /* also receives whole secured records */
 	u8 rec[SPDM_REC_MAX];
 };
 
