@@ -49,3 +49,8 @@ run-spdm: $(BUILD)/arm64/Image tools
 		-drive if=none,id=n0,file=/dev/null,format=raw,readonly=on \
 		-device nvme,drive=n0,serial=moat,spdm_port=$(SPDM_PORT); \
 	rc=$$?; kill $$pid; exit $$rc
+
+clean: clean-tools
+.PHONY: clean-tools
+clean-tools:
+	rm -rf $(TOOLS_OUT) $(BUILD)/bench
