@@ -245,6 +245,26 @@ static void out_of_range_access_reads_all_ones(void **state)
 	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), -E_INVAL);
 }
 
+static void platform_gives_host_bridge_windows(void **state)
+{
+	struct platform plat;
+	size_t n;
+	void *dtb = test_load_dtb("pci_windows", &n);
+
+	(void)state;
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.necam, 1);
+	assert_int_equal(plat.ecam[0].mem32.base.v, 0x10000000);
+	assert_int_equal(plat.ecam[0].mem32.size, 0x2eff0000);
+	assert_int_equal(plat.ecam[0].mem64.base.v, 0x8000000000ull);
+	assert_int_equal(plat.ecam[0].mem64.size, 0x8000000000ull);
+	free(dtb);
+	dtb = test_load_dtb("virt2", &n); /* no ranges: no windows, nothing assigned */
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.ecam[0].mem32.size, 0);
+	free(dtb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +280,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(finds_extended_capabilities, setup, teardown),
 		cmocka_unit_test_setup_teardown(flr_resets_and_restores_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_range_access_reads_all_ones, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(platform_gives_host_bridge_windows, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,7 @@ def refused(fault, port, stage, reason):
 
 SCENARIOS = [
     spdm("arm64-spdm-session", BASE_PORT, None, [
-        rf"^moat: pci: {DEV} 1b36:0010 class 010802 doe$",
+        rf"^moat: pci: {DEV} 1b36:0010 class 010802 bar0=0x10000000\+0x4000 doe$",
         rf"^moat: spdm: {DEV}: SPDM 1.2 asym=ECDSA-P384 hash=SHA-384 dhe=secp384r1 "
         r"aead=AES-256-GCM$",
         rf"^moat: spdm: {DEV}: leaf certificate SHA-384 {_leaf_digest()}$",
