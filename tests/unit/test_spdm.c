@@ -231,6 +231,40 @@ static void full_session_with_p384_device(void **state)
 	assert_string_equal(test_log_text(), "");
 }
 
+static void vendor_messages_without_waiting(void **state)
+{
+	struct spdm_conn *c = &F.conn;
+	u8 vid[2] = { 0x01, 0x00 }, req[64], rsp[64];
+	const u8 *payload;
+	size_t qlen, len, plen;
+	unsigned again = 0;
+	int err;
+
+	(void)state;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(c), ST_DONE);
+	F.doe.ready_after = 3;
+	assert_int_equal(
+		spdm_vendor_build(c, 3, vid, 2, (const u8 *)"tdisp", 5, req, sizeof(req), &qlen),
+		0);
+	assert_int_equal(spdm_session_submit(c, req, qlen), 0);
+	assert_int_equal(spdm_heartbeat(c), -E_BUSY); /* the connection is taken */
+	assert_int_equal(spdm_session_submit(c, req, qlen), -E_BUSY);
+	while ((err = spdm_session_poll(c, rsp, sizeof(rsp), &len)) == -E_AGAIN)
+		again++;
+	assert_int_equal(err, 0);
+	assert_int_equal(again, 3);
+	assert_int_equal(spdm_vendor_parse(c, req, rsp, len, &payload, &plen), 0);
+	assert_int_equal(plen, 5);
+	assert_memory_equal(payload, "psidt", 5);
+	assert_int_equal(spdm_heartbeat(c), 0);
+	/* A response whose IDs do not echo the request's fails the connection. */
+	rsp[8] ^= 1;
+	assert_int_equal(spdm_vendor_parse(c, req, rsp, len, &payload, &plen), -E_PROTO);
+	assert_int_equal(c->fail, SPDM_FAIL_MALFORMED);
+	assert_wiped(c);
+}
+
 static void full_session_with_p256_device(void **state)
 {
 	(void)state;
@@ -504,6 +538,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(full_session_with_p384_device),
+		T(vendor_messages_without_waiting),
 		T(full_session_with_p256_device),
 		T(anchor_given_as_certificate),
 		T(foreign_anchor_certificate_refuses_device),
