@@ -52,6 +52,8 @@ void vm_init(struct vm *vm, unsigned id, const struct vm_config *cfg, paddr_t ra
 		vm->shared = (struct vm_ram){gpa(VM_RAM_BASE + cfg->private_size), cfg->shared_size,
 					     pa(ram.v + cfg->private_size)};
 	vm->nvcpus = cfg->nvcpus;
+	vm->running = cfg->nvcpus;
+	vm->online = 1;
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		vm->vcpu[i].vm = vm;
 		vm->vcpu[i].id = i;

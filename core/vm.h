@@ -55,8 +55,9 @@ struct vm {
 	struct vm_ram priv, shared;
 	unsigned nvcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];
-	volatile unsigned running; /* vCPUs not yet stopped */
-	volatile bool stopping;	   /* SYSTEM_OFF / RESET asked for */
+	volatile unsigned running; /* pinned vCPUs not yet retired */
+	volatile unsigned online;  /* vCPUs ON or ON_PENDING (all off: the VM stops) */
+	bool stopping;		   /* SYSTEM_OFF / RESET asked for */
 	unsigned con_len;	   /* console line being assembled (vm_console.c) */
 	char con_line[120];
 	struct arch_vm arch;

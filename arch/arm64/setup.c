@@ -12,6 +12,8 @@
 #include "core/log.h"
 #include "lib/bits.h"
 
+#include <libfdt.h>
+
 const char arch_name[] = "arm64";
 
 extern char __text_start[], __image_end[];
@@ -19,7 +21,7 @@ extern uintptr_t __stack_chk_guard;
 
 /* Linux arm64 boot protocol: the DTB is 8-byte aligned and at most 2 MiB. */
 #define DTB_MAX_SIZE (2ULL << 20)
-#define FDT_MAGIC 0xd00dfeedU
+#define DTB_MAGIC_EARLY 0xd00dfeedU
 
 __noreturn void arm64_entry(u64 dtb, u64 load_base);
 
@@ -28,10 +30,35 @@ static u64 dtb_size_early(u64 dtb)
 	const volatile u32 *h = (const volatile u32 *)(uintptr_t)dtb;
 	u64 size;
 
-	if (!dtb || !IS_ALIGNED(dtb, 8) || be32_to_cpu(h[0]) != FDT_MAGIC)
+	if (!dtb || !IS_ALIGNED(dtb, 8) || be32_to_cpu(h[0]) != DTB_MAGIC_EARLY)
 		return 0;
 	size = be32_to_cpu(h[1]);
 	return MIN(size, DTB_MAX_SIZE);
+}
+
+/*
+ * The VM configuration on direct boot: QEMU's -initrd, named in /chosen by linux,initrd-start
+ * and linux,initrd-end (DT spec 3.5). The range is kept out of the frame allocator.
+ */
+static void arm64_find_config(const void *fdt, struct boot_info *bi)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen"), ls, le;
+	const u8 *s, *e;
+	u64 start, end;
+
+	if (chosen < 0)
+		return;
+	s = fdt_getprop(fdt, chosen, "linux,initrd-start", &ls);
+	e = fdt_getprop(fdt, chosen, "linux,initrd-end", &le);
+	if (!s || !e || (ls != 4 && ls != 8) || ls != le)
+		return;
+	start = ls == 8 ? (u64)get_be32(s) << 32 | get_be32(s + 4) : get_be32(s);
+	end = le == 8 ? (u64)get_be32(e) << 32 | get_be32(e + 4) : get_be32(e);
+	if (end <= start)
+		return;
+	bi->config = pa(start);
+	bi->config_size = end - start;
+	bi->extra_rsv[bi->nextra_rsv++] = (struct pa_range){ bi->config, bi->config_size };
 }
 
 /* First C code after the MMU is on; separate so nothing here runs with the MMU off. */
@@ -44,6 +71,8 @@ static __attribute__((noinline)) __noreturn void arm64_start(u64 dtb, u64 dsz)
 	bi.image_size = (u64)(uintptr_t)(__image_end - __text_start);
 	bi.fdt = dsz ? pa(dtb) : pa(0);
 	bi.fdt_size = dsz;
+	if (dsz && !fdt_check_header((void *)(uintptr_t)dtb) && fdt_totalsize((void *)(uintptr_t)dtb) <= dsz)
+		arm64_find_config((const void *)(uintptr_t)dtb, &bi);
 	moat_main(&bi);
 }
 

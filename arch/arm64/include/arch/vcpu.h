@@ -14,11 +14,13 @@
 
 struct arch_vcpu {
 	u64 vmpidr;		  /* the guest's MPIDR_EL1: Aff0 = vCPU index */
-	u64 pcpu;		  /* the physical CPU this vCPU is pinned to (index) */
+	u64 host_mpidr;		  /* MPIDR of the physical CPU this vCPU is pinned to */
 	volatile u32 sgi_pending; /* SGIs 0..15 raised by other vCPUs, delivered on entry */
 	u32 ppi_enabled;	  /* GICR_ISENABLER0, SGIs and PPIs */
 	u8 prio[32];		  /* GICR_IPRIORITYR, SGIs and PPIs */
 	u32 waker;		  /* GICR_WAKER as last written */
+	u32 held_hw;		  /* hardware PPIs kept active until the guest enables them */
+	u64 lr_overflow;	  /* injections dropped: every list register busy */
 };
 
 struct arch_vm {

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Virtual GICv3 (Arm IHI 0069): the distributor and one redistributor per vCPU are emulated
+ * on stage-2 faults; the CPU interface is the hardware's virtual one (ICV_* registers backed
+ * by ICH_* list registers). Interrupts: the virtual timer PPI (hardware-linked) and SPIs
+ * 32..63 for virtual devices. Registers not listed read as zero and ignore writes, as the
+ * architecture allows for unimplemented features; out-of-range accesses abort the guest.
+ */
+#include "arch/arm64/gic.h"
+
+#include <string.h>
+
+#include "arch/arm64/sysreg.h"
+#include "lib/bits.h"
+
+#define GICD_CTLR	0x0000
+#define GICD_TYPER	0x0004
+#define GICD_IGROUPR	0x0080
+#define GICD_ISENABLER	0x0100
+#define GICD_ICENABLER	0x0180
+#define GICD_IPRIORITYR 0x0400
+#define GICD_IROUTER	0x6000
+#define GIC_PIDR2	0xffe8
+#define GIC_PIDR2_V3	0x3b /* ArchRev 3 (bits 7:4) */
+#define GICD_CTLR_ARE	BIT(4)
+#define GICD_CTLR_GRP1	BIT(1)
+
+#define GICR_TYPER 0x0008
+#define GICR_WAKER 0x0014
+#define GICR_SGI   0x10000
+
+/* ICH_LR<n>_EL2 (12.4.8): state 63:62, HW 61, group 60, priority 55:48, pINTID 44:32 */
+#define LR_PENDING	(1ULL << 62)
+#define LR_STATE	(3ULL << 62)
+#define LR_HW		BIT(61)
+#define LR_GROUP1	BIT(60)
+#define LR_PRIO_SHIFT	48
+#define LR_PINTID_SHIFT 32
+
+static u64 lr_read(unsigned i)
+{
+	switch (i) {
+	case 0: return read_sysreg(S3_4_C12_C12_0);
+	case 1: return read_sysreg(S3_4_C12_C12_1);
+	case 2: return read_sysreg(S3_4_C12_C12_2);
+	default: return read_sysreg(S3_4_C12_C12_3);
+	}
+}
+
+static void lr_write(unsigned i, u64 v)
+{
+	switch (i) {
+	case 0: write_sysreg(S3_4_C12_C12_0, v); break;
+	case 1: write_sysreg(S3_4_C12_C12_1, v); break;
+	case 2: write_sysreg(S3_4_C12_C12_2, v); break;
+	default: write_sysreg(S3_4_C12_C12_3, v); break;
+	}
+}
+
+static unsigned lr_count(void)
+{
+	unsigned n = (unsigned)(read_sysreg(S3_4_C12_C11_1) & 0x1f) + 1; /* ICH_VTR_EL2.ListRegs */
+
+	return MIN(n, 4u);
+}
+
+bool vgic_has_pending(void)
+{
+	for (unsigned i = 0; i < lr_count(); i++)
+		if ((lr_read(i) & LR_STATE) == LR_PENDING)
+			return true;
+	return false;
+}
+
+static bool vgic_enabled(struct vcpu *v, unsigned intid)
+{
+	struct arch_vm *a = &v->vm->arch;
+
+	if (!(a->gicd_ctlr & GICD_CTLR_GRP1))
+		return false;
+	if (intid < 32)
+		return v->arch.ppi_enabled & BIT(intid);
+	intid -= 32;
+	return intid < VGIC_NR_SPIS && (a->spi_enabled[intid / 32] & BIT(intid % 32));
+}
+
+static u8 vgic_prio(struct vcpu *v, unsigned intid)
+{
+	return intid < 32 ? v->arch.prio[intid] : v->vm->arch.spi_prio[intid - 32];
+}
+
+void vgic_inject(struct vcpu *v, unsigned intid, unsigned pintid)
+{
+	unsigned n = lr_count(), free = n;
+	u64 lr;
+
+	if (!vgic_enabled(v, intid)) {
+		/* Keep a hardware interrupt active (so it cannot refire) until it is enabled. */
+		if (pintid)
+			v->arch.held_hw |= BIT(intid);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		lr = lr_read(i);
+		if ((lr & LR_STATE) && (lr & 0xffffffff) == intid)
+			return; /* already queued */
+		if (!(lr & LR_STATE) && free == n)
+			free = i;
+	}
+	if (free == n) {
+		v->arch.lr_overflow++;
+		return; /* every LR busy: SGIs/SPIs are re-raised by their source */
+	}
+	lr = LR_PENDING | LR_GROUP1 | (u64)vgic_prio(v, intid) << LR_PRIO_SHIFT | intid;
+	if (pintid)
+		lr |= LR_HW | (u64)pintid << LR_PINTID_SHIFT;
+	lr_write(free, lr);
+	isb();
+}
+
+void vgic_flush_held(struct vcpu *v)
+{
+	u32 held = v->arch.held_hw;
+
+	for (unsigned i = 0; held && i < 32; i++) {
+		if ((held & BIT(i)) && vgic_enabled(v, i)) {
+			v->arch.held_hw &= ~BIT(i);
+			vgic_inject(v, i, i);
+		}
+	}
+}
+
+void vgic_vm_init(struct vm *vm)
+{
+	memset(vm->arch.spi_prio, 0xa0, sizeof(vm->arch.spi_prio));
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		memset(vm->vcpu[i].arch.prio, 0xa0, sizeof(vm->vcpu[i].arch.prio));
+}
+
+bool vgic_is_mmio(const struct vm *vm, u64 ipa)
+{
+	return (ipa >= VM_GICD_BASE && ipa < VM_GICD_BASE + VM_GICD_SIZE) ||
+	       (ipa >= VM_GICR_BASE && ipa < VM_GICR_BASE + vm->nvcpus * VM_GICR_STRIDE);
+}
+
+/* Byte-array registers (priorities): any access size, little endian. */
+static void vgic_bytes(u8 *arr, unsigned n, u64 off, bool write, unsigned size, u64 *val)
+{
+	if (!write)
+		*val = 0;
+	for (unsigned i = 0; i < size && off + i < n; i++) {
+		if (write)
+			arr[off + i] = (u8)(*val >> (8 * i));
+		else
+			*val |= (u64)arr[off + i] << (8 * i);
+	}
+}
+
+static bool vgicd_access(struct vcpu *v, u64 off, bool write, unsigned size, u64 *val)
+{
+	struct arch_vm *a = &v->vm->arch;
+	u64 spi_reg = (off & 0x7f) / 4; /* ISENABLER<n>: n=1 covers SPIs 32..63 */
+
+	if (off == GICD_CTLR) {
+		if (write)
+			a->gicd_ctlr = (u32)(*val & GICD_CTLR_GRP1) | GICD_CTLR_ARE;
+		else
+			*val = a->gicd_ctlr | GICD_CTLR_ARE;
+	} else if (off == GICD_TYPER && !write) {
+		*val = (9u << 19) | (VGIC_NR_IRQS / 32 - 1); /* IDbits: 10, ITLinesNumber */
+	} else if (off >= GICD_IGROUPR && off < GICD_IGROUPR + 0x80) {
+		*val = write ? *val : 0xffffffff; /* group 1 only: RAO/WI */
+	} else if ((off & ~0x7fULL) == GICD_ISENABLER || (off & ~0x7fULL) == GICD_ICENABLER) {
+		bool set = (off & ~0x7fULL) == GICD_ISENABLER;
+		u32 *en = spi_reg == 1 ? &a->spi_enabled[0] : NULL;
+		if (!write)
+			*val = en ? *en : 0;
+		else if (en)
+			*en = set ? *en | (u32)*val : *en & ~(u32)*val;
+	} else if (off >= GICD_IPRIORITYR + 32 && off < GICD_IPRIORITYR + VGIC_NR_IRQS) {
+		vgic_bytes(a->spi_prio, VGIC_NR_SPIS, off - GICD_IPRIORITYR - 32, write, size, val);
+	} else if (off >= GICD_IROUTER + 8 * 32 && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
+		u64 *r = &a->spi_route[(off - GICD_IROUTER) / 8 - 32];
+		if (write)
+			*r = *val & 0xff00ffffffULL;
+		else
+			*val = *r;
+	} else if (off == GIC_PIDR2 && !write) {
+		*val = GIC_PIDR2_V3;
+	} else if (!write) {
+		*val = 0;
+	}
+	return true;
+}
+
+static bool vgicr_sgi_access(struct vcpu *t, u64 off, bool write, unsigned size, u64 *val)
+{
+	if (off == 0x0080) {
+		*val = write ? *val : 0xffffffff;
+	} else if (off == 0x0100 || off == 0x0180) {
+		if (!write)
+			*val = t->arch.ppi_enabled;
+		else if (off == 0x0100)
+			t->arch.ppi_enabled |= (u32)*val;
+		else
+			t->arch.ppi_enabled &= ~(u32)*val;
+	} else if (off >= 0x0400 && off < 0x0420) {
+		vgic_bytes(t->arch.prio, 32, off - 0x0400, write, size, val);
+	} else if (!write) {
+		*val = 0;
+	}
+	return true;
+}
+
+static bool vgicr_access(struct vcpu *v, u64 off, bool write, unsigned size, u64 *val)
+{
+	struct vcpu *t = &v->vm->vcpu[off / VM_GICR_STRIDE];
+
+	off %= VM_GICR_STRIDE;
+	if (off >= GICR_SGI)
+		return vgicr_sgi_access(t, off - GICR_SGI, write, size, val);
+	if (write) {
+		if (off == GICR_WAKER)
+			t->arch.waker = (u32)*val & BIT(1);
+		return true;
+	}
+	if (off == GICR_TYPER || off == GICR_TYPER + 4) {
+		u64 typer = (t->arch.vmpidr & 0xffffff) << 32 | (u64)t->id << 8 |
+			    (t->id == v->vm->nvcpus - 1 ? BIT(4) : 0);
+		*val = off == GICR_TYPER ? typer : typer >> 32;
+		if (size == 4 && off == GICR_TYPER)
+			*val &= 0xffffffff;
+	} else if (off == GICR_WAKER) {
+		*val = t->arch.waker | (t->arch.waker ? BIT(2) : 0);
+	} else {
+		*val = off == GIC_PIDR2 ? GIC_PIDR2_V3 : 0;
+	}
+	return true;
+}
+
+bool vgic_mmio(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val)
+{
+	bool ok;
+
+	if (size != 4 && size != 8 && !(size == 1 && (ipa & 0xfc00) == GICD_IPRIORITYR))
+		return false;
+	if (ipa >= VM_GICD_BASE && ipa < VM_GICD_BASE + VM_GICD_SIZE)
+		ok = vgicd_access(v, ipa - VM_GICD_BASE, write, size, val);
+	else
+		ok = vgicr_access(v, ipa - VM_GICR_BASE, write, size, val);
+	if (ok && write)
+		vgic_flush_held(v);
+	return ok;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMs from the configuration (DESIGN.md section 3, "VMs built from the configuration"): RAM
+ * from the frame allocator, images copied in, stage-2 built; then, as the last boot step, the
+ * vCPUs start. Guest boot protocol (docs/guest-abi.md): the kernel is loaded at the start of
+ * private RAM and entered at EL1 with the MMU off, x0 = the DTB's GPA (or 0); the DTB is put
+ * in the top 2 MiB of private RAM and the initrd right below it.
+ */
+#define LOG_COMPONENT "vm"
+#include "core/vm_boot.h"
+
+#include <arch/mm.h>
+#include <string.h>
+
+#include "core/boot_info.h"
+#include "core/config.h"
+#include "core/init.h"
+#include "core/log.h"
+#include "lib/err.h"
+
+#define VM_DTB_SLOT (2ULL << 20)
+
+static struct moat_config config;
+
+/* An image's bytes: inline in the configuration or a boot module found by name. */
+static int vm_image(const struct boot_info *bi, const struct cfg_image *img, const u8 **data,
+		    u64 *size)
+{
+	if (img->data) {
+		*data = img->data;
+		*size = img->size;
+		return 0;
+	}
+	for (unsigned i = 0; i < bi->nmodules && i < BOOT_MAX_MODULES; i++) {
+		if (!strncmp(bi->module[i].name, img->module, BOOT_MODULE_NAME_MAX)) {
+			*data = phys_to_virt(bi->module[i].base);
+			*size = bi->module[i].size;
+			return 0;
+		}
+	}
+	*data = NULL;
+	*size = 0;
+	return img->module[0] ? -E_NOENT : 0;
+}
+
+/* Copies an image to private RAM at `off`, which must leave it inside [off, limit). */
+static int vm_load(struct vm *vm, const struct boot_info *bi, const struct cfg_image *img,
+		   const char *what, u64 off, u64 limit, u64 *gpa_out)
+{
+	const u8 *data;
+	u64 size;
+	int err = vm_image(bi, img, &data, &size);
+
+	*gpa_out = 0;
+	if (err) {
+		pr_err("%s: %s: boot module \"%s\" not found", vm->name, what, img->module);
+		return err;
+	}
+	if (!data)
+		return 0;
+	if (off > limit || size > limit - off) {
+		pr_err("%s: %s: %llu bytes do not fit in private RAM", vm->name, what,
+		       (unsigned long long)size);
+		return -E_RANGE;
+	}
+	memcpy((u8 *)phys_to_virt(vm->priv.hpa) + off, data, size);
+	*gpa_out = vm->priv.base.v + off;
+	return 0;
+}
+
+static int vm_load_images(struct vm *vm, const struct boot_info *bi)
+{
+	const struct vm_config *c = vm->cfg;
+	u64 top = c->private_size, dtb_off = 0, g, kernel_gpa;
+	int err;
+
+	if (c->dtb.data || c->dtb.module[0]) {
+		if (top < 2 * VM_DTB_SLOT)
+			return pr_err("%s: dtb: private RAM too small", vm->name), -E_RANGE;
+		dtb_off = top - VM_DTB_SLOT;
+	}
+	if ((err = vm_load(vm, bi, &c->kernel, "kernel", 0, dtb_off ? dtb_off : top, &kernel_gpa)))
+		return err;
+	if ((err = vm_load(vm, bi, &c->dtb, "dtb", dtb_off, top, &g)))
+		return err;
+	vm->vcpu[0].boot_ctx = g;
+	vm->vcpu[0].boot_pc = kernel_gpa;
+	/* The initrd sits right below the DTB slot (or the top of RAM), page aligned. */
+	const u8 *d;
+	u64 isz;
+	if ((err = vm_image(bi, &c->initrd, &d, &isz)) || !d)
+		return err ? (pr_err("%s: initrd: boot module not found", vm->name), err) : 0;
+	u64 limit = dtb_off ? dtb_off : top;
+	return vm_load(vm, bi, &c->initrd, "initrd",
+		       isz < limit ? ALIGN_DOWN(limit - isz, PAGE_SIZE) : limit + 1, limit, &g);
+}
+
+static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id)
+{
+	u64 total = c->private_size + c->shared_size; /* bounded by config_parse */
+	struct vm *vm = vm_alloc();
+	paddr_t ram;
+	int err;
+
+	if (!vm)
+		return -E_NOSPC;
+	if ((err = frame_alloc_run(ctx->frames, total >> PAGE_SHIFT, 2ULL << 20, &ram))) {
+		pr_err("%s: no room for %llu MiB of RAM", c->name,
+		       (unsigned long long)(total >> 20));
+		return err;
+	}
+	memset(phys_to_virt(ram), 0, total);
+	vm_init(vm, id, c, ram);
+	if ((err = vm_load_images(vm, ctx->bi)) || (err = arch_vm_create(vm, ctx->frames)))
+		return err;
+	pr_info("%s: id %u, %u vCPU(s), %llu MiB private + %llu MiB shared RAM", vm->name, id,
+		vm->nvcpus, (unsigned long long)(c->private_size >> 20),
+		(unsigned long long)(c->shared_size >> 20));
+	return 0;
+}
+
+static int vm_boot_build(struct moat_ctx *ctx)
+{
+	const struct boot_info *bi = ctx->bi;
+	int err;
+
+	if (!bi->config.v)
+		return -E_NODEV;
+	if ((err = config_parse(phys_to_virt(bi->config), bi->config_size, &config)))
+		return err;
+	for (unsigned i = 0; i < config.nvms; i++)
+		if ((err = vm_build(ctx, &config.vm[i], i + 1)))
+			return err;
+	return 0;
+}
+
+static int vm_boot_start(struct moat_ctx *ctx)
+{
+	if (!vm_count())
+		return -E_NODEV;
+	return arch_vms_start(ctx->plat, ctx->frames);
+}
+
+MOAT_UNIT("vm", INIT_VM, vm_boot_build);
+MOAT_UNIT("vm-start", INIT_LATE, vm_boot_start);

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: MIT
+"""arm64 VMs under Moat: two test guests side by side (alpha: two vCPUs, beta: one), each
+printing PASS/FAIL for the hypercall ABI, stage-2 isolation, PSCI and virtual timer interrupts.
+The configuration with the guest images inlined reaches Moat as QEMU's -initrd."""
+from qemu import Scenario
+
+IMAGE = "build/arm64/Image"
+CONFIG = "build/guests/moat-config.dtb"
+
+
+def virt(smp, extra=()):
+    return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
+            "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
+            "-serial", "stdio", "-no-reboot", "-smp", str(smp), "-m", "512",
+            "-kernel", IMAGE, *extra]
+
+
+def guest(vm, multi):
+    steps = [r"PASS hypercalls", r"PASS stage-2 isolation",
+             r"PASS two vCPUs via PSCI" if multi else r"PASS psci \(one vCPU\)",
+             r"PASS timer interrupts", r"PASS all guest tests"]
+    return [rf"^\[{vm}\] {s}$" for s in steps]
+
+
+SCENARIOS = [
+    # Lines of the two VMs interleave, so each VM's sequence is checked in its own scenario.
+    *[Scenario(f"arm64-vm-two-guests-{vm}", virt(3, ["-initrd", CONFIG]),
+               [r"^moat: vm: alpha: id 1, 2 vCPU\(s\), 16 MiB private \+ 2 MiB shared RAM$",
+                r"^moat: vm: beta: id 2, 1 vCPU\(s\), 8 MiB private \+ 0 MiB shared RAM$",
+                rf"^\[{vm}\] guest up: vm 0x{vid}, vcpus 0x{n}$",
+                rf"^\[{vm}\] hello from the virtual PL011$",
+                *guest(vm, n == 2),
+                r"^moat: all VMs stopped, powering off$"],
+               forbid=[r"^\[\w+\] FAIL", r"demo complete"], timeout=60, needs=[IMAGE, CONFIG])
+      for vm, vid, n in (("alpha", 1, 2), ("beta", 2, 1))],
+    # Three vCPUs need three CPUs: with two, Moat refuses to start rather than overcommit.
+    Scenario("arm64-vm-too-few-cpus", virt(2, ["-initrd", CONFIG]),
+             [r"^moat: smp: error: beta: not enough CPUs"],
+             forbid=[r"^\[\w+\] "], timeout=30, needs=[IMAGE, CONFIG]),
+]
