@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IOMMU core: units and their drivers, domains, attach bookkeeping, stage-2 updates with
+ * their invalidation, routing and checking of guest invalidations, the fault ring.
+ */
+#define LOG_COMPONENT "iommu"
+#include "iommu/iommu.h"
+
+#include <string.h>
+
+#include "core/init.h"
+#include "core/log.h"
+#include "lib/err.h"
+
+/* Provided by the linker for the section named like a C identifier (image and host alike). */
+extern const struct iommu_driver __start_moat_iommu_drivers[] __attribute__((weak));
+extern const struct iommu_driver __stop_moat_iommu_drivers[] __attribute__((weak));
+
+static struct iommu *iommu_units[IOMMU_MAX_UNITS];
+static unsigned iommu_nunits;
+static struct pt_allocator iommu_table_alloc;
+
+/* ---- units and drivers ------------------------------------------------------------------- */
+
+const struct iommu_driver *iommu_driver_find(enum iommu_kind kind)
+{
+	const struct iommu_driver *d = __start_moat_iommu_drivers;
+
+	for (; d && d < __stop_moat_iommu_drivers; d++)
+		if (d->kind == kind)
+			return d;
+	return NULL;
+}
+
+unsigned iommu_unit_count(void)
+{
+	return iommu_nunits;
+}
+
+struct iommu *iommu_unit(unsigned i)
+{
+	return i < iommu_nunits ? iommu_units[i] : NULL;
+}
+
+void iommu_units_reset(void)
+{
+	memset(iommu_units, 0, sizeof(iommu_units));
+	iommu_nunits = 0;
+}
+
+int iommu_unit_add(struct iommu *u, const struct iommu_driver *drv, const struct plat_iommu *desc,
+		   struct pt_allocator *alloc)
+{
+	if (!u || !drv || !drv->ops || !alloc)
+		return trace_err(-E_INVAL);
+	if (iommu_nunits == IOMMU_MAX_UNITS)
+		return trace_err(-E_NOSPC);
+	u->drv = drv;
+	u->desc = desc;
+	u->alloc = alloc;
+	u->index = iommu_nunits;
+	u->fault_head = u->fault_count = 0;
+	u->faults_dropped = 0;
+	u->domains = NULL;
+	iommu_units[iommu_nunits++] = u;
+	return 0;
+}
+
+int iommu_probe_all(struct moat_ctx *ctx)
+{
+	pt_allocator_frames(&iommu_table_alloc, ctx->frames);
+	for (unsigned i = 0; i < ctx->plat->niommu; i++) {
+		const struct plat_iommu *desc = &ctx->plat->iommu[i];
+		const struct iommu_driver *drv = iommu_driver_find(desc->kind);
+		struct iommu *u = NULL;
+		int err;
+
+		if (!drv) {
+			pr_warn("no driver for %s at %#llx", iommu_kind_name(desc->kind),
+				(unsigned long long)desc->base.v);
+			continue;
+		}
+		err = drv->ops->probe(ctx, desc, &u);
+		if (err == -E_NODEV)
+			continue;
+		if (!err)
+			err = iommu_unit_add(u, drv, desc, &iommu_table_alloc);
+		if (err) {
+			pr_err("%s at %#llx: %s", drv->name, (unsigned long long)desc->base.v,
+			       err_str(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int iommu_boot(struct moat_ctx *ctx)
+{
+	return iommu_probe_all(ctx);
+}
+MOAT_UNIT("iommu", INIT_IOMMU, iommu_boot);
+
+/* ---- domains ------------------------------------------------------------------------------ */
+
+static void iommu_domain_link(struct iommu_domain *d)
+{
+	d->next = d->unit->domains;
+	d->unit->domains = d;
+}
+
+static void iommu_domain_unlink(struct iommu_domain *d)
+{
+	struct iommu_domain **p = &d->unit->domains;
+
+	while (*p && *p != d)
+		p = &(*p)->next;
+	if (*p)
+		*p = d->next;
+}
+
+int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits)
+{
+	struct pt_config cfg = {0};
+	int err;
+
+	if (!u || !u->drv)
+		return trace_err(-E_INVAL);
+	err = u->drv->ops->s2_config(u, gpa_bits, &cfg);
+	if (err)
+		return trace_err(err);
+	memset(d, 0, sizeof(*d));
+	d->kind = IOMMU_DOMAIN_S2;
+	d->unit = u;
+	cfg.alloc = u->alloc;
+	err = pt_init(&d->s2, &cfg);
+	if (err)
+		return trace_err(err);
+	err = u->drv->ops->domain_init(u, d);
+	if (err) {
+		pt_destroy(&d->s2);
+		return trace_err(err);
+	}
+	iommu_domain_link(d);
+	return 0;
+}
+
+static int iommu_s1_check_vtd(const struct iommu_s1_vtd *s)
+{
+	if (!IS_ALIGNED(s->fsptptr.v, PAGE_SIZE) || (s->levels != 4 && s->levels != 5))
+		return -E_INVAL;
+	return 0;
+}
+
+static int iommu_s1_check_amd(const struct iommu_s1_amd *s)
+{
+	if (!IS_ALIGNED(s->gcr3_root.v, PAGE_SIZE) || s->glx > 1)
+		return -E_INVAL;
+	if (s->guest_levels != 4 && s->guest_levels != 5)
+		return -E_INVAL;
+	return 0;
+}
+
+static int iommu_s1_check_smmu(const struct iommu_s1_smmu *s)
+{
+	/* SMMUv3 5.2: S1ContextPtr is 64-byte aligned (bits 5:0 RES0), S1CDMax <= 20. */
+	if (!IS_ALIGNED(s->s1ctxptr.v, 64) || s->s1cdmax > 20 || s->s1dss > 2)
+		return -E_INVAL;
+	if (s->s1fmt != IOMMU_SMMU_S1FMT_LINEAR && s->s1fmt != IOMMU_SMMU_S1FMT_4K_L2 &&
+	    s->s1fmt != IOMMU_SMMU_S1FMT_64K_L2)
+		return -E_INVAL;
+	return 0;
+}
+
+/* Generic checks of a guest stage-1 description; the driver checks the rest. */
+static int iommu_s1_check(const struct iommu_domain *parent, const struct iommu_s1 *s1)
+{
+	unsigned bits = parent->s2.cfg.ias;
+	u64 root;
+
+	if (s1->vendor != parent->unit->drv->vendor)
+		return -E_INVAL;
+	switch (s1->vendor) {
+	case IOMMU_VENDOR_VTD:
+		root = s1->vtd.fsptptr.v;
+		return iommu_s1_check_vtd(&s1->vtd) ?: (bits < 64 && root >> bits ? -E_RANGE : 0);
+	case IOMMU_VENDOR_AMDVI:
+		root = s1->amd.gcr3_root.v;
+		return iommu_s1_check_amd(&s1->amd) ?: (bits < 64 && root >> bits ? -E_RANGE : 0);
+	case IOMMU_VENDOR_SMMUV3:
+		root = s1->smmu.s1ctxptr.v;
+		return iommu_s1_check_smmu(&s1->smmu) ?: (bits < 64 && root >> bits ? -E_RANGE : 0);
+	}
+	return -E_INVAL;
+}
+
+int iommu_domain_nested_init(struct iommu_domain *d, struct iommu_domain *parent,
+			     const struct iommu_s1 *s1)
+{
+	struct iommu *u;
+	int err;
+
+	if (!parent || parent->kind != IOMMU_DOMAIN_S2 || !s1)
+		return trace_err(-E_INVAL);
+	err = iommu_s1_check(parent, s1);
+	if (err)
+		return trace_err(err);
+	u = parent->unit;
+	memset(d, 0, sizeof(*d));
+	d->kind = IOMMU_DOMAIN_NESTED;
+	d->unit = u;
+	d->parent = parent;
+	d->s1 = *s1;
+	err = u->drv->ops->domain_init(u, d);
+	if (err)
+		return trace_err(err);
+	parent->nchildren++;
+	iommu_domain_link(d);
+	return 0;
+}
+
+int iommu_domain_fini(struct iommu_domain *d)
+{
+	struct iommu *u = d->unit;
+
+	if (d->nattach || d->nchildren)
+		return trace_err(-E_BUSY);
+	u->drv->ops->domain_fini(u, d);
+	iommu_domain_unlink(d);
+	if (d->kind == IOMMU_DOMAIN_S2)
+		pt_destroy(&d->s2);
+	else
+		d->parent->nchildren--;
+	d->kind = 0;
+	return 0;
+}
+
+/* ---- attach -------------------------------------------------------------------------------- */
+
+static int iommu_attach_find(const struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	for (unsigned i = 0; i < d->nattach; i++)
+		if (d->attach[i].rid == rid && d->attach[i].pasid == pasid)
+			return (int)i;
+	return -1;
+}
+
+bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	return iommu_attach_find(d, rid, pasid) >= 0;
+}
+
+/* True when another domain of the unit holds (rid, pasid). */
+static bool iommu_attach_taken(const struct iommu *u, u32 rid, u32 pasid)
+{
+	for (const struct iommu_domain *o = u->domains; o; o = o->next)
+		if (iommu_attach_find(o, rid, pasid) >= 0)
+			return true;
+	return false;
+}
+
+int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	struct iommu *u = d->unit;
+	int err;
+
+	if (!d->kind)
+		return trace_err(-E_STATE);
+	if (pasid != IOMMU_NO_PASID && pasid > IOMMU_PASID_MAX)
+		return trace_err(-E_RANGE);
+	if (iommu_attach_taken(u, rid, pasid))
+		return trace_err(-E_BUSY);
+	if (d->nattach == IOMMU_DOMAIN_MAX_ATTACH)
+		return trace_err(-E_NOSPC);
+	err = u->drv->ops->attach(u, d, rid, pasid);
+	if (err)
+		return trace_err(err);
+	d->attach[d->nattach++] = (struct iommu_attach){.rid = rid, .pasid = pasid};
+	return 0;
+}
+
+int iommu_detach(struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	struct iommu *u = d->unit;
+	int i = iommu_attach_find(d, rid, pasid), err;
+
+	if (i < 0)
+		return trace_err(-E_NOENT);
+	err = u->drv->ops->detach(u, d, rid, pasid);
+	if (err)
+		return trace_err(err);
+	d->attach[i] = d->attach[--d->nattach];
+	return 0;
+}
+
+/* ---- stage-2 updates ------------------------------------------------------------------------ */
+
+struct iommu_gather {
+	struct pt_gather g;
+	struct iommu_domain *d;
+	int err;
+};
+
+static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
+{
+	struct iommu_gather *ig = container_of(g, struct iommu_gather, g);
+	struct iommu *u = ig->d->unit;
+	int err = u->drv->ops->flush_s2(u, ig->d, g);
+
+	if (err && !ig->err)
+		ig->err = err;
+}
+
+static int iommu_s2_finish(struct iommu_gather *ig, int err)
+{
+	pt_gather_sync(&ig->g, &ig->d->s2);
+	if (ig->err)
+		pr_err("stage-2 invalidation failed: %s", err_str(ig->err));
+	return err ?: ig->err;
+}
+
+int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot)
+{
+	struct iommu_gather ig = {.d = d};
+
+	if (d->kind != IOMMU_DOMAIN_S2)
+		return trace_err(-E_INVAL);
+	pt_gather_init(&ig.g, iommu_gather_flush);
+	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, out, size, prot, &ig.g));
+}
+
+int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
+{
+	struct iommu_gather ig = {.d = d};
+
+	if (d->kind != IOMMU_DOMAIN_S2)
+		return trace_err(-E_INVAL);
+	pt_gather_init(&ig.g, iommu_gather_flush);
+	return iommu_s2_finish(&ig, pt_unmap(&d->s2, in.v, size, &ig.g));
+}

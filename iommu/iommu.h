@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IOMMU core (DESIGN.md section 2, seeds-digest section 2): domains, device attach by
+ * (RID, PASID/SSID), typed invalidation per vendor, fault records, and the one driver
+ * interface that VT-d, AMD-Vi and SMMUv3 implement. Drivers register at link time with
+ * IOMMU_DRIVER(); the core probes one unit per IOMMU the platform describes.
+ *
+ * Domains:
+ * - IOMMU_DOMAIN_S2: the nesting parent, a stage-2 (GPA -> PA) table owned by Moat, in the
+ *   format the driver asks for (Arm S2, VT-d second stage, AMD-Vi v1).
+ * - IOMMU_DOMAIN_NESTED: a guest-owned stage-1 described by a typed, vendor-specific
+ *   structure (struct iommu_s1), stacked on an S2 parent of the same unit.
+ *
+ * Tags follow the hardware: the S2 domain carries the VMID (Arm) or the pDID (AMD: pDID per
+ * vDID via the nested domain; Intel: per (DID, PASID) of the nested domain); a guest-supplied
+ * tag is only ever used as a lookup key, never written to hardware.
+ *
+ * No void * payloads: every vendor structure is a member of a tagged union selected by
+ * enum iommu_vendor, and the core checks the tag against the unit's driver.
+ */
+#ifndef IOMMU_IOMMU_H
+#define IOMMU_IOMMU_H
+
+#include "core/platform.h"
+#include "iommu/pt.h"
+#include "lib/compiler.h"
+#include "lib/types.h"
+
+struct moat_ctx;
+struct iommu;
+
+enum iommu_vendor { IOMMU_VENDOR_VTD = 1, IOMMU_VENDOR_AMDVI, IOMMU_VENDOR_SMMUV3 };
+
+/* "No PASID": the request carries none (RID-level attach / invalidation). */
+#define IOMMU_NO_PASID	0xffffffffu
+#define IOMMU_PASID_MAX ((1u << 20) - 1) /* PCIe PASID and SMMUv3 SubstreamID: 20 bits */
+
+/* ---- stage-1 descriptions carried by nested domains ------------------------------------- */
+
+/* VT-d scalable-mode PASID-table entry, first-stage fields (VT-d 4.x section 9.6). */
+struct iommu_s1_vtd {
+	gpa_t fsptptr; /* first-stage page-table pointer (GPA, 4 KiB aligned) */
+	u8 levels;     /* 4 or 5 (FSPM) */
+	bool sre;      /* supervisor requests enabled */
+	bool wpe;      /* write protect enable */
+	bool eafe;     /* extended accessed flag enable */
+	u16 vdid;      /* guest's domain ID (lookup key only) */
+};
+
+/* AMD-Vi DTE guest fields (AMD IOMMU spec section 2.2.2.1): GCR3 table root and levels. */
+struct iommu_s1_amd {
+	gpa_t gcr3_root; /* GCR3 table base (GPA, 4 KiB aligned) */
+	u8 glx;		 /* GCR3 table levels - 1: 0 (one level) or 1 (two levels) */
+	u8 guest_levels; /* guest page table levels: 4 or 5 (GPT level) */
+	u16 vdid;	 /* guest's domain ID (lookup key for the vDID -> pDID map) */
+	bool giov;	 /* guest I/O protection valid (requests without PASID use PASID 0) */
+};
+
+/* SMMUv3 STE stage-1 fields (SMMUv3 section 5.2): CD-table pointer and format. */
+enum iommu_smmu_s1fmt {
+	IOMMU_SMMU_S1FMT_LINEAR = 0,
+	IOMMU_SMMU_S1FMT_64K_L2 = 1,
+	IOMMU_SMMU_S1FMT_4K_L2 = 2
+};
+struct iommu_s1_smmu {
+	gpa_t s1ctxptr; /* CD table (IPA, 64-byte aligned) */
+	enum iommu_smmu_s1fmt s1fmt;
+	u8 s1cdmax; /* log2 of the number of CDs (0..20) */
+	u8 s1dss;   /* STE.S1DSS: what substream-less traffic uses */
+};
+
+struct iommu_s1 {
+	enum iommu_vendor vendor;
+	union {
+		struct iommu_s1_vtd vtd;
+		struct iommu_s1_amd amd;
+		struct iommu_s1_smmu smmu;
+	};
+};
+
+/* ---- domains ------------------------------------------------------------------------------ */
+
+enum iommu_domain_kind { IOMMU_DOMAIN_S2 = 1, IOMMU_DOMAIN_NESTED };
+
+/* Hardware tags of a domain, written by the driver's domain_init. */
+struct iommu_tags {
+	u16 vmid; /* SMMUv3: VMID of the nesting parent */
+	u16 did;  /* VT-d/AMD-Vi: physical domain ID used for this domain's tables */
+};
+
+#define IOMMU_DOMAIN_MAX_ATTACH 32
+
+struct iommu_attach {
+	u32 rid;
+	u32 pasid; /* IOMMU_NO_PASID for RID-level */
+};
+
+struct iommu_domain {
+	enum iommu_domain_kind kind;
+	struct iommu *unit;
+	struct iommu_domain *parent; /* NESTED: its S2 domain */
+	struct pt s2;		     /* S2: the stage-2 table */
+	struct iommu_s1 s1;	     /* NESTED: guest stage-1 */
+	struct iommu_tags tags;
+	unsigned nchildren;	   /* S2: nested domains stacked on it */
+	struct iommu_domain *next; /* the unit's list of live domains */
+	unsigned nattach;
+	struct iommu_attach attach[IOMMU_DOMAIN_MAX_ATTACH];
+};
+
+/* ---- invalidation ------------------------------------------------------------------------- */
+
+/*
+ * Guest-issued invalidation entries, one typed structure per vendor (the guest's own command
+ * encodings decoded by the vIOMMU emulation). Tags in them are guest tags; the core maps them
+ * to the hardware ones of the domain the entry is routed to (seeds-digest section 2.2):
+ * VT-d to the nested domain of (vDID, PASID), AMD-Vi to the nested domains sharing a vDID,
+ * SMMUv3 to the nesting parent (VMID forced).
+ */
+enum iommu_inv_vtd_gran { IOMMU_VTD_INV_PASID_ALL = 1, IOMMU_VTD_INV_PASID_ADDR };
+struct iommu_inv_vtd { /* PASID-based IOTLB invalidation descriptor (VT-d 6.5.2.4) */
+	enum iommu_inv_vtd_gran gran;
+	u16 vdid;
+	u32 pasid;
+	u64 addr; /* gran == PASID_ADDR: 4 KiB aligned */
+	u8 am;	  /* address mask: 2^am pages, addr aligned to it (<= 52 - 12) */
+	bool ih;  /* invalidation hint: leaf only */
+};
+
+struct iommu_inv_amd { /* INVALIDATE_IOMMU_PAGES (AMD IOMMU spec 2.4.3) */
+	u16 vdid;
+	u32 pasid; /* with gn */
+	bool gn;   /* guest (PASID-tagged) translation */
+	bool s;	   /* size bit: addr encodes a power-of-two range */
+	bool pde;  /* also page-directory entries */
+	u64 addr;
+};
+
+enum iommu_inv_smmu_op { /* SMMUv3 section 4.4 */
+			 IOMMU_SMMU_TLBI_NH_ALL = 1,
+			 IOMMU_SMMU_TLBI_NH_ASID,
+			 IOMMU_SMMU_TLBI_NH_VA,
+			 IOMMU_SMMU_TLBI_NH_VAA,
+};
+struct iommu_inv_smmu {
+	enum iommu_inv_smmu_op op;
+	u16 asid;
+	u64 addr;
+	bool leaf;
+	u8 tg, ttl, num, scale; /* range invalidation fields (0 when not a range) */
+};
+
+/* Device-TLB (ATC) invalidation, in guest terms (vRID translated by the vIOMMU). */
+struct iommu_inv_atc {
+	u32 rid;   /* physical RID once routed */
+	u32 pasid; /* IOMMU_NO_PASID if none */
+	u64 addr;
+	u8 size_order; /* 2^size_order bytes, >= 12; 64 = everything */
+};
+
+enum iommu_inv_kind { IOMMU_INV_VTD = 1, IOMMU_INV_AMD, IOMMU_INV_SMMU, IOMMU_INV_ATC };
+struct iommu_inv {
+	enum iommu_inv_kind kind;
+	union {
+		struct iommu_inv_vtd vtd;
+		struct iommu_inv_amd amd;
+		struct iommu_inv_smmu smmu;
+		struct iommu_inv_atc atc;
+	};
+};
+
+/* ---- faults -------------------------------------------------------------------------------- */
+
+enum iommu_fault_stage { IOMMU_FAULT_S1 = 1, IOMMU_FAULT_S2, IOMMU_FAULT_CONFIG };
+enum iommu_fault_kind {
+	IOMMU_FAULT_TRANSLATION = 1, /* non-present entry */
+	IOMMU_FAULT_PERMISSION,
+	IOMMU_FAULT_ADDRESS_SIZE, /* input or output beyond the configured size */
+	IOMMU_FAULT_ACCESS,	  /* access flag */
+	IOMMU_FAULT_BAD_ENTRY,	  /* reserved bits set / malformed descriptor */
+	IOMMU_FAULT_BAD_CONFIG,	  /* context/DTE/STE/CD/PASID entry invalid */
+};
+#define IOMMU_FAULT_READ  (1u << 0)
+#define IOMMU_FAULT_WRITE (1u << 1)
+#define IOMMU_FAULT_EXEC  (1u << 2)
+#define IOMMU_FAULT_PRIV  (1u << 3)
+
+struct iommu_fault {
+	u32 rid;
+	u32 pasid;	/* IOMMU_NO_PASID if none */
+	u64 addr;	/* input address of the faulting request */
+	u64 fetch_addr; /* S2 fault on a stage-1 table fetch: the table's GPA; else 0 */
+	enum iommu_fault_stage stage;
+	enum iommu_fault_kind kind;
+	u8 level;	 /* architecture's level numbering; 0xff if unknown */
+	u32 access;	 /* IOMMU_FAULT_* */
+	u32 vendor_code; /* raw reason/event code, for logs */
+};
+
+#define IOMMU_FAULT_RING 64
+
+/* ---- the driver interface ---------------------------------------------------------------- */
+
+struct iommu_ops {
+	/* Probes the hardware of `desc` and fills `*out` with its unit (driver-allocated). */
+	int (*probe)(struct moat_ctx *ctx, const struct plat_iommu *desc, struct iommu **out);
+	/* Stage-2 page-table format and input size this unit uses for nesting parents. */
+	int (*s2_config)(struct iommu *u, unsigned gpa_bits, struct pt_config *cfg);
+	/* Allocates hardware tags; for NESTED also validates the stage-1 description. */
+	int (*domain_init)(struct iommu *u, struct iommu_domain *d);
+	void (*domain_fini)(struct iommu *u, struct iommu_domain *d);
+	/* Points (rid, pasid) at the domain / back at blocked; must be idempotent on failure. */
+	int (*attach)(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid);
+	int (*detach)(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid);
+	/* After a stage-2 change: invalidate per the gather (tags of d), ATCs included. */
+	int (*flush_s2)(struct iommu *u, struct iommu_domain *d, const struct pt_gather *g);
+	/* One routed guest invalidation, tags already mapped to d's hardware tags. */
+	int (*invalidate)(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *inv);
+	/* Drains the hardware fault/event log into iommu_fault_report(). */
+	int (*fault_poll)(struct iommu *u);
+};
+
+struct iommu_driver {
+	const char *name;
+	enum iommu_kind kind; /* platform kind it drives */
+	enum iommu_vendor vendor;
+	const struct iommu_ops *ops;
+};
+
+#define IOMMU_DRIVER(_var, _name, _kind, _vendor, _ops)                                            \
+	static const struct iommu_driver _var __section("moat_iommu_drivers") __used __aligned(    \
+	    8) = {.name = (_name), .kind = (_kind), .vendor = (_vendor), .ops = (_ops)}
+
+/* A hardware unit; drivers embed it in their own state (container_of). */
+struct iommu {
+	const struct iommu_driver *drv;
+	const struct plat_iommu *desc;
+	struct pt_allocator *alloc;
+	unsigned index;
+	/* fault ring: the core keeps the newest IOMMU_FAULT_RING records */
+	struct iommu_fault faults[IOMMU_FAULT_RING];
+	unsigned fault_head, fault_count;
+	u64 faults_dropped;
+	struct iommu_domain *domains; /* live domains of this unit */
+};
+
+#define IOMMU_MAX_UNITS 8
+
+/* ---- core API ------------------------------------------------------------------------------ */
+
+/* Probes every IOMMU of the platform with its registered driver (boot unit, INIT_IOMMU). */
+int iommu_probe_all(struct moat_ctx *ctx) __must_check;
+unsigned iommu_unit_count(void);
+struct iommu *iommu_unit(unsigned i);
+/* Drivers linked into this image, for tests and diagnostics. */
+const struct iommu_driver *iommu_driver_find(enum iommu_kind kind);
+/* Registers a unit (iommu_probe_all does this; tests too). */
+int iommu_unit_add(struct iommu *u, const struct iommu_driver *drv, const struct plat_iommu *desc,
+		   struct pt_allocator *alloc) __must_check;
+void iommu_units_reset(void);
+
+/* Creates the nesting parent for a VM with `gpa_bits` of guest-physical space. */
+int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits) __must_check;
+/* Creates a nested domain over `parent` with the guest's stage-1 description. */
+int iommu_domain_nested_init(struct iommu_domain *d, struct iommu_domain *parent,
+			     const struct iommu_s1 *s1) __must_check;
+/* Refused (-E_BUSY) while attached or (S2) while nested domains sit on it. */
+int iommu_domain_fini(struct iommu_domain *d) __must_check;
+
+int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid) __must_check;
+int iommu_detach(struct iommu_domain *d, u32 rid, u32 pasid) __must_check;
+bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid);
+
+/* Stage-2 changes on a nesting parent; the unit is flushed before this returns. */
+int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot) __must_check;
+int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size) __must_check;
+
+/*
+ * Guest invalidation batch for one domain: each entry is checked (kind matches the unit's
+ * vendor, fields in range) and routed; stops at the first failing entry, whose index is
+ * stored in *done (entries before it were executed).
+ */
+int iommu_invalidate(struct iommu_domain *d, const struct iommu_inv *inv, unsigned n,
+		     unsigned *done) __must_check;
+
+/* Drivers report faults here; the oldest record is dropped when the ring is full. */
+void iommu_fault_report(struct iommu *u, const struct iommu_fault *f);
+/* Takes the oldest fault record; -E_NOENT if none. */
+int iommu_fault_pop(struct iommu *u, struct iommu_fault *out) __must_check;
+
+#endif

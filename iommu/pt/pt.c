@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: MIT
+#define LOG_COMPONENT "pt"
+/*
+ * The format-independent page-table engine: map, unmap and lookup over the codecs of
+ * pt_fmt.c. See iommu/pt.h and docs/iommu.md for the rules kept here (single-store updates,
+ * no transient non-present entry for ranges that stay mapped, deferred table freeing).
+ *
+ * map and unmap run in two passes over the same recursion. The "prepare" pass only makes the
+ * table structure ready (allocates missing tables, splits blocks that straddle the range into
+ * equivalent tables): it changes no translation, so running out of memory there leaves every
+ * translation as it was. The "commit" pass writes leaves and clears entries and cannot fail.
+ */
+#include "iommu/pt.h"
+
+#include <string.h>
+
+#include <arch/mm.h>
+
+#include "core/frame.h"
+#include "core/log.h"
+#include "iommu/pt/pt_fmt.h"
+#include "lib/err.h"
+
+struct pt_op {
+	struct pt *pt;
+	const struct pt_fmt *f;
+	struct pt_gather *g;
+	bool commit;
+	u64 out_base; /* map: output address of input 0 of the range (wrapping arithmetic) */
+	u32 prot;
+};
+
+static inline u64 *pt_table(u64 p)
+{
+	return phys_to_virt(pa(p));
+}
+
+static inline u64 pt_read(const u64 *e)
+{
+	return __atomic_load_n(e, __ATOMIC_RELAXED);
+}
+
+/* Release: a table linked by this store was completely written before it. */
+static inline void pt_write(u64 *e, u64 v)
+{
+	__atomic_store_n(e, v, __ATOMIC_RELEASE);
+}
+
+static const struct pt_fmt *pt_fmt_of(const struct pt *pt)
+{
+	return pt_fmt_get(pt->cfg.fmt);
+}
+
+static unsigned pt_entries_at(const struct pt *pt, unsigned lvl)
+{
+	return lvl == pt->levels - 1 ? pt->root_entries : PT_ENTRIES;
+}
+
+static unsigned pt_index(const struct pt *pt, u64 in, unsigned lvl)
+{
+	return (in >> pt_level_shift(lvl)) & (pt_entries_at(pt, lvl) - 1);
+}
+
+/* ---- allocation and the gather ------------------------------------------------------------- */
+
+static int pt_alloc_table(struct pt *pt, unsigned nframes, u64 *out)
+{
+	struct pt_allocator *a = pt->cfg.alloc;
+	paddr_t p;
+	int err = a->alloc(a, nframes, &p);
+
+	if (err)
+		return err;
+	memset(pt_table(p.v), 0, (size_t)nframes * PAGE_SIZE);
+	pt->tables += nframes;
+	a->in_use += nframes;
+	*out = p.v;
+	return 0;
+}
+
+static void pt_free_table(struct pt *pt, u64 p, unsigned nframes)
+{
+	struct pt_allocator *a = pt->cfg.alloc;
+
+	pt->tables -= nframes;
+	a->in_use -= nframes;
+	a->free(a, pa(p), nframes);
+}
+
+void pt_gather_init(struct pt_gather *g, void (*flush)(struct pt_gather *g, struct pt *pt))
+{
+	memset(g, 0, sizeof(*g));
+	g->leaf_only = true;
+	g->flush = flush;
+}
+
+bool pt_gather_empty(const struct pt_gather *g)
+{
+	return g->start == g->end && g->nfree == 0;
+}
+
+void pt_gather_sync(struct pt_gather *g, struct pt *pt)
+{
+	if (g->flush && !pt_gather_empty(g))
+		g->flush(g, pt);
+	for (unsigned i = 0; i < g->nfree; i++)
+		pt_free_table(pt, g->free[i].v, 1);
+	pt_gather_init(g, g->flush);
+}
+
+static void pt_gather_add(struct pt_gather *g, u64 in, u64 size, u64 granule, bool table)
+{
+	u64 end = in + size; /* callers stay below 2^64 - 1 + 1: an end of 0 means 2^64 */
+
+	if (g->start == g->end) {
+		g->start = in;
+		g->end = end;
+	} else {
+		g->start = MIN(g->start, in);
+		g->end = (g->end == 0 || end == 0) ? 0 : MAX(g->end, end);
+	}
+	if (!g->min_granule || granule < g->min_granule)
+		g->min_granule = granule;
+	if (table) {
+		g->tables_changed = true;
+		g->leaf_only = false;
+	}
+}
+
+static void pt_gather_free(struct pt_gather *g, struct pt *pt, u64 table)
+{
+	if (g->nfree == PT_GATHER_MAX_FREE)
+		pt_gather_sync(g, pt);
+	g->free[g->nfree++] = pa(table);
+}
+
+/* Hands every table below (and including) `table` at level `lvl` to the gather. */
+static void pt_collect(struct pt_op *op, u64 table, unsigned lvl)
+{
+	u64 *t = pt_table(table);
+	struct pt_desc d;
+
+	for (unsigned i = 0; lvl > 0 && i < PT_ENTRIES; i++) {
+		op->f->decode(pt_read(&t[i]), lvl, &d);
+		if (d.kind == PT_DESC_TABLE)
+			pt_collect(op, d.addr, d.next_lvl);
+	}
+	pt_gather_free(op->g, op->pt, table);
+}
+
+/* ---- configuration -------------------------------------------------------------------------- */
+
+int pt_init(struct pt *pt, const struct pt_config *cfg)
+{
+	const struct pt_fmt *f = cfg ? pt_fmt_get(cfg->fmt) : NULL;
+	unsigned levels, entries;
+	u64 root;
+	int err;
+
+	if (!f || !cfg->alloc || !cfg->alloc->alloc || !cfg->alloc->free)
+		return trace_err(-E_INVAL);
+	if (cfg->oas < 32 || cfg->oas > f->max_oas)
+		return trace_err(-E_INVAL);
+	err = f->geometry(cfg->ias, &levels, &entries);
+	if (err)
+		return trace_err(err);
+	memset(pt, 0, sizeof(*pt));
+	pt->cfg = *cfg;
+	pt->levels = levels;
+	pt->root_entries = entries;
+	pt->root_frames = entries > PT_ENTRIES ? entries / PT_ENTRIES : 1;
+	err = pt_alloc_table(pt, pt->root_frames, &root);
+	if (err)
+		return trace_err(err);
+	pt->root = pa(root);
+	return 0;
+}
+
+static void pt_free_tree(struct pt *pt, u64 table, unsigned lvl, unsigned n)
+{
+	const struct pt_fmt *f = pt_fmt_of(pt);
+	u64 *t = pt_table(table);
+	struct pt_desc d;
+
+	for (unsigned i = 0; lvl > 0 && i < n; i++) {
+		f->decode(pt_read(&t[i]), lvl, &d);
+		if (d.kind == PT_DESC_TABLE) {
+			pt_free_tree(pt, d.addr, d.next_lvl, PT_ENTRIES);
+			pt_free_table(pt, d.addr, 1);
+		}
+	}
+}
+
+void pt_destroy(struct pt *pt)
+{
+	if (!pt->root.v)
+		return;
+	pt_free_tree(pt, pt->root.v, pt->levels - 1, pt->root_entries);
+	pt_free_table(pt, pt->root.v, pt->root_frames);
+	pt->root = pa(0);
+}
+
+u32 pt_prot_mask(enum pt_format fmt)
+{
+	const struct pt_fmt *f = pt_fmt_get(fmt);
+
+	return f ? f->prot_mask : 0;
+}
+
+const char *pt_format_name(enum pt_format fmt)
+{
+	const struct pt_fmt *f = pt_fmt_get(fmt);
+
+	return f ? f->name : "?";
+}
+
+void pt_hw_describe(const struct pt *pt, struct pt_hw_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->root = pt->root;
+	d->levels = pt->levels;
+	d->arm_t0sz = 64 - pt->cfg.ias;
+	d->arm_start_level = 4 - pt->levels;
+	d->arm_sl0 = pt->levels - 2; /* 4 KiB granule: SL0 0 = level 2, 1 = level 1, 2 = level 0 */
+	d->vtd_aw = pt->levels - 2;
+	d->amd_mode = pt->levels;
+}
+
+/* ---- argument checks ------------------------------------------------------------------------ */
+
+static int pt_check_range(const struct pt *pt, u64 in, u64 size)
+{
+	u64 end;
+
+	if (!size || !IS_ALIGNED(in, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
+		return -E_INVAL;
+	if (add_overflow(in, size, &end))
+		return -E_OVERFLOW;
+	if (pt->cfg.ias < 64 && end > (1ULL << pt->cfg.ias))
+		return -E_RANGE;
+	return 0;
+}
+
+static int pt_check_map(const struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot)
+{
+	const struct pt_fmt *f = pt_fmt_of(pt);
+	u64 oend;
+	int err = pt_check_range(pt, in, size);
+
+	if (err)
+		return err;
+	if (!IS_ALIGNED(out.v, PAGE_SIZE))
+		return -E_INVAL;
+	if (add_overflow(out.v, size, &oend))
+		return -E_OVERFLOW;
+	if (oend > (1ULL << pt->cfg.oas))
+		return -E_RANGE;
+	if ((prot & ~f->prot_mask) || !(prot & PT_PROT_R))
+		return -E_NOTSUP;
+	return 0;
+}
+
+/* ---- the two-pass engine --------------------------------------------------------------------- */
+
+static bool pt_covers(u64 in, u64 last, u64 base, unsigned lvl)
+{
+	return in <= base && last >= base + (pt_level_size(lvl) - 1);
+}
+
+static bool pt_table_empty(u64 table)
+{
+	const u64 *t = pt_table(table);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		if (pt_read(&t[i]))
+			return false;
+	return true;
+}
+
+/* Prepare pass: a table equivalent to the leaf `d` (same output, same permissions). */
+static int pt_split(struct pt_op *op, u64 *e, unsigned lvl, const struct pt_desc *d, u64 *out)
+{
+	u64 sz = pt_level_size(lvl - 1), table;
+	u64 *t;
+	int err;
+
+	if (d->leaf_size != pt_level_size(lvl) || !(op->f->leaf_levels & (1u << (lvl - 1))))
+		return trace_err(-E_CORRUPT);
+	err = pt_alloc_table(op->pt, 1, &table);
+	if (err)
+		return err;
+	t = pt_table(table);
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		t[i] = op->f->mk_leaf(d->addr + i * sz, d->prot, lvl - 1);
+	/* One store replaces the block by a table that translates exactly like it. */
+	pt_write(e, op->f->mk_table(table, lvl - 1));
+	*out = table;
+	return 0;
+}
+
+/*
+ * The table below entry `e` at level `lvl`. The prepare pass creates it (empty) or splits a
+ * leaf into it when `split` allows; the commit pass only finds it.
+ */
+static int pt_descend(struct pt_op *op, u64 *e, unsigned lvl, bool split, u64 *out)
+{
+	struct pt_desc d;
+	int err;
+
+	op->f->decode(pt_read(e), lvl, &d);
+	if (d.kind == PT_DESC_TABLE) {
+		if (d.next_lvl != lvl - 1)
+			return trace_err(-E_CORRUPT); /* skipped levels: never written by Moat */
+		*out = d.addr;
+		return 0;
+	}
+	if (op->commit || d.kind == PT_DESC_BAD)
+		return trace_err(-E_CORRUPT);
+	if (d.kind == PT_DESC_LEAF)
+		return split ? pt_split(op, e, lvl, &d, out) : -E_NOENT;
+	err = pt_alloc_table(op->pt, 1, out);
+	if (err)
+		return err;
+	pt_write(e, op->f->mk_table(*out, lvl - 1));
+	return 0;
+}
+
+/* Commit pass: `e` becomes the leaf mapping input `base`; a table there is merged away. */
+static void pt_set_leaf(struct pt_op *op, u64 *e, unsigned lvl, u64 base)
+{
+	u64 sz = pt_level_size(lvl);
+	u64 old = pt_read(e), nv = op->f->mk_leaf(op->out_base + base, op->prot, lvl);
+	struct pt_desc d;
+
+	if (old == nv)
+		return;
+	op->f->decode(old, lvl, &d);
+	pt_write(e, nv);
+	if (d.kind == PT_DESC_TABLE) {
+		pt_gather_add(op->g, base, sz, PT_SIZE_4K, true);
+		pt_collect(op, d.addr, d.next_lvl);
+	} else {
+		pt_gather_add(op->g, base, sz, sz, false);
+	}
+}
+
+/*
+ * Commit pass, after the table below `e` changed: if its 512 entries are leaves that together
+ * translate like one leaf of this level, write that leaf over the table entry.
+ */
+static void pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 table)
+{
+	u64 sz = pt_level_size(lvl - 1), *t = pt_table(table);
+	struct pt_desc first, d;
+
+	if (op->pt->cfg.no_merge || !(op->f->leaf_levels & (1u << lvl)))
+		return;
+	op->f->decode(pt_read(&t[0]), lvl - 1, &first);
+	if (first.kind != PT_DESC_LEAF || first.leaf_size != sz ||
+	    !IS_ALIGNED(first.addr, pt_level_size(lvl)))
+		return;
+	for (unsigned i = 1; i < PT_ENTRIES; i++) {
+		op->f->decode(pt_read(&t[i]), lvl - 1, &d);
+		if (d.kind != PT_DESC_LEAF || d.leaf_size != sz || d.prot != first.prot ||
+		    d.addr != first.addr + i * sz)
+			return;
+	}
+	pt_write(e, op->f->mk_leaf(first.addr, first.prot, lvl));
+	pt_gather_add(op->g, base, pt_level_size(lvl), sz, true);
+	pt_gather_free(op->g, op->pt, table);
+}
+
+static bool pt_leaf_fits(const struct pt_op *op, unsigned lvl, u64 base)
+{
+	return (op->f->leaf_levels & (1u << lvl)) &&
+	       IS_ALIGNED(op->out_base + base, pt_level_size(lvl));
+}
+
+/* Maps [in, last] (inclusive) inside `table` of level `lvl`, whose first input is tbase. */
+static int pt_map_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64 last, u64 tbase)
+{
+	u64 *t = pt_table(table), sz = pt_level_size(lvl);
+	unsigned first = pt_index(op->pt, in, lvl), end = pt_index(op->pt, last, lvl);
+
+	for (unsigned i = first; i <= end; i++) {
+		u64 base = tbase + (u64)i * sz, child;
+		u64 cin = MAX(in, base), clast = MIN(last, base + (sz - 1));
+		int err;
+
+		if (pt_covers(in, last, base, lvl) && pt_leaf_fits(op, lvl, base)) {
+			if (op->commit)
+				pt_set_leaf(op, &t[i], lvl, base);
+			continue;
+		}
+		err = pt_descend(op, &t[i], lvl, true, &child);
+		if (err)
+			return err;
+		err = pt_map_level(op, child, lvl - 1, cin, clast, base);
+		if (err)
+			return err;
+		if (op->commit)
+			pt_try_merge(op, &t[i], lvl, base, child);
+	}
+	return 0;
+}
+
+/* Commit pass of unmap: clears entry `e` (a leaf, or a table wholly inside the range). */
+static void pt_clear_entry(struct pt_op *op, u64 *e, unsigned lvl, u64 base,
+			   const struct pt_desc *d)
+{
+	pt_write(e, 0);
+	if (d->kind == PT_DESC_TABLE) {
+		pt_gather_add(op->g, base, pt_level_size(lvl), PT_SIZE_4K, true);
+		pt_collect(op, d->addr, d->next_lvl);
+	} else {
+		pt_gather_add(op->g, base, pt_level_size(lvl), pt_level_size(lvl), false);
+	}
+}
+
+static int pt_unmap_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64 last, u64 tbase)
+{
+	u64 *t = pt_table(table), sz = pt_level_size(lvl);
+	unsigned first = pt_index(op->pt, in, lvl), end = pt_index(op->pt, last, lvl);
+
+	for (unsigned i = first; i <= end; i++) {
+		u64 base = tbase + (u64)i * sz, child;
+		u64 cin = MAX(in, base), clast = MIN(last, base + (sz - 1));
+		bool whole = pt_covers(in, last, base, lvl);
+		struct pt_desc d;
+		int err;
+
+		op->f->decode(pt_read(&t[i]), lvl, &d);
+		if (d.kind == PT_DESC_NONE)
+			continue;
+		if (d.kind == PT_DESC_BAD)
+			return trace_err(-E_CORRUPT);
+		if (whole) {
+			if (op->commit)
+				pt_clear_entry(op, &t[i], lvl, base, &d);
+			continue;
+		}
+		err = pt_descend(op, &t[i], lvl, true, &child);
+		if (err)
+			return err;
+		err = pt_unmap_level(op, child, lvl - 1, cin, clast, base);
+		if (err)
+			return err;
+		if (op->commit && pt_table_empty(child)) {
+			op->f->decode(pt_read(&t[i]), lvl, &d);
+			pt_clear_entry(op, &t[i], lvl, base, &d);
+		}
+	}
+	return 0;
+}
+
+static int pt_run(struct pt_op *op, u64 in, u64 last,
+		  int (*level)(struct pt_op *, u64, unsigned, u64, u64, u64))
+{
+	struct pt *pt = op->pt;
+	int err;
+
+	op->commit = false;
+	err = level(op, pt->root.v, pt->levels - 1, in, last, 0);
+	if (err)
+		return err;
+	op->commit = true;
+	err = level(op, pt->root.v, pt->levels - 1, in, last, 0);
+	if (err)
+		return trace_err(err); /* cannot happen: the prepare pass made the structure */
+	return 0;
+}
+
+int pt_map(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot, struct pt_gather *g)
+{
+	struct pt_op op = {.pt = pt, .f = pt_fmt_of(pt), .g = g, .prot = prot};
+	int err = pt_check_map(pt, in, out, size, prot);
+
+	if (err)
+		return trace_err(err);
+	op.out_base = out.v - in;
+	return pt_run(&op, in, in + (size - 1), pt_map_level);
+}
+
+int pt_unmap(struct pt *pt, u64 in, u64 size, struct pt_gather *g)
+{
+	struct pt_op op = {.pt = pt, .f = pt_fmt_of(pt), .g = g};
+	int err = pt_check_range(pt, in, size);
+
+	if (err)
+		return trace_err(err);
+	return pt_run(&op, in, in + (size - 1), pt_unmap_level);
+}
+
+/* Bits of `in` that the levels between `from` (exclusive) and `to` (exclusive) would index. */
+static bool pt_skipped_bits_zero(u64 in, unsigned from, unsigned to)
+{
+	unsigned lo = pt_level_shift(to + 1), hi = pt_level_shift(from);
+	u64 mask = (hi >= 64 ? ~0ULL : (1ULL << hi) - 1) & ~((1ULL << lo) - 1);
+
+	return !(in & mask);
+}
+
+int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m)
+{
+	const struct pt_fmt *f = pt_fmt_of(pt);
+	unsigned lvl = pt->levels - 1;
+	u64 table = pt->root.v;
+	u32 limit = ~0u;
+	struct pt_desc d;
+
+	if (pt->cfg.ias < 64 && in >> pt->cfg.ias)
+		return -E_RANGE;
+	for (;;) {
+		f->decode(pt_read(&pt_table(table)[pt_index(pt, in, lvl)]), lvl, &d);
+		if (d.kind == PT_DESC_NONE)
+			return -E_NOENT;
+		if (d.kind == PT_DESC_BAD)
+			return trace_err(-E_CORRUPT);
+		if (d.kind == PT_DESC_LEAF)
+			break;
+		/* AMD-Vi may skip levels; the skipped index bits must be zero (2.2.3). */
+		if (d.next_lvl + 1 < lvl && !pt_skipped_bits_zero(in, lvl, d.next_lvl))
+			return -E_NOENT;
+		limit &= d.prot;
+		table = d.addr;
+		lvl = d.next_lvl;
+	}
+	m->out = pa(d.addr + (in & (d.leaf_size - 1)));
+	m->leaf_size = d.leaf_size;
+	m->prot = d.prot & limit;
+	return 0;
+}
+
+/* ---- allocator over core/frame.h --------------------------------------------------------------
+ */
+
+static int pt_frames_alloc(struct pt_allocator *a, unsigned nframes, paddr_t *out)
+{
+	return frame_alloc_run(a->frames, nframes, (u64)nframes * PAGE_SIZE, out);
+}
+
+static void pt_frames_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
+{
+	if (frame_free_run(a->frames, base, nframes))
+		panic("pt: freeing table frames at %#llx failed", (unsigned long long)base.v);
+}
+
+void pt_allocator_frames(struct pt_allocator *a, struct frame_alloc *fa)
+{
+	memset(a, 0, sizeof(*a));
+	a->alloc = pt_frames_alloc;
+	a->free = pt_frames_free;
+	a->frames = fa;
+}

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/* IOMMU core: domains, attach, stage-2 flushes, invalidation checks and routing, faults. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "iommu/iommu.h"
+#include "lib/err.h"
+#include "pt/pt_alloc_host.h"
+
+/* A fake driver that records what the core asks of it. */
+struct fake {
+	struct iommu u;
+	unsigned attaches, detaches, flushes, invs, inits, finis;
+	u64 flushed_start, flushed_end;
+	int fail_attach;
+	u16 next_did;
+};
+
+static struct fake fk;
+static struct pt_host_alloc ha;
+
+static struct fake *to_fake(struct iommu *u)
+{
+	return container_of(u, struct fake, u);
+}
+
+static int fake_s2_config(struct iommu *u, unsigned gpa_bits, struct pt_config *cfg)
+{
+	cfg->fmt = u->drv->vendor == IOMMU_VENDOR_SMMUV3 ? PT_ARM_S2 : PT_VTD_SS;
+	cfg->ias = gpa_bits;
+	cfg->oas = 48;
+	return 0;
+}
+
+static int fake_domain_init(struct iommu *u, struct iommu_domain *d)
+{
+	to_fake(u)->inits++;
+	d->tags.did = ++to_fake(u)->next_did;
+	return 0;
+}
+
+static void fake_domain_fini(struct iommu *u, struct iommu_domain *d)
+{
+	to_fake(u)->finis++;
+}
+
+static int fake_attach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	to_fake(u)->attaches++;
+	return to_fake(u)->fail_attach;
+}
+
+static int fake_detach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	to_fake(u)->detaches++;
+	return 0;
+}
+
+static int fake_flush_s2(struct iommu *u, struct iommu_domain *d, const struct pt_gather *g)
+{
+	to_fake(u)->flushes++;
+	to_fake(u)->flushed_start = g->start;
+	to_fake(u)->flushed_end = g->end;
+	return 0;
+}
+
+static int fake_invalidate(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *i)
+{
+	to_fake(u)->invs++;
+	return 0;
+}
+
+static const struct iommu_ops fake_ops = {
+    .s2_config = fake_s2_config,
+    .domain_init = fake_domain_init,
+    .domain_fini = fake_domain_fini,
+    .attach = fake_attach,
+    .detach = fake_detach,
+    .flush_s2 = fake_flush_s2,
+    .invalidate = fake_invalidate,
+};
+
+static struct iommu_driver drv_smmu = {"fake-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3,
+				       &fake_ops};
+static struct iommu_driver drv_vtd = {"fake-vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &fake_ops};
+static const struct plat_iommu desc = {.kind = IOMMU_KIND_SMMUV3, .base = {0x9050000}};
+
+static int setup(void **state)
+{
+	memset(&fk, 0, sizeof(fk));
+	pt_host_alloc_init(&ha);
+	iommu_units_reset();
+	(void)state;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	assert_int_equal(ha.live, 0);
+	(void)state;
+	return 0;
+}
+
+static void add_unit(struct iommu_driver *drv)
+{
+	assert_int_equal(iommu_unit_add(&fk.u, drv, &desc, &ha.a), 0);
+	assert_int_equal(iommu_unit_count(), 1);
+	assert_ptr_equal(iommu_unit(0), &fk.u);
+	assert_null(iommu_unit(1));
+}
+
+static const struct iommu_s1 smmu_s1 = {
+    .vendor = IOMMU_VENDOR_SMMUV3,
+    .smmu = {.s1ctxptr = {0x80001000}, .s1fmt = IOMMU_SMMU_S1FMT_LINEAR, .s1cdmax = 4},
+};
+
+static void s2_map_flushes_the_changed_range(void **state)
+{
+	struct iommu_domain s2;
+
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
+	assert_int_equal(s2.s2.cfg.fmt, PT_ARM_S2);
+	assert_int_equal(
+	    iommu_s2_map(&s2, gpa(0x40000000), pa(0x80000000), 0x3000, PT_PROT_R | PT_PROT_W), 0);
+	assert_int_equal(fk.flushes, 1);
+	assert_int_equal(fk.flushed_start, 0x40000000);
+	assert_int_equal(fk.flushed_end, 0x40003000);
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 2);
+	assert_int_equal(fk.flushed_start, 0x40001000);
+	assert_int_equal(iommu_s2_map(&s2, gpa(0x41000), pa(0), 0x1000, PT_PROT_W), -E_NOTSUP);
+	assert_int_equal(fk.flushes, 2);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	assert_int_equal(fk.finis, 1);
+	(void)state;
+}
+
+static void attach_is_exclusive_per_rid_and_pasid(void **state)
+{
+	struct iommu_domain s2, a, b;
+
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_nested_init(&a, &s2, &smmu_s1), 0);
+	assert_int_equal(iommu_domain_nested_init(&b, &s2, &smmu_s1), 0);
+	assert_int_equal(iommu_attach(&a, 0x10, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&b, 0x10, IOMMU_NO_PASID), -E_BUSY);
+	assert_int_equal(iommu_attach(&a, 0x10, IOMMU_NO_PASID), -E_BUSY);
+	assert_int_equal(iommu_attach(&b, 0x10, 1), 0);
+	assert_int_equal(iommu_attach(&b, 0x11, IOMMU_PASID_MAX + 1), -E_RANGE);
+	fk.fail_attach = -E_IO;
+	assert_int_equal(iommu_attach(&b, 0x12, IOMMU_NO_PASID), -E_IO);
+	assert_false(iommu_domain_attached(&b, 0x12, IOMMU_NO_PASID));
+	assert_true(iommu_domain_attached(&a, 0x10, IOMMU_NO_PASID));
+	/* Busy while attached or while nested domains sit on the parent. */
+	assert_int_equal(iommu_domain_fini(&a), -E_BUSY);
+	assert_int_equal(iommu_domain_fini(&s2), -E_BUSY);
+	assert_int_equal(iommu_detach(&a, 0x10, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_detach(&a, 0x10, IOMMU_NO_PASID), -E_NOENT);
+	assert_int_equal(iommu_detach(&b, 0x10, 1), 0);
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	assert_int_equal(iommu_domain_fini(&b), 0);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	(void)state;
+}
+
+static void nested_refuses_foreign_or_malformed_stage1(void **state)
+{
+	struct iommu_domain s2, n;
+	struct iommu_s1 s1 = smmu_s1;
+	const struct iommu_s1 vtd = {.vendor = IOMMU_VENDOR_VTD,
+				     .vtd = {.fsptptr = {0x1000}, .levels = 4}};
+
+	memset(&n, 0, sizeof(n));
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_nested_init(&n, &s2, &vtd), -E_INVAL);
+	s1.smmu.s1ctxptr.v = 0x80001020;
+	assert_int_equal(iommu_domain_nested_init(&n, &s2, &s1), -E_INVAL);
+	s1 = smmu_s1;
+	s1.smmu.s1cdmax = 21;
+	assert_int_equal(iommu_domain_nested_init(&n, &s2, &s1), -E_INVAL);
+	s1 = smmu_s1;
+	s1.smmu.s1ctxptr.v = 1ULL << 40; /* beyond the parent's GPA space */
+	assert_int_equal(iommu_domain_nested_init(&n, &s2, &s1), -E_RANGE);
+	assert_int_equal(iommu_domain_nested_init(&n, &n, &smmu_s1), -E_INVAL);
+	assert_int_equal(s2.nchildren, 0);
+	assert_int_equal(fk.inits, 1);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	(void)state;
+}
+
+static void smmu_invalidations_go_to_the_nesting_parent(void **state)
+{
+	struct iommu_domain s2, n;
+	struct iommu_inv inv[3] = {
+	    {.kind = IOMMU_INV_SMMU,
+	     .smmu = {.op = IOMMU_SMMU_TLBI_NH_VA, .asid = 3, .addr = 0x1000}},
+	    {.kind = IOMMU_INV_ATC,
+	     .atc = {.rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64}},
+	    {.kind = IOMMU_INV_ATC,
+	     .atc = {.rid = 0x99, .pasid = IOMMU_NO_PASID, .size_order = 64}},
+	};
+	unsigned done = 77;
+
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_nested_init(&n, &s2, &smmu_s1), 0);
+	assert_int_equal(iommu_attach(&n, 0x10, IOMMU_NO_PASID), 0);
+	/* The third entry names a device not behind this parent: refused, first two done. */
+	assert_int_equal(iommu_invalidate(&s2, inv, 3, &done), -E_PERM);
+	assert_int_equal(done, 2);
+	assert_int_equal(fk.invs, 2);
+	/* A stage-1 TLBI aimed at the nested domain instead of the parent is refused. */
+	assert_int_equal(iommu_invalidate(&n, inv, 1, &done), -E_PERM);
+	assert_int_equal(done, 0);
+	inv[0].smmu.addr = 0x1234;
+	assert_int_equal(iommu_invalidate(&s2, inv, 1, &done), -E_INVAL);
+	inv[0].smmu = (struct iommu_inv_smmu){.op = IOMMU_SMMU_TLBI_NH_ALL, .addr = 0x1000};
+	assert_int_equal(iommu_invalidate(&s2, inv, 1, &done), -E_INVAL);
+	inv[1].atc.size_order = 13;
+	inv[1].atc.addr = 0x1000;
+	assert_int_equal(iommu_invalidate(&s2, &inv[1], 1, &done), -E_INVAL);
+	assert_int_equal(fk.invs, 2);
+	assert_int_equal(iommu_detach(&n, 0x10, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_domain_fini(&n), 0);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	(void)state;
+}
+
+static void vtd_invalidations_need_the_domain_vdid(void **state)
+{
+	struct iommu_domain s2, n;
+	const struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_VTD,
+				    .vtd = {.fsptptr = {0x2000}, .levels = 5, .vdid = 7}};
+	struct iommu_inv inv = {
+	    .kind = IOMMU_INV_VTD,
+	    .vtd = {
+		.gran = IOMMU_VTD_INV_PASID_ADDR, .vdid = 7, .pasid = 5, .addr = 0x10000, .am = 4}};
+	unsigned done;
+
+	add_unit(&drv_vtd);
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 48), 0);
+	assert_int_equal(s2.s2.cfg.fmt, PT_VTD_SS);
+	assert_int_equal(iommu_domain_nested_init(&n, &s2, &s1), 0);
+	assert_int_equal(iommu_invalidate(&n, &inv, 1, &done), 0);
+	assert_int_equal(done, 1);
+	inv.vtd.am = 5; /* 0x10000 is not aligned to 32 pages */
+	assert_int_equal(iommu_invalidate(&n, &inv, 1, &done), -E_INVAL);
+	inv.vtd.am = 4;
+	inv.vtd.vdid = 8; /* another guest domain's tag */
+	assert_int_equal(iommu_invalidate(&n, &inv, 1, &done), -E_PERM);
+	inv.vtd.vdid = 7;
+	inv.vtd.pasid = IOMMU_PASID_MAX + 1;
+	assert_int_equal(iommu_invalidate(&n, &inv, 1, &done), -E_RANGE);
+	inv.kind = IOMMU_INV_AMD;
+	assert_int_equal(iommu_invalidate(&n, &inv, 1, &done), -E_PERM);
+	inv.kind = 99;
+	assert_int_equal(iommu_invalidate(&n, &inv, 1, &done), -E_INVAL);
+	assert_int_equal(fk.invs, 1);
+	assert_int_equal(iommu_domain_fini(&n), 0);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	(void)state;
+}
+
+static void fault_ring_keeps_the_newest(void **state)
+{
+	struct iommu_fault f = {.stage = IOMMU_FAULT_S2, .kind = IOMMU_FAULT_TRANSLATION};
+
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_fault_pop(&fk.u, &f), -E_NOENT);
+	for (unsigned i = 0; i < IOMMU_FAULT_RING + 3; i++) {
+		f.addr = i * PAGE_SIZE;
+		iommu_fault_report(&fk.u, &f);
+	}
+	assert_int_equal(fk.u.faults_dropped, 3);
+	for (unsigned i = 3; i < IOMMU_FAULT_RING + 3; i++) {
+		assert_int_equal(iommu_fault_pop(&fk.u, &f), 0);
+		assert_int_equal(f.addr, i * PAGE_SIZE);
+	}
+	assert_int_equal(iommu_fault_pop(&fk.u, &f), -E_NOENT);
+	(void)state;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(s2_map_flushes_the_changed_range, setup, teardown),
+	    cmocka_unit_test_setup_teardown(attach_is_exclusive_per_rid_and_pasid, setup, teardown),
+	    cmocka_unit_test_setup_teardown(nested_refuses_foreign_or_malformed_stage1, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(smmu_invalidations_go_to_the_nesting_parent, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(vtd_invalidations_need_the_domain_vdid, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(fault_ring_keeps_the_newest, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
