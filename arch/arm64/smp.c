@@ -58,7 +58,7 @@ static __noreturn void pcpu_main(struct pcpu *p)
 	write_sysreg(tpidr_el2, (u64)(uintptr_t)p);
 	if ((err = gic_cpu_init(p->mpidr)))
 		panic("cpu%u: GIC redistributor: %s", p->idx, err_str(err));
-	write_sysreg(vtcr_el2, s2_vtcr());
+	write_sysreg(vtcr_el2, v->vm->arch.vtcr);
 	write_sysreg(vttbr_el2, v->vm->arch.vttbr);
 	write_sysreg(vmpidr_el2, v->arch.vmpidr);
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
@@ -108,13 +108,8 @@ int arch_vm_create(struct vm *vm, struct frame_alloc *fa)
 {
 	int err;
 
-	if ((err = s2_create(fa, &vm->arch.s2_root)) ||
-	    (err = s2_map_ram(fa, vm->arch.s2_root, vm->priv.base, vm->priv.hpa, vm->priv.size)))
+	if ((err = s2_vm_create(vm, fa)))
 		return err;
-	if (vm->shared.size && (err = s2_map_ram(fa, vm->arch.s2_root, vm->shared.base,
-						 vm->shared.hpa, vm->shared.size)))
-		return err;
-	vm->arch.vttbr = (u64)vm->id << 48 | vm->arch.s2_root.v; /* VMID = VM id (16 bits) */
 	vgic_vm_init(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vm->vcpu[i].arch.vmpidr = BIT(31) | i; /* RES1 bit 31, Aff0 = index */

@@ -1,115 +1,77 @@
 // SPDX-License-Identifier: MIT
 /*
- * Stage-2 translation tables (Arm ARM D8.3, stage 2 descriptors; VTCR_EL2 D19.2.157).
- * RAM is mapped with 2 MiB level-2 blocks where alignment allows, else 4 KiB pages.
+ * VM stage-2 (Arm ARM D8.2/D8.3) on the shared page-table library, and the VTCR_EL2 and
+ * VTTBR_EL2 values that point the CPU at it (D19.2.157, D19.2.158). Private and shared RAM
+ * are normal write-back memory, readable, writable and executable; emulated MMIO (vGIC,
+ * vPL011) is left unmapped so that every access traps.
  */
+#define LOG_COMPONENT "s2"
 #include "arch/arm64/stage2.h"
 
-#include <arch/mm.h>
-#include <string.h>
-
 #include "arch/arm64/sysreg.h"
+#include "core/log.h"
+#include "iommu/pt.h"
 #include "lib/bits.h"
 #include "lib/err.h"
 
-#define S2_VALID	     BIT(0)
-#define S2_TABLE	     BIT(1)	   /* table at levels 1-2, page at level 3 */
-#define S2_MEMATTR_NORMAL_WB (0xfULL << 2) /* MemAttr[3:0] = 0b1111 */
-#define S2_AP_RW	     (3ULL << 6)
-#define S2_SH_INNER	     (3ULL << 8)
-#define S2_AF		     BIT(10)
-#define S2_ADDR		     GENMASK(47, 12)
-#define S2_RAM		     (S2_MEMATTR_NORMAL_WB | S2_AP_RW | S2_SH_INNER | S2_AF)
-
-/* VTCR_EL2: T0SZ=25 (39 bits), SL0=1 (start at level 1), WBWA, inner shareable, 4K, VS=16. */
-#define VTCR_T0SZ	(64 - S2_IPA_BITS)
-#define VTCR_SL0_L1	(1ULL << 6)
 #define VTCR_IRGN0_WBWA (1ULL << 8)
 #define VTCR_ORGN0_WBWA (1ULL << 10)
 #define VTCR_SH0_INNER	(3ULL << 12)
+#define VTCR_SL0_SHIFT	6
 #define VTCR_PS_SHIFT	16
-#define VTCR_VS		BIT(19)
+#define VTCR_VS		BIT(19) /* 16-bit VMID */
 #define VTCR_RES1	BIT(31)
 
-u64 s2_vtcr(void)
-{
-	u64 parange = read_sysreg(id_aa64mmfr0_el1) & 0xf;
+/* Stage-2 tables live with the library's state, one slot per VM id. */
+static struct {
+	struct pt pt;
+	struct pt_allocator alloc;
+} s2_tables[VM_MAX + 1];
 
-	return VTCR_RES1 | VTCR_VS | (MIN(parange, 5ULL) << VTCR_PS_SHIFT) | VTCR_SH0_INNER |
-	       VTCR_ORGN0_WBWA | VTCR_IRGN0_WBWA | VTCR_SL0_L1 | VTCR_T0SZ;
+/* ID_AA64MMFR0_EL1.PARange -> bits (D19.2.64). */
+static unsigned s2_pa_bits(u64 *parange)
+{
+	static const unsigned bits[] = {32, 36, 40, 42, 44, 48};
+
+	*parange = MIN(read_sysreg(id_aa64mmfr0_el1) & 0xf, 5ULL);
+	return bits[*parange];
 }
 
-static int s2_table_new(struct frame_alloc *fa, paddr_t *out)
+static int s2_map(struct pt *pt, const struct vm_ram *r, struct pt_gather *g)
 {
-	int err = frame_alloc_one(fa, out);
-
-	if (!err)
-		memset(phys_to_virt(*out), 0, PAGE_SIZE);
-	return err;
-}
-
-int s2_create(struct frame_alloc *fa, paddr_t *root)
-{
-	return s2_table_new(fa, root);
-}
-
-static int s2_next(struct frame_alloc *fa, u64 *e, u64 **next)
-{
-	paddr_t t;
-	int err;
-
-	if (!(*e & S2_VALID)) {
-		if ((err = s2_table_new(fa, &t)))
-			return err;
-		dsb(ishst);
-		*e = t.v | S2_TABLE | S2_VALID;
-	} else if (!(*e & S2_TABLE)) {
-		return -E_EXIST; /* a block is already there */
-	}
-	*next = phys_to_virt(pa(*e & S2_ADDR));
-	return 0;
-}
-
-static int s2_map_one(struct frame_alloc *fa, u64 *root, u64 g, u64 hpa, bool block)
-{
-	u64 *l2, *l3, *e;
-	int err;
-
-	if ((err = s2_next(fa, &root[(g >> 30) & 511], &l2)))
-		return err;
-	e = &l2[(g >> 21) & 511];
-	if (block) {
-		if (*e & S2_VALID)
-			return -E_EXIST;
-		*e = hpa | S2_RAM | S2_VALID;
+	if (!r->size)
 		return 0;
-	}
-	if ((err = s2_next(fa, e, &l3)))
-		return err;
-	e = &l3[(g >> 12) & 511];
-	if (*e & S2_VALID)
-		return -E_EXIST;
-	*e = hpa | S2_RAM | S2_TABLE | S2_VALID;
-	return 0;
+	return pt_map(pt, r->base.v, r->hpa, r->size, PT_PROT_R | PT_PROT_W | PT_PROT_X, g);
 }
 
-int s2_map_ram(struct frame_alloc *fa, paddr_t root, gpa_t g, paddr_t hpa, u64 size)
+int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
 {
-	u64 end, off = 0;
+	struct pt_config cfg = {.fmt = PT_ARM_S2, .ias = S2_IPA_BITS};
+	struct pt *pt = &s2_tables[vm->id].pt;
+	struct pt_hw_desc d;
+	struct pt_gather g;
+	u64 parange;
 	int err;
 
-	if (!IS_ALIGNED(g.v | hpa.v | size, PAGE_SIZE) || add_overflow(g.v, size, &end) ||
-	    end > (1ULL << S2_IPA_BITS))
+	if (vm->id == 0 || vm->id > VM_MAX)
 		return -E_RANGE;
-	while (off < size) {
-		bool block = IS_ALIGNED(g.v + off, 2ULL << 20) &&
-			     IS_ALIGNED(hpa.v + off, 2ULL << 20) && size - off >= (2ULL << 20);
-
-		err = s2_map_one(fa, phys_to_virt(root), g.v + off, hpa.v + off, block);
-		if (err)
-			return err; /* the VM is not started: its tables are dropped with it */
-		off += block ? (2ULL << 20) : PAGE_SIZE;
+	cfg.oas = s2_pa_bits(&parange);
+	pt_allocator_frames(&s2_tables[vm->id].alloc, fa);
+	cfg.alloc = &s2_tables[vm->id].alloc;
+	if ((err = pt_init(pt, &cfg)))
+		return err;
+	pt_gather_init(&g, NULL); /* not yet reachable by any CPU: nothing to invalidate */
+	if ((err = s2_map(pt, &vm->priv, &g)) || (err = s2_map(pt, &vm->shared, &g))) {
+		pr_err("%s: stage-2 map: %s", vm->name, err_str(err));
+		pt_destroy(pt);
+		return err;
 	}
+	pt_gather_sync(&g, pt);
+	pt_hw_describe(pt, &d);
+	vm->arch.vtcr = VTCR_RES1 | VTCR_VS | parange << VTCR_PS_SHIFT | VTCR_SH0_INNER |
+			VTCR_ORGN0_WBWA | VTCR_IRGN0_WBWA | (u64)d.arm_sl0 << VTCR_SL0_SHIFT |
+			d.arm_t0sz;
+	vm->arch.vttbr = (u64)vm->id << 48 | d.root.v; /* VMID = VM id */
 	dsb(ishst);
 	return 0;
 }

@@ -25,7 +25,7 @@ struct arch_vcpu {
 
 struct arch_vm {
 	u64 vttbr; /* VMID in bits 63:48, stage-2 root */
-	paddr_t s2_root;
+	u64 vtcr;
 	u32 gicd_ctlr;
 	u32 spi_enabled[VGIC_NR_SPIS / 32];
 	u8 spi_prio[VGIC_NR_SPIS];
