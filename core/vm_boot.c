@@ -104,6 +104,12 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 
 	if (!vm)
 		return -E_NOSPC;
+	if (c->npci || c->tsm != TSM_POLICY_NONE) {
+		/* Refused rather than ignored: a VM must not run without devices it was promised. */
+		pr_err("%s: pci-functions/tsm-policy: device assignment is not available in this "
+		       "build", c->name);
+		return -E_NOTSUP;
+	}
 	if ((err = frame_alloc_run(ctx->frames, total >> PAGE_SHIFT, 2ULL << 20, &ram))) {
 		pr_err("%s: no room for %llu MiB of RAM", c->name,
 		       (unsigned long long)(total >> 20));
