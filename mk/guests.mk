@@ -8,6 +8,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c guest_abi/lib/moat_guest.c
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 GUEST_CONFIG := $(GUEST_OUT)/moat-config.dtb
+GUEST_BENCH_CONFIG := $(GUEST_OUT)/moat-bench.dtb
 
 $(GUEST_OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -29,5 +30,14 @@ $(GUEST_CONFIG): tests/guests/config.dts $(GUEST_OUT)/guest_tests.bin
 	@echo "  DTC $@"
 	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
 
-guests: $(GUEST_CONFIG)
-.PHONY: guests
+$(GUEST_BENCH_CONFIG): tests/guests/bench.dts $(GUEST_OUT)/guest_tests.bin
+	@echo "  DTC $@"
+	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
+
+guests: $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG)
+.PHONY: guests guest-bench
+
+# make bench: hypercall path length in instructions (QEMU -icount shift=0).
+guest-bench: $(BUILD)/arm64/Image $(GUEST_BENCH_CONFIG)
+	$(Q)python3 tests/system/scenarios/vm_arm64_bench.py
+bench: guest-bench

@@ -66,7 +66,7 @@ $(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_L
 	$(Q)$(HOST_CC) -o $@ $^ $(HOST_LDLIBS)
 
 # ---- the whole pyramid -----------------------------------------------------------------------
-SYSTEM_IMAGES := $(BUILD)/arm64/Image $(GUEST_CONFIG)
+SYSTEM_IMAGES := $(BUILD)/arm64/Image $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG)
 
 # System tests need the arm64 image whatever ARCH says.
 ifneq ($(ARCH),arm64)

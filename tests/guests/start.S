@@ -4,7 +4,9 @@
 	.section .text.start, "ax"
 	.globl _start
 _start:
+	mrs	x20, cntvct_el0			/* first guest instruction: for the bench */
 	bl	cpu_setup
+	mov	x0, x20
 	bl	guest_main
 	b	.
 
