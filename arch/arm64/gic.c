@@ -87,7 +87,7 @@ static u8 *gic_find_rdist(u64 mpidr)
 int gic_cpu_init(u64 mpidr)
 {
 	u8 *rd = gic_find_rdist(mpidr);
-	u32 ppis = BIT(GIC_INTID_VTIMER) | BIT(GIC_INTID_KICK);
+	u32 ppis = BIT(GIC_INTID_VTIMER) | BIT(GIC_INTID_KICK) | BIT(GIC_INTID_MAINT);
 	int err;
 
 	if (!rd)
@@ -98,6 +98,7 @@ int gic_cpu_init(u64 mpidr)
 	mmio_write32(rd + GICR_IGROUPR0, mmio_read32(rd + GICR_IGROUPR0) | ppis);
 	mmio_write8(rd + GICR_IPRIORITYR + GIC_INTID_VTIMER, 0x80);
 	mmio_write8(rd + GICR_IPRIORITYR + GIC_INTID_KICK, 0x80);
+	mmio_write8(rd + GICR_IPRIORITYR + GIC_INTID_MAINT, 0x80);
 	mmio_write32(rd + GICR_ISENABLER0, ppis);
 	write_sysreg(S3_4_C12_C9_5, ICC_SRE_SRE | ICC_SRE_ENABLE); /* ICC_SRE_EL2 */
 	isb();

@@ -35,6 +35,19 @@
 #define UART_FR	     0x018
 #define UART_FR_TXFE BIT(7)
 #define UART_FR_RXFE BIT(4)
+#define UART_IMSC    0x038
+#define UART_RIS     0x03c
+#define UART_MIS     0x040
+#define UART_ICR     0x044
+#define UART_INT_TX  BIT(5)
+#define UART_INT_ALL 0x7ff
+
+/* ICC_SGI1R_EL1 as a trapped MSR (ESR ISS for EC 0x18: Op0, Op2, Op1, CRn, CRm; D19.2.40). */
+#define ISS_SYSREG_MASK 0x3ffc1e
+#define ISS_SYSREG(op0, op1, crn, crm, op2)                                                        \
+	((op0) << 20 | (op2) << 17 | (op1) << 14 | (crn) << 10 | (crm) << 1)
+#define ISS_ICC_SGI1R ISS_SYSREG(3, 0, 12, 11, 5)
+#define ISS_READ      BIT(0)
 
 static void vcpu_inject_sync(struct arm64_regs *r, u32 ec, u32 iss, u64 far)
 {
@@ -57,16 +70,42 @@ static void vcpu_inject_undef(struct arm64_regs *r)
 	vcpu_inject_sync(r, 0x00, 0, 0);
 }
 
+bool vuart_line(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->arch.uart_ris, __ATOMIC_ACQUIRE) & vm->arch.uart_imsc;
+}
+
+/* Level changes of the transmit interrupt: raise the SPI on a rising edge (PL011 TRM 3.4). */
+static void vuart_update(struct vm *vm, bool was)
+{
+	if (!was && vuart_line(vm))
+		vgic_raise(vgic_spi_target(vm, VGIC_INTID_UART), VGIC_INTID_UART);
+}
+
 static bool vuart_mmio(struct vcpu *v, u64 off, bool write, u64 *val)
 {
-	if (write) {
-		if (off == UART_DR) {
-			char c = (char)*val;
-			vm_console_write(v->vm, &c, 1);
-		}
+	struct arch_vm *a = &v->vm->arch;
+	bool was = vuart_line(v->vm);
+
+	if (!write) {
+		*val = off == UART_FR	  ? (UART_FR_TXFE | UART_FR_RXFE)
+		       : off == UART_IMSC ? a->uart_imsc
+		       : off == UART_RIS  ? a->uart_ris
+		       : off == UART_MIS  ? (a->uart_ris & a->uart_imsc)
+					  : 0;
 		return true;
 	}
-	*val = off == UART_FR ? (UART_FR_TXFE | UART_FR_RXFE) : 0;
+	if (off == UART_DR) {
+		char c = (char)*val;
+		vm_console_write(v->vm, &c, 1);
+		/* Sent at once: the FIFO is empty again, so the transmit interrupt asserts. */
+		__atomic_fetch_or(&a->uart_ris, UART_INT_TX, __ATOMIC_ACQ_REL);
+	} else if (off == UART_IMSC) {
+		a->uart_imsc = (u32)*val & UART_INT_ALL;
+	} else if (off == UART_ICR) {
+		__atomic_fetch_and(&a->uart_ris, ~((u32)*val & UART_INT_ALL), __ATOMIC_ACQ_REL);
+	}
+	vuart_update(v->vm, was);
 	return true;
 }
 
@@ -126,6 +165,7 @@ static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
 	/* WFI: sleep until an interrupt for us; it is taken to EL2 once we are back in the guest.
 	 */
+	vgic_flush(vcpu_this());
 	if (!(esr & 1) && !vgic_has_pending()) {
 		dsb(sy);
 		__asm__ volatile("wfi" ::: "memory");
@@ -133,7 +173,25 @@ static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 	r->elr += 4;
 }
 
+/* Trapped system register accesses: virtual SGIs; anything else may not be touched. */
+static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
+{
+	unsigned rt = (esr >> 5) & 31;
+
+	if ((esr & ISS_SYSREG_MASK) == ISS_ICC_SGI1R && !(esr & ISS_READ)) {
+		vgic_sgi(v, rt == 31 ? 0 : r->x[rt]);
+		r->elr += 4;
+		return;
+	}
+	vcpu_inject_undef(r);
+}
+
 static __noreturn void vcpu_retire(struct pcpu *p);
+
+struct vcpu *vcpu_this(void)
+{
+	return pcpu_this()->vcpu;
+}
 
 static void vcpu_check_stop(struct pcpu *p)
 {
@@ -160,7 +218,7 @@ void vcpu_trap_sync(struct arm64_regs *r)
 		break;
 	case EC_DABT_LOW: vcpu_dabt(v, r, esr); break;
 	case EC_IABT_LOW: vcpu_inject_sync(r, 0x21, FSC_SEA, read_sysreg(far_el2)); break;
-	case EC_SYSREG: /* registers the guest may not touch */
+	case EC_SYSREG: vcpu_sysreg(v, r, esr); break;
 	default: vcpu_inject_undef(r); break;
 	}
 	vcpu_check_stop(p);
@@ -178,12 +236,16 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		if (intid >= GIC_SPURIOUS)
 			break;
 		write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1: priority drop only */
-		if (intid == GIC_INTID_VTIMER)
+		if (intid == GIC_INTID_VTIMER) {
 			vgic_inject(p->vcpu, intid, intid); /* the guest's EOI deactivates it */
-		else
-			write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
+			continue;
+		}
+		if (intid == GIC_INTID_MAINT)
+			vgic_maintenance(p->vcpu);
+		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
 		isb();
 	}
+	vgic_flush(p->vcpu); /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arch/arm64/sysreg.h"
+#include "arch/arm64/vcpu.h"
 #include "lib/bits.h"
 
 #define GICD_CTLR	0x0000
@@ -36,6 +37,8 @@
 #define LR_GROUP1	BIT(60)
 #define LR_PRIO_SHIFT	48
 #define LR_PINTID_SHIFT 32
+#define LR_EOI		BIT(41)
+#define ICH_HCR_UIE	BIT(1)
 
 static u64 lr_read(unsigned i)
 {
@@ -89,45 +92,123 @@ static u8 vgic_prio(struct vcpu *v, unsigned intid)
 	return intid < 32 ? v->arch.prio[intid] : v->vm->arch.spi_prio[intid - 32];
 }
 
-void vgic_inject(struct vcpu *v, unsigned intid, unsigned pintid)
+/* Puts intid in a free list register; false when all are busy. */
+static bool vgic_lr_add(struct vcpu *v, unsigned intid, unsigned pintid)
 {
 	unsigned n = lr_count(), free = n;
 	u64 lr;
 
-	if (!vgic_enabled(v, intid)) {
-		/* Keep a hardware interrupt active (so it cannot refire) until it is enabled. */
-		if (pintid)
-			v->arch.held_hw |= BIT(intid);
-		return;
-	}
 	for (unsigned i = 0; i < n; i++) {
 		lr = lr_read(i);
 		if ((lr & LR_STATE) && (lr & 0xffffffff) == intid)
-			return; /* already queued */
+			return true; /* already queued: interrupts do not count */
 		if (!(lr & LR_STATE) && free == n)
 			free = i;
 	}
 	if (free == n) {
-		v->arch.lr_overflow++;
-		return; /* every LR busy: SGIs/SPIs are re-raised by their source */
+		/* Ask for a maintenance interrupt when the list registers drain (12.4.6, UIE). */
+		write_sysreg(S3_4_C12_C11_0, read_sysreg(S3_4_C12_C11_0) | ICH_HCR_UIE);
+		return false;
 	}
 	lr = LR_PENDING | LR_GROUP1 | (u64)vgic_prio(v, intid) << LR_PRIO_SHIFT | intid;
 	if (pintid)
 		lr |= LR_HW | (u64)pintid << LR_PINTID_SHIFT;
+	else if (intid == VGIC_INTID_UART)
+		lr |= LR_EOI; /* level-sensitive: look at the line again once the guest is done */
 	lr_write(free, lr);
 	isb();
+	return true;
 }
 
-void vgic_flush_held(struct vcpu *v)
+void vgic_inject(struct vcpu *v, unsigned intid, unsigned pintid)
 {
+	/* Until it is enabled and queued, a hardware interrupt stays active so it cannot refire. */
+	if (!vgic_enabled(v, intid) || !vgic_lr_add(v, intid, pintid))
+		v->arch.held_hw |= BIT(intid);
+}
+
+void vgic_flush(struct vcpu *v)
+{
+	u64 pend = __atomic_load_n(&v->arch.pending, __ATOMIC_ACQUIRE);
 	u32 held = v->arch.held_hw;
 
 	for (unsigned i = 0; held && i < 32; i++) {
-		if ((held & BIT(i)) && vgic_enabled(v, i)) {
+		if ((held & BIT(i)) && vgic_enabled(v, i) && vgic_lr_add(v, i, i))
 			v->arch.held_hw &= ~BIT(i);
-			vgic_inject(v, i, i);
-		}
 	}
+	for (unsigned i = 0; pend && i < VGIC_NR_IRQS; i++) {
+		if (!(pend & BIT(i)) || !vgic_enabled(v, i))
+			continue; /* stays pending until the guest enables it */
+		if (!vgic_lr_add(v, i, 0))
+			break;
+		__atomic_fetch_and(&v->arch.pending, ~BIT(i), __ATOMIC_ACQ_REL);
+	}
+}
+
+void vgic_raise(struct vcpu *t, unsigned intid)
+{
+	if (intid >= VGIC_NR_IRQS)
+		return;
+	__atomic_fetch_or(&t->arch.pending, BIT(intid), __ATOMIC_ACQ_REL);
+	if (t == vcpu_this())
+		vgic_flush(t);
+	else
+		gic_send_sgi(t->arch.host_mpidr, GIC_INTID_KICK);
+}
+
+/* Another vCPU's interrupt state may have changed (enables): let every vCPU re-check. */
+static void vgic_kick_others(struct vcpu *v)
+{
+	for (unsigned i = 0; i < v->vm->nvcpus; i++)
+		if (&v->vm->vcpu[i] != v && v->vm->vcpu[i].power == VCPU_ON)
+			gic_send_sgi(v->vm->vcpu[i].arch.host_mpidr, GIC_INTID_KICK);
+}
+
+struct vcpu *vgic_spi_target(struct vm *vm, unsigned intid)
+{
+	u64 route = vm->arch.spi_route[intid - 32];
+
+	/* IRM (bit 31) or an affinity naming no vCPU: vCPU 0 takes it. */
+	if ((route & BIT(31)) || (route & 0xff00ffff00ULL) || (route & 0xff) >= vm->nvcpus)
+		return &vm->vcpu[0];
+	return &vm->vcpu[route & 0xff];
+}
+
+void vgic_maintenance(struct vcpu *v)
+{
+	u64 eisr = read_sysreg(S3_4_C12_C11_3); /* ICH_EISR_EL2 */
+
+	for (unsigned i = 0; i < lr_count(); i++) {
+		if (!(eisr & BIT(i)))
+			continue;
+		unsigned intid = lr_read(i) & 0xffffffff;
+		lr_write(i, 0);
+		if (intid == VGIC_INTID_UART && vuart_line(v->vm))
+			vgic_raise(vgic_spi_target(v->vm, intid), intid);
+	}
+	write_sysreg(S3_4_C12_C11_0, read_sysreg(S3_4_C12_C11_0) & ~ICH_HCR_UIE);
+	isb();
+	vgic_flush(v);
+}
+
+/* ICC_SGI1R_EL1 written by the guest (trapped with HCR_EL2.IMO, GICv3 12.11.24). */
+void vgic_sgi(struct vcpu *v, u64 val)
+{
+	unsigned intid = (val >> 24) & 0xf;
+	struct vm *vm = v->vm;
+
+	if (val & BIT(40)) { /* IRM: every vCPU but the sender */
+		for (unsigned i = 0; i < vm->nvcpus; i++)
+			if (&vm->vcpu[i] != v)
+				vgic_raise(&vm->vcpu[i], intid);
+		return;
+	}
+	/* Aff3.Aff2.Aff1 must be 0 and RS 0: vCPUs are Aff0 0..nvcpus-1. */
+	if (val & (0xffULL << 48 | 0xffULL << 32 | 0xfULL << 44 | 0xffULL << 16))
+		return;
+	for (unsigned i = 0; i < vm->nvcpus && i < 16; i++)
+		if (val & BIT(i))
+			vgic_raise(&vm->vcpu[i], intid);
 }
 
 void vgic_vm_init(struct vm *vm)
@@ -175,8 +256,10 @@ static bool vgicd_access(struct vcpu *v, u64 off, bool write, unsigned size, u64
 		u32 *en = spi_reg == 1 ? &a->spi_enabled[0] : NULL;
 		if (!write)
 			*val = en ? *en : 0;
+		else if (en && set)
+			__atomic_fetch_or(en, (u32)*val, __ATOMIC_ACQ_REL);
 		else if (en)
-			*en = set ? *en | (u32)*val : *en & ~(u32)*val;
+			__atomic_fetch_and(en, ~(u32)*val, __ATOMIC_ACQ_REL);
 	} else if (off >= GICD_IPRIORITYR + 32 && off < GICD_IPRIORITYR + VGIC_NR_IRQS) {
 		vgic_bytes(a->spi_prio, VGIC_NR_SPIS, off - GICD_IPRIORITYR - 32, write, size, val);
 	} else if (off >= GICD_IROUTER + 8 * 32 && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
@@ -201,9 +284,9 @@ static bool vgicr_sgi_access(struct vcpu *t, u64 off, bool write, unsigned size,
 		if (!write)
 			*val = t->arch.ppi_enabled;
 		else if (off == 0x0100)
-			t->arch.ppi_enabled |= (u32)*val;
+			__atomic_fetch_or(&t->arch.ppi_enabled, (u32)*val, __ATOMIC_ACQ_REL);
 		else
-			t->arch.ppi_enabled &= ~(u32)*val;
+			__atomic_fetch_and(&t->arch.ppi_enabled, ~(u32)*val, __ATOMIC_ACQ_REL);
 	} else if (off >= 0x0400 && off < 0x0420) {
 		vgic_bytes(t->arch.prio, 32, off - 0x0400, write, size, val);
 	} else if (!write) {
@@ -248,7 +331,9 @@ bool vgic_mmio(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val)
 		ok = vgicd_access(v, ipa - VM_GICD_BASE, write, size, val);
 	else
 		ok = vgicr_access(v, ipa - VM_GICR_BASE, write, size, val);
-	if (ok && write)
-		vgic_flush_held(v);
+	if (ok && write) {
+		vgic_flush(v);
+		vgic_kick_others(v);
+	}
 	return ok;
 }

@@ -13,14 +13,13 @@
 #define VGIC_NR_IRQS (32 + VGIC_NR_SPIS)
 
 struct arch_vcpu {
-	u64 vmpidr;		  /* the guest's MPIDR_EL1: Aff0 = vCPU index */
-	u64 host_mpidr;		  /* MPIDR of the physical CPU this vCPU is pinned to */
-	volatile u32 sgi_pending; /* SGIs 0..15 raised by other vCPUs, delivered on entry */
-	u32 ppi_enabled;	  /* GICR_ISENABLER0, SGIs and PPIs */
-	u8 prio[32];		  /* GICR_IPRIORITYR, SGIs and PPIs */
-	u32 waker;		  /* GICR_WAKER as last written */
-	u32 held_hw;		  /* hardware PPIs kept active until the guest enables them */
-	u64 lr_overflow;	  /* injections dropped: every list register busy */
+	u64 vmpidr;	 /* the guest's MPIDR_EL1: Aff0 = vCPU index */
+	u64 host_mpidr;	 /* MPIDR of the physical CPU this vCPU is pinned to */
+	u64 pending;	 /* virtual interrupts raised, not yet in a list register */
+	u32 ppi_enabled; /* GICR_ISENABLER0, SGIs and PPIs */
+	u8 prio[32];	 /* GICR_IPRIORITYR, SGIs and PPIs */
+	u32 waker;	 /* GICR_WAKER as last written */
+	u32 held_hw;	 /* hardware PPIs kept active until the guest enables them */
 };
 
 struct arch_vm {
@@ -30,6 +29,7 @@ struct arch_vm {
 	u32 spi_enabled[VGIC_NR_SPIS / 32];
 	u8 spi_prio[VGIC_NR_SPIS];
 	u64 spi_route[VGIC_NR_SPIS];
+	u32 uart_ris, uart_imsc; /* virtual PL011 interrupt state */
 };
 
 #endif
