@@ -32,7 +32,7 @@ void guest_unexpected(uint64_t *frame);
 
 static struct moat_vm_info info;
 static volatile uint64_t abort_esr, abort_far, nr_aborts;
-static volatile uint64_t ticks;
+static volatile uint64_t ticks, sgis, uart_irqs;
 static volatile uint64_t cpu1_ctx;
 static int failures;
 static char line[160];
@@ -173,6 +173,24 @@ static void test_isolation(void)
 	result("stage-2 isolation", before);
 }
 
+static void mmio_write32(uint64_t a, uint32_t v)
+{
+	*(volatile uint32_t *)a = v;
+}
+
+/* Distributor on, this vCPU's CPU interface on, `intid` (SGI/PPI) enabled. */
+static void gic_setup(unsigned cpu, unsigned intid)
+{
+	mmio_write32(GICD, 2); /* GICD_CTLR.EnableGrp1 */
+	*(volatile uint8_t *)(GICR_SGI(cpu) + 0x400 + intid) = 0x80;
+	mmio_write32(GICR_SGI(cpu) + 0x100, 1u << intid); /* ISENABLER0 */
+	write_sysreg(S3_0_C12_C12_5, 7);		  /* ICC_SRE_EL1 */
+	__asm__ volatile("isb");
+	write_sysreg(S3_0_C4_C6_0, 0xff); /* ICC_PMR_EL1 */
+	write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1 */
+	__asm__ volatile("isb");
+}
+
 static void test_psci(void)
 {
 	int before = failures;
@@ -188,10 +206,16 @@ static void test_psci(void)
 	check("cpu_on bad entry", hc(PSCI_CPU_ON, 1, 0x1000, 0), -9);
 	check("cpu_on bad target", hc(PSCI_CPU_ON, 7, (uint64_t)secondary_start, 0), -2);
 	check("cpu_on self", hc(PSCI_CPU_ON, 0, (uint64_t)secondary_start, 0), -4);
+	gic_setup(0, 3); /* vCPU 1 sends SGI 3 */
+	__asm__ volatile("msr daifclr, #2");
 	check("cpu_on", hc(PSCI_CPU_ON, 1, (uint64_t)secondary_start, 0x1234), 0);
 	for (unsigned long i = 0; i < 100000000ul && cpu1_ctx != 0x1234; i++)
 		__asm__ volatile("yield");
 	check("vcpu1 ran with its context", cpu1_ctx, 0x1234);
+	for (unsigned long i = 0; i < 100000000ul && !sgis; i++)
+		__asm__ volatile("yield");
+	__asm__ volatile("msr daifset, #2");
+	check("SGI from vcpu1", sgis, 1);
 	for (unsigned long i = 0; i < 100000000ul; i++) {
 		r = moat_call(PSCI_AFFINITY_INFO, 1, 0, 0, 0, 0, 0);
 		if (r.status == 1)
@@ -210,16 +234,13 @@ void guest_secondary(uint64_t ctx)
 	check("vcpu1 state", moat_vcpu_state(((uint64_t)info.vm_id << 16) | 1, &st), MOAT_OK);
 	check("vcpu1 state on", st, MOAT_VCPU_ON);
 	say("vcpu1 up\n");
+	write_sysreg(S3_0_C12_C11_5, (3ull << 24) | 1); /* ICC_SGI1R_EL1: SGI 3 to vCPU 0 */
+	__asm__ volatile("isb");
 	__atomic_store_n(&cpu1_ctx, ctx, __ATOMIC_RELEASE);
 	hc(PSCI_CPU_OFF, 0, 0, 0);
 	say("FAIL cpu_off returned\n");
 	for (;;)
 		__asm__ volatile("wfi");
-}
-
-static void mmio_write32(uint64_t a, uint32_t v)
-{
-	*(volatile uint32_t *)a = v;
 }
 
 static void test_timer(void)
@@ -253,6 +274,12 @@ void guest_irq(uint64_t *frame)
 	if ((iar & 0xffffff) == 27) {
 		ticks++;
 		write_sysreg(cntv_tval_el0, read_sysreg(cntfrq_el0) / 100);
+	} else if ((iar & 0xffffff) == 3) {
+		sgis++;
+	} else if ((iar & 0xffffff) == 33 && (*(volatile uint32_t *)(UART + 0x40) & (1u << 5))) {
+		/* Level-sensitive: left asserted the first time, it must come back after EOI. */
+		if (++uart_irqs >= 2)
+			*(volatile uint32_t *)(UART + 0x44) = 1u << 5; /* UARTICR.TXIC */
 	}
 	write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */
 }
@@ -271,6 +298,27 @@ void guest_unexpected(uint64_t *frame)
 	(void)frame;
 	say("FAIL unexpected exception\n");
 	hc(PSCI_SYSTEM_OFF, 0, 0, 0);
+}
+
+static void test_device_irq(void)
+{
+	int before = failures;
+
+	gic_setup(0, 27);
+	mmio_write32(GICD + 0x104, 1u << 1);		    /* ISENABLER1: SPI 33 */
+	*(volatile uint8_t *)(GICD + 0x400 + 33) = 0x80;    /* priority */
+	*(volatile uint64_t *)(GICD + 0x6000 + 8 * 33) = 0; /* IROUTER: vCPU 0 */
+	mmio_write32(UART + 0x44, 1u << 5); /* UARTICR: earlier output left TXRIS set */
+	mmio_write32(UART + 0x38, 1u << 5); /* UARTIMSC.TXIM */
+	__asm__ volatile("msr daifclr, #2");
+	*(volatile uint32_t *)UART = '\n';
+	for (unsigned long i = 0; i < 10000000ul && uart_irqs < 2; i++)
+		__asm__ volatile("yield");
+	__asm__ volatile("msr daifset, #2");
+	mmio_write32(UART + 0x38, 0);
+	check("PL011 interrupts (level, re-raised after EOI)", uart_irqs, 2);
+	check("PL011 MIS clear", *(volatile uint32_t *)(UART + 0x40), 0);
+	result("virtual device interrupt", before);
 }
 
 static void test_uart(void)
@@ -360,6 +408,7 @@ void guest_main(uint64_t first_count)
 	test_isolation();
 	test_psci();
 	test_timer();
+	test_device_irq();
 	say(failures ? "FAIL guest tests\n" : "PASS all guest tests\n");
 	hc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	say("FAIL system_off returned\n");

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """arm64 VMs under Moat: two test guests side by side (alpha: two vCPUs, beta: one), each
-printing PASS/FAIL for the hypercall ABI, stage-2 isolation, PSCI and virtual timer interrupts.
+printing PASS/FAIL for the hypercall ABI, stage-2 isolation, PSCI (with an SGI between the two
+vCPUs), virtual timer interrupts and the virtual PL011's level-sensitive interrupt.
 The configuration with the guest images inlined reaches Moat as QEMU's -initrd."""
 from qemu import Scenario
 
@@ -18,7 +19,8 @@ def virt(smp, extra=()):
 def guest(vm, multi):
     steps = [r"PASS hypercalls", r"PASS stage-2 isolation",
              r"PASS two vCPUs via PSCI" if multi else r"PASS psci \(one vCPU\)",
-             r"PASS timer interrupts", r"PASS all guest tests"]
+             r"PASS timer interrupts", r"PASS virtual device interrupt",
+             r"PASS all guest tests"]
     return [rf"^\[{vm}\] {s}$" for s in steps]
 
 
