@@ -57,8 +57,11 @@ struct vm {
 	struct vcpu vcpu[VM_MAX_VCPUS];
 	volatile unsigned running; /* pinned vCPUs not yet retired */
 	volatile unsigned online;  /* vCPUs ON or ON_PENDING (all off: the VM stops) */
-	bool stopping;		   /* SYSTEM_OFF / RESET asked for */
-	unsigned con_len;	   /* console line being assembled (vm_console.c) */
+	bool stopping;
+	bool resetting; /* stopping for SYSTEM_RESET */
+	unsigned parked, reset_gen;
+	    /* reset rendezvous of the VM's CPUs */ /* SYSTEM_OFF / RESET asked for */
+	unsigned con_len; /* console line being assembled (vm_console.c) */
 	char con_line[120];
 	struct arch_vm arch;
 };

@@ -21,6 +21,7 @@
 #define VM_DTB_SLOT (2ULL << 20)
 
 static struct moat_config config;
+static const struct boot_info *boot_info;
 
 /* An image's bytes: inline in the configuration or a boot module found by name. */
 static int vm_image(const struct boot_info *bi, const struct cfg_image *img, const u8 **data,
@@ -105,9 +106,11 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 	if (!vm)
 		return -E_NOSPC;
 	if (c->npci || c->tsm != TSM_POLICY_NONE) {
-		/* Refused rather than ignored: a VM must not run without devices it was promised. */
+		/* Refused rather than ignored: a VM must not run without devices it was promised.
+		 */
 		pr_err("%s: pci-functions/tsm-policy: device assignment is not available in this "
-		       "build", c->name);
+		       "build",
+		       c->name);
 		return -E_NOTSUP;
 	}
 	if ((err = frame_alloc_run(ctx->frames, total >> PAGE_SHIFT, 2ULL << 20, &ram))) {
@@ -132,12 +135,21 @@ static int vm_boot_build(struct moat_ctx *ctx)
 
 	if (!bi->config.v)
 		return -E_NODEV;
+	boot_info = bi;
 	if ((err = config_parse(phys_to_virt(bi->config), bi->config_size, &config)))
 		return err;
 	for (unsigned i = 0; i < config.nvms; i++)
 		if ((err = vm_build(ctx, &config.vm[i], i + 1)))
 			return err;
 	return 0;
+}
+
+int vm_reload(struct vm *vm)
+{
+	if (!boot_info)
+		return -E_STATE;
+	memset(phys_to_virt(vm->priv.hpa), 0, vm->priv.size);
+	return vm_load_images(vm, boot_info);
 }
 
 static int vm_boot_start(struct moat_ctx *ctx)

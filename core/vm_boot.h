@@ -12,4 +12,7 @@ int arch_vm_create(struct vm *vm, struct frame_alloc *fa) __must_check;
 /* Arch: pins vCPUs to CPUs and runs them; returns only on error. */
 int arch_vms_start(const struct platform *plat, struct frame_alloc *fa) __must_check;
 
+/* For a reset: zeroes private RAM and loads the images again (shared RAM is kept). */
+int vm_reload(struct vm *vm) __must_check;
+
 #endif

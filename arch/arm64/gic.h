@@ -40,5 +40,9 @@ struct vcpu *vcpu_this(void);
 /* True when a list register holds a pending interrupt (WFI must not sleep). */
 bool vgic_has_pending(void);
 void vgic_vm_init(struct vm *vm);
+/* Distributor and redistributor state back to reset values (VM reset). */
+void vgic_vm_reset(struct vm *vm);
+/* On v's own CPU: empties the list registers, deactivating linked hardware interrupts. */
+void vgic_cpu_reset(struct vcpu *v);
 
 #endif

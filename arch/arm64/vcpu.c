@@ -13,6 +13,8 @@
 #include "arch/arm64/sysreg.h"
 #include "core/hypercall.h"
 #include "core/log.h"
+#include "core/vm_boot.h"
+#include "lib/err.h"
 #include "lib/bits.h"
 
 #define EC_WFX	     0x01
@@ -258,11 +260,47 @@ void vcpu_vms_running_set(unsigned n)
 	vms_running = n;
 }
 
+/* The last vCPU to park reloads the VM and starts vCPU 0 again (PSCI SYSTEM_RESET). */
+static void vm_do_reset(struct vm *vm)
+{
+	int err = vm_reload(vm);
+
+	if (err) {
+		pr_err("%s: reset failed (%s): stopping", vm->name, err_str(err));
+	} else {
+		vgic_vm_reset(vm);
+		for (unsigned i = 0; i < vm->nvcpus; i++)
+			vm->vcpu[i].power = i ? VCPU_OFF : VCPU_ON;
+		vm->online = 1;
+		vm->stopping = false;
+	}
+	vm->resetting = false;
+	vm->parked = 0;
+	__atomic_add_fetch(&vm->reset_gen, 1, __ATOMIC_RELEASE);
+	dsb(ish);
+	__asm__ volatile("sev");
+}
+
+static __noreturn void vcpu_park_for_reset(struct pcpu *p)
+{
+	struct vm *vm = p->vcpu->vm;
+	unsigned gen = __atomic_load_n(&vm->reset_gen, __ATOMIC_ACQUIRE);
+
+	if (__atomic_add_fetch(&vm->parked, 1, __ATOMIC_ACQ_REL) == vm->nvcpus)
+		vm_do_reset(vm);
+	while (__atomic_load_n(&vm->reset_gen, __ATOMIC_ACQUIRE) == gen)
+		__asm__ volatile("wfe" ::: "memory");
+	vcpu_run(p);
+}
+
 static __noreturn void vcpu_retire(struct pcpu *p)
 {
 	struct vm *vm = p->vcpu->vm;
 
 	p->vcpu->power = VCPU_OFF;
+	vgic_cpu_reset(p->vcpu);
+	if (__atomic_load_n(&vm->resetting, __ATOMIC_ACQUIRE))
+		vcpu_park_for_reset(p);
 	if (__atomic_sub_fetch(&vm->running, 1, __ATOMIC_ACQ_REL) == 0) {
 		log_raw("moat: vm: %s stopped\n", vm->name);
 		if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -272,6 +310,12 @@ static __noreturn void vcpu_retire(struct pcpu *p)
 	}
 	for (;;)
 		__asm__ volatile("wfe");
+}
+
+void vm_reset(struct vm *vm)
+{
+	__atomic_store_n(&vm->resetting, true, __ATOMIC_RELEASE);
+	vm_stop(vm, "system reset");
 }
 
 void vm_stop(struct vm *vm, const char *why)
@@ -289,6 +333,8 @@ static void vcpu_reset_el1(void)
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
 	write_sysreg(cntv_ctl_el0, 0);
 	write_sysreg(cpacr_el1, 0);
+	write_sysreg(S3_4_C12_C11_7, 0); /* ICH_VMCR_EL2: the guest's PMR and group enables */
+	write_sysreg(S3_4_C12_C9_0, 0);	 /* ICH_AP1R0_EL2: no active priorities */
 	isb();
 }
 

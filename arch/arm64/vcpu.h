@@ -21,6 +21,8 @@ struct pcpu *pcpu_this(void);
 __noreturn void vcpu_run(struct pcpu *p);
 /* Stops every vCPU of the VM (SYSTEM_OFF, all vCPUs off, fatal guest error). */
 void vm_stop(struct vm *vm, const char *why);
+/* Stops every vCPU, reloads the VM's images and starts vCPU 0 again (SYSTEM_RESET). */
+void vm_reset(struct vm *vm);
 /* PSCI for guests (Arm DEN 0022): true when x0 named a PSCI or SMCCC arch function. */
 bool vpsci_call(struct vcpu *v, struct arm64_regs *r);
 

@@ -218,6 +218,39 @@ void vgic_vm_init(struct vm *vm)
 		memset(vm->vcpu[i].arch.prio, 0xa0, sizeof(vm->vcpu[i].arch.prio));
 }
 
+void vgic_vm_reset(struct vm *vm)
+{
+	struct arch_vm *a = &vm->arch;
+
+	a->gicd_ctlr = 0;
+	memset(a->spi_enabled, 0, sizeof(a->spi_enabled));
+	memset(a->spi_route, 0, sizeof(a->spi_route));
+	a->uart_ris = a->uart_imsc = 0;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct arch_vcpu *c = &vm->vcpu[i].arch;
+		c->pending = 0;
+		c->ppi_enabled = 0;
+		c->waker = 0;
+	}
+	vgic_vm_init(vm);
+}
+
+void vgic_cpu_reset(struct vcpu *v)
+{
+	for (unsigned i = 0; i < lr_count(); i++) {
+		u64 lr = lr_read(i);
+		if ((lr & LR_HW) && (lr & LR_STATE))
+			write_sysreg(S3_0_C12_C11_1,
+				     (lr >> LR_PINTID_SHIFT) & 0x1fff); /* ICC_DIR */
+		lr_write(i, 0);
+	}
+	for (unsigned i = 0; i < 32; i++)
+		if (v->arch.held_hw & BIT(i))
+			write_sysreg(S3_0_C12_C11_1, i);
+	v->arch.held_hw = 0;
+	isb();
+}
+
 bool vgic_is_mmio(const struct vm *vm, u64 ipa)
 {
 	return (ipa >= VM_GICD_BASE && ipa < VM_GICD_BASE + VM_GICD_SIZE) ||

@@ -105,7 +105,7 @@ bool vpsci_call(struct vcpu *v, struct arm64_regs *r)
 		ret = PSCI_SUCCESS;
 		break;
 	case PSCI_SYSTEM_RESET:
-		vm_stop(v->vm, "system reset: stopped (no restart policy)");
+		vm_reset(v->vm);
 		ret = PSCI_SUCCESS;
 		break;
 	default:

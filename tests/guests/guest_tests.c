@@ -403,6 +403,17 @@ void guest_main(uint64_t first_count)
 	p = put_str(p, "\n");
 	*p = 0;
 	say(line);
+	if (info.shared_size) {
+		/* Shared RAM survives PSCI SYSTEM_RESET (private RAM does not): reset once. */
+		volatile uint32_t *mark = (volatile uint32_t *)info.shared_base;
+		if (*mark != 0x52534554) {
+			*mark = 0x52534554;
+			say("requesting system reset\n");
+			hc(0x84000009u, 0, 0, 0);
+			say("FAIL system reset returned\n");
+		}
+		result("system reset (booted again, shared RAM kept)", failures);
+	}
 	test_uart();
 	test_hypercalls();
 	test_isolation();

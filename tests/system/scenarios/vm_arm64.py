@@ -30,6 +30,10 @@ SCENARIOS = [
                [r"^moat: vm: alpha: id 1, 2 vCPU\(s\), 16 MiB private \+ 2 MiB shared RAM$",
                 r"^moat: vm: beta: id 2, 1 vCPU\(s\), 8 MiB private \+ 0 MiB shared RAM$",
                 rf"^\[{vm}\] guest up: vm 0x{vid}, vcpus 0x{n}$",
+                *([r"^\[alpha\] requesting system reset$", r"^moat: vcpu: alpha: system reset$",
+                   r"^\[alpha\] guest up: vm 0x1, vcpus 0x2$",
+                   r"^\[alpha\] PASS system reset \(booted again, shared RAM kept\)$"]
+                  if vm == "alpha" else []),
                 rf"^\[{vm}\] hello from the virtual PL011$",
                 *guest(vm, n == 2),
                 r"^moat: all VMs stopped, powering off$"],
