@@ -6,7 +6,10 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 
-enum boot_path { BOOT_DIRECT, BOOT_UEFI };
+enum boot_path {
+	BOOT_DIRECT,
+	BOOT_UEFI
+};
 
 #define BOOT_MODULE_NAME_MAX 32
 #define BOOT_MAX_MODULES 8
@@ -20,12 +23,12 @@ struct boot_module {
 
 struct boot_info {
 	enum boot_path path;
-	paddr_t image_base;	/* the hypervisor image, bss included */
+	paddr_t image_base; /* the hypervisor image, bss included */
 	u64 image_size;
-	paddr_t fdt;		/* device tree blob, 0 if none */
-	u64 fdt_size;		/* bytes mapped at fdt (an upper bound for the blob) */
-	paddr_t rsdp;		/* ACPI RSDP, 0 if none */
-	unsigned nextra_rsv;	/* further ranges the boot path needs kept (firmware, modules) */
+	paddr_t fdt;	     /* device tree blob, 0 if none */
+	u64 fdt_size;	     /* bytes mapped at fdt (an upper bound for the blob) */
+	paddr_t rsdp;	     /* ACPI RSDP, 0 if none */
+	unsigned nextra_rsv; /* further ranges the boot path needs kept (firmware, modules) */
 	struct pa_range extra_rsv[8];
 	paddr_t config;		/* VM configuration DTB (core/config.h), 0 if none */
 	u64 config_size;

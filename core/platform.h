@@ -16,9 +16,23 @@
 #define PLAT_MAX_ECAM 4
 #define PLAT_BOOTARGS_MAX 256
 
-enum iommu_kind { IOMMU_KIND_NONE, IOMMU_KIND_SMMUV3, IOMMU_KIND_VTD, IOMMU_KIND_AMDVI };
-enum uart_kind { UART_NONE, UART_PL011, UART_16550_MMIO, UART_16550_PIO };
-enum psci_conduit { PSCI_NONE, PSCI_SMC, PSCI_HVC };
+enum iommu_kind {
+	IOMMU_KIND_NONE,
+	IOMMU_KIND_SMMUV3,
+	IOMMU_KIND_VTD,
+	IOMMU_KIND_AMDVI
+};
+enum uart_kind {
+	UART_NONE,
+	UART_PL011,
+	UART_16550_MMIO,
+	UART_16550_PIO
+};
+enum psci_conduit {
+	PSCI_NONE,
+	PSCI_SMC,
+	PSCI_HVC
+};
 
 struct plat_iommu {
 	enum iommu_kind kind;

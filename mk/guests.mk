@@ -38,6 +38,7 @@ guests: $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG)
 .PHONY: guests guest-bench
 
 # make bench: hypercall path length in instructions (QEMU -icount shift=0).
-guest-bench: $(BUILD)/arm64/Image $(GUEST_BENCH_CONFIG)
+guest-bench: $(GUEST_BENCH_CONFIG)
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
 	$(Q)python3 tests/system/scenarios/vm_arm64_bench.py
 bench: guest-bench

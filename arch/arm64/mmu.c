@@ -180,7 +180,8 @@ int mmu_early_init(paddr_t image, paddr_t dtb, u64 dtb_size)
 	write_sysreg(ttbr0_el2, (u64)(uintptr_t)root_table);
 	isb();
 	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
-	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);
+	write_sysreg(sctlr_el2,
+		     SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);
 	isb();
 	return 0;
 }
