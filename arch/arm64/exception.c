@@ -11,7 +11,6 @@
 #include "core/log.h"
 #include "lib/types.h"
 
-
 static const char *const vec_kind[16] = {
 	"sync (SP_EL0)", "irq (SP_EL0)", "fiq (SP_EL0)", "serror (SP_EL0)",
 	"sync",		 "irq",		 "fiq",		 "serror",
@@ -45,11 +44,18 @@ void arm64_exception(struct arm64_regs *r, u64 kind)
 {
 	u64 esr;
 
-	/* From a guest (lower EL, AArch64): the vCPU code handles it and we return to it. */
-	if (kind == 8)
-		return vcpu_trap_sync(r);
-	if (kind == 9)
-		return vcpu_trap_irq(r);
+	/* From a guest (lower EL, AArch64 or AArch32 EL0): the vCPU code handles it. */
+	switch (kind) {
+	case 8:
+	case 12: return vcpu_trap_sync(r);
+	case 9:
+	case 13: return vcpu_trap_irq(r);
+	case 10:
+	case 14: return; /* FIQ: Moat uses none (group 0 is off); nothing to do */
+	case 11:
+	case 15: return vcpu_trap_serror(r);
+	default: break;
+	}
 	esr = read_sysreg(esr_el2);
 	u64 far = read_sysreg(far_el2);
 

@@ -19,5 +19,6 @@ void arm64_exception(struct arm64_regs *r, u64 kind);
 /* Lower-EL traps, handled by the vCPU code (vcpu.c). */
 void vcpu_trap_sync(struct arm64_regs *r);
 void vcpu_trap_irq(struct arm64_regs *r);
+void vcpu_trap_serror(struct arm64_regs *r);
 
 #endif

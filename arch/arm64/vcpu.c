@@ -17,47 +17,47 @@
 #include "lib/err.h"
 #include "lib/bits.h"
 
-#define EC_WFX	     0x01
-#define EC_HVC64     0x16
-#define EC_SMC64     0x17
-#define EC_SYSREG    0x18
-#define EC_IABT_LOW  0x20
-#define EC_DABT_LOW  0x24
+#define EC_WFX 0x01
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
 #define ESR_DABT_ISV BIT(24)
 #define ESR_DABT_SSE BIT(21)
-#define ESR_DABT_SF  BIT(15)
+#define ESR_DABT_SF BIT(15)
 #define ESR_DABT_WNR BIT(6)
-#define FSC_SEA	     0x10 /* synchronous external abort, not on a table walk */
+#define FSC_SEA 0x10 /* synchronous external abort, not on a table walk */
 
-#define SPSR_EL1H_MASKED 0x3c5ULL      /* EL1h, D A I F masked */
-#define SCTLR_EL1_RESET	 0x30d00800ULL /* RES1 bits, MMU and caches off (D19.2.118) */
+#define SPSR_EL1H_MASKED 0x3c5ULL     /* EL1h, D A I F masked */
+#define SCTLR_EL1_RESET 0x30d00800ULL /* RES1 bits, MMU and caches off (D19.2.118) */
 
 /* PL011 registers the virtual console implements (PL011 TRM 3.2). */
-#define UART_DR	     0x000
-#define UART_FR	     0x018
+#define UART_DR 0x000
+#define UART_FR 0x018
 #define UART_FR_TXFE BIT(7)
 #define UART_FR_RXFE BIT(4)
-#define UART_IMSC    0x038
-#define UART_RIS     0x03c
-#define UART_MIS     0x040
-#define UART_ICR     0x044
-#define UART_INT_TX  BIT(5)
+#define UART_IMSC 0x038
+#define UART_RIS 0x03c
+#define UART_MIS 0x040
+#define UART_ICR 0x044
+#define UART_INT_TX BIT(5)
 #define UART_INT_ALL 0x7ff
 
 /* ICC_SGI1R_EL1 as a trapped MSR (ESR ISS for EC 0x18: Op0, Op2, Op1, CRn, CRm; D19.2.40). */
 #define ISS_SYSREG_MASK 0x3ffc1e
-#define ISS_SYSREG(op0, op1, crn, crm, op2)                                                        \
+#define ISS_SYSREG(op0, op1, crn, crm, op2) \
 	((op0) << 20 | (op2) << 17 | (op1) << 14 | (crn) << 10 | (crm) << 1)
 #define ISS_ICC_SGI1R ISS_SYSREG(3, 0, 12, 11, 5)
-#define ISS_READ      BIT(0)
+#define ISS_READ BIT(0)
 
 static void vcpu_inject_sync(struct arm64_regs *r, u32 ec, u32 iss, u64 far)
 {
-	u64 mode = r->spsr & 0xf, vbar = read_sysreg(vbar_el1), off;
+	u64 mode = r->spsr & 0x1f, vbar = read_sysreg(vbar_el1), off;
 
-	/* D1.10.2: offset by where the guest was: EL1t 0x0, EL1h 0x200, EL0 0x400. */
-	off = mode == 5 ? 0x200 : mode == 4 ? 0x0 : 0x400;
-	if (mode == 0 && (ec == 0x25 || ec == 0x21))
+	/* D1.10.2: by where the guest was: EL1t 0x0, EL1h 0x200, EL0 AArch64 0x400, AArch32 0x600 */
+	off = mode == 5 ? 0x200 : mode == 4 ? 0x0 : (mode & 0x10) ? 0x600 : 0x400;
+	if (mode != 4 && mode != 5 && (ec == 0x25 || ec == 0x21))
 		ec--; /* "from a lower EL" classes */
 	write_sysreg(elr_el1, r->elr);
 	write_sysreg(spsr_el1, r->spsr);
@@ -65,6 +65,12 @@ static void vcpu_inject_sync(struct arm64_regs *r, u32 ec, u32 iss, u64 far)
 	write_sysreg(esr_el1, (u64)ec << 26 | ESR_IL | iss);
 	r->elr = vbar + off;
 	r->spsr = SPSR_EL1H_MASKED;
+}
+
+/* Steps over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one (ESR_EL2.IL = 0). */
+static void vcpu_skip(struct arm64_regs *r, u64 esr)
+{
+	r->elr += (esr & ESR_IL) ? 4 : 2;
 }
 
 static void vcpu_inject_undef(struct arm64_regs *r)
@@ -143,7 +149,7 @@ static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 			val |= ~(BIT(8 * size) - 1);
 		r->x[srt] = (esr & ESR_DABT_SF) ? val : (u32)val;
 	}
-	r->elr += 4;
+	vcpu_skip(r, esr);
 }
 
 static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
@@ -165,14 +171,13 @@ static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
 
 static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
-	/* WFI: sleep until an interrupt for us; it is taken to EL2 once we are back in the guest.
-	 */
+	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
 	vgic_flush(vcpu_this());
 	if (!(esr & 1) && !vgic_has_pending()) {
 		dsb(sy);
 		__asm__ volatile("wfi" ::: "memory");
 	}
-	r->elr += 4;
+	vcpu_skip(r, esr);
 }
 
 /* Trapped system register accesses: virtual SGIs; anything else may not be touched. */
@@ -182,7 +187,7 @@ static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
 
 	if ((esr & ISS_SYSREG_MASK) == ISS_ICC_SGI1R && !(esr & ISS_READ)) {
 		vgic_sgi(v, rt == 31 ? 0 : r->x[rt]);
-		r->elr += 4;
+		vcpu_skip(r, esr);
 		return;
 	}
 	vcpu_inject_undef(r);
@@ -216,13 +221,24 @@ void vcpu_trap_sync(struct arm64_regs *r)
 	case EC_HVC64: vcpu_hvc(v, r); break;
 	case EC_SMC64:
 		vcpu_hvc(v, r);
-		r->elr += 4; /* a trapped SMC returns to itself (D1.10.3) */
+		vcpu_skip(r, esr); /* a trapped SMC returns to itself (D1.10.3) */
 		break;
 	case EC_DABT_LOW: vcpu_dabt(v, r, esr); break;
 	case EC_IABT_LOW: vcpu_inject_sync(r, 0x21, FSC_SEA, read_sysreg(far_el2)); break;
 	case EC_SYSREG: vcpu_sysreg(v, r, esr); break;
 	default: vcpu_inject_undef(r); break;
 	}
+	vcpu_check_stop(p);
+}
+
+/* An SError from the guest (routed to EL2 by HCR_EL2.AMO): the guest cannot go on. */
+void vcpu_trap_serror(struct arm64_regs *r)
+{
+	struct pcpu *p = pcpu_this();
+
+	pr_err("%s: vCPU %u: SError (ESR 0x%llx) at 0x%llx: stopping the VM", p->vcpu->vm->name,
+	       p->vcpu->id, (unsigned long long)read_sysreg(esr_el2), (unsigned long long)r->elr);
+	vm_stop(p->vcpu->vm, "SError");
 	vcpu_check_stop(p);
 }
 
