@@ -128,6 +128,19 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 	return 0;
 }
 
+/* The blob's range comes from firmware (/chosen) or the boot path: it must be inside RAM. */
+static bool vm_config_in_ram(const struct platform *plat, paddr_t base, u64 size)
+{
+	u64 end;
+
+	if (!size || add_overflow(base.v, size, &end))
+		return false;
+	for (unsigned i = 0; i < plat->nmem; i++)
+		if (base.v >= plat->mem[i].base.v && end - plat->mem[i].base.v <= plat->mem[i].size)
+			return true;
+	return false;
+}
+
 static int vm_boot_build(struct moat_ctx *ctx)
 {
 	const struct boot_info *bi = ctx->bi;
@@ -136,6 +149,11 @@ static int vm_boot_build(struct moat_ctx *ctx)
 	if (!bi->config.v)
 		return -E_NODEV;
 	boot_info = bi;
+	if (!vm_config_in_ram(ctx->plat, bi->config, bi->config_size)) {
+		pr_err("configuration at 0x%llx (%llu bytes) is not in RAM",
+		       (unsigned long long)bi->config.v, (unsigned long long)bi->config_size);
+		return -E_RANGE;
+	}
 	if ((err = config_parse(phys_to_virt(bi->config), bi->config_size, &config)))
 		return err;
 	for (unsigned i = 0; i < config.nvms; i++)

@@ -34,7 +34,11 @@ $(GUEST_BENCH_CONFIG): tests/guests/bench.dts $(GUEST_OUT)/guest_tests.bin
 	@echo "  DTC $@"
 	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
 
-guests: $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG)
+$(GUEST_OUT)/bad-config.dtb: tests/guests/bad_config.dts
+	@mkdir -p $(@D)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+guests: $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG) $(GUEST_OUT)/bad-config.dtb
 .PHONY: guests guest-bench
 
 # make bench: hypercall path length in instructions (QEMU -icount shift=0).

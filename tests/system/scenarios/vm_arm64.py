@@ -39,6 +39,12 @@ SCENARIOS = [
                 r"^moat: all VMs stopped, powering off$"],
                forbid=[r"^\[\w+\] FAIL", r"demo complete"], timeout=60, needs=[IMAGE, CONFIG])
       for vm, vid, n in (("alpha", 1, 2), ("beta", 2, 1))],
+    # A bad configuration stops the boot with the node and property named, before any guest.
+    Scenario("arm64-vm-bad-config", virt(1, ["-initrd", "build/guests/bad-config.dtb"]),
+             [r"^moat: config: error: vm@0: memory-private: not a multiple of 2 MiB$",
+              r"^moat: boot: error: vm: "],
+             forbid=[r"^\[\w+\] ", r"demo complete"], timeout=30,
+             needs=[IMAGE, "build/guests/bad-config.dtb"]),
     # Three vCPUs need three CPUs: with two, Moat refuses to start rather than overcommit.
     Scenario("arm64-vm-too-few-cpus", virt(2, ["-initrd", CONFIG]),
              [r"^moat: smp: error: beta: not enough CPUs"],
