@@ -165,7 +165,7 @@ static int cfg_prop_pci(struct cfg_parse *c, const char *prop, const u8 *v, int 
 		for (unsigned j = 0; j < i; j++)
 			if (c->vm->pci[j].segment == seg && c->vm->pci[j].bdf == bdf)
 				return cfg_err(c, prop, "function listed twice");
-		c->vm->pci[i] = (struct cfg_pci_fn){(u16)seg, (u16)bdf};
+		c->vm->pci[i] = (struct cfg_pci_fn){ (u16)seg, (u16)bdf };
 	}
 	c->vm->npci = n;
 	return 0;
@@ -173,7 +173,7 @@ static int cfg_prop_pci(struct cfg_parse *c, const char *prop, const u8 *v, int 
 
 static int cfg_prop_tsm(struct cfg_parse *c, const char *prop, const u8 *v, int len)
 {
-	static const char *const names[] = {"none", "optional", "required"};
+	static const char *const names[] = { "none", "optional", "required" };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		if ((size_t)len == strlen(names[i]) + 1 && !memcmp(v, names[i], (size_t)len)) {
@@ -184,22 +184,35 @@ static int cfg_prop_tsm(struct cfg_parse *c, const char *prop, const u8 *v, int 
 	return cfg_err(c, prop, "must be \"none\", \"optional\" or \"required\"");
 }
 
+static int cfg_prop_bootargs(struct cfg_parse *c, const char *prop, const u8 *v, int len)
+{
+	/* Printable ASCII and spaces, NUL-terminated; it ends up in the guest's /chosen. */
+	if (len < 1 || len > CFG_BOOTARGS_MAX || v[len - 1])
+		return cfg_err(c, prop, "must be a string of at most 255 characters");
+	for (int i = 0; i < len - 1; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return cfg_err(c, prop, "must be printable characters");
+	memcpy(c->vm->bootargs, v, (size_t)len);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct cfg_parse *c, const char *prop, const u8 *v, int len);
 } cfg_props[] = {
-    {"vm-name", cfg_prop_name},
-    {"vcpus", cfg_prop_vcpus},
-    {"memory-private", cfg_prop_private},
-    {"memory-shared", cfg_prop_shared},
-    {"kernel", cfg_prop_kernel},
-    {"kernel-module", cfg_prop_kernel_mod},
-    {"initrd", cfg_prop_initrd},
-    {"initrd-module", cfg_prop_initrd_mod},
-    {"dtb", cfg_prop_dtb},
-    {"dtb-module", cfg_prop_dtb_mod},
-    {"pci-functions", cfg_prop_pci},
-    {"tsm-policy", cfg_prop_tsm},
+	{ "vm-name", cfg_prop_name },
+	{ "vcpus", cfg_prop_vcpus },
+	{ "memory-private", cfg_prop_private },
+	{ "memory-shared", cfg_prop_shared },
+	{ "kernel", cfg_prop_kernel },
+	{ "kernel-module", cfg_prop_kernel_mod },
+	{ "initrd", cfg_prop_initrd },
+	{ "initrd-module", cfg_prop_initrd_mod },
+	{ "dtb", cfg_prop_dtb },
+	{ "dtb-module", cfg_prop_dtb_mod },
+	{ "pci-functions", cfg_prop_pci },
+	{ "tsm-policy", cfg_prop_tsm },
+	{ "bootargs", cfg_prop_bootargs },
 };
 
 static int cfg_vm_prop(struct cfg_parse *c, int off)
@@ -241,7 +254,7 @@ static int cfg_vm_check(struct cfg_parse *c)
 
 static int cfg_vm_node(const void *fdt, int node, struct vm_config *vm)
 {
-	struct cfg_parse c = {.fdt = fdt, .vm = vm};
+	struct cfg_parse c = { .fdt = fdt, .vm = vm };
 	int off, err;
 
 	c.node = fdt_get_name(fdt, node, NULL);

@@ -12,7 +12,8 @@
  *              kernel-module = "guest.bin";           (a boot module / ESP file by name)
  *              initrd | initrd-module, dtb | dtb-module  (optional, same two forms)
  *              pci-functions = <seg bdf> ...;         (optional: assigned functions)
- *              tsm-policy = "none" | "optional" | "required"; }; };
+ *              tsm-policy = "none" | "optional" | "required";
+ *              bootargs = "console=ttyAMA0"; }; };    (optional, for a generated DTB)
  */
 #ifndef CORE_CONFIG_H
 #define CORE_CONFIG_H
@@ -20,15 +21,20 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 
-#define CFG_MAX_VMS   4
+#define CFG_MAX_VMS 4
 #define CFG_MAX_VCPUS 8
-#define CFG_MAX_PCI   8
-#define CFG_NAME_MAX  32
+#define CFG_MAX_PCI 8
+#define CFG_NAME_MAX 32
+#define CFG_BOOTARGS_MAX 256
 #define CFG_MEM_ALIGN (2ULL << 20)
 /* Private plus shared RAM per VM: a bound so that GPA arithmetic never nears overflow. */
 #define CFG_MEM_MAX (64ULL << 30)
 
-enum tsm_policy { TSM_POLICY_NONE, TSM_POLICY_OPTIONAL, TSM_POLICY_REQUIRED };
+enum tsm_policy {
+	TSM_POLICY_NONE,
+	TSM_POLICY_OPTIONAL,
+	TSM_POLICY_REQUIRED
+};
 
 /* An image: bytes inside the configuration blob, or the name of a boot module. */
 struct cfg_image {
@@ -50,6 +56,7 @@ struct vm_config {
 	unsigned npci;
 	struct cfg_pci_fn pci[CFG_MAX_PCI];
 	enum tsm_policy tsm;
+	char bootargs[CFG_BOOTARGS_MAX]; /* for the generated guest DTB's /chosen */
 };
 
 struct moat_config {

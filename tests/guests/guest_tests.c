@@ -6,25 +6,25 @@
  */
 #include "guest_abi/moat_guest.h"
 
-#define PSCI_CPU_OFF	   0x84000002u
-#define PSCI_CPU_ON	   0xc4000003u
+#define PSCI_CPU_OFF 0x84000002u
+#define PSCI_CPU_ON 0xc4000003u
 #define PSCI_AFFINITY_INFO 0xc4000004u
-#define PSCI_SYSTEM_OFF	   0x84000008u
-#define PSCI_VERSION	   0x84000000u
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_VERSION 0x84000000u
 
-#define GICD	      0x08000000ul
+#define GICD 0x08000000ul
 #define GICR_SGI(cpu) (0x080A0000ul + (cpu)*0x20000ul + 0x10000ul)
-#define UART	      0x09000000ul
+#define UART 0x09000000ul
 
-#define read_sysreg(r)                                                                             \
-	({                                                                                         \
-		uint64_t __v;                                                                      \
-		__asm__ volatile("mrs %0, " #r : "=r"(__v));                                       \
-		__v;                                                                               \
+#define read_sysreg(r)                                       \
+	({                                                   \
+		uint64_t __v;                                \
+		__asm__ volatile("mrs %0, " #r : "=r"(__v)); \
+		__v;                                         \
 	})
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
 
-void guest_main(uint64_t first_count);
+void guest_main(uint64_t first_count, uint64_t dtb);
 void guest_secondary(uint64_t ctx);
 void guest_sync(uint64_t *frame);
 void guest_irq(uint64_t *frame);
@@ -155,7 +155,7 @@ static void test_isolation(void)
 {
 	int before = failures;
 	uint64_t ram_end = info.shared_base + info.shared_size;
-	static const uint64_t outside[] = {0x20000000ul, 0x3ffff000ul, 0x10000000ul};
+	static const uint64_t outside[] = { 0x20000000ul, 0x3ffff000ul, 0x10000000ul };
 
 	if (!info.shared_size)
 		ram_end = info.private_base + info.private_size;
@@ -321,6 +321,34 @@ static void test_device_irq(void)
 	result("virtual device interrupt", before);
 }
 
+static uint32_t be32(const volatile uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* x0 at entry: Moat's generated DTB at the top of private RAM, naming the hypervisor. */
+static void test_dtb(uint64_t dtb)
+{
+	int before = failures, found = 0;
+	const volatile uint8_t *p = (const volatile uint8_t *)dtb;
+	static const char want[] = "moat,hypervisor";
+	uint64_t end = info.private_base + info.private_size;
+
+	check("dtb in private RAM", dtb >= info.private_base && dtb < end, 1);
+	if (failures != before)
+		return result("generated device tree", before);
+	check("dtb magic", be32(p), 0xd00dfeed);
+	check("dtb fits", be32(p + 4) <= end - dtb, 1);
+	for (uint32_t i = 0; failures == before && i + sizeof(want) <= be32(p + 4); i++) {
+		unsigned k = 0;
+		while (k < sizeof(want) && p[i + k] == (uint8_t)want[k])
+			k++;
+		found |= k == sizeof(want);
+	}
+	check("dtb names moat,hypervisor", found, 1);
+	result("generated device tree", before);
+}
+
 static void test_uart(void)
 {
 	static const char s[] = "hello from the virtual PL011\n";
@@ -371,7 +399,9 @@ static void bench_line(const char *what, uint64_t v, const char *unit)
 /* The "bench" VM: path lengths instead of tests (run with -icount shift=0). */
 static void bench(uint64_t first_count)
 {
-	enum { N = 1000 };
+	enum {
+		N = 1000
+	};
 	uint64_t t0, t1;
 
 	bench_line("moat-entry-to-first-guest-instruction", ticks_to_ns(first_count),
@@ -386,7 +416,7 @@ static void bench(uint64_t first_count)
 	hc(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
-void guest_main(uint64_t first_count)
+void guest_main(uint64_t first_count, uint64_t dtb)
 {
 	int64_t st = moat_vm_info(&info);
 	char *p = line;
@@ -414,6 +444,7 @@ void guest_main(uint64_t first_count)
 		}
 		result("system reset (booted again, shared RAM kept)", failures);
 	}
+	test_dtb(dtb);
 	test_uart();
 	test_hypercalls();
 	test_isolation();

@@ -5,8 +5,10 @@
 	.globl _start
 _start:
 	mrs	x20, cntvct_el0			/* first guest instruction: for the bench */
+	mov	x21, x0				/* the DTB's address */
 	bl	cpu_setup
 	mov	x0, x20
+	mov	x1, x21
 	bl	guest_main
 	b	.
 
