@@ -27,6 +27,7 @@
 #define ESR_DABT_SSE BIT(21)
 #define ESR_DABT_SF BIT(15)
 #define ESR_DABT_WNR BIT(6)
+#define ESR_DABT_S1PTW BIT(7)
 #define FSC_SEA 0x10 /* synchronous external abort, not on a table walk */
 
 #define SPSR_EL1H_MASKED 0x3c5ULL     /* EL1h, D A I F masked */
@@ -133,8 +134,9 @@ static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 	unsigned size = 1u << ((esr >> 22) & 3), srt = (esr >> 16) & 31;
 	bool write = esr & ESR_DABT_WNR;
 
-	/* Only single-register accesses with a valid syndrome can be emulated (ISV=1). */
-	if (!(esr & ESR_DABT_ISV) || ((esr & 0x3f) & 0x3c) != 0x04) {
+	/* Only single-register accesses with a valid syndrome (ISV=1), not the guest's own
+	 * table walks (S1PTW), that missed stage 2 (a translation fault) can be emulated. */
+	if (!(esr & ESR_DABT_ISV) || (esr & ESR_DABT_S1PTW) || ((esr & 0x3f) & 0x3c) != 0x04) {
 		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
 		return;
 	}

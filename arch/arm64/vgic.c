@@ -14,31 +14,31 @@
 #include "arch/arm64/vcpu.h"
 #include "lib/bits.h"
 
-#define GICD_CTLR	0x0000
-#define GICD_TYPER	0x0004
-#define GICD_IGROUPR	0x0080
-#define GICD_ISENABLER	0x0100
-#define GICD_ICENABLER	0x0180
+#define GICD_CTLR 0x0000
+#define GICD_TYPER 0x0004
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
 #define GICD_IPRIORITYR 0x0400
-#define GICD_IROUTER	0x6000
-#define GIC_PIDR2	0xffe8
-#define GIC_PIDR2_V3	0x3b /* ArchRev 3 (bits 7:4) */
-#define GICD_CTLR_ARE	BIT(4)
-#define GICD_CTLR_GRP1	BIT(1)
+#define GICD_IROUTER 0x6000
+#define GIC_PIDR2 0xffe8
+#define GIC_PIDR2_V3 0x3b /* ArchRev 3 (bits 7:4) */
+#define GICD_CTLR_ARE BIT(4)
+#define GICD_CTLR_GRP1 BIT(1)
 
 #define GICR_TYPER 0x0008
 #define GICR_WAKER 0x0014
-#define GICR_SGI   0x10000
+#define GICR_SGI 0x10000
 
 /* ICH_LR<n>_EL2 (12.4.8): state 63:62, HW 61, group 60, priority 55:48, pINTID 44:32 */
-#define LR_PENDING	(1ULL << 62)
-#define LR_STATE	(3ULL << 62)
-#define LR_HW		BIT(61)
-#define LR_GROUP1	BIT(60)
-#define LR_PRIO_SHIFT	48
+#define LR_PENDING (1ULL << 62)
+#define LR_STATE (3ULL << 62)
+#define LR_HW BIT(61)
+#define LR_GROUP1 BIT(60)
+#define LR_PRIO_SHIFT 48
 #define LR_PINTID_SHIFT 32
-#define LR_EOI		BIT(41)
-#define ICH_HCR_UIE	BIT(1)
+#define LR_EOI BIT(41)
+#define ICH_HCR_UIE BIT(1)
 
 static u64 lr_read(unsigned i)
 {
@@ -297,10 +297,12 @@ static bool vgicd_access(struct vcpu *v, u64 off, bool write, unsigned size, u64
 		vgic_bytes(a->spi_prio, VGIC_NR_SPIS, off - GICD_IPRIORITYR - 32, write, size, val);
 	} else if (off >= GICD_IROUTER + 8 * 32 && off < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
 		u64 *r = &a->spi_route[(off - GICD_IROUTER) / 8 - 32];
+		unsigned sh = (off & 4) ? 32 : 0; /* a 32-bit access to either half */
+		u64 mask = size == 8 ? ~0ULL : 0xffffffffULL << sh;
 		if (write)
-			*r = *val & 0xff00ffffffULL;
+			*r = ((*r & ~mask) | ((*val << sh) & mask)) & 0xff80ffffffULL;
 		else
-			*val = *r;
+			*val = size == 8 ? *r : (u32)(*r >> sh);
 	} else if (off == GIC_PIDR2 && !write) {
 		*val = GIC_PIDR2_V3;
 	} else if (!write) {
