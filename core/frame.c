@@ -171,7 +171,8 @@ int frame_free_run(struct frame_alloc *fa, paddr_t base, u64 count)
 			return -E_RANGE;
 		for (u64 k = idx; k < idx + count; k++)
 			if (!bm_test(r->bitmap, k)) {
-				pr_err("double free of frame 0x%llx", (unsigned long long)(r->base.v + (k << PAGE_SHIFT)));
+				pr_err("double free of frame 0x%llx",
+				       (unsigned long long)(r->base.v + (k << PAGE_SHIFT)));
 				return -E_STATE;
 			}
 		/* The bitmap's own frames are never freed: they are allocated from the start. */

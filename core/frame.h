@@ -14,11 +14,11 @@
 #define FRAME_MAX_HOLES 48
 
 struct frame_region {
-	paddr_t base;	 /* first frame described */
-	u64 nframes;	 /* frames described */
-	u64 *bitmap;	 /* 1 = in use */
-	u64 free;	 /* free frames */
-	u64 hint;	 /* next-fit search start */
+	paddr_t base; /* first frame described */
+	u64 nframes;  /* frames described */
+	u64 *bitmap;  /* 1 = in use */
+	u64 free;     /* free frames */
+	u64 hint;     /* next-fit search start */
 };
 
 struct frame_alloc {

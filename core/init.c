@@ -12,7 +12,8 @@ extern const struct moat_unit __stop_moat_units[] __attribute__((weak));
 int moat_units_run(struct moat_ctx *ctx)
 {
 	for (int lvl = 0; lvl < INIT__LEVELS; lvl++) {
-		for (const struct moat_unit *u = __start_moat_units; u && u < __stop_moat_units; u++) {
+		for (const struct moat_unit *u = __start_moat_units; u && u < __stop_moat_units;
+		     u++) {
 			int err;
 
 			if ((int)u->level != lvl)

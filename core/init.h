@@ -14,7 +14,7 @@
 #include "lib/compiler.h"
 
 enum init_level {
-	INIT_EARLY = 0,	/* crypto self-tests and the like */
+	INIT_EARLY = 0, /* crypto self-tests and the like */
 	INIT_IOMMU,	/* IOMMUs probed, all DMA blocked */
 	INIT_PCI,	/* PCI enumeration */
 	INIT_TSM,	/* device connect: SPDM, evidence, IDE */
@@ -35,9 +35,9 @@ struct moat_unit {
 	int (*init)(struct moat_ctx *ctx);
 };
 
-#define MOAT_UNIT(_name, _level, _fn)                                                   \
-	static const struct moat_unit __moat_unit_##_fn __section("moat_units") __used     \
-		__aligned(8) = { .name = (_name), .level = (_level), .init = (_fn) }
+#define MOAT_UNIT(_name, _level, _fn)                                           \
+	static const struct moat_unit __moat_unit_##_fn __section("moat_units") \
+		__used __aligned(8) = { .name = (_name), .level = (_level), .init = (_fn) }
 
 /* Runs every unit of every level; returns the first fatal error. */
 int moat_units_run(struct moat_ctx *ctx) __must_check;

@@ -101,10 +101,12 @@ void err_trace(const char *file, int line, int err)
 
 void panic(const char *fmt, ...)
 {
+	char msg[LOG_LINE_MAX - 16];
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vemit(LOG_ERR, "panic", fmt, ap);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_raw("moat: panic: %s\n", msg);
 	arch_halt(false);
 }

@@ -15,7 +15,12 @@
 #define LOG_COMPONENT "moat"
 #endif
 
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level {
+	LOG_ERR,
+	LOG_WARN,
+	LOG_INFO,
+	LOG_DEBUG
+};
 
 typedef void (*log_sink_fn)(const char *s, size_t len);
 

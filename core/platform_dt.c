@@ -68,7 +68,8 @@ static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
 		if (!ac || !pac || len % (int)ent)
 			return -E_CORRUPT;
 		for (int off = 0; off < len && len; off += (int)ent) {
-			u64 cb = dt_read_cells(r + off, ac), pb = dt_read_cells(r + off + 4 * ac, pac);
+			u64 cb = dt_read_cells(r + off, ac),
+			    pb = dt_read_cells(r + off + 4 * ac, pac);
 			u64 rs = dt_read_cells(r + off + 4 * (ac + pac), sc);
 			if (*addr >= cb && *addr - cb < rs && size <= rs - (*addr - cb)) {
 				*addr = *addr - cb + pb;
@@ -170,7 +171,7 @@ static int dt_scan_cpus(struct dt_ctx *c)
 		pr_err("no /cpus node");
 		return -E_NOENT;
 	}
-	fdt_for_each_subnode(node, fdt, cpus) {
+	fdt_for_each_subnode (node, fdt, cpus) {
 		u64 id, sz;
 		if (!dt_prop_is(fdt, node, "device_type", "cpu") || !dt_enabled(fdt, node))
 			continue;
@@ -199,7 +200,7 @@ static int dt_scan_memory(struct dt_ctx *c)
 	const void *fdt = c->fdt;
 	int node, err;
 
-	fdt_for_each_subnode(node, fdt, 0) {
+	fdt_for_each_subnode (node, fdt, 0) {
 		if (!dt_prop_is(fdt, node, "device_type", "memory") || !dt_enabled(fdt, node))
 			continue;
 		int n = dt_reg_count(fdt, node);
@@ -239,7 +240,7 @@ static int dt_scan_reserved(struct dt_ctx *c)
 	rm = fdt_path_offset(fdt, "/reserved-memory");
 	if (rm < 0)
 		return 0;
-	fdt_for_each_subnode(node, fdt, rm) {
+	fdt_for_each_subnode (node, fdt, rm) {
 		int cnt = dt_reg_count(fdt, node);
 		for (int i = 0; i < cnt; i++) {
 			u64 b, s;
@@ -398,7 +399,8 @@ static void dt_scan_uart(struct dt_ctx *c, int chosen)
 
 	if (path && len > 0 && strnlen(path, (size_t)len) < (size_t)len) {
 		const char *colon = strchr(path, ':');
-		node = fdt_path_offset_namelen(fdt, path, colon ? (int)(colon - path) : (int)strlen(path));
+		node = fdt_path_offset_namelen(fdt, path,
+					       colon ? (int)(colon - path) : (int)strlen(path));
 	}
 	if (node < 0 || fdt_node_check_compatible(fdt, node, "arm,pl011"))
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
@@ -435,6 +437,12 @@ int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 	    fdt_totalsize(fdt) > max_size) {
 		pr_err("device tree header invalid");
 		return -E_CORRUPT;
+	}
+	/* Version 17 is what the DT specification defines; older layouts (full-path node names,
+	 * no size_dt_struct) are refused rather than trusted to libfdt's compatibility paths. */
+	if (fdt_version(fdt) < 17) {
+		pr_err("device tree version %u not supported (need 17)", fdt_version(fdt));
+		return -E_NOTSUP;
 	}
 	err = fdt_check_full(fdt, fdt_totalsize(fdt));
 	if (err) {

@@ -67,7 +67,7 @@ static void out_num(struct out *o, unsigned long long v, bool neg, const struct 
 		prefix = " ";
 	else if ((s->flags & F_ALT) && s->base == 16 && v)
 		prefix = (s->flags & F_UPPER) ? "0X" : "0x";
-	else if ((s->flags & F_ALT) && s->base == 8)
+	else if ((s->flags & F_ALT) && s->base == 8 && v)
 		prefix = "0";
 	plen = 0;
 	while (prefix[plen])
@@ -185,7 +185,8 @@ static void out_conv(struct out *o, char c, struct spec *s, int len, va_list *ap
 	case 'i':
 		sv = arg_signed(ap, len);
 		s->base = 10;
-		out_num(o, sv < 0 ? 0ULL - (unsigned long long)sv : (unsigned long long)sv, sv < 0, s);
+		out_num(o, sv < 0 ? 0ULL - (unsigned long long)sv : (unsigned long long)sv, sv < 0,
+			s);
 		return;
 	case 'u': s->base = 10; break;
 	case 'X': s->flags |= F_UPPER; /* fallthrough */
@@ -203,7 +204,10 @@ static void out_conv(struct out *o, char c, struct spec *s, int len, va_list *ap
 		return;
 	}
 	case 's': out_str(o, va_arg(*ap, const char *), s); return;
-	default: out_ch(o, '%'); out_ch(o, c); return;
+	default:
+		out_ch(o, '%');
+		out_ch(o, c);
+		return;
 	}
 	s->flags &= ~(unsigned)(F_PLUS | F_SPACE);
 	out_num(o, arg_unsigned(ap, len), false, s);

@@ -16,15 +16,30 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 
 /* Host-physical address. */
-typedef struct { u64 v; } paddr_t;
+typedef struct {
+	u64 v;
+} paddr_t;
 /* Guest-physical address (intermediate physical address on Arm). */
-typedef struct { u64 v; } gpa_t;
+typedef struct {
+	u64 v;
+} gpa_t;
 /* IO-virtual address as seen by a device. */
-typedef struct { u64 v; } iova_t;
+typedef struct {
+	u64 v;
+} iova_t;
 
-static inline paddr_t pa(u64 v) { return (paddr_t){ v }; }
-static inline gpa_t gpa(u64 v) { return (gpa_t){ v }; }
-static inline iova_t iova(u64 v) { return (iova_t){ v }; }
+static inline paddr_t pa(u64 v)
+{
+	return (paddr_t){ v };
+}
+static inline gpa_t gpa(u64 v)
+{
+	return (gpa_t){ v };
+}
+static inline iova_t iova(u64 v)
+{
+	return (iova_t){ v };
+}
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ULL << PAGE_SHIFT)

@@ -56,6 +56,21 @@ static int doe_wait(const struct doe_mb *mb, u32 mask, u32 want, u64 ns, u32 *st
 	}
 }
 
+/* Polls Status until any of `bits` is set; -E_TIMEOUT after `ns`. */
+static int doe_wait_any(const struct doe_mb *mb, u32 bits, u64 ns, u32 *status)
+{
+	u64 start = arch_time_ns();
+
+	for (;;) {
+		*status = doe_read(mb, DOE_STATUS);
+		if (*status & bits)
+			return 0;
+		if (arch_time_ns() - start > ns)
+			return -E_TIMEOUT;
+		cpu_relax();
+	}
+}
+
 int doe_abort(struct doe_mb *mb)
 {
 	u32 st;
@@ -109,8 +124,7 @@ static int doe_recv(struct doe_mb *mb, u16 vendor, u8 type, u8 *rsp, size_t cap,
 	u32 st, hdr0, ndw;
 	int err;
 
-	err = doe_wait(mb, DOE_STATUS_READY | DOE_STATUS_ERROR, DOE_STATUS_READY, DOE_TIMEOUT_NS,
-		       &st);
+	err = doe_wait_any(mb, DOE_STATUS_READY | DOE_STATUS_ERROR, DOE_TIMEOUT_NS, &st);
 	if (err || (st & DOE_STATUS_ERROR))
 		return err ? err : -E_IO;
 	hdr0 = doe_pop(mb);

@@ -85,13 +85,14 @@ def fuzz_seeds(name):
     return [d for d in dirs if os.path.isdir(d)]
 
 
-def run_fuzz(pattern, seconds=None, runs=20000):
+def run_fuzz(pattern, seconds=None, runs=200000):
     for exe in sorted(glob.glob(os.path.join(ROOT, "build/fuzz/fuzz_*"))):
         name = os.path.basename(exe)
         if pattern and pattern not in name:
             continue
         with tempfile.TemporaryDirectory() as work:
-            limit = [f"-max_total_time={seconds}"] if seconds else [f"-runs={runs}"]
+            limit = ([f"-max_total_time={seconds}"] if seconds
+                     else [f"-runs={runs}", "-max_total_time=10"])
             argv = [exe, work, *fuzz_seeds(name), *limit, "-max_len=65536", "-timeout=10",
                     f"-artifact_prefix={work}/"]
             t0 = time.monotonic()

@@ -18,9 +18,9 @@ _Static_assert(sizeof(struct arm64_regs) == 34 * 8, "frame layout matches vector
 
 static const char *const vec_kind[16] = {
 	"sync (SP_EL0)", "irq (SP_EL0)", "fiq (SP_EL0)", "serror (SP_EL0)",
-	"sync", "irq", "fiq", "serror",
-	"lower sync", "lower irq", "lower fiq", "lower serror",
-	"lower32 sync", "lower32 irq", "lower32 fiq", "lower32 serror",
+	"sync",		 "irq",		 "fiq",		 "serror",
+	"lower sync",	 "lower irq",	 "lower fiq",	 "lower serror",
+	"lower32 sync",	 "lower32 irq",	 "lower32 fiq",	 "lower32 serror",
 };
 
 static const char *ec_name(u64 ec)
@@ -54,9 +54,8 @@ void arm64_exception(struct arm64_regs *r, u64 kind)
 	pr_err("unexpected exception: %s, %s: ESR=0x%llx FAR=0x%llx ELR=0x%llx SPSR=0x%llx",
 	       vec_kind[kind & 15], ec_name(ESR_EC(esr)), (unsigned long long)esr,
 	       (unsigned long long)far, (unsigned long long)r->elr, (unsigned long long)r->spsr);
-	pr_err("x0=0x%llx x1=0x%llx x29=0x%llx x30=0x%llx sp=0x%llx",
-	       (unsigned long long)r->x[0], (unsigned long long)r->x[1],
-	       (unsigned long long)r->x[29], (unsigned long long)r->x[30],
-	       (unsigned long long)r->sp);
+	pr_err("x0=0x%llx x1=0x%llx x29=0x%llx x30=0x%llx sp=0x%llx", (unsigned long long)r->x[0],
+	       (unsigned long long)r->x[1], (unsigned long long)r->x[29],
+	       (unsigned long long)r->x[30], (unsigned long long)r->sp);
 	arch_halt(false);
 }

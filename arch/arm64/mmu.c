@@ -143,6 +143,11 @@ void *arch_map_device(paddr_t base, u64 size)
 	return mmu_map(base, size, MMU_DEVICE) ? NULL : phys_to_virt(base);
 }
 
+const void *arch_map_firmware(paddr_t base, u64 size)
+{
+	return mmu_map(base, size, MMU_RO) ? NULL : phys_to_virt(base);
+}
+
 int arch_map_ram(paddr_t base, u64 size)
 {
 	return mmu_map(base, size, MMU_RW);
@@ -180,7 +185,8 @@ int mmu_early_init(paddr_t image, paddr_t dtb, u64 dtb_size)
 	write_sysreg(ttbr0_el2, (u64)(uintptr_t)root_table);
 	isb();
 	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
-	write_sysreg(sctlr_el2, SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);
+	write_sysreg(sctlr_el2,
+		     SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN);
 	isb();
 	return 0;
 }

@@ -6,10 +6,10 @@
 #include "lib/types.h"
 
 enum mmu_prot {
-	MMU_RX,		/* normal, read-only, executable */
-	MMU_RO,		/* normal, read-only */
-	MMU_RW,		/* normal, read-write */
-	MMU_DEVICE,	/* device nGnRE, read-write */
+	MMU_RX,	    /* normal, read-only, executable */
+	MMU_RO,	    /* normal, read-only */
+	MMU_RW,	    /* normal, read-write */
+	MMU_DEVICE, /* device nGnRE, read-write */
 };
 
 /* Identity-maps [base, base + size) with `prot`; frames already mapped are left as they are. */

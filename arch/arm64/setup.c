@@ -34,17 +34,14 @@ static u64 dtb_size_early(u64 dtb)
 	return MIN(size, DTB_MAX_SIZE);
 }
 
-/* First C code after the MMU is on; separate so nothing here runs with the MMU off. */
-static __attribute__((noinline)) __noreturn void arm64_start(u64 dtb, u64 dsz)
-{
-	struct boot_info bi = { 0 };
+static struct boot_info direct_bi;
 
-	bi.path = BOOT_DIRECT;
-	bi.image_base = pa((u64)(uintptr_t)__text_start);
-	bi.image_size = (u64)(uintptr_t)(__image_end - __text_start);
-	bi.fdt = dsz ? pa(dtb) : pa(0);
-	bi.fdt_size = dsz;
-	moat_main(&bi);
+/* First C code after the MMU is on; separate so nothing here runs with the MMU off. */
+static __attribute__((noinline)) __noreturn void arm64_start(struct boot_info *bi)
+{
+	bi->image_base = pa((u64)(uintptr_t)__text_start);
+	bi->image_size = (u64)(uintptr_t)(__image_end - __text_start);
+	moat_main(bi);
 }
 
 __attribute__((no_stack_protector)) void arm64_entry(u64 dtb, u64 load_base)
@@ -55,7 +52,29 @@ __attribute__((no_stack_protector)) void arm64_entry(u64 dtb, u64 load_base)
 	__stack_chk_guard ^= read_sysreg(cntpct_el0) * 0x9e3779b97f4a7c15ULL;
 	if (mmu_early_init(pa(load_base), pa(dtb), dsz ? dsz : PAGE_SIZE))
 		arch_halt(false);
-	arm64_start(dtb, dsz);
+	direct_bi.path = BOOT_DIRECT;
+	direct_bi.fdt = dsz ? pa(dtb) : pa(0);
+	direct_bi.fdt_size = dsz;
+	arm64_start(&direct_bi);
+}
+
+/*
+ * The UEFI path (boot/efi_arm64_entry.S) arrives here at EL2 with the MMU and caches off and
+ * the image already relocated by GNU-EFI's crt0; from here on it is the direct path.
+ */
+__attribute__((no_stack_protector)) __noreturn void arm64_boot(struct boot_info *bi);
+
+void arm64_boot(struct boot_info *bi)
+{
+	extern char arm64_vectors[];
+	u64 base = (u64)(uintptr_t)__text_start;
+
+	write_sysreg(vbar_el2, (u64)(uintptr_t)arm64_vectors);
+	isb();
+	__stack_chk_guard ^= read_sysreg(cntpct_el0) * 0x9e3779b97f4a7c15ULL;
+	if (mmu_early_init(pa(base), bi->fdt, bi->fdt.v ? bi->fdt_size : PAGE_SIZE))
+		arch_halt(false);
+	arm64_start(bi);
 }
 
 void arch_platform_init(const struct platform *p)

@@ -5,7 +5,12 @@
 
 #include <stdint.h>
 
-#define read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
+#define read_sysreg(r)                                       \
+	({                                                   \
+		uint64_t __v;                                \
+		__asm__ volatile("mrs %0, " #r : "=r"(__v)); \
+		__v;                                         \
+	})
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %x0" : : "rZ"((uint64_t)(v)))
 #define isb() __asm__ volatile("isb" ::: "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
@@ -22,6 +27,6 @@
 /* ESR_ELx exception classes (D19.2.40) */
 #define ESR_EC(esr) (((esr) >> 26) & 0x3f)
 #define ESR_IL (1ULL << 25)
-#define ESR_ISS(esr) ((esr) & 0x1ffffff)
+#define ESR_ISS(esr) ((esr)&0x1ffffff)
 
 #endif

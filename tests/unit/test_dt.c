@@ -145,6 +145,14 @@ static void rejects_bad_offsets(void **state)
 	memcpy(copy, dtb, n);
 	h->size_dt_strings = cpu_to_fdt32(0x7fffffff);
 	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	/* Pre-17 layouts are refused (libfdt 1.6.1's fdt_check_full() crashes on some of them:
+	 * found by fuzz_dt). */
+	memcpy(copy, dtb, n);
+	h->version = cpu_to_fdt32(13);
+	h->last_comp_version = cpu_to_fdt32(0);
+	test_log_reset();
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	assert_true(test_log_has("device tree version 13 not supported"));
 	/* Total size larger than what is mapped. */
 	memcpy(copy, dtb, n);
 	h->totalsize = cpu_to_fdt32((uint32_t)n + 4096);
@@ -172,7 +180,8 @@ static void survives_random_corruption(void **state)
 		if (platform_from_dt(copy, n, &p) < 0)
 			rejected++;
 		else
-			assert_true(p.ncpus >= 1 && p.ncpus <= PLAT_MAX_CPUS && p.nmem <= PLAT_MAX_MEM);
+			assert_true(p.ncpus >= 1 && p.ncpus <= PLAT_MAX_CPUS &&
+				    p.nmem <= PLAT_MAX_MEM);
 	}
 	assert_true(rejected > 0);
 	free(copy);
@@ -186,7 +195,8 @@ static void finds_boot_arguments(void **state)
 	char v[16];
 
 	memset(&p, 0, sizeof(p));
-	strcpy(p.bootargs, "console=ttyAMA0  moat.selftest=fault moat.quiet moat.long=0123456789abcdefXYZ");
+	strcpy(p.bootargs,
+	       "console=ttyAMA0  moat.selftest=fault moat.quiet moat.long=0123456789abcdefXYZ");
 	assert_true(platform_bootarg(&p, "moat.selftest", v, sizeof(v)));
 	assert_string_equal(v, "fault");
 	assert_true(platform_bootarg(&p, "moat.quiet", v, sizeof(v)));

@@ -5,18 +5,18 @@
 
 #include <stdint.h>
 
-#define MMIO_RD(bits, insn, reg)                                                         \
-	static inline uint##bits##_t mmio_read##bits(const volatile void *addr)          \
-	{                                                                                \
-		uint##bits##_t v;                                                        \
+#define MMIO_RD(bits, insn, reg)                                                            \
+	static inline uint##bits##_t mmio_read##bits(const volatile void *addr)             \
+	{                                                                                   \
+		uint##bits##_t v;                                                           \
 		__asm__ volatile(insn " %" reg "0, [%1]" : "=r"(v) : "r"(addr) : "memory"); \
-		__asm__ volatile("dmb oshld" ::: "memory");                              \
-		return v;                                                                \
+		__asm__ volatile("dmb oshld" ::: "memory");                                 \
+		return v;                                                                   \
 	}
-#define MMIO_WR(bits, insn, reg)                                                         \
-	static inline void mmio_write##bits(volatile void *addr, uint##bits##_t v)       \
-	{                                                                                \
-		__asm__ volatile("dmb oshst" ::: "memory");                              \
+#define MMIO_WR(bits, insn, reg)                                                             \
+	static inline void mmio_write##bits(volatile void *addr, uint##bits##_t v)           \
+	{                                                                                    \
+		__asm__ volatile("dmb oshst" ::: "memory");                                  \
 		__asm__ volatile(insn " %" reg "0, [%1]" : : "rZ"(v), "r"(addr) : "memory"); \
 	}
 

@@ -5,14 +5,14 @@
 
 #include <stdint.h>
 
-#define MMIO_ACC(bits)                                                                   \
-	static inline uint##bits##_t mmio_read##bits(const volatile void *a)             \
-	{                                                                                \
-		return *(const volatile uint##bits##_t *)a;                              \
-	}                                                                                \
-	static inline void mmio_write##bits(volatile void *a, uint##bits##_t v)          \
-	{                                                                                \
-		*(volatile uint##bits##_t *)a = v;                                       \
+#define MMIO_ACC(bits)                                                          \
+	static inline uint##bits##_t mmio_read##bits(const volatile void *a)    \
+	{                                                                       \
+		return *(const volatile uint##bits##_t *)a;                     \
+	}                                                                       \
+	static inline void mmio_write##bits(volatile void *a, uint##bits##_t v) \
+	{                                                                       \
+		*(volatile uint##bits##_t *)a = v;                              \
 	}
 MMIO_ACC(8)
 MMIO_ACC(16)

@@ -1,0 +1,26 @@
+# EFI system partition images (scripts/mkesp.sh, mtools): included by mk/$(ARCH).mk after it
+# defines EFI_APP. esp.img carries the default configuration (boot/moat.dts); esp-test.img the
+# boot-matrix configuration, which names a file for the UEFI entry to load.
+ESP_IMG := $(OUT)/esp.img
+ESP_TEST_IMG := $(OUT)/esp-test.img
+
+$(OUT)/cfg/%.dtb: boot/%.dts
+	@mkdir -p $(@D)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(OUT)/cfg/%.dtb: tests/system/esp/%.dts
+	@mkdir -p $(@D)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(ESP_IMG): $(EFI_APP) $(OUT)/cfg/moat.dtb scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/moat.dtb
+	@echo "  ESP $@"
+
+$(ESP_TEST_IMG): $(EFI_APP) $(OUT)/cfg/modules.dtb tests/system/esp/payload.bin scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/modules.dtb tests/system/esp/payload.bin
+
+image: $(ESP_IMG) $(ESP_TEST_IMG)
+
+# The ESP as a virtio disk; snapshot=on keeps the image unchanged and lets runs share it.
+QEMU_ESP = -drive file=$(ESP_IMG),format=raw,if=none,id=esp,snapshot=on \
+	-device virtio-blk-pci,drive=esp
