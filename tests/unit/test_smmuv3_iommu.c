@@ -64,7 +64,7 @@ static int probe(const char *dtb, struct smmu_model_cfg cfg)
 	t.m = smmu_model_create(SMMU_BASE, &cfg);
 	smmu_model_add_ram(t.m, r.base.v, RAM_SIZE);
 	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){IOMMU_KIND_SMMUV3, pa(SMMU_BASE), 0x20000, 0x8004};
+	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_SMMUV3, .base = pa(SMMU_BASE), .size = 0x20000, .phandle = 0x8004 };
 	if (dtb) {
 		void *blob = test_load_dtb(dtb, &n);
 		t.bi.fdt = pa((u64)(uintptr_t)blob);
