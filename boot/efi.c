@@ -5,9 +5,10 @@
  * partition it was loaded from, finds the ACPI (or DT) tables, takes the memory map, exits boot
  * services and hands the same struct boot_info as the direct paths to the arch code.
  *
- * Files named by the configuration: every string property whose name ends in "-file" (for
- * example kernel-file = "guest.img") names a file relative to \EFI\moat\ (or absolute when it
- * starts with '/' or '\'); each becomes a boot module named by that string.
+ * Files named by the configuration: every string property whose name ends in "-module" (for
+ * example kernel-module = "guest.img", the convention of core/config.h) names a file relative
+ * to \EFI\moat\ (or absolute when it starts with '/' or '\'); each becomes a boot module named
+ * by that string.
  */
 #define LOG_COMPONENT "efi"
 #include "boot/efi_arch.h"
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "core/boot_info.h"
+#include "core/dt_check.h"
 #include "core/log.h"
 #include "lib/err.h"
 
@@ -161,11 +163,11 @@ static int efi_load_module(EFI_FILE_HANDLE root, struct boot_info *bi, const cha
 	return 0;
 }
 
-static bool efi_is_file_prop(const char *pname, const char *val, int len)
+static bool efi_is_module_prop(const char *pname, const char *val, int len)
 {
 	size_t n = strlen(pname);
 
-	return n > 5 && !strcmp(pname + n - 5, "-file") && len > 1 &&
+	return n > 7 && !strcmp(pname + n - 7, "-module") && len > 1 &&
 	       strnlen(val, (size_t)len) == (size_t)len - 1;
 }
 
@@ -175,16 +177,19 @@ static int efi_load_modules(EFI_FILE_HANDLE root, struct boot_info *bi)
 	const void *fdt = (const void *)(uintptr_t)bi->config.v;
 	int node = -1, depth = 0, err;
 
-	if (fdt_check_full(fdt, bi->config_size)) {
-		pr_err("%s%s is not a valid device tree", EFI_MOAT_DIR, EFI_CONFIG_NAME);
-		return -E_CORRUPT;
+	const char *why;
+
+	err = dt_check_blob(fdt, bi->config_size, &why);
+	if (err) {
+		pr_err("%s%s is not a valid device tree: %s", EFI_MOAT_DIR, EFI_CONFIG_NAME, why);
+		return err;
 	}
 	while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
 		int prop, len;
 		fdt_for_each_property_offset (prop, fdt, node) {
 			const char *pname;
 			const char *val = fdt_getprop_by_offset(fdt, prop, &pname, &len);
-			if (!val || !efi_is_file_prop(pname, val, len))
+			if (!val || !efi_is_module_prop(pname, val, len))
 				continue;
 			if ((err = efi_load_module(root, bi, val))) {
 				pr_err("cannot load %s named by %s: %s", val, pname, err_str(err));

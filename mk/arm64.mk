@@ -11,7 +11,7 @@ LIBFDT_A := $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 IMAGE_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -nostdinc \
 	-isystem $(shell $(IMAGE_CC) -print-file-name=include) -isystem $(PICOLIBC)/include \
-	-isystem $(ARM64_SYSROOT)/usr/include -mgeneral-regs-only -mstrict-align -fpie -fno-plt \
+	-isystem $(ARM64_SYSROOT)/usr/include -mgeneral-regs-only -mstrict-align -mno-outline-atomics -fpie -fno-plt \
 	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
 IMAGE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack \
 	--gc-sections --hash-style=sysv -T linker/arm64.ld
@@ -77,8 +77,8 @@ include mk/esp.mk
 QEMU_ARM64 := qemu-system-aarch64 -M virt,gic-version=3,virtualization=on,iommu=$(IOMMU) \
 	-cpu max -accel tcg -nodefaults -display none -serial stdio -no-reboot
 ifeq ($(BOOT),direct)
-run: $(IMAGE)
-	timeout 60 $(QEMU_ARM64) -smp 2 -m 512 -kernel $(IMAGE)
+run: $(IMAGE) $(GUEST_CONFIG)
+	timeout 60 $(QEMU_ARM64) -smp 3 -m 512 -kernel $(IMAGE) -initrd $(GUEST_CONFIG)
 else ifeq ($(BOOT),uefi)
 # QEMU_EFI.fd as -bios: AAVMF reaches an EFI application in about 6 s under TCG.
 run: $(ESP_IMG)

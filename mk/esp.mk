@@ -12,12 +12,23 @@ $(OUT)/cfg/%.dtb: tests/system/esp/%.dts
 	@mkdir -p $(@D)
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
-$(ESP_IMG): $(EFI_APP) $(OUT)/cfg/moat.dtb scripts/mkesp.sh
-	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/moat.dtb
+# The test guest goes on both ESPs: arm64 runs it as VM "alpha"; x86_64 (no VMs yet) only
+# loads the default configuration's module.
+GUEST_BIN := $(BUILD)/guests/guest_tests.bin
+ifeq ($(ARCH),arm64)
+ESP_TEST_CFG := $(OUT)/cfg/moat.dtb
+ESP_TEST_FILES := $(GUEST_BIN)
+else
+ESP_TEST_CFG := $(OUT)/cfg/modules.dtb
+ESP_TEST_FILES := tests/system/esp/payload.bin
+endif
+
+$(ESP_IMG): $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN) scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN)
 	@echo "  ESP $@"
 
-$(ESP_TEST_IMG): $(EFI_APP) $(OUT)/cfg/modules.dtb tests/system/esp/payload.bin scripts/mkesp.sh
-	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/modules.dtb tests/system/esp/payload.bin
+$(ESP_TEST_IMG): $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES) scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES)
 
 image: $(ESP_IMG) $(ESP_TEST_IMG)
 

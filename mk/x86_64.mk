@@ -60,9 +60,10 @@ $(EFI_SO): $(EFI_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64-efi.ld
 		$(EFI_LIBDIR)/crt0-efi-x86_64.o $(EFI_OBJS) --whole-archive $(OUT)/libmoat.a \
 		--no-whole-archive --start-group $(MBEDTLS_LIB) $(LIBFDT_A) \
 		$(EFI_LIBDIR)/libgnuefi.a --end-group
+	$(Q)scripts/check-relocs.sh $@ readelf R_X86_64_RELATIVE
 
 $(EFI_APP): $(EFI_SO)
-	$(Q)$(IMAGE_OBJCOPY) -j .text -j .reloc -j .rodata -j .dynamic -j .rela -j .dynsym \
+	$(Q)$(IMAGE_OBJCOPY) -j .text -j .reloc -j .rodata -j .dynamic -j .rela.dyn -j .dynsym \
 		-j .dynstr -j .data --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "  EFI $@ ($$(stat -c %s $@) bytes)"
 

@@ -87,6 +87,11 @@ def virt(extra, smp=2, mem=512):
 
 
 ARM64_SUMMARY = summary(2, 512, "0x4010000000", "smmuv3@0x9050000", "v3")
+# On UEFI the ESP's configuration (boot/moat.dts) runs the test guest as VM "alpha", loaded
+# from the ESP as a boot module: the guest's own PASS lines prove the image arrived intact.
+ARM64_UEFI_VM = [r"^moat: vm: alpha: id 1, 1 vCPU\(s\), 16 MiB private \+ 2 MiB shared RAM$",
+                 r"^\[alpha\] PASS all guest tests$",
+                 r"^moat: all VMs stopped, powering off$"]
 
 # arm64 direct takes the platform from QEMU's DT; UEFI from ACPI (MADT, MCFG, IORT, SPCR).
 # QEMU_EFI needs about 6 s to reach the EFI application under TCG.
@@ -96,9 +101,9 @@ SCENARIOS += [
     Scenario("arm64-uefi-acpi",
              virt(["-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd", *esp(ARM64_ESP)]),
              [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(\d+ bytes\)$",
-              r"^moat: efi: loaded payload.bin \(47 bytes\)$",
-              banner("arm64", "uefi"), ARM64_SUMMARY, DONE],
-             timeout=90, needs=[ARM64_ESP]),
+              r"^moat: efi: loaded guest_tests.bin \(\d+ bytes\)$",
+              banner("arm64", "uefi"), ARM64_SUMMARY, *ARM64_UEFI_VM],
+             forbid=[r"^\[alpha\] FAIL"], timeout=90, needs=[ARM64_ESP]),
 ]
 # Without ACPI (acpi=off) the firmware passes its DT in the configuration table instead.
 SCENARIOS += [
@@ -108,5 +113,6 @@ SCENARIOS += [
               "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio",
               "-no-reboot", "-smp", "2", "-m", "512",
               "-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd", *esp(ARM64_ESP)],
-             [banner("arm64", "uefi"), ARM64_SUMMARY, DONE], timeout=90, needs=[ARM64_ESP]),
+             [banner("arm64", "uefi"), ARM64_SUMMARY, *ARM64_UEFI_VM],
+             forbid=[r"^\[alpha\] FAIL"], timeout=90, needs=[ARM64_ESP]),
 ]
