@@ -101,6 +101,27 @@ static const struct iommu_driver fz_drv[3] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * The entries are typed C structs, not a wire format: bytes that are not 0 or 1 in a bool are
+ * not a value the guest-ABI decoder could ever produce, and loading them is undefined. Fold
+ * each bool's byte to 0/1 (enums stay arbitrary: they are range-checked by the core).
+ */
+static void fz_fold_bool(void *field)
+{
+	unsigned char *b = field;
+
+	*b &= 1;
+}
+
+static void fz_normalise(struct iommu_inv *e)
+{
+	fz_fold_bool(&e->vtd.ih);
+	fz_fold_bool(&e->amd.gn);
+	fz_fold_bool(&e->amd.s);
+	fz_fold_bool(&e->amd.pde);
+	fz_fold_bool(&e->smmu.leaf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct iommu u;
@@ -130,6 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = (unsigned)((size - 2) / sizeof(inv[0]));
 	n = n > 16 ? 16 : n;
 	memcpy(inv, data + 2, n * sizeof(inv[0]));
+	for (unsigned i = 0; i < n; i++)
+		fz_normalise(&inv[i]);
 	err = iommu_invalidate((data[1] & 1) ? &s2 : &nested, inv, n, &done);
 	if (done > n || (!err && done != n) || (err && done == n))
 		abort();
