@@ -308,10 +308,12 @@ static void test_device_irq(void)
 	mmio_write32(GICD + 0x104, 1u << 1);		    /* ISENABLER1: SPI 33 */
 	*(volatile uint8_t *)(GICD + 0x400 + 33) = 0x80;    /* priority */
 	*(volatile uint64_t *)(GICD + 0x6000 + 8 * 33) = 0; /* IROUTER: vCPU 0 */
-	mmio_write32(UART + 0x44, 1u << 5); /* UARTICR: earlier output left TXRIS set */
-	mmio_write32(UART + 0x38, 1u << 5); /* UARTIMSC.TXIM */
+	for (const char *t = "PL011 transmit interrupt, level-sensitive:"; *t; t++)
+		*(volatile uint32_t *)UART = (uint32_t)*t; /* masked: raises nothing */
+	mmio_write32(UART + 0x44, 1u << 5);		   /* UARTICR: the output above set TXRIS */
+	mmio_write32(UART + 0x38, 1u << 5);		   /* UARTIMSC.TXIM */
 	__asm__ volatile("msr daifclr, #2");
-	*(volatile uint32_t *)UART = '\n';
+	*(volatile uint32_t *)UART = '\n'; /* ends the line and sets TXRIS: the interrupt */
 	for (unsigned long i = 0; i < 10000000ul && uart_irqs < 2; i++)
 		__asm__ volatile("yield");
 	__asm__ volatile("msr daifset, #2");
