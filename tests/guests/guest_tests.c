@@ -30,6 +30,18 @@ void guest_sync(uint64_t *frame);
 void guest_irq(uint64_t *frame);
 void guest_unexpected(uint64_t *frame);
 
+/*
+ * Waits for `cond` at most `secs` seconds of the virtual counter (which follows host time
+ * under TCG, so a host thread of another vCPU that is slow to run does not fail a test).
+ */
+#define WAIT_FOR(cond, secs)                                                              \
+	({                                                                                \
+		uint64_t _end = read_sysreg(cntvct_el0) + (secs)*read_sysreg(cntfrq_el0); \
+		while (!(cond) && read_sysreg(cntvct_el0) < _end)                         \
+			__asm__ volatile("yield");                                        \
+		(cond);                                                                   \
+	})
+
 static struct moat_vm_info info;
 static volatile uint64_t abort_esr, abort_far, nr_aborts;
 static volatile uint64_t ticks, sgis, uart_irqs;
@@ -209,18 +221,12 @@ static void test_psci(void)
 	gic_setup(0, 3); /* vCPU 1 sends SGI 3 */
 	__asm__ volatile("msr daifclr, #2");
 	check("cpu_on", hc(PSCI_CPU_ON, 1, (uint64_t)secondary_start, 0x1234), 0);
-	for (unsigned long i = 0; i < 100000000ul && cpu1_ctx != 0x1234; i++)
-		__asm__ volatile("yield");
+	WAIT_FOR(cpu1_ctx == 0x1234, 20);
 	check("vcpu1 ran with its context", cpu1_ctx, 0x1234);
-	for (unsigned long i = 0; i < 100000000ul && !sgis; i++)
-		__asm__ volatile("yield");
+	WAIT_FOR(sgis != 0, 20);
 	__asm__ volatile("msr daifset, #2");
 	check("SGI from vcpu1", sgis, 1);
-	for (unsigned long i = 0; i < 100000000ul; i++) {
-		r = moat_call(PSCI_AFFINITY_INFO, 1, 0, 0, 0, 0, 0);
-		if (r.status == 1)
-			break;
-	}
+	WAIT_FOR((r = moat_call(PSCI_AFFINITY_INFO, 1, 0, 0, 0, 0, 0)).status == 1, 20);
 	check("vcpu1 off again (affinity_info)", r.status, 1);
 	check("affinity_info bad level", hc(PSCI_AFFINITY_INFO, 1, 1, 0), -2);
 	result("two vCPUs via PSCI", before);
@@ -258,7 +264,8 @@ static void test_timer(void)
 	write_sysreg(cntv_tval_el0, freq / 100);
 	write_sysreg(cntv_ctl_el0, 1);
 	__asm__ volatile("isb\n msr daifclr, #2");
-	for (unsigned long i = 0; i < 1000 && ticks < 3; i++)
+	uint64_t end = read_sysreg(cntvct_el0) + 20 * freq;
+	while (ticks < 3 && read_sysreg(cntvct_el0) < end)
 		__asm__ volatile("wfi");
 	__asm__ volatile("msr daifset, #2");
 	write_sysreg(cntv_ctl_el0, 0);
@@ -314,8 +321,7 @@ static void test_device_irq(void)
 	mmio_write32(UART + 0x38, 1u << 5);		   /* UARTIMSC.TXIM */
 	__asm__ volatile("msr daifclr, #2");
 	*(volatile uint32_t *)UART = '\n'; /* ends the line and sets TXRIS: the interrupt */
-	for (unsigned long i = 0; i < 10000000ul && uart_irqs < 2; i++)
-		__asm__ volatile("yield");
+	WAIT_FOR(uart_irqs >= 2, 20);
 	__asm__ volatile("msr daifset, #2");
 	mmio_write32(UART + 0x38, 0);
 	check("PL011 interrupts (level, re-raised after EOI)", uart_irqs, 2);
