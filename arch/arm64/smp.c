@@ -149,6 +149,12 @@ int arch_vms_start(const struct platform *plat, struct frame_alloc *fa)
 
 	if ((err = gic_init(plat)) || (err = pcpus_assign(plat)))
 		return err;
+	if (npcpus > 1 && plat->psci != PSCI_SMC) {
+		/* At EL2 firmware is reached with SMC; without it (or without EL3) SMC is UNDEF. */
+		pr_err("%u vCPUs need secondary CPUs, but the platform has no PSCI over SMC",
+		       npcpus);
+		return -E_NODEV;
+	}
 	vcpu_vms_running_set(vm_count());
 	pcpus[0].stack_top = 0; /* the boot CPU keeps its stack */
 	for (unsigned i = 1; i < npcpus; i++)

@@ -261,6 +261,7 @@ static __noreturn void vcpu_retire(struct pcpu *p)
 	if (__atomic_load_n(&vm->resetting, __ATOMIC_ACQUIRE))
 		vcpu_park_for_reset(p);
 	if (__atomic_sub_fetch(&vm->running, 1, __ATOMIC_ACQ_REL) == 0) {
+		vm_console_flush(vm);
 		log_raw("moat: vm: %s stopped\n", vm->name);
 		if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
 			log_raw("moat: all VMs stopped, powering off\n");
