@@ -63,6 +63,7 @@ include mk/guests.mk
 include mk/$(ARCH).mk
 include mk/host.mk
 include mk/tests.mk
+include mk/tools.mk
 
 all: $(IMAGE)
 

@@ -7,6 +7,7 @@
  */
 #define LOG_COMPONENT "config"
 #include "core/config.h"
+#include "core/dt_check.h"
 
 #include <libfdt.h>
 #include <string.h>
@@ -279,10 +280,12 @@ static int cfg_check_blob(const void *blob, size_t size)
 	int len;
 	const char *compat;
 
-	if (size < sizeof(struct fdt_header) || fdt_check_header(blob) ||
-	    fdt_totalsize(blob) > size || fdt_check_full(blob, fdt_totalsize(blob))) {
-		pr_err("/: not a valid device tree blob");
-		return -E_CORRUPT;
+	const char *why;
+	int err = dt_check_blob(blob, size, &why);
+
+	if (err) {
+		pr_err("/: not a valid device tree blob: %s", why);
+		return err;
 	}
 	compat = fdt_getprop(blob, 0, "compatible", &len);
 	if (!compat || len < 1 || compat[len - 1] || strcmp(compat, CFG_COMPATIBLE)) {

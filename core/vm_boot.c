@@ -34,9 +34,9 @@ static int vm_image(const struct boot_info *bi, const struct cfg_image *img, con
 		return 0;
 	}
 	for (unsigned i = 0; i < bi->nmodules && i < BOOT_MAX_MODULES; i++) {
-		if (!strncmp(bi->module[i].name, img->module, BOOT_MODULE_NAME_MAX)) {
-			*data = phys_to_virt(bi->module[i].base);
-			*size = bi->module[i].size;
+		if (!strncmp(bi->modules[i].name, img->module, BOOT_MODULE_NAME_MAX)) {
+			*data = phys_to_virt(bi->modules[i].base);
+			*size = bi->modules[i].size;
 			return 0;
 		}
 	}
