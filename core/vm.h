@@ -90,7 +90,8 @@ struct vm {
 	unsigned nvcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];
 	volatile unsigned running; /* pinned vCPUs not yet retired */
-	volatile unsigned online;  /* vCPUs ON or ON_PENDING (all off: the VM stops) */
+	unsigned online;	   /* vCPUs ON or ON_PENDING (all off: the VM stops) */
+	int psci_lock;		   /* serialises vCPU power-state changes */
 	bool stopping;
 	bool resetting; /* stopping for SYSTEM_RESET */
 	unsigned parked, reset_gen;

@@ -303,9 +303,10 @@ void vcpu_run(struct pcpu *p)
 	struct vcpu *v = p->vcpu;
 
 	for (;;) {
-		if (v->vm->stopping)
+		if (__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE))
 			vcpu_retire(p);
-		if (v->power == VCPU_ON_PENDING || v->power == VCPU_ON)
+		/* Acquire: boot_pc and boot_ctx were written before ON_PENDING (vpsci.c). */
+		if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_OFF)
 			break;
 		__asm__ volatile("wfe" ::: "memory");
 	}
@@ -315,6 +316,6 @@ void vcpu_run(struct pcpu *p)
 	p->boot_frame.elr = v->boot_pc;
 	p->boot_frame.spsr = SPSR_EL1H_MASKED;
 	vcpu_reset_el1();
-	v->power = VCPU_ON;
+	__atomic_store_n(&v->power, VCPU_ON, __ATOMIC_RELEASE);
 	arm64_vcpu_enter(&p->boot_frame, p->stack_top);
 }
