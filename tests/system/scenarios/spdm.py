@@ -20,9 +20,10 @@ DEV = "0000:00:01.0"
 WAIT_THEN_EXEC = """
 import os, socket, sys, time
 port = int(sys.argv[1])
-for _ in range(100):
+deadline = time.monotonic() + 30  # devemu may start slowly on a loaded machine
+while time.monotonic() < deadline:
     try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
         break
     except OSError:
         time.sleep(0.05)
