@@ -7,7 +7,7 @@ Moat must refuse the device with the specific reason. Ports 23610-23649 belong t
 import hashlib
 import os
 
-from qemu import ROOT, Scenario
+from qemu import PORT, ROOT, Scenario
 
 IMAGES = {"arm64": "build/arm64/Image", "x86_64": "build/x86_64/moat.elf"}
 PORTS = {"arm64": 23610, "x86_64": 23630}
@@ -57,6 +57,7 @@ def machine(arch):
 
 
 def spdm(arch, name, port, fault, expect, forbid=(), anchor=None):
+    port = PORT  # a free port picked by the runner at run time (the argument names the slot)
     helper = [DEVEMU, "--port", str(port), "--pki", PKI]
     if fault:
         helper += ["--fault", fault]
