@@ -60,6 +60,9 @@ int tdi_assign(struct tdi *t, u32 vm, const struct tsm_vm_ops *ops)
 		return trace_err(-E_INVAL);
 	if (t->vm)
 		return trace_err(-E_BUSY);
+	/* A TDI the device has not stopped may hold the previous VM's data: reset it first. */
+	if (t->state != TDI_CONFIG_UNLOCKED)
+		return trace_err(-E_BUSY);
 	t->vm = vm;
 	t->vm_ops = ops;
 	return 0;
@@ -429,6 +432,9 @@ int tdi_vm_teardown(struct tdi *t, u32 vm)
 	if (t->vm != vm || vm == 0)
 		return trace_err(-E_PERM);
 	if (t->state != TDI_CONFIG_UNLOCKED)
+		err = tdi_teardown(t, TDI_CAUSE_VM_TEARDOWN);
+	/* The device would not stop: reset it, so no VM data outlives the VM. */
+	if (err && t->pdev->ops->flr(t->pdev, t->function_id) == 0)
 		err = tdi_teardown(t, TDI_CAUSE_VM_TEARDOWN);
 	/* The VM's mappings go with it: nothing shared is left to restore. */
 	t->shared_revoked = false;
