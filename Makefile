@@ -62,6 +62,7 @@ include mk/mbedtls.mk
 include mk/$(ARCH).mk
 include mk/host.mk
 include mk/tests.mk
+include mk/tools.mk
 
 all: $(IMAGE)
 

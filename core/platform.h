@@ -47,6 +47,9 @@ struct plat_ecam {
 	u16 segment;
 	u8 bus_start;
 	u8 bus_end;
+	/* Memory windows for BARs from the host bridge's "ranges" (size 0: none). */
+	struct pa_range mem32;
+	struct pa_range mem64;
 };
 
 struct platform {

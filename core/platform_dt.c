@@ -252,6 +252,34 @@ static int dt_scan_reserved(struct dt_ctx *c)
 	return 0;
 }
 
+/*
+ * The BAR windows of a generic host bridge (PCI bus binding: 3-cell child address whose high
+ * cell bits 25:24 give the space, 01 I/O, 10 32-bit memory, 11 64-bit memory). Only windows
+ * where the PCI address equals the CPU address are used; anything malformed is ignored.
+ */
+static void dt_scan_pci_windows(struct dt_ctx *c, int node, struct plat_ecam *e)
+{
+	u32 pac, sc;
+	int len;
+	const u8 *r = fdt_getprop(c->fdt, node, "ranges", &len);
+
+	if (!r || dt_cells(c->fdt, fdt_parent_offset(c->fdt, node), "#address-cells", 2, &pac) ||
+	    dt_cells(c->fdt, node, "#size-cells", 2, &sc) || pac > 2 || sc > 2 || !pac || !sc)
+		return;
+	size_t ent = 4 * (3 + pac + sc);
+	for (size_t off = 0; len > 0 && off + ent <= (size_t)len; off += ent) {
+		u32 space = (get_be32(r + off) >> 24) & 3;
+		u64 pci = dt_read_cells(r + off + 4, 2), cpu = dt_read_cells(r + off + 12, pac);
+		u64 size = dt_read_cells(r + off + 12 + 4 * pac, sc), end;
+		if (pci != cpu || !size || add_overflow(cpu, size, &end))
+			continue;
+		if (space == 2 && !e->mem32.size && end <= (1ULL << 32))
+			e->mem32 = (struct pa_range){ pa(cpu), size };
+		else if (space == 3 && !e->mem64.size)
+			e->mem64 = (struct pa_range){ pa(cpu), size };
+	}
+}
+
 static int dt_scan_ecam(struct dt_ctx *c, int node)
 {
 	struct plat_ecam *e;
@@ -268,6 +296,7 @@ static int dt_scan_ecam(struct dt_ctx *c, int node)
 	e = &c->p->ecam[c->p->necam++];
 	e->base = pa(b);
 	e->size = s;
+	e->mem32 = e->mem64 = (struct pa_range){ pa(0), 0 };
 	e->bus_start = 0;
 	e->bus_end = (u8)MIN((s >> 20) - 1, 255);
 	br = fdt_getprop(c->fdt, node, "bus-range", &len);
@@ -280,6 +309,7 @@ static int dt_scan_ecam(struct dt_ctx *c, int node)
 		e->bus_start = (u8)lo;
 		e->bus_end = (u8)hi;
 	}
+	dt_scan_pci_windows(c, node, e);
 	return 0;
 }
 

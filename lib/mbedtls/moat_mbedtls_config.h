@@ -20,6 +20,8 @@
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_ENTROPY_HARDWARE_ALT
 #define MBEDTLS_DEPRECATED_REMOVED
+/* No libgcc in the images: bignum must not need 128-bit division (__udivti3). */
+#define MBEDTLS_NO_UDBL_DIVISION
 
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...);
 #define MBEDTLS_PLATFORM_SNPRINTF_MACRO fmt_snprintf

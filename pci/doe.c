@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/*
+ * DOE mailbox driver (PCIe 6.0 6.30). Everything read from the mailbox is untrusted: the
+ * response header's vendor, type and length are checked before any payload is stored, and a
+ * response never writes past the caller's buffer.
+ */
+#define LOG_COMPONENT "doe"
+#include <arch/cpu.h>
+
+#include "core/log.h"
+#include "lib/bits.h"
+#include "lib/err.h"
+#include "pci/doe.h"
+
+#include <string.h>
+
+/* DOE capability registers (PCIe 6.0 7.9.24). */
+#define DOE_CAP		 0x04
+#define DOE_CTRL	 0x08
+#define DOE_CTRL_ABORT	 BIT(0)
+#define DOE_CTRL_GO	 BIT(31)
+#define DOE_STATUS	 0x0c
+#define DOE_STATUS_BUSY	 BIT(0)
+#define DOE_STATUS_ERROR BIT(2)
+#define DOE_STATUS_READY BIT(31)
+#define DOE_WRITE	 0x10
+#define DOE_READ	 0x14
+
+/* Data object header (6.30.1): DW0 vendor/type, DW1 length in DW including the header. */
+#define DOE_HDR_DW   2
+#define DOE_LEN_MASK 0x3ffffu
+#define DOE_MAX_DW   (1u << 18)
+
+static u32 doe_read(const struct doe_mb *mb, u16 reg)
+{
+	return pci_dev_read32(mb->dev, (u16)(mb->cap + reg));
+}
+
+static void doe_write(const struct doe_mb *mb, u16 reg, u32 v)
+{
+	pci_dev_write32(mb->dev, (u16)(mb->cap + reg), v);
+}
+
+/* Polls Status until (status & mask) == want; -E_TIMEOUT after `ns`. */
+static int doe_wait(const struct doe_mb *mb, u32 mask, u32 want, u64 ns, u32 *status)
+{
+	u64 start = arch_time_ns();
+
+	for (;;) {
+		*status = doe_read(mb, DOE_STATUS);
+		if ((*status & mask) == want)
+			return 0;
+		if (arch_time_ns() - start > ns)
+			return -E_TIMEOUT;
+		cpu_relax();
+	}
+}
+
+/* Polls Status until any of `bits` is set; -E_TIMEOUT after `ns`. */
+static int doe_wait_any(const struct doe_mb *mb, u32 bits, u64 ns, u32 *status)
+{
+	u64 start = arch_time_ns();
+
+	for (;;) {
+		*status = doe_read(mb, DOE_STATUS);
+		if (*status & bits)
+			return 0;
+		if (arch_time_ns() - start > ns)
+			return -E_TIMEOUT;
+		cpu_relax();
+	}
+}
+
+int doe_abort(struct doe_mb *mb)
+{
+	u32 st;
+
+	doe_write(mb, DOE_CTRL, DOE_CTRL_ABORT);
+	if (doe_wait(mb, DOE_STATUS_BUSY | DOE_STATUS_ERROR | DOE_STATUS_READY, 0, DOE_TIMEOUT_NS,
+		     &st)) {
+		mb->dead = true;
+		pr_err("mailbox at 0x%x did not recover from abort (status 0x%08x)", mb->cap, st);
+		return -E_TIMEOUT;
+	}
+	mb->dead = false;
+	return 0;
+}
+
+static int doe_send(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t len)
+{
+	u32 st;
+	size_t ndw = (len + 3) / 4 + DOE_HDR_DW;
+
+	if (ndw >= DOE_MAX_DW)
+		return -E_RANGE;
+	/* Busy set by another agent: give it the object time limit, then take over. */
+	if (doe_wait(mb, DOE_STATUS_BUSY, 0, DOE_TIMEOUT_NS, &st) || (st & DOE_STATUS_ERROR) ||
+	    (st & DOE_STATUS_READY)) {
+		int err = doe_abort(mb);
+		if (err)
+			return err;
+	}
+	doe_write(mb, DOE_WRITE, (u32)vendor | (u32)type << 16);
+	doe_write(mb, DOE_WRITE, (u32)ndw);
+	for (size_t off = 0; off < len; off += 4) {
+		u8 dw[4] = {0};
+		memcpy(dw, req + off, MIN(4, len - off));
+		doe_write(mb, DOE_WRITE, get_le32(dw));
+	}
+	doe_write(mb, DOE_CTRL, DOE_CTRL_GO);
+	return 0;
+}
+
+static u32 doe_pop(const struct doe_mb *mb)
+{
+	u32 v = doe_read(mb, DOE_READ);
+
+	doe_write(mb, DOE_READ, 0); /* any write advances to the next DW */
+	return v;
+}
+
+static int doe_recv(struct doe_mb *mb, u16 vendor, u8 type, u8 *rsp, size_t cap, size_t *len)
+{
+	u32 st, hdr0, ndw;
+	int err;
+
+	err = doe_wait_any(mb, DOE_STATUS_READY | DOE_STATUS_ERROR, DOE_TIMEOUT_NS, &st);
+	if (err || (st & DOE_STATUS_ERROR))
+		return err ? err : -E_IO;
+	hdr0 = doe_pop(mb);
+	ndw = doe_pop(mb) & DOE_LEN_MASK;
+	if (ndw == 0)
+		ndw = DOE_MAX_DW;
+	if ((hdr0 & 0xffff) != vendor || ((hdr0 >> 16) & 0xff) != type || ndw < DOE_HDR_DW)
+		return -E_PROTO;
+	if ((size_t)(ndw - DOE_HDR_DW) * 4 > cap)
+		return -E_NOSPC;
+	for (u32 i = 0; i < ndw - DOE_HDR_DW; i++) {
+		/* Data Object Ready drops early if the device sends less than it announced. */
+		if (!(doe_read(mb, DOE_STATUS) & DOE_STATUS_READY))
+			return -E_PROTO;
+		put_le32(rsp + 4 * i, doe_pop(mb));
+	}
+	st = doe_read(mb, DOE_STATUS);
+	if (st & (DOE_STATUS_ERROR | DOE_STATUS_READY))
+		return -E_PROTO; /* error, or more data than announced */
+	*len = (size_t)(ndw - DOE_HDR_DW) * 4;
+	return 0;
+}
+
+int doe_exchange(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t req_len, u8 *rsp,
+		 size_t rsp_cap, size_t *rsp_len)
+{
+	int err;
+
+	if (mb->dead)
+		return -E_IO;
+	if (mb->in_flight)
+		return -E_BUSY;
+	mb->in_flight = true;
+	err = doe_send(mb, vendor, type, req, req_len);
+	if (!err)
+		err = doe_recv(mb, vendor, type, rsp, rsp_cap, rsp_len);
+	if (err && err != -E_RANGE && doe_abort(mb))
+		err = -E_IO;
+	mb->in_flight = false;
+	return err;
+}
+
+static int doe_discover_one(struct doe_mb *mb, u8 index, u8 *next)
+{
+	u8 req[4] = {index, 0, 0, 0}, rsp[4];
+	size_t len;
+	int err;
+
+	err = doe_exchange(mb, DOE_VENDOR_PCISIG, DOE_TYPE_DISCOVERY, req, sizeof(req), rsp,
+			   sizeof(rsp), &len);
+	if (err)
+		return err;
+	if (len != 4)
+		return -E_PROTO;
+	u32 v = get_le32(rsp);
+	if (mb->nprot >= DOE_MAX_PROTOCOLS)
+		return -E_NOSPC;
+	mb->prot[mb->nprot++] = (struct doe_protocol){(u16)v, (u8)(v >> 16)};
+	*next = (u8)(v >> 24);
+	return 0;
+}
+
+int doe_init(struct doe_mb *mb, const struct pci_dev *dev, u16 cap)
+{
+	u8 index = 0, next = 0;
+	int err;
+
+	memset(mb, 0, sizeof(*mb));
+	mb->dev = dev;
+	mb->cap = cap;
+	err = doe_abort(mb);
+	if (err)
+		return err;
+	/* Each index is visited once: a device cannot make discovery loop. */
+	for (unsigned i = 0; i < DOE_MAX_PROTOCOLS; i++) {
+		err = doe_discover_one(mb, index, &next);
+		if (err)
+			return err;
+		if (next == 0)
+			return 0;
+		if (next <= index)
+			return -E_PROTO;
+		index = next;
+	}
+	return -E_NOSPC;
+}
+
+bool doe_supports(const struct doe_mb *mb, u16 vendor, u8 type)
+{
+	for (unsigned i = 0; i < mb->nprot; i++)
+		if (mb->prot[i].vendor == vendor && mb->prot[i].type == type)
+			return true;
+	return false;
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Enumeration of every bus behind a host bridge. When firmware left bus numbers or memory BARs
+ * unassigned (QEMU -kernel boots), Moat assigns them: buses depth-first, memory BARs from the
+ * host bridge's windows with a bump allocator, bridge windows around what sits behind them.
+ * I/O BARs are left disabled. Config values read back are untrusted: bus numbers that would
+ * revisit a bus or leave the ECAM range are replaced, sizes are checked.
+ */
+#define LOG_COMPONENT "pci"
+#include "core/log.h"
+#include "lib/err.h"
+#include "lib/fmt.h"
+#include "pci/pci.h"
+#include "pci/regs.h"
+
+#include <string.h>
+
+struct pci_scan {
+	struct pci_state *s;
+	struct pci_host *h;
+	u8 next_bus;	       /* last bus number handed out */
+	u64 visited[256 / 64]; /* buses already scanned: a bogus bridge cannot make us loop */
+};
+
+void pci_bdf_str(const struct pci_dev *d, char *buf, size_t size)
+{
+	fmt_snprintf(buf, size, "%04x:%02x:%02x.%u", d->host->segment, PCI_BUS(d->bdf),
+		     PCI_DEV(d->bdf), PCI_FN(d->bdf));
+}
+
+int pci_host_init(struct pci_host *h, const struct plat_ecam *e, volatile u8 *ecam)
+{
+	u64 need = (u64)(e->bus_end - e->bus_start + 1) << 20;
+
+	if (!ecam || e->bus_end < e->bus_start || e->size < need)
+		return -E_INVAL;
+	memset(h, 0, sizeof(*h));
+	h->ecam = ecam;
+	h->segment = e->segment;
+	h->bus_start = e->bus_start;
+	h->bus_end = e->bus_end;
+	h->mem32 = (struct pci_window){e->mem32.base.v, e->mem32.base.v + e->mem32.size};
+	h->mem64 = (struct pci_window){e->mem64.base.v, e->mem64.base.v + e->mem64.size};
+	return 0;
+}
+
+/* Aligned allocation from a window; 0 when it does not fit. */
+static u64 pci_window_alloc(struct pci_window *w, u64 size)
+{
+	u64 base, end;
+
+	if (!size || !IS_POW2(size) || add_overflow(w->next, size - 1, &base))
+		return 0;
+	base &= ~(size - 1);
+	if (add_overflow(base, size, &end) || end > w->end)
+		return 0;
+	w->next = end;
+	return base;
+}
+
+/* PCI 3.0 6.2.5.1: size a BAR by writing all-ones with decoding disabled. */
+static u64 pci_bar_size(struct pci_dev *d, u16 off, bool is64)
+{
+	u32 lo = pci_dev_read32(d, off), hi = 0, mlo, mhi = 0xffffffffu;
+
+	pci_dev_write32(d, off, 0xffffffffu);
+	mlo = pci_dev_read32(d, off) & ~0xfu;
+	pci_dev_write32(d, off, lo);
+	if (is64) {
+		hi = pci_dev_read32(d, (u16)(off + 4));
+		pci_dev_write32(d, (u16)(off + 4), 0xffffffffu);
+		mhi = pci_dev_read32(d, (u16)(off + 4));
+		pci_dev_write32(d, (u16)(off + 4), hi);
+	}
+	u64 mask = (u64)mhi << 32 | mlo;
+	if (!mlo && !(is64 && mhi))
+		return 0;
+	u64 size = ~mask + 1;
+	return IS_POW2(size) ? size : 0; /* not a contiguous mask: ignore the BAR */
+}
+
+static void pci_bar_assign(struct pci_scan *sc, struct pci_dev *d, unsigned i, bool *is64)
+{
+	u16 off = (u16)(PCI_BAR0 + 4 * i);
+	u32 v = pci_dev_read32(d, off);
+
+	*is64 = !(v & PCI_BAR_IO) && (v & 6) == PCI_BAR_MEM_TYPE_64;
+	if (v & PCI_BAR_IO)
+		return;
+	u64 size = pci_bar_size(d, off, *is64);
+	u64 cur = (v & ~0xfu) | (*is64 ? (u64)pci_dev_read32(d, (u16)(off + 4)) << 32 : 0);
+	if (!size)
+		return;
+	d->bar_size[i] = size;
+	if (cur) {
+		d->bar[i] = cur; /* firmware assigned it */
+		return;
+	}
+	/* 32-bit window first: it is forwarded by every bridge's non-prefetchable window. */
+	u64 base = pci_window_alloc(&sc->h->mem32, MAX(size, 4096));
+	if (!base && *is64)
+		base = pci_window_alloc(&sc->h->mem64, MAX(size, 4096));
+	if (!base) {
+		pr_warn("no window space for a %llu-byte BAR", (unsigned long long)size);
+		return;
+	}
+	pci_dev_write32(d, off, (u32)base);
+	if (*is64)
+		pci_dev_write32(d, (u16)(off + 4), (u32)(base >> 32));
+	d->bar[i] = base;
+}
+
+static void pci_bars_assign(struct pci_scan *sc, struct pci_dev *d, unsigned nbars)
+{
+	u16 cmd = pci_cfg_read16(d->host, d->bdf, PCI_COMMAND);
+	bool any = false;
+
+	pci_cfg_write16(d->host, d->bdf, PCI_COMMAND, cmd & ~(PCI_COMMAND_MEM | PCI_COMMAND_IO));
+	for (unsigned i = 0; i < nbars; i++) {
+		bool is64 = false;
+		pci_bar_assign(sc, d, i, &is64);
+		any |= d->bar[i] != 0;
+		if (is64)
+			i++;
+	}
+	if (any)
+		cmd |= PCI_COMMAND_MEM;
+	pci_cfg_write16(d->host, d->bdf, PCI_COMMAND, cmd & ~PCI_COMMAND_IO);
+}
+
+static void pci_dev_caps(struct pci_dev *d)
+{
+	const struct pci_host *h = d->host;
+
+	d->pcie_cap = pci_find_cap(h, d->bdf, PCI_CAP_ID_PCIE);
+	if (!d->pcie_cap)
+		return; /* extended space exists only behind a PCIe capability */
+	d->doe_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_DOE, 0);
+	d->ide_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_IDE, 0);
+	d->ats_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_ATS, 0);
+	d->pasid_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_PASID, 0);
+	d->acs_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_ACS, 0);
+	d->sriov_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_SRIOV, 0);
+}
+
+static struct pci_dev *pci_dev_add(struct pci_scan *sc, pci_bdf_t bdf, u32 id)
+{
+	struct pci_dev *d;
+
+	if (sc->s->ndevs >= PCI_MAX_DEVS) {
+		pr_warn("more than %u functions: ignoring the rest", PCI_MAX_DEVS);
+		return NULL;
+	}
+	d = &sc->s->devs[sc->s->ndevs++];
+	memset(d, 0, sizeof(*d));
+	d->host = sc->h;
+	d->bdf = bdf;
+	d->vendor = (u16)id;
+	d->device = (u16)(id >> 16);
+	d->class_rev = pci_dev_read32(d, PCI_CLASS_REV);
+	d->hdr_type = pci_cfg_read8(sc->h, bdf, PCI_HEADER_TYPE) & 0x7f;
+	pci_dev_caps(d);
+	return d;
+}
+
+static int pci_scan_bus(struct pci_scan *sc, u8 bus);
+
+/* Window registers hold address bits 31:20 in bits 15:4 (PCIe 6.0 7.5.1.3.8). */
+static void pci_bridge_windows(struct pci_dev *br, u64 start, u64 end)
+{
+	const struct pci_host *h = br->host;
+
+	if (end > start) {
+		pci_cfg_write16(h, br->bdf, PCI_MEM_BASE, (u16)((start >> 16) & 0xfff0));
+		pci_cfg_write16(h, br->bdf, PCI_MEM_LIMIT, (u16)(((end - 1) >> 16) & 0xfff0));
+	} else {
+		pci_cfg_write16(h, br->bdf, PCI_MEM_BASE, 0xfff0);
+		pci_cfg_write16(h, br->bdf, PCI_MEM_LIMIT, 0);
+	}
+	/* Prefetchable and I/O windows closed: everything is placed in the 32-bit window. */
+	pci_cfg_write16(h, br->bdf, PCI_PREF_BASE, 0xfff0);
+	pci_cfg_write16(h, br->bdf, PCI_PREF_LIMIT, 0);
+	pci_dev_write32(br, PCI_PREF_BASE_UPPER, 0);
+	pci_dev_write32(br, PCI_PREF_LIMIT_UPPER, 0);
+	pci_cfg_write8(h, br->bdf, PCI_IO_BASE, 0xf0);
+	pci_cfg_write8(h, br->bdf, PCI_IO_LIMIT, 0);
+}
+
+static int pci_scan_bridge(struct pci_scan *sc, struct pci_dev *br, u8 bus)
+{
+	const struct pci_host *h = sc->h;
+	u8 sec = pci_cfg_read8(h, br->bdf, PCI_SECONDARY_BUS);
+	int err;
+
+	pci_bars_assign(sc, br, 2);
+	if (sec <= bus || sec > h->bus_end || (sc->visited[sec / 64] & (1ull << (sec % 64)))) {
+		if (sc->next_bus >= h->bus_end) {
+			pr_warn("out of bus numbers behind %02x:%02x.%u", bus, PCI_DEV(br->bdf),
+				PCI_FN(br->bdf));
+			return 0;
+		}
+		sec = ++sc->next_bus;
+	}
+	sc->next_bus = MAX(sc->next_bus, sec);
+	pci_cfg_write8(h, br->bdf, PCI_PRIMARY_BUS, bus);
+	pci_cfg_write8(h, br->bdf, PCI_SECONDARY_BUS, sec);
+	pci_cfg_write8(h, br->bdf, PCI_SUBORDINATE_BUS, h->bus_end);
+	/* 1 MiB granularity of the bridge memory window. */
+	sc->h->mem32.next = (sc->h->mem32.next + 0xfffff) & ~0xfffffull;
+	u64 start = sc->h->mem32.next;
+	err = pci_scan_bus(sc, sec);
+	sc->h->mem32.next = MIN((sc->h->mem32.next + 0xfffff) & ~0xfffffull, sc->h->mem32.end);
+	pci_cfg_write8(h, br->bdf, PCI_SUBORDINATE_BUS, sc->next_bus);
+	pci_bridge_windows(br, start, sc->h->mem32.next);
+	u16 cmd = pci_cfg_read16(h, br->bdf, PCI_COMMAND);
+	pci_cfg_write16(h, br->bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEM) & ~PCI_COMMAND_IO);
+	return err;
+}
+
+static int pci_scan_fn(struct pci_scan *sc, u8 bus, u8 dev, u8 fn, bool *multi)
+{
+	pci_bdf_t bdf = PCI_BDF(bus, dev, fn);
+	u32 id = pci_cfg_read32(sc->h, bdf, PCI_VENDOR_ID);
+	struct pci_dev *d;
+
+	if ((id & 0xffff) == 0xffff || (id & 0xffff) == 0)
+		return -E_NOENT;
+	if (fn == 0)
+		*multi = pci_cfg_read8(sc->h, bdf, PCI_HEADER_TYPE) & PCI_HEADER_MF;
+	d = pci_dev_add(sc, bdf, id);
+	if (!d)
+		return 0;
+	if (d->hdr_type == 1)
+		return pci_scan_bridge(sc, d, bus);
+	if (d->hdr_type == 0)
+		pci_bars_assign(sc, d, 6);
+	return 0;
+}
+
+static int pci_scan_bus(struct pci_scan *sc, u8 bus)
+{
+	sc->visited[bus / 64] |= 1ull << (bus % 64);
+	for (u8 dev = 0; dev < 32; dev++) {
+		bool multi = false;
+		for (u8 fn = 0; fn < (multi ? 8 : 1); fn++) {
+			int err = pci_scan_fn(sc, bus, dev, fn, &multi);
+			if (err == -E_NOENT)
+				continue;
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+int pci_enumerate(struct pci_state *s, struct pci_host *h)
+{
+	struct pci_scan sc = {.s = s, .h = h, .next_bus = h->bus_start};
+
+	return pci_scan_bus(&sc, h->bus_start);
+}

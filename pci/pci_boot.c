@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/* The INIT_PCI boot unit: map each ECAM range from the platform and enumerate it. */
+#define LOG_COMPONENT "pci"
+#include <arch/mm.h>
+
+#include "core/init.h"
+#include "core/log.h"
+#include "lib/err.h"
+#include "pci/pci.h"
+
+static struct pci_state pci_state;
+
+struct pci_state *pci_boot_state(void)
+{
+	return &pci_state;
+}
+
+static void pci_log_dev(const struct pci_dev *d)
+{
+	char b[16];
+
+	pci_bdf_str(d, b, sizeof(b));
+	pr_info("%s %04x:%04x class %06x%s%s%s", b, d->vendor, d->device, d->class_rev >> 8,
+		d->hdr_type == 1 ? " bridge" : "", d->doe_cap ? " doe" : "",
+		d->ide_cap ? " ide" : "");
+}
+
+static int pci_boot_init(struct moat_ctx *ctx)
+{
+	const struct platform *p = ctx->plat;
+	unsigned first;
+	int err;
+
+	if (!p->necam)
+		return -E_NODEV;
+	for (unsigned i = 0; i < p->necam && i < PCI_MAX_HOSTS; i++) {
+		struct pci_host *h = &pci_state.hosts[pci_state.nhosts];
+		volatile u8 *ecam = arch_map_device(p->ecam[i].base, p->ecam[i].size);
+		if ((err = pci_host_init(h, &p->ecam[i], ecam))) {
+			pr_err("ECAM at 0x%llx: %s", (unsigned long long)p->ecam[i].base.v,
+			       err_str(err));
+			return err;
+		}
+		pci_state.nhosts++;
+		first = pci_state.ndevs;
+		if ((err = pci_enumerate(&pci_state, h)))
+			return err;
+		for (unsigned k = first; k < pci_state.ndevs; k++)
+			pci_log_dev(&pci_state.devs[k]);
+	}
+	pr_info("%u function(s) on %u host bridge(s)", pci_state.ndevs, pci_state.nhosts);
+	return 0;
+}
+
+MOAT_UNIT("pci", INIT_PCI, pci_boot_init);

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPDM 1.2 requester (DMTF DSP0274 1.2) with DSP0277 secured messages, on mbedTLS. The core is
+ * transport-agnostic: a transport moves one request and its response (clear or secured); the
+ * PCI DOE binding lives in spdm/doe.h. Every response is untrusted. On any failure the
+ * connection is reset (transcripts, keys and the session are wiped), `fail` names the reason
+ * and the caller must start again from spdm_connect().
+ *
+ * Memory budget per connection (one session): sizeof(struct spdm_conn), about 21 KiB (message
+ * buffers 2 x 4 KiB + record 4 KiB, certificate chain 4 KiB, VCA 512 B, keys), plus mbedTLS heap
+ * held while connected: 4 running-hash contexts and the leaf public key (about 2 KiB), and
+ * transiently during chain validation and ECDH at most about 24 KiB (`make bench` measures it).
+ */
+#ifndef SPDM_SPDM_H
+#define SPDM_SPDM_H
+
+#include "lib/compiler.h"
+#include "lib/types.h"
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/md.h>
+
+#define SPDM_MSG_MAX	    4096		/* our DataTransferSize and MaxSPDMmsgSize */
+#define SPDM_REC_MAX	    (SPDM_MSG_MAX + 64) /* a secured record around one message */
+#define SPDM_CERT_CHAIN_MAX 4096		/* the certificate chain kept for evidence */
+#define SPDM_VCA_MAX	    512 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
+#define SPDM_HASH_MAX	    48
+#define SPDM_SIG_MAX	    96
+#define SPDM_NONCE_LEN	    32
+#define SPDM_AEAD_KEY_MAX   32
+#define SPDM_AEAD_IV_LEN    12
+
+/* Negotiated algorithm bits (DSP0274 1.2 NEGOTIATE_ALGORITHMS). */
+#define SPDM_ASYM_ECDSA_P256 0x10
+#define SPDM_ASYM_ECDSA_P384 0x80
+#define SPDM_HASH_SHA256     0x1
+#define SPDM_HASH_SHA384     0x2
+#define SPDM_DHE_SECP256R1   0x8
+#define SPDM_DHE_SECP384R1   0x10
+#define SPDM_AEAD_AES128_GCM 0x1
+#define SPDM_AEAD_AES256_GCM 0x2
+
+/* Why a connection was refused; spdm_fail_str() gives the text printed on the console. */
+enum spdm_fail {
+	SPDM_FAIL_NONE = 0,
+	SPDM_FAIL_TRANSPORT,	  /* the transport (DOE) failed or timed out */
+	SPDM_FAIL_TRUNCATED,	  /* response shorter than its own fields say */
+	SPDM_FAIL_OVERSIZED,	  /* response longer than its content */
+	SPDM_FAIL_MALFORMED,	  /* a field holds an illegal value */
+	SPDM_FAIL_UNEXPECTED,	  /* wrong response code or version */
+	SPDM_FAIL_ERROR_RSP,	  /* the responder answered ERROR */
+	SPDM_FAIL_NOT_READY,	  /* ResponseNotReady beyond our limits */
+	SPDM_FAIL_VERSION,	  /* no common version (we speak 1.2) */
+	SPDM_FAIL_CAPS,		  /* responder lacks a capability we need */
+	SPDM_FAIL_ALGO,		  /* algorithm selection not among our offer */
+	SPDM_FAIL_DIGEST,	  /* certificate chain does not match its digest */
+	SPDM_FAIL_CERT_CHAIN,	  /* certificate chain malformed or invalid */
+	SPDM_FAIL_CERT_ANCHOR,	  /* certificate chain does not reach the trust anchor */
+	SPDM_FAIL_SIGNATURE,	  /* a signature does not verify */
+	SPDM_FAIL_MEAS_SIGNATURE, /* the measurements' signature does not verify (nonce) */
+	SPDM_FAIL_VERIFY_DATA,	  /* KEY_EXCHANGE_RSP / FINISH verify data wrong */
+	SPDM_FAIL_SESSION_ID,	  /* secured record for another session */
+	SPDM_FAIL_RECORD,	  /* secured record failed authentication */
+	SPDM_FAIL_SEQ,		  /* sequence numbers exhausted */
+	SPDM_FAIL_STATE,	  /* operation not valid in this state */
+	SPDM_FAIL_CRYPTO,	  /* a local crypto operation failed */
+	SPDM_FAIL__COUNT
+};
+
+enum spdm_state {
+	SPDM_STATE_NONE = 0,
+	SPDM_STATE_NEGOTIATED,	  /* VCA done */
+	SPDM_STATE_AUTHENTICATED, /* certificate chain validated */
+	SPDM_STATE_SESSION,	  /* secure session established */
+};
+
+/*
+ * One request/response exchange. `secured`: the bytes are a DSP0277 record (DOE type 2),
+ * else a plain SPDM message (DOE type 1). Returns 0 or -E_*; *rsp_len <= rsp_cap.
+ */
+struct spdm_transport {
+	int (*exchange)(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp,
+			size_t rsp_cap, size_t *rsp_len);
+	void *ctx;
+	u8 align;     /* the transport pads responses to this many bytes (DOE: 4) */
+	u8 seq_bytes; /* DSP0277 sequence-number bytes in the record header (DOE: 0) */
+};
+
+struct spdm_config {
+	/* The trust anchor: a root certificate (DER), or the SHA-256/384 digest of one. */
+	const u8 *anchor_der;
+	size_t anchor_len;
+	u8 anchor_digest[SPDM_HASH_MAX];
+	u8 anchor_digest_len;
+	int (*rng)(void *ctx, unsigned char *out, size_t len);
+	void *rng_ctx;
+};
+
+struct spdm_algos {
+	u32 asym;      /* SPDM_ASYM_* */
+	u32 hash;      /* SPDM_HASH_* */
+	u32 meas_hash; /* MeasurementHashAlgo */
+	u16 dhe;       /* SPDM_DHE_* */
+	u16 aead;      /* SPDM_AEAD_* */
+};
+
+struct spdm_dir_keys {
+	u8 secret[SPDM_HASH_MAX];
+	u8 key[SPDM_AEAD_KEY_MAX];
+	u8 iv[SPDM_AEAD_IV_LEN];
+	u64 seq;
+};
+
+struct spdm_session {
+	u32 id;		/* RspSessionID << 16 | ReqSessionID */
+	bool handshake; /* handshake keys in use (between KEY_EXCHANGE and FINISH_RSP) */
+	u8 heartbeat_period;
+	struct spdm_dir_keys req;
+	struct spdm_dir_keys rsp;
+};
+
+struct spdm_measurements {
+	u8 nblocks;
+	size_t len; /* bytes of the measurement record */
+	u8 *record; /* caller's buffer */
+	size_t record_cap;
+};
+
+struct spdm_conn {
+	const struct spdm_transport *tp;
+	struct spdm_config cfg;
+	enum spdm_state state;
+	enum spdm_fail fail;
+	u8 fail_detail; /* ERROR code, or 0 */
+	u8 version;	/* 0x12 */
+	u32 rsp_caps;
+	u32 rsp_dts; /* responder DataTransferSize */
+	struct spdm_algos alg;
+	const mbedtls_md_info_t *md;
+	size_t hash_len, sig_len, dhe_len, key_len;
+	/* Running-hash transcripts (DSP0274 1.2 transcript rules), not buffers. */
+	bool hashes_live;
+	mbedtls_md_context_t vca_h; /* message_a */
+	mbedtls_md_context_t m1_h;  /* VCA || message_b || message_c */
+	mbedtls_md_context_t l1_h;  /* VCA || message_m */
+	mbedtls_md_context_t th_h;  /* VCA || H(cert chain) || message_k || message_f */
+	u8 vca[SPDM_VCA_MAX];
+	size_t vca_len;
+	u8 slot;
+	u8 cert_digest[SPDM_HASH_MAX]; /* from DIGESTS, checked against the chain */
+	u8 cert_chain[SPDM_CERT_CHAIN_MAX];
+	size_t cert_chain_len;
+	u8 leaf_digest[SPDM_HASH_MAX]; /* hash of the leaf certificate (DER) */
+	bool leaf_live;
+	mbedtls_ecp_keypair leaf; /* the responder's public key */
+	bool in_session;
+	struct spdm_session sess;
+	u16 next_req_session_id;
+	u8 req[SPDM_MSG_MAX];
+	u8 rsp[SPDM_MSG_MAX];
+	u8 rec[SPDM_REC_MAX];
+};
+
+const char *spdm_fail_str(enum spdm_fail f);
+
+void spdm_init(struct spdm_conn *c, const struct spdm_transport *tp, const struct spdm_config *cfg);
+/* Wipes keys and transcripts and frees crypto contexts (also done on every failure). */
+void spdm_reset(struct spdm_conn *c);
+
+/* GET_VERSION, GET_CAPABILITIES, NEGOTIATE_ALGORITHMS. */
+int spdm_connect(struct spdm_conn *c) __must_check;
+/* GET_DIGESTS, GET_CERTIFICATE (in portions) for `slot`, chain validated against the anchor. */
+int spdm_get_certificate(struct spdm_conn *c, u8 slot) __must_check;
+/* CHALLENGE with a fresh nonce; CHALLENGE_AUTH signature checked. */
+int spdm_challenge(struct spdm_conn *c) __must_check;
+/*
+ * GET_MEASUREMENTS (all blocks, signed, fresh nonce; inside the session once there is one).
+ * `nonce` may be NULL (a random one is used), else a caller's (e.g. a guest's) nonce.
+ */
+int spdm_get_measurements(struct spdm_conn *c, const u8 *nonce,
+			  struct spdm_measurements *m) __must_check;
+/* KEY_EXCHANGE + FINISH: a secure session with the data keys. */
+int spdm_start_session(struct spdm_conn *c) __must_check;
+int spdm_heartbeat(struct spdm_conn *c) __must_check;
+/* KEY_UPDATE (UpdateKey, or UpdateAllKeys if `all`) then VerifyNewKey. */
+int spdm_key_update(struct spdm_conn *c, bool all) __must_check;
+int spdm_end_session(struct spdm_conn *c) __must_check;
+
+/*
+ * One SPDM request/response inside the session (for TDISP, IDE_KM): `req` is a whole SPDM
+ * message. The response is checked only for session, record and length; ERROR responses are
+ * returned to the caller as they are.
+ */
+int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8 *rsp,
+			  size_t rsp_cap, size_t *rsp_len) __must_check;
+/*
+ * VENDOR_DEFINED_REQUEST inside the session with the given registry/vendor ID; the response's
+ * IDs must echo them and its payload is copied to `rsp`.
+ */
+int spdm_vendor_request(struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
+			const u8 *req, size_t req_len, u8 *rsp, size_t rsp_cap,
+			size_t *rsp_len) __must_check;
+
+/* Text names of the negotiated algorithms ("ECDSA-P384"...). */
+const char *spdm_asym_name(u32 asym);
+const char *spdm_hash_name(u32 hash);
+const char *spdm_dhe_name(u16 dhe);
+const char *spdm_aead_name(u16 aead);
+
+#endif

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/* PCI enumeration, BAR and bus assignment, capability walks and FLR against the config model. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "lib/err.h"
+#include "pci/pci.h"
+#include "pcie/pcie_model.h"
+
+#define ECAM_BASE  0x4010000000ull
+#define MEM32_BASE 0x10000000ull
+#define MEM32_SIZE 0x2eff0000ull
+
+static struct pcie_model model;
+static struct pci_state st;
+static struct pci_host host;
+
+static int setup(void **state)
+{
+	(void)state;
+	test_log_capture();
+	pm_init(&model, ECAM_BASE, 0, 255);
+	memset(&st, 0, sizeof(st));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pm_detach(&model);
+	return 0;
+}
+
+static void host_up(void)
+{
+	struct plat_ecam e = {.base = {ECAM_BASE},
+			      .size = 256ull << 20,
+			      .bus_start = 0,
+			      .bus_end = 255,
+			      .mem32 = {{MEM32_BASE}, MEM32_SIZE}};
+
+	assert_int_equal(pm_attach(&model), 0);
+	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+}
+
+static struct pci_dev *find(u8 bus, u8 dev, u8 fn)
+{
+	for (unsigned i = 0; i < st.ndevs; i++)
+		if (st.devs[i].bdf == PCI_BDF(bus, dev, fn))
+			return &st.devs[i];
+	return NULL;
+}
+
+/* 00:00.0 host bridge, 00:01.0 root port -> 01:00.0 switch port -> 02:00.0 endpoint. */
+static void build_tree(struct pm_fn **ep_out, struct pm_fn **rp_out)
+{
+	struct pm_fn *hb = pm_fn_new(0, 0x1b36, 0x0008, 0x060000, false);
+	struct pm_fn *rp = pm_fn_new(1 << 3, 0x1b36, 0x000c, 0x060400, true);
+	struct pm_fn *sw = pm_fn_new(0, 0x1b36, 0x000d, 0x060400, true);
+	struct pm_fn *ep = pm_fn_new(0, 0x8086, 0x1234, 0x010802, false);
+	struct pm_fn *ep2 = pm_fn_new(2 << 3, 0x1234, 0x11e8, 0x00ff00, false);
+
+	pm_fn_bar(ep, 0, 0x4000, true);
+	pm_fn_bar(ep, 2, 0x1000, false);
+	pm_fn_bar(ep2, 0, 0x100000, false);
+	pm_bridge_add(sw, ep);
+	pm_bridge_add(rp, sw);
+	pm_add_root(&model, hb);
+	pm_add_root(&model, rp);
+	pm_add_root(&model, ep2);
+	*ep_out = ep;
+	*rp_out = rp;
+}
+
+static void assigns_bus_numbers_and_bars_behind_bridges(void **state)
+{
+	struct pm_fn *ep, *rp;
+
+	(void)state;
+	build_tree(&ep, &rp);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_int_equal(st.ndevs, 5);
+	assert_non_null(find(2, 0, 0));
+	assert_int_equal(rp->cfg[0x19], 1);
+	assert_int_equal(rp->cfg[0x1a], 2);
+	struct pci_dev *d = find(2, 0, 0);
+	assert_int_equal(d->vendor, 0x8086);
+	assert_int_equal(d->bar_size[0], 0x4000);
+	assert_int_equal(d->bar_size[2], 0x1000);
+	assert_true(d->bar[0] >= MEM32_BASE && d->bar[0] % 0x4000 == 0);
+	assert_true(d->bar[2] >= MEM32_BASE && d->bar[2] + 0x1000 <= MEM32_BASE + MEM32_SIZE);
+	assert_true(d->bar[2] >= d->bar[0] + 0x4000 || d->bar[0] >= d->bar[2] + 0x1000);
+	/* The device really holds the addresses, and decodes memory. */
+	assert_int_equal(pm_read32(ep, 0x10) & ~0xfu, (u32)d->bar[0]);
+	assert_int_equal(pm_read32(ep, 0x14), (u32)(d->bar[0] >> 32));
+	assert_true(ep->cfg[4] & 0x2);
+	/* The root port's memory window covers the endpoint's BARs. */
+	u64 base = (u64)(pm_read32(rp, 0x20) & 0xfff0) << 16;
+	u64 limit = ((u64)(pm_read32(rp, 0x20) >> 16 & 0xfff0) << 16) | 0xfffff;
+	assert_true(base <= d->bar[0] && d->bar[0] + 0x4000 - 1 <= limit);
+	assert_true(base <= d->bar[2] && d->bar[2] + 0x1000 - 1 <= limit);
+	struct pci_dev *e2 = find(0, 2, 0);
+	assert_non_null(e2);
+	assert_true(e2->bar[0] % 0x100000 == 0);
+	assert_true(e2->bar[0] + 0x100000 <= base || e2->bar[0] > limit);
+}
+
+static void keeps_firmware_bus_numbers(void **state)
+{
+	struct pm_fn *ep, *rp;
+
+	(void)state;
+	build_tree(&ep, &rp);
+	rp->cfg[0x19] = 5;
+	rp->cfg[0x1a] = 9;
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_non_null(find(6, 0, 0)); /* switch on 5 got the next free bus */
+	assert_int_equal(rp->cfg[0x19], 5);
+}
+
+static void hostile_bridge_cannot_make_enumeration_loop(void **state)
+{
+	struct pm_fn *br = pm_fn_new(1 << 3, 0x1b36, 0x000c, 0x060400, true);
+
+	(void)state;
+	memset(br->wmask + 0x18, 0, 3); /* bus numbers read-only, stuck at 0 */
+	pm_add_root(&model, br);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_int_equal(st.ndevs, 1);
+	assert_true(model.reads < 200000);
+}
+
+static void capability_walks_survive_loops_and_bad_pointers(void **state)
+{
+	struct pm_fn *f = pm_fn_new(0, 0x1234, 0x5678, 0x020000, false);
+	uint16_t c1, e1;
+
+	(void)state;
+	c1 = pm_fn_cap(f, 0x05, 0x10);
+	f->cfg[c1 + 1] = (uint8_t)c1; /* points to itself */
+	pm_add_root(&model, f);
+	host_up();
+	unsigned before = model.reads;
+	assert_int_equal(pci_find_cap(&host, 0, 0x10), 0);
+	assert_true(model.reads - before <= 50);
+	f->cfg[c1 + 1] = 0x3d; /* misaligned */
+	assert_int_equal(pci_find_cap(&host, 0, 0x10), 0);
+	f->cfg[c1 + 1] = 0x20; /* inside the header */
+	assert_int_equal(pci_find_cap(&host, 0, 0x10), 0);
+	e1 = pm_fn_ext_cap(f, 0x0001, 1, 0x40);
+	f->cfg[e1 + 2] |= (uint8_t)((e1 << 4) & 0xf0); /* next = itself */
+	f->cfg[e1 + 3] = (uint8_t)(e1 >> 4);
+	before = model.reads;
+	assert_int_equal(pci_find_ext_cap(&host, 0, 0x2e, 0), 0);
+	assert_true(model.reads - before <= 1000);
+	f->cfg[e1 + 3] = 0x00;
+	f->cfg[e1 + 2] = (f->cfg[e1 + 2] & 0x0f) | 0x20; /* next = 0x002: below 0x100 */
+	assert_int_equal(pci_find_ext_cap(&host, 0, 0x2e, 0), 0);
+}
+
+static void finds_extended_capabilities(void **state)
+{
+	struct pm_fn *f = pm_fn_new(0, 0x1234, 0x5678, 0x020000, false);
+	static const uint16_t ids[] = {0x0d, 0x0f, 0x10, 0x1b, 0x2e, 0x30};
+	uint16_t offs[6];
+
+	(void)state;
+	pm_fn_pcie(f, true);
+	for (int i = 0; i < 6; i++)
+		offs[i] = pm_fn_ext_cap(f, ids[i], 1, 0x40);
+	pm_add_root(&model, f);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *d = find(0, 0, 0);
+	assert_int_equal(d->acs_cap, offs[0]);
+	assert_int_equal(d->ats_cap, offs[1]);
+	assert_int_equal(d->sriov_cap, offs[2]);
+	assert_int_equal(d->pasid_cap, offs[3]);
+	assert_int_equal(d->doe_cap, offs[4]);
+	assert_int_equal(d->ide_cap, offs[5]);
+	assert_int_equal(pci_find_ext_cap(&host, 0, 0x2e, offs[4]), 0);
+}
+
+static void flr_resets_and_restores_config(void **state)
+{
+	struct pm_fn *f = pm_fn_new(0, 0x1234, 0x5678, 0x020000, false);
+	struct pm_fn *g = pm_fn_new(1 << 3, 0x1234, 0x5679, 0x020000, false);
+
+	(void)state;
+	pm_fn_pcie(f, true);
+	pm_fn_bar(f, 0, 0x1000, false);
+	pm_fn_pcie(g, false);
+	pm_add_root(&model, f);
+	pm_add_root(&model, g);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *d = find(0, 0, 0);
+	u32 bar = pm_read32(f, 0x10);
+	assert_int_equal(pci_flr(d), 0);
+	assert_int_equal(f->flr_count, 1);
+	assert_int_equal(pm_read32(f, 0x10), bar);
+	assert_true(f->cfg[4] & 0x2);
+	assert_int_equal(pci_flr(find(0, 1, 0)), -E_NOTSUP);
+	assert_true(test_log_has("FLR failed"));
+}
+
+static void out_of_range_access_reads_all_ones(void **state)
+{
+	struct plat_ecam e = {
+	    .base = {ECAM_BASE}, .size = 2ull << 20, .bus_start = 0, .bus_end = 1};
+
+	(void)state;
+	pm_add_root(&model, pm_fn_new(0, 0x1234, 0x5678, 0x020000, false));
+	host_up();
+	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+	assert_int_equal(pci_cfg_read32(&host, PCI_BDF(2, 0, 0), 0), 0xffffffffu);
+	assert_int_equal(pci_cfg_read32(&host, 0, 0x1000), 0xffffffffu);
+	assert_int_equal(pci_cfg_read32(&host, 0, 0x2), 0xffffffffu);
+	assert_int_equal(pci_cfg_read16(&host, 0, 0), 0x1234);
+	e.size = 1ull << 20; /* smaller than the bus range claims */
+	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), -E_INVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(assigns_bus_numbers_and_bars_behind_bridges, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(keeps_firmware_bus_numbers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(hostile_bridge_cannot_make_enumeration_loop, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(capability_walks_survive_loops_and_bad_pointers, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(finds_extended_capabilities, setup, teardown),
+	    cmocka_unit_test_setup_teardown(flr_resets_and_restores_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(out_of_range_access_reads_all_ones, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SPDM requester end to end: requester -> DOE binding -> DOE driver -> config-space model ->
+ * DOE mailbox model -> devemu's responder core, for every message and every devemu fault
+ * switch (each refused with its specific reason and no half-established state), plus scripted
+ * hostile responses the responder would never send.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <arch/cpu.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
+
+#include "test_util.h"
+
+#include "../../tools/devemu/devemu.h"
+#include "lib/err.h"
+#include "pci/doe.h"
+#include "pci/pci.h"
+#include "pcie/pcie_model.h"
+#include "spdm/spdm.h"
+#include "spdm/spdm_doe.h"
+
+#define ECAM_BASE 0x4010000000ull
+
+enum stage {
+	ST_CONNECT,
+	ST_CERT,
+	ST_CHALLENGE,
+	ST_SESSION,
+	ST_MEAS,
+	ST_HB,
+	ST_KU,
+	ST_HB2,
+	ST_DONE
+};
+
+static struct {
+	struct pcie_model model;
+	struct pm_doe doe;
+	struct devemu dev;
+	struct pci_state st;
+	struct pci_host host;
+	struct doe_mb mb;
+	struct spdm_doe bind;
+	struct spdm_conn conn;
+	struct spdm_config cfg;
+	u8 meas[1024];
+	struct spdm_measurements m;
+	void *anchor_der;
+} F;
+
+static const char *pki_dir(void)
+{
+	const char *d = getenv("MOAT_PKI_DIR");
+
+	return d ? d : "build/tools/pki";
+}
+
+static void *pki_file(const char *alg, const char *name, size_t *n)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", pki_dir(), alg, name);
+	return test_load_file(path, n);
+}
+
+static int test_rng(void *ctx, unsigned char *out, size_t len)
+{
+	(void)ctx;
+	return getrandom(out, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static int dv_handler(void *ctx, const uint8_t *obj, size_t len, uint8_t *out, size_t cap,
+		      size_t *olen)
+{
+	return devemu_doe(ctx, obj, len, out, cap, olen);
+}
+
+static void anchor_digest(const char *alg)
+{
+	size_t n;
+	char *hex = pki_file(alg, strcmp(alg, "p384") ? "root.sha256" : "root.sha384", &n);
+
+	F.cfg.anchor_digest_len = (u8)(n / 2);
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		F.cfg.anchor_digest[i] = (u8)v;
+	}
+	free(hex);
+}
+
+/* Brings up the whole stack with a devemu device using `alg`'s PKI and `fault`. */
+static void up(const char *alg, enum devemu_fault fault)
+{
+	char dir[256];
+	struct plat_ecam e = {.base = {ECAM_BASE}, .size = 1ull << 20, .bus_end = 0};
+	struct pm_fn *f = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
+
+	snprintf(dir, sizeof(dir), "%s/%s", pki_dir(), alg);
+	assert_int_equal(devemu_init(&F.dev, dir, fault), 0);
+	pm_init(&F.model, ECAM_BASE, 0, 0);
+	pm_doe_init(&F.doe, dv_handler, &F.dev);
+	pm_fn_pcie(f, true);
+	pm_fn_doe(f, &F.doe);
+	pm_add_root(&F.model, f);
+	assert_int_equal(pm_attach(&F.model), 0);
+	assert_int_equal(pci_host_init(&F.host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
+	assert_int_equal(doe_init(&F.mb, &F.st.devs[0], F.st.devs[0].doe_cap), 0);
+	assert_int_equal(spdm_doe_bind(&F.bind, &F.mb), 0);
+	F.cfg.rng = test_rng;
+	if (!F.cfg.anchor_der)
+		anchor_digest(alg);
+	spdm_init(&F.conn, &F.bind.tp, &F.cfg);
+	F.m = (struct spdm_measurements){.record = F.meas, .record_cap = sizeof(F.meas)};
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	test_log_capture();
+	memset(&F, 0, sizeof(F));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	spdm_reset(&F.conn);
+	pm_detach(&F.model);
+	devemu_free(&F.dev);
+	free(F.anchor_der);
+	return 0;
+}
+
+/* Runs the boot flow; returns the stage that failed (ST_DONE if none). */
+static enum stage flow(struct spdm_conn *c)
+{
+	if (spdm_connect(c))
+		return ST_CONNECT;
+	if (spdm_get_certificate(c, 0))
+		return ST_CERT;
+	if (spdm_challenge(c))
+		return ST_CHALLENGE;
+	if (spdm_start_session(c))
+		return ST_SESSION;
+	if (spdm_get_measurements(c, NULL, &F.m))
+		return ST_MEAS;
+	if (spdm_heartbeat(c))
+		return ST_HB;
+	if (spdm_key_update(c, true))
+		return ST_KU;
+	if (spdm_heartbeat(c))
+		return ST_HB2;
+	return ST_DONE;
+}
+
+/* A refused connection keeps nothing: no session, no keys, no transcripts, no key. */
+static void assert_wiped(const struct spdm_conn *c)
+{
+	static const struct spdm_session zero;
+
+	assert_int_equal(c->state, SPDM_STATE_NONE);
+	assert_false(c->in_session);
+	assert_false(c->hashes_live);
+	assert_false(c->leaf_live);
+	assert_memory_equal(&c->sess, &zero, sizeof(zero));
+}
+
+static void expect_refusal(enum devemu_fault fault, enum stage stage, enum spdm_fail why)
+{
+	up("p384", fault);
+	assert_int_equal(flow(&F.conn), stage);
+	assert_int_equal(F.conn.fail, why);
+	assert_wiped(&F.conn);
+	/* Nothing can be done on the dead connection but starting over. */
+	assert_int_equal(spdm_heartbeat(&F.conn), -E_STATE);
+	assert_int_not_equal(spdm_start_session(&F.conn), 0);
+}
+
+static void check_leaf_digest(const char *alg)
+{
+	size_t n;
+	u8 *leaf = pki_file(alg, "leaf.der", &n), d[64];
+
+	if (!strcmp(alg, "p384"))
+		mbedtls_sha512_ret(leaf, n, d, 1);
+	else
+		mbedtls_sha256_ret(leaf, n, d, 0);
+	assert_memory_equal(d, F.conn.leaf_digest, F.conn.hash_len);
+	free(leaf);
+}
+
+static void full_session_with_p384_device(void **state)
+{
+	struct spdm_conn *c = &F.conn;
+	u8 vid[2] = {0x01, 0x00}, out[16];
+	size_t olen;
+
+	(void)state;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(c), ST_DONE);
+	assert_int_equal(c->alg.asym, SPDM_ASYM_ECDSA_P384);
+	assert_int_equal(c->alg.hash, SPDM_HASH_SHA384);
+	assert_int_equal(c->alg.dhe, SPDM_DHE_SECP384R1);
+	assert_int_equal(c->alg.aead, SPDM_AEAD_AES256_GCM);
+	assert_int_equal(c->sess.id, 0xcafe0001);
+	check_leaf_digest("p384");
+	assert_int_equal(F.m.nblocks, 3);
+	assert_int_equal(F.dev.heartbeats, 2);
+	/* Vendor-defined messages in the session (what TDISP and IDE_KM will use). */
+	assert_int_equal(
+	    spdm_vendor_request(c, 3, vid, 2, (const u8 *)"abc", 3, out, sizeof(out), &olen), 0);
+	assert_int_equal(olen, 3);
+	assert_memory_equal(out, "cba", 3);
+	assert_int_equal(spdm_key_update(c, false), 0);
+	assert_int_equal(spdm_get_measurements(c, NULL, &F.m), 0);
+	assert_int_equal(spdm_end_session(c), 0);
+	assert_int_equal(c->state, SPDM_STATE_AUTHENTICATED);
+	/* A second session on the same connection. */
+	assert_int_equal(spdm_start_session(c), 0);
+	assert_int_equal(c->sess.id, 0xcafe0002);
+	assert_int_equal(spdm_heartbeat(c), 0);
+	assert_int_equal(spdm_end_session(c), 0);
+	assert_string_equal(test_log_text(), "");
+}
+
+static void full_session_with_p256_device(void **state)
+{
+	(void)state;
+	up("p256", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.conn), ST_DONE);
+	assert_int_equal(F.conn.alg.asym, SPDM_ASYM_ECDSA_P256);
+	assert_int_equal(F.conn.alg.hash, SPDM_HASH_SHA256);
+	assert_int_equal(F.conn.alg.dhe, SPDM_DHE_SECP256R1);
+	assert_int_equal(F.conn.alg.aead, SPDM_AEAD_AES128_GCM);
+	check_leaf_digest("p256");
+	assert_int_equal(spdm_end_session(&F.conn), 0);
+}
+
+static void anchor_given_as_certificate(void **state)
+{
+	(void)state;
+	F.anchor_der = pki_file("p384", "root.der", &F.cfg.anchor_len);
+	F.cfg.anchor_der = F.anchor_der;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.conn), ST_DONE);
+}
+
+static void foreign_anchor_certificate_refuses_device(void **state)
+{
+	(void)state;
+	F.anchor_der = pki_file("p384", "rogue_root.der", &F.cfg.anchor_len);
+	F.cfg.anchor_der = F.anchor_der;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.conn), ST_CERT);
+	assert_int_equal(F.conn.fail, SPDM_FAIL_CERT_ANCHOR);
+	assert_wiped(&F.conn);
+}
+
+static void measurements_use_the_callers_nonce(void **state)
+{
+	u8 nonce[32];
+
+	(void)state;
+	memset(nonce, 0x5a, sizeof(nonce)); /* the nonce devemu's wrong-nonce fault uses */
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(spdm_connect(&F.conn), 0);
+	assert_int_equal(spdm_get_certificate(&F.conn, 0), 0);
+	assert_int_equal(spdm_get_measurements(&F.conn, nonce, &F.m), 0);
+	assert_int_equal(F.m.nblocks, 3);
+}
+
+static void refuses_bad_signature(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_BAD_SIGNATURE, ST_CHALLENGE, SPDM_FAIL_SIGNATURE);
+}
+
+static void refuses_wrong_nonce(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_WRONG_NONCE, ST_MEAS, SPDM_FAIL_MEAS_SIGNATURE);
+}
+
+static void refuses_truncated_response(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_TRUNCATED, ST_CONNECT, SPDM_FAIL_TRUNCATED);
+}
+
+static void refuses_oversized_response(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_OVERSIZED, ST_CERT, SPDM_FAIL_OVERSIZED);
+}
+
+static void refuses_wrong_session_id(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_SESSION_ID, ST_SESSION, SPDM_FAIL_SESSION_ID);
+}
+
+static void refuses_replayed_record(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_REPLAY, ST_HB, SPDM_FAIL_RECORD);
+}
+
+static void refuses_reordered_record(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_REORDER, ST_HB, SPDM_FAIL_RECORD);
+}
+
+static void refuses_device_too_slow(void **state)
+{
+	(void)state;
+	u64 t0 = arch_time_ns();
+	expect_refusal(DEVEMU_FAULT_SLOW, ST_SESSION, SPDM_FAIL_NOT_READY);
+	assert_true(arch_time_ns() - t0 < 1000000000ull); /* refused up front, no 4 s wait */
+}
+
+static void refuses_chain_from_another_root(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_ROGUE_CHAIN, ST_CERT, SPDM_FAIL_CERT_ANCHOR);
+}
+
+static void refuses_unexpected_error_response(void **state)
+{
+	(void)state;
+	expect_refusal(DEVEMU_FAULT_ERROR, ST_MEAS, SPDM_FAIL_ERROR_RSP);
+	assert_int_equal(F.conn.fail_detail, 0x04);
+}
+
+static void waits_for_a_device_not_ready_once(void **state)
+{
+	(void)state;
+	up("p384", DEVEMU_FAULT_NOT_READY_ONCE);
+	u64 t0 = arch_time_ns();
+	assert_int_equal(flow(&F.conn), ST_DONE);
+	assert_true(arch_time_ns() - t0 >= 1024 * 1000ull); /* RDT = 2^10 us */
+}
+
+static void operations_out_of_order_are_refused(void **state)
+{
+	(void)state;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(spdm_heartbeat(&F.conn), -E_STATE);
+	assert_int_equal(spdm_start_session(&F.conn), -E_STATE);
+	assert_int_equal(F.conn.fail, SPDM_FAIL_STATE);
+	assert_int_equal(spdm_connect(&F.conn), 0);
+	assert_int_equal(spdm_challenge(&F.conn), -E_STATE);
+	assert_int_equal(spdm_connect(&F.conn), 0); /* GET_VERSION starts over cleanly */
+	assert_int_equal(flow(&F.conn), ST_DONE);
+}
+
+static void dead_mailbox_fails_the_transport(void **state)
+{
+	(void)state;
+	host_time_step_ns = 100000;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(spdm_connect(&F.conn), 0);
+	F.doe.never_ready = true;
+	assert_int_equal(spdm_get_certificate(&F.conn, 0), -E_TIMEOUT);
+	assert_int_equal(F.conn.fail, SPDM_FAIL_TRANSPORT);
+	assert_wiped(&F.conn);
+	host_time_step_ns = 1000;
+}
+
+/* ---- scripted hostile responder --------------------------------------------------------- */
+
+struct script {
+	const u8 *rsp[4];
+	size_t len[4];
+	unsigned n, i;
+};
+
+static int scripted(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp, size_t cap,
+		    size_t *len)
+{
+	struct script *s = ctx;
+
+	(void)secured;
+	(void)req;
+	(void)req_len;
+	if (s->i >= s->n || s->len[s->i] > cap)
+		return -E_IO;
+	memcpy(rsp, s->rsp[s->i], s->len[s->i]);
+	*len = s->len[s->i++];
+	return 0;
+}
+
+static const u8 version12[8] = {0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12};
+static const u8 caps_ok[20] = {0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62,
+			       0,    0,	   0, 4, 0, 0,	0, 4, 0,    0};
+
+static enum spdm_fail run_script(struct script *s)
+{
+	struct spdm_transport tp = {.exchange = scripted, .ctx = s, .align = 4};
+	struct spdm_config cfg = {.rng = test_rng};
+
+	spdm_init(&F.conn, &tp, &cfg);
+	assert_int_not_equal(spdm_connect(&F.conn), 0);
+	assert_wiped(&F.conn);
+	return F.conn.fail;
+}
+
+static void refuses_hostile_negotiation(void **state)
+{
+	static const u8 v10_only[8] = {0x10, 0x04, 0, 0, 0, 1, 0x00, 0x10};
+	static const u8 v_zero[6] = {0x10, 0x04, 0, 0, 0, 0};
+	static const u8 v_short[8] = {0x10, 0x04, 0, 0, 0, 3, 0x00, 0x12};
+	static const u8 caps_no_kex[20] = {0x12, 0x61, 0, 0, 0, 12, 0, 0, 0x16, 0,
+					   0,	 0,    0, 4, 0, 0,  0, 4, 0,	0};
+	u8 algs[52] = {0x12, 0x63, 4, 0, 52, 0, 1, 2, 2, 0, 0, 0, 0x90, 0, 0, 0, 2, 0, 0, 0};
+
+	(void)state;
+	assert_int_equal(run_script(&(struct script){.rsp = {v10_only}, .len = {8}, .n = 1}),
+			 SPDM_FAIL_VERSION);
+	assert_int_equal(run_script(&(struct script){.rsp = {v_zero}, .len = {6}, .n = 1}),
+			 SPDM_FAIL_MALFORMED);
+	assert_int_equal(run_script(&(struct script){.rsp = {v_short}, .len = {8}, .n = 1}),
+			 SPDM_FAIL_TRUNCATED);
+	assert_int_equal(
+	    run_script(&(struct script){.rsp = {version12, caps_no_kex}, .len = {8, 20}, .n = 2}),
+	    SPDM_FAIL_CAPS);
+	/* BaseAsymSel with two bits set (0x90): not a selection. */
+	memcpy(algs + 36, (u8[]){2, 0x20, 0x10, 0, 3, 0x20, 2, 0, 4, 0x20, 0, 0, 5, 0x20, 1, 0},
+	       16);
+	assert_int_equal(run_script(&(struct script){
+			     .rsp = {version12, caps_ok, algs}, .len = {8, 20, 52}, .n = 3}),
+			 SPDM_FAIL_ALGO);
+	/* Length field that disagrees with the table count. */
+	algs[12] = 0x80;
+	algs[4] = 60;
+	assert_int_equal(run_script(&(struct script){
+			     .rsp = {version12, caps_ok, algs}, .len = {8, 20, 52}, .n = 3}),
+			 SPDM_FAIL_MALFORMED);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(full_session_with_p384_device),
+	    T(full_session_with_p256_device),
+	    T(anchor_given_as_certificate),
+	    T(foreign_anchor_certificate_refuses_device),
+	    T(measurements_use_the_callers_nonce),
+	    T(refuses_bad_signature),
+	    T(refuses_wrong_nonce),
+	    T(refuses_truncated_response),
+	    T(refuses_oversized_response),
+	    T(refuses_wrong_session_id),
+	    T(refuses_replayed_record),
+	    T(refuses_reordered_record),
+	    T(refuses_device_too_slow),
+	    T(refuses_chain_from_another_root),
+	    T(refuses_unexpected_error_response),
+	    T(waits_for_a_device_not_ready_once),
+	    T(operations_out_of_order_are_refused),
+	    T(dead_mailbox_fails_the_transport),
+	    T(refuses_hostile_negotiation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: MIT
+/*
+ * devemu responder core: DOE framing, VCA, certificates, CHALLENGE and MEASUREMENTS, written
+ * from DSP0274 1.2 independently of the requester in spdm/.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/md.h>
+
+#include "devemu_int.h"
+
+static const char *const fault_names[DEVEMU_FAULT__COUNT] = {
+    [DEVEMU_FAULT_NONE] = "none",
+    [DEVEMU_FAULT_BAD_SIGNATURE] = "bad-signature",
+    [DEVEMU_FAULT_WRONG_NONCE] = "wrong-nonce",
+    [DEVEMU_FAULT_TRUNCATED] = "truncated",
+    [DEVEMU_FAULT_OVERSIZED] = "oversized",
+    [DEVEMU_FAULT_SESSION_ID] = "wrong-session-id",
+    [DEVEMU_FAULT_REPLAY] = "replay",
+    [DEVEMU_FAULT_REORDER] = "reorder",
+    [DEVEMU_FAULT_SLOW] = "slow",
+    [DEVEMU_FAULT_NOT_READY_ONCE] = "not-ready-once",
+    [DEVEMU_FAULT_ROGUE_CHAIN] = "rogue-chain",
+    [DEVEMU_FAULT_ERROR] = "error",
+};
+
+const char *devemu_fault_name(enum devemu_fault f)
+{
+	return (unsigned)f < DEVEMU_FAULT__COUNT ? fault_names[f] : "?";
+}
+
+int devemu_fault_parse(const char *name, enum devemu_fault *f)
+{
+	for (unsigned i = 0; i < DEVEMU_FAULT__COUNT; i++) {
+		if (!strcmp(name, fault_names[i])) {
+			*f = (enum devemu_fault)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int buf_add(struct devemu_buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = (b->len + n) * 2 + 64;
+		uint8_t *np = realloc(b->p, cap);
+		if (!np)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void buf_clear(struct devemu_buf *b)
+{
+	b->len = 0;
+}
+
+void buf_free(struct devemu_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static const mbedtls_md_info_t *dv_md(struct devemu *d)
+{
+	return mbedtls_md_info_from_type(d->hlen == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256);
+}
+
+int dv_hash(struct devemu *d, const struct part *parts, unsigned n, uint8_t *out)
+{
+	mbedtls_md_context_t ctx;
+	int ret;
+
+	mbedtls_md_init(&ctx);
+	ret = mbedtls_md_setup(&ctx, dv_md(d), 0) || mbedtls_md_starts(&ctx);
+	for (unsigned i = 0; !ret && i < n; i++)
+		ret = mbedtls_md_update(&ctx, parts[i].p, parts[i].n);
+	if (!ret)
+		ret = mbedtls_md_finish(&ctx, out);
+	mbedtls_md_free(&ctx);
+	return ret ? -1 : 0;
+}
+
+int dv_random(struct devemu *d, uint8_t *p, size_t n)
+{
+	return mbedtls_ctr_drbg_random(&d->drbg, p, n) ? -1 : 0;
+}
+
+int dv_sign(struct devemu *d, const char *context, const uint8_t *th, uint8_t *sig)
+{
+	uint8_t msg[100 + 64], h[64];
+	size_t cl = strlen(context), half = d->siglen / 2;
+	mbedtls_ecp_keypair *kp = mbedtls_pk_ec(d->key);
+	mbedtls_mpi r, s;
+	int ret;
+
+	/* DSP0274 1.2 15.1: "dmtf-spdm-v1.2.*" x4, zero pad, context, then the hash. */
+	for (int i = 0; i < 4; i++)
+		memcpy(msg + 16 * i, "dmtf-spdm-v1.2.*", 16);
+	memset(msg + 64, 0, 36 - cl);
+	memcpy(msg + 100 - cl, context, cl);
+	memcpy(msg + 100, th, d->hlen);
+	if (dv_hash(d, (struct part[]){{msg, 100 + d->hlen}}, 1, h))
+		return -1;
+	mbedtls_mpi_init(&r);
+	mbedtls_mpi_init(&s);
+	ret = mbedtls_ecdsa_sign(&kp->grp, &r, &s, &kp->d, h, d->hlen, mbedtls_ctr_drbg_random,
+				 &d->drbg) ||
+	      mbedtls_mpi_write_binary(&r, sig, half) ||
+	      mbedtls_mpi_write_binary(&s, sig + half, half);
+	mbedtls_mpi_free(&r);
+	mbedtls_mpi_free(&s);
+	return ret ? -1 : 0;
+}
+
+size_t dv_error(uint8_t *rsp, uint8_t code, uint8_t data)
+{
+	rsp[0] = V12;
+	rsp[1] = 0x7f;
+	rsp[2] = code;
+	rsp[3] = data;
+	return 4;
+}
+
+static size_t dv_version(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	static const uint8_t ver[8] = {0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12};
+
+	devemu_reset(d);
+	memcpy(rsp, ver, sizeof(ver));
+	if (buf_add(&d->vca, q, 4) || buf_add(&d->vca, rsp, sizeof(ver)))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	d->version = V12;
+	return sizeof(ver);
+}
+
+/* CERT, CHAL, MEAS (signed, fresh), ENCRYPT, MAC, KEY_EX, HBEAT, KEY_UPD. */
+#define RSP_CAPS                                                                                   \
+	((1u << 1) | (1u << 2) | (2u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) |       \
+	 (1u << 13) | (1u << 14))
+
+static size_t dv_capabilities(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	if (qlen < 20 || d->vca.len != 12)
+		return dv_error(rsp, qlen < 20 ? ERR_INVALID_REQUEST : ERR_UNEXPECTED_REQUEST, 0);
+	d->req_caps = rd32(q + 8);
+	memset(rsp, 0, 20);
+	rsp[0] = V12;
+	rsp[1] = 0x61;
+	rsp[5] = 12; /* CTExponent: 4 ms */
+	wr32(rsp + 8, RSP_CAPS);
+	wr32(rsp + 12, RSP_DTS);
+	wr32(rsp + 16, RSP_DTS);
+	if (buf_add(&d->vca, q, 20) || buf_add(&d->vca, rsp, 20))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	return 20;
+}
+
+/* Picks from the requester's offer what matches our key: P-384 -> SHA-384 etc. */
+static int dv_select(struct devemu *d, const uint8_t *q, size_t len)
+{
+	bool big = d->curve_bits == 384;
+	uint32_t asym = big ? 0x80 : 0x10, hash = big ? 0x2 : 0x1;
+	uint16_t dhe = big ? 0x10 : 0x8, aead = big ? 0x2 : 0x1;
+	size_t off = 32 + 4 * (size_t)q[28] + 4 * (size_t)q[29];
+	uint8_t have = 0;
+
+	if (!(rd32(q + 8) & asym) || !(rd32(q + 12) & hash))
+		return -1;
+	for (unsigned i = 0; i < q[2]; i++, off += 4) {
+		if (off + 4 > len)
+			return -1;
+		uint16_t sup = rd16(q + off + 2);
+		if (q[off] == 2 && (sup & dhe))
+			have |= 1;
+		if (q[off] == 3 && (sup & aead))
+			have |= 2;
+		if (q[off] == 5 && (sup & 1))
+			have |= 4;
+	}
+	if (have != 7)
+		return -1;
+	d->asym_alg = asym;
+	d->hash_alg = hash;
+	d->dhe_alg = dhe;
+	d->aead_alg = aead;
+	d->hlen = big ? 48 : 32;
+	d->siglen = big ? 96 : 64;
+	d->dhelen = big ? 96 : 64;
+	d->keylen = big ? 32 : 16;
+	return 0;
+}
+
+static size_t dv_put_alg(uint8_t *p, uint8_t type, uint16_t sel)
+{
+	p[0] = type;
+	p[1] = 0x20;
+	wr16(p + 2, sel);
+	return 4;
+}
+
+static size_t dv_algorithms(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	size_t n = 36;
+
+	if (qlen < 32 || rd16(q + 4) > qlen || rd16(q + 4) < 32 || d->vca.len != 52)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	qlen = rd16(q + 4);
+	if (dv_select(d, q, qlen))
+		return dv_error(rsp, ERR_UNSUPPORTED_REQUEST, 0);
+	memset(rsp, 0, 36);
+	rsp[0] = V12;
+	rsp[1] = 0x63;
+	rsp[2] = 3;
+	rsp[6] = 1;				  /* DMTF measurement specification */
+	rsp[7] = 0x2;				  /* opaque data format 1 */
+	wr32(rsp + 8, d->hlen == 48 ? 0x4 : 0x2); /* measurement hash SHA-384/256 */
+	wr32(rsp + 12, d->asym_alg);
+	wr32(rsp + 16, d->hash_alg);
+	n += dv_put_alg(rsp + n, 2, d->dhe_alg);
+	n += dv_put_alg(rsp + n, 3, d->aead_alg);
+	n += dv_put_alg(rsp + n, 5, 1);
+	wr16(rsp + 4, (uint16_t)n);
+	if (buf_add(&d->vca, q, qlen) || buf_add(&d->vca, rsp, n))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	if (d->fault == DEVEMU_FAULT_TRUNCATED)
+		return n - 8;
+	return n;
+}
+
+/* Slot 0's chain structure, with the root hash in the negotiated algorithm. */
+static struct devemu_buf *dv_chain(struct devemu *d)
+{
+	return &d->chain;
+}
+
+static size_t dv_digests(struct devemu *d, const uint8_t *q, uint8_t *rsp)
+{
+	struct devemu_buf *c = dv_chain(d);
+
+	rsp[0] = V12;
+	rsp[1] = 0x01;
+	rsp[2] = 0;
+	rsp[3] = 0x01; /* slot 0 provisioned */
+	if (dv_hash(d, (struct part[]){{c->p, c->len}}, 1, rsp + 4))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	size_t n = 4 + d->hlen;
+	if (buf_add(&d->b, q, 4) || buf_add(&d->b, rsp, n))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	if (d->fault == DEVEMU_FAULT_OVERSIZED) {
+		memset(rsp + n, 0xee, 16);
+		return n + 16;
+	}
+	return n;
+}
+
+static size_t dv_certificate(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	struct devemu_buf *c = dv_chain(d);
+	size_t off, want, portion;
+
+	if (qlen < 8 || (q[2] & 0xf) != 0)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	off = rd16(q + 4);
+	want = rd16(q + 6);
+	if (off > c->len)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	portion = want;
+	if (portion > RSP_DTS - 8)
+		portion = RSP_DTS - 8;
+	if (portion > c->len - off)
+		portion = c->len - off;
+	rsp[0] = V12;
+	rsp[1] = 0x02;
+	rsp[2] = 0;
+	rsp[3] = 0;
+	wr16(rsp + 4, (uint16_t)portion);
+	wr16(rsp + 6, (uint16_t)(c->len - off - portion));
+	memcpy(rsp + 8, c->p + off, portion);
+	if (buf_add(&d->b, q, 8) || buf_add(&d->b, rsp, 8 + portion))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	return 8 + portion;
+}
+
+static size_t dv_challenge(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	struct devemu_buf *c = dv_chain(d);
+	uint8_t th[64];
+	size_t n;
+
+	if (qlen < 36 || q[2] != 0 || q[3] != 0)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	rsp[0] = V12;
+	rsp[1] = 0x03;
+	rsp[2] = 0;
+	rsp[3] = 0x01;
+	n = 4;
+	if (dv_hash(d, (struct part[]){{c->p, c->len}}, 1, rsp + n))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	n += d->hlen;
+	if (dv_random(d, rsp + n, 32))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	n += 32;
+	wr16(rsp + n, 0); /* no opaque data */
+	n += 2;
+	/* M1 = VCA || message_b || CHALLENGE || CHALLENGE_AUTH without the signature. */
+	if (dv_hash(d,
+		    (struct part[]){{d->vca.p, d->vca.len}, {d->b.p, d->b.len}, {q, 36}, {rsp, n}},
+		    4, th) ||
+	    dv_sign(d, "responder-challenge_auth signing", th, rsp + n))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	if (d->fault == DEVEMU_FAULT_BAD_SIGNATURE)
+		rsp[n + 5] ^= 0x40;
+	buf_clear(&d->b);
+	return n + d->siglen;
+}
+
+/* Three DMTF measurement blocks: firmware digest, configuration digest, version string. */
+static size_t dv_meas_record(struct devemu *d, uint8_t *p)
+{
+	static const char *const vals[3] = {"devemu firmware image", "devemu configuration",
+					    "devemu 1.0"};
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		bool raw = i == 2;
+		size_t vl = raw ? strlen(vals[i]) : d->hlen;
+		p[n] = (uint8_t)(i + 1);
+		p[n + 1] = 1;
+		wr16(p + n + 2, (uint16_t)(3 + vl));
+		p[n + 4] = raw ? (uint8_t)(0x80 | 6) : (uint8_t)(i == 0 ? 1 : 3);
+		wr16(p + n + 5, (uint16_t)vl);
+		if (raw)
+			memcpy(p + n + 7, vals[i], vl);
+		else
+			dv_hash(d, (struct part[]){{vals[i], strlen(vals[i])}}, 1, p + n + 7);
+		n += 7 + vl;
+	}
+	return n;
+}
+
+static size_t dv_measurements(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	bool sign = q[2] & 1;
+	size_t qn = sign ? 37 : 4, n, rec;
+	uint8_t th[64], fake[37];
+
+	if (qlen < qn || q[3] != 0xff)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	if (d->fault == DEVEMU_FAULT_ERROR)
+		return dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	rsp[0] = V12;
+	rsp[1] = 0x60;
+	rsp[2] = 0;
+	rsp[3] = 0;
+	rsp[4] = 3;
+	rec = dv_meas_record(d, rsp + 8);
+	rsp[5] = (uint8_t)rec;
+	rsp[6] = (uint8_t)(rec >> 8);
+	rsp[7] = 0;
+	n = 8 + rec;
+	if (dv_random(d, rsp + n, 32))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	n += 32;
+	wr16(rsp + n, 0);
+	n += 2;
+	if (!sign)
+		return buf_add(&d->m, q, qn) || buf_add(&d->m, rsp, n)
+			   ? dv_error(rsp, ERR_UNSPECIFIED, 0)
+			   : n;
+	/* The wrong-nonce fault signs as if the request had carried a stale nonce. */
+	memcpy(fake, q, 37);
+	if (d->fault == DEVEMU_FAULT_WRONG_NONCE)
+		memset(fake + 4, 0x5a, 32);
+	if (dv_hash(
+		d,
+		(struct part[]){{d->vca.p, d->vca.len}, {d->m.p, d->m.len}, {fake, 37}, {rsp, n}},
+		4, th) ||
+	    dv_sign(d, "responder-measurements signing", th, rsp + n))
+		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	buf_clear(&d->m);
+	return n + d->siglen;
+}
+
+/* ERROR(ResponseNotReady) with its extended data (DSP0274 1.2 table 48). */
+static size_t dv_not_ready_rsp(struct devemu *d, uint8_t code, uint8_t *rsp)
+{
+	bool slow = d->fault == DEVEMU_FAULT_SLOW;
+
+	dv_error(rsp, ERR_RESPONSE_NOT_READY, 0);
+	rsp[4] = slow ? 22 : 10; /* RDT exponent: 4 s or 1 ms */
+	rsp[5] = code;
+	rsp[6] = d->pending_token;
+	rsp[7] = slow ? 8 : 2;
+	return 8;
+}
+
+/* ResponseNotReady for KEY_EXCHANGE under the slow / not-ready-once faults. */
+static bool dv_not_ready(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, size_t *n)
+{
+	if (q[1] != 0xe4 || d->pending ||
+	    (d->fault != DEVEMU_FAULT_SLOW && d->fault != DEVEMU_FAULT_NOT_READY_ONCE))
+		return false;
+	buf_clear(&d->pending_req);
+	if (buf_add(&d->pending_req, q, qlen))
+		return false;
+	d->pending = true;
+	d->pending_token = 0x5a;
+	*n = dv_not_ready_rsp(d, q[1], rsp);
+	return true;
+}
+
+static size_t dv_dispatch(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp,
+			  bool secured)
+{
+	switch (q[1]) {
+	case 0xe1: return dv_capabilities(d, q, qlen, rsp);
+	case 0xe3: return dv_algorithms(d, q, qlen, rsp);
+	case 0x81:
+		return d->hlen ? dv_digests(d, q, rsp) : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	case 0x82:
+		return d->hlen ? dv_certificate(d, q, qlen, rsp)
+			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	case 0x83:
+		return d->hlen && !secured ? dv_challenge(d, q, qlen, rsp)
+					   : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	case 0xe0:
+		return d->hlen ? dv_measurements(d, q, qlen, rsp)
+			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	case 0xe4:
+		return d->hlen && !secured ? dv_key_exchange(d, q, qlen, rsp)
+					   : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	case 0xe5:
+		return secured ? dv_finish(d, q, qlen, rsp)
+			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	case 0xe8:
+	case 0xe9:
+	case 0xec:
+	case 0xfe:
+		return secured ? dv_session_msg(d, q, qlen, rsp)
+			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+	default: return dv_error(rsp, ERR_UNSUPPORTED_REQUEST, 0);
+	}
+}
+
+size_t dv_handle(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, bool secured)
+{
+	size_t n;
+
+	if (qlen < 4)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	if (q[1] == 0x84 && !secured)
+		return q[0] == 0x10 ? dv_version(d, q, qlen, rsp)
+				    : dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	if (q[0] != V12 || d->version != V12)
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	if (q[1] == 0xff) {
+		if (!d->pending || q[2] != d->pending_req.p[1] || q[3] != d->pending_token)
+			return dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		/* Only the not-ready-once fault ever becomes ready. */
+		if (d->fault == DEVEMU_FAULT_SLOW)
+			return dv_not_ready_rsp(d, q[2], rsp);
+		d->fault = DEVEMU_FAULT_NONE;
+		d->pending = false;
+		return dv_dispatch(d, d->pending_req.p, d->pending_req.len, rsp, secured);
+	}
+	if (dv_not_ready(d, q, qlen, rsp, &n))
+		return n;
+	return dv_dispatch(d, q, qlen, rsp, secured);
+}
+
+static int dv_wrap(uint8_t type, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
+		   size_t *olen)
+{
+	size_t padded = (n + 3) & ~(size_t)3;
+
+	if (8 + padded > cap)
+		return -1;
+	wr16(out, 1);
+	out[2] = type;
+	out[3] = 0;
+	wr32(out + 4, (uint32_t)(2 + padded / 4));
+	memcpy(out + 8, msg, n);
+	memset(out + 8 + n, 0, padded - n);
+	*olen = 8 + padded;
+	return 0;
+}
+
+int devemu_doe(struct devemu *d, const uint8_t *obj, size_t len, uint8_t *out, size_t cap,
+	       size_t *olen)
+{
+	static uint8_t msg[MSG_MAX + 64], rsp[MSG_MAX + 64], rec[MSG_MAX + 128];
+	size_t dw, plen, n, mlen, rlen;
+	uint8_t code;
+
+	if (len < 8 || rd16(obj) != 1 || (obj[2] != 1 && obj[2] != 2))
+		return -1;
+	dw = rd32(obj + 4) & 0x3ffff;
+	if (dw < 2 || dw * 4 > len)
+		return -1;
+	plen = dw * 4 - 8;
+	if (obj[2] == 1) {
+		n = dv_handle(d, obj + 8, plen < MSG_MAX ? plen : MSG_MAX, rsp, false);
+		return dv_wrap(1, rsp, n, out, cap, olen);
+	}
+	if (dv_record_open(d, obj + 8, plen, msg, &mlen, &code)) {
+		/* DSP0277: a record that fails to decrypt ends the session. */
+		n = dv_error(rsp, code, 0);
+		dv_session_drop(d);
+		return dv_wrap(1, rsp, n, out, cap, olen);
+	}
+	n = dv_handle(d, msg, mlen, rsp, true);
+	if (d->fault == DEVEMU_FAULT_REPLAY && msg[1] == 0xe8 && d->last_record.len)
+		return dv_wrap(2, d->last_record.p, d->last_record.len, out, cap, olen);
+	if (d->fault == DEVEMU_FAULT_REORDER && msg[1] == 0xe8)
+		d->rsp.seq++; /* as if a record had been lost or sent out of order */
+	if (dv_record_seal(d, rsp, n, rec, &rlen))
+		return -1;
+	dv_session_after_send(d);
+	return dv_wrap(2, rec, rlen, out, cap, olen);
+}
+
+static int dv_read_file(const char *dir, const char *name, struct devemu_buf *b)
+{
+	char path[512];
+	uint8_t tmp[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		if (buf_add(b, tmp, n)) {
+			fclose(f);
+			return -1;
+		}
+	fclose(f);
+	return 0;
+}
+
+/* SPDM certificate chain (DSP0274 1.2 table 33): Length | 0 | Hash(root) | root..leaf. */
+static int dv_build_chain(struct devemu *d, const char *dir, const char *prefix)
+{
+	static const char *const names[3] = {"root.der", "inter.der", "leaf.der"};
+	struct devemu_buf certs = {0}, root = {0};
+	uint8_t hdr[4 + 48] = {0};
+	char name[64];
+	int ret = 0;
+
+	for (int i = 0; i < 3 && !ret; i++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, names[i]);
+		ret = dv_read_file(dir, name, i == 0 ? &root : &certs);
+	}
+	d->hlen = d->curve_bits == 384 ? 48 : 32;
+	if (!ret)
+		ret = dv_hash(d, (struct part[]){{root.p, root.len}}, 1, hdr + 4);
+	size_t total = 4 + d->hlen + root.len + certs.len;
+	wr16(hdr, (uint16_t)total);
+	if (!ret)
+		ret = buf_add(&d->chain, hdr, 4 + d->hlen) ||
+		      buf_add(&d->chain, root.p, root.len) ||
+		      buf_add(&d->chain, certs.p, certs.len);
+	d->hlen = 0;
+	buf_free(&certs);
+	buf_free(&root);
+	return ret || total > 0xffff ? -1 : 0;
+}
+
+int devemu_init(struct devemu *d, const char *dir, enum devemu_fault fault)
+{
+	const char *prefix = fault == DEVEMU_FAULT_ROGUE_CHAIN ? "rogue_" : "";
+	char path[512];
+
+	memset(d, 0, sizeof(*d));
+	d->fault = fault;
+	mbedtls_pk_init(&d->key);
+	mbedtls_entropy_init(&d->entropy);
+	mbedtls_ctr_drbg_init(&d->drbg);
+	if (mbedtls_ctr_drbg_seed(&d->drbg, mbedtls_entropy_func, &d->entropy,
+				  (const unsigned char *)"devemu", 6))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%sleaf.key", dir, prefix);
+	if (mbedtls_pk_parse_keyfile(&d->key, path, NULL) ||
+	    mbedtls_pk_get_type(&d->key) != MBEDTLS_PK_ECKEY)
+		return -1;
+	d->curve_bits = (int)mbedtls_pk_get_bitlen(&d->key);
+	if (d->curve_bits != 256 && d->curve_bits != 384)
+		return -1;
+	return dv_build_chain(d, dir, prefix);
+}
+
+void devemu_reset(struct devemu *d)
+{
+	dv_session_drop(d);
+	buf_clear(&d->vca);
+	buf_clear(&d->b);
+	buf_clear(&d->m);
+	d->version = 0;
+	d->hlen = 0;
+	d->pending = false;
+}
+
+void devemu_free(struct devemu *d)
+{
+	devemu_reset(d);
+	buf_free(&d->chain);
+	buf_free(&d->vca);
+	buf_free(&d->b);
+	buf_free(&d->m);
+	buf_free(&d->k);
+	buf_free(&d->f);
+	buf_free(&d->last_record);
+	buf_free(&d->pending_req);
+	mbedtls_pk_free(&d->key);
+	mbedtls_ctr_drbg_free(&d->drbg);
+	mbedtls_entropy_free(&d->entropy);
+}
