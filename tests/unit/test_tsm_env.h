@@ -136,7 +136,7 @@ static const struct tsm_vm_ops fake_vm_ops = {
 	.disable_trusted_dma = fake_dma_off,
 };
 
-static void env_trace_reset(void)
+static inline void env_trace_reset(void)
 {
 	E.vm.ntrace = 0;
 	E.vm.trace[0] = '\0';
@@ -166,7 +166,7 @@ static void env_setup(void)
 		abort();
 }
 
-static enum tdev_state env_dev_state(void)
+static inline enum tdev_state env_dev_state(void)
 {
 	return E.dev.ifc[0].state;
 }
@@ -175,7 +175,7 @@ static enum tdev_state env_dev_state(void)
  * The invariants of tsm/tdi.h, checked against what the fake VM layer actually holds and
  * what the device model is in. Returns NULL or the name of the broken invariant.
  */
-static const char *env_broken_invariant(void)
+static inline const char *env_broken_invariant(void)
 {
 	const struct tdi *t = &E.tdi;
 
