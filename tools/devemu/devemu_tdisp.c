@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "devemu_int.h"
-#include "tests/models/tdisp_dev/tdev.h"
+#include "devemu_tdisp.h"
 
 static struct tdev dt_dev;
 static bool dt_ready;
@@ -86,6 +86,12 @@ static void dt_init(void)
 		}
 		cfg += n + (cfg[n] == ',');
 	}
+}
+
+struct tdev *devemu_tdisp_reset(void)
+{
+	dt_init();
+	return &dt_dev;
 }
 
 size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp)
