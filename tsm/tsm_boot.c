@@ -4,7 +4,7 @@
  * self-test selected by `moat.tsm.selftest` (INIT_LATE): for each connected device's TDI it
  * binds (LOCK), reads the interface report, accepts (START) and unbinds (STOP), printing the
  * state the device reports after each step. A stand-in VM layer logs what the real one (issue
- * 8) will do. With `moat.tsm.selftest=faults` it also probes the device's error paths.
+ * 8) will do; `moat.tsm.selftest=flr` resets the function while locked and while running.
  */
 #define LOG_COMPONENT "tsm"
 #include "lib/compiler.h" /* before any libc header: picolibc has its own */

@@ -39,13 +39,13 @@ def _anchor():
         return "missing"
 
 
-def tsm(name, port, fault, expect, forbid=(), meas="1,2,3"):
+def tsm(name, port, fault, expect, forbid=(), meas="1,2,3", selftest="moat.tsm.selftest"):
     env = f"DEVEMU_TDISP={BARS}" + (f",fault={fault}" if fault else "")
     helper = ["env", env, DEVEMU, "--port", str(port), "--pki", PKI]
     qemu = ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
             "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
             "-serial", "stdio", "-no-reboot", "-m", "256", "-kernel", IMAGE,
-            "-append", f"moat.spdm.anchor={_anchor()} moat.tsm.selftest moat.tsm.ide=0 "
+            "-append", f"moat.spdm.anchor={_anchor()} {selftest} moat.tsm.ide=0 "
                        f"moat.tsm.meas={meas}",
             "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
             "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
@@ -59,12 +59,12 @@ def state(step, tdi, dev):
     return rf"^moat: tsm: {DEV}: after {step}: TDI {tdi}, device {dev}$"
 
 
-CONNECTED = [
+CONNECTED_ONLY = [
     rf"^moat: tsm: {DEV}: connected: session 0x[0-9a-f]{{8}}, 3 measurement block\(s\) kept",
     rf"^moat: tsm: {DEV}: IDE stream 0 keyed over IDE_KM \(K0: 6 keys, K_SET_GO\)$",
     rf"^moat: tsm: {DEV}: TDI 0x00000008 ready, CONFIG_UNLOCKED$",
-    rf"^moat: tsm: {DEV}: selftest: TDI 0x00000008 CONFIG_UNLOCKED$",
 ]
+CONNECTED = CONNECTED_ONLY + [rf"^moat: tsm: {DEV}: selftest: TDI 0x00000008 CONFIG_UNLOCKED$"]
 TORN_DOWN = rf"^moat: tsm: {DEV}: selftest failed: TDI CONFIG_UNLOCKED, torn down$"
 
 
@@ -131,4 +131,18 @@ SCENARIOS = [
         rf"^moat: tsm: error: {DEV}: required measurement block 9 missing$",
         rf"^moat: tsm: error: {DEV}: device refused at measurement policy: not found$"],
         forbid=[r"TDI 0x00000008 ready"], meas="1,9"),
+    # FLR while locked and while running: the ordered teardown runs first, then the reset,
+    # and the TDI binds again afterwards.
+    tsm("arm64-tsm-flr", BASE_PORT + 8, None, CONNECTED_ONLY + [
+        state("bind", "CONFIG_LOCKED", "CONFIG_LOCKED"),
+        r"^moat: tsm: selftest VM: shared MMIO of TDI 0x00000008 restored$",
+        state("FLR while locked", "CONFIG_UNLOCKED", "CONFIG_UNLOCKED"),
+        state("re-bind", "CONFIG_LOCKED", "CONFIG_LOCKED"),
+        state("accept", "RUN", "RUN"),
+        r"^moat: tsm: selftest VM: private MMIO of TDI 0x00000008 unmapped$",
+        r"^moat: tsm: selftest VM: trusted DMA for TDI 0x00000008 disabled$",
+        r"^moat: tsm: selftest VM: shared MMIO of TDI 0x00000008 restored$",
+        state("FLR while running", "CONFIG_UNLOCKED", "CONFIG_UNLOCKED"),
+        rf"^moat: tsm: {DEV}: FLR selftest passed: TDI CONFIG_UNLOCKED$"],
+        forbid=[r"error"], selftest="moat.tsm.selftest=flr"),
 ]
