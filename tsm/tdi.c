@@ -196,6 +196,10 @@ static int tdi_load_report(struct tdi *t)
 		err = tdisp_report_parse(buf, len, &r);
 	if (!err)
 		err = tdisp_report_validate(&r, &t->bars, t->reporting_offset);
+	/* A device that promised no firmware update while locked must say so in its report. */
+	if (!err && (t->lock_flags & TDISP_LOCK_NO_FW_UPDATE) &&
+	    !(r.interface_info & TDISP_INFO_NO_FW_UPDATE))
+		err = trace_err(-E_PROTO);
 	if (err) {
 		pr_err("function 0x%x: interface report rejected: %s", t->function_id,
 		       err_str(err));

@@ -191,6 +191,17 @@ static void state_mismatch_refuses_bind(void **state)
 	assert_consistent();
 }
 
+static void report_without_locked_firmware_refuses_bind(void **state)
+{
+	(void)state;
+	E.dev.faults = TDEV_FAULT_FW_UPDATABLE;
+	assert_int_equal(tdi_bind(&E.tdi, VM1), -E_PROTO);
+	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(env_dev_state(), TDEV_UNLOCKED);
+	assert_string_equal(E.vm.trace, "RSr");
+	assert_consistent();
+}
+
 static void error_while_running_is_detected_and_torn_down(void **state)
 {
 	(void)state;
@@ -399,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup(report_changed_before_accept_tears_down, setup),
 		cmocka_unit_test_setup(report_outside_bars_refuses_bind, setup),
 		cmocka_unit_test_setup(state_mismatch_refuses_bind, setup),
+		cmocka_unit_test_setup(report_without_locked_firmware_refuses_bind, setup),
 		cmocka_unit_test_setup(error_while_running_is_detected_and_torn_down, setup),
 		cmocka_unit_test_setup(refused_stop_leaves_error_torn_down_until_reset, setup),
 		cmocka_unit_test_setup(flr_while_locked_unbinds_first, setup),

@@ -131,6 +131,9 @@ SCENARIOS = [
         rf"^moat: tsm: error: {DEV}: required measurement block 9 missing$",
         rf"^moat: tsm: error: {DEV}: device refused at measurement policy: not found$"],
         forbid=[r"TDI 0x00000008 ready"], meas="1,9"),
+    faulty("fw_updatable", BASE_PORT + 9,
+           rf"^moat: tsm: error: {DEV}: bind refused: protocol violation$",
+           pre=[r"^moat: tdi: error: function 0x8: interface report rejected: protocol violation$"]),
     # FLR while locked and while running: the ordered teardown runs first, then the reset,
     # and the TDI binds again afterwards.
     tsm("arm64-tsm-flr", BASE_PORT + 8, None, CONNECTED_ONLY + [
