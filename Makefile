@@ -59,6 +59,7 @@ COMMON_CFLAGS := -std=gnu11 -O2 -g -fno-common -ffunction-sections -fdata-sectio
 	-I. -Iarch/$(ARCH_DIR)/include
 
 include mk/mbedtls.mk
+include mk/guests.mk
 include mk/$(ARCH).mk
 include mk/host.mk
 include mk/tests.mk

@@ -17,10 +17,16 @@ static char log_early[LOG_EARLY_MAX];
 static size_t log_early_len;
 static size_t log_early_dropped;
 
+/* With VMs on several CPUs, lines must not interleave: one line is written at a time. */
+static int log_lock;
+
 static void log_write(const char *s, size_t len)
 {
 	if (log_sink) {
+		while (__atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE))
+			;
 		log_sink(s, len);
+		__atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
 		return;
 	}
 	if (log_early_len + len > sizeof(log_early)) {

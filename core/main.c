@@ -17,12 +17,14 @@
 #include "core/version.h"
 #include "lib/err.h"
 
+#include <string.h>
+
 static struct platform platform;
 static struct frame_alloc frames;
 
 static int mem_init(const struct boot_info *bi)
 {
-	struct pa_range holes[PLAT_MAX_RSV + 10];
+	struct pa_range holes[PLAT_MAX_RSV + 11 + BOOT_MAX_MODULES];
 	unsigned n = 0;
 	int err;
 
@@ -33,6 +35,10 @@ static int mem_init(const struct boot_info *bi)
 		holes[n++] = (struct pa_range){ bi->fdt, bi->fdt_size };
 	for (unsigned i = 0; i < bi->nextra_rsv && i < 8; i++)
 		holes[n++] = bi->extra_rsv[i];
+	if (bi->config.v)
+		holes[n++] = (struct pa_range){ bi->config, bi->config_size };
+	for (unsigned i = 0; i < bi->nmodules && i < BOOT_MAX_MODULES; i++)
+		holes[n++] = (struct pa_range){ bi->modules[i].base, bi->modules[i].size };
 	/* The allocator keeps its bitmaps in RAM, so RAM must be mapped first. */
 	for (unsigned i = 0; i < platform.nmem; i++) {
 		err = arch_map_ram(platform.mem[i].base, platform.mem[i].size);
@@ -48,10 +54,33 @@ static int mem_init(const struct boot_info *bi)
 	return err;
 }
 
+static int discover_acpi(const struct boot_info *bi)
+{
+	int err = platform_from_acpi(bi->rsdp, &platform);
+
+	if (err)
+		return err;
+	if ((err = boot_info_memory(bi, &platform))) {
+		pr_err("no usable memory map from the boot path: %s", err_str(err));
+		return err;
+	}
+	if (bi->mem_dropped)
+		pr_warn("memory map has more than %u ranges; the rest is not used", BOOT_MAX_MEM);
+	memcpy(platform.bootargs, bi->cmdline, MIN(sizeof(platform.bootargs), sizeof(bi->cmdline)));
+	platform.bootargs[sizeof(platform.bootargs) - 1] = '\0';
+	return 0;
+}
+
 static int discover(const struct boot_info *bi)
 {
-	if (bi->fdt.v)
-		return platform_from_dt(phys_to_virt(bi->fdt), bi->fdt_size, &platform);
+	/* ACPI when firmware provides it (x86, arm64 under UEFI); DT on arm64 direct boot. */
+	if (bi->rsdp.v)
+		return discover_acpi(bi);
+	if (bi->fdt.v) {
+		int err = platform_from_dt(phys_to_virt(bi->fdt), bi->fdt_size, &platform);
+		/* Under UEFI the DT does not list firmware runtime memory; the memory map does. */
+		return err ? err : boot_info_keep_ranges(bi, &platform);
+	}
 	pr_err("no device tree and no ACPI tables: cannot discover the platform");
 	return -E_NODEV;
 }

@@ -1,2 +1,7 @@
 # core: boot flow, platform discovery, memory, console and log.
-srcs-y += core/log.c core/platform.c core/platform_dt.c core/frame.c core/main.c core/crypto.c core/init.c
+srcs-y += core/log.c core/platform.c core/platform_dt.c core/dt_check.c core/frame.c core/main.c core/crypto.c core/init.c core/boot_info.c \
+	core/acpi.c core/acpi_tables.c core/acpi_iommu.c
+# VMs: configuration, objects, hypercalls, guest console.
+srcs-y += core/config.c core/vm.c core/hypercall.c core/vm_console.c core/vm_fdt.c
+# Building and starting VMs needs the arch's vCPU support (arm64 today).
+arm64-srcs += core/vm_boot.c

@@ -34,11 +34,47 @@ enum psci_conduit {
 	PSCI_HVC
 };
 
+#define PLAT_MAX_SCOPE 32
+
+/* What requester IDs an IOMMU covers, as the firmware table describes them. */
+enum plat_scope_kind {
+	SCOPE_DEVICE,	/* DMAR endpoint: the function at bus/path */
+	SCOPE_BRIDGE,	/* DMAR bridge: everything below the bridge at bus/path */
+	SCOPE_IOAPIC,	/* DMAR/IVRS special device (I/O APIC) */
+	SCOPE_HPET,	/* DMAR/IVRS special device (HPET) */
+	SCOPE_RANGE,	/* IVRS/IORT: rid_first..rid_last, output ID out_base + (rid - rid_first) */
+	SCOPE_ALIAS,	/* IVRS: rid_first..rid_last all issue DMA as out_base */
+};
+
+struct plat_scope {
+	u8 kind;	/* enum plat_scope_kind */
+	u8 bus;		/* DMAR: start bus of the path */
+	u8 npath;	/* DMAR: number of (device << 3 | function) hops in path[] */
+	u8 path[5];
+	u16 segment;
+	u16 rid_first, rid_last;
+	u32 out_base;	/* IORT: stream ID of rid_first; IVRS alias: the alias device ID */
+	u32 enum_id;	/* DMAR/IVRS special devices: the I/O APIC or HPET ID */
+};
+
 struct plat_iommu {
 	enum iommu_kind kind;
 	paddr_t base;
 	u64 size;
 	u32 phandle; /* DT phandle, 0 if none */
+	u16 segment;
+	u16 rid;		/* IVRS: the IOMMU's own PCI requester ID */
+	bool include_all;	/* DMAR INCLUDE_PCI_ALL / IVRS "all" entry */
+	u64 features;		/* IVRS 0x11/0x40: EFR image; DMAR: 0 */
+	unsigned nscope;
+	struct plat_scope scope[PLAT_MAX_SCOPE];
+};
+
+/* ACPI fixed-hardware power management (FADT), used for a clean power-off on x86. */
+struct plat_acpi_pm {
+	bool valid;
+	u16 pm1a_cnt, pm1b_cnt; /* I/O ports, 0 if absent */
+	u16 slp_typ_a, slp_typ_b; /* \_S5 sleep type values from the DSDT */
 };
 
 struct plat_ecam {
@@ -69,6 +105,7 @@ struct platform {
 	enum uart_kind uart;
 	paddr_t uart_base;
 	enum psci_conduit psci;
+	struct plat_acpi_pm acpi_pm;
 	char bootargs[PLAT_BOOTARGS_MAX];
 };
 
@@ -79,6 +116,14 @@ int platform_summary(const struct platform *p, char *buf, size_t size);
 
 /* Device-tree discovery. The blob is untrusted: every offset and length is checked. */
 int platform_from_dt(const void *fdt, size_t max_size, struct platform *p) __must_check;
+
+/*
+ * ACPI discovery (core/acpi*.c) from the RSDP at `rsdp`: CPUs (MADT), ECAM (MCFG), IOMMUs
+ * (DMAR, IVRS, IORT), GIC (MADT), console (SPCR), power management (FADT). Memory comes from the
+ * boot path's memory map, not from ACPI. Every table is checked before use; a corrupt optional
+ * table is reported and ignored, a corrupt or missing MADT fails the discovery.
+ */
+int platform_from_acpi(paddr_t rsdp, struct platform *p) __must_check;
 
 /* True when the boot arguments contain the word `key` or `key=...`; copies the value. */
 bool platform_bootarg(const struct platform *p, const char *key, char *val, size_t val_size);

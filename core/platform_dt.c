@@ -10,6 +10,7 @@
 #include <libfdt.h>
 #include <string.h>
 
+#include "core/dt_check.h"
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -433,21 +434,12 @@ int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 	struct dt_ctx c = { fdt, &tmp };
 	int err;
 
-	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > max_size) {
-		pr_err("device tree header invalid");
-		return -E_CORRUPT;
-	}
-	/* Version 17 is what the DT specification defines; older layouts (full-path node names,
-	 * no size_dt_struct) are refused rather than trusted to libfdt's compatibility paths. */
-	if (fdt_version(fdt) < 17) {
-		pr_err("device tree version %u not supported (need 17)", fdt_version(fdt));
-		return -E_NOTSUP;
-	}
-	err = fdt_check_full(fdt, fdt_totalsize(fdt));
+	const char *why;
+
+	err = dt_check_blob(fdt, max_size, &why);
 	if (err) {
-		pr_err("device tree structure invalid: %s", fdt_strerror(err));
-		return -E_CORRUPT;
+		pr_err("device tree rejected: %s", why);
+		return err;
 	}
 	memset(&tmp, 0, sizeof(tmp));
 	if ((err = dt_scan_cpus(&c)) || (err = dt_scan_memory(&c)) ||

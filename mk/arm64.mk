@@ -11,7 +11,7 @@ LIBFDT_A := $(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
 
 IMAGE_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -nostdinc \
 	-isystem $(shell $(IMAGE_CC) -print-file-name=include) -isystem $(PICOLIBC)/include \
-	-isystem $(ARM64_SYSROOT)/usr/include -mgeneral-regs-only -mstrict-align -fpie -fno-plt \
+	-isystem $(ARM64_SYSROOT)/usr/include -mgeneral-regs-only -mstrict-align -mno-outline-atomics -fpie -fno-plt \
 	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
 IMAGE_LDFLAGS := -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack \
 	--gc-sections --hash-style=sysv -T linker/arm64.ld
@@ -41,13 +41,50 @@ $(IMAGE): $(IMAGE_ELF)
 	$(Q)$(IMAGE_OBJCOPY) -O binary $< $@
 	@echo "  IMAGE $@ ($$(stat -c %s $@) bytes)"
 
+# ---- UEFI application (GNU-EFI, the arm64 package extracted by scripts/bootstrap.sh) --------
+EFI_LIBDIR := $(ARM64_SYSROOT)/usr/lib
+EFI_CFLAGS := -isystem $(ARM64_SYSROOT)/usr/include/efi \
+	-isystem $(ARM64_SYSROOT)/usr/include/efi/aarch64 -fshort-wchar
+EFI_SRCS := $(arm64-efi-srcs)
+EFI_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(EFI_SRCS))))
+# Everything but the Linux Image header, which has its own .text.head.
+EFI_IMAGE_OBJS := $(filter-out $(OUT)/obj/arch/arm64/head.o,$(IMAGE_OBJS))
+EFI_SO := $(OUT)/moat-efi.so
+EFI_APP := $(OUT)/BOOTAA64.EFI
+
+$(OUT)/obj/boot/%.o: boot/%.c
+	@mkdir -p $(@D)
+	@echo "  CC [arm64 efi] $<"
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) $(EFI_CFLAGS) -Werror -c $< -o $@
+
+$(EFI_SO): $(EFI_OBJS) $(EFI_IMAGE_OBJS) $(MBEDTLS_LIB) linker/arm64-efi.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack \
+		--hash-style=sysv --gc-sections --defsym=EFI_SUBSYSTEM=0xa -T linker/arm64-efi.ld \
+		-o $@ $(EFI_LIBDIR)/crt0-efi-aarch64.o $(EFI_OBJS) $(EFI_IMAGE_OBJS) --start-group \
+		$(MBEDTLS_LIB) $(LIBFDT_A) $(PICOLIBC)/lib/libc.a $(EFI_LIBDIR)/libgnuefi.a --end-group
+	$(Q)scripts/check-relocs.sh $@ $(CROSS)readelf
+
+$(EFI_APP): $(EFI_SO)
+	$(Q)$(IMAGE_OBJCOPY) -O binary $< $@
+	@echo "  EFI $@ ($$(stat -c %s $@) bytes)"
+
+all: $(EFI_APP)
+
 image: $(IMAGE)
+include mk/esp.mk
 
 QEMU_ARM64 := qemu-system-aarch64 -M virt,gic-version=3,virtualization=on,iommu=$(IOMMU) \
 	-cpu max -accel tcg -nodefaults -display none -serial stdio -no-reboot
-run: $(IMAGE)
 ifeq ($(BOOT),direct)
-	timeout 60 $(QEMU_ARM64) -smp 2 -m 512 -kernel $(IMAGE)
+run: $(IMAGE) $(GUEST_CONFIG)
+	timeout 60 $(QEMU_ARM64) -smp 3 -m 512 -kernel $(IMAGE) -initrd $(GUEST_CONFIG)
+else ifeq ($(BOOT),uefi)
+# QEMU_EFI.fd as -bios: AAVMF reaches an EFI application in about 6 s under TCG.
+run: $(ESP_IMG)
+	timeout 120 $(QEMU_ARM64) -smp 2 -m 512 -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd \
+		$(QEMU_ESP)
 else
-	@echo "make run: BOOT=$(BOOT) on arm64 is not available yet (issue 3)"; exit 2
+run:
+	@echo "make run: BOOT must be direct or uefi"; exit 2
 endif

@@ -73,7 +73,7 @@ images-all:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
 
-test: unit $(FUZZ_BINS) images-all
+test: unit $(FUZZ_BINS) images-all guests
 	$(Q)python3 tests/run.py --unit --fuzz-smoke --system
 
 soak: unit

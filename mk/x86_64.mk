@@ -1,8 +1,11 @@
-# x86_64: freestanding gcc with the in-tree C library subset (no picolibc package for x86_64)
-# and Debian's amd64 libfdt.a. The x86 entry (PVH/multiboot2, UEFI) arrives with issue 3; until
-# then the build compiles every generic source and mbedTLS for the target into libmoat.a.
+# x86_64 image: freestanding gcc with the in-tree C library subset (no picolibc package for
+# x86_64) and Debian's amd64 libfdt.a. Two links of the same objects:
+#   build/x86_64/moat.elf   direct boot (QEMU -kernel, PVH ELF note), static at 2 MiB;
+#   build/x86_64/BOOTX64.EFI  the UEFI application (GNU-EFI, mk/efi.mk).
 IMAGE_CC := gcc
 IMAGE_AR := ar
+IMAGE_LD := ld
+IMAGE_OBJCOPY := objcopy
 X86_INC := $(DEPS)/x86_64/include
 LIBFDT_A := /usr/lib/x86_64-linux-gnu/libfdt.a
 
@@ -11,20 +14,80 @@ IMAGE_CFLAGS := $(COMMON_CFLAGS) -ffreestanding -nostdinc \
 	-isystem $(X86_INC) -m64 -mno-red-zone -mgeneral-regs-only -fpie -fno-plt \
 	-fstack-protector-strong -fno-omit-frame-pointer -MMD -MP
 
-IMAGE := $(OUT)/libmoat.a
+IMAGE_ELF := $(OUT)/moat.elf
+IMAGE := $(IMAGE_ELF)
 IMAGE_SRCS := $(srcs-y) $(image-srcs-y) $(x86_64-srcs)
 IMAGE_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(IMAGE_SRCS))))
+DIRECT_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(x86_64-direct-srcs))))
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC [x86_64] $<"
 	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -Werror $(MBEDTLS_CPPFLAGS) -c $< -o $@
 
-$(IMAGE): $(IMAGE_OBJS) $(MBEDTLS_LIB)
-	$(Q)rm -f $@ && $(IMAGE_AR) rcs $@ $(IMAGE_OBJS)
-	@echo "  AR $@ (x86_64 generic code; the x86 entry comes with issue 3)"
+$(OUT)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS [x86_64] $<"
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(OUT)/libmoat.a: $(IMAGE_OBJS)
+	$(Q)rm -f $@ && $(IMAGE_AR) rcs $@ $^
+
+$(IMAGE_ELF): $(DIRECT_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
+		$(DIRECT_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
+		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
+
+# ---- UEFI application (GNU-EFI, amd64 package) ----------------------------------------------
+EFI_LIBDIR := /usr/lib
+EFI_CFLAGS := -isystem /usr/include/efi -isystem /usr/include/efi/x86_64 -fshort-wchar \
+	-DGNU_EFI_USE_MS_ABI -maccumulate-outgoing-args
+EFI_SRCS := $(x86_64-efi-srcs)
+EFI_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(EFI_SRCS))))
+EFI_SO := $(OUT)/moat-efi.so
+EFI_APP := $(OUT)/BOOTX64.EFI
+
+$(OUT)/obj/boot/%.o: boot/%.c
+	@mkdir -p $(@D)
+	@echo "  CC [x86_64 efi] $<"
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) $(EFI_CFLAGS) -Werror -c $< -o $@
+
+$(EFI_SO): $(EFI_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64-efi.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -pie --no-dynamic-linker -z norelro -z noexecstack \
+		--hash-style=sysv --gc-sections -T linker/x86_64-efi.ld -o $@ \
+		$(EFI_LIBDIR)/crt0-efi-x86_64.o $(EFI_OBJS) --whole-archive $(OUT)/libmoat.a \
+		--no-whole-archive --start-group $(MBEDTLS_LIB) $(LIBFDT_A) \
+		$(EFI_LIBDIR)/libgnuefi.a --end-group
+	$(Q)scripts/check-relocs.sh $@ readelf R_X86_64_RELATIVE
+
+$(EFI_APP): $(EFI_SO)
+	$(Q)$(IMAGE_OBJCOPY) -j .text -j .reloc -j .rodata -j .dynamic -j .rela.dyn -j .dynsym \
+		-j .dynstr -j .data --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "  EFI $@ ($$(stat -c %s $@) bytes)"
+
+all: $(EFI_APP)
 
 image: $(IMAGE)
+include mk/esp.mk
 
+QEMU_X86 := qemu-system-x86_64 -M q35 -cpu max -accel tcg -nodefaults -display none \
+	-serial stdio -no-reboot -smp 2 -m 512
+X86_IOMMU_vtd := -device intel-iommu,x-scalable-mode=on
+X86_IOMMU_amdvi := -device amd-iommu,pt=off
+X86_IOMMU_smmuv3 :=
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
+	-drive if=pflash,format=raw,unit=1,snapshot=on,file=$(OVMF_VARS)
+ifeq ($(BOOT),direct)
+run: $(IMAGE)
+	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)
+else ifeq ($(BOOT),uefi)
+run: $(ESP_IMG)
+	timeout 120 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) $(QEMU_OVMF) $(QEMU_ESP)
+else
 run:
-	@echo "make run: ARCH=x86_64 boots once the x86 entry exists (issue 3)"; exit 2
+	@echo "make run: BOOT must be direct or uefi"; exit 2
+endif

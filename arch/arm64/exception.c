@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: MIT
-/* Unexpected exceptions at EL2: report ESR/FAR/ELR and stop cleanly. */
+/*
+ * EL2 exceptions: traps from guests go to the vCPU code; anything else is unexpected and is
+ * reported with ESR/FAR/ELR before the machine stops cleanly.
+ */
 #define LOG_COMPONENT "arch"
 #include <arch/cpu.h>
 
+#include "arch/arm64/regs.h"
 #include "arch/arm64/sysreg.h"
 #include "core/log.h"
 #include "lib/types.h"
-
-struct arm64_regs {
-	u64 x[31];
-	u64 elr;
-	u64 spsr;
-	u64 sp;
-};
-
-_Static_assert(sizeof(struct arm64_regs) == 34 * 8, "frame layout matches vectors.S");
 
 static const char *const vec_kind[16] = {
 	"sync (SP_EL0)", "irq (SP_EL0)", "fiq (SP_EL0)", "serror (SP_EL0)",
@@ -45,11 +40,24 @@ static const char *ec_name(u64 ec)
 	}
 }
 
-void arm64_exception(struct arm64_regs *r, u64 kind);
-
 void arm64_exception(struct arm64_regs *r, u64 kind)
 {
-	u64 esr = read_sysreg(esr_el2), far = read_sysreg(far_el2);
+	u64 esr;
+
+	/* From a guest (lower EL, AArch64 or AArch32 EL0): the vCPU code handles it. */
+	switch (kind) {
+	case 8:
+	case 12: return vcpu_trap_sync(r);
+	case 9:
+	case 13: return vcpu_trap_irq(r);
+	case 10:
+	case 14: return; /* FIQ: Moat uses none (group 0 is off); nothing to do */
+	case 11:
+	case 15: return vcpu_trap_serror(r);
+	default: break;
+	}
+	esr = read_sysreg(esr_el2);
+	u64 far = read_sysreg(far_el2);
 
 	pr_err("unexpected exception: %s, %s: ESR=0x%llx FAR=0x%llx ELR=0x%llx SPSR=0x%llx",
 	       vec_kind[kind & 15], ec_name(ESR_EC(esr)), (unsigned long long)esr,

@@ -143,6 +143,11 @@ void *arch_map_device(paddr_t base, u64 size)
 	return mmu_map(base, size, MMU_DEVICE) ? NULL : phys_to_virt(base);
 }
 
+const void *arch_map_firmware(paddr_t base, u64 size)
+{
+	return mmu_map(base, size, MMU_RO) ? NULL : phys_to_virt(base);
+}
+
 int arch_map_ram(paddr_t base, u64 size)
 {
 	return mmu_map(base, size, MMU_RW);

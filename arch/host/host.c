@@ -46,6 +46,12 @@ int arch_map_ram(paddr_t base, u64 size)
 	return 0;
 }
 
+const void *arch_map_firmware(paddr_t base, u64 size)
+{
+	(void)size;
+	return (const void *)(uintptr_t)base.v;
+}
+
 int host_mmio_register(const struct host_mmio_model *m)
 {
 	for (unsigned i = 0; i < HOST_MMIO_MAX; i++) {

@@ -20,5 +20,7 @@ static inline paddr_t virt_to_phys(const void *v)
 void *arch_map_device(paddr_t base, u64 size) __must_check;
 /* Maps normal memory read-write, never executable. */
 int arch_map_ram(paddr_t base, u64 size) __must_check;
+/* Maps firmware tables (ACPI) as normal memory, read-only, never executable; NULL on failure. */
+const void *arch_map_firmware(paddr_t base, u64 size) __must_check;
 
 #endif

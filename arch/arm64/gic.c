@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Physical GICv3 at EL2 (Arm IHI 0069, GICv3/v4 architecture specification). Moat uses only
+ * private interrupts: the EL1 virtual timer PPI (linked to the guest through HW list
+ * registers, so EOImode=1: Moat drops priority, the guest's EOI deactivates) and one SGI to
+ * kick another CPU. SPIs stay disabled.
+ */
+#define LOG_COMPONENT "gic"
+#include "arch/arm64/gic.h"
+
+#include <arch/cpu.h>
+#include <arch/mm.h>
+#include <arch/mmio.h>
+
+#include "arch/arm64/sysreg.h"
+#include "core/log.h"
+#include "lib/bits.h"
+#include "lib/err.h"
+
+#define GICD_CTLR	  0x0000
+#define GICD_CTLR_RWP	  BIT(31)
+#define GICD_CTLR_ARE	  BIT(4)
+#define GICD_CTLR_GRP1	  BIT(1)
+#define GICR_TYPER	  0x0008
+#define GICR_TYPER_LAST	  BIT(4)
+#define GICR_WAKER	  0x0014
+#define GICR_WAKER_SLEEP  BIT(1)
+#define GICR_WAKER_ASLEEP BIT(2)
+#define GICR_SGI	  0x10000 /* SGI_base frame */
+#define GICR_IGROUPR0	  (GICR_SGI + 0x0080)
+#define GICR_ISENABLER0	  (GICR_SGI + 0x0100)
+#define GICR_IPRIORITYR	  (GICR_SGI + 0x0400)
+#define GICR_STRIDE	  0x20000 /* RD_base + SGI_base, no VLPI frames (12.10) */
+
+/* ICC_SRE_EL2.SRE|Enable, ICC_CTLR_EL1.EOImode, ICH_HCR_EL2.En */
+#define ICC_SRE_SRE	 BIT(0)
+#define ICC_SRE_ENABLE	 BIT(3)
+#define ICC_CTLR_EOIMODE BIT(1)
+#define ICH_HCR_EN	 BIT(0)
+
+/* The spec gives no bound for RWP or ChildrenAsleep; 10 ms is ample for any implementation. */
+#define GIC_POLL_NS 10000000ULL
+
+static u8 *gicd, *gicr;
+static u64 gicr_size;
+
+static int gic_poll(const volatile void *reg, u32 mask, u32 want)
+{
+	u64 start = arch_time_ns();
+
+	while ((mmio_read32(reg) & mask) != want) {
+		if (arch_time_ns() - start > GIC_POLL_NS)
+			return -E_TIMEOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
+int gic_init(const struct platform *p)
+{
+	if (p->gic_version != 3 || !p->gicd.v || !p->gicr.v)
+		return -E_NODEV;
+	gicd = arch_map_device(p->gicd, p->gicd_size ? p->gicd_size : 0x10000);
+	gicr = arch_map_device(p->gicr, p->gicr_size);
+	if (!gicd || !gicr)
+		return -E_NOMEM;
+	gicr_size = p->gicr_size;
+	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+	return gic_poll(gicd + GICD_CTLR, GICD_CTLR_RWP, 0);
+}
+
+static u8 *gic_find_rdist(u64 mpidr)
+{
+	u64 aff = (mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 24;
+
+	for (u64 off = 0; off + GICR_STRIDE <= gicr_size; off += GICR_STRIDE) {
+		u64 typer = mmio_read64(gicr + off + GICR_TYPER);
+
+		if (typer >> 32 == aff)
+			return gicr + off;
+		if (typer & GICR_TYPER_LAST)
+			break;
+	}
+	return NULL;
+}
+
+int gic_cpu_init(u64 mpidr)
+{
+	u8 *rd = gic_find_rdist(mpidr);
+	u32 ppis = BIT(GIC_INTID_VTIMER) | BIT(GIC_INTID_KICK) | BIT(GIC_INTID_MAINT);
+	int err;
+
+	if (!rd)
+		return -E_NODEV;
+	mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_SLEEP);
+	if ((err = gic_poll(rd + GICR_WAKER, GICR_WAKER_ASLEEP, 0)))
+		return err;
+	mmio_write32(rd + GICR_IGROUPR0, mmio_read32(rd + GICR_IGROUPR0) | ppis);
+	mmio_write8(rd + GICR_IPRIORITYR + GIC_INTID_VTIMER, 0x80);
+	mmio_write8(rd + GICR_IPRIORITYR + GIC_INTID_KICK, 0x80);
+	mmio_write8(rd + GICR_IPRIORITYR + GIC_INTID_MAINT, 0x80);
+	mmio_write32(rd + GICR_ISENABLER0, ppis);
+	write_sysreg(S3_4_C12_C9_5, ICC_SRE_SRE | ICC_SRE_ENABLE); /* ICC_SRE_EL2 */
+	isb();
+	write_sysreg(S3_0_C4_C6_0, 0xff);		/* ICC_PMR_EL1 */
+	write_sysreg(S3_0_C12_C12_4, ICC_CTLR_EOIMODE); /* ICC_CTLR_EL1 */
+	write_sysreg(S3_0_C12_C12_7, 1);		/* ICC_IGRPEN1_EL1 */
+	write_sysreg(S3_4_C12_C11_0, ICH_HCR_EN);	/* ICH_HCR_EL2 */
+	isb();
+	return 0;
+}
+
+void gic_send_sgi(u64 mpidr, unsigned intid)
+{
+	/* ICC_SGI1R_EL1 (12.11.24): Aff3.Aff2.Aff1 and a target list bit for Aff0 < 16. */
+	u64 v = BIT(mpidr & 0xf) | ((mpidr >> 8) & 0xff) << 16 | (u64)(intid & 0xf) << 24 |
+		((mpidr >> 16) & 0xff) << 32 | ((mpidr >> 32) & 0xff) << 48;
+
+	dsb(ish);
+	write_sysreg(S3_0_C12_C11_5, v);
+	isb();
+}

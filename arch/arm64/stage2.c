@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM stage-2 (Arm ARM D8.2/D8.3) on the shared page-table library, and the VTCR_EL2 and
+ * VTTBR_EL2 values that point the CPU at it (D19.2.157, D19.2.158). Private and shared RAM
+ * are normal write-back memory, readable, writable and executable; emulated MMIO (vGIC,
+ * vPL011) is left unmapped so that every access traps.
+ */
+#define LOG_COMPONENT "s2"
+#include "arch/arm64/stage2.h"
+
+#include "arch/arm64/sysreg.h"
+#include "core/log.h"
+#include "iommu/pt.h"
+#include "lib/bits.h"
+#include "lib/err.h"
+
+#define VTCR_IRGN0_WBWA (1ULL << 8)
+#define VTCR_ORGN0_WBWA (1ULL << 10)
+#define VTCR_SH0_INNER	(3ULL << 12)
+#define VTCR_SL0_SHIFT	6
+#define VTCR_PS_SHIFT	16
+#define VTCR_VS		BIT(19) /* 16-bit VMID */
+#define VTCR_RES1	BIT(31)
+
+/* Stage-2 tables live with the library's state, one slot per VM id. */
+static struct {
+	struct pt pt;
+	struct pt_allocator alloc;
+} s2_tables[VM_MAX + 1];
+
+/* ID_AA64MMFR0_EL1.PARange -> bits (D19.2.64). */
+static unsigned s2_pa_bits(u64 *parange)
+{
+	static const unsigned bits[] = {32, 36, 40, 42, 44, 48};
+
+	*parange = MIN(read_sysreg(id_aa64mmfr0_el1) & 0xf, 5ULL);
+	return bits[*parange];
+}
+
+static int s2_map(struct pt *pt, const struct vm_ram *r, struct pt_gather *g)
+{
+	if (!r->size)
+		return 0;
+	return pt_map(pt, r->base.v, r->hpa, r->size, PT_PROT_R | PT_PROT_W | PT_PROT_X, g);
+}
+
+int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
+{
+	struct pt_config cfg = {.fmt = PT_ARM_S2, .ias = S2_IPA_BITS};
+	struct pt *pt = &s2_tables[vm->id].pt;
+	struct pt_hw_desc d;
+	struct pt_gather g;
+	u64 parange;
+	int err;
+
+	if (vm->id == 0 || vm->id > VM_MAX)
+		return -E_RANGE;
+	cfg.oas = s2_pa_bits(&parange);
+	pt_allocator_frames(&s2_tables[vm->id].alloc, fa);
+	cfg.alloc = &s2_tables[vm->id].alloc;
+	if ((err = pt_init(pt, &cfg)))
+		return err;
+	pt_gather_init(&g, NULL); /* not yet reachable by any CPU: nothing to invalidate */
+	if ((err = s2_map(pt, &vm->priv, &g)) || (err = s2_map(pt, &vm->shared, &g))) {
+		pr_err("%s: stage-2 map: %s", vm->name, err_str(err));
+		pt_destroy(pt);
+		return err;
+	}
+	pt_gather_sync(&g, pt);
+	pt_hw_describe(pt, &d);
+	vm->arch.vtcr = VTCR_RES1 | VTCR_VS | parange << VTCR_PS_SHIFT | VTCR_SH0_INNER |
+			VTCR_ORGN0_WBWA | VTCR_IRGN0_WBWA | (u64)d.arm_sl0 << VTCR_SL0_SHIFT |
+			d.arm_t0sz;
+	vm->arch.vttbr = (u64)vm->id << 48 | d.root.v; /* VMID = VM id */
+	dsb(ishst);
+	return 0;
+}

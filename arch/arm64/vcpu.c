@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vCPU run loop and guest traps at EL2 (Arm ARM D1.10, ESR_EL2 classes D19.2.40). One
+ * vCPU is pinned per physical CPU, so entering the guest is an ERET from a register frame and
+ * every trap returns to it through vectors.S. Guest register values are untrusted.
+ */
+#define LOG_COMPONENT "vcpu"
+#include "arch/arm64/vcpu.h"
+
+#include <arch/cpu.h>
+
+#include "arch/arm64/gic.h"
+#include "arch/arm64/sysreg.h"
+#include "core/hypercall.h"
+#include "core/log.h"
+#include "core/vm_boot.h"
+#include "lib/err.h"
+#include "lib/bits.h"
+
+#define EC_WFX 0x01
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOW 0x20
+#define EC_DABT_LOW 0x24
+#define ESR_DABT_ISV BIT(24)
+#define ESR_DABT_SSE BIT(21)
+#define ESR_DABT_SF BIT(15)
+#define ESR_DABT_WNR BIT(6)
+#define ESR_DABT_S1PTW BIT(7)
+#define FSC_SEA 0x10 /* synchronous external abort, not on a table walk */
+
+#define SPSR_EL1H_MASKED 0x3c5ULL     /* EL1h, D A I F masked */
+#define SCTLR_EL1_RESET 0x30d00800ULL /* RES1 bits, MMU and caches off (D19.2.118) */
+
+/* PL011 registers the virtual console implements (PL011 TRM 3.2). */
+#define UART_DR 0x000
+#define UART_FR 0x018
+#define UART_FR_TXFE BIT(7)
+#define UART_FR_RXFE BIT(4)
+#define UART_IMSC 0x038
+#define UART_RIS 0x03c
+#define UART_MIS 0x040
+#define UART_ICR 0x044
+#define UART_INT_TX BIT(5)
+#define UART_INT_ALL 0x7ff
+
+/* ICC_SGI1R_EL1 as a trapped MSR (ESR ISS for EC 0x18: Op0, Op2, Op1, CRn, CRm; D19.2.40). */
+#define ISS_SYSREG_MASK 0x3ffc1e
+#define ISS_SYSREG(op0, op1, crn, crm, op2) \
+	((op0) << 20 | (op2) << 17 | (op1) << 14 | (crn) << 10 | (crm) << 1)
+#define ISS_ICC_SGI1R ISS_SYSREG(3, 0, 12, 11, 5)
+#define ISS_READ BIT(0)
+
+static void vcpu_inject_sync(struct arm64_regs *r, u32 ec, u32 iss, u64 far)
+{
+	u64 mode = r->spsr & 0x1f, vbar = read_sysreg(vbar_el1), off;
+
+	/* D1.10.2: by where the guest was: EL1t 0x0, EL1h 0x200, EL0 AArch64 0x400, AArch32 0x600 */
+	off = mode == 5 ? 0x200 : mode == 4 ? 0x0 : (mode & 0x10) ? 0x600 : 0x400;
+	if (mode != 4 && mode != 5 && (ec == 0x25 || ec == 0x21))
+		ec--; /* "from a lower EL" classes */
+	write_sysreg(elr_el1, r->elr);
+	write_sysreg(spsr_el1, r->spsr);
+	write_sysreg(far_el1, far);
+	write_sysreg(esr_el1, (u64)ec << 26 | ESR_IL | iss);
+	r->elr = vbar + off;
+	r->spsr = SPSR_EL1H_MASKED;
+}
+
+/* Steps over the trapped instruction: 4 bytes, or 2 for a 16-bit T32 one (ESR_EL2.IL = 0). */
+static void vcpu_skip(struct arm64_regs *r, u64 esr)
+{
+	r->elr += (esr & ESR_IL) ? 4 : 2;
+}
+
+static void vcpu_inject_undef(struct arm64_regs *r)
+{
+	vcpu_inject_sync(r, 0x00, 0, 0);
+}
+
+bool vuart_line(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->arch.uart_ris, __ATOMIC_ACQUIRE) & vm->arch.uart_imsc;
+}
+
+/* Level changes of the transmit interrupt: raise the SPI on a rising edge (PL011 TRM 3.4). */
+static void vuart_update(struct vm *vm, bool was)
+{
+	if (!was && vuart_line(vm))
+		vgic_raise(vgic_spi_target(vm, VGIC_INTID_UART), VGIC_INTID_UART);
+}
+
+static bool vuart_mmio(struct vcpu *v, u64 off, bool write, u64 *val)
+{
+	struct arch_vm *a = &v->vm->arch;
+	bool was = vuart_line(v->vm);
+
+	if (!write) {
+		*val = off == UART_FR	  ? (UART_FR_TXFE | UART_FR_RXFE)
+		       : off == UART_IMSC ? a->uart_imsc
+		       : off == UART_RIS  ? a->uart_ris
+		       : off == UART_MIS  ? (a->uart_ris & a->uart_imsc)
+					  : 0;
+		return true;
+	}
+	if (off == UART_DR) {
+		char c = (char)*val;
+		vm_console_write(v->vm, &c, 1);
+		/* Sent at once: the FIFO is empty again, so the transmit interrupt asserts. */
+		__atomic_fetch_or(&a->uart_ris, UART_INT_TX, __ATOMIC_ACQ_REL);
+	} else if (off == UART_IMSC) {
+		a->uart_imsc = (u32)*val & UART_INT_ALL;
+	} else if (off == UART_ICR) {
+		__atomic_fetch_and(&a->uart_ris, ~((u32)*val & UART_INT_ALL), __ATOMIC_ACQ_REL);
+	}
+	vuart_update(v->vm, was);
+	return true;
+}
+
+static bool vcpu_mmio(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val)
+{
+	if (ipa >= VM_UART_BASE && ipa < VM_UART_BASE + VM_UART_SIZE)
+		return vuart_mmio(v, ipa - VM_UART_BASE, write, val);
+	if (vgic_is_mmio(v->vm, ipa))
+		return vgic_mmio(v, ipa, write, size, val);
+	return false;
+}
+
+static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
+{
+	u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+	u64 ipa = (hpfar & GENMASK(43, 4)) << 8 | (far & 0xfff), val = 0;
+	unsigned size = 1u << ((esr >> 22) & 3), srt = (esr >> 16) & 31;
+	bool write = esr & ESR_DABT_WNR;
+
+	/* Only single-register accesses with a valid syndrome (ISV=1), not the guest's own
+	 * table walks (S1PTW), that missed stage 2 (a translation fault) can be emulated. */
+	if (!(esr & ESR_DABT_ISV) || (esr & ESR_DABT_S1PTW) || ((esr & 0x3f) & 0x3c) != 0x04) {
+		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
+		return;
+	}
+	if (write)
+		val = srt == 31 ? 0 : r->x[srt] & (size == 8 ? ~0ULL : BIT(8 * size) - 1);
+	if (!vcpu_mmio(v, ipa, write, size, &val)) {
+		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
+		return;
+	}
+	if (!write && srt != 31) {
+		if ((esr & ESR_DABT_SSE) && size < 8 && (val & BIT(8 * size - 1)))
+			val |= ~(BIT(8 * size) - 1);
+		r->x[srt] = (esr & ESR_DABT_SF) ? val : (u32)val;
+	}
+	vcpu_skip(r, esr);
+}
+
+static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
+{
+	u64 regs[HC_NREGS];
+
+	if (vpsci_call(v, r))
+		return;
+	if (!hypercall_is_moat(r->x[0])) {
+		r->x[0] = (u64)-1; /* SMCCC NOT_SUPPORTED */
+		return;
+	}
+	for (unsigned i = 0; i < HC_NREGS; i++)
+		regs[i] = r->x[i];
+	hypercall_dispatch(v, regs);
+	for (unsigned i = 0; i < 4; i++)
+		r->x[i] = regs[i];
+}
+
+static void vcpu_wfx(struct arm64_regs *r, u64 esr)
+{
+	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
+	vgic_flush(vcpu_this());
+	if (!(esr & 1) && !vgic_has_pending()) {
+		dsb(sy);
+		__asm__ volatile("wfi" ::: "memory");
+	}
+	vcpu_skip(r, esr);
+}
+
+/* Trapped system register accesses: virtual SGIs; anything else may not be touched. */
+static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
+{
+	unsigned rt = (esr >> 5) & 31;
+
+	if ((esr & ISS_SYSREG_MASK) == ISS_ICC_SGI1R && !(esr & ISS_READ)) {
+		vgic_sgi(v, rt == 31 ? 0 : r->x[rt]);
+		vcpu_skip(r, esr);
+		return;
+	}
+	vcpu_inject_undef(r);
+}
+
+static __noreturn void vcpu_retire(struct pcpu *p);
+
+struct vcpu *vcpu_this(void)
+{
+	return pcpu_this()->vcpu;
+}
+
+static void vcpu_check_stop(struct pcpu *p)
+{
+	struct vcpu *v = p->vcpu;
+
+	if (v->vm->stopping)
+		vcpu_retire(p);
+	if (v->power == VCPU_OFF)
+		vcpu_run(p);
+}
+
+void vcpu_trap_sync(struct arm64_regs *r)
+{
+	struct pcpu *p = pcpu_this();
+	struct vcpu *v = p->vcpu;
+	u64 esr = read_sysreg(esr_el2);
+
+	switch (ESR_EC(esr)) {
+	case EC_WFX: vcpu_wfx(r, esr); break;
+	case EC_HVC64: vcpu_hvc(v, r); break;
+	case EC_SMC64:
+		vcpu_hvc(v, r);
+		vcpu_skip(r, esr); /* a trapped SMC returns to itself (D1.10.3) */
+		break;
+	case EC_DABT_LOW: vcpu_dabt(v, r, esr); break;
+	case EC_IABT_LOW: vcpu_inject_sync(r, 0x21, FSC_SEA, read_sysreg(far_el2)); break;
+	case EC_SYSREG: vcpu_sysreg(v, r, esr); break;
+	default: vcpu_inject_undef(r); break;
+	}
+	vcpu_check_stop(p);
+}
+
+/* An SError from the guest (routed to EL2 by HCR_EL2.AMO): the guest cannot go on. */
+void vcpu_trap_serror(struct arm64_regs *r)
+{
+	struct pcpu *p = pcpu_this();
+
+	pr_err("%s: vCPU %u: SError (ESR 0x%llx) at 0x%llx: stopping the VM", p->vcpu->vm->name,
+	       p->vcpu->id, (unsigned long long)read_sysreg(esr_el2), (unsigned long long)r->elr);
+	vm_stop(p->vcpu->vm, "SError");
+	vcpu_check_stop(p);
+}
+
+void vcpu_trap_irq(struct arm64_regs *r)
+{
+	struct pcpu *p = pcpu_this();
+
+	(void)r;
+	for (int n = 0; n < 16; n++) {
+		u64 iar = read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
+		unsigned intid = iar & 0xffffff;
+
+		if (intid >= GIC_SPURIOUS)
+			break;
+		write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1: priority drop only */
+		if (intid == GIC_INTID_VTIMER) {
+			vgic_inject(p->vcpu, intid, intid); /* the guest's EOI deactivates it */
+			continue;
+		}
+		if (intid == GIC_INTID_MAINT)
+			vgic_maintenance(p->vcpu);
+		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
+		isb();
+	}
+	vgic_flush(p->vcpu); /* a kick: interrupts raised by other vCPUs */
+	vcpu_check_stop(p);
+}
+
+/* Every vCPU of a stopping VM passes here once; the last one of the last VM powers off. */
+static volatile unsigned vms_running;
+
+void vcpu_vms_running_set(unsigned n);
+void vcpu_vms_running_set(unsigned n)
+{
+	vms_running = n;
+}
+
+/* The last vCPU to park reloads the VM and starts vCPU 0 again (PSCI SYSTEM_RESET). */
+static void vm_do_reset(struct vm *vm)
+{
+	int err = vm_reload(vm);
+
+	if (err) {
+		pr_err("%s: reset failed (%s): stopping", vm->name, err_str(err));
+	} else {
+		vgic_vm_reset(vm);
+		for (unsigned i = 0; i < vm->nvcpus; i++)
+			vm->vcpu[i].power = i ? VCPU_OFF : VCPU_ON;
+		vm->online = 1;
+		vm->stopping = false;
+	}
+	vm->resetting = false;
+	vm->parked = 0;
+	__atomic_add_fetch(&vm->reset_gen, 1, __ATOMIC_RELEASE);
+	dsb(ish);
+	__asm__ volatile("sev");
+}
+
+static __noreturn void vcpu_park_for_reset(struct pcpu *p)
+{
+	struct vm *vm = p->vcpu->vm;
+	unsigned gen = __atomic_load_n(&vm->reset_gen, __ATOMIC_ACQUIRE);
+
+	if (__atomic_add_fetch(&vm->parked, 1, __ATOMIC_ACQ_REL) == vm->nvcpus)
+		vm_do_reset(vm);
+	while (__atomic_load_n(&vm->reset_gen, __ATOMIC_ACQUIRE) == gen)
+		__asm__ volatile("wfe" ::: "memory");
+	vcpu_run(p);
+}
+
+static __noreturn void vcpu_retire(struct pcpu *p)
+{
+	struct vm *vm = p->vcpu->vm;
+
+	p->vcpu->power = VCPU_OFF;
+	vgic_cpu_reset(p->vcpu);
+	if (__atomic_load_n(&vm->resetting, __ATOMIC_ACQUIRE))
+		vcpu_park_for_reset(p);
+	if (__atomic_sub_fetch(&vm->running, 1, __ATOMIC_ACQ_REL) == 0) {
+		log_raw("moat: vm: %s stopped\n", vm->name);
+		if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
+			log_raw("moat: all VMs stopped, powering off\n");
+			arch_halt(true);
+		}
+	}
+	for (;;)
+		__asm__ volatile("wfe");
+}
+
+void vm_reset(struct vm *vm)
+{
+	__atomic_store_n(&vm->resetting, true, __ATOMIC_RELEASE);
+	vm_stop(vm, "system reset");
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	if (__atomic_exchange_n(&vm->stopping, true, __ATOMIC_ACQ_REL))
+		return;
+	pr_info("%s: %s", vm->name, why);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		gic_send_sgi(vm->vcpu[i].arch.host_mpidr, GIC_INTID_KICK);
+	__asm__ volatile("sev");
+}
+
+static void vcpu_reset_el1(void)
+{
+	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(cpacr_el1, 0);
+	write_sysreg(S3_4_C12_C11_7, 0); /* ICH_VMCR_EL2: the guest's PMR and group enables */
+	write_sysreg(S3_4_C12_C9_0, 0);	 /* ICH_AP1R0_EL2: no active priorities */
+	isb();
+}
+
+void vcpu_run(struct pcpu *p)
+{
+	struct vcpu *v = p->vcpu;
+
+	for (;;) {
+		if (v->vm->stopping)
+			vcpu_retire(p);
+		if (v->power == VCPU_ON_PENDING || v->power == VCPU_ON)
+			break;
+		__asm__ volatile("wfe" ::: "memory");
+	}
+	for (unsigned i = 0; i < 31; i++)
+		p->boot_frame.x[i] = 0;
+	p->boot_frame.x[0] = v->boot_ctx;
+	p->boot_frame.elr = v->boot_pc;
+	p->boot_frame.spsr = SPSR_EL1H_MASKED;
+	vcpu_reset_el1();
+	v->power = VCPU_ON;
+	arm64_vcpu_enter(&p->boot_frame, p->stack_top);
+}

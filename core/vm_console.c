@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest console output on Moat's console: whole lines, each prefixed with the VM's name
+ * ("[guest0] ..."), so that several VMs on several CPUs stay readable. Guest bytes are
+ * untrusted: control characters other than newline and tab are shown as '?'.
+ */
+#include "core/hypercall.h"
+#include "core/log.h"
+
+static volatile int con_lock;
+
+static void con_acquire(void)
+{
+	while (__atomic_exchange_n(&con_lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void con_release(void)
+{
+	__atomic_store_n(&con_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void con_flush(struct vm *vm)
+{
+	log_raw("[%s] %.*s\n", vm->name, (int)vm->con_len, vm->con_line);
+	vm->con_len = 0;
+}
+
+static void con_putc(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		con_flush(vm);
+		return;
+	}
+	if ((c < 0x20 && c != '\t') || c == 0x7f)
+		c = '?';
+	vm->con_line[vm->con_len++] = c;
+	if (vm->con_len == sizeof(vm->con_line))
+		con_flush(vm);
+}
+
+void vm_console_write(struct vm *vm, const char *s, size_t len)
+{
+	con_acquire();
+	for (size_t i = 0; i < len; i++)
+		con_putc(vm, s[i]);
+	con_release();
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SMMUv3 behind the IOMMU core (iommu/iommu.h): nesting parents are stage-2 STEs with one
+ * VMID each, nested domains point the STE's S1ContextPtr at the guest's CD table (an IPA),
+ * guest TLB invalidations always carry the parent's VMID, ATC invalidations go to the physical
+ * StreamID of a device the core found attached, and events become fault records.
+ */
+#define LOG_COMPONENT "smmu"
+#include <arch/mm.h>
+#include <string.h>
+
+#include "core/init.h"
+#include "core/log.h"
+#include "iommu/iommu.h"
+#include "iommu/smmuv3/smmu_dt.h"
+#include "iommu/smmuv3/smmu_internal.h"
+#include "iommu/smmuv3/smmu_iommu.h"
+#include "lib/err.h"
+
+static struct smmu_unit smmu_units[PLAT_MAX_IOMMU];
+static unsigned smmu_nunits;
+
+struct smmu_unit *smmu_unit_of(struct iommu *u)
+{
+	return container_of(u, struct smmu_unit, unit);
+}
+
+/* 7.3 event types to fault kinds. */
+static enum iommu_fault_kind smmu_fault_kind(u8 type)
+{
+	switch (type) {
+	case EVT_F_TRANSLATION: return IOMMU_FAULT_TRANSLATION;
+	case EVT_F_PERMISSION: return IOMMU_FAULT_PERMISSION;
+	case EVT_F_ADDR_SIZE: return IOMMU_FAULT_ADDRESS_SIZE;
+	case EVT_F_ACCESS: return IOMMU_FAULT_ACCESS;
+	case EVT_F_WALK_EABT: return IOMMU_FAULT_BAD_ENTRY;
+	default: return IOMMU_FAULT_BAD_CONFIG;
+	}
+}
+
+void smmu_event_to_fault(const struct smmu_event *e, u32 rid, struct iommu_fault *f)
+{
+	bool xlate = e->type >= EVT_F_TRANSLATION && e->type <= EVT_F_PERMISSION;
+
+	*f = (struct iommu_fault){
+	    .rid = rid,
+	    .pasid = e->ssv ? e->ssid : IOMMU_NO_PASID,
+	    .addr = e->addr,
+	    /* A stage-2 fault while fetching a CD or a stage-1 table: that structure's IPA. */
+	    .fetch_addr = (e->s2 && e->cls != 2) ? e->ipa : 0,
+	    .stage = xlate ? (e->s2 ? IOMMU_FAULT_S2 : IOMMU_FAULT_S1) : IOMMU_FAULT_CONFIG,
+	    .kind = smmu_fault_kind(e->type),
+	    .level = 0xff,
+	    .access = e->read ? IOMMU_FAULT_READ : IOMMU_FAULT_WRITE,
+	    .vendor_code = e->type,
+	};
+	if (e->type == EVT_F_WALK_EABT || e->type == EVT_C_BAD_CD || e->type == EVT_F_CD_FETCH)
+		f->stage = e->s2 ? IOMMU_FAULT_S2 : IOMMU_FAULT_S1;
+}
+
+static u32 smmu_sid_to_rid(const struct smmu_unit *su, u32 sid)
+{
+	const struct smmu_rid_map *m = &su->rid_map;
+
+	for (unsigned i = 0; m->present && i < m->n; i++)
+		if (sid >= m->r[i].sid_base && sid - m->r[i].sid_base < m->r[i].len)
+			return m->r[i].rid_base + (sid - m->r[i].sid_base);
+	return sid;
+}
+
+static void smmu_event_sink_core(struct smmu_dev *s, const struct smmu_event *e)
+{
+	struct smmu_unit *su = container_of(s, struct smmu_unit, dev);
+	struct iommu_fault f;
+
+	smmu_event_to_fault(e, smmu_sid_to_rid(su, e->sid), &f);
+	iommu_fault_report(&su->unit, &f);
+}
+
+/* ---- ops ------------------------------------------------------------------------------------ */
+
+static const unsigned smmu_oas_bits[] = {32, 36, 40, 42, 44, 48};
+
+static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, struct iommu **out)
+{
+	struct smmu_unit *su;
+	int err;
+
+	if (smmu_nunits == PLAT_MAX_IOMMU)
+		return -E_NOSPC;
+	su = &smmu_units[smmu_nunits];
+	memset(su, 0, sizeof(*su));
+	if (ctx->bi && ctx->bi->fdt.v) {
+		err = smmu_dt_rid_map(phys_to_virt(ctx->bi->fdt), ctx->bi->fdt_size, desc->phandle,
+				      &su->rid_map);
+		if (err)
+			return err;
+	}
+	err = smmu_init(&su->dev, desc->base, ctx->frames, NULL);
+	if (err)
+		return err;
+	su->dev.sink = smmu_event_sink_core;
+	smmu_nunits++;
+	pr_info("SMMUv3 at 0x%llx: %s%s, %u-bit SIDs, %u-bit OAS, %s stream table",
+		(unsigned long long)desc->base.v, su->dev.s1p ? "S1+" : "", "S2", su->dev.sid_bits,
+		smmu_oas_bits[su->dev.oas_enc], su->dev.two_level ? "2-level" : "linear");
+	*out = &su->unit;
+	return 0;
+}
+
+static int smmu_op_s2_config(struct iommu *u, unsigned gpa_bits, struct pt_config *cfg)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+	unsigned oas = smmu_oas_bits[s->oas_enc];
+
+	/* The IPA size cannot exceed what S2PS (capped to the OAS) describes. */
+	cfg->fmt = PT_ARM_S2;
+	cfg->ias = MIN(gpa_bits, oas);
+	cfg->oas = oas;
+	if (cfg->ias < 32)
+		return -E_INVAL;
+	return 0;
+}
+
+static void smmu_s2_of(const struct iommu_domain *d, struct smmu_s2_cfg *c)
+{
+	struct pt_hw_desc h;
+
+	pt_hw_describe(&d->s2, &h);
+	*c = (struct smmu_s2_cfg){
+	    .root = h.root, .t0sz = (u8)h.arm_t0sz, .sl0 = (u8)h.arm_sl0, .vmid = d->tags.vmid};
+}
+
+static void smmu_s1_of(const struct iommu_domain *d, struct smmu_s1_cfg *c)
+{
+	const struct iommu_s1_smmu *g = &d->s1.smmu;
+
+	*c = (struct smmu_s1_cfg){.s1ctxptr = g->s1ctxptr.v,
+				  .s1fmt = (u8)g->s1fmt,
+				  .s1cdmax = g->s1cdmax,
+				  .s1dss = g->s1dss};
+}
+
+static int smmu_op_domain_init(struct iommu *u, struct iommu_domain *d)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+	struct smmu_s1_cfg c;
+
+	if (d->kind == IOMMU_DOMAIN_S2)
+		return smmu_vmid_alloc(s, &d->tags.vmid);
+	if (d->s1.vendor != IOMMU_VENDOR_SMMUV3)
+		return -E_INVAL;
+	smmu_s1_of(d, &c);
+	d->tags.vmid = d->parent->tags.vmid;
+	return smmu_s1_check(s, &c, d->parent->s2.cfg.ias);
+}
+
+static void smmu_op_domain_fini(struct iommu *u, struct iommu_domain *d)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+
+	if (d->kind != IOMMU_DOMAIN_S2)
+		return;
+	/* Nothing may be left tagged with the VMID before it is reused. */
+	if (smmu_inv_s2(s, d->tags.vmid, 0, 0, true))
+		pr_err("VMID %u not invalidated on release", d->tags.vmid);
+	smmu_vmid_free(s, d->tags.vmid);
+}
+
+static int smmu_op_sid(struct iommu *u, u32 rid, u32 pasid, u32 *sid)
+{
+	/* The STE covers every substream of the RID: attach is per RID, SSIDs are the guest's. */
+	if (pasid != IOMMU_NO_PASID)
+		return -E_NOTSUP;
+	return smmu_rid_to_sid(&smmu_unit_of(u)->rid_map, rid, sid);
+}
+
+static int smmu_op_attach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+	struct smmu_s2_cfg c2;
+	struct smmu_s1_cfg c1;
+	u32 sid;
+	int err = smmu_op_sid(u, rid, pasid, &sid);
+
+	if (err)
+		return err;
+	if (d->kind == IOMMU_DOMAIN_S2) {
+		smmu_s2_of(d, &c2);
+		return smmu_stream_s2(s, sid, &c2);
+	}
+	smmu_s2_of(d->parent, &c2);
+	smmu_s1_of(d, &c1);
+	return smmu_stream_nested(s, sid, &c2, &c1);
+}
+
+static int smmu_op_detach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
+{
+	u32 sid;
+	int err = smmu_op_sid(u, rid, pasid, &sid);
+
+	(void)d;
+	return err ? err : smmu_stream_abort(&smmu_unit_of(u)->dev, sid);
+}
+
+/* ATCs of every device translated through `d` (attached to it or to a domain on it). */
+static int smmu_flush_atcs(struct iommu *u, const struct iommu_domain *d)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+	u32 sid;
+	int err = 0;
+
+	if (!s->ats)
+		return 0;
+	for (const struct iommu_domain *o = u->domains; o && !err; o = o->next) {
+		if (o != d && o->parent != d)
+			continue;
+		for (unsigned i = 0; i < o->nattach && !err; i++) {
+			err = smmu_op_sid(u, o->attach[i].rid, o->attach[i].pasid, &sid);
+			if (!err)
+				err = smmu_inv_atc(s, sid, 0xffffffffu, 0, 64);
+		}
+	}
+	return err;
+}
+
+static int smmu_op_flush_s2(struct iommu *u, struct iommu_domain *d, const struct pt_gather *g)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+	int err;
+
+	if (g->end == g->start)
+		return 0;
+	err = smmu_inv_s2(s, d->tags.vmid, g->start, g->end - g->start,
+			  d->nchildren || g->tables_changed);
+	return err ? err : smmu_flush_atcs(u, d);
+}
+
+static int smmu_op_invalidate(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *inv)
+{
+	struct smmu_dev *s = &smmu_unit_of(u)->dev;
+	const struct iommu_inv_smmu *e = &inv->smmu;
+	const struct iommu_inv_atc *a = &inv->atc;
+	u32 sid;
+	int err;
+
+	if (inv->kind == IOMMU_INV_SMMU) {
+		struct smmu_tlbi t = {.op = (enum smmu_tlbi_op)e->op,
+				      .asid = e->asid,
+				      .addr = e->addr,
+				      .leaf = e->leaf,
+				      .tg = e->tg,
+				      .ttl = e->ttl,
+				      .num = e->num,
+				      .scale = e->scale};
+		/* d is the nesting parent (the core routes SMMU entries there): its VMID. */
+		return smmu_inv_s1(s, d->tags.vmid, &t);
+	}
+	if (inv->kind != IOMMU_INV_ATC)
+		return -E_INVAL;
+	err = smmu_rid_to_sid(&smmu_unit_of(u)->rid_map, a->rid, &sid);
+	return err ? err : smmu_inv_atc(s, sid, a->pasid, a->addr, a->size_order);
+}
+
+static int smmu_op_fault_poll(struct iommu *u)
+{
+	int n = smmu_evtq_poll(&smmu_unit_of(u)->dev);
+
+	return n < 0 ? n : 0;
+}
+
+static const struct iommu_ops smmu_ops = {
+    .probe = smmu_op_probe,
+    .s2_config = smmu_op_s2_config,
+    .domain_init = smmu_op_domain_init,
+    .domain_fini = smmu_op_domain_fini,
+    .attach = smmu_op_attach,
+    .detach = smmu_op_detach,
+    .flush_s2 = smmu_op_flush_s2,
+    .invalidate = smmu_op_invalidate,
+    .fault_poll = smmu_op_fault_poll,
+};
+
+IOMMU_DRIVER(smmuv3_driver, "smmuv3", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3, &smmu_ops);
+
+const struct iommu_driver *smmu_driver(void)
+{
+	return &smmuv3_driver;
+}
+
+void smmu_units_reset(void)
+{
+	smmu_nunits = 0;
+}

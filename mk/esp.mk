@@ -1,0 +1,37 @@
+# EFI system partition images (scripts/mkesp.sh, mtools): included by mk/$(ARCH).mk after it
+# defines EFI_APP. esp.img carries the default configuration (boot/moat.dts); esp-test.img the
+# boot-matrix configuration, which names a file for the UEFI entry to load.
+ESP_IMG := $(OUT)/esp.img
+ESP_TEST_IMG := $(OUT)/esp-test.img
+
+$(OUT)/cfg/%.dtb: boot/%.dts
+	@mkdir -p $(@D)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+$(OUT)/cfg/%.dtb: tests/system/esp/%.dts
+	@mkdir -p $(@D)
+	$(Q)dtc -q -I dts -O dtb -o $@ $<
+
+# The test guest goes on both ESPs: arm64 runs it as VM "alpha"; x86_64 (no VMs yet) only
+# loads the default configuration's module.
+GUEST_BIN := $(BUILD)/guests/guest_tests.bin
+ifeq ($(ARCH),arm64)
+ESP_TEST_CFG := $(OUT)/cfg/moat.dtb
+ESP_TEST_FILES := $(GUEST_BIN)
+else
+ESP_TEST_CFG := $(OUT)/cfg/modules.dtb
+ESP_TEST_FILES := tests/system/esp/payload.bin
+endif
+
+$(ESP_IMG): $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN) scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN)
+	@echo "  ESP $@"
+
+$(ESP_TEST_IMG): $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES) scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES)
+
+image: $(ESP_IMG) $(ESP_TEST_IMG)
+
+# The ESP as a virtio disk; snapshot=on keeps the image unchanged and lets runs share it.
+QEMU_ESP = -drive file=$(ESP_IMG),format=raw,if=none,id=esp,snapshot=on \
+	-device virtio-blk-pci,drive=esp

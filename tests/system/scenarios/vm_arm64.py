@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MIT
+"""arm64 VMs under Moat: two test guests side by side (alpha: two vCPUs, beta: one), each
+printing PASS/FAIL for the hypercall ABI, stage-2 isolation, PSCI (with an SGI between the two
+vCPUs), virtual timer interrupts and the virtual PL011's level-sensitive interrupt.
+The configuration with the guest images inlined reaches Moat as QEMU's -initrd."""
+from qemu import Scenario
+
+IMAGE = "build/arm64/Image"
+CONFIG = "build/guests/moat-config.dtb"
+
+
+def virt(smp, extra=()):
+    return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
+            "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
+            "-serial", "stdio", "-no-reboot", "-smp", str(smp), "-m", "512",
+            "-kernel", IMAGE, *extra]
+
+
+def guest(vm, multi):
+    steps = [r"PASS generated device tree", r"hello from the virtual PL011", r"PASS hypercalls",
+             r"PASS stage-2 isolation",
+             r"PASS two vCPUs via PSCI" if multi else r"PASS psci \(one vCPU\)",
+             r"PASS timer interrupts", r"PASS virtual device interrupt",
+             r"PASS all guest tests"]
+    return [rf"^\[{vm}\] {s}$" for s in steps]
+
+
+SCENARIOS = [
+    # Lines of the two VMs interleave, so each VM's sequence is checked in its own scenario.
+    *[Scenario(f"arm64-vm-two-guests-{vm}", virt(3, ["-initrd", CONFIG]),
+               [r"^moat: vm: alpha: id 1, 2 vCPU\(s\), 16 MiB private \+ 2 MiB shared RAM$",
+                r"^moat: vm: beta: id 2, 1 vCPU\(s\), 8 MiB private \+ 0 MiB shared RAM$",
+                rf"^\[{vm}\] guest up: vm 0x{vid}, vcpus 0x{n}$",
+                *([r"^\[alpha\] requesting system reset$", r"^moat: vcpu: alpha: system reset$",
+                   r"^\[alpha\] guest up: vm 0x1, vcpus 0x2$",
+                   r"^\[alpha\] PASS system reset \(booted again, shared RAM kept\)$"]
+                  if vm == "alpha" else []),
+                *guest(vm, n == 2),
+                r"^moat: all VMs stopped, powering off$"],
+               forbid=[r"^\[\w+\] FAIL", r"demo complete"], timeout=60, needs=[IMAGE, CONFIG])
+      for vm, vid, n in (("alpha", 1, 2), ("beta", 2, 1))],
+    # A bad configuration stops the boot with the node and property named, before any guest.
+    Scenario("arm64-vm-bad-config", virt(1, ["-initrd", "build/guests/bad-config.dtb"]),
+             [r"^moat: config: error: vm@0: memory-private: not a multiple of 2 MiB$",
+              r"^moat: boot: error: vm: "],
+             forbid=[r"^\[\w+\] ", r"demo complete"], timeout=30,
+             needs=[IMAGE, "build/guests/bad-config.dtb"]),
+    # Three vCPUs need three CPUs: with two, Moat refuses to start rather than overcommit.
+    Scenario("arm64-vm-too-few-cpus", virt(2, ["-initrd", CONFIG]),
+             [r"^moat: smp: error: beta: not enough CPUs"],
+             forbid=[r"^\[\w+\] "], timeout=30, needs=[IMAGE, CONFIG]),
+]

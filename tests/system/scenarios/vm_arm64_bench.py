@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+"""Path lengths under QEMU -icount shift=0 (one instruction per virtual nanosecond): the null
+hypercall round trip and Moat's entry to the first guest instruction, both measured by the
+test guest with the virtual counter. As a scenario it checks that the figures are printed; run
+as a script (make bench) it prints them."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from qemu import Scenario, run  # noqa: E402
+
+IMAGE = "build/arm64/Image"
+CONFIG = "build/guests/moat-bench.dtb"
+CMD = ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
+       "-cpu", "max", "-accel", "tcg", "-icount", "shift=0", "-nodefaults", "-display", "none",
+       "-serial", "stdio", "-no-reboot", "-smp", "1", "-m", "256", "-kernel", IMAGE,
+       "-initrd", CONFIG]
+EXPECT = [r"^\[bench\] BENCH moat-entry-to-first-guest-instruction: \d+ instructions$",
+          r"^\[bench\] BENCH null-hypercall-round-trip: \d+ instructions$",
+          r"^moat: all VMs stopped, powering off$"]
+
+SCENARIOS = [Scenario("arm64-vm-bench-icount", CMD, EXPECT, timeout=60, needs=[IMAGE, CONFIG])]
+
+if __name__ == "__main__":
+    res = run(SCENARIOS[0])
+    for line in res.log.splitlines():
+        m = re.match(r"^\[bench\] BENCH (\S+): (\d+) instructions$", line)
+        if m:
+            print(f"bench arm64 {m.group(1)}: {m.group(2)} instructions")
+    if not res.ok:
+        print(f"FAIL bench/arm64-vm: {res.reason}")
+        sys.exit(1)

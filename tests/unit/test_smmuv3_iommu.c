@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SMMUv3 driver behind the IOMMU core, against the register-level model: nesting parents
+ * and nested domains, attach and detach, stage-2 updates with their invalidation, guest
+ * invalidations (VMID forced, ATC ownership), events as fault records, the DT iommu-map.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "core/boot_info.h"
+#include "core/frame.h"
+#include "core/init.h"
+#include "iommu/iommu.h"
+#include "iommu/smmuv3/smmu_iommu.h"
+#include "iommu/smmuv3/smmuv3_regs.h"
+#include "lib/err.h"
+#include "smmuv3/smmuv3_model.h"
+
+#define SMMU_BASE 0x09050000ULL
+#define RAM_SIZE  (8ULL << 20)
+#define RID	  0x0008
+#define GPA_A	  0x100000ULL
+#define GPA_B	  0x101000ULL
+#define IOVA	  0x40000000ULL
+#define ASID	  11
+
+static struct {
+	u8 *ram;
+	struct frame_alloc fa;
+	struct pt_allocator alloc;
+	struct smmu_model *m;
+	struct platform plat;
+	struct boot_info bi;
+	struct moat_ctx ctx;
+	struct iommu *u;
+	struct iommu_domain s2, nd;
+} t;
+
+static u64 page(u8 fill)
+{
+	paddr_t p;
+
+	assert_int_equal(frame_alloc_one(&t.fa, &p), 0);
+	memset((void *)(uintptr_t)p.v, fill, PAGE_SIZE);
+	return p.v;
+}
+
+static int probe(const char *dtb, struct smmu_model_cfg cfg)
+{
+	struct pa_range r;
+	size_t n = 0;
+
+	memset(&t, 0, sizeof(t));
+	test_log_capture();
+	iommu_units_reset();
+	smmu_units_reset();
+	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
+	r = (struct pa_range){pa((u64)(uintptr_t)t.ram), RAM_SIZE};
+	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
+		return -1;
+	pt_allocator_frames(&t.alloc, &t.fa);
+	t.m = smmu_model_create(SMMU_BASE, &cfg);
+	smmu_model_add_ram(t.m, r.base.v, RAM_SIZE);
+	t.plat.niommu = 1;
+	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_SMMUV3, .base = pa(SMMU_BASE), .size = 0x20000, .phandle = 0x8004 };
+	if (dtb) {
+		void *blob = test_load_dtb(dtb, &n);
+		t.bi.fdt = pa((u64)(uintptr_t)blob);
+		t.bi.fdt_size = n;
+	}
+	t.ctx = (struct moat_ctx){.bi = &t.bi, .plat = &t.plat, .frames = &t.fa};
+	return 0;
+}
+
+static int attach_unit(void)
+{
+	const struct iommu_driver *drv = iommu_driver_find(IOMMU_KIND_SMMUV3);
+	int err;
+
+	if (!drv)
+		return -E_NODEV;
+	err = drv->ops->probe(&t.ctx, &t.plat.iommu[0], &t.u);
+	return err ? err : iommu_unit_add(t.u, drv, &t.plat.iommu[0], &t.alloc);
+}
+
+static int setup_cfg(const char *dtb, struct smmu_model_cfg cfg)
+{
+	if (probe(dtb, cfg) || attach_unit())
+		return -1;
+	return iommu_domain_s2_init(&t.s2, t.u, 48) ? -1 : 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return setup_cfg(NULL, smmu_model_default_cfg());
+}
+
+static int setup_ats(void **state)
+{
+	struct smmu_model_cfg c = smmu_model_default_cfg();
+
+	(void)state;
+	c.ats = true;
+	return setup_cfg(NULL, c);
+}
+
+static int setup_map(void **state)
+{
+	(void)state;
+	return setup_cfg("smmu_map", smmu_model_default_cfg());
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (t.u)
+		smmu_fini(&smmu_unit_of(t.u)->dev);
+	smmu_model_destroy(t.m);
+	free((void *)(uintptr_t)t.bi.fdt.v);
+	free(t.ram);
+	return 0;
+}
+
+static void assert_dma(u32 sid, u64 addr, u64 host)
+{
+	static u32 seq = 0x1234;
+	u32 w = ++seq, back = 0;
+
+	assert_int_equal(smmu_model_dma(t.m, sid, addr, &w, 4, true), 0);
+	memcpy(&back, (void *)(uintptr_t)host, 4);
+	assert_int_equal(back, w);
+}
+
+/* ---- guest stage 1 (tables and CD identity-mapped into the guest's IPA space) ----------- */
+
+struct guest_alloc {
+	struct pt_allocator a;
+};
+
+static int galloc(struct pt_allocator *a, unsigned n, paddr_t *out)
+{
+	int err = t.alloc.alloc(&t.alloc, n, out);
+
+	(void)a;
+	return err ? err
+		   : iommu_s2_map(&t.s2, gpa(out->v), *out, (u64)n << 12, PT_PROT_R | PT_PROT_W);
+}
+
+static void gfree(struct pt_allocator *a, paddr_t base, unsigned n)
+{
+	(void)a;
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(base.v), (u64)n << 12), 0);
+	t.alloc.free(&t.alloc, base, n);
+}
+
+static struct guest_alloc ga = {.a = {.alloc = galloc, .free = gfree}};
+static struct pt gpt;
+
+static void guest_map(u64 iova, u64 ipa)
+{
+	struct pt_gather g;
+
+	pt_gather_init(&g, NULL);
+	assert_int_equal(pt_map(&gpt, iova, pa(ipa), PAGE_SIZE, PT_PROT_R | PT_PROT_W, &g), 0);
+	pt_gather_sync(&g, &gpt);
+}
+
+static u64 guest_cd(bool bad)
+{
+	struct pt_config c = {.fmt = PT_ARM_S1, .ias = 39, .oas = 48, .alloc = &ga.a};
+	struct pt_hw_desc h;
+	paddr_t p;
+	u64 *cd;
+
+	assert_int_equal(pt_init(&gpt, &c), 0);
+	assert_int_equal(ga.a.alloc(&ga.a, 1, &p), 0);
+	pt_hw_describe(&gpt, &h);
+	cd = (u64 *)(uintptr_t)p.v;
+	cd[0] = FIELD_PREP(CD0_T0SZ, h.arm_t0sz) | CD0_EPD1 | CD0_V | FIELD_PREP(CD0_IPS, 5) |
+		CD0_AA64 | CD0_R | CD0_A | FIELD_PREP(CD0_ASID, ASID) | (bad ? BIT(15) : 0);
+	cd[1] = h.root.v;
+	return p.v;
+}
+
+static void nested_attach(u64 cd)
+{
+	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3, .smmu = {.s1ctxptr = gpa(cd)}};
+
+	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
+	assert_int_equal(iommu_attach(&t.nd, RID, IOMMU_NO_PASID), 0);
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+static void probe_registers_a_unit_with_the_core(void **state)
+{
+	(void)state;
+	assert_int_equal(iommu_unit_count(), 1);
+	assert_ptr_equal(iommu_unit(0)->drv, smmu_driver());
+	assert_int_not_equal(t.s2.tags.vmid, 0);
+	assert_int_equal(t.s2.s2.cfg.fmt, PT_ARM_S2);
+	assert_int_equal(t.s2.s2.cfg.ias, 48);
+}
+
+static void s2_attach_translates_and_detach_aborts(void **state)
+{
+	u64 a = page(0), out, ste[8];
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_dma(RID, GPA_A + 16, a + 16);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, RID, ste), 0);
+	assert_int_equal(FIELD_GET(STE2_S2VMID, ste[2]), t.s2.tags.vmid);
+	assert_int_equal(iommu_detach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_int_equal(smmu_model_translate(t.m, RID, GPA_A, true, &out), SMMUM_ABORT);
+}
+
+static void s2_remap_is_invalidated_by_the_core(void **state)
+{
+	u64 a = page(0), b = page(0);
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_dma(RID, GPA_A, a);
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_dma(RID, GPA_A, b);
+	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL) >= 1);
+}
+
+static void pasid_attach_is_not_supported(void **state)
+{
+	(void)state;
+	assert_int_equal(iommu_attach(&t.s2, RID, 3), -E_NOTSUP);
+}
+
+static void nested_guest_tlbi_carries_parent_vmid(void **state)
+{
+	u64 a = page(0), b = page(0), cd;
+	struct iommu_inv inv = {.kind = IOMMU_INV_SMMU,
+				.smmu = {.op = IOMMU_SMMU_TLBI_NH_ASID, .asid = ASID}};
+	struct smmum_cmd last;
+	unsigned done;
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_B), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	cd = guest_cd(false);
+	guest_map(IOVA, GPA_A);
+	nested_attach(cd);
+	assert_dma(RID, IOVA, a);
+	guest_map(IOVA, GPA_B);
+	assert_dma(RID, IOVA, a); /* stale until the guest invalidates */
+	assert_int_equal(iommu_invalidate(&t.s2, &inv, 1, &done), 0);
+	assert_dma(RID, IOVA, b);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_NH_ASID, &last), 1);
+	assert_int_equal(FIELD_GET(CMD0_VMID, last.w0), t.s2.tags.vmid);
+	assert_int_equal(FIELD_GET(CMD0_ASID, last.w0), ASID);
+}
+
+static void s2_change_under_nested_domain_flushes_all_of_vmid(void **state)
+{
+	u64 a = page(0), b = page(0), cd;
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	cd = guest_cd(false);
+	guest_map(IOVA, GPA_A);
+	nested_attach(cd);
+	assert_dma(RID, IOVA, a);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_dma(RID, IOVA, b);
+	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S12_VMALL, NULL) >= 1);
+}
+
+static void nested_domain_with_bad_s1_is_refused(void **state)
+{
+	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3,
+			      .smmu = {.s1ctxptr = gpa(0x1000), .s1cdmax = 4}};
+
+	(void)state;
+	assert_int_not_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
+	s1.smmu.s1cdmax = 0;
+	s1.smmu.s1ctxptr = gpa(1ULL << 50);
+	assert_int_not_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
+	assert_int_equal(t.s2.nchildren, 0);
+}
+
+static void events_become_fault_records(void **state)
+{
+	u64 cd;
+	u32 w = 0;
+	struct iommu_fault f;
+
+	(void)state;
+	cd = guest_cd(false);
+	guest_map(IOVA, GPA_B); /* GPA_B is not in stage 2 */
+	nested_attach(cd);
+	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 0x5000, &w, 4, false),
+			 SMMUM_EVT_TRANSLATION);
+	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 8, &w, 4, true), SMMUM_EVT_TRANSLATION);
+	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
+	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(f.rid, RID);
+	assert_int_equal(f.stage, IOMMU_FAULT_S1);
+	assert_int_equal(f.kind, IOMMU_FAULT_TRANSLATION);
+	assert_int_equal(f.addr, IOVA + 0x5000);
+	assert_int_equal(f.access, IOMMU_FAULT_READ);
+	assert_int_equal(f.pasid, IOMMU_NO_PASID);
+	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(f.stage, IOMMU_FAULT_S2);
+	assert_int_equal(f.addr, IOVA + 8);
+	assert_int_equal(f.fetch_addr, 0);
+	assert_int_equal(f.access, IOMMU_FAULT_WRITE);
+	assert_int_equal(iommu_fault_pop(t.u, &f), -E_NOENT);
+}
+
+static void malformed_guest_cd_is_a_config_fault(void **state)
+{
+	u32 w = 0;
+	struct iommu_fault f;
+
+	(void)state;
+	nested_attach(guest_cd(true)); /* big-endian tables: ILLEGAL */
+	assert_int_equal(smmu_model_dma(t.m, RID, IOVA, &w, 4, true), SMMUM_EVT_BAD_CD);
+	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
+	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(f.vendor_code, EVT_C_BAD_CD);
+	assert_int_equal(f.kind, IOMMU_FAULT_BAD_CONFIG);
+	assert_int_equal(f.stage, IOMMU_FAULT_S1);
+}
+
+static void atc_invalidation_only_for_owned_devices(void **state)
+{
+	struct iommu_inv inv = {.kind = IOMMU_INV_ATC,
+				.atc = {.rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64}};
+	struct smmum_cmd last;
+	unsigned done;
+
+	(void)state;
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_invalidate(&t.s2, &inv, 1, &done), -E_PERM);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_ATC_INV, NULL), 0);
+	inv.atc.rid = RID;
+	assert_int_equal(iommu_invalidate(&t.s2, &inv, 1, &done), 0);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_ATC_INV, &last), 1);
+	assert_int_equal(FIELD_GET(CMD0_SID, last.w0), RID);
+	assert_int_equal(FIELD_GET(CMD1_ATC_SIZE, last.w1), 52);
+}
+
+static void stage2_flush_reaches_device_atcs(void **state)
+{
+	u64 a = page(0);
+
+	(void)state;
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), 0);
+	assert_true(smmu_model_count_cmds(t.m, CMD_ATC_INV, NULL) >= 1);
+}
+
+static void domain_fini_releases_the_vmid(void **state)
+{
+	u16 vmid = t.s2.tags.vmid;
+
+	(void)state;
+	assert_int_equal(iommu_domain_fini(&t.s2), 0);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_S12_VMALL, NULL), 1);
+	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 40), 0);
+	assert_int_equal(t.s2.tags.vmid, vmid);
+}
+
+static void iommu_map_turns_rids_into_stream_ids(void **state)
+{
+	u64 a = page(0), ste[8];
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, 0x100 + RID, ste), 0);
+	assert_int_equal(FIELD_GET(STE0_CONFIG, ste[0]), STE_CFG_S2);
+	assert_dma(0x100 + RID, GPA_A, a);
+	/* RID 0x208 goes to another IOMMU (phandle 0x9999): not behind this one. */
+	assert_int_equal(iommu_attach(&t.s2, 0x208, IOMMU_NO_PASID), -E_NOENT);
+}
+
+static void malformed_iommu_map_fails_probe(void **state)
+{
+	struct iommu *u = NULL;
+
+	(void)state;
+	assert_int_equal(probe("smmu_bad_map", smmu_model_default_cfg()), 0);
+	assert_int_equal(smmu_driver()->ops->probe(&t.ctx, &t.plat.iommu[0], &u), -E_CORRUPT);
+	assert_true(test_log_has("iommu-map"));
+	t.u = NULL;
+}
+
+static int noop(void **state)
+{
+	(void)state;
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(probe_registers_a_unit_with_the_core),
+	    T(s2_attach_translates_and_detach_aborts),
+	    T(s2_remap_is_invalidated_by_the_core),
+	    T(pasid_attach_is_not_supported),
+	    T(nested_guest_tlbi_carries_parent_vmid),
+	    T(s2_change_under_nested_domain_flushes_all_of_vmid),
+	    T(nested_domain_with_bad_s1_is_refused),
+	    T(events_become_fault_records),
+	    T(malformed_guest_cd_is_a_config_fault),
+	    cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats, teardown),
+	    T(domain_fini_releases_the_vmid),
+	    cmocka_unit_test_setup_teardown(iommu_map_turns_rids_into_stream_ids, setup_map,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(malformed_iommu_map_fails_probe, noop, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
