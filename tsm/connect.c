@@ -61,7 +61,8 @@ static int tsm_flr(struct tsm_pdev *pd, u32 function_id)
 
 static const struct tsm_dsm_ops tsm_dsm_ops = { .vdm = tsm_vdm, .flr = tsm_flr };
 
-static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_policy *pol, const char **stage)
+static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol,
+			 const char **stage)
 {
 	struct spdm_measurements m = { .record = d->meas, .record_cap = sizeof(d->meas) };
 	unsigned missing = 0;
@@ -91,7 +92,7 @@ static void tsm_tdi_setup(struct tsm_dev *d)
 	tdi_init(&d->tdi, &d->pd, tdisp_function_id(d->pci->bdf, (u8)seg, seg != 0), &bars);
 }
 
-int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_policy *pol,
+int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect_policy *pol,
 		const struct spdm_config *cfg, tsm_rng_fn rng, const char **stage)
 {
 	int err;

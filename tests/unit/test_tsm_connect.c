@@ -28,7 +28,7 @@ static struct {
 	struct pci_state st;
 	struct pci_host host;
 	struct spdm_config cfg;
-	struct tsm_policy pol;
+	struct tsm_connect_policy pol;
 	struct tsm_dev d;
 	struct tdev *tdev;
 	unsigned shared_revoked, private_maps, dma_on;
