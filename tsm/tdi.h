@@ -16,6 +16,9 @@
  * Teardown is always STOP_INTERFACE -> remove private MMIO -> remove trusted DMA -> forget TDI
  * state -> restore shared operation (seeds-digest 3.10, the strictest vendor order), on unbind,
  * on device error, before an FLR and on VM teardown.
+ *
+ * Concurrency: the operations are synchronous and not reentrant (a pdev's message buffers and
+ * the report scratch buffers are shared); the caller serialises every call on the TSM.
  */
 #ifndef TSM_TDI_H
 #define TSM_TDI_H
