@@ -59,7 +59,36 @@ static int tsm_flr(struct tsm_pdev *pd, u32 function_id)
 	return pci_flr(d->pci);
 }
 
-static const struct tsm_dsm_ops tsm_dsm_ops = { .vdm = tsm_vdm, .flr = tsm_flr };
+/* GET_MEASUREMENTS in the session over a guest's nonce; also refreshes the kept evidence. */
+static int tsm_measure(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+		       size_t *len)
+{
+	struct tsm_dev *d = container_of(pd, struct tsm_dev, pd);
+	struct spdm_measurements m = { .record = d->meas, .record_cap = sizeof(d->meas) };
+	int err = spdm_get_measurements(&d->spdm, nonce, &m);
+
+	if (err) {
+		d->meas_len = 0; /* a refused refresh leaves no stale evidence behind */
+		pd->meas_len = 0;
+		if (d->spdm.state != SPDM_STATE_SESSION)
+			pd->connected = false;
+		return err;
+	}
+	d->meas_len = m.len;
+	d->meas_blocks = m.nblocks;
+	pd->meas_len = m.len;
+	*len = m.len;
+	if (m.len > cap)
+		return trace_err(-E_NOSPC);
+	memcpy(buf, d->meas, m.len);
+	return 0;
+}
+
+static const struct tsm_dsm_ops tsm_dsm_ops = {
+	.vdm = tsm_vdm,
+	.flr = tsm_flr,
+	.measure = tsm_measure,
+};
 
 static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol,
 			 const char **stage)

@@ -314,6 +314,20 @@ int tdi_get_evidence(struct tdi *t, u32 vm, enum tsm_evidence kind, u8 *buf, siz
 	return trace_err(-E_INVAL);
 }
 
+int tdi_get_measurements(struct tdi *t, u32 vm, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+			 size_t *len)
+{
+	int err = tdi_check_owner(t, vm);
+
+	if (err)
+		return err;
+	if (!t->pdev->connected)
+		return trace_err(-E_NODEV);
+	if (!t->pdev->ops->measure)
+		return trace_err(-E_NOTSUP);
+	return t->pdev->ops->measure(t->pdev, nonce, buf, cap, len);
+}
+
 /* ---- accept -------------------------------------------------------------------------------- */
 
 /* The device must still hold the report the guest checked (a changed report is a fault). */

@@ -368,6 +368,24 @@ static void evidence_is_passed_through(void **state)
 			 -E_INVAL);
 }
 
+static void fresh_measurements_use_the_guest_nonce(void **state)
+{
+	u8 nonce[TSM_NONCE_LEN], buf[128];
+	size_t len;
+
+	(void)state;
+	memset(nonce, 0x5a, sizeof(nonce));
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM2, nonce, buf, sizeof(buf), &len), -E_PERM);
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM1, nonce, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 4 + TSM_NONCE_LEN);
+	assert_memory_equal(buf + 4, nonce, TSM_NONCE_LEN);
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM1, nonce, buf, 8, &len), -E_NOSPC);
+	E.pd.connected = false;
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM1, nonce, buf, sizeof(buf), &len),
+			 -E_NODEV);
+	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
+}
+
 static void transition_table_is_exactly_tdisp(void **state)
 {
 	/* expected[from][event-1]: next state, or -1 if refused */
@@ -421,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup(failures_during_accept_roll_back, setup),
 		cmocka_unit_test_setup(link_failure_leaves_error_torn_down, setup),
 		cmocka_unit_test_setup(evidence_is_passed_through, setup),
+		cmocka_unit_test_setup(fresh_measurements_use_the_guest_nonce, setup),
 		cmocka_unit_test(transition_table_is_exactly_tdisp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
