@@ -6,7 +6,7 @@
  * connection is reset (transcripts, keys and the session are wiped), `fail` names the reason
  * and the caller must start again from spdm_connect().
  *
- * Memory budget per connection (one session): sizeof(struct spdm_conn) = 17.5 KiB, fixed
+ * Memory budget per connection (one session): sizeof(struct spdm_conn), about 18 KiB, fixed
  * (request/response buffers 2 x 4 KiB, record buffer 4 KiB, certificate chain 4 KiB, VCA 512 B,
  * keys), plus mbedTLS heap: about 2.5 KiB held while connected (four running-hash contexts and
  * the leaf public key) and at most about 10.5 KiB at the peak of set-up (chain validation,
