@@ -135,6 +135,21 @@ int pt_unmap(struct pt *pt, u64 in, u64 size, struct pt_gather *g) __must_check;
 /* -E_NOENT if `in` is not mapped, -E_RANGE if outside the input space. */
 int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m) __must_check;
 
+/* A mapped stretch of input: part of one leaf. */
+struct pt_extent {
+	u64 in;
+	paddr_t out;
+	u64 size;
+	u32 prot;
+};
+
+/*
+ * The first mapped extent at or after `from` and below `end` (the part of one leaf that lies
+ * in [from, end)); -E_NOENT when nothing in the range is mapped. Empty tables are skipped a
+ * whole entry at a time, so iterating a sparse range is cheap.
+ */
+int pt_lookup_next(const struct pt *pt, u64 from, u64 end, struct pt_extent *x) __must_check;
+
 /* Permission bits the format expresses; pt_map refuses others. */
 u32 pt_prot_mask(enum pt_format fmt);
 const char *pt_format_name(enum pt_format fmt);
