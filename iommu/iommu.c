@@ -306,15 +306,19 @@ static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
 	struct iommu *u = ig->d->unit;
 	int err = u->drv->ops->flush_s2(u, ig->d, g);
 
-	if (err && !ig->err)
-		ig->err = err;
+	if (err) {
+		g->flush_failed = true;
+		if (!ig->err)
+			ig->err = err;
+	}
 }
 
 static int iommu_s2_finish(struct iommu_gather *ig, int err)
 {
 	pt_gather_sync(&ig->g, &ig->d->s2);
 	if (ig->err)
-		pr_err("stage-2 invalidation failed: %s", err_str(ig->err));
+		pr_err("stage-2 invalidation failed: %s (%llu table frames withheld)",
+		       err_str(ig->err), (unsigned long long)ig->d->s2.leaked);
 	return err ?: ig->err;
 }
 

@@ -82,6 +82,7 @@ struct pt {
 	unsigned root_frames; /* 1, or the number of concatenated Arm stage-2 root tables */
 	unsigned root_entries;
 	u64 tables; /* table frames in use, root included */
+	u64 leaked; /* table frames withheld because their flush failed (see pt_gather) */
 };
 
 /*
@@ -101,6 +102,12 @@ struct pt_gather {
 	unsigned nfree;
 	paddr_t free[PT_GATHER_MAX_FREE];
 	void (*flush)(struct pt_gather *g, struct pt *pt);
+	/*
+	 * Set by a flush that could not complete (e.g. an invalidation timed out): hardware may
+	 * still walk the unlinked tables, so pt_gather_sync() leaks them (pt.leaked) rather
+	 * than handing them back to the allocator. Cleared by pt_gather_init().
+	 */
+	bool flush_failed;
 };
 
 void pt_gather_init(struct pt_gather *g, void (*flush)(struct pt_gather *g, struct pt *pt));

@@ -106,11 +106,22 @@ bool pt_gather_empty(const struct pt_gather *g)
  */
 void pt_gather_sync(struct pt_gather *g, struct pt *pt)
 {
+	bool failed;
+
 	if (g->flush && g->start != g->end)
 		g->flush(g, pt);
-	for (unsigned i = 0; i < g->nfree; i++)
-		pt_free_table(pt, g->free[i].v, 1);
+	failed = g->flush_failed;
+	for (unsigned i = 0; i < g->nfree; i++) {
+		if (failed) { /* still possibly walked by hardware: never reuse */
+			pt->tables--;
+			pt->cfg.alloc->in_use--;
+			pt->leaked++;
+		} else {
+			pt_free_table(pt, g->free[i].v, 1);
+		}
+	}
 	pt_gather_init(g, g->flush);
+	g->flush_failed = failed; /* sticky: later frees of this operation are unsafe too */
 }
 
 static void pt_gather_add(struct pt_gather *g, u64 in, u64 size, u64 granule, bool table)
