@@ -234,6 +234,16 @@ int iommu_domain_fini(struct iommu_domain *d)
 	return 0;
 }
 
+struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
+				       const struct iommu_domain *prev)
+{
+	struct iommu_domain *d = prev ? prev->next : parent->unit->domains;
+
+	while (d && d->parent != parent)
+		d = d->next;
+	return d;
+}
+
 /* ---- attach -------------------------------------------------------------------------------- */
 
 static int iommu_attach_find(const struct iommu_domain *d, u32 rid, u32 pasid)

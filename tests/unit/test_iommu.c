@@ -211,6 +211,14 @@ static void attach_is_exclusive_per_rid_and_pasid(void **state)
 	assert_int_equal(iommu_attach(&b, 0x12, IOMMU_NO_PASID), -E_IO);
 	assert_false(iommu_domain_attached(&b, 0x12, IOMMU_NO_PASID));
 	assert_true(iommu_domain_attached(&a, 0x10, IOMMU_NO_PASID));
+	{
+		struct iommu_domain *x = iommu_nested_next(&s2, NULL), *y;
+
+		assert_true(x == &a || x == &b);
+		y = iommu_nested_next(&s2, x);
+		assert_true((y == &a || y == &b) && y != x);
+		assert_null(iommu_nested_next(&s2, y));
+	}
 	/* Busy while attached or while nested domains sit on the parent. */
 	assert_int_equal(iommu_domain_fini(&a), -E_BUSY);
 	assert_int_equal(iommu_domain_fini(&s2), -E_BUSY);
