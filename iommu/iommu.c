@@ -222,6 +222,8 @@ int iommu_domain_fini(struct iommu_domain *d)
 {
 	struct iommu *u = d->unit;
 
+	if (!d->kind)
+		return trace_err(-E_STATE);
 	if (d->nattach || d->nchildren)
 		return trace_err(-E_BUSY);
 	u->drv->ops->domain_fini(u, d);

@@ -136,6 +136,8 @@ static void s2_map_flushes_the_changed_range(void **state)
 	assert_int_equal(fk.flushes, 2);
 	assert_int_equal(iommu_domain_fini(&s2), 0);
 	assert_int_equal(fk.finis, 1);
+	assert_int_equal(iommu_domain_fini(&s2), -E_STATE); /* twice */
+	assert_int_equal(iommu_attach(&s2, 1, IOMMU_NO_PASID), -E_STATE);
 	(void)state;
 }
 
