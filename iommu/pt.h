@@ -53,9 +53,10 @@ enum pt_format { PT_ARM_S1, PT_ARM_S2, PT_X86_64, PT_VTD_SS, PT_AMD_V1, PT__FORM
 #define PT_ARM_S1_MAIR 0x04ffULL
 
 /*
- * Table frame allocator. `alloc` returns `nframes` contiguous zeroed 4 KiB frames aligned to
- * nframes * 4 KiB (the concatenated Arm stage-2 root needs up to 16). The callbacks receive
- * the allocator itself; embed it in a larger struct and use container_of for more context.
+ * Table frame allocator. `alloc` returns `nframes` contiguous 4 KiB frames (the library zeroes
+ * them) aligned to nframes * 4 KiB (the concatenated Arm stage-2 root needs up to 16). The
+ * callbacks receive the allocator itself; embed it in a larger struct and use container_of for more
+ * context.
  */
 struct pt_allocator {
 	int (*alloc)(struct pt_allocator *a, unsigned nframes, paddr_t *out);
@@ -122,7 +123,7 @@ struct pt_mapping {
 	u32 prot;
 };
 
-/* Creates an empty table; -E_INVAL/-E_NOTSUP for a bad configuration, -E_NOMEM. */
+/* Creates an empty table; -E_INVAL for a bad configuration, -E_NOMEM. */
 int pt_init(struct pt *pt, const struct pt_config *cfg) __must_check;
 /*
  * Frees every table. The caller must have made the table unreachable by hardware (and
