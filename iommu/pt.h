@@ -3,7 +3,8 @@
  * IO page tables: one library for the IOMMU drivers (VT-d, AMD-Vi, SMMUv3) and the CPU
  * stage-2. Formats (4 KiB granule everywhere):
  *
- *   PT_ARM_S1   Arm VMSAv8-64 stage 1 (SMMUv3 CD tables, EL2 host tables), 25..48-bit input
+ *   PT_ARM_S1   Arm VMSAv8-64 stage 1 EL1&0 regime (SMMUv3 CDs, guests), 25..48 bits;
+ *               UXN/PXN per PT_PROT_U, so not for the single-privilege EL2 regime
  *   PT_ARM_S2   Arm VMSAv8-64 stage 2 (CPU stage-2, SMMUv3 S2), 32..48-bit input, with the
  *               concatenated initial-level tables the architecture requires
  *   PT_X86_64   x86 IA-32e 4/5-level paging (VT-d first stage, AMD-Vi v2), 48 or 57 bits
