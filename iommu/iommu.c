@@ -222,6 +222,8 @@ int iommu_domain_fini(struct iommu_domain *d)
 {
 	struct iommu *u = d->unit;
 
+	if (!d->kind)
+		return trace_err(-E_STATE);
 	if (d->nattach || d->nchildren)
 		return trace_err(-E_BUSY);
 	u->drv->ops->domain_fini(u, d);
@@ -232,6 +234,16 @@ int iommu_domain_fini(struct iommu_domain *d)
 		d->parent->nchildren--;
 	d->kind = 0;
 	return 0;
+}
+
+struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
+				       const struct iommu_domain *prev)
+{
+	struct iommu_domain *d = prev ? prev->next : parent->unit->domains;
+
+	while (d && d->parent != parent)
+		d = d->next;
+	return d;
 }
 
 /* ---- attach -------------------------------------------------------------------------------- */
@@ -306,15 +318,19 @@ static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
 	struct iommu *u = ig->d->unit;
 	int err = u->drv->ops->flush_s2(u, ig->d, g);
 
-	if (err && !ig->err)
-		ig->err = err;
+	if (err) {
+		g->flush_failed = true;
+		if (!ig->err)
+			ig->err = err;
+	}
 }
 
 static int iommu_s2_finish(struct iommu_gather *ig, int err)
 {
 	pt_gather_sync(&ig->g, &ig->d->s2);
 	if (ig->err)
-		pr_err("stage-2 invalidation failed: %s", err_str(ig->err));
+		pr_err("stage-2 invalidation failed: %s (%llu table frames withheld)",
+		       err_str(ig->err), (unsigned long long)ig->d->s2.leaked);
 	return err ?: ig->err;
 }
 

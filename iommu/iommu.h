@@ -267,6 +267,13 @@ int iommu_domain_nested_init(struct iommu_domain *d, struct iommu_domain *parent
 /* Refused (-E_BUSY) while attached or (S2) while nested domains sit on it. */
 int iommu_domain_fini(struct iommu_domain *d) __must_check;
 
+/*
+ * Nested domains stacked on `parent`, one after the other (prev NULL for the first). Used to
+ * route AMD-Vi invalidations to every nested domain of a vDID and to share its pDID.
+ */
+struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
+				       const struct iommu_domain *prev);
+
 int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid) __must_check;
 int iommu_detach(struct iommu_domain *d, u32 rid, u32 pasid) __must_check;
 bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid);

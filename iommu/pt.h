@@ -3,7 +3,8 @@
  * IO page tables: one library for the IOMMU drivers (VT-d, AMD-Vi, SMMUv3) and the CPU
  * stage-2. Formats (4 KiB granule everywhere):
  *
- *   PT_ARM_S1   Arm VMSAv8-64 stage 1 (SMMUv3 CD tables, EL2 host tables), 25..48-bit input
+ *   PT_ARM_S1   Arm VMSAv8-64 stage 1 EL1&0 regime (SMMUv3 CDs, guests), 25..48 bits;
+ *               UXN/PXN per PT_PROT_U, so not for the single-privilege EL2 regime
  *   PT_ARM_S2   Arm VMSAv8-64 stage 2 (CPU stage-2, SMMUv3 S2), 32..48-bit input, with the
  *               concatenated initial-level tables the architecture requires
  *   PT_X86_64   x86 IA-32e 4/5-level paging (VT-d first stage, AMD-Vi v2), 48 or 57 bits
@@ -53,9 +54,10 @@ enum pt_format { PT_ARM_S1, PT_ARM_S2, PT_X86_64, PT_VTD_SS, PT_AMD_V1, PT__FORM
 #define PT_ARM_S1_MAIR 0x04ffULL
 
 /*
- * Table frame allocator. `alloc` returns `nframes` contiguous zeroed 4 KiB frames aligned to
- * nframes * 4 KiB (the concatenated Arm stage-2 root needs up to 16). The callbacks receive
- * the allocator itself; embed it in a larger struct and use container_of for more context.
+ * Table frame allocator. `alloc` returns `nframes` contiguous 4 KiB frames (the library zeroes
+ * them) aligned to nframes * 4 KiB (the concatenated Arm stage-2 root needs up to 16). The
+ * callbacks receive the allocator itself; embed it in a larger struct and use container_of for more
+ * context.
  */
 struct pt_allocator {
 	int (*alloc)(struct pt_allocator *a, unsigned nframes, paddr_t *out);
@@ -82,6 +84,7 @@ struct pt {
 	unsigned root_frames; /* 1, or the number of concatenated Arm stage-2 root tables */
 	unsigned root_entries;
 	u64 tables; /* table frames in use, root included */
+	u64 leaked; /* table frames withheld because their flush failed (see pt_gather) */
 };
 
 /*
@@ -101,6 +104,12 @@ struct pt_gather {
 	unsigned nfree;
 	paddr_t free[PT_GATHER_MAX_FREE];
 	void (*flush)(struct pt_gather *g, struct pt *pt);
+	/*
+	 * Set by a flush that could not complete (e.g. an invalidation timed out): hardware may
+	 * still walk the unlinked tables, so pt_gather_sync() leaks them (pt.leaked) rather
+	 * than handing them back to the allocator. Cleared by pt_gather_init().
+	 */
+	bool flush_failed;
 };
 
 void pt_gather_init(struct pt_gather *g, void (*flush)(struct pt_gather *g, struct pt *pt));
@@ -115,7 +124,7 @@ struct pt_mapping {
 	u32 prot;
 };
 
-/* Creates an empty table; -E_INVAL/-E_NOTSUP for a bad configuration, -E_NOMEM. */
+/* Creates an empty table; -E_INVAL for a bad configuration, -E_NOMEM. */
 int pt_init(struct pt *pt, const struct pt_config *cfg) __must_check;
 /*
  * Frees every table. The caller must have made the table unreachable by hardware (and
@@ -134,6 +143,21 @@ int pt_map(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot,
 int pt_unmap(struct pt *pt, u64 in, u64 size, struct pt_gather *g) __must_check;
 /* -E_NOENT if `in` is not mapped, -E_RANGE if outside the input space. */
 int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m) __must_check;
+
+/* A mapped stretch of input: part of one leaf. */
+struct pt_extent {
+	u64 in;
+	paddr_t out;
+	u64 size;
+	u32 prot;
+};
+
+/*
+ * The first mapped extent at or after `from` and below `end` (the part of one leaf that lies
+ * in [from, end)); -E_NOENT when nothing in the range is mapped. Empty tables are skipped a
+ * whole entry at a time, so iterating a sparse range is cheap.
+ */
+int pt_lookup_next(const struct pt *pt, u64 from, u64 end, struct pt_extent *x) __must_check;
 
 /* Permission bits the format expresses; pt_map refuses others. */
 u32 pt_prot_mask(enum pt_format fmt);

@@ -106,11 +106,22 @@ bool pt_gather_empty(const struct pt_gather *g)
  */
 void pt_gather_sync(struct pt_gather *g, struct pt *pt)
 {
+	bool failed;
+
 	if (g->flush && g->start != g->end)
 		g->flush(g, pt);
-	for (unsigned i = 0; i < g->nfree; i++)
-		pt_free_table(pt, g->free[i].v, 1);
+	failed = g->flush_failed;
+	for (unsigned i = 0; i < g->nfree; i++) {
+		if (failed) { /* still possibly walked by hardware: never reuse */
+			pt->tables--;
+			pt->cfg.alloc->in_use--;
+			pt->leaked++;
+		} else {
+			pt_free_table(pt, g->free[i].v, 1);
+		}
+	}
 	pt_gather_init(g, g->flush);
+	g->flush_failed = failed; /* sticky: later frees of this operation are unsafe too */
 }
 
 static void pt_gather_add(struct pt_gather *g, u64 in, u64 size, u64 granule, bool table)
@@ -552,6 +563,63 @@ int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m)
 	m->leaf_size = d.leaf_size;
 	m->prot = d.prot & limit;
 	return 0;
+}
+
+/* First input above the entry of level `lvl` holding `a`; 0 when that wraps past 2^64. */
+static u64 pt_next_entry(u64 a, unsigned lvl)
+{
+	return ALIGN_DOWN(a, pt_level_size(lvl)) + pt_level_size(lvl);
+}
+
+/* One descent for `a`: the extent found, or the next input worth trying in *next. */
+static int pt_extent_at(const struct pt *pt, u64 a, u64 end, struct pt_extent *x, u64 *next)
+{
+	const struct pt_fmt *f = pt_fmt_of(pt);
+	unsigned lvl = pt->levels - 1;
+	u64 table = pt->root.v, base;
+	u32 limit = ~0u;
+	struct pt_desc d;
+
+	for (;;) {
+		f->decode(pt_read(&pt_table(table)[pt_index(pt, a, lvl)]), lvl, &d);
+		if (d.kind == PT_DESC_BAD)
+			return trace_err(-E_CORRUPT);
+		if (d.kind == PT_DESC_NONE || (d.kind == PT_DESC_TABLE && d.next_lvl + 1 < lvl &&
+					       !pt_skipped_bits_zero(a, lvl, d.next_lvl))) {
+			*next = pt_next_entry(a, lvl);
+			return -E_NOENT;
+		}
+		if (d.kind == PT_DESC_LEAF)
+			break;
+		limit &= d.prot;
+		table = d.addr;
+		lvl = d.next_lvl;
+	}
+	base = ALIGN_DOWN(a, d.leaf_size);
+	x->in = a;
+	x->out = pa(d.addr + (a - base));
+	x->size = (base + d.leaf_size - 1 < end - 1 ? base + d.leaf_size : end) - a;
+	x->prot = d.prot & limit;
+	return 0;
+}
+
+int pt_lookup_next(const struct pt *pt, u64 from, u64 end, struct pt_extent *x)
+{
+	unsigned bits = pt_input_bits(pt);
+	u64 a = from, next;
+
+	if (bits < 64 && end > (1ULL << bits))
+		end = 1ULL << bits;
+	while (a < end) {
+		int err = pt_extent_at(pt, a, end, x, &next);
+
+		if (err != -E_NOENT)
+			return err;
+		if (next <= a) /* wrapped past the top of a 64-bit space */
+			break;
+		a = next;
+	}
+	return -E_NOENT;
 }
 
 /* ---- allocator over core/frame.h --------------------------------------------------------------

@@ -15,6 +15,7 @@ struct fake {
 	unsigned attaches, detaches, flushes, invs, inits, finis;
 	u64 flushed_start, flushed_end;
 	int fail_attach;
+	int fail_flush;
 	u16 next_did;
 };
 
@@ -63,7 +64,7 @@ static int fake_flush_s2(struct iommu *u, struct iommu_domain *d, const struct p
 	to_fake(u)->flushes++;
 	to_fake(u)->flushed_start = g->start;
 	to_fake(u)->flushed_end = g->end;
-	return 0;
+	return to_fake(u)->fail_flush;
 }
 
 static int fake_invalidate(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *i)
@@ -135,6 +136,63 @@ static void s2_map_flushes_the_changed_range(void **state)
 	assert_int_equal(fk.flushes, 2);
 	assert_int_equal(iommu_domain_fini(&s2), 0);
 	assert_int_equal(fk.finis, 1);
+	assert_int_equal(iommu_domain_fini(&s2), -E_STATE); /* twice */
+	assert_int_equal(iommu_attach(&s2, 1, IOMMU_NO_PASID), -E_STATE);
+	(void)state;
+}
+
+/* Table frames tracked so that the ones withheld after a failed flush can be released. */
+static void *tracked[64];
+
+static int track_alloc(struct pt_allocator *a, unsigned nframes, paddr_t *out)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(tracked); i++) {
+		if (!tracked[i]) {
+			assert_int_equal(
+			    posix_memalign(&tracked[i], nframes * PAGE_SIZE, nframes * PAGE_SIZE),
+			    0);
+			*out = pa((u64)(uintptr_t)tracked[i]);
+			return 0;
+		}
+	}
+	return -E_NOMEM;
+}
+
+static void track_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(tracked); i++) {
+		if (tracked[i] == (void *)(uintptr_t)base.v) {
+			free(tracked[i]);
+			tracked[i] = NULL;
+			return;
+		}
+	}
+	fail_msg("freeing an unknown frame");
+}
+
+/* A failed invalidation: the error comes back and unlinked tables are never reused. */
+static void failed_flush_withholds_tables(void **state)
+{
+	struct pt_allocator ta = {.alloc = track_alloc, .free = track_free};
+	struct iommu_domain s2;
+	unsigned held = 0;
+
+	assert_int_equal(iommu_unit_add(&fk.u, &drv_smmu, &desc, &ta), 0);
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 48), 0);
+	assert_int_equal(iommu_s2_map(&s2, gpa(0x40000000), pa(0x1000), 0x1000, PT_PROT_R), 0);
+	test_log_capture();
+	fk.fail_flush = -E_TIMEOUT;
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40000000), 0x1000), -E_TIMEOUT);
+	assert_true(test_log_has("stage-2 invalidation failed: "));
+	assert_int_equal(s2.s2.leaked, 3);
+	fk.fail_flush = 0;
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(tracked); i++) {
+		held += tracked[i] != NULL;
+		free(tracked[i]);
+		tracked[i] = NULL;
+	}
+	assert_int_equal(held, 3);
 	(void)state;
 }
 
@@ -155,6 +213,14 @@ static void attach_is_exclusive_per_rid_and_pasid(void **state)
 	assert_int_equal(iommu_attach(&b, 0x12, IOMMU_NO_PASID), -E_IO);
 	assert_false(iommu_domain_attached(&b, 0x12, IOMMU_NO_PASID));
 	assert_true(iommu_domain_attached(&a, 0x10, IOMMU_NO_PASID));
+	{
+		struct iommu_domain *x = iommu_nested_next(&s2, NULL), *y;
+
+		assert_true(x == &a || x == &b);
+		y = iommu_nested_next(&s2, x);
+		assert_true((y == &a || y == &b) && y != x);
+		assert_null(iommu_nested_next(&s2, y));
+	}
 	/* Busy while attached or while nested domains sit on the parent. */
 	assert_int_equal(iommu_domain_fini(&a), -E_BUSY);
 	assert_int_equal(iommu_domain_fini(&s2), -E_BUSY);
@@ -297,6 +363,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(vtd_invalidations_need_the_domain_vdid, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(fault_ring_keeps_the_newest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(failed_flush_withholds_tables, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

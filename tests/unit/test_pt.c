@@ -384,6 +384,46 @@ static void amd_lookup_follows_skipped_levels(void **state)
 	(void)state;
 }
 
+static void lookup_next_walks_extents_in_order(void **state)
+{
+	struct pt_extent x;
+
+	fx_init(PT_ARM_S2, 48);
+	assert_int_equal(pt_map(&fx.pt, 0x1000, pa(0x9000), 0x2000, PT_PROT_R, &fx.g), 0);
+	assert_int_equal(pt_map(&fx.pt, 3 * PT_SIZE_1G, pa(PT_SIZE_1G), PT_SIZE_1G,
+				PT_PROT_R | PT_PROT_W, &fx.g),
+			 0);
+	assert_int_equal(pt_map(&fx.pt, 1ULL << 47, pa(0), 0x1000, PT_PROT_R, &fx.g), 0);
+	assert_int_equal(pt_lookup_next(&fx.pt, 0, ~0ULL, &x), 0);
+	assert_int_equal(x.in, 0x1000);
+	assert_int_equal(x.out.v, 0x9000);
+	assert_int_equal(x.size, 0x1000);
+	assert_int_equal(pt_lookup_next(&fx.pt, 0x2000, ~0ULL, &x), 0);
+	assert_int_equal(x.in, 0x2000);
+	assert_int_equal(pt_lookup_next(&fx.pt, 0x3000, ~0ULL, &x), 0);
+	assert_int_equal(x.in, 3 * PT_SIZE_1G);
+	assert_int_equal(x.size, PT_SIZE_1G);
+	assert_int_equal(x.prot, PT_PROT_R | PT_PROT_W);
+	/* Clipped to the range asked for. */
+	assert_int_equal(
+	    pt_lookup_next(&fx.pt, 3 * PT_SIZE_1G + 0x5000, 3 * PT_SIZE_1G + 0x7000, &x), 0);
+	assert_int_equal(x.out.v, PT_SIZE_1G + 0x5000);
+	assert_int_equal(x.size, 0x2000);
+	assert_int_equal(pt_lookup_next(&fx.pt, 4 * PT_SIZE_1G, ~0ULL, &x), 0);
+	assert_int_equal(x.in, 1ULL << 47);
+	assert_int_equal(pt_lookup_next(&fx.pt, (1ULL << 47) + 0x1000, ~0ULL, &x), -E_NOENT);
+	assert_int_equal(pt_lookup_next(&fx.pt, 0x3000, 3 * PT_SIZE_1G, &x), -E_NOENT);
+	fx_fini();
+	/* The top of a 64-bit AMD-Vi space: no wrap-around. */
+	fx_init(PT_AMD_V1, 64);
+	assert_int_equal(pt_map(&fx.pt, ~0ULL - 0x1fff, pa(0x1000), 0x1000, PT_PROT_R, &fx.g), 0);
+	assert_int_equal(pt_lookup_next(&fx.pt, 1ULL << 63, ~0ULL, &x), 0);
+	assert_int_equal(x.in, ~0ULL - 0x1fff);
+	assert_int_equal(pt_lookup_next(&fx.pt, ~0ULL - 0xfff, ~0ULL, &x), -E_NOENT);
+	fx_fini();
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +439,7 @@ int main(void)
 	    cmocka_unit_test(no_merge_keeps_tables),
 	    cmocka_unit_test(frame_allocator_backs_tables),
 	    cmocka_unit_test(amd_lookup_follows_skipped_levels),
+	    cmocka_unit_test(lookup_next_walks_extents_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

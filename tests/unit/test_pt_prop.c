@@ -183,6 +183,35 @@ static void check_addr(struct prop *p, u64 a, const char *what)
 			 (unsigned long long)r.size);
 }
 
+/* The whole window: the library's extents are exactly the interval map's mapped set. */
+static void check_extents(struct prop *p)
+{
+	u64 a = p->win, end = p->win + WINDOW, total = 0, expect = 0;
+	struct pt_extent x;
+
+	while (a < end && !pt_lookup_next(&p->pt, a, end, &x)) {
+		/* One leaf may cover several intervals that happen to be contiguous. */
+		for (u64 c = x.in; c < x.in + x.size;) {
+			const struct iv *e = ivmap_find(&p->iv, c);
+
+			if (!e || x.in < a || x.prot != e->prot ||
+			    x.out.v + (c - x.in) != e->out + (c - e->start))
+				fail_msg("%s op %llu: extent %#llx+%#llx -> %#llx prot %#x: %#llx "
+					 "not in the map",
+					 pt_format_name(p->fmt), (unsigned long long)p->ops,
+					 (unsigned long long)x.in, (unsigned long long)x.size,
+					 (unsigned long long)x.out.v, x.prot,
+					 (unsigned long long)c);
+			c = MIN(e->end, x.in + x.size);
+		}
+		total += x.size;
+		a = x.in + x.size;
+	}
+	for (size_t i = 0; i < p->iv.n; i++)
+		expect += p->iv.v[i].end - p->iv.v[i].start;
+	assert_int_equal(total, expect);
+}
+
 struct op {
 	bool map;
 	u64 in, size, out;
@@ -297,6 +326,8 @@ static void prop_step(struct prop *p)
 	}
 	pt_gather_sync(&p->g, &p->pt);
 	p->fl_start = p->fl_end = 0;
+	if (p->ops % 100000 == 99999)
+		check_extents(p);
 	if (p->debug)
 		for (u64 a = p->win; a < p->win + WINDOW; a += SZ_2M)
 			check_addr(p, a, "debug");
@@ -306,6 +337,7 @@ static void prop_step(struct prop *p)
 static void prop_finish(struct prop *p)
 {
 	/* Every interval still translates, then unmapping everything frees every table. */
+	check_extents(p);
 	for (size_t i = 0; i < p->iv.n; i++) {
 		check_addr(p, p->iv.v[i].start, "final-first");
 		check_addr(p, p->iv.v[i].end - SZ_4K, "final-last");
