@@ -7,6 +7,7 @@
 #include <arch/mm.h>
 
 #include "core/log.h"
+#include "lib/pt.h"
 #include "lib/err.h"
 
 static bool bm_test(const u64 *bm, u64 i)
@@ -201,4 +202,24 @@ u64 frame_total_count(const struct frame_alloc *fa)
 	for (unsigned i = 0; i < fa->nregions; i++)
 		n += fa->region[i].nframes;
 	return n;
+}
+
+/* The page-table library's table allocator over this one (lib/pt.h). */
+static int pt_frames_alloc(struct pt_allocator *a, unsigned nframes, paddr_t *out)
+{
+	return frame_alloc_run(a->frames, nframes, (u64)nframes * PAGE_SIZE, out);
+}
+
+static void pt_frames_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
+{
+	if (frame_free_run(a->frames, base, nframes))
+		panic("pt: freeing table frames at %#llx failed", (unsigned long long)base.v);
+}
+
+void pt_allocator_frames(struct pt_allocator *a, struct frame_alloc *fa)
+{
+	memset(a, 0, sizeof(*a));
+	a->alloc = pt_frames_alloc;
+	a->free = pt_frames_free;
+	a->frames = fa;
 }

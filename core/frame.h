@@ -43,4 +43,8 @@ int frame_free_run(struct frame_alloc *fa, paddr_t base, u64 count) __must_check
 u64 frame_free_count(const struct frame_alloc *fa);
 u64 frame_total_count(const struct frame_alloc *fa);
 
+struct pt_allocator;
+/* Backs a page-table allocator (lib/pt.h) with `fa`: images, and host tests over malloc'd RAM. */
+void pt_allocator_frames(struct pt_allocator *a, struct frame_alloc *fa);
+
 #endif

@@ -22,7 +22,7 @@
 #define IOMMU_IOMMU_H
 
 #include "core/platform.h"
-#include "iommu/pt.h"
+#include "lib/pt.h"
 #include "lib/compiler.h"
 #include "lib/types.h"
 

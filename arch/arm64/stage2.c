@@ -9,8 +9,9 @@
 #include "arch/arm64/stage2.h"
 
 #include "arch/arm64/sysreg.h"
+#include "core/frame.h"
 #include "core/log.h"
-#include "iommu/pt.h"
+#include "lib/pt.h"
 #include "lib/bits.h"
 #include "lib/err.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CPU stage-2 for a VM, built with the shared page-table library (iommu/pt.h, format
+ * CPU stage-2 for a VM, built with the shared page-table library (lib/pt.h, format
  * PT_ARM_S2: VMSAv8-64 stage 2, 4 KiB granule, 40-bit IPA with concatenated level-1 roots).
  */
 #ifndef ARM64_STAGE2_H

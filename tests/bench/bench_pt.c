@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "iommu/pt.h"
+#include "lib/pt.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iommu/pt.h"
+#include "lib/pt.h"
 #include "lib/bits.h"
 #include "lib/err.h"
 

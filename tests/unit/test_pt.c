@@ -6,7 +6,7 @@
 #include "test_util.h"
 
 #include "core/frame.h"
-#include "iommu/pt.h"
+#include "lib/pt.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 

@@ -14,7 +14,7 @@
 
 #include "test_util.h"
 
-#include "iommu/pt.h"
+#include "lib/pt.h"
 #include "lib/err.h"
 #include "pt/ivmap.h"
 #include "pt/pt_alloc_host.h"

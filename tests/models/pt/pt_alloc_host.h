@@ -6,7 +6,7 @@
 #ifndef PT_ALLOC_HOST_H
 #define PT_ALLOC_HOST_H
 
-#include "iommu/pt.h"
+#include "lib/pt.h"
 
 struct pt_host_alloc {
 	struct pt_allocator a;

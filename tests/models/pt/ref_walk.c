@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reference walkers (see ref_walk.h). Every field position below is taken from the manual
- * section named next to it; nothing is shared with iommu/pt.
+ * section named next to it; nothing is shared with lib/pt.
  */
 #include "ref_walk.h"
 

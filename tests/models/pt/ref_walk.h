@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reference translation walkers, written from the architecture manuals and sharing no
- * descriptor definition with iommu/pt (they are what the library is checked against):
+ * descriptor definition with lib/pt (they are what the library is checked against):
  *
  *   REF_ARM_S1  Arm ARM DDI 0487, D8 (VMSAv8-64 stage 1, 4 KiB granule, EL1&0 regime)
  *   REF_ARM_S2  Arm ARM DDI 0487, D8 (stage 2, VTCR_EL2.T0SZ/SL0, concatenated tables)

@@ -66,8 +66,7 @@ struct pt_allocator {
 	u64 in_use;		    /* frames currently held by tables (maintained by the pt) */
 };
 
-/* An allocator backed by core/frame.h (images; host tests over a malloc'd "RAM"). */
-void pt_allocator_frames(struct pt_allocator *a, struct frame_alloc *fa);
+/* pt_allocator_frames() in core/frame.h backs an allocator with the frame allocator. */
 
 struct pt_config {
 	enum pt_format fmt;

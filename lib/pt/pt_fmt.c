@@ -6,7 +6,7 @@
  *   Intel VT-d spec 9.8 "Second-Stage Paging Entries";
  *   AMD IOMMU spec 2.2.3 "I/O Page Tables for Host Translations" (v1).
  */
-#include "iommu/pt/pt_fmt.h"
+#include "lib/pt/pt_fmt.h"
 
 #include "lib/err.h"
 

@@ -7,7 +7,7 @@
 #ifndef IOMMU_PT_FMT_H
 #define IOMMU_PT_FMT_H
 
-#include "iommu/pt.h"
+#include "lib/pt.h"
 
 #define PT_ENTRIES    512
 #define PT_MAX_LEVELS 6

@@ -2,7 +2,7 @@
 #define LOG_COMPONENT "pt"
 /*
  * The format-independent page-table engine: map, unmap and lookup over the codecs of
- * pt_fmt.c. See iommu/pt.h and docs/iommu.md for the rules kept here (single-store updates,
+ * pt_fmt.c. See lib/pt.h and docs/iommu.md for the rules kept here (single-store updates,
  * no transient non-present entry for ranges that stay mapped, deferred table freeing).
  *
  * map and unmap run in two passes over the same recursion. The "prepare" pass only makes the
@@ -10,15 +10,13 @@
  * equivalent tables): it changes no translation, so running out of memory there leaves every
  * translation as it was. The "commit" pass writes leaves and clears entries and cannot fail.
  */
-#include "iommu/pt.h"
+#include "lib/pt.h"
 
 #include <string.h>
 
 #include <arch/mm.h>
 
-#include "core/frame.h"
-#include "core/log.h"
-#include "iommu/pt/pt_fmt.h"
+#include "lib/pt/pt_fmt.h"
 #include "lib/err.h"
 
 struct pt_op {
@@ -620,26 +618,4 @@ int pt_lookup_next(const struct pt *pt, u64 from, u64 end, struct pt_extent *x)
 		a = next;
 	}
 	return -E_NOENT;
-}
-
-/* ---- allocator over core/frame.h --------------------------------------------------------------
- */
-
-static int pt_frames_alloc(struct pt_allocator *a, unsigned nframes, paddr_t *out)
-{
-	return frame_alloc_run(a->frames, nframes, (u64)nframes * PAGE_SIZE, out);
-}
-
-static void pt_frames_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
-{
-	if (frame_free_run(a->frames, base, nframes))
-		panic("pt: freeing table frames at %#llx failed", (unsigned long long)base.v);
-}
-
-void pt_allocator_frames(struct pt_allocator *a, struct frame_alloc *fa)
-{
-	memset(a, 0, sizeof(*a));
-	a->alloc = pt_frames_alloc;
-	a->free = pt_frames_free;
-	a->frames = fa;
 }
