@@ -49,6 +49,9 @@ int dv_sign(struct devemu *d, const char *context, const uint8_t *th, uint8_t *s
 int dv_random(struct devemu *d, uint8_t *p, size_t n);
 size_t dv_error(uint8_t *rsp, uint8_t code, uint8_t data);
 
+/* devemu_tdisp.c: PCI-SIG vendor-defined messages (TDISP, IDE_KM); 0 if not PCI-SIG. */
+size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp);
+
 /* devemu_sess.c */
 size_t dv_key_exchange(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp);
 size_t dv_finish(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp);

@@ -215,6 +215,9 @@ static size_t ds_key_update(struct devemu *d, const uint8_t *q, uint8_t *rsp)
 
 static size_t ds_vendor(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
+	size_t pcisig = devemu_pcisig_vdm(q, qlen, rsp); /* TDISP and IDE_KM: devemu_tdisp.c */
+	if (pcisig)
+		return pcisig;
 	if (qlen < 7 || qlen < 9u + q[6])
 		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
 	size_t hdr = 9u + q[6], plen = rd16(q + 7 + q[6]);

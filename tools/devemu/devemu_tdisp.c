@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * devemu's DSM: PCI-SIG vendor-defined messages inside the SPDM session are answered by the
+ * TDISP/IDE_KM device model (tests/models/tdisp_dev), the same one the unit tests use.
+ *
+ * devemu runs outside QEMU and cannot see the function's config space, so the BARs the model
+ * reports and its fault switches come from the environment:
+ *   DEVEMU_TDISP="bar0=0x10000000:0x4000,bar2=...,fault=refuse_stop+report_changes"
+ * Faults: report_outside_bar, state_mismatch, error_while_run, refuse_stop, report_changes,
+ * key_prog_fail. Every function ID that sends GET_TDISP_VERSION gets a TDI (up to 4).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devemu_int.h"
+#include "devemu_tdisp.h"
+
+static struct tdev dt_dev;
+static bool dt_ready;
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} dt_faults[] = {
+	{ "report_outside_bar", TDEV_FAULT_REPORT_OUTSIDE_BAR },
+	{ "state_mismatch", TDEV_FAULT_STATE_MISMATCH },
+	{ "error_while_run", TDEV_FAULT_ERROR_WHILE_RUN },
+	{ "refuse_stop", TDEV_FAULT_REFUSE_STOP },
+	{ "report_changes", TDEV_FAULT_REPORT_CHANGES },
+	{ "key_prog_fail", TDEV_FAULT_KEY_PROG_FAIL },
+};
+
+static int dt_parse_faults(const char *v, size_t n)
+{
+	while (n) {
+		size_t w = 0;
+		unsigned i;
+
+		while (w < n && v[w] != '+')
+			w++;
+		for (i = 0; i < sizeof(dt_faults) / sizeof(dt_faults[0]); i++)
+			if (strlen(dt_faults[i].name) == w && !strncmp(v, dt_faults[i].name, w))
+				break;
+		if (i == sizeof(dt_faults) / sizeof(dt_faults[0]))
+			return -1;
+		dt_dev.faults |= dt_faults[i].bit;
+		v += w + (w < n);
+		n -= w + (w < n);
+	}
+	return 0;
+}
+
+static int dt_parse_item(const char *s, size_t n)
+{
+	unsigned bar;
+	unsigned long long base, size;
+	char tail;
+
+	if (n > 6 && !strncmp(s, "fault=", 6))
+		return dt_parse_faults(s + 6, n - 6);
+	char item[64];
+	if (n >= sizeof(item))
+		return -1;
+	memcpy(item, s, n);
+	item[n] = 0;
+	if (sscanf(item, "bar%u=%lli:%lli%c", &bar, &base, &size, &tail) != 3 || bar > 5)
+		return -1;
+	dt_dev.bar_base[bar] = base;
+	dt_dev.bar_size[bar] = size;
+	return 0;
+}
+
+static void dt_init(void)
+{
+	const char *cfg = getenv("DEVEMU_TDISP");
+
+	tdev_init(&dt_dev, 0x5eed);
+	dt_ready = true;
+	while (cfg && *cfg) {
+		size_t n = strcspn(cfg, ",");
+
+		if (dt_parse_item(cfg, n)) {
+			fprintf(stderr, "devemu: DEVEMU_TDISP: cannot parse '%.*s'\n", (int)n, cfg);
+			exit(2);
+		}
+		cfg += n + (cfg[n] == ',');
+	}
+}
+
+struct tdev *devemu_tdisp_reset(void)
+{
+	dt_init();
+	return &dt_dev;
+}
+
+size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp)
+{
+	size_t hdr = 11, out = 0; /* SPDM 4, StandardID 2, len 1, VendorID 2, PayloadLength 2 */
+	size_t plen;
+
+	if (qlen < hdr + 1 || q[1] != 0xfe || rd16(q + 4) != 0x0003 || q[6] != 2 ||
+	    rd16(q + 7) != 0x0001)
+		return 0; /* not PCI-SIG: the generic vendor responder answers */
+	plen = rd16(q + 9);
+	if (plen < 1 || hdr + plen > qlen || q[hdr] > 1)
+		return 0; /* not IDE_KM (0) or TDISP (1): left to the generic responder */
+	if (!dt_ready)
+		dt_init();
+	/* TDISP: a TDI springs into existence on first contact. */
+	if (q[hdr] == 1 && plen >= 17 && q[hdr + 2] == 0x81 &&
+	    !tdev_find(&dt_dev, rd32(q + hdr + 5)))
+		(void)tdev_add_iface(&dt_dev, rd32(q + hdr + 5));
+	if (tdev_handle(&dt_dev, q[hdr], q + hdr + 1, plen - 1, rsp + hdr + 1, MSG_MAX - hdr - 1,
+			&out))
+		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	memcpy(rsp, q, hdr);
+	rsp[1] = 0x7e;
+	wr16(rsp + 9, (uint16_t)(out + 1));
+	rsp[hdr] = q[hdr];
+	return hdr + 1 + out;
+}

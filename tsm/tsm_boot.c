@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boot units: device connect for every device the policy selects (INIT_TSM), and the TDISP
+ * self-test selected by `moat.tsm.selftest` (INIT_LATE): for each connected device's TDI it
+ * binds (LOCK), reads the interface report, accepts (START) and unbinds (STOP), printing the
+ * state the device reports after each step. A stand-in VM layer logs what the real one (issue
+ * 8) will do. With `moat.tsm.selftest=faults` it also probes the device's error paths.
+ */
+#define LOG_COMPONENT "tsm"
+#include "lib/compiler.h" /* before any libc header: picolibc has its own */
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+
+#include "core/init.h"
+#include "core/log.h"
+#include "lib/err.h"
+#include "tsm/tsm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static mbedtls_entropy_context tsm_entropy;
+static mbedtls_ctr_drbg_context tsm_drbg;
+static struct tsm_policy tsm_pol;
+
+static int tsm_spdm_rng(void *ctx, unsigned char *out, size_t len)
+{
+	return mbedtls_ctr_drbg_random(ctx, out, len);
+}
+
+static int tsm_rng(u8 *out, size_t len)
+{
+	return mbedtls_ctr_drbg_random(&tsm_drbg, out, len) ? -E_IO : 0;
+}
+
+static int tsm_policy_from_args(const struct platform *p, struct tsm_policy *pol)
+{
+	char v[PLAT_BOOTARGS_MAX];
+
+	memset(pol, 0, sizeof(*pol));
+	if (!platform_bootarg(p, "moat.spdm.anchor", v, sizeof(v)) || tsm_parse_anchor(v, pol)) {
+		pr_err("no valid moat.spdm.anchor=<root certificate digest>: no device connected");
+		return -E_INVAL;
+	}
+	if (platform_bootarg(p, "moat.tsm.devices", v, sizeof(v)) && tsm_parse_devices(v, pol)) {
+		pr_err("moat.tsm.devices: cannot parse '%s'", v);
+		return -E_INVAL;
+	}
+	if (platform_bootarg(p, "moat.tsm.meas", v, sizeof(v)) && tsm_parse_meas(v, pol)) {
+		pr_err("moat.tsm.meas: cannot parse '%s'", v);
+		return -E_INVAL;
+	}
+	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && strcmp(v, "off") != 0) {
+		char *end;
+		unsigned long id = strtoul(v, &end, 0);
+
+		if (*end || id > 255) {
+			pr_err("moat.tsm.ide: cannot parse '%s'", v);
+			return -E_INVAL;
+		}
+		pol->ide = true;
+		pol->ide_stream = (u8)id;
+	}
+	return 0;
+}
+
+static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
+{
+	struct tsm_dev *d = tsm_dev_slot();
+	const char *stage = "";
+	char name[16];
+	int err;
+
+	pci_bdf_str(pci, name, sizeof(name));
+	if (!d) {
+		pr_err("%s: not connected: more than %u devices", name, TSM_MAX_DEVS);
+		return;
+	}
+	err = tsm_connect(d, pci, &tsm_pol, cfg, tsm_rng, &stage);
+	if (err) {
+		if (d->spdm.fail != SPDM_FAIL_NONE)
+			pr_err("%s: device refused at %s: %s (%s)", name, stage,
+			       spdm_fail_str(d->spdm.fail), err_str(err));
+		else
+			pr_err("%s: device refused at %s: %s", name, stage, err_str(err));
+		return;
+	}
+	tsm_dev_commit();
+	pr_info("%s: connected: session 0x%08x, %u measurement block(s) kept as evidence", name,
+		d->spdm.sess.id, d->meas_blocks);
+	if (d->ide.keyed)
+		pr_info("%s: IDE stream %u keyed over IDE_KM (K0: 6 keys, K_SET_GO)", name,
+			d->ide.stream_id);
+	pr_info("%s: TDI 0x%08x ready, CONFIG_UNLOCKED", name, d->tdi.function_id);
+	for (unsigned b = 0; b < 6; b++)
+		if (d->tdi.bars.bar[b].size)
+			pr_info("%s:   BAR%u 0x%llx size 0x%llx", name, b,
+				(unsigned long long)d->tdi.bars.bar[b].base.v,
+				(unsigned long long)d->tdi.bars.bar[b].size);
+}
+
+static int tsm_boot_init(struct moat_ctx *ctx)
+{
+	struct pci_state *s = pci_boot_state();
+	struct spdm_config cfg = { .rng = tsm_spdm_rng, .rng_ctx = &tsm_drbg };
+	bool any = false;
+
+	for (unsigned i = 0; i < s->ndevs; i++)
+		any |= s->devs[i].doe_cap != 0;
+	if (!any)
+		return -E_NODEV;
+	mbedtls_entropy_init(&tsm_entropy);
+	mbedtls_ctr_drbg_init(&tsm_drbg);
+	if (mbedtls_ctr_drbg_seed(&tsm_drbg, mbedtls_entropy_func, &tsm_entropy,
+				  (const u8 *)"moat-tsm", 8)) {
+		pr_err("cannot seed the random generator: no device connected");
+		return 0;
+	}
+	if (tsm_policy_from_args(ctx->plat, &tsm_pol))
+		return 0;
+	memcpy(cfg.anchor_digest, tsm_pol.anchor_digest, sizeof(cfg.anchor_digest));
+	cfg.anchor_digest_len = tsm_pol.anchor_digest_len;
+	for (unsigned i = 0; i < s->ndevs; i++) {
+		struct pci_dev *p = &s->devs[i];
+
+		if (p->doe_cap && tsm_policy_selects(&tsm_pol, p->host->segment, p->bdf))
+			tsm_connect_one(p, &cfg);
+	}
+	return 0;
+}
+
+MOAT_UNIT("tsm", INIT_TSM, tsm_boot_init);
