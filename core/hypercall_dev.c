@@ -43,18 +43,17 @@ static enum moat_status hc_err(int err)
 	}
 }
 
-/* One device operation at a time; its buffer is shared by the TDI calls. */
-static int op_slot;
+/* One device operation at a time (vdev_op_begin()); its buffer is shared by the TDI calls. */
 static u8 op_buf[TDISP_REPORT_MAX > 8192 ? TDISP_REPORT_MAX : 8192];
 
 static bool op_begin(void)
 {
-	return !__atomic_exchange_n(&op_slot, 1, __ATOMIC_ACQUIRE);
+	return vdev_op_begin();
 }
 
 static void op_end(void)
 {
-	__atomic_store_n(&op_slot, 0, __ATOMIC_RELEASE);
+	vdev_op_end();
 }
 
 /* ---- memory sharing -------------------------------------------------------------------- */

@@ -22,8 +22,21 @@
 #define PCI_EXP_CAP_LEN 0x3c /* PCIe capability structure (PCIe 6.0 7.5.3) */
 #define PCI_BAR_MEM64 0x4
 #define PCI_CAP_WALK_MAX 48
+#define PCI_EXP_DEVCTL 0x08	      /* PCIe 6.0 7.5.3.4 */
+#define PCI_EXP_DEVCTL_FLR (1u << 15) /* Initiate Function Level Reset */
 
 static struct vdev vdevs[VM_MAX + 1][VDEV_MAX_PER_VM];
+static int op_slot;
+
+bool vdev_op_begin(void)
+{
+	return !__atomic_exchange_n(&op_slot, 1, __ATOMIC_ACQUIRE);
+}
+
+void vdev_op_end(void)
+{
+	__atomic_store_n(&op_slot, 0, __ATOMIC_RELEASE);
+}
 static unsigned nvdevs[VM_MAX + 1];
 static u64 bar_cursor[VM_MAX + 1];
 
@@ -244,6 +257,33 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 	return 0;
 }
 
+/*
+ * SYSTEM_RESET: nothing of the old instance may survive in device state. Every TDI is torn
+ * down (ordered teardown), guest stage-1s dropped, converted pages private again.
+ */
+void vdev_vm_reset(struct vm *vm)
+{
+	struct viommu *v = viommu_of(vm);
+
+	for (unsigned i = 0; i < vdev_count(vm); i++) {
+		struct vdev *d = &vdevs[vm->id][i];
+
+		if (d->tdi && d->tdi->state != TDI_CONFIG_UNLOCKED) {
+			d->op_cause = MOAT_CAUSE_VM_TEARDOWN;
+			if (tdi_unbind(d->tdi, vm->id))
+				pr_err("%s: %04x: TDI teardown at reset failed", vm->name, d->bdf);
+			d->op_cause = 0;
+		}
+		d->s1_set = false;
+		d->vcmd = 0;
+		d->sizing = 0;
+		if (v && viommu_attach_vdev(d))
+			pr_err("%s: %04x: DMA left blocked after reset", vm->name, d->bdf);
+	}
+	if (v && viommu_share(vm, vm->priv.base, vm->priv.size, false))
+		pr_err("%s: converted pages not reset", vm->name);
+}
+
 /* ---- virtual ECAM ---------------------------------------------------------------------------- */
 
 static struct vdev *vdev_at_vbdf(struct vm *vm, u16 vbdf)
@@ -309,8 +349,31 @@ static u32 vdev_cfg_read(const struct vdev *d, u16 off)
 	return 0; /* everything else, the extended space included (DOE, IDE: Moat's) */
 }
 
+/*
+ * The guest resets its function (Initiate FLR): for a TDI the ordered teardown comes first,
+ * then the reset (tsm/tdi.h tdi_flr). Without a TDI the bit is dropped.
+ */
+static void vdev_flr(struct vdev *d)
+{
+	if (!d->tdi)
+		return;
+	while (!vdev_op_begin())
+		__asm__ volatile("" ::: "memory"); /* others' device operations are bounded */
+	d->op_cause = MOAT_CAUSE_FLR;
+	if (tdi_flr(d->tdi))
+		pr_err("%s: %04x: FLR failed", d->vm->name, d->bdf);
+	d->op_cause = 0;
+	vdev_op_end();
+}
+
 static void vdev_cfg_write(struct vdev *d, u16 off, u32 mask, u32 val)
 {
+	u16 cap = vdev_pcie_cap(d);
+
+	if (cap && off == cap + PCI_EXP_DEVCTL && (mask & val & PCI_EXP_DEVCTL_FLR)) {
+		vdev_flr(d);
+		return;
+	}
 	if (off == 0x04) {
 		/* Virtual: Moat keeps the physical memory decode and bus mastering it set up. */
 		if (mask & 0xffff)

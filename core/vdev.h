@@ -94,8 +94,17 @@ struct vdev *vdev_from_handle(const struct vm *vm, u64 handle);
 int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 		const struct pa_range bars[6], u32 bar_type_bits[6], struct tdi *tdi,
 		const struct vdev_backend *be, void *be_ctx) __must_check;
+/* SYSTEM_RESET of the VM: TDIs torn down, stage-1s dropped, conversions undone. */
+void vdev_vm_reset(struct vm *vm);
 /* Drops every vdev of every VM (host tests). */
 void vdev_reset_all(void);
+
+/*
+ * The one device-operation slot (TDI calls, vIOMMU invalidation, guest FLR): a hypercall that
+ * finds it taken returns MOAT_BUSY; a config write that needs it waits for it.
+ */
+bool vdev_op_begin(void);
+void vdev_op_end(void);
 
 /* Virtual ECAM: true if `ipa` is in the window (the access is then handled). */
 bool vdev_ecam_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val);

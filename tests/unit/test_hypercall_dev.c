@@ -556,6 +556,24 @@ static void flr_while_running_removes_private_access(void **state)
 	to_run();
 }
 
+static void guest_flr_through_the_virtual_devctl_tears_down_first(void **state)
+{
+	struct vdev *d = vdev_at(vma, 0);
+
+	(void)state;
+	to_run();
+	ecam_wr(vma, 0x68, 2, 0x8000); /* PCIe Device Control: Initiate FLR */
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(dev.ifc[0].state, TDEV_UNLOCKED);
+	assert_false(d->trusted);
+	assert_int_equal(d->npriv, 0);
+	assert_int_equal(call(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0, 0, 0), MOAT_OK);
+	assert_int_equal(r[2], MOAT_CAUSE_FLR);
+	/* other Device Control writes do nothing */
+	ecam_wr(vma, 0x68, 2, 0x0001);
+	assert_int_equal(r[3], 1);
+}
+
 /* ---- memory sharing ------------------------------------------------------------------------ */
 
 static bool dma_maps(struct vm *vm, enum viommu_view view, u64 g)
@@ -825,6 +843,7 @@ int main(void)
 		T(the_other_vm_cannot_name_bind_or_reach_the_device),
 		T(device_error_while_running_tears_down_in_order),
 		T(flr_while_running_removes_private_access),
+		T(guest_flr_through_the_virtual_devctl_tears_down_first),
 		T(share_and_unshare_follow_in_the_dma_view),
 		T(viommu_info_describes_the_smmu),
 		T(set_s1_nests_on_the_view_the_tdi_allows),
