@@ -34,3 +34,24 @@ $(TEST_SUPPORT_LIB): $(DEVEMU_CORE_SRCS:%.c=$(HOST_OUT)/obj/%.o)
 $(BENCH_OUT)/bench_spdm: $(DEVEMU_CORE_SRCS:%.c=$(BENCH_OUT)/obj/%.o)
 unit bench: $(PKI_STAMPS)
 test: tools
+
+# make run-spdm [SPDM_PORT=2323] [SPDM_FAULT=name]: the arm64 image with an nvme whose DOE
+# mailbox is served by devemu (started here, stopped when QEMU exits).
+SPDM_PORT ?= 2323
+SPDM_FAULT ?= none
+.PHONY: run-spdm
+run-spdm: $(BUILD)/arm64/Image tools
+	$(Q)build/tools/devemu --port $(SPDM_PORT) --pki $(PKI_DIR)/p384 --fault $(SPDM_FAULT) & \
+	pid=$$!; sleep 0.3; \
+	timeout 120 qemu-system-aarch64 -M virt,gic-version=3,virtualization=on,iommu=smmuv3 \
+		-cpu max -accel tcg -nodefaults -display none -serial stdio -no-reboot -m 512 \
+		-kernel $(BUILD)/arm64/Image \
+		-append "moat.spdm.anchor=$$(cat $(PKI_DIR)/p384/root.sha384)" \
+		-drive if=none,id=n0,file=/dev/null,format=raw,readonly=on \
+		-device nvme,drive=n0,serial=moat,spdm_port=$(SPDM_PORT); \
+	rc=$$?; kill $$pid; exit $$rc
+
+clean: clean-tools
+.PHONY: clean-tools
+clean-tools:
+	rm -rf $(TOOLS_OUT) $(BUILD)/bench

@@ -15,21 +15,21 @@
 #include <string.h>
 
 /* DOE capability registers (PCIe 6.0 7.9.24). */
-#define DOE_CAP		 0x04
-#define DOE_CTRL	 0x08
-#define DOE_CTRL_ABORT	 BIT(0)
-#define DOE_CTRL_GO	 BIT(31)
-#define DOE_STATUS	 0x0c
-#define DOE_STATUS_BUSY	 BIT(0)
+#define DOE_CAP 0x04
+#define DOE_CTRL 0x08
+#define DOE_CTRL_ABORT BIT(0)
+#define DOE_CTRL_GO BIT(31)
+#define DOE_STATUS 0x0c
+#define DOE_STATUS_BUSY BIT(0)
 #define DOE_STATUS_ERROR BIT(2)
 #define DOE_STATUS_READY BIT(31)
-#define DOE_WRITE	 0x10
-#define DOE_READ	 0x14
+#define DOE_WRITE 0x10
+#define DOE_READ 0x14
 
 /* Data object header (6.30.1): DW0 vendor/type, DW1 length in DW including the header. */
-#define DOE_HDR_DW   2
+#define DOE_HDR_DW 2
 #define DOE_LEN_MASK 0x3ffffu
-#define DOE_MAX_DW   (1u << 18)
+#define DOE_MAX_DW (1u << 18)
 
 static u32 doe_read(const struct doe_mb *mb, u16 reg)
 {
@@ -49,21 +49,6 @@ static int doe_wait(const struct doe_mb *mb, u32 mask, u32 want, u64 ns, u32 *st
 	for (;;) {
 		*status = doe_read(mb, DOE_STATUS);
 		if ((*status & mask) == want)
-			return 0;
-		if (arch_time_ns() - start > ns)
-			return -E_TIMEOUT;
-		cpu_relax();
-	}
-}
-
-/* Polls Status until any of `bits` is set; -E_TIMEOUT after `ns`. */
-static int doe_wait_any(const struct doe_mb *mb, u32 bits, u64 ns, u32 *status)
-{
-	u64 start = arch_time_ns();
-
-	for (;;) {
-		*status = doe_read(mb, DOE_STATUS);
-		if (*status & bits)
 			return 0;
 		if (arch_time_ns() - start > ns)
 			return -E_TIMEOUT;
@@ -103,7 +88,7 @@ static int doe_send(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_
 	doe_write(mb, DOE_WRITE, (u32)vendor | (u32)type << 16);
 	doe_write(mb, DOE_WRITE, (u32)ndw);
 	for (size_t off = 0; off < len; off += 4) {
-		u8 dw[4] = {0};
+		u8 dw[4] = { 0 };
 		memcpy(dw, req + off, MIN(4, len - off));
 		doe_write(mb, DOE_WRITE, get_le32(dw));
 	}
@@ -119,19 +104,17 @@ static u32 doe_pop(const struct doe_mb *mb)
 	return v;
 }
 
-static int doe_recv(struct doe_mb *mb, u16 vendor, u8 type, u8 *rsp, size_t cap, size_t *len)
+/* Reads the response object once Data Object Ready is set (6.30.2). */
+static int doe_read_object(struct doe_mb *mb, u8 *rsp, size_t cap, size_t *len)
 {
 	u32 st, hdr0, ndw;
-	int err;
 
-	err = doe_wait_any(mb, DOE_STATUS_READY | DOE_STATUS_ERROR, DOE_TIMEOUT_NS, &st);
-	if (err || (st & DOE_STATUS_ERROR))
-		return err ? err : -E_IO;
 	hdr0 = doe_pop(mb);
 	ndw = doe_pop(mb) & DOE_LEN_MASK;
 	if (ndw == 0)
 		ndw = DOE_MAX_DW;
-	if ((hdr0 & 0xffff) != vendor || ((hdr0 >> 16) & 0xff) != type || ndw < DOE_HDR_DW)
+	if ((hdr0 & 0xffff) != mb->pend_vendor || ((hdr0 >> 16) & 0xff) != mb->pend_type ||
+	    ndw < DOE_HDR_DW)
 		return -E_PROTO;
 	if ((size_t)(ndw - DOE_HDR_DW) * 4 > cap)
 		return -E_NOSPC;
@@ -148,8 +131,7 @@ static int doe_recv(struct doe_mb *mb, u16 vendor, u8 type, u8 *rsp, size_t cap,
 	return 0;
 }
 
-int doe_exchange(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t req_len, u8 *rsp,
-		 size_t rsp_cap, size_t *rsp_len)
+int doe_submit(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t req_len)
 {
 	int err;
 
@@ -157,19 +139,57 @@ int doe_exchange(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t r
 		return -E_IO;
 	if (mb->in_flight)
 		return -E_BUSY;
-	mb->in_flight = true;
 	err = doe_send(mb, vendor, type, req, req_len);
-	if (!err)
-		err = doe_recv(mb, vendor, type, rsp, rsp_cap, rsp_len);
-	if (err && err != -E_RANGE && doe_abort(mb))
+	if (err) {
+		if (err != -E_RANGE && doe_abort(mb))
+			err = -E_IO;
+		return err;
+	}
+	mb->in_flight = true;
+	mb->go_ns = arch_time_ns();
+	mb->pend_vendor = vendor;
+	mb->pend_type = type;
+	return 0;
+}
+
+int doe_poll(struct doe_mb *mb, u8 *rsp, size_t rsp_cap, size_t *rsp_len)
+{
+	u32 st;
+	int err;
+
+	if (!mb->in_flight)
+		return -E_STATE;
+	st = doe_read(mb, DOE_STATUS);
+	if (st & DOE_STATUS_ERROR)
 		err = -E_IO;
+	else if (st & DOE_STATUS_READY)
+		err = doe_read_object(mb, rsp, rsp_cap, rsp_len);
+	else if (arch_time_ns() - mb->go_ns <= DOE_TIMEOUT_NS)
+		return -E_AGAIN;
+	else
+		err = -E_TIMEOUT;
 	mb->in_flight = false;
+	if (err && doe_abort(mb))
+		err = -E_IO;
+	return err;
+}
+
+int doe_exchange(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t req_len, u8 *rsp,
+		 size_t rsp_cap, size_t *rsp_len)
+{
+	int err = doe_submit(mb, vendor, type, req, req_len);
+
+	if (err)
+		return err;
+	/* Bounded: doe_poll() gives up 1 s after Go. */
+	while ((err = doe_poll(mb, rsp, rsp_cap, rsp_len)) == -E_AGAIN)
+		cpu_relax();
 	return err;
 }
 
 static int doe_discover_one(struct doe_mb *mb, u8 index, u8 *next)
 {
-	u8 req[4] = {index, 0, 0, 0}, rsp[4];
+	u8 req[4] = { index, 0, 0, 0 }, rsp[4];
 	size_t len;
 	int err;
 
@@ -182,7 +202,7 @@ static int doe_discover_one(struct doe_mb *mb, u8 index, u8 *next)
 	u32 v = get_le32(rsp);
 	if (mb->nprot >= DOE_MAX_PROTOCOLS)
 		return -E_NOSPC;
-	mb->prot[mb->nprot++] = (struct doe_protocol){(u16)v, (u8)(v >> 16)};
+	mb->prot[mb->nprot++] = (struct doe_protocol){ (u16)v, (u8)(v >> 16) };
 	*next = (u8)(v >> 24);
 	return 0;
 }

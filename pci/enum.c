@@ -39,8 +39,8 @@ int pci_host_init(struct pci_host *h, const struct plat_ecam *e, volatile u8 *ec
 	h->segment = e->segment;
 	h->bus_start = e->bus_start;
 	h->bus_end = e->bus_end;
-	h->mem32 = (struct pci_window){e->mem32.base.v, e->mem32.base.v + e->mem32.size};
-	h->mem64 = (struct pci_window){e->mem64.base.v, e->mem64.base.v + e->mem64.size};
+	h->mem32 = (struct pci_window){ e->mem32.base.v, e->mem32.base.v + e->mem32.size };
+	h->mem64 = (struct pci_window){ e->mem64.base.v, e->mem64.base.v + e->mem64.size };
 	return 0;
 }
 
@@ -93,7 +93,11 @@ static void pci_bar_assign(struct pci_scan *sc, struct pci_dev *d, unsigned i, b
 		return;
 	d->bar_size[i] = size;
 	if (cur) {
-		d->bar[i] = cur; /* firmware assigned it */
+		/* Firmware assigned it: keep it, and allocate past it if it sits in our window. */
+		struct pci_window *w = &sc->h->mem32;
+		if (cur >= w->next && cur < w->end)
+			w->next = MIN(cur + size, w->end);
+		d->bar[i] = cur;
 		return;
 	}
 	/* 32-bit window first: it is forwarded by every bridge's non-prefetchable window. */
@@ -255,7 +259,7 @@ static int pci_scan_bus(struct pci_scan *sc, u8 bus)
 
 int pci_enumerate(struct pci_state *s, struct pci_host *h)
 {
-	struct pci_scan sc = {.s = s, .h = h, .next_bus = h->bus_start};
+	struct pci_scan sc = { .s = s, .h = h, .next_bus = h->bus_start };
 
 	return pci_scan_bus(&sc, h->bus_start);
 }

@@ -12,23 +12,23 @@
 #include "lib/types.h"
 
 #define PCI_MAX_HOSTS PLAT_MAX_ECAM
-#define PCI_MAX_DEVS  64
+#define PCI_MAX_DEVS 64
 
 /* Standard capability IDs (PCI 3.0 / PCIe 6.0 7.5) and extended capability IDs (PCIe 7.6). */
-#define PCI_CAP_ID_PCIE	  0x10
-#define PCI_EXT_CAP_ACS	  0x000d
-#define PCI_EXT_CAP_ATS	  0x000f
+#define PCI_CAP_ID_PCIE 0x10
+#define PCI_EXT_CAP_ACS 0x000d
+#define PCI_EXT_CAP_ATS 0x000f
 #define PCI_EXT_CAP_SRIOV 0x0010
 #define PCI_EXT_CAP_PASID 0x001b
-#define PCI_EXT_CAP_DOE	  0x002e
-#define PCI_EXT_CAP_IDE	  0x0030
+#define PCI_EXT_CAP_DOE 0x002e
+#define PCI_EXT_CAP_IDE 0x0030
 
 /* Requester ID: bus << 8 | device << 3 | function. */
 typedef u16 pci_bdf_t;
 #define PCI_BDF(b, d, f) ((pci_bdf_t)((b) << 8 | (d) << 3 | (f)))
-#define PCI_BUS(bdf)	 ((u8)((bdf) >> 8))
-#define PCI_DEV(bdf)	 ((u8)(((bdf) >> 3) & 0x1f))
-#define PCI_FN(bdf)	 ((u8)((bdf)&7))
+#define PCI_BUS(bdf) ((u8)((bdf) >> 8))
+#define PCI_DEV(bdf) ((u8)(((bdf) >> 3) & 0x1f))
+#define PCI_FN(bdf) ((u8)((bdf)&7))
 
 struct pci_window {
 	u64 next; /* bump pointer */

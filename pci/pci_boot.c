@@ -6,6 +6,7 @@
 #include "core/init.h"
 #include "core/log.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 #include "pci/pci.h"
 
 static struct pci_state pci_state;
@@ -17,11 +18,16 @@ struct pci_state *pci_boot_state(void)
 
 static void pci_log_dev(const struct pci_dev *d)
 {
-	char b[16];
+	char b[16], bar[40] = "";
 
 	pci_bdf_str(d, b, sizeof(b));
-	pr_info("%s %04x:%04x class %06x%s%s%s", b, d->vendor, d->device, d->class_rev >> 8,
-		d->hdr_type == 1 ? " bridge" : "", d->doe_cap ? " doe" : "",
+	for (unsigned i = 0; i < 6 && !bar[0]; i++)
+		if (d->bar[i])
+			fmt_snprintf(bar, sizeof(bar), " bar%u=0x%llx+0x%llx", i,
+				     (unsigned long long)d->bar[i],
+				     (unsigned long long)d->bar_size[i]);
+	pr_info("%s %04x:%04x class %06x%s%s%s%s", b, d->vendor, d->device, d->class_rev >> 8,
+		d->hdr_type == 1 ? " bridge" : "", bar, d->doe_cap ? " doe" : "",
 		d->ide_cap ? " ide" : "");
 }
 

@@ -9,53 +9,53 @@
 #define SPDM_VERSION_12 0x12
 
 /* Request and response codes (DSP0274 1.2 table 4/5). */
-#define SPDM_GET_DIGESTS	    0x81
-#define SPDM_GET_CERTIFICATE	    0x82
-#define SPDM_CHALLENGE		    0x83
-#define SPDM_GET_VERSION	    0x84
-#define SPDM_GET_MEASUREMENTS	    0xe0
-#define SPDM_GET_CAPABILITIES	    0xe1
-#define SPDM_NEGOTIATE_ALGORITHMS   0xe3
-#define SPDM_KEY_EXCHANGE	    0xe4
-#define SPDM_FINISH		    0xe5
-#define SPDM_HEARTBEAT		    0xe8
-#define SPDM_KEY_UPDATE		    0xe9
-#define SPDM_END_SESSION	    0xec
+#define SPDM_GET_DIGESTS 0x81
+#define SPDM_GET_CERTIFICATE 0x82
+#define SPDM_CHALLENGE 0x83
+#define SPDM_GET_VERSION 0x84
+#define SPDM_GET_MEASUREMENTS 0xe0
+#define SPDM_GET_CAPABILITIES 0xe1
+#define SPDM_NEGOTIATE_ALGORITHMS 0xe3
+#define SPDM_KEY_EXCHANGE 0xe4
+#define SPDM_FINISH 0xe5
+#define SPDM_HEARTBEAT 0xe8
+#define SPDM_KEY_UPDATE 0xe9
+#define SPDM_END_SESSION 0xec
 #define SPDM_VENDOR_DEFINED_REQUEST 0xfe
-#define SPDM_RESPOND_IF_READY	    0xff
-#define SPDM_ERROR		    0x7f
+#define SPDM_RESPOND_IF_READY 0xff
+#define SPDM_ERROR 0x7f
 /* A response code is the request code with bit 7 clear. */
 #define SPDM_RSP(req) ((u8)((req)&0x7f))
 
 #define SPDM_ERR_RESPONSE_NOT_READY 0x42
 
 /* CAPABILITIES flags (DSP0274 1.2 table 12/13). */
-#define SPDM_CAP_CERT		 BIT(1)
-#define SPDM_CAP_CHAL		 BIT(2)
-#define SPDM_CAP_MEAS_MASK	 (3u << 3)
-#define SPDM_CAP_MEAS_SIG	 (2u << 3)
-#define SPDM_CAP_MEAS_FRESH	 BIT(5)
-#define SPDM_CAP_ENCRYPT	 BIT(6)
-#define SPDM_CAP_MAC		 BIT(7)
-#define SPDM_CAP_MUT_AUTH	 BIT(8)
-#define SPDM_CAP_KEY_EX		 BIT(9)
-#define SPDM_CAP_PSK_MASK	 (3u << 10)
-#define SPDM_CAP_HBEAT		 BIT(13)
-#define SPDM_CAP_KEY_UPD	 BIT(14)
+#define SPDM_CAP_CERT BIT(1)
+#define SPDM_CAP_CHAL BIT(2)
+#define SPDM_CAP_MEAS_MASK (3u << 3)
+#define SPDM_CAP_MEAS_SIG (2u << 3)
+#define SPDM_CAP_MEAS_FRESH BIT(5)
+#define SPDM_CAP_ENCRYPT BIT(6)
+#define SPDM_CAP_MAC BIT(7)
+#define SPDM_CAP_MUT_AUTH BIT(8)
+#define SPDM_CAP_KEY_EX BIT(9)
+#define SPDM_CAP_PSK_MASK (3u << 10)
+#define SPDM_CAP_HBEAT BIT(13)
+#define SPDM_CAP_KEY_UPD BIT(14)
 #define SPDM_CAP_HANDSHAKE_CLEAR BIT(15)
-#define SPDM_CAP_PUB_KEY_ID	 BIT(16)
+#define SPDM_CAP_PUB_KEY_ID BIT(16)
 
 /* DSP0274 1.2: DataTransferSize must be at least 42 bytes. */
 #define SPDM_MIN_DTS 42
 /* Our CTExponent: 2^20 us (~1 s), the DOE object limit. */
 #define SPDM_REQ_CT_EXP 20
 /* ResponseNotReady: how many RESPOND_IF_READY rounds and how long in total we accept. */
-#define SPDM_NOT_READY_TRIES  4
+#define SPDM_NOT_READY_TRIES 4
 #define SPDM_NOT_READY_MAX_NS 2000000000ull
 
-#define SPDM_KEY_UPDATE_OP_UPDATE     1
+#define SPDM_KEY_UPDATE_OP_UPDATE 1
 #define SPDM_KEY_UPDATE_OP_UPDATE_ALL 2
-#define SPDM_KEY_UPDATE_OP_VERIFY     3
+#define SPDM_KEY_UPDATE_OP_VERIFY 3
 
 #define SPDM_AEAD_TAG_LEN 16
 

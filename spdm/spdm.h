@@ -6,10 +6,11 @@
  * connection is reset (transcripts, keys and the session are wiped), `fail` names the reason
  * and the caller must start again from spdm_connect().
  *
- * Memory budget per connection (one session): sizeof(struct spdm_conn), about 21 KiB (message
- * buffers 2 x 4 KiB + record 4 KiB, certificate chain 4 KiB, VCA 512 B, keys), plus mbedTLS heap
- * held while connected: 4 running-hash contexts and the leaf public key (about 2 KiB), and
- * transiently during chain validation and ECDH at most about 24 KiB (`make bench` measures it).
+ * Memory budget per connection (one session): sizeof(struct spdm_conn), about 18 KiB, fixed
+ * (request/response buffers 2 x 4 KiB, record buffer 4 KiB, certificate chain 4 KiB, VCA 512 B,
+ * keys), plus mbedTLS heap: about 2.5 KiB held while connected (four running-hash contexts and
+ * the leaf public key) and at most about 10.5 KiB at the peak of set-up (chain validation,
+ * ECDHE) with P-384. `make bench` (bench_spdm) measures both figures.
  */
 #ifndef SPDM_SPDM_H
 #define SPDM_SPDM_H
@@ -20,23 +21,23 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
 
-#define SPDM_MSG_MAX	    4096		/* our DataTransferSize and MaxSPDMmsgSize */
-#define SPDM_REC_MAX	    (SPDM_MSG_MAX + 64) /* a secured record around one message */
-#define SPDM_CERT_CHAIN_MAX 4096		/* the certificate chain kept for evidence */
-#define SPDM_VCA_MAX	    512 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
-#define SPDM_HASH_MAX	    48
-#define SPDM_SIG_MAX	    96
-#define SPDM_NONCE_LEN	    32
-#define SPDM_AEAD_KEY_MAX   32
-#define SPDM_AEAD_IV_LEN    12
+#define SPDM_MSG_MAX 4096		 /* our DataTransferSize and MaxSPDMmsgSize */
+#define SPDM_REC_MAX (SPDM_MSG_MAX + 64) /* a secured record around one message */
+#define SPDM_CERT_CHAIN_MAX 4096	 /* the certificate chain kept for evidence */
+#define SPDM_VCA_MAX 512		 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
+#define SPDM_HASH_MAX 48
+#define SPDM_SIG_MAX 96
+#define SPDM_NONCE_LEN 32
+#define SPDM_AEAD_KEY_MAX 32
+#define SPDM_AEAD_IV_LEN 12
 
 /* Negotiated algorithm bits (DSP0274 1.2 NEGOTIATE_ALGORITHMS). */
 #define SPDM_ASYM_ECDSA_P256 0x10
 #define SPDM_ASYM_ECDSA_P384 0x80
-#define SPDM_HASH_SHA256     0x1
-#define SPDM_HASH_SHA384     0x2
-#define SPDM_DHE_SECP256R1   0x8
-#define SPDM_DHE_SECP384R1   0x10
+#define SPDM_HASH_SHA256 0x1
+#define SPDM_HASH_SHA384 0x2
+#define SPDM_DHE_SECP256R1 0x8
+#define SPDM_DHE_SECP384R1 0x10
 #define SPDM_AEAD_AES128_GCM 0x1
 #define SPDM_AEAD_AES256_GCM 0x2
 
@@ -81,6 +82,12 @@ enum spdm_state {
 struct spdm_transport {
 	int (*exchange)(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp,
 			size_t rsp_cap, size_t *rsp_len);
+	/*
+	 * Optional split form, for callers that must not wait in the hypervisor (resumable guest
+	 * calls): submit() starts one exchange, poll() returns -E_AGAIN until its response is in.
+	 */
+	int (*submit)(void *ctx, bool secured, const u8 *req, size_t req_len);
+	int (*poll)(void *ctx, u8 *rsp, size_t rsp_cap, size_t *rsp_len);
 	void *ctx;
 	u8 align;     /* the transport pads responses to this many bytes (DOE: 4) */
 	u8 seq_bytes; /* DSP0277 sequence-number bytes in the record header (DOE: 0) */
@@ -154,10 +161,11 @@ struct spdm_conn {
 	bool leaf_live;
 	mbedtls_ecp_keypair leaf; /* the responder's public key */
 	bool in_session;
+	bool pending; /* a spdm_session_submit() awaits its spdm_session_poll() */
 	struct spdm_session sess;
 	u16 next_req_session_id;
 	u8 req[SPDM_MSG_MAX];
-	u8 rsp[SPDM_MSG_MAX];
+	u8 rsp[SPDM_REC_MAX]; /* also receives whole secured records */
 	u8 rec[SPDM_REC_MAX];
 };
 
@@ -193,6 +201,19 @@ int spdm_end_session(struct spdm_conn *c) __must_check;
  */
 int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8 *rsp,
 			  size_t rsp_cap, size_t *rsp_len) __must_check;
+/*
+ * spdm_session_exchange() in two halves for callers that must not wait: submit sends the
+ * request; poll returns -E_AGAIN until the response is in, then delivers it the same way.
+ * Nothing else may use the connection in between (-E_BUSY).
+ */
+int spdm_session_submit(struct spdm_conn *c, const u8 *req, size_t req_len) __must_check;
+int spdm_session_poll(struct spdm_conn *c, u8 *rsp, size_t rsp_cap, size_t *rsp_len) __must_check;
+/* VENDOR_DEFINED_REQUEST framing for the split form; parse checks the response's echo. */
+int spdm_vendor_build(const struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
+		      const u8 *payload, size_t len, u8 *out, size_t cap,
+		      size_t *out_len) __must_check;
+int spdm_vendor_parse(struct spdm_conn *c, const u8 *req, const u8 *rsp, size_t rsp_len,
+		      const u8 **payload, size_t *payload_len) __must_check;
 /*
  * VENDOR_DEFINED_REQUEST inside the session with the given registry/vendor ID; the response's
  * IDs must echo them and its payload is copied to `rsp`.

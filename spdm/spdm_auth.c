@@ -11,8 +11,8 @@
 
 #include <string.h>
 
-#define SPDM_MEAS_ATTR_SIGN  0x1
-#define SPDM_MEAS_OP_ALL     0xff
+#define SPDM_MEAS_ATTR_SIGN 0x1
+#define SPDM_MEAS_OP_ALL 0xff
 #define SPDM_CERT_MAX_ROUNDS 64
 
 static int spdm_m1_add(struct spdm_conn *c, const u8 *p, size_t len)
@@ -36,7 +36,7 @@ static int spdm_get_digests(struct spdm_conn *c, u8 slot)
 	int err;
 	u8 mask, before;
 
-	memcpy(c->req, (u8[]){c->version, SPDM_GET_DIGESTS, 0, 0}, 4);
+	memcpy(c->req, (u8[]){ c->version, SPDM_GET_DIGESTS, 0, 0 }, 4);
 	if ((err = spdm_xfer(c, 4, SPDM_RSP(SPDM_GET_DIGESTS), &len)))
 		return err;
 	mask = c->rsp[3];
@@ -76,8 +76,8 @@ static int spdm_cert_portion(struct spdm_conn *c, u8 slot, size_t *total, bool *
 		*total = off + portion + rem;
 	if (off + portion + rem != *total || *total > SPDM_CERT_CHAIN_MAX)
 		return spdm_fail(
-		    c, *total > SPDM_CERT_CHAIN_MAX ? SPDM_FAIL_OVERSIZED : SPDM_FAIL_MALFORMED,
-		    -E_PROTO);
+			c, *total > SPDM_CERT_CHAIN_MAX ? SPDM_FAIL_OVERSIZED : SPDM_FAIL_MALFORMED,
+			-E_PROTO);
 	memcpy(c->cert_chain + off, c->rsp + 8, portion);
 	c->cert_chain_len += portion;
 	*done = rem == 0;
@@ -145,7 +145,7 @@ int spdm_challenge(struct spdm_conn *c)
 		return spdm_fail(c, SPDM_FAIL_STATE, -E_STATE);
 	if (!(c->rsp_caps & SPDM_CAP_CHAL))
 		return spdm_fail(c, SPDM_FAIL_CAPS, -E_NOTSUP);
-	memcpy(c->req, (u8[]){c->version, SPDM_CHALLENGE, c->slot, 0}, 4);
+	memcpy(c->req, (u8[]){ c->version, SPDM_CHALLENGE, c->slot, 0 }, 4);
 	if (spdm_random(c, c->req + 4, SPDM_NONCE_LEN))
 		return spdm_fail(c, SPDM_FAIL_CRYPTO, -E_IO);
 	if ((err = spdm_xfer(c, 4 + SPDM_NONCE_LEN, SPDM_RSP(SPDM_CHALLENGE), &len)) ||
@@ -223,7 +223,8 @@ int spdm_get_measurements(struct spdm_conn *c, const u8 *nonce, struct spdm_meas
 	if (c->state < SPDM_STATE_AUTHENTICATED)
 		return spdm_fail(c, SPDM_FAIL_STATE, -E_STATE);
 	memcpy(c->req,
-	       (u8[]){c->version, SPDM_GET_MEASUREMENTS, SPDM_MEAS_ATTR_SIGN, SPDM_MEAS_OP_ALL}, 4);
+	       (u8[]){ c->version, SPDM_GET_MEASUREMENTS, SPDM_MEAS_ATTR_SIGN, SPDM_MEAS_OP_ALL },
+	       4);
 	if (nonce)
 		memcpy(c->req + 4, nonce, SPDM_NONCE_LEN);
 	else if (spdm_random(c, c->req + 4, SPDM_NONCE_LEN))

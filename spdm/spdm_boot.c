@@ -104,8 +104,8 @@ static void spdm_boot_report(const struct spdm_conn *c, const struct spdm_measur
 static void spdm_boot_device(const struct pci_dev *d, const struct spdm_config *cfg)
 {
 	struct spdm_conn *c = &spdm_boot_conn;
-	struct spdm_measurements m = {.record = spdm_boot_meas,
-				      .record_cap = sizeof(spdm_boot_meas)};
+	struct spdm_measurements m = { .record = spdm_boot_meas,
+				       .record_cap = sizeof(spdm_boot_meas) };
 	const char *stage = "DOE";
 	char dev[16];
 	int err;
@@ -137,7 +137,7 @@ static void spdm_boot_device(const struct pci_dev *d, const struct spdm_config *
 static int spdm_boot_init(struct moat_ctx *ctx)
 {
 	struct pci_state *s = pci_boot_state();
-	struct spdm_config cfg = {.rng = spdm_boot_rng, .rng_ctx = &spdm_drbg};
+	struct spdm_config cfg = { .rng = spdm_boot_rng, .rng_ctx = &spdm_drbg };
 	bool any = false;
 
 	for (unsigned i = 0; i < s->ndevs; i++)

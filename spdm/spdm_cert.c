@@ -52,7 +52,7 @@ static int spdm_chain_split(struct spdm_conn *c, struct spdm_der *certs, unsigne
 		size_t l = spdm_der_len(c->cert_chain + off, c->cert_chain_len - off);
 		if (!l || *n >= SPDM_CHAIN_MAX_CERTS)
 			return -E_PROTO;
-		certs[(*n)++] = (struct spdm_der){off, l};
+		certs[(*n)++] = (struct spdm_der){ off, l };
 		off += l;
 	}
 	return *n ? 0 : -E_PROTO;
@@ -67,12 +67,12 @@ static int spdm_anchor_load(struct spdm_conn *c, const struct spdm_der *root,
 
 	if (c->cfg.anchor_der)
 		return mbedtls_x509_crt_parse_der(trust, c->cfg.anchor_der, c->cfg.anchor_len)
-			   ? -E_INVAL
-			   : 0;
+			       ? -E_INVAL
+			       : 0;
 	if (c->cfg.anchor_digest_len != 32 && c->cfg.anchor_digest_len != 48)
 		return -E_INVAL;
 	mbedtls_md_type_t t =
-	    c->cfg.anchor_digest_len == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
+		c->cfg.anchor_digest_len == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
 	if (mbedtls_md(mbedtls_md_info_from_type(t), der, root->len, d) ||
 	    memcmp(d, c->cfg.anchor_digest, c->cfg.anchor_digest_len))
 		return -E_PERM;

@@ -116,8 +116,8 @@ int spdm_verify_sig(struct spdm_conn *c, const char *context, const u8 *th, cons
 		return -E_IO;
 	mbedtls_mpi_init(&r);
 	mbedtls_mpi_init(&s);
-	ret =
-	    mbedtls_mpi_read_binary(&r, sig, half) || mbedtls_mpi_read_binary(&s, sig + half, half);
+	ret = mbedtls_mpi_read_binary(&r, sig, half) ||
+	      mbedtls_mpi_read_binary(&s, sig + half, half);
 	if (!ret)
 		ret = mbedtls_ecdsa_verify(&c->leaf.grp, digest, c->hash_len, &c->leaf.Q, &r, &s);
 	mbedtls_mpi_free(&r);
@@ -190,8 +190,8 @@ int spdm_aead(struct spdm_conn *c, bool seal, const u8 *key, const u8 *iv, const
 	else if (!ret)
 		ret = mbedtls_gcm_auth_decrypt(&g, len, iv, SPDM_AEAD_IV_LEN, aad, aad_len, tag,
 					       SPDM_AEAD_TAG_LEN, in, out)
-			  ? 1
-			  : 0;
+			      ? 1
+			      : 0;
 	mbedtls_gcm_free(&g);
 	return ret ? -E_AUTH : 0;
 }

@@ -15,8 +15,8 @@
 #include <string.h>
 
 /* DSP0277 secured-message version 1.1 in the KEY_EXCHANGE opaque data (general format). */
-#define SPDM_SM_VERSION_11	     0x1100
-#define SPDM_SM_DATA_VERSION	     1
+#define SPDM_SM_VERSION_11 0x1100
+#define SPDM_SM_DATA_VERSION 1
 #define SPDM_SM_ID_VERSION_SELECTION 0
 #define SPDM_SM_ID_SUPPORTED_VERSION 1
 
@@ -33,8 +33,9 @@ static int spdm_th_add(struct spdm_conn *c, const u8 *p, size_t len)
 static size_t spdm_put_sm_offer(u8 *p)
 {
 	static const u8 offer[16] = {
-	    1, 0,    0,	   0, 0, 0, 5, 0, SPDM_SM_DATA_VERSION, SPDM_SM_ID_SUPPORTED_VERSION,
-	    1, 0x00, 0x11, 0, 0, 0};
+		1, 0,	 0,    0, 0, 0, 5, 0, SPDM_SM_DATA_VERSION, SPDM_SM_ID_SUPPORTED_VERSION,
+		1, 0x00, 0x11, 0, 0, 0
+	};
 
 	memcpy(p, offer, sizeof(offer));
 	return sizeof(offer);
@@ -72,7 +73,7 @@ static size_t spdm_build_key_exchange(struct spdm_conn *c, u16 req_id)
 static int spdm_handshake_keys(struct spdm_conn *c, const u8 *dhe, const u8 *th1,
 			       struct spdm_handshake *hs)
 {
-	u8 zero[SPDM_HASH_MAX] = {0}, hsec[SPDM_HASH_MAX], salt1[SPDM_HASH_MAX];
+	u8 zero[SPDM_HASH_MAX] = { 0 }, hsec[SPDM_HASH_MAX], salt1[SPDM_HASH_MAX];
 	int ret;
 
 	ret = mbedtls_hkdf_extract(c->md, zero, c->hash_len, dhe, c->dhe_len / 2, hsec) ||
@@ -188,7 +189,7 @@ static int spdm_finish(struct spdm_conn *c, struct spdm_handshake *hs)
 	size_t len;
 	int err;
 
-	memcpy(c->req, (u8[]){c->version, SPDM_FINISH, 0, 0}, 4);
+	memcpy(c->req, (u8[]){ c->version, SPDM_FINISH, 0, 0 }, 4);
 	if ((err = spdm_th_add(c, c->req, 4)))
 		return err;
 	if (spdm_hash_peek(c, &c->th_h, th) ||
@@ -236,7 +237,7 @@ static int spdm_simple(struct spdm_conn *c, u8 code, u8 p1, u8 p2, bool echo)
 	size_t len;
 	int err;
 
-	memcpy(c->req, (u8[]){c->version, code, p1, p2}, 4);
+	memcpy(c->req, (u8[]){ c->version, code, p1, p2 }, 4);
 	if ((err = spdm_xfer(c, 4, SPDM_RSP(code), &len)) || (err = spdm_rsp_exact(c, len, 4)))
 		return err;
 	if (echo && (c->rsp[2] != p1 || c->rsp[3] != p2))
@@ -303,34 +304,66 @@ int spdm_end_session(struct spdm_conn *c)
 }
 
 /* VENDOR_DEFINED_REQUEST/RESPONSE (DSP0274 1.2 tables 58-61). */
+int spdm_vendor_build(const struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
+		      const u8 *payload, size_t len, u8 *out, size_t cap, size_t *out_len)
+{
+	size_t hdr = 4 + 2 + 1 + (size_t)vid_len + 2;
+
+	if (len > 0xffff || cap < hdr || len > cap - hdr || hdr + len > SPDM_MSG_MAX)
+		return -E_RANGE;
+	memcpy(out, (u8[]){ c->version, SPDM_VENDOR_DEFINED_REQUEST, 0, 0 }, 4);
+	put_le16(out + 4, standard_id);
+	out[6] = vid_len;
+	memcpy(out + 7, vendor_id, vid_len);
+	put_le16(out + 7 + vid_len, (u16)len);
+	memmove(out + hdr, payload, len);
+	*out_len = hdr + len;
+	return 0;
+}
+
+int spdm_vendor_parse(struct spdm_conn *c, const u8 *req, const u8 *rsp, size_t rsp_len,
+		      const u8 **payload, size_t *payload_len)
+{
+	size_t vl = req[6], hdr = 4 + 2 + 1 + vl + 2, plen;
+
+	if (rsp_len < 4)
+		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
+	if (rsp[0] != c->version || rsp[1] != SPDM_RSP(SPDM_VENDOR_DEFINED_REQUEST))
+		return spdm_fail(c,
+				 rsp[1] == SPDM_ERROR ? SPDM_FAIL_ERROR_RSP : SPDM_FAIL_UNEXPECTED,
+				 -E_PROTO);
+	if (rsp_len < hdr)
+		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
+	if (memcmp(rsp + 4, req + 4, 3 + vl)) /* registry and vendor ID must echo ours */
+		return spdm_fail(c, SPDM_FAIL_MALFORMED, -E_PROTO);
+	plen = get_le16(rsp + 7 + vl);
+	if (rsp_len != hdr + plen)
+		return spdm_fail(c,
+				 rsp_len < hdr + plen ? SPDM_FAIL_TRUNCATED : SPDM_FAIL_OVERSIZED,
+				 -E_PROTO);
+	*payload = rsp + hdr;
+	*payload_len = plen;
+	return 0;
+}
+
 int spdm_vendor_request(struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
 			const u8 *req, size_t req_len, u8 *rsp, size_t rsp_cap, size_t *rsp_len)
 {
-	size_t hdr = 4 + 2 + 1 + vid_len + 2, len, plen;
+	const u8 *payload;
+	size_t qlen, len, plen;
 	int err;
 
 	if (c->state != SPDM_STATE_SESSION)
 		return -E_STATE;
-	if (req_len > 0xffff || req_len > SPDM_MSG_MAX - hdr)
-		return -E_RANGE;
-	memcpy(c->req, (u8[]){c->version, SPDM_VENDOR_DEFINED_REQUEST, 0, 0}, 4);
-	put_le16(c->req + 4, standard_id);
-	c->req[6] = vid_len;
-	memcpy(c->req + 7, vendor_id, vid_len);
-	put_le16(c->req + 7 + vid_len, (u16)req_len);
-	memcpy(c->req + hdr, req, req_len);
-	if ((err = spdm_xfer(c, hdr + req_len, SPDM_RSP(SPDM_VENDOR_DEFINED_REQUEST), &len)))
+	if ((err = spdm_vendor_build(c, standard_id, vendor_id, vid_len, req, req_len, c->req,
+				     sizeof(c->req), &qlen)))
 		return err;
-	if (len < hdr)
-		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
-	if (memcmp(c->rsp + 4, c->req + 4, 3 + vid_len))
-		return spdm_fail(c, SPDM_FAIL_MALFORMED, -E_PROTO);
-	plen = get_le16(c->rsp + 7 + vid_len);
-	if ((err = spdm_rsp_exact(c, len, hdr + plen)))
+	if ((err = spdm_xfer(c, qlen, SPDM_RSP(SPDM_VENDOR_DEFINED_REQUEST), &len)) ||
+	    (err = spdm_vendor_parse(c, c->req, c->rsp, len, &payload, &plen)))
 		return err;
 	if (plen > rsp_cap)
 		return -E_NOSPC;
-	memcpy(rsp, c->rsp + hdr, plen);
+	memcpy(rsp, payload, plen);
 	*rsp_len = plen;
 	return 0;
 }

@@ -12,21 +12,21 @@
 #include <string.h>
 
 /* What we offer: PCIe CMA's mandatory ECDSA set (DSP0274 / PCIe 6.0 6.31.3). */
-#define SPDM_OFFER_ASYM	       (SPDM_ASYM_ECDSA_P256 | SPDM_ASYM_ECDSA_P384)
-#define SPDM_OFFER_HASH	       (SPDM_HASH_SHA256 | SPDM_HASH_SHA384)
-#define SPDM_OFFER_DHE	       (SPDM_DHE_SECP256R1 | SPDM_DHE_SECP384R1)
-#define SPDM_OFFER_AEAD	       (SPDM_AEAD_AES128_GCM | SPDM_AEAD_AES256_GCM)
+#define SPDM_OFFER_ASYM (SPDM_ASYM_ECDSA_P256 | SPDM_ASYM_ECDSA_P384)
+#define SPDM_OFFER_HASH (SPDM_HASH_SHA256 | SPDM_HASH_SHA384)
+#define SPDM_OFFER_DHE (SPDM_DHE_SECP256R1 | SPDM_DHE_SECP384R1)
+#define SPDM_OFFER_AEAD (SPDM_AEAD_AES128_GCM | SPDM_AEAD_AES256_GCM)
 #define SPDM_KEY_SCHEDULE_SPDM 0x1
-#define SPDM_MEAS_SPEC_DMTF    0x1
-#define SPDM_OPAQUE_FMT1       0x2
+#define SPDM_MEAS_SPEC_DMTF 0x1
+#define SPDM_OPAQUE_FMT1 0x2
 /* AlgStruct types (DSP0274 1.2 table 17). */
-#define SPDM_ALG_DHE	      2
-#define SPDM_ALG_AEAD	      3
-#define SPDM_ALG_REQ_ASYM     4
+#define SPDM_ALG_DHE 2
+#define SPDM_ALG_AEAD 3
+#define SPDM_ALG_REQ_ASYM 4
 #define SPDM_ALG_KEY_SCHEDULE 5
 
 /* Our requester capabilities: sessions with encryption and MAC, heartbeat, key update. */
-#define SPDM_REQ_CAPS                                                                              \
+#define SPDM_REQ_CAPS \
 	(SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX | SPDM_CAP_HBEAT | SPDM_CAP_KEY_UPD)
 /* What a device must offer to be assignable. */
 #define SPDM_NEED_CAPS (SPDM_CAP_CERT | SPDM_CAP_ENCRYPT | SPDM_CAP_MAC | SPDM_CAP_KEY_EX)
@@ -49,7 +49,7 @@ void spdm_reset(struct spdm_conn *c)
 	}
 	if (c->leaf_live)
 		mbedtls_ecp_keypair_free(&c->leaf);
-	c->hashes_live = c->leaf_live = c->in_session = false;
+	c->hashes_live = c->leaf_live = c->in_session = c->pending = false;
 	spdm_wipe(&c->sess, sizeof(c->sess));
 	spdm_wipe(c->rec, sizeof(c->rec));
 	c->state = SPDM_STATE_NONE;
@@ -75,7 +75,7 @@ static int spdm_get_version(struct spdm_conn *c)
 	int err;
 
 	c->version = SPDM_VERSION_10; /* GET_VERSION is always 1.0 (DSP0274 1.2 10.3) */
-	memcpy(c->req, (u8[]){SPDM_VERSION_10, SPDM_GET_VERSION, 0, 0}, 4);
+	memcpy(c->req, (u8[]){ SPDM_VERSION_10, SPDM_GET_VERSION, 0, 0 }, 4);
 	if ((err = spdm_xfer(c, 4, SPDM_RSP(SPDM_GET_VERSION), &len)))
 		return err;
 	if (len < 6)

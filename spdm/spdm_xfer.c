@@ -15,28 +15,29 @@
 #include <string.h>
 
 static const char *const spdm_fail_names[SPDM_FAIL__COUNT] = {
-    [SPDM_FAIL_NONE] = "no failure",
-    [SPDM_FAIL_TRANSPORT] = "transport failed or timed out",
-    [SPDM_FAIL_TRUNCATED] = "response truncated",
-    [SPDM_FAIL_OVERSIZED] = "response longer than its content",
-    [SPDM_FAIL_MALFORMED] = "malformed response",
-    [SPDM_FAIL_UNEXPECTED] = "unexpected response code or version",
-    [SPDM_FAIL_ERROR_RSP] = "device answered ERROR",
-    [SPDM_FAIL_NOT_READY] = "device not ready within the time limit",
-    [SPDM_FAIL_VERSION] = "no common SPDM version (need 1.2)",
-    [SPDM_FAIL_CAPS] = "device lacks a required capability",
-    [SPDM_FAIL_ALGO] = "algorithm selection outside our offer",
-    [SPDM_FAIL_DIGEST] = "certificate chain does not match its digest",
-    [SPDM_FAIL_CERT_CHAIN] = "certificate chain invalid",
-    [SPDM_FAIL_CERT_ANCHOR] = "certificate chain does not reach the trust anchor",
-    [SPDM_FAIL_SIGNATURE] = "signature does not verify",
-    [SPDM_FAIL_MEAS_SIGNATURE] = "measurement signature does not verify over our nonce",
-    [SPDM_FAIL_VERIFY_DATA] = "session verify data mismatch",
-    [SPDM_FAIL_SESSION_ID] = "secured message for the wrong session ID",
-    [SPDM_FAIL_RECORD] = "secured message failed authentication (replayed, reordered or forged)",
-    [SPDM_FAIL_SEQ] = "sequence numbers exhausted",
-    [SPDM_FAIL_STATE] = "operation not valid in this state",
-    [SPDM_FAIL_CRYPTO] = "local crypto operation failed",
+	[SPDM_FAIL_NONE] = "no failure",
+	[SPDM_FAIL_TRANSPORT] = "transport failed or timed out",
+	[SPDM_FAIL_TRUNCATED] = "response truncated",
+	[SPDM_FAIL_OVERSIZED] = "response longer than its content",
+	[SPDM_FAIL_MALFORMED] = "malformed response",
+	[SPDM_FAIL_UNEXPECTED] = "unexpected response code or version",
+	[SPDM_FAIL_ERROR_RSP] = "device answered ERROR",
+	[SPDM_FAIL_NOT_READY] = "device not ready within the time limit",
+	[SPDM_FAIL_VERSION] = "no common SPDM version (need 1.2)",
+	[SPDM_FAIL_CAPS] = "device lacks a required capability",
+	[SPDM_FAIL_ALGO] = "algorithm selection outside our offer",
+	[SPDM_FAIL_DIGEST] = "certificate chain does not match its digest",
+	[SPDM_FAIL_CERT_CHAIN] = "certificate chain invalid",
+	[SPDM_FAIL_CERT_ANCHOR] = "certificate chain does not reach the trust anchor",
+	[SPDM_FAIL_SIGNATURE] = "signature does not verify",
+	[SPDM_FAIL_MEAS_SIGNATURE] = "measurement signature does not verify over our nonce",
+	[SPDM_FAIL_VERIFY_DATA] = "session verify data mismatch",
+	[SPDM_FAIL_SESSION_ID] = "secured message for the wrong session ID",
+	[SPDM_FAIL_RECORD] =
+		"secured message failed authentication (replayed, reordered or forged)",
+	[SPDM_FAIL_SEQ] = "sequence numbers exhausted",
+	[SPDM_FAIL_STATE] = "operation not valid in this state",
+	[SPDM_FAIL_CRYPTO] = "local crypto operation failed",
 };
 
 const char *spdm_fail_str(enum spdm_fail f)
@@ -71,6 +72,8 @@ static int spdm_roundtrip(struct spdm_conn *c, const u8 *req, size_t req_len, si
 	size_t rec_len, raw_len;
 	int err;
 
+	if (c->pending)
+		return -E_BUSY; /* the split form owns the connection until polled */
 	if (!c->in_session) {
 		err = c->tp->exchange(c->tp->ctx, false, req, req_len, c->rsp, sizeof(c->rsp),
 				      rsp_len);
@@ -147,6 +150,23 @@ int spdm_xfer(struct spdm_conn *c, size_t req_len, u8 want, size_t *rsp_len)
 	return 0;
 }
 
+/* A secured response just received raw in c->rsp: open it and hand the message out. */
+static int spdm_session_deliver(struct spdm_conn *c, size_t raw_len, u8 *rsp, size_t rsp_cap,
+				size_t *rsp_len)
+{
+	size_t len;
+	int err;
+
+	memcpy(c->rec, c->rsp, raw_len);
+	if ((err = spdm_record_open(c, c->rec, raw_len, c->rsp, sizeof(c->rsp), &len)))
+		return err;
+	if (len < 4 || len > rsp_cap)
+		return spdm_fail(c, len < 4 ? SPDM_FAIL_TRUNCATED : SPDM_FAIL_OVERSIZED, -E_PROTO);
+	memcpy(rsp, c->rsp, len);
+	*rsp_len = len;
+	return 0;
+}
+
 int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8 *rsp,
 			  size_t rsp_cap, size_t *rsp_len)
 {
@@ -162,4 +182,38 @@ int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8
 	memcpy(rsp, c->rsp, len);
 	*rsp_len = len;
 	return 0;
+}
+
+int spdm_session_submit(struct spdm_conn *c, const u8 *req, size_t req_len)
+{
+	size_t rec_len;
+	int err;
+
+	if (c->state != SPDM_STATE_SESSION || !c->in_session || req_len > SPDM_MSG_MAX ||
+	    !c->tp->submit || !c->tp->poll)
+		return -E_STATE;
+	if (c->pending)
+		return -E_BUSY;
+	if ((err = spdm_record_seal(c, req, req_len, &rec_len)))
+		return err;
+	if ((err = c->tp->submit(c->tp->ctx, true, c->rec, rec_len)))
+		return spdm_fail(c, SPDM_FAIL_TRANSPORT, err);
+	c->pending = true;
+	return 0;
+}
+
+int spdm_session_poll(struct spdm_conn *c, u8 *rsp, size_t rsp_cap, size_t *rsp_len)
+{
+	size_t raw_len;
+	int err;
+
+	if (!c->pending)
+		return -E_STATE;
+	err = c->tp->poll(c->tp->ctx, c->rsp, sizeof(c->rsp), &raw_len);
+	if (err == -E_AGAIN)
+		return err;
+	c->pending = false;
+	if (err)
+		return spdm_fail(c, SPDM_FAIL_TRANSPORT, err);
+	return spdm_session_deliver(c, raw_len, rsp, rsp_cap, rsp_len);
 }

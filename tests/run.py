@@ -93,7 +93,7 @@ def run_fuzz(pattern, seconds=None, runs=200000):
         with tempfile.TemporaryDirectory() as work:
             limit = ([f"-max_total_time={seconds}"] if seconds
                      else [f"-runs={runs}", "-max_total_time=10"])
-            argv = [exe, work, *fuzz_seeds(name), *limit, "-max_len=65536", "-timeout=10",
+            argv = [exe, work, *fuzz_seeds(name), *limit, "-max_len=65536", "-timeout=60",
                     f"-artifact_prefix={work}/"]
             t0 = time.monotonic()
             p = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True,

@@ -99,9 +99,14 @@ bool pt_gather_empty(const struct pt_gather *g)
 	return g->start == g->end && g->nfree == 0;
 }
 
+/*
+ * Every table on the free list was unlinked either inside the current range or before the
+ * previous flush (a subtree larger than the list is unlinked by one store, flushed once, and
+ * freed over several syncs), so an empty range needs no flush before freeing.
+ */
 void pt_gather_sync(struct pt_gather *g, struct pt *pt)
 {
-	if (g->flush && !pt_gather_empty(g))
+	if (g->flush && g->start != g->end)
 		g->flush(g, pt);
 	for (unsigned i = 0; i < g->nfree; i++)
 		pt_free_table(pt, g->free[i].v, 1);
@@ -228,15 +233,25 @@ void pt_hw_describe(const struct pt *pt, struct pt_hw_desc *d)
 
 /* ---- argument checks ------------------------------------------------------------------------ */
 
+/*
+ * Inputs are [0, 2^ias); IA-32e only takes the lower canonical half (SDM 4.5: bits 63..ias-1
+ * of a linear address are a sign extension), so [0, 2^(ias-1)).
+ */
+static unsigned pt_input_bits(const struct pt *pt)
+{
+	return pt->cfg.fmt == PT_X86_64 ? pt->cfg.ias - 1 : pt->cfg.ias;
+}
+
 static int pt_check_range(const struct pt *pt, u64 in, u64 size)
 {
+	unsigned bits = pt_input_bits(pt);
 	u64 end;
 
 	if (!size || !IS_ALIGNED(in, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE))
 		return -E_INVAL;
 	if (add_overflow(in, size, &end))
 		return -E_OVERFLOW;
-	if (pt->cfg.ias < 64 && end > (1ULL << pt->cfg.ias))
+	if (bits < 64 && end > (1ULL << bits))
 		return -E_RANGE;
 	return 0;
 }
@@ -267,12 +282,19 @@ static bool pt_covers(u64 in, u64 last, u64 base, unsigned lvl)
 	return in <= base && last >= base + (pt_level_size(lvl) - 1);
 }
 
-static bool pt_table_empty(u64 table)
+/*
+ * True when `table` has no entry left after entries lo..hi were cleared: those are checked
+ * first (any still set means no), then the others, so that the common case stops early.
+ */
+static bool pt_table_empty(u64 table, unsigned lo, unsigned hi)
 {
 	const u64 *t = pt_table(table);
 
-	for (unsigned i = 0; i < PT_ENTRIES; i++)
+	for (unsigned i = lo; i <= hi; i++)
 		if (pt_read(&t[i]))
+			return false;
+	for (unsigned i = 1; i < PT_ENTRIES - (hi - lo); i++)
+		if (pt_read(&t[(hi + i) % PT_ENTRIES]))
 			return false;
 	return true;
 }
@@ -445,7 +467,8 @@ static int pt_unmap_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64
 		err = pt_unmap_level(op, child, lvl - 1, cin, clast, base);
 		if (err)
 			return err;
-		if (op->commit && pt_table_empty(child)) {
+		if (op->commit && pt_table_empty(child, pt_index(op->pt, cin, lvl - 1),
+						 pt_index(op->pt, clast, lvl - 1))) {
 			op->f->decode(pt_read(&t[i]), lvl, &d);
 			pt_clear_entry(op, &t[i], lvl, base, &d);
 		}
@@ -508,7 +531,7 @@ int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m)
 	u32 limit = ~0u;
 	struct pt_desc d;
 
-	if (pt->cfg.ias < 64 && in >> pt->cfg.ias)
+	if (pt_input_bits(pt) < 64 && in >> pt_input_bits(pt))
 		return -E_RANGE;
 	for (;;) {
 		f->decode(pt_read(&pt_table(table)[pt_index(pt, in, lvl)]), lvl, &d);

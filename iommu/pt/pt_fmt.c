@@ -306,8 +306,8 @@ static int amd_v1_geometry(unsigned ias, unsigned *levels, unsigned *root_entrie
 
 static u64 amd_mk_table(u64 pa, unsigned lvl)
 {
-	/* Next Level names the AMD level (1 = 4 KiB PTEs) of the table pointed to: lvl. */
-	return (pa & AMD_ADDR_MASK) | AMD_PR | AMD_IR | AMD_IW | ((u64)lvl << AMD_NL_SHIFT);
+	/* Next Level names the AMD level (1 = 4 KiB PTEs) of the table pointed to: lvl + 1. */
+	return (pa & AMD_ADDR_MASK) | AMD_PR | AMD_IR | AMD_IW | ((u64)(lvl + 1) << AMD_NL_SHIFT);
 }
 
 static u64 amd_mk_leaf(u64 out, u32 prot, unsigned lvl)

@@ -41,7 +41,7 @@ struct pt_fmt {
 	unsigned max_oas;
 	/* levels and root entries for an input size; -E_INVAL if the size is not supported */
 	int (*geometry)(unsigned ias, unsigned *levels, unsigned *root_entries);
-	u64 (*mk_table)(u64 table_pa, unsigned lvl);
+	u64 (*mk_table)(u64 table_pa, unsigned lvl); /* lvl: level of the table pointed to */
 	u64 (*mk_leaf)(u64 out, u32 prot, unsigned lvl);
 	void (*decode)(u64 e, unsigned lvl, struct pt_desc *d);
 };

@@ -28,7 +28,7 @@ static int smmu_dt_add(struct smmu_rid_map *m, const u8 *cell, u32 mask)
 		return -E_NOSPC;
 	}
 	r = &m->r[m->n++];
-	*r = (struct smmu_rid_range){.rid_base = rid, .sid_base = sid, .len = len, .mask = mask};
+	*r = (struct smmu_rid_range){ .rid_base = rid, .sid_base = sid, .len = len, .mask = mask };
 	return 0;
 }
 
@@ -69,7 +69,11 @@ int smmu_dt_rid_map(const void *fdt, size_t max_size, u32 phandle, struct smmu_r
 
 	m->n = 0;
 	m->present = false;
-	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_full(fdt, max_size))
+	/* Version 17 only, as in core/platform_dt.c: libfdt's paths for older layouts are not
+	 * safe on hostile blobs. Then the whole structure is checked before any lookup. */
+	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
+	    fdt_totalsize(fdt) > max_size || fdt_version(fdt) < 17 ||
+	    fdt_check_full(fdt, fdt_totalsize(fdt)))
 		return -E_CORRUPT;
 	if (!phandle)
 		return 0;
@@ -100,4 +104,30 @@ int smmu_rid_to_sid(const struct smmu_rid_map *m, u32 rid, u32 *sid)
 		}
 	}
 	return -E_NOENT;
+}
+
+int smmu_scope_rid_map(const struct plat_iommu *desc, struct smmu_rid_map *m)
+{
+	m->n = 0;
+	m->present = false;
+	for (unsigned i = 0; i < desc->nscope && i < PLAT_MAX_SCOPE; i++) {
+		const struct plat_scope *sc = &desc->scope[i];
+		u32 len, end;
+
+		if (sc->kind != SCOPE_RANGE)
+			continue;
+		if (sc->rid_last < sc->rid_first)
+			return -E_CORRUPT;
+		len = (u32)sc->rid_last - sc->rid_first + 1;
+		if (add_overflow(sc->out_base, len - 1, &end))
+			return -E_CORRUPT;
+		if (m->n == SMMU_RID_MAP_MAX)
+			return -E_NOSPC;
+		m->r[m->n++] = (struct smmu_rid_range){ .rid_base = sc->rid_first,
+							.sid_base = sc->out_base,
+							.len = len,
+							.mask = 0xffffffffu };
+		m->present = true;
+	}
+	return 0;
 }

@@ -174,7 +174,7 @@ static void smmu_cmdq_recover(struct smmu_dev *s, u32 gerror)
 	}
 	smmu_write32(s, SMMU_GERRORN,
 		     (smmu_read32(s, SMMU_GERRORN) & ~GERROR_CMDQ_ERR) |
-			 (gerror & GERROR_CMDQ_ERR));
+			     (gerror & GERROR_CMDQ_ERR));
 }
 
 static bool smmu_cmdq_error(struct smmu_dev *s)
@@ -243,7 +243,7 @@ static int smmu_cmdq_wait(struct smmu_dev *s, u32 sync, bool *refused)
 
 int smmu_cmd_issue(struct smmu_dev *s, const u64 (*cmds)[2], unsigned n)
 {
-	const u64 sync[2] = {FIELD_PREP(CMD0_OP, CMD_SYNC), 0};
+	const u64 sync[2] = { FIELD_PREP(CMD0_OP, CMD_SYNC), 0 };
 	bool refused = false;
 	u32 sync_at;
 	int err;
@@ -384,9 +384,9 @@ static int smmu_probe_idr(struct smmu_dev *s)
 static int smmu_queues_init(struct smmu_dev *s, const struct smmu_opts *o)
 {
 	unsigned cl =
-	    MIN((unsigned)FIELD_GET(IDR1_CMDQS, s->idr1), o->cmdq_log2 ? o->cmdq_log2 : 8);
+		MIN((unsigned)FIELD_GET(IDR1_CMDQS, s->idr1), o->cmdq_log2 ? o->cmdq_log2 : 8);
 	unsigned el =
-	    MIN((unsigned)FIELD_GET(IDR1_EVENTQS, s->idr1), o->evtq_log2 ? o->evtq_log2 : 7);
+		MIN((unsigned)FIELD_GET(IDR1_EVENTQS, s->idr1), o->evtq_log2 ? o->evtq_log2 : 7);
 	int err;
 
 	if (cl < 1) {
@@ -412,8 +412,8 @@ static int smmu_queues_init(struct smmu_dev *s, const struct smmu_opts *o)
 static int smmu_caches_flush(struct smmu_dev *s)
 {
 	u64 cmds[2][2] = {
-	    {FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE), FIELD_PREP(CMD1_RANGE, 31)},
-	    {FIELD_PREP(CMD0_OP, CMD_TLBI_NSNH_ALL), 0},
+		{ FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE), FIELD_PREP(CMD1_RANGE, 31) },
+		{ FIELD_PREP(CMD0_OP, CMD_TLBI_NSNH_ALL), 0 },
 	};
 
 	return smmu_cmd_issue(s, cmds, 2);
@@ -423,11 +423,12 @@ static int smmu_enable(struct smmu_dev *s)
 {
 	int err;
 
-	smmu_write32(
-	    s, SMMU_CR1,
-	    FIELD_PREP(CR1_TABLE_SH, CR1_SH_ISH) | FIELD_PREP(CR1_TABLE_OC, CR1_CACHE_WB) |
-		FIELD_PREP(CR1_TABLE_IC, CR1_CACHE_WB) | FIELD_PREP(CR1_QUEUE_SH, CR1_SH_ISH) |
-		FIELD_PREP(CR1_QUEUE_OC, CR1_CACHE_WB) | FIELD_PREP(CR1_QUEUE_IC, CR1_CACHE_WB));
+	smmu_write32(s, SMMU_CR1,
+		     FIELD_PREP(CR1_TABLE_SH, CR1_SH_ISH) | FIELD_PREP(CR1_TABLE_OC, CR1_CACHE_WB) |
+			     FIELD_PREP(CR1_TABLE_IC, CR1_CACHE_WB) |
+			     FIELD_PREP(CR1_QUEUE_SH, CR1_SH_ISH) |
+			     FIELD_PREP(CR1_QUEUE_OC, CR1_CACHE_WB) |
+			     FIELD_PREP(CR1_QUEUE_IC, CR1_CACHE_WB));
 	/* Record C_BAD_STREAMID; PTM: no broadcast TLB maintenance reaches the SMMU. */
 	smmu_write32(s, SMMU_CR2, CR2_RECINVSID | CR2_PTM);
 	smmu_write32(s, SMMU_IRQ_CTRL, 0);

@@ -43,16 +43,16 @@ void smmu_event_to_fault(const struct smmu_event *e, u32 rid, struct iommu_fault
 	bool xlate = e->type >= EVT_F_TRANSLATION && e->type <= EVT_F_PERMISSION;
 
 	*f = (struct iommu_fault){
-	    .rid = rid,
-	    .pasid = e->ssv ? e->ssid : IOMMU_NO_PASID,
-	    .addr = e->addr,
-	    /* A stage-2 fault while fetching a CD or a stage-1 table: that structure's IPA. */
-	    .fetch_addr = (e->s2 && e->cls != 2) ? e->ipa : 0,
-	    .stage = xlate ? (e->s2 ? IOMMU_FAULT_S2 : IOMMU_FAULT_S1) : IOMMU_FAULT_CONFIG,
-	    .kind = smmu_fault_kind(e->type),
-	    .level = 0xff,
-	    .access = e->read ? IOMMU_FAULT_READ : IOMMU_FAULT_WRITE,
-	    .vendor_code = e->type,
+		.rid = rid,
+		.pasid = e->ssv ? e->ssid : IOMMU_NO_PASID,
+		.addr = e->addr,
+		/* A stage-2 fault while fetching a CD or a stage-1 table: that structure's IPA. */
+		.fetch_addr = (e->s2 && e->cls != 2) ? e->ipa : 0,
+		.stage = xlate ? (e->s2 ? IOMMU_FAULT_S2 : IOMMU_FAULT_S1) : IOMMU_FAULT_CONFIG,
+		.kind = smmu_fault_kind(e->type),
+		.level = 0xff,
+		.access = e->read ? IOMMU_FAULT_READ : IOMMU_FAULT_WRITE,
+		.vendor_code = e->type,
 	};
 	if (e->type == EVT_F_WALK_EABT || e->type == EVT_C_BAD_CD || e->type == EVT_F_CD_FETCH)
 		f->stage = e->s2 ? IOMMU_FAULT_S2 : IOMMU_FAULT_S1;
@@ -79,7 +79,7 @@ static void smmu_event_sink_core(struct smmu_dev *s, const struct smmu_event *e)
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-static const unsigned smmu_oas_bits[] = {32, 36, 40, 42, 44, 48};
+static const unsigned smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48 };
 
 static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, struct iommu **out)
 {
@@ -90,11 +90,18 @@ static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, st
 		return -E_NOSPC;
 	su = &smmu_units[smmu_nunits];
 	memset(su, 0, sizeof(*su));
-	if (ctx->bi && ctx->bi->fdt.v) {
+	/* ACPI: the IORT ranges came with the platform; DT: the iommu-map of the host bridges. */
+	if (desc->nscope)
+		err = smmu_scope_rid_map(desc, &su->rid_map);
+	else if (ctx->bi && ctx->bi->fdt.v)
 		err = smmu_dt_rid_map(phys_to_virt(ctx->bi->fdt), ctx->bi->fdt_size, desc->phandle,
 				      &su->rid_map);
-		if (err)
-			return err;
+	else
+		err = 0;
+	if (err) {
+		pr_err("SMMUv3 at 0x%llx: bad RID to StreamID map",
+		       (unsigned long long)desc->base.v);
+		return err;
 	}
 	err = smmu_init(&su->dev, desc->base, ctx->frames, NULL);
 	if (err)
@@ -128,17 +135,18 @@ static void smmu_s2_of(const struct iommu_domain *d, struct smmu_s2_cfg *c)
 
 	pt_hw_describe(&d->s2, &h);
 	*c = (struct smmu_s2_cfg){
-	    .root = h.root, .t0sz = (u8)h.arm_t0sz, .sl0 = (u8)h.arm_sl0, .vmid = d->tags.vmid};
+		.root = h.root, .t0sz = (u8)h.arm_t0sz, .sl0 = (u8)h.arm_sl0, .vmid = d->tags.vmid
+	};
 }
 
 static void smmu_s1_of(const struct iommu_domain *d, struct smmu_s1_cfg *c)
 {
 	const struct iommu_s1_smmu *g = &d->s1.smmu;
 
-	*c = (struct smmu_s1_cfg){.s1ctxptr = g->s1ctxptr.v,
-				  .s1fmt = (u8)g->s1fmt,
-				  .s1cdmax = g->s1cdmax,
-				  .s1dss = g->s1dss};
+	*c = (struct smmu_s1_cfg){ .s1ctxptr = g->s1ctxptr.v,
+				   .s1fmt = (u8)g->s1fmt,
+				   .s1cdmax = g->s1cdmax,
+				   .s1dss = g->s1dss };
 }
 
 static int smmu_op_domain_init(struct iommu *u, struct iommu_domain *d)
@@ -249,14 +257,14 @@ static int smmu_op_invalidate(struct iommu *u, struct iommu_domain *d, const str
 		return err ? err : smmu_inv_cd(s, sid, 0);
 	}
 	if (inv->kind == IOMMU_INV_SMMU) {
-		struct smmu_tlbi t = {.op = (enum smmu_tlbi_op)e->op,
-				      .asid = e->asid,
-				      .addr = e->addr,
-				      .leaf = e->leaf,
-				      .tg = e->tg,
-				      .ttl = e->ttl,
-				      .num = e->num,
-				      .scale = e->scale};
+		struct smmu_tlbi t = { .op = (enum smmu_tlbi_op)e->op,
+				       .asid = e->asid,
+				       .addr = e->addr,
+				       .leaf = e->leaf,
+				       .tg = e->tg,
+				       .ttl = e->ttl,
+				       .num = e->num,
+				       .scale = e->scale };
 		/* d is the nesting parent (the core routes SMMU entries there): its VMID. */
 		return smmu_inv_s1(s, d->tags.vmid, &t);
 	}
@@ -274,15 +282,15 @@ static int smmu_op_fault_poll(struct iommu *u)
 }
 
 static const struct iommu_ops smmu_ops = {
-    .probe = smmu_op_probe,
-    .s2_config = smmu_op_s2_config,
-    .domain_init = smmu_op_domain_init,
-    .domain_fini = smmu_op_domain_fini,
-    .attach = smmu_op_attach,
-    .detach = smmu_op_detach,
-    .flush_s2 = smmu_op_flush_s2,
-    .invalidate = smmu_op_invalidate,
-    .fault_poll = smmu_op_fault_poll,
+	.probe = smmu_op_probe,
+	.s2_config = smmu_op_s2_config,
+	.domain_init = smmu_op_domain_init,
+	.domain_fini = smmu_op_domain_fini,
+	.attach = smmu_op_attach,
+	.detach = smmu_op_detach,
+	.flush_s2 = smmu_op_flush_s2,
+	.invalidate = smmu_op_invalidate,
+	.fault_poll = smmu_op_fault_poll,
 };
 
 IOMMU_DRIVER(smmuv3_driver, "smmuv3", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3, &smmu_ops);

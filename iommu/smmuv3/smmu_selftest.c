@@ -23,29 +23,29 @@
 #include "pci/pci.h"
 #include "pci/regs.h"
 
-#define EDU_VENDOR     0x1234
-#define EDU_DEVICE     0x11e8
-#define EDU_DMA_SRC    0x80
-#define EDU_DMA_DST    0x88
-#define EDU_DMA_CNT    0x90
-#define EDU_DMA_CMD    0x98
-#define EDU_CMD_START  BIT(0)
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_CMD_START BIT(0)
 #define EDU_CMD_TO_RAM BIT(1)
-#define EDU_BUF	       0x40000ULL
+#define EDU_BUF 0x40000ULL
 /* One transfer takes 100 ms of virtual time; TCG may run slower than real time. */
 #define EDU_DMA_TIMEOUT_NS 5000000000ULL
-#define XFER		   8 /* bytes per DMA: QEMU raises one event per failing 4-byte access */
+#define XFER 8 /* bytes per DMA: QEMU raises one event per failing 4-byte access */
 
-#define GPA_BITS    40
-#define IPA_SRC	    0x2000000000ULL /* outside RAM, inside the 40-bit IPA space */
-#define IPA_DST	    (IPA_SRC + 0x1000)
-#define IPA_DST2    (IPA_SRC + 0x2000)
-#define IPA_HOLE    (IPA_SRC + 0x10000)
-#define IOVA_DST    0x10000000ULL
-#define IOVA_SRC    0x10001000ULL
-#define IOVA_HOLE   0x10100000ULL
+#define GPA_BITS 40
+#define IPA_SRC 0x2000000000ULL /* outside RAM, inside the 40-bit IPA space */
+#define IPA_DST (IPA_SRC + 0x1000)
+#define IPA_DST2 (IPA_SRC + 0x2000)
+#define IPA_HOLE (IPA_SRC + 0x10000)
+#define IOVA_DST 0x10000000ULL
+#define IOVA_SRC 0x10001000ULL
+#define IOVA_HOLE 0x10100000ULL
 #define IOVA_S2HOLE 0x10002000ULL
-#define GUEST_ASID  7
+#define GUEST_ASID 7
 
 struct selftest {
 	struct moat_ctx *ctx;
@@ -57,12 +57,12 @@ struct selftest {
 	int failed;
 };
 
-#define CHECK(st, cond, ...)                                                                       \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			pr_err(__VA_ARGS__);                                                       \
-			(st)->failed++;                                                            \
-		}                                                                                  \
+#define CHECK(st, cond, ...)                 \
+	do {                                 \
+		if (!(cond)) {               \
+			pr_err(__VA_ARGS__); \
+			(st)->failed++;      \
+		}                            \
 	} while (0)
 
 /* ---- edu --------------------------------------------------------------------------------- */
@@ -112,7 +112,7 @@ static int edu_find(struct selftest *st)
 			return -E_NOMEM;
 		pci_cfg_write16(d->host, d->bdf, PCI_COMMAND,
 				pci_cfg_read16(d->host, d->bdf, PCI_COMMAND) | PCI_COMMAND_MEM |
-				    PCI_COMMAND_MASTER);
+					PCI_COMMAND_MASTER);
 		return 0;
 	}
 	pr_err("no edu device (-device edu,dma_mask=0xffffffffffffffff)");
@@ -166,7 +166,7 @@ static void fault_expect(struct selftest *st, const char *what, u64 addr,
 		return;
 	CHECK(st,
 	      f.kind == IOMMU_FAULT_TRANSLATION && f.vendor_code == EVT_F_TRANSLATION &&
-		  f.addr == addr && f.stage == stage && (f.access & IOMMU_FAULT_WRITE),
+		      f.addr == addr && f.stage == stage && (f.access & IOMMU_FAULT_WRITE),
 	      "%s: unexpected fault: event 0x%x stage %u addr 0x%llx", what, f.vendor_code, f.stage,
 	      (unsigned long long)f.addr);
 	pr_info("%s: F_TRANSLATION (event 0x%x) rid 0x%x stage %u addr 0x%llx", what, f.vendor_code,
@@ -280,7 +280,7 @@ static int guest_cd(struct guest_alloc *ga, const struct pt *pt, u64 *cd_ipa)
 
 static int guest_setup(struct selftest *st, struct guest_alloc *ga, struct pt *pt, u64 *cd)
 {
-	struct pt_config c = {.fmt = PT_ARM_S1, .ias = 39, .oas = GPA_BITS, .alloc = &ga->a};
+	struct pt_config c = { .fmt = PT_ARM_S1, .ias = 39, .oas = GPA_BITS, .alloc = &ga->a };
 	int err = pt_init(pt, &c);
 
 	if (!err)
@@ -297,8 +297,8 @@ static int guest_setup(struct selftest *st, struct guest_alloc *ga, struct pt *p
 static int nested_remap(struct selftest *st, struct iommu_domain *s2, struct pt *pt, u8 *old,
 			u8 *new)
 {
-	struct iommu_inv inv = {.kind = IOMMU_INV_SMMU,
-				.smmu = {.op = IOMMU_SMMU_TLBI_NH_ASID, .asid = GUEST_ASID}};
+	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU,
+				 .smmu = { .op = IOMMU_SMMU_TLBI_NH_ASID, .asid = GUEST_ASID } };
 	unsigned done;
 	int err = guest_map(pt, IOVA_DST, IPA_DST2);
 
@@ -326,10 +326,11 @@ static int nested_remap(struct selftest *st, struct iommu_domain *s2, struct pt 
 
 static int phase_nested(struct selftest *st, struct iommu_domain *s2)
 {
-	struct guest_alloc ga = {
-	    .a = {.alloc = guest_alloc, .free = guest_free}, .st = st, .s2 = s2};
+	struct guest_alloc ga = { .a = { .alloc = guest_alloc, .free = guest_free },
+				  .st = st,
+				  .s2 = s2 };
 	struct iommu_domain nd;
-	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3};
+	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3 };
 	struct pt pt;
 	paddr_t d1, d2;
 	u8 *p1 = page_new(st, &d1, 0), *p2 = page_new(st, &d2, 0);
@@ -407,7 +408,7 @@ static int smmu_selftest_run(struct selftest *st)
 
 static int smmu_selftest(struct moat_ctx *ctx)
 {
-	struct selftest st = {.ctx = ctx};
+	struct selftest st = { .ctx = ctx };
 	char name[16];
 	int err;
 

@@ -12,11 +12,11 @@
 #include "iommu/smmuv3/smmu_internal.h"
 #include "lib/err.h"
 
-#define STRTAB_SPLIT	       8  /* 256 STEs (16 KiB) per level-2 table */
+#define STRTAB_SPLIT 8		  /* 256 STEs (16 KiB) per level-2 table */
 #define STRTAB_LINEAR_MAX_LOG2 10 /* a linear table of at most 64 KiB */
-#define STRTAB_2LVL_MAX_LOG2   20 /* an L1 table of at most 32 KiB */
-#define STE_BYTES	       (STE_DWORDS * 8)
-#define INV_S2_MAX_PAGES       16 /* beyond this, invalidate the whole VMID */
+#define STRTAB_2LVL_MAX_LOG2 20	  /* an L1 table of at most 32 KiB */
+#define STE_BYTES (STE_DWORDS * 8)
+#define INV_S2_MAX_PAGES 16 /* beyond this, invalidate the whole VMID */
 
 static u64 strtab_bytes(const struct smmu_dev *s)
 {
@@ -52,7 +52,7 @@ int smmu_strtab_init(struct smmu_dev *s, const struct smmu_opts *o)
 	s->two_level = hw_2lvl && !o->force_linear && s->sid_bits > STRTAB_SPLIT;
 	s->split = s->two_level ? STRTAB_SPLIT : 0;
 	s->strtab_sids_log2 =
-	    MIN(s->sid_bits, s->two_level ? STRTAB_2LVL_MAX_LOG2 : STRTAB_LINEAR_MAX_LOG2);
+		MIN(s->sid_bits, s->two_level ? STRTAB_2LVL_MAX_LOG2 : STRTAB_LINEAR_MAX_LOG2);
 	err = strtab_alloc(s, strtab_bytes(s), &s->strtab_pa);
 	if (err)
 		return err;
@@ -96,8 +96,8 @@ void smmu_strtab_free(struct smmu_dev *s)
 
 static int smmu_cfgi_ste(struct smmu_dev *s, u32 sid)
 {
-	const u64 cmd[1][2] = {
-	    {FIELD_PREP(CMD0_OP, CMD_CFGI_STE) | FIELD_PREP(CMD0_SID, sid), CMD1_LEAF}};
+	const u64 cmd[1][2] = { { FIELD_PREP(CMD0_OP, CMD_CFGI_STE) | FIELD_PREP(CMD0_SID, sid),
+				  CMD1_LEAF } };
 
 	return smmu_cmd_issue(s, cmd, 1);
 }
@@ -105,9 +105,9 @@ static int smmu_cfgi_ste(struct smmu_dev *s, u32 sid)
 /* A new level-2 table: invalidate the L1 descriptor and every STE it spans. */
 static int smmu_cfgi_span(struct smmu_dev *s, u32 sid)
 {
-	const u64 cmd[1][2] = {{FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE) |
-				    FIELD_PREP(CMD0_SID, sid & ~((1u << s->split) - 1)),
-				FIELD_PREP(CMD1_RANGE, s->split - 1)}};
+	const u64 cmd[1][2] = { { FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE) |
+					  FIELD_PREP(CMD0_SID, sid & ~((1u << s->split) - 1)),
+				  FIELD_PREP(CMD1_RANGE, s->split - 1) } };
 
 	return smmu_cmd_issue(s, cmd, 1);
 }
@@ -209,15 +209,15 @@ int smmu_ste_read(struct smmu_dev *s, u32 sid, u64 out[8])
 
 int smmu_stream_abort(struct smmu_dev *s, u32 sid)
 {
-	const u64 ste[STE_DWORDS] = {STE0_V | FIELD_PREP(STE0_CONFIG, STE_CFG_ABORT)};
+	const u64 ste[STE_DWORDS] = { STE0_V | FIELD_PREP(STE0_CONFIG, STE_CFG_ABORT) };
 
 	return smmu_ste_install(s, sid, ste);
 }
 
 int smmu_stream_bypass(struct smmu_dev *s, u32 sid)
 {
-	const u64 ste[STE_DWORDS] = {STE0_V | FIELD_PREP(STE0_CONFIG, STE_CFG_BYPASS),
-				     FIELD_PREP(STE1_SHCFG, STE_SHCFG_INCOMING)};
+	const u64 ste[STE_DWORDS] = { STE0_V | FIELD_PREP(STE0_CONFIG, STE_CFG_BYPASS),
+				      FIELD_PREP(STE1_SHCFG, STE_SHCFG_INCOMING) };
 
 	return smmu_ste_install(s, sid, ste);
 }
@@ -243,7 +243,7 @@ static int smmu_s2_words(const struct smmu_dev *s, const struct smmu_s2_cfg *c, 
 
 int smmu_stream_s2(struct smmu_dev *s, u32 sid, const struct smmu_s2_cfg *s2)
 {
-	u64 ste[STE_DWORDS] = {STE0_V | FIELD_PREP(STE0_CONFIG, STE_CFG_S2)};
+	u64 ste[STE_DWORDS] = { STE0_V | FIELD_PREP(STE0_CONFIG, STE_CFG_S2) };
 	int err = smmu_s2_words(s, s2, ste);
 
 	return err ? err : smmu_ste_install(s, sid, ste);
@@ -271,7 +271,7 @@ int smmu_s1_check(const struct smmu_dev *s, const struct smmu_s1_cfg *c, unsigne
 int smmu_stream_nested(struct smmu_dev *s, u32 sid, const struct smmu_s2_cfg *s2,
 		       const struct smmu_s1_cfg *s1)
 {
-	u64 ste[STE_DWORDS] = {0};
+	u64 ste[STE_DWORDS] = { 0 };
 	int err = smmu_s1_check(s, s1, 64 - s2->t0sz);
 
 	if (!err)
@@ -319,8 +319,8 @@ int smmu_inv_s2(struct smmu_dev *s, u16 vmid, u64 ipa, u64 size, bool nested)
 
 	if (add_overflow(ipa, size, &end))
 		return -E_OVERFLOW;
-	pages =
-	    (ALIGN_DOWN(end + PAGE_SIZE - 1, PAGE_SIZE) - ALIGN_DOWN(ipa, PAGE_SIZE)) >> PAGE_SHIFT;
+	pages = (ALIGN_DOWN(end + PAGE_SIZE - 1, PAGE_SIZE) - ALIGN_DOWN(ipa, PAGE_SIZE)) >>
+		PAGE_SHIFT;
 	/* Combined stage-1+2 entries are only removed by a stage-1 invalidation of the VMID. */
 	if (nested || pages > INV_S2_MAX_PAGES) {
 		cmds[n][0] = FIELD_PREP(CMD0_OP, CMD_TLBI_S12_VMALL) | FIELD_PREP(CMD0_VMID, vmid);
@@ -349,10 +349,10 @@ static int smmu_tlbi_check(const struct smmu_dev *s, const struct smmu_tlbi *t)
 
 int smmu_inv_s1(struct smmu_dev *s, u16 vmid, const struct smmu_tlbi *t)
 {
-	static const u8 ops[] = {[SMMU_TLBI_NH_ALL] = CMD_TLBI_NH_ALL,
-				 [SMMU_TLBI_NH_ASID] = CMD_TLBI_NH_ASID,
-				 [SMMU_TLBI_NH_VA] = CMD_TLBI_NH_VA,
-				 [SMMU_TLBI_NH_VAA] = CMD_TLBI_NH_VAA};
+	static const u8 ops[] = { [SMMU_TLBI_NH_ALL] = CMD_TLBI_NH_ALL,
+				  [SMMU_TLBI_NH_ASID] = CMD_TLBI_NH_ASID,
+				  [SMMU_TLBI_NH_VA] = CMD_TLBI_NH_VA,
+				  [SMMU_TLBI_NH_VAA] = CMD_TLBI_NH_VAA };
 	u64 cmd[1][2];
 	int err = smmu_tlbi_check(s, t);
 
@@ -376,9 +376,9 @@ int smmu_inv_s1(struct smmu_dev *s, u16 vmid, const struct smmu_tlbi *t)
 
 int smmu_inv_cd(struct smmu_dev *s, u32 sid, u32 ssid)
 {
-	u64 cmd[1][2] = {{FIELD_PREP(CMD0_OP, CMD_CFGI_CD) | FIELD_PREP(CMD0_SID, sid) |
-			      FIELD_PREP(CMD0_SSID, ssid),
-			  CMD1_LEAF}};
+	u64 cmd[1][2] = { { FIELD_PREP(CMD0_OP, CMD_CFGI_CD) | FIELD_PREP(CMD0_SID, sid) |
+				    FIELD_PREP(CMD0_SSID, ssid),
+			    CMD1_LEAF } };
 
 	if ((s->strtab_sids_log2 < 32 && (sid >> s->strtab_sids_log2)) || (ssid >> s->ssid_bits))
 		return -E_RANGE;

@@ -137,7 +137,12 @@ int smmu_ste_read(struct smmu_dev *s, u32 sid, u64 out[8]) __must_check;
 /* After a stage-2 change of [ipa, ipa + size) under `vmid`; `nested` if S1 sits on top. */
 int smmu_inv_s2(struct smmu_dev *s, u16 vmid, u64 ipa, u64 size, bool nested) __must_check;
 
-enum smmu_tlbi_op { SMMU_TLBI_NH_ALL = 1, SMMU_TLBI_NH_ASID, SMMU_TLBI_NH_VA, SMMU_TLBI_NH_VAA };
+enum smmu_tlbi_op {
+	SMMU_TLBI_NH_ALL = 1,
+	SMMU_TLBI_NH_ASID,
+	SMMU_TLBI_NH_VA,
+	SMMU_TLBI_NH_VAA
+};
 /* A guest stage-1 TLB invalidation; `vmid` is always the nesting parent's, never the guest's. */
 struct smmu_tlbi {
 	enum smmu_tlbi_op op;

@@ -58,7 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct pci_state st;
 	static int attached;
-	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 16ull << 20, .bus_end = 15,
+	struct plat_ecam e = { .base = { ECAM_BASE },
+			       .size = 16ull << 20,
+			       .bus_end = 15,
 			       .mem32 = { { 0x10000000 }, 0x10000000 } };
 	struct pci_host h;
 	struct doe_mb mb;
@@ -83,8 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct pci_dev *d = &st.devs[i];
 		(void)pci_find_cap(&h, d->bdf, 0x11);
 		if (d->doe_cap && !doe_init(&mb, d, d->doe_cap))
-			(void)doe_exchange(&mb, 1, 1, (const u8 *)"\x10\x84\0\0", 4, rsp, sizeof(rsp),
-					   &len);
+			(void)doe_exchange(&mb, 1, 1, (const u8 *)"\x10\x84\0\0", 4, rsp,
+					   sizeof(rsp), &len);
 	}
 	return 0;
 }

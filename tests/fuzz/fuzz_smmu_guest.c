@@ -21,10 +21,10 @@
 #include "pt/ref_walk.c"
 #include "smmuv3/smmuv3_model.c"
 
-#define RAM_SIZE    (4ULL << 20)
+#define RAM_SIZE (4ULL << 20)
 #define GUEST_PAGES 8
-#define GUEST_BASE  0x1000ULL
-#define RID	    0x10
+#define GUEST_BASE 0x1000ULL
+#define RID 0x10
 
 static struct {
 	bool up;
@@ -61,15 +61,17 @@ static void fuzz_up(void)
 	struct pa_range r;
 
 	F.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){pa((u64)(uintptr_t)F.ram), RAM_SIZE};
+	r = (struct pa_range){ pa((u64)(uintptr_t)F.ram), RAM_SIZE };
 	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0))
 		abort();
 	pt_allocator_frames(&F.alloc, &F.fa);
 	F.m = smmu_model_create(0x09050000ULL, &cfg);
 	smmu_model_add_ram(F.m, r.base.v, RAM_SIZE);
 	F.plat.niommu = 1;
-	F.plat.iommu[0] = (struct plat_iommu){IOMMU_KIND_SMMUV3, pa(0x09050000ULL), 0x20000, 0};
-	F.ctx = (struct moat_ctx){.bi = &F.bi, .plat = &F.plat, .frames = &F.fa};
+	F.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_SMMUV3,
+					       .base = pa(0x09050000ULL),
+					       .size = 0x20000 };
+	F.ctx = (struct moat_ctx){ .bi = &F.bi, .plat = &F.plat, .frames = &F.fa };
 	drv = iommu_driver_find(IOMMU_KIND_SMMUV3);
 	if (!drv || drv->ops->probe(&F.ctx, &F.plat.iommu[0], &F.u) ||
 	    iommu_unit_add(F.u, drv, &F.plat.iommu[0], &F.alloc) ||
@@ -120,19 +122,19 @@ static void guest_invalidate(struct reader *r)
 	memset(inv, 0, sizeof(inv));
 	for (unsigned i = 0; i < n; i++) {
 		inv[i].kind = (enum iommu_inv_kind)(rd(r, 1) & 3) + 1;
-		inv[i].smmu = (struct iommu_inv_smmu){.op = (enum iommu_inv_smmu_op)rd(r, 1),
-						      .asid = (u16)rd(r, 2),
-						      .addr = rd(r, 8),
-						      .leaf = rd(r, 1) & 1,
-						      .tg = (u8)rd(r, 1),
-						      .ttl = (u8)rd(r, 1),
-						      .num = (u8)rd(r, 1),
-						      .scale = (u8)rd(r, 1)};
+		inv[i].smmu = (struct iommu_inv_smmu){ .op = (enum iommu_inv_smmu_op)rd(r, 1),
+						       .asid = (u16)rd(r, 2),
+						       .addr = rd(r, 8),
+						       .leaf = rd(r, 1) & 1,
+						       .tg = (u8)rd(r, 1),
+						       .ttl = (u8)rd(r, 1),
+						       .num = (u8)rd(r, 1),
+						       .scale = (u8)rd(r, 1) };
 		if (inv[i].kind == IOMMU_INV_ATC)
-			inv[i].atc = (struct iommu_inv_atc){.rid = (u32)rd(r, 4),
-							    .pasid = (u32)rd(r, 4),
-							    .addr = rd(r, 8),
-							    .size_order = (u8)rd(r, 1)};
+			inv[i].atc = (struct iommu_inv_atc){ .rid = (u32)rd(r, 4),
+							     .pasid = (u32)rd(r, 4),
+							     .addr = rd(r, 8),
+							     .size_order = (u8)rd(r, 1) };
 	}
 	(void)iommu_invalidate(&F.s2, inv, n, &done);
 }
@@ -141,9 +143,9 @@ static void guest_invalidate(struct reader *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct reader r = {data, MIN(size, CTL_BYTES)}, mem = {data + r.n, size - r.n};
+	struct reader r = { data, MIN(size, CTL_BYTES) }, mem = { data + r.n, size - r.n };
 	struct iommu_domain nd;
-	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3};
+	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3 };
 	u64 ptr;
 
 	if (!F.up)
@@ -156,10 +158,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ptr = rd(&r, 8);
 	if (ptr & 1)
 		ptr = GUEST_BASE + (ptr & 0x7fc0);
-	s1.smmu = (struct iommu_s1_smmu){.s1ctxptr = gpa(ptr),
-					 .s1fmt = (enum iommu_smmu_s1fmt)rd(&r, 1),
-					 .s1cdmax = (u8)rd(&r, 1),
-					 .s1dss = (u8)rd(&r, 1)};
+	s1.smmu = (struct iommu_s1_smmu){ .s1ctxptr = gpa(ptr),
+					  .s1fmt = (enum iommu_smmu_s1fmt)rd(&r, 1),
+					  .s1cdmax = (u8)rd(&r, 1),
+					  .s1dss = (u8)rd(&r, 1) };
 	if (!iommu_domain_nested_init(&nd, &F.s2, &s1)) {
 		if (!iommu_attach(&nd, RID, IOMMU_NO_PASID)) {
 			guest_dma(&r);

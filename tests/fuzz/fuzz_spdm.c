@@ -21,13 +21,14 @@ struct feed {
 	unsigned canned; /* canned VCA responses still to serve before fuzz data */
 };
 
-static const u8 vca_rsp[3][52] = {
-	{ 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 },
-	{ 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0 },
-	{ 0x12, 0x63, 3, 0, 48, 0, 1, 2, 2, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0,
-	  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x20, 8, 0, 3, 0x20, 1, 0, 5, 0x20,
-	  1, 0 },
-};
+static const u8
+	vca_rsp[3][52] = {
+		{ 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 },
+		{ 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0 },
+		{ 0x12, 0x63, 3, 0, 48, 0,    1, 2, 2, 0,    0, 0, 0x10, 0,    0, 0,
+		  1,	0,    0, 0, 0,	0,    0, 0, 0, 0,    0, 0, 0,	 0,    0, 0,
+		  0,	0,    0, 0, 2,	0x20, 8, 0, 3, 0x20, 1, 0, 5,	 0x20, 1, 0 },
+	};
 static const size_t vca_len[3] = { 8, 20, 48 };
 
 static int fuzz_exchange(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp,

@@ -36,7 +36,7 @@ static int echo(void *ctx, const uint8_t *obj, size_t len, uint8_t *out, size_t 
 
 static int setup(void **state)
 {
-	struct plat_ecam e = {.base = {ECAM_BASE}, .size = 1ull << 20, .bus_end = 0};
+	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 1ull << 20, .bus_end = 0 };
 	struct pm_fn *f = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
 
 	(void)state;
@@ -187,21 +187,53 @@ static void discovery_that_loops_is_refused(void **state)
 	assert_true(doe.go_count <= 3);
 }
 
+static void submit_and_poll_do_not_wait(void **state)
+{
+	u8 rsp[64];
+	size_t len;
+	unsigned again = 0;
+	int err;
+
+	(void)state;
+	assert_int_equal(doe_init(&mb, &st.devs[0], st.devs[0].doe_cap), 0);
+	doe.ready_after = 5;
+	assert_int_equal(doe_poll(&mb, rsp, sizeof(rsp), &len), -E_STATE);
+	assert_int_equal(doe_submit(&mb, 1, 1, (const u8 *)"abcd", 4), 0);
+	assert_int_equal(doe_submit(&mb, 1, 1, (const u8 *)"abcd", 4), -E_BUSY);
+	while ((err = doe_poll(&mb, rsp, sizeof(rsp), &len)) == -E_AGAIN)
+		again++;
+	assert_int_equal(err, 0);
+	assert_int_equal(again, 5);
+	assert_memory_equal(rsp, "bcde", 4);
+	/* A response that never comes: poll gives up 1 s after Go and aborts. */
+	doe.never_ready = true;
+	assert_int_equal(doe_submit(&mb, 1, 1, (const u8 *)"abcd", 4), 0);
+	assert_int_equal(doe_poll(&mb, rsp, sizeof(rsp), &len), -E_AGAIN);
+	host_time_now_ns += DOE_TIMEOUT_NS + 1;
+	assert_int_equal(doe_poll(&mb, rsp, sizeof(rsp), &len), -E_TIMEOUT);
+	assert_false(mb.in_flight);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(discovers_protocols, setup, teardown),
-	    cmocka_unit_test_setup_teardown(exchanges_objects_padded_to_dwords, setup, teardown),
-	    cmocka_unit_test_setup_teardown(times_out_after_one_second_and_recovers, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(error_bit_fails_the_exchange_and_is_cleared, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(failed_abort_marks_the_mailbox_dead, setup, teardown),
-	    cmocka_unit_test_setup_teardown(busy_mailbox_is_taken_over_by_abort, setup, teardown),
-	    cmocka_unit_test_setup_teardown(rejects_wrong_type_short_and_oversized_responses, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(one_request_outstanding_per_mailbox, setup, teardown),
-	    cmocka_unit_test_setup_teardown(discovery_that_loops_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(discovers_protocols, setup, teardown),
+		cmocka_unit_test_setup_teardown(exchanges_objects_padded_to_dwords, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(times_out_after_one_second_and_recovers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(error_bit_fails_the_exchange_and_is_cleared, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(failed_abort_marks_the_mailbox_dead, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(busy_mailbox_is_taken_over_by_abort, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(rejects_wrong_type_short_and_oversized_responses,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(one_request_outstanding_per_mailbox, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(discovery_that_loops_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(submit_and_poll_do_not_wait, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 #include "pci/pci.h"
 #include "pcie/pcie_model.h"
 
-#define ECAM_BASE  0x4010000000ull
+#define ECAM_BASE 0x4010000000ull
 #define MEM32_BASE 0x10000000ull
 #define MEM32_SIZE 0x2eff0000ull
 
@@ -35,11 +35,11 @@ static int teardown(void **state)
 
 static void host_up(void)
 {
-	struct plat_ecam e = {.base = {ECAM_BASE},
-			      .size = 256ull << 20,
-			      .bus_start = 0,
-			      .bus_end = 255,
-			      .mem32 = {{MEM32_BASE}, MEM32_SIZE}};
+	struct plat_ecam e = { .base = { ECAM_BASE },
+			       .size = 256ull << 20,
+			       .bus_start = 0,
+			       .bus_end = 255,
+			       .mem32 = { { MEM32_BASE }, MEM32_SIZE } };
 
 	assert_int_equal(pm_attach(&model), 0);
 	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
@@ -122,6 +122,24 @@ static void keeps_firmware_bus_numbers(void **state)
 	assert_int_equal(rp->cfg[0x19], 5);
 }
 
+static void keeps_firmware_assigned_bars_and_allocates_around_them(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+	struct pm_fn *b = pm_fn_new(2 << 3, 0x1234, 0x0002, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, false);
+	pm_fn_bar(b, 0, 0x10000, false);
+	a->cfg[0x10 + 2] = 0x00; /* firmware put a's BAR at MEM32_BASE */
+	a->cfg[0x10 + 3] = (uint8_t)(MEM32_BASE >> 24);
+	pm_add_root(&model, a);
+	pm_add_root(&model, b);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_int_equal(find(0, 1, 0)->bar[0], MEM32_BASE);
+	assert_true(find(0, 2, 0)->bar[0] >= MEM32_BASE + 0x10000);
+}
+
 static void hostile_bridge_cannot_make_enumeration_loop(void **state)
 {
 	struct pm_fn *br = pm_fn_new(1 << 3, 0x1b36, 0x000c, 0x060400, true);
@@ -166,7 +184,7 @@ static void capability_walks_survive_loops_and_bad_pointers(void **state)
 static void finds_extended_capabilities(void **state)
 {
 	struct pm_fn *f = pm_fn_new(0, 0x1234, 0x5678, 0x020000, false);
-	static const uint16_t ids[] = {0x0d, 0x0f, 0x10, 0x1b, 0x2e, 0x30};
+	static const uint16_t ids[] = { 0x0d, 0x0f, 0x10, 0x1b, 0x2e, 0x30 };
 	uint16_t offs[6];
 
 	(void)state;
@@ -212,7 +230,8 @@ static void flr_resets_and_restores_config(void **state)
 static void out_of_range_access_reads_all_ones(void **state)
 {
 	struct plat_ecam e = {
-	    .base = {ECAM_BASE}, .size = 2ull << 20, .bus_start = 0, .bus_end = 1};
+		.base = { ECAM_BASE }, .size = 2ull << 20, .bus_start = 0, .bus_end = 1
+	};
 
 	(void)state;
 	pm_add_root(&model, pm_fn_new(0, 0x1234, 0x5678, 0x020000, false));
@@ -226,19 +245,44 @@ static void out_of_range_access_reads_all_ones(void **state)
 	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), -E_INVAL);
 }
 
+static void platform_gives_host_bridge_windows(void **state)
+{
+	struct platform plat;
+	size_t n;
+	void *dtb = test_load_dtb("pci_windows", &n);
+
+	(void)state;
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.necam, 1);
+	assert_int_equal(plat.ecam[0].mem32.base.v, 0x10000000);
+	assert_int_equal(plat.ecam[0].mem32.size, 0x2eff0000);
+	assert_int_equal(plat.ecam[0].mem64.base.v, 0x8000000000ull);
+	assert_int_equal(plat.ecam[0].mem64.size, 0x8000000000ull);
+	free(dtb);
+	dtb = test_load_dtb("virt2", &n); /* no ranges: no windows, nothing assigned */
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.ecam[0].mem32.size, 0);
+	free(dtb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(assigns_bus_numbers_and_bars_behind_bridges, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(keeps_firmware_bus_numbers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(hostile_bridge_cannot_make_enumeration_loop, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(capability_walks_survive_loops_and_bad_pointers, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(finds_extended_capabilities, setup, teardown),
-	    cmocka_unit_test_setup_teardown(flr_resets_and_restores_config, setup, teardown),
-	    cmocka_unit_test_setup_teardown(out_of_range_access_reads_all_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(assigns_bus_numbers_and_bars_behind_bridges, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(keeps_firmware_bus_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			keeps_firmware_assigned_bars_and_allocates_around_them, setup, teardown),
+		cmocka_unit_test_setup_teardown(hostile_bridge_cannot_make_enumeration_loop, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(capability_walks_survive_loops_and_bad_pointers,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(finds_extended_capabilities, setup, teardown),
+		cmocka_unit_test_setup_teardown(flr_resets_and_restores_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(out_of_range_access_reads_all_ones, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(platform_gives_host_bridge_windows, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

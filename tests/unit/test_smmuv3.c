@@ -18,16 +18,16 @@
 #include "smmuv3/smmuv3_model.h"
 
 #define SMMU_BASE 0x09050000ULL
-#define RAM_SIZE  (8ULL << 20)
-#define SID	  0x0008
+#define RAM_SIZE (8ULL << 20)
+#define SID 0x0008
 /* Guest IPAs (39-bit stage-2 input) */
-#define IPA_CD	  0x10000ULL
+#define IPA_CD 0x10000ULL
 #define IPA_S1_L1 0x20000ULL
 #define IPA_S1_L2 0x21000ULL
 #define IPA_S1_L3 0x22000ULL
-#define IPA_BUF	  0x100000ULL
-#define IPA_BUF2  0x101000ULL
-#define IOVA	  0x40000000ULL
+#define IPA_BUF 0x100000ULL
+#define IPA_BUF2 0x101000ULL
+#define IOVA 0x40000000ULL
 
 static struct {
 	u8 *ram;
@@ -56,7 +56,7 @@ static int ram_setup(void)
 	if (!t.ram)
 		return -1;
 	memset(t.ram, 0, RAM_SIZE);
-	r = (struct pa_range){pa((u64)(uintptr_t)t.ram), RAM_SIZE};
+	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
 	if (frame_init(&t.fa, &r, 1, NULL, 0))
 		return -1;
 	t.free0 = frame_free_count(&t.fa);
@@ -93,7 +93,7 @@ static int setup(void **state)
 
 static int setup_linear(void **state)
 {
-	struct smmu_opts o = {.force_linear = true};
+	struct smmu_opts o = { .force_linear = true };
 
 	(void)state;
 	return setup_opts(&o, smmu_model_default_cfg());
@@ -101,7 +101,7 @@ static int setup_linear(void **state)
 
 static int setup_small_queues(void **state)
 {
-	struct smmu_opts o = {.cmdq_log2 = 2, .evtq_log2 = 2};
+	struct smmu_opts o = { .cmdq_log2 = 2, .evtq_log2 = 2 };
 
 	(void)state;
 	return setup_opts(&o, smmu_model_default_cfg());
@@ -144,7 +144,7 @@ static u64 frame(void)
 }
 
 #define S1_PAGE(out, ro) ((out) | 3 | BIT(10) | (3ULL << 8) | ((ro) ? BIT(7) : 0))
-#define S2_PAGE(out)	 ((out) | 3 | BIT(10) | (3ULL << 8) | (3ULL << 6) | (0xfULL << 2))
+#define S2_PAGE(out) ((out) | 3 | BIT(10) | (3ULL << 8) | (3ULL << 6) | (0xfULL << 2))
 
 /* Stage-2 map of one page: tables are host frames. */
 static void s2_map(u64 ipa, u64 out)
@@ -181,7 +181,7 @@ static u64 guest_page(u64 ipa)
 
 static struct smmu_s2_cfg s2_cfg(void)
 {
-	return (struct smmu_s2_cfg){.root = pa(t.s2_root), .t0sz = 25, .sl0 = 1, .vmid = t.vmid};
+	return (struct smmu_s2_cfg){ .root = pa(t.s2_root), .t0sz = 25, .sl0 = 1, .vmid = t.vmid };
 }
 
 static void s2_setup(void)
@@ -301,7 +301,7 @@ static void s2_only_translates_ipa_to_pa(void **state)
 static void nested_translates_through_both_stages(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
 	u64 host;
 
 	(void)state;
@@ -344,7 +344,7 @@ static void unmapped_s2_address_raises_translation_event(void **state)
 static void nested_faults_report_stage_and_class(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
 	u32 w = 0;
 
 	(void)state;
@@ -374,8 +374,8 @@ static void reattach_changes_config_in_safe_order(void **state);
 static void s1_remap_needs_guest_tlbi_with_parent_vmid(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
-	struct smmu_tlbi ti = {.op = SMMU_TLBI_NH_ASID, .asid = 5};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
+	struct smmu_tlbi ti = { .op = SMMU_TLBI_NH_ASID, .asid = 5 };
 	struct smmum_cmd last;
 	u64 a, b;
 
@@ -400,8 +400,8 @@ static void s1_remap_needs_guest_tlbi_with_parent_vmid(void **state)
 static void s1_va_invalidation_is_page_precise(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
-	struct smmu_tlbi ti = {.op = SMMU_TLBI_NH_VA, .asid = 9, .addr = IOVA, .leaf = true};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
+	struct smmu_tlbi ti = { .op = SMMU_TLBI_NH_VA, .asid = 9, .addr = IOVA, .leaf = true };
 	struct smmum_cmd last;
 	u64 a, b;
 
@@ -424,8 +424,8 @@ static void s1_va_invalidation_is_page_precise(void **state)
 static void s1_vaa_invalidation_covers_every_asid(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
-	struct smmu_tlbi ti = {.op = SMMU_TLBI_NH_VAA, .addr = IOVA};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
+	struct smmu_tlbi ti = { .op = SMMU_TLBI_NH_VAA, .addr = IOVA };
 	struct smmum_cmd last;
 	u64 a, b;
 
@@ -448,7 +448,7 @@ static void s1_vaa_invalidation_covers_every_asid(void **state)
 static void guest_cd_change_needs_cfgi_cd(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
 	u64 a, b, *cd;
 
 	(void)state;
@@ -497,7 +497,7 @@ static void s2_remap_needs_s2_invalidation(void **state)
 static void s2_change_under_nesting_flushes_combined_entries(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
 	u64 a, b;
 
 	(void)state;
@@ -516,8 +516,8 @@ static void s2_change_under_nesting_flushes_combined_entries(void **state)
 
 static void bad_guest_tlbi_is_refused(void **state)
 {
-	struct smmu_tlbi bad_op = {.op = 42};
-	struct smmu_tlbi bad_range = {.op = SMMU_TLBI_NH_VA, .num = 40, .tg = 1};
+	struct smmu_tlbi bad_op = { .op = 42 };
+	struct smmu_tlbi bad_range = { .op = SMMU_TLBI_NH_VA, .num = 40, .tg = 1 };
 	unsigned before = t.m->nlog;
 
 	(void)state;
@@ -549,7 +549,7 @@ static void atc_invalidation_is_forwarded(void **state)
 
 static void command_queue_wraps(void **state)
 {
-	struct smmu_tlbi ti = {.op = SMMU_TLBI_NH_ALL};
+	struct smmu_tlbi ti = { .op = SMMU_TLBI_NH_ALL };
 
 	(void)state;
 	assert_int_equal(t.s.cmdq.log2, 2);
@@ -603,9 +603,11 @@ static void cmd_sync_timeout_is_an_error(void **state)
 
 static void illegal_command_is_skipped_and_reported(void **state)
 {
-	const u64 cmds[3][2] = {{FIELD_PREP(CMD0_OP, CMD_TLBI_NH_ALL) | FIELD_PREP(CMD0_VMID, 1)},
-				{0x7f /* no such opcode */},
-				{FIELD_PREP(CMD0_OP, CMD_TLBI_NH_ALL) | FIELD_PREP(CMD0_VMID, 2)}};
+	const u64 cmds[3][2] = {
+		{ FIELD_PREP(CMD0_OP, CMD_TLBI_NH_ALL) | FIELD_PREP(CMD0_VMID, 1) },
+		{ 0x7f /* no such opcode */ },
+		{ FIELD_PREP(CMD0_OP, CMD_TLBI_NH_ALL) | FIELD_PREP(CMD0_VMID, 2) }
+	};
 
 	(void)state;
 	assert_int_equal(smmu_cmd_issue(&t.s, cmds, 3), -E_IO);
@@ -633,8 +635,8 @@ static void global_errors_are_acknowledged(void **state)
 /* The model refuses what QEMU refuses: a cross-check of the configurations the driver avoids. */
 static void model_refuses_illegal_stes(void **state)
 {
-	const u64 cfgi_all[1][2] = {
-	    {FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE), FIELD_PREP(CMD1_RANGE, 31)}};
+	const u64 cfgi_all[1][2] = { { FIELD_PREP(CMD0_OP, CMD_CFGI_STE_RANGE),
+				       FIELD_PREP(CMD1_RANGE, 31) } };
 	struct smmu_s2_cfg c;
 	u64 *ste, out;
 
@@ -660,7 +662,7 @@ static void model_refuses_illegal_stes(void **state)
 static void malformed_guest_cd_faults_without_harm(void **state)
 {
 	struct smmu_s2_cfg c;
-	struct smmu_s1_cfg g = {.s1ctxptr = IPA_CD};
+	struct smmu_s1_cfg g = { .s1ctxptr = IPA_CD };
 	u32 w = 0;
 
 	(void)state;
@@ -687,10 +689,10 @@ static void bad_guest_s1_fields_change_nothing(void **state)
 {
 	struct smmu_s2_cfg c;
 	struct smmu_s1_cfg bad[] = {
-	    {.s1ctxptr = IPA_CD + 8},		/* misaligned */
-	    {.s1ctxptr = 1ULL << 39},		/* beyond the IPA space */
-	    {.s1ctxptr = IPA_CD, .s1cdmax = 1}, /* substreams the SMMU lacks */
-	    {.s1ctxptr = IPA_CD, .s1dss = 3},	{.s1ctxptr = IPA_CD, .s1fmt = 1},
+		{ .s1ctxptr = IPA_CD + 8 },	      /* misaligned */
+		{ .s1ctxptr = 1ULL << 39 },	      /* beyond the IPA space */
+		{ .s1ctxptr = IPA_CD, .s1cdmax = 1 }, /* substreams the SMMU lacks */
+		{ .s1ctxptr = IPA_CD, .s1dss = 3 },   { .s1ctxptr = IPA_CD, .s1fmt = 1 },
 	};
 	u64 before[8], after[8];
 
@@ -731,7 +733,7 @@ static void watch_cfgi(struct smmu_model *m, uint64_t w0, uint64_t w1, void *arg
 static void reattach_changes_config_in_safe_order(void **state)
 {
 	struct smmu_s2_cfg c1, c2;
-	struct ste_watch wt = {0};
+	struct ste_watch wt = { 0 };
 	u16 v2;
 
 	(void)state;
@@ -799,45 +801,45 @@ static void fini_returns_every_frame(void **state)
 	assert_int_equal(t.m->cr0, 0);
 }
 
-#define T(fn)  cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TL(fn) cmocka_unit_test_setup_teardown(fn, setup_linear, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(init_enables_queues_and_aborts_every_stream),
-	    TL(linear_table_aborts_silently),
-	    T(init_times_out_when_cr0ack_is_stuck),
-	    T(init_refuses_smmu_without_stage2),
-	    T(s2_only_translates_ipa_to_pa),
-	    TL(s2_only_translates_ipa_to_pa),
-	    T(nested_translates_through_both_stages),
-	    TL(nested_translates_through_both_stages),
-	    T(bypass_passes_addresses_through),
-	    T(unmapped_s2_address_raises_translation_event),
-	    T(nested_faults_report_stage_and_class),
-	    T(s1_remap_needs_guest_tlbi_with_parent_vmid),
-	    T(s1_va_invalidation_is_page_precise),
-	    T(s1_vaa_invalidation_covers_every_asid),
-	    T(guest_cd_change_needs_cfgi_cd),
-	    T(s2_remap_needs_s2_invalidation),
-	    T(s2_change_under_nesting_flushes_combined_entries),
-	    T(bad_guest_tlbi_is_refused),
-	    T(atc_invalidation_needs_ats),
-	    cmocka_unit_test_setup_teardown(atc_invalidation_is_forwarded, setup_ats, teardown),
-	    cmocka_unit_test_setup_teardown(command_queue_wraps, setup_small_queues, teardown),
-	    cmocka_unit_test_setup_teardown(event_queue_wraps_and_recovers_from_overflow,
-					    setup_small_queues, teardown),
-	    T(cmd_sync_timeout_is_an_error),
-	    T(illegal_command_is_skipped_and_reported),
-	    T(global_errors_are_acknowledged),
-	    T(model_refuses_illegal_stes),
-	    T(malformed_guest_cd_faults_without_harm),
-	    T(bad_guest_s1_fields_change_nothing),
-	    T(reattach_changes_config_in_safe_order),
-	    T(stream_beyond_table_is_refused),
-	    T(second_level_tables_are_per_span),
-	    T(fini_returns_every_frame),
+		T(init_enables_queues_and_aborts_every_stream),
+		TL(linear_table_aborts_silently),
+		T(init_times_out_when_cr0ack_is_stuck),
+		T(init_refuses_smmu_without_stage2),
+		T(s2_only_translates_ipa_to_pa),
+		TL(s2_only_translates_ipa_to_pa),
+		T(nested_translates_through_both_stages),
+		TL(nested_translates_through_both_stages),
+		T(bypass_passes_addresses_through),
+		T(unmapped_s2_address_raises_translation_event),
+		T(nested_faults_report_stage_and_class),
+		T(s1_remap_needs_guest_tlbi_with_parent_vmid),
+		T(s1_va_invalidation_is_page_precise),
+		T(s1_vaa_invalidation_covers_every_asid),
+		T(guest_cd_change_needs_cfgi_cd),
+		T(s2_remap_needs_s2_invalidation),
+		T(s2_change_under_nesting_flushes_combined_entries),
+		T(bad_guest_tlbi_is_refused),
+		T(atc_invalidation_needs_ats),
+		cmocka_unit_test_setup_teardown(atc_invalidation_is_forwarded, setup_ats, teardown),
+		cmocka_unit_test_setup_teardown(command_queue_wraps, setup_small_queues, teardown),
+		cmocka_unit_test_setup_teardown(event_queue_wraps_and_recovers_from_overflow,
+						setup_small_queues, teardown),
+		T(cmd_sync_timeout_is_an_error),
+		T(illegal_command_is_skipped_and_reported),
+		T(global_errors_are_acknowledged),
+		T(model_refuses_illegal_stes),
+		T(malformed_guest_cd_faults_without_harm),
+		T(bad_guest_s1_fields_change_nothing),
+		T(reattach_changes_config_in_safe_order),
+		T(stream_beyond_table_is_refused),
+		T(second_level_tables_are_per_span),
+		T(fini_returns_every_frame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

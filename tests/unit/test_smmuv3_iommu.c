@@ -19,12 +19,12 @@
 #include "smmuv3/smmuv3_model.h"
 
 #define SMMU_BASE 0x09050000ULL
-#define RAM_SIZE  (8ULL << 20)
-#define RID	  0x0008
-#define GPA_A	  0x100000ULL
-#define GPA_B	  0x101000ULL
-#define IOVA	  0x40000000ULL
-#define ASID	  11
+#define RAM_SIZE (8ULL << 20)
+#define RID 0x0008
+#define GPA_A 0x100000ULL
+#define GPA_B 0x101000ULL
+#define IOVA 0x40000000ULL
+#define ASID 11
 
 static struct {
 	u8 *ram;
@@ -57,20 +57,22 @@ static int probe(const char *dtb, struct smmu_model_cfg cfg)
 	iommu_units_reset();
 	smmu_units_reset();
 	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){pa((u64)(uintptr_t)t.ram), RAM_SIZE};
+	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
 	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
 		return -1;
 	pt_allocator_frames(&t.alloc, &t.fa);
 	t.m = smmu_model_create(SMMU_BASE, &cfg);
 	smmu_model_add_ram(t.m, r.base.v, RAM_SIZE);
 	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_SMMUV3, .base = pa(SMMU_BASE), .size = 0x20000, .phandle = 0x8004 };
+	t.plat.iommu[0] = (struct plat_iommu){
+		.kind = IOMMU_KIND_SMMUV3, .base = pa(SMMU_BASE), .size = 0x20000, .phandle = 0x8004
+	};
 	if (dtb) {
 		void *blob = test_load_dtb(dtb, &n);
 		t.bi.fdt = pa((u64)(uintptr_t)blob);
 		t.bi.fdt_size = n;
 	}
-	t.ctx = (struct moat_ctx){.bi = &t.bi, .plat = &t.plat, .frames = &t.fa};
+	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
 	return 0;
 }
 
@@ -156,7 +158,7 @@ static void gfree(struct pt_allocator *a, paddr_t base, unsigned n)
 	t.alloc.free(&t.alloc, base, n);
 }
 
-static struct guest_alloc ga = {.a = {.alloc = galloc, .free = gfree}};
+static struct guest_alloc ga = { .a = { .alloc = galloc, .free = gfree } };
 static struct pt gpt;
 
 static void guest_map(u64 iova, u64 ipa)
@@ -170,7 +172,7 @@ static void guest_map(u64 iova, u64 ipa)
 
 static u64 guest_cd(bool bad)
 {
-	struct pt_config c = {.fmt = PT_ARM_S1, .ias = 39, .oas = 48, .alloc = &ga.a};
+	struct pt_config c = { .fmt = PT_ARM_S1, .ias = 39, .oas = 48, .alloc = &ga.a };
 	struct pt_hw_desc h;
 	paddr_t p;
 	u64 *cd;
@@ -187,7 +189,7 @@ static u64 guest_cd(bool bad)
 
 static void nested_attach(u64 cd)
 {
-	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3, .smmu = {.s1ctxptr = gpa(cd)}};
+	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3, .smmu = { .s1ctxptr = gpa(cd) } };
 
 	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
 	assert_int_equal(iommu_attach(&t.nd, RID, IOMMU_NO_PASID), 0);
@@ -245,8 +247,8 @@ static void pasid_attach_is_not_supported(void **state)
 static void nested_guest_tlbi_carries_parent_vmid(void **state)
 {
 	u64 a = page(0), b = page(0), cd;
-	struct iommu_inv inv = {.kind = IOMMU_INV_SMMU,
-				.smmu = {.op = IOMMU_SMMU_TLBI_NH_ASID, .asid = ASID}};
+	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU,
+				 .smmu = { .op = IOMMU_SMMU_TLBI_NH_ASID, .asid = ASID } };
 	struct smmum_cmd last;
 	unsigned done;
 
@@ -287,8 +289,8 @@ static void s2_change_under_nested_domain_flushes_all_of_vmid(void **state)
 
 static void nested_domain_with_bad_s1_is_refused(void **state)
 {
-	struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_SMMUV3,
-			      .smmu = {.s1ctxptr = gpa(0x1000), .s1cdmax = 4}};
+	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3,
+			       .smmu = { .s1ctxptr = gpa(0x1000), .s1cdmax = 4 } };
 
 	(void)state;
 	assert_int_not_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
@@ -344,8 +346,9 @@ static void malformed_guest_cd_is_a_config_fault(void **state)
 
 static void atc_invalidation_only_for_owned_devices(void **state)
 {
-	struct iommu_inv inv = {.kind = IOMMU_INV_ATC,
-				.atc = {.rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64}};
+	struct iommu_inv inv = { .kind = IOMMU_INV_ATC,
+				 .atc = {
+					 .rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64 } };
 	struct smmum_cmd last;
 	unsigned done;
 
@@ -398,6 +401,42 @@ static void iommu_map_turns_rids_into_stream_ids(void **state)
 	assert_int_equal(iommu_attach(&t.s2, 0x208, IOMMU_NO_PASID), -E_NOENT);
 }
 
+static void iort_ranges_turn_rids_into_stream_ids(void **state)
+{
+	u64 a, ste[8];
+
+	(void)state;
+	assert_int_equal(probe(NULL, smmu_model_default_cfg()), 0);
+	t.plat.iommu[0].nscope = 1;
+	t.plat.iommu[0].scope[0] = (struct plat_scope){
+		.kind = SCOPE_RANGE, .rid_first = 0, .rid_last = 0xff, .out_base = 0x200
+	};
+	assert_int_equal(attach_unit(), 0);
+	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 48), 0);
+	a = page(0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, 0x200 + RID, ste), 0);
+	assert_int_equal(FIELD_GET(STE0_CONFIG, ste[0]), STE_CFG_S2);
+	assert_dma(0x200 + RID, GPA_A, a);
+	assert_int_equal(iommu_attach(&t.s2, 0x100, IOMMU_NO_PASID), -E_NOENT);
+}
+
+static void bad_iort_range_fails_probe(void **state)
+{
+	struct iommu *u = NULL;
+
+	(void)state;
+	assert_int_equal(probe(NULL, smmu_model_default_cfg()), 0);
+	t.plat.iommu[0].nscope = 1;
+	t.plat.iommu[0].scope[0] = (struct plat_scope){
+		.kind = SCOPE_RANGE, .rid_first = 0, .rid_last = 0xffff, .out_base = 0xffffff00u
+	};
+	assert_int_equal(smmu_driver()->ops->probe(&t.ctx, &t.plat.iommu[0], &u), -E_CORRUPT);
+	t.u = NULL;
+}
+
 static void malformed_iommu_map_fails_probe(void **state)
 {
 	struct iommu *u = NULL;
@@ -420,22 +459,26 @@ static int noop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(probe_registers_a_unit_with_the_core),
-	    T(s2_attach_translates_and_detach_aborts),
-	    T(s2_remap_is_invalidated_by_the_core),
-	    T(pasid_attach_is_not_supported),
-	    T(nested_guest_tlbi_carries_parent_vmid),
-	    T(s2_change_under_nested_domain_flushes_all_of_vmid),
-	    T(nested_domain_with_bad_s1_is_refused),
-	    T(events_become_fault_records),
-	    T(malformed_guest_cd_is_a_config_fault),
-	    cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats, teardown),
-	    T(domain_fini_releases_the_vmid),
-	    cmocka_unit_test_setup_teardown(iommu_map_turns_rids_into_stream_ids, setup_map,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(malformed_iommu_map_fails_probe, noop, teardown),
+		T(probe_registers_a_unit_with_the_core),
+		T(s2_attach_translates_and_detach_aborts),
+		T(s2_remap_is_invalidated_by_the_core),
+		T(pasid_attach_is_not_supported),
+		T(nested_guest_tlbi_carries_parent_vmid),
+		T(s2_change_under_nested_domain_flushes_all_of_vmid),
+		T(nested_domain_with_bad_s1_is_refused),
+		T(events_become_fault_records),
+		T(malformed_guest_cd_is_a_config_fault),
+		cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
+						teardown),
+		cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats,
+						teardown),
+		T(domain_fini_releases_the_vmid),
+		cmocka_unit_test_setup_teardown(iommu_map_turns_rids_into_stream_ids, setup_map,
+						teardown),
+		cmocka_unit_test_setup_teardown(malformed_iommu_map_fails_probe, noop, teardown),
+		cmocka_unit_test_setup_teardown(iort_ranges_turn_rids_into_stream_ids, noop,
+						teardown),
+		cmocka_unit_test_setup_teardown(bad_iort_range_fails_probe, noop, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

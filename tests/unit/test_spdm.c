@@ -98,7 +98,7 @@ static void anchor_digest(const char *alg)
 static void up(const char *alg, enum devemu_fault fault)
 {
 	char dir[256];
-	struct plat_ecam e = {.base = {ECAM_BASE}, .size = 1ull << 20, .bus_end = 0};
+	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 1ull << 20, .bus_end = 0 };
 	struct pm_fn *f = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
 
 	snprintf(dir, sizeof(dir), "%s/%s", pki_dir(), alg);
@@ -117,7 +117,7 @@ static void up(const char *alg, enum devemu_fault fault)
 	if (!F.cfg.anchor_der)
 		anchor_digest(alg);
 	spdm_init(&F.conn, &F.bind.tp, &F.cfg);
-	F.m = (struct spdm_measurements){.record = F.meas, .record_cap = sizeof(F.meas)};
+	F.m = (struct spdm_measurements){ .record = F.meas, .record_cap = sizeof(F.meas) };
 }
 
 static int setup(void **state)
@@ -199,7 +199,7 @@ static void check_leaf_digest(const char *alg)
 static void full_session_with_p384_device(void **state)
 {
 	struct spdm_conn *c = &F.conn;
-	u8 vid[2] = {0x01, 0x00}, out[16];
+	u8 vid[2] = { 0x01, 0x00 }, out[16];
 	size_t olen;
 
 	(void)state;
@@ -215,7 +215,8 @@ static void full_session_with_p384_device(void **state)
 	assert_int_equal(F.dev.heartbeats, 2);
 	/* Vendor-defined messages in the session (what TDISP and IDE_KM will use). */
 	assert_int_equal(
-	    spdm_vendor_request(c, 3, vid, 2, (const u8 *)"abc", 3, out, sizeof(out), &olen), 0);
+		spdm_vendor_request(c, 3, vid, 2, (const u8 *)"abc", 3, out, sizeof(out), &olen),
+		0);
 	assert_int_equal(olen, 3);
 	assert_memory_equal(out, "cba", 3);
 	assert_int_equal(spdm_key_update(c, false), 0);
@@ -228,6 +229,40 @@ static void full_session_with_p384_device(void **state)
 	assert_int_equal(spdm_heartbeat(c), 0);
 	assert_int_equal(spdm_end_session(c), 0);
 	assert_string_equal(test_log_text(), "");
+}
+
+static void vendor_messages_without_waiting(void **state)
+{
+	struct spdm_conn *c = &F.conn;
+	u8 vid[2] = { 0x01, 0x00 }, req[64], rsp[64];
+	const u8 *payload;
+	size_t qlen, len, plen;
+	unsigned again = 0;
+	int err;
+
+	(void)state;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(c), ST_DONE);
+	F.doe.ready_after = 3;
+	assert_int_equal(
+		spdm_vendor_build(c, 3, vid, 2, (const u8 *)"tdisp", 5, req, sizeof(req), &qlen),
+		0);
+	assert_int_equal(spdm_session_submit(c, req, qlen), 0);
+	assert_int_equal(spdm_heartbeat(c), -E_BUSY); /* the connection is taken */
+	assert_int_equal(spdm_session_submit(c, req, qlen), -E_BUSY);
+	while ((err = spdm_session_poll(c, rsp, sizeof(rsp), &len)) == -E_AGAIN)
+		again++;
+	assert_int_equal(err, 0);
+	assert_int_equal(again, 3);
+	assert_int_equal(spdm_vendor_parse(c, req, rsp, len, &payload, &plen), 0);
+	assert_int_equal(plen, 5);
+	assert_memory_equal(payload, "psidt", 5);
+	assert_int_equal(spdm_heartbeat(c), 0);
+	/* A response whose IDs do not echo the request's fails the connection. */
+	rsp[8] ^= 1;
+	assert_int_equal(spdm_vendor_parse(c, req, rsp, len, &payload, &plen), -E_PROTO);
+	assert_int_equal(c->fail, SPDM_FAIL_MALFORMED);
+	assert_wiped(c);
 }
 
 static void full_session_with_p256_device(void **state)
@@ -377,8 +412,8 @@ static void dead_mailbox_fails_the_transport(void **state)
 /* ---- scripted hostile responder --------------------------------------------------------- */
 
 struct script {
-	const u8 *rsp[4];
-	size_t len[4];
+	const u8 *rsp[8];
+	size_t len[8];
 	unsigned n, i;
 };
 
@@ -397,14 +432,14 @@ static int scripted(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *
 	return 0;
 }
 
-static const u8 version12[8] = {0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12};
-static const u8 caps_ok[20] = {0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62,
-			       0,    0,	   0, 4, 0, 0,	0, 4, 0,    0};
+static const u8 version12[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 };
+static const u8 caps_ok[20] = { 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62,
+				0,    0,    0, 4, 0, 0,	 0, 4, 0,    0 };
 
 static enum spdm_fail run_script(struct script *s)
 {
-	struct spdm_transport tp = {.exchange = scripted, .ctx = s, .align = 4};
-	struct spdm_config cfg = {.rng = test_rng};
+	struct spdm_transport tp = { .exchange = scripted, .ctx = s, .align = 4 };
+	struct spdm_config cfg = { .rng = test_rng };
 
 	spdm_init(&F.conn, &tp, &cfg);
 	assert_int_not_equal(spdm_connect(&F.conn), 0);
@@ -414,60 +449,115 @@ static enum spdm_fail run_script(struct script *s)
 
 static void refuses_hostile_negotiation(void **state)
 {
-	static const u8 v10_only[8] = {0x10, 0x04, 0, 0, 0, 1, 0x00, 0x10};
-	static const u8 v_zero[6] = {0x10, 0x04, 0, 0, 0, 0};
-	static const u8 v_short[8] = {0x10, 0x04, 0, 0, 0, 3, 0x00, 0x12};
-	static const u8 caps_no_kex[20] = {0x12, 0x61, 0, 0, 0, 12, 0, 0, 0x16, 0,
-					   0,	 0,    0, 4, 0, 0,  0, 4, 0,	0};
-	u8 algs[52] = {0x12, 0x63, 4, 0, 52, 0, 1, 2, 2, 0, 0, 0, 0x90, 0, 0, 0, 2, 0, 0, 0};
+	static const u8 v10_only[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x10 };
+	static const u8 v_zero[6] = { 0x10, 0x04, 0, 0, 0, 0 };
+	static const u8 v_short[8] = { 0x10, 0x04, 0, 0, 0, 3, 0x00, 0x12 };
+	static const u8 caps_no_kex[20] = { 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0x16, 0,
+					    0,	  0,	0, 4, 0, 0,  0, 4, 0,	 0 };
+	u8 algs[52] = { 0x12, 0x63, 4, 0, 52, 0, 1, 2, 2, 0, 0, 0, 0x90, 0, 0, 0, 2, 0, 0, 0 };
 
 	(void)state;
-	assert_int_equal(run_script(&(struct script){.rsp = {v10_only}, .len = {8}, .n = 1}),
+	assert_int_equal(run_script(&(struct script){ .rsp = { v10_only }, .len = { 8 }, .n = 1 }),
 			 SPDM_FAIL_VERSION);
-	assert_int_equal(run_script(&(struct script){.rsp = {v_zero}, .len = {6}, .n = 1}),
+	assert_int_equal(run_script(&(struct script){ .rsp = { v_zero }, .len = { 6 }, .n = 1 }),
 			 SPDM_FAIL_MALFORMED);
-	assert_int_equal(run_script(&(struct script){.rsp = {v_short}, .len = {8}, .n = 1}),
+	assert_int_equal(run_script(&(struct script){ .rsp = { v_short }, .len = { 8 }, .n = 1 }),
 			 SPDM_FAIL_TRUNCATED);
-	assert_int_equal(
-	    run_script(&(struct script){.rsp = {version12, caps_no_kex}, .len = {8, 20}, .n = 2}),
-	    SPDM_FAIL_CAPS);
-	/* BaseAsymSel with two bits set (0x90): not a selection. */
-	memcpy(algs + 36, (u8[]){2, 0x20, 0x10, 0, 3, 0x20, 2, 0, 4, 0x20, 0, 0, 5, 0x20, 1, 0},
-	       16);
 	assert_int_equal(run_script(&(struct script){
-			     .rsp = {version12, caps_ok, algs}, .len = {8, 20, 52}, .n = 3}),
+				 .rsp = { version12, caps_no_kex }, .len = { 8, 20 }, .n = 2 }),
+			 SPDM_FAIL_CAPS);
+	/* BaseAsymSel with two bits set (0x90): not a selection. */
+	memcpy(algs + 36, (u8[]){ 2, 0x20, 0x10, 0, 3, 0x20, 2, 0, 4, 0x20, 0, 0, 5, 0x20, 1, 0 },
+	       16);
+	assert_int_equal(run_script(&(struct script){ .rsp = { version12, caps_ok, algs },
+						      .len = { 8, 20, 52 },
+						      .n = 3 }),
 			 SPDM_FAIL_ALGO);
 	/* Length field that disagrees with the table count. */
 	algs[12] = 0x80;
 	algs[4] = 60;
-	assert_int_equal(run_script(&(struct script){
-			     .rsp = {version12, caps_ok, algs}, .len = {8, 20, 52}, .n = 3}),
+	assert_int_equal(run_script(&(struct script){ .rsp = { version12, caps_ok, algs },
+						      .len = { 8, 20, 52 },
+						      .n = 3 }),
 			 SPDM_FAIL_MALFORMED);
+}
+
+/* VCA for ECDSA P-256 / SHA-256 / secp256r1 / AES-128-GCM, then the scripted responses. */
+static const u8 algs_p256[48] = {
+	0x12, 0x63, 3, 0, 48, 0, 1, 2, 2, 0, 0, 0, 0x10, 0,    0, 0, 1, 0,    0, 0, 0, 0,    0, 0,
+	0,    0,    0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 2,	 0x20, 8, 0, 3, 0x20, 1, 0, 5, 0x20, 1, 0
+};
+
+static enum spdm_fail run_cert_script(const u8 *const *rsp, const size_t *len, unsigned n)
+{
+	struct script s = { .rsp = { version12, caps_ok, algs_p256 },
+			    .len = { 8, 20, 48 },
+			    .n = 3 };
+	struct spdm_transport tp = { .exchange = scripted, .ctx = &s, .align = 4 };
+	struct spdm_config cfg = { .rng = test_rng, .anchor_digest_len = 32 };
+
+	for (unsigned i = 0; i < n; i++) {
+		s.rsp[3 + i] = rsp[i];
+		s.len[3 + i] = len[i];
+	}
+	s.n += n;
+	spdm_init(&F.conn, &tp, &cfg);
+	assert_int_equal(spdm_connect(&F.conn), 0);
+	assert_int_not_equal(spdm_get_certificate(&F.conn, 0), 0);
+	assert_wiped(&F.conn);
+	return F.conn.fail;
+}
+
+static void refuses_hostile_certificate_responses(void **state)
+{
+	static u8 dig[36] = { 0x12, 0x01, 0, 1 }, dig_no_slot0[36] = { 0x12, 0x01, 0, 2 };
+	static u8 big[8 + 16] = { 0x12, 0x02, 0, 0, 16, 0, 0xf1, 0x0f };  /* total 4096+ */
+	static u8 first[8 + 16] = { 0x12, 0x02, 0, 0, 16, 0, 24, 0, 40 }; /* total 40 */
+	static u8 moved[8 + 8] = { 0x12, 0x02, 0, 0, 8, 0, 24, 0 };	  /* now total 48 */
+	static u8 too_long[8 + 16] = { 0x12, 0x02, 0, 0, 16, 0, 0, 0 };	  /* says 16, carries 12 */
+	static u8 done[8 + 24] = { 0x12, 0x02, 0, 0, 24, 0, 0, 0 };	  /* the rest */
+
+	(void)state;
+	assert_int_equal(run_cert_script((const u8 *[]){ dig_no_slot0 }, (size_t[]){ 36 }, 1),
+			 SPDM_FAIL_CAPS);
+	assert_int_equal(run_cert_script((const u8 *[]){ dig, big }, (size_t[]){ 36, 24 }, 2),
+			 SPDM_FAIL_OVERSIZED);
+	assert_int_equal(
+		run_cert_script((const u8 *[]){ dig, first, moved }, (size_t[]){ 36, 24, 16 }, 3),
+		SPDM_FAIL_MALFORMED);
+	assert_int_equal(run_cert_script((const u8 *[]){ dig, too_long }, (size_t[]){ 36, 20 }, 2),
+			 SPDM_FAIL_TRUNCATED);
+	/* A complete 40-byte "chain" whose hash is not the digest announced (all zero). */
+	assert_int_equal(
+		run_cert_script((const u8 *[]){ dig, first, done }, (size_t[]){ 36, 24, 32 }, 3),
+		SPDM_FAIL_DIGEST);
 }
 
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(full_session_with_p384_device),
-	    T(full_session_with_p256_device),
-	    T(anchor_given_as_certificate),
-	    T(foreign_anchor_certificate_refuses_device),
-	    T(measurements_use_the_callers_nonce),
-	    T(refuses_bad_signature),
-	    T(refuses_wrong_nonce),
-	    T(refuses_truncated_response),
-	    T(refuses_oversized_response),
-	    T(refuses_wrong_session_id),
-	    T(refuses_replayed_record),
-	    T(refuses_reordered_record),
-	    T(refuses_device_too_slow),
-	    T(refuses_chain_from_another_root),
-	    T(refuses_unexpected_error_response),
-	    T(waits_for_a_device_not_ready_once),
-	    T(operations_out_of_order_are_refused),
-	    T(dead_mailbox_fails_the_transport),
-	    T(refuses_hostile_negotiation),
+		T(full_session_with_p384_device),
+		T(vendor_messages_without_waiting),
+		T(full_session_with_p256_device),
+		T(anchor_given_as_certificate),
+		T(foreign_anchor_certificate_refuses_device),
+		T(measurements_use_the_callers_nonce),
+		T(refuses_bad_signature),
+		T(refuses_wrong_nonce),
+		T(refuses_truncated_response),
+		T(refuses_oversized_response),
+		T(refuses_wrong_session_id),
+		T(refuses_replayed_record),
+		T(refuses_reordered_record),
+		T(refuses_device_too_slow),
+		T(refuses_chain_from_another_root),
+		T(refuses_unexpected_error_response),
+		T(waits_for_a_device_not_ready_once),
+		T(operations_out_of_order_are_refused),
+		T(dead_mailbox_fails_the_transport),
+		T(refuses_hostile_negotiation),
+		T(refuses_hostile_certificate_responses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

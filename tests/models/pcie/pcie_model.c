@@ -190,6 +190,7 @@ static void pm_doe_respond(struct pm_doe *d, const uint8_t *obj, size_t len)
 		d->rbuf[0] = (d->rbuf[0] & ~0xff0000u) | (uint32_t)d->wrong_type << 16;
 	d->rlen = dw - (size_t)(d->short_by_dw > 0 ? d->short_by_dw : 0);
 	d->rpos = 0;
+	d->ready_left = d->ready_after; /* a device that takes its time */
 }
 
 static void pm_doe_discovery(struct pm_doe *d)
@@ -204,10 +205,10 @@ static void pm_doe_discovery(struct pm_doe *d)
 	w32(out, 0x00000001);
 	w32(out + 4, 3);
 	w32(out + 8, d->prot_vid[idx] | (uint32_t)d->prot_type[idx] << 16 |
-			 (uint32_t)(d->disc_loop && idx	 ? idx
-				    : idx + 1 < d->nprot ? idx + 1
-							 : 0)
-			     << 24);
+			     (uint32_t)(d->disc_loop && idx  ? idx
+					: idx + 1 < d->nprot ? idx + 1
+							     : 0)
+				     << 24);
 	pm_doe_respond(d, out, sizeof(out));
 }
 
@@ -242,7 +243,9 @@ static uint32_t pm_doe_read(struct pm_doe *d, uint16_t reg)
 			st |= 1;
 		if (d->error)
 			st |= 4;
-		if (d->rpos < d->rlen)
+		if (d->rpos < d->rlen && d->ready_left)
+			d->ready_left--;
+		else if (d->rpos < d->rlen)
 			st |= 1u << 31;
 		return st;
 	}
@@ -340,11 +343,11 @@ static void pm_mmio_write(void *ctx, uint64_t off, uint64_t v, unsigned w)
 int pm_attach(struct pcie_model *m)
 {
 	struct host_mmio_model hm = {
-	    .base = m->base,
-	    .size = (uint64_t)(m->bus_end - m->bus_start + 1) << 20,
-	    .read = pm_mmio_read,
-	    .write = pm_mmio_write,
-	    .ctx = m,
+		.base = m->base,
+		.size = (uint64_t)(m->bus_end - m->bus_start + 1) << 20,
+		.read = pm_mmio_read,
+		.write = pm_mmio_write,
+		.ctx = m,
 	};
 
 	return host_mmio_register(&hm);

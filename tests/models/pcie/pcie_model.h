@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define PM_MAX_CHILDREN 8
-#define PM_DOE_BUF_DW	4096
+#define PM_DOE_BUF_DW 4096
 
 /* Handles one DOE object of a non-discovery protocol: full object in, full object out. */
 typedef int (*pm_doe_handler)(void *ctx, const uint8_t *obj, size_t len, uint8_t *out, size_t cap,
@@ -32,12 +32,14 @@ struct pm_doe {
 	size_t rlen, rpos;
 	bool error;
 	/* fault knobs */
-	bool never_ready;   /* Go accepted, no response ever */
-	bool stuck_busy;    /* Busy never clears */
-	bool abort_fails;   /* Abort does not clear Busy */
-	int short_by_dw;    /* response announces more DWs than it delivers */
-	uint8_t wrong_type; /* if nonzero, responses carry this object type */
-	bool disc_loop;	    /* discovery's next index points back at itself */
+	bool never_ready;     /* Go accepted, no response ever */
+	bool stuck_busy;      /* Busy never clears */
+	bool abort_fails;     /* Abort does not clear Busy */
+	int short_by_dw;      /* response announces more DWs than it delivers */
+	uint8_t wrong_type;   /* if nonzero, responses carry this object type */
+	bool disc_loop;	      /* discovery's next index points back at itself */
+	unsigned ready_after; /* Status reads before a response shows Data Object Ready */
+	unsigned ready_left;
 	unsigned go_count, abort_count;
 };
 

@@ -13,7 +13,7 @@
 
 #include "pt/ref_walk.h"
 
-#define M_BIT(n)	 (1ULL << (n))
+#define M_BIT(n) (1ULL << (n))
 #define M_FIELD(v, h, l) (((v) >> (l)) & ((1ULL << ((h) - (l) + 1)) - 1))
 
 /* 6.2 register offsets */
@@ -42,13 +42,17 @@ enum {
 	R_EVTQ_CONS = 0x100ac,
 };
 
-#define M_CR0_SMMUEN	M_BIT(0)
-#define M_CR0_EVTQEN	M_BIT(2)
-#define M_CR0_CMDQEN	M_BIT(3)
-#define M_GERR_CMDQ	M_BIT(0)
+#define M_CR0_SMMUEN M_BIT(0)
+#define M_CR0_EVTQEN M_BIT(2)
+#define M_CR0_CMDQEN M_BIT(3)
+#define M_GERR_CMDQ M_BIT(0)
 #define M_GERR_EVTQ_ABT M_BIT(2)
 
-enum { CLASS_CD = 0, CLASS_TT = 1, CLASS_IN = 2 };
+enum {
+	CLASS_CD = 0,
+	CLASS_TT = 1,
+	CLASS_IN = 2
+};
 
 struct walk_fault {
 	int type;
@@ -59,21 +63,21 @@ struct walk_fault {
 
 struct smmu_model_cfg smmu_model_default_cfg(void)
 {
-	return (struct smmu_model_cfg){.s1 = true,
-				       .s2 = true,
-				       .two_level = true,
-				       .coherent = true,
-				       .sid_bits = 16,
-				       .ssid_bits = 0,
-				       .cmdq_log2 = 8,
-				       .evtq_log2 = 7,
-				       .oas_enc = 5};
+	return (struct smmu_model_cfg){ .s1 = true,
+					.s2 = true,
+					.two_level = true,
+					.coherent = true,
+					.sid_bits = 16,
+					.ssid_bits = 0,
+					.cmdq_log2 = 8,
+					.evtq_log2 = 7,
+					.oas_enc = 5 };
 }
 
 void smmu_model_add_ram(struct smmu_model *m, uint64_t base, uint64_t size)
 {
 	if (m->nram < SMMUM_MAX_RAM)
-		m->ram[m->nram++] = (typeof(m->ram[0])){base, size};
+		m->ram[m->nram++] = (typeof(m->ram[0])){ base, size };
 }
 
 static bool ram_ok(const struct smmu_model *m, uint64_t a, uint64_t len)
@@ -149,7 +153,7 @@ static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 static void evt_raise(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
 		      const struct walk_fault *f)
 {
-	uint64_t rec[4] = {0};
+	uint64_t rec[4] = { 0 };
 
 	rec[0] = (uint64_t)f->type | (uint64_t)sid << 32;
 	rec[1] = (write ? 0 : M_BIT(35)) | (f->s2 ? M_BIT(39) : 0) | (uint64_t)f->cls << 40;
@@ -212,13 +216,14 @@ static int walk_event(const struct ref_result *r, bool cd)
 
 static void walk_regs(const struct smmum_cfg *c, struct ref_regs *s1, struct ref_regs *s2)
 {
-	*s2 = (struct ref_regs){.arch = REF_ARM_S2,
-				.root = c->s2ttb,
-				.t0sz = c->s2t0sz,
-				.sl0 = c->s2sl0,
-				.oa_bits = 48};
-	*s1 =
-	    (struct ref_regs){.arch = REF_ARM_S1, .root = c->ttb0, .t0sz = c->t0sz, .oa_bits = 48};
+	*s2 = (struct ref_regs){ .arch = REF_ARM_S2,
+				 .root = c->s2ttb,
+				 .t0sz = c->s2t0sz,
+				 .sl0 = c->s2sl0,
+				 .oa_bits = 48 };
+	*s1 = (struct ref_regs){
+		.arch = REF_ARM_S1, .root = c->ttb0, .t0sz = c->t0sz, .oa_bits = 48
+	};
 }
 
 /* One walk of the configuration: stage 2 only, stage 1 only or nested. */
@@ -402,7 +407,15 @@ static void tlb_insert(struct smmu_model *m, const struct smmum_tlb *e)
 	m->tlb[m->tlb_next++ % SMMUM_TLB_SIZE] = *e;
 }
 
-enum tlbi_scope { TLBI_ALL, TLBI_VMID, TLBI_ASID, TLBI_VA, TLBI_VAA, TLBI_IPA, TLBI_S12 };
+enum tlbi_scope {
+	TLBI_ALL,
+	TLBI_VMID,
+	TLBI_ASID,
+	TLBI_VA,
+	TLBI_VAA,
+	TLBI_IPA,
+	TLBI_S12
+};
 
 static void tlb_inval(struct smmu_model *m, enum tlbi_scope s, uint16_t vmid, uint16_t asid,
 		      uint64_t page)
@@ -459,13 +472,13 @@ static int xlate(struct smmu_model *m, struct smmum_cfg *c, uint64_t iova, bool 
 	r = walk_run(m, c, c->config == 7 ? 3 : s1 ? 1 : 2, iova, write, &o, &wr, f);
 	if (r)
 		return r;
-	tlb_insert(m, &(struct smmum_tlb){.valid = true,
-					  .s1 = s1,
-					  .vmid = c->vmid,
-					  .asid = c->asid,
-					  .in_page = iova >> 12,
-					  .out_page = o >> 12,
-					  .writable = wr});
+	tlb_insert(m, &(struct smmum_tlb){ .valid = true,
+					   .s1 = s1,
+					   .vmid = c->vmid,
+					   .asid = c->asid,
+					   .in_page = iova >> 12,
+					   .out_page = o >> 12,
+					   .writable = wr });
 	*out = o;
 	return 0;
 }
@@ -480,8 +493,8 @@ static bool fault_recorded(const struct smmum_cfg *c, const struct walk_fault *f
 int smmu_model_translate(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
 			 uint64_t *out)
 {
-	struct walk_fault f = {0};
-	struct smmum_cfg tmp = {0}, *c = NULL;
+	struct walk_fault f = { 0 };
+	struct smmum_cfg tmp = { 0 }, *c = NULL;
 	int r;
 
 	if (!(m->cr0 & M_CR0_SMMUEN)) {
@@ -616,7 +629,7 @@ static void cmdq_run(struct smmu_model *m)
 			return;
 		}
 		if (m->nlog < SMMUM_CMD_LOG)
-			m->log[m->nlog++] = (struct smmum_cmd){w0, w1};
+			m->log[m->nlog++] = (struct smmum_cmd){ w0, w1 };
 		m->cmdq_cons = q_inc(c, l);
 	}
 }
@@ -753,7 +766,8 @@ struct smmu_model *smmu_model_create(uint64_t base, const struct smmu_model_cfg 
 	m->cfg = *cfg;
 	m->gbpa = 1u << 12; /* reset value observed on implementations: bypass, no abort */
 	struct host_mmio_model hm = {
-	    .base = base, .size = 0x20000, .read = model_read, .write = model_write, .ctx = m};
+		.base = base, .size = 0x20000, .read = model_read, .write = model_write, .ctx = m
+	};
 	if (host_mmio_register(&hm)) {
 		free(m);
 		return NULL;

@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SMMUM_MAX_RAM	8
-#define SMMUM_TLB_SIZE	64
+#define SMMUM_MAX_RAM 8
+#define SMMUM_TLB_SIZE 64
 #define SMMUM_CFG_CACHE 16
-#define SMMUM_CMD_LOG	512
+#define SMMUM_CMD_LOG 512
 
 struct smmu_model_cfg {
 	bool s1, s2;	    /* IDR0.S1P / S2P */
@@ -99,18 +99,18 @@ void smmu_model_add_ram(struct smmu_model *m, uint64_t base, uint64_t size);
 struct smmu_model_cfg smmu_model_default_cfg(void);
 
 /* Fault codes returned by translate: the 7.3 event type that was (or would have been) raised. */
-#define SMMUM_EVT_BAD_STREAMID	  0x02
-#define SMMUM_EVT_STE_FETCH	  0x03
-#define SMMUM_EVT_BAD_STE	  0x04
+#define SMMUM_EVT_BAD_STREAMID 0x02
+#define SMMUM_EVT_STE_FETCH 0x03
+#define SMMUM_EVT_BAD_STE 0x04
 #define SMMUM_EVT_BAD_SUBSTREAMID 0x08
-#define SMMUM_EVT_CD_FETCH	  0x09
-#define SMMUM_EVT_BAD_CD	  0x0a
-#define SMMUM_EVT_WALK_EABT	  0x0b
-#define SMMUM_EVT_TRANSLATION	  0x10
-#define SMMUM_EVT_ADDR_SIZE	  0x11
-#define SMMUM_EVT_ACCESS	  0x12
-#define SMMUM_EVT_PERMISSION	  0x13
-#define SMMUM_ABORT		  0x100 /* terminated without an event (abort STE, GBPA abort) */
+#define SMMUM_EVT_CD_FETCH 0x09
+#define SMMUM_EVT_BAD_CD 0x0a
+#define SMMUM_EVT_WALK_EABT 0x0b
+#define SMMUM_EVT_TRANSLATION 0x10
+#define SMMUM_EVT_ADDR_SIZE 0x11
+#define SMMUM_EVT_ACCESS 0x12
+#define SMMUM_EVT_PERMISSION 0x13
+#define SMMUM_ABORT 0x100 /* terminated without an event (abort STE, GBPA abort) */
 
 /*
  * One device access through the SMMU: returns 0 with the output address, or a positive fault

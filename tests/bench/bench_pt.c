@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Page-table library figures: per format, map / unmap / lookup cost per page for 4K, 2M and
+ * 1G pages over ranges of 1, 512 and 262144 pages (one call per page, as an IOMMU driver
+ * mapping DMA buffers does), and table memory per mapped GiB. Output addresses are scattered
+ * so that pages do not merge into larger blocks (the memory figure is the unmerged one).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iommu/pt.h"
+#include "lib/err.h"
+#include "pt/pt_alloc_host.h"
+
+struct fmt_cfg {
+	enum pt_format fmt;
+	unsigned ias;
+};
+
+static const struct fmt_cfg fmts[] = {
+    {PT_ARM_S1, 48}, {PT_ARM_S2, 48}, {PT_X86_64, 57}, {PT_VTD_SS, 48}, {PT_AMD_V1, 48},
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* The i-th of n pages goes to a scattered output page (an odd stride modulo n). */
+static u64 out_of(u64 i, u64 n, u64 pg)
+{
+	return ((i * 2654435761ULL) % n) * pg;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_pt: %s: %s\n", what, err_str(err));
+	exit(1);
+}
+
+struct figures {
+	double map, unmap, lookup; /* ns per page */
+	double bytes_per_gib;
+};
+
+/* One round: map n pages one by one, look each up, unmap each; repeated to >= 20 ms. */
+static void measure(const struct fmt_cfg *fc, u64 pg, u64 n, struct figures *f)
+{
+	struct pt_host_alloc h;
+	struct pt_config cfg = {.fmt = fc->fmt, .ias = fc->ias, .oas = 48};
+	struct pt_gather g;
+	struct pt_mapping m;
+	struct pt pt;
+	double tm = 0, tu = 0, tl = 0, t;
+	u64 rounds = 0, done = 0;
+	int err;
+
+	pt_host_alloc_init(&h);
+	cfg.alloc = &h.a;
+	pt_gather_init(&g, NULL);
+	if ((err = pt_init(&pt, &cfg)))
+		die("init", err);
+	f->bytes_per_gib = 0;
+	while (rounds == 0 || (tm + tu + tl < 2e7 && rounds < 100000)) {
+		t = now_ns();
+		for (u64 i = 0; i < n; i++)
+			if ((err = pt_map(&pt, i * pg, pa(out_of(i, n, pg)), pg,
+					  PT_PROT_R | PT_PROT_W, &g)))
+				die("map", err);
+		tm += now_ns() - t;
+		if (!rounds)
+			f->bytes_per_gib =
+			    (double)pt.tables * 4096 / ((double)n * pg / (1ULL << 30));
+		t = now_ns();
+		for (u64 i = 0; i < n; i++)
+			if ((err = pt_lookup(&pt, i * pg + 8, &m)))
+				die("lookup", err);
+		tl += now_ns() - t;
+		t = now_ns();
+		for (u64 i = 0; i < n; i++)
+			if ((err = pt_unmap(&pt, i * pg, pg, &g)))
+				die("unmap", err);
+		pt_gather_sync(&g, &pt);
+		tu += now_ns() - t;
+		rounds++;
+		done += n;
+	}
+	f->map = tm / done;
+	f->unmap = tu / done;
+	f->lookup = tl / done;
+	pt_destroy(&pt);
+}
+
+int main(void)
+{
+	static const u64 pages[] = {1ULL << 12, 1ULL << 21, 1ULL << 30};
+	static const char *const pname[] = {"4K", "2M", "1G"};
+	static const u64 counts[] = {1, 512, 262144};
+
+	printf("bench_pt: one call per page; ns/page (Mpages/s)\n");
+	printf("%-8s %-4s %7s %18s %18s %18s %14s\n", "format", "page", "pages", "map", "unmap",
+	       "lookup", "KiB/GiB");
+	for (unsigned f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		for (unsigned p = 0; p < 3; p++) {
+			for (unsigned c = 0; c < 3; c++) {
+				struct figures fg;
+
+				measure(&fmts[f], pages[p], counts[c], &fg);
+				printf("%-8s %-4s %7llu %9.1f (%5.1f) %9.1f (%5.1f) %9.1f (%5.1f) "
+				       "%14.1f\n",
+				       pt_format_name(fmts[f].fmt), pname[p],
+				       (unsigned long long)counts[c], fg.map, 1e3 / fg.map,
+				       fg.unmap, 1e3 / fg.unmap, fg.lookup, 1e3 / fg.lookup,
+				       fg.bytes_per_gib / 1024);
+			}
+		}
+	}
+	return 0;
+}

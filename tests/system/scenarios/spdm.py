@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: MIT
+"""SPDM over the nvme's DOE mailbox on arm64 virt and x86_64 q35: QEMU forwards the DOE objects
+to devemu (spdm_port), Moat enumerates PCI, finds the DOE capability, authenticates the device
+against the trust anchor on its command line and opens a session; with each devemu fault switch
+Moat must refuse the device with the specific reason. Ports 23610-23649 belong to this file
+(arm64 23610-23629, x86_64 23630-23649)."""
+import hashlib
+import os
+
+from qemu import ROOT, Scenario
+
+IMAGES = {"arm64": "build/arm64/Image", "x86_64": "build/x86_64/moat.elf"}
+PORTS = {"arm64": 23610, "x86_64": 23630}
+DEVEMU = "build/tools/devemu"
+PKI = "build/tools/pki/p384"
+DEV = "0000:00:01.0"
+
+# QEMU connects to the spdm port while realizing the nvme and exits if nobody listens: wait
+# for devemu's socket before exec'ing QEMU (devemu serves the probe connection and moves on).
+WAIT_THEN_EXEC = """
+import os, socket, sys, time
+port = int(sys.argv[1])
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        break
+    except OSError:
+        time.sleep(0.05)
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+
+def _read(path, mode="r"):
+    try:
+        with open(os.path.join(ROOT, path), mode) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _anchor():
+    a = _read(PKI + "/root.sha384")
+    return a.strip() if a else "missing"
+
+
+def _leaf_digest():
+    der = _read(PKI + "/leaf.der", "rb")
+    return hashlib.sha384(der).hexdigest() if der else "missing"
+
+
+def machine(arch):
+    if arch == "arm64":
+        return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
+                "-cpu", "max"]
+    return ["qemu-system-x86_64", "-M", "q35", "-cpu", "max"]
+
+
+def spdm(arch, name, port, fault, expect, forbid=(), anchor=None):
+    helper = [DEVEMU, "--port", str(port), "--pki", PKI]
+    if fault:
+        helper += ["--fault", fault]
+    qemu = machine(arch) + [
+        "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
+        "-m", "256", "-kernel", IMAGES[arch],
+        "-append", f"moat.spdm.anchor={anchor or _anchor()}",
+        "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
+        "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
+    return Scenario(f"{arch}-spdm-{name}", ["python3", "-c", WAIT_THEN_EXEC, str(port)] + qemu,
+                    expect + [r"^moat: demo complete, powering off$"],
+                    forbid=list(forbid), timeout=90, helpers=[helper],
+                    needs=[IMAGES[arch], DEVEMU, PKI + "/root.sha384"])
+
+
+# fault switch, the stage Moat refuses at, the reason it prints
+FAULTS = [
+    ("bad-signature", "CHALLENGE", "signature does not verify"),
+    ("wrong-nonce", "MEASUREMENTS", "measurement signature does not verify over our nonce"),
+    ("truncated", "VCA", "response truncated"),
+    ("oversized", "CERTIFICATE", "response longer than its content"),
+    ("wrong-session-id", "KEY_EXCHANGE/FINISH", "secured message for the wrong session ID"),
+    ("replay", "HEARTBEAT", r"secured message failed authentication"),
+    ("reorder", "HEARTBEAT", r"secured message failed authentication"),
+    ("slow", "KEY_EXCHANGE/FINISH", "device not ready within the time limit"),
+    ("rogue-chain", "CERTIFICATE", "certificate chain does not reach the trust anchor"),
+    ("error", "MEASUREMENTS", r"device answered ERROR \(error 0x04"),
+]
+
+
+def scenarios(arch):
+    port = PORTS[arch]
+    bar = r"0x10000000\+0x4000" if arch == "arm64" else r"0x[0-9a-f]+\+0x4000"
+    out = [
+        spdm(arch, "session", port, None, [
+            rf"^moat: pci: {DEV} 1b36:0010 class 010802 bar0={bar} doe$",
+            rf"^moat: spdm: {DEV}: SPDM 1.2 asym=ECDSA-P384 hash=SHA-384 dhe=secp384r1 "
+            r"aead=AES-256-GCM$",
+            rf"^moat: spdm: {DEV}: leaf certificate SHA-384 {_leaf_digest()}$",
+            rf"^moat: spdm: {DEV}: measurements: 3 block\(s\), \d+ bytes, signed over a fresh "
+            r"nonce$",
+            rf"^moat: spdm: {DEV}: session 0xcafe0001 established",
+            rf"^moat: spdm: {DEV}: device authenticated"],
+            forbid=[r"device refused"]),
+        spdm(arch, "not-ready-once", port + 1, "not-ready-once",
+             [rf"^moat: spdm: {DEV}: device authenticated"], forbid=[r"device refused"]),
+        spdm(arch, "wrong-anchor", port + 2, None,
+             [rf"^moat: spdm: error: {DEV}: device refused at CERTIFICATE: certificate chain "
+              r"does not reach the trust anchor"],
+             forbid=[r"device authenticated"], anchor="00" * 48),
+    ]
+    for i, (fault, stage, reason) in enumerate(FAULTS):
+        out.append(spdm(arch, f"fault-{fault}", port + 3 + i, fault,
+                        [rf"^moat: spdm: error: {DEV}: device refused at {stage}: {reason}"],
+                        forbid=[r"device authenticated", r"session 0x\w+ established"]))
+    return out
+
+
+SCENARIOS = scenarios("arm64") + scenarios("x86_64")
