@@ -59,9 +59,39 @@ static int tsm_flr(struct tsm_pdev *pd, u32 function_id)
 	return pci_flr(d->pci);
 }
 
-static const struct tsm_dsm_ops tsm_dsm_ops = { .vdm = tsm_vdm, .flr = tsm_flr };
+/* GET_MEASUREMENTS in the session over a guest's nonce; also refreshes the kept evidence. */
+static int tsm_measure(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+		       size_t *len)
+{
+	struct tsm_dev *d = container_of(pd, struct tsm_dev, pd);
+	struct spdm_measurements m = { .record = d->meas, .record_cap = sizeof(d->meas) };
+	int err = spdm_get_measurements(&d->spdm, nonce, &m);
 
-static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_policy *pol, const char **stage)
+	if (err) {
+		d->meas_len = 0; /* a refused refresh leaves no stale evidence behind */
+		pd->meas_len = 0;
+		if (d->spdm.state != SPDM_STATE_SESSION)
+			pd->connected = false;
+		return err;
+	}
+	d->meas_len = m.len;
+	d->meas_blocks = m.nblocks;
+	pd->meas_len = m.len;
+	*len = m.len;
+	if (m.len > cap)
+		return trace_err(-E_NOSPC);
+	memcpy(buf, d->meas, m.len);
+	return 0;
+}
+
+static const struct tsm_dsm_ops tsm_dsm_ops = {
+	.vdm = tsm_vdm,
+	.flr = tsm_flr,
+	.measure = tsm_measure,
+};
+
+static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol,
+			 const char **stage)
 {
 	struct spdm_measurements m = { .record = d->meas, .record_cap = sizeof(d->meas) };
 	unsigned missing = 0;
@@ -91,7 +121,7 @@ static void tsm_tdi_setup(struct tsm_dev *d)
 	tdi_init(&d->tdi, &d->pd, tdisp_function_id(d->pci->bdf, (u8)seg, seg != 0), &bars);
 }
 
-int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_policy *pol,
+int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect_policy *pol,
 		const struct spdm_config *cfg, tsm_rng_fn rng, const char **stage)
 {
 	int err;

@@ -64,7 +64,7 @@ static int parse_one_dev(const char **s, struct tsm_dev_sel *d)
 	return 0;
 }
 
-int tsm_parse_devices(const char *s, struct tsm_policy *pol)
+int tsm_parse_devices(const char *s, struct tsm_connect_policy *pol)
 {
 	struct tsm_dev_sel sel[TSM_POLICY_MAX_DEVS];
 	unsigned n = 0;
@@ -85,7 +85,7 @@ int tsm_parse_devices(const char *s, struct tsm_policy *pol)
 	return 0;
 }
 
-int tsm_parse_meas(const char *s, struct tsm_policy *pol)
+int tsm_parse_meas(const char *s, struct tsm_connect_policy *pol)
 {
 	u8 req[32] = { 0 };
 
@@ -108,7 +108,7 @@ int tsm_parse_meas(const char *s, struct tsm_policy *pol)
 	return 0;
 }
 
-int tsm_parse_anchor(const char *s, struct tsm_policy *pol)
+int tsm_parse_anchor(const char *s, struct tsm_connect_policy *pol)
 {
 	size_t n = strlen(s);
 	u8 d[48];
@@ -127,7 +127,7 @@ int tsm_parse_anchor(const char *s, struct tsm_policy *pol)
 	return 0;
 }
 
-bool tsm_policy_selects(const struct tsm_policy *pol, u16 segment, u16 bdf)
+bool tsm_policy_selects(const struct tsm_connect_policy *pol, u16 segment, u16 bdf)
 {
 	if (pol->ndevs == 0)
 		return (bdf & 7) == 0;
@@ -137,8 +137,8 @@ bool tsm_policy_selects(const struct tsm_policy *pol, u16 segment, u16 bdf)
 	return false;
 }
 
-int tsm_meas_check(const u8 *rec, size_t len, unsigned nblocks, const struct tsm_policy *pol,
-		   unsigned *missing)
+int tsm_meas_check(const u8 *rec, size_t len, unsigned nblocks,
+		   const struct tsm_connect_policy *pol, unsigned *missing)
 {
 	u8 seen[32] = { 0 };
 	size_t off = 0;

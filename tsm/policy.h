@@ -21,7 +21,7 @@ struct tsm_dev_sel {
 	u16 bdf;
 };
 
-struct tsm_policy {
+struct tsm_connect_policy {
 	u8 anchor_digest[48];
 	u8 anchor_digest_len;
 	unsigned ndevs; /* 0: every capable function 0 */
@@ -32,12 +32,12 @@ struct tsm_policy {
 };
 
 /* "SSSS:BB:DD.F[,...]" (hex; the segment may be omitted). */
-int tsm_parse_devices(const char *s, struct tsm_policy *pol) __must_check;
+int tsm_parse_devices(const char *s, struct tsm_connect_policy *pol) __must_check;
 /* "I[,J...]" (decimal, 1..254). */
-int tsm_parse_meas(const char *s, struct tsm_policy *pol) __must_check;
+int tsm_parse_meas(const char *s, struct tsm_connect_policy *pol) __must_check;
 /* 64 or 96 hex digits. */
-int tsm_parse_anchor(const char *s, struct tsm_policy *pol) __must_check;
-bool tsm_policy_selects(const struct tsm_policy *pol, u16 segment, u16 bdf);
+int tsm_parse_anchor(const char *s, struct tsm_connect_policy *pol) __must_check;
+bool tsm_policy_selects(const struct tsm_connect_policy *pol, u16 segment, u16 bdf);
 
 /*
  * Walks an SPDM measurement record (DSP0274 1.2 table 45: Index u8, MeasurementSpecification
@@ -45,7 +45,7 @@ bool tsm_policy_selects(const struct tsm_policy *pol, u16 segment, u16 bdf);
  * index must be present. Returns -E_PROTO if malformed, -E_NOENT naming the first missing
  * index in *missing.
  */
-int tsm_meas_check(const u8 *rec, size_t len, unsigned nblocks, const struct tsm_policy *pol,
-		   unsigned *missing) __must_check;
+int tsm_meas_check(const u8 *rec, size_t len, unsigned nblocks,
+		   const struct tsm_connect_policy *pol, unsigned *missing) __must_check;
 
 #endif

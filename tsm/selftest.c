@@ -121,9 +121,32 @@ static void st_run(struct tsm_dev *d)
 		d->tdi.private_mapped || d->tdi.trusted_dma ? "" : ", torn down");
 }
 
+/* `moat.tsm.selftest=flr`: an FLR while CONFIG_LOCKED, re-bind, an FLR while RUN. */
+static void st_run_flr(struct tsm_dev *d)
+{
+	static u8 report[TDISP_REPORT_MAX];
+	u8 digest[TSM_DIGEST_LEN];
+	size_t len = 0;
+	bool ok;
+
+	ok = st_step(d, "bind", tdi_bind(&d->tdi, SELFTEST_VM)) &&
+	     st_step(d, "FLR while locked", tdi_flr(&d->tdi)) &&
+	     st_step(d, "re-bind", tdi_bind(&d->tdi, SELFTEST_VM)) &&
+	     st_step(d, "get report",
+		     tdi_get_report(&d->tdi, SELFTEST_VM, report, sizeof(report), &len, digest)) &&
+	     st_step(d, "accept", tdi_accept(&d->tdi, SELFTEST_VM, digest)) &&
+	     st_step(d, "FLR while running", tdi_flr(&d->tdi));
+	if (tdi_vm_teardown(&d->tdi, SELFTEST_VM))
+		pr_err("%s: VM teardown: the device still refuses STOP", d->name);
+	pr_info("%s: FLR selftest %s: TDI %s", d->name, ok ? "passed" : "failed",
+		tdi_state_name(d->tdi.state));
+}
+
 static int tsm_selftest(struct moat_ctx *ctx)
 {
-	if (!platform_bootarg(ctx->plat, "moat.tsm.selftest", NULL, 0))
+	char mode[16];
+
+	if (!platform_bootarg(ctx->plat, "moat.tsm.selftest", mode, sizeof(mode)))
 		return 0;
 	if (tsm_ndevs() == 0)
 		pr_warn("selftest: no connected device");
@@ -134,7 +157,10 @@ static int tsm_selftest(struct moat_ctx *ctx)
 			pr_err("%s: selftest: TDI already assigned", d->name);
 			continue;
 		}
-		st_run(d);
+		if (!strcmp(mode, "flr"))
+			st_run_flr(d);
+		else
+			st_run(d);
 	}
 	return 0;
 }

@@ -196,6 +196,10 @@ static int tdi_load_report(struct tdi *t)
 		err = tdisp_report_parse(buf, len, &r);
 	if (!err)
 		err = tdisp_report_validate(&r, &t->bars, t->reporting_offset);
+	/* A device that promised no firmware update while locked must say so in its report. */
+	if (!err && (t->lock_flags & TDISP_LOCK_NO_FW_UPDATE) &&
+	    !(r.interface_info & TDISP_INFO_NO_FW_UPDATE))
+		err = trace_err(-E_PROTO);
 	if (err) {
 		pr_err("function 0x%x: interface report rejected: %s", t->function_id,
 		       err_str(err));
@@ -308,6 +312,20 @@ int tdi_get_evidence(struct tdi *t, u32 vm, enum tsm_evidence kind, u8 *buf, siz
 	case TSM_EV_REPORT: return tdi_get_report(t, vm, buf, cap, len, digest);
 	}
 	return trace_err(-E_INVAL);
+}
+
+int tdi_get_measurements(struct tdi *t, u32 vm, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+			 size_t *len)
+{
+	int err = tdi_check_owner(t, vm);
+
+	if (err)
+		return err;
+	if (!t->pdev->connected)
+		return trace_err(-E_NODEV);
+	if (!t->pdev->ops->measure)
+		return trace_err(-E_NOTSUP);
+	return t->pdev->ops->measure(t->pdev, nonce, buf, cap, len);
 }
 
 /* ---- accept -------------------------------------------------------------------------------- */

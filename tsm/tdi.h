@@ -16,6 +16,9 @@
  * Teardown is always STOP_INTERFACE -> remove private MMIO -> remove trusted DMA -> forget TDI
  * state -> restore shared operation (seeds-digest 3.10, the strictest vendor order), on unbind,
  * on device error, before an FLR and on VM teardown.
+ *
+ * Concurrency: the operations are synchronous and not reentrant (a pdev's message buffers and
+ * the report scratch buffers are shared); the caller serialises every call on the TSM.
  */
 #ifndef TSM_TDI_H
 #define TSM_TDI_H
@@ -26,6 +29,7 @@
 #include "tsm/tdisp.h"
 
 #define TSM_DIGEST_LEN 32 /* SHA-256 of the interface report */
+#define TSM_NONCE_LEN 32  /* a guest measurement nonce (DSP0274 GET_MEASUREMENTS) */
 #define TSM_MSG_MAX 1024
 #define TSM_REPORT_CHUNK 0x80 /* bytes asked per GET_DEVICE_INTERFACE_REPORT */
 
@@ -40,6 +44,10 @@ struct tsm_dsm_ops {
 		   size_t rsp_cap, size_t *rsp_len);
 	/* Function-level reset of one function of the device. */
 	int (*flr)(struct tsm_pdev *pd, u32 function_id);
+	/* Fresh signed measurements over `nonce` (signature checked by the SPDM layer): the
+	 * measurement record into `buf`. */
+	int (*measure)(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+		       size_t *len);
 };
 
 enum tsm_evidence {
@@ -139,6 +147,9 @@ int tdi_get_report(struct tdi *t, u32 vm, u8 *buf, size_t cap, size_t *len,
 		   u8 digest[TSM_DIGEST_LEN]) __must_check;
 int tdi_get_evidence(struct tdi *t, u32 vm, enum tsm_evidence kind, u8 *buf, size_t cap,
 		     size_t *len) __must_check;
+/* Fresh signed measurements over the guest's nonce; the record is passed through unaltered. */
+int tdi_get_measurements(struct tdi *t, u32 vm, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+			 size_t *len) __must_check;
 int tdi_accept(struct tdi *t, u32 vm, const u8 digest[TSM_DIGEST_LEN]) __must_check;
 int tdi_unbind(struct tdi *t, u32 vm) __must_check;
 

@@ -34,7 +34,7 @@ struct tsm_dev {
 };
 
 /* Connects `pci`; on failure *stage names the step and the device stays unconnected. */
-int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_policy *pol,
+int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect_policy *pol,
 		const struct spdm_config *cfg, tsm_rng_fn rng, const char **stage) __must_check;
 /* Unbinds the TDI, stops the IDE keys and ends the session. */
 void tsm_disconnect(struct tsm_dev *d);

@@ -4,7 +4,7 @@
  * self-test selected by `moat.tsm.selftest` (INIT_LATE): for each connected device's TDI it
  * binds (LOCK), reads the interface report, accepts (START) and unbinds (STOP), printing the
  * state the device reports after each step. A stand-in VM layer logs what the real one (issue
- * 8) will do. With `moat.tsm.selftest=faults` it also probes the device's error paths.
+ * 8) will do; `moat.tsm.selftest=flr` resets the function while locked and while running.
  */
 #define LOG_COMPONENT "tsm"
 #include "lib/compiler.h" /* before any libc header: picolibc has its own */
@@ -21,7 +21,7 @@
 
 static mbedtls_entropy_context tsm_entropy;
 static mbedtls_ctr_drbg_context tsm_drbg;
-static struct tsm_policy tsm_pol;
+static struct tsm_connect_policy tsm_pol;
 
 static int tsm_spdm_rng(void *ctx, unsigned char *out, size_t len)
 {
@@ -33,7 +33,7 @@ static int tsm_rng(u8 *out, size_t len)
 	return mbedtls_ctr_drbg_random(&tsm_drbg, out, len) ? -E_IO : 0;
 }
 
-static int tsm_policy_from_args(const struct platform *p, struct tsm_policy *pol)
+static int tsm_policy_from_args(const struct platform *p, struct tsm_connect_policy *pol)
 {
 	char v[PLAT_BOOTARGS_MAX];
 

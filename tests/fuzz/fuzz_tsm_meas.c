@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tsm_policy pol = { 0 };
+	struct tsm_connect_policy pol = { 0 };
 	unsigned missing = 0;
 	uint8_t *rec;
 	char *str;

@@ -191,6 +191,17 @@ static void state_mismatch_refuses_bind(void **state)
 	assert_consistent();
 }
 
+static void report_without_locked_firmware_refuses_bind(void **state)
+{
+	(void)state;
+	E.dev.faults = TDEV_FAULT_FW_UPDATABLE;
+	assert_int_equal(tdi_bind(&E.tdi, VM1), -E_PROTO);
+	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(env_dev_state(), TDEV_UNLOCKED);
+	assert_string_equal(E.vm.trace, "RSr");
+	assert_consistent();
+}
+
 static void error_while_running_is_detected_and_torn_down(void **state)
 {
 	(void)state;
@@ -357,6 +368,24 @@ static void evidence_is_passed_through(void **state)
 			 -E_INVAL);
 }
 
+static void fresh_measurements_use_the_guest_nonce(void **state)
+{
+	u8 nonce[TSM_NONCE_LEN], buf[128];
+	size_t len;
+
+	(void)state;
+	memset(nonce, 0x5a, sizeof(nonce));
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM2, nonce, buf, sizeof(buf), &len), -E_PERM);
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM1, nonce, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 4 + TSM_NONCE_LEN);
+	assert_memory_equal(buf + 4, nonce, TSM_NONCE_LEN);
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM1, nonce, buf, 8, &len), -E_NOSPC);
+	E.pd.connected = false;
+	assert_int_equal(tdi_get_measurements(&E.tdi, VM1, nonce, buf, sizeof(buf), &len),
+			 -E_NODEV);
+	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
+}
+
 static void transition_table_is_exactly_tdisp(void **state)
 {
 	/* expected[from][event-1]: next state, or -1 if refused */
@@ -399,6 +428,7 @@ int main(void)
 		cmocka_unit_test_setup(report_changed_before_accept_tears_down, setup),
 		cmocka_unit_test_setup(report_outside_bars_refuses_bind, setup),
 		cmocka_unit_test_setup(state_mismatch_refuses_bind, setup),
+		cmocka_unit_test_setup(report_without_locked_firmware_refuses_bind, setup),
 		cmocka_unit_test_setup(error_while_running_is_detected_and_torn_down, setup),
 		cmocka_unit_test_setup(refused_stop_leaves_error_torn_down_until_reset, setup),
 		cmocka_unit_test_setup(flr_while_locked_unbinds_first, setup),
@@ -409,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup(failures_during_accept_roll_back, setup),
 		cmocka_unit_test_setup(link_failure_leaves_error_torn_down, setup),
 		cmocka_unit_test_setup(evidence_is_passed_through, setup),
+		cmocka_unit_test_setup(fresh_measurements_use_the_guest_nonce, setup),
 		cmocka_unit_test(transition_table_is_exactly_tdisp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,7 @@ static struct {
 	struct pci_state st;
 	struct pci_host host;
 	struct spdm_config cfg;
-	struct tsm_policy pol;
+	struct tsm_connect_policy pol;
 	struct tsm_dev d;
 	struct tdev *tdev;
 	unsigned shared_revoked, private_maps, dma_on;
@@ -214,6 +214,22 @@ static void tdi_life_cycle_over_the_secured_session(void **state)
 	assert_int_equal(F.private_maps + F.dma_on + F.shared_revoked, 0);
 }
 
+static void measurements_refresh_over_a_guest_nonce(void **state)
+{
+	u8 nonce[TSM_NONCE_LEN], buf[TSM_MEAS_MAX];
+	size_t len = 0;
+
+	(void)state;
+	connect_ok();
+	assert_int_equal(tdi_assign(&F.d.tdi, 1, &vm_ops), 0);
+	memset(nonce, 0x77, sizeof(nonce));
+	assert_int_equal(tdi_get_measurements(&F.d.tdi, 1, nonce, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, F.d.meas_len);
+	assert_int_equal(F.d.meas_blocks, 3);
+	assert_memory_equal(buf, F.d.meas, len);
+	assert_true(F.d.pd.connected);
+}
+
 static void tdisp_never_leaves_the_session(void **state)
 {
 	(void)state;
@@ -280,6 +296,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(connect_keys_ide_and_keeps_evidence, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(tdi_life_cycle_over_the_secured_session, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(measurements_refresh_over_a_guest_nonce, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(tdisp_never_leaves_the_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnect_stops_keys_and_ends_session, setup,

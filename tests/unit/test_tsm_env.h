@@ -74,7 +74,30 @@ static int env_flr(struct tsm_pdev *pd, u32 function_id)
 	return 0;
 }
 
-static const struct tsm_dsm_ops env_dsm_ops = { .vdm = env_vdm, .flr = env_flr };
+/* A record of one block whose value is the nonce (what a fresh measurement proves). */
+static int env_measure(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+		       size_t *len)
+{
+	struct tsm_env *e = container_of(pd, struct tsm_env, pd);
+
+	if (e->link_down)
+		return -E_TIMEOUT;
+	*len = 4 + TSM_NONCE_LEN;
+	if (cap < *len)
+		return -E_NOSPC;
+	buf[0] = 1;
+	buf[1] = 1;
+	buf[2] = TSM_NONCE_LEN;
+	buf[3] = 0;
+	memcpy(buf + 4, nonce, TSM_NONCE_LEN);
+	return 0;
+}
+
+static const struct tsm_dsm_ops env_dsm_ops = {
+	.vdm = env_vdm,
+	.flr = env_flr,
+	.measure = env_measure,
+};
 
 static int fake_revoke(struct tdi *t)
 {

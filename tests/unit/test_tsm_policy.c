@@ -9,7 +9,7 @@
 
 static void device_lists_parse_with_or_without_segment(void **state)
 {
-	struct tsm_policy pol = { 0 };
+	struct tsm_connect_policy pol = { 0 };
 
 	(void)state;
 	assert_int_equal(tsm_parse_devices("0000:00:01.0,01:1f.7,0002:ff:00.1", &pol), 0);
@@ -44,7 +44,7 @@ static void device_lists_parse_with_or_without_segment(void **state)
 
 static void measurement_indices_parse(void **state)
 {
-	struct tsm_policy pol = { 0 };
+	struct tsm_connect_policy pol = { 0 };
 
 	(void)state;
 	assert_int_equal(tsm_parse_meas("1,2,254", &pol), 0);
@@ -60,7 +60,7 @@ static void measurement_indices_parse(void **state)
 
 static void anchors_are_sha256_or_sha384_hex(void **state)
 {
-	struct tsm_policy pol = { 0 };
+	struct tsm_connect_policy pol = { 0 };
 	char hex[97];
 
 	(void)state;
@@ -82,7 +82,7 @@ static void measurement_record_must_hold_required_blocks(void **state)
 {
 	/* blocks 1 (2 bytes), 3 (0 bytes), 2 (1 byte) */
 	static const u8 rec[] = { 1, 1, 2, 0, 0xaa, 0xbb, 3, 1, 0, 0, 2, 1, 1, 0, 0xcc };
-	struct tsm_policy pol = { 0 };
+	struct tsm_connect_policy pol = { 0 };
 	unsigned missing = 0;
 
 	(void)state;

@@ -7,7 +7,8 @@
  * reports and its fault switches come from the environment:
  *   DEVEMU_TDISP="bar0=0x10000000:0x4000,bar2=...,fault=refuse_stop+report_changes"
  * Faults: report_outside_bar, state_mismatch, error_while_run, refuse_stop, report_changes,
- * key_prog_fail. Every function ID that sends GET_TDISP_VERSION gets a TDI (up to 4).
+ * key_prog_fail, fw_updatable. Every function ID that sends GET_TDISP_VERSION gets a TDI
+ * (up to 4).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ static const struct {
 	{ "refuse_stop", TDEV_FAULT_REFUSE_STOP },
 	{ "report_changes", TDEV_FAULT_REPORT_CHANGES },
 	{ "key_prog_fail", TDEV_FAULT_KEY_PROG_FAIL },
+	{ "fw_updatable", TDEV_FAULT_FW_UPDATABLE },
 };
 
 static int dt_parse_faults(const char *v, size_t n)

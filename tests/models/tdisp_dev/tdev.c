@@ -109,7 +109,8 @@ static void tdev_build_report(struct tdev *d, struct tdev_iface *f)
 	uint32_t n = 0;
 
 	memset(r, 0, sizeof(f->report));
-	st16(r, 0x0003); /* no FW update while locked, DMA without PASID */
+	/* no FW update while locked, DMA without PASID */
+	st16(r, (d->faults & TDEV_FAULT_FW_UPDATABLE) ? 0x0002 : 0x0003);
 	for (unsigned b = 0; b < 6; b++) {
 		uint64_t base = d->bar_base[b] + f->reporting_offset;
 		uint32_t pages = (uint32_t)(d->bar_size[b] >> 12);

@@ -30,6 +30,7 @@ enum tdev_fault {
 	TDEV_FAULT_REFUSE_STOP = 1u << 3,    /* STOP of a LOCKED/RUN TDI: TDISP_ERROR UNSPECIFIED */
 	TDEV_FAULT_REPORT_CHANGES = 1u << 4, /* report differs on every re-fetch */
 	TDEV_FAULT_KEY_PROG_FAIL = 1u << 5,  /* KP_ACK with status "unspecified failure" */
+	TDEV_FAULT_FW_UPDATABLE = 1u << 6,   /* report omits "no FW update while locked" */
 };
 
 enum tdev_state {
