@@ -287,19 +287,24 @@ void hc_tdi_get_report(struct vcpu *v, u64 *regs)
 
 static int hc_evidence(struct vdev *d, u32 vm, u64 kind, const u8 *nonce, size_t cap, size_t *len)
 {
-	if (kind == MOAT_EV_CERT_CHAIN)
+	switch (kind) {
+	case MOAT_EV_CERT_CHAIN:
 		return nonce ? -E_INVAL
 			     : tdi_get_evidence(d->tdi, vm, TSM_EV_CERT_CHAIN, op_buf, cap, len);
-	if (d->tdi->vm != vm)
-		return -E_PERM;
-	if (kind == MOAT_EV_MEASUREMENTS && !nonce)
-		return tdi_get_evidence(d->tdi, vm, TSM_EV_MEASUREMENTS, op_buf, cap, len);
-	if ((kind != MOAT_EV_MEASUREMENTS && kind != MOAT_EV_VCA_DIGEST) ||
-	    (kind == MOAT_EV_VCA_DIGEST && nonce))
-		return -E_INVAL;
-	if (!d->be->evidence)
-		return -E_NOTSUP;
-	return d->be->evidence(d, (enum moat_evidence)kind, nonce, op_buf, cap, len);
+	case MOAT_EV_MEASUREMENTS:
+		/* with a nonce: fresh, signed over it; without: the record taken at connect */
+		return nonce ? tdi_get_measurements(d->tdi, vm, nonce, op_buf, cap, len)
+			     : tdi_get_evidence(d->tdi, vm, TSM_EV_MEASUREMENTS, op_buf, cap, len);
+	case MOAT_EV_VCA_DIGEST:
+		if (nonce)
+			return -E_INVAL;
+		if (d->tdi->vm != vm)
+			return -E_PERM;
+		if (!d->be->evidence)
+			return -E_NOTSUP;
+		return d->be->evidence(d, MOAT_EV_VCA_DIGEST, NULL, op_buf, cap, len);
+	}
+	return -E_INVAL;
 }
 
 void hc_tdi_get_evidence(struct vcpu *v, u64 *regs)

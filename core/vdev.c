@@ -110,10 +110,23 @@ static int vdev_revoke_shared(struct tdi *t)
 	return 0;
 }
 
+static const char *const vdev_cause_names[] = {
+	[MOAT_CAUSE_UNBIND] = "unbind",
+	[MOAT_CAUSE_DEVICE_ERROR] = "device error",
+	[MOAT_CAUSE_FLR] = "FLR",
+	[MOAT_CAUSE_VM_TEARDOWN] = "VM reset",
+	[MOAT_CAUSE_BIND_FAILED] = "bind failed",
+	[MOAT_CAUSE_ACCEPT_FAILED] = "accept failed",
+};
+
+/* The last step of every teardown: the guest learns why through MOAT_HC_TDI_STATE. */
 static void vdev_note_teardown(struct vdev *d)
 {
 	d->teardowns++;
 	d->last_cause = d->op_cause ? d->op_cause : MOAT_CAUSE_DEVICE_ERROR;
+	pr_info("%s: vdev 0x%x: TDI torn down (%s): private MMIO and trusted DMA removed, shared "
+		"MMIO restored",
+		d->vm->name, d->handle, vdev_cause_names[d->last_cause]);
 }
 
 static void vdev_restore_shared(struct tdi *t)
@@ -156,7 +169,13 @@ static void vdev_unmap_private(struct tdi *t)
 
 static int vdev_trusted_on(struct tdi *t)
 {
-	return viommu_set_trusted(vdev_of_tdi(t), true);
+	struct vdev *d = vdev_of_tdi(t);
+	int err = viommu_set_trusted(d, true);
+
+	if (!err)
+		pr_info("%s: vdev 0x%x: trusted DMA: private RAM reachable through the vIOMMU",
+			d->vm->name, d->handle);
+	return err;
 }
 
 static void vdev_trusted_off(struct tdi *t)

@@ -30,8 +30,7 @@ struct vdev;
 /* What the vdev needs from the physical world (pci/ and tsm/ in images, fakes in tests). */
 struct vdev_backend {
 	u32 (*cfg_read32)(const struct vdev *d, u16 off);
-	/* Evidence beyond what tsm/tdi.c keeps: fresh signed measurements with the guest's nonce,
-	 * the VCA digest. Optional (NULL: -E_NOTSUP). */
+	/* Evidence tsm/tdi.c does not provide (MOAT_EV_VCA_DIGEST). Optional (NULL: -E_NOTSUP). */
 	int (*evidence)(struct vdev *d, enum moat_evidence kind, const u8 *nonce, u8 *buf,
 			size_t cap, size_t *len);
 };

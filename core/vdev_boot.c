@@ -32,7 +32,8 @@ static u32 vdev_pci_cfg(const struct vdev *d, u16 off)
 static int vdev_pci_evidence(struct vdev *d, enum moat_evidence kind, const u8 *nonce, u8 *buf,
 			     size_t cap, size_t *len)
 {
-	return vdev_tsm_evidence(d->tdi, kind == MOAT_EV_VCA_DIGEST, nonce, buf, cap, len);
+	(void)nonce;
+	return kind == MOAT_EV_VCA_DIGEST ? vdev_tsm_vca_digest(d->tdi, buf, cap, len) : -E_NOTSUP;
 }
 
 static const struct vdev_backend vdev_pci_backend = { .cfg_read32 = vdev_pci_cfg,

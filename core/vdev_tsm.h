@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TSM side of device assignment at boot (core/vdev_tsm.c), kept apart because
- * tsm/policy.h's `struct tsm_policy` and core/config.h's `enum tsm_policy` share a tag name.
+ * The TSM side of device assignment at boot (core/vdev_tsm.c): what it needs of struct tsm_dev.
  */
 #ifndef CORE_VDEV_TSM_H
 #define CORE_VDEV_TSM_H
@@ -13,8 +12,7 @@ struct tdi;
 
 /* The TDI of a connected function, or NULL. */
 struct tdi *vdev_tsm_find(u16 segment, u16 bdf);
-/* vca: the SHA-256 of the SPDM VCA; else fresh signed measurements with `nonce`. */
-int vdev_tsm_evidence(struct tdi *t, bool vca, const u8 *nonce, u8 *buf, size_t cap,
-		      size_t *len) __must_check;
+/* The SHA-256 of the SPDM VCA of the TDI's device. */
+int vdev_tsm_vca_digest(struct tdi *t, u8 *buf, size_t cap, size_t *len) __must_check;
 
 #endif

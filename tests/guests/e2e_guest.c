@@ -17,7 +17,7 @@
 #include "guest_abi/moat_guest.h"
 
 #define PSCI_SYSTEM_OFF 0x84000008u
-#define GICD		0x08000000ul
+#define GICD 0x08000000ul
 
 #define read_sysreg(r)                                       \
 	({                                                   \
@@ -35,24 +35,24 @@ void guest_unexpected(uint64_t *frame);
 
 /* Guest memory plan (private RAM at 0x4000_0000, shared RAM right after it). */
 #define PRIV_WORK 0x40800000ul /* NVMe queues and data while the TDI is accepted */
-#define P_SQ	  (PRIV_WORK + 0x0000)
-#define P_CQ	  (PRIV_WORK + 0x1000)
-#define P_ID	  (PRIV_WORK + 0x2000)
+#define P_SQ (PRIV_WORK + 0x0000)
+#define P_CQ (PRIV_WORK + 0x1000)
+#define P_ID (PRIV_WORK + 0x2000)
 /* In shared RAM (base from VM_INFO): hypercall buffers, IOMMU tables, fault queue, queues. */
-#define S_BUF  0x0000ul /* 16 KiB */
-#define S_CD   0x10000ul
-#define S_L1   0x11000ul
-#define S_L2   0x12000ul
-#define S_FQ   0x20000ul
-#define S_SQ   0x30000ul
-#define S_CQ   0x31000ul
-#define S_ID   0x32000ul
+#define S_BUF 0x0000ul /* 16 KiB */
+#define S_CD 0x10000ul
+#define S_L1 0x11000ul
+#define S_L2 0x12000ul
+#define S_FQ 0x20000ul
+#define S_SQ 0x30000ul
+#define S_CQ 0x31000ul
+#define S_ID 0x32000ul
 #define S_MISC 0x33000ul /* digest, nonce, descriptors */
 /* IOVAs the guest's own stage-1 gives them: 2 MiB blocks, deliberately not the IPAs. */
-#define IOVA_PRIV   0x00200000ul /* -> PRIV_WORK */
+#define IOVA_PRIV 0x00200000ul	 /* -> PRIV_WORK */
 #define IOVA_SHARED 0x00400000ul /* -> shared RAM base */
-#define ASID	    7
-#define FAULT_SPI   40
+#define ASID 7
+#define FAULT_SPI 40
 
 static struct moat_vm_info info;
 static volatile uint64_t nr_aborts, fault_irqs;
@@ -218,16 +218,17 @@ static void power_off(void)
 /* ---- SHA-256 (FIPS 180-4 section 6.2), to check the report digest Moat hands over ------- */
 
 static const uint32_t sha_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2};
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2
+};
 
 static uint32_t ror(uint32_t x, unsigned n)
 {
@@ -262,8 +263,8 @@ static void sha_block(uint32_t h[8], const uint8_t *b)
 
 static void sha256(const uint8_t *m, uint64_t len, uint8_t out[32])
 {
-	uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 	uint8_t b[64];
 	uint64_t i = 0;
 
@@ -409,9 +410,10 @@ static uint64_t now_ms(void)
 
 #define PTE_TABLE 3ull
 #define PTE_BLOCK (1ull | 1ull << 6 | 3ull << 8 | 1ull << 10) /* AP=RW any EL, ISH, AF */
-#define CD0_BITS                                                                            \
+#define CD0_BITS                                                                              \
 	(25ull | 1ull << 8 | 1ull << 10 | 3ull << 12 | 1ull << 30 | 1ull << 31 | 2ull << 32 | \
-	 1ull << 41 | 1ull << 45 | 1ull << 46) /* T0SZ 25, WB, ISH, EPD1, V, IPS 40b, AA64, R, A */
+	 1ull << 41 | 1ull << 45 |                                                            \
+	 1ull << 46) /* T0SZ 25, WB, ISH, EPD1, V, IPS 40b, AA64, R, A */
 
 static void s1_build(void)
 {
@@ -432,12 +434,12 @@ static void s1_build(void)
 
 /* ---- a minimal NVMe admin queue pair (NVMe base 2.0 sections 3.1, 5.15) ----------------- */
 
-#define NVME_CC	  0x14
+#define NVME_CC 0x14
 #define NVME_CSTS 0x1c
-#define NVME_AQA  0x24
-#define NVME_ASQ  0x28
-#define NVME_ACQ  0x30
-#define QDEPTH	  8
+#define NVME_AQA 0x24
+#define NVME_ASQ 0x28
+#define NVME_ACQ 0x30
+#define QDEPTH 8
 
 struct nvme {
 	uint64_t bar;
@@ -552,8 +554,8 @@ static uint32_t vh; /* the vdev handle */
 static uint16_t vendor_id, device_id;
 static uint8_t report_digest[32];
 
-static const char *const tdi_names[] = {"NONE", "CONFIG_UNLOCKED", "CONFIG_LOCKED", "RUN",
-					"ERROR"};
+static const char *const tdi_names[] = { "NONE", "CONFIG_UNLOCKED", "CONFIG_LOCKED", "RUN",
+					 "ERROR" };
 
 static struct moat_ret tdi_state(void)
 {

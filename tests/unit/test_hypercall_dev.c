@@ -124,7 +124,27 @@ static int dsm_flr(struct tsm_pdev *p, u32 fn)
 	tdev_flr(&dev, fn);
 	return 0;
 }
-static const struct tsm_dsm_ops dsm_ops = { .vdm = dsm_vdm, .flr = dsm_flr };
+static struct vm *vma, *vmb;
+static int64_t call(struct vm *vm, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6);
+static u32 h; /* A's vdev handle */
+
+static int dsm_measure(struct tsm_pdev *p, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
+		       size_t *len)
+{
+	(void)p;
+	/* A second vCPU calling while this device operation runs must be told to come back. */
+	nested_status = (int)call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0);
+	*len = 48;
+	if (*len > cap)
+		return -E_NOSPC;
+	memset(buf, 0x33, *len);
+	memcpy(last_nonce, nonce, MOAT_NONCE_LEN);
+	memcpy(buf, nonce, MOAT_NONCE_LEN); /* a signed record binds the nonce */
+	return 0;
+}
+static const struct tsm_dsm_ops dsm_ops = { .vdm = dsm_vdm,
+					    .flr = dsm_flr,
+					    .measure = dsm_measure };
 
 static u32 be_cfg(const struct vdev *d, u16 off)
 {
@@ -132,23 +152,14 @@ static u32 be_cfg(const struct vdev *d, u16 off)
 	return cfg[off / 4];
 }
 
-static struct vm *vma, *vmb;
-static int64_t call(struct vm *vm, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6);
-
 static int be_evidence(struct vdev *d, enum moat_evidence kind, const u8 *nonce, u8 *buf,
 		       size_t cap, size_t *len)
 {
-	(void)d;
-	/* A second vCPU calling while this device operation runs must be told to come back. */
-	nested_status = (int)call(vma, MOAT_HC_TDI_BIND, d->handle, 0, 0, 0, 0, 0);
-	*len = kind == MOAT_EV_MEASUREMENTS ? 48 : 32;
+	(void)d, (void)nonce;
+	*len = 32;
 	if (*len > cap)
 		return -E_NOSPC;
 	memset(buf, kind, *len);
-	if (nonce) {
-		memcpy(last_nonce, nonce, MOAT_NONCE_LEN);
-		memcpy(buf, nonce, MOAT_NONCE_LEN); /* a signed record binds the nonce */
-	}
 	return 0;
 }
 static const struct vdev_backend be = { .cfg_read32 = be_cfg, .evidence = be_evidence };
@@ -163,7 +174,6 @@ static struct vm_config cfgb = {
 static u8 *rama, *ramb;
 static u64 *bitsa, *bitsb;
 static u64 r[HC_NREGS];
-static u32 h; /* A's vdev handle */
 
 static int64_t call(struct vm *vm, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
 {
