@@ -5,8 +5,9 @@
  * every handle is checked against the caller, every (GPA, length) overflow-checked and in RAM
  * of the required kind, guest structures copied once before they are checked and used.
  *
- * TDI calls that talk to the device hold one operation slot; a call that finds the slot taken
- * (another vCPU's device operation is running) returns MOAT_BUSY and the guest calls again.
+ * Calls that talk to the device or change vIOMMU state hold one operation slot; a call that
+ * finds it taken (another vCPU's operation is running) returns MOAT_BUSY and the guest calls
+ * again. This also serialises the page-table and attachment changes the callee makes.
  */
 #define LOG_COMPONENT "hc"
 #include "core/hypercall_dev.h"
@@ -68,7 +69,10 @@ void hc_mem_share(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_BAD_ADDRESS);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED); /* no vIOMMU: the VM has no assigned device */
+	if (!op_begin())
+		return st(regs, MOAT_BUSY); /* the vIOMMU tables are changed by one CPU at a time */
 	st(regs, hc_err(viommu_share(v->vm, gpa(g), len, op == MOAT_SHARE)));
+	op_end();
 }
 
 /* ---- vdevs and the vIOMMU ---------------------------------------------------------------- */
@@ -163,15 +167,22 @@ void hc_viommu_set_s1(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_INVALID_PARAM);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED);
+	if (!op_begin())
+		return st(regs, MOAT_BUSY);
 	st(regs, hc_err(viommu_set_s1(d, &desc.smmu)));
+	op_end();
 }
 
 void hc_viommu_clear_s1(struct vcpu *v, u64 *regs)
 {
 	struct vdev *d = hc_vdev(v, regs);
 
-	if (d)
-		st(regs, hc_err(viommu_clear_s1(d)));
+	if (!d)
+		return;
+	if (!op_begin())
+		return st(regs, MOAT_BUSY);
+	st(regs, hc_err(viommu_clear_s1(d)));
+	op_end();
 }
 
 /* x1 = done; on failure x2 = the failing index, and its status in x0. */
@@ -214,7 +225,10 @@ void hc_viommu_faultq(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_DENIED);
 	if ((regs[1] || regs[2]) && !vm_gpa_to_host(v->vm, gpa(regs[1]), PAGE_SIZE, VM_MEM_ANY))
 		return st(regs, MOAT_BAD_ADDRESS);
+	if (!op_begin())
+		return st(regs, MOAT_BUSY);
 	st(regs, hc_err(viommu_faultq_set(v->vm, gpa(regs[1]), (unsigned)MIN(regs[2], 1024))));
+	op_end();
 }
 
 /* ---- TDIs -------------------------------------------------------------------------------- */

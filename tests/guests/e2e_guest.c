@@ -735,7 +735,7 @@ static void owner_stage1(void)
 	check("viommu info", hc(MOAT_HC_VIOMMU_INFO, (uint64_t)vi, sizeof(*vi), 0, 0, 0).status,
 	      MOAT_OK);
 	check("viommu type", vi->type, MOAT_IOMMU_SMMUV3);
-	check("fault queue", hc(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
+	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
 	      MOAT_OK);
 	gic_enable_spi(FAULT_SPI);
 	s1_build();
@@ -744,8 +744,8 @@ static void owner_stage1(void)
 	s1->type = MOAT_IOMMU_SMMUV3;
 	s1->smmu.cd_table = shb + S_CD;
 	s1->smmu.asid = ASID;
-	check("set stage-1", hc(MOAT_HC_VIOMMU_SET_S1, vh, (uint64_t)s1, sizeof(*s1), 0, 0).status,
-	      MOAT_OK);
+	check("set stage-1",
+	      hc_retry(MOAT_HC_VIOMMU_SET_S1, vh, (uint64_t)s1, sizeof(*s1), 0, 0).status, MOAT_OK);
 	mset(inv, 0, 2 * sizeof(*inv));
 	inv[0].size = inv[1].size = sizeof(*inv);
 	inv[0].op = MOAT_INV_SMMU_CFGI_CD;

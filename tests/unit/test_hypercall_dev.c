@@ -837,6 +837,48 @@ static void a_vm_without_devices_has_no_viommu(void **state)
 	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INVALIDATE, SHB, 1, 0, 0, 0, 0), MOAT_DENIED);
 }
 
+static void system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state(void **state)
+{
+	struct vdev *d = vdev_at(vma, 0);
+
+	(void)state;
+	s1_at(SHB, SHB + 0x1000);
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_SET_S1, h, SHB, 40, 0, 0, 0), MOAT_OK);
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_OK);
+	to_run();
+	vdev_vm_reset(vma);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(dev.ifc[0].state, TDEV_UNLOCKED);
+	assert_int_equal(d->last_cause, MOAT_CAUSE_VM_TEARDOWN);
+	assert_false(d->trusted);
+	assert_false(d->s1_set);
+	assert_ptr_equal(d->dom, &viommu_of(vma)->view[VIOMMU_SHARED]);
+	assert_false(viommu_page_shared(vma, gpa(VM_RAM_BASE)));
+	assert_false(dma_maps(vma, VIOMMU_SHARED, VM_RAM_BASE));
+	assert_true(host_s2_lookup(1, bar(0)->gpa.v, NULL));
+}
+
+static void calls_that_change_state_answer_busy_while_another_runs(void **state)
+{
+	(void)state;
+	s1_at(SHB, SHB + 0x1000);
+	inv_at(SHB + 0x2000, 1);
+	assert_true(vdev_op_begin()); /* another vCPU's operation */
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_SET_S1, h, SHB, 40, 0, 0, 0), MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_INVALIDATE, SHB + 0x2000, 1, 0, 0, 0, 0),
+			 MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_FAULTQ, SHB + 0x3000, 40, 0, 0, 0, 0), MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED); /* nothing happened */
+	assert_false(vdev_at(vma, 0)->s1_set);
+	vdev_op_end();
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_SET_S1, h, SHB, 40, 0, 0, 0), MOAT_OK);
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_OK);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -862,6 +904,8 @@ int main(void)
 		T(cfgi_cd_needs_the_callers_vdev_with_a_stage1),
 		T(faults_reach_the_guest_queue_with_an_interrupt),
 		T(a_vm_without_devices_has_no_viommu),
+		T(system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state),
+		T(calls_that_change_state_answer_busy_while_another_runs),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
