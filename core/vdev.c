@@ -155,6 +155,9 @@ static int vdev_map_private(struct tdi *t, const struct tdisp_mmio_range *r)
 	if ((err = arch_vm_map_mmio(d->vm, gpa(b->gpa.v + off), r->hpa, size)))
 		return err;
 	d->priv[d->npriv++] = (struct vdev_priv_map){ gpa(b->gpa.v + off), size };
+	pr_info("%s: vdev 0x%x: private MMIO 0x%llx +%u page(s) (BAR%u) at guest 0x%llx",
+		d->vm->name, d->handle, (unsigned long long)r->hpa.v, r->npages, r->bar,
+		(unsigned long long)(b->gpa.v + off));
 	return 0;
 }
 

@@ -21,8 +21,9 @@ import e2e_arm64  # noqa: E402  (the scenario's QEMU and devemu command lines)
 TIMEOUT = 180
 SUMMARY = ("SPDM 1.2", "leaf certificate", "connected:", "IDE stream", "assigned as vdev",
            "certificate chain", "signed measurements", "bound to VM", "interface report",
-           "RUN for VM", "Identify Controller", "unbind", "after unbind", "FLR", "PASS e2e",
-           "FAIL", "refused", "unreachable")
+           "private MMIO 0x", "trusted DMA:", "RUN for VM", "Identify Controller", "torn down",
+           "after unbind", "memory sharing", "FLR", "PASS e2e", "FAIL", "refused",
+           "unreachable")
 
 
 def free_port():

@@ -854,6 +854,38 @@ static void owner_shared_only(void)
 	pass("after unbind: DMA reaches shared RAM only", before);
 }
 
+static unsigned private_bytes_touched(void)
+{
+	unsigned touched = 0;
+
+	for (unsigned i = 0; i < 4096; i++)
+		touched += ((volatile uint8_t *)P_ID)[i] != 0x5a;
+	return touched;
+}
+
+/* MOAT_HC_MEM_SHARE: a private page marked shared is DMA-reachable until it is unshared. */
+static void owner_mem_share(void)
+{
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	int before = failures;
+
+	check("share a private page",
+	      hc_retry(MOAT_HC_MEM_SHARE, P_ID, 4096, MOAT_SHARE, 0, 0).status, MOAT_OK);
+	mset((void *)P_ID, 0x5a, 4096);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	check("Identify into the shared page", nvme_complete(5000), 0);
+	check("Identify VID (shared page)", *(volatile uint16_t *)P_ID, vendor_id);
+	check("unshare it", hc_retry(MOAT_HC_MEM_SHARE, P_ID, 4096, MOAT_UNSHARE, 0, 0).status,
+	      MOAT_OK);
+	mset((void *)P_ID, 0x5a, 4096);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	(void)nvme_complete(3000);
+	check("unshared page untouched by the device", private_bytes_touched(), 0);
+	q->head = q->tail;
+	pass("memory sharing: a shared page is DMA-reachable, unsharing removes it at once",
+	     before);
+}
+
 static void owner_rebind(void)
 {
 	uint8_t *dig = (uint8_t *)(shb + S_MISC);
@@ -921,6 +953,7 @@ static void role_owner(void)
 	owner_dma_private();
 	owner_unbind_in_flight();
 	owner_shared_only();
+	owner_mem_share();
 	owner_flr();
 }
 

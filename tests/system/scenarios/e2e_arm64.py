@@ -110,6 +110,7 @@ SCENARIOS = [
         a(r"  Identify into private RAM: status -?\d+, private bytes written by the device: 0$"),
         a(r"  fault queued: vdev 0x18000, IOVA 0x202[0-9a-f]{3}, stage 2, kind 1$"),
         a(r"PASS after unbind: DMA reaches shared RAM only$"),
+        a(r"PASS memory sharing: a shared page is DMA-reachable, unsharing removes it at once$"),
         a(r"PASS FLR while running: teardown first, then the reset$"),
         a(r"PASS e2e guest done$")], streams=[BETA]),
     e2e("arm64-e2e-device-error-while-running", BASE_PORT + 1, ERROR_CONFIG,
