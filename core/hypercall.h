@@ -19,5 +19,7 @@ void hypercall_dispatch(struct vcpu *v, u64 regs[HC_NREGS]);
 
 /* Where MOAT_HC_CONSOLE_WRITE text goes (the VM's console with its name prefix). */
 void vm_console_write(struct vm *vm, const char *s, size_t len);
+/* Prints a partial line the VM left (when it stops). */
+void vm_console_flush(struct vm *vm);
 
 #endif

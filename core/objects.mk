@@ -2,7 +2,8 @@
 srcs-y += core/log.c core/platform.c core/platform_dt.c core/dt_check.c core/frame.c core/main.c core/crypto.c core/init.c core/boot_info.c \
 	core/acpi.c core/acpi_tables.c core/acpi_iommu.c
 # VMs: configuration, objects, hypercalls, guest console.
-srcs-y += core/config.c core/vm.c core/hypercall.c core/vm_console.c core/vm_fdt.c
+srcs-y += core/config.c core/vm.c core/hypercall.c core/vm_console.c core/vm_fdt.c \
+	core/vm_mmio.c core/vm_uart.c core/vm_load.c
 # Building and starting VMs needs the arch's vCPU support (arm64 today).
 arm64-srcs += core/vm_boot.c core/vdev_boot.c core/vdev_tsm.c
 # Device assignment: vdevs with their virtual ECAM, the vIOMMU, the 1.1 hypercalls.

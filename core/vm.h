@@ -16,18 +16,47 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 
-#define VM_MAX	     CFG_MAX_VMS
+#define VM_MAX CFG_MAX_VMS
 #define VM_MAX_VCPUS CFG_MAX_VCPUS
 
-#define VM_GICD_BASE   0x08000000ULL
-#define VM_GICD_SIZE   0x10000ULL
-#define VM_GICR_BASE   0x080A0000ULL
+#define VM_GICD_BASE 0x08000000ULL
+#define VM_GICD_SIZE 0x10000ULL
+#define VM_GICR_BASE 0x080A0000ULL
 #define VM_GICR_STRIDE 0x20000ULL /* RD_base + SGI_base frames per redistributor */
-#define VM_UART_BASE   0x09000000ULL
-#define VM_UART_SIZE   0x1000ULL
-#define VM_RAM_BASE    0x40000000ULL
+#define VM_UART_BASE 0x09000000ULL
+#define VM_UART_SIZE 0x1000ULL
+#define VM_RAM_BASE 0x40000000ULL
 
-enum vm_mem_kind { VM_MEM_PRIVATE = 1, VM_MEM_SHARED = 2, VM_MEM_ANY = 3 };
+#define VGIC_NR_SPIS 32 /* SPIs 32..63 */
+#define VGIC_NR_IRQS (32 + VGIC_NR_SPIS)
+#define VGIC_INTID_VTIMER 27 /* EL1 virtual timer PPI (Arm BSA) */
+#define VGIC_INTID_UART 33   /* the virtual PL011 (SPI 1) */
+
+enum vm_mem_kind {
+	VM_MEM_PRIVATE = 1,
+	VM_MEM_SHARED = 2,
+	VM_MEM_ANY = 3
+};
+
+/* Virtual GICv3 state (core/vm_mmio.c): one redistributor per vCPU, one distributor. */
+struct vgic_cpu {
+	u64 pending; /* raised, not yet handed to the CPU interface (bit = INTID) */
+	u32 enabled; /* GICR_ISENABLER0: SGIs and PPIs */
+	u32 waker;   /* GICR_WAKER.ProcessorSleep as written */
+	u8 prio[32]; /* GICR_IPRIORITYR */
+};
+
+struct vgic_dist {
+	u32 ctlr;		     /* GICD_CTLR.EnableGrp1 (ARE is fixed to 1) */
+	u32 spi_enabled;	     /* GICD_ISENABLER1 */
+	u8 spi_prio[VGIC_NR_SPIS];   /* GICD_IPRIORITYR */
+	u64 spi_route[VGIC_NR_SPIS]; /* GICD_IROUTER */
+};
+
+/* Virtual PL011 interrupt state (core/vm_uart.c). */
+struct vuart {
+	u32 ris, imsc;
+};
 
 struct vm_ram {
 	gpa_t base;
@@ -36,7 +65,11 @@ struct vm_ram {
 };
 
 /* vCPU power state (PSCI AFFINITY_INFO values match: ON 0, OFF 1, ON_PENDING 2). */
-enum vcpu_power { VCPU_ON = 0, VCPU_OFF = 1, VCPU_ON_PENDING = 2 };
+enum vcpu_power {
+	VCPU_ON = 0,
+	VCPU_OFF = 1,
+	VCPU_ON_PENDING = 2
+};
 
 struct vm;
 
@@ -45,6 +78,7 @@ struct vcpu {
 	unsigned id;
 	volatile enum vcpu_power power;
 	u64 boot_pc, boot_ctx; /* from PSCI CPU_ON */
+	struct vgic_cpu vgic;
 	struct arch_vcpu arch;
 };
 
@@ -56,13 +90,16 @@ struct vm {
 	unsigned nvcpus;
 	struct vcpu vcpu[VM_MAX_VCPUS];
 	volatile unsigned running; /* pinned vCPUs not yet retired */
-	volatile unsigned online;  /* vCPUs ON or ON_PENDING (all off: the VM stops) */
+	unsigned online;	   /* vCPUs ON or ON_PENDING (all off: the VM stops) */
+	int psci_lock;		   /* serialises vCPU power-state changes */
 	bool stopping;
 	bool resetting; /* stopping for SYSTEM_RESET */
 	unsigned parked, reset_gen;
-	    /* reset rendezvous of the VM's CPUs */ /* SYSTEM_OFF / RESET asked for */
-	unsigned con_len; /* console line being assembled (vm_console.c) */
+	/* reset rendezvous of the VM's CPUs */ /* SYSTEM_OFF / RESET asked for */
+	unsigned con_len;			/* console line being assembled (vm_console.c) */
 	char con_line[120];
+	struct vgic_dist vgic;
+	struct vuart uart;
 	struct arch_vm arch;
 };
 

@@ -48,3 +48,11 @@ void vm_console_write(struct vm *vm, const char *s, size_t len)
 		con_putc(vm, s[i]);
 	con_release();
 }
+
+void vm_console_flush(struct vm *vm)
+{
+	con_acquire();
+	if (vm->con_len)
+		con_flush(vm);
+	con_release();
+}

@@ -15,9 +15,9 @@
 
 #define MOAT_ABI_VERSION_MAJOR 1
 #define MOAT_ABI_VERSION_MINOR 1
-#define MOAT_ABI_VERSION       ((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR)
+#define MOAT_ABI_VERSION ((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR)
 
-#define MOAT_HC_BASE  0xC6000000u /* fast, SMC64, owner 6 (vendor hypervisor service) */
+#define MOAT_HC_BASE 0xC6000000u /* fast, SMC64, owner 6 (vendor hypervisor service) */
 #define MOAT_HC_FN(n) (MOAT_HC_BASE | (uint32_t)(n))
 
 /* Every function, its arguments and results. */
@@ -71,7 +71,7 @@ enum moat_hc {
 	MOAT_HC_TDI_STATE = MOAT_HC_FN(19),
 };
 
-#define MOAT_HC_COUNT	 20
+#define MOAT_HC_COUNT 20
 #define MOAT_CONSOLE_MAX 256
 
 /* Status in x0. Values are SMCCC-compatible: -1 is NOT_SUPPORTED for an unknown function. */
@@ -109,14 +109,13 @@ struct moat_vm_info {
 #define MOAT_VM_INFO_SIZE 80
 _Static_assert(sizeof(struct moat_vm_info) == MOAT_VM_INFO_SIZE, "ABI layout");
 
-
 /* ---- device assignment (1.1) ---------------------------------------------------------- */
 
 /* Fixed guest-physical windows of the virtual PCI host (generic ECAM, bus 0 only). */
-#define MOAT_GPA_ECAM	     0x30000000ull /* 1 MiB: bus 0, 32 devices x 8 functions */
-#define MOAT_GPA_ECAM_SIZE   0x100000ull
-#define MOAT_GPA_BARS	     0x10000000ull /* guest BAR window: Moat places every BAR here */
-#define MOAT_GPA_BARS_SIZE   0x10000000ull
+#define MOAT_GPA_ECAM 0x30000000ull /* 1 MiB: bus 0, 32 devices x 8 functions */
+#define MOAT_GPA_ECAM_SIZE 0x100000ull
+#define MOAT_GPA_BARS 0x10000000ull /* guest BAR window: Moat places every BAR here */
+#define MOAT_GPA_BARS_SIZE 0x10000000ull
 
 /* A vdev handle: vm_id << 16 | MOAT_VDEV_TAG | index (a vCPU handle never has the tag). */
 #define MOAT_VDEV_TAG 0x8000u
@@ -124,7 +123,7 @@ _Static_assert(sizeof(struct moat_vm_info) == MOAT_VM_INFO_SIZE, "ABI layout");
 
 enum moat_share_op {
 	MOAT_SHARE = 1,	  /* private -> shared: DMA of unaccepted devices may reach the pages */
-	MOAT_UNSHARE = 2, /* shared -> private: removed from untrusted DMA before the call returns */
+	MOAT_UNSHARE = 2, /* shared -> private: off untrusted DMA before the call returns */
 };
 
 enum moat_tdi_state {
@@ -150,14 +149,16 @@ struct moat_vdev_info {
 	uint16_t vbdf;	 /* guest-visible bus/device/function on the virtual ECAM */
 	uint16_t vendor; /* PCI vendor and device IDs */
 	uint16_t device;
-	uint16_t tdi_state; /* enum moat_tdi_state */
-	uint64_t bar_gpa[6];  /* guest-physical BAR addresses (0: no BAR) */
+	uint16_t tdi_state;  /* enum moat_tdi_state */
+	uint64_t bar_gpa[6]; /* guest-physical BAR addresses (0: no BAR) */
 	uint64_t bar_size[6];
 };
 #define MOAT_VDEV_INFO_SIZE 112
 _Static_assert(sizeof(struct moat_vdev_info) == MOAT_VDEV_INFO_SIZE, "ABI layout");
 
-enum moat_iommu_type { MOAT_IOMMU_SMMUV3 = 1 };
+enum moat_iommu_type {
+	MOAT_IOMMU_SMMUV3 = 1
+};
 #define MOAT_S1FMT_ARM_4K (1u << 0) /* SMMUv3 CD with AArch64 4 KiB translation tables */
 
 struct moat_viommu_info {
@@ -214,19 +215,19 @@ struct moat_inv {
 	uint64_t reserved1;
 };
 #define MOAT_INV_SIZE 32
-#define MOAT_INV_MAX  64
+#define MOAT_INV_MAX 64
 _Static_assert(sizeof(struct moat_inv) == MOAT_INV_SIZE, "ABI layout");
 
 /* The fault queue page: a header, then records; Moat writes at tail, the guest consumes at head. */
 struct moat_fault {
-	uint32_t size;	 /* sizeof(struct moat_fault) */
-	uint32_t vdev;	 /* vdev handle */
-	uint64_t addr;	 /* input address (IOVA) of the faulting request */
-	uint64_t fetch;	 /* stage-2 fault on a stage-1 table fetch: the table's IPA */
-	uint8_t stage;	 /* 1, 2, or 3 (configuration) */
-	uint8_t kind;	 /* 1 translation, 2 permission, 3 address size, 4 access, 5 bad entry,
+	uint32_t size;	/* sizeof(struct moat_fault) */
+	uint32_t vdev;	/* vdev handle */
+	uint64_t addr;	/* input address (IOVA) of the faulting request */
+	uint64_t fetch; /* stage-2 fault on a stage-1 table fetch: the table's IPA */
+	uint8_t stage;	/* 1, 2, or 3 (configuration) */
+	uint8_t kind;	/* 1 translation, 2 permission, 3 address size, 4 access, 5 bad entry,
 			    6 bad configuration */
-	uint8_t access;	 /* bit 0 read, 1 write, 2 exec, 3 privileged */
+	uint8_t access; /* bit 0 read, 1 write, 2 exec, 3 privileged */
 	uint8_t reserved0;
 	uint32_t reserved1;
 };
@@ -252,6 +253,6 @@ enum moat_evidence {
 };
 
 #define MOAT_DIGEST_LEN 32
-#define MOAT_NONCE_LEN	32
+#define MOAT_NONCE_LEN 32
 
 #endif

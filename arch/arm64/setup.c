@@ -40,7 +40,7 @@ static struct boot_info direct_bi;
 
 /*
  * The VM configuration on direct boot: QEMU's -initrd, named in /chosen by linux,initrd-start
- * and linux,initrd-end (DT spec 3.5). The range is kept out of the frame allocator.
+ * and linux,initrd-end (DT spec 3.5). moat_main() keeps the range out of the frame allocator.
  */
 static void arm64_find_config(const void *fdt, struct boot_info *bi)
 {
@@ -56,11 +56,10 @@ static void arm64_find_config(const void *fdt, struct boot_info *bi)
 		return;
 	start = ls == 8 ? (u64)get_be32(s) << 32 | get_be32(s + 4) : get_be32(s);
 	end = le == 8 ? (u64)get_be32(e) << 32 | get_be32(e + 4) : get_be32(e);
-	if (end <= start || bi->nextra_rsv >= ARRAY_SIZE(bi->extra_rsv))
+	if (end <= start)
 		return;
 	bi->config = pa(start);
 	bi->config_size = end - start;
-	bi->extra_rsv[bi->nextra_rsv++] = (struct pa_range){ bi->config, bi->config_size };
 }
 
 /* First C code after the MMU is on; separate so nothing here runs with the MMU off. */

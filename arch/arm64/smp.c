@@ -17,13 +17,13 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 
-#define PSCI_CPU_ON_64	 0xc4000003U
+#define PSCI_CPU_ON_64 0xc4000003U
 #define PCPU_STACK_PAGES 4
 
 /* HCR_EL2 (D19.2.46): stage 2 on, interrupts routed to EL2, WFI/WFE/SMC and implementation
  * defined registers trapped, TLB maintenance broadcast inner shareable, EL1 is AArch64. */
-#define HCR_GUEST                                                                                  \
-	(BIT(0) | BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(9) | (1ULL << 10) | BIT(13) | BIT(14) |  \
+#define HCR_GUEST                                                                                 \
+	(BIT(0) | BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(9) | (1ULL << 10) | BIT(13) | BIT(14) | \
 	 BIT(19) | BIT(20) | BIT(21) | BIT(31))
 /* CNTHCTL_EL2 (E2H=0): EL1 may read the physical counter; the physical timer is ours. */
 #define CNTHCTL_EL1PCTEN BIT(0)
@@ -110,7 +110,6 @@ int arch_vm_create(struct vm *vm, struct frame_alloc *fa)
 
 	if ((err = s2_vm_create(vm, fa)))
 		return err;
-	vgic_vm_init(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vm->vcpu[i].arch.vmpidr = BIT(31) | i; /* RES1 bit 31, Aff0 = index */
 	return 0;
@@ -150,6 +149,12 @@ int arch_vms_start(const struct platform *plat, struct frame_alloc *fa)
 
 	if ((err = gic_init(plat)) || (err = pcpus_assign(plat)))
 		return err;
+	if (npcpus > 1 && plat->psci != PSCI_SMC) {
+		/* At EL2 firmware is reached with SMC; without it (or without EL3) SMC is UNDEF. */
+		pr_err("%u vCPUs need secondary CPUs, but the platform has no PSCI over SMC",
+		       npcpus);
+		return -E_NODEV;
+	}
 	vcpu_vms_running_set(vm_count());
 	pcpus[0].stack_top = 0; /* the boot CPU keeps its stack */
 	for (unsigned i = 1; i < npcpus; i++)

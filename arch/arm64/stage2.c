@@ -8,9 +8,9 @@
 #define LOG_COMPONENT "s2"
 #include "arch/arm64/stage2.h"
 
-#include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
 #include "core/vdev.h"
+#include "core/vm_mmio.h"
 #include "core/log.h"
 #include "iommu/pt.h"
 #include "lib/bits.h"
@@ -117,8 +117,8 @@ int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 	if (vm->id == 0 || vm->id > VM_MAX)
 		return -E_RANGE;
 	pt_gather_init(&gt, s2_gather_flush);
-	err = pt_map(&s2_tables[vm->id].pt, g.v, hpa, size,
-		     PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE, &gt);
+	err = pt_map(&s2_tables[vm->id].pt, g.v, hpa, size, PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE,
+		     &gt);
 	pt_gather_sync(&gt, &s2_tables[vm->id].pt);
 	return err;
 }

@@ -16,6 +16,7 @@
 #include "core/vdev.h"
 #include "core/viommu.h"
 #include "core/vm_boot.h"
+#include "core/vm_mmio.h"
 #include "lib/err.h"
 #include "lib/bits.h"
 
@@ -34,18 +35,6 @@
 
 #define SPSR_EL1H_MASKED 0x3c5ULL     /* EL1h, D A I F masked */
 #define SCTLR_EL1_RESET 0x30d00800ULL /* RES1 bits, MMU and caches off (D19.2.118) */
-
-/* PL011 registers the virtual console implements (PL011 TRM 3.2). */
-#define UART_DR 0x000
-#define UART_FR 0x018
-#define UART_FR_TXFE BIT(7)
-#define UART_FR_RXFE BIT(4)
-#define UART_IMSC 0x038
-#define UART_RIS 0x03c
-#define UART_MIS 0x040
-#define UART_ICR 0x044
-#define UART_INT_TX BIT(5)
-#define UART_INT_ALL 0x7ff
 
 /* ICC_SGI1R_EL1 as a trapped MSR (ESR ISS for EC 0x18: Op0, Op2, Op1, CRn, CRm; D19.2.40). */
 #define ISS_SYSREG_MASK 0x3ffc1e
@@ -81,54 +70,6 @@ static void vcpu_inject_undef(struct arm64_regs *r)
 	vcpu_inject_sync(r, 0x00, 0, 0);
 }
 
-bool vuart_line(const struct vm *vm)
-{
-	return __atomic_load_n(&vm->arch.uart_ris, __ATOMIC_ACQUIRE) & vm->arch.uart_imsc;
-}
-
-/* Level changes of the transmit interrupt: raise the SPI on a rising edge (PL011 TRM 3.4). */
-static void vuart_update(struct vm *vm, bool was)
-{
-	if (!was && vuart_line(vm))
-		vgic_raise(vgic_spi_target(vm, VGIC_INTID_UART), VGIC_INTID_UART);
-}
-
-static bool vuart_mmio(struct vcpu *v, u64 off, bool write, u64 *val)
-{
-	struct arch_vm *a = &v->vm->arch;
-	bool was = vuart_line(v->vm);
-
-	if (!write) {
-		*val = off == UART_FR	  ? (UART_FR_TXFE | UART_FR_RXFE)
-		       : off == UART_IMSC ? a->uart_imsc
-		       : off == UART_RIS  ? a->uart_ris
-		       : off == UART_MIS  ? (a->uart_ris & a->uart_imsc)
-					  : 0;
-		return true;
-	}
-	if (off == UART_DR) {
-		char c = (char)*val;
-		vm_console_write(v->vm, &c, 1);
-		/* Sent at once: the FIFO is empty again, so the transmit interrupt asserts. */
-		__atomic_fetch_or(&a->uart_ris, UART_INT_TX, __ATOMIC_ACQ_REL);
-	} else if (off == UART_IMSC) {
-		a->uart_imsc = (u32)*val & UART_INT_ALL;
-	} else if (off == UART_ICR) {
-		__atomic_fetch_and(&a->uart_ris, ~((u32)*val & UART_INT_ALL), __ATOMIC_ACQ_REL);
-	}
-	vuart_update(v->vm, was);
-	return true;
-}
-
-static bool vcpu_mmio(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val)
-{
-	if (ipa >= VM_UART_BASE && ipa < VM_UART_BASE + VM_UART_SIZE)
-		return vuart_mmio(v, ipa - VM_UART_BASE, write, val);
-	if (vgic_is_mmio(v->vm, ipa))
-		return vgic_mmio(v, ipa, write, size, val);
-	return vdev_ecam_mmio(v->vm, ipa, write, size, val);
-}
-
 static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 {
 	u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
@@ -144,7 +85,7 @@ static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 	}
 	if (write)
 		val = srt == 31 ? 0 : r->x[srt] & (size == 8 ? ~0ULL : BIT(8 * size) - 1);
-	if (!vcpu_mmio(v, ipa, write, size, &val)) {
+	if (!vm_mmio_access(v, ipa, write, size, &val)) {
 		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
 		return;
 	}
@@ -290,7 +231,7 @@ static void vm_do_reset(struct vm *vm)
 	if (err) {
 		pr_err("%s: reset failed (%s): stopping", vm->name, err_str(err));
 	} else {
-		vgic_vm_reset(vm);
+		vm_mmio_reset(vm);
 		for (unsigned i = 0; i < vm->nvcpus; i++)
 			vm->vcpu[i].power = i ? VCPU_OFF : VCPU_ON;
 		vm->online = 1;
@@ -324,6 +265,7 @@ static __noreturn void vcpu_retire(struct pcpu *p)
 	if (__atomic_load_n(&vm->resetting, __ATOMIC_ACQUIRE))
 		vcpu_park_for_reset(p);
 	if (__atomic_sub_fetch(&vm->running, 1, __ATOMIC_ACQ_REL) == 0) {
+		vm_console_flush(vm);
 		log_raw("moat: vm: %s stopped\n", vm->name);
 		if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
 			log_raw("moat: all VMs stopped, powering off\n");
@@ -365,9 +307,10 @@ void vcpu_run(struct pcpu *p)
 	struct vcpu *v = p->vcpu;
 
 	for (;;) {
-		if (v->vm->stopping)
+		if (__atomic_load_n(&v->vm->stopping, __ATOMIC_ACQUIRE))
 			vcpu_retire(p);
-		if (v->power == VCPU_ON_PENDING || v->power == VCPU_ON)
+		/* Acquire: boot_pc and boot_ctx were written before ON_PENDING (vpsci.c). */
+		if (__atomic_load_n(&v->power, __ATOMIC_ACQUIRE) != VCPU_OFF)
 			break;
 		__asm__ volatile("wfe" ::: "memory");
 	}
@@ -377,6 +320,6 @@ void vcpu_run(struct pcpu *p)
 	p->boot_frame.elr = v->boot_pc;
 	p->boot_frame.spsr = SPSR_EL1H_MASKED;
 	vcpu_reset_el1();
-	v->power = VCPU_ON;
+	__atomic_store_n(&v->power, VCPU_ON, __ATOMIC_RELEASE);
 	arm64_vcpu_enter(&p->boot_frame, p->stack_top);
 }

@@ -10,25 +10,26 @@
 #include "arch/arm64/vcpu.h"
 #include "lib/bits.h"
 
-#define SMCCC_VERSION	    0x80000000U
+#define SMCCC_VERSION 0x80000000U
 #define SMCCC_ARCH_FEATURES 0x80000001U
-#define PSCI_VERSION	    0x84000000U
-#define PSCI_CPU_OFF	    0x84000002U
-#define PSCI_CPU_ON	    0xc4000003U
-#define PSCI_AFFINITY_INFO  0xc4000004U
-#define PSCI_SYSTEM_OFF	    0x84000008U
-#define PSCI_SYSTEM_RESET   0x84000009U
-#define PSCI_FEATURES	    0x8400000aU
+#define PSCI_VERSION 0x84000000U
+#define PSCI_CPU_OFF 0x84000002U
+#define PSCI_CPU_ON 0xc4000003U
+#define PSCI_AFFINITY_INFO 0xc4000004U
+#define PSCI_SYSTEM_OFF 0x84000008U
+#define PSCI_SYSTEM_RESET 0x84000009U
+#define PSCI_FEATURES 0x8400000aU
 
-#define PSCI_SUCCESS		0
-#define PSCI_NOT_SUPPORTED	(-1)
+#define PSCI_SUCCESS 0
+#define PSCI_NOT_SUPPORTED (-1)
 #define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_ALREADY_ON		(-4)
-#define PSCI_ON_PENDING		(-5)
-#define PSCI_INVALID_ADDRESS	(-9)
+#define PSCI_ALREADY_ON (-4)
+#define PSCI_ON_PENDING (-5)
+#define PSCI_INVALID_ADDRESS (-9)
 
-static const u32 psci_fns[] = {PSCI_VERSION,	PSCI_CPU_OFF,	   PSCI_CPU_ON,	 PSCI_AFFINITY_INFO,
-			       PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES};
+static const u32 psci_fns[] = { PSCI_VERSION,	    PSCI_CPU_OFF,    PSCI_CPU_ON,
+				PSCI_AFFINITY_INFO, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET,
+				PSCI_FEATURES };
 
 static struct vcpu *vpsci_target(struct vm *vm, u64 mpidr)
 {
@@ -38,24 +39,41 @@ static struct vcpu *vpsci_target(struct vm *vm, u64 mpidr)
 	return &vm->vcpu[mpidr];
 }
 
+/* Power-state changes of a VM's vCPUs are serialised (two CPU_ONs may race for one target). */
+static void vpsci_lock(struct vm *vm)
+{
+	while (__atomic_exchange_n(&vm->psci_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+}
+
+static void vpsci_unlock(struct vm *vm)
+{
+	__atomic_store_n(&vm->psci_lock, 0, __ATOMIC_RELEASE);
+}
+
 static int64_t vpsci_cpu_on(struct vm *vm, u64 mpidr, u64 entry, u64 ctx)
 {
 	struct vcpu *t = vpsci_target(vm, mpidr);
-	enum vcpu_power old = VCPU_OFF;
+	int64_t ret = PSCI_SUCCESS;
 
 	if (!t)
 		return PSCI_INVALID_PARAMETERS;
 	if ((entry & 3) || !vm_gpa_to_host(vm, gpa(entry), 4, VM_MEM_ANY))
 		return PSCI_INVALID_ADDRESS;
-	t->boot_pc = entry;
-	t->boot_ctx = ctx;
-	if (!__atomic_compare_exchange_n(&t->power, &old, VCPU_ON_PENDING, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return old == VCPU_ON ? PSCI_ALREADY_ON : PSCI_ON_PENDING;
-	__atomic_add_fetch(&vm->online, 1, __ATOMIC_ACQ_REL);
+	vpsci_lock(vm);
+	if (t->power != VCPU_OFF) {
+		ret = t->power == VCPU_ON ? PSCI_ALREADY_ON : PSCI_ON_PENDING;
+	} else {
+		t->boot_pc = entry;
+		t->boot_ctx = ctx;
+		vm->online++;
+		/* The target's CPU reads boot_pc/ctx after it sees ON_PENDING. */
+		__atomic_store_n(&t->power, VCPU_ON_PENDING, __ATOMIC_RELEASE);
+	}
+	vpsci_unlock(vm);
 	dsb(ish);
 	__asm__ volatile("sev");
-	return PSCI_SUCCESS;
+	return ret;
 }
 
 static int64_t vpsci_affinity_info(struct vm *vm, u64 mpidr, u64 level)
@@ -67,11 +85,19 @@ static int64_t vpsci_affinity_info(struct vm *vm, u64 mpidr, u64 level)
 	return t->power; /* ON 0, OFF 1, ON_PENDING 2 as PSCI defines them */
 }
 
-static void vpsci_cpu_off(struct vcpu *v)
+/* Never returns to the caller: its CPU waits for the next CPU_ON (or the VM's end). */
+static __noreturn void vpsci_cpu_off(struct vcpu *v)
 {
-	v->power = VCPU_OFF;
-	if (__atomic_sub_fetch(&v->vm->online, 1, __ATOMIC_ACQ_REL) == 0)
-		vm_stop(v->vm, "every vCPU is off");
+	struct vm *vm = v->vm;
+	bool last;
+
+	vpsci_lock(vm);
+	__atomic_store_n(&v->power, VCPU_OFF, __ATOMIC_RELEASE);
+	last = --vm->online == 0;
+	vpsci_unlock(vm);
+	if (last)
+		vm_stop(vm, "every vCPU is off");
+	vcpu_run(pcpu_this());
 }
 
 static int64_t vpsci_features(u64 fn)
@@ -96,10 +122,7 @@ bool vpsci_call(struct vcpu *v, struct arm64_regs *r)
 	case PSCI_FEATURES: ret = vpsci_features(r->x[1]); break;
 	case PSCI_CPU_ON: ret = vpsci_cpu_on(v->vm, r->x[1], r->x[2], r->x[3]); break;
 	case PSCI_AFFINITY_INFO: ret = vpsci_affinity_info(v->vm, r->x[1], r->x[2]); break;
-	case PSCI_CPU_OFF:
-		vpsci_cpu_off(v);
-		ret = PSCI_SUCCESS;
-		break;
+	case PSCI_CPU_OFF: vpsci_cpu_off(v);
 	case PSCI_SYSTEM_OFF:
 		vm_stop(v->vm, "system off");
 		ret = PSCI_SUCCESS;

@@ -1,1 +1,2 @@
 host-srcs += arch/host/host.c
+host-srcs += arch/host/vm.c

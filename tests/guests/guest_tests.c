@@ -30,6 +30,18 @@ void guest_sync(uint64_t *frame);
 void guest_irq(uint64_t *frame);
 void guest_unexpected(uint64_t *frame);
 
+/*
+ * Waits for `cond` at most `secs` seconds of the virtual counter (which follows host time
+ * under TCG, so a host thread of another vCPU that is slow to run does not fail a test).
+ */
+#define WAIT_FOR(cond, secs)                                                              \
+	({                                                                                \
+		uint64_t _end = read_sysreg(cntvct_el0) + (secs)*read_sysreg(cntfrq_el0); \
+		while (!(cond) && read_sysreg(cntvct_el0) < _end)                         \
+			__asm__ volatile("yield");                                        \
+		(cond);                                                                   \
+	})
+
 static struct moat_vm_info info;
 static volatile uint64_t abort_esr, abort_far, nr_aborts;
 static volatile uint64_t ticks, sgis, uart_irqs;
@@ -170,7 +182,42 @@ static void test_isolation(void)
 	nr_aborts = 0;
 	*(volatile uint32_t *)ram_end = 0xdead;
 	check("write past RAM aborts", nr_aborts, 1);
+	/* Executing outside RAM: an instruction abort (same EL), external. */
+	nr_aborts = 0;
+	((void (*)(void))0x20000000ul)();
+	check("fetch outside RAM aborts", nr_aborts, 1);
+	check("fetch abort class", abort_esr >> 26, 0x21);
+	check("fetch abort IFSC", abort_esr & 0x3f, 0x10);
 	result("stage-2 isolation", before);
+}
+
+/* Registers a guest may not touch: an UNDEFINED exception (EC 0), Moat keeps running. */
+static void test_forbidden_sysregs(void)
+{
+	int before = failures;
+	uint64_t v = 0;
+
+	nr_aborts = 0;
+	__asm__ volatile("mrs %0, cntp_ctl_el0" : "=r"(v)); /* EL1 physical timer: Moat's */
+	check("physical timer access undefined", nr_aborts, 1);
+	check("physical timer EC", abort_esr >> 26, 0);
+	nr_aborts = 0;
+	__asm__ volatile("mrs %0, actlr_el1" : "=r"(v)); /* trapped by HCR_EL2.TACR */
+	check("ACTLR_EL1 access undefined", nr_aborts, 1);
+	nr_aborts = 0;
+	__asm__ volatile("mrs %0, S3_0_C15_C0_0" : "=r"(v)); /* implementation defined: TIDCP */
+	check("IMPDEF register access undefined", nr_aborts, 1);
+	(void)v;
+	result("forbidden system registers", before);
+}
+
+/* PSCI through the SMC conduit too (trapped by HCR_EL2.TSC). */
+static int64_t smc_call(uint64_t fn)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+
+	__asm__ volatile("smc #0" : "+r"(x0) : : "x1", "x2", "x3", "memory");
+	return (int64_t)x0;
 }
 
 static void mmio_write32(uint64_t a, uint32_t v)
@@ -197,6 +244,7 @@ static void test_psci(void)
 	struct moat_ret r;
 
 	check("psci version", hc(PSCI_VERSION, 0, 0, 0), 0x10001);
+	check("psci version over SMC", smc_call(PSCI_VERSION), 0x10001);
 	if (info.nr_vcpus < 2) {
 		check("cpu_on past nvcpus", hc(PSCI_CPU_ON, 1, 0x40000000, 0), -2);
 		result("psci (one vCPU)", before);
@@ -209,20 +257,20 @@ static void test_psci(void)
 	gic_setup(0, 3); /* vCPU 1 sends SGI 3 */
 	__asm__ volatile("msr daifclr, #2");
 	check("cpu_on", hc(PSCI_CPU_ON, 1, (uint64_t)secondary_start, 0x1234), 0);
-	for (unsigned long i = 0; i < 100000000ul && cpu1_ctx != 0x1234; i++)
-		__asm__ volatile("yield");
+	WAIT_FOR(cpu1_ctx == 0x1234, 20);
 	check("vcpu1 ran with its context", cpu1_ctx, 0x1234);
-	for (unsigned long i = 0; i < 100000000ul && !sgis; i++)
-		__asm__ volatile("yield");
+	WAIT_FOR(sgis != 0, 20);
 	__asm__ volatile("msr daifset, #2");
 	check("SGI from vcpu1", sgis, 1);
-	for (unsigned long i = 0; i < 100000000ul; i++) {
-		r = moat_call(PSCI_AFFINITY_INFO, 1, 0, 0, 0, 0, 0);
-		if (r.status == 1)
-			break;
-	}
+	WAIT_FOR((r = moat_call(PSCI_AFFINITY_INFO, 1, 0, 0, 0, 0, 0)).status == 1, 20);
 	check("vcpu1 off again (affinity_info)", r.status, 1);
 	check("affinity_info bad level", hc(PSCI_AFFINITY_INFO, 1, 1, 0), -2);
+	/* A second life for vCPU 1: entered afresh at the new entry with the new context. */
+	check("cpu_on again", hc(PSCI_CPU_ON, 1, (uint64_t)secondary_start, 0x5678), 0);
+	WAIT_FOR(cpu1_ctx == 0x5678, 20);
+	check("vcpu1 ran again with its new context", cpu1_ctx, 0x5678);
+	WAIT_FOR((r = moat_call(PSCI_AFFINITY_INFO, 1, 0, 0, 0, 0, 0)).status == 1, 20);
+	check("vcpu1 off a second time", r.status, 1);
 	result("two vCPUs via PSCI", before);
 }
 
@@ -234,7 +282,8 @@ void guest_secondary(uint64_t ctx)
 	check("vcpu1 state", moat_vcpu_state(((uint64_t)info.vm_id << 16) | 1, &st), MOAT_OK);
 	check("vcpu1 state on", st, MOAT_VCPU_ON);
 	say("vcpu1 up\n");
-	write_sysreg(S3_0_C12_C11_5, (3ull << 24) | 1); /* ICC_SGI1R_EL1: SGI 3 to vCPU 0 */
+	if (ctx == 0x1234)
+		write_sysreg(S3_0_C12_C11_5, (3ull << 24) | 1); /* ICC_SGI1R_EL1: SGI 3 to vCPU 0 */
 	__asm__ volatile("isb");
 	__atomic_store_n(&cpu1_ctx, ctx, __ATOMIC_RELEASE);
 	hc(PSCI_CPU_OFF, 0, 0, 0);
@@ -258,7 +307,8 @@ static void test_timer(void)
 	write_sysreg(cntv_tval_el0, freq / 100);
 	write_sysreg(cntv_ctl_el0, 1);
 	__asm__ volatile("isb\n msr daifclr, #2");
-	for (unsigned long i = 0; i < 1000 && ticks < 3; i++)
+	uint64_t end = read_sysreg(cntvct_el0) + 20 * freq;
+	while (ticks < 3 && read_sysreg(cntvct_el0) < end)
 		__asm__ volatile("wfi");
 	__asm__ volatile("msr daifset, #2");
 	write_sysreg(cntv_ctl_el0, 0);
@@ -286,11 +336,14 @@ void guest_irq(uint64_t *frame)
 
 void guest_sync(uint64_t *frame)
 {
-	(void)frame;
 	abort_esr = read_sysreg(esr_el1);
 	abort_far = read_sysreg(far_el1);
 	nr_aborts++;
-	write_sysreg(elr_el1, read_sysreg(elr_el1) + 4);
+	/* An instruction abort came from a call: return to the caller (x30, frame slot 19). */
+	if ((abort_esr >> 26) == 0x21)
+		write_sysreg(elr_el1, frame[19]);
+	else
+		write_sysreg(elr_el1, read_sysreg(elr_el1) + 4);
 }
 
 void guest_unexpected(uint64_t *frame)
@@ -308,12 +361,13 @@ static void test_device_irq(void)
 	mmio_write32(GICD + 0x104, 1u << 1);		    /* ISENABLER1: SPI 33 */
 	*(volatile uint8_t *)(GICD + 0x400 + 33) = 0x80;    /* priority */
 	*(volatile uint64_t *)(GICD + 0x6000 + 8 * 33) = 0; /* IROUTER: vCPU 0 */
-	mmio_write32(UART + 0x44, 1u << 5); /* UARTICR: earlier output left TXRIS set */
-	mmio_write32(UART + 0x38, 1u << 5); /* UARTIMSC.TXIM */
+	for (const char *t = "PL011 transmit interrupt, level-sensitive:"; *t; t++)
+		*(volatile uint32_t *)UART = (uint32_t)*t; /* masked: raises nothing */
+	mmio_write32(UART + 0x44, 1u << 5);		   /* UARTICR: the output above set TXRIS */
+	mmio_write32(UART + 0x38, 1u << 5);		   /* UARTIMSC.TXIM */
 	__asm__ volatile("msr daifclr, #2");
-	*(volatile uint32_t *)UART = '\n';
-	for (unsigned long i = 0; i < 10000000ul && uart_irqs < 2; i++)
-		__asm__ volatile("yield");
+	*(volatile uint32_t *)UART = '\n'; /* ends the line and sets TXRIS: the interrupt */
+	WAIT_FOR(uart_irqs >= 2, 20);
 	__asm__ volatile("msr daifset, #2");
 	mmio_write32(UART + 0x38, 0);
 	check("PL011 interrupts (level, re-raised after EOI)", uart_irqs, 2);
@@ -448,6 +502,7 @@ void guest_main(uint64_t first_count, uint64_t dtb)
 	test_uart();
 	test_hypercalls();
 	test_isolation();
+	test_forbidden_sysregs();
 	test_psci();
 	test_timer();
 	test_device_irq();

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """QEMU scenario runner: start QEMU with a hard timeout, read the serial console, match the
 expected lines in order, and kill only the QEMU (process group) it started."""
+import dataclasses
 import os
 import re
 import selectors
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -46,8 +48,28 @@ def _kill_group(p):
     p.wait()
 
 
+PORT = "@PORT@"  # in cmd or helpers: replaced by a free TCP port on 127.0.0.1 for this run
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _with_port(sc):
+    """A copy of the scenario with @PORT@ replaced, so that concurrent runs (two test suites on
+    one machine, or parallel scenarios) never share a devemu socket."""
+    if not any(PORT in a for a in sc.cmd + [x for h in sc.helpers for x in h]):
+        return sc
+    port = str(_free_port())
+    sub = lambda argv: [a.replace(PORT, port) for a in argv]
+    return dataclasses.replace(sc, cmd=sub(sc.cmd), helpers=[sub(h) for h in sc.helpers])
+
+
 def run(sc: Scenario) -> Result:
     start = time.monotonic()
+    sc = _with_port(sc)
     for f in sc.needs:
         if not os.path.exists(os.path.join(ROOT, f)):
             return Result(False, 0.0, f"missing {f} (not built?)", "")

@@ -12,12 +12,13 @@
 #include "core/hypercall.h"
 #include "guest_abi/moat_abi.h"
 
-#define PRIV   (4ULL << 20)
+#define PRIV (4ULL << 20)
 #define SHARED (2ULL << 20)
 
 static struct vm vm, other;
 static struct vm_config vcfg = {
-    .name = "abi", .private_size = PRIV, .shared_size = SHARED, .nvcpus = 2};
+	.name = "abi", .private_size = PRIV, .shared_size = SHARED, .nvcpus = 2
+};
 static u8 *ram;
 static u64 r[HC_NREGS];
 
@@ -43,7 +44,7 @@ static int teardown(void **state)
 
 static int64_t call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
 {
-	u64 in[HC_NREGS] = {fn, a1, a2, a3, a4, a5, a6};
+	u64 in[HC_NREGS] = { fn, a1, a2, a3, a4, a5, a6 };
 
 	memcpy(r, in, sizeof(r));
 	hypercall_dispatch(&vm.vcpu[0], r);
@@ -72,7 +73,7 @@ static void null_call_succeeds_and_checks_reserved(void **state)
 {
 	assert_int_equal(call(MOAT_HC_NULL, 0, 0, 0, 0, 0, 0), MOAT_OK);
 	for (int i = 1; i < HC_NREGS; i++) {
-		u64 a[7] = {0};
+		u64 a[7] = { 0 };
 		a[i] = 1;
 		assert_int_equal(call(MOAT_HC_NULL, a[1], a[2], a[3], a[4], a[5], a[6]),
 				 MOAT_INVALID_PARAM);
@@ -100,6 +101,17 @@ static void console_write_prints_with_vm_prefix(void **state)
 	memcpy(ram + PRIV, "a\x1b[2Jb\n", 7);
 	assert_int_equal(call(MOAT_HC_CONSOLE_WRITE, VM_RAM_BASE + PRIV, 7, 0, 0, 0, 0), MOAT_OK);
 	assert_true(test_log_has("[abi] a?[2Jb\n"));
+}
+
+static void console_keeps_partial_lines_until_flushed(void **state)
+{
+	memcpy(ram + 0x1000, "partial", 7);
+	assert_int_equal(call(MOAT_HC_CONSOLE_WRITE, VM_RAM_BASE + 0x1000, 7, 0, 0, 0, 0), MOAT_OK);
+	assert_string_equal(test_log_text(), "");
+	vm_console_flush(&vm);
+	assert_string_equal(test_log_text(), "[abi] partial\n");
+	vm_console_flush(&vm);
+	assert_string_equal(test_log_text(), "[abi] partial\n");
 }
 
 static void console_write_errors(void **state)
@@ -204,7 +216,7 @@ static void vm_without_shared_ram_has_none(void **state)
 
 	c.shared_size = 0;
 	vm_init(&solo, 5, &c, pa((u64)(uintptr_t)ram));
-	u64 in[HC_NREGS] = {MOAT_HC_SHARED_CHECK, VM_RAM_BASE + PRIV, 4096};
+	u64 in[HC_NREGS] = { MOAT_HC_SHARED_CHECK, VM_RAM_BASE + PRIV, 4096 };
 	hypercall_dispatch(&solo.vcpu[0], in);
 	assert_int_equal((int64_t)in[0], MOAT_BAD_ADDRESS);
 	assert_int_equal(vm_gpa_kind(&solo, gpa(VM_RAM_BASE + PRIV)), 0);
@@ -215,20 +227,24 @@ static void vm_without_shared_ram_has_none(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(version_reports_abi_and_functions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(features_knows_every_function_and_no_other, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(null_call_succeeds_and_checks_reserved, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(unknown_functions_are_not_supported, setup, teardown),
-	    cmocka_unit_test_setup_teardown(console_write_prints_with_vm_prefix, setup, teardown),
-	    cmocka_unit_test_setup_teardown(console_write_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(vm_info_fills_sized_structure, setup, teardown),
-	    cmocka_unit_test_setup_teardown(vm_info_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(vcpu_state_checks_handles_against_caller, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(shared_check_requires_shared_ram, setup, teardown),
-	    cmocka_unit_test_setup_teardown(vm_without_shared_ram_has_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(version_reports_abi_and_functions, setup, teardown),
+		cmocka_unit_test_setup_teardown(features_knows_every_function_and_no_other, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(null_call_succeeds_and_checks_reserved, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(unknown_functions_are_not_supported, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(console_write_prints_with_vm_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(console_keeps_partial_lines_until_flushed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(console_write_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(vm_info_fills_sized_structure, setup, teardown),
+		cmocka_unit_test_setup_teardown(vm_info_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(vcpu_state_checks_handles_against_caller, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(shared_check_requires_shared_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(vm_without_shared_ram_has_none, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

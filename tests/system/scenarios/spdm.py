@@ -7,7 +7,7 @@ Moat must refuse the device with the specific reason. Ports 23610-23649 belong t
 import hashlib
 import os
 
-from qemu import ROOT, Scenario
+from qemu import PORT, ROOT, Scenario
 
 IMAGES = {"arm64": "build/arm64/Image", "x86_64": "build/x86_64/moat.elf"}
 PORTS = {"arm64": 23610, "x86_64": 23630}
@@ -20,9 +20,10 @@ DEV = "0000:00:01.0"
 WAIT_THEN_EXEC = """
 import os, socket, sys, time
 port = int(sys.argv[1])
-for _ in range(100):
+deadline = time.monotonic() + 30  # devemu may start slowly on a loaded machine
+while time.monotonic() < deadline:
     try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
         break
     except OSError:
         time.sleep(0.05)
@@ -56,6 +57,7 @@ def machine(arch):
 
 
 def spdm(arch, name, port, fault, expect, forbid=(), anchor=None):
+    port = PORT  # a free port picked by the runner at run time (the argument names the slot)
     helper = [DEVEMU, "--port", str(port), "--pki", PKI]
     if fault:
         helper += ["--fault", fault]

@@ -18,7 +18,7 @@ def virt(smp, extra=()):
 
 def guest(vm, multi):
     steps = [r"PASS generated device tree", r"hello from the virtual PL011", r"PASS hypercalls",
-             r"PASS stage-2 isolation",
+             r"PASS stage-2 isolation", r"PASS forbidden system registers",
              r"PASS two vCPUs via PSCI" if multi else r"PASS psci \(one vCPU\)",
              r"PASS timer interrupts", r"PASS virtual device interrupt",
              r"PASS all guest tests"]

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Per-arch vCPU and VM state embedded in core/vm.h objects. */
+/* Per-arch vCPU and VM state embedded in core/vm.h objects (fake arch for host tests). */
 #ifndef ARCH_VCPU_H
 #define ARCH_VCPU_H
 
 #include "lib/types.h"
 
 struct arch_vcpu {
-	u64 pending_irqs; /* fake arch: interrupts injected, for tests */
+	u64 kicks; /* arch_vcpu_kick() calls: tests check who was told */
 };
 
 struct arch_vm {
