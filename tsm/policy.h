@@ -5,7 +5,8 @@
  *   moat.tsm.devices=SSSS:BB:DD.F,...  which functions to connect (default: every function 0
  *                                  whose DOE mailbox speaks secured CMA/SPDM)
  *   moat.tsm.meas=I,J,...          measurement block indices the device must report
- *   moat.tsm.ide=<stream id>       key this selective IDE stream (default 0; "off" to skip)
+ *   moat.tsm.ide=<stream id>|off   key this selective IDE stream on every device; "off": never;
+ *                                  default: stream 0 on functions with an IDE capability
  * and the check of a device's measurement record against it.
  */
 #ifndef TSM_POLICY_H
@@ -21,13 +22,19 @@ struct tsm_dev_sel {
 	u16 bdf;
 };
 
+enum tsm_ide_mode {
+	TSM_IDE_AUTO = 0, /* key devices whose function has an IDE capability */
+	TSM_IDE_OFF,
+	TSM_IDE_ON, /* key every device (its IDE_KM responder decides) */
+};
+
 struct tsm_connect_policy {
 	u8 anchor_digest[48];
 	u8 anchor_digest_len;
 	unsigned ndevs; /* 0: every capable function 0 */
 	struct tsm_dev_sel devs[TSM_POLICY_MAX_DEVS];
 	u8 meas_required[32]; /* bitmap of block indices 0..255 */
-	bool ide;
+	enum tsm_ide_mode ide;
 	u8 ide_stream;
 };
 

@@ -50,7 +50,9 @@ static int tsm_policy_from_args(const struct platform *p, struct tsm_connect_pol
 		pr_err("moat.tsm.meas: cannot parse '%s'", v);
 		return -E_INVAL;
 	}
-	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && strcmp(v, "off") != 0) {
+	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && strcmp(v, "off") == 0) {
+		pol->ide = TSM_IDE_OFF;
+	} else if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v))) {
 		char *end;
 		unsigned long id = strtoul(v, &end, 0);
 
@@ -58,7 +60,7 @@ static int tsm_policy_from_args(const struct platform *p, struct tsm_connect_pol
 			pr_err("moat.tsm.ide: cannot parse '%s'", v);
 			return -E_INVAL;
 		}
-		pol->ide = true;
+		pol->ide = TSM_IDE_ON;
 		pol->ide_stream = (u8)id;
 	}
 	return 0;

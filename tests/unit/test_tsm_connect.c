@@ -98,7 +98,7 @@ static int setup(void **state)
 	F.cfg.rng = rng;
 	load_anchor();
 	assert_int_equal(tsm_parse_meas("1,2,3", &F.pol), 0);
-	F.pol.ide = true;
+	F.pol.ide = TSM_IDE_ON;
 	F.pol.ide_stream = 2;
 	return 0;
 }
@@ -268,6 +268,49 @@ static void disconnect_stops_keys_and_ends_session(void **state)
 	assert_int_equal(F.d.tdi.vm, 0);
 }
 
+/* Rebuilds the function with an IDE extended capability whose IDE Cap register is `cap`. */
+static void add_ide_cap(u32 cap)
+{
+	struct pm_fn *f = F.model.root[0];
+	u16 off = pm_fn_ext_cap(f, 0x30, 1, 0x40);
+
+	struct plat_ecam e = { .base = { ECAM_BASE },
+			       .size = 1ull << 20,
+			       .bus_end = 0,
+			       .mem32 = { { MEM32 }, 0x1000000 } };
+
+	memcpy(&f->cfg[off + 4], &cap, 4); /* host is little-endian, like config space */
+	memset(&F.st, 0, sizeof(F.st));
+	assert_int_equal(pci_host_init(&F.host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
+	assert_int_not_equal(F.st.devs[0].ide_cap, 0);
+}
+
+static void ide_capability_selects_and_checks_keying(void **state)
+{
+	const char *stage = NULL;
+
+	(void)state;
+	F.pol.ide = TSM_IDE_AUTO; /* no IDE capability: no keys */
+	connect_ok();
+	assert_false(F.d.ide.keyed);
+	assert_int_equal(F.tdev->nkey_prog, 0);
+	spdm_reset(&F.d.spdm);
+	add_ide_cap(0x00000042); /* what the device's QUERY_RESP says */
+	connect_ok();
+	assert_true(F.d.ide.keyed);
+	assert_int_equal(F.tdev->keys_go, 0x555);
+	spdm_reset(&F.d.spdm);
+	F.tdev->keys_go = 0;
+	F.model.root[0]->cfg[F.st.devs[0].ide_cap + 4] = 0x43; /* config space disagrees */
+	assert_int_equal(tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage),
+			 -E_PROTO);
+	assert_string_equal(stage, "IDE_KM");
+	assert_true(test_log_has("IDE_KM reports IDE Cap 0x00000042, config space has 0x00000043"));
+	assert_int_equal(F.tdev->keys_go, 0); /* the keys it took are stopped again */
+	assert_false(F.d.pd.connected);
+}
+
 static void policy_refusals_name_the_stage(void **state)
 {
 	const char *stage = NULL;
@@ -301,6 +344,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(tdisp_never_leaves_the_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(disconnect_stops_keys_and_ends_session, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(ide_capability_selects_and_checks_keying, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(policy_refusals_name_the_stage, setup, teardown),
 	};
