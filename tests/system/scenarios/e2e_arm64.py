@@ -9,17 +9,16 @@ flight and shows DMA is back to shared RAM only (a fault in its fault queue), an
 function (FLR) while running. VM "beta" (same run) tries to bind alpha's TDI, to set up DMA on
 it, and to reach its MMIO; every attempt fails with the documented status while alpha goes on.
 A second run has devemu put the TDI in ERROR once it runs: alpha is told, the TDI torn down.
-Ports 23700-23719 belong to this file."""
+Each run gets its own devemu port (@PORT@, tests/system/qemu.py)."""
 import os
 
-from qemu import ROOT, Scenario
+from qemu import PORT, ROOT, Scenario
 
 IMAGE = "build/arm64/Image"
 DEVEMU = "build/tools/devemu"
 PKI = "build/tools/pki/p384"
 CONFIG = "build/guests/e2e-config.dtb"
 ERROR_CONFIG = "build/guests/e2e-error-config.dtb"
-BASE_PORT = 23700
 DEV = "0000:00:01.0"
 BARS = "bar0=0x10000000:0x4000"
 
@@ -61,8 +60,9 @@ def qemu_argv(port, config):
             "-device", "edu"]
 
 
-def e2e(name, port, config, expect, streams=(), fault=None, forbid=()):
-    return Scenario(name, ["python3", "-c", WAIT_THEN_EXEC, str(port)] + qemu_argv(port, config),
+def e2e(name, config, expect, streams=(), fault=None, forbid=()):
+    port = PORT
+    return Scenario(name, ["python3", "-c", WAIT_THEN_EXEC, port] + qemu_argv(port, config),
                     expect + [r"^moat: all VMs stopped, powering off$"],
                     forbid=[r"^\[\w+\] FAIL", *forbid], timeout=150,
                     helpers=[devemu_argv(port, fault)], streams=list(streams),
@@ -99,12 +99,12 @@ BETA = [rf"^\[beta\] {s}" for s in (
     r"PASS e2e guest done$")]
 
 SCENARIOS = [
-    e2e("arm64-e2e-assign-bind-accept-dma-unbind", BASE_PORT, CONFIG, CONNECT + OWNER_START + [
+    e2e("arm64-e2e-assign-bind-accept-dma-unbind", CONFIG, CONNECT + OWNER_START + [
         r"^moat: tdi: function 0x8: RUN for VM 1$",
         a(r"PASS accept: RUN, private MMIO at the BAR's guest address$"),
         a(r"PASS own stage-1 \(CD \+ tables\) on the nested SMMUv3, invalidations$"),
         a(r"Identify Controller into private RAM via IOVA 0x202000: VID 0x1b36, "
-          rf"serial 'moat{BASE_PORT}', model 'QEMU NVMe Ctrl'$"),
+          r"serial 'moat\d+', model 'QEMU NVMe Ctrl'$"),
         a(r"PASS DMA into private memory through the nested SMMUv3$"),
         a(r"PASS unbind during DMA: ordered teardown, shared MMIO restored$"),
         a(r"  Identify into private RAM: status -?\d+, private bytes written by the device: 0$"),
@@ -113,7 +113,7 @@ SCENARIOS = [
         a(r"PASS memory sharing: a shared page is DMA-reachable, unsharing removes it at once$"),
         a(r"PASS FLR while running: teardown first, then the reset$"),
         a(r"PASS e2e guest done$")], streams=[BETA]),
-    e2e("arm64-e2e-device-error-while-running", BASE_PORT + 1, ERROR_CONFIG,
+    e2e("arm64-e2e-device-error-while-running", ERROR_CONFIG,
         CONNECT + OWNER_START + [
             r"^moat: tdi: function 0x8: RUN for VM 1$",
             r"^moat: tdi: error: function 0x8: device reports ERROR, expected RUN$",
