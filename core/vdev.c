@@ -127,6 +127,8 @@ static void vdev_note_teardown(struct vdev *d)
 	pr_info("%s: vdev 0x%x: TDI torn down (%s): private MMIO and trusted DMA removed, shared "
 		"MMIO restored",
 		d->vm->name, d->handle, vdev_cause_names[d->last_cause]);
+	if (d->last_cause != MOAT_CAUSE_UNBIND)
+		viommu_tdi_event(d, d->last_cause); /* the guest did not ask: tell it */
 }
 
 static void vdev_restore_shared(struct tdi *t)
@@ -304,6 +306,8 @@ void vdev_vm_reset(struct vm *vm)
 	}
 	if (v && viommu_share(vm, vm->priv.base, vm->priv.size, false))
 		pr_err("%s: converted pages not reset", vm->name);
+	if (v && viommu_faultq_set(vm, gpa(0), 0)) /* the new instance registers its own */
+		pr_err("%s: fault queue not reset", vm->name);
 }
 
 /* ---- virtual ECAM ---------------------------------------------------------------------------- */

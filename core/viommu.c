@@ -355,35 +355,57 @@ static struct vdev *viommu_vdev_by_rid(struct iommu *u, u32 rid)
  * The queue lives in guest memory: head is the guest's and untrusted, so it is only read
  * once and bounded; a full (or corrupted) queue counts an overflow and drops the record.
  */
-static void viommu_fault_write(struct vdev *d, const struct iommu_fault *f)
+/* One record into the vdev's VM queue, then the SPI; writers (fault drain, TDI teardown) lock. */
+static void viommu_record_post(struct vdev *d, struct moat_fault *rec)
 {
 	struct viommu *v = viommu_of(d->vm);
 	struct moat_fault_queue *q;
-	struct moat_fault rec = { 0 };
 	u32 head, tail, n;
 
+	if (!v)
+		return;
+	while (__atomic_exchange_n(&v->fq_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("" ::: "memory");
 	if (!v->fq.v) {
 		v->faults_lost++;
-		return;
+		goto out;
 	}
 	q = vm_gpa_to_host(d->vm, v->fq, PAGE_SIZE, VM_MEM_ANY);
-	n = (PAGE_SIZE - sizeof(*q)) / sizeof(rec);
+	n = (PAGE_SIZE - sizeof(*q)) / sizeof(*rec);
 	head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
 	tail = q->tail;
 	if (head >= n || tail >= n || (tail + 1) % n == head) {
 		q->overflow++;
-		return;
+		goto out;
 	}
-	rec.size = sizeof(rec);
-	rec.vdev = d->handle;
+	rec->size = sizeof(*rec);
+	rec->vdev = d->handle;
+	memcpy(&q->rec[tail], rec, sizeof(*rec));
+	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
+	arch_vm_raise_spi(d->vm, v->fq_intid);
+out:
+	__atomic_store_n(&v->fq_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void viommu_fault_write(struct vdev *d, const struct iommu_fault *f)
+{
+	struct moat_fault rec = { 0 };
+
 	rec.addr = f->addr;
 	rec.fetch = f->fetch_addr;
 	rec.stage = (u8)f->stage;
 	rec.kind = (u8)f->kind;
 	rec.access = (u8)f->access;
-	memcpy(&q->rec[tail], &rec, sizeof(rec));
-	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
-	arch_vm_raise_spi(d->vm, v->fq_intid);
+	viommu_record_post(d, &rec);
+}
+
+void viommu_tdi_event(struct vdev *d, unsigned cause)
+{
+	struct moat_fault rec = { 0 };
+
+	rec.stage = MOAT_FAULT_TDI_EVENT;
+	rec.kind = (u8)cause;
+	viommu_record_post(d, &rec);
 }
 
 static int deliver_lock;

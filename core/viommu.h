@@ -33,6 +33,7 @@ struct viommu {
 	gpa_t fq; /* fault queue page (0: none) */
 	unsigned fq_intid;
 	u64 faults_lost; /* faults for the VM while no queue was registered */
+	int fq_lock;
 };
 
 /* Bytes of bitmap viommu_init() needs for `vm`. */
@@ -58,6 +59,8 @@ int viommu_clear_s1(struct vdev *d) __must_check;
 int viommu_invalidate_one(struct vm *vm, const struct moat_inv *inv) __must_check;
 
 int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid) __must_check;
+/* A record saying the vdev's TDI was torn down for `cause` (not at the guest's request). */
+void viommu_tdi_event(struct vdev *d, unsigned cause);
 /* Drains the unit's fault records into the owning VMs' queues (called from the run loop). */
 void viommu_faults_deliver(void);
 

@@ -224,13 +224,16 @@ struct moat_fault {
 	uint32_t vdev;	/* vdev handle */
 	uint64_t addr;	/* input address (IOVA) of the faulting request */
 	uint64_t fetch; /* stage-2 fault on a stage-1 table fetch: the table's IPA */
-	uint8_t stage;	/* 1, 2, or 3 (configuration) */
-	uint8_t kind;	/* 1 translation, 2 permission, 3 address size, 4 access, 5 bad entry,
-			    6 bad configuration */
+	uint8_t stage;	/* 1, 2, 3 (configuration), or MOAT_FAULT_TDI_EVENT */
+	uint8_t kind;	/* DMA: 1 translation, 2 permission, 3 address size, 4 access, 5 bad entry,
+			   6 bad configuration; TDI event: enum moat_tdi_cause */
 	uint8_t access; /* bit 0 read, 1 write, 2 exec, 3 privileged */
 	uint8_t reserved0;
 	uint32_t reserved1;
 };
+/* Not a DMA fault: the vdev's TDI was torn down without the guest asking (device error,
+ * FLR, reset); addr and fetch are 0. */
+#define MOAT_FAULT_TDI_EVENT 4
 #define MOAT_FAULT_SIZE 32
 _Static_assert(sizeof(struct moat_fault) == MOAT_FAULT_SIZE, "ABI layout");
 

@@ -922,12 +922,30 @@ static void owner_device_error(void)
 	int before = failures;
 	struct moat_ret r;
 
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	uint64_t end;
+
+	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
+	      MOAT_OK);
+	gic_enable_spi(FAULT_SPI);
+	fault_irqs = 0;
 	mcpy(dig, report_digest, 32);
 	check("accept", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status, MOAT_OK);
 	r = tdi_state(); /* Moat asks the device, finds ERROR and tears the TDI down */
+	end = now_ms() + 2000;
+	while (!fault_irqs && now_ms() < end)
+		__asm__ volatile("wfi");
+	check("teardown event interrupt", fault_irqs > 0, 1);
+	check("teardown event queued", q->tail != q->head, 1);
+	if (q->tail != q->head) {
+		check("event record", q->rec[q->head].stage, MOAT_FAULT_TDI_EVENT);
+		check("event cause", q->rec[q->head].kind, MOAT_CAUSE_DEVICE_ERROR);
+		q->head = q->tail;
+	}
 	check("not running after the device error", r.r1 == MOAT_TDI_RUN, 0);
 	check("guest told the cause", (int64_t)r.r2, MOAT_CAUSE_DEVICE_ERROR);
-	say(r.r2 == MOAT_CAUSE_DEVICE_ERROR ? "  notified: TDI torn down after a device error\n"
+	say(r.r2 == MOAT_CAUSE_DEVICE_ERROR ? "  notified (fault queue + SPI, TDI state): TDI torn "
+					      "down after a device error\n"
 					    : "  no device-error notification\n");
 	owner_stage1();
 	check("NVMe enable", nvme_init(P_SQ, P_CQ, IOVA_PRIV, IOVA_PRIV + 0x1000), 0);

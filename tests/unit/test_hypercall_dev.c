@@ -542,6 +542,9 @@ static void device_error_while_running_tears_down_in_order(void **state)
 	struct vdev *d = vdev_at(vma, 0);
 
 	(void)state;
+	struct moat_fault_queue *q = ga(vma, SHB + 0x10000);
+
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_FAULTQ, SHB + 0x10000, 41, 0, 0, 0, 0), MOAT_OK);
 	to_run();
 	tdev_inject_error(&dev, FN_ID);
 	assert_int_equal(call(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0, 0, 0), MOAT_OK);
@@ -549,6 +552,16 @@ static void device_error_while_running_tears_down_in_order(void **state)
 	assert_int_equal(r[2], MOAT_CAUSE_DEVICE_ERROR);
 	assert_false(d->trusted);
 	assert_int_equal(d->npriv, 0);
+	/* the guest is told through its fault queue and the SPI it chose */
+	assert_int_equal(q->tail, 1);
+	assert_int_equal(q->rec[0].stage, MOAT_FAULT_TDI_EVENT);
+	assert_int_equal(q->rec[0].kind, MOAT_CAUSE_DEVICE_ERROR);
+	assert_int_equal(q->rec[0].vdev, h);
+	assert_int_equal(host_spi_last[1], 41);
+	/* a guest's own unbind posts nothing */
+	to_run();
+	assert_int_equal(call(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0, 0, 0), MOAT_OK);
+	assert_int_equal(q->tail, 1);
 }
 
 static void flr_while_running_removes_private_access(void **state)
@@ -857,6 +870,7 @@ static void system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state(void *
 	assert_false(viommu_page_shared(vma, gpa(VM_RAM_BASE)));
 	assert_false(dma_maps(vma, VIOMMU_SHARED, VM_RAM_BASE));
 	assert_true(host_s2_lookup(1, bar(0)->gpa.v, NULL));
+	assert_int_equal(viommu_of(vma)->fq.v, 0); /* the new instance registers its own queue */
 }
 
 static void calls_that_change_state_answer_busy_while_another_runs(void **state)

@@ -117,7 +117,8 @@ SCENARIOS = [
         CONNECT + OWNER_START + [
             r"^moat: tdi: function 0x8: RUN for VM 1$",
             r"^moat: tdi: error: function 0x8: device reports ERROR, expected RUN$",
-            a(r"  notified: TDI torn down after a device error$"),
+            a(r"  notified \(fault queue \+ SPI, TDI state\): TDI torn down after a device "
+              r"error$"),
             a(r"PASS device ERROR while running: guest notified, TDI torn down, "
               r"no private DMA$"),
             a(r"PASS e2e guest done$")], streams=[BETA], fault="error_while_run"),
