@@ -10,6 +10,8 @@
 
 #include <libfdt.h>
 
+#include "core/dt_check.h"
+
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -69,11 +71,10 @@ int smmu_dt_rid_map(const void *fdt, size_t max_size, u32 phandle, struct smmu_r
 
 	m->n = 0;
 	m->present = false;
-	/* Version 17 only, as in core/platform_dt.c: libfdt's paths for older layouts are not
-	 * safe on hostile blobs. Then the whole structure is checked before any lookup. */
-	if (!fdt || max_size < sizeof(struct fdt_header) || fdt_check_header(fdt) ||
-	    fdt_totalsize(fdt) > max_size || fdt_version(fdt) < 17 ||
-	    fdt_check_full(fdt, fdt_totalsize(fdt)))
+	/* The whole structure is checked before any lookup (core/dt_check.c). */
+	const char *why;
+
+	if (dt_check_blob(fdt, max_size, &why))
 		return -E_CORRUPT;
 	if (!phandle)
 		return 0;

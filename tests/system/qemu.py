@@ -59,17 +59,32 @@ def _free_port():
 
 def _with_port(sc):
     """A copy of the scenario with @PORT@ replaced, so that concurrent runs (two test suites on
-    one machine, or parallel scenarios) never share a devemu socket."""
+    one machine, or parallel scenarios) never share a devemu socket; and the port, or None."""
     if not any(PORT in a for a in sc.cmd + [x for h in sc.helpers for x in h]):
-        return sc
-    port = str(_free_port())
-    sub = lambda argv: [a.replace(PORT, port) for a in argv]
-    return dataclasses.replace(sc, cmd=sub(sc.cmd), helpers=[sub(h) for h in sc.helpers])
+        return sc, None
+    port = _free_port()
+    sub = lambda argv: [a.replace(PORT, str(port)) for a in argv]
+    return dataclasses.replace(sc, cmd=sub(sc.cmd), helpers=[sub(h) for h in sc.helpers]), port
+
+
+def _wait_listening(port, helpers, seconds=30):
+    """QEMU connects to a helper's socket while realizing the device and exits if nobody
+    listens: wait for the helper (which serves the probe connection and moves on)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(h.poll() is not None for h in helpers):
+            return "a helper exited before listening"
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return None
+        except OSError:
+            time.sleep(0.05)
+    return f"no helper listened on port {port} within {seconds}s"
 
 
 def run(sc: Scenario) -> Result:
     start = time.monotonic()
-    sc = _with_port(sc)
+    sc, port = _with_port(sc)
     for f in sc.needs:
         if not os.path.exists(os.path.join(ROOT, f)):
             return Result(False, 0.0, f"missing {f} (not built?)", "")
@@ -78,6 +93,10 @@ def run(sc: Scenario) -> Result:
         for argv in sc.helpers:
             helpers.append(subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, start_new_session=True))
+        if port is not None and helpers:
+            why = _wait_listening(port, helpers)
+            if why:
+                return Result(False, time.monotonic() - start, why, "")
         return _run_qemu(sc, start)
     finally:
         for h in helpers:

@@ -15,21 +15,6 @@ DEVEMU = "build/tools/devemu"
 PKI = "build/tools/pki/p384"
 DEV = "0000:00:01.0"
 
-# QEMU connects to the spdm port while realizing the nvme and exits if nobody listens: wait
-# for devemu's socket before exec'ing QEMU (devemu serves the probe connection and moves on).
-WAIT_THEN_EXEC = """
-import os, socket, sys, time
-port = int(sys.argv[1])
-deadline = time.monotonic() + 30  # devemu may start slowly on a loaded machine
-while time.monotonic() < deadline:
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.5).close()
-        break
-    except OSError:
-        time.sleep(0.05)
-os.execvp(sys.argv[2], sys.argv[2:])
-"""
-
 
 def _read(path, mode="r"):
     try:
@@ -67,7 +52,7 @@ def spdm(arch, name, port, fault, expect, forbid=(), anchor=None):
         "-append", f"moat.spdm.anchor={anchor or _anchor()}",
         "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
         "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
-    return Scenario(f"{arch}-spdm-{name}", ["python3", "-c", WAIT_THEN_EXEC, str(port)] + qemu,
+    return Scenario(f"{arch}-spdm-{name}", qemu,
                     expect + [r"^moat: demo complete, powering off$"],
                     forbid=list(forbid), timeout=90, helpers=[helper],
                     needs=[IMAGES[arch], DEVEMU, PKI + "/root.sha384"])

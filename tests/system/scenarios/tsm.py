@@ -11,7 +11,7 @@ machine (printed by Moat at connect) through DEVEMU_TDISP: on arm64 virt Moat as
 0x10000000, on q35 the firmware left it at 0xfebf8000 (16 KiB both)."""
 import os
 
-from qemu import ROOT, Scenario
+from qemu import PORT, ROOT, Scenario
 
 IMAGES = {"arm64": "build/arm64/Image", "x86_64": "build/x86_64/moat.elf"}
 BAR0 = {"arm64": 0x10000000, "x86_64": 0xfebf8000}
@@ -24,18 +24,6 @@ DEVEMU = "build/tools/devemu"
 PKI = "build/tools/pki/p384"
 DEV = "0000:00:01.0"
 
-WAIT_THEN_EXEC = """
-import os, socket, sys, time
-port = int(sys.argv[1])
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
-        break
-    except OSError:
-        time.sleep(0.05)
-os.execvp(sys.argv[2], sys.argv[2:])
-"""
-
 
 def _anchor():
     try:
@@ -47,6 +35,7 @@ def _anchor():
 
 def tsm(arch, name, port, fault, expect, forbid=(), meas="1,2,3",
         selftest="moat.tsm.selftest"):
+    port = PORT  # a free port picked by the runner at run time (the argument names the slot)
     env = f"DEVEMU_TDISP=bar0={BAR0[arch]:#x}:0x4000" + (f",fault={fault}" if fault else "")
     helper = ["env", env, DEVEMU, "--port", str(port), "--pki", PKI]
     qemu = MACHINE[arch] + [
@@ -55,7 +44,7 @@ def tsm(arch, name, port, fault, expect, forbid=(), meas="1,2,3",
         "-append", f"moat.spdm.anchor={_anchor()} {selftest} moat.tsm.ide=0 moat.tsm.meas={meas}",
         "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
         "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
-    return Scenario(f"{arch}-tsm-{name}", ["python3", "-c", WAIT_THEN_EXEC, str(port)] + qemu,
+    return Scenario(f"{arch}-tsm-{name}", qemu,
                     expect + [r"^moat: demo complete, powering off$"],
                     forbid=list(forbid), timeout=90, helpers=[helper],
                     needs=[IMAGES[arch], DEVEMU, PKI + "/root.sha384"])
