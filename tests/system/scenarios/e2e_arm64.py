@@ -22,17 +22,6 @@ ERROR_CONFIG = "build/guests/e2e-error-config.dtb"
 DEV = "0000:00:01.0"
 BARS = "bar0=0x10000000:0x4000"
 
-WAIT_THEN_EXEC = """
-import os, socket, sys, time
-port = int(sys.argv[1])
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
-        break
-    except OSError:
-        time.sleep(0.05)
-os.execvp(sys.argv[2], sys.argv[2:])
-"""
 
 
 def anchor():
@@ -62,7 +51,8 @@ def qemu_argv(port, config):
 
 def e2e(name, config, expect, streams=(), fault=None, forbid=()):
     port = PORT
-    return Scenario(name, ["python3", "-c", WAIT_THEN_EXEC, port] + qemu_argv(port, config),
+    # the runner picks a free port and waits for devemu to listen on it before QEMU starts
+    return Scenario(name, qemu_argv(port, config),
                     expect + [r"^moat: all VMs stopped, powering off$"],
                     forbid=[r"^\[\w+\] FAIL", *forbid], timeout=150,
                     helpers=[devemu_argv(port, fault)], streams=list(streams),
