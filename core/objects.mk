@@ -5,4 +5,8 @@ srcs-y += core/log.c core/platform.c core/platform_dt.c core/dt_check.c core/fra
 srcs-y += core/config.c core/vm.c core/hypercall.c core/vm_console.c core/vm_fdt.c \
 	core/vm_mmio.c core/vm_uart.c core/vm_load.c
 # Building and starting VMs needs the arch's vCPU support (arm64 today).
-arm64-srcs += core/vm_boot.c
+arm64-srcs += core/vm_boot.c core/vdev_boot.c core/vdev_tsm.c
+# Device assignment: vdevs with their virtual ECAM, the vIOMMU, the 1.1 hypercalls.
+srcs-y += core/vdev.c core/viommu.c core/hypercall_dev.c
+x86_64-srcs += core/vdev_nostage2.c
+host-srcs += arch/host/vm_host.c

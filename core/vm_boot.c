@@ -14,6 +14,8 @@
 #include "core/config.h"
 #include "core/init.h"
 #include "core/log.h"
+#include "core/vdev.h"
+#include "core/vdev_boot.h"
 #include "core/vm_load.h"
 #include "lib/err.h"
 
@@ -29,14 +31,6 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 
 	if (!vm)
 		return -E_NOSPC;
-	if (c->npci || c->tsm != TSM_POLICY_NONE) {
-		/* Refused rather than ignored: a VM must not run without devices it was promised.
-		 */
-		pr_err("%s: pci-functions/tsm-policy: device assignment is not available in this "
-		       "build",
-		       c->name);
-		return -E_NOTSUP;
-	}
 	if ((err = frame_alloc_run(ctx->frames, total >> PAGE_SHIFT, 2ULL << 20, &ram))) {
 		pr_err("%s: no room for %llu MiB of RAM", c->name,
 		       (unsigned long long)(total >> 20));
@@ -44,7 +38,8 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 	}
 	memset(phys_to_virt(ram), 0, total);
 	vm_init(vm, id, c, ram);
-	if ((err = vm_load_images(vm, ctx->bi)) || (err = arch_vm_create(vm, ctx->frames)))
+	if ((err = vm_load_images(vm, ctx->bi)) || (err = arch_vm_create(vm, ctx->frames)) ||
+	    (err = vdev_vm_build(ctx, vm)))
 		return err;
 	pr_info("%s: id %u, %u vCPU(s), %llu MiB private + %llu MiB shared RAM", vm->name, id,
 		vm->nvcpus, (unsigned long long)(c->private_size >> 20),
@@ -90,6 +85,7 @@ int vm_reload(struct vm *vm)
 {
 	if (!boot_info)
 		return -E_STATE;
+	vdev_vm_reset(vm); /* devices first: no DMA into the memory being cleared */
 	memset(phys_to_virt(vm->priv.hpa), 0, vm->priv.size);
 	return vm_load_images(vm, boot_info);
 }

@@ -7,6 +7,7 @@
  * IPRIORITYR; PIDR2 everywhere. Other registers in range read as zero and ignore writes, as
  * for features not implemented. Guest accesses of any size and value are safe here.
  */
+#include "core/vdev.h"
 #include "core/vm_mmio.h"
 
 #include <string.h>
@@ -230,6 +231,8 @@ bool vm_mmio_access(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val
 		return false;
 	if (in(ipa, VM_UART_BASE, VM_UART_SIZE))
 		return size == 4 && vuart_access(v, ipa - VM_UART_BASE, write, val);
+	if (vdev_ecam_mmio(v->vm, ipa, write, size, val)) /* assigned devices' config space */
+		return true;
 	if (!gicd && !in(ipa, VM_GICR_BASE, v->vm->nvcpus * VM_GICR_STRIDE))
 		return false;
 	/* GIC registers: naturally aligned 32/64-bit, bytes only for priorities (12.1.3). */

@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 0
-#define MOAT_ABI_VERSION       ((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR)
+#define MOAT_ABI_VERSION_MINOR 1
+#define MOAT_ABI_VERSION ((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR)
 
-#define MOAT_HC_BASE  0xC6000000u /* fast, SMC64, owner 6 (vendor hypervisor service) */
+#define MOAT_HC_BASE 0xC6000000u /* fast, SMC64, owner 6 (vendor hypervisor service) */
 #define MOAT_HC_FN(n) (MOAT_HC_BASE | (uint32_t)(n))
 
 /* Every function, its arguments and results. */
@@ -36,9 +36,42 @@ enum moat_hc {
 	MOAT_HC_VCPU_STATE = MOAT_HC_FN(5),
 	/* x1 = GPA, x2 = length (page aligned) that must be shared RAM -> checks and returns OK */
 	MOAT_HC_SHARED_CHECK = MOAT_HC_FN(6),
+
+	/* ---- 1.1: device assignment (docs/guest-abi.md "Device assignment") ---- */
+	/* x1 = GPA, x2 = length (page aligned, private RAM), x3 = enum moat_share_op */
+	MOAT_HC_MEM_SHARE = MOAT_HC_FN(7),
+	/* x1 = GPA of struct moat_vdev_info[], x2 = bytes -> x1 = number of vdevs of the VM */
+	MOAT_HC_VDEV_LIST = MOAT_HC_FN(8),
+	/* x1 = GPA of struct moat_viommu_info, x2 = its size -> fills it */
+	MOAT_HC_VIOMMU_INFO = MOAT_HC_FN(9),
+	/* x1 = vdev handle, x2 = GPA of struct moat_s1_desc, x3 = its size */
+	MOAT_HC_VIOMMU_SET_S1 = MOAT_HC_FN(10),
+	/* x1 = vdev handle: back to stage 2 only */
+	MOAT_HC_VIOMMU_CLEAR_S1 = MOAT_HC_FN(11),
+	/* x1 = GPA of struct moat_inv[], x2 = count (1..MOAT_INV_MAX)
+	 * -> x1 = entries done; on failure x2 = index of the first failing entry */
+	MOAT_HC_VIOMMU_INVALIDATE = MOAT_HC_FN(12),
+	/* x1 = GPA of the fault queue page (guest RAM, 4 KiB aligned), x2 = INTID (32..63);
+	 * x1 = 0, x2 = 0 unregisters */
+	MOAT_HC_VIOMMU_FAULTQ = MOAT_HC_FN(13),
+	/* x1 = vdev handle -> BUSY while the device works; call again until OK */
+	MOAT_HC_TDI_BIND = MOAT_HC_FN(14),
+	/* x1 = vdev handle, x2 = GPA, x3 = capacity, x4 = GPA of a 32-byte digest out
+	 * -> x1 = report length */
+	MOAT_HC_TDI_GET_REPORT = MOAT_HC_FN(15),
+	/* x1 = vdev handle, x2 = enum moat_evidence, x3 = GPA, x4 = capacity,
+	 * x5 = GPA of a 32-byte nonce (MOAT_EV_MEASUREMENTS only, 0 otherwise) -> x1 = length */
+	MOAT_HC_TDI_GET_EVIDENCE = MOAT_HC_FN(16),
+	/* x1 = vdev handle, x2 = GPA of the 32-byte report digest the guest checked */
+	MOAT_HC_TDI_ACCEPT = MOAT_HC_FN(17),
+	/* x1 = vdev handle */
+	MOAT_HC_TDI_UNBIND = MOAT_HC_FN(18),
+	/* x1 = vdev handle -> x1 = enum moat_tdi_state, x2 = enum moat_tdi_cause of the last
+	 * teardown (0 if none), x3 = number of teardowns so far */
+	MOAT_HC_TDI_STATE = MOAT_HC_FN(19),
 };
 
-#define MOAT_HC_COUNT	 7
+#define MOAT_HC_COUNT 20
 #define MOAT_CONSOLE_MAX 256
 
 /* Status in x0. Values are SMCCC-compatible: -1 is NOT_SUPPORTED for an unknown function. */
@@ -51,6 +84,9 @@ enum moat_status {
 	MOAT_BAD_SIZE = -5,	 /* a structure's size field is too small or inconsistent */
 	MOAT_DENIED = -6,	 /* the caller may not do this */
 	MOAT_BUSY = -7,		 /* resumable: call again to continue */
+	MOAT_BAD_STATE = -8,	 /* the object is not in a state that allows the call */
+	MOAT_MISMATCH = -9,	 /* the echoed digest is not the current report's */
+	MOAT_DEVICE_ERROR = -10, /* the device failed; the TDI was torn down */
 };
 
 enum moat_vcpu_state {
@@ -72,5 +108,154 @@ struct moat_vm_info {
 
 #define MOAT_VM_INFO_SIZE 80
 _Static_assert(sizeof(struct moat_vm_info) == MOAT_VM_INFO_SIZE, "ABI layout");
+
+/* ---- device assignment (1.1) ---------------------------------------------------------- */
+
+/* Fixed guest-physical windows of the virtual PCI host (generic ECAM, bus 0 only). */
+#define MOAT_GPA_ECAM 0x30000000ull /* 1 MiB: bus 0, 32 devices x 8 functions */
+#define MOAT_GPA_ECAM_SIZE 0x100000ull
+#define MOAT_GPA_BARS 0x10000000ull /* guest BAR window: Moat places every BAR here */
+#define MOAT_GPA_BARS_SIZE 0x10000000ull
+
+/* A vdev handle: vm_id << 16 | MOAT_VDEV_TAG | index (a vCPU handle never has the tag). */
+#define MOAT_VDEV_TAG 0x8000u
+#define MOAT_VDEV_MAX 8
+
+enum moat_share_op {
+	MOAT_SHARE = 1,	  /* private -> shared: DMA of unaccepted devices may reach the pages */
+	MOAT_UNSHARE = 2, /* shared -> private: off untrusted DMA before the call returns */
+};
+
+enum moat_tdi_state {
+	MOAT_TDI_NONE = 0, /* the vdev has no TDI (not TDISP-capable, or not connected) */
+	MOAT_TDI_UNLOCKED = 1,
+	MOAT_TDI_LOCKED = 2,
+	MOAT_TDI_RUN = 3,
+	MOAT_TDI_ERROR = 4,
+};
+
+enum moat_tdi_cause {
+	MOAT_CAUSE_UNBIND = 1,
+	MOAT_CAUSE_DEVICE_ERROR = 2,
+	MOAT_CAUSE_FLR = 3,
+	MOAT_CAUSE_VM_TEARDOWN = 4,
+	MOAT_CAUSE_BIND_FAILED = 5,
+	MOAT_CAUSE_ACCEPT_FAILED = 6,
+};
+
+struct moat_vdev_info {
+	uint32_t size; /* sizeof(struct moat_vdev_info) */
+	uint32_t handle;
+	uint16_t vbdf;	 /* guest-visible bus/device/function on the virtual ECAM */
+	uint16_t vendor; /* PCI vendor and device IDs */
+	uint16_t device;
+	uint16_t tdi_state;  /* enum moat_tdi_state */
+	uint64_t bar_gpa[6]; /* guest-physical BAR addresses (0: no BAR) */
+	uint64_t bar_size[6];
+};
+#define MOAT_VDEV_INFO_SIZE 112
+_Static_assert(sizeof(struct moat_vdev_info) == MOAT_VDEV_INFO_SIZE, "ABI layout");
+
+enum moat_iommu_type {
+	MOAT_IOMMU_SMMUV3 = 1
+};
+#define MOAT_S1FMT_ARM_4K (1u << 0) /* SMMUv3 CD with AArch64 4 KiB translation tables */
+
+struct moat_viommu_info {
+	uint32_t size;
+	uint32_t type;	  /* enum moat_iommu_type */
+	uint32_t formats; /* MOAT_S1FMT_* the vIOMMU accepts */
+	uint8_t ias_bits; /* guest stage-1 input address size */
+	uint8_t ipa_bits; /* stage-1 output (intermediate physical) address size */
+	uint8_t ssid_bits;
+	uint8_t asid_bits;
+	uint32_t nr_vdevs;
+	uint32_t inv_max; /* entries per MOAT_HC_VIOMMU_INVALIDATE */
+	uint64_t reserved[2];
+};
+#define MOAT_VIOMMU_INFO_SIZE 40
+_Static_assert(sizeof(struct moat_viommu_info) == MOAT_VIOMMU_INFO_SIZE, "ABI layout");
+
+/* SMMUv3 stage-1 for one vdev: the STE's S1 fields (SMMUv3 5.2); the CD table is an IPA. */
+struct moat_s1_smmu {
+	uint64_t cd_table; /* IPA of the CD table (64-byte aligned, in guest RAM) */
+	uint8_t s1fmt;	   /* 0 linear (the only format accepted in 1.1) */
+	uint8_t s1cdmax;   /* log2 number of CDs: 0 in 1.1 (one CD, no substreams) */
+	uint16_t asid;	   /* the ASID of CD 0, for invalidation routing */
+	uint32_t reserved;
+};
+
+struct moat_s1_desc {
+	uint32_t size; /* sizeof(struct moat_s1_desc) */
+	uint32_t type; /* enum moat_iommu_type: selects the member */
+	union {
+		struct moat_s1_smmu smmu;
+		uint64_t raw[4];
+	};
+};
+#define MOAT_S1_DESC_SIZE 40
+_Static_assert(sizeof(struct moat_s1_desc) == MOAT_S1_DESC_SIZE, "ABI layout");
+
+enum moat_inv_op {
+	MOAT_INV_SMMU_TLBI_ALL = 1,  /* every stage-1 entry of the VM (NH_ALL) */
+	MOAT_INV_SMMU_TLBI_ASID = 2, /* asid */
+	MOAT_INV_SMMU_TLBI_VA = 3,   /* asid, addr (leaf: last level only) */
+	MOAT_INV_SMMU_TLBI_VAA = 4,  /* addr, every ASID */
+	MOAT_INV_SMMU_CFGI_CD = 5,   /* vdev: its CD was changed in guest memory */
+};
+
+struct moat_inv {
+	uint32_t size; /* sizeof(struct moat_inv) */
+	uint32_t op;   /* enum moat_inv_op */
+	uint32_t vdev; /* CFGI_CD: vdev handle; else 0 */
+	uint16_t asid;
+	uint8_t leaf;
+	uint8_t reserved0;
+	uint64_t addr; /* 4 KiB aligned */
+	uint64_t reserved1;
+};
+#define MOAT_INV_SIZE 32
+#define MOAT_INV_MAX 64
+_Static_assert(sizeof(struct moat_inv) == MOAT_INV_SIZE, "ABI layout");
+
+/* The fault queue page: a header, then records; Moat writes at tail, the guest consumes at head. */
+struct moat_fault {
+	uint32_t size;	/* sizeof(struct moat_fault) */
+	uint32_t vdev;	/* vdev handle */
+	uint64_t addr;	/* input address (IOVA) of the faulting request */
+	uint64_t fetch; /* stage-2 fault on a stage-1 table fetch: the table's IPA */
+	uint8_t stage;	/* 1, 2, 3 (configuration), or MOAT_FAULT_TDI_EVENT */
+	uint8_t kind;	/* DMA: 1 translation, 2 permission, 3 address size, 4 access, 5 bad entry,
+			   6 bad configuration; TDI event: enum moat_tdi_cause */
+	uint8_t access; /* bit 0 read, 1 write, 2 exec, 3 privileged */
+	uint8_t reserved0;
+	uint32_t reserved1;
+};
+/* Not a DMA fault: the vdev's TDI was torn down without the guest asking (device error,
+ * FLR, reset); addr and fetch are 0. */
+#define MOAT_FAULT_TDI_EVENT 4
+#define MOAT_FAULT_SIZE 32
+_Static_assert(sizeof(struct moat_fault) == MOAT_FAULT_SIZE, "ABI layout");
+
+struct moat_fault_queue {
+	uint32_t size;	   /* sizeof(struct moat_fault_queue), written by Moat at registration */
+	uint32_t nslots;   /* records that fit in the page */
+	uint32_t head;	   /* next record the guest reads (written by the guest) */
+	uint32_t tail;	   /* next record Moat writes */
+	uint32_t overflow; /* records dropped because the queue was full */
+	uint32_t reserved[3];
+	struct moat_fault rec[];
+};
+#define MOAT_FAULTQ_HDR_SIZE 32
+_Static_assert(sizeof(struct moat_fault_queue) == MOAT_FAULTQ_HDR_SIZE, "ABI layout");
+
+enum moat_evidence {
+	MOAT_EV_CERT_CHAIN = 1,	  /* the device's certificate chain (SPDM slot of the session) */
+	MOAT_EV_MEASUREMENTS = 2, /* signed measurement record (fresh, with the guest's nonce) */
+	MOAT_EV_VCA_DIGEST = 3,	  /* SHA-256 of the SPDM VCA (version, caps, algorithms) */
+};
+
+#define MOAT_DIGEST_LEN 32
+#define MOAT_NONCE_LEN 32
 
 #endif

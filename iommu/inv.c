@@ -46,6 +46,8 @@ static int iommu_inv_check_amd(const struct iommu_domain *d, const struct iommu_
 	return IS_ALIGNED(e->addr, PAGE_SIZE) ? 0 : -E_INVAL;
 }
 
+static bool iommu_rid_behind(const struct iommu_domain *d, u32 rid);
+
 /* SMMUv3 4.4.1: stage-1 TLB invalidations; the nesting parent supplies the VMID. */
 static int iommu_inv_check_smmu(const struct iommu_domain *d, const struct iommu_inv_smmu *e)
 {
@@ -60,6 +62,9 @@ static int iommu_inv_check_smmu(const struct iommu_domain *d, const struct iommu
 		if (!IS_ALIGNED(e->addr, PAGE_SIZE) || e->addr >> 56)
 			return -E_INVAL;
 		return e->tg > 3 || e->ttl > 3 || e->num > 31 || e->scale > 31 ? -E_INVAL : 0;
+	case IOMMU_SMMU_CFGI_CD:
+		/* SMMUv3 4.3.2: the CD cache of one StreamID; only a device behind the parent. */
+		return iommu_rid_behind(d, e->rid) ? 0 : -E_PERM;
 	}
 	return -E_INVAL;
 }

@@ -141,6 +141,7 @@ enum iommu_inv_smmu_op { /* SMMUv3 section 4.4 */
 			 IOMMU_SMMU_TLBI_NH_ASID,
 			 IOMMU_SMMU_TLBI_NH_VA,
 			 IOMMU_SMMU_TLBI_NH_VAA,
+			 IOMMU_SMMU_CFGI_CD, /* the guest changed a CD: rid's CD cache (SSID 0) */
 };
 struct iommu_inv_smmu {
 	enum iommu_inv_smmu_op op;
@@ -148,6 +149,7 @@ struct iommu_inv_smmu {
 	u64 addr;
 	bool leaf;
 	u8 tg, ttl, num, scale; /* range invalidation fields (0 when not a range) */
+	u32 rid;		/* CFGI_CD: physical RID, attached behind the domain */
 };
 
 /* Device-TLB (ATC) invalidation, in guest terms (vRID translated by the vIOMMU). */

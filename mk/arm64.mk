@@ -77,8 +77,16 @@ include mk/esp.mk
 QEMU_ARM64 := qemu-system-aarch64 -M virt,gic-version=3,virtualization=on,iommu=$(IOMMU) \
 	-cpu max -accel tcg -nodefaults -display none -serial stdio -no-reboot
 ifeq ($(BOOT),direct)
+ifeq ($(DEMO),guests)
+# The two ABI test guests of issue 8.
 run: $(IMAGE) $(GUEST_CONFIG)
 	timeout 60 $(QEMU_ARM64) -smp 3 -m 512 -kernel $(IMAGE) -initrd $(GUEST_CONFIG)
+else
+# The default: confidential device assignment end to end (tools/run_demo.py starts and stops
+# devemu, boots the demo VMs with QEMU's nvme and the SMMUv3, prints a transcript).
+run: $(IMAGE) guests tools
+	python3 tools/run_demo.py
+endif
 else ifeq ($(BOOT),uefi)
 # QEMU_EFI.fd as -bios: AAVMF reaches an EFI application in about 6 s under TCG.
 run: $(ESP_IMG)

@@ -38,7 +38,29 @@ $(GUEST_OUT)/bad-config.dtb: tests/guests/bad_config.dts
 	@mkdir -p $(@D)
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
-guests: $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG) $(GUEST_OUT)/bad-config.dtb
+# The end-to-end device-assignment guest and its configurations (normal, device-error mode),
+# with the devemu PKI's root digest as the guest's trust anchor.
+E2E_SRCS := tests/guests/start.S tests/guests/e2e_guest.c guest_abi/lib/moat_guest.c
+E2E_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(E2E_SRCS))))
+E2E_CONFIGS := $(GUEST_OUT)/e2e-config.dtb $(GUEST_OUT)/e2e-error-config.dtb
+E2E_ANCHOR := $(BUILD)/tools/pki/p384/root.sha384
+
+$(GUEST_OUT)/e2e_guest.elf: $(E2E_OBJS) tests/guests/guest.ld
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -static -Wl,--build-id=none,--no-warn-rwx-segments -T tests/guests/guest.ld \
+		-o $@ $(E2E_OBJS) -lgcc
+
+$(GUEST_OUT)/e2e_guest.bin: $(GUEST_OUT)/e2e_guest.elf
+	$(Q)aarch64-linux-gnu-objcopy -O binary $< $@
+
+$(GUEST_OUT)/e2e-%.dts: tests/guests/e2e.dts.in $(E2E_ANCHOR)
+	$(Q)sed -e "s/@ANCHOR@/$$(cat $(E2E_ANCHOR))/" \
+		-e "s/@MODE@/$(if $(filter error-config,$*),error,normal)/" $< >$@
+
+$(GUEST_OUT)/e2e-%.dtb: $(GUEST_OUT)/e2e-%.dts $(GUEST_OUT)/e2e_guest.bin
+	@echo "  DTC $@"
+	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
+
+guests: $(GUEST_CONFIG) $(GUEST_BENCH_CONFIG) $(GUEST_OUT)/bad-config.dtb $(E2E_CONFIGS)
 .PHONY: guests guest-bench
 
 # make bench: hypercall path length in instructions (QEMU -icount shift=0).

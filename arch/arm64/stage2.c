@@ -10,6 +10,8 @@
 
 #include "arch/arm64/sysreg.h"
 #include "core/frame.h"
+#include "core/vdev.h"
+#include "core/vm_mmio.h"
 #include "core/log.h"
 #include "lib/pt.h"
 #include "lib/bits.h"
@@ -75,4 +77,69 @@ int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
 	vm->arch.vttbr = (u64)vm->id << 48 | d.root.v; /* VMID = VM id */
 	dsb(ishst);
 	return 0;
+}
+
+/*
+ * Device memory in a VM's stage-2 (assigned BARs: core/vdev.c). Callers serialise per VM (the
+ * device-assignment operation slot). An unmap is complete for every CPU before it returns:
+ * TLBI by IPA then VMALLE1 for the VM's VMID (D8.14: stage-2 changes need the combined
+ * stage-1 entries removed too), with VTTBR_EL2 switched to that VM for the duration.
+ */
+static void s2_flush_vm(struct vm *vm, const struct pt_gather *g)
+{
+	u64 old = read_sysreg(vttbr_el2);
+
+	if (g->end == g->start)
+		return;
+	dsb(ishst);
+	write_sysreg(vttbr_el2, vm->arch.vttbr);
+	isb();
+	for (u64 a = g->start; a < g->end && g->end - g->start <= (64ULL << PAGE_SHIFT);
+	     a += PAGE_SIZE)
+		__asm__ volatile("tlbi ipas2e1is, %0" ::"r"(a >> 12) : "memory");
+	dsb(ish);
+	__asm__ volatile("tlbi vmalls12e1is\n dsb ish" ::: "memory");
+	write_sysreg(vttbr_el2, old);
+	isb();
+}
+
+static void s2_gather_flush(struct pt_gather *g, struct pt *pt)
+{
+	for (unsigned i = 1; i <= VM_MAX; i++)
+		if (&s2_tables[i].pt == pt)
+			s2_flush_vm(vm_get(i - 1), g);
+}
+
+int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
+{
+	struct pt_gather gt;
+	int err;
+
+	if (vm->id == 0 || vm->id > VM_MAX)
+		return -E_RANGE;
+	pt_gather_init(&gt, s2_gather_flush);
+	err = pt_map(&s2_tables[vm->id].pt, g.v, hpa, size, PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE,
+		     &gt);
+	pt_gather_sync(&gt, &s2_tables[vm->id].pt);
+	return err;
+}
+
+void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
+{
+	struct pt_gather gt;
+
+	if (vm->id == 0 || vm->id > VM_MAX)
+		return;
+	pt_gather_init(&gt, s2_gather_flush);
+	if (pt_unmap(&s2_tables[vm->id].pt, g.v, size, &gt))
+		pr_err("%s: stage-2 unmap of 0x%llx failed", vm->name, (unsigned long long)g.v);
+	pt_gather_sync(&gt, &s2_tables[vm->id].pt);
+}
+
+void arch_vm_raise_spi(struct vm *vm, unsigned intid)
+{
+	struct vcpu *t = vgic_spi_target(vm, intid);
+
+	if (t)
+		vgic_raise(t, intid);
 }

@@ -13,6 +13,8 @@
 #include "arch/arm64/sysreg.h"
 #include "core/hypercall.h"
 #include "core/log.h"
+#include "core/vdev.h"
+#include "core/viommu.h"
 #include "core/vm_boot.h"
 #include "core/vm_mmio.h"
 #include "lib/err.h"
@@ -115,6 +117,7 @@ static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
 static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
 	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
+	viommu_faults_deliver(); /* the event queue is polled (docs/smmuv3.md) */
 	vgic_flush(vcpu_this());
 	if (!(esr & 1) && !vgic_has_pending()) {
 		dsb(sy);
@@ -206,6 +209,7 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
 		isb();
 	}
+	viommu_faults_deliver();
 	vgic_flush(p->vcpu); /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);
 }

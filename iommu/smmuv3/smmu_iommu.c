@@ -252,6 +252,10 @@ static int smmu_op_invalidate(struct iommu *u, struct iommu_domain *d, const str
 	u32 sid;
 	int err;
 
+	if (inv->kind == IOMMU_INV_SMMU && e->op == IOMMU_SMMU_CFGI_CD) {
+		err = smmu_rid_to_sid(&smmu_unit_of(u)->rid_map, e->rid, &sid);
+		return err ? err : smmu_inv_cd(s, sid, 0);
+	}
 	if (inv->kind == IOMMU_INV_SMMU) {
 		struct smmu_tlbi t = { .op = (enum smmu_tlbi_op)e->op,
 				       .asid = e->asid,

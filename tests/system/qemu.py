@@ -28,6 +28,8 @@ class Scenario:
     allow_fatal: bool = False      # the scenario provokes a fault on purpose
     helpers: list = field(default_factory=list)  # argv of host programs started first (devemu)
     needs: list = field(default_factory=list)    # files that must exist (else: fail, not skip)
+    # further sequences, each matched in order on its own (e.g. another VM's interleaved lines)
+    streams: list = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +111,8 @@ def _run_qemu(sc, start):
     buf, lines, idx, reason = b"", [], 0, None
     deadline = start + sc.timeout
     expect = [re.compile(e) for e in sc.expect]
+    streams = [[re.compile(e) for e in st] for st in sc.streams]
+    sidx = [0] * len(streams)
     forbid = [re.compile(f) for f in sc.forbid + ([] if sc.allow_fatal else FATAL)]
     eof = False
     try:
@@ -134,9 +138,12 @@ def _run_qemu(sc, start):
                         reason = reason or f"forbidden line: {line}"
                 if idx < len(expect) and expect[idx].search(line):
                     idx += 1
+                for k, st in enumerate(streams):
+                    if sidx[k] < len(st) and st[sidx[k]].search(line):
+                        sidx[k] += 1
             if reason:
                 break
-            if idx == len(expect) and not sc.must_exit:
+            if idx == len(expect) and not sc.must_exit and sidx == [len(t) for t in streams]:
                 break
     finally:
         if p.poll() is None:
@@ -150,6 +157,9 @@ def _run_qemu(sc, start):
     log = "\n".join(lines)
     if not reason and idx < len(expect):
         reason = f"expected line not seen: /{sc.expect[idx]}/"
+    for k, st in enumerate(sc.streams):
+        if not reason and sidx[k] < len(st):
+            reason = f"expected line not seen: /{st[sidx[k]]}/"
     if not reason and sc.must_exit and not eof:
         reason = "QEMU did not exit by itself"
     return Result(reason is None, secs, reason or "", log)

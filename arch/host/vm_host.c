@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fake arch's VM stage-2 for device memory and its virtual SPIs: recorded in tables the
+ * host tests inspect (host_s2_*), so a test sees exactly what a guest could reach.
+ */
+#include <string.h>
+
+#include "arch/host/vm_host.h"
+#include "lib/err.h"
+
+struct host_s2_map host_s2[HOST_S2_MAX];
+unsigned host_spi_raised[VM_MAX + 1];
+unsigned host_spi_last[VM_MAX + 1];
+int host_s2_fail;
+
+int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
+{
+	if (host_s2_fail)
+		return host_s2_fail;
+	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
+		if (!host_s2[i].size) {
+			host_s2[i] = (struct host_s2_map){ vm->id, g.v, hpa.v, size };
+			return 0;
+		}
+	}
+	return -E_NOSPC;
+}
+
+void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
+{
+	u64 end = g.v + size;
+
+	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
+		struct host_s2_map *m = &host_s2[i];
+
+		if (m->size && m->vm == vm->id && m->gpa >= g.v && m->gpa + m->size <= end)
+			memset(m, 0, sizeof(*m));
+	}
+}
+
+void arch_vm_raise_spi(struct vm *vm, unsigned intid)
+{
+	host_spi_raised[vm->id]++;
+	host_spi_last[vm->id] = intid;
+}
+
+bool host_s2_lookup(unsigned vm, u64 g, u64 *hpa)
+{
+	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
+		const struct host_s2_map *m = &host_s2[i];
+
+		if (m->size && m->vm == vm && g >= m->gpa && g - m->gpa < m->size) {
+			if (hpa)
+				*hpa = m->hpa + (g - m->gpa);
+			return true;
+		}
+	}
+	return false;
+}
+
+void host_s2_reset(void)
+{
+	memset(host_s2, 0, sizeof(host_s2));
+	memset(host_spi_raised, 0, sizeof(host_spi_raised));
+	memset(host_spi_last, 0, sizeof(host_spi_last));
+	host_s2_fail = 0;
+}

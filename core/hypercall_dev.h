@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Device-assignment hypercall handlers (core/hypercall_dev.c), called by the dispatcher. */
+#ifndef CORE_HYPERCALL_DEV_H
+#define CORE_HYPERCALL_DEV_H
+
+#include "core/hypercall.h"
+#include "guest_abi/moat_abi.h"
+
+void hc_mem_share(struct vcpu *v, u64 *regs);
+void hc_vdev_list(struct vcpu *v, u64 *regs);
+void hc_viommu_info(struct vcpu *v, u64 *regs);
+void hc_viommu_set_s1(struct vcpu *v, u64 *regs);
+void hc_viommu_clear_s1(struct vcpu *v, u64 *regs);
+void hc_viommu_invalidate(struct vcpu *v, u64 *regs);
+void hc_viommu_faultq(struct vcpu *v, u64 *regs);
+void hc_tdi_bind(struct vcpu *v, u64 *regs);
+void hc_tdi_get_report(struct vcpu *v, u64 *regs);
+void hc_tdi_get_evidence(struct vcpu *v, u64 *regs);
+void hc_tdi_accept(struct vcpu *v, u64 *regs);
+void hc_tdi_unbind(struct vcpu *v, u64 *regs);
+void hc_tdi_state(struct vcpu *v, u64 *regs);
+
+#endif

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device assignment at VM build (DESIGN.md section 3: "VMs built from the configuration
+ * (stage-2, vIOMMU, vdevs, shared DMA for T=0)"): each configured PCI function becomes a vdev
+ * of its VM, behind the VM's vIOMMU on the function's IOMMU unit, with its TDI when the TSM
+ * connected the device. tsm-policy decides what a function without a TDI means:
+ * "required" refuses the VM, "optional" assigns it without TDISP, "none" never uses TDISP.
+ */
+#define LOG_COMPONENT "vdev"
+#include <arch/mm.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/vdev.h"
+#include "core/vdev_boot.h"
+#include "core/viommu.h"
+#include "lib/err.h"
+#include "pci/pci.h"
+#include "core/vdev_tsm.h"
+
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_MEM 0x2
+#define PCI_COMMAND_MASTER 0x4
+
+struct pci_state *pci_boot_state(void);
+
+static u32 vdev_pci_cfg(const struct vdev *d, u16 off)
+{
+	return pci_dev_read32(d->be_ctx, off);
+}
+
+static int vdev_pci_evidence(struct vdev *d, enum moat_evidence kind, const u8 *nonce, u8 *buf,
+			     size_t cap, size_t *len)
+{
+	(void)nonce;
+	return kind == MOAT_EV_VCA_DIGEST ? vdev_tsm_vca_digest(d->tdi, buf, cap, len) : -E_NOTSUP;
+}
+
+static const struct vdev_backend vdev_pci_backend = { .cfg_read32 = vdev_pci_cfg,
+						      .evidence = vdev_pci_evidence };
+
+static struct pci_dev *vdev_find_pci(u16 segment, u16 bdf)
+{
+	struct pci_state *s = pci_boot_state();
+
+	for (unsigned i = 0; i < s->ndevs; i++) {
+		struct pci_dev *p = &s->devs[i];
+
+		if (p->bdf == bdf && (p->host ? p->host->segment : 0) == segment)
+			return p;
+	}
+	return NULL;
+}
+
+static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
+{
+	struct pci_dev *p = vdev_find_pci(fn->segment, fn->bdf);
+	struct pa_range bars[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+	struct tdi *tdi = NULL;
+	char name[16];
+
+	if (!p || p->hdr_type != 0) {
+		pr_err("%s: pci-functions: %04x:%02x:%02x.%u is not an endpoint function", vm->name,
+		       fn->segment, fn->bdf >> 8, (fn->bdf >> 3) & 31, fn->bdf & 7);
+		return -E_NODEV;
+	}
+	pci_bdf_str(p, name, sizeof(name));
+	if (vm->cfg->tsm != TSM_POLICY_NONE)
+		tdi = vdev_tsm_find(fn->segment, fn->bdf);
+	if (!tdi && vm->cfg->tsm == TSM_POLICY_REQUIRED) {
+		pr_err("%s: %s: tsm-policy \"required\" but the device is not connected", vm->name,
+		       name);
+		return -E_PERM;
+	}
+	for (unsigned b = 0; b < 6; b++) {
+		bars[b] = (struct pa_range){ pa(p->bar[b]), p->bar[b] ? p->bar_size[b] : 0 };
+		types[b] = pci_dev_read32(p, (u16)(0x10 + 4 * b)) & 0xf;
+	}
+	/* Moat keeps decode and bus mastering on: DMA is confined by the vIOMMU, not by these. */
+	pci_cfg_write16(p->host, p->bdf, PCI_COMMAND,
+			pci_cfg_read16(p->host, p->bdf, PCI_COMMAND) | PCI_COMMAND_MEM |
+				PCI_COMMAND_MASTER);
+	int err = vdev_create(vm, fn->segment, fn->bdf, p->vendor, p->device, bars, types, tdi,
+			      &vdev_pci_backend, p);
+	if (err) {
+		pr_err("%s: %s: cannot assign: %s", vm->name, name, err_str(err));
+		return err;
+	}
+	pr_info("%s: %s %04x:%04x assigned as vdev 0x%x%s", vm->name, name, p->vendor, p->device,
+		vdev_at(vm, vdev_count(vm) - 1)->handle, tdi ? ", TDI unbound" : " (no TDISP)");
+	return 0;
+}
+
+int vdev_vm_build(struct moat_ctx *ctx, struct vm *vm)
+{
+	const struct vm_config *c = vm->cfg;
+	struct iommu *u = iommu_unit(0);
+	paddr_t bits;
+	int err;
+
+	if (!c->npci)
+		return 0;
+	if (!u) {
+		pr_err("%s: pci-functions: no IOMMU, device DMA could not be confined", vm->name);
+		return -E_NODEV;
+	}
+	if ((err = frame_alloc_run(ctx->frames,
+				   (viommu_bitmap_bytes(vm) + PAGE_SIZE - 1) >> PAGE_SHIFT,
+				   PAGE_SIZE, &bits)))
+		return err;
+	memset(phys_to_virt(bits), 0, viommu_bitmap_bytes(vm));
+	if ((err = viommu_init(vm, u, phys_to_virt(bits)))) {
+		pr_err("%s: vIOMMU: %s", vm->name, err_str(err));
+		return err;
+	}
+	for (unsigned i = 0; i < c->npci; i++)
+		if ((err = vdev_build_one(vm, &c->pci[i])))
+			return err;
+	return 0;
+}

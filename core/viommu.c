@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The per-VM vIOMMU (core/viommu.h): the shared (T=0) and full (T=1) nesting parents, the
+ * guest's page conversions, the vdevs' attachment, guest stage-1 tables and invalidations, and
+ * the fault queue. Guest values arrive already copied and size-checked by hypercall_dev.c;
+ * everything else about them (alignment, ranges, reserved fields, ownership) is checked here.
+ */
+#define LOG_COMPONENT "viommu"
+#include "core/viommu.h"
+
+#include <arch/mm.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "lib/bits.h"
+#include "lib/err.h"
+
+#define VIOMMU_GPA_BITS 40 /* guest RAM ends below 2^37 (VM_RAM_BASE + CFG_MEM_MAX) */
+#define VIOMMU_PROT (PT_PROT_R | PT_PROT_W)
+
+static struct viommu viommus[VM_MAX + 1];
+
+struct viommu *viommu_of(const struct vm *vm)
+{
+	if (!vm || vm->id == 0 || vm->id > VM_MAX || !viommus[vm->id].unit)
+		return NULL;
+	return &viommus[vm->id];
+}
+
+u64 viommu_bitmap_bytes(const struct vm *vm)
+{
+	return ((vm->priv.size >> PAGE_SHIFT) + 63) / 64 * 8;
+}
+
+static int viommu_map_ram(struct iommu_domain *d, const struct vm_ram *r)
+{
+	return r->size ? iommu_s2_map(d, r->base, r->hpa, r->size, VIOMMU_PROT) : 0;
+}
+
+int viommu_init(struct vm *vm, struct iommu *unit, u64 *bitmap)
+{
+	struct viommu *v;
+	int err;
+
+	if (vm->id == 0 || vm->id > VM_MAX || !unit || !bitmap)
+		return -E_INVAL;
+	v = &viommus[vm->id];
+	if (v->unit)
+		return -E_EXIST;
+	memset(v, 0, sizeof(*v));
+	if ((err = iommu_domain_s2_init(&v->view[VIOMMU_SHARED], unit, VIOMMU_GPA_BITS)))
+		return err;
+	if ((err = iommu_domain_s2_init(&v->view[VIOMMU_FULL], unit, VIOMMU_GPA_BITS))) {
+		if (iommu_domain_fini(&v->view[VIOMMU_SHARED]))
+			pr_err("%s: vIOMMU view left", vm->name);
+		return err;
+	}
+	v->vm = vm;
+	v->unit = unit;
+	v->share_bits = bitmap;
+	v->npriv_pages = vm->priv.size >> PAGE_SHIFT;
+	/* The shared view: shared RAM only; the full view: all of the VM's RAM. */
+	if ((err = viommu_map_ram(&v->view[VIOMMU_SHARED], &vm->shared)) ||
+	    (err = viommu_map_ram(&v->view[VIOMMU_FULL], &vm->priv)) ||
+	    (err = viommu_map_ram(&v->view[VIOMMU_FULL], &vm->shared))) {
+		viommu_fini(vm);
+		return err;
+	}
+	return 0;
+}
+
+void viommu_fini(struct vm *vm)
+{
+	struct viommu *v = &viommus[vm->id];
+
+	if (!v->unit)
+		return;
+	for (unsigned i = 0; i < vdev_count(vm); i++)
+		viommu_detach_vdev(vdev_at(vm, i));
+	for (unsigned i = 0; i < 2; i++) {
+		if (v->view[i].kind) {
+			if (iommu_s2_unmap(&v->view[i], gpa(0), 1ULL << VIOMMU_GPA_BITS) ||
+			    iommu_domain_fini(&v->view[i]))
+				pr_err("%s: vIOMMU view %u still in use", vm->name, i);
+		}
+	}
+	memset(v, 0, sizeof(*v));
+}
+
+/* ---- page conversion ----------------------------------------------------------------------- */
+
+bool viommu_page_shared(const struct vm *vm, gpa_t g)
+{
+	const struct viommu *v = viommu_of(vm);
+	u64 pg;
+
+	if (vm_gpa_kind(vm, g) == VM_MEM_SHARED)
+		return true;
+	if (!v || vm_gpa_kind(vm, g) != VM_MEM_PRIVATE)
+		return false;
+	pg = (g.v - vm->priv.base.v) >> PAGE_SHIFT;
+	return v->share_bits[pg / 64] & BIT(pg % 64);
+}
+
+static void viommu_bits(struct viommu *v, u64 first, u64 n, bool set)
+{
+	for (u64 pg = first; pg < first + n; pg++) {
+		if (set)
+			v->share_bits[pg / 64] |= BIT(pg % 64);
+		else
+			v->share_bits[pg / 64] &= ~BIT(pg % 64);
+	}
+}
+
+/*
+ * The shared view follows the bitmap. Unsharing unmaps the pages from T=0 DMA and
+ * iommu_s2_unmap() has invalidated the IOTLBs (and ATCs) before it returns.
+ */
+int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
+{
+	struct viommu *v = viommu_of(vm);
+	u64 off = g.v - vm->priv.base.v;
+	int err;
+
+	if (!v)
+		return -E_NODEV;
+	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
+		return -E_RANGE;
+	if (share)
+		err = iommu_s2_map(&v->view[VIOMMU_SHARED], g, pa(vm->priv.hpa.v + off), len,
+				   VIOMMU_PROT);
+	else
+		err = iommu_s2_unmap(&v->view[VIOMMU_SHARED], g, len);
+	if (err)
+		return err;
+	viommu_bits(v, off >> PAGE_SHIFT, len >> PAGE_SHIFT, share);
+	return 0;
+}
+
+/* ---- attachment ---------------------------------------------------------------------------- */
+
+void viommu_detach_vdev(struct vdev *d)
+{
+	if (d->dom && iommu_detach(d->dom, d->rid, IOMMU_NO_PASID))
+		pr_err("%s: %04x: detach failed", d->vm->name, d->bdf);
+	d->dom = NULL;
+	if (d->nested.kind && iommu_domain_fini(&d->nested))
+		pr_err("%s: %04x: nested domain still in use", d->vm->name, d->bdf);
+	memset(&d->nested, 0, sizeof(d->nested));
+}
+
+static void viommu_s1_desc(const struct moat_s1_smmu *g, struct iommu_s1 *s1)
+{
+	memset(s1, 0, sizeof(*s1));
+	s1->vendor = IOMMU_VENDOR_SMMUV3;
+	s1->smmu.s1ctxptr = gpa(g->cd_table);
+	s1->smmu.s1fmt = IOMMU_SMMU_S1FMT_LINEAR;
+	s1->smmu.s1cdmax = g->s1cdmax;
+}
+
+/*
+ * Detach first (the stream aborts meanwhile: never a moment with the wrong view), then attach
+ * to the view the vdev's state allows, through a nested domain if the guest gave a stage-1.
+ * A failure leaves the stream blocked.
+ */
+int viommu_attach_vdev(struct vdev *d)
+{
+	struct viommu *v = viommu_of(d->vm);
+	struct iommu_domain *parent, *target;
+	struct iommu_s1 s1;
+	int err;
+
+	if (!v)
+		return -E_NODEV;
+	viommu_detach_vdev(d);
+	parent = &v->view[d->trusted ? VIOMMU_FULL : VIOMMU_SHARED];
+	target = parent;
+	if (d->s1_set) {
+		viommu_s1_desc(&d->s1, &s1);
+		if ((err = iommu_domain_nested_init(&d->nested, parent, &s1))) {
+			memset(&d->nested, 0, sizeof(d->nested));
+			return err;
+		}
+		target = &d->nested;
+	}
+	if ((err = iommu_attach(target, d->rid, IOMMU_NO_PASID))) {
+		viommu_detach_vdev(d);
+		return err;
+	}
+	d->dom = target;
+	return 0;
+}
+
+int viommu_set_trusted(struct vdev *d, bool trusted)
+{
+	bool was = d->trusted;
+	int err;
+
+	d->trusted = trusted;
+	err = viommu_attach_vdev(d);
+	if (err && trusted) {
+		d->trusted = was;
+		if (viommu_attach_vdev(d))
+			pr_err("%s: %04x: DMA left blocked", d->vm->name, d->bdf);
+	}
+	return err;
+}
+
+/* SMMUv3 5.2 (STE.S1ContextPtr, S1Fmt, S1CDMax): 1.1 takes one linear CD in guest RAM. */
+static int viommu_s1_check(const struct vm *vm, const struct moat_s1_smmu *s1)
+{
+	if (s1->reserved || s1->s1fmt != 0 || s1->s1cdmax != 0)
+		return -E_INVAL;
+	if (!IS_ALIGNED(s1->cd_table, 64))
+		return -E_INVAL;
+	if (!vm_gpa_to_host(vm, gpa(s1->cd_table), 64, VM_MEM_ANY))
+		return -E_RANGE;
+	return 0;
+}
+
+int viommu_set_s1(struct vdev *d, const struct moat_s1_smmu *s1)
+{
+	struct moat_s1_smmu old = d->s1;
+	bool had = d->s1_set;
+	int err = viommu_s1_check(d->vm, s1);
+
+	if (err)
+		return err;
+	d->s1 = *s1;
+	d->s1_set = true;
+	if ((err = viommu_attach_vdev(d))) {
+		d->s1 = old;
+		d->s1_set = had;
+		if (viommu_attach_vdev(d))
+			pr_err("%s: %04x: DMA left blocked", d->vm->name, d->bdf);
+	}
+	return err;
+}
+
+int viommu_clear_s1(struct vdev *d)
+{
+	if (!d->s1_set)
+		return -E_STATE;
+	d->s1_set = false;
+	memset(&d->s1, 0, sizeof(d->s1));
+	return viommu_attach_vdev(d);
+}
+
+/* ---- invalidation -------------------------------------------------------------------------- */
+
+static int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
+{
+	unsigned done;
+	int err;
+
+	for (unsigned i = 0; i < 2; i++)
+		if ((err = iommu_invalidate(&v->view[i], inv, 1, &done)))
+			return err;
+	return 0;
+}
+
+static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
+{
+	struct vdev *d = vdev_from_handle(v->vm, e->vdev);
+	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU };
+	unsigned done;
+
+	if (!d)
+		return -E_PERM;
+	if (e->asid || e->leaf || e->addr)
+		return -E_INVAL;
+	if (!d->s1_set || !d->dom)
+		return -E_STATE;
+	inv.smmu.op = IOMMU_SMMU_CFGI_CD;
+	inv.smmu.rid = d->rid;
+	return iommu_invalidate(d->dom->parent ? d->dom->parent : d->dom, &inv, 1, &done);
+}
+
+static const enum iommu_inv_smmu_op viommu_tlbi_op[] = {
+	[MOAT_INV_SMMU_TLBI_ALL] = IOMMU_SMMU_TLBI_NH_ALL,
+	[MOAT_INV_SMMU_TLBI_ASID] = IOMMU_SMMU_TLBI_NH_ASID,
+	[MOAT_INV_SMMU_TLBI_VA] = IOMMU_SMMU_TLBI_NH_VA,
+	[MOAT_INV_SMMU_TLBI_VAA] = IOMMU_SMMU_TLBI_NH_VAA,
+};
+
+/* Guest tags: only an ASID and an address; the VMIDs are the views', the SIDs the vdevs'. */
+int viommu_invalidate_one(struct vm *vm, const struct moat_inv *e)
+{
+	struct viommu *v = viommu_of(vm);
+	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU };
+	bool has_addr = e->op == MOAT_INV_SMMU_TLBI_VA || e->op == MOAT_INV_SMMU_TLBI_VAA;
+	bool has_asid = e->op == MOAT_INV_SMMU_TLBI_ASID || e->op == MOAT_INV_SMMU_TLBI_VA;
+
+	if (!v)
+		return -E_NODEV;
+	if (e->reserved0 || e->reserved1)
+		return -E_INVAL;
+	if (e->op == MOAT_INV_SMMU_CFGI_CD)
+		return viommu_inv_cd(v, e);
+	if (e->op < MOAT_INV_SMMU_TLBI_ALL || e->op > MOAT_INV_SMMU_TLBI_VAA || e->vdev)
+		return -E_INVAL;
+	if ((!has_addr && (e->addr || e->leaf)) || (!has_asid && e->asid))
+		return -E_INVAL;
+	if (has_addr && (!IS_ALIGNED(e->addr, PAGE_SIZE) || e->addr >> 56))
+		return -E_INVAL;
+	inv.smmu.op = viommu_tlbi_op[e->op];
+	inv.smmu.asid = e->asid;
+	inv.smmu.addr = e->addr;
+	inv.smmu.leaf = e->leaf != 0;
+	return viommu_inv_views(v, &inv);
+}
+
+/* ---- faults -------------------------------------------------------------------------------- */
+
+int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid)
+{
+	struct viommu *v = viommu_of(vm);
+	struct moat_fault_queue *q;
+
+	if (!v)
+		return -E_NODEV;
+	if (!page.v && !intid) {
+		v->fq = gpa(0);
+		v->fq_intid = 0;
+		return 0;
+	}
+	if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
+		return -E_INVAL;
+	q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY);
+	if (!q)
+		return -E_RANGE;
+	memset(q, 0, PAGE_SIZE);
+	q->size = sizeof(*q);
+	q->nslots = (PAGE_SIZE - sizeof(*q)) / sizeof(struct moat_fault);
+	v->fq = page;
+	v->fq_intid = intid;
+	return 0;
+}
+
+static struct vdev *viommu_vdev_by_rid(struct iommu *u, u32 rid)
+{
+	for (unsigned id = 1; id <= VM_MAX; id++) {
+		struct viommu *v = &viommus[id];
+
+		if (v->unit != u)
+			continue;
+		for (unsigned j = 0; j < vdev_count(v->vm); j++)
+			if (vdev_at(v->vm, j)->rid == rid)
+				return vdev_at(v->vm, j);
+	}
+	return NULL;
+}
+
+/*
+ * The queue lives in guest memory: head is the guest's and untrusted, so it is only read
+ * once and bounded; a full (or corrupted) queue counts an overflow and drops the record.
+ */
+/* One record into the vdev's VM queue, then the SPI; writers (fault drain, TDI teardown) lock. */
+static void viommu_record_post(struct vdev *d, struct moat_fault *rec)
+{
+	struct viommu *v = viommu_of(d->vm);
+	struct moat_fault_queue *q;
+	u32 head, tail, n;
+
+	if (!v)
+		return;
+	while (__atomic_exchange_n(&v->fq_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("" ::: "memory");
+	if (!v->fq.v) {
+		v->faults_lost++;
+		goto out;
+	}
+	q = vm_gpa_to_host(d->vm, v->fq, PAGE_SIZE, VM_MEM_ANY);
+	n = (PAGE_SIZE - sizeof(*q)) / sizeof(*rec);
+	head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+	tail = q->tail;
+	if (head >= n || tail >= n || (tail + 1) % n == head) {
+		q->overflow++;
+		goto out;
+	}
+	rec->size = sizeof(*rec);
+	rec->vdev = d->handle;
+	memcpy(&q->rec[tail], rec, sizeof(*rec));
+	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
+	arch_vm_raise_spi(d->vm, v->fq_intid);
+out:
+	__atomic_store_n(&v->fq_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void viommu_fault_write(struct vdev *d, const struct iommu_fault *f)
+{
+	struct moat_fault rec = { 0 };
+
+	rec.addr = f->addr;
+	rec.fetch = f->fetch_addr;
+	rec.stage = (u8)f->stage;
+	rec.kind = (u8)f->kind;
+	rec.access = (u8)f->access;
+	viommu_record_post(d, &rec);
+}
+
+void viommu_tdi_event(struct vdev *d, unsigned cause)
+{
+	struct moat_fault rec = { 0 };
+
+	rec.stage = MOAT_FAULT_TDI_EVENT;
+	rec.kind = (u8)cause;
+	viommu_record_post(d, &rec);
+}
+
+static int deliver_lock;
+
+void viommu_faults_deliver(void)
+{
+	if (__atomic_exchange_n(&deliver_lock, 1, __ATOMIC_ACQUIRE))
+		return; /* another CPU is draining the queues */
+	for (unsigned i = 0; i < iommu_unit_count(); i++) {
+		struct iommu *u = iommu_unit(i);
+		struct iommu_fault f;
+
+		if (u->drv->ops->fault_poll && u->drv->ops->fault_poll(u))
+			continue;
+		while (!iommu_fault_pop(u, &f)) {
+			struct vdev *d = viommu_vdev_by_rid(u, f.rid);
+
+			if (d)
+				viommu_fault_write(d, &f);
+		}
+	}
+	__atomic_store_n(&deliver_lock, 0, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,1049 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The end-to-end device-assignment guest (docs/guest-abi.md "Device assignment"). One image,
+ * two roles, chosen by what the VM was given:
+ *  - owner (a vdev): finds its NVMe function on the virtual ECAM, checks the evidence against
+ *    the trust anchor from its bootargs, binds, verifies the interface report (its own SHA-256),
+ *    accepts, builds its own SMMUv3 stage-1 (CD + tables in shared RAM), runs NVMe Identify
+ *    Controller with the queues and data in private RAM through the nested SMMUv3, unbinds and
+ *    shows that DMA is back to shared RAM only (a fault in its fault queue for private RAM, a
+ *    good Identify into shared RAM). Adversarial steps: accept before bind, accept with a stale
+ *    digest, unbind with DMA in flight, a guest FLR while running; with moat.e2e.mode=error
+ *    the device enters ERROR while running and the guest is told.
+ *  - other (no vdev): tries to bind the owner's TDI, to make the owner's memory DMA-visible and
+ *    to reach the owner's MMIO; each must fail with the documented status.
+ * Runs with the MMU off: GPA == VA, every access is Device-nGnRnE, aligned.
+ */
+#include "guest_abi/moat_guest.h"
+
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define GICD 0x08000000ul
+
+#define read_sysreg(r)                                       \
+	({                                                   \
+		uint64_t __v;                                \
+		__asm__ volatile("mrs %0, " #r : "=r"(__v)); \
+		__v;                                         \
+	})
+#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
+
+void guest_main(uint64_t first_count, uint64_t dtb);
+void guest_secondary(uint64_t ctx);
+void guest_sync(uint64_t *frame);
+void guest_irq(uint64_t *frame);
+void guest_unexpected(uint64_t *frame);
+
+/* Guest memory plan (private RAM at 0x4000_0000, shared RAM right after it). */
+#define PRIV_WORK 0x40800000ul /* NVMe queues and data while the TDI is accepted */
+#define P_SQ (PRIV_WORK + 0x0000)
+#define P_CQ (PRIV_WORK + 0x1000)
+#define P_ID (PRIV_WORK + 0x2000)
+/* In shared RAM (base from VM_INFO): hypercall buffers, IOMMU tables, fault queue, queues. */
+#define S_BUF 0x0000ul /* 16 KiB */
+#define S_CD 0x10000ul
+#define S_L1 0x11000ul
+#define S_L2 0x12000ul
+#define S_FQ 0x20000ul
+#define S_SQ 0x30000ul
+#define S_CQ 0x31000ul
+#define S_ID 0x32000ul
+#define S_MISC 0x33000ul /* digest, nonce, descriptors */
+/* IOVAs the guest's own stage-1 gives them: 2 MiB blocks, deliberately not the IPAs. */
+#define IOVA_PRIV 0x00200000ul	 /* -> PRIV_WORK */
+#define IOVA_SHARED 0x00400000ul /* -> shared RAM base */
+#define ASID 7
+#define FAULT_SPI 40
+
+static struct moat_vm_info info;
+static volatile uint64_t nr_aborts, fault_irqs;
+static int failures;
+static char line[200];
+static uint64_t shb; /* shared RAM base */
+static uint8_t anchor[48];
+static int anchor_len;
+static int mode_error;
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	int started = 0;
+
+	p = put_str(p, "0x");
+	for (int sh = 60; sh >= 0; sh -= 4) {
+		unsigned d = (v >> sh) & 0xf;
+		if (d || started || sh == 0) {
+			*p++ = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+			started = 1;
+		}
+	}
+	return p;
+}
+
+static char *put_dec(char *p, int64_t v)
+{
+	char t[24];
+	int n = 0;
+
+	if (v < 0) {
+		*p++ = '-';
+		v = -v;
+	}
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
+static char *put_bytes(char *p, const uint8_t *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		*p++ = "0123456789abcdef"[b[i] >> 4];
+		*p++ = "0123456789abcdef"[b[i] & 15];
+	}
+	return p;
+}
+
+static void say(const char *s)
+{
+	moat_console_write(s, str_len(s));
+}
+
+static void emit(char *p)
+{
+	*p++ = '\n';
+	*p = 0;
+	say(line);
+}
+
+static void check(const char *what, int64_t got, int64_t want)
+{
+	char *p = line;
+
+	if (got == want)
+		return;
+	failures++;
+	p = put_str(p, "FAIL ");
+	p = put_str(p, what);
+	p = put_str(p, ": got ");
+	p = put_dec(p, got);
+	p = put_str(p, ", want ");
+	p = put_dec(p, want);
+	emit(p);
+}
+
+static void pass(const char *what, int before)
+{
+	char *p = line;
+
+	p = put_str(p, failures == before ? "PASS " : "FAIL ");
+	p = put_str(p, what);
+	emit(p);
+}
+
+static void mcpy(void *d, const void *s, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		((volatile uint8_t *)d)[i] = ((const volatile uint8_t *)s)[i];
+}
+
+static void mset(void *d, uint8_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		((volatile uint8_t *)d)[i] = v;
+}
+
+static int mcmp(const void *a, const void *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (((const volatile uint8_t *)a)[i] != ((const volatile uint8_t *)b)[i])
+			return 1;
+	return 0;
+}
+
+static uint32_t rd32(uint64_t a)
+{
+	return *(volatile uint32_t *)a;
+}
+
+static void wr32(uint64_t a, uint32_t v)
+{
+	*(volatile uint32_t *)a = v;
+}
+
+static struct moat_ret hc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			  uint64_t a5)
+{
+	return moat_call(fn, a1, a2, a3, a4, a5, 0);
+}
+
+/* Device operations may answer BUSY: call again (bounded). */
+static struct moat_ret hc_retry(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+				uint64_t a5)
+{
+	struct moat_ret r;
+
+	for (int i = 0; i < 100000; i++)
+		if ((r = hc(fn, a1, a2, a3, a4, a5)).status != MOAT_BUSY)
+			break;
+	return r;
+}
+
+static void power_off(void)
+{
+	moat_call(PSCI_SYSTEM_OFF, 0, 0, 0, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+/* ---- SHA-256 (FIPS 180-4 section 6.2), to check the report digest Moat hands over ------- */
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2
+};
+
+static uint32_t ror(uint32_t x, unsigned n)
+{
+	return x >> n | x << (32 - n);
+}
+
+static void sha_block(uint32_t h[8], const uint8_t *b)
+{
+	uint32_t w[64], a[8];
+
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
+		       (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
+	for (int i = 16; i < 64; i++)
+		w[i] = w[i - 16] + (ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+		       w[i - 7] + (ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10));
+	for (int i = 0; i < 8; i++)
+		a[i] = h[i];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = a[7] + (ror(a[4], 6) ^ ror(a[4], 11) ^ ror(a[4], 25)) +
+			      ((a[4] & a[5]) ^ (~a[4] & a[6])) + sha_k[i] + w[i];
+		uint32_t t2 = (ror(a[0], 2) ^ ror(a[0], 13) ^ ror(a[0], 22)) +
+			      ((a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]));
+		for (int j = 7; j > 0; j--)
+			a[j] = a[j - 1];
+		a[4] += t1;
+		a[0] = t1 + t2;
+	}
+	for (int i = 0; i < 8; i++)
+		h[i] += a[i];
+}
+
+static void sha256(const uint8_t *m, uint64_t len, uint8_t out[32])
+{
+	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	uint8_t b[64];
+	uint64_t i = 0;
+
+	for (; len - i >= 64; i += 64) {
+		mcpy(b, m + i, 64);
+		sha_block(h, b);
+	}
+	unsigned r = (unsigned)(len - i);
+	mset(b, 0, 64);
+	mcpy(b, m + i, r);
+	b[r] = 0x80;
+	if (r >= 56) {
+		sha_block(h, b);
+		mset(b, 0, 64);
+	}
+	for (int k = 0; k < 8; k++)
+		b[63 - k] = (uint8_t)((len * 8) >> (8 * k));
+	sha_block(h, b);
+	for (int k = 0; k < 8; k++)
+		for (int j = 0; j < 4; j++)
+			out[4 * k + j] = (uint8_t)(h[k] >> (24 - 8 * j));
+}
+
+/* ---- bootargs from the generated DTB (DT spec 5.4: structure block tokens) -------------- */
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static const char *fdt_bootargs(uint64_t dtb)
+{
+	const uint8_t *f = (const uint8_t *)dtb;
+	uint32_t size = be32(f + 4), off = be32(f + 8), strs = be32(f + 12);
+
+	if (be32(f) != 0xd00dfeed || size > 0x10000)
+		return "";
+	for (uint32_t p = off; p + 8 <= size;) {
+		uint32_t tok = be32(f + p);
+
+		p += 4;
+		if (tok == 1) { /* BEGIN_NODE: name, NUL, aligned */
+			while (p < size && f[p])
+				p++;
+			p = (p + 4) & ~3u;
+		} else if (tok == 3) { /* PROP: len, nameoff, value */
+			uint32_t len = be32(f + p), name = be32(f + p + 4);
+			const char *n = (const char *)f + strs + name;
+
+			if (!mcmp(n, "bootargs", 9))
+				return (const char *)f + p + 8;
+			p = (p + 8 + len + 3) & ~3u;
+		} else if (tok == 9) {
+			break;
+		}
+	}
+	return "";
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void parse_bootargs(const char *a)
+{
+	for (const char *p = a; *p; p++) {
+		if (!mcmp(p, "moat.e2e.anchor=", 16)) {
+			p += 16;
+			while (anchor_len < 48 && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
+				anchor[anchor_len++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+				p += 2;
+			}
+		}
+		if (!mcmp(p, "moat.e2e.mode=error", 19))
+			mode_error = 1;
+	}
+}
+
+/* ---- exceptions and interrupts ---------------------------------------------------------- */
+
+void guest_sync(uint64_t *frame)
+{
+	(void)frame;
+	nr_aborts++;
+	write_sysreg(elr_el1, read_sysreg(elr_el1) + 4);
+}
+
+void guest_irq(uint64_t *frame)
+{
+	uint64_t iar = read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
+
+	(void)frame;
+	if ((iar & 0xffffff) == FAULT_SPI)
+		fault_irqs++;
+	write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */
+}
+
+void guest_unexpected(uint64_t *frame)
+{
+	(void)frame;
+	say("FAIL unexpected exception\n");
+	power_off();
+}
+
+void guest_secondary(uint64_t ctx)
+{
+	(void)ctx;
+	power_off();
+}
+
+/* The fault queue's SPI, routed to vCPU 0. */
+static void gic_enable_spi(unsigned intid)
+{
+	wr32(GICD, 2); /* GICD_CTLR.EnableGrp1 */
+	*(volatile uint8_t *)(GICD + 0x400 + intid) = 0x80;
+	*(volatile uint64_t *)(GICD + 0x6000 + 8 * intid) = 0;
+	wr32(GICD + 0x100 + 4 * (intid / 32), 1u << (intid % 32));
+	write_sysreg(S3_0_C12_C12_5, 7); /* ICC_SRE_EL1 */
+	__asm__ volatile("isb");
+	write_sysreg(S3_0_C4_C6_0, 0xff); /* ICC_PMR_EL1 */
+	write_sysreg(S3_0_C12_C12_7, 1);  /* ICC_IGRPEN1_EL1 */
+	__asm__ volatile("isb\n msr daifclr, #2");
+}
+
+/* A load that must fault (no stage-2 mapping): returns 1 if it did. */
+static int load_faults(uint64_t a)
+{
+	uint64_t before = nr_aborts;
+
+	(void)rd32(a);
+	return nr_aborts == before + 1;
+}
+
+/* ---- timing ---------------------------------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	return read_sysreg(cntvct_el0) * 1000 / read_sysreg(cntfrq_el0);
+}
+
+/* ---- the guest's own SMMUv3 stage-1 (SMMUv3 5.4 CD; VMSAv8-64 4 KiB tables) ------------- */
+
+#define PTE_TABLE 3ull
+#define PTE_BLOCK (1ull | 1ull << 6 | 3ull << 8 | 1ull << 10) /* AP=RW any EL, ISH, AF */
+#define CD0_BITS                                                                              \
+	(25ull | 1ull << 8 | 1ull << 10 | 3ull << 12 | 1ull << 30 | 1ull << 31 | 2ull << 32 | \
+	 1ull << 41 | 1ull << 45 |                                                            \
+	 1ull << 46) /* T0SZ 25, WB, ISH, EPD1, V, IPS 40b, AA64, R, A */
+
+static void s1_build(void)
+{
+	volatile uint64_t *l1 = (volatile uint64_t *)(shb + S_L1);
+	volatile uint64_t *l2 = (volatile uint64_t *)(shb + S_L2);
+	volatile uint64_t *cd = (volatile uint64_t *)(shb + S_CD);
+
+	mset((void *)(shb + S_L1), 0, 0x2000);
+	mset((void *)(shb + S_CD), 0, 64);
+	l2[IOVA_PRIV >> 21] = PRIV_WORK | PTE_BLOCK;
+	l2[IOVA_SHARED >> 21] = shb | PTE_BLOCK;
+	l1[0] = (shb + S_L2) | PTE_TABLE;
+	cd[1] = shb + S_L1;
+	cd[3] = 0x04ff; /* MAIR: attr 0 normal write-back */
+	cd[0] = CD0_BITS | (uint64_t)ASID << 48;
+	__asm__ volatile("dsb sy");
+}
+
+/* ---- a minimal NVMe admin queue pair (NVMe base 2.0 sections 3.1, 5.15) ----------------- */
+
+#define NVME_CC 0x14
+#define NVME_CSTS 0x1c
+#define NVME_AQA 0x24
+#define NVME_ASQ 0x28
+#define NVME_ACQ 0x30
+#define QDEPTH 8
+
+struct nvme {
+	uint64_t bar;
+	uint32_t dstrd;
+	uint64_t sq, cq;	   /* guest addresses */
+	uint64_t sq_iova, cq_iova; /* as the device sees them */
+	uint16_t sq_tail, cq_head, cid;
+	uint32_t phase;
+};
+
+static struct nvme nv;
+
+static int nvme_wait_ready(uint32_t want)
+{
+	uint64_t end = now_ms() + 5000;
+
+	while (now_ms() < end) {
+		uint32_t s = rd32(nv.bar + NVME_CSTS);
+
+		if (s & 2)
+			return -2; /* controller fatal status */
+		if ((s & 1) == want)
+			return 0;
+	}
+	return -1;
+}
+
+static int nvme_init(uint64_t sq, uint64_t cq, uint64_t sq_iova, uint64_t cq_iova)
+{
+	int err;
+
+	nv.dstrd = (rd32(nv.bar + 4) & 0xf); /* CAP.DSTRD (bits 35:32) */
+	wr32(nv.bar + NVME_CC, 0);
+	if ((err = nvme_wait_ready(0)))
+		return err;
+	mset((void *)sq, 0, 4096);
+	mset((void *)cq, 0, 4096);
+	nv.sq = sq;
+	nv.cq = cq;
+	nv.sq_iova = sq_iova;
+	nv.cq_iova = cq_iova;
+	nv.sq_tail = nv.cq_head = 0;
+	nv.phase = 1;
+	wr32(nv.bar + NVME_AQA, (QDEPTH - 1) << 16 | (QDEPTH - 1));
+	wr32(nv.bar + NVME_ASQ, (uint32_t)sq_iova);
+	wr32(nv.bar + NVME_ASQ + 4, (uint32_t)(sq_iova >> 32));
+	wr32(nv.bar + NVME_ACQ, (uint32_t)cq_iova);
+	wr32(nv.bar + NVME_ACQ + 4, (uint32_t)(cq_iova >> 32));
+	__asm__ volatile("dsb sy");
+	wr32(nv.bar + NVME_CC, 1 | 6u << 16 | 4u << 20); /* EN, IOSQES 64 B, IOCQES 16 B */
+	return nvme_wait_ready(1);
+}
+
+/* Identify Controller (opcode 0x06, CNS 1) into the 4 KiB at `buf_iova`. */
+static void nvme_identify_submit(uint64_t buf_iova)
+{
+	volatile uint32_t *c = (volatile uint32_t *)(nv.sq + 64ul * nv.sq_tail);
+
+	for (int i = 0; i < 16; i++)
+		c[i] = 0;
+	c[0] = 0x06 | (uint32_t)(++nv.cid) << 16;
+	c[6] = (uint32_t)buf_iova;
+	c[7] = (uint32_t)(buf_iova >> 32);
+	c[10] = 1;
+	nv.sq_tail = (nv.sq_tail + 1) % QDEPTH;
+	__asm__ volatile("dsb sy");
+	wr32(nv.bar + 0x1000, nv.sq_tail); /* SQ 0 tail doorbell */
+}
+
+/* The completion's status (0: success), or -1 when none came within `ms`. */
+static int nvme_complete(unsigned ms)
+{
+	volatile uint32_t *e = (volatile uint32_t *)(nv.cq + 16ul * nv.cq_head);
+	uint64_t end = now_ms() + ms;
+
+	while (((e[3] >> 16) & 1) != nv.phase)
+		if (now_ms() > end)
+			return -1;
+	int status = (int)((e[3] >> 17) & 0x7fff);
+	if (++nv.cq_head == QDEPTH) {
+		nv.cq_head = 0;
+		nv.phase ^= 1;
+	}
+	wr32(nv.bar + 0x1000 + (4u << nv.dstrd), nv.cq_head); /* CQ 0 head doorbell */
+	return status;
+}
+
+/* Identify data: VID (bytes 0-1), serial (4-23), model (24-63), trailing spaces cut. */
+static char *put_ident(char *p, uint64_t buf)
+{
+	const volatile uint8_t *d = (const volatile uint8_t *)buf;
+	int end;
+
+	p = put_str(p, "VID ");
+	p = put_hex(p, d[0] | d[1] << 8);
+	p = put_str(p, ", serial '");
+	for (end = 23; end >= 4 && d[end] == ' '; end--)
+		;
+	for (int i = 4; i <= end; i++)
+		*p++ = (char)d[i];
+	p = put_str(p, "', model '");
+	for (end = 63; end >= 24 && d[end] == ' '; end--)
+		;
+	for (int i = 24; i <= end; i++)
+		*p++ = (char)d[i];
+	return put_str(p, "'");
+}
+
+/* ---- the owner ------------------------------------------------------------------------- */
+
+static uint32_t vh; /* the vdev handle */
+static uint16_t vendor_id, device_id;
+static uint8_t report_digest[32];
+
+static const char *const tdi_names[] = { "NONE", "CONFIG_UNLOCKED", "CONFIG_LOCKED", "RUN",
+					 "ERROR" };
+
+static struct moat_ret tdi_state(void)
+{
+	return hc_retry(MOAT_HC_TDI_STATE, vh, 0, 0, 0, 0);
+}
+
+static void owner_find(void)
+{
+	struct moat_vdev_info *vi = (struct moat_vdev_info *)(shb + S_BUF);
+	struct moat_ret r = hc(MOAT_HC_VDEV_LIST, shb + S_BUF, 4 * sizeof(*vi), 0, 0, 0);
+	char *p = line;
+
+	check("vdev list", r.status, MOAT_OK);
+	check("vdevs", (int64_t)r.r1, 1);
+	vh = vi->handle;
+	vendor_id = vi->vendor;
+	device_id = vi->device;
+	nv.bar = vi->bar_gpa[0];
+	p = put_str(p, "vdev ");
+	p = put_hex(p, vh);
+	p = put_str(p, ": ");
+	p = put_hex(p, vendor_id);
+	p = put_str(p, ":");
+	p = put_hex(p, device_id);
+	p = put_str(p, ", BAR0 at ");
+	p = put_hex(p, nv.bar);
+	p = put_str(p, " size ");
+	p = put_hex(p, vi->bar_size[0]);
+	p = put_str(p, ", TDI ");
+	p = put_str(p, tdi_names[vi->tdi_state < 5 ? vi->tdi_state : 0]);
+	emit(p);
+}
+
+static void owner_ecam(void)
+{
+	int before = failures;
+	uint32_t id = rd32(MOAT_GPA_ECAM), cap = rd32(MOAT_GPA_ECAM + 0x34) & 0xff;
+
+	check("ECAM IDs", id, (uint32_t)device_id << 16 | vendor_id);
+	check("ECAM BAR0", rd32(MOAT_GPA_ECAM + 0x10) & ~0xfu, (uint32_t)nv.bar);
+	check("ECAM capability is PCIe", cap ? rd32(MOAT_GPA_ECAM + cap) & 0xff : 0, 0x10);
+	check("ECAM capability list ends", cap ? (rd32(MOAT_GPA_ECAM + cap) >> 8) & 0xff : 1, 0);
+	check("ECAM extended space (DOE) hidden", rd32(MOAT_GPA_ECAM + 0x100), 0);
+	check("ECAM empty slot", rd32(MOAT_GPA_ECAM + (1 << 15)), 0xffffffff);
+	pass("virtual ECAM: filtered config space, DOE hidden", before);
+}
+
+static uint32_t nvme_vs;
+
+static void owner_shared_mmio(void)
+{
+	int before = failures;
+	char *p = line;
+
+	nvme_vs = rd32(nv.bar + 8);
+	check("shared MMIO read", nvme_vs == 0 || nvme_vs == 0xffffffff, 0);
+	p = put_str(p, "NVMe version ");
+	p = put_hex(p, nvme_vs);
+	p = put_str(p, " read through shared MMIO");
+	emit(p);
+	pass("shared MMIO before bind", before);
+}
+
+static void owner_evidence(void)
+{
+	uint8_t *buf = (uint8_t *)(shb + S_BUF), *nonce = (uint8_t *)(shb + S_MISC + 0x100);
+	int before = failures;
+	struct moat_ret r;
+	char *p = line;
+
+	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_CERT_CHAIN, shb + S_BUF, 0x4000, 0);
+	check("certificate chain", r.status, MOAT_OK);
+	/* SPDM 1.2 10.6.1: Length, Reserved, RootHash (SHA-384 here), then the certificates */
+	check("chain length field", buf[0] | buf[1] << 8, (int64_t)r.r1);
+	check("trust anchor given", anchor_len, 48);
+	check("chain root is the trust anchor", mcmp(buf + 4, anchor, 48), 0);
+	p = put_str(p, "certificate chain ");
+	p = put_dec(p, (int64_t)r.r1);
+	p = put_str(p, " bytes, root ");
+	p = put_bytes(p, buf + 4, 8);
+	p = put_str(p, "... = trust anchor");
+	emit(p);
+	for (int i = 0; i < 32; i++)
+		nonce[i] = (uint8_t)(0xa5 ^ i * 13);
+	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_MEASUREMENTS, shb + S_BUF, 0x4000,
+		     shb + S_MISC + 0x100);
+	check("signed measurements with the guest's nonce", r.status, MOAT_OK);
+	check("measurement record", r.r1 > 4, 1);
+	p = put_str(line, "signed measurements (guest nonce ");
+	p = put_bytes(p, nonce, 4);
+	p = put_str(p, "...): ");
+	p = put_dec(p, (int64_t)r.r1);
+	p = put_str(p, " bytes");
+	emit(p);
+	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_VCA_DIGEST, shb + S_BUF, 32, 0);
+	check("VCA digest", r.status, MOAT_OK);
+	p = put_str(line, "VCA digest ");
+	p = put_bytes(p, buf, 32);
+	emit(p);
+	pass("evidence: chain rooted in the trust anchor, fresh measurements, VCA", before);
+}
+
+static void owner_bind_and_report(void)
+{
+	uint8_t *rep = (uint8_t *)(shb + S_BUF), *dig = (uint8_t *)(shb + S_MISC), mine[32];
+	int before = failures;
+	struct moat_ret r;
+	char *p;
+
+	mset(dig, 0, 32);
+	check("accept before bind", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status,
+	      MOAT_BAD_STATE);
+	check("bind", hc_retry(MOAT_HC_TDI_BIND, vh, 0, 0, 0, 0).status, MOAT_OK);
+	check("state after bind", (int64_t)tdi_state().r1, MOAT_TDI_LOCKED);
+	check("shared MMIO revoked by bind", load_faults(nv.bar + 8), 1);
+	r = hc_retry(MOAT_HC_TDI_GET_REPORT, vh, shb + S_BUF, 0x4000, shb + S_MISC, 0);
+	check("report", r.status, MOAT_OK);
+	sha256(rep, r.r1, mine);
+	check("report digest is SHA-256 of the report", mcmp(mine, dig, 32), 0);
+	mcpy(report_digest, dig, 32);
+	uint32_t nr = be32(rep + 12) >> 24 | (be32(rep + 12) >> 8 & 0xff00) |
+		      (be32(rep + 12) << 8 & 0xff0000) | be32(rep + 12) << 24;
+	p = put_str(line, "interface report ");
+	p = put_dec(p, (int64_t)r.r1);
+	p = put_str(p, " bytes, info ");
+	p = put_hex(p, rep[0] | rep[1] << 8);
+	p = put_str(p, ", ");
+	p = put_dec(p, nr);
+	p = put_str(p, " MMIO range(s), digest ");
+	p = put_bytes(p, mine, 8);
+	p = put_str(p, "...");
+	emit(p);
+	for (uint32_t i = 0; i < nr && i < 8 && 16 + 16 * i + 16 <= r.r1; i++) {
+		const uint8_t *m = rep + 16 + 16 * i;
+		uint64_t pg = 0;
+
+		for (int k = 7; k >= 0; k--)
+			pg = pg << 8 | m[k];
+		p = put_str(line, "  range ");
+		p = put_dec(p, i);
+		p = put_str(p, ": page ");
+		p = put_hex(p, pg);
+		p = put_str(p, " +");
+		p = put_dec(p, m[8] | m[9] << 8);
+		p = put_str(p, (m[12] & 3) ? " MSI-X (non-TEE)" : " TEE");
+		emit(p);
+	}
+	pass("bind: CONFIG_LOCKED, report checked", before);
+}
+
+static void owner_accept(void)
+{
+	uint8_t *dig = (uint8_t *)(shb + S_MISC);
+	int before = failures;
+
+	mcpy(dig, report_digest, 32);
+	dig[3] ^= 0x40;
+	check("accept with a stale digest",
+	      hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status, MOAT_MISMATCH);
+	check("still locked", (int64_t)tdi_state().r1, MOAT_TDI_LOCKED);
+	mcpy(dig, report_digest, 32);
+	check("accept", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status, MOAT_OK);
+	check("state after accept", (int64_t)tdi_state().r1, MOAT_TDI_RUN);
+	check("private MMIO mapped by accept", rd32(nv.bar + 8), nvme_vs);
+	check("non-TEE MSI-X page not mapped", load_faults(nv.bar + 0x3000), 1);
+	pass("accept: RUN, private MMIO at the BAR's guest address", before);
+}
+
+static void owner_stage1(void)
+{
+	struct moat_s1_desc *s1 = (struct moat_s1_desc *)(shb + S_MISC + 0x200);
+	struct moat_inv *inv = (struct moat_inv *)(shb + S_MISC + 0x300);
+	struct moat_viommu_info *vi = (struct moat_viommu_info *)(shb + S_MISC + 0x400);
+	int before = failures;
+	struct moat_ret r;
+
+	check("viommu info", hc(MOAT_HC_VIOMMU_INFO, (uint64_t)vi, sizeof(*vi), 0, 0, 0).status,
+	      MOAT_OK);
+	check("viommu type", vi->type, MOAT_IOMMU_SMMUV3);
+	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
+	      MOAT_OK);
+	gic_enable_spi(FAULT_SPI);
+	s1_build();
+	mset(s1, 0, sizeof(*s1));
+	s1->size = sizeof(*s1);
+	s1->type = MOAT_IOMMU_SMMUV3;
+	s1->smmu.cd_table = shb + S_CD;
+	s1->smmu.asid = ASID;
+	check("set stage-1",
+	      hc_retry(MOAT_HC_VIOMMU_SET_S1, vh, (uint64_t)s1, sizeof(*s1), 0, 0).status, MOAT_OK);
+	mset(inv, 0, 2 * sizeof(*inv));
+	inv[0].size = inv[1].size = sizeof(*inv);
+	inv[0].op = MOAT_INV_SMMU_CFGI_CD;
+	inv[0].vdev = vh;
+	inv[1].op = MOAT_INV_SMMU_TLBI_ASID;
+	inv[1].asid = ASID;
+	r = hc_retry(MOAT_HC_VIOMMU_INVALIDATE, (uint64_t)inv, 2, 0, 0, 0);
+	check("invalidate", r.status, MOAT_OK);
+	check("invalidations done", (int64_t)r.r1, 2);
+	inv[1].asid = 0;
+	inv[1].op = MOAT_INV_SMMU_TLBI_ALL;
+	inv[1].reserved0 = 1;
+	r = hc_retry(MOAT_HC_VIOMMU_INVALIDATE, (uint64_t)inv, 2, 0, 0, 0);
+	check("invalidate, bad second entry", r.status, MOAT_INVALID_PARAM);
+	check("failing index", (int64_t)r.r2, 1);
+	pass("own stage-1 (CD + tables) on the nested SMMUv3, invalidations", before);
+}
+
+static void owner_dma_private(void)
+{
+	int before = failures, st;
+	char *p;
+
+	mset((void *)P_ID, 0, 4096);
+	check("NVMe enable (admin queues in private RAM)",
+	      nvme_init(P_SQ, P_CQ, IOVA_PRIV + (P_SQ - PRIV_WORK), IOVA_PRIV + (P_CQ - PRIV_WORK)),
+	      0);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	st = nvme_complete(5000);
+	check("Identify Controller status", st, 0);
+	check("Identify VID", *(volatile uint16_t *)P_ID, vendor_id);
+	p = put_str(line, "Identify Controller into private RAM via IOVA ");
+	p = put_hex(p, IOVA_PRIV + (P_ID - PRIV_WORK));
+	p = put_str(p, ": ");
+	p = put_ident(p, P_ID);
+	emit(p);
+	pass("DMA into private memory through the nested SMMUv3", before);
+}
+
+static void owner_unbind_in_flight(void)
+{
+	int before = failures, st;
+	struct moat_ret r;
+
+	mset((void *)P_ID, 0, 4096);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	check("unbind with DMA in flight", hc_retry(MOAT_HC_TDI_UNBIND, vh, 0, 0, 0, 0).status,
+	      MOAT_OK);
+	st = nvme_complete(2000);
+	r = tdi_state();
+	check("state after unbind", (int64_t)r.r1, MOAT_TDI_UNLOCKED);
+	check("teardown cause", (int64_t)r.r2, MOAT_CAUSE_UNBIND);
+	check("BAR back to shared MMIO", rd32(nv.bar + 8), nvme_vs);
+	say(st == 0 ? "  in-flight Identify completed before the teardown\n"
+		    : "  in-flight Identify did not reach private RAM after the teardown\n");
+	pass("unbind during DMA: ordered teardown, shared MMIO restored", before);
+}
+
+static void owner_shared_only(void)
+{
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	int before = failures, st;
+	uint64_t end;
+	char *p;
+
+	check("NVMe enable (queues in shared RAM)",
+	      nvme_init(shb + S_SQ, shb + S_CQ, IOVA_SHARED + S_SQ, IOVA_SHARED + S_CQ), 0);
+	fault_irqs = 0;
+	mset((void *)P_ID, 0x5a, 4096);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	st = nvme_complete(3000);
+	/* QEMU's nvme may still complete with success: what matters is what reached memory */
+	unsigned touched = 0;
+	for (unsigned i = 0; i < 4096; i++)
+		touched += ((volatile uint8_t *)P_ID)[i] != 0x5a;
+	check("private RAM untouched by the device", touched, 0);
+	p = put_str(line, "  Identify into private RAM: status ");
+	p = put_dec(p, st);
+	p = put_str(p, ", private bytes written by the device: ");
+	p = put_dec(p, touched);
+	emit(p);
+	end = now_ms() + 3000;
+	while (!fault_irqs && now_ms() < end)
+		__asm__ volatile("wfi");
+	check("fault interrupt", fault_irqs > 0, 1);
+	check("fault record", q->tail != q->head, 1);
+	if (q->tail != q->head) {
+		struct moat_fault *f = &q->rec[q->head];
+
+		check("fault record's vdev", f->vdev, vh);
+		p = put_str(line, "  fault queued: vdev ");
+		p = put_hex(p, f->vdev);
+		p = put_str(p, ", IOVA ");
+		p = put_hex(p, f->addr);
+		p = put_str(p, ", stage ");
+		p = put_dec(p, f->stage);
+		p = put_str(p, ", kind ");
+		p = put_dec(p, f->kind);
+		emit(p);
+		q->head = q->tail;
+	}
+	mset((void *)(shb + S_ID), 0, 4096);
+	nvme_identify_submit(IOVA_SHARED + S_ID);
+	check("Identify into shared RAM", nvme_complete(5000), 0);
+	check("Identify VID (shared)", *(volatile uint16_t *)(shb + S_ID), vendor_id);
+	pass("after unbind: DMA reaches shared RAM only", before);
+}
+
+static unsigned private_bytes_touched(void)
+{
+	unsigned touched = 0;
+
+	for (unsigned i = 0; i < 4096; i++)
+		touched += ((volatile uint8_t *)P_ID)[i] != 0x5a;
+	return touched;
+}
+
+/* MOAT_HC_MEM_SHARE: a private page marked shared is DMA-reachable until it is unshared. */
+static void owner_mem_share(void)
+{
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	int before = failures;
+
+	check("share a private page",
+	      hc_retry(MOAT_HC_MEM_SHARE, P_ID, 4096, MOAT_SHARE, 0, 0).status, MOAT_OK);
+	mset((void *)P_ID, 0x5a, 4096);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	check("Identify into the shared page", nvme_complete(5000), 0);
+	check("Identify VID (shared page)", *(volatile uint16_t *)P_ID, vendor_id);
+	check("unshare it", hc_retry(MOAT_HC_MEM_SHARE, P_ID, 4096, MOAT_UNSHARE, 0, 0).status,
+	      MOAT_OK);
+	mset((void *)P_ID, 0x5a, 4096);
+	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	(void)nvme_complete(3000);
+	check("unshared page untouched by the device", private_bytes_touched(), 0);
+	q->head = q->tail;
+	pass("memory sharing: a shared page is DMA-reachable, unsharing removes it at once",
+	     before);
+}
+
+static void owner_rebind(void)
+{
+	uint8_t *dig = (uint8_t *)(shb + S_MISC);
+	struct moat_ret r;
+
+	check("bind again", hc_retry(MOAT_HC_TDI_BIND, vh, 0, 0, 0, 0).status, MOAT_OK);
+	r = hc_retry(MOAT_HC_TDI_GET_REPORT, vh, shb + S_BUF, 0x4000, shb + S_MISC, 0);
+	check("report again", r.status, MOAT_OK);
+	(void)dig;
+	check("accept again", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status,
+	      MOAT_OK);
+}
+
+static void owner_flr(void)
+{
+	int before = failures;
+	struct moat_ret r;
+
+	owner_rebind();
+	check("RUN before FLR", (int64_t)tdi_state().r1, MOAT_TDI_RUN);
+	uint32_t cap = rd32(MOAT_GPA_ECAM + 0x34) & 0xff;
+	*(volatile uint16_t *)(MOAT_GPA_ECAM + cap + 8) = 0x8000; /* DevCtl: Initiate FLR */
+	r = tdi_state();
+	check("state after FLR", (int64_t)r.r1, MOAT_TDI_UNLOCKED);
+	check("teardown cause FLR", (int64_t)r.r2, MOAT_CAUSE_FLR);
+	check("shared MMIO after FLR", rd32(nv.bar + 8), nvme_vs);
+	pass("FLR while running: teardown first, then the reset", before);
+}
+
+/* devemu's error_while_run: the device enters ERROR right after Moat confirmed RUN. */
+static void owner_device_error(void)
+{
+	uint8_t *dig = (uint8_t *)(shb + S_MISC);
+	int before = failures;
+	struct moat_ret r;
+
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	uint64_t end;
+
+	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
+	      MOAT_OK);
+	gic_enable_spi(FAULT_SPI);
+	fault_irqs = 0;
+	mcpy(dig, report_digest, 32);
+	check("accept", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status, MOAT_OK);
+	r = tdi_state(); /* Moat asks the device, finds ERROR and tears the TDI down */
+	end = now_ms() + 2000;
+	while (!fault_irqs && now_ms() < end)
+		__asm__ volatile("wfi");
+	check("teardown event interrupt", fault_irqs > 0, 1);
+	check("teardown event queued", q->tail != q->head, 1);
+	if (q->tail != q->head) {
+		check("event record", q->rec[q->head].stage, MOAT_FAULT_TDI_EVENT);
+		check("event cause", q->rec[q->head].kind, MOAT_CAUSE_DEVICE_ERROR);
+		q->head = q->tail;
+	}
+	check("not running after the device error", r.r1 == MOAT_TDI_RUN, 0);
+	check("guest told the cause", (int64_t)r.r2, MOAT_CAUSE_DEVICE_ERROR);
+	say(r.r2 == MOAT_CAUSE_DEVICE_ERROR ? "  notified (fault queue + SPI, TDI state): TDI torn "
+					      "down after a device error\n"
+					    : "  no device-error notification\n");
+	owner_stage1();
+	check("NVMe enable", nvme_init(P_SQ, P_CQ, IOVA_PRIV, IOVA_PRIV + 0x1000), 0);
+	nvme_identify_submit(IOVA_PRIV + 0x2000);
+	check("private DMA after the teardown", nvme_complete(2000) == 0, 0);
+	pass("device ERROR while running: guest notified, TDI torn down, no private DMA", before);
+}
+
+static void role_owner(void)
+{
+	say("e2e: owner of an assigned device\n");
+	owner_find();
+	owner_ecam();
+	owner_shared_mmio();
+	owner_evidence();
+	owner_bind_and_report();
+	if (mode_error) {
+		owner_device_error();
+		return;
+	}
+	owner_accept();
+	owner_stage1();
+	owner_dma_private();
+	owner_unbind_in_flight();
+	owner_shared_only();
+	owner_mem_share();
+	owner_flr();
+}
+
+/* ---- the other VM ---------------------------------------------------------------------- */
+
+static void role_other(void)
+{
+	uint64_t foreign = 1ull << 16 | MOAT_VDEV_TAG; /* VM 1's first vdev */
+	struct moat_inv *inv = (struct moat_inv *)(shb + S_MISC);
+	int before;
+
+	say("e2e: VM without devices, trying to reach another VM's\n");
+	for (int round = 0; round < 20; round++) {
+		before = failures;
+		check("no vdevs", (int64_t)hc(MOAT_HC_VDEV_LIST, 0, 0, 0, 0, 0).r1, 0);
+		check("bind another VM's TDI", hc(MOAT_HC_TDI_BIND, foreign, 0, 0, 0, 0).status,
+		      MOAT_BAD_HANDLE);
+		check("accept another VM's TDI",
+		      hc(MOAT_HC_TDI_ACCEPT, foreign, shb + S_MISC, 0, 0, 0).status,
+		      MOAT_BAD_HANDLE);
+		check("unbind another VM's TDI", hc(MOAT_HC_TDI_UNBIND, foreign, 0, 0, 0, 0).status,
+		      MOAT_BAD_HANDLE);
+		check("evidence of another VM's TDI",
+		      hc(MOAT_HC_TDI_GET_EVIDENCE, foreign, 1, shb + S_BUF, 4096, 0).status,
+		      MOAT_BAD_HANDLE);
+		if (round == 0)
+			pass("bind/accept/unbind/evidence of another VM's TDI refused (BAD_HANDLE)",
+			     before);
+		before = failures;
+		check("stage-1 on another VM's device",
+		      hc(MOAT_HC_VIOMMU_SET_S1, foreign, shb + S_MISC, 40, 0, 0).status,
+		      MOAT_BAD_HANDLE);
+		check("share memory it does not have",
+		      hc(MOAT_HC_MEM_SHARE, 0x80000000ul, 0x1000, MOAT_SHARE, 0, 0).status,
+		      MOAT_BAD_ADDRESS);
+		check("share its own memory for DMA (no device)",
+		      hc(MOAT_HC_MEM_SHARE, 0x40400000ul, 0x1000, MOAT_SHARE, 0, 0).status,
+		      MOAT_DENIED);
+		mset(inv, 0, sizeof(*inv));
+		inv->size = sizeof(*inv);
+		inv->op = MOAT_INV_SMMU_CFGI_CD;
+		inv->vdev = (uint32_t)foreign;
+		check("invalidate for another VM's device",
+		      hc(MOAT_HC_VIOMMU_INVALIDATE, (uint64_t)inv, 1, 0, 0, 0).status, MOAT_DENIED);
+		if (round == 0)
+			pass("DMA set-up on another VM's device or memory refused", before);
+		before = failures;
+		check("another VM's BAR unreachable", load_faults(MOAT_GPA_BARS), 1);
+		check("another VM's BAR (page 3)", load_faults(MOAT_GPA_BARS + 0x3000), 1);
+		check("empty virtual ECAM", rd32(MOAT_GPA_ECAM), 0xffffffff);
+		if (round == 0)
+			pass("another VM's MMIO unreachable (abort), empty virtual ECAM", before);
+		uint64_t end = now_ms() + 100;
+		while (now_ms() < end)
+			;
+	}
+}
+
+void guest_main(uint64_t first_count, uint64_t dtb)
+{
+	(void)first_count;
+	if (moat_vm_info(&info)) {
+		say("FAIL vm info\n");
+		power_off();
+	}
+	shb = info.shared_base;
+	parse_bootargs(fdt_bootargs(dtb));
+	struct moat_ret r = hc(MOAT_HC_VDEV_LIST, 0, 0, 0, 0, 0);
+	if (r.status == MOAT_OK && r.r1 > 0)
+		role_owner();
+	else
+		role_other();
+	say(failures ? "FAIL e2e guest\n" : "PASS e2e guest done\n");
+	power_off();
+}

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: MIT
+"""Guest-driven confidential device assignment, end to end (issue 9), on QEMU virt with the
+SMMUv3, QEMU's nvme forwarding its DOE mailbox to devemu (spdm_port) and an edu device.
+
+VM "alpha" owns the nvme function (its TDI): it checks the evidence against the trust anchor
+in its bootargs, binds, verifies the interface report, accepts, builds its own stage-1 on the
+nested SMMUv3 and runs NVMe Identify Controller into private RAM, then unbinds with DMA in
+flight and shows DMA is back to shared RAM only (a fault in its fault queue), and resets the
+function (FLR) while running. VM "beta" (same run) tries to bind alpha's TDI, to set up DMA on
+it, and to reach its MMIO; every attempt fails with the documented status while alpha goes on.
+A second run has devemu put the TDI in ERROR once it runs: alpha is told, the TDI torn down.
+Each run gets its own devemu port (@PORT@, tests/system/qemu.py)."""
+import os
+
+from qemu import PORT, ROOT, Scenario
+
+IMAGE = "build/arm64/Image"
+DEVEMU = "build/tools/devemu"
+PKI = "build/tools/pki/p384"
+CONFIG = "build/guests/e2e-config.dtb"
+ERROR_CONFIG = "build/guests/e2e-error-config.dtb"
+DEV = "0000:00:01.0"
+BARS = "bar0=0x10000000:0x4000"
+
+
+
+def anchor():
+    try:
+        with open(os.path.join(ROOT, PKI, "root.sha384")) as f:
+            return f.read().strip()
+    except OSError:
+        return "missing"
+
+
+def devemu_argv(port, fault=None):
+    env = f"DEVEMU_TDISP={BARS}" + (f",fault={fault}" if fault else "")
+    return ["env", env, DEVEMU, "--port", str(port), "--pki", PKI]
+
+
+def qemu_argv(port, config):
+    """QEMU for the demo (also used by `make run`, see tools/e2e_run.py)."""
+    return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
+            "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
+            "-serial", "stdio", "-no-reboot", "-smp", "2", "-m", "512", "-kernel", IMAGE,
+            "-initrd", config,
+            "-append", f"moat.spdm.anchor={anchor()} moat.tsm.ide=0 moat.tsm.meas=1,2,3",
+            "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
+            "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}",
+            "-device", "edu"]
+
+
+def e2e(name, config, expect, streams=(), fault=None, forbid=()):
+    port = PORT
+    # the runner picks a free port and waits for devemu to listen on it before QEMU starts
+    return Scenario(name, qemu_argv(port, config),
+                    expect + [r"^moat: all VMs stopped, powering off$"],
+                    forbid=[r"^\[\w+\] FAIL", *forbid], timeout=150,
+                    helpers=[devemu_argv(port, fault)], streams=list(streams),
+                    needs=[IMAGE, DEVEMU, PKI + "/root.sha384", config])
+
+
+def a(s):
+    return rf"^\[alpha\] {s}"
+
+
+CONNECT = [
+    rf"^moat: tsm: {DEV}: connected: session 0x[0-9a-f]{{8}}, 3 measurement block\(s\)",
+    rf"^moat: tsm: {DEV}: TDI 0x00000008 ready, CONFIG_UNLOCKED$",
+    rf"^moat: vdev: alpha: {DEV} 1b36:0010 assigned as vdev 0x18000, TDI unbound$",
+]
+OWNER_START = [
+    a(r"vdev 0x18000: 0x1b36:0x10, BAR0 at 0x10000000 size 0x4000, TDI CONFIG_UNLOCKED$"),
+    a(r"PASS virtual ECAM: filtered config space, DOE hidden$"),
+    a(r"PASS shared MMIO before bind$"),
+    a(r"certificate chain \d+ bytes, root [0-9a-f]{16}\.\.\. = trust anchor$"),
+    a(r"signed measurements \(guest nonce a5a8bf82\.\.\.\): \d+ bytes$"),
+    a(r"PASS evidence: chain rooted in the trust anchor, fresh measurements, VCA$"),
+    r"^moat: tdi: function 0x8: bound to VM 1: CONFIG_LOCKED, report 116 bytes, 2 range\(s\)$",
+    a(r"interface report 116 bytes, info 0x3, 2 MMIO range\(s\), digest [0-9a-f]{16}\.\.\.$"),
+    a(r"  range 0: page 0x10000 \+3 TEE$"),
+    a(r"  range 1: page 0x10003 \+1 MSI-X \(non-TEE\)$"),
+    a(r"PASS bind: CONFIG_LOCKED, report checked$"),
+]
+BETA = [rf"^\[beta\] {s}" for s in (
+    r"e2e: VM without devices, trying to reach another VM's$",
+    r"PASS bind/accept/unbind/evidence of another VM's TDI refused \(BAD_HANDLE\)$",
+    r"PASS DMA set-up on another VM's device or memory refused$",
+    r"PASS another VM's MMIO unreachable \(abort\), empty virtual ECAM$",
+    r"PASS e2e guest done$")]
+
+SCENARIOS = [
+    e2e("arm64-e2e-assign-bind-accept-dma-unbind", CONFIG, CONNECT + OWNER_START + [
+        r"^moat: tdi: function 0x8: RUN for VM 1$",
+        a(r"PASS accept: RUN, private MMIO at the BAR's guest address$"),
+        a(r"PASS own stage-1 \(CD \+ tables\) on the nested SMMUv3, invalidations$"),
+        a(r"Identify Controller into private RAM via IOVA 0x202000: VID 0x1b36, "
+          r"serial 'moat\d+', model 'QEMU NVMe Ctrl'$"),
+        a(r"PASS DMA into private memory through the nested SMMUv3$"),
+        a(r"PASS unbind during DMA: ordered teardown, shared MMIO restored$"),
+        a(r"  Identify into private RAM: status -?\d+, private bytes written by the device: 0$"),
+        a(r"  fault queued: vdev 0x18000, IOVA 0x202[0-9a-f]{3}, stage 2, kind 1$"),
+        a(r"PASS after unbind: DMA reaches shared RAM only$"),
+        a(r"PASS memory sharing: a shared page is DMA-reachable, unsharing removes it at once$"),
+        a(r"PASS FLR while running: teardown first, then the reset$"),
+        a(r"PASS e2e guest done$")], streams=[BETA]),
+    e2e("arm64-e2e-device-error-while-running", ERROR_CONFIG,
+        CONNECT + OWNER_START + [
+            r"^moat: tdi: function 0x8: RUN for VM 1$",
+            r"^moat: tdi: error: function 0x8: device reports ERROR, expected RUN$",
+            a(r"  notified \(fault queue \+ SPI, TDI state\): TDI torn down after a device "
+              r"error$"),
+            a(r"PASS device ERROR while running: guest notified, TDI torn down, "
+              r"no private DMA$"),
+            a(r"PASS e2e guest done$")], streams=[BETA], fault="error_while_run"),
+]
