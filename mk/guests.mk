@@ -4,7 +4,7 @@ GUEST_OUT := $(BUILD)/guests
 GUEST_CC := aarch64-linux-gnu-gcc
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -mgeneral-regs-only \
-	-mstrict-align -fno-pie -fno-stack-protector -I. -Wall -Wextra -Werror
+	-mstrict-align -fno-pie -fno-stack-protector -I. -Wall -Wextra -Werror -MMD -MP
 GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c guest_abi/lib/moat_guest.c
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 GUEST_CONFIG := $(GUEST_OUT)/moat-config.dtb
