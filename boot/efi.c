@@ -22,11 +22,11 @@
 #include "core/log.h"
 #include "lib/err.h"
 
-#define EFI_MOAT_DIR	"\\EFI\\moat\\"
+#define EFI_MOAT_DIR "\\EFI\\moat\\"
 #define EFI_CONFIG_NAME "moat.dtb"
-#define EFI_CONFIG_MAX	(1U << 20)
-#define EFI_MODULE_MAX	(256U << 20)
-#define EFI_PATH_MAX	128
+#define EFI_CONFIG_MAX (1U << 20)
+#define EFI_MODULE_MAX (256U << 20)
+#define EFI_PATH_MAX 128
 
 static EFI_SYSTEM_TABLE *st;
 static EFI_BOOT_SERVICES *bs;

@@ -8,7 +8,9 @@ static u8 handover_stack[EFI_HANDOVER_STACK] __aligned(16);
 
 __noreturn void efi_arm64_handover(struct boot_info *bi, u8 *stack_top);
 
-void efi_arch_early(void) {}
+void efi_arch_early(void)
+{
+}
 
 int efi_arch_check(void)
 {

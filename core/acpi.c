@@ -84,7 +84,7 @@ static int acpi_map_table(paddr_t at, const char *sig, struct acpi_table *out)
 		return -E_NOMEM;
 	if (acpi_check_table(h, len, sig, ACPI_HDR_LEN))
 		return -E_CORRUPT;
-	*out = (struct acpi_table){h, len};
+	*out = (struct acpi_table){ h, len };
 	return 0;
 }
 

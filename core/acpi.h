@@ -16,7 +16,7 @@
 
 #define ACPI_HDR_LEN 36
 /* No table Moat reads is anywhere near this; larger lengths are treated as corrupt. */
-#define ACPI_TABLE_MAX	(4U << 20)
+#define ACPI_TABLE_MAX (4U << 20)
 #define ACPI_MAX_TABLES 64
 
 struct acpi_table {

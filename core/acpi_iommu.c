@@ -23,19 +23,19 @@ static int scope_add(struct plat_iommu *m, const struct plat_scope *s)
 }
 
 /* ---- DMAR ----------------------------------------------------------------------------------- */
-#define DMAR_HDR_LEN	   48
-#define DMAR_DRHD	   0
-#define DMAR_DRHD_LEN	   16
-#define DMAR_RMRR	   1
-#define DMAR_RMRR_LEN	   24
-#define DMAR_INCLUDE_ALL   BIT(0)
-#define DMAR_SCOPE_LEN	   6 /* type, length, reserved[2], enumeration ID, start bus */
+#define DMAR_HDR_LEN 48
+#define DMAR_DRHD 0
+#define DMAR_DRHD_LEN 16
+#define DMAR_RMRR 1
+#define DMAR_RMRR_LEN 24
+#define DMAR_INCLUDE_ALL BIT(0)
+#define DMAR_SCOPE_LEN 6 /* type, length, reserved[2], enumeration ID, start bus */
 #define DMAR_REG_PAGES_MAX 15
 
 /* Device scope (8.3.1): type 1 endpoint, 2 bridge, 3 I/O APIC, 4 HPET, 5 ACPI namespace. */
 static int dmar_scope(struct plat_iommu *m, const u8 *s, u8 len)
 {
-	struct plat_scope sc = {.segment = m->segment, .enum_id = s[4], .bus = s[5]};
+	struct plat_scope sc = { .segment = m->segment, .enum_id = s[4], .bus = s[5] };
 	unsigned npath = (len - DMAR_SCOPE_LEN) / 2;
 
 	if ((len - DMAR_SCOPE_LEN) % 2 || npath == 0 || npath > ARRAY_SIZE(sc.path))
@@ -61,7 +61,7 @@ static int dmar_scope(struct plat_iommu *m, const u8 *s, u8 len)
 
 static int dmar_drhd(struct platform *p, const u8 *d, u16 len)
 {
-	struct plat_iommu m = {.kind = IOMMU_KIND_VTD};
+	struct plat_iommu m = { .kind = IOMMU_KIND_VTD };
 	u16 off = DMAR_DRHD_LEN;
 	int err;
 
@@ -114,7 +114,7 @@ static int dmar_rmrr(struct platform *p, const u8 *d, u16 len)
 	}
 	if (p->nrsv >= PLAT_MAX_RSV)
 		return -E_NOSPC;
-	p->rsv[p->nrsv++] = (struct pa_range){pa(base), limit - base + 1};
+	p->rsv[p->nrsv++] = (struct pa_range){ pa(base), limit - base + 1 };
 	return 0;
 }
 
@@ -144,26 +144,26 @@ int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p)
 }
 
 /* ---- IVRS ----------------------------------------------------------------------------------- */
-#define IVRS_HDR_LEN	48
-#define IVHD_10		0x10
-#define IVHD_11		0x11
-#define IVHD_40		0x40
-#define IVHD_10_LEN	24
-#define IVHD_11_LEN	40
+#define IVRS_HDR_LEN 48
+#define IVHD_10 0x10
+#define IVHD_11 0x11
+#define IVHD_40 0x40
+#define IVHD_10_LEN 24
+#define IVHD_11_LEN 40
 #define AMDVI_MMIO_SIZE 0x80000 /* 512 KiB register space (3.4) */
 
 /* Device entry types (Table 99). */
-#define IVDE_ALL	  1
-#define IVDE_SELECT	  2
-#define IVDE_START	  3
-#define IVDE_END	  4
+#define IVDE_ALL 1
+#define IVDE_SELECT 2
+#define IVDE_START 3
+#define IVDE_END 4
 #define IVDE_ALIAS_SELECT 0x42
-#define IVDE_ALIAS_START  0x43
-#define IVDE_EXT_SELECT	  0x46
-#define IVDE_EXT_START	  0x47
-#define IVDE_SPECIAL	  0x48
-#define IVDE_ACPI_HID	  0xf0
-#define IVDE_HID_FIXED	  22
+#define IVDE_ALIAS_START 0x43
+#define IVDE_EXT_SELECT 0x46
+#define IVDE_EXT_START 0x47
+#define IVDE_SPECIAL 0x48
+#define IVDE_ACPI_HID 0xf0
+#define IVDE_HID_FIXED 22
 
 struct ivhd_walk {
 	struct plat_iommu *m;
@@ -190,10 +190,10 @@ static int ivde_range_start(struct ivhd_walk *w, u8 kind, u16 rid, u16 alias)
 	if (w->open)
 		return -E_CORRUPT; /* two starts without an end */
 	w->open = true;
-	w->range = (struct plat_scope){.kind = kind,
-				       .segment = w->m->segment,
-				       .rid_first = rid,
-				       .out_base = kind == SCOPE_ALIAS ? alias : rid};
+	w->range = (struct plat_scope){ .kind = kind,
+					.segment = w->m->segment,
+					.rid_first = rid,
+					.out_base = kind == SCOPE_ALIAS ? alias : rid };
 	return 0;
 }
 
@@ -201,7 +201,8 @@ static int ivde_one(struct ivhd_walk *w, const u8 *e)
 {
 	u16 rid = get_le16(e + 1);
 	struct plat_scope s = {
-	    .segment = w->m->segment, .rid_first = rid, .rid_last = rid, .out_base = rid};
+		.segment = w->m->segment, .rid_first = rid, .rid_last = rid, .out_base = rid
+	};
 
 	if (w->open && e[0] != IVDE_END && e[0] != 0)
 		return -E_CORRUPT; /* only an end entry may follow a start */
@@ -238,12 +239,12 @@ static int ivde_one(struct ivhd_walk *w, const u8 *e)
 static int ivhd_parse(const u8 *h, u16 len, struct plat_iommu *m)
 {
 	u32 hdr = h[0] == IVHD_10 ? IVHD_10_LEN : IVHD_11_LEN, off = hdr;
-	struct ivhd_walk w = {.m = m};
+	struct ivhd_walk w = { .m = m };
 	int err;
 
 	if (len < hdr)
 		return -E_CORRUPT;
-	*m = (struct plat_iommu){.kind = IOMMU_KIND_AMDVI, .size = AMDVI_MMIO_SIZE};
+	*m = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI, .size = AMDVI_MMIO_SIZE };
 	m->rid = get_le16(h + 4);
 	m->base = pa(get_le64(h + 8));
 	m->segment = get_le16(h + 16);
@@ -320,15 +321,15 @@ int acpi_parse_ivrs(const u8 *t, u32 len, struct platform *p)
 }
 
 /* ---- IORT ----------------------------------------------------------------------------------- */
-#define IORT_HDR_LEN	  48
-#define IORT_NODE_HDR	  16
-#define IORT_RC		  2
-#define IORT_SMMUV3	  4
-#define IORT_RC_MIN	  36 /* node header + memory access properties, ATS, segment, ... */
-#define IORT_SMMUV3_MIN	  68
-#define IORT_IDMAP_LEN	  20
+#define IORT_HDR_LEN 48
+#define IORT_NODE_HDR 16
+#define IORT_RC 2
+#define IORT_SMMUV3 4
+#define IORT_RC_MIN 36 /* node header + memory access properties, ATS, segment, ... */
+#define IORT_SMMUV3_MIN 68
+#define IORT_IDMAP_LEN 20
 #define IORT_IDMAP_SINGLE BIT(0)
-#define SMMUV3_MMIO_SIZE  0x20000 /* two 64 KiB register pages (SMMUv3 spec 6.1) */
+#define SMMUV3_MMIO_SIZE 0x20000 /* two 64 KiB register pages (SMMUv3 spec 6.1) */
 
 struct iort_walk {
 	const u8 *t;
@@ -362,7 +363,7 @@ static int iort_idmaps(const u8 *n, u16 nlen, u32 fixed, u32 *count, u32 *ref)
 
 static int iort_smmu(struct platform *p, const u8 *n, u16 nlen)
 {
-	struct plat_iommu m = {.kind = IOMMU_KIND_SMMUV3, .size = SMMUV3_MMIO_SIZE};
+	struct plat_iommu m = { .kind = IOMMU_KIND_SMMUV3, .size = SMMUV3_MMIO_SIZE };
 	u32 count, ref;
 	int err;
 
@@ -414,11 +415,11 @@ static int iort_rc(struct platform *p, const struct iort_walk *w, const u8 *n, u
 		m = iort_smmu_at(p, w, target);
 		if (!m)
 			continue; /* e.g. an ITS group: not behind an SMMU */
-		struct plat_scope s = {.kind = SCOPE_RANGE,
-				       .segment = seg,
-				       .rid_first = (u16)in,
-				       .rid_last = (u16)last,
-				       .out_base = out};
+		struct plat_scope s = { .kind = SCOPE_RANGE,
+					.segment = seg,
+					.rid_first = (u16)in,
+					.rid_last = (u16)last,
+					.out_base = out };
 		if ((err = scope_add(m, &s)))
 			return err;
 	}
@@ -454,7 +455,7 @@ int acpi_parse_iort(const u8 *t, u32 len, struct platform *p)
 
 	if (len < IORT_HDR_LEN)
 		return -E_CORRUPT;
-	w = (struct iort_walk){.t = t, .len = len};
+	w = (struct iort_walk){ .t = t, .len = len };
 	if ((err = iort_frame(&w, get_le32(t + 36), get_le32(t + 40))))
 		return err;
 	/* SMMU nodes first, so that root-complex mappings can refer to them. */

@@ -14,17 +14,17 @@
 #include "lib/err.h"
 
 /* MADT interrupt controller structures (5.2.12) and their minimum lengths. */
-#define MADT_HDR_LEN	 44
-#define MADT_LAPIC	 0x0
-#define MADT_X2APIC	 0x9
-#define MADT_GICC	 0xb
-#define MADT_GICD	 0xc
-#define MADT_GICR	 0xe
-#define MADT_LAPIC_LEN	 8
-#define MADT_X2APIC_LEN	 16
-#define MADT_GICC_LEN	 76 /* ACPI 5.1; 6.0 adds fields up to 80 */
-#define MADT_GICD_LEN	 24
-#define MADT_GICR_LEN	 16
+#define MADT_HDR_LEN 44
+#define MADT_LAPIC 0x0
+#define MADT_X2APIC 0x9
+#define MADT_GICC 0xb
+#define MADT_GICD 0xc
+#define MADT_GICR 0xe
+#define MADT_LAPIC_LEN 8
+#define MADT_X2APIC_LEN 16
+#define MADT_GICC_LEN 76 /* ACPI 5.1; 6.0 adds fields up to 80 */
+#define MADT_GICD_LEN 24
+#define MADT_GICR_LEN 16
 #define MADT_CPU_ENABLED BIT(0)
 
 static int madt_add_cpu(struct platform *p, u64 id)
@@ -68,8 +68,8 @@ static int madt_entry(struct platform *p, const u8 *e, u8 len)
 		if (len < MADT_GICC_LEN)
 			return -E_CORRUPT;
 		return get_le32(e + 12) & MADT_CPU_ENABLED
-			   ? madt_add_cpu(p, get_le64(e + 68) & 0xff00ffffffULL)
-			   : 0;
+			       ? madt_add_cpu(p, get_le64(e + 68) & 0xff00ffffffULL)
+			       : 0;
 	case MADT_GICD: return len < MADT_GICD_LEN ? -E_CORRUPT : madt_gicd(p, e);
 	case MADT_GICR:
 		if (len < MADT_GICR_LEN)
@@ -105,7 +105,7 @@ int acpi_parse_madt(const u8 *t, u32 len, struct platform *p)
 }
 
 /* MCFG: 44-byte header, then 16-byte allocation entries. */
-#define MCFG_HDR_LEN   44
+#define MCFG_HDR_LEN 44
 #define MCFG_ENTRY_LEN 16
 
 static bool ecam_overlaps(const struct platform *p, const struct plat_ecam *e)
@@ -127,8 +127,9 @@ int acpi_parse_mcfg(const u8 *t, u32 len, struct platform *p)
 		return -E_CORRUPT;
 	for (u32 off = MCFG_HDR_LEN; off < len; off += MCFG_ENTRY_LEN) {
 		const u8 *m = t + off;
-		struct plat_ecam e = {
-		    .segment = get_le16(m + 8), .bus_start = m[10], .bus_end = m[11]};
+		struct plat_ecam e = { .segment = get_le16(m + 8),
+				       .bus_start = m[10],
+				       .bus_end = m[11] };
 		u64 base = get_le64(m), end;
 
 		if (e.bus_start > e.bus_end)
@@ -151,15 +152,15 @@ int acpi_parse_mcfg(const u8 *t, u32 len, struct platform *p)
 }
 
 /* SPCR: interface type at 36, base address (Generic Address Structure) at 40. */
-#define SPCR_MIN_LEN   52
-#define SPCR_16550     0x00
-#define SPCR_16450     0x01
-#define SPCR_PL011     0x03
-#define SPCR_SBSA32    0x0d
-#define SPCR_SBSA      0x0e
+#define SPCR_MIN_LEN 52
+#define SPCR_16550 0x00
+#define SPCR_16450 0x01
+#define SPCR_PL011 0x03
+#define SPCR_SBSA32 0x0d
+#define SPCR_SBSA 0x0e
 #define SPCR_16550_GAS 0x12
-#define GAS_MEMORY     0
-#define GAS_IO	       1
+#define GAS_MEMORY 0
+#define GAS_IO 1
 
 int acpi_parse_spcr(const u8 *t, u32 len, struct platform *p)
 {
@@ -195,17 +196,17 @@ int acpi_parse_spcr(const u8 *t, u32 len, struct platform *p)
 }
 
 /* FADT fields (Table 5.9). */
-#define FADT_DSDT	     40
-#define FADT_PM1A_CNT	     64
-#define FADT_PM1B_CNT	     68
-#define FADT_FLAGS	     112
-#define FADT_ARM_BOOT	     129
-#define FADT_X_DSDT	     140
-#define FADT_X_PM1A_CNT	     172
-#define FADT_X_PM1B_CNT	     184
+#define FADT_DSDT 40
+#define FADT_PM1A_CNT 64
+#define FADT_PM1B_CNT 68
+#define FADT_FLAGS 112
+#define FADT_ARM_BOOT 129
+#define FADT_X_DSDT 140
+#define FADT_X_PM1A_CNT 172
+#define FADT_X_PM1B_CNT 184
 #define FADT_FLAG_HW_REDUCED BIT(20)
-#define FADT_ARM_PSCI	     BIT(0)
-#define FADT_ARM_PSCI_HVC    BIT(1)
+#define FADT_ARM_PSCI BIT(0)
+#define FADT_ARM_PSCI_HVC BIT(1)
 
 /* An I/O-space PM1 control block from the 64-bit GAS, else the 32-bit port field. */
 static int fadt_pm_port(const u8 *t, u32 len, u32 legacy_off, u32 gas_off, u16 *port)
@@ -253,13 +254,13 @@ int acpi_parse_fadt(const u8 *t, u32 len, struct platform *p, paddr_t *dsdt)
  * AML (ACPI 6.5 chapter 20) just far enough to read \_S5: NameOp "_S5_" PackageOp PkgLength
  * NumElements, then two integers (ZeroOp, OneOp, BytePrefix b, WordPrefix w, or a raw byte).
  */
-#define AML_NAME_OP	0x08
-#define AML_PACKAGE_OP	0x12
-#define AML_ZERO_OP	0x00
-#define AML_ONE_OP	0x01
+#define AML_NAME_OP 0x08
+#define AML_PACKAGE_OP 0x12
+#define AML_ZERO_OP 0x00
+#define AML_ONE_OP 0x01
 #define AML_BYTE_PREFIX 0x0a
 #define AML_WORD_PREFIX 0x0b
-#define AML_ROOT_CHAR	0x5c
+#define AML_ROOT_CHAR 0x5c
 
 static int aml_int(const u8 *a, u32 len, u32 *off, u16 *v)
 {

@@ -27,7 +27,7 @@ int boot_info_add_mem(struct boot_info *bi, paddr_t base, u64 size, enum boot_me
 	}
 	if (bi->nmem >= BOOT_MAX_MEM)
 		return -E_NOSPC;
-	bi->mem[bi->nmem++] = (struct boot_mem){base, size, kind};
+	bi->mem[bi->nmem++] = (struct boot_mem){ base, size, kind };
 	return 0;
 }
 
@@ -46,7 +46,7 @@ static int plat_add_range(struct pa_range *arr, unsigned *n, unsigned max, paddr
 	}
 	if (*n >= max)
 		return -E_NOSPC;
-	arr[(*n)++] = (struct pa_range){base, size};
+	arr[(*n)++] = (struct pa_range){ base, size };
 	return 0;
 }
 

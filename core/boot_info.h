@@ -15,11 +15,14 @@ enum boot_path {
  * The firmware memory map (E820 through PVH, or the UEFI memory map), reduced to two kinds:
  * RAM Moat may use, and RAM it must keep (ACPI tables and NVS, UEFI runtime services).
  */
-enum boot_mem_kind { BOOT_MEM_RAM, BOOT_MEM_KEEP };
+enum boot_mem_kind {
+	BOOT_MEM_RAM,
+	BOOT_MEM_KEEP
+};
 
-#define BOOT_MAX_MEM	     48
-#define BOOT_MAX_MODULES     8
-#define BOOT_CMDLINE_MAX     256
+#define BOOT_MAX_MEM 48
+#define BOOT_MAX_MODULES 8
+#define BOOT_CMDLINE_MAX 256
 #define BOOT_MODULE_NAME_MAX 64
 
 struct boot_mem {

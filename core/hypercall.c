@@ -30,26 +30,26 @@ static void hc_vcpu_state(struct vcpu *v, u64 *regs);
 static void hc_shared_check(struct vcpu *v, u64 *regs);
 
 static const struct hc_desc hc_table[MOAT_HC_COUNT] = {
-    {MOAT_HC_VERSION, 0, hc_version},
-    {MOAT_HC_FEATURES, 1, hc_features},
-    {MOAT_HC_NULL, 0, hc_null},
-    {MOAT_HC_CONSOLE_WRITE, 2, hc_console_write},
-    {MOAT_HC_VM_INFO, 2, hc_vm_info},
-    {MOAT_HC_VCPU_STATE, 1, hc_vcpu_state},
-    {MOAT_HC_SHARED_CHECK, 2, hc_shared_check},
-    {MOAT_HC_MEM_SHARE, 3, hc_mem_share},
-    {MOAT_HC_VDEV_LIST, 2, hc_vdev_list},
-    {MOAT_HC_VIOMMU_INFO, 2, hc_viommu_info},
-    {MOAT_HC_VIOMMU_SET_S1, 3, hc_viommu_set_s1},
-    {MOAT_HC_VIOMMU_CLEAR_S1, 1, hc_viommu_clear_s1},
-    {MOAT_HC_VIOMMU_INVALIDATE, 2, hc_viommu_invalidate},
-    {MOAT_HC_VIOMMU_FAULTQ, 2, hc_viommu_faultq},
-    {MOAT_HC_TDI_BIND, 1, hc_tdi_bind},
-    {MOAT_HC_TDI_GET_REPORT, 4, hc_tdi_get_report},
-    {MOAT_HC_TDI_GET_EVIDENCE, 5, hc_tdi_get_evidence},
-    {MOAT_HC_TDI_ACCEPT, 2, hc_tdi_accept},
-    {MOAT_HC_TDI_UNBIND, 1, hc_tdi_unbind},
-    {MOAT_HC_TDI_STATE, 1, hc_tdi_state},
+	{ MOAT_HC_VERSION, 0, hc_version },
+	{ MOAT_HC_FEATURES, 1, hc_features },
+	{ MOAT_HC_NULL, 0, hc_null },
+	{ MOAT_HC_CONSOLE_WRITE, 2, hc_console_write },
+	{ MOAT_HC_VM_INFO, 2, hc_vm_info },
+	{ MOAT_HC_VCPU_STATE, 1, hc_vcpu_state },
+	{ MOAT_HC_SHARED_CHECK, 2, hc_shared_check },
+	{ MOAT_HC_MEM_SHARE, 3, hc_mem_share },
+	{ MOAT_HC_VDEV_LIST, 2, hc_vdev_list },
+	{ MOAT_HC_VIOMMU_INFO, 2, hc_viommu_info },
+	{ MOAT_HC_VIOMMU_SET_S1, 3, hc_viommu_set_s1 },
+	{ MOAT_HC_VIOMMU_CLEAR_S1, 1, hc_viommu_clear_s1 },
+	{ MOAT_HC_VIOMMU_INVALIDATE, 2, hc_viommu_invalidate },
+	{ MOAT_HC_VIOMMU_FAULTQ, 2, hc_viommu_faultq },
+	{ MOAT_HC_TDI_BIND, 1, hc_tdi_bind },
+	{ MOAT_HC_TDI_GET_REPORT, 4, hc_tdi_get_report },
+	{ MOAT_HC_TDI_GET_EVIDENCE, 5, hc_tdi_get_evidence },
+	{ MOAT_HC_TDI_ACCEPT, 2, hc_tdi_accept },
+	{ MOAT_HC_TDI_UNBIND, 1, hc_tdi_unbind },
+	{ MOAT_HC_TDI_STATE, 1, hc_tdi_state },
 };
 
 static void hc_status(u64 *regs, enum moat_status st)
@@ -111,7 +111,7 @@ static void hc_console_write(struct vcpu *v, u64 *regs)
 
 static void hc_vm_info(struct vcpu *v, u64 *regs)
 {
-	struct moat_vm_info info = {0};
+	struct moat_vm_info info = { 0 };
 	void *dst;
 
 	if (regs[2] < sizeof(info))

@@ -29,8 +29,7 @@ int platform_summary(const struct platform *p, char *buf, size_t size)
 {
 	size_t n = 0;
 
-#define APPEND(...) \
-	n += (size_t)fmt_snprintf(buf + MIN(n, size), size - MIN(n, size), __VA_ARGS__)
+#define APPEND(...) n += (size_t)fmt_snprintf(buf + MIN(n, size), size - MIN(n, size), __VA_ARGS__)
 	APPEND("cpus=%u ram=%lluMiB", p->ncpus,
 	       /* Rounded up: firmware memory maps leave small holes (x86: 0xa0000-0xfffff). */
 	       (unsigned long long)((platform_ram_bytes(p) + (1ULL << 20) - 1) >> 20));

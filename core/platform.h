@@ -38,23 +38,23 @@ enum psci_conduit {
 
 /* What requester IDs an IOMMU covers, as the firmware table describes them. */
 enum plat_scope_kind {
-	SCOPE_DEVICE,	/* DMAR endpoint: the function at bus/path */
-	SCOPE_BRIDGE,	/* DMAR bridge: everything below the bridge at bus/path */
-	SCOPE_IOAPIC,	/* DMAR/IVRS special device (I/O APIC) */
-	SCOPE_HPET,	/* DMAR/IVRS special device (HPET) */
-	SCOPE_RANGE,	/* IVRS/IORT: rid_first..rid_last, output ID out_base + (rid - rid_first) */
-	SCOPE_ALIAS,	/* IVRS: rid_first..rid_last all issue DMA as out_base */
+	SCOPE_DEVICE, /* DMAR endpoint: the function at bus/path */
+	SCOPE_BRIDGE, /* DMAR bridge: everything below the bridge at bus/path */
+	SCOPE_IOAPIC, /* DMAR/IVRS special device (I/O APIC) */
+	SCOPE_HPET,   /* DMAR/IVRS special device (HPET) */
+	SCOPE_RANGE,  /* IVRS/IORT: rid_first..rid_last, output ID out_base + (rid - rid_first) */
+	SCOPE_ALIAS,  /* IVRS: rid_first..rid_last all issue DMA as out_base */
 };
 
 struct plat_scope {
-	u8 kind;	/* enum plat_scope_kind */
-	u8 bus;		/* DMAR: start bus of the path */
-	u8 npath;	/* DMAR: number of (device << 3 | function) hops in path[] */
+	u8 kind;  /* enum plat_scope_kind */
+	u8 bus;	  /* DMAR: start bus of the path */
+	u8 npath; /* DMAR: number of (device << 3 | function) hops in path[] */
 	u8 path[5];
 	u16 segment;
 	u16 rid_first, rid_last;
-	u32 out_base;	/* IORT: stream ID of rid_first; IVRS alias: the alias device ID */
-	u32 enum_id;	/* DMAR/IVRS special devices: the I/O APIC or HPET ID */
+	u32 out_base; /* IORT: stream ID of rid_first; IVRS alias: the alias device ID */
+	u32 enum_id;  /* DMAR/IVRS special devices: the I/O APIC or HPET ID */
 };
 
 struct plat_iommu {
@@ -63,9 +63,9 @@ struct plat_iommu {
 	u64 size;
 	u32 phandle; /* DT phandle, 0 if none */
 	u16 segment;
-	u16 rid;		/* IVRS: the IOMMU's own PCI requester ID */
-	bool include_all;	/* DMAR INCLUDE_PCI_ALL / IVRS "all" entry */
-	u64 features;		/* IVRS 0x11/0x40: EFR image; DMAR: 0 */
+	u16 rid;	  /* IVRS: the IOMMU's own PCI requester ID */
+	bool include_all; /* DMAR INCLUDE_PCI_ALL / IVRS "all" entry */
+	u64 features;	  /* IVRS 0x11/0x40: EFR image; DMAR: 0 */
 	unsigned nscope;
 	struct plat_scope scope[PLAT_MAX_SCOPE];
 };
@@ -73,7 +73,7 @@ struct plat_iommu {
 /* ACPI fixed-hardware power management (FADT), used for a clean power-off on x86. */
 struct plat_acpi_pm {
 	bool valid;
-	u16 pm1a_cnt, pm1b_cnt; /* I/O ports, 0 if absent */
+	u16 pm1a_cnt, pm1b_cnt;	  /* I/O ports, 0 if absent */
 	u16 slp_typ_a, slp_typ_b; /* \_S5 sleep type values from the DSDT */
 };
 

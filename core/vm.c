@@ -47,10 +47,10 @@ void vm_init(struct vm *vm, unsigned id, const struct vm_config *cfg, paddr_t ra
 	vm->id = id;
 	vm->cfg = cfg;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
-	vm->priv = (struct vm_ram){gpa(VM_RAM_BASE), cfg->private_size, ram};
+	vm->priv = (struct vm_ram){ gpa(VM_RAM_BASE), cfg->private_size, ram };
 	if (cfg->shared_size)
-		vm->shared = (struct vm_ram){gpa(VM_RAM_BASE + cfg->private_size), cfg->shared_size,
-					     pa(ram.v + cfg->private_size)};
+		vm->shared = (struct vm_ram){ gpa(VM_RAM_BASE + cfg->private_size),
+					      cfg->shared_size, pa(ram.v + cfg->private_size) };
 	vm->nvcpus = cfg->nvcpus;
 	vm->running = cfg->nvcpus;
 	vm->online = 1;

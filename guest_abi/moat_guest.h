@@ -30,7 +30,7 @@ static inline struct moat_ret moat_call(uint64_t fn, uint64_t a1, uint64_t a2, u
 			 :
 			 : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
 			   "memory");
-	return (struct moat_ret){(int64_t)x0, x1, x2, x3};
+	return (struct moat_ret){ (int64_t)x0, x1, x2, x3 };
 }
 
 int64_t moat_version(uint32_t *abi_version);

@@ -120,7 +120,7 @@ static void iommu_domain_unlink(struct iommu_domain *d)
 
 int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits)
 {
-	struct pt_config cfg = {0};
+	struct pt_config cfg = { 0 };
 	int err;
 
 	if (!u || !u->drv)
@@ -286,7 +286,7 @@ int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid)
 	err = u->drv->ops->attach(u, d, rid, pasid);
 	if (err)
 		return trace_err(err);
-	d->attach[d->nattach++] = (struct iommu_attach){.rid = rid, .pasid = pasid};
+	d->attach[d->nattach++] = (struct iommu_attach){ .rid = rid, .pasid = pasid };
 	return 0;
 }
 
@@ -336,7 +336,7 @@ static int iommu_s2_finish(struct iommu_gather *ig, int err)
 
 int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot)
 {
-	struct iommu_gather ig = {.d = d};
+	struct iommu_gather ig = { .d = d };
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
@@ -346,7 +346,7 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
 {
-	struct iommu_gather ig = {.d = d};
+	struct iommu_gather ig = { .d = d };
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);

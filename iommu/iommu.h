@@ -29,10 +29,14 @@
 struct moat_ctx;
 struct iommu;
 
-enum iommu_vendor { IOMMU_VENDOR_VTD = 1, IOMMU_VENDOR_AMDVI, IOMMU_VENDOR_SMMUV3 };
+enum iommu_vendor {
+	IOMMU_VENDOR_VTD = 1,
+	IOMMU_VENDOR_AMDVI,
+	IOMMU_VENDOR_SMMUV3
+};
 
 /* "No PASID": the request carries none (RID-level attach / invalidation). */
-#define IOMMU_NO_PASID	0xffffffffu
+#define IOMMU_NO_PASID 0xffffffffu
 #define IOMMU_PASID_MAX ((1u << 20) - 1) /* PCIe PASID and SMMUv3 SubstreamID: 20 bits */
 
 /* ---- stage-1 descriptions carried by nested domains ------------------------------------- */
@@ -80,7 +84,10 @@ struct iommu_s1 {
 
 /* ---- domains ------------------------------------------------------------------------------ */
 
-enum iommu_domain_kind { IOMMU_DOMAIN_S2 = 1, IOMMU_DOMAIN_NESTED };
+enum iommu_domain_kind {
+	IOMMU_DOMAIN_S2 = 1,
+	IOMMU_DOMAIN_NESTED
+};
 
 /* Hardware tags of a domain, written by the driver's domain_init. */
 struct iommu_tags {
@@ -117,7 +124,10 @@ struct iommu_domain {
  * VT-d to the nested domain of (vDID, PASID), AMD-Vi to the nested domains sharing a vDID,
  * SMMUv3 to the nesting parent (VMID forced).
  */
-enum iommu_inv_vtd_gran { IOMMU_VTD_INV_PASID_ALL = 1, IOMMU_VTD_INV_PASID_ADDR };
+enum iommu_inv_vtd_gran {
+	IOMMU_VTD_INV_PASID_ALL = 1,
+	IOMMU_VTD_INV_PASID_ADDR
+};
 struct iommu_inv_vtd { /* PASID-based IOTLB invalidation descriptor (VT-d 6.5.2.4) */
 	enum iommu_inv_vtd_gran gran;
 	u16 vdid;
@@ -137,11 +147,11 @@ struct iommu_inv_amd { /* INVALIDATE_IOMMU_PAGES (AMD IOMMU spec 2.4.3) */
 };
 
 enum iommu_inv_smmu_op { /* SMMUv3 section 4.4 */
-			 IOMMU_SMMU_TLBI_NH_ALL = 1,
-			 IOMMU_SMMU_TLBI_NH_ASID,
-			 IOMMU_SMMU_TLBI_NH_VA,
-			 IOMMU_SMMU_TLBI_NH_VAA,
-			 IOMMU_SMMU_CFGI_CD, /* the guest changed a CD: rid's CD cache (SSID 0) */
+	IOMMU_SMMU_TLBI_NH_ALL = 1,
+	IOMMU_SMMU_TLBI_NH_ASID,
+	IOMMU_SMMU_TLBI_NH_VA,
+	IOMMU_SMMU_TLBI_NH_VAA,
+	IOMMU_SMMU_CFGI_CD, /* the guest changed a CD: rid's CD cache (SSID 0) */
 };
 struct iommu_inv_smmu {
 	enum iommu_inv_smmu_op op;
@@ -160,7 +170,12 @@ struct iommu_inv_atc {
 	u8 size_order; /* 2^size_order bytes, >= 12; 64 = everything */
 };
 
-enum iommu_inv_kind { IOMMU_INV_VTD = 1, IOMMU_INV_AMD, IOMMU_INV_SMMU, IOMMU_INV_ATC };
+enum iommu_inv_kind {
+	IOMMU_INV_VTD = 1,
+	IOMMU_INV_AMD,
+	IOMMU_INV_SMMU,
+	IOMMU_INV_ATC
+};
 struct iommu_inv {
 	enum iommu_inv_kind kind;
 	union {
@@ -173,7 +188,11 @@ struct iommu_inv {
 
 /* ---- faults -------------------------------------------------------------------------------- */
 
-enum iommu_fault_stage { IOMMU_FAULT_S1 = 1, IOMMU_FAULT_S2, IOMMU_FAULT_CONFIG };
+enum iommu_fault_stage {
+	IOMMU_FAULT_S1 = 1,
+	IOMMU_FAULT_S2,
+	IOMMU_FAULT_CONFIG
+};
 enum iommu_fault_kind {
 	IOMMU_FAULT_TRANSLATION = 1, /* non-present entry */
 	IOMMU_FAULT_PERMISSION,
@@ -182,10 +201,10 @@ enum iommu_fault_kind {
 	IOMMU_FAULT_BAD_ENTRY,	  /* reserved bits set / malformed descriptor */
 	IOMMU_FAULT_BAD_CONFIG,	  /* context/DTE/STE/CD/PASID entry invalid */
 };
-#define IOMMU_FAULT_READ  (1u << 0)
+#define IOMMU_FAULT_READ (1u << 0)
 #define IOMMU_FAULT_WRITE (1u << 1)
-#define IOMMU_FAULT_EXEC  (1u << 2)
-#define IOMMU_FAULT_PRIV  (1u << 3)
+#define IOMMU_FAULT_EXEC (1u << 2)
+#define IOMMU_FAULT_PRIV (1u << 3)
 
 struct iommu_fault {
 	u32 rid;
@@ -229,9 +248,9 @@ struct iommu_driver {
 	const struct iommu_ops *ops;
 };
 
-#define IOMMU_DRIVER(_var, _name, _kind, _vendor, _ops)                                            \
-	static const struct iommu_driver _var __section("moat_iommu_drivers") __used __aligned(    \
-	    8) = {.name = (_name), .kind = (_kind), .vendor = (_vendor), .ops = (_ops)}
+#define IOMMU_DRIVER(_var, _name, _kind, _vendor, _ops)                                         \
+	static const struct iommu_driver _var __section("moat_iommu_drivers") __used __aligned( \
+		8) = { .name = (_name), .kind = (_kind), .vendor = (_vendor), .ops = (_ops) }
 
 /* A hardware unit; drivers embed it in their own state (container_of). */
 struct iommu {

@@ -36,13 +36,20 @@
 
 struct frame_alloc;
 
-enum pt_format { PT_ARM_S1, PT_ARM_S2, PT_X86_64, PT_VTD_SS, PT_AMD_V1, PT__FORMATS };
+enum pt_format {
+	PT_ARM_S1,
+	PT_ARM_S2,
+	PT_X86_64,
+	PT_VTD_SS,
+	PT_AMD_V1,
+	PT__FORMATS
+};
 
 /* Permissions and memory type of a mapping. Unsupported bits are refused (pt_prot_mask()). */
-#define PT_PROT_R      (1u << 0)
-#define PT_PROT_W      (1u << 1)
-#define PT_PROT_X      (1u << 2)
-#define PT_PROT_U      (1u << 3) /* stage 1: accessible at EL0 / user (U/S) */
+#define PT_PROT_R (1u << 0)
+#define PT_PROT_W (1u << 1)
+#define PT_PROT_X (1u << 2)
+#define PT_PROT_U (1u << 3)	 /* stage 1: accessible at EL0 / user (U/S) */
 #define PT_PROT_DEVICE (1u << 4) /* device memory: Arm Device-nGnRE, x86/VT-d uncached */
 
 /* Leaf sizes. */

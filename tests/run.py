@@ -6,6 +6,7 @@
   --fuzz-smoke  each libFuzzer harness for a short, fixed number of runs
   --fuzz        each harness for --fuzz-seconds (make fuzz)
   --system      QEMU scenarios from tests/system/scenarios/*.py
+  --style       every C file is clang-formatted (scripts/check-format.sh)
   --bench       benchmarks: build/bench/bench_* (figures, not pass/fail timings)
   -k PATTERN    only tests whose name contains PATTERN
 """
@@ -126,6 +127,14 @@ def run_system(pattern, jobs):
             record(res.ok, f"system/{sc.name}", res.reason, res.log)
 
 
+def run_style():
+    p = subprocess.run([os.path.join(ROOT, "scripts", "check-format.sh")], cwd=ROOT,
+                       capture_output=True, text=True)
+    record(p.returncode == 0, "style/clang-format", "", p.stdout + p.stderr)
+    if p.returncode == 0:
+        print("style clang-format: every C file formatted")
+
+
 def run_bench(pattern):
     for exe in sorted(glob.glob(os.path.join(ROOT, "build/bench/bench_*"))):
         if pattern and pattern not in os.path.basename(exe):
@@ -144,10 +153,13 @@ def main():
     ap.add_argument("--fuzz-seconds", type=int, default=300)
     ap.add_argument("--system", action="store_true")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--style", action="store_true")
     ap.add_argument("-k", dest="pattern", default=os.environ.get("TEST", ""))
     ap.add_argument("-j", dest="jobs", type=int, default=int(os.environ.get("SYSTEST_JOBS", 2)))
     a = ap.parse_args()
     t0 = time.monotonic()
+    if a.style:
+        run_style()
     if a.unit:
         run_unit(a.pattern)
     if a.fuzz_smoke:

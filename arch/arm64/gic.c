@@ -17,26 +17,26 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 
-#define GICD_CTLR	  0x0000
-#define GICD_CTLR_RWP	  BIT(31)
-#define GICD_CTLR_ARE	  BIT(4)
-#define GICD_CTLR_GRP1	  BIT(1)
-#define GICR_TYPER	  0x0008
-#define GICR_TYPER_LAST	  BIT(4)
-#define GICR_WAKER	  0x0014
-#define GICR_WAKER_SLEEP  BIT(1)
+#define GICD_CTLR 0x0000
+#define GICD_CTLR_RWP BIT(31)
+#define GICD_CTLR_ARE BIT(4)
+#define GICD_CTLR_GRP1 BIT(1)
+#define GICR_TYPER 0x0008
+#define GICR_TYPER_LAST BIT(4)
+#define GICR_WAKER 0x0014
+#define GICR_WAKER_SLEEP BIT(1)
 #define GICR_WAKER_ASLEEP BIT(2)
-#define GICR_SGI	  0x10000 /* SGI_base frame */
-#define GICR_IGROUPR0	  (GICR_SGI + 0x0080)
-#define GICR_ISENABLER0	  (GICR_SGI + 0x0100)
-#define GICR_IPRIORITYR	  (GICR_SGI + 0x0400)
-#define GICR_STRIDE	  0x20000 /* RD_base + SGI_base, no VLPI frames (12.10) */
+#define GICR_SGI 0x10000 /* SGI_base frame */
+#define GICR_IGROUPR0 (GICR_SGI + 0x0080)
+#define GICR_ISENABLER0 (GICR_SGI + 0x0100)
+#define GICR_IPRIORITYR (GICR_SGI + 0x0400)
+#define GICR_STRIDE 0x20000 /* RD_base + SGI_base, no VLPI frames (12.10) */
 
 /* ICC_SRE_EL2.SRE|Enable, ICC_CTLR_EL1.EOImode, ICH_HCR_EL2.En */
-#define ICC_SRE_SRE	 BIT(0)
-#define ICC_SRE_ENABLE	 BIT(3)
+#define ICC_SRE_SRE BIT(0)
+#define ICC_SRE_ENABLE BIT(3)
 #define ICC_CTLR_EOIMODE BIT(1)
-#define ICH_HCR_EN	 BIT(0)
+#define ICH_HCR_EN BIT(0)
 
 /* The spec gives no bound for RWP or ChildrenAsleep; 10 ms is ample for any implementation. */
 #define GIC_POLL_NS 10000000ULL

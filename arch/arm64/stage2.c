@@ -19,11 +19,11 @@
 
 #define VTCR_IRGN0_WBWA (1ULL << 8)
 #define VTCR_ORGN0_WBWA (1ULL << 10)
-#define VTCR_SH0_INNER	(3ULL << 12)
-#define VTCR_SL0_SHIFT	6
-#define VTCR_PS_SHIFT	16
-#define VTCR_VS		BIT(19) /* 16-bit VMID */
-#define VTCR_RES1	BIT(31)
+#define VTCR_SH0_INNER (3ULL << 12)
+#define VTCR_SL0_SHIFT 6
+#define VTCR_PS_SHIFT 16
+#define VTCR_VS BIT(19) /* 16-bit VMID */
+#define VTCR_RES1 BIT(31)
 
 /* Stage-2 tables live with the library's state, one slot per VM id. */
 static struct {
@@ -34,7 +34,7 @@ static struct {
 /* ID_AA64MMFR0_EL1.PARange -> bits (D19.2.64). */
 static unsigned s2_pa_bits(u64 *parange)
 {
-	static const unsigned bits[] = {32, 36, 40, 42, 44, 48};
+	static const unsigned bits[] = { 32, 36, 40, 42, 44, 48 };
 
 	*parange = MIN(read_sysreg(id_aa64mmfr0_el1) & 0xf, 5ULL);
 	return bits[*parange];
@@ -49,7 +49,7 @@ static int s2_map(struct pt *pt, const struct vm_ram *r, struct pt_gather *g)
 
 int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
 {
-	struct pt_config cfg = {.fmt = PT_ARM_S2, .ias = S2_IPA_BITS};
+	struct pt_config cfg = { .fmt = PT_ARM_S2, .ias = S2_IPA_BITS };
 	struct pt *pt = &s2_tables[vm->id].pt;
 	struct pt_hw_desc d;
 	struct pt_gather g;

@@ -8,7 +8,7 @@
 #include "lib/types.h"
 
 #define IDT_VECTORS 32
-#define STUB_SIZE   16
+#define STUB_SIZE 16
 #define GATE_INTR64 0x8e /* present, DPL0, 64-bit interrupt gate */
 
 struct x86_regs {
@@ -30,38 +30,38 @@ static struct idt_gate idt[IDT_VECTORS] __aligned(16);
 extern const char x86_exc_stubs[];
 
 static const char *const exc_name[IDT_VECTORS] = {
-    "divide error",
-    "debug",
-    "nmi",
-    "breakpoint",
-    "overflow",
-    "bound range",
-    "invalid opcode",
-    "device not available",
-    "double fault",
-    "coprocessor overrun",
-    "invalid tss",
-    "segment not present",
-    "stack fault",
-    "general protection",
-    "page fault",
-    "reserved",
-    "x87 fp",
-    "alignment check",
-    "machine check",
-    "simd fp",
-    "virtualization",
-    "control protection",
-    "reserved",
-    "reserved",
-    "reserved",
-    "reserved",
-    "reserved",
-    "reserved",
-    "hypervisor injection",
-    "vmm communication",
-    "security",
-    "reserved",
+	"divide error",
+	"debug",
+	"nmi",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid tss",
+	"segment not present",
+	"stack fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 fp",
+	"alignment check",
+	"machine check",
+	"simd fp",
+	"virtualization",
+	"control protection",
+	"reserved",
+	"reserved",
+	"reserved",
+	"reserved",
+	"reserved",
+	"reserved",
+	"hypervisor injection",
+	"vmm communication",
+	"security",
+	"reserved",
 };
 
 void x86_exception(struct x86_regs *r);
@@ -85,15 +85,15 @@ void x86_idt_init(void)
 	struct __packed {
 		u16 limit;
 		u64 base;
-	} d = {sizeof(idt) - 1, (u64)(uintptr_t)idt};
+	} d = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 
 	for (unsigned i = 0; i < IDT_VECTORS; i++) {
 		u64 h = (u64)(uintptr_t)(x86_exc_stubs + i * STUB_SIZE);
-		idt[i] = (struct idt_gate){.off_lo = (u16)h,
-					   .sel = SEL_CODE64,
-					   .type = GATE_INTR64,
-					   .off_mid = (u16)(h >> 16),
-					   .off_hi = (u32)(h >> 32)};
+		idt[i] = (struct idt_gate){ .off_lo = (u16)h,
+					    .sel = SEL_CODE64,
+					    .type = GATE_INTR64,
+					    .off_mid = (u16)(h >> 16),
+					    .off_hi = (u32)(h >> 32) };
 	}
 	__asm__ volatile("lidt %0" : : "m"(d));
 }

@@ -11,15 +11,20 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 
-#define PTE_P	 BIT(0)
-#define PTE_W	 BIT(1)
-#define PTE_PWT	 BIT(3)
-#define PTE_PCD	 BIT(4)
-#define PTE_PS	 BIT(7)
-#define PTE_NX	 BIT(63)
+#define PTE_P BIT(0)
+#define PTE_W BIT(1)
+#define PTE_PWT BIT(3)
+#define PTE_PCD BIT(4)
+#define PTE_PS BIT(7)
+#define PTE_NX BIT(63)
 #define PTE_ADDR GENMASK(51, 12)
 
-enum x86_prot { X86_RX, X86_RO, X86_RW, X86_DEV };
+enum x86_prot {
+	X86_RX,
+	X86_RO,
+	X86_RW,
+	X86_DEV
+};
 
 #define POOL_PAGES 96
 

@@ -10,7 +10,7 @@
 #include "core/platform.h"
 
 #define PM1_SLP_TYP_SHIFT 10
-#define PM1_SLP_EN	  (1U << 13)
+#define PM1_SLP_EN (1U << 13)
 
 static struct plat_acpi_pm pm;
 

@@ -20,23 +20,23 @@ const char arch_name[] = "x86_64";
 extern char __text_start[], __image_end[];
 
 /* hvm_start_info (Xen include/public/arch-x86/hvm/start_info.h), version 1 layout. */
-#define PVH_MAGIC	 0x336ec578U
-#define PVH_OFF_VERSION	 4
-#define PVH_OFF_CMDLINE	 24
-#define PVH_OFF_RSDP	 32
-#define PVH_OFF_MEMMAP	 40
+#define PVH_MAGIC 0x336ec578U
+#define PVH_OFF_VERSION 4
+#define PVH_OFF_CMDLINE 24
+#define PVH_OFF_RSDP 32
+#define PVH_OFF_MEMMAP 40
 #define PVH_OFF_MEMMAP_N 48
 #define PVH_MEMMAP_ENTRY 24
-#define E820_RAM	 1
-#define E820_ACPI	 3
-#define E820_NVS	 4
+#define E820_RAM 1
+#define E820_ACPI 3
+#define E820_NVS 4
 
 static struct boot_info pvh_bi;
 static struct x86_percpu cpu0;
 
 static const u64 gdt[] __aligned(16) = {
-    0, 0x00af9a000000ffffULL, /* SEL_CODE64: long mode, DPL0 */
-    0x00cf92000000ffffULL,    /* SEL_DATA */
+	0, 0x00af9a000000ffffULL, /* SEL_CODE64: long mode, DPL0 */
+	0x00cf92000000ffffULL,	  /* SEL_DATA */
 };
 
 static void pvh_add_mem(struct boot_info *bi, u64 base, u64 size, u32 type)
@@ -96,7 +96,7 @@ static void x86_load_gdt(void)
 	struct __packed {
 		u16 limit;
 		u64 base;
-	} d = {sizeof(gdt) - 1, (u64)(uintptr_t)gdt};
+	} d = { sizeof(gdt) - 1, (u64)(uintptr_t)gdt };
 
 	/* Reload CS with a far return, then the data segments (SDM vol. 3A 3.4.3). */
 	__asm__ volatile("lgdt %0\n"

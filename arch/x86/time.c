@@ -10,13 +10,13 @@
 #include "core/arch.h"
 #include "lib/types.h"
 
-#define PIT_HZ	    1193182ULL
+#define PIT_HZ 1193182ULL
 #define PIT_GATE_MS 10
-#define PIT_CH2	    0x42
-#define PIT_CMD	    0x43
-#define PIT_PORT_B  0x61
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_PORT_B 0x61
 /* The gate cannot take longer than PIT_GATE_MS; give up after 1e9 TSC ticks in any case. */
-#define PIT_SPIN_MAX   1000000000ULL
+#define PIT_SPIN_MAX 1000000000ULL
 #define TSC_DEFAULT_HZ 1000000000ULL
 
 static u64 tsc_hz = TSC_DEFAULT_HZ;

@@ -12,18 +12,18 @@
 #include "core/log.h"
 #include "lib/err.h"
 
-#define COM1		0x3f8
-#define UART_THR	0
-#define UART_IER	1
-#define UART_DLL	0
-#define UART_DLM	1
-#define UART_FCR	2
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_LSR	5
-#define LCR_8N1		0x03
-#define LCR_DLAB	0x80
-#define LSR_THRE	0x20
+#define COM1 0x3f8
+#define UART_THR 0
+#define UART_IER 1
+#define UART_DLL 0
+#define UART_DLM 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define LSR_THRE 0x20
 #define BAUD_DIV_115200 1
 
 /* One character at 9600 baud takes ~1 ms; allow a 16-byte FIFO to drain. */

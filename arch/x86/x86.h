@@ -10,7 +10,7 @@
 #define MSR_GS_BASE 0xc0000101
 
 #define SEL_CODE64 0x08
-#define SEL_DATA   0x10
+#define SEL_DATA 0x10
 
 static inline void outb(u16 port, u8 v)
 {

@@ -20,8 +20,8 @@ int64_t moat_console_write(const char *s, size_t len)
 {
 	while (len) {
 		size_t n = len > MOAT_CONSOLE_MAX ? MOAT_CONSOLE_MAX : len;
-		int64_t st =
-		    moat_call(MOAT_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)s, n, 0, 0, 0, 0).status;
+		int64_t st = moat_call(MOAT_HC_CONSOLE_WRITE, (uint64_t)(uintptr_t)s, n, 0, 0, 0, 0)
+				     .status;
 		if (st)
 			return st;
 		s += n;
@@ -33,7 +33,7 @@ int64_t moat_console_write(const char *s, size_t len)
 int64_t moat_vm_info(struct moat_vm_info *info)
 {
 	return moat_call(MOAT_HC_VM_INFO, (uint64_t)(uintptr_t)info, sizeof(*info), 0, 0, 0, 0)
-	    .status;
+		.status;
 }
 
 int64_t moat_vcpu_state(uint64_t handle, uint64_t *state)

@@ -504,7 +504,7 @@ static int pt_run(struct pt_op *op, u64 in, u64 last,
 
 int pt_map(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot, struct pt_gather *g)
 {
-	struct pt_op op = {.pt = pt, .f = pt_fmt_of(pt), .g = g, .prot = prot};
+	struct pt_op op = { .pt = pt, .f = pt_fmt_of(pt), .g = g, .prot = prot };
 	int err = pt_check_map(pt, in, out, size, prot);
 
 	if (err)
@@ -515,7 +515,7 @@ int pt_map(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot, struct pt_gat
 
 int pt_unmap(struct pt *pt, u64 in, u64 size, struct pt_gather *g)
 {
-	struct pt_op op = {.pt = pt, .f = pt_fmt_of(pt), .g = g};
+	struct pt_op op = { .pt = pt, .f = pt_fmt_of(pt), .g = g };
 	int err = pt_check_range(pt, in, size);
 
 	if (err)

@@ -10,24 +10,24 @@
 
 #include "lib/err.h"
 
-#define BIT(n)	      (1ULL << (n))
+#define BIT(n) (1ULL << (n))
 #define ADDR_MASK(hi) ((BIT((hi) + 1) - 1) & ~0xfffULL)
 
 /* ---- Arm VMSAv8-64 (D8.3) --------------------------------------------------------------- */
 
-#define ARM_VALID	   BIT(0)
-#define ARM_TABLE	   BIT(1) /* levels 0..2: table; level 3: page */
-#define ARM_ATTRIDX_SHIFT  2
-#define ARM_AP_EL0	   BIT(6) /* stage 1 AP[1] */
-#define ARM_AP_RO	   BIT(7) /* stage 1 AP[2] */
-#define ARM_S2AP_R	   BIT(6) /* stage 2 S2AP[0] */
-#define ARM_S2AP_W	   BIT(7) /* stage 2 S2AP[1] */
-#define ARM_SH_INNER	   (3ULL << 8)
-#define ARM_AF		   BIT(10)
-#define ARM_PXN		   BIT(53)
-#define ARM_UXN		   BIT(54) /* also stage-2 XN[1] */
-#define ARM_OA_MASK	   ADDR_MASK(47)
-#define ARM_S2_MEMATTR_WB  (0xfULL << 2)
+#define ARM_VALID BIT(0)
+#define ARM_TABLE BIT(1) /* levels 0..2: table; level 3: page */
+#define ARM_ATTRIDX_SHIFT 2
+#define ARM_AP_EL0 BIT(6) /* stage 1 AP[1] */
+#define ARM_AP_RO BIT(7)  /* stage 1 AP[2] */
+#define ARM_S2AP_R BIT(6) /* stage 2 S2AP[0] */
+#define ARM_S2AP_W BIT(7) /* stage 2 S2AP[1] */
+#define ARM_SH_INNER (3ULL << 8)
+#define ARM_AF BIT(10)
+#define ARM_PXN BIT(53)
+#define ARM_UXN BIT(54) /* also stage-2 XN[1] */
+#define ARM_OA_MASK ADDR_MASK(47)
+#define ARM_S2_MEMATTR_WB (0xfULL << 2)
 #define ARM_S2_MEMATTR_DEV (0x1ULL << 2) /* Device-nGnRE */
 
 static int arm_s1_geometry(unsigned ias, unsigned *levels, unsigned *root_entries)
@@ -152,15 +152,15 @@ static void arm_s2_decode(u64 e, unsigned lvl, struct pt_desc *d)
 
 /* ---- x86 IA-32e (SDM 4.5) ------------------------------------------------------------------ */
 
-#define X86_P	      BIT(0)
-#define X86_RW	      BIT(1)
-#define X86_US	      BIT(2)
-#define X86_PWT	      BIT(3)
-#define X86_PCD	      BIT(4)
-#define X86_A	      BIT(5)
-#define X86_D	      BIT(6)
-#define X86_PS	      BIT(7)
-#define X86_XD	      BIT(63)
+#define X86_P BIT(0)
+#define X86_RW BIT(1)
+#define X86_US BIT(2)
+#define X86_PWT BIT(3)
+#define X86_PCD BIT(4)
+#define X86_A BIT(5)
+#define X86_D BIT(6)
+#define X86_PS BIT(7)
+#define X86_XD BIT(63)
 #define X86_ADDR_MASK ADDR_MASK(51)
 
 static int x86_geometry(unsigned ias, unsigned *levels, unsigned *root_entries)
@@ -220,13 +220,13 @@ static void x86_decode(u64 e, unsigned lvl, struct pt_desc *d)
 
 /* ---- VT-d second stage (VT-d 9.8) ---------------------------------------------------------- */
 
-#define VTD_R	      BIT(0)
-#define VTD_W	      BIT(1)
-#define VTD_X	      BIT(2)
+#define VTD_R BIT(0)
+#define VTD_W BIT(1)
+#define VTD_X BIT(2)
 #define VTD_EMT_SHIFT 3
-#define VTD_EMT_UC    0ULL
-#define VTD_EMT_WB    6ULL
-#define VTD_PS	      BIT(7)
+#define VTD_EMT_UC 0ULL
+#define VTD_EMT_WB 6ULL
+#define VTD_PS BIT(7)
 #define VTD_ADDR_MASK ADDR_MASK(51)
 
 static int vtd_ss_geometry(unsigned ias, unsigned *levels, unsigned *root_entries)
@@ -285,11 +285,11 @@ static void vtd_decode(u64 e, unsigned lvl, struct pt_desc *d)
 
 /* ---- AMD-Vi v1 (AMD IOMMU 2.2.3) ----------------------------------------------------------- */
 
-#define AMD_PR	      BIT(0)
-#define AMD_NL_SHIFT  9
-#define AMD_NL_MASK   7ULL
-#define AMD_IR	      BIT(61)
-#define AMD_IW	      BIT(62)
+#define AMD_PR BIT(0)
+#define AMD_NL_SHIFT 9
+#define AMD_NL_MASK 7ULL
+#define AMD_IR BIT(61)
+#define AMD_IW BIT(62)
 #define AMD_ADDR_MASK ADDR_MASK(51)
 
 static int amd_v1_geometry(unsigned ias, unsigned *levels, unsigned *root_entries)
@@ -362,18 +362,18 @@ static void amd_decode(u64 e, unsigned lvl, struct pt_desc *d)
 }
 
 static const struct pt_fmt pt_fmts[PT__FORMATS] = {
-    [PT_ARM_S1] = {PT_ARM_S1, "arm-s1",
-		   PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_U | PT_PROT_DEVICE, 0x7, 48,
-		   arm_s1_geometry, arm_mk_table, arm_s1_mk_leaf, arm_s1_decode},
-    [PT_ARM_S2] = {PT_ARM_S2, "arm-s2", PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_DEVICE, 0x7, 48,
-		   arm_s2_geometry, arm_mk_table, arm_s2_mk_leaf, arm_s2_decode},
-    [PT_X86_64] = {PT_X86_64, "x86-64",
-		   PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_U | PT_PROT_DEVICE, 0x7, 52,
-		   x86_geometry, x86_mk_table, x86_mk_leaf, x86_decode},
-    [PT_VTD_SS] = {PT_VTD_SS, "vtd-ss", PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_DEVICE, 0x7, 52,
-		   vtd_ss_geometry, vtd_mk_table, vtd_mk_leaf, vtd_decode},
-    [PT_AMD_V1] = {PT_AMD_V1, "amd-v1", PT_PROT_R | PT_PROT_W, 0x7, 52, amd_v1_geometry,
-		   amd_mk_table, amd_mk_leaf, amd_decode},
+	[PT_ARM_S1] = { PT_ARM_S1, "arm-s1",
+			PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_U | PT_PROT_DEVICE, 0x7, 48,
+			arm_s1_geometry, arm_mk_table, arm_s1_mk_leaf, arm_s1_decode },
+	[PT_ARM_S2] = { PT_ARM_S2, "arm-s2", PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_DEVICE,
+			0x7, 48, arm_s2_geometry, arm_mk_table, arm_s2_mk_leaf, arm_s2_decode },
+	[PT_X86_64] = { PT_X86_64, "x86-64",
+			PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_U | PT_PROT_DEVICE, 0x7, 52,
+			x86_geometry, x86_mk_table, x86_mk_leaf, x86_decode },
+	[PT_VTD_SS] = { PT_VTD_SS, "vtd-ss", PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_DEVICE,
+			0x7, 52, vtd_ss_geometry, vtd_mk_table, vtd_mk_leaf, vtd_decode },
+	[PT_AMD_V1] = { PT_AMD_V1, "amd-v1", PT_PROT_R | PT_PROT_W, 0x7, 52, amd_v1_geometry,
+			amd_mk_table, amd_mk_leaf, amd_decode },
 };
 
 const struct pt_fmt *pt_fmt_get(enum pt_format fmt)

@@ -9,7 +9,7 @@
 
 #include "lib/pt.h"
 
-#define PT_ENTRIES    512
+#define PT_ENTRIES 512
 #define PT_MAX_LEVELS 6
 
 static inline unsigned pt_level_shift(unsigned lvl)
@@ -22,7 +22,12 @@ static inline u64 pt_level_size(unsigned lvl)
 	return 1ULL << pt_level_shift(lvl);
 }
 
-enum pt_desc_kind { PT_DESC_NONE, PT_DESC_TABLE, PT_DESC_LEAF, PT_DESC_BAD };
+enum pt_desc_kind {
+	PT_DESC_NONE,
+	PT_DESC_TABLE,
+	PT_DESC_LEAF,
+	PT_DESC_BAD
+};
 
 /* A decoded descriptor. */
 struct pt_desc {

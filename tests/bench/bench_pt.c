@@ -20,7 +20,8 @@ struct fmt_cfg {
 };
 
 static const struct fmt_cfg fmts[] = {
-    {PT_ARM_S1, 48}, {PT_ARM_S2, 48}, {PT_X86_64, 57}, {PT_VTD_SS, 48}, {PT_AMD_V1, 48},
+	{ PT_ARM_S1, 48 }, { PT_ARM_S2, 48 }, { PT_X86_64, 57 },
+	{ PT_VTD_SS, 48 }, { PT_AMD_V1, 48 },
 };
 
 static double now_ns(void)
@@ -52,7 +53,7 @@ struct figures {
 static void measure(const struct fmt_cfg *fc, u64 pg, u64 n, struct figures *f)
 {
 	struct pt_host_alloc h;
-	struct pt_config cfg = {.fmt = fc->fmt, .ias = fc->ias, .oas = 48};
+	struct pt_config cfg = { .fmt = fc->fmt, .ias = fc->ias, .oas = 48 };
 	struct pt_gather g;
 	struct pt_mapping m;
 	struct pt pt;
@@ -75,7 +76,7 @@ static void measure(const struct fmt_cfg *fc, u64 pg, u64 n, struct figures *f)
 		tm += now_ns() - t;
 		if (!rounds)
 			f->bytes_per_gib =
-			    (double)pt.tables * 4096 / ((double)n * pg / (1ULL << 30));
+				(double)pt.tables * 4096 / ((double)n * pg / (1ULL << 30));
 		t = now_ns();
 		for (u64 i = 0; i < n; i++)
 			if ((err = pt_lookup(&pt, i * pg + 8, &m)))
@@ -98,9 +99,9 @@ static void measure(const struct fmt_cfg *fc, u64 pg, u64 n, struct figures *f)
 
 int main(void)
 {
-	static const u64 pages[] = {1ULL << 12, 1ULL << 21, 1ULL << 30};
-	static const char *const pname[] = {"4K", "2M", "1G"};
-	static const u64 counts[] = {1, 512, 262144};
+	static const u64 pages[] = { 1ULL << 12, 1ULL << 21, 1ULL << 30 };
+	static const char *const pname[] = { "4K", "2M", "1G" };
+	static const u64 counts[] = { 1, 512, 262144 };
 
 	printf("bench_pt: one call per page; ns/page (Mpages/s); table KiB per mapped GiB "
 	       "(scattered outputs, no merging)\n");

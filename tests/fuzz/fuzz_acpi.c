@@ -11,7 +11,9 @@
 #include "core/acpi.h"
 #include "lib/bits.h"
 
-static const char *const sigs[] = {"APIC", "MCFG", "DMAR", "IVRS", "IORT", "SPCR", "FACP", "DSDT"};
+static const char *const sigs[] = {
+	"APIC", "MCFG", "DMAR", "IVRS", "IORT", "SPCR", "FACP", "DSDT"
+};
 
 static void seal(uint8_t *t, size_t n, const char *sig)
 {

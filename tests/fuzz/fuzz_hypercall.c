@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PRIV   (2ULL << 20)
+#define PRIV (2ULL << 20)
 #define SHARED (2ULL << 20)
 
 static void sink(const char *s, size_t len)
@@ -34,9 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vm vm;
 	static struct vm_config cfg = {
-	    .name = "fz", .private_size = PRIV, .shared_size = SHARED, .nvcpus = 2};
+		.name = "fz", .private_size = PRIV, .shared_size = SHARED, .nvcpus = 2
+	};
 	static u8 *ram;
-	u64 regs[HC_NREGS] = {0};
+	u64 regs[HC_NREGS] = { 0 };
 
 	if (!ram) {
 		ram = aligned_alloc(4096, PRIV + SHARED);

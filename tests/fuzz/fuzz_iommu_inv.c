@@ -46,7 +46,9 @@ static int fz_ok(struct iommu *u, struct iommu_domain *d)
 	return 0;
 }
 
-static void fz_fini(struct iommu *u, struct iommu_domain *d) {}
+static void fz_fini(struct iommu *u, struct iommu_domain *d)
+{
+}
 
 static int fz_attach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
 {
@@ -84,19 +86,19 @@ static int fz_invalidate(struct iommu *u, struct iommu_domain *d, const struct i
 }
 
 static const struct iommu_ops fz_ops = {
-    .s2_config = fz_s2_config,
-    .domain_init = fz_ok,
-    .domain_fini = fz_fini,
-    .attach = fz_attach,
-    .detach = fz_attach,
-    .flush_s2 = fz_flush,
-    .invalidate = fz_invalidate,
+	.s2_config = fz_s2_config,
+	.domain_init = fz_ok,
+	.domain_fini = fz_fini,
+	.attach = fz_attach,
+	.detach = fz_attach,
+	.flush_s2 = fz_flush,
+	.invalidate = fz_invalidate,
 };
 
 static const struct iommu_driver fz_drv[3] = {
-    {"fz-vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &fz_ops},
-    {"fz-amd", IOMMU_KIND_AMDVI, IOMMU_VENDOR_AMDVI, &fz_ops},
-    {"fz-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3, &fz_ops},
+	{ "fz-vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &fz_ops },
+	{ "fz-amd", IOMMU_KIND_AMDVI, IOMMU_VENDOR_AMDVI, &fz_ops },
+	{ "fz-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3, &fz_ops },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -126,9 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct iommu u;
 	static struct iommu_domain s2, nested;
-	struct fz_alloc fa = {.a = {.alloc = fz_alloc, .free = fz_free}};
+	struct fz_alloc fa = { .a = { .alloc = fz_alloc, .free = fz_free } };
 	struct iommu_inv inv[16];
-	struct iommu_s1 s1 = {0};
+	struct iommu_s1 s1 = { 0 };
 	unsigned v, n, done = ~0u;
 	int err;
 
@@ -140,11 +142,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (iommu_unit_add(&u, &fz_drv[v], NULL, &fa.a) || iommu_domain_s2_init(&s2, &u, 48))
 		abort();
 	s1.vendor = fz_drv[v].vendor;
-	s1.vtd = (struct iommu_s1_vtd){.fsptptr = {0x1000}, .levels = 4, .vdid = 5};
+	s1.vtd = (struct iommu_s1_vtd){ .fsptptr = { 0x1000 }, .levels = 4, .vdid = 5 };
 	if (v == 1)
-		s1.amd = (struct iommu_s1_amd){.gcr3_root = {0x2000}, .guest_levels = 4, .vdid = 5};
+		s1.amd = (struct iommu_s1_amd){ .gcr3_root = { 0x2000 },
+						.guest_levels = 4,
+						.vdid = 5 };
 	if (v == 2)
-		s1.smmu = (struct iommu_s1_smmu){.s1ctxptr = {0x3000}};
+		s1.smmu = (struct iommu_s1_smmu){ .s1ctxptr = { 0x3000 } };
 	if (iommu_domain_nested_init(&nested, &s2, &s1) ||
 	    iommu_attach(&nested, 0x10, IOMMU_NO_PASID))
 		abort();

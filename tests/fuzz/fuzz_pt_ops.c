@@ -36,8 +36,8 @@ static void fz_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
 }
 
 static const unsigned fz_ias[PT__FORMATS][3] = {
-    [PT_ARM_S1] = {39, 48, 25}, [PT_ARM_S2] = {40, 48, 33}, [PT_X86_64] = {48, 57, 48},
-    [PT_VTD_SS] = {39, 48, 57}, [PT_AMD_V1] = {48, 64, 39},
+	[PT_ARM_S1] = { 39, 48, 25 }, [PT_ARM_S2] = { 40, 48, 33 }, [PT_X86_64] = { 48, 57, 48 },
+	[PT_VTD_SS] = { 39, 48, 57 }, [PT_AMD_V1] = { 48, 64, 39 },
 };
 
 static void fz_op(struct pt *pt, struct pt_gather *g, const uint8_t *r)
@@ -81,8 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fz_alloc fa = {.a = {.alloc = fz_alloc, .free = fz_free}};
-	struct pt_config cfg = {.oas = 48, .alloc = &fa.a};
+	struct fz_alloc fa = { .a = { .alloc = fz_alloc, .free = fz_free } };
+	struct pt_config cfg = { .oas = 48, .alloc = &fa.a };
 	struct pt_gather g;
 	struct pt pt;
 

@@ -58,7 +58,7 @@ static void tb_u64(struct tb *t, u64 v)
 
 static struct tb tb_start(const char *sig, u32 extra_hdr)
 {
-	struct tb t = {0};
+	struct tb t = { 0 };
 	u8 *h = tb_put(&t, ACPI_HDR_LEN + extra_hdr);
 
 	memcpy(h, sig, 4);
@@ -183,11 +183,11 @@ static void ivhd(struct tb *t, u8 type, const u8 *entries, u32 n)
 }
 
 static const u8 ivhd_entries[] = {
-    2,	  0x00, 0x00, 0,					/* select 00:00.0 */
-    2,	  0x08, 0x00, 0,					/* select 00:01.0 */
-    3,	  0x00, 0x01, 0,    4, 0xff, 0x01, 0,			/* start 01:00.0 .. end 01:1f.7 */
-    0x43, 0x00, 0x02, 0,    0, 0x10, 0x00, 0, 4, 0xff, 0x02, 0, /* alias 02:xx as 00:02.0 */
-    0x48, 0,	0,    0xd7, 0, 0xa0, 0x00, 1, /* special: IOAPIC 0, devid 00:14.0 */
+	2,    0x00, 0x00, 0,			  /* select 00:00.0 */
+	2,    0x08, 0x00, 0,			  /* select 00:01.0 */
+	3,    0x00, 0x01, 0,	4, 0xff, 0x01, 0, /* start 01:00.0 .. end 01:1f.7 */
+	0x43, 0x00, 0x02, 0,	0, 0x10, 0x00, 0, 4, 0xff, 0x02, 0, /* alias 02:xx as 00:02.0 */
+	0x48, 0,    0,	  0xd7, 0, 0xa0, 0x00, 1, /* special: IOAPIC 0, devid 00:14.0 */
 };
 
 static u8 *make_ivrs(const u8 *entries, u32 n)
@@ -241,8 +241,8 @@ static u8 *make_spcr(u8 type, u8 space, u64 addr)
 static u8 *make_dsdt(u8 typ)
 {
 	struct tb t = tb_start("DSDT", 0);
-	const u8 aml[] = {0x10, 0x05, '_',  'S',  'B',	'_', 0x08, '_',	 'S', '5',
-			  '_',	0x12, 0x06, 0x04, 0x0a, typ, 0x00, 0x00, 0x00};
+	const u8 aml[] = { 0x10, 0x05, '_',  'S',  'B',	 '_', 0x08, '_',  'S', '5',
+			   '_',	 0x12, 0x06, 0x04, 0x0a, typ, 0x00, 0x00, 0x00 };
 
 	tb_bytes(&t, aml, sizeof(aml));
 	return tb_end(&t);
@@ -605,19 +605,19 @@ static void dmar_rmrr_is_reserved_and_checked(void **state)
 
 static void ivrs_bad_entries_are_rejected(void **state)
 {
-	static const u8 zero_len_block[] = {2, 0, 0, 0};
-	static const u8 start_no_end[] = {3, 0, 1, 0};
-	static const u8 end_no_start[] = {4, 0, 1, 0};
-	static const u8 end_before_start[] = {3, 0, 2, 0, 4, 0, 1, 0};
-	static const u8 cut_entry[] = {2, 0, 0, 0, 0x42, 0, 0};
-	static const u8 unknown_var[] = {0x90, 0, 0, 0};
+	static const u8 zero_len_block[] = { 2, 0, 0, 0 };
+	static const u8 start_no_end[] = { 3, 0, 1, 0 };
+	static const u8 end_no_start[] = { 4, 0, 1, 0 };
+	static const u8 end_before_start[] = { 3, 0, 2, 0, 4, 0, 1, 0 };
+	static const u8 cut_entry[] = { 2, 0, 0, 0, 0x42, 0, 0 };
+	static const u8 unknown_var[] = { 0x90, 0, 0, 0 };
 	static const struct {
 		const u8 *e;
 		u32 n;
 	} bad[] = {
-	    {start_no_end, 4},	   {end_no_start, 4},
-	    {end_before_start, 8}, {cut_entry, sizeof(cut_entry)},
-	    {unknown_var, 4},
+		{ start_no_end, 4 },	 { end_no_start, 4 },
+		{ end_before_start, 8 }, { cut_entry, sizeof(cut_entry) },
+		{ unknown_var, 4 },
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -701,10 +701,10 @@ static void random_corruption_never_crashes(void **state)
 {
 	u64 seed = 0x5eed;
 	unsigned iters = getenv("MOAT_SOAK") ? 200000 : 5000;
-	u8 *good[] = {make_madt_x86(3), make_mcfg(0xb0000000, 0x7f), make_dmar(),
-		      make_ivrs(ivhd_entries, sizeof(ivhd_entries)), make_iort(0, 0x7fff)};
+	u8 *good[] = { make_madt_x86(3), make_mcfg(0xb0000000, 0x7f), make_dmar(),
+		       make_ivrs(ivhd_entries, sizeof(ivhd_entries)), make_iort(0, 0x7fff) };
 	int (*fn[])(const u8 *, u32, struct platform *) = {
-	    acpi_parse_madt, acpi_parse_mcfg, acpi_parse_dmar, acpi_parse_ivrs, acpi_parse_iort,
+		acpi_parse_madt, acpi_parse_mcfg, acpi_parse_dmar, acpi_parse_ivrs, acpi_parse_iort,
 	};
 
 	for (unsigned i = 0; i < iters; i++) {
@@ -736,15 +736,15 @@ static void write_seeds(const char *dir)
 		u8 kind;
 		u8 *t;
 	} seeds[] = {
-	    {"madt-x86", 0, make_madt_x86(4)},
-	    {"madt-arm", 0, make_madt_arm(2)},
-	    {"mcfg", 1, make_mcfg(0xb0000000, 0xff)},
-	    {"dmar", 2, make_dmar()},
-	    {"ivrs", 3, make_ivrs(ivhd_entries, sizeof(ivhd_entries))},
-	    {"iort", 4, make_iort(0, 0x7fff)},
-	    {"spcr", 5, make_spcr(3, 0, 0x9000000)},
-	    {"fadt", 6, make_fadt(dsdt)},
-	    {"dsdt", 7, dsdt},
+		{ "madt-x86", 0, make_madt_x86(4) },
+		{ "madt-arm", 0, make_madt_arm(2) },
+		{ "mcfg", 1, make_mcfg(0xb0000000, 0xff) },
+		{ "dmar", 2, make_dmar() },
+		{ "ivrs", 3, make_ivrs(ivhd_entries, sizeof(ivhd_entries)) },
+		{ "iort", 4, make_iort(0, 0x7fff) },
+		{ "spcr", 5, make_spcr(3, 0, 0x9000000) },
+		{ "fadt", 6, make_fadt(dsdt) },
+		{ "dsdt", 7, dsdt },
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(seeds); i++) {
@@ -765,23 +765,26 @@ static void write_seeds(const char *dir)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(discovers_q35_with_vtd, setup, teardown),
-	    cmocka_unit_test_setup_teardown(discovers_q35_with_amdvi_through_rsdt, setup, teardown),
-	    cmocka_unit_test_setup_teardown(discovers_arm_virt_with_iort_and_spcr, setup, teardown),
-	    cmocka_unit_test_setup_teardown(bad_checksum_drops_only_that_table, setup, teardown),
-	    cmocka_unit_test_setup_teardown(bad_madt_fails_discovery_and_leaves_platform, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(bad_rsdp_is_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(truncated_tables_are_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(madt_entry_past_end_is_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(madt_duplicate_cpu_is_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(mcfg_bad_entries_are_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(dmar_bad_structures_are_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(dmar_rmrr_is_reserved_and_checked, setup, teardown),
-	    cmocka_unit_test_setup_teardown(ivrs_bad_entries_are_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(iort_bad_nodes_are_rejected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(spcr_and_fadt_checks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(random_corruption_never_crashes, setup, teardown),
+		cmocka_unit_test_setup_teardown(discovers_q35_with_vtd, setup, teardown),
+		cmocka_unit_test_setup_teardown(discovers_q35_with_amdvi_through_rsdt, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(discovers_arm_virt_with_iort_and_spcr, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bad_checksum_drops_only_that_table, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bad_madt_fails_discovery_and_leaves_platform, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bad_rsdp_is_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(truncated_tables_are_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(madt_entry_past_end_is_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(madt_duplicate_cpu_is_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(mcfg_bad_entries_are_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(dmar_bad_structures_are_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(dmar_rmrr_is_reserved_and_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(ivrs_bad_entries_are_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(iort_bad_nodes_are_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(spcr_and_fadt_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(random_corruption_never_crashes, setup, teardown),
 	};
 
 	if (getenv("MOAT_ACPI_SEED_DIR"))

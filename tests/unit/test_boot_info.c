@@ -68,10 +68,10 @@ static void no_memory_map_is_an_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(adjacent_ranges_of_one_kind_merge, setup),
-	    cmocka_unit_test_setup(empty_wrapping_and_excess_ranges_are_refused, setup),
-	    cmocka_unit_test_setup(platform_memory_spans_kept_ranges_and_reserves_them, setup),
-	    cmocka_unit_test_setup(no_memory_map_is_an_error, setup),
+		cmocka_unit_test_setup(adjacent_ranges_of_one_kind_merge, setup),
+		cmocka_unit_test_setup(empty_wrapping_and_excess_ranges_are_refused, setup),
+		cmocka_unit_test_setup(platform_memory_spans_kept_ranges_and_reserves_them, setup),
+		cmocka_unit_test_setup(no_memory_map_is_an_error, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,13 +10,13 @@
 
 #include "lib/fmt.h"
 
-#define CHECK(...)                                                                                 \
-	do {                                                                                       \
-		char a[128], b[128];                                                               \
-		int na = fmt_snprintf(a, sizeof(a), __VA_ARGS__);                                  \
-		int nb = snprintf(b, sizeof(b), __VA_ARGS__);                                      \
-		assert_string_equal(a, b);                                                         \
-		assert_int_equal(na, nb);                                                          \
+#define CHECK(...)                                                \
+	do {                                                      \
+		char a[128], b[128];                              \
+		int na = fmt_snprintf(a, sizeof(a), __VA_ARGS__); \
+		int nb = snprintf(b, sizeof(b), __VA_ARGS__);     \
+		assert_string_equal(a, b);                        \
+		assert_int_equal(na, nb);                         \
 	} while (0)
 
 static void integers_match_libc(void **state)
@@ -104,12 +104,12 @@ static void sizes_use_largest_exact_unit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(integers_match_libc),
-	    cmocka_unit_test(strings_and_chars_match_libc),
-	    cmocka_unit_test(truncates_and_reports_full_length),
-	    cmocka_unit_test(null_string_is_safe),
-	    cmocka_unit_test(unknown_conversion_is_printed),
-	    cmocka_unit_test(sizes_use_largest_exact_unit),
+		cmocka_unit_test(integers_match_libc),
+		cmocka_unit_test(strings_and_chars_match_libc),
+		cmocka_unit_test(truncates_and_reports_full_length),
+		cmocka_unit_test(null_string_is_safe),
+		cmocka_unit_test(unknown_conversion_is_printed),
+		cmocka_unit_test(sizes_use_largest_exact_unit),
 	};
 	return cmocka_run_group_tests_name("fmt", tests, NULL, NULL);
 }

@@ -36,7 +36,7 @@ static u64 base(void)
 
 static void covers_ram_minus_bitmap(void **state)
 {
-	struct pa_range r = {pa(base()), RAM_SIZE};
+	struct pa_range r = { pa(base()), RAM_SIZE };
 
 	assert_int_equal(frame_init(&fa, &r, 1, NULL, 0), 0);
 	assert_int_equal(fa.nregions, 1);
@@ -48,12 +48,12 @@ static void covers_ram_minus_bitmap(void **state)
 
 static void never_hands_out_holes(void **state)
 {
-	struct pa_range r = {pa(base()), RAM_SIZE};
+	struct pa_range r = { pa(base()), RAM_SIZE };
 	/* An unaligned hole is widened to whole frames; holes may overlap. */
 	struct pa_range holes[] = {
-	    {pa(base() + 0x10800), 0x1000},	       /* frames 0x10 and 0x11 */
-	    {pa(base() + 0x11000), 0x3000},	       /* overlaps, frames 0x11-0x13 */
-	    {pa(base() + RAM_SIZE - 0x1000), 0x10000}, /* runs past the end */
+		{ pa(base() + 0x10800), 0x1000 },	     /* frames 0x10 and 0x11 */
+		{ pa(base() + 0x11000), 0x3000 },	     /* overlaps, frames 0x11-0x13 */
+		{ pa(base() + RAM_SIZE - 0x1000), 0x10000 }, /* runs past the end */
 	};
 	paddr_t p;
 	u64 n = 0;
@@ -73,7 +73,7 @@ static void never_hands_out_holes(void **state)
 
 static void aligned_runs(void **state)
 {
-	struct pa_range r = {pa(base() + PAGE_SIZE), RAM_SIZE - PAGE_SIZE};
+	struct pa_range r = { pa(base() + PAGE_SIZE), RAM_SIZE - PAGE_SIZE };
 	paddr_t a, b, c;
 
 	assert_int_equal(frame_init(&fa, &r, 1, NULL, 0), 0);
@@ -93,7 +93,7 @@ static void aligned_runs(void **state)
 
 static void free_checks_ownership(void **state)
 {
-	struct pa_range r = {pa(base()), RAM_SIZE};
+	struct pa_range r = { pa(base()), RAM_SIZE };
 	paddr_t a;
 	u64 before;
 
@@ -117,10 +117,10 @@ static void free_checks_ownership(void **state)
 
 static void rejects_bad_ram_descriptions(void **state)
 {
-	struct pa_range overlap[] = {{pa(base()), RAM_SIZE / 2},
-				     {pa(base() + RAM_SIZE / 4), RAM_SIZE / 2}};
-	struct pa_range wrap = {pa(~0ULL - PAGE_SIZE), 2 * PAGE_SIZE};
-	struct pa_range tiny = {pa(base() + 100), 200};
+	struct pa_range overlap[] = { { pa(base()), RAM_SIZE / 2 },
+				      { pa(base() + RAM_SIZE / 4), RAM_SIZE / 2 } };
+	struct pa_range wrap = { pa(~0ULL - PAGE_SIZE), 2 * PAGE_SIZE };
+	struct pa_range tiny = { pa(base() + 100), 200 };
 
 	assert_int_equal(frame_init(&fa, overlap, 2, NULL, 0), -E_INVAL);
 	assert_int_equal(frame_init(&fa, &wrap, 1, NULL, 0), -E_OVERFLOW);
@@ -130,9 +130,9 @@ static void rejects_bad_ram_descriptions(void **state)
 
 static void splits_regions_around_holes(void **state)
 {
-	struct pa_range r[] = {{pa(base()), RAM_SIZE / 2},
-			       {pa(base() + RAM_SIZE / 2), RAM_SIZE / 2}};
-	struct pa_range hole = {pa(base() + RAM_SIZE / 4), RAM_SIZE / 2};
+	struct pa_range r[] = { { pa(base()), RAM_SIZE / 2 },
+				{ pa(base() + RAM_SIZE / 2), RAM_SIZE / 2 } };
+	struct pa_range hole = { pa(base() + RAM_SIZE / 4), RAM_SIZE / 2 };
 
 	assert_int_equal(frame_init(&fa, r, 2, &hole, 1), 0);
 	assert_int_equal(fa.nregions, 2);
@@ -143,7 +143,7 @@ static void splits_regions_around_holes(void **state)
 /* Random alloc/free against a reference ownership map. */
 static void random_alloc_free_matches_reference(void **state)
 {
-	struct pa_range r = {pa(base()), RAM_SIZE};
+	struct pa_range r = { pa(base()), RAM_SIZE };
 	const u64 nf = RAM_SIZE / PAGE_SIZE;
 	unsigned char *owned = calloc(nf, 1);
 	struct {
@@ -192,13 +192,14 @@ static void random_alloc_free_matches_reference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(covers_ram_minus_bitmap, setup, teardown),
-	    cmocka_unit_test_setup_teardown(never_hands_out_holes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(aligned_runs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(free_checks_ownership, setup, teardown),
-	    cmocka_unit_test_setup_teardown(rejects_bad_ram_descriptions, setup, teardown),
-	    cmocka_unit_test_setup_teardown(splits_regions_around_holes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(random_alloc_free_matches_reference, setup, teardown),
+		cmocka_unit_test_setup_teardown(covers_ram_minus_bitmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(never_hands_out_holes, setup, teardown),
+		cmocka_unit_test_setup_teardown(aligned_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(free_checks_ownership, setup, teardown),
+		cmocka_unit_test_setup_teardown(rejects_bad_ram_descriptions, setup, teardown),
+		cmocka_unit_test_setup_teardown(splits_regions_around_holes, setup, teardown),
+		cmocka_unit_test_setup_teardown(random_alloc_free_matches_reference, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

@@ -74,19 +74,19 @@ static int fake_invalidate(struct iommu *u, struct iommu_domain *d, const struct
 }
 
 static const struct iommu_ops fake_ops = {
-    .s2_config = fake_s2_config,
-    .domain_init = fake_domain_init,
-    .domain_fini = fake_domain_fini,
-    .attach = fake_attach,
-    .detach = fake_detach,
-    .flush_s2 = fake_flush_s2,
-    .invalidate = fake_invalidate,
+	.s2_config = fake_s2_config,
+	.domain_init = fake_domain_init,
+	.domain_fini = fake_domain_fini,
+	.attach = fake_attach,
+	.detach = fake_detach,
+	.flush_s2 = fake_flush_s2,
+	.invalidate = fake_invalidate,
 };
 
-static struct iommu_driver drv_smmu = {"fake-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3,
-				       &fake_ops};
-static struct iommu_driver drv_vtd = {"fake-vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &fake_ops};
-static const struct plat_iommu desc = {.kind = IOMMU_KIND_SMMUV3, .base = {0x9050000}};
+static struct iommu_driver drv_smmu = { "fake-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3,
+					&fake_ops };
+static struct iommu_driver drv_vtd = { "fake-vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &fake_ops };
+static const struct plat_iommu desc = { .kind = IOMMU_KIND_SMMUV3, .base = { 0x9050000 } };
 
 static int setup(void **state)
 {
@@ -113,8 +113,8 @@ static void add_unit(struct iommu_driver *drv)
 }
 
 static const struct iommu_s1 smmu_s1 = {
-    .vendor = IOMMU_VENDOR_SMMUV3,
-    .smmu = {.s1ctxptr = {0x80001000}, .s1fmt = IOMMU_SMMU_S1FMT_LINEAR, .s1cdmax = 4},
+	.vendor = IOMMU_VENDOR_SMMUV3,
+	.smmu = { .s1ctxptr = { 0x80001000 }, .s1fmt = IOMMU_SMMU_S1FMT_LINEAR, .s1cdmax = 4 },
 };
 
 static void s2_map_flushes_the_changed_range(void **state)
@@ -125,7 +125,8 @@ static void s2_map_flushes_the_changed_range(void **state)
 	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
 	assert_int_equal(s2.s2.cfg.fmt, PT_ARM_S2);
 	assert_int_equal(
-	    iommu_s2_map(&s2, gpa(0x40000000), pa(0x80000000), 0x3000, PT_PROT_R | PT_PROT_W), 0);
+		iommu_s2_map(&s2, gpa(0x40000000), pa(0x80000000), 0x3000, PT_PROT_R | PT_PROT_W),
+		0);
 	assert_int_equal(fk.flushes, 1);
 	assert_int_equal(fk.flushed_start, 0x40000000);
 	assert_int_equal(fk.flushed_end, 0x40003000);
@@ -148,9 +149,9 @@ static int track_alloc(struct pt_allocator *a, unsigned nframes, paddr_t *out)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(tracked); i++) {
 		if (!tracked[i]) {
-			assert_int_equal(
-			    posix_memalign(&tracked[i], nframes * PAGE_SIZE, nframes * PAGE_SIZE),
-			    0);
+			assert_int_equal(posix_memalign(&tracked[i], nframes * PAGE_SIZE,
+							nframes * PAGE_SIZE),
+					 0);
 			*out = pa((u64)(uintptr_t)tracked[i]);
 			return 0;
 		}
@@ -173,7 +174,7 @@ static void track_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
 /* A failed invalidation: the error comes back and unlinked tables are never reused. */
 static void failed_flush_withholds_tables(void **state)
 {
-	struct pt_allocator ta = {.alloc = track_alloc, .free = track_free};
+	struct pt_allocator ta = { .alloc = track_alloc, .free = track_free };
 	struct iommu_domain s2;
 	unsigned held = 0;
 
@@ -237,8 +238,8 @@ static void nested_refuses_foreign_or_malformed_stage1(void **state)
 {
 	struct iommu_domain s2, n;
 	struct iommu_s1 s1 = smmu_s1;
-	const struct iommu_s1 vtd = {.vendor = IOMMU_VENDOR_VTD,
-				     .vtd = {.fsptptr = {0x1000}, .levels = 4}};
+	const struct iommu_s1 vtd = { .vendor = IOMMU_VENDOR_VTD,
+				      .vtd = { .fsptptr = { 0x1000 }, .levels = 4 } };
 
 	memset(&n, 0, sizeof(n));
 	add_unit(&drv_smmu);
@@ -263,12 +264,12 @@ static void smmu_invalidations_go_to_the_nesting_parent(void **state)
 {
 	struct iommu_domain s2, n;
 	struct iommu_inv inv[3] = {
-	    {.kind = IOMMU_INV_SMMU,
-	     .smmu = {.op = IOMMU_SMMU_TLBI_NH_VA, .asid = 3, .addr = 0x1000}},
-	    {.kind = IOMMU_INV_ATC,
-	     .atc = {.rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64}},
-	    {.kind = IOMMU_INV_ATC,
-	     .atc = {.rid = 0x99, .pasid = IOMMU_NO_PASID, .size_order = 64}},
+		{ .kind = IOMMU_INV_SMMU,
+		  .smmu = { .op = IOMMU_SMMU_TLBI_NH_VA, .asid = 3, .addr = 0x1000 } },
+		{ .kind = IOMMU_INV_ATC,
+		  .atc = { .rid = 0x10, .pasid = IOMMU_NO_PASID, .size_order = 64 } },
+		{ .kind = IOMMU_INV_ATC,
+		  .atc = { .rid = 0x99, .pasid = IOMMU_NO_PASID, .size_order = 64 } },
 	};
 	unsigned done = 77;
 
@@ -285,7 +286,7 @@ static void smmu_invalidations_go_to_the_nesting_parent(void **state)
 	assert_int_equal(done, 0);
 	inv[0].smmu.addr = 0x1234;
 	assert_int_equal(iommu_invalidate(&s2, inv, 1, &done), -E_INVAL);
-	inv[0].smmu = (struct iommu_inv_smmu){.op = IOMMU_SMMU_TLBI_NH_ALL, .addr = 0x1000};
+	inv[0].smmu = (struct iommu_inv_smmu){ .op = IOMMU_SMMU_TLBI_NH_ALL, .addr = 0x1000 };
 	assert_int_equal(iommu_invalidate(&s2, inv, 1, &done), -E_INVAL);
 	inv[1].atc.size_order = 13;
 	inv[1].atc.addr = 0x1000;
@@ -300,12 +301,14 @@ static void smmu_invalidations_go_to_the_nesting_parent(void **state)
 static void vtd_invalidations_need_the_domain_vdid(void **state)
 {
 	struct iommu_domain s2, n;
-	const struct iommu_s1 s1 = {.vendor = IOMMU_VENDOR_VTD,
-				    .vtd = {.fsptptr = {0x2000}, .levels = 5, .vdid = 7}};
-	struct iommu_inv inv = {
-	    .kind = IOMMU_INV_VTD,
-	    .vtd = {
-		.gran = IOMMU_VTD_INV_PASID_ADDR, .vdid = 7, .pasid = 5, .addr = 0x10000, .am = 4}};
+	const struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_VTD,
+				     .vtd = { .fsptptr = { 0x2000 }, .levels = 5, .vdid = 7 } };
+	struct iommu_inv inv = { .kind = IOMMU_INV_VTD,
+				 .vtd = { .gran = IOMMU_VTD_INV_PASID_ADDR,
+					  .vdid = 7,
+					  .pasid = 5,
+					  .addr = 0x10000,
+					  .am = 4 } };
 	unsigned done;
 
 	add_unit(&drv_vtd);
@@ -334,7 +337,7 @@ static void vtd_invalidations_need_the_domain_vdid(void **state)
 
 static void fault_ring_keeps_the_newest(void **state)
 {
-	struct iommu_fault f = {.stage = IOMMU_FAULT_S2, .kind = IOMMU_FAULT_TRANSLATION};
+	struct iommu_fault f = { .stage = IOMMU_FAULT_S2, .kind = IOMMU_FAULT_TRANSLATION };
 
 	add_unit(&drv_smmu);
 	assert_int_equal(iommu_fault_pop(&fk.u, &f), -E_NOENT);
@@ -354,16 +357,17 @@ static void fault_ring_keeps_the_newest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(s2_map_flushes_the_changed_range, setup, teardown),
-	    cmocka_unit_test_setup_teardown(attach_is_exclusive_per_rid_and_pasid, setup, teardown),
-	    cmocka_unit_test_setup_teardown(nested_refuses_foreign_or_malformed_stage1, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(smmu_invalidations_go_to_the_nesting_parent, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(vtd_invalidations_need_the_domain_vdid, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(fault_ring_keeps_the_newest, setup, teardown),
-	    cmocka_unit_test_setup_teardown(failed_flush_withholds_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(s2_map_flushes_the_changed_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(attach_is_exclusive_per_rid_and_pasid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(nested_refuses_foreign_or_malformed_stage1, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(smmu_invalidations_go_to_the_nesting_parent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(vtd_invalidations_need_the_domain_vdid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fault_ring_keeps_the_newest, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_flush_withholds_tables, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,12 +106,12 @@ static void panic_logs_and_halts_with_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(lines_carry_component_and_level, setup),
-	    cmocka_unit_test_setup(debug_is_filtered_by_level, setup),
-	    cmocka_unit_test_setup(early_lines_are_replayed_on_attach, setup),
-	    cmocka_unit_test_setup(early_overflow_is_counted, setup),
-	    cmocka_unit_test_setup(long_lines_are_cut_but_terminated, setup),
-	    cmocka_unit_test_setup(panic_logs_and_halts_with_failure, setup),
+		cmocka_unit_test_setup(lines_carry_component_and_level, setup),
+		cmocka_unit_test_setup(debug_is_filtered_by_level, setup),
+		cmocka_unit_test_setup(early_lines_are_replayed_on_attach, setup),
+		cmocka_unit_test_setup(early_overflow_is_counted, setup),
+		cmocka_unit_test_setup(long_lines_are_cut_but_terminated, setup),
+		cmocka_unit_test_setup(panic_logs_and_halts_with_failure, setup),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

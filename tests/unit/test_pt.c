@@ -20,7 +20,7 @@ static struct fixture fx;
 
 static void fx_init(enum pt_format fmt, unsigned ias)
 {
-	struct pt_config cfg = {.fmt = fmt, .ias = ias, .oas = 48, .alloc = &fx.h.a};
+	struct pt_config cfg = { .fmt = fmt, .ias = ias, .oas = 48, .alloc = &fx.h.a };
 
 	pt_host_alloc_init(&fx.h);
 	assert_int_equal(pt_init(&fx.pt, &cfg), 0);
@@ -59,7 +59,7 @@ static void arm_s2_maps_and_unmaps_pages(void **state)
 	assert_int_equal(fx.pt.levels, 3);
 	assert_int_equal(fx.pt.root_frames, 2); /* 40 bits from level 1: two concatenated tables */
 	assert_int_equal(
-	    pt_map(&fx.pt, 0x8000000000ULL - 0x1000, pa(0x40000000), 0x3000, rw, &fx.g), 0);
+		pt_map(&fx.pt, 0x8000000000ULL - 0x1000, pa(0x40000000), 0x3000, rw, &fx.g), 0);
 	expect_map(0x8000000000ULL - 0x1000, 0x40000000, PT_SIZE_4K, rw);
 	expect_map(0x8000001000ULL, 0x40002000, PT_SIZE_4K, rw);
 	expect_unmapped(0x8000002000ULL);
@@ -87,9 +87,9 @@ static void arm_s2_uses_blocks_and_splits_them(void **state)
 	expect_map((1ULL << 30) + 0x201000, (2ULL << 30) + 0x201000, PT_SIZE_4K, rwx);
 	expect_map((1ULL << 30) + 0x400000, (2ULL << 30) + 0x400000, PT_SIZE_2M, rwx);
 	/* Re-mapping the page read-only, then read-write again merges back to 1G. */
-	assert_int_equal(
-	    pt_map(&fx.pt, (1ULL << 30) + 0x200000, pa((2ULL << 30) + 0x200000), 0x1000, r, &fx.g),
-	    0);
+	assert_int_equal(pt_map(&fx.pt, (1ULL << 30) + 0x200000, pa((2ULL << 30) + 0x200000),
+				0x1000, r, &fx.g),
+			 0);
 	expect_map((1ULL << 30) + 0x200000, (2ULL << 30) + 0x200000, PT_SIZE_4K, r);
 	assert_int_equal(pt_map(&fx.pt, (1ULL << 30) + 0x200000, pa((2ULL << 30) + 0x200000),
 				0x1000, rwx, &fx.g),
@@ -141,7 +141,7 @@ static void rejects_bad_arguments_without_change(void **state)
 	assert_int_equal(pt_unmap(&fx.pt, ~0xfffULL, 0x2000, &fx.g), -E_OVERFLOW);
 	assert_true(pt_gather_empty(&fx.g));
 	assert_int_equal(fx.pt.tables, fx.pt.root_frames);
-	assert_int_equal(pt_lookup(&fx.pt, 1ULL << 40, &(struct pt_mapping){0}), -E_RANGE);
+	assert_int_equal(pt_lookup(&fx.pt, 1ULL << 40, &(struct pt_mapping){ 0 }), -E_RANGE);
 	fx_fini();
 	(void)state;
 }
@@ -152,8 +152,9 @@ static void rejects_bad_configurations(void **state)
 		enum pt_format f;
 		unsigned ias;
 	} bad[] = {
-	    {PT_ARM_S1, 24}, {PT_ARM_S1, 49}, {PT_ARM_S2, 31}, {PT_ARM_S2, 49},	  {PT_X86_64, 39},
-	    {PT_VTD_SS, 40}, {PT_AMD_V1, 29}, {PT_AMD_V1, 65}, {PT__FORMATS, 48},
+		{ PT_ARM_S1, 24 }, { PT_ARM_S1, 49 }, { PT_ARM_S2, 31 },
+		{ PT_ARM_S2, 49 }, { PT_X86_64, 39 }, { PT_VTD_SS, 40 },
+		{ PT_AMD_V1, 29 }, { PT_AMD_V1, 65 }, { PT__FORMATS, 48 },
 	};
 	struct pt_host_alloc h;
 	struct pt pt;
@@ -161,14 +162,15 @@ static void rejects_bad_configurations(void **state)
 	pt_host_alloc_init(&h);
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct pt_config cfg = {
-		    .fmt = bad[i].f, .ias = bad[i].ias, .oas = 48, .alloc = &h.a};
+			.fmt = bad[i].f, .ias = bad[i].ias, .oas = 48, .alloc = &h.a
+		};
 
 		assert_int_equal(pt_init(&pt, &cfg), -E_INVAL);
 	}
-	assert_int_equal(
-	    pt_init(&pt,
-		    &(struct pt_config){.fmt = PT_ARM_S2, .ias = 40, .oas = 52, .alloc = &h.a}),
-	    -E_INVAL);
+	assert_int_equal(pt_init(&pt,
+				 &(struct pt_config){
+					 .fmt = PT_ARM_S2, .ias = 40, .oas = 52, .alloc = &h.a }),
+			 -E_INVAL);
 	assert_int_equal(h.live, 0);
 	(void)state;
 }
@@ -176,7 +178,8 @@ static void rejects_bad_configurations(void **state)
 static void fx_init_oas(enum pt_format fmt, unsigned ias, bool no_merge)
 {
 	struct pt_config cfg = {
-	    .fmt = fmt, .ias = ias, .oas = 48, .no_merge = no_merge, .alloc = &fx.h.a};
+		.fmt = fmt, .ias = ias, .oas = 48, .no_merge = no_merge, .alloc = &fx.h.a
+	};
 
 	pt_host_alloc_init(&fx.h);
 	assert_int_equal(pt_init(&fx.pt, &cfg), 0);
@@ -189,12 +192,12 @@ static void describes_register_values(void **state)
 		enum pt_format f;
 		unsigned ias, levels, frames, t0sz, sl0, aw;
 	} c[] = {
-	    {PT_ARM_S2, 40, 3, 2, 24, 1, 1}, {PT_ARM_S2, 48, 4, 1, 16, 2, 2},
-	    {PT_ARM_S2, 33, 2, 8, 31, 0, 0}, {PT_ARM_S2, 43, 3, 16, 21, 1, 1},
-	    {PT_ARM_S2, 44, 4, 1, 20, 2, 2}, {PT_ARM_S1, 39, 3, 1, 25, 1, 1},
-	    {PT_ARM_S1, 40, 4, 1, 24, 2, 2}, {PT_X86_64, 57, 5, 1, 7, 3, 3},
-	    {PT_VTD_SS, 39, 3, 1, 25, 1, 1}, {PT_VTD_SS, 57, 5, 1, 7, 3, 3},
-	    {PT_AMD_V1, 64, 6, 1, 0, 4, 4},
+		{ PT_ARM_S2, 40, 3, 2, 24, 1, 1 }, { PT_ARM_S2, 48, 4, 1, 16, 2, 2 },
+		{ PT_ARM_S2, 33, 2, 8, 31, 0, 0 }, { PT_ARM_S2, 43, 3, 16, 21, 1, 1 },
+		{ PT_ARM_S2, 44, 4, 1, 20, 2, 2 }, { PT_ARM_S1, 39, 3, 1, 25, 1, 1 },
+		{ PT_ARM_S1, 40, 4, 1, 24, 2, 2 }, { PT_X86_64, 57, 5, 1, 7, 3, 3 },
+		{ PT_VTD_SS, 39, 3, 1, 25, 1, 1 }, { PT_VTD_SS, 57, 5, 1, 7, 3, 3 },
+		{ PT_AMD_V1, 64, 6, 1, 0, 4, 4 },
 	};
 	struct pt_hw_desc d;
 
@@ -225,7 +228,7 @@ static void other_formats_map_with_their_permissions(void **state)
 	fx_fini();
 	fx_init(PT_VTD_SS, 39);
 	assert_int_equal(
-	    pt_map(&fx.pt, 0x200000, pa(0x600000), 0x201000, PT_PROT_R | PT_PROT_X, &fx.g), 0);
+		pt_map(&fx.pt, 0x200000, pa(0x600000), 0x201000, PT_PROT_R | PT_PROT_X, &fx.g), 0);
 	expect_map(0x3ff000, 0x7ff000, PT_SIZE_2M, PT_PROT_R | PT_PROT_X);
 	expect_map(0x400000, 0x800000, PT_SIZE_4K, PT_PROT_R | PT_PROT_X);
 	assert_int_equal(pt_map(&fx.pt, 0, pa(0), 0x1000, PT_PROT_R | PT_PROT_U, &fx.g), -E_NOTSUP);
@@ -332,14 +335,16 @@ static void frame_allocator_backs_tables(void **state)
 	u64 before;
 
 	assert_int_equal(posix_memalign(&ram, 1 << 21, ram_size), 0);
-	assert_int_equal(
-	    frame_init(&fa, &(struct pa_range){pa((u64)(uintptr_t)ram), ram_size}, 1, NULL, 0), 0);
+	assert_int_equal(frame_init(&fa, &(struct pa_range){ pa((u64)(uintptr_t)ram), ram_size }, 1,
+				    NULL, 0),
+			 0);
 	before = frame_free_count(&fa);
 	pt_allocator_frames(&a, &fa);
 	pt_gather_init(&g, NULL);
 	assert_int_equal(
-	    pt_init(&pt, &(struct pt_config){.fmt = PT_ARM_S2, .ias = 43, .oas = 48, .alloc = &a}),
-	    0);
+		pt_init(&pt,
+			&(struct pt_config){ .fmt = PT_ARM_S2, .ias = 43, .oas = 48, .alloc = &a }),
+		0);
 	assert_int_equal(pt.root_frames, 16);
 	assert_int_equal(pt.root.v % (16 * PAGE_SIZE), 0);
 	assert_int_equal(pt_map(&pt, 0x7ffffff000ULL, pa(0x1000), 0x2000, PT_PROT_R, &g), 0);
@@ -406,7 +411,7 @@ static void lookup_next_walks_extents_in_order(void **state)
 	assert_int_equal(x.prot, PT_PROT_R | PT_PROT_W);
 	/* Clipped to the range asked for. */
 	assert_int_equal(
-	    pt_lookup_next(&fx.pt, 3 * PT_SIZE_1G + 0x5000, 3 * PT_SIZE_1G + 0x7000, &x), 0);
+		pt_lookup_next(&fx.pt, 3 * PT_SIZE_1G + 0x5000, 3 * PT_SIZE_1G + 0x7000, &x), 0);
 	assert_int_equal(x.out.v, PT_SIZE_1G + 0x5000);
 	assert_int_equal(x.size, 0x2000);
 	assert_int_equal(pt_lookup_next(&fx.pt, 4 * PT_SIZE_1G, ~0ULL, &x), 0);
@@ -427,19 +432,19 @@ static void lookup_next_walks_extents_in_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(arm_s2_maps_and_unmaps_pages),
-	    cmocka_unit_test(arm_s2_uses_blocks_and_splits_them),
-	    cmocka_unit_test(arm_s1_maps_with_permissions),
-	    cmocka_unit_test(rejects_bad_arguments_without_change),
-	    cmocka_unit_test(rejects_bad_configurations),
-	    cmocka_unit_test(describes_register_values),
-	    cmocka_unit_test(other_formats_map_with_their_permissions),
-	    cmocka_unit_test(failed_allocation_changes_no_translation),
-	    cmocka_unit_test(tables_are_freed_after_the_flush),
-	    cmocka_unit_test(no_merge_keeps_tables),
-	    cmocka_unit_test(frame_allocator_backs_tables),
-	    cmocka_unit_test(amd_lookup_follows_skipped_levels),
-	    cmocka_unit_test(lookup_next_walks_extents_in_order),
+		cmocka_unit_test(arm_s2_maps_and_unmaps_pages),
+		cmocka_unit_test(arm_s2_uses_blocks_and_splits_them),
+		cmocka_unit_test(arm_s1_maps_with_permissions),
+		cmocka_unit_test(rejects_bad_arguments_without_change),
+		cmocka_unit_test(rejects_bad_configurations),
+		cmocka_unit_test(describes_register_values),
+		cmocka_unit_test(other_formats_map_with_their_permissions),
+		cmocka_unit_test(failed_allocation_changes_no_translation),
+		cmocka_unit_test(tables_are_freed_after_the_flush),
+		cmocka_unit_test(no_merge_keeps_tables),
+		cmocka_unit_test(frame_allocator_backs_tables),
+		cmocka_unit_test(amd_lookup_follows_skipped_levels),
+		cmocka_unit_test(lookup_next_walks_extents_in_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,8 +41,8 @@ static unsigned expected_perms(enum pt_format fmt, u32 prot)
 static void regs_of(const struct pt *pt, struct ref_regs *r)
 {
 	static const enum ref_arch arch[PT__FORMATS] = {
-	    [PT_ARM_S1] = REF_ARM_S1, [PT_ARM_S2] = REF_ARM_S2, [PT_X86_64] = REF_IA32E,
-	    [PT_VTD_SS] = REF_VTD_SL, [PT_AMD_V1] = REF_AMD_V1,
+		[PT_ARM_S1] = REF_ARM_S1, [PT_ARM_S2] = REF_ARM_S2, [PT_X86_64] = REF_IA32E,
+		[PT_VTD_SS] = REF_VTD_SL, [PT_AMD_V1] = REF_AMD_V1,
 	};
 	struct pt_hw_desc d;
 
@@ -67,23 +67,27 @@ struct corrupt_case {
 };
 
 static const struct corrupt_case corrupt_cases[] = {
-    {PT_ARM_S1,
-     48,
-     PT_PROT_R | PT_PROT_W | PT_PROT_U,
-     {0, 1, 6, 7, 10, 12, 30, 48, 54},
-     {0, 6, 7, 10, 13, 21, 48, 54}},
-    {PT_ARM_S2,
-     40,
-     PT_PROT_R | PT_PROT_W,
-     {0, 1, 6, 7, 10, 12, 40, 48, 54},
-     {0, 6, 7, 10, 13, 22, 54}},
-    {PT_X86_64,
-     48,
-     PT_PROT_R | PT_PROT_W | PT_PROT_U,
-     {0, 1, 2, 4, 12, 40, 50, 63},
-     {0, 1, 2, 13, 21, 50, 63}},
-    {PT_VTD_SS, 48, PT_PROT_R | PT_PROT_W, {0, 1, 2, 12, 33, 50}, {0, 1, 2, 14, 21, 50}},
-    {PT_AMD_V1, 48, PT_PROT_R | PT_PROT_W, {0, 9, 12, 50, 61, 62}, {0, 10, 21, 50, 61, 62}},
+	{ PT_ARM_S1,
+	  48,
+	  PT_PROT_R | PT_PROT_W | PT_PROT_U,
+	  { 0, 1, 6, 7, 10, 12, 30, 48, 54 },
+	  { 0, 6, 7, 10, 13, 21, 48, 54 } },
+	{ PT_ARM_S2,
+	  40,
+	  PT_PROT_R | PT_PROT_W,
+	  { 0, 1, 6, 7, 10, 12, 40, 48, 54 },
+	  { 0, 6, 7, 10, 13, 22, 54 } },
+	{ PT_X86_64,
+	  48,
+	  PT_PROT_R | PT_PROT_W | PT_PROT_U,
+	  { 0, 1, 2, 4, 12, 40, 50, 63 },
+	  { 0, 1, 2, 13, 21, 50, 63 } },
+	{ PT_VTD_SS, 48, PT_PROT_R | PT_PROT_W, { 0, 1, 2, 12, 33, 50 }, { 0, 1, 2, 14, 21, 50 } },
+	{ PT_AMD_V1,
+	  48,
+	  PT_PROT_R | PT_PROT_W,
+	  { 0, 9, 12, 50, 61, 62 },
+	  { 0, 10, 21, 50, 61, 62 } },
 };
 
 static bool model_agrees(const struct ref_regs *r, u64 in, u64 out, u64 size, unsigned perms,
@@ -116,7 +120,7 @@ static void one_flipped_bit_makes_the_model_disagree(void **state)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(corrupt_cases); i++) {
 		const struct corrupt_case *c = &corrupt_cases[i];
-		struct pt_config cfg = {.fmt = c->fmt, .ias = c->ias, .oas = 48};
+		struct pt_config cfg = { .fmt = c->fmt, .ias = c->ias, .oas = 48 };
 		struct pt_host_alloc h;
 		struct ref_regs r;
 		struct pt_gather g;
@@ -141,11 +145,11 @@ static void one_flipped_bit_makes_the_model_disagree(void **state)
 /* ---- nested --------------------------------------------------------------------------------- */
 
 #define POOL_FRAMES 1024
-#define ALIAS	    (1ULL << 44) /* "physical" address of the stage-1 table pool */
-#define S1_WIN	    (1ULL << 45) /* stage-1 input window base */
-#define IPA_DATA    (1ULL << 36) /* stage-1 outputs (guest-physical) */
-#define PA_DATA	    (1ULL << 40) /* stage-2 outputs */
-#define DATA_SPAN   (8 * SZ_1G)
+#define ALIAS (1ULL << 44)    /* "physical" address of the stage-1 table pool */
+#define S1_WIN (1ULL << 45)   /* stage-1 input window base */
+#define IPA_DATA (1ULL << 36) /* stage-1 outputs (guest-physical) */
+#define PA_DATA (1ULL << 40)  /* stage-2 outputs */
+#define DATA_SPAN (8 * SZ_1G)
 
 /* Stage-1 table frames come from one pool whose guest-physical address is its host address. */
 struct pool {
@@ -333,8 +337,8 @@ static void nested_root_fetch_fault(struct nested *n)
 static void run_nested(enum pt_format f1, enum pt_format f2, u64 nops)
 {
 	static struct nested n;
-	struct pt_config c1 = {.fmt = f1, .ias = 48, .oas = 48, .alloc = &pool.a};
-	struct pt_config c2 = {.fmt = f2, .ias = 48, .oas = 48};
+	struct pt_config c1 = { .fmt = f1, .ias = 48, .oas = 48, .alloc = &pool.a };
+	struct pt_config c2 = { .fmt = f2, .ias = 48, .oas = 48 };
 	u64 span = POOL_FRAMES * SZ_4K;
 	const char *soak = getenv("MOAT_SOAK");
 
@@ -350,9 +354,9 @@ static void run_nested(enum pt_format f1, enum pt_format f2, u64 nops)
 	assert_int_equal(pt_init(&n.s1, &c1), 0);
 	assert_int_equal(pt_init(&n.s2, &c2), 0);
 	/* Stage 2 maps the pool's guest-physical range (its host address) to the alias. */
-	assert_int_equal(
-	    pt_map(&n.s2, (u64)(uintptr_t)pool.mem, pa(ALIAS), span, PT_PROT_R | PT_PROT_W, &n.g),
-	    0);
+	assert_int_equal(pt_map(&n.s2, (u64)(uintptr_t)pool.mem, pa(ALIAS), span,
+				PT_PROT_R | PT_PROT_W, &n.g),
+			 0);
 	regs_of(&n.s1, &n.r1);
 	regs_of(&n.s2, &n.r2);
 	ref_read64 = nested_read64;
@@ -417,11 +421,13 @@ static void nested_x86_over_amd_v1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(one_flipped_bit_makes_the_model_disagree),
-	    cmocka_unit_test_setup_teardown(nested_arm_s1_over_s2, nested_setup, nested_teardown),
-	    cmocka_unit_test_setup_teardown(nested_x86_over_vtd_second_stage, nested_setup,
-					    nested_teardown),
-	    cmocka_unit_test_setup_teardown(nested_x86_over_amd_v1, nested_setup, nested_teardown),
+		cmocka_unit_test(one_flipped_bit_makes_the_model_disagree),
+		cmocka_unit_test_setup_teardown(nested_arm_s1_over_s2, nested_setup,
+						nested_teardown),
+		cmocka_unit_test_setup_teardown(nested_x86_over_vtd_second_stage, nested_setup,
+						nested_teardown),
+		cmocka_unit_test_setup_teardown(nested_x86_over_amd_v1, nested_setup,
+						nested_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,7 +47,9 @@ static void expect_fault(const struct ref_regs *r, uint64_t in, unsigned acc, en
 /* Arm stage 2, 40-bit IPA from level 1: two concatenated tables (VTCR T0SZ=24, SL0=1). */
 static void arm_s2_concatenated_root(void **state)
 {
-	struct ref_regs r = {.arch = REF_ARM_S2, .root = T(0), .t0sz = 24, .sl0 = 1, .oa_bits = 48};
+	struct ref_regs r = {
+		.arch = REF_ARM_S2, .root = T(0), .t0sz = 24, .sl0 = 1, .oa_bits = 48
+	};
 	/* level-1 block: bits 1:0 = 01, MemAttr 1111, S2AP = 11, SH = 11, AF */
 	uint64_t blk = 0x1ULL | (0xfULL << 2) | (3ULL << 6) | (3ULL << 8) | (1ULL << 10);
 
@@ -77,7 +79,8 @@ static void arm_s2_concatenated_root(void **state)
 static void arm_s1_faults_and_permissions(void **state)
 {
 	struct ref_regs r = {
-	    .arch = REF_ARM_S1, .root = T(0), .t0sz = 25, .oa_bits = 48, .mair = 0x04ff};
+		.arch = REF_ARM_S1, .root = T(0), .t0sz = 25, .oa_bits = 48, .mair = 0x04ff
+	};
 	uint64_t page = 3ULL | (1ULL << 10) | (3ULL << 8); /* AttrIndx 0, AP 00: EL1 RW */
 
 	mem[0][0] = T(1) | 3;
@@ -105,7 +108,7 @@ static void arm_s1_faults_and_permissions(void **state)
 
 static void ia32e_reserved_bits_and_inherited_rights(void **state)
 {
-	struct ref_regs r = {.arch = REF_IA32E, .root = T(0), .levels = 4, .oa_bits = 48};
+	struct ref_regs r = { .arch = REF_IA32E, .root = T(0), .levels = 4, .oa_bits = 48 };
 
 	mem[0][0] = T(1) | 0x7;
 	mem[1][0] = T(2) | 0x5;		  /* no R/W at the PDPTE: everything below is read-only */
@@ -126,7 +129,7 @@ static void ia32e_reserved_bits_and_inherited_rights(void **state)
 
 static void vtd_second_stage(void **state)
 {
-	struct ref_regs r = {.arch = REF_VTD_SL, .root = T(0), .levels = 3, .oa_bits = 48};
+	struct ref_regs r = { .arch = REF_VTD_SL, .root = T(0), .levels = 3, .oa_bits = 48 };
 
 	mem[0][0] = T(1) | 0x2; /* write-only table entry: present, no read below */
 	mem[1][0] = T(2) | 0x7;
@@ -143,7 +146,7 @@ static void vtd_second_stage(void **state)
 
 static void amd_v1_skip_levels_and_sizes(void **state)
 {
-	struct ref_regs r = {.arch = REF_AMD_V1, .root = T(0), .levels = 4, .oa_bits = 48};
+	struct ref_regs r = { .arch = REF_AMD_V1, .root = T(0), .levels = 4, .oa_bits = 48 };
 	uint64_t rw = (1ULL << 61) | (1ULL << 62) | 1;
 
 	mem[0][0] = T(1) | rw | (2ULL << 9); /* level 4 -> level 2: level 3 skipped */
@@ -170,9 +173,13 @@ static void nested_walk_translates_table_addresses(void **state)
 {
 	const uint64_t ipa_base = 0x100000000ULL; /* stage-1 tables live at IPAs 4 GiB + n*4K */
 	struct ref_regs s2 = {
-	    .arch = REF_ARM_S2, .root = T(0), .t0sz = 28, .sl0 = 1, .oa_bits = 48};
-	struct ref_regs s1 = {
-	    .arch = REF_ARM_S1, .root = ipa_base + 0x3000, .t0sz = 25, .oa_bits = 48, .mair = 0xff};
+		.arch = REF_ARM_S2, .root = T(0), .t0sz = 28, .sl0 = 1, .oa_bits = 48
+	};
+	struct ref_regs s1 = { .arch = REF_ARM_S1,
+			       .root = ipa_base + 0x3000,
+			       .t0sz = 25,
+			       .oa_bits = 48,
+			       .mair = 0xff };
 	uint64_t s2page = 3ULL | (0xfULL << 2) | (3ULL << 6) | (1ULL << 10);
 	struct ref_result res;
 
@@ -214,12 +221,12 @@ static void nested_walk_translates_table_addresses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(arm_s2_concatenated_root, setup),
-	    cmocka_unit_test_setup(arm_s1_faults_and_permissions, setup),
-	    cmocka_unit_test_setup(ia32e_reserved_bits_and_inherited_rights, setup),
-	    cmocka_unit_test_setup(vtd_second_stage, setup),
-	    cmocka_unit_test_setup(amd_v1_skip_levels_and_sizes, setup),
-	    cmocka_unit_test_setup(nested_walk_translates_table_addresses, setup),
+		cmocka_unit_test_setup(arm_s2_concatenated_root, setup),
+		cmocka_unit_test_setup(arm_s1_faults_and_permissions, setup),
+		cmocka_unit_test_setup(ia32e_reserved_bits_and_inherited_rights, setup),
+		cmocka_unit_test_setup(vtd_second_stage, setup),
+		cmocka_unit_test_setup(amd_v1_skip_levels_and_sizes, setup),
+		cmocka_unit_test_setup(nested_walk_translates_table_addresses, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,9 +19,9 @@
 #include "pt/pt_alloc_host.h"
 #include "pt/ref_walk.h"
 
-#define SZ_4K  0x1000ULL
-#define SZ_2M  0x200000ULL
-#define SZ_1G  0x40000000ULL
+#define SZ_4K 0x1000ULL
+#define SZ_2M 0x200000ULL
+#define SZ_1G 0x40000000ULL
 #define WINDOW (4 * SZ_1G)
 
 struct prop {
@@ -116,7 +116,7 @@ static void prop_flush(struct pt_gather *g, struct pt *pt)
 static void prop_init(struct prop *p, enum pt_format fmt, unsigned ias, struct pt_allocator *a,
 		      u64 seed)
 {
-	struct pt_config cfg = {.fmt = fmt, .ias = ias, .oas = 48, .alloc = a};
+	struct pt_config cfg = { .fmt = fmt, .ias = ias, .oas = 48, .alloc = a };
 
 	memset(p, 0, sizeof(*p));
 	p->fmt = fmt;
@@ -408,9 +408,11 @@ static void amd_v1_random_sequences(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(arm_s1_random_sequences), cmocka_unit_test(arm_s2_random_sequences),
-	    cmocka_unit_test(x86_64_random_sequences), cmocka_unit_test(vtd_ss_random_sequences),
-	    cmocka_unit_test(amd_v1_random_sequences),
+		cmocka_unit_test(arm_s1_random_sequences),
+		cmocka_unit_test(arm_s2_random_sequences),
+		cmocka_unit_test(x86_64_random_sequences),
+		cmocka_unit_test(vtd_ss_random_sequences),
+		cmocka_unit_test(amd_v1_random_sequences),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

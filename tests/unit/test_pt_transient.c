@@ -23,9 +23,9 @@
 
 #define SZ_4K 0x1000ULL
 #define SZ_2M 0x200000ULL
-#define BASE  0x40000000ULL
-#define OUT   0x80000000ULL
-#define NBLK  32
+#define BASE 0x40000000ULL
+#define OUT 0x80000000ULL
+#define NBLK 32
 
 struct tr {
 	struct pt pt;
@@ -125,7 +125,7 @@ static void tr_step(struct tr *t)
 
 static void tr_setup(struct tr *t, enum pt_format fmt, unsigned ias)
 {
-	struct pt_config cfg = {.fmt = fmt, .ias = ias, .oas = 48};
+	struct pt_config cfg = { .fmt = fmt, .ias = ias, .oas = 48 };
 	struct pt_hw_desc d;
 
 	memset(t, 0, sizeof(*t));
@@ -211,8 +211,8 @@ static void walker_sees_a_transient_hole(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(walker_sees_a_transient_hole),
-	    cmocka_unit_test(stable_pages_never_fault_while_neighbours_change),
+		cmocka_unit_test(walker_sees_a_transient_hole),
+		cmocka_unit_test(stable_pages_never_fault_while_neighbours_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,18 +13,18 @@
 #include "devemu_int.h"
 
 static const char *const fault_names[DEVEMU_FAULT__COUNT] = {
-    [DEVEMU_FAULT_NONE] = "none",
-    [DEVEMU_FAULT_BAD_SIGNATURE] = "bad-signature",
-    [DEVEMU_FAULT_WRONG_NONCE] = "wrong-nonce",
-    [DEVEMU_FAULT_TRUNCATED] = "truncated",
-    [DEVEMU_FAULT_OVERSIZED] = "oversized",
-    [DEVEMU_FAULT_SESSION_ID] = "wrong-session-id",
-    [DEVEMU_FAULT_REPLAY] = "replay",
-    [DEVEMU_FAULT_REORDER] = "reorder",
-    [DEVEMU_FAULT_SLOW] = "slow",
-    [DEVEMU_FAULT_NOT_READY_ONCE] = "not-ready-once",
-    [DEVEMU_FAULT_ROGUE_CHAIN] = "rogue-chain",
-    [DEVEMU_FAULT_ERROR] = "error",
+	[DEVEMU_FAULT_NONE] = "none",
+	[DEVEMU_FAULT_BAD_SIGNATURE] = "bad-signature",
+	[DEVEMU_FAULT_WRONG_NONCE] = "wrong-nonce",
+	[DEVEMU_FAULT_TRUNCATED] = "truncated",
+	[DEVEMU_FAULT_OVERSIZED] = "oversized",
+	[DEVEMU_FAULT_SESSION_ID] = "wrong-session-id",
+	[DEVEMU_FAULT_REPLAY] = "replay",
+	[DEVEMU_FAULT_REORDER] = "reorder",
+	[DEVEMU_FAULT_SLOW] = "slow",
+	[DEVEMU_FAULT_NOT_READY_ONCE] = "not-ready-once",
+	[DEVEMU_FAULT_ROGUE_CHAIN] = "rogue-chain",
+	[DEVEMU_FAULT_ERROR] = "error",
 };
 
 const char *devemu_fault_name(enum devemu_fault f)
@@ -108,7 +108,7 @@ int dv_sign(struct devemu *d, const char *context, const uint8_t *th, uint8_t *s
 	memset(msg + 64, 0, 36 - cl);
 	memcpy(msg + 100 - cl, context, cl);
 	memcpy(msg + 100, th, d->hlen);
-	if (dv_hash(d, (struct part[]){{msg, 100 + d->hlen}}, 1, h))
+	if (dv_hash(d, (struct part[]){ { msg, 100 + d->hlen } }, 1, h))
 		return -1;
 	mbedtls_mpi_init(&r);
 	mbedtls_mpi_init(&s);
@@ -132,7 +132,7 @@ size_t dv_error(uint8_t *rsp, uint8_t code, uint8_t data)
 
 static size_t dv_version(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
-	static const uint8_t ver[8] = {0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12};
+	static const uint8_t ver[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 };
 
 	devemu_reset(d);
 	memcpy(rsp, ver, sizeof(ver));
@@ -143,8 +143,8 @@ static size_t dv_version(struct devemu *d, const uint8_t *q, size_t qlen, uint8_
 }
 
 /* CERT, CHAL, MEAS (signed, fresh), ENCRYPT, MAC, KEY_EX, HBEAT, KEY_UPD. */
-#define RSP_CAPS                                                                                   \
-	((1u << 1) | (1u << 2) | (2u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) |       \
+#define RSP_CAPS                                                                             \
+	((1u << 1) | (1u << 2) | (2u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | \
 	 (1u << 13) | (1u << 14))
 
 static size_t dv_capabilities(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
@@ -250,7 +250,7 @@ static size_t dv_digests(struct devemu *d, const uint8_t *q, uint8_t *rsp)
 	rsp[1] = 0x01;
 	rsp[2] = 0;
 	rsp[3] = 0x01; /* slot 0 provisioned */
-	if (dv_hash(d, (struct part[]){{c->p, c->len}}, 1, rsp + 4))
+	if (dv_hash(d, (struct part[]){ { c->p, c->len } }, 1, rsp + 4))
 		return dv_error(rsp, ERR_UNSPECIFIED, 0);
 	size_t n = 4 + d->hlen;
 	if (buf_add(&d->b, q, 4) || buf_add(&d->b, rsp, n))
@@ -303,7 +303,7 @@ static size_t dv_challenge(struct devemu *d, const uint8_t *q, size_t qlen, uint
 	rsp[2] = 0;
 	rsp[3] = 0x01;
 	n = 4;
-	if (dv_hash(d, (struct part[]){{c->p, c->len}}, 1, rsp + n))
+	if (dv_hash(d, (struct part[]){ { c->p, c->len } }, 1, rsp + n))
 		return dv_error(rsp, ERR_UNSPECIFIED, 0);
 	n += d->hlen;
 	if (dv_random(d, rsp + n, 32))
@@ -313,7 +313,8 @@ static size_t dv_challenge(struct devemu *d, const uint8_t *q, size_t qlen, uint
 	n += 2;
 	/* M1 = VCA || message_b || CHALLENGE || CHALLENGE_AUTH without the signature. */
 	if (dv_hash(d,
-		    (struct part[]){{d->vca.p, d->vca.len}, {d->b.p, d->b.len}, {q, 36}, {rsp, n}},
+		    (struct part[]){
+			    { d->vca.p, d->vca.len }, { d->b.p, d->b.len }, { q, 36 }, { rsp, n } },
 		    4, th) ||
 	    dv_sign(d, "responder-challenge_auth signing", th, rsp + n))
 		return dv_error(rsp, ERR_UNSPECIFIED, 0);
@@ -326,8 +327,8 @@ static size_t dv_challenge(struct devemu *d, const uint8_t *q, size_t qlen, uint
 /* Three DMTF measurement blocks: firmware digest, configuration digest, version string. */
 static size_t dv_meas_record(struct devemu *d, uint8_t *p)
 {
-	static const char *const vals[3] = {"devemu firmware image", "devemu configuration",
-					    "devemu 1.0"};
+	static const char *const vals[3] = { "devemu firmware image", "devemu configuration",
+					     "devemu 1.0" };
 	size_t n = 0;
 
 	for (int i = 0; i < 3; i++) {
@@ -341,7 +342,7 @@ static size_t dv_meas_record(struct devemu *d, uint8_t *p)
 		if (raw)
 			memcpy(p + n + 7, vals[i], vl);
 		else
-			dv_hash(d, (struct part[]){{vals[i], strlen(vals[i])}}, 1, p + n + 7);
+			dv_hash(d, (struct part[]){ { vals[i], strlen(vals[i]) } }, 1, p + n + 7);
 		n += 7 + vl;
 	}
 	return n;
@@ -374,16 +375,18 @@ static size_t dv_measurements(struct devemu *d, const uint8_t *q, size_t qlen, u
 	n += 2;
 	if (!sign)
 		return buf_add(&d->m, q, qn) || buf_add(&d->m, rsp, n)
-			   ? dv_error(rsp, ERR_UNSPECIFIED, 0)
-			   : n;
+			       ? dv_error(rsp, ERR_UNSPECIFIED, 0)
+			       : n;
 	/* The wrong-nonce fault signs as if the request had carried a stale nonce. */
 	memcpy(fake, q, 37);
 	if (d->fault == DEVEMU_FAULT_WRONG_NONCE)
 		memset(fake + 4, 0x5a, 32);
-	if (dv_hash(
-		d,
-		(struct part[]){{d->vca.p, d->vca.len}, {d->m.p, d->m.len}, {fake, 37}, {rsp, n}},
-		4, th) ||
+	if (dv_hash(d,
+		    (struct part[]){ { d->vca.p, d->vca.len },
+				     { d->m.p, d->m.len },
+				     { fake, 37 },
+				     { rsp, n } },
+		    4, th) ||
 	    dv_sign(d, "responder-measurements signing", th, rsp + n))
 		return dv_error(rsp, ERR_UNSPECIFIED, 0);
 	buf_clear(&d->m);
@@ -551,9 +554,9 @@ static int dv_read_file(const char *dir, const char *name, struct devemu_buf *b)
 /* SPDM certificate chain (DSP0274 1.2 table 33): Length | 0 | Hash(root) | root..leaf. */
 static int dv_build_chain(struct devemu *d, const char *dir, const char *prefix)
 {
-	static const char *const names[3] = {"root.der", "inter.der", "leaf.der"};
-	struct devemu_buf certs = {0}, root = {0};
-	uint8_t hdr[4 + 48] = {0};
+	static const char *const names[3] = { "root.der", "inter.der", "leaf.der" };
+	struct devemu_buf certs = { 0 }, root = { 0 };
+	uint8_t hdr[4 + 48] = { 0 };
 	char name[64];
 	int ret = 0;
 
@@ -563,7 +566,7 @@ static int dv_build_chain(struct devemu *d, const char *dir, const char *prefix)
 	}
 	d->hlen = d->curve_bits == 384 ? 48 : 32;
 	if (!ret)
-		ret = dv_hash(d, (struct part[]){{root.p, root.len}}, 1, hdr + 4);
+		ret = dv_hash(d, (struct part[]){ { root.p, root.len } }, 1, hdr + 4);
 	size_t total = 4 + d->hlen + root.len + certs.len;
 	wr16(hdr, (uint16_t)total);
 	if (!ret)

@@ -5,15 +5,15 @@
 
 #include "devemu.h"
 
-#define V12			0x12
-#define ERR_INVALID_REQUEST	0x01
-#define ERR_UNEXPECTED_REQUEST	0x04
-#define ERR_UNSPECIFIED		0x05
-#define ERR_DECRYPT		0x06
+#define V12 0x12
+#define ERR_INVALID_REQUEST 0x01
+#define ERR_UNEXPECTED_REQUEST 0x04
+#define ERR_UNSPECIFIED 0x05
+#define ERR_DECRYPT 0x06
 #define ERR_UNSUPPORTED_REQUEST 0x07
-#define ERR_RESPONSE_NOT_READY	0x42
-#define MSG_MAX			4096
-#define RSP_DTS			1024 /* small on purpose: certificates come in several portions */
+#define ERR_RESPONSE_NOT_READY 0x42
+#define MSG_MAX 4096
+#define RSP_DTS 1024 /* small on purpose: certificates come in several portions */
 
 static inline uint16_t rd16(const uint8_t *p)
 {

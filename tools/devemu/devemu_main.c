@@ -19,12 +19,12 @@
 
 #include "devemu.h"
 
-#define CMD_NORMAL	  0x0001
-#define CMD_SHUTDOWN	  0xfffe
-#define CMD_UNKNOWN	  0xffff
-#define CMD_TEST	  0xdead
+#define CMD_NORMAL 0x0001
+#define CMD_SHUTDOWN 0xfffe
+#define CMD_UNKNOWN 0xffff
+#define CMD_TEST 0xdead
 #define TRANSPORT_PCI_DOE 0x02
-#define FRAME_MAX	  0x1200 /* QEMU's SPDM_SOCKET_MAX_MESSAGE_BUFFER_SIZE */
+#define FRAME_MAX 0x1200 /* QEMU's SPDM_SOCKET_MAX_MESSAGE_BUFFER_SIZE */
 
 static int verbose;
 
@@ -64,7 +64,7 @@ static int write_full(int fd, const void *p, size_t n)
 
 static int send_frame(int fd, uint32_t cmd, const uint8_t *p, size_t n)
 {
-	uint32_t hdr[3] = {htonl(cmd), htonl(TRANSPORT_PCI_DOE), htonl((uint32_t)n)};
+	uint32_t hdr[3] = { htonl(cmd), htonl(TRANSPORT_PCI_DOE), htonl((uint32_t)n) };
 
 	return write_full(fd, hdr, sizeof(hdr)) || write_full(fd, p, n) ? -1 : 0;
 }
@@ -101,7 +101,7 @@ static void serve(int fd, struct devemu *d)
 
 static int listen_on(int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

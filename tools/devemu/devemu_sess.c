@@ -59,14 +59,14 @@ static int ds_th(struct devemu *d, const uint8_t *extra, size_t xn, uint8_t *out
 {
 	uint8_t ch[64];
 
-	if (dv_hash(d, (struct part[]){{d->chain.p, d->chain.len}}, 1, ch))
+	if (dv_hash(d, (struct part[]){ { d->chain.p, d->chain.len } }, 1, ch))
 		return -1;
 	return dv_hash(d,
-		       (struct part[]){{d->vca.p, d->vca.len},
-				       {ch, d->hlen},
-				       {d->k.p, d->k.len},
-				       {d->f.p, d->f.len},
-				       {extra, xn}},
+		       (struct part[]){ { d->vca.p, d->vca.len },
+					{ ch, d->hlen },
+					{ d->k.p, d->k.len },
+					{ d->f.p, d->f.len },
+					{ extra, xn } },
 		       5, out);
 }
 
@@ -97,17 +97,17 @@ static int ds_ecdh(struct devemu *d, const uint8_t *peer, uint8_t *pub, uint8_t 
 	mbedtls_ecp_point_init(&qp);
 	mbedtls_mpi_init(&priv);
 	mbedtls_mpi_init(&z);
-	ret =
-	    mbedtls_ecp_group_load(&grp, fl == 48 ? MBEDTLS_ECP_DP_SECP384R1
-						  : MBEDTLS_ECP_DP_SECP256R1) ||
-	    mbedtls_ecdh_gen_public(&grp, &priv, &q, mbedtls_ctr_drbg_random, &d->drbg) ||
-	    mbedtls_mpi_write_binary(&q.X, pub, fl) ||
-	    mbedtls_mpi_write_binary(&q.Y, pub + fl, fl) ||
-	    mbedtls_mpi_read_binary(&qp.X, peer, fl) ||
-	    mbedtls_mpi_read_binary(&qp.Y, peer + fl, fl) || mbedtls_mpi_lset(&qp.Z, 1) ||
-	    mbedtls_ecp_check_pubkey(&grp, &qp) ||
-	    mbedtls_ecdh_compute_shared(&grp, &z, &qp, &priv, mbedtls_ctr_drbg_random, &d->drbg) ||
-	    mbedtls_mpi_write_binary(&z, secret, fl);
+	ret = mbedtls_ecp_group_load(&grp, fl == 48 ? MBEDTLS_ECP_DP_SECP384R1
+						    : MBEDTLS_ECP_DP_SECP256R1) ||
+	      mbedtls_ecdh_gen_public(&grp, &priv, &q, mbedtls_ctr_drbg_random, &d->drbg) ||
+	      mbedtls_mpi_write_binary(&q.X, pub, fl) ||
+	      mbedtls_mpi_write_binary(&q.Y, pub + fl, fl) ||
+	      mbedtls_mpi_read_binary(&qp.X, peer, fl) ||
+	      mbedtls_mpi_read_binary(&qp.Y, peer + fl, fl) || mbedtls_mpi_lset(&qp.Z, 1) ||
+	      mbedtls_ecp_check_pubkey(&grp, &qp) ||
+	      mbedtls_ecdh_compute_shared(&grp, &z, &qp, &priv, mbedtls_ctr_drbg_random,
+					  &d->drbg) ||
+	      mbedtls_mpi_write_binary(&z, secret, fl);
 	mbedtls_mpi_free(&z);
 	mbedtls_mpi_free(&priv);
 	mbedtls_ecp_point_free(&qp);
@@ -119,7 +119,7 @@ static int ds_ecdh(struct devemu *d, const uint8_t *peer, uint8_t *pub, uint8_t 
 /* Handshake secrets from the ECDHE secret and TH1; the master secret for later. */
 static int ds_handshake(struct devemu *d, const uint8_t *secret, const uint8_t *th1)
 {
-	uint8_t zero[64] = {0}, hs[64], salt[64];
+	uint8_t zero[64] = { 0 }, hs[64], salt[64];
 	const mbedtls_md_info_t *md = ds_md(d);
 
 	return mbedtls_hkdf_extract(md, zero, d->hlen, secret, d->dhelen / 2, hs) ||
@@ -134,7 +134,7 @@ size_t dv_key_exchange(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t 
 {
 	size_t D = d->dhelen, n, qn;
 	uint8_t secret[48], th[64];
-	static const uint8_t sel[12] = {1, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0x00, 0x11};
+	static const uint8_t sel[12] = { 1, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0x00, 0x11 };
 
 	if (qlen < 42 + D)
 		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
@@ -209,7 +209,7 @@ static size_t ds_key_update(struct devemu *d, const uint8_t *q, uint8_t *rsp)
 		return dv_error(rsp, ERR_UNSPECIFIED, 0);
 	if (q[2] < 1 || q[2] > 3)
 		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	memcpy(rsp, (uint8_t[]){V12, 0x69, q[2], q[3]}, 4);
+	memcpy(rsp, (uint8_t[]){ V12, 0x69, q[2], q[3] }, 4);
 	return 4;
 }
 
@@ -238,12 +238,12 @@ size_t dv_session_msg(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *
 	switch (q[1]) {
 	case 0xe8:
 		d->heartbeats++;
-		memcpy(rsp, (uint8_t[]){V12, 0x68, 0, 0}, 4);
+		memcpy(rsp, (uint8_t[]){ V12, 0x68, 0, 0 }, 4);
 		return 4;
 	case 0xe9: return ds_key_update(d, q, rsp);
 	case 0xec:
 		d->after_send = 2;
-		memcpy(rsp, (uint8_t[]){V12, 0x6c, 0, 0}, 4);
+		memcpy(rsp, (uint8_t[]){ V12, 0x6c, 0, 0 }, 4);
 		return 4;
 	default: return ds_vendor(d, q, qlen, rsp);
 	}

@@ -68,7 +68,7 @@ void ivmap_clear(struct ivmap *m, uint64_t start, uint64_t end)
 		struct iv *c = &m->v[i];
 
 		if (c->start < start && c->end > end) { /* split in two */
-			struct iv right = {end, c->end, c->out + (end - c->start), c->prot};
+			struct iv right = { end, c->end, c->out + (end - c->start), c->prot };
 
 			c->end = start;
 			ivmap_insert_at(m, i + 1, &right);
@@ -90,7 +90,7 @@ void ivmap_clear(struct ivmap *m, uint64_t start, uint64_t end)
 
 void ivmap_set(struct ivmap *m, uint64_t start, uint64_t end, uint64_t out, uint32_t prot)
 {
-	struct iv iv = {start, end, out, prot};
+	struct iv iv = { start, end, out, prot };
 
 	ivmap_clear(m, start, end);
 	ivmap_insert_at(m, ivmap_lower(m, start), &iv);

@@ -402,7 +402,7 @@ static bool ref_access_ok(unsigned perms, unsigned access)
 
 void ref_walk(const struct ref_regs *r, uint64_t in, unsigned access, struct ref_result *res)
 {
-	struct walk w = {.res = res, .stage = ref_stage2_like(r->arch) ? 2 : 1};
+	struct walk w = { .res = res, .stage = ref_stage2_like(r->arch) ? 2 : 1 };
 
 	ref_walk_one(r, in, &w);
 	if (!res->fault && !ref_access_ok(res->perms, access))
@@ -412,7 +412,7 @@ void ref_walk(const struct ref_regs *r, uint64_t in, unsigned access, struct ref
 void ref_walk_nested(const struct ref_regs *s1, const struct ref_regs *s2, uint64_t in,
 		     unsigned access, struct ref_result *res)
 {
-	struct walk w = {.s2 = s2, .res = res, .stage = 1};
+	struct walk w = { .s2 = s2, .res = res, .stage = 1 };
 	struct ref_result r2;
 	unsigned p1;
 
@@ -436,8 +436,8 @@ void ref_walk_nested(const struct ref_regs *s1, const struct ref_regs *s2, uint6
 
 const char *ref_fault_name(enum ref_fault f)
 {
-	static const char *const names[] = {"ok",     "translation", "permission", "address-size",
-					    "access", "reserved",    "config"};
+	static const char *const names[] = { "ok",     "translation", "permission", "address-size",
+					     "access", "reserved",    "config" };
 
 	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
 }

@@ -20,7 +20,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum ref_arch { REF_ARM_S1 = 1, REF_ARM_S2, REF_IA32E, REF_VTD_SL, REF_AMD_V1 };
+enum ref_arch {
+	REF_ARM_S1 = 1,
+	REF_ARM_S2,
+	REF_IA32E,
+	REF_VTD_SL,
+	REF_AMD_V1
+};
 
 struct ref_regs {
 	enum ref_arch arch;
@@ -33,17 +39,17 @@ struct ref_regs {
 };
 
 /* Permissions found (ref_result.perms) and access requested (ref_walk access argument). */
-#define REF_R	(1u << 0)
-#define REF_W	(1u << 1)
-#define REF_XP	(1u << 2) /* executable by privileged (EL1 / supervisor) requests */
-#define REF_XU	(1u << 3) /* executable by user (EL0) requests */
-#define REF_U	(1u << 4) /* accessible to user requests */
+#define REF_R (1u << 0)
+#define REF_W (1u << 1)
+#define REF_XP (1u << 2)  /* executable by privileged (EL1 / supervisor) requests */
+#define REF_XU (1u << 3)  /* executable by user (EL0) requests */
+#define REF_U (1u << 4)	  /* accessible to user requests */
 #define REF_DEV (1u << 5) /* device / uncached memory type (result only) */
 
 /* Access requested; REF_ACC_USER marks an unprivileged request. */
-#define REF_ACC_R    (1u << 0)
-#define REF_ACC_W    (1u << 1)
-#define REF_ACC_X    (1u << 2)
+#define REF_ACC_R (1u << 0)
+#define REF_ACC_W (1u << 1)
+#define REF_ACC_X (1u << 2)
 #define REF_ACC_USER (1u << 3)
 
 enum ref_fault {
