@@ -25,8 +25,11 @@ def banner(arch, boot):
 DONE = r"^moat: demo complete, powering off$"
 
 SCENARIOS = [
-    Scenario("x86_64-direct", q35(["-kernel", X86_ELF]),
-             [banner("x86_64", "direct"), summary(2, 512, "0xb0000000", "none"), DONE],
+    # A PVH boot module (QEMU -initrd) is handed over in boot_info.
+    Scenario("x86_64-direct", q35(["-kernel", X86_ELF,
+                                   "-initrd", "tests/system/esp/payload.bin"]),
+             [r"^moat: arch: boot module module0 \(47 bytes\)$",
+              banner("x86_64", "direct"), summary(2, 512, "0xb0000000", "none"), DONE],
              timeout=30, needs=[X86_ELF]),
     Scenario("x86_64-direct-vtd-scalable",
              q35(["-device", "intel-iommu,x-scalable-mode=on", "-kernel", X86_ELF]),
