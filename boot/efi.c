@@ -12,6 +12,7 @@
 #define LOG_COMPONENT "efi"
 #include "boot/efi_arch.h"
 
+#include <arch/cpu.h>
 #include <efi.h>
 #include <libfdt.h>
 #include <string.h>
@@ -37,18 +38,22 @@ static EFI_GUID guid_acpi20 = ACPI_20_TABLE_GUID;
 static EFI_GUID guid_acpi10 = ACPI_TABLE_GUID;
 static EFI_GUID guid_dtb = EFI_DTB_TABLE_GUID;
 
-/* Fatal errors before ExitBootServices go to the firmware console as well as the log. */
-static void efi_say(const char *msg)
+/* Until ExitBootServices the log goes to the firmware console, in order and at once. */
+static void efi_con_write(const char *s, size_t len)
 {
-	CHAR16 buf[160];
-	unsigned i;
+	CHAR16 buf[65];
+	unsigned n = 0;
 
-	for (i = 0; msg[i] && i < ARRAY_SIZE(buf) - 3; i++)
-		buf[i] = (CHAR16)msg[i];
-	buf[i++] = '\r';
-	buf[i++] = '\n';
-	buf[i] = 0;
-	uefi_call_wrapper(st->ConOut->OutputString, 2, st->ConOut, buf);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			buf[n++] = '\r';
+		buf[n++] = (CHAR16)(u8)s[i];
+		if (n >= ARRAY_SIZE(buf) - 2 || i + 1 == len) {
+			buf[n] = 0;
+			uefi_call_wrapper(st->ConOut->OutputString, 2, st->ConOut, buf);
+			n = 0;
+		}
+	}
 }
 
 static bool guid_eq(const EFI_GUID *a, const EFI_GUID *b)
@@ -277,21 +282,24 @@ static EFI_STATUS efi_run(EFI_HANDLE image)
 
 	bi->path = BOOT_UEFI;
 	if (efi_arch_check()) {
-		efi_say("moat: efi: error: not entered at EL2 (QEMU needs virtualization=on)");
+		pr_err("not entered at EL2 (QEMU needs virtualization=on)");
 		return EFI_UNSUPPORTED;
 	}
 	efi_find_tables(bi);
 	if (!bi->rsdp.v && !bi->fdt.v) {
-		efi_say("moat: efi: error: firmware provides neither ACPI nor a device tree");
+		pr_err("firmware provides neither ACPI nor a device tree");
 		return EFI_UNSUPPORTED;
 	}
 	if ((err = efi_load_config(image, bi))) {
-		efi_say("moat: efi: error: cannot load the configuration or a file it names");
+		pr_err("cannot load the configuration or a file it names: %s; not starting",
+		       err_str(err));
 		return EFI_LOAD_ERROR;
 	}
+	/* Moat's own console takes over after the hand-over; buffer until then. */
+	log_set_sink(NULL);
 	if ((err = efi_exit(image, bi))) {
-		efi_say("moat: efi: error: ExitBootServices failed");
-		return EFI_ABORTED;
+		/* Boot services may be gone: nothing can be printed; stop. */
+		arch_halt(false);
 	}
 	efi_arch_handover(bi);
 }
@@ -303,5 +311,6 @@ __attribute__((no_stack_protector)) EFI_STATUS efi_main(EFI_HANDLE image, EFI_SY
 	st = systab;
 	bs = systab->BootServices;
 	efi_arch_early();
+	log_set_sink(efi_con_write);
 	return efi_run(image);
 }

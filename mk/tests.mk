@@ -67,7 +67,7 @@ $(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_L
 
 # ---- the whole pyramid -----------------------------------------------------------------------
 SYSTEM_IMAGES := $(BUILD)/arm64/Image $(BUILD)/arm64/esp-test.img $(BUILD)/x86_64/moat.elf \
-	$(BUILD)/x86_64/esp-test.img
+	$(BUILD)/x86_64/esp-test.img $(BUILD)/x86_64/esp-badcfg.img
 
 # System tests need the images of both arches whatever ARCH says.
 ifneq ($(ARCH),arm64)
@@ -79,7 +79,7 @@ ifneq ($(ARCH),x86_64)
 # One sub-make builds both x86_64 images (the ESP image comes with `image`).
 $(BUILD)/x86_64/moat.elf: FORCE
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
-$(BUILD)/x86_64/esp-test.img: $(BUILD)/x86_64/moat.elf
+$(BUILD)/x86_64/esp-test.img $(BUILD)/x86_64/esp-badcfg.img: $(BUILD)/x86_64/moat.elf
 endif
 FORCE:
 
