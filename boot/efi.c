@@ -95,6 +95,31 @@ static int efi_path(const char *name, CHAR16 *out, size_t max)
 	return 0;
 }
 
+/*
+ * The image's load options (UCS-2, e.g. from the UEFI shell or a Boot#### entry) become the
+ * command line, but only when they are printable ASCII text: boot managers may pass binary
+ * optional data there.
+ */
+static void efi_cmdline(EFI_HANDLE image, struct boot_info *bi)
+{
+	EFI_LOADED_IMAGE *li;
+	const CHAR16 *o;
+	UINT32 n;
+
+	if (uefi_call_wrapper(bs->HandleProtocol, 3, image, &guid_loaded_image, (void **)&li) ||
+	    !li->LoadOptions || li->LoadOptionsSize % 2)
+		return;
+	o = li->LoadOptions;
+	n = li->LoadOptionsSize / 2;
+	if (n >= sizeof(bi->cmdline))
+		return;
+	for (UINT32 i = 0; i < n && o[i]; i++)
+		if (o[i] < 0x20 || o[i] > 0x7e)
+			return;
+	for (UINT32 i = 0; i < n && o[i]; i++)
+		bi->cmdline[i] = (char)o[i];
+}
+
 static EFI_FILE_HANDLE efi_root(EFI_HANDLE image)
 {
 	EFI_LOADED_IMAGE *li;
@@ -286,6 +311,7 @@ static EFI_STATUS efi_run(EFI_HANDLE image)
 		return EFI_UNSUPPORTED;
 	}
 	efi_find_tables(bi);
+	efi_cmdline(image, bi);
 	if (!bi->rsdp.v && !bi->fdt.v) {
 		pr_err("firmware provides neither ACPI nor a device tree");
 		return EFI_UNSUPPORTED;
