@@ -264,7 +264,9 @@ static void efi_add_mem(struct boot_info *bi, const EFI_MEMORY_DESCRIPTOR *d)
 	case EfiACPIMemoryNVS: kind = BOOT_MEM_KEEP; break;
 	default: return;
 	}
-	if (boot_info_add_mem(bi, pa(d->PhysicalStart), d->NumberOfPages << PAGE_SHIFT, kind))
+	/* A range whose size in bytes does not fit 64 bits is not a memory range. */
+	if (d->NumberOfPages > (~0ULL >> PAGE_SHIFT) ||
+	    boot_info_add_mem(bi, pa(d->PhysicalStart), d->NumberOfPages << PAGE_SHIFT, kind))
 		bi->mem_dropped = true;
 }
 
@@ -277,7 +279,7 @@ static int efi_exit(EFI_HANDLE image, struct boot_info *bi)
 	EFI_STATUS s;
 
 	s = uefi_call_wrapper(bs->GetMemoryMap, 5, &size, NULL, &key, &dsize, &dver);
-	if (s != EFI_BUFFER_TOO_SMALL)
+	if (s != EFI_BUFFER_TOO_SMALL || dsize < sizeof(EFI_MEMORY_DESCRIPTOR))
 		return -E_IO;
 	size += 16 * dsize; /* room for the pool allocation's own descriptors */
 	UINTN cap = size;
@@ -286,7 +288,8 @@ static int efi_exit(EFI_HANDLE image, struct boot_info *bi)
 	for (int tries = 0; tries < 2; tries++) {
 		size = cap;
 		if (uefi_call_wrapper(bs->GetMemoryMap, 5, &size, (EFI_MEMORY_DESCRIPTOR *)map,
-				      &key, &dsize, &dver))
+				      &key, &dsize, &dver) ||
+		    dsize < sizeof(EFI_MEMORY_DESCRIPTOR))
 			return -E_IO;
 		s = uefi_call_wrapper(bs->ExitBootServices, 2, image, key);
 		if (s == EFI_SUCCESS)
