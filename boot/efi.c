@@ -13,6 +13,7 @@
 #define LOG_COMPONENT "efi"
 #include "boot/efi_arch.h"
 
+#include <arch/cpu.h>
 #include <efi.h>
 #include <libfdt.h>
 #include <string.h>
@@ -39,18 +40,22 @@ static EFI_GUID guid_acpi20 = ACPI_20_TABLE_GUID;
 static EFI_GUID guid_acpi10 = ACPI_TABLE_GUID;
 static EFI_GUID guid_dtb = EFI_DTB_TABLE_GUID;
 
-/* Fatal errors before ExitBootServices go to the firmware console as well as the log. */
-static void efi_say(const char *msg)
+/* Until ExitBootServices the log goes to the firmware console, in order and at once. */
+static void efi_con_write(const char *s, size_t len)
 {
-	CHAR16 buf[160];
-	unsigned i;
+	CHAR16 buf[65];
+	unsigned n = 0;
 
-	for (i = 0; msg[i] && i < ARRAY_SIZE(buf) - 3; i++)
-		buf[i] = (CHAR16)msg[i];
-	buf[i++] = '\r';
-	buf[i++] = '\n';
-	buf[i] = 0;
-	uefi_call_wrapper(st->ConOut->OutputString, 2, st->ConOut, buf);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			buf[n++] = '\r';
+		buf[n++] = (CHAR16)(u8)s[i];
+		if (n >= ARRAY_SIZE(buf) - 2 || i + 1 == len) {
+			buf[n] = 0;
+			uefi_call_wrapper(st->ConOut->OutputString, 2, st->ConOut, buf);
+			n = 0;
+		}
+	}
 }
 
 static bool guid_eq(const EFI_GUID *a, const EFI_GUID *b)
@@ -90,6 +95,31 @@ static int efi_path(const char *name, CHAR16 *out, size_t max)
 	}
 	out[n] = 0;
 	return 0;
+}
+
+/*
+ * The image's load options (UCS-2, e.g. from the UEFI shell or a Boot#### entry) become the
+ * command line, but only when they are printable ASCII text: boot managers may pass binary
+ * optional data there.
+ */
+static void efi_cmdline(EFI_HANDLE image, struct boot_info *bi)
+{
+	EFI_LOADED_IMAGE *li;
+	const CHAR16 *o;
+	UINT32 n;
+
+	if (uefi_call_wrapper(bs->HandleProtocol, 3, image, &guid_loaded_image, (void **)&li) ||
+	    !li->LoadOptions || li->LoadOptionsSize % 2)
+		return;
+	o = li->LoadOptions;
+	n = li->LoadOptionsSize / 2;
+	if (n >= sizeof(bi->cmdline))
+		return;
+	for (UINT32 i = 0; i < n && o[i]; i++)
+		if (o[i] < 0x20 || o[i] > 0x7e)
+			return;
+	for (UINT32 i = 0; i < n && o[i]; i++)
+		bi->cmdline[i] = (char)o[i];
 }
 
 static EFI_FILE_HANDLE efi_root(EFI_HANDLE image)
@@ -239,7 +269,9 @@ static void efi_add_mem(struct boot_info *bi, const EFI_MEMORY_DESCRIPTOR *d)
 	case EfiACPIMemoryNVS: kind = BOOT_MEM_KEEP; break;
 	default: return;
 	}
-	if (boot_info_add_mem(bi, pa(d->PhysicalStart), d->NumberOfPages << PAGE_SHIFT, kind))
+	/* A range whose size in bytes does not fit 64 bits is not a memory range. */
+	if (d->NumberOfPages > (~0ULL >> PAGE_SHIFT) ||
+	    boot_info_add_mem(bi, pa(d->PhysicalStart), d->NumberOfPages << PAGE_SHIFT, kind))
 		bi->mem_dropped = true;
 }
 
@@ -252,7 +284,7 @@ static int efi_exit(EFI_HANDLE image, struct boot_info *bi)
 	EFI_STATUS s;
 
 	s = uefi_call_wrapper(bs->GetMemoryMap, 5, &size, NULL, &key, &dsize, &dver);
-	if (s != EFI_BUFFER_TOO_SMALL)
+	if (s != EFI_BUFFER_TOO_SMALL || dsize < sizeof(EFI_MEMORY_DESCRIPTOR))
 		return -E_IO;
 	size += 16 * dsize; /* room for the pool allocation's own descriptors */
 	UINTN cap = size;
@@ -261,7 +293,8 @@ static int efi_exit(EFI_HANDLE image, struct boot_info *bi)
 	for (int tries = 0; tries < 2; tries++) {
 		size = cap;
 		if (uefi_call_wrapper(bs->GetMemoryMap, 5, &size, (EFI_MEMORY_DESCRIPTOR *)map,
-				      &key, &dsize, &dver))
+				      &key, &dsize, &dver) ||
+		    dsize < sizeof(EFI_MEMORY_DESCRIPTOR))
 			return -E_IO;
 		s = uefi_call_wrapper(bs->ExitBootServices, 2, image, key);
 		if (s == EFI_SUCCESS)
@@ -282,21 +315,25 @@ static EFI_STATUS efi_run(EFI_HANDLE image)
 
 	bi->path = BOOT_UEFI;
 	if (efi_arch_check()) {
-		efi_say("moat: efi: error: not entered at EL2 (QEMU needs virtualization=on)");
+		pr_err("not entered at EL2 (QEMU needs virtualization=on)");
 		return EFI_UNSUPPORTED;
 	}
 	efi_find_tables(bi);
+	efi_cmdline(image, bi);
 	if (!bi->rsdp.v && !bi->fdt.v) {
-		efi_say("moat: efi: error: firmware provides neither ACPI nor a device tree");
+		pr_err("firmware provides neither ACPI nor a device tree");
 		return EFI_UNSUPPORTED;
 	}
 	if ((err = efi_load_config(image, bi))) {
-		efi_say("moat: efi: error: cannot load the configuration or a file it names");
+		pr_err("cannot load the configuration or a file it names: %s; not starting",
+		       err_str(err));
 		return EFI_LOAD_ERROR;
 	}
+	/* Moat's own console takes over after the hand-over; buffer until then. */
+	log_set_sink(NULL);
 	if ((err = efi_exit(image, bi))) {
-		efi_say("moat: efi: error: ExitBootServices failed");
-		return EFI_ABORTED;
+		/* Boot services may be gone: nothing can be printed; stop. */
+		arch_halt(false);
 	}
 	efi_arch_handover(bi);
 }
@@ -308,5 +345,6 @@ __attribute__((no_stack_protector)) EFI_STATUS efi_main(EFI_HANDLE image, EFI_SY
 	st = systab;
 	bs = systab->BootServices;
 	efi_arch_early();
+	log_set_sink(efi_con_write);
 	return efi_run(image);
 }

@@ -149,6 +149,12 @@ const struct acpi_table *acpi_find(const struct acpi_tables *ts, const char *sig
 	return NULL;
 }
 
+int acpi_reject(const char *sig, u32 off, const char *what, int err)
+{
+	pr_err("%s: %s at offset 0x%x", sig, what, off);
+	return err;
+}
+
 int acpi_add_iommu(struct platform *p, const struct plat_iommu *m)
 {
 	u64 end, oend;

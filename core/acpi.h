@@ -51,6 +51,12 @@ int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p) __must_check;
 int acpi_parse_ivrs(const u8 *t, u32 len, struct platform *p) __must_check;
 int acpi_parse_iort(const u8 *t, u32 len, struct platform *p) __must_check;
 
+/*
+ * Logs which structure of table `sig` at byte offset `off` is bad and why; returns `err`.
+ * The caller then reports the table as rejected (core/acpi.c).
+ */
+int acpi_reject(const char *sig, u32 off, const char *what, int err);
+
 /* Adds an IOMMU after checking its MMIO range does not overlap one already known. */
 int acpi_add_iommu(struct platform *p, const struct plat_iommu *m) __must_check;
 

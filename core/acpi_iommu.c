@@ -128,16 +128,17 @@ int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p)
 	while (off < len) {
 		u16 type, slen;
 		if (len - off < 4)
-			return -E_CORRUPT;
+			return acpi_reject("DMAR", off, "truncated structure header", -E_CORRUPT);
 		type = get_le16(t + off);
 		slen = get_le16(t + off + 2);
 		if (slen < 4 || slen > len - off)
-			return -E_CORRUPT;
+			return acpi_reject("DMAR", off, "structure of zero length or past the end",
+					   -E_CORRUPT);
 		/* ATSR, RHSA, ANDD, SATC: framed and checked, not needed for discovery. */
 		if (type == DMAR_DRHD && (err = dmar_drhd(p, t + off, slen)))
-			return err;
+			return acpi_reject("DMAR", off, "bad DRHD or device scope", err);
 		if (type == DMAR_RMRR && (err = dmar_rmrr(p, t + off, slen)))
-			return err;
+			return acpi_reject("DMAR", off, "bad RMRR or device scope", err);
 		off += slen;
 	}
 	return 0;
@@ -288,10 +289,11 @@ static int ivrs_frame(const u8 *t, u32 len)
 	for (u32 off = IVRS_HDR_LEN; off < len;) {
 		u16 blen;
 		if (len - off < 4)
-			return -E_CORRUPT;
+			return acpi_reject("IVRS", off, "truncated block header", -E_CORRUPT);
 		blen = get_le16(t + off + 2);
 		if (blen < 4 || blen > len - off)
-			return -E_CORRUPT;
+			return acpi_reject("IVRS", off, "block of zero length or past the end",
+					   -E_CORRUPT);
 		off += blen;
 	}
 	return 0;
@@ -302,7 +304,7 @@ int acpi_parse_ivrs(const u8 *t, u32 len, struct platform *p)
 	static struct plat_iommu m;
 	int err;
 
-	if (len < IVRS_HDR_LEN || (err = ivrs_frame(t, len)))
+	if (len < IVRS_HDR_LEN || ivrs_frame(t, len))
 		return -E_CORRUPT;
 	for (u32 off = IVRS_HDR_LEN; off < len; off += get_le16(t + off + 2)) {
 		u16 blen = get_le16(t + off + 2);
@@ -310,12 +312,13 @@ int acpi_parse_ivrs(const u8 *t, u32 len, struct platform *p)
 		if (type != IVHD_10 && type != IVHD_11 && type != IVHD_40)
 			continue; /* IVMD blocks: framed, not needed for discovery */
 		if (blen < IVHD_10_LEN)
-			return -E_CORRUPT;
+			return acpi_reject("IVRS", off, "IVHD shorter than its header", -E_CORRUPT);
 		(void)ivrs_pick(t, len, get_le16(t + off + 4), get_le16(t + off + 16), &best);
 		if (type != best)
 			continue;
 		if ((err = ivhd_parse(t + off, blen, &m)) || (err = acpi_add_iommu(p, &m)))
-			return err;
+			return acpi_reject("IVRS", off,
+					   "bad IVHD, device entry or overlapping unit", err);
 	}
 	return 0;
 }
@@ -432,14 +435,16 @@ static int iort_frame(struct iort_walk *w, u32 nnodes, u32 first)
 	u32 off = first;
 
 	if (first < IORT_HDR_LEN || first > w->len)
-		return -E_CORRUPT;
+		return acpi_reject("IORT", first, "node array outside the table", -E_CORRUPT);
 	for (u32 i = 0; i < nnodes; i++) {
 		u16 nlen;
 		if (w->len - off < IORT_NODE_HDR)
-			return -E_CORRUPT;
+			return acpi_reject("IORT", off, "more nodes than the table holds",
+					   -E_CORRUPT);
 		nlen = get_le16(w->t + off + 1);
 		if (nlen < IORT_NODE_HDR || nlen > w->len - off)
-			return -E_CORRUPT;
+			return acpi_reject("IORT", off, "node of zero length or past the end",
+					   -E_CORRUPT);
 		if (w->nnodes >= ARRAY_SIZE(w->node_off))
 			return -E_NOSPC;
 		w->node_off[w->nnodes++] = off;
@@ -462,12 +467,13 @@ int acpi_parse_iort(const u8 *t, u32 len, struct platform *p)
 	for (unsigned i = 0; i < w.nnodes; i++) {
 		const u8 *n = t + w.node_off[i];
 		if (n[0] == IORT_SMMUV3 && (err = iort_smmu(p, n, get_le16(n + 1))))
-			return err;
+			return acpi_reject("IORT", w.node_off[i], "bad SMMUv3 node", err);
 	}
 	for (unsigned i = 0; i < w.nnodes; i++) {
 		const u8 *n = t + w.node_off[i];
 		if (n[0] == IORT_RC && (err = iort_rc(p, &w, n, get_le16(n + 1))))
-			return err;
+			return acpi_reject("IORT", w.node_off[i], "bad root complex ID mapping",
+					   err);
 	}
 	return 0;
 }

@@ -93,12 +93,13 @@ int acpi_parse_madt(const u8 *t, u32 len, struct platform *p)
 	while (off < len) {
 		u8 elen;
 		if (len - off < 2)
-			return -E_CORRUPT;
+			return acpi_reject("APIC", off, "truncated entry header", -E_CORRUPT);
 		elen = t[off + 1];
 		if (elen < 2 || elen > len - off)
-			return -E_CORRUPT; /* zero-length or past the end of the table */
+			return acpi_reject("APIC", off, "entry of zero length or past the end",
+					   -E_CORRUPT);
 		if ((err = madt_entry(p, t + off, elen)))
-			return err;
+			return acpi_reject("APIC", off, "malformed or duplicate entry", err);
 		off += elen;
 	}
 	return p->ncpus ? 0 : -E_NOENT;
@@ -133,15 +134,15 @@ int acpi_parse_mcfg(const u8 *t, u32 len, struct platform *p)
 		u64 base = get_le64(m), end;
 
 		if (e.bus_start > e.bus_end)
-			return -E_CORRUPT;
+			return acpi_reject("MCFG", off, "bus range reversed", -E_CORRUPT);
 		/* The base address corresponds to bus 0 even when the range starts later. */
 		e.size = (u64)(e.bus_end - e.bus_start + 1) << 20;
 		if (add_overflow(base, (u64)e.bus_start << 20, &base) ||
 		    add_overflow(base, e.size, &end) || !base)
-			return -E_CORRUPT;
+			return acpi_reject("MCFG", off, "ECAM range overflows", -E_CORRUPT);
 		e.base = pa(base);
 		if (ecam_overlaps(p, &e))
-			return -E_CORRUPT;
+			return acpi_reject("MCFG", off, "overlapping ECAM entries", -E_CORRUPT);
 		if (p->necam >= PLAT_MAX_ECAM) {
 			pr_warn("more than %u ECAM ranges, ignoring the rest", PLAT_MAX_ECAM);
 			break;

@@ -30,7 +30,11 @@ $(ESP_IMG): $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN) scripts/mkesp.sh
 $(ESP_TEST_IMG): $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES) scripts/mkesp.sh
 	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES)
 
-image: $(ESP_IMG) $(ESP_TEST_IMG)
+# A configuration that is not a device tree: the UEFI entry must refuse to start.
+$(OUT)/esp-badcfg.img: $(EFI_APP) tests/system/esp/payload.bin scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) tests/system/esp/payload.bin
+
+image: $(ESP_IMG) $(ESP_TEST_IMG) $(OUT)/esp-badcfg.img
 
 # The ESP as a virtio disk; snapshot=on keeps the image unchanged and lets runs share it.
 QEMU_ESP = -drive file=$(ESP_IMG),format=raw,if=none,id=esp,snapshot=on \

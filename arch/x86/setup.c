@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 
 const char arch_name[] = "x86_64";
 
@@ -22,6 +23,9 @@ extern char __text_start[], __image_end[];
 /* hvm_start_info (Xen include/public/arch-x86/hvm/start_info.h), version 1 layout. */
 #define PVH_MAGIC 0x336ec578U
 #define PVH_OFF_VERSION 4
+#define PVH_OFF_NR_MODULES 12
+#define PVH_OFF_MODLIST 16
+#define PVH_MODLIST_ENTRY 32
 #define PVH_OFF_CMDLINE 24
 #define PVH_OFF_RSDP 32
 #define PVH_OFF_MEMMAP 40
@@ -53,6 +57,37 @@ static void pvh_add_mem(struct boot_info *bi, u64 base, u64 size, u32 type)
 		bi->mem_dropped = true;
 }
 
+/* Boot modules (QEMU: -initrd), each named by its command line or "module<n>". */
+static void pvh_modules(const u8 *si, struct boot_info *bi)
+{
+	const u8 *ml = (const u8 *)(uintptr_t) * (const u64 *)(si + PVH_OFF_MODLIST);
+	u32 n = *(const u32 *)(si + PVH_OFF_NR_MODULES);
+
+	if (!ml || (u64)(uintptr_t)ml >= (4ULL << 30))
+		return;
+	for (u32 i = 0; i < n && bi->nmodules < BOOT_MAX_MODULES; i++) {
+		const u8 *e = ml + (u64)i * PVH_MODLIST_ENTRY;
+		struct boot_module *m = &bi->modules[bi->nmodules];
+		u64 cmd = *(const u64 *)(e + 16);
+		unsigned k = 0;
+
+		m->base = pa(*(const u64 *)e);
+		m->size = *(const u64 *)(e + 8);
+		if (!m->size)
+			continue;
+		if (cmd && cmd < (4ULL << 30))
+			for (const char *c = (const char *)(uintptr_t)cmd;
+			     c[k] && k < sizeof(m->name) - 1; k++)
+				m->name[k] = c[k];
+		if (!k)
+			fmt_snprintf(m->name, sizeof(m->name), "module%u", i);
+		else
+			m->name[k] = '\0';
+		bi->nmodules++;
+		pr_info("boot module %s (%llu bytes)", m->name, (unsigned long long)m->size);
+	}
+}
+
 /* The start info and everything it points to lie in the first 4 GiB, mapped by head.S. */
 static void pvh_parse(const u8 *si, struct boot_info *bi)
 {
@@ -67,6 +102,7 @@ static void pvh_parse(const u8 *si, struct boot_info *bi)
 			bi->cmdline[i] = s[i];
 		bi->cmdline[i] = '\0';
 	}
+	pvh_modules(si, bi);
 	if (*(const u32 *)(si + PVH_OFF_VERSION) < 1)
 		return;
 	const u8 *mm = (const u8 *)(uintptr_t) * (const u64 *)(si + PVH_OFF_MEMMAP);

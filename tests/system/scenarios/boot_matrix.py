@@ -25,8 +25,11 @@ def banner(arch, boot):
 DONE = r"^moat: demo complete, powering off$"
 
 SCENARIOS = [
-    Scenario("x86_64-direct", q35(["-kernel", X86_ELF]),
-             [banner("x86_64", "direct"), summary(2, 512, "0xb0000000", "none"), DONE],
+    # A PVH boot module (QEMU -initrd) is handed over in boot_info.
+    Scenario("x86_64-direct", q35(["-kernel", X86_ELF,
+                                   "-initrd", "tests/system/esp/payload.bin"]),
+             [r"^moat: arch: boot module module0 \(47 bytes\)$",
+              banner("x86_64", "direct"), summary(2, 512, "0xb0000000", "none"), DONE],
              timeout=30, needs=[X86_ELF]),
     Scenario("x86_64-direct-vtd-scalable",
              q35(["-device", "intel-iommu,x-scalable-mode=on", "-kernel", X86_ELF]),
@@ -70,6 +73,14 @@ SCENARIOS += [
               r"^moat: efi: loaded payload.bin \(47 bytes\)$",
               banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "vtd@0xfed90000"), DONE],
              timeout=60, needs=[X86_ESP]),
+    # The configuration is untrusted: one that is not a device tree stops the boot, with a reason.
+    Scenario("x86_64-uefi-bad-config",
+             q35([*OVMF, *esp("build/x86_64/esp-badcfg.img")], smp=1, mem=256),
+             [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(47 bytes\)$",
+              r"^moat: efi: error: \\EFI\\moat\\moat.dtb is not a valid device tree$",
+              r"^moat: efi: error: cannot load the configuration or a file it names: "],
+             forbid=[r"moat: Moat "], must_exit=False, timeout=60,
+             needs=["build/x86_64/esp-badcfg.img"]),
     Scenario("x86_64-uefi-amdvi",
              q35(["-device", "amd-iommu,pt=off", *OVMF, *esp(X86_ESP)]),
              [banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "amdvi@0xfed80000"), DONE],
