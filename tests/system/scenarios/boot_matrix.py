@@ -77,7 +77,7 @@ SCENARIOS += [
     Scenario("x86_64-uefi-bad-config",
              q35([*OVMF, *esp("build/x86_64/esp-badcfg.img")], smp=1, mem=256),
              [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(47 bytes\)$",
-              r"^moat: efi: error: \\EFI\\moat\\moat.dtb is not a valid device tree$",
+              r"^moat: efi: error: \\EFI\\moat\\moat.dtb is not a valid device tree: header invalid$",
               r"^moat: efi: error: cannot load the configuration or a file it names: "],
              forbid=[r"moat: Moat "], must_exit=False, timeout=60,
              needs=["build/x86_64/esp-badcfg.img"]),
