@@ -15,6 +15,7 @@
  * Runs with the MMU off: GPA == VA, every access is Device-nGnRnE, aligned.
  */
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_out.h"
 
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define GICD 0x08000000ul
@@ -65,37 +66,6 @@ static int mode_error;
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static size_t str_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static char *put_str(char *p, const char *s)
-{
-	while (*s)
-		*p++ = *s++;
-	return p;
-}
-
-static char *put_hex(char *p, uint64_t v)
-{
-	int started = 0;
-
-	p = put_str(p, "0x");
-	for (int sh = 60; sh >= 0; sh -= 4) {
-		unsigned d = (v >> sh) & 0xf;
-		if (d || started || sh == 0) {
-			*p++ = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-			started = 1;
-		}
-	}
-	return p;
-}
-
 static char *put_dec(char *p, int64_t v)
 {
 	char t[24];
@@ -121,11 +91,6 @@ static char *put_bytes(char *p, const uint8_t *b, unsigned n)
 		*p++ = "0123456789abcdef"[b[i] & 15];
 	}
 	return p;
-}
-
-static void say(const char *s)
-{
-	moat_console_write(s, str_len(s));
 }
 
 static void emit(char *p)

@@ -5,6 +5,7 @@
  * the VM has them), virtual timer interrupts through the virtual GIC, and the virtual PL011.
  */
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_out.h"
 
 #define PSCI_CPU_OFF 0x84000002u
 #define PSCI_CPU_ON 0xc4000003u
@@ -48,42 +49,6 @@ static volatile uint64_t ticks, sgis, uart_irqs;
 static volatile uint64_t cpu1_ctx;
 static int failures;
 static char line[160];
-
-static size_t str_len(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-static char *put_str(char *p, const char *s)
-{
-	while (*s)
-		*p++ = *s++;
-	return p;
-}
-
-static char *put_hex(char *p, uint64_t v)
-{
-	int started = 0;
-
-	p = put_str(p, "0x");
-	for (int sh = 60; sh >= 0; sh -= 4) {
-		unsigned d = (v >> sh) & 0xf;
-		if (d || started || !sh) {
-			*p++ = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-			started = 1;
-		}
-	}
-	return p;
-}
-
-static void say(const char *s)
-{
-	moat_console_write(s, str_len(s));
-}
 
 /* check(what, got, want): prints FAIL with both values when they differ. */
 static void check(const char *what, int64_t got, int64_t want)
