@@ -63,7 +63,10 @@ static int iommu_inv_check_smmu(const struct iommu_domain *d, const struct iommu
 			return -E_INVAL;
 		return e->tg > 3 || e->ttl > 3 || e->num > 31 || e->scale > 31 ? -E_INVAL : 0;
 	case IOMMU_SMMU_CFGI_CD:
-		/* SMMUv3 4.3.2: the CD cache of one StreamID; only a device behind the parent. */
+		/* SMMUv3 4.3.2: the CD cache of one StreamID; only a device behind the parent.
+		 * The TLBI fields mean nothing here and must be zero. */
+		if (e->addr || e->leaf || e->num || e->scale || e->tg || e->ttl || e->asid)
+			return -E_INVAL;
 		return iommu_rid_behind(d, e->rid) ? 0 : -E_PERM;
 	}
 	return -E_INVAL;
