@@ -20,20 +20,6 @@
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define GICD 0x08000000ul
 
-#define read_sysreg(r)                                       \
-	({                                                   \
-		uint64_t __v;                                \
-		__asm__ volatile("mrs %0, " #r : "=r"(__v)); \
-		__v;                                         \
-	})
-#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
-
-void guest_main(uint64_t first_count, uint64_t dtb);
-void guest_secondary(uint64_t ctx);
-void guest_sync(uint64_t *frame);
-void guest_irq(uint64_t *frame);
-void guest_unexpected(uint64_t *frame);
-
 /* Guest memory plan (private RAM at 0x4000_0000, shared RAM right after it). */
 #define PRIV_WORK 0x40800000ul /* NVMe queues and data while the TDI is accepted */
 #define P_SQ (PRIV_WORK + 0x0000)

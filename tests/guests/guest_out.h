@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Console output helpers shared by the bare-metal test guests (no C library in a guest). */
+/* Helpers shared by the bare-metal test guests (no C library in a guest). */
 #ifndef TESTS_GUESTS_GUEST_OUT_H
 #define TESTS_GUESTS_GUEST_OUT_H
 
@@ -7,6 +7,21 @@
 #include <stdint.h>
 
 #include "guest_abi/moat_guest.h"
+
+#define read_sysreg(r)                                       \
+	({                                                   \
+		uint64_t __v;                                \
+		__asm__ volatile("mrs %0, " #r : "=r"(__v)); \
+		__v;                                         \
+	})
+#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
+
+/* Entry points called from start.S. */
+void guest_main(uint64_t first_count, uint64_t dtb);
+void guest_secondary(uint64_t ctx);
+void guest_sync(uint64_t *frame);
+void guest_irq(uint64_t *frame);
+void guest_unexpected(uint64_t *frame);
 
 static inline size_t str_len(const char *s)
 {

@@ -17,20 +17,6 @@
 #define GICR_SGI(cpu) (0x080A0000ul + (cpu)*0x20000ul + 0x10000ul)
 #define UART 0x09000000ul
 
-#define read_sysreg(r)                                       \
-	({                                                   \
-		uint64_t __v;                                \
-		__asm__ volatile("mrs %0, " #r : "=r"(__v)); \
-		__v;                                         \
-	})
-#define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)))
-
-void guest_main(uint64_t first_count, uint64_t dtb);
-void guest_secondary(uint64_t ctx);
-void guest_sync(uint64_t *frame);
-void guest_irq(uint64_t *frame);
-void guest_unexpected(uint64_t *frame);
-
 /*
  * Waits for `cond` at most `secs` seconds of the virtual counter (which follows host time
  * under TCG, so a host thread of another vCPU that is slow to run does not fail a test).
