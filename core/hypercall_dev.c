@@ -5,15 +5,21 @@
  * every handle is checked against the caller, every (GPA, length) overflow-checked and in RAM
  * of the required kind, guest structures copied once before they are checked and used.
  *
- * Calls that talk to the device or change vIOMMU state hold one operation slot; a call that
- * finds it taken (another vCPU's operation is running) returns MOAT_BUSY and the guest calls
- * again. This also serialises the page-table and attachment changes the callee makes.
+ * Calls that talk to the device or change vIOMMU state run under one operation lock
+ * (vdev_op_begin()); a call that finds it taken (another vCPU is in such a call) returns
+ * MOAT_BUSY and the guest calls again. This also serialises the page-table and attachment
+ * changes the callee makes. TDI calls are resumable device operations (below): the lock is
+ * held only while one runs, never across its waits on the device.
  */
 #define LOG_COMPONENT "hc"
 #include "core/hypercall_dev.h"
 
+#include <arch/cpu.h>
+
 #include <string.h>
 
+#include "core/devop.h"
+#include "core/log.h"
 #include "core/vdev.h"
 #include "core/viommu.h"
 #include "lib/bits.h"
@@ -43,9 +49,6 @@ static enum moat_status hc_err(int err)
 	default: return MOAT_DEVICE_ERROR; /* E_IO, E_TIMEOUT, E_PROTO, E_CORRUPT, ... */
 	}
 }
-
-/* One device operation at a time (vdev_op_begin()); its buffer is shared by the TDI calls. */
-static u8 op_buf[TDISP_REPORT_MAX > 8192 ? TDISP_REPORT_MAX : 8192];
 
 static bool op_begin(void)
 {
@@ -231,84 +234,253 @@ void hc_viommu_faultq(struct vcpu *v, u64 *regs)
 	op_end();
 }
 
-/* ---- TDIs -------------------------------------------------------------------------------- */
+/* ---- TDIs: resumable device operations ------------------------------------------------------ */
 
-/* The vdev's TDI, with the operation slot held; NULL (status set) otherwise. */
-static struct vdev *hc_tdi_begin(struct vcpu *v, u64 *regs)
+/*
+ * A TDI call that talks to the device runs as a device operation (core/devop.h): where it
+ * waits on the DOE mailbox it is suspended and the call returns MOAT_BUSY; the guest continues
+ * it by making the same call again (x0..xN as before) and gets the result once the device
+ * has answered. One operation per device (its mailbox and SPDM session carry one exchange at
+ * a time); other calls on that device get MOAT_BUSY meanwhile. An owner that stops
+ * continuing its operation for HC_OP_ABANDONED_NS loses it: the next caller runs it to the end
+ * (bounded by the DOE deadlines) and its results are dropped.
+ */
+#define HC_OPS 4 /* device operations in flight at once, each on its own device */
+#define HC_OP_ABANDONED_NS 2000000000ull
+#define HC_OP_BUF (TDISP_REPORT_MAX > 8192 ? TDISP_REPORT_MAX : 8192)
+
+enum hc_op_state {
+	HC_OP_FREE = 0,
+	HC_OP_SUSPENDED,
+	HC_OP_DONE
+};
+
+struct hc_op;
+typedef void (*hc_op_fn)(struct hc_op *op);
+
+/* What a call asks, checked (guest buffers resolved, guest structures copied) before it runs. */
+struct hc_op_args {
+	void *dst; /* output buffer in guest memory, `cap` bytes */
+	size_t cap;
+	void *dig; /* GET_REPORT: where the digest goes */
+	u64 kind;  /* GET_EVIDENCE: the evidence kind */
+	bool has_nonce;
+	u8 nonce[MOAT_NONCE_LEN];
+	u8 digest[TSM_DIGEST_LEN]; /* ACCEPT: the report digest the guest checked */
+};
+
+struct hc_op {
+	struct devop co;
+	enum hc_op_state state;
+	const struct tsm_pdev *pd; /* the device the operation talks to */
+	u32 vm;			   /* the caller and its call, matched by a continuation */
+	unsigned nregs;
+	u64 in[HC_NREGS];
+	u64 touched_ns; /* last time its owner ran it */
+	struct vdev *d;
+	hc_op_fn fn;
+	struct hc_op_args a;
+	bool discard; /* the owner is gone: nothing is copied to its memory */
+	u64 out[4];   /* x0..x3 for the owner */
+	u8 buf[HC_OP_BUF];
+};
+
+static struct hc_op hc_ops[HC_OPS];
+
+static struct hc_op *hc_op_of(const struct tsm_pdev *pd)
+{
+	for (unsigned i = 0; i < HC_OPS; i++)
+		if (hc_ops[i].state != HC_OP_FREE && hc_ops[i].pd == pd)
+			return &hc_ops[i];
+	return NULL;
+}
+
+static bool hc_op_is(const struct hc_op *op, const struct vcpu *v, const u64 *regs, unsigned nregs)
+{
+	return op->vm == v->vm->id && op->nregs == nregs &&
+	       !memcmp(op->in, regs, nregs * sizeof(*regs));
+}
+
+static void hc_op_entry(struct devop *co)
+{
+	struct hc_op *op = container_of(co, struct hc_op, co);
+
+	op->fn(op);
+}
+
+/* Runs a suspended operation to its end in place (bounded by the device deadlines). */
+static void hc_op_finish(struct hc_op *op, bool discard)
+{
+	if (op->state != HC_OP_SUSPENDED)
+		return;
+	op->discard |= discard;
+	while (!devop_run(&op->co))
+		;
+	op->state = HC_OP_DONE;
+}
+
+/* The device's slot: its own operation, a fresh one, or NULL (another caller's is running). */
+static struct hc_op *hc_op_slot(struct vcpu *v, u64 *regs, unsigned nregs, struct vdev *d)
+{
+	struct hc_op *op = hc_op_of(d->tdi->pdev);
+
+	if (op && hc_op_is(op, v, regs, nregs))
+		return op;
+	if (op && arch_time_ns() - op->touched_ns < HC_OP_ABANDONED_NS)
+		return NULL;
+	if (op) {
+		pr_warn("%s: device operation of VM %u abandoned: finished without it", v->vm->name,
+			op->vm);
+		hc_op_finish(op, true);
+		op->state = HC_OP_FREE;
+	}
+	for (unsigned i = 0; i < HC_OPS; i++)
+		if (hc_ops[i].state == HC_OP_FREE)
+			return &hc_ops[i];
+	return NULL;
+}
+
+/*
+ * Starts or continues the call's device operation on `d` (a vdev with a TDI); sets the
+ * caller's registers to its results once it is done, MOAT_BUSY until then.
+ */
+static void hc_op_call(struct vcpu *v, u64 *regs, unsigned nregs, struct vdev *d, hc_op_fn fn,
+		       const struct hc_op_args *a)
+{
+	struct hc_op *op;
+
+	if (!vdev_op_begin())
+		return st(regs, MOAT_BUSY);
+	if (!(op = hc_op_slot(v, regs, nregs, d))) {
+		vdev_op_end();
+		return st(regs, MOAT_BUSY);
+	}
+	if (op->state == HC_OP_FREE) {
+		op->state = HC_OP_SUSPENDED;
+		op->pd = d->tdi->pdev;
+		op->vm = v->vm->id;
+		op->nregs = nregs;
+		memcpy(op->in, regs, nregs * sizeof(*regs));
+		op->d = d;
+		op->fn = fn;
+		op->a = *a;
+		op->discard = false;
+		memset(op->out, 0, sizeof(op->out));
+		devop_prepare(&op->co, hc_op_entry);
+	}
+	op->touched_ns = arch_time_ns();
+	if (op->state == HC_OP_SUSPENDED && devop_run(&op->co))
+		op->state = HC_OP_DONE;
+	if (op->state == HC_OP_DONE) {
+		memcpy(regs, op->out, sizeof(op->out));
+		op->state = HC_OP_FREE;
+	} else {
+		st(regs, MOAT_BUSY);
+	}
+	vdev_op_end();
+}
+
+void hc_ops_drain(const struct tsm_pdev *pd)
+{
+	struct hc_op *op = hc_op_of(pd);
+
+	if (op)
+		hc_op_finish(op, false);
+}
+
+void hc_ops_vm_gone(u32 vm)
+{
+	for (unsigned i = 0; i < HC_OPS; i++) {
+		if (hc_ops[i].state == HC_OP_FREE || hc_ops[i].vm != vm)
+			continue;
+		hc_op_finish(&hc_ops[i], true);
+		hc_ops[i].state = HC_OP_FREE;
+	}
+}
+
+/* The vdev of x1 if it has a TDI; NULL with the status set otherwise. */
+static struct vdev *hc_tdi_vdev(struct vcpu *v, u64 *regs)
 {
 	struct vdev *d = hc_vdev(v, regs);
 
-	if (!d)
-		return NULL;
-	if (!d->tdi) {
+	if (d && !d->tdi) {
 		st(regs, MOAT_DENIED);
-		return NULL;
-	}
-	if (!op_begin()) {
-		st(regs, MOAT_BUSY);
 		return NULL;
 	}
 	return d;
 }
 
-static void hc_tdi_end(struct vdev *d, u64 *regs, int err)
+static void hc_op_status(struct hc_op *op, int err)
 {
-	d->op_cause = 0;
-	op_end();
-	st(regs, hc_err(err));
+	op->out[0] = (u64)(int64_t)hc_err(err);
+}
+
+/* Copies `len` bytes of the operation's buffer to the guest's buffer (checked at the call). */
+static void hc_op_copy_out(struct hc_op *op, size_t len)
+{
+	if (len && !op->discard)
+		memcpy(op->a.dst, op->buf, len);
+}
+
+static void op_bind(struct hc_op *op)
+{
+	op->d->op_cause = MOAT_CAUSE_BIND_FAILED;
+	hc_op_status(op, tdi_bind(op->d->tdi, op->vm));
+	op->d->op_cause = 0;
 }
 
 void hc_tdi_bind(struct vcpu *v, u64 *regs)
 {
-	struct vdev *d = hc_tdi_begin(v, regs);
+	struct hc_op_args a = { 0 };
+	struct vdev *d = hc_tdi_vdev(v, regs);
 
-	if (!d)
-		return;
-	d->op_cause = MOAT_CAUSE_BIND_FAILED;
-	hc_tdi_end(d, regs, tdi_bind(d->tdi, v->vm->id));
+	if (d)
+		hc_op_call(v, regs, 2, d, op_bind, &a);
 }
 
-/* Copies `len` bytes of op_buf out to the guest's (gpa, cap), already checked. */
-static void hc_copy_out(void *dst, size_t len)
+static void op_get_report(struct hc_op *op)
 {
-	if (len)
-		memcpy(dst, op_buf, len);
+	u8 digest[TSM_DIGEST_LEN];
+	size_t len = 0;
+	int err = tdi_get_report(op->d->tdi, op->vm, op->buf, op->a.cap, &len, digest);
+
+	if (!err) {
+		hc_op_copy_out(op, len);
+		if (!op->discard)
+			memcpy(op->a.dig, digest, sizeof(digest));
+	}
+	hc_op_status(op, err);
+	op->out[1] = len; /* also on MOAT_BAD_SIZE: the length needed */
 }
 
 void hc_tdi_get_report(struct vcpu *v, u64 *regs)
 {
-	u64 cap = MIN(regs[3], (u64)sizeof(op_buf));
-	u8 digest[TSM_DIGEST_LEN];
-	void *dst = NULL, *dig;
-	size_t len = 0;
+	struct hc_op_args a = { .cap = MIN(regs[3], (u64)HC_OP_BUF) };
 	struct vdev *d;
-	int err;
 
-	if (regs[3] && !(dst = vm_gpa_to_host(v->vm, gpa(regs[2]), regs[3], VM_MEM_ANY)))
+	if (regs[3] && !(a.dst = vm_gpa_to_host(v->vm, gpa(regs[2]), regs[3], VM_MEM_ANY)))
 		return st(regs, MOAT_BAD_ADDRESS);
-	if (!(dig = vm_gpa_to_host(v->vm, gpa(regs[4]), TSM_DIGEST_LEN, VM_MEM_ANY)))
+	if (!(a.dig = vm_gpa_to_host(v->vm, gpa(regs[4]), TSM_DIGEST_LEN, VM_MEM_ANY)))
 		return st(regs, MOAT_BAD_ADDRESS);
-	if (!(d = hc_tdi_begin(v, regs)))
-		return;
-	err = tdi_get_report(d->tdi, v->vm->id, op_buf, cap, &len, digest);
-	if (!err) {
-		hc_copy_out(dst, len);
-		memcpy(dig, digest, sizeof(digest));
-	}
-	hc_tdi_end(d, regs, err);
-	regs[1] = len; /* also on MOAT_BAD_SIZE: the length needed */
+	if ((d = hc_tdi_vdev(v, regs)))
+		hc_op_call(v, regs, 5, d, op_get_report, &a);
 }
 
-static int hc_evidence(struct vdev *d, u32 vm, u64 kind, const u8 *nonce, size_t cap, size_t *len)
+static int hc_evidence(struct hc_op *op, size_t *len)
 {
-	switch (kind) {
+	struct vdev *d = op->d;
+	const u8 *nonce = op->a.has_nonce ? op->a.nonce : NULL;
+	size_t cap = op->a.cap;
+	u32 vm = op->vm;
+
+	switch (op->a.kind) {
 	case MOAT_EV_CERT_CHAIN:
 		return nonce ? -E_INVAL
-			     : tdi_get_evidence(d->tdi, vm, TSM_EV_CERT_CHAIN, op_buf, cap, len);
+			     : tdi_get_evidence(d->tdi, vm, TSM_EV_CERT_CHAIN, op->buf, cap, len);
 	case MOAT_EV_MEASUREMENTS:
 		/* with a nonce: fresh, signed over it; without: the record taken at connect */
-		return nonce ? tdi_get_measurements(d->tdi, vm, nonce, op_buf, cap, len)
-			     : tdi_get_evidence(d->tdi, vm, TSM_EV_MEASUREMENTS, op_buf, cap, len);
+		return nonce ? tdi_get_measurements(d->tdi, vm, nonce, op->buf, cap, len)
+			     : tdi_get_evidence(d->tdi, vm, TSM_EV_MEASUREMENTS, op->buf, cap, len);
 	case MOAT_EV_VCA_DIGEST:
 		if (nonce)
 			return -E_INVAL;
@@ -316,74 +488,97 @@ static int hc_evidence(struct vdev *d, u32 vm, u64 kind, const u8 *nonce, size_t
 			return -E_PERM;
 		if (!d->be->evidence)
 			return -E_NOTSUP;
-		return d->be->evidence(d, MOAT_EV_VCA_DIGEST, NULL, op_buf, cap, len);
+		return d->be->evidence(d, MOAT_EV_VCA_DIGEST, NULL, op->buf, cap, len);
 	}
 	return -E_INVAL;
 }
 
+static void op_get_evidence(struct hc_op *op)
+{
+	size_t len = 0;
+	int err = hc_evidence(op, &len);
+
+	if (!err)
+		hc_op_copy_out(op, len);
+	hc_op_status(op, err);
+	op->out[1] = len;
+}
+
 void hc_tdi_get_evidence(struct vcpu *v, u64 *regs)
 {
-	u64 cap = MIN(regs[4], (u64)sizeof(op_buf));
-	u8 nonce[MOAT_NONCE_LEN];
+	struct hc_op_args a = { .cap = MIN(regs[4], (u64)HC_OP_BUF), .kind = regs[2] };
 	const void *nsrc = NULL;
-	void *dst = NULL;
-	size_t len = 0;
 	struct vdev *d;
-	int err;
 
-	if (regs[4] && !(dst = vm_gpa_to_host(v->vm, gpa(regs[3]), regs[4], VM_MEM_ANY)))
+	if (regs[4] && !(a.dst = vm_gpa_to_host(v->vm, gpa(regs[3]), regs[4], VM_MEM_ANY)))
 		return st(regs, MOAT_BAD_ADDRESS);
-	if (regs[5] && !(nsrc = vm_gpa_to_host(v->vm, gpa(regs[5]), sizeof(nonce), VM_MEM_ANY)))
+	if (regs[5] && !(nsrc = vm_gpa_to_host(v->vm, gpa(regs[5]), MOAT_NONCE_LEN, VM_MEM_ANY)))
 		return st(regs, MOAT_BAD_ADDRESS);
-	if (nsrc)
-		memcpy(nonce, nsrc, sizeof(nonce));
-	if (!(d = hc_tdi_begin(v, regs)))
-		return;
-	err = hc_evidence(d, v->vm->id, regs[2], nsrc ? nonce : NULL, cap, &len);
-	if (!err)
-		hc_copy_out(dst, len);
-	hc_tdi_end(d, regs, err);
-	regs[1] = len;
+	if (nsrc) {
+		memcpy(a.nonce, nsrc, sizeof(a.nonce));
+		a.has_nonce = true;
+	}
+	if ((d = hc_tdi_vdev(v, regs)))
+		hc_op_call(v, regs, 6, d, op_get_evidence, &a);
+}
+
+static void op_accept(struct hc_op *op)
+{
+	op->d->op_cause = MOAT_CAUSE_ACCEPT_FAILED;
+	hc_op_status(op, tdi_accept(op->d->tdi, op->vm, op->a.digest));
+	op->d->op_cause = 0;
 }
 
 void hc_tdi_accept(struct vcpu *v, u64 *regs)
 {
-	u8 digest[TSM_DIGEST_LEN];
+	struct hc_op_args a = { 0 };
 	const void *src;
 	struct vdev *d;
 
-	if (!(src = vm_gpa_to_host(v->vm, gpa(regs[2]), sizeof(digest), VM_MEM_ANY)))
+	if (!(src = vm_gpa_to_host(v->vm, gpa(regs[2]), sizeof(a.digest), VM_MEM_ANY)))
 		return st(regs, MOAT_BAD_ADDRESS);
-	memcpy(digest, src, sizeof(digest));
-	if (!(d = hc_tdi_begin(v, regs)))
-		return;
-	d->op_cause = MOAT_CAUSE_ACCEPT_FAILED;
-	hc_tdi_end(d, regs, tdi_accept(d->tdi, v->vm->id, digest));
+	memcpy(a.digest, src, sizeof(a.digest));
+	if ((d = hc_tdi_vdev(v, regs)))
+		hc_op_call(v, regs, 3, d, op_accept, &a);
+}
+
+static void op_unbind(struct hc_op *op)
+{
+	op->d->op_cause = MOAT_CAUSE_UNBIND;
+	hc_op_status(op, tdi_unbind(op->d->tdi, op->vm));
+	op->d->op_cause = 0;
 }
 
 void hc_tdi_unbind(struct vcpu *v, u64 *regs)
 {
-	struct vdev *d = hc_tdi_begin(v, regs);
+	struct hc_op_args a = { 0 };
+	struct vdev *d = hc_tdi_vdev(v, regs);
 
-	if (!d)
-		return;
-	d->op_cause = MOAT_CAUSE_UNBIND;
-	hc_tdi_end(d, regs, tdi_unbind(d->tdi, v->vm->id));
+	if (d)
+		hc_op_call(v, regs, 2, d, op_unbind, &a);
 }
 
 /* Asks the device (a locked or running TDI): a state Moat did not expect tears it down. */
+static void op_state(struct hc_op *op)
+{
+	struct vdev *d = op->d;
+
+	if (d->tdi->vm != op->vm)
+		return hc_op_status(op, -E_PERM);
+	/* A mismatch (torn down) is reported through the state and the cause, not as an error. */
+	if (tdi_check_device(d->tdi))
+		pr_debug("%04x: device state check tore the TDI down", d->bdf);
+	hc_op_status(op, 0);
+	op->out[1] = vdev_tdi_state(d);
+	op->out[2] = d->last_cause;
+	op->out[3] = d->teardowns;
+}
+
 void hc_tdi_state(struct vcpu *v, u64 *regs)
 {
-	struct vdev *d = hc_tdi_begin(v, regs);
-	int err;
+	struct hc_op_args a = { 0 };
+	struct vdev *d = hc_tdi_vdev(v, regs);
 
-	if (!d)
-		return;
-	err = d->tdi->vm == v->vm->id ? tdi_check_device(d->tdi) : -E_PERM;
-	hc_tdi_end(d, regs, err == -E_PERM ? err : 0);
-	if (err == -E_PERM)
-		return;
-	regs[1] = vdev_tdi_state(d);
-	regs[2] = d->last_cause;
-	regs[3] = d->teardowns;
+	if (d)
+		hc_op_call(v, regs, 2, d, op_state, &a);
 }

@@ -20,4 +20,13 @@ void hc_tdi_accept(struct vcpu *v, u64 *regs);
 void hc_tdi_unbind(struct vcpu *v, u64 *regs);
 void hc_tdi_state(struct vcpu *v, u64 *regs);
 
+struct tsm_pdev;
+/*
+ * For device work outside hypercalls (the guest's FLR, a VM reset), with the operation lock
+ * (vdev_op_begin()) held: hc_ops_drain() runs the device's suspended operation to its end (its
+ * owner still gets the results); hc_ops_vm_gone() ends a VM's operations, dropping results.
+ */
+void hc_ops_drain(const struct tsm_pdev *pd);
+void hc_ops_vm_gone(u32 vm);
+
 #endif

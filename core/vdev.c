@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "core/hypercall_dev.h"
 #include "core/log.h"
 #include "core/viommu.h"
 #include "lib/bits.h"
@@ -31,6 +32,13 @@ static int op_slot;
 bool vdev_op_begin(void)
 {
 	return !__atomic_exchange_n(&op_slot, 1, __ATOMIC_ACQUIRE);
+}
+
+/* Waits for the lock: only for work that cannot be refused (device operations are bounded). */
+static void vdev_op_lock(void)
+{
+	while (!vdev_op_begin())
+		__asm__ volatile("" ::: "memory");
 }
 
 void vdev_op_end(void)
@@ -289,8 +297,13 @@ void vdev_vm_reset(struct vm *vm)
 {
 	struct viommu *v = viommu_of(vm);
 
+	vdev_op_lock();
+	hc_ops_vm_gone(vm->id); /* the old instance's calls in flight end, results dropped */
 	for (unsigned i = 0; i < vdev_count(vm); i++) {
 		struct vdev *d = &vdevs[vm->id][i];
+
+		if (d->tdi)
+			hc_ops_drain(d->tdi->pdev); /* another VM's call on a shared device */
 
 		if (d->tdi && d->tdi->state != TDI_CONFIG_UNLOCKED) {
 			d->op_cause = MOAT_CAUSE_VM_TEARDOWN;
@@ -308,6 +321,7 @@ void vdev_vm_reset(struct vm *vm)
 		pr_err("%s: converted pages not reset", vm->name);
 	if (v && viommu_faultq_set(vm, gpa(0), 0)) /* the new instance registers its own */
 		pr_err("%s: fault queue not reset", vm->name);
+	vdev_op_end();
 }
 
 /* ---- virtual ECAM ---------------------------------------------------------------------------- */
@@ -383,8 +397,8 @@ static void vdev_flr(struct vdev *d)
 {
 	if (!d->tdi)
 		return;
-	while (!vdev_op_begin())
-		__asm__ volatile("" ::: "memory"); /* others' device operations are bounded */
+	vdev_op_lock();
+	hc_ops_drain(d->tdi->pdev); /* a call of the guest's in flight on the device ends first */
 	d->op_cause = MOAT_CAUSE_FLR;
 	if (tdi_flr(d->tdi))
 		pr_err("%s: %04x: FLR failed", d->vm->name, d->bdf);

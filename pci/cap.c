@@ -7,6 +7,7 @@
 #define LOG_COMPONENT "pci"
 #include <arch/cpu.h>
 
+#include "core/devop.h"
 #include "core/log.h"
 #include "lib/err.h"
 #include "pci/pci.h"
@@ -58,7 +59,7 @@ static void pci_wait_ns(u64 ns)
 	u64 start = arch_time_ns();
 
 	while (arch_time_ns() - start < ns)
-		cpu_relax();
+		devop_wait(); /* in a device operation: the CPU goes back to the guest */
 }
 
 /* PCIe 6.0 6.6.2: wait for pending transactions (bounded), initiate, wait 100 ms. */

@@ -7,6 +7,7 @@
 #define LOG_COMPONENT "doe"
 #include <arch/cpu.h>
 
+#include "core/devop.h"
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -52,7 +53,7 @@ static int doe_wait(const struct doe_mb *mb, u32 mask, u32 want, u64 ns, u32 *st
 			return 0;
 		if (arch_time_ns() - start > ns)
 			return -E_TIMEOUT;
-		cpu_relax();
+		devop_wait();
 	}
 }
 
@@ -181,9 +182,10 @@ int doe_exchange(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t r
 
 	if (err)
 		return err;
-	/* Bounded: doe_poll() gives up 1 s after Go. */
+	/* Bounded: doe_poll() gives up 1 s after Go. Inside a device operation (a guest's
+	 * resumable call) the wait gives the CPU back instead of spinning. */
 	while ((err = doe_poll(mb, rsp, rsp_cap, rsp_len)) == -E_AGAIN)
-		cpu_relax();
+		devop_wait();
 	return err;
 }
 

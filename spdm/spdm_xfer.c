@@ -7,6 +7,7 @@
 #define LOG_COMPONENT "spdm"
 #include <arch/cpu.h>
 
+#include "core/devop.h"
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -94,7 +95,7 @@ static void spdm_delay_us(u64 us)
 	u64 start = arch_time_ns();
 
 	while (arch_time_ns() - start < us * 1000)
-		cpu_relax();
+		devop_wait(); /* in a device operation: the CPU goes back to the guest */
 }
 
 /*

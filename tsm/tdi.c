@@ -187,10 +187,10 @@ static void tdi_digest(const u8 *buf, size_t len, u8 out[TSM_DIGEST_LEN])
 /* Fetches, parses and validates the report into `t` (only on success). */
 static int tdi_load_report(struct tdi *t)
 {
-	static u8 buf[TDISP_REPORT_MAX];
-	static struct tdisp_report r;
+	u8 *buf = t->scratch;
+	struct tdisp_report r;
 	size_t len;
-	int err = tdisp_req_report(t, buf, sizeof(buf), &len);
+	int err = tdisp_req_report(t, buf, sizeof(t->scratch), &len);
 
 	if (!err)
 		err = tdisp_report_parse(buf, len, &r);
@@ -333,14 +333,13 @@ int tdi_get_measurements(struct tdi *t, u32 vm, const u8 nonce[TSM_NONCE_LEN], u
 /* The device must still hold the report the guest checked (a changed report is a fault). */
 static int tdi_recheck_report(struct tdi *t)
 {
-	static u8 buf[TDISP_REPORT_MAX];
 	u8 digest[TSM_DIGEST_LEN];
 	size_t len;
-	int err = tdisp_req_report(t, buf, sizeof(buf), &len);
+	int err = tdisp_req_report(t, t->scratch, sizeof(t->scratch), &len);
 
 	if (err)
 		return err;
-	tdi_digest(buf, len, digest);
+	tdi_digest(t->scratch, len, digest);
 	if (len != t->report_len || memcmp(digest, t->report_digest, TSM_DIGEST_LEN)) {
 		pr_err("function 0x%x: interface report changed since bind", t->function_id);
 		return trace_err(-E_CORRUPT);

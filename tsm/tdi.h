@@ -17,8 +17,10 @@
  * state -> restore shared operation (seeds-digest 3.10, the strictest vendor order), on unbind,
  * on device error, before an FLR and on VM teardown.
  *
- * Concurrency: the operations are synchronous and not reentrant (a pdev's message buffers and
- * the report scratch buffers are shared); the caller serialises every call on the TSM.
+ * Concurrency: the operations are synchronous code and not reentrant (a pdev's message buffers
+ * and the report scratch buffers are shared); the caller serialises every call on the TSM.
+ * Guest calls run them as device operations (core/devop.h): a DOE wait inside suspends the
+ * operation, and the hypercall layer lets no other operation onto the same device meanwhile.
  */
 #ifndef TSM_TDI_H
 #define TSM_TDI_H
@@ -130,6 +132,9 @@ struct tdi {
 	u8 report_digest[TSM_DIGEST_LEN];
 	struct tdisp_report parsed;
 	struct tdisp_error last_err; /* the device's last TDISP_ERROR, for the log */
+	/* A report being fetched: per TDI, since an operation may be suspended mid-fetch while
+	 * another device's runs (core/devop.h). */
+	u8 scratch[TDISP_REPORT_MAX];
 };
 
 const char *tdi_state_name(enum tdi_state s);

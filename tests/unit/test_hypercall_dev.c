@@ -11,8 +11,12 @@
 
 #include "test_util.h"
 
+#include <arch/cpu.h>
+
 #include "arch/host/vm_host.h"
+#include "core/devop.h"
 #include "core/hypercall.h"
+#include "core/hypercall_dev.h"
 #include "core/vdev.h"
 #include "core/viommu.h"
 #include "guest_abi/moat_abi.h"
@@ -110,12 +114,15 @@ static u32 cfg[1024];
 static const u8 chain[] = "certificate chain";
 static const u8 meas[] = "measurements at connect";
 static u8 last_nonce[MOAT_NONCE_LEN];
-static int nested_status; /* status of a call made while a device operation was running */
+static int nested_status;  /* status of a call made while a device operation was running */
+static unsigned vdm_waits; /* waits on the "mailbox" before each answer, as a DOE would */
 
 static int dsm_vdm(struct tsm_pdev *p, u8 protocol, const u8 *req, size_t req_len, u8 *rsp,
 		   size_t cap, size_t *len)
 {
 	(void)p;
+	for (unsigned i = 0; i < vdm_waits; i++)
+		devop_wait();
 	return tdev_handle(&dev, protocol, req, req_len, rsp, cap, len) ? -E_TIMEOUT : 0;
 }
 static int dsm_flr(struct tsm_pdev *p, u32 fn)
@@ -257,6 +264,7 @@ static int setup(void **state)
 	assert_int_equal(vdev_create(vma, 0, BDF, 0x1b36, 0x0010, bars, types, &tdi, &be, NULL), 0);
 	h = vdev_at(vma, 0)->handle;
 	nested_status = 0;
+	vdm_waits = 0;
 	return 0;
 }
 
@@ -893,6 +901,124 @@ static void calls_that_change_state_answer_busy_while_another_runs(void **state)
 	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_OK);
 }
 
+/* ---- resumable device operations ----------------------------------------------------------- */
+
+/* Makes the same call until it is no longer BUSY; returns its status, *busy the BUSY count. */
+static int64_t call_until_done(struct vm *vm, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5,
+			       unsigned *busy)
+{
+	int64_t s;
+
+	*busy = 0;
+	while ((s = call(vm, fn, a1, a2, a3, a4, a5, 0)) == MOAT_BUSY)
+		assert_true(++*busy < 1000);
+	return s;
+}
+
+static void tdi_calls_wait_on_the_device_without_holding_the_vcpu(void **state)
+{
+	u8 digest[32];
+	unsigned busy;
+
+	(void)state;
+	vdm_waits = 2;
+	/* bind: GET_VERSION, GET_CAPABILITIES, LOCK, GET_STATE, report portions: each waits */
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED); /* not locked yet: the device is asked */
+	/* meanwhile: another call on the device waits its turn, calls without it go on */
+	assert_int_equal(call(vma, MOAT_HC_TDI_GET_REPORT, h, SHB, 4096, SHB + 8192, 0, 0),
+			 MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_OK);
+	assert_int_equal(call(vmb, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_BAD_HANDLE);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, &busy), MOAT_OK);
+	assert_true(busy >= 8);
+	assert_int_equal(tdi.state, TDI_CONFIG_LOCKED);
+	assert_int_equal(
+		call_until_done(vma, MOAT_HC_TDI_GET_REPORT, h, SHB, 4096, SHB + 8192, 0, &busy),
+		MOAT_OK);
+	assert_int_equal(busy, 0); /* the report Moat checked at bind: no device round trip */
+	memcpy(digest, ga(vma, SHB + 8192), 32);
+	memcpy(ga(vma, SHB + 4096), digest, 32);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_ACCEPT, h, SHB + 4096, 0, 0, 0, &busy),
+			 MOAT_OK);
+	assert_true(busy > 0);
+	assert_int_equal(tdi.state, TDI_RUN);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0, 0, &busy), MOAT_OK);
+	assert_int_equal(r[1], MOAT_TDI_RUN);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0, 0, &busy), MOAT_OK);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(dev.ifc[0].state, TDEV_UNLOCKED);
+}
+
+static void a_continuation_must_repeat_the_call(void **state)
+{
+	unsigned busy;
+
+	(void)state;
+	vdm_waits = 1;
+	assert_int_equal(call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_MEASUREMENTS, SHB, 4096,
+			      SHB + 4096, 0),
+			 MOAT_OK); /* the fake measure does not wait */
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	/* the same call with other arguments is another call: it waits its turn */
+	assert_int_equal(
+		call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_CERT_CHAIN, SHB, 4096, 0, 0),
+		MOAT_BUSY);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, &busy), MOAT_OK);
+	assert_int_equal(
+		call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_CERT_CHAIN, SHB, 4096, 0, 0),
+		MOAT_OK);
+}
+
+static void an_abandoned_operation_is_finished_by_the_next_caller(void **state)
+{
+	unsigned busy;
+
+	(void)state;
+	vdm_waits = 1;
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	assert_int_equal(call(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	host_time_now_ns += 3000000000ull; /* the owner stops continuing it */
+	test_log_reset();
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0, 0, &busy), MOAT_OK);
+	assert_true(test_log_has("device operation of VM 1 abandoned"));
+	assert_int_equal(r[1], MOAT_TDI_LOCKED); /* the bind ran to its end */
+	/* continuing the bind now starts a new one, refused: the TDI is bound */
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, &busy),
+			 MOAT_BAD_STATE);
+}
+
+static void guest_flr_and_vm_reset_end_the_call_in_flight_first(void **state)
+{
+	u8 digest[32];
+	unsigned busy;
+
+	(void)state;
+	vdm_waits = 1;
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_BUSY);
+	ecam_wr(vma, 0x68, 2, 0x8000); /* FLR: the bind completes, then the teardown and reset */
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(dev.ifc[0].state, TDEV_UNLOCKED);
+	/* the owner still gets its bind's result, then learns of the FLR */
+	assert_int_equal(call(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0, 0, 0), MOAT_OK);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0, 0, &busy), MOAT_OK);
+	assert_int_equal(r[2], MOAT_CAUSE_FLR);
+	/* a reset: the old instance's call in flight ends and its result is dropped */
+	vdm_waits = 0;
+	bind_and_report(digest);
+	vdm_waits = 1;
+	memcpy(ga(vma, SHB + 4096), digest, 32);
+	assert_int_equal(call(vma, MOAT_HC_TDI_ACCEPT, h, SHB + 4096, 0, 0, 0, 0), MOAT_BUSY);
+	memset(ga(vma, SHB), 0, 64);
+	vdev_vm_reset(vma);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_false(vdev_at(vma, 0)->trusted);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_ACCEPT, h, SHB + 4096, 0, 0, 0, &busy),
+			 MOAT_BAD_STATE); /* a new call: nothing is bound */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -920,6 +1046,10 @@ int main(void)
 		T(a_vm_without_devices_has_no_viommu),
 		T(system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state),
 		T(calls_that_change_state_answer_busy_while_another_runs),
+		T(tdi_calls_wait_on_the_device_without_holding_the_vcpu),
+		T(a_continuation_must_repeat_the_call),
+		T(an_abandoned_operation_is_finished_by_the_next_caller),
+		T(guest_flr_and_vm_reset_end_the_call_in_flight_first),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

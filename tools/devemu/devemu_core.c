@@ -399,18 +399,26 @@ static size_t dv_not_ready_rsp(struct devemu *d, uint8_t code, uint8_t *rsp)
 	bool slow = d->fault == DEVEMU_FAULT_SLOW;
 
 	dv_error(rsp, ERR_RESPONSE_NOT_READY, 0);
-	rsp[4] = slow ? 22 : 10; /* RDT exponent: 4 s or 1 ms */
+	/* RDT exponent: 4 s (slow), 64 ms (a TDI locking/starting/stopping), else 1 ms */
+	rsp[4] = slow ? 22 : code == 0xfe ? 16 : 10;
 	rsp[5] = code;
 	rsp[6] = d->pending_token;
 	rsp[7] = slow ? 8 : 2;
 	return 8;
 }
 
-/* ResponseNotReady for KEY_EXCHANGE under the slow / not-ready-once faults. */
-static bool dv_not_ready(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, size_t *n)
+/*
+ * ResponseNotReady for KEY_EXCHANGE under the slow / not-ready-once faults, and for the TDISP
+ * requests that make a device work (lock, start, stop) when DEVEMU_TDISP asks for not_ready.
+ */
+static bool dv_not_ready(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, size_t *n,
+			 bool secured)
 {
-	if (q[1] != 0xe4 || d->pending ||
-	    (d->fault != DEVEMU_FAULT_SLOW && d->fault != DEVEMU_FAULT_NOT_READY_ONCE))
+	bool kx = q[1] == 0xe4 &&
+		  (d->fault == DEVEMU_FAULT_SLOW || d->fault == DEVEMU_FAULT_NOT_READY_ONCE);
+	bool tdisp = secured && devemu_tdisp_not_ready(q, qlen);
+
+	if (d->pending || (!kx && !tdisp))
 		return false;
 	buf_clear(&d->pending_req);
 	if (buf_add(&d->pending_req, q, qlen))
@@ -471,11 +479,12 @@ size_t dv_handle(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, 
 		/* Only the not-ready-once fault ever becomes ready. */
 		if (d->fault == DEVEMU_FAULT_SLOW)
 			return dv_not_ready_rsp(d, q[2], rsp);
-		d->fault = DEVEMU_FAULT_NONE;
+		if (d->fault == DEVEMU_FAULT_NOT_READY_ONCE)
+			d->fault = DEVEMU_FAULT_NONE;
 		d->pending = false;
 		return dv_dispatch(d, d->pending_req.p, d->pending_req.len, rsp, secured);
 	}
-	if (dv_not_ready(d, q, qlen, rsp, &n))
+	if (dv_not_ready(d, q, qlen, rsp, &n, secured))
 		return n;
 	return dv_dispatch(d, q, qlen, rsp, secured);
 }

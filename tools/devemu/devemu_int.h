@@ -51,6 +51,8 @@ size_t dv_error(uint8_t *rsp, uint8_t code, uint8_t data);
 
 /* devemu_tdisp.c: PCI-SIG vendor-defined messages (TDISP, IDE_KM); 0 if not PCI-SIG. */
 size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp);
+/* DEVEMU_TDISP not_ready: the TDISP request must first be answered ResponseNotReady. */
+bool devemu_tdisp_not_ready(const uint8_t *q, size_t qlen);
 
 /* devemu_sess.c */
 size_t dv_key_exchange(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp);

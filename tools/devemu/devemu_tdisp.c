@@ -8,7 +8,9 @@
  *   DEVEMU_TDISP="bar0=0x10000000:0x4000,bar2=...,fault=refuse_stop+report_changes"
  * Faults: report_outside_bar, state_mismatch, error_while_run, refuse_stop, report_changes,
  * key_prog_fail, fw_updatable. Every function ID that sends GET_TDISP_VERSION gets a TDI
- * (up to 4).
+ * (up to 4). The item `not_ready` makes the device answer each LOCK_INTERFACE, START_INTERFACE
+ * and STOP_INTERFACE request first with ResponseNotReady (64 ms), as a device that needs time
+ * to lock or start an interface: the requester waits and asks again (RESPOND_IF_READY).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 static struct tdev dt_dev;
 static bool dt_ready;
+static bool dt_not_ready;
 
 static const struct {
 	const char *name;
@@ -61,6 +64,10 @@ static int dt_parse_item(const char *s, size_t n)
 
 	if (n > 6 && !strncmp(s, "fault=", 6))
 		return dt_parse_faults(s + 6, n - 6);
+	if (n == 9 && !strncmp(s, "not_ready", 9)) {
+		dt_not_ready = true;
+		return 0;
+	}
 	char item[64];
 	if (n >= sizeof(item))
 		return -1;
@@ -79,6 +86,7 @@ static void dt_init(void)
 
 	tdev_init(&dt_dev, 0x5eed);
 	dt_ready = true;
+	dt_not_ready = false;
 	while (cfg && *cfg) {
 		size_t n = strcspn(cfg, ",");
 
@@ -94,6 +102,19 @@ struct tdev *devemu_tdisp_reset(void)
 {
 	dt_init();
 	return &dt_dev;
+}
+
+bool devemu_tdisp_not_ready(const uint8_t *q, size_t qlen)
+{
+	size_t hdr = 11; /* as in devemu_pcisig_vdm() */
+
+	if (!dt_ready)
+		dt_init();
+	if (!dt_not_ready || qlen < hdr + 3 || q[1] != 0xfe || rd16(q + 4) != 0x0003 || q[6] != 2 ||
+	    rd16(q + 7) != 0x0001 || q[hdr] != 1)
+		return false;
+	/* LOCK_INTERFACE_REQUEST, START_INTERFACE_REQUEST, STOP_INTERFACE_REQUEST */
+	return q[hdr + 2] == 0x83 || q[hdr + 2] == 0x86 || q[hdr + 2] == 0x87;
 }
 
 size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp)
