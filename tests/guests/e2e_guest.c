@@ -571,6 +571,10 @@ static void owner_shared_mmio(void)
 	pass("shared MMIO before bind", before);
 }
 
+/* Evidence buffers: the chain at S_BUF, the measurement blob 8 KiB further. */
+#define EV_BUF_CAP 0x2000ul
+#define MIN_CAP(n) ((n) < EV_BUF_CAP ? (n) : EV_BUF_CAP)
+
 /* A failed evidence check: the reason on its own line (the FAIL line comes from check()). */
 static void ev_why(int err, const char *why)
 {
@@ -588,10 +592,12 @@ static void owner_evidence_chain(uint8_t *buf)
 	struct moat_ret r;
 	char *p;
 
-	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_CERT_CHAIN, (uint64_t)buf, 0x2000, 0);
+	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_CERT_CHAIN, (uint64_t)buf, EV_BUF_CAP,
+		     0);
 	check("certificate chain", r.status, MOAT_OK);
 	check("trust anchor given", anchor_len, 48);
-	err = ev_chain_verify(buf, r.r1, anchor, anchor_len, &ncerts, &why);
+	check("chain within the buffer", r.r1 <= EV_BUF_CAP, 1);
+	err = ev_chain_verify(buf, MIN_CAP(r.r1), anchor, anchor_len, &ncerts, &why);
 	ev_why(err, why);
 	check("certificate chain verified by the guest", err, 0);
 	p = put_str(line, "certificate chain ");
@@ -615,10 +621,11 @@ static uint64_t owner_evidence_meas(uint8_t *blob, const uint8_t *nonce)
 	struct moat_ret r;
 	char *p;
 
-	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_MEASUREMENTS, (uint64_t)blob, 0x2000,
+	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_MEASUREMENTS, (uint64_t)blob, EV_BUF_CAP,
 		     (uint64_t)nonce);
 	check("signed measurements with the guest's nonce", r.status, MOAT_OK);
-	err = ev_meas_verify(blob, r.r1, nonce, &v, &why);
+	check("evidence within the buffer", r.r1 <= EV_BUF_CAP, 1);
+	err = ev_meas_verify(blob, MIN_CAP(r.r1), nonce, &v, &why);
 	ev_why(err, why);
 	check("measurement signature verified by the guest", err, 0);
 	if (err)
@@ -681,7 +688,7 @@ static void owner_evidence_tampered(uint8_t *blob, uint64_t len, const uint8_t *
 
 static void owner_evidence(void)
 {
-	uint8_t *buf = (uint8_t *)(shb + S_BUF), *blob = buf + 0x2000;
+	uint8_t *buf = (uint8_t *)(shb + S_BUF), *blob = buf + EV_BUF_CAP;
 	uint8_t *nonce = (uint8_t *)(shb + S_MISC + 0x100);
 	uint64_t len;
 
