@@ -40,7 +40,7 @@ enum moat_ev_err {
 	MOAT_EV_E_RESPONSE = -7, /* not a MEASUREMENTS matching its own lengths */
 };
 
-/* Checks `len` bytes at `blob`; on success fills `v` (pointers into `blob`). */
+/* Checks `len` bytes at `blob` (4-byte aligned); on success fills `v` (pointers into `blob`). */
 int moat_ev_meas_parse(const void *blob, size_t len, struct moat_ev_meas_view *v);
 
 /* The signing prefix of DSP0274 1.2 "signature generation" for `context` (100 bytes). */
