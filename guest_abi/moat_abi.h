@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 1
+#define MOAT_ABI_VERSION_MINOR 2
 #define MOAT_ABI_VERSION ((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR)
 
 #define MOAT_HC_BASE 0xC6000000u /* fast, SMC64, owner 6 (vendor hypervisor service) */
@@ -60,7 +60,8 @@ enum moat_hc {
 	 * -> x1 = report length */
 	MOAT_HC_TDI_GET_REPORT = MOAT_HC_FN(15),
 	/* x1 = vdev handle, x2 = enum moat_evidence, x3 = GPA, x4 = capacity,
-	 * x5 = GPA of a 32-byte nonce (MOAT_EV_MEASUREMENTS only, 0 otherwise) -> x1 = length */
+	 * x5 = GPA of a 32-byte nonce (MOAT_EV_MEASUREMENTS only, 0 otherwise) -> x1 = length
+	 * (also with MOAT_BAD_SIZE: the length needed) */
 	MOAT_HC_TDI_GET_EVIDENCE = MOAT_HC_FN(16),
 	/* x1 = vdev handle, x2 = GPA of the 32-byte report digest the guest checked */
 	MOAT_HC_TDI_ACCEPT = MOAT_HC_FN(17),
@@ -250,12 +251,43 @@ struct moat_fault_queue {
 _Static_assert(sizeof(struct moat_fault_queue) == MOAT_FAULTQ_HDR_SIZE, "ABI layout");
 
 enum moat_evidence {
-	MOAT_EV_CERT_CHAIN = 1,	  /* the device's certificate chain (SPDM slot of the session) */
-	MOAT_EV_MEASUREMENTS = 2, /* signed measurement record (fresh, with the guest's nonce) */
-	MOAT_EV_VCA_DIGEST = 3,	  /* SHA-256 of the SPDM VCA (version, caps, algorithms) */
+	MOAT_EV_CERT_CHAIN = 1, /* the device's certificate chain (SPDM slot of the session) */
+	/* without a nonce: the measurement record Moat took at connect; with the guest's nonce
+	 * (1.2): a fresh signed exchange, struct moat_ev_meas (1.1 gave the bare record) */
+	MOAT_EV_MEASUREMENTS = 2,
+	MOAT_EV_VCA_DIGEST = 3, /* SHA-256 of the SPDM VCA (version, caps, algorithms) */
 };
 
 #define MOAT_DIGEST_LEN 32
 #define MOAT_NONCE_LEN 32
+
+/*
+ * MOAT_EV_MEASUREMENTS with a nonce (1.2): the signed SPDM exchange exactly as it went over
+ * the wire, for a guest that verifies the device's signature itself (docs/guest-abi.md
+ * "Verifying measurements"). The header, then the parts, contiguous and in this order:
+ * VCA (GET_VERSION .. ALGORITHMS), the GET_MEASUREMENTS request, the MEASUREMENTS response
+ * whose last sig.len bytes are the signature. The signed transcript L1/L2 (DSP0274 1.2) is
+ * therefore the bytes [vca.off, sig.off). Offsets count from the start of the header.
+ */
+struct moat_ev_part {
+	uint32_t off;
+	uint32_t len;
+};
+
+struct moat_ev_meas {
+	uint32_t size;	      /* sizeof(struct moat_ev_meas): where the parts may start */
+	uint16_t version;     /* MOAT_EV_MEAS_VERSION */
+	uint8_t spdm_version; /* negotiated SPDM version byte (0x12) */
+	uint8_t slot;	      /* certificate slot whose leaf key signed */
+	uint32_t base_asym;   /* BaseAsymSel (0x80 ECDSA P-384, 0x10 ECDSA P-256) */
+	uint32_t base_hash;   /* BaseHashSel (0x2 SHA-384, 0x1 SHA-256) */
+	uint32_t meas_hash;   /* MeasurementHashAlgo */
+	uint32_t total;	      /* bytes of the whole blob, header included */
+	struct moat_ev_part vca, req, rsp, sig;
+	uint32_t reserved[2];
+};
+#define MOAT_EV_MEAS_VERSION 1
+#define MOAT_EV_MEAS_SIZE 64
+_Static_assert(sizeof(struct moat_ev_meas) == MOAT_EV_MEAS_SIZE, "ABI layout");
 
 #endif

@@ -38,16 +38,41 @@ $(GUEST_OUT)/bad-config.dtb: tests/guests/bad_config.dts
 	@mkdir -p $(@D)
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
+# mbedTLS for the e2e guest, which verifies its device's signatures itself: the Debian source
+# Moat uses (build/deps), compiled a second time with the guest's flags and a verify-only
+# configuration, picolibc's headers; tests/guests/guest_libc.c supplies the few functions.
+GUEST_PICOLIBC_INC := /usr/lib/picolibc/aarch64-linux-gnu/include
+GUEST_MBEDTLS_MODULES := asn1parse asn1write bignum constant_time ecdsa ecp ecp_curves md \
+	memory_buffer_alloc oid pk pk_wrap pkparse platform platform_util sha256 sha512 x509 x509_crt
+GUEST_MBEDTLS_OUT := $(GUEST_OUT)/mbedtls
+GUEST_MBEDTLS_LIB := $(GUEST_MBEDTLS_OUT)/libmbedcrypto.a
+GUEST_MBEDTLS_CPPFLAGS := -isystem $(GUEST_PICOLIBC_INC) -I$(MBEDTLS_SRC)/include \
+	-Itests/guests/mbedtls -DMBEDTLS_CONFIG_FILE='"guest_mbedtls_config.h"'
+
+$(GUEST_MBEDTLS_OUT)/%.o: $(MBEDTLS_SRC)/library/%.c tests/guests/mbedtls/guest_mbedtls_config.h
+	@mkdir -p $(@D)
+	@echo "  CC [guest mbedtls] $*.c"
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -w $(GUEST_MBEDTLS_CPPFLAGS) -c $< -o $@
+
+$(GUEST_MBEDTLS_LIB): $(GUEST_MBEDTLS_MODULES:%=$(GUEST_MBEDTLS_OUT)/%.o)
+	$(Q)rm -f $@ && aarch64-linux-gnu-ar rcs $@ $^
+
 # The end-to-end device-assignment guest and its configurations (normal, device-error mode),
 # with the devemu PKI's root digest as the guest's trust anchor.
-E2E_SRCS := tests/guests/start.S tests/guests/e2e_guest.c guest_abi/lib/moat_guest.c
+E2E_CRYPTO_SRCS := tests/guests/e2e_evidence.c tests/guests/guest_libc.c lib/fmt.c
+E2E_SRCS := tests/guests/start.S tests/guests/e2e_guest.c guest_abi/lib/moat_guest.c \
+	guest_abi/lib/moat_evidence.c $(E2E_CRYPTO_SRCS)
 E2E_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(E2E_SRCS))))
 E2E_CONFIGS := $(GUEST_OUT)/e2e-config.dtb $(GUEST_OUT)/e2e-error-config.dtb
 E2E_ANCHOR := $(BUILD)/tools/pki/p384/root.sha384
 
-$(GUEST_OUT)/e2e_guest.elf: $(E2E_OBJS) tests/guests/guest.ld
+$(addprefix $(GUEST_OUT)/obj/,$(E2E_CRYPTO_SRCS:.c=.o)): GUEST_CFLAGS += $(GUEST_MBEDTLS_CPPFLAGS) \
+	-fno-tree-loop-distribute-patterns
+$(addprefix $(GUEST_OUT)/obj/,$(E2E_CRYPTO_SRCS:.c=.o)): $(GUEST_MBEDTLS_LIB)
+
+$(GUEST_OUT)/e2e_guest.elf: $(E2E_OBJS) $(GUEST_MBEDTLS_LIB) tests/guests/guest.ld
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -static -Wl,--build-id=none,--no-warn-rwx-segments -T tests/guests/guest.ld \
-		-o $@ $(E2E_OBJS) -lgcc
+		-o $@ $(E2E_OBJS) $(GUEST_MBEDTLS_LIB) -lgcc
 
 $(GUEST_OUT)/e2e_guest.bin: $(GUEST_OUT)/e2e_guest.elf
 	$(Q)aarch64-linux-gnu-objcopy -O binary $< $@

@@ -65,6 +65,7 @@ enum spdm_fail {
 	SPDM_FAIL_SEQ,		  /* sequence numbers exhausted */
 	SPDM_FAIL_STATE,	  /* operation not valid in this state */
 	SPDM_FAIL_CRYPTO,	  /* a local crypto operation failed */
+	SPDM_FAIL_VCA_SIZE,	  /* VCA messages exceed the SPDM_VCA_MAX buffer */
 	SPDM_FAIL__COUNT
 };
 
@@ -126,11 +127,26 @@ struct spdm_session {
 	struct spdm_dir_keys rsp;
 };
 
+/*
+ * Optional capture of one signed GET_MEASUREMENTS exchange, for evidence a verifier checks on
+ * its own: the request and the whole response (signature included), exactly the bytes the
+ * requester hashed into L1/L2 (DSP0274 1.2 table 41: VCA || request || response without the
+ * signature; the VCA is spdm_vca()). buf = request || response.
+ */
+struct spdm_meas_capture {
+	u8 *buf; /* caller's buffer */
+	size_t cap;
+	size_t req_len; /* GET_MEASUREMENTS at buf[0, req_len) */
+	size_t rsp_len; /* MEASUREMENTS at buf[req_len, req_len + rsp_len), signature last */
+	size_t sig_len;
+};
+
 struct spdm_measurements {
 	u8 nblocks;
 	size_t len; /* bytes of the measurement record */
 	u8 *record; /* caller's buffer */
 	size_t record_cap;
+	struct spdm_meas_capture *capture; /* NULL: none */
 };
 
 struct spdm_conn {
@@ -183,7 +199,9 @@ int spdm_get_certificate(struct spdm_conn *c, u8 slot) __must_check;
 int spdm_challenge(struct spdm_conn *c) __must_check;
 /*
  * GET_MEASUREMENTS (all blocks, signed, fresh nonce; inside the session once there is one).
- * `nonce` may be NULL (a random one is used), else a caller's (e.g. a guest's) nonce.
+ * `nonce` may be NULL (a random one is used), else a caller's (e.g. a guest's) nonce. With
+ * m->capture, the verified exchange is copied there too; a capture buffer too small gives
+ * -E_NOSPC with req_len/rsp_len set to what it needs, the connection staying up.
  */
 int spdm_get_measurements(struct spdm_conn *c, const u8 *nonce,
 			  struct spdm_measurements *m) __must_check;
@@ -221,6 +239,9 @@ int spdm_vendor_parse(struct spdm_conn *c, const u8 *req, const u8 *rsp, size_t 
 int spdm_vendor_request(struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
 			const u8 *req, size_t req_len, u8 *rsp, size_t rsp_cap,
 			size_t *rsp_len) __must_check;
+
+/* The VCA as exchanged (GET_VERSION .. ALGORITHMS), valid once spdm_connect() succeeded. */
+const u8 *spdm_vca(const struct spdm_conn *c, size_t *len);
 
 /* Text names of the negotiated algorithms ("ECDSA-P384"...). */
 const char *spdm_asym_name(u32 asym);

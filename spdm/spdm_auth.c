@@ -171,7 +171,8 @@ static int spdm_check_record(struct spdm_conn *c, const u8 *p, size_t len, unsig
 	return off == len ? 0 : spdm_fail(c, SPDM_FAIL_MALFORMED, -E_PROTO);
 }
 
-static int spdm_parse_measurements(struct spdm_conn *c, size_t len, struct spdm_measurements *m)
+static int spdm_parse_measurements(struct spdm_conn *c, size_t len, struct spdm_measurements *m,
+				   size_t *signed_len)
 {
 	const u8 *r = c->rsp;
 	u8 th[SPDM_HASH_MAX];
@@ -198,6 +199,21 @@ static int spdm_parse_measurements(struct spdm_conn *c, size_t len, struct spdm_
 	memcpy(m->record, r + 8, rec);
 	m->len = rec;
 	m->nblocks = r[4];
+	*signed_len = n;
+	return 0;
+}
+
+/* The bytes just hashed into L1/L2 and verified: request, then response with its signature. */
+static int spdm_meas_capture(struct spdm_conn *c, struct spdm_meas_capture *cap, size_t req_len,
+			     size_t signed_len)
+{
+	cap->req_len = req_len;
+	cap->rsp_len = signed_len + c->sig_len;
+	cap->sig_len = c->sig_len;
+	if (cap->cap < cap->req_len || cap->cap - cap->req_len < cap->rsp_len)
+		return -E_NOSPC;
+	memcpy(cap->buf, c->req, cap->req_len);
+	memcpy(cap->buf + cap->req_len, c->rsp, cap->rsp_len);
 	return 0;
 }
 
@@ -217,7 +233,7 @@ static int spdm_l1_restart(struct spdm_conn *c)
 
 int spdm_get_measurements(struct spdm_conn *c, const u8 *nonce, struct spdm_measurements *m)
 {
-	size_t len;
+	size_t len, signed_len = 0, qlen = 5 + SPDM_NONCE_LEN;
 	int err;
 
 	if (c->state < SPDM_STATE_AUTHENTICATED)
@@ -230,11 +246,11 @@ int spdm_get_measurements(struct spdm_conn *c, const u8 *nonce, struct spdm_meas
 	else if (spdm_random(c, c->req + 4, SPDM_NONCE_LEN))
 		return spdm_fail(c, SPDM_FAIL_CRYPTO, -E_IO);
 	c->req[4 + SPDM_NONCE_LEN] = c->slot;
-	if ((err = spdm_xfer(c, 5 + SPDM_NONCE_LEN, SPDM_RSP(SPDM_GET_MEASUREMENTS), &len)))
+	if ((err = spdm_xfer(c, qlen, SPDM_RSP(SPDM_GET_MEASUREMENTS), &len)))
 		return err;
-	if (mbedtls_md_update(&c->l1_h, c->req, 5 + SPDM_NONCE_LEN))
+	if (mbedtls_md_update(&c->l1_h, c->req, qlen))
 		return spdm_fail(c, SPDM_FAIL_CRYPTO, -E_IO);
-	if ((err = spdm_parse_measurements(c, len, m)))
+	if ((err = spdm_parse_measurements(c, len, m, &signed_len)) || (err = spdm_l1_restart(c)))
 		return err;
-	return spdm_l1_restart(c);
+	return m->capture ? spdm_meas_capture(c, m->capture, qlen, signed_len) : 0;
 }

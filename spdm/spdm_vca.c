@@ -59,10 +59,11 @@ void spdm_reset(struct spdm_conn *c)
 	c->md = NULL;
 }
 
+/* The VCA is kept verbatim in a bounded buffer: a device whose messages overflow it is refused. */
 static int spdm_vca_add(struct spdm_conn *c, const u8 *p, size_t len)
 {
 	if (len > sizeof(c->vca) - c->vca_len)
-		return spdm_fail(c, SPDM_FAIL_OVERSIZED, -E_NOSPC);
+		return spdm_fail(c, SPDM_FAIL_VCA_SIZE, -E_PROTO);
 	memcpy(c->vca + c->vca_len, p, len);
 	c->vca_len += len;
 	return 0;
@@ -289,6 +290,12 @@ int spdm_connect(struct spdm_conn *c)
 		return err;
 	c->state = SPDM_STATE_NEGOTIATED;
 	return 0;
+}
+
+const u8 *spdm_vca(const struct spdm_conn *c, size_t *len)
+{
+	*len = c->state >= SPDM_STATE_NEGOTIATED ? c->vca_len : 0;
+	return c->vca;
 }
 
 const char *spdm_asym_name(u32 asym)

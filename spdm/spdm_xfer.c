@@ -39,6 +39,7 @@ static const char *const spdm_fail_names[SPDM_FAIL__COUNT] = {
 	[SPDM_FAIL_SEQ] = "sequence numbers exhausted",
 	[SPDM_FAIL_STATE] = "operation not valid in this state",
 	[SPDM_FAIL_CRYPTO] = "local crypto operation failed",
+	[SPDM_FAIL_VCA_SIZE] = "VCA (GET_VERSION .. ALGORITHMS) larger than its 512-byte buffer",
 };
 
 const char *spdm_fail_str(enum spdm_fail f)

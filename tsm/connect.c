@@ -2,6 +2,7 @@
 /* Device connect: SPDM session, evidence, IDE_KM, the TDI; see tsm/tsm.h. */
 #define LOG_COMPONENT "tsm"
 #include "tsm/tsm.h"
+#include "tsm/evidence.h"
 
 #include <string.h>
 
@@ -59,12 +60,18 @@ static int tsm_flr(struct tsm_pdev *pd, u32 function_id)
 	return pci_flr(d->pci);
 }
 
-/* GET_MEASUREMENTS in the session over a guest's nonce; also refreshes the kept evidence. */
+/*
+ * GET_MEASUREMENTS in the session over a guest's nonce: the guest gets the signed exchange as
+ * evidence it can verify itself (struct moat_ev_meas); also refreshes the kept record.
+ */
 static int tsm_measure(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *buf, size_t cap,
 		       size_t *len)
 {
 	struct tsm_dev *d = container_of(pd, struct tsm_dev, pd);
-	struct spdm_measurements m = { .record = d->meas, .record_cap = sizeof(d->meas) };
+	struct spdm_meas_capture ex = { .buf = d->ev_msg, .cap = sizeof(d->ev_msg) };
+	struct spdm_measurements m = { .record = d->meas,
+				       .record_cap = sizeof(d->meas),
+				       .capture = &ex };
 	int err = spdm_get_measurements(&d->spdm, nonce, &m);
 
 	if (err) {
@@ -77,11 +84,7 @@ static int tsm_measure(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *b
 	d->meas_len = m.len;
 	d->meas_blocks = m.nblocks;
 	pd->meas_len = m.len;
-	*len = m.len;
-	if (m.len > cap)
-		return trace_err(-E_NOSPC);
-	memcpy(buf, d->meas, m.len);
-	return 0;
+	return tsm_ev_meas_build(&d->spdm, &ex, buf, cap, len);
 }
 
 static const struct tsm_dsm_ops tsm_dsm_ops = {

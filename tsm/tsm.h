@@ -30,6 +30,7 @@ struct tsm_dev {
 	size_t meas_len;
 	unsigned meas_blocks;
 	u8 vdm_buf[TSM_MSG_MAX + 1];
+	u8 ev_msg[SPDM_REC_MAX + 64]; /* a signed GET_MEASUREMENTS exchange (tsm_measure) */
 	struct tdi tdi;
 };
 

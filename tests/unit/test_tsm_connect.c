@@ -16,6 +16,7 @@
 #include "../../tools/devemu/devemu_tdisp.h"
 #include "lib/err.h"
 #include "pcie/pcie_model.h"
+#include "guest_abi/moat_evidence.h"
 #include "tsm/tsm.h"
 
 #define ECAM_BASE 0x4010000000ull
@@ -216,17 +217,26 @@ static void tdi_life_cycle_over_the_secured_session(void **state)
 
 static void measurements_refresh_over_a_guest_nonce(void **state)
 {
-	u8 nonce[TSM_NONCE_LEN], buf[TSM_MEAS_MAX];
-	size_t len = 0;
+	u8 nonce[TSM_NONCE_LEN], buf[4096];
+	struct moat_ev_meas_view v;
+	size_t len = 0, need;
 
 	(void)state;
 	connect_ok();
 	assert_int_equal(tdi_assign(&F.d.tdi, 1, &vm_ops), 0);
 	memset(nonce, 0x77, sizeof(nonce));
+	/* The guest gets the signed exchange (struct moat_ev_meas) over its nonce. */
 	assert_int_equal(tdi_get_measurements(&F.d.tdi, 1, nonce, buf, sizeof(buf), &len), 0);
-	assert_int_equal(len, F.d.meas_len);
+	assert_int_equal(moat_ev_meas_parse(buf, len, &v), MOAT_EV_OK);
+	assert_memory_equal(v.nonce, nonce, sizeof(nonce));
+	assert_int_equal(v.record_len, F.d.meas_len);
 	assert_int_equal(F.d.meas_blocks, 3);
-	assert_memory_equal(buf, F.d.meas, len);
+	assert_memory_equal(v.record, F.d.meas, v.record_len);
+	assert_true(F.d.pd.connected);
+	/* Too small a buffer: the size needed, the session kept. */
+	need = len;
+	assert_int_equal(tdi_get_measurements(&F.d.tdi, 1, nonce, buf, 64, &len), -E_NOSPC);
+	assert_int_equal(len, need);
 	assert_true(F.d.pd.connected);
 }
 
