@@ -83,12 +83,6 @@ enum spdm_state {
 struct spdm_transport {
 	int (*exchange)(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp,
 			size_t rsp_cap, size_t *rsp_len);
-	/*
-	 * Optional split form, for callers that must not wait in the hypervisor (resumable guest
-	 * calls): submit() starts one exchange, poll() returns -E_AGAIN until its response is in.
-	 */
-	int (*submit)(void *ctx, bool secured, const u8 *req, size_t req_len);
-	int (*poll)(void *ctx, u8 *rsp, size_t rsp_cap, size_t *rsp_len);
 	void *ctx;
 	u8 align;     /* the transport pads responses to this many bytes (DOE: 4) */
 	u8 seq_bytes; /* DSP0277 sequence-number bytes in the record header (DOE: 0) */
@@ -177,7 +171,6 @@ struct spdm_conn {
 	bool leaf_live;
 	mbedtls_ecp_keypair leaf; /* the responder's public key */
 	bool in_session;
-	bool pending; /* a spdm_session_submit() awaits its spdm_session_poll() */
 	struct spdm_session sess;
 	u16 next_req_session_id;
 	u8 req[SPDM_MSG_MAX];
@@ -219,14 +212,7 @@ int spdm_end_session(struct spdm_conn *c) __must_check;
  */
 int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8 *rsp,
 			  size_t rsp_cap, size_t *rsp_len) __must_check;
-/*
- * spdm_session_exchange() in two halves for callers that must not wait: submit sends the
- * request; poll returns -E_AGAIN until the response is in, then delivers it the same way.
- * Nothing else may use the connection in between (-E_BUSY).
- */
-int spdm_session_submit(struct spdm_conn *c, const u8 *req, size_t req_len) __must_check;
-int spdm_session_poll(struct spdm_conn *c, u8 *rsp, size_t rsp_cap, size_t *rsp_len) __must_check;
-/* VENDOR_DEFINED_REQUEST framing for the split form; parse checks the response's echo. */
+/* VENDOR_DEFINED_REQUEST framing (spdm_vendor_request()); parse checks the response's echo. */
 int spdm_vendor_build(const struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
 		      const u8 *payload, size_t len, u8 *out, size_t cap,
 		      size_t *out_len) __must_check;

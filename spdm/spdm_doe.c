@@ -13,21 +13,6 @@ static int spdm_doe_exchange(void *ctx, bool secured, const u8 *req, size_t req_
 			    rsp_cap, rsp_len);
 }
 
-static int spdm_doe_submit(void *ctx, bool secured, const u8 *req, size_t req_len)
-{
-	struct spdm_doe *b = ctx;
-
-	return doe_submit(b->mb, DOE_VENDOR_PCISIG,
-			  secured ? DOE_TYPE_SECURED_SPDM : DOE_TYPE_CMA_SPDM, req, req_len);
-}
-
-static int spdm_doe_poll(void *ctx, u8 *rsp, size_t rsp_cap, size_t *rsp_len)
-{
-	struct spdm_doe *b = ctx;
-
-	return doe_poll(b->mb, rsp, rsp_cap, rsp_len);
-}
-
 int spdm_doe_bind(struct spdm_doe *b, struct doe_mb *mb)
 {
 	if (!doe_supports(mb, DOE_VENDOR_PCISIG, DOE_TYPE_CMA_SPDM) ||
@@ -36,8 +21,6 @@ int spdm_doe_bind(struct spdm_doe *b, struct doe_mb *mb)
 	b->mb = mb;
 	b->tp = (struct spdm_transport){
 		.exchange = spdm_doe_exchange,
-		.submit = spdm_doe_submit,
-		.poll = spdm_doe_poll,
 		.ctx = b,
 		.align = 4,	/* DOE objects are whole DWs */
 		.seq_bytes = 0, /* DSP0277: no sequence number on PCI DOE */

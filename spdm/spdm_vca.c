@@ -49,7 +49,7 @@ void spdm_reset(struct spdm_conn *c)
 	}
 	if (c->leaf_live)
 		mbedtls_ecp_keypair_free(&c->leaf);
-	c->hashes_live = c->leaf_live = c->in_session = c->pending = false;
+	c->hashes_live = c->leaf_live = c->in_session = false;
 	spdm_wipe(&c->sess, sizeof(c->sess));
 	spdm_wipe(c->rec, sizeof(c->rec));
 	c->state = SPDM_STATE_NONE;

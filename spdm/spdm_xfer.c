@@ -74,8 +74,6 @@ static int spdm_roundtrip(struct spdm_conn *c, const u8 *req, size_t req_len, si
 	size_t rec_len, raw_len;
 	int err;
 
-	if (c->pending)
-		return -E_BUSY; /* the split form owns the connection until polled */
 	if (!c->in_session) {
 		err = c->tp->exchange(c->tp->ctx, false, req, req_len, c->rsp, sizeof(c->rsp),
 				      rsp_len);
@@ -152,23 +150,6 @@ int spdm_xfer(struct spdm_conn *c, size_t req_len, u8 want, size_t *rsp_len)
 	return 0;
 }
 
-/* A secured response just received raw in c->rsp: open it and hand the message out. */
-static int spdm_session_deliver(struct spdm_conn *c, size_t raw_len, u8 *rsp, size_t rsp_cap,
-				size_t *rsp_len)
-{
-	size_t len;
-	int err;
-
-	memcpy(c->rec, c->rsp, raw_len);
-	if ((err = spdm_record_open(c, c->rec, raw_len, c->rsp, sizeof(c->rsp), &len)))
-		return err;
-	if (len < 4 || len > rsp_cap)
-		return spdm_fail(c, len < 4 ? SPDM_FAIL_TRUNCATED : SPDM_FAIL_OVERSIZED, -E_PROTO);
-	memcpy(rsp, c->rsp, len);
-	*rsp_len = len;
-	return 0;
-}
-
 int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8 *rsp,
 			  size_t rsp_cap, size_t *rsp_len)
 {
@@ -184,38 +165,4 @@ int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8
 	memcpy(rsp, c->rsp, len);
 	*rsp_len = len;
 	return 0;
-}
-
-int spdm_session_submit(struct spdm_conn *c, const u8 *req, size_t req_len)
-{
-	size_t rec_len;
-	int err;
-
-	if (c->state != SPDM_STATE_SESSION || !c->in_session || req_len > SPDM_MSG_MAX ||
-	    !c->tp->submit || !c->tp->poll)
-		return -E_STATE;
-	if (c->pending)
-		return -E_BUSY;
-	if ((err = spdm_record_seal(c, req, req_len, &rec_len)))
-		return err;
-	if ((err = c->tp->submit(c->tp->ctx, true, c->rec, rec_len)))
-		return spdm_fail(c, SPDM_FAIL_TRANSPORT, err);
-	c->pending = true;
-	return 0;
-}
-
-int spdm_session_poll(struct spdm_conn *c, u8 *rsp, size_t rsp_cap, size_t *rsp_len)
-{
-	size_t raw_len;
-	int err;
-
-	if (!c->pending)
-		return -E_STATE;
-	err = c->tp->poll(c->tp->ctx, c->rsp, sizeof(c->rsp), &raw_len);
-	if (err == -E_AGAIN)
-		return err;
-	c->pending = false;
-	if (err)
-		return spdm_fail(c, SPDM_FAIL_TRANSPORT, err);
-	return spdm_session_deliver(c, raw_len, rsp, rsp_cap, rsp_len);
 }

@@ -16,6 +16,8 @@
 
 #include "test_util.h"
 
+#include "core/devop.h"
+
 #include "../../tools/devemu/devemu.h"
 #include "lib/err.h"
 #include "pci/doe.h"
@@ -231,34 +233,51 @@ static void full_session_with_p384_device(void **state)
 	assert_string_equal(test_log_text(), "");
 }
 
-static void vendor_messages_without_waiting(void **state)
+/* A vendor request made inside a device operation (a guest's TDI call): the DOE waits
+ * suspend the operation instead of spinning, and it completes once resumed. */
+static struct {
+	u8 rsp[64];
+	size_t len;
+	int err;
+} vop;
+
+static void vendor_op(struct devop *op)
 {
+	static const u8 vid[2] = { 0x01, 0x00 };
+
+	(void)op;
+	vop.err = spdm_vendor_request(&F.conn, 3, vid, 2, (const u8 *)"tdisp", 5, vop.rsp,
+				      sizeof(vop.rsp), &vop.len);
+}
+
+static void vendor_messages_wait_without_holding_the_cpu(void **state)
+{
+	static struct devop op;
 	struct spdm_conn *c = &F.conn;
 	u8 vid[2] = { 0x01, 0x00 }, req[64], rsp[64];
 	const u8 *payload;
 	size_t qlen, len, plen;
-	unsigned again = 0;
-	int err;
+	unsigned suspended = 0;
 
 	(void)state;
 	up("p384", DEVEMU_FAULT_NONE);
 	assert_int_equal(flow(c), ST_DONE);
 	F.doe.ready_after = 3;
+	devop_prepare(&op, vendor_op);
+	while (!devop_run(&op))
+		assert_true(++suspended < 100);
+	assert_int_equal(suspended, 3); /* one suspension per status read that was not ready */
+	assert_int_equal(vop.err, 0);
+	assert_int_equal(vop.len, 5);
+	assert_memory_equal(vop.rsp, "psidt", 5);
+	assert_int_equal(spdm_heartbeat(c), 0);
+	/* A response whose IDs do not echo the request's fails the connection. */
 	assert_int_equal(
 		spdm_vendor_build(c, 3, vid, 2, (const u8 *)"tdisp", 5, req, sizeof(req), &qlen),
 		0);
-	assert_int_equal(spdm_session_submit(c, req, qlen), 0);
-	assert_int_equal(spdm_heartbeat(c), -E_BUSY); /* the connection is taken */
-	assert_int_equal(spdm_session_submit(c, req, qlen), -E_BUSY);
-	while ((err = spdm_session_poll(c, rsp, sizeof(rsp), &len)) == -E_AGAIN)
-		again++;
-	assert_int_equal(err, 0);
-	assert_int_equal(again, 3);
+	assert_int_equal(spdm_session_exchange(c, req, qlen, rsp, sizeof(rsp), &len), 0);
 	assert_int_equal(spdm_vendor_parse(c, req, rsp, len, &payload, &plen), 0);
 	assert_int_equal(plen, 5);
-	assert_memory_equal(payload, "psidt", 5);
-	assert_int_equal(spdm_heartbeat(c), 0);
-	/* A response whose IDs do not echo the request's fails the connection. */
 	rsp[8] ^= 1;
 	assert_int_equal(spdm_vendor_parse(c, req, rsp, len, &payload, &plen), -E_PROTO);
 	assert_int_equal(c->fail, SPDM_FAIL_MALFORMED);
@@ -538,7 +557,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(full_session_with_p384_device),
-		T(vendor_messages_without_waiting),
+		T(vendor_messages_wait_without_holding_the_cpu),
 		T(full_session_with_p256_device),
 		T(anchor_given_as_certificate),
 		T(foreign_anchor_certificate_refuses_device),
