@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/devop.h"
 #include "core/hypercall.h"
 #include "core/log.h"
 #include "guest_abi/moat_abi.h"
@@ -47,6 +48,29 @@ static void bench(struct vcpu *v, const char *name, const u64 in[HC_NREGS], int6
 	printf("bench hypercall-dispatch %s: %.1f ns/call (host)\n", name, (now_ns() - t0) / N);
 }
 
+/* A resumable call's overhead: one suspension and one continuation of a device operation. */
+static void waiting_op(struct devop *op)
+{
+	(void)op;
+	for (;;)
+		devop_wait();
+}
+
+static void bench_devop(void)
+{
+	static struct devop op;
+	double t0;
+
+	devop_prepare(&op, waiting_op);
+	t0 = now_ns();
+	for (int i = 0; i < N; i++)
+		if (devop_run(&op))
+			exit(1);
+	printf("bench devop suspend+resume: %.1f ns per continuation (host), stack %u KiB per "
+	       "device operation\n",
+	       (now_ns() - t0) / N, (unsigned)(DEVOP_STACK_SIZE / 1024));
+}
+
 int main(void)
 {
 	static struct vm vm;
@@ -61,6 +85,7 @@ int main(void)
 	bench(&vm.vcpu[0], "vm_info", (u64[HC_NREGS]){ MOAT_HC_VM_INFO, VM_RAM_BASE, 80 }, MOAT_OK);
 	bench(&vm.vcpu[0], "bad-address",
 	      (u64[HC_NREGS]){ MOAT_HC_CONSOLE_WRITE, VM_RAM_BASE - 8, 16 }, MOAT_BAD_ADDRESS);
+	bench_devop();
 	free(ram);
 	return 0;
 }
