@@ -50,18 +50,9 @@ static int tsm_policy_from_args(const struct platform *p, struct tsm_connect_pol
 		pr_err("moat.tsm.meas: cannot parse '%s'", v);
 		return -E_INVAL;
 	}
-	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && strcmp(v, "off") == 0) {
-		pol->ide = TSM_IDE_OFF;
-	} else if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v))) {
-		char *end;
-		unsigned long id = strtoul(v, &end, 0);
-
-		if (*end || id > 255) {
-			pr_err("moat.tsm.ide: cannot parse '%s'", v);
-			return -E_INVAL;
-		}
-		pol->ide = TSM_IDE_ON;
-		pol->ide_stream = (u8)id;
+	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && tsm_parse_ide(v, pol)) {
+		pr_err("moat.tsm.ide: cannot parse '%s'", v);
+		return -E_INVAL;
 	}
 	return 0;
 }
@@ -70,7 +61,7 @@ static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
 {
 	struct tsm_dev *d = tsm_dev_slot();
 	const char *stage = "";
-	char name[16];
+	char name[16], line[160];
 	int err;
 
 	pci_bdf_str(pci, name, sizeof(name));
@@ -90,9 +81,8 @@ static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
 	tsm_dev_commit();
 	pr_info("%s: connected: session 0x%08x, %u measurement block(s) kept as evidence", name,
 		d->spdm.sess.id, d->meas_blocks);
-	if (d->ide.keyed)
-		pr_info("%s: IDE stream %u keyed over IDE_KM (K0: 6 keys, K_SET_GO)", name,
-			d->ide.stream_id);
+	tsm_ide_describe(&d->ide, line, sizeof(line));
+	pr_info("%s: %s", name, line);
 	pr_info("%s: TDI 0x%08x ready, CONFIG_UNLOCKED", name, d->tdi.function_id);
 	for (unsigned b = 0; b < 6; b++)
 		if (d->tdi.bars.bar[b].size)

@@ -106,7 +106,11 @@ uint16_t pm_ide_sel_reg(const struct pm_ide *ide, unsigned i, uint16_t reg)
 
 uint32_t pm_ide_sel_read(struct pm_fn *f, unsigned i, uint16_t reg)
 {
-	return pm_read32(f, pm_ide_sel_reg(f->ide, i, reg));
+	uint16_t off = pm_ide_sel_reg(f->ide, i, reg);
+
+	if (reg == S_STS)
+		return (uint32_t)pm_ide_read_status(f->ide, f, off, 4);
+	return pm_read32(f, off);
 }
 
 /* The selective block containing `off`, or -1. */
