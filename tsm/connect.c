@@ -97,10 +97,19 @@ static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol
 	unsigned missing = 0;
 	int err;
 
+	/*
+	 * The one boot-time authentication of a device: CHALLENGE proves the leaf key before any
+	 * session, and HEARTBEAT / KEY_UPDATE / HEARTBEAT prove the session's records (and their
+	 * sequence numbers) in both directions before IDE keys or TDISP travel in it.
+	 */
 	if ((*stage = "VCA", err = spdm_connect(&d->spdm)) ||
 	    (*stage = "CERTIFICATE", err = spdm_get_certificate(&d->spdm, 0)) ||
+	    (*stage = "CHALLENGE", err = spdm_challenge(&d->spdm)) ||
 	    (*stage = "KEY_EXCHANGE/FINISH", err = spdm_start_session(&d->spdm)) ||
-	    (*stage = "MEASUREMENTS", err = spdm_get_measurements(&d->spdm, NULL, &m)))
+	    (*stage = "MEASUREMENTS", err = spdm_get_measurements(&d->spdm, NULL, &m)) ||
+	    (*stage = "HEARTBEAT", err = spdm_heartbeat(&d->spdm)) ||
+	    (*stage = "KEY_UPDATE", err = spdm_key_update(&d->spdm, true)) ||
+	    (*stage = "HEARTBEAT", err = spdm_heartbeat(&d->spdm)))
 		return err;
 	d->meas_len = m.len;
 	d->meas_blocks = m.nblocks;
@@ -159,6 +168,8 @@ int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect
 	return 0;
 fail:
 	d->pd.connected = false;
+	d->fail = d->spdm.fail;
+	d->fail_detail = d->spdm.fail_detail;
 	spdm_reset(&d->spdm);
 	return err;
 }

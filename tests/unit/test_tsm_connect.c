@@ -319,6 +319,40 @@ static void ide_capability_selects_and_checks_keying(void **state)
 	assert_false(F.d.pd.connected);
 }
 
+/* Each SPDM fault of the device ends the one boot-time authentication at its own step. */
+static void spdm_faults_refuse_at_their_stage(void **state)
+{
+	static const struct {
+		enum devemu_fault fault;
+		const char *stage;
+		enum spdm_fail fail;
+	} cases[] = {
+		{ DEVEMU_FAULT_BAD_SIGNATURE, "CHALLENGE", SPDM_FAIL_SIGNATURE },
+		{ DEVEMU_FAULT_WRONG_NONCE, "MEASUREMENTS", SPDM_FAIL_MEAS_SIGNATURE },
+		{ DEVEMU_FAULT_REPLAY, "HEARTBEAT", SPDM_FAIL_RECORD },
+		{ DEVEMU_FAULT_ERROR, "MEASUREMENTS", SPDM_FAIL_ERROR_RSP },
+	};
+	char dir[256];
+	const char *pki = getenv("MOAT_PKI_DIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/p384", pki ? pki : "build/tools/pki");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *stage = NULL;
+
+		devemu_free(&F.dev);
+		assert_int_equal(devemu_init(&F.dev, dir, cases[i].fault), 0);
+		assert_int_not_equal(
+			tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage), 0);
+		assert_string_equal(stage, cases[i].stage);
+		assert_int_equal(F.d.fail, cases[i].fail);
+		assert_false(F.d.pd.connected);
+		assert_int_equal(F.d.spdm.state, SPDM_STATE_NONE);
+		assert_int_equal(F.tdev->nkey_prog, 0); /* no key ever left for a refused device */
+	}
+	assert_int_equal(F.d.fail_detail, 0x04); /* UnexpectedRequest */
+}
+
 /* ---- a device below a root port, both with the IDE capability ------------------------------ */
 
 static unsigned rp_slot(u8 sub)
@@ -592,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ide_capability_selects_and_checks_keying, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(policy_refusals_name_the_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(spdm_faults_refuse_at_their_stage, setup, teardown),
 		cmocka_unit_test_setup_teardown(link_stream_is_secure_at_both_ends, setup_link,
 						teardown_link),
 		cmocka_unit_test_setup_teardown(link_stream_never_secure_is_torn_down, setup_link,
