@@ -178,8 +178,8 @@ void tsm_disconnect(struct tsm_dev *d)
 {
 	if (d->tdi.vm && tdi_vm_teardown(&d->tdi, d->tdi.vm))
 		pr_warn("%s: TDI teardown incomplete", d->name);
-	tsm_ide_link_stop(&d->ide); /* even when the session is gone: Enable off first */
-	if (d->pd.connected && tsm_ide_stop(&d->pd, &d->ide))
+	/* Even when the session is gone: Enable off and the root port's keys stopped. */
+	if (tsm_ide_stop(&d->pd, &d->ide) && d->pd.connected)
 		pr_warn("%s: K_SET_STOP failed", d->name);
 	if (d->pd.connected && spdm_end_session(&d->spdm))
 		pr_warn("%s: END_SESSION failed", d->name);

@@ -171,12 +171,15 @@ int tsm_ide_stop(struct tsm_pdev *pd, struct tsm_ide *ide)
 	tsm_ide_link_stop(ide); /* Enable off before the keys go (Table B-6, "Stop") */
 	if (!ide->keyed)
 		return 0;
-	for (unsigned i = 0; i < 6; i++) {
+	/* Without the session the device's keys cannot be reached; the root port's still can. */
+	for (unsigned i = 0; i < 6 && pd->connected; i++) {
 		int err = ide_gostop(pd, ide, i, false);
 
 		if (err && !first)
 			first = err;
 	}
+	if (!pd->connected)
+		first = trace_err(-E_STATE);
 	if (ide->rp_keyed) {
 		int err = ide_rp_gostop(ide, false);
 

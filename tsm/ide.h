@@ -70,7 +70,11 @@ typedef int (*tsm_rng_fn)(u8 *out, size_t len);
 /* QUERY, KEY_PROG x6, K_SET_GO x6 (RX then TX). On failure keys already sent are stopped. */
 int tsm_ide_setup(struct tsm_pdev *pd, struct tsm_ide *ide, u8 stream_id,
 		  tsm_rng_fn rng) __must_check;
-/* Clears the streams' Enable at both ends, then K_SET_STOP x6 (and the root port's keys). */
+/*
+ * Clears the streams' Enable at both ends, then K_SET_STOP x6 and the root port's keys. With the
+ * session lost (pd->connected false) only the Enables and the root port's keys can be undone:
+ * -E_STATE.
+ */
 int tsm_ide_stop(struct tsm_pdev *pd, struct tsm_ide *ide) __must_check;
 
 /*

@@ -510,6 +510,23 @@ static void link_stream_is_secure_at_both_ends(void **state)
 	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04) & 1, 0);
 }
 
+static void lost_session_still_disables_the_link(void **state)
+{
+	(void)state;
+	link_build();
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(F.d.ide.link, TSM_IDE_LINK_SECURE);
+	spdm_reset(&F.d.spdm); /* the session is gone: the device's keys are out of reach */
+	F.d.pd.connected = false;
+	tsm_disconnect(&F.d);
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x04) & 1, 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04) & 1, 0);
+	assert_false(F.stop_saw_enable);
+	assert_int_equal(F.rp_keys_go, 0); /* the platform hook needs no session */
+	assert_int_equal(F.tdev->nstop_keys, 0);
+	assert_false(test_log_has("secure session lost"));
+}
+
 static void link_stream_never_secure_is_torn_down(void **state)
 {
 	const char *stage = NULL;
@@ -628,6 +645,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(policy_refusals_name_the_stage, setup, teardown),
 		cmocka_unit_test_setup_teardown(spdm_faults_refuse_at_their_stage, setup, teardown),
 		cmocka_unit_test_setup_teardown(link_stream_is_secure_at_both_ends, setup_link,
+						teardown_link),
+		cmocka_unit_test_setup_teardown(lost_session_still_disables_the_link, setup_link,
 						teardown_link),
 		cmocka_unit_test_setup_teardown(link_stream_never_secure_is_torn_down, setup_link,
 						teardown_link),
