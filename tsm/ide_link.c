@@ -60,22 +60,56 @@ int tsm_ide_link_probe(struct tsm_ide *ide, struct pci_dev *pci, bool *possible)
 	return 0;
 }
 
-/* The memory the device decodes: the hull of its memory BARs, on the 1 MiB granule. */
-static bool ide_dev_memory(const struct pci_dev *d, struct pci_ide_range *r)
+/*
+ * The memory the device decodes, on the 1 MiB granule of the association registers: one range
+ * per memory BAR, overlapping or adjacent ranges merged, sorted by base. Returns the count.
+ */
+static unsigned ide_dev_ranges(const struct pci_dev *d, struct pci_ide_range r[6])
 {
-	u64 lo = ~0ull, hi = 0, end;
+	unsigned n = 0;
 
 	for (unsigned i = 0; i < 6; i++) {
+		u64 end;
+
 		if (!d->bar_size[i] || add_overflow(d->bar[i], d->bar_size[i] - 1, &end))
 			continue;
-		lo = MIN(lo, d->bar[i]);
-		hi = MAX(hi, end);
+		struct pci_ide_range x = { d->bar[i] & ~(PCI_IDE_ADDR_GRANULE - 1),
+					   end | (PCI_IDE_ADDR_GRANULE - 1) };
+		unsigned j = n++;
+
+		for (; j > 0 && r[j - 1].base > x.base; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
 	}
-	if (lo > hi)
-		return false;
-	r->base = lo & ~(PCI_IDE_ADDR_GRANULE - 1);
-	r->limit = hi | (PCI_IDE_ADDR_GRANULE - 1);
-	return true;
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (m && r[i].base <= r[m - 1].limit + 1)
+			r[m - 1].limit = MAX(r[m - 1].limit, r[i].limit);
+		else
+			r[m++] = r[i];
+	}
+	return m;
+}
+
+/* As many association blocks as the block has: one per range, or one hull of them all. */
+static void ide_stream_addr(const struct pci_dev *d, unsigned avail, bool must,
+			    struct pci_ide_stream_cfg *c)
+{
+	struct pci_ide_range r[6];
+	unsigned n = ide_dev_ranges(d, r);
+
+	if (n == 0 || (avail == 0 && !must))
+		return;
+	if (n <= avail) {
+		memcpy(c->addr, r, n * sizeof(r[0]));
+		c->naddr = n;
+		return;
+	}
+	/* Too few blocks (or none, where the root port must associate): the hull, which the
+	 * program step refuses with -E_NOSPC if the block has no association block at all. */
+	c->addr[0] = (struct pci_ide_range){ r[0].base, r[n - 1].limit };
+	c->naddr = 1;
 }
 
 static void ide_stream_cfg(const struct tsm_ide *ide, const struct tsm_ide_port *port,
@@ -91,9 +125,7 @@ static void ide_stream_cfg(const struct tsm_ide *ide, const struct tsm_ide_port 
 	c->rid_base = PCI_BDF(PCI_BUS(bdf), PCI_DEV(bdf), 0);
 	c->rid_limit = PCI_BDF(PCI_BUS(bdf), PCI_DEV(bdf), 7);
 	/* The root port must associate the device's memory; the device does so where it can. */
-	if (ide_dev_memory(ide->ep.pci, &c->addr[0]) &&
-	    (!device_end || port->cap.sel_naddr[port->block] > 0))
-		c->naddr = 1;
+	ide_stream_addr(ide->ep.pci, port->cap.sel_naddr[port->block], !device_end, c);
 }
 
 static int ide_port_program(const struct tsm_ide *ide, struct tsm_ide_port *port, bool device_end)

@@ -40,6 +40,7 @@ static struct {
 	unsigned rp_key_progs, rp_stops;
 	bool stop_saw_enable; /* a root-port key stop while a block was still enabled */
 	u8 rp_key[6][IDE_KM_KEY_BYTES];
+	u64 ep_bar2; /* size of a second memory BAR, 0: none */
 } F;
 
 static int rng(void *ctx, unsigned char *out, size_t len)
@@ -418,6 +419,8 @@ static void link_build(void)
 	pm_fn_pcie(F.ep_fn, true);
 	pm_fn_doe(F.ep_fn, &F.doe);
 	pm_fn_bar(F.ep_fn, 0, 0x4000, true);
+	if (F.ep_bar2)
+		pm_fn_bar(F.ep_fn, 2, F.ep_bar2, false);
 	pm_fn_ide(F.ep_fn, &F.ep_ide);
 	pm_bridge_add(F.rp_fn, F.ep_fn);
 	pm_add_root(&F.model, F.rp_fn);
@@ -525,6 +528,33 @@ static void lost_session_still_disables_the_link(void **state)
 	assert_int_equal(F.rp_keys_go, 0); /* the platform hook needs no session */
 	assert_int_equal(F.tdev->nstop_keys, 0);
 	assert_false(test_log_has("secure session lost"));
+}
+
+static void address_association_covers_every_bar(void **state)
+{
+	(void)state;
+	F.ep_bar2 = 0x200000;  /* BAR2 at 0x10200000, a granule away from BAR0's */
+	F.rp_ide.naddr[0] = 2; /* the root port can associate both ranges separately */
+	link_build();
+	assert_int_equal(F.st.devs[1].bar[2], MEM32 + 0x200000);
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x14), 0x10010001u); /* 0x100-0x100 */
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x20), 0x10310201u); /* 0x102-0x103 */
+	/* the device has one association block: the hull 0x10000000-0x103fffff */
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x14), 0x10310001u);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x08) & 0xf, 2);
+}
+
+static void adjacent_bars_share_one_association_block(void **state)
+{
+	(void)state;
+	F.ep_bar2 = 0x100000; /* BAR2 at 0x10100000, the granule right after BAR0's */
+	F.rp_ide.naddr[0] = 2;
+	link_build();
+	assert_int_equal(F.st.devs[1].bar[2], MEM32 + 0x100000);
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x14), 0x10110001u); /* 0x100-0x101 */
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x20), 0);		  /* second: not valid */
 }
 
 static void link_stream_never_secure_is_torn_down(void **state)
@@ -646,6 +676,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(spdm_faults_refuse_at_their_stage, setup, teardown),
 		cmocka_unit_test_setup_teardown(link_stream_is_secure_at_both_ends, setup_link,
 						teardown_link),
+		cmocka_unit_test_setup_teardown(address_association_covers_every_bar, setup_link,
+						teardown_link),
+		cmocka_unit_test_setup_teardown(adjacent_bars_share_one_association_block,
+						setup_link, teardown_link),
 		cmocka_unit_test_setup_teardown(lost_session_still_disables_the_link, setup_link,
 						teardown_link),
 		cmocka_unit_test_setup_teardown(link_stream_never_secure_is_torn_down, setup_link,
