@@ -127,7 +127,7 @@ static int sel_block_of(const struct pm_ide *ide, uint16_t off, uint16_t *rel)
 
 bool pm_ide_is_status(const struct pm_ide *ide, uint16_t off)
 {
-	uint16_t rel;
+	uint16_t rel = 0;
 
 	return sel_block_of(ide, off, &rel) >= 0 && rel >= S_STS && rel < S_STS + 4;
 }
@@ -135,9 +135,13 @@ bool pm_ide_is_status(const struct pm_ide *ide, uint16_t off)
 /* 7.9.26.5.3: state 0010b Secure once enabled and keyed (6.33.4), 0000b Insecure otherwise. */
 uint64_t pm_ide_read_status(struct pm_ide *ide, struct pm_fn *f, uint16_t off, unsigned w)
 {
-	uint16_t rel;
+	uint16_t rel = 0;
 	int i = sel_block_of(ide, off, &rel);
-	uint32_t ctl = get32(f->cfg + ide->sel_off[i] + S_CTL), sts = 0;
+	uint32_t ctl, sts = 0;
+
+	if (i < 0)
+		return 0; /* not a status register: the caller checked pm_ide_is_status() */
+	ctl = get32(f->cfg + ide->sel_off[i] + S_CTL);
 	uint8_t id = (uint8_t)(ctl >> 24);
 
 	if ((ctl & 1) && !ide->never_secure && ide->keys_ready && ide->keys_ready(ide->ctx, id))
@@ -147,7 +151,7 @@ uint64_t pm_ide_read_status(struct pm_ide *ide, struct pm_fn *f, uint16_t off, u
 
 void pm_ide_before_write(struct pm_ide *ide, struct pm_fn *f, uint16_t off, uint64_t v, unsigned w)
 {
-	uint16_t rel;
+	uint16_t rel = 0;
 	int i;
 
 	if (off < ide->off || off >= ide->end)
