@@ -54,6 +54,24 @@ u16 pci_find_ext_cap(const struct pci_host *h, pci_bdf_t bdf, u16 id, u16 after)
 	return 0;
 }
 
+u16 pci_ext_cap_end(const struct pci_host *h, pci_bdf_t bdf, u16 off)
+{
+	u16 pos = 0x100, end = 0x1000;
+
+	for (unsigned i = 0; i < PCI_EXT_CAP_MAX_WALK; i++) {
+		u32 hdr = pci_cfg_read32(h, bdf, pos);
+		if (hdr == 0 || hdr == 0xffffffffu)
+			break;
+		if (pos > off && pos < end)
+			end = pos;
+		u16 next = (u16)(hdr >> 20);
+		if (next < 0x100 || (next & 3))
+			break;
+		pos = next;
+	}
+	return end;
+}
+
 static void pci_wait_ns(u64 ns)
 {
 	u64 start = arch_time_ns();

@@ -18,8 +18,9 @@
 struct pci_scan {
 	struct pci_state *s;
 	struct pci_host *h;
-	u8 next_bus;	       /* last bus number handed out */
-	u64 visited[256 / 64]; /* buses already scanned: a bogus bridge cannot make us loop */
+	struct pci_dev *parent; /* the bridge whose secondary bus is being scanned */
+	u8 next_bus;		/* last bus number handed out */
+	u64 visited[256 / 64];	/* buses already scanned: a bogus bridge cannot make us loop */
 };
 
 void pci_bdf_str(const struct pci_dev *d, char *buf, size_t size)
@@ -158,6 +159,7 @@ static struct pci_dev *pci_dev_add(struct pci_scan *sc, pci_bdf_t bdf, u32 id)
 	d = &sc->s->devs[sc->s->ndevs++];
 	memset(d, 0, sizeof(*d));
 	d->host = sc->h;
+	d->parent = sc->parent;
 	d->bdf = bdf;
 	d->vendor = (u16)id;
 	d->device = (u16)(id >> 16);
@@ -212,7 +214,10 @@ static int pci_scan_bridge(struct pci_scan *sc, struct pci_dev *br, u8 bus)
 	/* 1 MiB granularity of the bridge memory window. */
 	sc->h->mem32.next = (sc->h->mem32.next + 0xfffff) & ~0xfffffull;
 	u64 start = sc->h->mem32.next;
+	struct pci_dev *up = sc->parent;
+	sc->parent = br;
 	err = pci_scan_bus(sc, sec);
+	sc->parent = up;
 	sc->h->mem32.next = MIN((sc->h->mem32.next + 0xfffff) & ~0xfffffull, sc->h->mem32.end);
 	pci_cfg_write8(h, br->bdf, PCI_SUBORDINATE_BUS, sc->next_bus);
 	pci_bridge_windows(br, start, sc->h->mem32.next);

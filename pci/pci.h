@@ -46,6 +46,7 @@ struct pci_host {
 
 struct pci_dev {
 	struct pci_host *host;
+	struct pci_dev *parent; /* the bridge above, NULL on the host's root bus */
 	pci_bdf_t bdf;
 	u16 vendor;
 	u16 device;
@@ -95,6 +96,12 @@ int pci_enumerate(struct pci_state *s, struct pci_host *h) __must_check;
 u16 pci_find_cap(const struct pci_host *h, pci_bdf_t bdf, u8 id);
 /* Offset of the first extended capability `id` after offset `after` (0: from the start), or 0. */
 u16 pci_find_ext_cap(const struct pci_host *h, pci_bdf_t bdf, u16 id, u16 after);
+
+/*
+ * Exclusive end of the extended capability at `off`: the nearest other extended capability
+ * header above it, or the end of config space. Bounded like pci_find_ext_cap().
+ */
+u16 pci_ext_cap_end(const struct pci_host *h, pci_bdf_t bdf, u16 off);
 
 /* Function-level reset (PCIe 6.0 6.6.2), restoring the command register and BARs afterwards. */
 int pci_flr(struct pci_dev *d) __must_check;

@@ -1,5 +1,5 @@
 # spdm: SPDM 1.2 requester, secured messages, the PCI DOE binding.
 srcs-y += spdm/spdm_vca.c spdm/spdm_auth.c spdm/spdm_cert.c spdm/spdm_session.c \
 	spdm/spdm_xfer.c spdm/spdm_record.c spdm/spdm_crypto.c spdm/spdm_doe.c
-# The boot-time device authentication runs in the images only.
-image-srcs-y += spdm/spdm_boot.c
+# Devices are authenticated at boot by the TSM's connect (tsm/tsm_boot.c), the requester's
+# only boot-time user.

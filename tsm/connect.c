@@ -100,10 +100,19 @@ static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol
 	unsigned missing = 0;
 	int err;
 
+	/*
+	 * The one boot-time authentication of a device: CHALLENGE proves the leaf key before any
+	 * session, and HEARTBEAT / KEY_UPDATE / HEARTBEAT prove the session's records (and their
+	 * sequence numbers) in both directions before IDE keys or TDISP travel in it.
+	 */
 	if ((*stage = "VCA", err = spdm_connect(&d->spdm)) ||
 	    (*stage = "CERTIFICATE", err = spdm_get_certificate(&d->spdm, 0)) ||
+	    (*stage = "CHALLENGE", err = spdm_challenge(&d->spdm)) ||
 	    (*stage = "KEY_EXCHANGE/FINISH", err = spdm_start_session(&d->spdm)) ||
-	    (*stage = "MEASUREMENTS", err = spdm_get_measurements(&d->spdm, NULL, &m)))
+	    (*stage = "MEASUREMENTS", err = spdm_get_measurements(&d->spdm, NULL, &m)) ||
+	    (*stage = "HEARTBEAT", err = spdm_heartbeat(&d->spdm)) ||
+	    (*stage = "KEY_UPDATE", err = spdm_key_update(&d->spdm, true)) ||
+	    (*stage = "HEARTBEAT", err = spdm_heartbeat(&d->spdm)))
 		return err;
 	d->meas_len = m.len;
 	d->meas_blocks = m.nblocks;
@@ -112,26 +121,6 @@ static int tsm_spdm_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol
 	if (err == -E_NOENT)
 		pr_err("%s: required measurement block %u missing", d->name, missing);
 	return err;
-}
-
-/*
- * QUERY_RESP carries an image of the port's IDE capability (PCIe 6.x 6.33.3): where the function
- * has that capability in config space, the two must agree, or the device is lying to one of us.
- */
-static int tsm_ide_check_cap(struct tsm_dev *d)
-{
-	u32 cap;
-
-	if (!d->pci->ide_cap)
-		return 0;
-	cap = pci_dev_read32(d->pci, (u16)(d->pci->ide_cap + 4));
-	if (cap == d->ide.query.regs[0])
-		return 0;
-	pr_err("%s: IDE_KM reports IDE Cap 0x%08x, config space has 0x%08x", d->name,
-	       d->ide.query.regs[0], cap);
-	if (tsm_ide_stop(&d->pd, &d->ide))
-		pr_warn("%s: K_SET_STOP failed", d->name);
-	return trace_err(-E_PROTO);
 }
 
 static void tsm_tdi_setup(struct tsm_dev *d)
@@ -169,11 +158,12 @@ int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect
 	d->pd.meas = d->meas;
 	d->pd.meas_len = d->meas_len;
 	d->pd.ide_stream_id = pol->ide_stream;
-	if (pol->ide == TSM_IDE_ON || (pol->ide == TSM_IDE_AUTO && pci->ide_cap)) {
-		*stage = "IDE_KM";
-		err = tsm_ide_setup(&d->pd, &d->ide, pol->ide_stream, rng);
-		if (!err)
-			err = tsm_ide_check_cap(d);
+	if (pol->ide == TSM_IDE_OFF || (pol->ide == TSM_IDE_AUTO && !pci->ide_cap)) {
+		d->ide.why =
+			pol->ide == TSM_IDE_OFF ? "policy off" : "the device has no IDE capability";
+	} else {
+		err = tsm_ide_connect(&d->pd, &d->ide, pci, pol->ide_stream,
+				      pol->ide == TSM_IDE_LINK, rng, stage);
 		if (err)
 			goto fail;
 	}
@@ -181,6 +171,8 @@ int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect
 	return 0;
 fail:
 	d->pd.connected = false;
+	d->fail = d->spdm.fail;
+	d->fail_detail = d->spdm.fail_detail;
 	spdm_reset(&d->spdm);
 	return err;
 }
@@ -189,7 +181,8 @@ void tsm_disconnect(struct tsm_dev *d)
 {
 	if (d->tdi.vm && tdi_vm_teardown(&d->tdi, d->tdi.vm))
 		pr_warn("%s: TDI teardown incomplete", d->name);
-	if (d->pd.connected && tsm_ide_stop(&d->pd, &d->ide))
+	/* Even when the session is gone: Enable off and the root port's keys stopped. */
+	if (tsm_ide_stop(&d->pd, &d->ide) && d->pd.connected)
 		pr_warn("%s: K_SET_STOP failed", d->name);
 	if (d->pd.connected && spdm_end_session(&d->spdm))
 		pr_warn("%s: END_SESSION failed", d->name);

@@ -127,6 +127,23 @@ int tsm_parse_anchor(const char *s, struct tsm_connect_policy *pol)
 	return 0;
 }
 
+int tsm_parse_ide(const char *s, struct tsm_connect_policy *pol)
+{
+	unsigned v = 0, digits = 0;
+
+	if (strcmp(s, "off") == 0) {
+		pol->ide = TSM_IDE_OFF;
+		return 0;
+	}
+	while (*s >= '0' && *s <= '9' && digits++ < 3)
+		v = v * 10 + (unsigned)(*s++ - '0');
+	if (digits == 0 || v > 255 || (*s && strcmp(s, ":link") != 0))
+		return trace_err(-E_INVAL);
+	pol->ide = *s ? TSM_IDE_LINK : TSM_IDE_ON;
+	pol->ide_stream = (u8)v;
+	return 0;
+}
+
 bool tsm_policy_selects(const struct tsm_connect_policy *pol, u16 segment, u16 bdf)
 {
 	if (pol->ndevs == 0)

@@ -5,7 +5,10 @@
  *   moat.tsm.devices=SSSS:BB:DD.F,...  which functions to connect (default: every function 0
  *                                  whose DOE mailbox speaks secured CMA/SPDM)
  *   moat.tsm.meas=I,J,...          measurement block indices the device must report
- *   moat.tsm.ide=<stream id>|off   key this selective IDE stream on every device; "off": never;
+ *   moat.tsm.ide=<stream id>[:link]|off  key this selective IDE stream on every device, and
+ *                                  where the device and its root port both have the IDE
+ *                                  capability set the stream up in config space at both ends;
+ *                                  ":link": refuse a device whose link cannot; "off": never;
  *                                  default: stream 0 on functions with an IDE capability
  * and the check of a device's measurement record against it.
  */
@@ -25,7 +28,9 @@ struct tsm_dev_sel {
 enum tsm_ide_mode {
 	TSM_IDE_AUTO = 0, /* key devices whose function has an IDE capability */
 	TSM_IDE_OFF,
-	TSM_IDE_ON, /* key every device (its IDE_KM responder decides) */
+	TSM_IDE_ON,   /* key every device (its IDE_KM responder decides); device-side keys only
+		       * where the link cannot carry a selective stream */
+	TSM_IDE_LINK, /* refuse a device unless the stream is Secure at both ends of its link */
 };
 
 struct tsm_connect_policy {
@@ -44,6 +49,8 @@ int tsm_parse_devices(const char *s, struct tsm_connect_policy *pol) __must_chec
 int tsm_parse_meas(const char *s, struct tsm_connect_policy *pol) __must_check;
 /* 64 or 96 hex digits. */
 int tsm_parse_anchor(const char *s, struct tsm_connect_policy *pol) __must_check;
+/* "off", "N" or "N:link" (N decimal 0..255). */
+int tsm_parse_ide(const char *s, struct tsm_connect_policy *pol) __must_check;
 bool tsm_policy_selects(const struct tsm_connect_policy *pol, u16 segment, u16 bdf);
 
 /*

@@ -26,6 +26,8 @@ struct tsm_dev {
 	struct spdm_conn spdm;
 	struct tsm_pdev pd;
 	struct tsm_ide ide;
+	enum spdm_fail fail; /* why the last connect's SPDM flow failed (kept past the reset) */
+	u8 fail_detail;	     /* the responder's ERROR code, if it answered ERROR */
 	u8 meas[TSM_MEAS_MAX];
 	size_t meas_len;
 	unsigned meas_blocks;

@@ -14,6 +14,7 @@
 #include "core/init.h"
 #include "core/log.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 #include "tsm/tsm.h"
 
 #include <stdlib.h>
@@ -50,27 +51,33 @@ static int tsm_policy_from_args(const struct platform *p, struct tsm_connect_pol
 		pr_err("moat.tsm.meas: cannot parse '%s'", v);
 		return -E_INVAL;
 	}
-	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && strcmp(v, "off") == 0) {
-		pol->ide = TSM_IDE_OFF;
-	} else if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v))) {
-		char *end;
-		unsigned long id = strtoul(v, &end, 0);
-
-		if (*end || id > 255) {
-			pr_err("moat.tsm.ide: cannot parse '%s'", v);
-			return -E_INVAL;
-		}
-		pol->ide = TSM_IDE_ON;
-		pol->ide_stream = (u8)id;
+	if (platform_bootarg(p, "moat.tsm.ide", v, sizeof(v)) && tsm_parse_ide(v, pol)) {
+		pr_err("moat.tsm.ide: cannot parse '%s'", v);
+		return -E_INVAL;
 	}
 	return 0;
+}
+
+/* What the device proved at connect: the negotiated algorithms and the leaf certificate. */
+static void tsm_report_auth(const struct tsm_dev *d)
+{
+	const struct spdm_conn *c = &d->spdm;
+	char hex[2 * SPDM_HASH_MAX + 1];
+
+	pr_info("%s: SPDM 1.2 asym=%s hash=%s dhe=%s aead=%s", d->name, spdm_asym_name(c->alg.asym),
+		spdm_hash_name(c->alg.hash), spdm_dhe_name(c->alg.dhe),
+		spdm_aead_name(c->alg.aead));
+	for (unsigned i = 0; i < c->hash_len && i < SPDM_HASH_MAX; i++)
+		fmt_snprintf(hex + 2 * i, 3, "%02x", c->leaf_digest[i]);
+	hex[2 * MIN(c->hash_len, SPDM_HASH_MAX)] = '\0';
+	pr_info("%s: leaf certificate %s %s", d->name, spdm_hash_name(c->alg.hash), hex);
 }
 
 static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
 {
 	struct tsm_dev *d = tsm_dev_slot();
 	const char *stage = "";
-	char name[16];
+	char name[16], line[160];
 	int err;
 
 	pci_bdf_str(pci, name, sizeof(name));
@@ -80,19 +87,22 @@ static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
 	}
 	err = tsm_connect(d, pci, &tsm_pol, cfg, tsm_rng, &stage);
 	if (err) {
-		if (d->spdm.fail != SPDM_FAIL_NONE)
+		if (d->fail == SPDM_FAIL_ERROR_RSP)
+			pr_err("%s: device refused at %s: %s (error 0x%02x, %s)", name, stage,
+			       spdm_fail_str(d->fail), d->fail_detail, err_str(err));
+		else if (d->fail != SPDM_FAIL_NONE)
 			pr_err("%s: device refused at %s: %s (%s)", name, stage,
-			       spdm_fail_str(d->spdm.fail), err_str(err));
+			       spdm_fail_str(d->fail), err_str(err));
 		else
 			pr_err("%s: device refused at %s: %s", name, stage, err_str(err));
 		return;
 	}
 	tsm_dev_commit();
+	tsm_report_auth(d);
 	pr_info("%s: connected: session 0x%08x, %u measurement block(s) kept as evidence", name,
 		d->spdm.sess.id, d->meas_blocks);
-	if (d->ide.keyed)
-		pr_info("%s: IDE stream %u keyed over IDE_KM (K0: 6 keys, K_SET_GO)", name,
-			d->ide.stream_id);
+	tsm_ide_describe(&d->ide, line, sizeof(line));
+	pr_info("%s: %s", name, line);
 	pr_info("%s: TDI 0x%08x ready, CONFIG_UNLOCKED", name, d->tdi.function_id);
 	for (unsigned b = 0; b < 6; b++)
 		if (d->tdi.bars.bar[b].size)

@@ -39,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!tsm_parse_anchor(str, &pol) && pol.anchor_digest_len != 32 &&
 	    pol.anchor_digest_len != 48)
 		abort();
+	pol.ide = TSM_IDE_AUTO;
+	if (!tsm_parse_ide(str, &pol) && pol.ide == TSM_IDE_AUTO)
+		abort(); /* a parsed mode is always explicit */
 	free(str);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "../../tools/devemu/devemu.h"
 #include "../../tools/devemu/devemu_tdisp.h"
 #include "lib/err.h"
+#include "pcie/pcie_ide_model.h"
 #include "pcie/pcie_model.h"
 #include "guest_abi/moat_evidence.h"
 #include "tsm/tsm.h"
@@ -33,6 +34,14 @@ static struct {
 	struct tsm_dev d;
 	struct tdev *tdev;
 	unsigned shared_revoked, private_maps, dma_on;
+	/* the link set-up: a root port above the device, both with the IDE capability */
+	struct pm_ide rp_ide, ep_ide;
+	struct pm_fn *rp_fn, *ep_fn;
+	u16 rp_keys_go; /* the platform hook's key slots started */
+	unsigned rp_key_progs, rp_stops;
+	bool stop_saw_enable; /* a root-port key stop while a block was still enabled */
+	u8 rp_key[6][IDE_KM_KEY_BYTES];
+	u64 ep_bar2; /* size of a second memory BAR, 0: none */
 } F;
 
 static int rng(void *ctx, unsigned char *out, size_t len)
@@ -321,6 +330,322 @@ static void ide_capability_selects_and_checks_keying(void **state)
 	assert_false(F.d.pd.connected);
 }
 
+/* Each SPDM fault of the device ends the one boot-time authentication at its own step. */
+static void spdm_faults_refuse_at_their_stage(void **state)
+{
+	static const struct {
+		enum devemu_fault fault;
+		const char *stage;
+		enum spdm_fail fail;
+	} cases[] = {
+		{ DEVEMU_FAULT_BAD_SIGNATURE, "CHALLENGE", SPDM_FAIL_SIGNATURE },
+		{ DEVEMU_FAULT_WRONG_NONCE, "MEASUREMENTS", SPDM_FAIL_MEAS_SIGNATURE },
+		{ DEVEMU_FAULT_REPLAY, "HEARTBEAT", SPDM_FAIL_RECORD },
+		{ DEVEMU_FAULT_ERROR, "MEASUREMENTS", SPDM_FAIL_ERROR_RSP },
+	};
+	char dir[256];
+	const char *pki = getenv("MOAT_PKI_DIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/p384", pki ? pki : "build/tools/pki");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *stage = NULL;
+
+		devemu_free(&F.dev);
+		assert_int_equal(devemu_init(&F.dev, dir, cases[i].fault), 0);
+		assert_int_not_equal(
+			tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage), 0);
+		assert_string_equal(stage, cases[i].stage);
+		assert_int_equal(F.d.fail, cases[i].fail);
+		assert_false(F.d.pd.connected);
+		assert_int_equal(F.d.spdm.state, SPDM_STATE_NONE);
+		assert_int_equal(F.tdev->nkey_prog, 0); /* no key ever left for a refused device */
+	}
+	assert_int_equal(F.d.fail_detail, 0x04); /* UnexpectedRequest */
+}
+
+/* ---- a device below a root port, both with the IDE capability ------------------------------ */
+
+static unsigned rp_slot(u8 sub)
+{
+	return (unsigned)((sub >> 4) * 2 + ((sub & IDE_KM_KS_TX) ? 1 : 0));
+}
+
+static int rp_key_prog(const struct pci_dev *rp, u8 stream_id, u8 sub, const u8 *key, const u8 *ifv)
+{
+	assert_ptr_equal(rp, &F.st.devs[0]);
+	assert_int_equal(stream_id, 2);
+	assert_int_equal(ifv[7], 1);
+	memcpy(F.rp_key[rp_slot(sub)], key, IDE_KM_KEY_BYTES);
+	F.rp_key_progs++;
+	return 0;
+}
+
+static int rp_key_go(const struct pci_dev *rp, u8 stream_id, u8 sub)
+{
+	(void)rp;
+	(void)stream_id;
+	F.rp_keys_go |= (u16)(1u << rp_slot(sub));
+	return 0;
+}
+
+static int rp_key_stop(const struct pci_dev *rp, u8 stream_id, u8 sub)
+{
+	(void)rp;
+	(void)stream_id;
+	if ((pm_ide_sel_read(F.ep_fn, 0, 0x04) | pm_ide_sel_read(F.rp_fn, 0, 0x04)) & 1)
+		F.stop_saw_enable = true;
+	F.rp_keys_go &= (u16) ~(1u << rp_slot(sub));
+	F.rp_stops++;
+	return 0;
+}
+
+static const struct tsm_ide_rp_ops rp_ops = { rp_key_prog, rp_key_go, rp_key_stop };
+
+/* 6.33.4: a port's stream is Secure once it holds started keys for both directions. */
+static bool ep_keys_ready(void *ctx, uint8_t id)
+{
+	(void)ctx;
+	return F.tdev->stream_id == id && (F.tdev->keys_go & 0x555) == 0x555;
+}
+
+static bool rp_keys_ready(void *ctx, uint8_t id)
+{
+	(void)ctx;
+	return id == 2 && F.rp_keys_go == 0x3f;
+}
+
+static void link_build(void)
+{
+	struct plat_ecam e = { .base = { ECAM_BASE },
+			       .size = 2ull << 20,
+			       .bus_end = 1,
+			       .mem32 = { { MEM32 }, 0x1000000 } };
+
+	pm_init(&F.model, ECAM_BASE, 0, 1);
+	pm_fn_pcie(F.rp_fn, false);
+	pm_fn_pcie_type(F.rp_fn, 4);
+	pm_fn_ide(F.rp_fn, &F.rp_ide);
+	pm_fn_pcie(F.ep_fn, true);
+	pm_fn_doe(F.ep_fn, &F.doe);
+	pm_fn_bar(F.ep_fn, 0, 0x4000, true);
+	if (F.ep_bar2)
+		pm_fn_bar(F.ep_fn, 2, F.ep_bar2, false);
+	pm_fn_ide(F.ep_fn, &F.ep_ide);
+	pm_bridge_add(F.rp_fn, F.ep_fn);
+	pm_add_root(&F.model, F.rp_fn);
+	assert_int_equal(pm_attach(&F.model), 0);
+	assert_int_equal(pci_host_init(&F.host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
+	assert_int_equal(F.st.ndevs, 2);
+}
+
+static int setup_link(void **state)
+{
+	char dir[256];
+	const char *pki = getenv("MOAT_PKI_DIR");
+
+	(void)state;
+	test_log_capture();
+	memset(&F, 0, sizeof(F));
+	setenv("DEVEMU_TDISP", "bar0=0x10000000:0x4000", 1);
+	F.tdev = devemu_tdisp_reset();
+	snprintf(dir, sizeof(dir), "%s/p384", pki ? pki : "build/tools/pki");
+	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_NONE), 0);
+	pm_doe_init(&F.doe, dv_handler, &F.dev);
+	F.rp_fn = pm_fn_new(0, 0x1b36, 0x000c, 0x060400, true);
+	F.ep_fn = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
+	/* The device's capability matches what its IDE_KM QUERY_RESP reports (0x00000042). */
+	F.ep_ide = (struct pm_ide){ .selective = true, .nsel = 1, .naddr = { 1 } };
+	F.rp_ide = (struct pm_ide){ .selective = true, .nsel = 2, .naddr = { 1, 2 } };
+	F.ep_ide.keys_ready = ep_keys_ready;
+	F.rp_ide.keys_ready = rp_keys_ready;
+	F.cfg.rng = rng;
+	load_anchor();
+	F.pol.ide = TSM_IDE_ON;
+	F.pol.ide_stream = 2;
+	tsm_ide_set_rp_ops(&rp_ops);
+	return 0;
+}
+
+static int teardown_link(void **state)
+{
+	tsm_ide_set_rp_ops(NULL);
+	return teardown(state);
+}
+
+static struct pci_dev *link_ep(void)
+{
+	return &F.st.devs[1];
+}
+
+static int link_connect(void)
+{
+	const char *stage = NULL;
+	int err = tsm_connect(&F.d, link_ep(), &F.pol, &F.cfg, key_rng, &stage);
+
+	if (err)
+		print_message("connect refused at %s: %s\n", stage, err_str(err));
+	return err;
+}
+
+static void link_stream_is_secure_at_both_ends(void **state)
+{
+	char line[160];
+
+	(void)state;
+	link_build();
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(F.d.ide.link, TSM_IDE_LINK_SECURE);
+	assert_int_equal(F.rp_key_progs, 6);
+	assert_int_equal(F.rp_keys_go, 0x3f);
+	/* the same stream at both ends: ID 2, RIDs 01:00.0-7, the device's BAR (1 MiB granule) */
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x04), 0x02400001u); /* + default stream */
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04), 0x02000001u);
+	for (int i = 0; i < 2; i++) {
+		struct pm_fn *f = i ? F.rp_fn : F.ep_fn;
+
+		assert_int_equal(pm_ide_sel_read(f, 0, 0x0c), 0x010700u);
+		assert_int_equal(pm_ide_sel_read(f, 0, 0x10), 0x010001u);
+		assert_int_equal(pm_ide_sel_read(f, 0, 0x14), 0x10010001u);
+		assert_int_equal(pm_ide_sel_read(f, 0, 0x08) & 0xf, 2); /* Secure */
+	}
+	assert_int_equal(F.rp_ide.assoc_writes_while_enabled + F.ep_ide.assoc_writes_while_enabled,
+			 0);
+	tsm_ide_describe(&F.d.ide, line, sizeof(line));
+	assert_non_null(strstr(line, "Secure at both ends"));
+	tsm_disconnect(&F.d);
+	/* Enable cleared at both ends before any key was stopped */
+	assert_false(F.stop_saw_enable);
+	assert_int_equal(F.rp_stops, 6);
+	assert_int_equal(F.tdev->keys_go, 0);
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x04) & 1, 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04) & 1, 0);
+}
+
+static void lost_session_still_disables_the_link(void **state)
+{
+	(void)state;
+	link_build();
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(F.d.ide.link, TSM_IDE_LINK_SECURE);
+	spdm_reset(&F.d.spdm); /* the session is gone: the device's keys are out of reach */
+	F.d.pd.connected = false;
+	tsm_disconnect(&F.d);
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x04) & 1, 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04) & 1, 0);
+	assert_false(F.stop_saw_enable);
+	assert_int_equal(F.rp_keys_go, 0); /* the platform hook needs no session */
+	assert_int_equal(F.tdev->nstop_keys, 0);
+	assert_false(test_log_has("secure session lost"));
+}
+
+static void address_association_covers_every_bar(void **state)
+{
+	(void)state;
+	F.ep_bar2 = 0x200000;  /* BAR2 at 0x10200000, a granule away from BAR0's */
+	F.rp_ide.naddr[0] = 2; /* the root port can associate both ranges separately */
+	link_build();
+	assert_int_equal(F.st.devs[1].bar[2], MEM32 + 0x200000);
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x14), 0x10010001u); /* 0x100-0x100 */
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x20), 0x10310201u); /* 0x102-0x103 */
+	/* the device has one association block: the hull 0x10000000-0x103fffff */
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x14), 0x10310001u);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x08) & 0xf, 2);
+}
+
+static void adjacent_bars_share_one_association_block(void **state)
+{
+	(void)state;
+	F.ep_bar2 = 0x100000; /* BAR2 at 0x10100000, the granule right after BAR0's */
+	F.rp_ide.naddr[0] = 2;
+	link_build();
+	assert_int_equal(F.st.devs[1].bar[2], MEM32 + 0x100000);
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x14), 0x10110001u); /* 0x100-0x101 */
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x20), 0);		  /* second: not valid */
+}
+
+static void link_stream_never_secure_is_torn_down(void **state)
+{
+	const char *stage = NULL;
+
+	(void)state;
+	F.rp_ide.never_secure = true;
+	link_build();
+	assert_int_equal(tsm_connect(&F.d, link_ep(), &F.pol, &F.cfg, key_rng, &stage), -E_TIMEOUT);
+	assert_string_equal(stage, "IDE stream");
+	assert_true(test_log_has("stream 2: not Secure within 10 ms (device state 2, root port "
+				 "state 0)"));
+	assert_false(F.d.pd.connected);
+	assert_false(F.stop_saw_enable);
+	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x04) & 1, 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04) & 1, 0);
+	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x10) & 1, 0); /* association invalid */
+	assert_int_equal(F.tdev->keys_go, 0);
+	assert_int_equal(F.rp_keys_go, 0);
+	assert_int_equal(F.d.spdm.state, SPDM_STATE_NONE);
+}
+
+static void overflowing_capability_is_refused_before_anything_is_written(void **state)
+{
+	const char *stage = NULL;
+
+	(void)state;
+	link_build();
+	/* 256 streams, the first with 15 address blocks: past the end of config space */
+	F.ep_fn->cfg[F.ep_ide.sel_off[0]] = 0xf;
+	F.ep_fn->cfg[F.ep_ide.off + 6] = 0xff;
+	assert_int_equal(tsm_connect(&F.d, link_ep(), &F.pol, &F.cfg, key_rng, &stage), -E_RANGE);
+	assert_string_equal(stage, "IDE capability");
+	assert_int_equal(F.ep_ide.writes + F.rp_ide.writes, 0);
+	assert_int_equal(F.tdev->nkey_prog + F.rp_key_progs, 0);
+	assert_false(F.d.pd.connected);
+	assert_true(test_log_has("device IDE capability refused: out of range"));
+}
+
+static void without_a_root_port_hook_keys_stay_device_side(void **state)
+{
+	char line[200];
+	const char *stage = NULL;
+
+	(void)state;
+	tsm_ide_set_rp_ops(NULL);
+	link_build();
+	assert_int_equal(link_connect(), 0);
+	assert_int_equal(F.d.ide.link, TSM_IDE_LINK_DEV_ONLY);
+	assert_int_equal(F.tdev->keys_go, 0x555);
+	assert_int_equal(F.ep_ide.writes + F.rp_ide.writes, 0);
+	tsm_ide_describe(&F.d.ide, line, sizeof(line));
+	assert_string_equal(line, "IDE stream 2: link mode device-side keys only (K0: 6 keys over "
+				  "IDE_KM, K_SET_GO; no stream enabled: no platform hook programs "
+				  "the root port's keys)");
+	tsm_disconnect(&F.d);
+	/* the policy may require the link stream instead */
+	assert_int_equal(tsm_parse_ide("2:link", &F.pol), 0);
+	assert_int_equal(tsm_connect(&F.d, link_ep(), &F.pol, &F.cfg, key_rng, &stage), -E_NOTSUP);
+	assert_true(test_log_has("policy requires a link stream"));
+	assert_false(F.d.pd.connected);
+}
+
+static void root_port_without_ide_keys_the_device_only(void **state)
+{
+	char line[200];
+
+	(void)state;
+	F.rp_ide.selective = false; /* build it, then hide it: the walk no longer finds it */
+	link_build();
+	F.rp_fn->cfg[F.rp_ide.off] = 0x0d; /* ACS now */
+	memset(&F.st, 0, sizeof(F.st));
+	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
+	assert_int_equal(F.st.devs[0].ide_cap, 0);
+	assert_int_equal(link_connect(), 0);
+	tsm_ide_describe(&F.d.ide, line, sizeof(line));
+	assert_non_null(strstr(line, "the root port has no IDE capability"));
+	assert_int_equal(F.rp_key_progs, 0);
+}
+
 static void policy_refusals_name_the_stage(void **state)
 {
 	const char *stage = NULL;
@@ -358,6 +683,24 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ide_capability_selects_and_checks_keying, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(policy_refusals_name_the_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(spdm_faults_refuse_at_their_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(link_stream_is_secure_at_both_ends, setup_link,
+						teardown_link),
+		cmocka_unit_test_setup_teardown(address_association_covers_every_bar, setup_link,
+						teardown_link),
+		cmocka_unit_test_setup_teardown(adjacent_bars_share_one_association_block,
+						setup_link, teardown_link),
+		cmocka_unit_test_setup_teardown(lost_session_still_disables_the_link, setup_link,
+						teardown_link),
+		cmocka_unit_test_setup_teardown(link_stream_never_secure_is_torn_down, setup_link,
+						teardown_link),
+		cmocka_unit_test_setup_teardown(
+			overflowing_capability_is_refused_before_anything_is_written, setup_link,
+			teardown_link),
+		cmocka_unit_test_setup_teardown(without_a_root_port_hook_keys_stay_device_side,
+						setup_link, teardown_link),
+		cmocka_unit_test_setup_teardown(root_port_without_ide_keys_the_device_only,
+						setup_link, teardown_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

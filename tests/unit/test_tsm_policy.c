@@ -96,6 +96,28 @@ static void measurement_record_must_hold_required_blocks(void **state)
 	assert_int_equal(missing, 4);
 }
 
+static void ide_mode_parses_off_stream_and_link(void **state)
+{
+	struct tsm_connect_policy pol = { 0 };
+	static const char *const bad[] = { "",	 "256", "1:",	   "1:lin",	  "link",
+					   "-1", "0x1", "1 :link", "1:link:link", "1000" };
+
+	(void)state;
+	assert_int_equal(pol.ide, TSM_IDE_AUTO);
+	assert_int_equal(tsm_parse_ide("7", &pol), 0);
+	assert_int_equal(pol.ide, TSM_IDE_ON);
+	assert_int_equal(pol.ide_stream, 7);
+	assert_int_equal(tsm_parse_ide("255:link", &pol), 0);
+	assert_int_equal(pol.ide, TSM_IDE_LINK);
+	assert_int_equal(pol.ide_stream, 255);
+	assert_int_equal(tsm_parse_ide("off", &pol), 0);
+	assert_int_equal(pol.ide, TSM_IDE_OFF);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(tsm_parse_ide(bad[i], &pol), -E_INVAL);
+		assert_int_equal(pol.ide, TSM_IDE_OFF); /* unchanged */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +125,7 @@ int main(void)
 		cmocka_unit_test(measurement_indices_parse),
 		cmocka_unit_test(anchors_are_sha256_or_sha384_hex),
 		cmocka_unit_test(measurement_record_must_hold_required_blocks),
+		cmocka_unit_test(ide_mode_parses_off_stream_and_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 
 #include <arch/mmio.h>
 
+#include "pcie/pcie_ide_model.h"
 #include "pcie/pcie_model.h"
 
 static void w16(uint8_t *p, uint16_t v)
@@ -88,7 +89,8 @@ uint16_t pm_fn_cap(struct pm_fn *f, uint8_t id, uint16_t len)
 uint16_t pm_fn_ext_cap(struct pm_fn *f, uint16_t id, uint8_t ver, uint16_t len)
 {
 	static const uint16_t first = 0x100;
-	uint16_t off = f->last_ext ? (uint16_t)((f->last_ext + 0x40) & ~3) : first;
+	uint16_t room = f->last_ext_len > 0x40 ? f->last_ext_len : 0x40;
+	uint16_t off = f->last_ext ? (uint16_t)((f->last_ext + room + 3) & ~3) : first;
 
 	if (f->last_ext) {
 		uint32_t h = r32(f->cfg + f->last_ext);
@@ -96,7 +98,7 @@ uint16_t pm_fn_ext_cap(struct pm_fn *f, uint16_t id, uint8_t ver, uint16_t len)
 	}
 	w32(f->cfg + off, id | (uint32_t)(ver & 0xf) << 16);
 	f->last_ext = off;
-	(void)len;
+	f->last_ext_len = len;
 	return off;
 }
 
@@ -109,6 +111,11 @@ void pm_fn_pcie(struct pm_fn *f, bool flr)
 	if (flr)
 		w32(f->cfg + off + 4, 1u << 28);
 	w16(f->wmask + off + 8, 0xffff);
+}
+
+void pm_fn_pcie_type(struct pm_fn *f, uint8_t type)
+{
+	f->cfg[f->pcie_off + 2] = (uint8_t)((f->cfg[f->pcie_off + 2] & 0x0f) | type << 4);
 }
 
 void pm_fn_doe(struct pm_fn *f, struct pm_doe *doe)
@@ -287,6 +294,8 @@ static void pm_cfg_write(struct pm_fn *f, uint16_t off, uint64_t v, unsigned w)
 		pm_doe_write(f->doe, (uint16_t)(off - f->doe_off), (uint32_t)v);
 		return;
 	}
+	if (f->ide)
+		pm_ide_before_write(f->ide, f, off, v, w);
 	for (unsigned i = 0; i < w; i++) {
 		uint8_t b = (uint8_t)(v >> (8 * i)), m = f->wmask[off + i];
 		f->cfg[off + i] = (uint8_t)((f->cfg[off + i] & ~m) | (b & m));
@@ -304,6 +313,8 @@ static uint64_t pm_cfg_read(struct pm_fn *f, uint16_t off, unsigned w)
 
 	if (f->doe && off >= f->doe_off + 4 && off < f->doe_off + 0x18 && w == 4)
 		return pm_doe_read(f->doe, (uint16_t)(off - f->doe_off));
+	if (f->ide && pm_ide_is_status(f->ide, off))
+		return pm_ide_read_status(f->ide, f, off, w);
 	for (unsigned i = 0; i < w; i++)
 		v |= (uint64_t)f->cfg[off + i] << (8 * i);
 	return v;

@@ -43,15 +43,18 @@ struct pm_doe {
 	unsigned go_count, abort_count;
 };
 
+struct pm_ide;
+
 struct pm_fn {
 	uint8_t devfn;
 	uint8_t cfg[4096];
 	uint8_t wmask[4096];
 	uint64_t bar_size[6];
-	uint16_t last_cap, last_ext, cap_end;
+	uint16_t last_cap, last_ext, last_ext_len, cap_end;
 	uint16_t pcie_off;
 	uint16_t doe_off;
 	struct pm_doe *doe;
+	struct pm_ide *ide; /* IDE extended capability (pcie_ide_model.h) */
 	unsigned flr_count;
 	struct pm_fn *children[PM_MAX_CHILDREN]; /* bridges: functions on the secondary bus */
 	unsigned nchildren;
@@ -76,6 +79,8 @@ uint16_t pm_fn_cap(struct pm_fn *f, uint8_t id, uint16_t len);
 uint16_t pm_fn_ext_cap(struct pm_fn *f, uint16_t id, uint8_t ver, uint16_t len);
 /* PCI Express capability (endpoint), with FLR support if `flr`. */
 void pm_fn_pcie(struct pm_fn *f, bool flr);
+/* Sets the PCI Express Capabilities register's Device/Port Type (4: Root Port). */
+void pm_fn_pcie_type(struct pm_fn *f, uint8_t type);
 void pm_fn_doe(struct pm_fn *f, struct pm_doe *doe);
 void pm_bridge_add(struct pm_fn *br, struct pm_fn *child);
 

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 """SPDM over the nvme's DOE mailbox on arm64 virt and x86_64 q35: QEMU forwards the DOE objects
-to devemu (spdm_port), Moat enumerates PCI, finds the DOE capability, authenticates the device
-against the trust anchor on its command line and opens a session; with each devemu fault switch
-Moat must refuse the device with the specific reason. Ports 23610-23649 belong to this file
-(arm64 23610-23629, x86_64 23630-23649)."""
+to devemu (spdm_port), Moat enumerates PCI, finds the DOE capability, and the TSM's connect (the
+one boot-time authentication of a device) checks the device against the trust anchor on its
+command line, opens a session and keeps it; with each devemu fault switch the connect must refuse
+the device with the specific reason. Ports 23610-23649 belong to this file (arm64 23610-23629,
+x86_64 23630-23649)."""
 import hashlib
 import os
 
@@ -79,25 +80,27 @@ def scenarios(arch):
     out = [
         spdm(arch, "session", port, None, [
             rf"^moat: pci: {DEV} 1b36:0010 class 010802 bar0={bar} doe$",
-            rf"^moat: spdm: {DEV}: SPDM 1.2 asym=ECDSA-P384 hash=SHA-384 dhe=secp384r1 "
+            rf"^moat: tsm: {DEV}: SPDM 1.2 asym=ECDSA-P384 hash=SHA-384 dhe=secp384r1 "
             r"aead=AES-256-GCM$",
-            rf"^moat: spdm: {DEV}: leaf certificate SHA-384 {_leaf_digest()}$",
-            rf"^moat: spdm: {DEV}: measurements: 3 block\(s\), \d+ bytes, signed over a fresh "
-            r"nonce$",
-            rf"^moat: spdm: {DEV}: session 0xcafe0001 established",
-            rf"^moat: spdm: {DEV}: device authenticated"],
-            forbid=[r"device refused"]),
+            rf"^moat: tsm: {DEV}: leaf certificate SHA-384 {_leaf_digest()}$",
+            rf"^moat: tsm: {DEV}: connected: session 0xcafe0001, 3 measurement block\(s\) kept "
+            r"as evidence$",
+            # no moat.tsm.ide: the default keys only devices with an IDE capability
+            rf"^moat: tsm: {DEV}: IDE: link mode none \(not keyed: the device has no IDE "
+            r"capability\)$",
+            rf"^moat: tsm: {DEV}: TDI 0x00000008 ready, CONFIG_UNLOCKED$"],
+            forbid=[r"device refused", r"^moat: spdm: "]),
         spdm(arch, "not-ready-once", port + 1, "not-ready-once",
-             [rf"^moat: spdm: {DEV}: device authenticated"], forbid=[r"device refused"]),
+             [rf"^moat: tsm: {DEV}: connected: "], forbid=[r"device refused"]),
         spdm(arch, "wrong-anchor", port + 2, None,
-             [rf"^moat: spdm: error: {DEV}: device refused at CERTIFICATE: certificate chain "
+             [rf"^moat: tsm: error: {DEV}: device refused at CERTIFICATE: certificate chain "
               r"does not reach the trust anchor"],
-             forbid=[r"device authenticated"], anchor="00" * 48),
+             forbid=[r"connected: ", r"TDI 0x\w+ ready"], anchor="00" * 48),
     ]
     for i, (fault, stage, reason) in enumerate(FAULTS):
         out.append(spdm(arch, f"fault-{fault}", port + 3 + i, fault,
-                        [rf"^moat: spdm: error: {DEV}: device refused at {stage}: {reason}"],
-                        forbid=[r"device authenticated", r"session 0x\w+ established"]))
+                        [rf"^moat: tsm: error: {DEV}: device refused at {stage}: {reason}"],
+                        forbid=[r"connected: ", r"TDI 0x\w+ ready"]))
     return out
 
 

@@ -56,7 +56,9 @@ def state(step, tdi, dev):
 
 CONNECTED_ONLY = [
     rf"^moat: tsm: {DEV}: connected: session 0x[0-9a-f]{{8}}, 3 measurement block\(s\) kept",
-    rf"^moat: tsm: {DEV}: IDE stream 0 keyed over IDE_KM \(K0: 6 keys, K_SET_GO\)$",
+    # QEMU's ports have no IDE capability: the keys live on the device side only
+    rf"^moat: tsm: {DEV}: IDE stream 0: link mode device-side keys only \(K0: 6 keys over "
+    r"IDE_KM, K_SET_GO; no stream enabled: the device has no IDE capability\)$",
     rf"^moat: tsm: {DEV}: TDI 0x00000008 ready, CONFIG_UNLOCKED$",
 ]
 CONNECTED = CONNECTED_ONLY + [rf"^moat: tsm: {DEV}: selftest: TDI 0x00000008 CONFIG_UNLOCKED$"]
