@@ -1,2 +1,2 @@
-host-srcs += arch/host/host.c
+host-srcs += arch/host/host.c arch/host/irq.c
 host-srcs += arch/host/vm.c
