@@ -928,16 +928,134 @@ static void role_owner(void)
 
 /* ---- the other VM ---------------------------------------------------------------------- */
 
+/*
+ * Beta's own device: QEMU's edu (hw/misc/edu.c), assigned without a TDI. Its DMA engine moves
+ * up to 4 KiB between RAM and a device buffer at 0x40000, 100 ms of virtual time after the
+ * command is written; beta has no stage-1, so its IOVAs are its own IPAs, translated by the
+ * shared (T=0) view of its vIOMMU: its shared RAM and nothing else.
+ */
+#define EDU_ID 0x00
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_CMD_START 1u
+#define EDU_CMD_TO_RAM 2u
+#define EDU_BUF 0x40000ul
+#define EDU_LEN 64u
+#define B_SRC 0x40000ul /* in beta's shared RAM */
+#define B_DST 0x41000ul
+#define B_PRIV 0x40400000ul    /* a private page of beta (not shared: no T=0 DMA) */
+#define B_OUTSIDE 0x41000000ul /* no RAM of beta's: where alpha's RAM sits in alpha's map */
+
+static uint64_t edu_bar;
+static uint32_t edu_vh;
+
+static int edu_dma(uint64_t src, uint64_t dst, uint32_t cmd)
+{
+	volatile uint64_t *r = (volatile uint64_t *)edu_bar;
+	uint64_t end = now_ms() + 2000;
+
+	r[EDU_DMA_SRC / 8] = src;
+	r[EDU_DMA_DST / 8] = dst;
+	r[EDU_DMA_CNT / 8] = EDU_LEN;
+	r[EDU_DMA_CMD / 8] = cmd | EDU_CMD_START;
+	while ((r[EDU_DMA_CMD / 8] & EDU_CMD_START) && now_ms() < end)
+		;
+	return (r[EDU_DMA_CMD / 8] & EDU_CMD_START) ? -1 : 0;
+}
+
+/* The vdev list: one function, edu, without a TDI. */
+static void other_find_edu(void)
+{
+	struct moat_vdev_info *vi = (struct moat_vdev_info *)(shb + S_BUF);
+	struct moat_ret r = hc(MOAT_HC_VDEV_LIST, shb + S_BUF, 4 * sizeof(*vi), 0, 0, 0);
+	char *p;
+
+	check("vdev list", r.status, MOAT_OK);
+	check("one vdev", (int64_t)r.r1, 1);
+	check("edu IDs", vi->vendor << 16 | vi->device, 0x123411e8);
+	check("no TDI", vi->tdi_state, MOAT_TDI_NONE);
+	edu_vh = vi->handle;
+	edu_bar = vi->bar_gpa[0];
+	check("edu ID register through shared MMIO", rd32(edu_bar + EDU_ID), 0x010000ed);
+	p = put_str(line, "vdev ");
+	p = put_hex(p, edu_vh);
+	p = put_str(p, ": edu 0x1234:0x11e8, BAR0 at ");
+	p = put_hex(p, edu_bar);
+	p = put_str(p, ", no TDI");
+	emit(p);
+}
+
+/* One DMA to `iova` that must fault: nothing written there, a record by interrupt. */
+static void other_dma_fault(const char *what, uint64_t iova)
+{
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	uint64_t end;
+	char *p;
+
+	fault_irqs = 0;
+	q->head = q->tail;
+	check(what, edu_dma(EDU_BUF, iova, EDU_CMD_TO_RAM), 0);
+	end = now_ms() + 2000;
+	while (!fault_irqs && now_ms() < end)
+		__asm__ volatile("wfi");
+	check("fault interrupt", fault_irqs > 0, 1);
+	check("fault record", q->tail != q->head, 1);
+	if (q->tail == q->head)
+		return;
+	check("fault record's vdev", q->rec[q->head].vdev, edu_vh);
+	check("fault address", q->rec[q->head].addr, iova);
+	check("stage-2 translation fault", q->rec[q->head].stage << 8 | q->rec[q->head].kind,
+	      2 << 8 | 1);
+	p = put_str(line, "  fault by interrupt: vdev ");
+	p = put_hex(p, q->rec[q->head].vdev);
+	p = put_str(p, ", IOVA ");
+	p = put_hex(p, q->rec[q->head].addr);
+	p = put_str(p, ", stage 2, kind 1");
+	emit(p);
+	q->head = q->tail;
+}
+
+static void other_edu_dma(void)
+{
+	int before = failures;
+
+	other_find_edu();
+	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
+	      MOAT_OK);
+	gic_enable_spi(FAULT_SPI);
+	for (unsigned i = 0; i < EDU_LEN; i++)
+		((volatile uint8_t *)(shb + B_SRC))[i] = (uint8_t)(0xc0 + i);
+	mset((void *)(shb + B_DST), 0, EDU_LEN);
+	check("edu DMA from shared RAM", edu_dma(shb + B_SRC, EDU_BUF, 0), 0);
+	check("edu DMA to shared RAM", edu_dma(EDU_BUF, shb + B_DST, EDU_CMD_TO_RAM), 0);
+	check("data came back", mcmp((void *)(shb + B_SRC), (void *)(shb + B_DST), EDU_LEN), 0);
+	pass("edu DMA through beta's own vIOMMU into its shared RAM", before);
+	before = failures;
+	mset((void *)B_PRIV, 0x5a, EDU_LEN);
+	other_dma_fault("edu DMA to a private page", B_PRIV);
+	unsigned touched = 0;
+	for (unsigned i = 0; i < EDU_LEN; i++)
+		touched += ((volatile uint8_t *)B_PRIV)[i] != 0x5a;
+	check("private page untouched", touched, 0);
+	other_dma_fault("edu DMA outside beta's RAM", B_OUTSIDE);
+	check("bind a vdev without a TDI", hc(MOAT_HC_TDI_BIND, edu_vh, 0, 0, 0, 0).status,
+	      MOAT_DENIED);
+	pass("edu DMA outside beta's shared RAM faults; the fault arrives by interrupt", before);
+}
+
 static void role_other(void)
 {
 	uint64_t foreign = 1ull << 16 | MOAT_VDEV_TAG; /* VM 1's first vdev */
 	struct moat_inv *inv = (struct moat_inv *)(shb + S_MISC);
 	int before;
 
-	say("e2e: VM without devices, trying to reach another VM's\n");
+	say("e2e: VM with a plain device (edu), trying to reach another VM's\n");
+	other_edu_dma();
 	for (int round = 0; round < 20; round++) {
 		before = failures;
-		check("no vdevs", (int64_t)hc(MOAT_HC_VDEV_LIST, 0, 0, 0, 0, 0).r1, 0);
+		check("only its own vdev", (int64_t)hc(MOAT_HC_VDEV_LIST, 0, 0, 0, 0, 0).r1, 1);
 		check("bind another VM's TDI", hc(MOAT_HC_TDI_BIND, foreign, 0, 0, 0, 0).status,
 		      MOAT_BAD_HANDLE);
 		check("accept another VM's TDI",
@@ -958,23 +1076,26 @@ static void role_other(void)
 		check("share memory it does not have",
 		      hc(MOAT_HC_MEM_SHARE, 0x80000000ul, 0x1000, MOAT_SHARE, 0, 0).status,
 		      MOAT_BAD_ADDRESS);
-		check("share its own memory for DMA (no device)",
-		      hc(MOAT_HC_MEM_SHARE, 0x40400000ul, 0x1000, MOAT_SHARE, 0, 0).status,
-		      MOAT_DENIED);
 		mset(inv, 0, sizeof(*inv));
 		inv->size = sizeof(*inv);
 		inv->op = MOAT_INV_SMMU_CFGI_CD;
 		inv->vdev = (uint32_t)foreign;
+		/* beta has a vIOMMU now: the call may find the device-operation slot taken */
 		check("invalidate for another VM's device",
-		      hc(MOAT_HC_VIOMMU_INVALIDATE, (uint64_t)inv, 1, 0, 0, 0).status, MOAT_DENIED);
+		      hc_retry(MOAT_HC_VIOMMU_INVALIDATE, (uint64_t)inv, 1, 0, 0, 0).status,
+		      MOAT_DENIED);
 		if (round == 0)
 			pass("DMA set-up on another VM's device or memory refused", before);
 		before = failures;
-		check("another VM's BAR unreachable", load_faults(MOAT_GPA_BARS), 1);
-		check("another VM's BAR (page 3)", load_faults(MOAT_GPA_BARS + 0x3000), 1);
-		check("empty virtual ECAM", rd32(MOAT_GPA_ECAM), 0xffffffff);
+		/* Its window holds edu's 1 MiB BAR only; alpha's nvme BAR has no address here. */
+		check("its own BAR is edu's", rd32(edu_bar + EDU_ID), 0x010000ed);
+		check("another VM's BAR unreachable", load_faults(MOAT_GPA_BARS + 0x100000), 1);
+		check("another VM's BAR (page 3)", load_faults(MOAT_GPA_BARS + 0x103000), 1);
+		check("virtual ECAM: edu only", rd32(MOAT_GPA_ECAM), 0x11e81234);
+		check("virtual ECAM: no second device", rd32(MOAT_GPA_ECAM + 0x8000), 0xffffffff);
 		if (round == 0)
-			pass("another VM's MMIO unreachable (abort), empty virtual ECAM", before);
+			pass("another VM's MMIO unreachable (abort), virtual ECAM shows edu only",
+			     before);
 		uint64_t end = now_ms() + 100;
 		while (now_ms() < end)
 			;
@@ -990,8 +1111,9 @@ void guest_main(uint64_t first_count, uint64_t dtb)
 	}
 	shb = info.shared_base;
 	parse_bootargs(fdt_bootargs(dtb));
-	struct moat_ret r = hc(MOAT_HC_VDEV_LIST, 0, 0, 0, 0, 0);
-	if (r.status == MOAT_OK && r.r1 > 0)
+	struct moat_vdev_info *vi = (struct moat_vdev_info *)(shb + S_BUF);
+	struct moat_ret r = hc(MOAT_HC_VDEV_LIST, shb + S_BUF, sizeof(*vi), 0, 0, 0);
+	if (r.status == MOAT_OK && r.r1 > 0 && vi->tdi_state != MOAT_TDI_NONE)
 		role_owner();
 	else
 		role_other();

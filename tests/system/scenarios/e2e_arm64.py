@@ -6,8 +6,11 @@ VM "alpha" owns the nvme function (its TDI): it checks the evidence against the 
 in its bootargs, binds, verifies the interface report, accepts, builds its own stage-1 on the
 nested SMMUv3 and runs NVMe Identify Controller into private RAM, then unbinds with DMA in
 flight and shows DMA is back to shared RAM only (a fault in its fault queue), and resets the
-function (FLR) while running. VM "beta" (same run) tries to bind alpha's TDI, to set up DMA on
-it, and to reach its MMIO; every attempt fails with the documented status while alpha goes on.
+function (FLR) while running. VM "beta" (same run) owns QEMU's edu as a plain vdev (no TDI): its
+DMA through beta's own vIOMMU reaches beta's shared RAM, and DMA anywhere else faults, the fault
+arriving in beta's fault queue by interrupt (the SMMU's event-queue SPI drained at EL2); beta
+also tries to bind alpha's TDI, to set up DMA on it, and to reach its MMIO; every attempt fails
+with the documented status while alpha goes on.
 A second run has devemu put the TDI in ERROR once it runs: alpha is told, the TDI torn down.
 Each run gets its own devemu port (@PORT@, tests/system/qemu.py)."""
 import os
@@ -21,6 +24,9 @@ CONFIG = "build/guests/e2e-config.dtb"
 ERROR_CONFIG = "build/guests/e2e-error-config.dtb"
 DEV = "0000:00:01.0"
 BARS = "bar0=0x10000000:0x4000"
+EDU = rf"^moat: vdev: beta: 0000:00:02.0 1234:11e8 assigned as vdev 0x28000 \(no TDISP\)$"
+SMMU_IRQ = (r"^moat: smmu: SMMUv3 at 0x9050000: S1\+S2, .* stream table, "
+            r"events by interrupt$")
 
 
 
@@ -46,15 +52,15 @@ def qemu_argv(port, config):
             "-append", f"moat.spdm.anchor={anchor()} moat.tsm.ide=0 moat.tsm.meas=1,2,3",
             "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
             "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}",
-            "-device", "edu"]
+            "-device", "edu,dma_mask=0xffffffffffffffff"]
 
 
 def e2e(name, config, expect, streams=(), fault=None, forbid=()):
     port = PORT
     # the runner picks a free port and waits for devemu to listen on it before QEMU starts
     return Scenario(name, qemu_argv(port, config),
-                    expect + [r"^moat: all VMs stopped, powering off$"],
-                    forbid=[r"^\[\w+\] FAIL", *forbid], timeout=150,
+                    [SMMU_IRQ] + expect + [r"^moat: all VMs stopped, powering off$"],
+                    forbid=[r"^\[\w+\] FAIL", r"^moat: smmu: error", *forbid], timeout=150,
                     helpers=[devemu_argv(port, fault)], streams=list(streams),
                     needs=[IMAGE, DEVEMU, PKI + "/root.sha384", config])
 
@@ -67,6 +73,7 @@ CONNECT = [
     rf"^moat: tsm: {DEV}: connected: session 0x[0-9a-f]{{8}}, 3 measurement block\(s\)",
     rf"^moat: tsm: {DEV}: TDI 0x00000008 ready, CONFIG_UNLOCKED$",
     rf"^moat: vdev: alpha: {DEV} 1b36:0010 assigned as vdev 0x18000, TDI unbound$",
+    EDU,
 ]
 OWNER_START = [
     a(r"vdev 0x18000: 0x1b36:0x10, BAR0 at 0x10000000 size 0x4000, TDI CONFIG_UNLOCKED$"),
@@ -82,10 +89,15 @@ OWNER_START = [
     a(r"PASS bind: CONFIG_LOCKED, report checked$"),
 ]
 BETA = [rf"^\[beta\] {s}" for s in (
-    r"e2e: VM without devices, trying to reach another VM's$",
+    r"e2e: VM with a plain device \(edu\), trying to reach another VM's$",
+    r"vdev 0x28000: edu 0x1234:0x11e8, BAR0 at 0x10000000, no TDI$",
+    r"PASS edu DMA through beta's own vIOMMU into its shared RAM$",
+    r"  fault by interrupt: vdev 0x28000, IOVA 0x40400000, stage 2, kind 1$",
+    r"  fault by interrupt: vdev 0x28000, IOVA 0x41000000, stage 2, kind 1$",
+    r"PASS edu DMA outside beta's shared RAM faults; the fault arrives by interrupt$",
     r"PASS bind/accept/unbind/evidence of another VM's TDI refused \(BAD_HANDLE\)$",
     r"PASS DMA set-up on another VM's device or memory refused$",
-    r"PASS another VM's MMIO unreachable \(abort\), empty virtual ECAM$",
+    r"PASS another VM's MMIO unreachable \(abort\), virtual ECAM shows edu only$",
     r"PASS e2e guest done$")]
 
 SCENARIOS = [
