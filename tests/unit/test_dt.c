@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include "core/platform.h"
+#include "lib/bits.h"
 
 static struct platform plat;
 
@@ -191,6 +192,14 @@ static void rejects_bad_offsets(void **state)
 	memcpy(copy, dtb, n);
 	h->totalsize = cpu_to_fdt32((uint32_t)n + 4096);
 	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	/* A property length of 2^32 - 12 (the root's first property: after the BEGIN_NODE token
+	 * and its empty name): libfdt 1.6.1 walks backwards for ever (found by fuzz_dt). */
+	memcpy(copy, dtb, n);
+	assert_int_equal(get_be32((u8 *)copy + fdt_off_dt_struct(dtb) + 8), 3 /* FDT_PROP */);
+	put_be32((u8 *)copy + fdt_off_dt_struct(dtb) + 12, 0xfffffff4);
+	test_log_reset();
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	assert_true(test_log_has("structure block malformed"));
 	assert_platform_untouched();
 	free(copy);
 	free(dtb);
