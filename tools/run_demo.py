@@ -24,8 +24,8 @@ SUMMARY = ("SPDM 1.2", "events by", "leaf certificate", "connected:", "IDE strea
            "assigned as vdev", "edu DMA", "fault by interrupt",
            "certificate chain", "signed measurements", "bound to VM", "interface report",
            "private MMIO 0x", "trusted DMA:", "RUN for VM", "Identify Controller", "torn down",
-           "after unbind", "memory sharing", "FLR", "PASS e2e", "FAIL", "refused",
-           "unreachable")
+           "late completion", "in-flight DMA", "after unbind", "memory sharing", "FLR",
+           "PASS e2e", "FAIL", "refused", "unreachable")
 
 
 def free_port():

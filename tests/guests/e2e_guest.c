@@ -2,16 +2,19 @@
 /*
  * The end-to-end device-assignment guest (docs/guest-abi.md "Device assignment"). One image,
  * two roles, chosen by what the VM was given:
- *  - owner (a vdev): finds its NVMe function on the virtual ECAM, checks the evidence against
+ *  - owner (a vdev with a TDI): finds its NVMe function on the virtual ECAM, checks the evidence against
  *    the trust anchor from its bootargs, binds, verifies the interface report (its own SHA-256),
  *    accepts, builds its own SMMUv3 stage-1 (CD + tables in shared RAM), runs NVMe Identify
  *    Controller with the queues and data in private RAM through the nested SMMUv3, unbinds and
  *    shows that DMA is back to shared RAM only (a fault in its fault queue for private RAM, a
  *    good Identify into shared RAM). Adversarial steps: accept before bind, accept with a stale
- *    digest, unbind with DMA in flight, a guest FLR while running; with moat.e2e.mode=error
- *    the device enters ERROR while running and the guest is told.
- *  - other (no vdev): tries to bind the owner's TDI, to make the owner's memory DMA-visible and
- *    to reach the owner's MMIO; each must fail with the documented status.
+ *    digest, unbind with an NVMe Read in flight (its late write into private RAM faults), a
+ *    guest FLR while running; with moat.e2e.mode=error the device enters ERROR while running
+ *    and the guest is told.
+ *  - other (a plain vdev, no TDI: QEMU's edu): DMA through its own vIOMMU into its shared RAM,
+ *    DMA anywhere else faulting with the fault delivered by interrupt; then it tries to bind
+ *    the owner's TDI, to make the owner's memory DMA-visible and to reach the owner's MMIO;
+ *    each must fail with the documented status.
  * Runs with the MMU off: GPA == VA, every access is Device-nGnRnE, aligned.
  */
 #include "guest_abi/moat_guest.h"
@@ -25,6 +28,8 @@
 #define P_SQ (PRIV_WORK + 0x0000)
 #define P_CQ (PRIV_WORK + 0x1000)
 #define P_ID (PRIV_WORK + 0x2000)
+#define P_IOCQ (PRIV_WORK + 0x3000) /* I/O completion queue 1 (the in-flight test) */
+#define P_IOSQ (PRIV_WORK + 0x4000) /* I/O submission queue 1 */
 /* In shared RAM (base from VM_INFO): hypercall buffers, IOMMU tables, fault queue, queues. */
 #define S_BUF 0x0000ul /* 16 KiB */
 #define S_CD 0x10000ul
@@ -35,6 +40,7 @@
 #define S_CQ 0x31000ul
 #define S_ID 0x32000ul
 #define S_MISC 0x33000ul /* digest, nonce, descriptors */
+#define S_RD 0x34000ul	 /* NVMe Read data (the in-flight test) */
 /* IOVAs the guest's own stage-1 gives them: 2 MiB blocks, deliberately not the IPAs. */
 #define IOVA_PRIV 0x00200000ul	 /* -> PRIV_WORK */
 #define IOVA_SHARED 0x00400000ul /* -> shared RAM base */
@@ -478,6 +484,68 @@ static int nvme_complete(unsigned ms)
 	return status;
 }
 
+/* One admin command (NVMe 2.0 5.x) and its completion status; -1 if none came. */
+static int nvme_admin(uint8_t opc, uint64_t prp1, uint32_t cdw10, uint32_t cdw11)
+{
+	volatile uint32_t *c = (volatile uint32_t *)(nv.sq + 64ul * nv.sq_tail);
+
+	for (int i = 0; i < 16; i++)
+		c[i] = 0;
+	c[0] = opc | (uint32_t)(++nv.cid) << 16;
+	c[6] = (uint32_t)prp1;
+	c[7] = (uint32_t)(prp1 >> 32);
+	c[10] = cdw10;
+	c[11] = cdw11;
+	nv.sq_tail = (nv.sq_tail + 1) % QDEPTH;
+	__asm__ volatile("dsb sy");
+	wr32(nv.bar + 0x1000, nv.sq_tail);
+	return nvme_complete(2000);
+}
+
+#define IOQ 1
+
+/*
+ * I/O completion queue 1 then submission queue 1 (Create I/O CQ 0x05, SQ 0x01; physically
+ * contiguous, no interrupt), both in private RAM. The CQ is filled with 0x5a: its phase bits
+ * read 0, so nothing counts as posted, and any byte the device writes shows.
+ */
+static int nvme_io_queues(void)
+{
+	int st;
+
+	mset((void *)P_IOSQ, 0, 4096);
+	mset((void *)P_IOCQ, 0x5a, 4096);
+	st = nvme_admin(0x05, IOVA_PRIV + (P_IOCQ - PRIV_WORK), (QDEPTH - 1) << 16 | IOQ, 1);
+	if (st)
+		return st;
+	return nvme_admin(0x01, IOVA_PRIV + (P_IOSQ - PRIV_WORK), (QDEPTH - 1) << 16 | IOQ,
+			  IOQ << 16 | 1);
+}
+
+/* Read (0x02) of LBA 0 of namespace 1, one block, into `buf_iova`: slot 0 of I/O SQ 1. */
+static void nvme_read_submit(uint64_t buf_iova)
+{
+	volatile uint32_t *c = (volatile uint32_t *)P_IOSQ;
+
+	for (int i = 0; i < 16; i++)
+		c[i] = 0;
+	c[0] = 0x02 | (uint32_t)(++nv.cid) << 16;
+	c[1] = 1;
+	c[6] = (uint32_t)buf_iova;
+	c[7] = (uint32_t)(buf_iova >> 32);
+	__asm__ volatile("dsb sy");
+	wr32(nv.bar + 0x1000 + ((2u * IOQ) << (2 + nv.dstrd)), 1); /* SQ 1 tail doorbell */
+}
+
+static unsigned iocq_bytes_touched(void)
+{
+	unsigned touched = 0;
+
+	for (unsigned i = 0; i < 4096; i++)
+		touched += ((volatile uint8_t *)P_IOCQ)[i] != 0x5a;
+	return touched;
+}
+
 /* Identify data: VID (bytes 0-1), serial (4-23), model (24-63), trailing spaces cut. */
 static char *put_ident(char *p, uint64_t buf)
 {
@@ -736,23 +804,63 @@ static void owner_dma_private(void)
 	pass("DMA into private memory through the nested SMMUv3", before);
 }
 
+/*
+ * Unbind while the device still owes a DMA into private RAM. QEMU's nvme sits on a null-co
+ * drive with 1.5 s of latency (e2e_arm64.py), so a Read stays in flight long enough; its data
+ * goes to shared RAM (QEMU maps a Read's buffer when it is submitted, translating it once),
+ * and its completion entry goes to the I/O CQ in private RAM, written through the SMMU only
+ * when the Read completes: after the unbind, when the stream is back on the shared view.
+ * That late write must fault (a record in the fault queue, by interrupt) and change no
+ * private byte; the command never completes and the guest resets the controller.
+ */
 static void owner_unbind_in_flight(void)
 {
-	int before = failures, st;
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	int before = failures;
 	struct moat_ret r;
+	uint64_t end;
+	char *p;
 
-	mset((void *)P_ID, 0, 4096);
-	nvme_identify_submit(IOVA_PRIV + (P_ID - PRIV_WORK));
+	check("I/O queues in private RAM", nvme_io_queues(), 0);
+	fault_irqs = 0;
+	q->head = q->tail;
+	nvme_read_submit(IOVA_SHARED + S_RD);
+	end = now_ms();
 	check("unbind with DMA in flight", hc_retry(MOAT_HC_TDI_UNBIND, vh, 0, 0, 0, 0).status,
 	      MOAT_OK);
-	st = nvme_complete(2000);
+	end = now_ms() - end;
+	check("Read still in flight when unbind returned", iocq_bytes_touched(), 0);
+	p = put_str(line, "  unbind returned after ");
+	p = put_dec(p, (int64_t)end);
+	p = put_str(p, " ms with the Read in flight (due after 1500 ms)");
+	emit(p);
 	r = tdi_state();
 	check("state after unbind", (int64_t)r.r1, MOAT_TDI_UNLOCKED);
 	check("teardown cause", (int64_t)r.r2, MOAT_CAUSE_UNBIND);
 	check("BAR back to shared MMIO", rd32(nv.bar + 8), nvme_vs);
-	say(st == 0 ? "  in-flight Identify completed before the teardown\n"
-		    : "  in-flight Identify did not reach private RAM after the teardown\n");
-	pass("unbind during DMA: ordered teardown, shared MMIO restored", before);
+	end = now_ms() + 5000;
+	while (!fault_irqs && now_ms() < end)
+		__asm__ volatile("wfi");
+	check("late DMA fault interrupt", fault_irqs > 0, 1);
+	check("late DMA fault record", q->tail != q->head, 1);
+	p = put_str(line, "  late completion (private CQ): ");
+	if (q->tail != q->head) {
+		check("fault record's vdev", q->rec[q->head].vdev, vh);
+		check("fault at the completion queue", q->rec[q->head].addr,
+		      IOVA_PRIV + (P_IOCQ - PRIV_WORK));
+		check("stage-2 fault", q->rec[q->head].stage, 2);
+		p = put_str(p, "fault queued, IOVA ");
+		p = put_hex(p, q->rec[q->head].addr);
+		p = put_str(p, ", stage ");
+		p = put_dec(p, q->rec[q->head].stage);
+		q->head = q->tail;
+	}
+	check("private bytes written by the late DMA", iocq_bytes_touched(), 0);
+	p = put_str(p, "; private bytes written ");
+	p = put_dec(p, iocq_bytes_touched());
+	p = put_str(p, "; no completion");
+	emit(p);
+	pass("unbind during in-flight DMA: the late DMA faults, private RAM untouched", before);
 }
 
 static void owner_shared_only(void)

@@ -4,13 +4,15 @@ SMMUv3, QEMU's nvme forwarding its DOE mailbox to devemu (spdm_port) and an edu 
 
 VM "alpha" owns the nvme function (its TDI): it checks the evidence against the trust anchor
 in its bootargs, binds, verifies the interface report, accepts, builds its own stage-1 on the
-nested SMMUv3 and runs NVMe Identify Controller into private RAM, then unbinds with DMA in
-flight and shows DMA is back to shared RAM only (a fault in its fault queue), and resets the
-function (FLR) while running. VM "beta" (same run) owns QEMU's edu as a plain vdev (no TDI): its
-DMA through beta's own vIOMMU reaches beta's shared RAM, and DMA anywhere else faults, the fault
-arriving in beta's fault queue by interrupt (the SMMU's event-queue SPI drained at EL2); beta
-also tries to bind alpha's TDI, to set up DMA on it, and to reach its MMIO; every attempt fails
-with the documented status while alpha goes on.
+nested SMMUv3 and runs NVMe Identify Controller into private RAM, then unbinds with an NVMe
+Read really in flight (the drive is null-co with 1.5 s of latency; the Read's completion entry
+is due in a private I/O completion queue): the late completion write faults, reaches alpha's
+fault queue by interrupt and changes no private byte. It then shows DMA is back to shared RAM
+only, and resets the function (FLR) while running. VM "beta" (same run) owns QEMU's edu as a
+plain vdev (no TDI): its DMA through beta's own vIOMMU reaches beta's shared RAM, and DMA
+anywhere else faults, the fault arriving in beta's fault queue by interrupt (the SMMU's
+event-queue SPI drained at EL2); beta also tries to bind alpha's TDI, to set up DMA on it, and
+to reach its MMIO; every attempt fails with the documented status while alpha goes on.
 A second run has devemu put the TDI in ERROR once it runs: alpha is told, the TDI torn down.
 Each run gets its own devemu port (@PORT@, tests/system/qemu.py)."""
 import os
@@ -50,7 +52,8 @@ def qemu_argv(port, config):
             "-serial", "stdio", "-no-reboot", "-smp", "2", "-m", "512", "-kernel", IMAGE,
             "-initrd", config,
             "-append", f"moat.spdm.anchor={anchor()} moat.tsm.ide=0 moat.tsm.meas=1,2,3",
-            "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
+            # null-co: reads of zeroes, each 1.5 s late, so a DMA is in flight at unbind
+            "-drive", "if=none,id=n0,driver=null-co,read-zeroes=on,latency-ns=1500000000",
             "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}",
             "-device", "edu,dma_mask=0xffffffffffffffff"]
 
@@ -108,7 +111,10 @@ SCENARIOS = [
         a(r"Identify Controller into private RAM via IOVA 0x202000: VID 0x1b36, "
           r"serial 'moat\d+', model 'QEMU NVMe Ctrl'$"),
         a(r"PASS DMA into private memory through the nested SMMUv3$"),
-        a(r"PASS unbind during DMA: ordered teardown, shared MMIO restored$"),
+        a(r"  unbind returned after \d+ ms with the Read in flight \(due after 1500 ms\)$"),
+        a(r"  late completion \(private CQ\): fault queued, IOVA 0x203000, stage 2; "
+          r"private bytes written 0; no completion$"),
+        a(r"PASS unbind during in-flight DMA: the late DMA faults, private RAM untouched$"),
         a(r"  Identify into private RAM: status -?\d+, private bytes written by the device: 0$"),
         a(r"  fault queued: vdev 0x18000, IOVA 0x202[0-9a-f]{3}, stage 2, kind 1$"),
         a(r"PASS after unbind: DMA reaches shared RAM only$"),
