@@ -146,6 +146,19 @@ static u64 smmu_queue_base_reg(const struct smmu_queue *q)
 	return Q_BASE_RWA | (q->pa.v & Q_BASE_ADDR) | FIELD_PREP(Q_BASE_LOG2SIZE, q->log2);
 }
 
+/*
+ * 6.3.18 GERRORN: errors are acknowledged by making its bits equal GERROR's. The command path
+ * (any CPU) and the event/GERROR interrupt handler (its CPU) each own some bits; the
+ * read-modify-write of the shared register is serialised so neither undoes the other.
+ */
+static void smmu_gerrorn_update(struct smmu_dev *s, u32 mask, u32 bits)
+{
+	while (__atomic_exchange_n(&s->gerrorn_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	smmu_write32(s, SMMU_GERRORN, (smmu_read32(s, SMMU_GERRORN) & ~mask) | (bits & mask));
+	__atomic_store_n(&s->gerrorn_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* ---- command queue (3.5, 4) ---------------------------------------------------------------- */
 
 static void smmu_cmd_write(struct smmu_dev *s, const u64 cmd[2])
@@ -182,9 +195,7 @@ static void smmu_cmdq_recover(struct smmu_dev *s, u32 gerror)
 		slot[0] = FIELD_PREP(CMD0_OP, CMD_SYNC);
 		slot[1] = 0;
 	}
-	smmu_write32(s, SMMU_GERRORN,
-		     (smmu_read32(s, SMMU_GERRORN) & ~GERROR_CMDQ_ERR) |
-			     (gerror & GERROR_CMDQ_ERR));
+	smmu_gerrorn_update(s, GERROR_CMDQ_ERR, gerror & GERROR_CMDQ_ERR);
 }
 
 static bool smmu_cmdq_error(struct smmu_dev *s)
@@ -368,7 +379,7 @@ int smmu_gerror_handle(struct smmu_dev *s)
 	if (active & ~(GERROR_EVTQ_ABT_ERR | GERROR_SFM_ERR))
 		pr_err("global error 0x%x", active);
 	/* Acknowledge by toggling GERRORN to match; CMDQ_ERR is left to the command path. */
-	smmu_write32(s, SMMU_GERRORN, n ^ active);
+	smmu_gerrorn_update(s, active, ~n);
 	if (active & GERROR_SFM_ERR) {
 		pr_err("service failure mode: the SMMU stopped translating");
 		return trace_err(-E_IO);
@@ -527,7 +538,7 @@ int smmu_irq_ctrl(struct smmu_dev *s, bool evtq, bool gerror)
 	return err;
 }
 
-static void smmu_irqs_release(struct smmu_dev *s)
+void smmu_irqs_release(struct smmu_dev *s)
 {
 	if (!s->irq_evtq && !s->irq_gerror)
 		return;

@@ -155,14 +155,7 @@ static void smmu_irqs_setup(struct smmu_unit *su, const struct plat_iommu *desc)
 	if ((err = smmu_irqs_route(su, ev, ge))) {
 		pr_warn("SMMUv3 at 0x%llx: interrupts not usable (%s): event queue polled",
 			(unsigned long long)desc->base.v, err_str(err));
-		if (smmu_irq_ctrl(&su->dev, false, false))
-			pr_err("SMMUv3 at 0x%llx: IRQ_CTRL not cleared",
-			       (unsigned long long)desc->base.v);
-		if (su->dev.irq_evtq)
-			arch_irq_release(su->dev.irq_evtq);
-		if (su->dev.irq_gerror && su->dev.irq_gerror != su->dev.irq_evtq)
-			arch_irq_release(su->dev.irq_gerror);
-		su->dev.irq_evtq = su->dev.irq_gerror = 0;
+		smmu_irqs_release(&su->dev);
 		return;
 	}
 	su->unit.irq_driven = true;

@@ -69,6 +69,7 @@ struct smmu_dev {
 	u64 events, events_lost, cmd_errors;
 	u64 evtq_aborts;	       /* GERROR.EVENTQ_ABT_ERR: records the SMMU could not write */
 	unsigned irq_evtq, irq_gerror; /* routed SPIs (0: none), released by smmu_fini() */
+	int gerrorn_lock;
 	smmu_event_sink sink;
 	void *owner; /* the IOMMU-core unit, for the sink */
 };
@@ -109,6 +110,8 @@ int smmu_evtq_drain(struct smmu_dev *s, unsigned max) __must_check;
  * show it. The interrupts themselves are routed by the caller (core/irq.h).
  */
 int smmu_irq_ctrl(struct smmu_dev *s, bool evtq, bool gerror) __must_check;
+/* Clears IRQ_CTRL and releases the routed SPIs (s->irq_evtq, s->irq_gerror). */
+void smmu_irqs_release(struct smmu_dev *s);
 /* Handles and acknowledges active global errors; -E_IO if any was fatal (SFM). */
 int smmu_gerror_handle(struct smmu_dev *s) __must_check;
 
