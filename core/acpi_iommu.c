@@ -364,6 +364,25 @@ static int iort_idmaps(const u8 *n, u16 nlen, u32 fixed, u32 *count, u32 *ref)
 	return 0;
 }
 
+/*
+ * IORT (DEN 0049E 3.1.1.5) SMMUv3 node: Event, PRI, GERR and Sync GSIVs at 44..56, wired
+ * edge-triggered; 0 means none. A GSIV outside the SPI range is ignored (the driver polls).
+ */
+static void iort_smmu_irqs(const u8 *n, struct plat_irq irq[PLAT_IOMMU_NIRQ])
+{
+	static const u8 off[PLAT_IOMMU_NIRQ] = { [PLAT_IOMMU_IRQ_EVTQ] = 44,
+						 [PLAT_IOMMU_IRQ_PRIQ] = 48,
+						 [PLAT_IOMMU_IRQ_GERROR] = 52,
+						 [PLAT_IOMMU_IRQ_CMDQ_SYNC] = 56 };
+
+	for (unsigned k = 0; k < PLAT_IOMMU_NIRQ; k++) {
+		u32 gsiv = get_le32(n + off[k]);
+
+		if (gsiv >= 32 && gsiv <= 1019)
+			irq[k] = (struct plat_irq){ .intid = gsiv, .edge = true };
+	}
+}
+
 static int iort_smmu(struct platform *p, const u8 *n, u16 nlen)
 {
 	struct plat_iommu m = { .kind = IOMMU_KIND_SMMUV3, .size = SMMUV3_MMIO_SIZE };
@@ -375,6 +394,7 @@ static int iort_smmu(struct platform *p, const u8 *n, u16 nlen)
 	m.base = pa(get_le64(n + IORT_NODE_HDR));
 	if (!m.base.v || !IS_ALIGNED(m.base.v, 0x10000))
 		return -E_CORRUPT;
+	iort_smmu_irqs(n, m.irq);
 	return acpi_add_iommu(p, &m);
 }
 

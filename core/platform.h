@@ -57,6 +57,22 @@ struct plat_scope {
 	u32 enum_id;  /* DMAR/IVRS special devices: the I/O APIC or HPET ID */
 };
 
+/*
+ * Wired interrupts of an IOMMU (SMMUv3: DT "interrupts"/"interrupt-names", IORT GSIVs), as GIC
+ * INTIDs; intid 0: not described (the driver polls its queues instead).
+ */
+enum plat_iommu_irq {
+	PLAT_IOMMU_IRQ_EVTQ,
+	PLAT_IOMMU_IRQ_PRIQ,
+	PLAT_IOMMU_IRQ_CMDQ_SYNC,
+	PLAT_IOMMU_IRQ_GERROR,
+	PLAT_IOMMU_NIRQ
+};
+struct plat_irq {
+	u32 intid;
+	bool edge; /* edge-triggered (else level) */
+};
+
 struct plat_iommu {
 	enum iommu_kind kind;
 	paddr_t base;
@@ -68,6 +84,7 @@ struct plat_iommu {
 	u64 features;	  /* IVRS 0x11/0x40: EFR image; DMAR: 0 */
 	unsigned nscope;
 	struct plat_scope scope[PLAT_MAX_SCOPE];
+	struct plat_irq irq[PLAT_IOMMU_NIRQ];
 };
 
 /* ACPI fixed-hardware power management (FADT), used for a clean power-off on x86. */

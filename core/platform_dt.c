@@ -314,10 +314,93 @@ static int dt_scan_ecam(struct dt_ctx *c, int node)
 	return 0;
 }
 
+/* The interrupt parent of `node` (DT spec 2.4.1): its own or the nearest ancestor's. */
+static int dt_irq_parent(const void *fdt, int node)
+{
+	for (int depth = 0; node >= 0 && depth <= DT_MAX_DEPTH; depth++) {
+		int len;
+		const u8 *p = fdt_getprop(fdt, node, "interrupt-parent", &len);
+
+		if (p)
+			return len == 4 ? fdt_node_offset_by_phandle(fdt, get_be32(p)) : -E_CORRUPT;
+		node = fdt_parent_offset(fdt, node);
+	}
+	return -E_NOENT;
+}
+
+/* GICv3 binding: cells are <type number flags [ppi-partition]>; only SPIs can be routed. */
+static int dt_gic_spi(const u8 *cell, struct plat_irq *out)
+{
+	u32 type = get_be32(cell), num = get_be32(cell + 4), flags = get_be32(cell + 8) & 0xf;
+
+	if (type != 0 || num > 1019 - 32)
+		return -E_RANGE; /* not an SPI (INTIDs 32..1019) */
+	if (flags != 1 && flags != 4)
+		return -E_INVAL; /* neither rising edge nor active-high level */
+	*out = (struct plat_irq){ .intid = num + 32, .edge = flags == 1 };
+	return 0;
+}
+
+static const char *const dt_smmu_irq_names[PLAT_IOMMU_NIRQ] = {
+	[PLAT_IOMMU_IRQ_EVTQ] = "eventq",
+	[PLAT_IOMMU_IRQ_PRIQ] = "priq",
+	[PLAT_IOMMU_IRQ_CMDQ_SYNC] = "cmdq-sync",
+	[PLAT_IOMMU_IRQ_GERROR] = "gerror",
+};
+
+static int dt_smmu_irq_slot(const void *fdt, int node, int i)
+{
+	int len;
+	const char *name = fdt_stringlist_get(fdt, node, "interrupt-names", i, &len);
+
+	if (!name)
+		return -E_CORRUPT; /* fewer names than interrupts */
+	for (int k = 0; k < PLAT_IOMMU_NIRQ; k++)
+		if (!strcmp(name, dt_smmu_irq_names[k]))
+			return k;
+	return -E_NOTSUP; /* "combined" or unknown: no per-queue interrupts */
+}
+
+/*
+ * SMMUv3 binding: "interrupts" with "interrupt-names" from eventq, priq, cmdq-sync, gerror, on
+ * a GICv3. All or nothing: on any error `irq` is left untouched (the driver then polls).
+ */
+static int dt_smmu_irqs(const void *fdt, int node, struct plat_irq irq[PLAT_IOMMU_NIRQ])
+{
+	struct plat_irq got[PLAT_IOMMU_NIRQ] = { { 0, false } };
+	int len, clen, gic, err;
+	const u8 *ip = fdt_getprop(fdt, node, "interrupts", &len), *cells;
+	u32 ic;
+
+	if (!ip)
+		return 0;
+	gic = dt_irq_parent(fdt, node);
+	if (gic < 0 || fdt_node_check_compatible(fdt, gic, "arm,gic-v3"))
+		return -E_NOTSUP;
+	cells = fdt_getprop(fdt, gic, "#interrupt-cells", &clen);
+	if (!cells || clen != 4 || (ic = get_be32(cells)) < 3 || ic > 4)
+		return -E_CORRUPT;
+	if (len <= 0 || len % (int)(4 * ic))
+		return -E_CORRUPT;
+	for (int i = 0; i < len / (int)(4 * ic); i++) {
+		int k = dt_smmu_irq_slot(fdt, node, i);
+
+		if (k < 0)
+			return k;
+		if (got[k].intid)
+			return -E_CORRUPT; /* the same name twice */
+		if ((err = dt_gic_spi(ip + (size_t)i * 4 * ic, &got[k])))
+			return err;
+	}
+	memcpy(irq, got, sizeof(got));
+	return 0;
+}
+
 static int dt_scan_smmu(struct dt_ctx *c, int node)
 {
 	struct plat_iommu *m;
 	u64 b, s;
+	int err;
 
 	if (c->p->niommu >= PLAT_MAX_IOMMU)
 		return 0;
@@ -330,6 +413,9 @@ static int dt_scan_smmu(struct dt_ctx *c, int node)
 	m->base = pa(b);
 	m->size = s;
 	m->phandle = fdt_get_phandle(c->fdt, node);
+	if ((err = dt_smmu_irqs(c->fdt, node, m->irq)))
+		pr_warn("smmu %s: interrupts not usable (%s): its queues will be polled",
+			fdt_get_name(c->fdt, node, NULL), err_str(err));
 	return 0;
 }
 

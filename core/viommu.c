@@ -20,6 +20,8 @@
 
 static struct viommu viommus[VM_MAX + 1];
 
+static void viommu_fault_irq(struct iommu *u);
+
 struct viommu *viommu_of(const struct vm *vm)
 {
 	if (!vm || vm->id == 0 || vm->id > VM_MAX || !viommus[vm->id].unit)
@@ -47,6 +49,7 @@ int viommu_init(struct vm *vm, struct iommu *unit, u64 *bitmap)
 	v = &viommus[vm->id];
 	if (v->unit)
 		return -E_EXIST;
+	iommu_fault_notify_set(viommu_fault_irq);
 	memset(v, 0, sizeof(*v));
 	if ((err = iommu_domain_s2_init(&v->view[VIOMMU_SHARED], unit, VIOMMU_GPA_BITS)))
 		return err;
@@ -408,24 +411,44 @@ void viommu_tdi_event(struct vdev *d, unsigned cause)
 	viommu_record_post(d, &rec);
 }
 
+/* The unit's fault records to the VMs owning the faulting streams (others are dropped). */
+static void viommu_unit_deliver(struct iommu *u)
+{
+	struct iommu_fault f;
+
+	while (!iommu_fault_pop(u, &f)) {
+		struct vdev *d = viommu_vdev_by_rid(u, f.rid);
+
+		if (d)
+			viommu_fault_write(d, &f);
+	}
+}
+
 static int deliver_lock;
 
+/*
+ * Polling, for units without interrupts. An interrupt-driven unit's records are taken only by
+ * its handler (viommu_fault_irq, on the one CPU its interrupts are routed to), so each fault
+ * ring has a single consumer.
+ */
 void viommu_faults_deliver(void)
 {
 	if (__atomic_exchange_n(&deliver_lock, 1, __ATOMIC_ACQUIRE))
 		return; /* another CPU is draining the queues */
 	for (unsigned i = 0; i < iommu_unit_count(); i++) {
 		struct iommu *u = iommu_unit(i);
-		struct iommu_fault f;
 
+		if (u->irq_driven)
+			continue;
 		if (u->drv->ops->fault_poll && u->drv->ops->fault_poll(u))
 			continue;
-		while (!iommu_fault_pop(u, &f)) {
-			struct vdev *d = viommu_vdev_by_rid(u, f.rid);
-
-			if (d)
-				viommu_fault_write(d, &f);
-		}
+		viommu_unit_deliver(u);
 	}
 	__atomic_store_n(&deliver_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* iommu_fault_notify(): the unit's interrupt handler has drained the hardware. */
+static void viommu_fault_irq(struct iommu *u)
+{
+	viommu_unit_deliver(u);
 }

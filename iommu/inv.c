@@ -151,3 +151,18 @@ int iommu_fault_pop(struct iommu *u, struct iommu_fault *out)
 	u->fault_count--;
 	return 0;
 }
+
+static iommu_fault_notify_fn fault_notify;
+
+void iommu_fault_notify_set(iommu_fault_notify_fn fn)
+{
+	__atomic_store_n(&fault_notify, fn, __ATOMIC_RELEASE);
+}
+
+void iommu_fault_notify(struct iommu *u)
+{
+	iommu_fault_notify_fn fn = __atomic_load_n(&fault_notify, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn(u);
+}

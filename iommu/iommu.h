@@ -262,6 +262,11 @@ struct iommu {
 	struct iommu_fault faults[IOMMU_FAULT_RING];
 	unsigned fault_head, fault_count;
 	u64 faults_dropped;
+	/*
+	 * Faults arrive by interrupt: the driver's handler drains the hardware and calls
+	 * iommu_fault_notify(); fault_poll is then not called from the run loop.
+	 */
+	bool irq_driven;
 	struct iommu_domain *domains; /* live domains of this unit */
 };
 
@@ -315,5 +320,12 @@ int iommu_invalidate(struct iommu_domain *d, const struct iommu_inv *inv, unsign
 void iommu_fault_report(struct iommu *u, const struct iommu_fault *f);
 /* Takes the oldest fault record; -E_NOENT if none. */
 int iommu_fault_pop(struct iommu *u, struct iommu_fault *out) __must_check;
+/*
+ * The consumer of fault records (core/viommu.c) registers here; a driver's interrupt handler
+ * calls iommu_fault_notify() once it has reported new records on `u`.
+ */
+typedef void (*iommu_fault_notify_fn)(struct iommu *u);
+void iommu_fault_notify_set(iommu_fault_notify_fn fn);
+void iommu_fault_notify(struct iommu *u);
 
 #endif

@@ -4,7 +4,8 @@
 
 Starts devemu (the SPDM/TDISP/IDE_KM responder behind QEMU's nvme spdm_port) on a free port,
 boots Moat with the two demo VMs (tests/guests/e2e.dts.in: "alpha" owns the nvme TDI, "beta"
-tries to reach it), prints the console as it comes and a short summary, then stops devemu.
+owns edu without a TDI and tries to reach alpha's device and memory), prints the console as it
+comes and a short summary, then stops devemu.
 Exits with QEMU's status (non-zero if a guest reported FAIL or Moat did not power off)."""
 import os
 import signal
@@ -19,11 +20,12 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system", "scenarios"))
 import e2e_arm64  # noqa: E402  (the scenario's QEMU and devemu command lines)
 
 TIMEOUT = 180
-SUMMARY = ("SPDM 1.2", "leaf certificate", "connected:", "IDE stream", "assigned as vdev",
+SUMMARY = ("SPDM 1.2", "events by", "leaf certificate", "connected:", "IDE stream",
+           "assigned as vdev", "edu DMA", "fault by interrupt",
            "certificate chain", "signed measurements", "bound to VM", "interface report",
            "private MMIO 0x", "trusted DMA:", "RUN for VM", "Identify Controller", "torn down",
-           "after unbind", "memory sharing", "FLR", "PASS e2e", "FAIL", "refused",
-           "unreachable")
+           "late completion", "in-flight DMA", "after unbind", "memory sharing", "FLR",
+           "PASS e2e", "FAIL", "refused", "unreachable")
 
 
 def free_port():
@@ -55,7 +57,7 @@ def main():
             print("make run: devemu did not start", file=sys.stderr)
             return 2
         print(f"make run: devemu (SPDM/TDISP responder) on port {port}; booting Moat "
-              "with VMs alpha (owns the nvme TDI) and beta", flush=True)
+              "with VMs alpha (owns the nvme TDI) and beta (owns edu)", flush=True)
         qemu = subprocess.Popen(e2e_arm64.qemu_argv(port, e2e_arm64.CONFIG),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, start_new_session=True)

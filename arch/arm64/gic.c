@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Physical GICv3 at EL2 (Arm IHI 0069, GICv3/v4 architecture specification). Moat uses only
- * private interrupts: the EL1 virtual timer PPI (linked to the guest through HW list
- * registers, so EOImode=1: Moat drops priority, the guest's EOI deactivates) and one SGI to
- * kick another CPU. SPIs stay disabled.
+ * Physical GICv3 at EL2 (Arm IHI 0069, GICv3/v4 architecture specification). Moat uses the
+ * EL1 virtual timer PPI (linked to the guest through HW list registers, so EOImode=1: Moat
+ * drops priority, the guest's EOI deactivates), one SGI to kick another CPU, and the SPIs its
+ * own drivers request (core/irq.h: the SMMUv3 event queue and global errors), each routed to
+ * the CPU that asked and handled at EL2. Every other SPI stays disabled.
  */
 #define LOG_COMPONENT "gic"
 #include "arch/arm64/gic.h"
@@ -13,6 +14,7 @@
 #include <arch/mmio.h>
 
 #include "arch/arm64/sysreg.h"
+#include "core/irq.h"
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -21,6 +23,15 @@
 #define GICD_CTLR_RWP BIT(31)
 #define GICD_CTLR_ARE BIT(4)
 #define GICD_CTLR_GRP1 BIT(1)
+#define GICD_TYPER 0x0004
+#define GICD_TYPER_ITLINES GENMASK(4, 0)
+#define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
+#define GICD_ICENABLER 0x0180
+#define GICD_ICPENDR 0x0280
+#define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IROUTER 0x6000
 #define GICR_TYPER 0x0008
 #define GICR_TYPER_LAST BIT(4)
 #define GICR_WAKER 0x0014
@@ -58,15 +69,22 @@ static int gic_poll(const volatile void *reg, u32 mask, u32 want)
 
 int gic_init(const struct platform *p)
 {
+	if (gicd)
+		return 0; /* done at platform set-up, before the drivers ask for SPIs */
 	if (p->gic_version != 3 || !p->gicd.v || !p->gicr.v)
 		return -E_NODEV;
-	gicd = arch_map_device(p->gicd, p->gicd_size ? p->gicd_size : 0x10000);
+	u8 *d = arch_map_device(p->gicd, p->gicd_size ? p->gicd_size : 0x10000);
+	int err;
+
 	gicr = arch_map_device(p->gicr, p->gicr_size);
-	if (!gicd || !gicr)
+	if (!d || !gicr)
 		return -E_NOMEM;
 	gicr_size = p->gicr_size;
-	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
-	return gic_poll(gicd + GICD_CTLR, GICD_CTLR_RWP, 0);
+	mmio_write32(d + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+	if ((err = gic_poll(d + GICD_CTLR, GICD_CTLR_RWP, 0)))
+		return err;
+	gicd = d;
+	return 0;
 }
 
 static u8 *gic_find_rdist(u64 mpidr)
@@ -119,4 +137,109 @@ void gic_send_sgi(u64 mpidr, unsigned intid)
 	dsb(ish);
 	write_sysreg(S3_0_C12_C11_5, v);
 	isb();
+}
+
+/* ---- SPIs for Moat's own drivers (core/irq.h) ------------------------------------------ */
+
+static struct {
+	unsigned intid;
+	irq_handler_fn fn;
+	void *ctx;
+} gic_handlers[IRQ_MAX_HANDLERS];
+
+/* 12.9.38 GICD_TYPER.ITLinesNumber: the distributor implements INTIDs up to 32(N+1)-1. */
+static bool gic_spi_valid(unsigned intid)
+{
+	unsigned lines = (unsigned)FIELD_GET(GICD_TYPER_ITLINES, mmio_read32(gicd + GICD_TYPER));
+
+	return intid >= 32 && intid <= 1019 && intid < 32 * (lines + 1);
+}
+
+static int gic_spi_disable(unsigned intid)
+{
+	mmio_write32(gicd + GICD_ICENABLER + 4 * (intid / 32), BIT(intid % 32));
+	return gic_poll(gicd + GICD_CTLR, GICD_CTLR_RWP, 0);
+}
+
+/* 12.9: group 1, priority as the PPIs, trigger, affinity routing to this CPU (IRM = 0). */
+static void gic_spi_config(unsigned intid, bool edge)
+{
+	u64 mpidr = read_sysreg(mpidr_el1);
+	u64 route = (mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 32; /* Aff3.Aff2.Aff1.Aff0 */
+	u32 cfg = mmio_read32(gicd + GICD_ICFGR + 4 * (intid / 16));
+	u32 bit = BIT(2 * (intid % 16) + 1); /* Int_config[1]: 1 = edge */
+
+	mmio_write32(gicd + GICD_IGROUPR + 4 * (intid / 32),
+		     mmio_read32(gicd + GICD_IGROUPR + 4 * (intid / 32)) | BIT(intid % 32));
+	mmio_write8(gicd + GICD_IPRIORITYR + intid, 0x80);
+	mmio_write32(gicd + GICD_ICFGR + 4 * (intid / 16), edge ? cfg | bit : cfg & ~bit);
+	mmio_write64(gicd + GICD_IROUTER + 8ULL * intid, route);
+	mmio_write32(gicd + GICD_ICPENDR + 4 * (intid / 32), BIT(intid % 32));
+}
+
+int arch_irq_request(unsigned intid, bool edge, irq_handler_fn fn, void *ctx)
+{
+	int slot = -1, err;
+
+	if (!gicd)
+		return -E_NOTSUP;
+	if (!fn || !gic_spi_valid(intid))
+		return -E_RANGE;
+	for (int i = IRQ_MAX_HANDLERS - 1; i >= 0; i--) {
+		if (gic_handlers[i].fn && gic_handlers[i].intid == intid)
+			return -E_BUSY;
+		if (!gic_handlers[i].fn)
+			slot = i;
+	}
+	if (slot < 0)
+		return -E_NOSPC;
+	if ((err = gic_spi_disable(intid)))
+		return err;
+	gic_spi_config(intid, edge);
+	gic_handlers[slot].intid = intid;
+	gic_handlers[slot].ctx = ctx;
+	__atomic_store_n(&gic_handlers[slot].fn, fn, __ATOMIC_RELEASE);
+	dsb(ish);
+	mmio_write32(gicd + GICD_ISENABLER + 4 * (intid / 32), BIT(intid % 32));
+	return 0;
+}
+
+void arch_irq_release(unsigned intid)
+{
+	for (unsigned i = 0; gicd && i < IRQ_MAX_HANDLERS; i++) {
+		if (gic_handlers[i].fn && gic_handlers[i].intid == intid) {
+			if (gic_spi_disable(intid))
+				pr_err("SPI %u: disable did not complete", intid);
+			__atomic_store_n(&gic_handlers[i].fn, NULL, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+bool gic_spi_dispatch(unsigned intid)
+{
+	for (unsigned i = 0; i < IRQ_MAX_HANDLERS; i++) {
+		irq_handler_fn fn = __atomic_load_n(&gic_handlers[i].fn, __ATOMIC_ACQUIRE);
+
+		if (fn && gic_handlers[i].intid == intid) {
+			fn(gic_handlers[i].ctx);
+			return true;
+		}
+	}
+	return false;
+}
+
+void gic_irq_drain(void)
+{
+	for (int n = 0; n < 16; n++) {
+		u64 iar = read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
+		unsigned intid = iar & 0xffffff;
+
+		if (intid >= GIC_SPURIOUS)
+			break;
+		write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1: priority drop */
+		if (intid >= 32)
+			(void)gic_spi_dispatch(intid);
+		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
+		isb();
+	}
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Physical GICv3 at EL2 (only what Moat needs: vtimer PPI, kick SGI) and the virtual GIC. */
+/* Physical GICv3 at EL2 (vtimer PPI, kick SGI, drivers' SPIs) and the virtual GIC. */
 #ifndef ARM64_GIC_H
 #define ARM64_GIC_H
 
@@ -16,6 +16,10 @@ int gic_init(const struct platform *p) __must_check;
 /* Per-CPU: wakes this CPU's redistributor, enables the PPIs/SGIs, sets up ICC and ICH. */
 int gic_cpu_init(u64 mpidr) __must_check;
 void gic_send_sgi(u64 mpidr, unsigned intid);
+/* Runs the handler a driver registered for SPI `intid` (core/irq.h); false if none. */
+bool gic_spi_dispatch(unsigned intid);
+/* Takes and completes every pending interrupt of this CPU; SPIs go to their handlers. */
+void gic_irq_drain(void);
 
 /* The guest's CPU interface (vgic.c), on the vCPU's own CPU. */
 /* Queues a hardware-linked interrupt (pintid) in a list register. */

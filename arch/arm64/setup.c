@@ -5,6 +5,7 @@
 #include <arch/mm.h>
 #include <arch/mmio.h>
 
+#include "arch/arm64/gic.h"
 #include "arch/arm64/mmu.h"
 #include "arch/arm64/sysreg.h"
 #include "core/arch.h"
@@ -110,7 +111,9 @@ void arm64_boot(struct boot_info *bi)
 
 void arch_platform_init(const struct platform *p)
 {
-	(void)p;
+	/* The distributor first: drivers probed next route their SPIs through it (core/irq.h). */
+	if (p->gic_version == 3 && gic_init(p))
+		pr_warn("GICv3 distributor not initialised: device interrupts unavailable");
 }
 
 void arch_selftest(const char *name)

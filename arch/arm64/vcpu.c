@@ -117,7 +117,7 @@ static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
 static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
 	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
-	viommu_faults_deliver(); /* the event queue is polled (docs/smmuv3.md) */
+	viommu_faults_deliver(); /* IOMMUs without interrupts are polled (docs/smmuv3.md) */
 	vgic_flush(vcpu_this());
 	if (!(esr & 1) && !vgic_has_pending()) {
 		dsb(sy);
@@ -206,11 +206,13 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		}
 		if (intid == GIC_INTID_MAINT)
 			vgic_maintenance(p->vcpu);
+		else if (intid >= 32 && !gic_spi_dispatch(intid))
+			pr_warn("SPI %u without a handler", intid);
 		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
 		isb();
 	}
-	viommu_faults_deliver();
-	vgic_flush(p->vcpu); /* a kick: interrupts raised by other vCPUs */
+	viommu_faults_deliver(); /* IOMMUs without interrupts are polled here */
+	vgic_flush(p->vcpu);	 /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);
 }
 
@@ -272,8 +274,17 @@ static __noreturn void vcpu_retire(struct pcpu *p)
 			arch_halt(true);
 		}
 	}
-	for (;;)
-		__asm__ volatile("wfe");
+	/*
+	 * This CPU has no vCPU left but may be the target of a driver's SPI (the SMMU's event
+	 * queue): keep taking those. The guest's timer and list registers are silenced first.
+	 */
+	write_sysreg(cntv_ctl_el0, 0);
+	write_sysreg(S3_4_C12_C11_0, 0); /* ICH_HCR_EL2: no maintenance interrupts */
+	isb();
+	for (;;) {
+		__asm__ volatile("wfi" ::: "memory");
+		gic_irq_drain();
+	}
 }
 
 void vm_reset(struct vm *vm)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * SMMUv3 bring-up, command queue, event queue and global errors (SMMUv3 chapters 3.5, 4, 6,
- * 7). Queues are polled: the hypervisor does not take SMMU interrupts yet.
+ * 7). The command queue is polled; the event queue and global errors are drained by the
+ * caller, from the SMMU's wired interrupts when the platform describes them (smmu_iommu.c)
+ * or by polling.
  */
 #define LOG_COMPONENT "smmu"
 #include <arch/cpu.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "core/frame.h"
+#include "core/irq.h"
 #include "core/log.h"
 #include "iommu/smmuv3/smmu_internal.h"
 #include "lib/err.h"
@@ -19,6 +22,13 @@
  * of magnitude beyond any implementation's latency, so expiry means the SMMU is broken.
  */
 #define SMMU_POLL_TIMEOUT_NS 1000000000ULL
+
+/*
+ * Event queue: 4096 records (128 KiB). A device's faulting DMA burst is written before the
+ * CPU can drain anything (QEMU writes one record per failing 4-byte access, so a 4 KiB
+ * transfer is 1024 records), and the queue must hold a few such bursts.
+ */
+#define SMMU_EVTQ_LOG2 12
 
 u32 smmu_read32(struct smmu_dev *s, u32 off)
 {
@@ -136,6 +146,19 @@ static u64 smmu_queue_base_reg(const struct smmu_queue *q)
 	return Q_BASE_RWA | (q->pa.v & Q_BASE_ADDR) | FIELD_PREP(Q_BASE_LOG2SIZE, q->log2);
 }
 
+/*
+ * 6.3.18 GERRORN: errors are acknowledged by making its bits equal GERROR's. The command path
+ * (any CPU) and the event/GERROR interrupt handler (its CPU) each own some bits; the
+ * read-modify-write of the shared register is serialised so neither undoes the other.
+ */
+static void smmu_gerrorn_update(struct smmu_dev *s, u32 mask, u32 bits)
+{
+	while (__atomic_exchange_n(&s->gerrorn_lock, 1, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	smmu_write32(s, SMMU_GERRORN, (smmu_read32(s, SMMU_GERRORN) & ~mask) | (bits & mask));
+	__atomic_store_n(&s->gerrorn_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* ---- command queue (3.5, 4) ---------------------------------------------------------------- */
 
 static void smmu_cmd_write(struct smmu_dev *s, const u64 cmd[2])
@@ -172,9 +195,7 @@ static void smmu_cmdq_recover(struct smmu_dev *s, u32 gerror)
 		slot[0] = FIELD_PREP(CMD0_OP, CMD_SYNC);
 		slot[1] = 0;
 	}
-	smmu_write32(s, SMMU_GERRORN,
-		     (smmu_read32(s, SMMU_GERRORN) & ~GERROR_CMDQ_ERR) |
-			     (gerror & GERROR_CMDQ_ERR));
+	smmu_gerrorn_update(s, GERROR_CMDQ_ERR, gerror & GERROR_CMDQ_ERR);
 }
 
 static bool smmu_cmdq_error(struct smmu_dev *s)
@@ -293,20 +314,21 @@ static void smmu_evtq_overflow(struct smmu_dev *s, u32 prod)
 	if (!((prod ^ q->cons) & EVTQ_PROD_OVFLG))
 		return;
 	/* 7.4: records were lost; acknowledge by copying OVFLG into CONS.OVACKFLG. */
-	pr_warn("event queue overflowed: events were lost");
 	s->events_lost++;
+	if (!(s->events_lost & (s->events_lost - 1))) /* 1, 2, 4, ...: no flood */
+		pr_warn("event queue overflowed: the SMMU dropped events (%llu time(s))",
+			(unsigned long long)s->events_lost);
 	q->cons = (q->cons & ~EVTQ_CONS_OVACKFLG) | (prod & EVTQ_PROD_OVFLG);
 }
 
-int smmu_evtq_poll(struct smmu_dev *s)
+int smmu_evtq_drain(struct smmu_dev *s, unsigned max)
 {
 	struct smmu_queue *q = &s->evtq;
 	u32 prod = smmu_read32(s, q->prod_reg);
 	int n = 0;
 
 	smmu_evtq_overflow(s, prod);
-	/* At most one queue's worth per call, so a babbling device cannot hold the CPU. */
-	while (q_ptr(q, q->cons) != q_ptr(q, prod) && n < (1 << q->log2)) {
+	while (q_ptr(q, q->cons) != q_ptr(q, prod) && n < (int)max) {
 		const u64 *rec = (const u64 *)(q->base + (u64)q_idx(q, q->cons) * q->entry);
 		struct smmu_event e;
 
@@ -318,7 +340,31 @@ int smmu_evtq_poll(struct smmu_dev *s)
 		n++;
 	}
 	smmu_write32(s, q->cons_reg, q->cons);
+	return n;
+}
+
+int smmu_evtq_poll(struct smmu_dev *s)
+{
+	/* At most one queue's worth per call, so a babbling device cannot hold the CPU. */
+	int n = smmu_evtq_drain(s, 1u << s->evtq.log2);
+
 	return smmu_gerror_handle(s) ? -E_IO : n;
+}
+
+/*
+ * 6.3.17 EVENTQ_ABT_ERR: an event record could not be written. The spec means an external
+ * abort on the queue memory; QEMU also raises it when the queue is full instead of setting
+ * PROD.OVFLG (qemu-10.0-platform.md 3.2). Either way the records are gone: the queue has
+ * been drained by the caller, so count it, say so once in a while, acknowledge and go on.
+ */
+static void smmu_evtq_aborted(struct smmu_dev *s)
+{
+	s->evtq_aborts++;
+	s->events_lost++;
+	if (!(s->evtq_aborts & (s->evtq_aborts - 1)))
+		pr_warn("event queue full or unwritable: the SMMU dropped events (%llu time(s); "
+			"queue drained, going on)",
+			(unsigned long long)s->evtq_aborts);
 }
 
 int smmu_gerror_handle(struct smmu_dev *s)
@@ -329,11 +375,11 @@ int smmu_gerror_handle(struct smmu_dev *s)
 	if (!active)
 		return 0;
 	if (active & GERROR_EVTQ_ABT_ERR)
-		pr_err("event queue write aborted: events lost");
+		smmu_evtq_aborted(s);
 	if (active & ~(GERROR_EVTQ_ABT_ERR | GERROR_SFM_ERR))
 		pr_err("global error 0x%x", active);
 	/* Acknowledge by toggling GERRORN to match; CMDQ_ERR is left to the command path. */
-	smmu_write32(s, SMMU_GERRORN, n ^ active);
+	smmu_gerrorn_update(s, active, ~n);
 	if (active & GERROR_SFM_ERR) {
 		pr_err("service failure mode: the SMMU stopped translating");
 		return trace_err(-E_IO);
@@ -385,8 +431,8 @@ static int smmu_queues_init(struct smmu_dev *s, const struct smmu_opts *o)
 {
 	unsigned cl =
 		MIN((unsigned)FIELD_GET(IDR1_CMDQS, s->idr1), o->cmdq_log2 ? o->cmdq_log2 : 8);
-	unsigned el =
-		MIN((unsigned)FIELD_GET(IDR1_EVENTQS, s->idr1), o->evtq_log2 ? o->evtq_log2 : 7);
+	unsigned el = MIN((unsigned)FIELD_GET(IDR1_EVENTQS, s->idr1),
+			  o->evtq_log2 ? o->evtq_log2 : SMMU_EVTQ_LOG2);
 	int err;
 
 	if (cl < 1) {
@@ -479,8 +525,36 @@ int smmu_init(struct smmu_dev *s, paddr_t base, struct frame_alloc *fa, const st
 	return err;
 }
 
+int smmu_irq_ctrl(struct smmu_dev *s, bool evtq, bool gerror)
+{
+	u32 v = (evtq ? IRQ_CTRL_EVENTQ_IRQEN : 0) | (gerror ? IRQ_CTRL_GERROR_IRQEN : 0);
+	int err;
+
+	smmu_write32(s, SMMU_IRQ_CTRL, v);
+	err = smmu_poll(s, SMMU_IRQ_CTRLACK, ~0u, v);
+	if (err)
+		pr_err("IRQ_CTRLACK did not follow IRQ_CTRL=0x%x (ack 0x%x)", v,
+		       smmu_read32(s, SMMU_IRQ_CTRLACK));
+	return err;
+}
+
+void smmu_irqs_release(struct smmu_dev *s)
+{
+	if (!s->irq_evtq && !s->irq_gerror)
+		return;
+	if (smmu_irq_ctrl(s, false, false))
+		pr_err("SMMU at 0x%llx: interrupts left enabled", (unsigned long long)s->phys.v);
+	if (s->irq_evtq)
+		arch_irq_release(s->irq_evtq);
+	if (s->irq_gerror && s->irq_gerror != s->irq_evtq)
+		arch_irq_release(s->irq_gerror);
+	s->irq_evtq = s->irq_gerror = 0;
+}
+
 void smmu_fini(struct smmu_dev *s)
 {
+	if (s->regs)
+		smmu_irqs_release(s);
 	if (s->regs && smmu_disable(s))
 		pr_err("SMMU at 0x%llx did not disable", (unsigned long long)s->phys.v);
 	smmu_queue_free(s, &s->cmdq);

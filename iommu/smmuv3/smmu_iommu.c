@@ -3,13 +3,15 @@
  * SMMUv3 behind the IOMMU core (iommu/iommu.h): nesting parents are stage-2 STEs with one
  * VMID each, nested domains point the STE's S1ContextPtr at the guest's CD table (an IPA),
  * guest TLB invalidations always carry the parent's VMID, ATC invalidations go to the physical
- * StreamID of a device the core found attached, and events become fault records.
+ * StreamID of a device the core found attached, and events become fault records, drained from
+ * the SMMU's event-queue/GERROR interrupts when the platform wires them, else polled.
  */
 #define LOG_COMPONENT "smmu"
 #include <arch/mm.h>
 #include <string.h>
 
 #include "core/init.h"
+#include "core/irq.h"
 #include "core/log.h"
 #include "iommu/iommu.h"
 #include "iommu/smmuv3/smmu_dt.h"
@@ -68,13 +70,95 @@ static u32 smmu_sid_to_rid(const struct smmu_unit *su, u32 sid)
 	return sid;
 }
 
+/*
+ * The same fault again (stream, type, direction, stage, 4 KiB page) while the previous record
+ * is still waiting for delivery: QEMU writes one event per failing 4-byte access, so a
+ * faulting 4 KiB transfer would otherwise push 1024 identical records through the fault ring.
+ */
+static bool smmu_event_repeats(struct smmu_unit *su, const struct smmu_event *e)
+{
+	const struct smmu_event *l = &su->last;
+	bool same = su->unit.fault_count && l->type == e->type && l->sid == e->sid &&
+		    l->read == e->read && l->s2 == e->s2 && l->ssv == e->ssv &&
+		    l->ssid == e->ssid && (l->addr >> 12) == (e->addr >> 12);
+
+	su->last = *e;
+	return same;
+}
+
 static void smmu_event_sink_core(struct smmu_dev *s, const struct smmu_event *e)
 {
 	struct smmu_unit *su = container_of(s, struct smmu_unit, dev);
 	struct iommu_fault f;
 
+	if (smmu_event_repeats(su, e)) {
+		su->events_merged++;
+		return;
+	}
 	smmu_event_to_fault(e, smmu_sid_to_rid(su, e->sid), &f);
 	iommu_fault_report(&su->unit, &f);
+}
+
+/* ---- interrupts ------------------------------------------------------------------------------ */
+
+/*
+ * The event-queue and GERROR SPIs (both edge-triggered on QEMU; a level line is quiet once
+ * the queue is drained and GERRORN acknowledged): drain, handle global errors, hand the new
+ * fault records to their consumer. Runs on the CPU the SPIs are routed to, interrupts masked.
+ */
+static void smmu_irq(void *ctx)
+{
+	struct smmu_unit *su = ctx;
+	int budget = 1 << su->dev.evtq.log2, n;
+
+	su->irqs++;
+	/* In slices the fault ring holds, each handed over before the next is read. */
+	do {
+		n = smmu_evtq_drain(&su->dev, IOMMU_FAULT_RING);
+		iommu_fault_notify(&su->unit);
+		budget -= n;
+	} while (n == IOMMU_FAULT_RING && budget > 0);
+	/* After the drain: an EVENTQ_ABT_ERR (full queue) is acknowledged once there is room. */
+	if (smmu_gerror_handle(&su->dev))
+		pr_err("SMMUv3 at 0x%llx: fatal global error", (unsigned long long)su->dev.phys.v);
+}
+
+static int smmu_irqs_route(struct smmu_unit *su, const struct plat_irq *ev,
+			   const struct plat_irq *ge)
+{
+	struct smmu_dev *s = &su->dev;
+	int err = arch_irq_request(ev->intid, ev->edge, smmu_irq, su);
+
+	if (err)
+		return err;
+	s->irq_evtq = ev->intid;
+	if (ge->intid && ge->intid != ev->intid) {
+		if ((err = arch_irq_request(ge->intid, ge->edge, smmu_irq, su)))
+			return err;
+	}
+	s->irq_gerror = ge->intid;
+	return smmu_irq_ctrl(s, true, ge->intid != 0);
+}
+
+/*
+ * The wired SPIs the platform describes (DT interrupts / IORT GSIVs). Without an event-queue
+ * interrupt, or if routing it fails, the queue is polled from the vCPU traps instead.
+ */
+static void smmu_irqs_setup(struct smmu_unit *su, const struct plat_iommu *desc)
+{
+	const struct plat_irq *ev = &desc->irq[PLAT_IOMMU_IRQ_EVTQ];
+	const struct plat_irq *ge = &desc->irq[PLAT_IOMMU_IRQ_GERROR];
+	int err;
+
+	if (!ev->intid)
+		return;
+	if ((err = smmu_irqs_route(su, ev, ge))) {
+		pr_warn("SMMUv3 at 0x%llx: interrupts not usable (%s): event queue polled",
+			(unsigned long long)desc->base.v, err_str(err));
+		smmu_irqs_release(&su->dev);
+		return;
+	}
+	su->unit.irq_driven = true;
 }
 
 /* ---- ops ------------------------------------------------------------------------------------ */
@@ -108,9 +192,11 @@ static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, st
 		return err;
 	su->dev.sink = smmu_event_sink_core;
 	smmu_nunits++;
-	pr_info("SMMUv3 at 0x%llx: %s%s, %u-bit SIDs, %u-bit OAS, %s stream table",
+	smmu_irqs_setup(su, desc);
+	pr_info("SMMUv3 at 0x%llx: %s%s, %u-bit SIDs, %u-bit OAS, %s stream table, events by %s",
 		(unsigned long long)desc->base.v, su->dev.s1p ? "S1+" : "", "S2", su->dev.sid_bits,
-		smmu_oas_bits[su->dev.oas_enc], su->dev.two_level ? "2-level" : "linear");
+		smmu_oas_bits[su->dev.oas_enc], su->dev.two_level ? "2-level" : "linear",
+		su->unit.irq_driven ? "interrupt" : "polling");
 	*out = &su->unit;
 	return 0;
 }

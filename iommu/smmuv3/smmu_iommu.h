@@ -11,6 +11,9 @@ struct smmu_unit {
 	struct iommu unit;
 	struct smmu_dev dev;
 	struct smmu_rid_map rid_map;
+	struct smmu_event last; /* the newest event, to merge repeats (smmu_event_repeats) */
+	u64 events_merged;	/* events folded into the record before them */
+	u64 irqs;		/* event-queue / GERROR interrupts taken */
 };
 
 struct smmu_unit *smmu_unit_of(struct iommu *u);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Arm SMMUv3 driver, hardware layer: initialisation, command queue with CMD_SYNC, event queue
- * and GERROR, the stream table and the stream configurations a hypervisor needs (abort,
+ * and GERROR (polled or by interrupt), the stream table and the stream configurations a hypervisor needs (abort,
  * bypass, stage-2 only, nested stage-1 over stage-2), and the invalidations that go with them.
  * The IOMMU-core glue (smmu_iommu.c) maps domains and guest requests onto these calls.
  *
@@ -67,6 +67,9 @@ struct smmu_dev {
 	u64 poll_timeout_ns;
 	u64 vmid_map[SMMU_VMID_MAX / 64];
 	u64 events, events_lost, cmd_errors;
+	u64 evtq_aborts;	       /* GERROR.EVENTQ_ABT_ERR: records the SMMU could not write */
+	unsigned irq_evtq, irq_gerror; /* routed SPIs (0: none), released by smmu_fini() */
+	int gerrorn_lock;
 	smmu_event_sink sink;
 	void *owner; /* the IOMMU-core unit, for the sink */
 };
@@ -95,8 +98,20 @@ int smmu_cmd_sync(struct smmu_dev *s) __must_check;
 
 /* ---- events and global errors --------------------------------------------------------- */
 
-/* Drains the event queue into s->sink; returns the number of records, or -E_IO on GERROR. */
+/*
+ * Drains the event queue into s->sink, then handles global errors; returns the number of
+ * records, or -E_IO on a fatal global error (SFM).
+ */
 int smmu_evtq_poll(struct smmu_dev *s) __must_check;
+/* Drains at most `max` records into s->sink (no GERROR handling); returns how many. */
+int smmu_evtq_drain(struct smmu_dev *s, unsigned max) __must_check;
+/*
+ * Sets IRQ_CTRL (6.3.15: EVENTQ_IRQEN, GERROR_IRQEN) and waits, bounded, for IRQ_CTRLACK to
+ * show it. The interrupts themselves are routed by the caller (core/irq.h).
+ */
+int smmu_irq_ctrl(struct smmu_dev *s, bool evtq, bool gerror) __must_check;
+/* Clears IRQ_CTRL and releases the routed SPIs (s->irq_evtq, s->irq_gerror). */
+void smmu_irqs_release(struct smmu_dev *s);
 /* Handles and acknowledges active global errors; -E_IO if any was fatal (SFM). */
 int smmu_gerror_handle(struct smmu_dev *s) __must_check;
 

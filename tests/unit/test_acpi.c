@@ -214,6 +214,9 @@ static u8 *make_iort(u32 idmap_in, u32 idmap_num)
 	n = tb_put(&t, 68);
 	n[0] = 4, put_le16(n + 1, 68), n[3] = 4;
 	put_le64(n + 16, 0x9050000);
+	/* GSIVs as QEMU virt: event 106, PRI 107, GERR 109, sync 108 */
+	put_le32(n + 44, 106), put_le32(n + 48, 107), put_le32(n + 52, 109);
+	put_le32(n + 56, 108);
 	rc = t.len;
 	n = tb_put(&t, 36 + 2 * 20);
 	n[0] = 2, put_le16(n + 1, 36 + 40), put_le32(n + 8, 2), put_le32(n + 12, 36);
@@ -438,6 +441,11 @@ static void discovers_arm_virt_with_iort_and_spcr(void **state)
 	assert_int_equal(plat.gicr.v, 0x80a0000);
 	assert_int_equal(plat.iommu[0].nscope, 1);
 	assert_int_equal(plat.iommu[0].scope[0].rid_last, 0x7fff);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_EVTQ].intid, 106);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_PRIQ].intid, 107);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_GERROR].intid, 109);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_CMDQ_SYNC].intid, 108);
+	assert_true(plat.iommu[0].irq[PLAT_IOMMU_IRQ_EVTQ].edge);
 	summary_is("cpus=2 ram=0MiB ecam=0x4010000000 iommu=smmuv3@0x9050000 gic=v3");
 	assert_string_equal(test_log_text(), "");
 	(void)state;
@@ -665,6 +673,13 @@ static void iort_bad_nodes_are_rejected(void **state)
 	put_le32(t + rc + 36 + 4, 0x7fff);
 	memset(&plat, 0, sizeof(plat));
 	assert_int_equal(acpi_parse_iort(t, len, &plat), 0);
+	/* GSIVs that are not SPIs (an SGI/PPI number, past 1019) are ignored: polling */
+	put_le32(t + 48 + 24 + 44, 27), put_le32(t + 48 + 24 + 52, 0x10000);
+	memset(&plat, 0, sizeof(plat));
+	assert_int_equal(acpi_parse_iort(t, len, &plat), 0);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_EVTQ].intid, 0);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_GERROR].intid, 0);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_PRIQ].intid, 107);
 	free(t);
 	(void)state;
 }

@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include "core/platform.h"
+#include "lib/bits.h"
 
 static struct platform plat;
 
@@ -47,6 +48,7 @@ static void discovers_virt_machine(void **state)
 	assert_int_equal(plat.iommu[0].kind, IOMMU_KIND_SMMUV3);
 	assert_int_equal(plat.iommu[0].base.v, 0x9050000);
 	assert_int_equal(plat.iommu[0].phandle, 0x8004);
+	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_EVTQ].intid, 0); /* none described */
 	assert_int_equal(plat.gic_version, 3);
 	assert_int_equal(plat.gicd.v, 0x8000000);
 	assert_int_equal(plat.gicr.v, 0x80a0000);
@@ -58,6 +60,39 @@ static void discovers_virt_machine(void **state)
 	assert_string_equal(line,
 			    "cpus=2 ram=512MiB ecam=0x4010000000 iommu=smmuv3@0x9050000 gic=v3");
 	assert_string_equal(test_log_text(), "");
+	free(dtb);
+	(void)state;
+}
+
+/* SMMUv3 interrupts: parsed when well-formed; anything hostile leaves the SMMU polled. */
+static void smmu_interrupts_are_parsed_or_refused(void **state)
+{
+	size_t n;
+	void *dtb = test_load_dtb("smmu_irqs", &n);
+	const struct plat_irq *q;
+
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.niommu, 8);
+	q = plat.iommu[0].irq;
+	assert_int_equal(q[PLAT_IOMMU_IRQ_EVTQ].intid, 106);
+	assert_int_equal(q[PLAT_IOMMU_IRQ_PRIQ].intid, 107);
+	assert_int_equal(q[PLAT_IOMMU_IRQ_CMDQ_SYNC].intid, 108);
+	assert_int_equal(q[PLAT_IOMMU_IRQ_GERROR].intid, 109);
+	assert_true(q[PLAT_IOMMU_IRQ_EVTQ].edge && q[PLAT_IOMMU_IRQ_GERROR].edge);
+	q = plat.iommu[1].irq;
+	assert_int_equal(q[PLAT_IOMMU_IRQ_EVTQ].intid, 131);
+	assert_int_equal(q[PLAT_IOMMU_IRQ_GERROR].intid, 132);
+	assert_int_equal(q[PLAT_IOMMU_IRQ_PRIQ].intid, 0);
+	assert_false(q[PLAT_IOMMU_IRQ_EVTQ].edge);
+	for (unsigned i = 2; i < 8; i++)
+		for (unsigned k = 0; k < PLAT_IOMMU_NIRQ; k++)
+			assert_int_equal(plat.iommu[i].irq[k].intid, 0);
+	assert_true(test_log_has("smmu smmu@1200000: interrupts not usable (corrupt"));
+	assert_true(test_log_has("smmu smmu@1300000: interrupts not usable"));
+	assert_true(test_log_has("smmu smmu@1500000: interrupts not usable"));
+	assert_true(test_log_has("smmu smmu@1600000: interrupts not usable"));
+	assert_true(test_log_has("smmu smmu@1700000: interrupts not usable"));
+	assert_false(test_log_has("error"));
 	free(dtb);
 	(void)state;
 }
@@ -157,6 +192,14 @@ static void rejects_bad_offsets(void **state)
 	memcpy(copy, dtb, n);
 	h->totalsize = cpu_to_fdt32((uint32_t)n + 4096);
 	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	/* A property length of 2^32 - 12 (the root's first property: after the BEGIN_NODE token
+	 * and its empty name): libfdt 1.6.1 walks backwards for ever (found by fuzz_dt). */
+	memcpy(copy, dtb, n);
+	assert_int_equal(get_be32((u8 *)copy + fdt_off_dt_struct(dtb) + 8), 3 /* FDT_PROP */);
+	put_be32((u8 *)copy + fdt_off_dt_struct(dtb) + 12, 0xfffffff4);
+	test_log_reset();
+	assert_true(platform_from_dt(copy, n, &plat) < 0);
+	assert_true(test_log_has("structure block malformed"));
 	assert_platform_untouched();
 	free(copy);
 	free(dtb);
@@ -236,6 +279,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(discovers_virt_machine, setup),
+		cmocka_unit_test_setup(smmu_interrupts_are_parsed_or_refused, setup),
 		cmocka_unit_test_setup(translates_ranges_and_skips_disabled_nodes, setup),
 		cmocka_unit_test_setup(rejects_malformed_trees, setup),
 		cmocka_unit_test_setup(rejects_truncated_blob, setup),

@@ -589,6 +589,81 @@ static void event_queue_wraps_and_recovers_from_overflow(void **state)
 	assert_int_equal(smmu_evtq_poll(&t.s), 1);
 }
 
+/*
+ * QEMU 10.0 reports a full event queue as GERROR.EVENTQ_ABT_ERR (no OVFLG): the queue is
+ * drained, the loss counted and acknowledged with one warning, not an error; events flow again.
+ */
+static void full_queue_abort_is_counted_and_acknowledged(void **state)
+{
+	struct smmu_s2_cfg c;
+	u32 w = 0;
+
+	(void)state;
+	t.m->full_aborts = true;
+	s2_setup();
+	c = s2_cfg();
+	assert_int_equal(smmu_stream_s2(&t.s, SID, &c), 0);
+	for (unsigned i = 0; i < 7; i++)
+		(void)smmu_model_dma(t.m, SID, 0x100000 + 0x1000 * i, &w, 4, true);
+	assert_int_equal(t.m->events_lost, 3);
+	assert_int_not_equal(t.m->gerror, t.m->gerrorn);
+	assert_int_equal(smmu_evtq_poll(&t.s), 4);
+	assert_int_equal(t.m->gerror, t.m->gerrorn);
+	assert_int_equal(t.s.evtq_aborts, 1);
+	assert_int_equal(t.s.events_lost, 1);
+	assert_true(test_log_has("smmu: warning: event queue full or unwritable: the SMMU dropped "
+				 "events (1 time(s); queue drained, going on)"));
+	assert_false(test_log_has("error"));
+	/* a second abort is counted without another line (1, 2, 4, ... are reported) */
+	for (unsigned i = 0; i < 5; i++)
+		(void)smmu_model_dma(t.m, SID, 0x200000 + 0x1000 * i, &w, 4, true);
+	assert_int_equal(smmu_evtq_poll(&t.s), 4);
+	assert_int_equal(t.s.evtq_aborts, 2);
+	assert_true(test_log_has("(2 time(s)"));
+	assert_int_equal(smmu_model_dma(t.m, SID, 0x7000000, &w, 4, true), SMMUM_EVT_TRANSLATION);
+	assert_int_equal(smmu_evtq_poll(&t.s), 1);
+	assert_int_equal(t.ev[t.nev - 1].addr, 0x7000000);
+}
+
+/* 6.3.15: IRQ_CTRL takes effect once IRQ_CTRLACK shows it; a stuck ack is a bounded error. */
+static void irq_ctrl_waits_for_its_ack(void **state)
+{
+	(void)state;
+	assert_int_equal(t.m->irq_ctrl, 0);
+	assert_int_equal(smmu_irq_ctrl(&t.s, true, true), 0);
+	assert_int_equal(t.m->irq_ctrl, IRQ_CTRL_EVENTQ_IRQEN | IRQ_CTRL_GERROR_IRQEN);
+	assert_int_equal(smmu_irq_ctrl(&t.s, true, false), 0);
+	assert_int_equal(t.m->irq_ctrl, IRQ_CTRL_EVENTQ_IRQEN);
+	t.m->stuck_irq_ack = true;
+	host_time_step_ns = 10000000;
+	assert_int_equal(smmu_irq_ctrl(&t.s, true, true), -E_TIMEOUT);
+	assert_true(test_log_has("IRQ_CTRLACK did not follow IRQ_CTRL=0x5"));
+}
+
+/* With the enables set, each record written and each new global error is an interrupt edge. */
+static void enabled_interrupts_signal_events_and_global_errors(void **state)
+{
+	struct smmu_s2_cfg c;
+	u32 w = 0;
+
+	(void)state;
+	s2_setup();
+	c = s2_cfg();
+	assert_int_equal(smmu_stream_s2(&t.s, SID, &c), 0);
+	(void)smmu_model_dma(t.m, SID, 0x100000, &w, 4, true);
+	assert_int_equal(t.m->irq_pulses[SMMUM_IRQ_EVTQ], 0); /* not enabled yet */
+	assert_int_equal(smmu_irq_ctrl(&t.s, true, true), 0);
+	(void)smmu_model_dma(t.m, SID, 0x101000, &w, 4, true);
+	assert_int_equal(t.m->irq_pulses[SMMUM_IRQ_EVTQ], 1);
+	assert_int_equal(smmu_evtq_poll(&t.s), 2);
+	t.m->full_aborts = true;
+	for (unsigned i = 0; i < 130; i++)
+		(void)smmu_model_dma(t.m, SID, 0x200000 + 0x1000 * i, &w, 4, true);
+	assert_int_equal(t.m->irq_pulses[SMMUM_IRQ_GERROR], 1); /* one edge while active */
+	assert_int_equal(smmu_evtq_poll(&t.s), 1 << 7);
+	assert_int_equal(t.s.evtq_aborts, 1);
+}
+
 static void cmd_sync_timeout_is_an_error(void **state)
 {
 	(void)state;
@@ -624,7 +699,8 @@ static void global_errors_are_acknowledged(void **state)
 	(void)state;
 	t.m->gerror ^= GERROR_EVTQ_ABT_ERR;
 	assert_int_equal(smmu_evtq_poll(&t.s), 0);
-	assert_true(test_log_has("event queue write aborted"));
+	assert_true(test_log_has("warning: event queue full or unwritable"));
+	assert_int_equal(t.s.evtq_aborts, 1);
 	assert_int_equal(t.m->gerror, t.m->gerrorn);
 	t.m->gerror ^= GERROR_SFM_ERR;
 	assert_int_equal(smmu_gerror_handle(&t.s), -E_IO);
@@ -828,6 +904,10 @@ int main(void)
 		T(atc_invalidation_needs_ats),
 		cmocka_unit_test_setup_teardown(atc_invalidation_is_forwarded, setup_ats, teardown),
 		cmocka_unit_test_setup_teardown(command_queue_wraps, setup_small_queues, teardown),
+		cmocka_unit_test_setup_teardown(full_queue_abort_is_counted_and_acknowledged,
+						setup_small_queues, teardown),
+		T(irq_ctrl_waits_for_its_ack),
+		T(enabled_interrupts_signal_events_and_global_errors),
 		cmocka_unit_test_setup_teardown(event_queue_wraps_and_recovers_from_overflow,
 						setup_small_queues, teardown),
 		T(cmd_sync_timeout_is_an_error),

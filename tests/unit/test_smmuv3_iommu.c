@@ -17,6 +17,7 @@
 #include "iommu/smmuv3/smmuv3_regs.h"
 #include "lib/err.h"
 #include "smmuv3/smmuv3_model.h"
+#include "arch/host/irq_host.h"
 
 #define SMMU_BASE 0x09050000ULL
 #define RAM_SIZE (8ULL << 20)
@@ -56,6 +57,8 @@ static int probe(const char *dtb, struct smmu_model_cfg cfg)
 	test_log_capture();
 	iommu_units_reset();
 	smmu_units_reset();
+	host_irq_reset();
+	iommu_fault_notify_set(NULL);
 	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
 	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
 	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
@@ -454,6 +457,179 @@ static int noop(void **state)
 	return 0;
 }
 
+/* ---- wired interrupts (QEMU virt: eventq SPI 74 = INTID 106, gerror SPI 77 = INTID 109) ---- */
+
+#define EVTQ_INTID 106
+#define GERR_INTID 109
+
+static struct {
+	unsigned notified;
+	struct iommu_fault f[IOMMU_FAULT_RING * 4];
+	unsigned n;
+} got;
+
+static void take_faults(struct iommu *u)
+{
+	struct iommu_fault f;
+
+	got.notified++;
+	while (!iommu_fault_pop(u, &f))
+		if (got.n < IOMMU_FAULT_RING * 4)
+			got.f[got.n++] = f;
+}
+
+/* The GIC: an edge on a line the driver routed reaches its handler. */
+static void model_irq(struct smmu_model *m, unsigned line, void *arg)
+{
+	(void)m, (void)arg;
+	if (line == SMMUM_IRQ_EVTQ)
+		(void)host_irq_fire(EVTQ_INTID);
+	if (line == SMMUM_IRQ_GERROR)
+		(void)host_irq_fire(GERR_INTID);
+}
+
+static int probe_irqs(void)
+{
+	if (probe(NULL, smmu_model_default_cfg()))
+		return -1;
+	memset(&got, 0, sizeof(got));
+	t.plat.iommu[0].irq[PLAT_IOMMU_IRQ_EVTQ] = (struct plat_irq){ EVTQ_INTID, true };
+	t.plat.iommu[0].irq[PLAT_IOMMU_IRQ_GERROR] = (struct plat_irq){ GERR_INTID, true };
+	t.m->on_irq = model_irq;
+	iommu_fault_notify_set(take_faults);
+	return 0;
+}
+
+static int setup_irqs(void **state)
+{
+	(void)state;
+	if (probe_irqs() || attach_unit())
+		return -1;
+	return iommu_domain_s2_init(&t.s2, t.u, 48) ? -1 : 0;
+}
+
+static void unmapped_stream(void)
+{
+	u64 a = page(0);
+
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+}
+
+static void wired_interrupts_deliver_faults_without_polling(void **state)
+{
+	u32 w = 0;
+
+	(void)state;
+	assert_true(t.u->irq_driven);
+	assert_int_equal(t.m->irq_ctrl, IRQ_CTRL_EVENTQ_IRQEN | IRQ_CTRL_GERROR_IRQEN);
+	assert_int_equal(host_irqs[0].intid + host_irqs[1].intid, EVTQ_INTID + GERR_INTID);
+	assert_true(host_irqs[0].edge && host_irqs[1].edge);
+	assert_true(test_log_has("events by interrupt"));
+	unmapped_stream();
+	/*
+	 * 16 faulting 4-byte accesses to one page, as QEMU reports a 64-byte transfer, all
+	 * written before the CPU takes the interrupt (QEMU's device model holds the lock).
+	 */
+	t.m->on_irq = NULL;
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(smmu_model_dma(t.m, RID, GPA_B + 4 * i, &w, 4, true),
+				 SMMUM_EVT_TRANSLATION);
+	assert_int_equal(t.m->irq_pulses[SMMUM_IRQ_EVTQ], 16);
+	assert_int_equal(got.notified, 0);
+	assert_true(host_irq_fire(EVTQ_INTID));
+	t.m->on_irq = model_irq;
+	assert_int_equal(got.n, 1); /* the first record; the others repeat it and are merged */
+	assert_int_equal(smmu_unit_of(t.u)->events_merged, 15);
+	assert_int_equal(got.f[0].rid, RID);
+	assert_int_equal(got.f[0].addr, GPA_B);
+	assert_int_equal(got.f[0].stage, IOMMU_FAULT_S2);
+	assert_int_equal(got.f[0].access, IOMMU_FAULT_WRITE);
+	assert_int_equal(t.m->evtq_cons & 0xfffff, t.m->evtq_prod & 0xfffff); /* drained */
+	/* another page is another record */
+	assert_int_equal(smmu_model_dma(t.m, RID, GPA_B + PAGE_SIZE, &w, 4, false),
+			 SMMUM_EVT_TRANSLATION);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(got.f[1].addr, GPA_B + PAGE_SIZE);
+	assert_int_equal(got.f[1].access, IOMMU_FAULT_READ);
+}
+
+/*
+ * The CPU was busy (no interrupt taken) while a device filled the queue; QEMU then sets
+ * GERROR.EVENTQ_ABT_ERR. The GERROR interrupt drains every record in slices the fault ring
+ * holds, acknowledges with one warning line and events flow again.
+ */
+static void gerror_interrupt_drains_a_full_queue(void **state)
+{
+	unsigned cap = 1u << smmu_unit_of(t.u)->dev.evtq.log2;
+	u32 w = 0;
+
+	(void)state;
+	unmapped_stream();
+	t.m->full_aborts = true;
+	t.m->on_irq = NULL;
+	for (unsigned i = 0; i < cap + 5; i++)
+		(void)smmu_model_dma(t.m, RID, GPA_B + PAGE_SIZE * i, &w, 4, true);
+	assert_int_equal(t.m->irq_pulses[SMMUM_IRQ_GERROR], 1);
+	assert_int_not_equal(t.m->gerror, t.m->gerrorn);
+	assert_true(host_irq_fire(GERR_INTID));
+	assert_int_equal(got.n, cap);
+	assert_int_equal(t.u->faults_dropped, 0);
+	assert_int_equal(got.f[cap - 1].addr, GPA_B + PAGE_SIZE * (cap - 1));
+	assert_int_equal(t.m->gerror, t.m->gerrorn);
+	assert_int_equal(smmu_unit_of(t.u)->dev.evtq_aborts, 1);
+	assert_true(test_log_has("warning: event queue full or unwritable"));
+	assert_false(test_log_has("error:"));
+	t.m->on_irq = model_irq;
+	(void)smmu_model_dma(t.m, RID, GPA_B, &w, 4, true);
+	assert_int_equal(got.n, cap + 1);
+}
+
+static void without_interrupts_the_queue_is_polled(void **state)
+{
+	(void)state;
+	assert_false(t.u->irq_driven);
+	assert_int_equal(t.m->irq_ctrl, 0);
+	assert_false(host_irq_fire(EVTQ_INTID));
+	assert_true(test_log_has("events by polling"));
+}
+
+static void unroutable_interrupts_fall_back_to_polling(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_irqs(), 0);
+	host_irq_fail = -E_NOSPC;
+	assert_int_equal(attach_unit(), 0);
+	assert_false(t.u->irq_driven);
+	assert_int_equal(t.m->irq_ctrl, 0);
+	assert_true(test_log_has("interrupts not usable (table full)"));
+	assert_true(test_log_has("events by polling"));
+}
+
+static void stuck_irq_ctrlack_falls_back_to_polling(void **state)
+{
+	(void)state;
+	assert_int_equal(probe_irqs(), 0);
+	t.m->stuck_irq_ack = true;
+	assert_int_equal(attach_unit(), 0);
+	assert_false(t.u->irq_driven);
+	assert_false(host_irq_fire(EVTQ_INTID)); /* released again */
+	assert_false(host_irq_fire(GERR_INTID));
+	assert_true(test_log_has("IRQ_CTRLACK did not follow"));
+	assert_true(test_log_has("events by polling"));
+}
+
+static void fini_releases_the_interrupts(void **state)
+{
+	(void)state;
+	smmu_fini(&smmu_unit_of(t.u)->dev);
+	t.u = NULL;
+	assert_int_equal(t.m->irq_ctrl, 0);
+	assert_false(host_irq_fire(EVTQ_INTID));
+	assert_false(host_irq_fire(GERR_INTID));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -479,6 +655,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(iort_ranges_turn_rids_into_stream_ids, noop,
 						teardown),
 		cmocka_unit_test_setup_teardown(bad_iort_range_fails_probe, noop, teardown),
+		cmocka_unit_test_setup_teardown(wired_interrupts_deliver_faults_without_polling,
+						setup_irqs, teardown),
+		cmocka_unit_test_setup_teardown(gerror_interrupt_drains_a_full_queue, setup_irqs,
+						teardown),
+		T(without_interrupts_the_queue_is_polled),
+		cmocka_unit_test_setup_teardown(unroutable_interrupts_fall_back_to_polling, noop,
+						teardown),
+		cmocka_unit_test_setup_teardown(stuck_irq_ctrlack_falls_back_to_polling, noop,
+						teardown),
+		cmocka_unit_test_setup_teardown(fini_releases_the_interrupts, setup_irqs, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,8 @@ enum {
 #define M_CR0_CMDQEN M_BIT(3)
 #define M_GERR_CMDQ M_BIT(0)
 #define M_GERR_EVTQ_ABT M_BIT(2)
+#define M_IRQ_GERROR_EN M_BIT(0) /* 6.3.15 IRQ_CTRL */
+#define M_IRQ_EVTQ_EN M_BIT(2)
 
 enum {
 	CLASS_CD = 0,
@@ -122,6 +124,24 @@ static uint64_t q_addr(uint64_t base)
 
 /* ---- events (7.3) --------------------------------------------------------------------------- */
 
+/* 3.18: wired interrupts are pulses here (edge-triggered, as QEMU's virt wires them). */
+static void irq_pulse(struct smmu_model *m, unsigned line)
+{
+	m->irq_pulses[line]++;
+	if (m->on_irq)
+		m->on_irq(m, line, m->on_irq_arg);
+}
+
+/* 6.3.17: an error becomes active by toggling GERROR away from GERRORN; then the interrupt. */
+static void gerror_raise(struct smmu_model *m, uint32_t bit)
+{
+	if ((m->gerror ^ m->gerrorn) & bit)
+		return; /* already active: no new edge */
+	m->gerror ^= bit;
+	if (m->irq_ctrl & M_IRQ_GERROR_EN)
+		irq_pulse(m, SMMUM_IRQ_GERROR);
+}
+
 static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 {
 	unsigned l = q_log2(m->evtq_base, m->cfg.evtq_log2);
@@ -129,6 +149,12 @@ static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 	uint64_t a;
 
 	if (!(m->cr0 & M_CR0_EVTQEN) || !(m->cr0 & M_CR0_SMMUEN)) {
+		m->events_lost++;
+		return;
+	}
+	if ((p ^ c) == (1u << l) && m->full_aborts) {
+		/* QEMU 10.0 (smmuv3_write_eventq): a full queue is a write abort, no OVFLG */
+		gerror_raise(m, M_GERR_EVTQ_ABT);
 		m->events_lost++;
 		return;
 	}
@@ -142,12 +168,14 @@ static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 	}
 	a = q_addr(m->evtq_base) + (uint64_t)(p & ((1u << l) - 1)) * 32;
 	if (!ram_ok(m, a, 32)) {
-		m->gerror ^= (uint32_t)(M_GERR_EVTQ_ABT & ~(m->gerror ^ m->gerrorn));
+		gerror_raise(m, M_GERR_EVTQ_ABT);
 		m->events_lost++;
 		return;
 	}
 	memcpy((void *)(uintptr_t)a, rec, 32);
 	m->evtq_prod = (m->evtq_prod & (1u << 31)) | q_inc(p, l);
+	if (m->irq_ctrl & M_IRQ_EVTQ_EN)
+		irq_pulse(m, SMMUM_IRQ_EVTQ);
 }
 
 static void evt_raise(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
@@ -625,7 +653,7 @@ static void cmdq_run(struct smmu_model *m)
 		}
 		if (err) {
 			m->cmdq_cons = (uint32_t)err << 24 | c;
-			m->gerror ^= (uint32_t)M_GERR_CMDQ;
+			gerror_raise(m, M_GERR_CMDQ);
 			return;
 		}
 		if (m->nlog < SMMUM_CMD_LOG)
@@ -678,8 +706,8 @@ static uint64_t model_read(void *ctx, uint64_t off, unsigned width)
 	case R_CR1: v = m->cr1; break;
 	case R_CR2: v = m->cr2; break;
 	case R_GBPA: v = m->gbpa; break;
-	case R_IRQ_CTRL:
-	case R_IRQ_CTRLACK: v = m->irq_ctrl; break;
+	case R_IRQ_CTRL: v = m->irq_ctrl; break;
+	case R_IRQ_CTRLACK: v = m->stuck_irq_ack ? 0 : m->irq_ctrl; break;
 	case R_GERROR: v = m->gerror; break;
 	case R_GERRORN: v = m->gerrorn; break;
 	case R_STRTAB_BASE: v = m->strtab_base; break;

@@ -4,7 +4,8 @@
  * specification (IHI 0070) independently of iommu/smmuv3: it shares no definitions with the
  * driver. It implements the programming interface (CR0/CR0ACK, GBPA, GERROR, stream table in
  * linear and 2-level form, command and event queues with wrap), STE and CD decoding with the
- * ILLEGAL checks that matter to a hypervisor, VMSAv8-64 4 KiB-granule stage-1, stage-2 and
+ * ILLEGAL checks that matter to a hypervisor, wired interrupts (event queue, GERROR) with
+ * IRQ_CTRL/IRQ_CTRLACK, VMSAv8-64 4 KiB-granule stage-1, stage-2 and
  * nested walks, a configuration cache and a TLB (so that missing invalidations show), and
  * event generation. Tables and queues live in host memory ("physical" = host address); the
  * model only touches memory inside the RAM windows a test registers, anything else is an
@@ -65,6 +66,15 @@ struct smmum_cmd {
 	uint64_t w0, w1;
 };
 
+/* The wired interrupt lines (3.18), in the order of the DT binding's interrupt-names. */
+enum smmum_irq {
+	SMMUM_IRQ_EVTQ,
+	SMMUM_IRQ_PRIQ,
+	SMMUM_IRQ_CMDQ_SYNC,
+	SMMUM_IRQ_GERROR,
+	SMMUM_NIRQ
+};
+
 struct smmu_model {
 	uint64_t base;
 	struct smmu_model_cfg cfg;
@@ -73,8 +83,10 @@ struct smmu_model {
 	uint64_t strtab_base, cmdq_base, evtq_base;
 	uint32_t strtab_cfg, cmdq_prod, cmdq_cons, evtq_prod, evtq_cons;
 	/* test knobs */
-	bool stuck_ack;	   /* CR0ACK never follows CR0 */
-	bool cmdq_stalled; /* commands are not consumed */
+	bool stuck_ack;	    /* CR0ACK never follows CR0 */
+	bool stuck_irq_ack; /* IRQ_CTRLACK never follows IRQ_CTRL */
+	bool cmdq_stalled;  /* commands are not consumed */
+	bool full_aborts;   /* QEMU: a full event queue sets GERROR.EVENTQ_ABT_ERR, not OVFLG */
 	/* state and observation */
 	struct {
 		uint64_t base, size;
@@ -86,6 +98,10 @@ struct smmu_model {
 	struct smmum_cmd log[SMMUM_CMD_LOG];
 	unsigned nlog;
 	unsigned syncs, events_lost;
+	unsigned irq_pulses[SMMUM_NIRQ]; /* edges on each line (enabled in IRQ_CTRL) */
+	/* called on each interrupt edge (tests deliver it as the GIC would) */
+	void (*on_irq)(struct smmu_model *m, unsigned line, void *arg);
+	void *on_irq_arg;
 	/* called before each command executes (tests watch STE memory at CFGI time) */
 	void (*on_cmd)(struct smmu_model *m, uint64_t w0, uint64_t w1, void *arg);
 	void *on_cmd_arg;

@@ -4,10 +4,15 @@ SMMUv3, QEMU's nvme forwarding its DOE mailbox to devemu (spdm_port) and an edu 
 
 VM "alpha" owns the nvme function (its TDI): it checks the evidence against the trust anchor
 in its bootargs, binds, verifies the interface report, accepts, builds its own stage-1 on the
-nested SMMUv3 and runs NVMe Identify Controller into private RAM, then unbinds with DMA in
-flight and shows DMA is back to shared RAM only (a fault in its fault queue), and resets the
-function (FLR) while running. VM "beta" (same run) tries to bind alpha's TDI, to set up DMA on
-it, and to reach its MMIO; every attempt fails with the documented status while alpha goes on.
+nested SMMUv3 and runs NVMe Identify Controller into private RAM, then unbinds with an NVMe
+Read really in flight (the drive is null-co with 1.5 s of latency; the Read's completion entry
+is due in a private I/O completion queue): the late completion write faults, reaches alpha's
+fault queue by interrupt and changes no private byte. It then shows DMA is back to shared RAM
+only, and resets the function (FLR) while running. VM "beta" (same run) owns QEMU's edu as a
+plain vdev (no TDI): its DMA through beta's own vIOMMU reaches beta's shared RAM, and DMA
+anywhere else faults, the fault arriving in beta's fault queue by interrupt (the SMMU's
+event-queue SPI drained at EL2); beta also tries to bind alpha's TDI, to set up DMA on it, and
+to reach its MMIO; every attempt fails with the documented status while alpha goes on.
 A second run has devemu put the TDI in ERROR once it runs: alpha is told, the TDI torn down.
 Each run gets its own devemu port (@PORT@, tests/system/qemu.py)."""
 import os
@@ -21,6 +26,9 @@ CONFIG = "build/guests/e2e-config.dtb"
 ERROR_CONFIG = "build/guests/e2e-error-config.dtb"
 DEV = "0000:00:01.0"
 BARS = "bar0=0x10000000:0x4000"
+EDU = rf"^moat: vdev: beta: 0000:00:02.0 1234:11e8 assigned as vdev 0x28000 \(no TDISP\)$"
+SMMU_IRQ = (r"^moat: smmu: SMMUv3 at 0x9050000: S1\+S2, .* stream table, "
+            r"events by interrupt$")
 
 
 
@@ -46,17 +54,18 @@ def qemu_argv(port, config):
             "-serial", "stdio", "-no-reboot", "-smp", "2", "-m", "512", "-kernel", IMAGE,
             "-initrd", config,
             "-append", f"moat.spdm.anchor={anchor()} moat.tsm.ide=0 moat.tsm.meas=1,2,3",
-            "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
+            # null-co: reads of zeroes, each 1.5 s late, so a DMA is in flight at unbind
+            "-drive", "if=none,id=n0,driver=null-co,read-zeroes=on,latency-ns=1500000000",
             "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}",
-            "-device", "edu"]
+            "-device", "edu,dma_mask=0xffffffffffffffff"]
 
 
 def e2e(name, config, expect, streams=(), fault=None, forbid=()):
     port = PORT
     # the runner picks a free port and waits for devemu to listen on it before QEMU starts
     return Scenario(name, qemu_argv(port, config),
-                    expect + [r"^moat: all VMs stopped, powering off$"],
-                    forbid=[r"^\[\w+\] FAIL", *forbid], timeout=150,
+                    [SMMU_IRQ] + expect + [r"^moat: all VMs stopped, powering off$"],
+                    forbid=[r"^\[\w+\] FAIL", r"^moat: smmu: error", *forbid], timeout=150,
                     helpers=[devemu_argv(port, fault)], streams=list(streams),
                     needs=[IMAGE, DEVEMU, PKI + "/root.sha384", config])
 
@@ -69,6 +78,7 @@ CONNECT = [
     rf"^moat: tsm: {DEV}: connected: session 0x[0-9a-f]{{8}}, 3 measurement block\(s\)",
     rf"^moat: tsm: {DEV}: TDI 0x00000008 ready, CONFIG_UNLOCKED$",
     rf"^moat: vdev: alpha: {DEV} 1b36:0010 assigned as vdev 0x18000, TDI unbound$",
+    EDU,
 ]
 OWNER_START = [
     a(r"vdev 0x18000: 0x1b36:0x10, BAR0 at 0x10000000 size 0x4000, TDI CONFIG_UNLOCKED$"),
@@ -92,10 +102,15 @@ OWNER_START = [
     a(r"PASS bind: CONFIG_LOCKED, report checked$"),
 ]
 BETA = [rf"^\[beta\] {s}" for s in (
-    r"e2e: VM without devices, trying to reach another VM's$",
+    r"e2e: VM with a plain device \(edu\), trying to reach another VM's$",
+    r"vdev 0x28000: edu 0x1234:0x11e8, BAR0 at 0x10000000, no TDI$",
+    r"PASS edu DMA through beta's own vIOMMU into its shared RAM$",
+    r"  fault by interrupt: vdev 0x28000, IOVA 0x40400000, stage 2, kind 1$",
+    r"  fault by interrupt: vdev 0x28000, IOVA 0x41000000, stage 2, kind 1$",
+    r"PASS edu DMA outside beta's shared RAM faults; the fault arrives by interrupt$",
     r"PASS bind/accept/unbind/evidence of another VM's TDI refused \(BAD_HANDLE\)$",
     r"PASS DMA set-up on another VM's device or memory refused$",
-    r"PASS another VM's MMIO unreachable \(abort\), empty virtual ECAM$",
+    r"PASS another VM's MMIO unreachable \(abort\), virtual ECAM shows edu only$",
     r"PASS e2e guest done$")]
 
 SCENARIOS = [
@@ -107,7 +122,10 @@ SCENARIOS = [
         a(r"Identify Controller into private RAM via IOVA 0x202000: VID 0x1b36, "
           r"serial 'moat\d+', model 'QEMU NVMe Ctrl'$"),
         a(r"PASS DMA into private memory through the nested SMMUv3$"),
-        a(r"PASS unbind during DMA: ordered teardown, shared MMIO restored$"),
+        a(r"  unbind returned after \d+ ms with the Read in flight \(due after 1500 ms\)$"),
+        a(r"  late completion \(private CQ\): fault queued, IOVA 0x203000, stage 2; "
+          r"private bytes written 0; no completion$"),
+        a(r"PASS unbind during in-flight DMA: the late DMA faults, private RAM untouched$"),
         a(r"  Identify into private RAM: status -?\d+, private bytes written by the device: 0$"),
         a(r"  fault queued: vdev 0x18000, IOVA 0x202[0-9a-f]{3}, stage 2, kind 1$"),
         a(r"PASS after unbind: DMA reaches shared RAM only$"),
