@@ -23,7 +23,7 @@ TIMEOUT = 180
 SUMMARY = ("SPDM 1.2", "events by", "leaf certificate", "connected:", "IDE stream",
            "assigned as vdev", "edu DMA", "fault by interrupt",
            "certificate chain", "signed measurements", "bound to VM", "interface report",
-           "private MMIO 0x", "trusted DMA:", "RUN for VM", "Identify Controller", "torn down",
+           "continuation(s)", "private MMIO 0x", "trusted DMA:", "RUN for VM", "Identify Controller", "torn down",
            "late completion", "in-flight DMA", "after unbind", "memory sharing", "FLR",
            "PASS e2e", "FAIL", "refused", "unreachable")
 
