@@ -472,15 +472,23 @@ static int hc_evidence(struct hc_op *op, size_t *len)
 	const u8 *nonce = op->a.has_nonce ? op->a.nonce : NULL;
 	size_t cap = op->a.cap;
 	u32 vm = op->vm;
+	int err;
 
 	switch (op->a.kind) {
 	case MOAT_EV_CERT_CHAIN:
 		return nonce ? -E_INVAL
 			     : tdi_get_evidence(d->tdi, vm, TSM_EV_CERT_CHAIN, op->buf, cap, len);
 	case MOAT_EV_MEASUREMENTS:
-		/* with a nonce: fresh, signed over it; without: the record taken at connect */
+		/* without a nonce: the record taken at connect; with one: fresh, signed over it
+		 * and checked by Moat (the exchange refreshes the kept record) */
+		if (nonce &&
+		    (err = tdi_get_measurements(d->tdi, vm, nonce, op->buf, sizeof(op->buf), len)))
+			return err;
+		return tdi_get_evidence(d->tdi, vm, TSM_EV_MEASUREMENTS, op->buf, cap, len);
+	case MOAT_EV_SIGNED_MEASUREMENTS:
+		/* the signed exchange itself, for the guest to verify (struct moat_ev_meas) */
 		return nonce ? tdi_get_measurements(d->tdi, vm, nonce, op->buf, cap, len)
-			     : tdi_get_evidence(d->tdi, vm, TSM_EV_MEASUREMENTS, op->buf, cap, len);
+			     : -E_INVAL;
 	case MOAT_EV_VCA_DIGEST:
 		if (nonce)
 			return -E_INVAL;

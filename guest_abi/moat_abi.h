@@ -60,7 +60,7 @@ enum moat_hc {
 	 * -> x1 = report length */
 	MOAT_HC_TDI_GET_REPORT = MOAT_HC_FN(15),
 	/* x1 = vdev handle, x2 = enum moat_evidence, x3 = GPA, x4 = capacity,
-	 * x5 = GPA of a 32-byte nonce (MOAT_EV_MEASUREMENTS only, 0 otherwise) -> x1 = length
+	 * x5 = GPA of a 32-byte nonce (MOAT_EV_MEASUREMENTS, MOAT_EV_SIGNED_MEASUREMENTS; 0 otherwise) -> x1 = length
 	 * (also with MOAT_BAD_SIZE: the length needed) */
 	MOAT_HC_TDI_GET_EVIDENCE = MOAT_HC_FN(16),
 	/* x1 = vdev handle, x2 = GPA of the 32-byte report digest the guest checked */
@@ -252,17 +252,20 @@ _Static_assert(sizeof(struct moat_fault_queue) == MOAT_FAULTQ_HDR_SIZE, "ABI lay
 
 enum moat_evidence {
 	MOAT_EV_CERT_CHAIN = 1, /* the device's certificate chain (SPDM slot of the session) */
-	/* without a nonce: the measurement record Moat took at connect; with the guest's nonce
-	 * (1.2): a fresh signed exchange, struct moat_ev_meas (1.1 gave the bare record) */
+	/* without a nonce: the measurement record Moat took at connect; with the guest's nonce:
+	 * a fresh record, signed over the nonce (the signature checked by Moat) */
 	MOAT_EV_MEASUREMENTS = 2,
 	MOAT_EV_VCA_DIGEST = 3, /* SHA-256 of the SPDM VCA (version, caps, algorithms) */
+	/* 1.2, the guest's nonce required: the fresh signed exchange itself, for the guest to
+	 * verify (struct moat_ev_meas) */
+	MOAT_EV_SIGNED_MEASUREMENTS = 4,
 };
 
 #define MOAT_DIGEST_LEN 32
 #define MOAT_NONCE_LEN 32
 
 /*
- * MOAT_EV_MEASUREMENTS with a nonce (1.2): the signed SPDM exchange exactly as it went over
+ * MOAT_EV_SIGNED_MEASUREMENTS (1.2): the signed SPDM exchange exactly as it went over
  * the wire, for a guest that verifies the device's signature itself (docs/guest-abi.md
  * "Verifying measurements"). The header, then the parts, contiguous and in this order:
  * VCA (GET_VERSION .. ALGORITHMS), the GET_MEASUREMENTS request, the MEASUREMENTS response

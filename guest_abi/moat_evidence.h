@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest-side checker of the MOAT_EV_MEASUREMENTS evidence (struct moat_ev_meas): the header and
+ * Guest-side checker of the MOAT_EV_SIGNED_MEASUREMENTS evidence (struct moat_ev_meas): the header and
  * the SPDM messages it frames, every offset and length checked before use. It does not verify
  * the signature (that needs the guest's own crypto, see docs/guest-abi.md "Verifying
  * measurements"); it hands back exactly what to verify. Freestanding, no C library.

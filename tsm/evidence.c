@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The MOAT_EV_MEASUREMENTS evidence blob (tsm/evidence.h). */
+/* The MOAT_EV_SIGNED_MEASUREMENTS evidence blob (tsm/evidence.h). */
 #include "tsm/evidence.h"
 
 #include <string.h>

@@ -710,8 +710,8 @@ static uint64_t owner_evidence_meas(uint8_t *blob, const uint8_t *nonce)
 	struct moat_ret r;
 	char *p;
 
-	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_MEASUREMENTS, (uint64_t)blob, EV_BUF_CAP,
-		     (uint64_t)nonce);
+	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_SIGNED_MEASUREMENTS, (uint64_t)blob,
+		     EV_BUF_CAP, (uint64_t)nonce);
 	check("signed measurements with the guest's nonce", r.status, MOAT_OK);
 	check("evidence within the buffer", r.r1 <= EV_BUF_CAP, 1);
 	err = ev_meas_verify(blob, MIN_CAP(r.r1), nonce, &v, &why);

@@ -488,13 +488,25 @@ static void evidence_chain_measurements_with_nonce_and_vca(void **state)
 	assert_memory_equal(ga(vma, SHB), chain, sizeof(chain));
 	for (unsigned i = 0; i < 32; i++)
 		nonce[i] = (u8)(i * 7);
-	assert_int_equal(call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_MEASUREMENTS, SHB, 4096,
-			      SHB + 4096, 0),
+	/* the signed exchange itself (what the fake device signs binds the nonce) */
+	assert_int_equal(call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_SIGNED_MEASUREMENTS, SHB,
+			      4096, SHB + 4096, 0),
 			 MOAT_OK);
 	assert_int_equal(r[1], 48);
 	assert_memory_equal(last_nonce, nonce, 32);
 	assert_memory_equal(ga(vma, SHB), nonce, 32);
 	assert_int_equal(nested_status, MOAT_BUSY); /* the second caller was sent back */
+	assert_int_equal(call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_SIGNED_MEASUREMENTS, SHB,
+			      4096, 0, 0),
+			 MOAT_INVALID_PARAM); /* a nonce is required */
+	/* MEASUREMENTS with a nonce (1.1): measured afresh, the record handed out */
+	memset(last_nonce, 0, sizeof(last_nonce));
+	assert_int_equal(call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_MEASUREMENTS, SHB, 4096,
+			      SHB + 4096, 0),
+			 MOAT_OK);
+	assert_memory_equal(last_nonce, nonce, 32);
+	assert_int_equal(r[1], sizeof(meas));
+	assert_memory_equal(ga(vma, SHB), meas, sizeof(meas));
 	assert_int_equal(
 		call(vma, MOAT_HC_TDI_GET_EVIDENCE, h, MOAT_EV_MEASUREMENTS, SHB, 4096, 0, 0),
 		MOAT_OK);
