@@ -398,6 +398,15 @@ void hc_ops_vm_gone(u32 vm)
 	}
 }
 
+unsigned hc_ops_in_flight(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < HC_OPS; i++)
+		n += hc_ops[i].state != HC_OP_FREE;
+	return n;
+}
+
 /* The vdev of x1 if it has a TDI; NULL with the status set otherwise. */
 static struct vdev *hc_tdi_vdev(struct vcpu *v, u64 *regs)
 {

@@ -28,5 +28,7 @@ struct tsm_pdev;
  */
 void hc_ops_drain(const struct tsm_pdev *pd);
 void hc_ops_vm_gone(u32 vm);
+/* Device operations suspended or waiting for their owner (tests check invariants between). */
+unsigned hc_ops_in_flight(void);
 
 #endif

@@ -232,6 +232,9 @@ static int setup(void **state)
 	(void)state;
 	test_log_capture();
 	test_log_reset();
+	vdm_waits = 0;
+	hc_ops_vm_gone(1); /* a call a failed test left in flight */
+	hc_ops_vm_gone(2);
 	memset(&fk, 0, sizeof(fk));
 	pt_host_alloc_init(&ha);
 	iommu_units_reset();
