@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/md.h>
@@ -17,28 +16,14 @@
 
 #include "test_util.h"
 
-#include "../../tools/devemu/devemu.h"
+#include "spdm_stack.h"
+
 #include "guest_abi/moat_evidence.h"
 #include "lib/err.h"
-#include "pci/doe.h"
-#include "pci/pci.h"
-#include "pcie/pcie_model.h"
-#include "spdm/spdm.h"
-#include "spdm/spdm_doe.h"
 #include "tsm/evidence.h"
 
-#define ECAM_BASE 0x4010000000ull
-
 static struct {
-	struct pcie_model model;
-	struct pm_doe doe;
-	struct devemu dev;
-	struct pci_state st;
-	struct pci_host host;
-	struct doe_mb mb;
-	struct spdm_doe bind;
-	struct spdm_conn conn;
-	struct spdm_config cfg;
+	struct spdm_stack s;
 	u8 meas[1024];
 	u8 ex[SPDM_REC_MAX + 64];
 	struct spdm_meas_capture cap;
@@ -47,82 +32,29 @@ static struct {
 	size_t blob_len;
 } F;
 
-static const char *pki_dir(void)
-{
-	const char *d = getenv("MOAT_PKI_DIR");
-
-	return d ? d : "build/tools/pki";
-}
-
-static int test_rng(void *ctx, unsigned char *out, size_t len)
-{
-	(void)ctx;
-	return getrandom(out, len, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int dv_handler(void *ctx, const uint8_t *obj, size_t len, uint8_t *out, size_t cap,
-		      size_t *olen)
-{
-	return devemu_doe(ctx, obj, len, out, cap, olen);
-}
-
-static void anchor_digest(void)
-{
-	char path[256], *hex;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/p384/root.sha384", pki_dir());
-	hex = test_load_file(path, &n);
-	F.cfg.anchor_digest_len = (u8)(n / 2);
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		F.cfg.anchor_digest[i] = (u8)v;
-	}
-	free(hex);
-}
-
 /* devemu (P-384) behind the DOE model, SPDM connected with a session. */
 static int setup(void **state)
 {
-	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 1ull << 20, .bus_end = 0 };
-	struct pm_fn *f = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
-	char dir[256];
-
 	(void)state;
 	test_log_capture();
 	memset(&F, 0, sizeof(F));
-	snprintf(dir, sizeof(dir), "%s/p384", pki_dir());
-	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_NONE), 0);
-	pm_init(&F.model, ECAM_BASE, 0, 0);
-	pm_doe_init(&F.doe, dv_handler, &F.dev);
-	pm_fn_pcie(f, true);
-	pm_fn_doe(f, &F.doe);
-	pm_add_root(&F.model, f);
-	assert_int_equal(pm_attach(&F.model), 0);
-	assert_int_equal(pci_host_init(&F.host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
-	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
-	assert_int_equal(doe_init(&F.mb, &F.st.devs[0], F.st.devs[0].doe_cap), 0);
-	assert_int_equal(spdm_doe_bind(&F.bind, &F.mb), 0);
-	F.cfg.rng = test_rng;
-	anchor_digest();
-	spdm_init(&F.conn, &F.bind.tp, &F.cfg);
+	spdm_stack_up(&F.s, "p384", DEVEMU_FAULT_NONE);
 	F.cap = (struct spdm_meas_capture){ .buf = F.ex, .cap = sizeof(F.ex) };
 	F.m = (struct spdm_measurements){ .record = F.meas,
 					  .record_cap = sizeof(F.meas),
 					  .capture = &F.cap };
-	assert_int_equal(spdm_connect(&F.conn), 0);
-	assert_int_equal(spdm_get_certificate(&F.conn, 0), 0);
-	assert_int_equal(spdm_start_session(&F.conn), 0);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	assert_int_equal(spdm_get_certificate(&F.s.conn, 0), 0);
+	assert_int_equal(spdm_start_session(&F.s.conn), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	spdm_reset(&F.conn);
-	pm_detach(&F.model);
-	devemu_free(&F.dev);
+	spdm_reset(&F.s.conn);
+	pm_detach(&F.s.model);
+	devemu_free(&F.s.dev);
 	return 0;
 }
 
@@ -136,13 +68,11 @@ static int verify_l1l2(const u8 *l1l2, size_t len, const u8 *sig)
 	u8 m[100 + 48], digest[48];
 	mbedtls_x509_crt leaf;
 	mbedtls_mpi r, s;
-	char path[256];
 	size_t n;
 	u8 *der;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/p384/leaf.der", pki_dir());
-	der = test_load_file(path, &n);
+	der = spdm_stack_pki_file("p384", "leaf.der", &n);
 	mbedtls_x509_crt_init(&leaf);
 	assert_int_equal(mbedtls_x509_crt_parse_der(&leaf, der, n), 0);
 	moat_ev_sign_prefix(0x12, MOAT_EV_MEAS_CONTEXT, m);
@@ -170,7 +100,7 @@ static void capture_is_the_signed_exchange(void **state)
 	(void)state;
 	for (unsigned i = 0; i < 32; i++)
 		nonce[i] = (u8)(0xc0 + i);
-	assert_int_equal(spdm_get_measurements(&F.conn, nonce, &F.m), 0);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, nonce, &F.m), 0);
 	assert_int_equal(F.cap.req_len, 37);
 	assert_int_equal(F.ex[1], 0xe0);
 	assert_memory_equal(F.ex + 4, nonce, 32);
@@ -178,7 +108,7 @@ static void capture_is_the_signed_exchange(void **state)
 	assert_int_equal(F.ex[37 + 1], 0x60);
 	assert_memory_equal(F.ex + 37 + 8, F.meas, F.m.len); /* the record inside the response */
 	/* L1/L2 = VCA || request || response without the signature, verified independently. */
-	vca = spdm_vca(&F.conn, &vlen);
+	vca = spdm_vca(&F.s.conn, &vlen);
 	assert_true(vlen > 0 && vlen <= SPDM_VCA_MAX);
 	n = F.cap.req_len + F.cap.rsp_len - F.cap.sig_len;
 	assert_true(vlen + n <= sizeof(l1l2));
@@ -188,7 +118,7 @@ static void capture_is_the_signed_exchange(void **state)
 	l1l2[vlen + 4] ^= 1; /* another nonce: the signature does not cover it */
 	assert_int_not_equal(verify_l1l2(l1l2, vlen + n, F.ex + n), 0);
 	/* A second exchange starts L1/L2 afresh from the VCA (message_m reset). */
-	assert_int_equal(spdm_get_measurements(&F.conn, NULL, &F.m), 0);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, NULL, &F.m), 0);
 	n = F.cap.req_len + F.cap.rsp_len - F.cap.sig_len;
 	memcpy(l1l2, vca, vlen);
 	memcpy(l1l2 + vlen, F.ex, n);
@@ -199,20 +129,20 @@ static void capture_too_small_keeps_the_session(void **state)
 {
 	(void)state;
 	F.cap.cap = 100;
-	assert_int_equal(spdm_get_measurements(&F.conn, NULL, &F.m), -E_NOSPC);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, NULL, &F.m), -E_NOSPC);
 	assert_int_equal(F.cap.req_len, 37);
 	assert_true(F.cap.rsp_len > 100);
-	assert_int_equal(F.conn.state, SPDM_STATE_SESSION);
+	assert_int_equal(F.s.conn.state, SPDM_STATE_SESSION);
 	F.cap.cap = sizeof(F.ex);
-	assert_int_equal(spdm_get_measurements(&F.conn, NULL, &F.m), 0);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, NULL, &F.m), 0);
 	F.m.capture = NULL; /* capture is optional */
-	assert_int_equal(spdm_get_measurements(&F.conn, NULL, &F.m), 0);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, NULL, &F.m), 0);
 }
 
 static void build(void)
 {
-	assert_int_equal(spdm_get_measurements(&F.conn, NULL, &F.m), 0);
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &F.cap, F.blob, sizeof(F.blob), &F.blob_len),
+	assert_int_equal(spdm_get_measurements(&F.s.conn, NULL, &F.m), 0);
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &F.cap, F.blob, sizeof(F.blob), &F.blob_len),
 			 0);
 }
 
@@ -233,7 +163,7 @@ static void blob_frames_the_exchange_and_parses(void **state)
 	struct moat_ev_meas_view v;
 	const struct moat_ev_meas *h = (const void *)F.blob;
 	size_t vlen;
-	const u8 *vca = spdm_vca(&F.conn, &vlen);
+	const u8 *vca = spdm_vca(&F.s.conn, &vlen);
 
 	(void)state;
 	build();
@@ -242,7 +172,7 @@ static void blob_frames_the_exchange_and_parses(void **state)
 	assert_int_equal(h->total, F.blob_len);
 	assert_int_equal(h->base_asym, SPDM_ASYM_ECDSA_P384);
 	assert_int_equal(h->base_hash, SPDM_HASH_SHA384);
-	assert_int_equal(h->meas_hash, F.conn.alg.meas_hash);
+	assert_int_equal(h->meas_hash, F.s.conn.alg.meas_hash);
 	assert_int_equal(moat_ev_meas_parse(F.blob, F.blob_len, &v), MOAT_EV_OK);
 	assert_memory_equal(v.vca, vca, vlen);
 	assert_memory_equal(v.req, F.ex, F.cap.req_len);
@@ -269,22 +199,25 @@ static void blob_builder_refuses_small_buffers_and_bad_parts(void **state)
 	(void)state;
 	build();
 	memset(F.blob, 0xee, sizeof(F.blob));
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &F.cap, F.blob, F.blob_len - 1, &len),
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &F.cap, F.blob, F.blob_len - 1, &len),
 			 -E_NOSPC);
 	assert_int_equal(len, F.blob_len); /* the size needed */
 	assert_int_equal(F.blob[0], 0xee); /* nothing written */
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &F.cap, F.blob, 0, &len), -E_NOSPC);
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &F.cap, F.blob, 0, &len), -E_NOSPC);
 	bad = F.cap;
 	bad.sig_len = bad.rsp_len + 1;
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &bad, F.blob, sizeof(F.blob), &len), -E_INVAL);
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &bad, F.blob, sizeof(F.blob), &len),
+			 -E_INVAL);
 	bad = F.cap;
 	bad.rsp_len = (size_t)UINT32_MAX + 1;
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &bad, F.blob, sizeof(F.blob), &len), -E_INVAL);
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &bad, F.blob, sizeof(F.blob), &len),
+			 -E_INVAL);
 	bad = F.cap;
 	bad.req_len = UINT32_MAX - 10; /* each part fits 32 bits, the sum does not */
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &bad, F.blob, sizeof(F.blob), &len), -E_INVAL);
-	spdm_reset(&F.conn); /* no VCA: nothing to frame */
-	assert_int_equal(tsm_ev_meas_build(&F.conn, &F.cap, F.blob, sizeof(F.blob), &len),
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &bad, F.blob, sizeof(F.blob), &len),
+			 -E_INVAL);
+	spdm_reset(&F.s.conn); /* no VCA: nothing to frame */
+	assert_int_equal(tsm_ev_meas_build(&F.s.conn, &F.cap, F.blob, sizeof(F.blob), &len),
 			 -E_INVAL);
 }
 
@@ -414,46 +347,25 @@ static void checker_refuses_every_inconsistency(void **state)
 
 /* ---- the VCA bound, with a scripted responder ------------------------------------------- */
 
-struct script {
-	const u8 *rsp[4];
-	size_t len[4];
-	unsigned n, i;
-};
-
-static int scripted(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp, size_t cap,
-		    size_t *len)
-{
-	struct script *s = ctx;
-
-	(void)secured;
-	(void)req;
-	(void)req_len;
-	if (s->i >= s->n || s->len[s->i] > cap)
-		return -E_IO;
-	memcpy(rsp, s->rsp[s->i], s->len[s->i]);
-	*len = s->len[s->i++];
-	return 0;
-}
-
 static void vca_overflowing_its_buffer_is_refused(void **state)
 {
 	static u8 version[6 + 2 * 255] = { 0x10, 0x04, 0, 0, 0, 255 };
 	static u8 version_fits[6 + 2 * 200] = { 0x10, 0x04, 0, 0, 0, 200 };
-	struct script s = { .rsp = { version }, .len = { sizeof(version) }, .n = 1 };
-	struct spdm_transport tp = { .exchange = scripted, .ctx = &s, .align = 4 };
-	struct spdm_config cfg = { .rng = test_rng };
+	struct spdm_script s = { .rsp = { version }, .len = { sizeof(version) }, .n = 1 };
+	struct spdm_transport tp = { .exchange = spdm_script_exchange, .ctx = &s, .align = 4 };
+	struct spdm_config cfg = { .rng = spdm_stack_rng };
 	size_t len;
 
 	(void)state;
 	for (unsigned i = 0; i < 255; i++)
 		version[7 + 2 * i] = 0x12; /* 255 entries of 1.2: legal, but 516 bytes */
-	spdm_reset(&F.conn);
-	spdm_init(&F.conn, &tp, &cfg);
-	assert_int_equal(spdm_connect(&F.conn), -E_PROTO);
-	assert_int_equal(F.conn.fail, SPDM_FAIL_VCA_SIZE);
-	assert_string_equal(spdm_fail_str(F.conn.fail),
+	spdm_reset(&F.s.conn);
+	spdm_init(&F.s.conn, &tp, &cfg);
+	assert_int_equal(spdm_connect(&F.s.conn), -E_PROTO);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_VCA_SIZE);
+	assert_string_equal(spdm_fail_str(F.s.conn.fail),
 			    "VCA (GET_VERSION .. ALGORITHMS) larger than its 512-byte buffer");
-	assert_int_equal(spdm_vca(&F.conn, &len) != NULL && len == 0, 1);
+	assert_int_equal(spdm_vca(&F.s.conn, &len) != NULL && len == 0, 1);
 	/* 406 bytes of VERSION fit; the 20-byte GET_CAPABILITIES and its answer do not all. */
 	for (unsigned i = 0; i < 200; i++)
 		version_fits[7 + 2 * i] = 0x12;
@@ -463,12 +375,12 @@ static void vca_overflowing_its_buffer_is_refused(void **state)
 				     0x10, 0,	 0, 0, 1,  0,	 0, 0, 0, 0,	0, 0,
 				     0,	   0,	 0, 0, 0,  0,	 0, 0, 0, 0,	0, 0,
 				     2,	   0x20, 8, 0, 3,  0x20, 1, 0, 5, 0x20, 1, 0 };
-	s = (struct script){ .rsp = { version_fits, caps, algs },
-			     .len = { sizeof(version_fits), 20, 48 },
-			     .n = 3 };
-	spdm_init(&F.conn, &tp, &cfg);
-	assert_int_equal(spdm_connect(&F.conn), -E_PROTO);
-	assert_int_equal(F.conn.fail, SPDM_FAIL_VCA_SIZE);
+	s = (struct spdm_script){ .rsp = { version_fits, caps, algs },
+				  .len = { sizeof(version_fits), 20, 48 },
+				  .n = 3 };
+	spdm_init(&F.s.conn, &tp, &cfg);
+	assert_int_equal(spdm_connect(&F.s.conn), -E_PROTO);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_VCA_SIZE);
 }
 
 int main(void)

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <arch/cpu.h>
 #include <mbedtls/sha256.h>
@@ -16,17 +15,10 @@
 
 #include "test_util.h"
 
+#include "spdm_stack.h"
+
 #include "core/devop.h"
-
-#include "../../tools/devemu/devemu.h"
 #include "lib/err.h"
-#include "pci/doe.h"
-#include "pci/pci.h"
-#include "pcie/pcie_model.h"
-#include "spdm/spdm.h"
-#include "spdm/spdm_doe.h"
-
-#define ECAM_BASE 0x4010000000ull
 
 enum stage {
 	ST_CONNECT,
@@ -41,84 +33,16 @@ enum stage {
 };
 
 static struct {
-	struct pcie_model model;
-	struct pm_doe doe;
-	struct devemu dev;
-	struct pci_state st;
-	struct pci_host host;
-	struct doe_mb mb;
-	struct spdm_doe bind;
-	struct spdm_conn conn;
-	struct spdm_config cfg;
+	struct spdm_stack s;
 	u8 meas[1024];
 	struct spdm_measurements m;
 	void *anchor_der;
 } F;
 
-static const char *pki_dir(void)
-{
-	const char *d = getenv("MOAT_PKI_DIR");
-
-	return d ? d : "build/tools/pki";
-}
-
-static void *pki_file(const char *alg, const char *name, size_t *n)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", pki_dir(), alg, name);
-	return test_load_file(path, n);
-}
-
-static int test_rng(void *ctx, unsigned char *out, size_t len)
-{
-	(void)ctx;
-	return getrandom(out, len, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int dv_handler(void *ctx, const uint8_t *obj, size_t len, uint8_t *out, size_t cap,
-		      size_t *olen)
-{
-	return devemu_doe(ctx, obj, len, out, cap, olen);
-}
-
-static void anchor_digest(const char *alg)
-{
-	size_t n;
-	char *hex = pki_file(alg, strcmp(alg, "p384") ? "root.sha256" : "root.sha384", &n);
-
-	F.cfg.anchor_digest_len = (u8)(n / 2);
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		F.cfg.anchor_digest[i] = (u8)v;
-	}
-	free(hex);
-}
-
 /* Brings up the whole stack with a devemu device using `alg`'s PKI and `fault`. */
 static void up(const char *alg, enum devemu_fault fault)
 {
-	char dir[256];
-	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 1ull << 20, .bus_end = 0 };
-	struct pm_fn *f = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
-
-	snprintf(dir, sizeof(dir), "%s/%s", pki_dir(), alg);
-	assert_int_equal(devemu_init(&F.dev, dir, fault), 0);
-	pm_init(&F.model, ECAM_BASE, 0, 0);
-	pm_doe_init(&F.doe, dv_handler, &F.dev);
-	pm_fn_pcie(f, true);
-	pm_fn_doe(f, &F.doe);
-	pm_add_root(&F.model, f);
-	assert_int_equal(pm_attach(&F.model), 0);
-	assert_int_equal(pci_host_init(&F.host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
-	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
-	assert_int_equal(doe_init(&F.mb, &F.st.devs[0], F.st.devs[0].doe_cap), 0);
-	assert_int_equal(spdm_doe_bind(&F.bind, &F.mb), 0);
-	F.cfg.rng = test_rng;
-	if (!F.cfg.anchor_der)
-		anchor_digest(alg);
-	spdm_init(&F.conn, &F.bind.tp, &F.cfg);
+	spdm_stack_up(&F.s, alg, fault);
 	F.m = (struct spdm_measurements){ .record = F.meas, .record_cap = sizeof(F.meas) };
 }
 
@@ -133,9 +57,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	spdm_reset(&F.conn);
-	pm_detach(&F.model);
-	devemu_free(&F.dev);
+	spdm_reset(&F.s.conn);
+	pm_detach(&F.s.model);
+	devemu_free(&F.s.dev);
 	free(F.anchor_der);
 	return 0;
 }
@@ -177,30 +101,30 @@ static void assert_wiped(const struct spdm_conn *c)
 static void expect_refusal(enum devemu_fault fault, enum stage stage, enum spdm_fail why)
 {
 	up("p384", fault);
-	assert_int_equal(flow(&F.conn), stage);
-	assert_int_equal(F.conn.fail, why);
-	assert_wiped(&F.conn);
+	assert_int_equal(flow(&F.s.conn), stage);
+	assert_int_equal(F.s.conn.fail, why);
+	assert_wiped(&F.s.conn);
 	/* Nothing can be done on the dead connection but starting over. */
-	assert_int_equal(spdm_heartbeat(&F.conn), -E_STATE);
-	assert_int_not_equal(spdm_start_session(&F.conn), 0);
+	assert_int_equal(spdm_heartbeat(&F.s.conn), -E_STATE);
+	assert_int_not_equal(spdm_start_session(&F.s.conn), 0);
 }
 
 static void check_leaf_digest(const char *alg)
 {
 	size_t n;
-	u8 *leaf = pki_file(alg, "leaf.der", &n), d[64];
+	u8 *leaf = spdm_stack_pki_file(alg, "leaf.der", &n), d[64];
 
 	if (!strcmp(alg, "p384"))
 		mbedtls_sha512_ret(leaf, n, d, 1);
 	else
 		mbedtls_sha256_ret(leaf, n, d, 0);
-	assert_memory_equal(d, F.conn.leaf_digest, F.conn.hash_len);
+	assert_memory_equal(d, F.s.conn.leaf_digest, F.s.conn.hash_len);
 	free(leaf);
 }
 
 static void full_session_with_p384_device(void **state)
 {
-	struct spdm_conn *c = &F.conn;
+	struct spdm_conn *c = &F.s.conn;
 	u8 vid[2] = { 0x01, 0x00 }, out[16];
 	size_t olen;
 
@@ -214,7 +138,7 @@ static void full_session_with_p384_device(void **state)
 	assert_int_equal(c->sess.id, 0xcafe0001);
 	check_leaf_digest("p384");
 	assert_int_equal(F.m.nblocks, 3);
-	assert_int_equal(F.dev.heartbeats, 2);
+	assert_int_equal(F.s.dev.heartbeats, 2);
 	/* Vendor-defined messages in the session (what TDISP and IDE_KM will use). */
 	assert_int_equal(
 		spdm_vendor_request(c, 3, vid, 2, (const u8 *)"abc", 3, out, sizeof(out), &olen),
@@ -246,14 +170,14 @@ static void vendor_op(struct devop *op)
 	static const u8 vid[2] = { 0x01, 0x00 };
 
 	(void)op;
-	vop.err = spdm_vendor_request(&F.conn, 3, vid, 2, (const u8 *)"tdisp", 5, vop.rsp,
+	vop.err = spdm_vendor_request(&F.s.conn, 3, vid, 2, (const u8 *)"tdisp", 5, vop.rsp,
 				      sizeof(vop.rsp), &vop.len);
 }
 
 static void vendor_messages_wait_without_holding_the_cpu(void **state)
 {
 	static struct devop op;
-	struct spdm_conn *c = &F.conn;
+	struct spdm_conn *c = &F.s.conn;
 	u8 vid[2] = { 0x01, 0x00 }, req[64], rsp[64];
 	const u8 *payload;
 	size_t qlen, len, plen;
@@ -262,7 +186,7 @@ static void vendor_messages_wait_without_holding_the_cpu(void **state)
 	(void)state;
 	up("p384", DEVEMU_FAULT_NONE);
 	assert_int_equal(flow(c), ST_DONE);
-	F.doe.ready_after = 3;
+	F.s.doe.ready_after = 3;
 	devop_prepare(&op, vendor_op);
 	while (!devop_run(&op))
 		assert_true(++suspended < 100);
@@ -288,33 +212,33 @@ static void full_session_with_p256_device(void **state)
 {
 	(void)state;
 	up("p256", DEVEMU_FAULT_NONE);
-	assert_int_equal(flow(&F.conn), ST_DONE);
-	assert_int_equal(F.conn.alg.asym, SPDM_ASYM_ECDSA_P256);
-	assert_int_equal(F.conn.alg.hash, SPDM_HASH_SHA256);
-	assert_int_equal(F.conn.alg.dhe, SPDM_DHE_SECP256R1);
-	assert_int_equal(F.conn.alg.aead, SPDM_AEAD_AES128_GCM);
+	assert_int_equal(flow(&F.s.conn), ST_DONE);
+	assert_int_equal(F.s.conn.alg.asym, SPDM_ASYM_ECDSA_P256);
+	assert_int_equal(F.s.conn.alg.hash, SPDM_HASH_SHA256);
+	assert_int_equal(F.s.conn.alg.dhe, SPDM_DHE_SECP256R1);
+	assert_int_equal(F.s.conn.alg.aead, SPDM_AEAD_AES128_GCM);
 	check_leaf_digest("p256");
-	assert_int_equal(spdm_end_session(&F.conn), 0);
+	assert_int_equal(spdm_end_session(&F.s.conn), 0);
 }
 
 static void anchor_given_as_certificate(void **state)
 {
 	(void)state;
-	F.anchor_der = pki_file("p384", "root.der", &F.cfg.anchor_len);
-	F.cfg.anchor_der = F.anchor_der;
+	F.anchor_der = spdm_stack_pki_file("p384", "root.der", &F.s.cfg.anchor_len);
+	F.s.cfg.anchor_der = F.anchor_der;
 	up("p384", DEVEMU_FAULT_NONE);
-	assert_int_equal(flow(&F.conn), ST_DONE);
+	assert_int_equal(flow(&F.s.conn), ST_DONE);
 }
 
 static void foreign_anchor_certificate_refuses_device(void **state)
 {
 	(void)state;
-	F.anchor_der = pki_file("p384", "rogue_root.der", &F.cfg.anchor_len);
-	F.cfg.anchor_der = F.anchor_der;
+	F.anchor_der = spdm_stack_pki_file("p384", "rogue_root.der", &F.s.cfg.anchor_len);
+	F.s.cfg.anchor_der = F.anchor_der;
 	up("p384", DEVEMU_FAULT_NONE);
-	assert_int_equal(flow(&F.conn), ST_CERT);
-	assert_int_equal(F.conn.fail, SPDM_FAIL_CERT_ANCHOR);
-	assert_wiped(&F.conn);
+	assert_int_equal(flow(&F.s.conn), ST_CERT);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_CERT_ANCHOR);
+	assert_wiped(&F.s.conn);
 }
 
 static void measurements_use_the_callers_nonce(void **state)
@@ -324,9 +248,9 @@ static void measurements_use_the_callers_nonce(void **state)
 	(void)state;
 	memset(nonce, 0x5a, sizeof(nonce)); /* the nonce devemu's wrong-nonce fault uses */
 	up("p384", DEVEMU_FAULT_NONE);
-	assert_int_equal(spdm_connect(&F.conn), 0);
-	assert_int_equal(spdm_get_certificate(&F.conn, 0), 0);
-	assert_int_equal(spdm_get_measurements(&F.conn, nonce, &F.m), 0);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	assert_int_equal(spdm_get_certificate(&F.s.conn, 0), 0);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, nonce, &F.m), 0);
 	assert_int_equal(F.m.nblocks, 3);
 }
 
@@ -390,7 +314,7 @@ static void refuses_unexpected_error_response(void **state)
 {
 	(void)state;
 	expect_refusal(DEVEMU_FAULT_ERROR, ST_MEAS, SPDM_FAIL_ERROR_RSP);
-	assert_int_equal(F.conn.fail_detail, 0x04);
+	assert_int_equal(F.s.conn.fail_detail, 0x04);
 }
 
 static void waits_for_a_device_not_ready_once(void **state)
@@ -398,7 +322,7 @@ static void waits_for_a_device_not_ready_once(void **state)
 	(void)state;
 	up("p384", DEVEMU_FAULT_NOT_READY_ONCE);
 	u64 t0 = arch_time_ns();
-	assert_int_equal(flow(&F.conn), ST_DONE);
+	assert_int_equal(flow(&F.s.conn), ST_DONE);
 	assert_true(arch_time_ns() - t0 >= 1024 * 1000ull); /* RDT = 2^10 us */
 }
 
@@ -406,13 +330,13 @@ static void operations_out_of_order_are_refused(void **state)
 {
 	(void)state;
 	up("p384", DEVEMU_FAULT_NONE);
-	assert_int_equal(spdm_heartbeat(&F.conn), -E_STATE);
-	assert_int_equal(spdm_start_session(&F.conn), -E_STATE);
-	assert_int_equal(F.conn.fail, SPDM_FAIL_STATE);
-	assert_int_equal(spdm_connect(&F.conn), 0);
-	assert_int_equal(spdm_challenge(&F.conn), -E_STATE);
-	assert_int_equal(spdm_connect(&F.conn), 0); /* GET_VERSION starts over cleanly */
-	assert_int_equal(flow(&F.conn), ST_DONE);
+	assert_int_equal(spdm_heartbeat(&F.s.conn), -E_STATE);
+	assert_int_equal(spdm_start_session(&F.s.conn), -E_STATE);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_STATE);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	assert_int_equal(spdm_challenge(&F.s.conn), -E_STATE);
+	assert_int_equal(spdm_connect(&F.s.conn), 0); /* GET_VERSION starts over cleanly */
+	assert_int_equal(flow(&F.s.conn), ST_DONE);
 }
 
 static void dead_mailbox_fails_the_transport(void **state)
@@ -420,50 +344,29 @@ static void dead_mailbox_fails_the_transport(void **state)
 	(void)state;
 	host_time_step_ns = 100000;
 	up("p384", DEVEMU_FAULT_NONE);
-	assert_int_equal(spdm_connect(&F.conn), 0);
-	F.doe.never_ready = true;
-	assert_int_equal(spdm_get_certificate(&F.conn, 0), -E_TIMEOUT);
-	assert_int_equal(F.conn.fail, SPDM_FAIL_TRANSPORT);
-	assert_wiped(&F.conn);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	F.s.doe.never_ready = true;
+	assert_int_equal(spdm_get_certificate(&F.s.conn, 0), -E_TIMEOUT);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_TRANSPORT);
+	assert_wiped(&F.s.conn);
 	host_time_step_ns = 1000;
 }
 
 /* ---- scripted hostile responder --------------------------------------------------------- */
 
-struct script {
-	const u8 *rsp[8];
-	size_t len[8];
-	unsigned n, i;
-};
-
-static int scripted(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp, size_t cap,
-		    size_t *len)
-{
-	struct script *s = ctx;
-
-	(void)secured;
-	(void)req;
-	(void)req_len;
-	if (s->i >= s->n || s->len[s->i] > cap)
-		return -E_IO;
-	memcpy(rsp, s->rsp[s->i], s->len[s->i]);
-	*len = s->len[s->i++];
-	return 0;
-}
-
 static const u8 version12[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 };
 static const u8 caps_ok[20] = { 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62,
 				0,    0,    0, 4, 0, 0,	 0, 4, 0,    0 };
 
-static enum spdm_fail run_script(struct script *s)
+static enum spdm_fail run_script(struct spdm_script *s)
 {
-	struct spdm_transport tp = { .exchange = scripted, .ctx = s, .align = 4 };
-	struct spdm_config cfg = { .rng = test_rng };
+	struct spdm_transport tp = { .exchange = spdm_script_exchange, .ctx = s, .align = 4 };
+	struct spdm_config cfg = { .rng = spdm_stack_rng };
 
-	spdm_init(&F.conn, &tp, &cfg);
-	assert_int_not_equal(spdm_connect(&F.conn), 0);
-	assert_wiped(&F.conn);
-	return F.conn.fail;
+	spdm_init(&F.s.conn, &tp, &cfg);
+	assert_int_not_equal(spdm_connect(&F.s.conn), 0);
+	assert_wiped(&F.s.conn);
+	return F.s.conn.fail;
 }
 
 static void refuses_hostile_negotiation(void **state)
@@ -476,28 +379,31 @@ static void refuses_hostile_negotiation(void **state)
 	u8 algs[52] = { 0x12, 0x63, 4, 0, 52, 0, 1, 2, 2, 0, 0, 0, 0x90, 0, 0, 0, 2, 0, 0, 0 };
 
 	(void)state;
-	assert_int_equal(run_script(&(struct script){ .rsp = { v10_only }, .len = { 8 }, .n = 1 }),
-			 SPDM_FAIL_VERSION);
-	assert_int_equal(run_script(&(struct script){ .rsp = { v_zero }, .len = { 6 }, .n = 1 }),
-			 SPDM_FAIL_MALFORMED);
-	assert_int_equal(run_script(&(struct script){ .rsp = { v_short }, .len = { 8 }, .n = 1 }),
-			 SPDM_FAIL_TRUNCATED);
-	assert_int_equal(run_script(&(struct script){
+	assert_int_equal(
+		run_script(&(struct spdm_script){ .rsp = { v10_only }, .len = { 8 }, .n = 1 }),
+		SPDM_FAIL_VERSION);
+	assert_int_equal(
+		run_script(&(struct spdm_script){ .rsp = { v_zero }, .len = { 6 }, .n = 1 }),
+		SPDM_FAIL_MALFORMED);
+	assert_int_equal(
+		run_script(&(struct spdm_script){ .rsp = { v_short }, .len = { 8 }, .n = 1 }),
+		SPDM_FAIL_TRUNCATED);
+	assert_int_equal(run_script(&(struct spdm_script){
 				 .rsp = { version12, caps_no_kex }, .len = { 8, 20 }, .n = 2 }),
 			 SPDM_FAIL_CAPS);
 	/* BaseAsymSel with two bits set (0x90): not a selection. */
 	memcpy(algs + 36, (u8[]){ 2, 0x20, 0x10, 0, 3, 0x20, 2, 0, 4, 0x20, 0, 0, 5, 0x20, 1, 0 },
 	       16);
-	assert_int_equal(run_script(&(struct script){ .rsp = { version12, caps_ok, algs },
-						      .len = { 8, 20, 52 },
-						      .n = 3 }),
+	assert_int_equal(run_script(&(struct spdm_script){ .rsp = { version12, caps_ok, algs },
+							   .len = { 8, 20, 52 },
+							   .n = 3 }),
 			 SPDM_FAIL_ALGO);
 	/* Length field that disagrees with the table count. */
 	algs[12] = 0x80;
 	algs[4] = 60;
-	assert_int_equal(run_script(&(struct script){ .rsp = { version12, caps_ok, algs },
-						      .len = { 8, 20, 52 },
-						      .n = 3 }),
+	assert_int_equal(run_script(&(struct spdm_script){ .rsp = { version12, caps_ok, algs },
+							   .len = { 8, 20, 52 },
+							   .n = 3 }),
 			 SPDM_FAIL_MALFORMED);
 }
 
@@ -509,22 +415,22 @@ static const u8 algs_p256[48] = {
 
 static enum spdm_fail run_cert_script(const u8 *const *rsp, const size_t *len, unsigned n)
 {
-	struct script s = { .rsp = { version12, caps_ok, algs_p256 },
-			    .len = { 8, 20, 48 },
-			    .n = 3 };
-	struct spdm_transport tp = { .exchange = scripted, .ctx = &s, .align = 4 };
-	struct spdm_config cfg = { .rng = test_rng, .anchor_digest_len = 32 };
+	struct spdm_script s = { .rsp = { version12, caps_ok, algs_p256 },
+				 .len = { 8, 20, 48 },
+				 .n = 3 };
+	struct spdm_transport tp = { .exchange = spdm_script_exchange, .ctx = &s, .align = 4 };
+	struct spdm_config cfg = { .rng = spdm_stack_rng, .anchor_digest_len = 32 };
 
 	for (unsigned i = 0; i < n; i++) {
 		s.rsp[3 + i] = rsp[i];
 		s.len[3 + i] = len[i];
 	}
 	s.n += n;
-	spdm_init(&F.conn, &tp, &cfg);
-	assert_int_equal(spdm_connect(&F.conn), 0);
-	assert_int_not_equal(spdm_get_certificate(&F.conn, 0), 0);
-	assert_wiped(&F.conn);
-	return F.conn.fail;
+	spdm_init(&F.s.conn, &tp, &cfg);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	assert_int_not_equal(spdm_get_certificate(&F.s.conn, 0), 0);
+	assert_wiped(&F.s.conn);
+	return F.s.conn.fail;
 }
 
 static void refuses_hostile_certificate_responses(void **state)

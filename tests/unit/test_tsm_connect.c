@@ -8,16 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "test_util.h"
 
-#include "../../tools/devemu/devemu.h"
+#include "spdm_stack.h"
+
 #include "../../tools/devemu/devemu_tdisp.h"
+#include "guest_abi/moat_evidence.h"
 #include "lib/err.h"
 #include "pcie/pcie_ide_model.h"
-#include "pcie/pcie_model.h"
-#include "guest_abi/moat_evidence.h"
 #include "tsm/tsm.h"
 
 #define ECAM_BASE 0x4010000000ull
@@ -44,31 +43,16 @@ static struct {
 	u64 ep_bar2; /* size of a second memory BAR, 0: none */
 } F;
 
-static int rng(void *ctx, unsigned char *out, size_t len)
-{
-	(void)ctx;
-	return getrandom(out, len, 0) == (ssize_t)len ? 0 : -1;
-}
-
 static int key_rng(u8 *out, size_t len)
 {
-	return rng(NULL, out, len) ? -E_IO : 0;
-}
-
-static int dv_handler(void *ctx, const uint8_t *obj, size_t len, uint8_t *out, size_t cap,
-		      size_t *olen)
-{
-	return devemu_doe(ctx, obj, len, out, cap, olen);
+	return spdm_stack_rng(NULL, out, len) ? -E_IO : 0;
 }
 
 static void load_anchor(void)
 {
-	const char *dir = getenv("MOAT_PKI_DIR");
-	char path[256], *hex;
 	size_t n;
+	char *hex = spdm_stack_pki_file("p384", "root.sha384", &n);
 
-	snprintf(path, sizeof(path), "%s/p384/root.sha384", dir ? dir : "build/tools/pki");
-	hex = test_load_file(path, &n);
 	while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
 		n--;
 	hex[n] = '\0';
@@ -81,7 +65,6 @@ static void load_anchor(void)
 static int setup(void **state)
 {
 	char dir[256];
-	const char *pki = getenv("MOAT_PKI_DIR");
 	struct plat_ecam e = { .base = { ECAM_BASE },
 			       .size = 1ull << 20,
 			       .bus_end = 0,
@@ -93,10 +76,10 @@ static int setup(void **state)
 	memset(&F, 0, sizeof(F));
 	setenv("DEVEMU_TDISP", "bar0=0x10000000:0x4000", 1);
 	F.tdev = devemu_tdisp_reset();
-	snprintf(dir, sizeof(dir), "%s/p384", pki ? pki : "build/tools/pki");
+	snprintf(dir, sizeof(dir), "%s/p384", spdm_stack_pki_dir());
 	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_NONE), 0);
 	pm_init(&F.model, ECAM_BASE, 0, 0);
-	pm_doe_init(&F.doe, dv_handler, &F.dev);
+	pm_doe_init(&F.doe, spdm_stack_doe, &F.dev);
 	pm_fn_pcie(f, true);
 	pm_fn_doe(f, &F.doe);
 	pm_fn_bar(f, 0, 0x4000, true);
@@ -105,7 +88,7 @@ static int setup(void **state)
 	assert_int_equal(pci_host_init(&F.host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
 	assert_int_equal(pci_enumerate(&F.st, &F.host), 0);
 	assert_int_equal(F.st.devs[0].bar[0], MEM32);
-	F.cfg.rng = rng;
+	F.cfg.rng = spdm_stack_rng;
 	load_anchor();
 	assert_int_equal(tsm_parse_meas("1,2,3", &F.pol), 0);
 	F.pol.ide = TSM_IDE_ON;
@@ -344,10 +327,9 @@ static void spdm_faults_refuse_at_their_stage(void **state)
 		{ DEVEMU_FAULT_ERROR, "MEASUREMENTS", SPDM_FAIL_ERROR_RSP },
 	};
 	char dir[256];
-	const char *pki = getenv("MOAT_PKI_DIR");
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/p384", pki ? pki : "build/tools/pki");
+	snprintf(dir, sizeof(dir), "%s/p384", spdm_stack_pki_dir());
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *stage = NULL;
 
@@ -443,16 +425,15 @@ static void link_build(void)
 static int setup_link(void **state)
 {
 	char dir[256];
-	const char *pki = getenv("MOAT_PKI_DIR");
 
 	(void)state;
 	test_log_capture();
 	memset(&F, 0, sizeof(F));
 	setenv("DEVEMU_TDISP", "bar0=0x10000000:0x4000", 1);
 	F.tdev = devemu_tdisp_reset();
-	snprintf(dir, sizeof(dir), "%s/p384", pki ? pki : "build/tools/pki");
+	snprintf(dir, sizeof(dir), "%s/p384", spdm_stack_pki_dir());
 	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_NONE), 0);
-	pm_doe_init(&F.doe, dv_handler, &F.dev);
+	pm_doe_init(&F.doe, spdm_stack_doe, &F.dev);
 	F.rp_fn = pm_fn_new(0, 0x1b36, 0x000c, 0x060400, true);
 	F.ep_fn = pm_fn_new(0, 0x1b36, 0x0010, 0x010802, false);
 	/* The device's capability matches what its IDE_KM QUERY_RESP reports (0x00000042). */
@@ -460,7 +441,7 @@ static int setup_link(void **state)
 	F.rp_ide = (struct pm_ide){ .selective = true, .nsel = 2, .naddr = { 1, 2 } };
 	F.ep_ide.keys_ready = ep_keys_ready;
 	F.rp_ide.keys_ready = rp_keys_ready;
-	F.cfg.rng = rng;
+	F.cfg.rng = spdm_stack_rng;
 	load_anchor();
 	F.pol.ide = TSM_IDE_ON;
 	F.pol.ide_stream = 2;
