@@ -21,6 +21,7 @@
 #include "core/vdev.h"
 #include "core/viommu.h"
 #include "lib/err.h"
+#include "fake_smmu.c"
 #include "pt/pt_alloc_host.c"
 #include "tdisp_dev/tdev.c"
 
@@ -29,56 +30,8 @@
 #define FN_ID 0x100u
 #define BAR0 0x10000000ull
 
-struct fake {
-	struct iommu u;
-	u16 vmid;
-};
-static struct fake fk;
+static struct fake_smmu fk; /* tests/unit/support/fake_smmu.c */
 static struct pt_host_alloc ha;
-
-static int f_cfg(struct iommu *u, unsigned bits, struct pt_config *c)
-{
-	(void)u;
-	c->fmt = PT_ARM_S2;
-	c->ias = bits;
-	c->oas = 48;
-	return 0;
-}
-static int f_init(struct iommu *u, struct iommu_domain *d)
-{
-	d->tags.vmid = ++container_of(u, struct fake, u)->vmid;
-	return 0;
-}
-static void f_fini(struct iommu *u, struct iommu_domain *d)
-{
-	(void)u, (void)d;
-}
-static int f_att(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	(void)u, (void)d, (void)rid, (void)pasid;
-	return 0;
-}
-static int f_flush(struct iommu *u, struct iommu_domain *d, const struct pt_gather *g)
-{
-	(void)u, (void)d, (void)g;
-	return 0;
-}
-static int f_inv(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *i)
-{
-	(void)u, (void)i;
-	if (d->kind != IOMMU_DOMAIN_S2)
-		abort(); /* guest invalidations reach hardware only through a nesting parent */
-	return 0;
-}
-static const struct iommu_ops f_ops = { .s2_config = f_cfg,
-					.domain_init = f_init,
-					.domain_fini = f_fini,
-					.attach = f_att,
-					.detach = f_att,
-					.flush_s2 = f_flush,
-					.invalidate = f_inv };
-static struct iommu_driver f_drv = { "fuzz-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3, &f_ops };
-static const struct plat_iommu f_desc = { .kind = IOMMU_KIND_SMMUV3 };
 
 static struct tdev dev;
 static struct tsm_pdev pd;
@@ -151,7 +104,6 @@ static void env_setup(void)
 	iommu_units_reset();
 	host_s2_reset();
 	vdev_reset_all();
-	memset(&fk, 0, sizeof(fk));
 	pt_host_alloc_init(&ha);
 	memset(rama, 0, PRIV + SHARED);
 	memset(ramb, 0, PRIV + SHARED);
@@ -159,7 +111,7 @@ static void env_setup(void)
 	memset(bitsb, 0, 4096);
 	vm_init(vma, 1, &ca, pa((u64)(uintptr_t)rama));
 	vm_init(vmb, 2, &cb, pa((u64)(uintptr_t)ramb));
-	if (iommu_unit_add(&fk.u, &f_drv, &f_desc, &ha.a) || viommu_init(vma, &fk.u, bitsa) ||
+	if (fake_smmu_add(&fk, &ha.a) || viommu_init(vma, &fk.u, bitsa) ||
 	    viommu_init(vmb, &fk.u, bitsb))
 		abort();
 	tdev_init(&dev, 1);
@@ -189,6 +141,8 @@ static void check_invariants(void)
 			abort(); /* B never gets device memory */
 	if (vdev_count(vmb))
 		abort();
+	if (fk.invs_not_s2)
+		abort(); /* guest invalidations reach hardware only through a nesting parent */
 	/* private MMIO or trusted DMA outside RUN; an accept in flight maps them before START */
 	if ((d->npriv || d->trusted) && tdi.state != TDI_RUN && !hc_ops_in_flight())
 		abort();

@@ -11,6 +11,8 @@
 
 #include "test_util.h"
 
+#include "fake_smmu.h"
+
 #include <arch/cpu.h>
 
 #include "arch/host/vm_host.h"
@@ -32,79 +34,9 @@
 #define BAR2 0x10100000ull
 #define SHB (VM_RAM_BASE + PRIV) /* first shared GPA */
 
-/* ---- a fake SMMUv3 unit recording what the vIOMMU asks of it ---------------------------- */
-struct fake {
-	struct iommu u;
-	unsigned attaches, detaches, flushes, invs, cfgi_cd;
-	u16 inv_vmid[8];
-	unsigned ninv_vmid;
-	u16 next_vmid;
-};
-static struct fake fk;
+/* ---- a fake SMMUv3 unit recording what the vIOMMU asks of it (fake_smmu.h) -------------- */
+static struct fake_smmu fk;
 static struct pt_host_alloc ha;
-
-static struct fake *to_fake(struct iommu *u)
-{
-	return container_of(u, struct fake, u);
-}
-static int fk_s2_config(struct iommu *u, unsigned bits, struct pt_config *cfg)
-{
-	(void)u;
-	cfg->fmt = PT_ARM_S2;
-	cfg->ias = bits;
-	cfg->oas = 48;
-	return 0;
-}
-static int fk_init(struct iommu *u, struct iommu_domain *d)
-{
-	d->tags.vmid = ++to_fake(u)->next_vmid;
-	return 0;
-}
-static void fk_fini(struct iommu *u, struct iommu_domain *d)
-{
-	(void)u, (void)d;
-}
-static int fk_attach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	(void)d, (void)rid, (void)pasid;
-	to_fake(u)->attaches++;
-	return 0;
-}
-static int fk_detach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	(void)d, (void)rid, (void)pasid;
-	to_fake(u)->detaches++;
-	return 0;
-}
-static int fk_flush(struct iommu *u, struct iommu_domain *d, const struct pt_gather *g)
-{
-	(void)d, (void)g;
-	to_fake(u)->flushes++;
-	return 0;
-}
-static int fk_inv(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *inv)
-{
-	struct fake *f = to_fake(u);
-
-	if (inv->smmu.op == IOMMU_SMMU_CFGI_CD) {
-		f->cfgi_cd++;
-		return 0;
-	}
-	f->invs++;
-	if (f->ninv_vmid < 8)
-		f->inv_vmid[f->ninv_vmid++] = d->tags.vmid; /* what the hardware would get */
-	return 0;
-}
-static const struct iommu_ops fk_ops = { .s2_config = fk_s2_config,
-					 .domain_init = fk_init,
-					 .domain_fini = fk_fini,
-					 .attach = fk_attach,
-					 .detach = fk_detach,
-					 .flush_s2 = fk_flush,
-					 .invalidate = fk_inv };
-static struct iommu_driver fk_drv = { "fake-smmu", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3,
-				      &fk_ops };
-static const struct plat_iommu fk_desc = { .kind = IOMMU_KIND_SMMUV3 };
 
 /* ---- the device: TDISP model behind a DSM transport, plus its config space -------------- */
 static struct tdev dev;
@@ -235,7 +167,6 @@ static int setup(void **state)
 	vdm_waits = 0;
 	hc_ops_vm_gone(1); /* a call a failed test left in flight */
 	hc_ops_vm_gone(2);
-	memset(&fk, 0, sizeof(fk));
 	pt_host_alloc_init(&ha);
 	iommu_units_reset();
 	host_s2_reset();
@@ -247,7 +178,7 @@ static int setup(void **state)
 	memset(bitsb, 0, 4096);
 	vm_init(vma, 1, &cfga, pa((u64)(uintptr_t)rama));
 	vm_init(vmb, 2, &cfgb, pa((u64)(uintptr_t)ramb));
-	assert_int_equal(iommu_unit_add(&fk.u, &fk_drv, &fk_desc, &ha.a), 0);
+	assert_int_equal(fake_smmu_add(&fk, &ha.a), 0);
 	assert_int_equal(viommu_init(vma, &fk.u, bitsa), 0);
 	assert_int_equal(viommu_init(vmb, &fk.u, bitsb), 0);
 	tdev_init(&dev, 7);
@@ -761,7 +692,8 @@ static void invalidate_forces_the_vmids_and_reports_the_failing_index(void **sta
 	inv_at(SHB, 3);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_INVALIDATE, SHB, 3, 0, 0, 0, 0), MOAT_OK);
 	assert_int_equal(r[1], 3);
-	assert_int_equal(fk.invs, 6); /* each on both views */
+	assert_int_equal(fk.invs, 6);	     /* each on both views */
+	assert_int_equal(fk.invs_not_s2, 0); /* always through a nesting parent */
 	for (unsigned i = 0; i < fk.ninv_vmid; i++)
 		assert_true(fk.inv_vmid[i] == v->view[0].tags.vmid ||
 			    fk.inv_vmid[i] == v->view[1].tags.vmid);

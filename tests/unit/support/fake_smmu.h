@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A fake SMMUv3 IOMMU unit for the vIOMMU/hypercall tests and fuzzers: it translates nothing
+ * and records what the vIOMMU asks of it (attaches, stage-2 flushes, invalidations with the
+ * VMID the hardware would get). Shared by test_hypercall_dev and fuzz_vdev_abi.
+ */
+#ifndef TEST_FAKE_SMMU_H
+#define TEST_FAKE_SMMU_H
+
+#include "iommu/iommu.h"
+
+struct fake_smmu {
+	struct iommu u;
+	unsigned attaches, detaches, flushes, invs, cfgi_cd;
+	unsigned invs_not_s2; /* invalidations on a domain that is not a nesting parent: a bug */
+	u16 inv_vmid[8];
+	unsigned ninv_vmid;
+	u16 next_vmid;
+};
+
+/* Clears `f` and adds it as an IOMMU unit whose tables come from `a`. */
+int fake_smmu_add(struct fake_smmu *f, struct pt_allocator *a);
+
+#endif
