@@ -29,27 +29,35 @@ static void hc_vm_info(struct vcpu *v, u64 *regs);
 static void hc_vcpu_state(struct vcpu *v, u64 *regs);
 static void hc_shared_check(struct vcpu *v, u64 *regs);
 
+/*
+ * Indexed by function number. HC() derives the slot from the same constant it stores, so a
+ * row cannot sit at the wrong index; a number past MOAT_HC_COUNT does not compile, and two
+ * rows for one slot fail the -Werror builds (-Woverride-init). A slot left empty is refused
+ * by hc_lookup() (test_hypercall checks that every function below MOAT_HC_COUNT is served).
+ */
+#define HC_IDX(fn) ((fn)&0xffffu)
+#define HC(fn, n, h) [HC_IDX(fn)] = { (fn), (n), (h) }
 static const struct hc_desc hc_table[MOAT_HC_COUNT] = {
-	{ MOAT_HC_VERSION, 0, hc_version },
-	{ MOAT_HC_FEATURES, 1, hc_features },
-	{ MOAT_HC_NULL, 0, hc_null },
-	{ MOAT_HC_CONSOLE_WRITE, 2, hc_console_write },
-	{ MOAT_HC_VM_INFO, 2, hc_vm_info },
-	{ MOAT_HC_VCPU_STATE, 1, hc_vcpu_state },
-	{ MOAT_HC_SHARED_CHECK, 2, hc_shared_check },
-	{ MOAT_HC_MEM_SHARE, 3, hc_mem_share },
-	{ MOAT_HC_VDEV_LIST, 2, hc_vdev_list },
-	{ MOAT_HC_VIOMMU_INFO, 2, hc_viommu_info },
-	{ MOAT_HC_VIOMMU_SET_S1, 3, hc_viommu_set_s1 },
-	{ MOAT_HC_VIOMMU_CLEAR_S1, 1, hc_viommu_clear_s1 },
-	{ MOAT_HC_VIOMMU_INVALIDATE, 2, hc_viommu_invalidate },
-	{ MOAT_HC_VIOMMU_FAULTQ, 2, hc_viommu_faultq },
-	{ MOAT_HC_TDI_BIND, 1, hc_tdi_bind },
-	{ MOAT_HC_TDI_GET_REPORT, 4, hc_tdi_get_report },
-	{ MOAT_HC_TDI_GET_EVIDENCE, 5, hc_tdi_get_evidence },
-	{ MOAT_HC_TDI_ACCEPT, 2, hc_tdi_accept },
-	{ MOAT_HC_TDI_UNBIND, 1, hc_tdi_unbind },
-	{ MOAT_HC_TDI_STATE, 1, hc_tdi_state },
+	HC(MOAT_HC_VERSION, 0, hc_version),
+	HC(MOAT_HC_FEATURES, 1, hc_features),
+	HC(MOAT_HC_NULL, 0, hc_null),
+	HC(MOAT_HC_CONSOLE_WRITE, 2, hc_console_write),
+	HC(MOAT_HC_VM_INFO, 2, hc_vm_info),
+	HC(MOAT_HC_VCPU_STATE, 1, hc_vcpu_state),
+	HC(MOAT_HC_SHARED_CHECK, 2, hc_shared_check),
+	HC(MOAT_HC_MEM_SHARE, 3, hc_mem_share),
+	HC(MOAT_HC_VDEV_LIST, 2, hc_vdev_list),
+	HC(MOAT_HC_VIOMMU_INFO, 2, hc_viommu_info),
+	HC(MOAT_HC_VIOMMU_SET_S1, 3, hc_viommu_set_s1),
+	HC(MOAT_HC_VIOMMU_CLEAR_S1, 1, hc_viommu_clear_s1),
+	HC(MOAT_HC_VIOMMU_INVALIDATE, 2, hc_viommu_invalidate),
+	HC(MOAT_HC_VIOMMU_FAULTQ, 2, hc_viommu_faultq),
+	HC(MOAT_HC_TDI_BIND, 1, hc_tdi_bind),
+	HC(MOAT_HC_TDI_GET_REPORT, 4, hc_tdi_get_report),
+	HC(MOAT_HC_TDI_GET_EVIDENCE, 5, hc_tdi_get_evidence),
+	HC(MOAT_HC_TDI_ACCEPT, 2, hc_tdi_accept),
+	HC(MOAT_HC_TDI_UNBIND, 1, hc_tdi_unbind),
+	HC(MOAT_HC_TDI_STATE, 1, hc_tdi_state),
 };
 
 static void hc_status(u64 *regs, enum moat_status st)
@@ -68,7 +76,7 @@ static const struct hc_desc *hc_lookup(u64 fn)
 {
 	u64 n = fn & 0xffff;
 
-	if (!hypercall_is_moat(fn) || (fn & 0xff0000) || n >= MOAT_HC_COUNT)
+	if (!hypercall_is_moat(fn) || (fn & 0xff0000) || n >= MOAT_HC_COUNT || !hc_table[n].handler)
 		return NULL;
 	return &hc_table[n];
 }

@@ -7,6 +7,7 @@
 
 #include "lib/err.h"
 #include "lib/fmt.h"
+#include "lib/lock.h"
 
 #define LOG_LINE_MAX 256
 #define LOG_EARLY_MAX 4096
@@ -18,15 +19,14 @@ static size_t log_early_len;
 static size_t log_early_dropped;
 
 /* With VMs on several CPUs, lines must not interleave: one line is written at a time. */
-static int log_lock;
+static struct spinlock log_lock = SPINLOCK_INIT;
 
 static void log_write(const char *s, size_t len)
 {
 	if (log_sink) {
-		while (__atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE))
-			;
+		spin_lock(&log_lock);
 		log_sink(s, len);
-		__atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+		spin_unlock(&log_lock);
 		return;
 	}
 	if (log_early_len + len > sizeof(log_early)) {

@@ -27,23 +27,22 @@
 #define PCI_EXP_DEVCTL_FLR (1u << 15) /* Initiate Function Level Reset */
 
 static struct vdev vdevs[VM_MAX + 1][VDEV_MAX_PER_VM];
-static int op_slot;
+static struct spinlock op_slot = SPINLOCK_INIT;
 
 bool vdev_op_begin(void)
 {
-	return !__atomic_exchange_n(&op_slot, 1, __ATOMIC_ACQUIRE);
+	return spin_trylock(&op_slot);
 }
 
 /* Waits for the lock: only for work that cannot be refused (device operations are bounded). */
 static void vdev_op_lock(void)
 {
-	while (!vdev_op_begin())
-		__asm__ volatile("" ::: "memory");
+	spin_lock(&op_slot);
 }
 
 void vdev_op_end(void)
 {
-	__atomic_store_n(&op_slot, 0, __ATOMIC_RELEASE);
+	spin_unlock(&op_slot);
 }
 static unsigned nvdevs[VM_MAX + 1];
 static u64 bar_cursor[VM_MAX + 1];

@@ -367,8 +367,7 @@ static void viommu_record_post(struct vdev *d, struct moat_fault *rec)
 
 	if (!v)
 		return;
-	while (__atomic_exchange_n(&v->fq_lock, 1, __ATOMIC_ACQUIRE))
-		__asm__ volatile("" ::: "memory");
+	spin_lock(&v->fq_lock);
 	if (!v->fq.v) {
 		v->faults_lost++;
 		goto out;
@@ -387,7 +386,7 @@ static void viommu_record_post(struct vdev *d, struct moat_fault *rec)
 	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
 	arch_vm_raise_spi(d->vm, v->fq_intid);
 out:
-	__atomic_store_n(&v->fq_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&v->fq_lock);
 }
 
 static void viommu_fault_write(struct vdev *d, const struct iommu_fault *f)
@@ -424,7 +423,7 @@ static void viommu_unit_deliver(struct iommu *u)
 	}
 }
 
-static int deliver_lock;
+static struct spinlock deliver_lock = SPINLOCK_INIT;
 
 /*
  * Polling, for units without interrupts. An interrupt-driven unit's records are taken only by
@@ -433,7 +432,7 @@ static int deliver_lock;
  */
 void viommu_faults_deliver(void)
 {
-	if (__atomic_exchange_n(&deliver_lock, 1, __ATOMIC_ACQUIRE))
+	if (!spin_trylock(&deliver_lock))
 		return; /* another CPU is draining the queues */
 	for (unsigned i = 0; i < iommu_unit_count(); i++) {
 		struct iommu *u = iommu_unit(i);
@@ -444,7 +443,7 @@ void viommu_faults_deliver(void)
 			continue;
 		viommu_unit_deliver(u);
 	}
-	__atomic_store_n(&deliver_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&deliver_lock);
 }
 
 /* iommu_fault_notify(): the unit's interrupt handler has drained the hardware. */

@@ -18,6 +18,7 @@
 #include "guest_abi/moat_abi.h"
 #include "iommu/iommu.h"
 #include "lib/compiler.h"
+#include "lib/lock.h"
 
 enum viommu_view {
 	VIOMMU_SHARED = 0,
@@ -33,7 +34,7 @@ struct viommu {
 	gpa_t fq; /* fault queue page (0: none) */
 	unsigned fq_intid;
 	u64 faults_lost; /* faults for the VM while no queue was registered */
-	int fq_lock;
+	struct spinlock fq_lock;
 };
 
 /* Bytes of bitmap viommu_init() needs for `vm`. */

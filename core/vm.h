@@ -14,6 +14,7 @@
 
 #include "core/config.h"
 #include "lib/compiler.h"
+#include "lib/lock.h"
 #include "lib/types.h"
 
 #define VM_MAX CFG_MAX_VMS
@@ -91,7 +92,7 @@ struct vm {
 	struct vcpu vcpu[VM_MAX_VCPUS];
 	volatile unsigned running; /* pinned vCPUs not yet retired */
 	unsigned online;	   /* vCPUs ON or ON_PENDING (all off: the VM stops) */
-	int psci_lock;		   /* serialises vCPU power-state changes */
+	struct spinlock psci_lock; /* serialises vCPU power-state changes */
 	bool stopping;
 	bool resetting; /* stopping for SYSTEM_RESET */
 	unsigned parked, reset_gen;

@@ -6,18 +6,18 @@
  */
 #include "core/hypercall.h"
 #include "core/log.h"
+#include "lib/lock.h"
 
-static volatile int con_lock;
+static struct spinlock con_lock = SPINLOCK_INIT;
 
 static void con_acquire(void)
 {
-	while (__atomic_exchange_n(&con_lock, 1, __ATOMIC_ACQUIRE))
-		;
+	spin_lock(&con_lock);
 }
 
 static void con_release(void)
 {
-	__atomic_store_n(&con_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&con_lock);
 }
 
 static void con_flush(struct vm *vm)

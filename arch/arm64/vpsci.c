@@ -42,13 +42,12 @@ static struct vcpu *vpsci_target(struct vm *vm, u64 mpidr)
 /* Power-state changes of a VM's vCPUs are serialised (two CPU_ONs may race for one target). */
 static void vpsci_lock(struct vm *vm)
 {
-	while (__atomic_exchange_n(&vm->psci_lock, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	spin_lock(&vm->psci_lock);
 }
 
 static void vpsci_unlock(struct vm *vm)
 {
-	__atomic_store_n(&vm->psci_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&vm->psci_lock);
 }
 
 static int64_t vpsci_cpu_on(struct vm *vm, u64 mpidr, u64 entry, u64 ctx)

@@ -11,6 +11,7 @@
 #include "core/arch.h"
 #include "core/log.h"
 #include "lib/err.h"
+#include <sched.h>
 #include <sys/random.h>
 
 uint64_t host_time_now_ns;
@@ -19,6 +20,11 @@ void (*host_halt_hook)(bool success);
 
 #define HOST_MMIO_MAX 16
 static struct host_mmio_model host_models[HOST_MMIO_MAX];
+
+void cpu_spin_hint(void)
+{
+	sched_yield();
+}
 
 uint64_t arch_time_ns(void)
 {

@@ -153,10 +153,9 @@ static u64 smmu_queue_base_reg(const struct smmu_queue *q)
  */
 static void smmu_gerrorn_update(struct smmu_dev *s, u32 mask, u32 bits)
 {
-	while (__atomic_exchange_n(&s->gerrorn_lock, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	spin_lock(&s->gerrorn_lock);
 	smmu_write32(s, SMMU_GERRORN, (smmu_read32(s, SMMU_GERRORN) & ~mask) | (bits & mask));
-	__atomic_store_n(&s->gerrorn_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&s->gerrorn_lock);
 }
 
 /* ---- command queue (3.5, 4) ---------------------------------------------------------------- */

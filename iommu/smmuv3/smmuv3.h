@@ -11,6 +11,7 @@
 #define IOMMU_SMMUV3_H
 
 #include "lib/compiler.h"
+#include "lib/lock.h"
 #include "lib/types.h"
 
 struct frame_alloc;
@@ -69,7 +70,7 @@ struct smmu_dev {
 	u64 events, events_lost, cmd_errors;
 	u64 evtq_aborts;	       /* GERROR.EVENTQ_ABT_ERR: records the SMMU could not write */
 	unsigned irq_evtq, irq_gerror; /* routed SPIs (0: none), released by smmu_fini() */
-	int gerrorn_lock;
+	struct spinlock gerrorn_lock;
 	smmu_event_sink sink;
 	void *owner; /* the IOMMU-core unit, for the sink */
 };

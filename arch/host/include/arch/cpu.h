@@ -20,6 +20,22 @@ static inline void cpu_relax(void)
 	host_time_now_ns += host_time_step_ns;
 }
 
+/* Lock spinning: yields the host thread and, unlike cpu_relax(), does not advance time. */
+void cpu_spin_hint(void);
+
+/* The host fake has no interrupts to mask; tests call handlers from their own threads. */
+typedef unsigned long irqflags_t;
+
+static inline irqflags_t arch_irq_save(void)
+{
+	return 0;
+}
+
+static inline void arch_irq_restore(irqflags_t f)
+{
+	(void)f;
+}
+
 uint64_t arch_time_ns(void);
 __noreturn void arch_halt(bool success);
 
