@@ -11,21 +11,20 @@ int ide_km_build_query(u8 *buf, size_t cap, u8 port_index)
 {
 	if (cap < IDE_KM_QUERY_LEN)
 		return trace_err(-E_NOSPC);
-	buf[0] = IDE_KM_QUERY;
-	buf[1] = 0;
-	buf[2] = port_index;
+	memset(buf, 0, IDE_KM_QUERY_LEN);
+	buf[IDE_KM_OFF_OBJECT] = IDE_KM_QUERY;
+	buf[IDE_KM_QUERY_OFF_PORT] = port_index;
 	return IDE_KM_QUERY_LEN;
 }
 
-/* Common head of KEY_PROG, K_SET_GO/STOP and their acks: object, rsvd[2], stream, rsvd/status,
- * key sub-stream, port index. */
+/* The 7-byte head of KEY_PROG, K_SET_GO/STOP and their acks (tsm/ide_km.h). */
 static void ide_km_put_head(u8 *buf, u8 object, const struct ide_km_slot *s)
 {
-	memset(buf, 0, IDE_KM_ACK_LEN);
-	buf[0] = object;
-	buf[3] = s->stream_id;
-	buf[5] = s->key_sub_stream;
-	buf[6] = s->port_index;
+	memset(buf, 0, IDE_KM_HEAD_LEN);
+	buf[IDE_KM_OFF_OBJECT] = object;
+	buf[IDE_KM_OFF_STREAM] = s->stream_id;
+	buf[IDE_KM_OFF_SUB] = s->key_sub_stream;
+	buf[IDE_KM_OFF_PORT] = s->port_index;
 }
 
 /*
@@ -45,8 +44,8 @@ int ide_km_build_key_prog(u8 *buf, size_t cap, const struct ide_km_slot *s,
 	if (cap < IDE_KM_KEY_PROG_LEN)
 		return trace_err(-E_NOSPC);
 	ide_km_put_head(buf, IDE_KM_KEY_PROG, s);
-	ide_km_put_swapped(buf + 8, key, IDE_KM_KEY_BYTES);
-	ide_km_put_swapped(buf + 8 + IDE_KM_KEY_BYTES, ifv, IDE_KM_IFV_BYTES);
+	ide_km_put_swapped(buf + IDE_KM_OFF_KEY, key, IDE_KM_KEY_BYTES);
+	ide_km_put_swapped(buf + IDE_KM_OFF_IFV, ifv, IDE_KM_IFV_BYTES);
 	return IDE_KM_KEY_PROG_LEN;
 }
 
@@ -62,33 +61,34 @@ int ide_km_parse_query_resp(const u8 *msg, size_t len, u8 port_index, struct ide
 {
 	size_t img;
 
-	if (len < IDE_KM_QUERY_RESP_MIN || msg[0] != IDE_KM_QUERY_RESP || msg[1] != 0)
+	if (len < IDE_KM_QUERY_RESP_MIN || msg[IDE_KM_OFF_OBJECT] != IDE_KM_QUERY_RESP)
 		return trace_err(-E_PROTO);
-	if (msg[2] != port_index)
+	if (msg[IDE_KM_QR_OFF_PORT] != port_index)
 		return trace_err(-E_PROTO);
 	img = len - IDE_KM_QUERY_RESP_MIN;
 	/* The image holds at least IDE Cap and IDE Ctl, in whole DWs. */
 	if (img % 4 || img / 4 < 2 || img / 4 > IDE_KM_REGS_MAX)
 		return trace_err(-E_PROTO);
 	memset(q, 0, sizeof(*q));
-	q->port_index = msg[2];
-	q->dev_func = msg[3];
-	q->bus = msg[4];
-	q->segment = msg[5];
-	q->max_port_index = msg[6];
+	q->port_index = msg[IDE_KM_QR_OFF_PORT];
+	q->dev_func = msg[IDE_KM_QR_OFF_DEVFN];
+	q->bus = msg[IDE_KM_QR_OFF_BUS];
+	q->segment = msg[IDE_KM_QR_OFF_SEGMENT];
+	q->max_port_index = msg[IDE_KM_QR_OFF_MAX_PORT];
 	if (q->port_index > q->max_port_index)
 		return trace_err(-E_PROTO);
 	q->nregs = (u32)(img / 4);
 	for (u32 i = 0; i < q->nregs; i++)
-		q->regs[i] = get_le32(msg + IDE_KM_QUERY_RESP_MIN + 4 * i);
+		q->regs[i] = get_le32(msg + IDE_KM_QR_OFF_REGS + 4 * i);
 	return 0;
 }
 
 static int ide_km_check_ack(const u8 *msg, size_t len, u8 object, const struct ide_km_slot *s)
 {
-	if (len != IDE_KM_ACK_LEN || msg[0] != object || msg[1] != 0 || msg[2] != 0)
+	if (len != IDE_KM_ACK_LEN || msg[IDE_KM_OFF_OBJECT] != object)
 		return trace_err(-E_PROTO);
-	if (msg[3] != s->stream_id || msg[5] != s->key_sub_stream || msg[6] != s->port_index)
+	if (msg[IDE_KM_OFF_STREAM] != s->stream_id || msg[IDE_KM_OFF_SUB] != s->key_sub_stream ||
+	    msg[IDE_KM_OFF_PORT] != s->port_index)
 		return trace_err(-E_PROTO);
 	return 0;
 }
@@ -99,7 +99,7 @@ int ide_km_parse_kp_ack(const u8 *msg, size_t len, const struct ide_km_slot *s)
 
 	if (err)
 		return err;
-	switch (msg[4]) {
+	switch (msg[IDE_KM_OFF_STATUS]) {
 	case IDE_KM_KP_OK: return 0;
 	case IDE_KM_KP_BAD_LENGTH: return trace_err(-E_PROTO);
 	case IDE_KM_KP_BAD_PORT: return trace_err(-E_NODEV);

@@ -41,11 +41,37 @@ enum ide_km_kp_status {
 #define IDE_KM_KEY_BYTES 32 /* AES-GCM-256 */
 #define IDE_KM_IFV_BYTES 8
 
+/*
+ * Message layouts (PCIe 6.x 6.33.3, "IDE_KM messages"). Offsets count from the Object ID,
+ * the first byte after the vendor-defined payload's Protocol ID (which tsm/connect.c adds).
+ * QUERY: Object ID, reserved, PortIndex.
+ * KEY_PROG, KP_ACK, K_SET_GO, K_SET_STOP and K_GOSTOP_ACK share a 7-byte head: Object ID,
+ * 2 reserved, Stream ID, reserved (KP_ACK: Status), KeySubStream, PortIndex; KEY_PROG follows
+ * it with the key (8 DW) and the IFV (2 DW).
+ * QUERY_RESP: Object ID, reserved, PortIndex, Dev/Func, Bus, Segment, MaxPortIndex, then the
+ * IDE Extended Capability image from its IDE Capability register on, in DWs.
+ */
+#define IDE_KM_OFF_OBJECT 0
+#define IDE_KM_OFF_STREAM 3
+#define IDE_KM_OFF_STATUS 4 /* KP_ACK only */
+#define IDE_KM_OFF_SUB 5
+#define IDE_KM_OFF_PORT 6
+#define IDE_KM_HEAD_LEN 7
+#define IDE_KM_OFF_KEY IDE_KM_HEAD_LEN
+#define IDE_KM_OFF_IFV (IDE_KM_OFF_KEY + IDE_KM_KEY_BYTES)
+#define IDE_KM_KEY_PROG_LEN (IDE_KM_OFF_IFV + IDE_KM_IFV_BYTES) /* 47 */
+#define IDE_KM_ACK_LEN IDE_KM_HEAD_LEN				/* 7 */
+
+#define IDE_KM_QUERY_OFF_PORT 2
 #define IDE_KM_QUERY_LEN 3
-#define IDE_KM_QUERY_RESP_MIN 7 /* fixed fields before the register image */
-#define IDE_KM_REGS_MAX 74	/* DWs of IDE capability image (2 + 2*8 + 8 streams*(3+2+3)) */
-#define IDE_KM_KEY_PROG_LEN 48
-#define IDE_KM_ACK_LEN 8
+#define IDE_KM_QR_OFF_PORT 2
+#define IDE_KM_QR_OFF_DEVFN 3
+#define IDE_KM_QR_OFF_BUS 4
+#define IDE_KM_QR_OFF_SEGMENT 5
+#define IDE_KM_QR_OFF_MAX_PORT 6
+#define IDE_KM_QR_OFF_REGS 7
+#define IDE_KM_QUERY_RESP_MIN IDE_KM_QR_OFF_REGS
+#define IDE_KM_REGS_MAX 74 /* DWs of IDE capability image (2 + 2*8 + 8 streams*(3+2+3)) */
 
 struct ide_km_query_resp {
 	u8 port_index;

@@ -28,9 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		(void)ide_km_selective_streams(&q);
 	}
-	if (!ide_km_parse_kp_ack(buf, size, &s) && (size != 8 || buf[4] != 0))
+	if (!ide_km_parse_kp_ack(buf, size, &s) && (size != IDE_KM_ACK_LEN || buf[4] != 0))
 		abort();
-	if (!ide_km_parse_gostop_ack(buf, size, &s) && size != 8)
+	if (!ide_km_parse_gostop_ack(buf, size, &s) && size != IDE_KM_ACK_LEN)
 		abort();
 	free(buf);
 	return 0;

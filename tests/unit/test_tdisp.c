@@ -242,17 +242,17 @@ static void ide_km_key_prog_uses_the_wire_byte_order(void **state)
 	(void)state;
 	for (unsigned i = 0; i < 32; i++)
 		key[i] = (u8)i;
-	assert_int_equal(ide_km_build_key_prog(buf, sizeof(buf), &s, key, ifv), 48);
+	assert_int_equal(ide_km_build_key_prog(buf, sizeof(buf), &s, key, ifv), 47);
 	assert_int_equal(buf[0], 2);
 	assert_int_equal(buf[3], 5);
 	assert_int_equal(buf[5], 0x12);
 	assert_int_equal(buf[6], 1);
 	/* AES byte 0 is the most significant byte of the first DW */
-	assert_int_equal(get_le32(buf + 8), 0x00010203);
-	assert_int_equal(get_le32(buf + 12), 0x04050607);
-	assert_int_equal(get_le32(buf + 40), 0);
-	assert_int_equal(get_le32(buf + 44), 1);
-	assert_int_equal(ide_km_build_key_prog(buf, 47, &s, key, ifv), -E_NOSPC);
+	assert_int_equal(get_le32(buf + 7), 0x00010203);
+	assert_int_equal(get_le32(buf + 11), 0x04050607);
+	assert_int_equal(get_le32(buf + 39), 0);
+	assert_int_equal(get_le32(buf + 43), 1);
+	assert_int_equal(ide_km_build_key_prog(buf, 46, &s, key, ifv), -E_NOSPC);
 }
 
 static void ide_km_acks_must_echo_the_slot(void **state)
@@ -261,20 +261,21 @@ static void ide_km_acks_must_echo_the_slot(void **state)
 	u8 ack[8] = { 3, 0, 0, 5, 0, 0x21, 1, 0 };
 
 	(void)state;
-	assert_int_equal(ide_km_parse_kp_ack(ack, 8, &s), 0);
-	assert_int_equal(ide_km_parse_kp_ack(ack, 7, &s), -E_PROTO);
+	assert_int_equal(ide_km_parse_kp_ack(ack, 7, &s), 0);
+	assert_int_equal(ide_km_parse_kp_ack(ack, 8, &s), -E_PROTO);
+	assert_int_equal(ide_km_parse_kp_ack(ack, 6, &s), -E_PROTO);
 	ack[4] = 2;
-	assert_int_equal(ide_km_parse_kp_ack(ack, 8, &s), -E_NODEV);
+	assert_int_equal(ide_km_parse_kp_ack(ack, 7, &s), -E_NODEV);
 	ack[4] = 4;
-	assert_int_equal(ide_km_parse_kp_ack(ack, 8, &s), -E_IO);
+	assert_int_equal(ide_km_parse_kp_ack(ack, 7, &s), -E_IO);
 	ack[4] = 0;
 	ack[3] = 6;
-	assert_int_equal(ide_km_parse_kp_ack(ack, 8, &s), -E_PROTO);
+	assert_int_equal(ide_km_parse_kp_ack(ack, 7, &s), -E_PROTO);
 	ack[3] = 5;
 	ack[0] = 6;
-	assert_int_equal(ide_km_parse_gostop_ack(ack, 8, &s), 0);
+	assert_int_equal(ide_km_parse_gostop_ack(ack, 7, &s), 0);
 	ack[6] = 0;
-	assert_int_equal(ide_km_parse_gostop_ack(ack, 8, &s), -E_PROTO);
+	assert_int_equal(ide_km_parse_gostop_ack(ack, 7, &s), -E_PROTO);
 }
 
 static void ide_km_query_resp_is_bounded(void **state)

@@ -5,7 +5,8 @@
  *
  * devemu runs outside QEMU and cannot see the function's config space, so the BARs the model
  * reports and its fault switches come from the environment:
- *   DEVEMU_TDISP="bar0=0x10000000:0x4000,bar2=...,fault=refuse_stop+report_changes"
+ *   DEVEMU_TDISP="bar0=0x10000000:0x4000,bar2=...,bdf=00:01.0,fault=refuse_stop+report_changes"
+ * (bdf= and segment= name the function IDE_KM's QUERY_RESP reports; default 00:00.0, segment 0.)
  * Faults: report_outside_bar, state_mismatch, error_while_run, refuse_stop, report_changes,
  * key_prog_fail, fw_updatable. Every function ID that sends GET_TDISP_VERSION gets a TDI
  * (up to 4). The item `not_ready` makes the device answer each LOCK_INTERFACE, START_INTERFACE
@@ -56,6 +57,25 @@ static int dt_parse_faults(const char *v, size_t n)
 	return 0;
 }
 
+/* "bdf=BB:DD.F" or "segment=N": the function the DSM is, as IDE_KM's QUERY_RESP reports it. */
+static int dt_parse_function(const char *item)
+{
+	unsigned bus, dev, fn, seg;
+	char tail;
+
+	if (sscanf(item, "bdf=%x:%x.%x%c", &bus, &dev, &fn, &tail) == 3 && bus < 256 && dev < 32 &&
+	    fn < 8) {
+		dt_dev.bus = (uint8_t)bus;
+		dt_dev.devfn = (uint8_t)(dev << 3 | fn);
+		return 0;
+	}
+	if (sscanf(item, "segment=%u%c", &seg, &tail) == 1 && seg < 256) {
+		dt_dev.segment = (uint8_t)seg;
+		return 0;
+	}
+	return -1;
+}
+
 static int dt_parse_item(const char *s, size_t n)
 {
 	unsigned bar;
@@ -73,6 +93,8 @@ static int dt_parse_item(const char *s, size_t n)
 		return -1;
 	memcpy(item, s, n);
 	item[n] = 0;
+	if (!strncmp(item, "bdf=", 4) || !strncmp(item, "segment=", 8))
+		return dt_parse_function(item);
 	if (sscanf(item, "bar%u=%lli:%lli%c", &bar, &base, &size, &tail) != 3 || bar > 5)
 		return -1;
 	dt_dev.bar_base[bar] = base;

@@ -302,7 +302,19 @@ static size_t tdev_tdisp(struct tdev *d, const uint8_t *req, size_t len, uint8_t
 	return tdev_dispatch(d, f, req[1], req + HDR, len - HDR, rsp);
 }
 
-/* ---- IDE_KM responder (PCIe 6.x 6.33.3) ---------------------------------------------------- */
+/* ---- IDE_KM responder (PCIe 6.x 6.33.3) ----------------------------------------------------
+ *
+ * Byte positions after the Protocol ID, from the spec's message tables (spelled out here on
+ * purpose, see above):
+ *   QUERY          0 Object ID 00h | 1 reserved | 2 PortIndex                            3 bytes
+ *   QUERY_RESP     0 01h | 1 rsvd | 2 PortIndex | 3 Dev/Func | 4 Bus | 5 Segment
+ *                  | 6 MaxPortIndex | 7.. IDE capability registers (DWs)
+ *   KEY_PROG       0 02h | 1-2 rsvd | 3 Stream ID | 4 rsvd | 5 KeySubStream | 6 PortIndex
+ *                  | 7..38 Key (8 DW) | 39..46 IFV (2 DW)                               47 bytes
+ *   KP_ACK         0 03h | 1-2 rsvd | 3 Stream ID | 4 Status | 5 KeySubStream | 6 PortIndex  7
+ *   K_SET_GO/STOP  0 04h/05h | 1-2 rsvd | 3 Stream ID | 4 rsvd | 5 KeySubStream | 6 PortIndex 7
+ *   K_GOSTOP_ACK   0 06h | same as K_SET_GO                                            7 bytes
+ */
 
 static size_t tdev_ide_query(struct tdev *d, const uint8_t *req, size_t len, uint8_t *rsp)
 {
@@ -316,9 +328,9 @@ static size_t tdev_ide_query(struct tdev *d, const uint8_t *req, size_t len, uin
 	rsp[0] = 0x01;
 	rsp[1] = 0;
 	rsp[2] = req[2];
-	rsp[3] = 0; /* device/function 0 */
-	rsp[4] = 1; /* bus */
-	rsp[5] = 0;
+	rsp[3] = d->devfn; /* the function this DSM is (device << 3 | function) */
+	rsp[4] = d->bus;
+	rsp[5] = d->segment;
 	rsp[6] = d->max_port;
 	for (unsigned i = 0; i < 10; i++)
 		st32(rsp + 7 + 4 * i, regs[i]);
@@ -334,40 +346,48 @@ static int tdev_ide_slot(uint8_t ks)
 	return (int)(sub * 4 + (ks & 3));
 }
 
+/* The seven bytes every IDE_KM acknowledgement starts with: the request's, recoded. */
+static size_t tdev_ide_ack(const uint8_t *req, uint8_t object, uint8_t status, uint8_t *rsp)
+{
+	rsp[0] = object;
+	rsp[1] = 0;
+	rsp[2] = 0;
+	rsp[3] = req[3];
+	rsp[4] = status;
+	rsp[5] = req[5];
+	rsp[6] = req[6];
+	return 7;
+}
+
 static size_t tdev_ide_keyprog(struct tdev *d, const uint8_t *req, size_t len, uint8_t *rsp)
 {
-	int slot = len >= 8 ? tdev_ide_slot(req[5]) : -1;
+	int slot = len >= 7 ? tdev_ide_slot(req[5]) : -1;
 	uint8_t status = 0;
 
-	if (len < 8)
+	if (len < 7)
 		return 0;
-	memcpy(rsp, req, 8);
-	rsp[0] = 0x03;
-	if (len != 48)
-		status = 1;
+	if (len != 47)
+		status = 1; /* incorrect length */
 	else if (req[6] > d->max_port)
-		status = 2;
+		status = 2; /* unsupported port index */
 	else if (slot < 0)
-		status = 3;
+		status = 3; /* unsupported value */
 	else if (d->faults & TDEV_FAULT_KEY_PROG_FAIL)
-		status = 4;
+		status = 4; /* unspecified failure */
 	if (status == 0) {
 		d->keys_programmed |= (uint16_t)(1u << slot);
 		d->stream_id = req[3];
 		d->nkey_prog++;
 	}
-	rsp[4] = status;
-	return 8;
+	return tdev_ide_ack(req, 0x03, status, rsp);
 }
 
 static size_t tdev_ide_gostop(struct tdev *d, const uint8_t *req, size_t len, uint8_t *rsp)
 {
-	int slot = len == 8 ? tdev_ide_slot(req[5]) : -1;
+	int slot = len == 7 ? tdev_ide_slot(req[5]) : -1;
 
 	if (slot < 0 || req[6] > d->max_port)
 		return 0;
-	memcpy(rsp, req, 8);
-	rsp[0] = 0x06;
 	if (req[0] == 0x04 && (d->keys_programmed & (1u << slot))) {
 		d->keys_go |= (uint16_t)(1u << slot);
 		d->ngo++;
@@ -376,7 +396,7 @@ static size_t tdev_ide_gostop(struct tdev *d, const uint8_t *req, size_t len, ui
 		d->keys_programmed &= (uint16_t) ~(1u << slot);
 		d->nstop_keys++;
 	}
-	return 8;
+	return tdev_ide_ack(req, 0x06, 0, rsp);
 }
 
 static size_t tdev_ide(struct tdev *d, const uint8_t *req, size_t len, uint8_t *rsp)

@@ -61,6 +61,7 @@ struct tdev {
 	uint64_t rng;
 	/* IDE_KM, one port (index 1 as spdm-emu and TF-RMM use). */
 	uint8_t max_port;
+	uint8_t bus, devfn, segment; /* the DSM's own function, reported in QUERY_RESP */
 	uint8_t stream_id;
 	uint16_t keys_programmed; /* bit per slot */
 	uint16_t keys_go;
