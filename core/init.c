@@ -2,6 +2,8 @@
 #define LOG_COMPONENT "boot"
 #include "core/init.h"
 
+#include <arch/cpu.h>
+
 #include "core/log.h"
 #include "lib/err.h"
 
@@ -26,4 +28,19 @@ int moat_units_run(struct moat_ctx *ctx)
 		}
 	}
 	return 0;
+}
+
+void moat_units_shutdown(void)
+{
+	for (int lvl = INIT__LEVELS - 1; lvl >= 0; lvl--)
+		for (const struct moat_unit *u = __start_moat_units; u && u < __stop_moat_units;
+		     u++)
+			if ((int)u->level == lvl && u->shutdown)
+				u->shutdown();
+}
+
+void moat_power_off(void)
+{
+	moat_units_shutdown();
+	arch_halt(true);
 }

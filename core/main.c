@@ -119,5 +119,5 @@ void moat_main(const struct boot_info *bi)
 		arch_halt(false);
 	}
 	log_raw("moat: demo complete, powering off\n");
-	arch_halt(true);
+	moat_power_off();
 }

@@ -10,3 +10,5 @@ arm64-srcs += core/vm_boot.c core/vdev_boot.c core/vdev_tsm.c
 srcs-y += core/vdev.c core/viommu.c core/hypercall_dev.c
 x86_64-srcs += core/vdev_nostage2.c
 host-srcs += arch/host/vm_host.c
+# The platform's real-time clock, for certificate dates (images only: tests pass their own).
+image-srcs-y += core/rtc.c

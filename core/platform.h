@@ -121,6 +121,7 @@ struct platform {
 	u64 gicd_size, gicr_size;
 	enum uart_kind uart;
 	paddr_t uart_base;
+	paddr_t rtc_pl031; /* an Arm PL031 real-time clock (DT "arm,pl031"), 0: none */
 	enum psci_conduit psci;
 	struct plat_acpi_pm acpi_pm;
 	char bootargs[PLAT_BOOTARGS_MAX];

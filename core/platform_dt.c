@@ -497,6 +497,17 @@ static void dt_scan_uart(struct dt_ctx *c, int chosen)
 	}
 }
 
+/* A real-time clock for certificate dates (core/rtc.h): the first PL031. */
+static void dt_scan_rtc(struct dt_ctx *c)
+{
+	int node = fdt_node_offset_by_compatible(c->fdt, -1, "arm,pl031");
+	u64 b, s;
+
+	if (node >= 0 && dt_enabled(c->fdt, node) && !dt_reg(c->fdt, node, 0, &b, &s) &&
+	    s >= 0x1000)
+		c->p->rtc_pl031 = pa(b);
+}
+
 static void dt_scan_chosen(struct dt_ctx *c)
 {
 	int chosen = fdt_path_offset(c->fdt, "/chosen"), len;
@@ -534,6 +545,7 @@ int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 		return err;
 	}
 	dt_scan_chosen(&c);
+	dt_scan_rtc(&c);
 	*p = tmp;
 	return 0;
 }

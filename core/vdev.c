@@ -15,6 +15,7 @@
 #include "core/viommu.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "tsm/tsm.h"
 
 #define PCI_COMMAND_MEM 0x2
 #define PCI_COMMAND_MASTER 0x4
@@ -310,6 +311,10 @@ void vdev_vm_reset(struct vm *vm)
 				pr_err("%s: %04x: TDI teardown at reset failed", vm->name, d->bdf);
 			d->op_cause = 0;
 		}
+		/* The policy may want a new session and new keys for the new instance. */
+		if (d->tdi && tsm_vm_reset(d->tdi))
+			pr_err("%s: %04x: device not reconnected after the reset", vm->name,
+			       d->bdf);
 		d->s1_set = false;
 		d->vcmd = 0;
 		d->sizing = 0;
@@ -320,6 +325,15 @@ void vdev_vm_reset(struct vm *vm)
 		pr_err("%s: converted pages not reset", vm->name);
 	if (v && viommu_faultq_set(vm, gpa(0), 0)) /* the new instance registers its own */
 		pr_err("%s: fault queue not reset", vm->name);
+	vdev_op_end();
+}
+
+/* Power-off: every VM's device operations end (results dropped) before the TSM disconnects. */
+void vdev_power_off(void)
+{
+	vdev_op_lock();
+	for (unsigned i = 0; i < vm_count(); i++)
+		hc_ops_vm_gone(vm_get(i)->id);
 	vdev_op_end();
 }
 

@@ -93,8 +93,11 @@ struct vdev *vdev_from_handle(const struct vm *vm, u64 handle);
 int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 		const struct pa_range bars[6], u32 bar_type_bits[6], struct tdi *tdi,
 		const struct vdev_backend *be, void *be_ctx) __must_check;
-/* SYSTEM_RESET of the VM: TDIs torn down, stage-1s dropped, conversions undone. */
+/* SYSTEM_RESET of the VM: TDIs torn down (devices reconnected where the TSM policy says so),
+ * stage-1s dropped, conversions undone. */
 void vdev_vm_reset(struct vm *vm);
+/* Power-off: every VM's device operations end first (results dropped). */
+void vdev_power_off(void);
 /* Drops every vdev of every VM (host tests). */
 void vdev_reset_all(void);
 

@@ -18,6 +18,7 @@
 #include "core/vdev_boot.h"
 #include "core/vm_load.h"
 #include "lib/err.h"
+#include "tsm/tsm.h"
 
 static struct moat_config config;
 static const struct boot_info *boot_info;
@@ -78,7 +79,14 @@ static int vm_boot_build(struct moat_ctx *ctx)
 	for (unsigned i = 0; i < config.nvms; i++)
 		if ((err = vm_build(ctx, &config.vm[i], i + 1)))
 			return err;
+	tsm_disconnect_unassigned(); /* a connected device no VM was given leaves now */
 	return 0;
+}
+
+/* Power-off: no device operation of a VM may hold a mailbox when the TSM disconnects. */
+static void vm_boot_shutdown(void)
+{
+	vdev_power_off();
 }
 
 int vm_reload(struct vm *vm)
@@ -97,5 +105,5 @@ static int vm_boot_start(struct moat_ctx *ctx)
 	return arch_vms_start(ctx->plat, ctx->frames);
 }
 
-MOAT_UNIT("vm", INIT_VM, vm_boot_build);
+MOAT_UNIT_SHUTDOWN("vm", INIT_VM, vm_boot_build, vm_boot_shutdown);
 MOAT_UNIT("vm-start", INIT_LATE, vm_boot_start);

@@ -280,10 +280,10 @@ struct moat_ev_part {
 struct moat_ev_meas {
 	uint32_t size;	      /* sizeof(struct moat_ev_meas): where the parts may start */
 	uint16_t version;     /* MOAT_EV_MEAS_VERSION */
-	uint8_t spdm_version; /* negotiated SPDM version byte (0x12) */
+	uint8_t spdm_version; /* negotiated SPDM version byte (0x12, 0x13) */
 	uint8_t slot;	      /* certificate slot whose leaf key signed */
 	uint32_t base_asym;   /* BaseAsymSel (0x80 ECDSA P-384, 0x10 ECDSA P-256) */
-	uint32_t base_hash;   /* BaseHashSel (0x2 SHA-384, 0x1 SHA-256) */
+	uint32_t base_hash;   /* BaseHashSel (0x4 SHA-512, 0x2 SHA-384, 0x1 SHA-256) */
 	uint32_t meas_hash;   /* MeasurementHashAlgo */
 	uint32_t total;	      /* bytes of the whole blob, header included */
 	struct moat_ev_part vca, req, rsp, sig;

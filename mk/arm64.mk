@@ -83,9 +83,11 @@ run: $(IMAGE) $(GUEST_CONFIG)
 	timeout 60 $(QEMU_ARM64) -smp 3 -m 512 -kernel $(IMAGE) -initrd $(GUEST_CONFIG)
 else
 # The default: confidential device assignment end to end (tools/run_demo.py starts and stops
-# devemu, boots the demo VMs with QEMU's nvme and the SMMUv3, prints a transcript).
+# devemu, boots the demo VMs with QEMU's nvme and the SMMUv3, prints a transcript). With
+# SPDM_RESPONDER=PORT SPDM_ANCHOR=root.der it uses a responder the user runs instead.
 run: $(IMAGE) guests tools
-	python3 tools/run_demo.py
+	python3 tools/run_demo.py $(if $(SPDM_RESPONDER),--responder $(SPDM_RESPONDER)) \
+		$(if $(SPDM_ANCHOR),--anchor $(SPDM_ANCHOR))
 endif
 else ifeq ($(BOOT),uefi)
 # QEMU_EFI.fd as -bios: AAVMF reaches an EFI application in about 6 s under TCG.

@@ -63,7 +63,8 @@ E2E_CRYPTO_SRCS := tests/guests/e2e_evidence.c tests/guests/guest_libc.c lib/fmt
 E2E_SRCS := tests/guests/start.S tests/guests/e2e_guest.c guest_abi/lib/moat_guest.c \
 	guest_abi/lib/moat_evidence.c $(E2E_CRYPTO_SRCS)
 E2E_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(E2E_SRCS))))
-E2E_CONFIGS := $(GUEST_OUT)/e2e-config.dtb $(GUEST_OUT)/e2e-error-config.dtb
+E2E_CONFIGS := $(GUEST_OUT)/e2e-config.dtb $(GUEST_OUT)/e2e-error-config.dtb \
+	$(GUEST_OUT)/e2e-refuse-config.dtb
 E2E_ANCHOR := $(BUILD)/tools/pki/p384/root.sha384
 
 $(addprefix $(GUEST_OUT)/obj/,$(E2E_CRYPTO_SRCS:.c=.o)): GUEST_CFLAGS += $(GUEST_MBEDTLS_CPPFLAGS) \
@@ -79,7 +80,7 @@ $(GUEST_OUT)/e2e_guest.bin: $(GUEST_OUT)/e2e_guest.elf
 
 $(GUEST_OUT)/e2e-%.dts: tests/guests/e2e.dts.in $(E2E_ANCHOR)
 	$(Q)sed -e "s/@ANCHOR@/$$(cat $(E2E_ANCHOR))/" \
-		-e "s/@MODE@/$(if $(filter error-config,$*),error,normal)/" $< >$@
+		-e "s/@MODE@/$(if $(filter error-config,$*),error,$(if $(filter refuse-config,$*),refuse,normal))/" $< >$@
 
 $(GUEST_OUT)/e2e-%.dtb: $(GUEST_OUT)/e2e-%.dts $(GUEST_OUT)/e2e_guest.bin
 	@echo "  DTC $@"

@@ -5,8 +5,8 @@ TOOLS_OUT := $(BUILD)/tools
 PKI_DIR := $(TOOLS_OUT)/pki
 PKI_STAMPS := $(PKI_DIR)/p384/root.sha384 $(PKI_DIR)/p256/root.sha256
 DEVEMU_BIN := $(TOOLS_OUT)/devemu
-DEVEMU_CORE_SRCS := tools/devemu/devemu_core.c tools/devemu/devemu_sess.c \
-	tools/devemu/devemu_tdisp.c
+DEVEMU_CORE_SRCS := tools/devemu/devemu_core.c tools/devemu/devemu_auth.c \
+	tools/devemu/devemu_chunk.c tools/devemu/devemu_sess.c tools/devemu/devemu_tdisp.c
 DEVEMU_SRCS := $(DEVEMU_CORE_SRCS) tools/devemu/devemu_main.c tests/models/tdisp_dev/tdev.c
 DEVEMU_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Werror -I. -Itools/devemu -MMD -MP
 

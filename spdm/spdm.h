@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDM 1.2 requester (DMTF DSP0274 1.2) with DSP0277 secured messages, on mbedTLS. The core is
- * transport-agnostic: a transport moves one request and its response (clear or secured); the
- * PCI DOE binding lives in spdm/doe.h. Every response is untrusted. On any failure the
- * connection is reset (transcripts, keys and the session are wiped), `fail` names the reason
- * and the caller must start again from spdm_connect().
+ * SPDM requester (DMTF DSP0274 1.2 and 1.3, the highest both sides speak) with DSP0277 secured
+ * messages 1.0 to 1.2, on mbedTLS. The core is transport-agnostic: a transport moves one request
+ * and its response (clear or secured); the PCI DOE binding lives in spdm/spdm_doe.h. Messages
+ * larger than the peer's DataTransferSize go as CHUNK_SEND / come back through CHUNK_GET.
+ * Every response is untrusted. On a failure of the connection or the session the connection
+ * is reset (transcripts, keys and the session are wiped), `fail` names the reason and the
+ * caller must start again from spdm_connect(); an ERROR answer to a request inside the session
+ * (spdm_vendor_request(), spdm_get_measurements()) is the refusal of that one request and
+ * leaves the session up (`refusal` holds the error code). Wire layouts: spdm/wire.h.
  *
- * Memory budget per connection (one session): sizeof(struct spdm_conn), about 18 KiB, fixed
- * (request/response buffers 2 x 4 KiB, record buffer 4 KiB, certificate chain 4 KiB, VCA 512 B,
+ * Memory budget per connection (one session): sizeof(struct spdm_conn), about 27 KiB, fixed
+ * (request/response/record/chunk buffers 4 x 4 KiB, certificate chain 4 KiB, VCA 512 B,
  * keys), plus mbedTLS heap: about 2.5 KiB held while connected (four running-hash contexts and
  * the leaf public key) and at most about 10.5 KiB at the peak of set-up (chain validation,
  * ECDHE) with P-384. `make bench` (bench_spdm) measures both figures.
@@ -17,6 +21,7 @@
 
 #include "lib/compiler.h"
 #include "lib/types.h"
+#include "spdm/wire.h"
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
@@ -25,17 +30,26 @@
 #define SPDM_REC_MAX (SPDM_MSG_MAX + 64) /* a secured record around one message */
 #define SPDM_CERT_CHAIN_MAX 4096	 /* the certificate chain kept for evidence */
 #define SPDM_VCA_MAX 512		 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
-#define SPDM_HASH_MAX 48
+#define SPDM_HASH_MAX 64		 /* SHA-512 */
 #define SPDM_SIG_MAX 96
-#define SPDM_NONCE_LEN 32
 #define SPDM_AEAD_KEY_MAX 32
 #define SPDM_AEAD_IV_LEN 12
+
+/* SPDM versions as the header carries them (major << 4 | minor). */
+#define SPDM_VERSION_10 0x10
+#define SPDM_VERSION_12 0x12
+#define SPDM_VERSION_13 0x13
+/* DSP0277 secured-message versions as negotiated (major << 12 | minor << 8). */
+#define SPDM_SM_VERSION_10 0x1000
+#define SPDM_SM_VERSION_11 0x1100
+#define SPDM_SM_VERSION_12 0x1200
 
 /* Negotiated algorithm bits (DSP0274 1.2 NEGOTIATE_ALGORITHMS). */
 #define SPDM_ASYM_ECDSA_P256 0x10
 #define SPDM_ASYM_ECDSA_P384 0x80
 #define SPDM_HASH_SHA256 0x1
 #define SPDM_HASH_SHA384 0x2
+#define SPDM_HASH_SHA512 0x4
 #define SPDM_DHE_SECP256R1 0x8
 #define SPDM_DHE_SECP384R1 0x10
 #define SPDM_AEAD_AES128_GCM 0x1
@@ -51,7 +65,8 @@ enum spdm_fail {
 	SPDM_FAIL_UNEXPECTED,	  /* wrong response code or version */
 	SPDM_FAIL_ERROR_RSP,	  /* the responder answered ERROR */
 	SPDM_FAIL_NOT_READY,	  /* ResponseNotReady beyond our limits */
-	SPDM_FAIL_VERSION,	  /* no common version (we speak 1.2) */
+	SPDM_FAIL_VERSION,	  /* no common SPDM version (we speak 1.2 and 1.3) */
+	SPDM_FAIL_SM_VERSION,	  /* secured-message version selected outside our offer */
 	SPDM_FAIL_CAPS,		  /* responder lacks a capability we need */
 	SPDM_FAIL_ALGO,		  /* algorithm selection not among our offer */
 	SPDM_FAIL_DIGEST,	  /* certificate chain does not match its digest */
@@ -66,6 +81,10 @@ enum spdm_fail {
 	SPDM_FAIL_STATE,	  /* operation not valid in this state */
 	SPDM_FAIL_CRYPTO,	  /* a local crypto operation failed */
 	SPDM_FAIL_VCA_SIZE,	  /* VCA messages exceed the SPDM_VCA_MAX buffer */
+	SPDM_FAIL_CHUNK,	  /* CHUNK_SEND / CHUNK_GET exchange malformed */
+	SPDM_FAIL_TOO_LARGE,	  /* a message exceeds what the peer can take, no chunking */
+	SPDM_FAIL_CERT_TIME,	  /* a certificate expired or not yet valid (spdm_clock) */
+	SPDM_FAIL_CERT_EKU,	  /* the leaf's extended key usage excludes responder auth */
 	SPDM_FAIL__COUNT
 };
 
@@ -89,13 +108,16 @@ struct spdm_transport {
 };
 
 struct spdm_config {
-	/* The trust anchor: a root certificate (DER), or the SHA-256/384 digest of one. */
+	/* The trust anchor: a root certificate (DER), or the SHA-256/384/512 digest of one. */
 	const u8 *anchor_der;
 	size_t anchor_len;
 	u8 anchor_digest[SPDM_HASH_MAX];
 	u8 anchor_digest_len;
 	int (*rng)(void *ctx, unsigned char *out, size_t len);
 	void *rng_ctx;
+	/* Seconds since 1970 (UTC) to check certificate validity against, or 0 if there is no
+	 * clock; see spdm/spdm_cert.c for the policy. NULL: spdm_clock_floor(). */
+	u64 (*clock)(void);
 };
 
 struct spdm_algos {
@@ -148,10 +170,19 @@ struct spdm_conn {
 	struct spdm_config cfg;
 	enum spdm_state state;
 	enum spdm_fail fail;
-	u8 fail_detail; /* ERROR code, or 0 */
-	u8 version;	/* 0x12 */
+	u8 fail_detail;	   /* ERROR code, or 0 */
+	u16 fail_versions; /* the device's SPDM versions (bit n: 1.n), on SPDM_FAIL_VERSION */
+	u8 fail_request;   /* the request code an ERROR answered (with SPDM_FAIL_ERROR_RSP) */
+	u8 refusal;	   /* ERROR code of the last request refused inside the session, or 0 */
+	u8 version;	   /* negotiated: SPDM_VERSION_12 or _13 */
+	u16 sm_version;	   /* secured messages: SPDM_SM_VERSION_1x (selected at KEY_EXCHANGE) */
 	u32 rsp_caps;
-	u32 rsp_dts; /* responder DataTransferSize */
+	u32 rsp_dts;	 /* responder DataTransferSize (what it takes in one message) */
+	u32 rsp_max_msg; /* responder MaxSPDMmsgSize (largest message, chunked) */
+	bool chunk;	 /* both sides CHUNK_CAP: messages above rsp_dts go in chunks */
+	u8 chunk_handle; /* the next CHUNK_SEND handle */
+	u8 rsp_slack;	 /* padding the last response may carry (transport alignment) */
+	u8 req_context[SPDM_REQ_CONTEXT_LEN]; /* 1.3: the last CHALLENGE / GET_MEASUREMENTS's */
 	struct spdm_algos alg;
 	const mbedtls_md_info_t *md;
 	size_t hash_len, sig_len, dhe_len, key_len;
@@ -176,9 +207,20 @@ struct spdm_conn {
 	u8 req[SPDM_MSG_MAX];
 	u8 rsp[SPDM_REC_MAX]; /* also receives whole secured records */
 	u8 rec[SPDM_REC_MAX];
+	u8 large[SPDM_MSG_MAX]; /* a chunk being sent, or a large response being reassembled */
 };
 
 const char *spdm_fail_str(enum spdm_fail f);
+/* One line on why the connection failed: the reason and its details (the device's ERROR and
+ * the request it answered, the versions it offers). */
+void spdm_fail_describe(const struct spdm_conn *c, char *buf, size_t size);
+/* "InvalidRequest" etc. for an SPDM ERROR code. */
+const char *spdm_error_name(u8 code);
+/* "1.2" etc. for a header version byte; "1.1" for a secured-message version. */
+const char *spdm_version_str(u8 version);
+const char *spdm_sm_version_str(u16 sm_version);
+/* The build-time floor of the certificate clock (seconds since 1970, UTC). */
+u64 spdm_clock_floor(void);
 
 void spdm_init(struct spdm_conn *c, const struct spdm_transport *tp, const struct spdm_config *cfg);
 /* Wipes keys and transcripts and frees crypto contexts (also done on every failure). */
@@ -194,7 +236,8 @@ int spdm_challenge(struct spdm_conn *c) __must_check;
  * GET_MEASUREMENTS (all blocks, signed, fresh nonce; inside the session once there is one).
  * `nonce` may be NULL (a random one is used), else a caller's (e.g. a guest's) nonce. With
  * m->capture, the verified exchange is copied there too; a capture buffer too small gives
- * -E_NOSPC with req_len/rsp_len set to what it needs, the connection staying up.
+ * -E_NOSPC with req_len/rsp_len set to what it needs, the connection staying up. Inside the
+ * session an ERROR answer is a refusal (c->refusal set, session kept).
  */
 int spdm_get_measurements(struct spdm_conn *c, const u8 *nonce,
 			  struct spdm_measurements *m) __must_check;
@@ -206,9 +249,9 @@ int spdm_key_update(struct spdm_conn *c, bool all) __must_check;
 int spdm_end_session(struct spdm_conn *c) __must_check;
 
 /*
- * One SPDM request/response inside the session (for TDISP, IDE_KM): `req` is a whole SPDM
- * message. The response is checked only for session, record and length; ERROR responses are
- * returned to the caller as they are.
+ * One SPDM request/response inside the session: `req` is a whole SPDM message. The response is
+ * checked only for session, record and length (ERROR responses are returned as they are);
+ * chunking is applied where the sizes need it.
  */
 int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8 *rsp,
 			  size_t rsp_cap, size_t *rsp_len) __must_check;
@@ -220,7 +263,11 @@ int spdm_vendor_parse(struct spdm_conn *c, const u8 *req, const u8 *rsp, size_t 
 		      const u8 **payload, size_t *payload_len) __must_check;
 /*
  * VENDOR_DEFINED_REQUEST inside the session with the given registry/vendor ID; the response's
- * IDs must echo them and its payload is copied to `rsp`.
+ * IDs must echo them and its payload is copied to `rsp`. An ERROR answer (other than those that
+ * end the session: DecryptError, InvalidSession, RequestResynch ...) refuses this request only:
+ * c->refusal holds the code, the session stays up, and the return value is -E_INVAL
+ * (InvalidRequest), -E_BUSY (Busy), -E_NOTSUP (UnsupportedRequest), -E_STATE
+ * (UnexpectedRequest) or -E_IO (others).
  */
 int spdm_vendor_request(struct spdm_conn *c, u16 standard_id, const u8 *vendor_id, u8 vid_len,
 			const u8 *req, size_t req_len, u8 *rsp, size_t rsp_cap,

@@ -72,7 +72,16 @@ int spdm_hmac(struct spdm_conn *c, const u8 *key, const u8 *in, size_t len, u8 *
 	return mbedtls_md_hmac(c->md, key, c->hash_len, in, len, out) ? -E_IO : 0;
 }
 
-/* BinConcat (DSP0274 1.2 "key schedule"): u16 length || "spdm1.2 " || label || context. */
+/* "1.2" of the negotiated version, as the version strings of DSP0274 spell it. */
+static void spdm_version_digits(const struct spdm_conn *c, char *p)
+{
+	p[0] = (char)('0' + (c->version >> 4));
+	p[1] = '.';
+	p[2] = (char)('0' + (c->version & 0xf));
+}
+
+/* BinConcat (DSP0274 "key schedule"): u16 length || "spdm1.2 " || label || context, with
+ * the negotiated version in the version string (1.3: "spdm1.3 "). */
 int spdm_hkdf_expand(struct spdm_conn *c, const u8 *secret, const char *label, const u8 *ctx,
 		     size_t ctx_len, u8 *out, size_t out_len)
 {
@@ -84,6 +93,7 @@ int spdm_hkdf_expand(struct spdm_conn *c, const u8 *secret, const char *label, c
 	put_le16(info, (u16)out_len);
 	n = 2;
 	memcpy(info + n, "spdm1.2 ", 8);
+	spdm_version_digits(c, (char *)info + n + 4);
 	n += 8;
 	memcpy(info + n, label, ll);
 	n += ll;
@@ -94,9 +104,9 @@ int spdm_hkdf_expand(struct spdm_conn *c, const u8 *secret, const char *label, c
 }
 
 /*
- * DSP0274 1.2 "signature generation": the signed message is a 100-byte prefix (the version
- * string four times, zero padding, the context string) followed by the transcript digest;
- * ECDSA signs the hash of that, and the signature is r || s, big-endian.
+ * DSP0274 1.2/1.3 "signature generation": the signed message is a 100-byte prefix (the version
+ * string "dmtf-spdm-v1.x.*" four times, zero padding, the context string) followed by the
+ * transcript digest; ECDSA signs the hash of that, and the signature is r || s, big-endian.
  */
 int spdm_verify_sig(struct spdm_conn *c, const char *context, const u8 *th, const u8 *sig)
 {
@@ -107,8 +117,10 @@ int spdm_verify_sig(struct spdm_conn *c, const char *context, const u8 *th, cons
 
 	if (cl > 36 || !c->leaf_live)
 		return -E_STATE;
-	for (unsigned i = 0; i < 4; i++)
+	for (unsigned i = 0; i < 4; i++) {
 		memcpy(m + 16 * i, "dmtf-spdm-v1.2.*", 16);
+		spdm_version_digits(c, (char *)m + 16 * i + 11);
+	}
 	memset(m + 64, 0, 36 - cl);
 	memcpy(m + 100 - cl, context, cl);
 	memcpy(m + 100, th, c->hash_len);

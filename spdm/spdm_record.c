@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * DSP0277 1.1 secured messages: record = SessionID | [sequence number] | Length |
- * AEAD{ApplicationDataLength | SPDM message} | MAC. The AAD is the header; the IV is the
- * per-direction salt XOR the 64-bit sequence number (little-endian, DSP0277 1.2 clarifies).
- * The PCI DOE binding puts no sequence number bytes and no random padding in the record.
+ * DSP0277 secured messages (1.0, 1.1 and 1.2 share the format): record = SessionID |
+ * [sequence number] | Length | AEAD{ApplicationDataLength | SPDM message} | MAC. The AAD is the
+ * header; the IV is the per-direction salt XOR the 64-bit sequence number, little-endian (what
+ * DSP0277 1.2 makes normative; 1.0 and 1.1 left the byte order open and libspdm's default is
+ * little-endian too: a device built big-endian fails its second record). The PCI DOE binding
+ * puts no sequence number bytes and no random padding in the record.
  */
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -29,7 +31,7 @@ static void spdm_record_iv(const struct spdm_dir_keys *k, u8 *iv)
 
 static size_t spdm_record_hdr(const struct spdm_conn *c)
 {
-	return 4 + c->tp->seq_bytes + 2;
+	return SPDM_REC_OFF_SEQ + c->tp->seq_bytes + 2;
 }
 
 static void spdm_record_put_seq(const struct spdm_conn *c, u8 *p, u64 seq)
@@ -41,18 +43,18 @@ static void spdm_record_put_seq(const struct spdm_conn *c, u8 *p, u64 seq)
 int spdm_record_seal(struct spdm_conn *c, const u8 *msg, size_t len, size_t *rec_len)
 {
 	struct spdm_dir_keys *k = &c->sess.req;
-	size_t hdr = spdm_record_hdr(c), body = 2 + len;
+	size_t hdr = spdm_record_hdr(c), body = SPDM_REC_APP_LEN_LEN + len;
 	u8 iv[SPDM_AEAD_IV_LEN];
 
 	if (hdr + body + SPDM_AEAD_TAG_LEN > sizeof(c->rec))
 		return spdm_fail(c, SPDM_FAIL_STATE, -E_RANGE);
 	if (k->seq == UINT64_MAX)
 		return spdm_fail(c, SPDM_FAIL_SEQ, -E_RANGE);
-	put_le32(c->rec, c->sess.id);
-	spdm_record_put_seq(c, c->rec + 4, k->seq);
+	put_le32(c->rec + SPDM_REC_OFF_SESSION_ID, c->sess.id);
+	spdm_record_put_seq(c, c->rec + SPDM_REC_OFF_SEQ, k->seq);
 	put_le16(c->rec + hdr - 2, (u16)(body + SPDM_AEAD_TAG_LEN));
 	put_le16(c->rec + hdr, (u16)len);
-	memmove(c->rec + hdr + 2, msg, len);
+	memmove(c->rec + hdr + SPDM_REC_APP_LEN_LEN, msg, len);
 	spdm_record_iv(k, iv);
 	if (spdm_aead(c, true, k->key, iv, c->rec, hdr, c->rec + hdr, body, c->rec + hdr,
 		      c->rec + hdr + body))
@@ -68,15 +70,15 @@ static int spdm_record_check(struct spdm_conn *c, const u8 *rec, size_t rec_len,
 	size_t hdr = spdm_record_hdr(c), l;
 	u8 seq[8];
 
-	if (rec_len < hdr + 2 + SPDM_AEAD_TAG_LEN)
+	if (rec_len < hdr + SPDM_REC_APP_LEN_LEN + SPDM_AEAD_TAG_LEN)
 		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
-	if (get_le32(rec) != c->sess.id)
+	if (get_le32(rec + SPDM_REC_OFF_SESSION_ID) != c->sess.id)
 		return spdm_fail(c, SPDM_FAIL_SESSION_ID, -E_PROTO);
 	spdm_record_put_seq(c, seq, c->sess.rsp.seq);
-	if (memcmp(seq, rec + 4, c->tp->seq_bytes))
+	if (memcmp(seq, rec + SPDM_REC_OFF_SEQ, c->tp->seq_bytes))
 		return spdm_fail(c, SPDM_FAIL_RECORD, -E_AUTH);
 	l = get_le16(rec + hdr - 2);
-	if (l < 2 + SPDM_AEAD_TAG_LEN || l > rec_len - hdr)
+	if (l < SPDM_REC_APP_LEN_LEN + SPDM_AEAD_TAG_LEN || l > rec_len - hdr)
 		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
 	if (rec_len - hdr - l >= MAX(c->tp->align, 1))
 		return spdm_fail(c, SPDM_FAIL_OVERSIZED, -E_PROTO);
@@ -107,11 +109,11 @@ int spdm_record_open(struct spdm_conn *c, const u8 *rec, size_t rec_len, u8 *msg
 	}
 	k->seq++;
 	app = get_le16(msg);
-	if (app > body - 2) {
+	if (app > body - SPDM_REC_APP_LEN_LEN) {
 		spdm_wipe(msg, body);
 		return spdm_fail(c, SPDM_FAIL_MALFORMED, -E_PROTO);
 	}
-	memmove(msg, msg + 2, app);
+	memmove(msg, msg + SPDM_REC_APP_LEN_LEN, app);
 	*msg_len = app;
 	return 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Device connect: SPDM session, evidence, IDE_KM, the TDI; see tsm/tsm.h. */
+/* Device connect and disconnect: SPDM session, evidence, IDE_KM, the TDI; see tsm/tsm.h. */
 #define LOG_COMPONENT "tsm"
 #include "tsm/tsm.h"
 #include "tsm/evidence.h"
@@ -14,19 +14,45 @@
 
 static const u8 tsm_pcisig_vendor[2] = { 0x01, 0x00 }; /* PCI-SIG vendor ID 0x0001, LE */
 
+/* What a PCI-SIG vendor-defined request is, for the refusal's line. */
+static void tsm_vdm_name(u8 protocol, const u8 *req, size_t len, char *buf, size_t size)
+{
+	static const char *const ide[] = { "QUERY",  "QUERY_RESP", "KEY_PROG",
+					   "KP_ACK", "K_SET_GO",   "K_SET_STOP" };
+	static const char *const tdisp[] = { "GET_TDISP_VERSION",
+					     "GET_TDISP_CAPABILITIES",
+					     "LOCK_INTERFACE",
+					     "GET_DEVICE_INTERFACE_REPORT",
+					     "GET_DEVICE_INTERFACE_STATE",
+					     "START_INTERFACE",
+					     "STOP_INTERFACE" };
+
+	if (protocol == IDE_KM_PROTOCOL_ID && len > IDE_KM_OFF_OBJECT &&
+	    req[IDE_KM_OFF_OBJECT] < ARRAY_SIZE(ide))
+		fmt_snprintf(buf, size, "IDE_KM %s", ide[req[IDE_KM_OFF_OBJECT]]);
+	else if (protocol == TDISP_PROTOCOL_ID && len > 1 && req[1] >= TDISP_GET_VERSION &&
+		 req[1] < TDISP_GET_VERSION + ARRAY_SIZE(tdisp))
+		fmt_snprintf(buf, size, "TDISP %s", tdisp[req[1] - TDISP_GET_VERSION]);
+	else
+		fmt_snprintf(buf, size, "protocol %u request", protocol);
+}
+
 /*
- * One PCI-SIG vendor-defined request in the session (spdm-tdisp-doe.md 3.1): the payload is
- * the protocol ID then the protocol message; the response must echo the protocol ID.
+ * One PCI-SIG vendor-defined request in the session (PCIe 6.x 6.31.4): the payload is the
+ * protocol ID then the protocol message; the response must echo the protocol ID. An SPDM ERROR
+ * answer refuses this request only: the session stays for what follows (clean-up included).
  */
 static int tsm_vdm(struct tsm_pdev *pd, u8 protocol, const u8 *req, size_t req_len, u8 *rsp,
 		   size_t rsp_cap, size_t *rsp_len)
 {
 	struct tsm_dev *d = container_of(pd, struct tsm_dev, pd);
 	size_t len = 0;
+	char what[48];
 	int err;
 
 	if (req_len >= sizeof(d->vdm_buf))
 		return trace_err(-E_RANGE);
+	tsm_vdm_name(protocol, req, req_len, what, sizeof(what));
 	d->vdm_buf[0] = protocol;
 	memcpy(d->vdm_buf + 1, req, req_len);
 	err = spdm_vendor_request(&d->spdm, SPDM_STANDARD_PCISIG, tsm_pcisig_vendor,
@@ -43,7 +69,10 @@ static int tsm_vdm(struct tsm_pdev *pd, u8 protocol, const u8 *req, size_t req_l
 		*rsp_len = len - 1;
 	}
 	memset(d->vdm_buf, 0, sizeof(d->vdm_buf));
-	if (err && d->spdm.state != SPDM_STATE_SESSION) {
+	if (err && d->spdm.state == SPDM_STATE_SESSION && d->spdm.refusal)
+		pr_err("%s: %s refused by the device: SPDM ERROR %s (0x%02x); session kept",
+		       d->name, what, spdm_error_name(d->spdm.refusal), d->spdm.refusal);
+	if (err && d->spdm.state != SPDM_STATE_SESSION && pd->connected) {
 		pr_err("%s: secure session lost (%s): device disconnected", d->name,
 		       spdm_fail_str(d->spdm.fail));
 		pd->connected = false;
@@ -79,6 +108,11 @@ static int tsm_measure(struct tsm_pdev *pd, const u8 nonce[TSM_NONCE_LEN], u8 *b
 		pd->meas_len = 0;
 		if (d->spdm.state != SPDM_STATE_SESSION)
 			pd->connected = false;
+		else if (d->spdm.refusal)
+			pr_err("%s: GET_MEASUREMENTS refused by the device: SPDM ERROR %s "
+			       "(0x%02x); "
+			       "session kept",
+			       d->name, spdm_error_name(d->spdm.refusal), d->spdm.refusal);
 		return err;
 	}
 	d->meas_len = m.len;
@@ -133,43 +167,90 @@ static void tsm_tdi_setup(struct tsm_dev *d)
 	tdi_init(&d->tdi, &d->pd, tdisp_function_id(d->pci->bdf, (u8)seg, seg != 0), &bars);
 }
 
+static int tsm_ide_flow(struct tsm_dev *d, const struct tsm_connect_policy *pol, const char **stage)
+{
+	const struct pci_dev *pci = d->pci;
+
+	if (pol->ide == TSM_IDE_OFF || (pol->ide == TSM_IDE_AUTO && !pci->ide_cap)) {
+		d->ide.why =
+			pol->ide == TSM_IDE_OFF ? "policy off" : "the device has no IDE capability";
+		return 0;
+	}
+	return tsm_ide_connect(&d->pd, &d->ide, d->pci, pol->ide_stream, pol->ide == TSM_IDE_LINK,
+			       d->rng, stage);
+}
+
+/* Why the connect failed, in one line: the SPDM reason, or the device's refusal. */
+static void tsm_describe_failure(struct tsm_dev *d, int err)
+{
+	const struct spdm_conn *c = &d->spdm;
+
+	if (c->fail != SPDM_FAIL_NONE)
+		spdm_fail_describe(c, d->why, sizeof(d->why));
+	else if (c->refusal)
+		fmt_snprintf(d->why, sizeof(d->why),
+			     "the device refused it: SPDM ERROR %s (0x%02x)",
+			     spdm_error_name(c->refusal), c->refusal);
+	else
+		fmt_snprintf(d->why, sizeof(d->why), "%s", err_str(err));
+}
+
+/* After a refusal with the session up: K_SET_STOP already went (tsm/ide.c), END_SESSION now. */
+static void tsm_refused_cleanup(struct tsm_dev *d)
+{
+	size_t n = strlen(d->why);
+
+	if (d->spdm.state != SPDM_STATE_SESSION)
+		return;
+	if (spdm_end_session(&d->spdm)) {
+		fmt_snprintf(d->why + n, sizeof(d->why) - n, "; END_SESSION failed");
+		return;
+	}
+	if (d->ide.stops)
+		fmt_snprintf(d->why + n, sizeof(d->why) - n,
+			     "; clean-up: K_SET_STOP x%u, END_SESSION", d->ide.stops);
+	else
+		fmt_snprintf(d->why + n, sizeof(d->why) - n, "; clean-up: END_SESSION");
+}
+
 int tsm_connect(struct tsm_dev *d, struct pci_dev *pci, const struct tsm_connect_policy *pol,
 		const struct spdm_config *cfg, tsm_rng_fn rng, const char **stage)
 {
+	struct spdm_config keep = *cfg; /* `cfg` may be d->cfg itself (a reconnect) */
 	int err;
 
 	memset(d, 0, sizeof(*d));
 	d->pci = pci;
+	d->pol = pol;
+	d->cfg = keep;
+	d->rng = rng;
 	pci_bdf_str(pci, d->name, sizeof(d->name));
 	*stage = "DOE";
 	err = doe_init(&d->mb, pci, pci->doe_cap);
 	if (!err)
 		err = spdm_doe_bind(&d->doe, &d->mb);
-	if (err)
+	if (err) {
+		fmt_snprintf(d->why, sizeof(d->why), "%s", err_str(err));
 		return err;
-	spdm_init(&d->spdm, &d->doe.tp, cfg);
+	}
+	spdm_init(&d->spdm, &d->doe.tp, &d->cfg);
+	d->pd.ops = &tsm_dsm_ops;
+	d->pd.connected = true; /* for the IDE_KM exchanges; cleared below on failure */
 	err = tsm_spdm_flow(d, pol, stage);
+	if (!err)
+		err = tsm_ide_flow(d, pol, stage);
 	if (err)
 		goto fail;
-	d->pd.ops = &tsm_dsm_ops;
-	d->pd.connected = true;
 	d->pd.cert_chain = d->spdm.cert_chain;
 	d->pd.cert_chain_len = d->spdm.cert_chain_len;
 	d->pd.meas = d->meas;
 	d->pd.meas_len = d->meas_len;
 	d->pd.ide_stream_id = pol->ide_stream;
-	if (pol->ide == TSM_IDE_OFF || (pol->ide == TSM_IDE_AUTO && !pci->ide_cap)) {
-		d->ide.why =
-			pol->ide == TSM_IDE_OFF ? "policy off" : "the device has no IDE capability";
-	} else {
-		err = tsm_ide_connect(&d->pd, &d->ide, pci, pol->ide_stream,
-				      pol->ide == TSM_IDE_LINK, rng, stage);
-		if (err)
-			goto fail;
-	}
 	tsm_tdi_setup(d);
 	return 0;
 fail:
+	tsm_describe_failure(d, err);
+	tsm_refused_cleanup(d);
 	d->pd.connected = false;
 	d->fail = d->spdm.fail;
 	d->fail_detail = d->spdm.fail_detail;
@@ -177,17 +258,62 @@ fail:
 	return err;
 }
 
-void tsm_disconnect(struct tsm_dev *d)
+/* Appends ", step" (or "step" first) to the disconnect's line. */
+static void tsm_step(char *buf, size_t size, const char *step)
 {
-	if (d->tdi.vm && tdi_vm_teardown(&d->tdi, d->tdi.vm))
-		pr_warn("%s: TDI teardown incomplete", d->name);
+	size_t n = strlen(buf);
+
+	fmt_snprintf(buf + n, size - n, "%s%s", n ? ", " : "", step);
+}
+
+static int tsm_disconnect_ide(struct tsm_dev *d, char *done, size_t size)
+{
+	bool enabled = d->ide.ep.enabled || d->ide.rp.enabled, keyed = d->ide.keyed;
+	unsigned before = d->ide.stops;
+	char s[48];
+	int err = tsm_ide_stop(&d->pd, &d->ide);
+
+	if (enabled) {
+		fmt_snprintf(s, sizeof(s), "IDE stream %u disabled", d->ide.stream_id);
+		tsm_step(done, size, s);
+	}
+	if (keyed && d->ide.stops > before) {
+		fmt_snprintf(s, sizeof(s), "K_SET_STOP x%u", d->ide.stops - before);
+		tsm_step(done, size, s);
+	}
+	if (err)
+		pr_warn("%s: K_SET_STOP failed: %s", d->name, err_str(err));
+	return err;
+}
+
+int tsm_disconnect(struct tsm_dev *d, const char *why)
+{
+	char done[128] = "";
+	bool stopped = d->tdi.state != TDI_CONFIG_UNLOCKED;
+	int first = 0, err;
+
+	err = d->tdi.vm ? tdi_vm_teardown(&d->tdi, d->tdi.vm) : tdi_stop_unowned(&d->tdi);
+	if (err) {
+		pr_warn("%s: TDI teardown incomplete: %s", d->name, err_str(err));
+		first = err;
+	} else if (stopped) {
+		tsm_step(done, sizeof(done), "TDI stopped");
+	}
 	/* Even when the session is gone: Enable off and the root port's keys stopped. */
-	if (tsm_ide_stop(&d->pd, &d->ide) && d->pd.connected)
-		pr_warn("%s: K_SET_STOP failed", d->name);
-	if (d->pd.connected && spdm_end_session(&d->spdm))
-		pr_warn("%s: END_SESSION failed", d->name);
+	if ((err = tsm_disconnect_ide(d, done, sizeof(done))) && d->pd.connected && !first)
+		first = err;
+	if (d->pd.connected && d->spdm.state == SPDM_STATE_SESSION) {
+		if ((err = spdm_end_session(&d->spdm))) {
+			pr_warn("%s: END_SESSION failed: %s", d->name, spdm_fail_str(d->spdm.fail));
+			first = first ? first : err;
+		} else {
+			tsm_step(done, sizeof(done), "END_SESSION");
+		}
+	}
+	pr_info("%s: disconnected (%s): %s", d->name, why, done[0] ? done : "nothing to undo");
 	d->pd.connected = false;
 	spdm_reset(&d->spdm);
+	return first ? -E_IO : 0;
 }
 
 /* ---- the devices connected at boot --------------------------------------------------------- */
@@ -224,4 +350,48 @@ struct tdi *tsm_find_tdi(u16 segment, pci_bdf_t bdf)
 			return &tsm_devs[i].tdi;
 	}
 	return NULL;
+}
+
+void tsm_disconnect_all(const char *why)
+{
+	for (unsigned i = 0; i < tsm_ndev; i++)
+		if (tsm_devs[i].pd.connected)
+			(void)tsm_disconnect(&tsm_devs[i], why);
+}
+
+void tsm_disconnect_unassigned(void)
+{
+	for (unsigned i = 0; i < tsm_ndev; i++)
+		if (tsm_devs[i].pd.connected && !tsm_devs[i].tdi.vm)
+			(void)tsm_disconnect(&tsm_devs[i], "assigned to no VM");
+}
+
+/* The device of one of our TDIs, or NULL (a TDI the TSM did not connect). */
+static struct tsm_dev *tsm_dev_of(const struct tdi *t)
+{
+	for (unsigned i = 0; i < tsm_ndev; i++)
+		if (&tsm_devs[i].tdi == t)
+			return &tsm_devs[i];
+	return NULL;
+}
+
+int tsm_vm_reset(struct tdi *t)
+{
+	struct tsm_dev *d = tsm_dev_of(t);
+	const struct tsm_vm_ops *ops = t->vm_ops;
+	const char *stage = "";
+	u32 vm = t->vm;
+	int err;
+
+	if (!d || !d->pol || !d->pol->reconnect_on_reset || !vm || !d->pd.connected)
+		return 0;
+	(void)tsm_disconnect(d, "VM reset");
+	err = tsm_connect(d, d->pci, d->pol, &d->cfg, d->rng, &stage);
+	if (err) {
+		pr_err("%s: reconnect after the VM reset refused at %s: %s", d->name, stage,
+		       d->why);
+		return err;
+	}
+	pr_info("%s: reconnected: session 0x%08x, new IDE keys", d->name, d->spdm.sess.id);
+	return tdi_assign(&d->tdi, vm, ops);
 }

@@ -113,21 +113,65 @@ static int ide_rp_gostop(const struct tsm_ide *ide, bool go)
 	return first;
 }
 
-static void ide_stop_first(struct tsm_pdev *pd, const struct tsm_ide *ide, unsigned n)
+static void ide_stop_first(struct tsm_pdev *pd, struct tsm_ide *ide, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n && pd->connected; i++) {
 		if (ide_gostop(pd, ide, i, false))
 			pr_warn("stream %u: K_SET_STOP %u failed", ide->stream_id, i);
+		else
+			ide->stops++;
+	}
 	if (ide->rp_ops && ide_rp_gostop(ide, false))
 		pr_warn("stream %u: root port key stop failed", ide->stream_id);
 }
 
-/* QUERY, KEY_PROG x6, K_SET_GO x6 on the device (and the root port, if rp_ops is set). */
-static int ide_keys(struct tsm_pdev *pd, struct tsm_ide *ide, tsm_rng_fn rng)
+/*
+ * QUERY_RESP carries an image of the port's IDE capability (PCIe 6.x 6.33.3): where the function
+ * has that capability in config space, the two must agree, or the device is lying to one of us.
+ */
+static int ide_check_cap(const struct tsm_ide *ide, const struct pci_dev *pci)
+{
+	u32 cap;
+
+	if (!pci->ide_cap)
+		return 0;
+	cap = pci_dev_read32(pci, (u16)(pci->ide_cap + PCI_IDE_CAP));
+	if (cap == ide->query.regs[0])
+		return 0;
+	pr_err("IDE_KM reports IDE Cap 0x%08x, config space has 0x%08x", ide->query.regs[0], cap);
+	return trace_err(-E_PROTO);
+}
+
+/*
+ * QUERY_RESP names the function whose port answers (PCIe 6.x 6.33.3: Dev/Func, Bus, Segment):
+ * it must be the one Moat is keying, or the keys would go to some other function's stream.
+ */
+static int ide_check_identity(const struct tsm_ide *ide, const struct pci_dev *pci)
+{
+	const struct ide_km_query_resp *q = &ide->query;
+	u16 seg = pci->host ? pci->host->segment : 0;
+	char name[16];
+
+	if (q->bus == PCI_BUS(pci->bdf) && q->dev_func == (pci->bdf & 0xff) && q->segment == seg)
+		return 0;
+	pci_bdf_str(pci, name, sizeof(name));
+	pr_err("IDE_KM QUERY_RESP names %04x:%02x:%02x.%u, not the function keyed (%s)", q->segment,
+	       q->bus, q->dev_func >> 3, q->dev_func & 7, name);
+	return trace_err(-E_PROTO);
+}
+
+/*
+ * QUERY, KEY_PROG x6, K_SET_GO x6 on the device (and the root port, if rp_ops is set). With
+ * `pci`, QUERY_RESP must describe that function before any key is sent.
+ */
+static int ide_keys(struct tsm_pdev *pd, struct tsm_ide *ide, tsm_rng_fn rng,
+		    const struct pci_dev *pci)
 {
 	unsigned i;
 	int err = ide_query(pd, ide);
 
+	if (!err && pci && !(err = ide_check_identity(ide, pci)))
+		err = ide_check_cap(ide, pci);
 	if (err)
 		return err;
 	if (ide->nstreams == 0)
@@ -161,7 +205,7 @@ int tsm_ide_setup(struct tsm_pdev *pd, struct tsm_ide *ide, u8 stream_id, tsm_rn
 {
 	memset(ide, 0, sizeof(*ide));
 	ide->stream_id = stream_id;
-	return ide_keys(pd, ide, rng);
+	return ide_keys(pd, ide, rng, NULL);
 }
 
 int tsm_ide_stop(struct tsm_pdev *pd, struct tsm_ide *ide)
@@ -177,6 +221,7 @@ int tsm_ide_stop(struct tsm_pdev *pd, struct tsm_ide *ide)
 
 		if (err && !first)
 			first = err;
+		ide->stops += !err;
 	}
 	if (!pd->connected)
 		first = trace_err(-E_STATE);
@@ -196,23 +241,6 @@ static const struct tsm_ide_rp_ops *tsm_ide_rp;
 void tsm_ide_set_rp_ops(const struct tsm_ide_rp_ops *ops)
 {
 	tsm_ide_rp = ops;
-}
-
-/*
- * QUERY_RESP carries an image of the port's IDE capability (PCIe 6.x 6.33.3): where the function
- * has that capability in config space, the two must agree, or the device is lying to one of us.
- */
-static int ide_check_cap(const struct tsm_ide *ide, const struct pci_dev *pci)
-{
-	u32 cap;
-
-	if (!pci->ide_cap)
-		return 0;
-	cap = pci_dev_read32(pci, (u16)(pci->ide_cap + PCI_IDE_CAP));
-	if (cap == ide->query.regs[0])
-		return 0;
-	pr_err("IDE_KM reports IDE Cap 0x%08x, config space has 0x%08x", ide->query.regs[0], cap);
-	return trace_err(-E_PROTO);
 }
 
 int tsm_ide_connect(struct tsm_pdev *pd, struct tsm_ide *ide, struct pci_dev *pci, u8 stream_id,
@@ -237,9 +265,7 @@ int tsm_ide_connect(struct tsm_pdev *pd, struct tsm_ide *ide, struct pci_dev *pc
 	}
 	ide->rp_ops = link ? tsm_ide_rp : NULL;
 	*stage = "IDE_KM";
-	err = ide_keys(pd, ide, rng);
-	if (!err && (err = ide_check_cap(ide, pci)) && tsm_ide_stop(pd, ide))
-		pr_warn("stream %u: K_SET_STOP failed", stream_id);
+	err = ide_keys(pd, ide, rng, pci);
 	if (err)
 		return err;
 	ide->link = TSM_IDE_LINK_DEV_ONLY;

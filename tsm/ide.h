@@ -61,6 +61,7 @@ struct tsm_ide {
 	const char *why;		     /* why the link is not TSM_IDE_LINK_SECURE */
 	const struct tsm_ide_rp_ops *rp_ops; /* non-NULL while the root port holds keys */
 	bool rp_keyed;
+	unsigned stops; /* K_SET_STOPs the device acknowledged since the keys were sent */
 	struct tsm_ide_port ep, rp;
 };
 

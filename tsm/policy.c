@@ -111,9 +111,9 @@ int tsm_parse_meas(const char *s, struct tsm_connect_policy *pol)
 int tsm_parse_anchor(const char *s, struct tsm_connect_policy *pol)
 {
 	size_t n = strlen(s);
-	u8 d[48];
+	u8 d[64];
 
-	if (n != 64 && n != 96)
+	if (n != 64 && n != 96 && n != 128)
 		return trace_err(-E_INVAL);
 	for (size_t i = 0; i < n / 2; i++) {
 		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
@@ -141,6 +141,14 @@ int tsm_parse_ide(const char *s, struct tsm_connect_policy *pol)
 		return trace_err(-E_INVAL);
 	pol->ide = *s ? TSM_IDE_LINK : TSM_IDE_ON;
 	pol->ide_stream = (u8)v;
+	return 0;
+}
+
+int tsm_parse_reset(const char *s, struct tsm_connect_policy *pol)
+{
+	if (strcmp(s, "keep") && strcmp(s, "reconnect"))
+		return trace_err(-E_INVAL);
+	pol->reconnect_on_reset = !strcmp(s, "reconnect");
 	return 0;
 }
 

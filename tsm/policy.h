@@ -10,6 +10,8 @@
  *                                  capability set the stream up in config space at both ends;
  *                                  ":link": refuse a device whose link cannot; "off": never;
  *                                  default: stream 0 on functions with an IDE capability
+ *   moat.tsm.reset=keep|reconnect  at a VM's reset, keep the device's session and keys
+ *                                  (default) or disconnect it and connect it again
  * and the check of a device's measurement record against it.
  */
 #ifndef TSM_POLICY_H
@@ -34,23 +36,26 @@ enum tsm_ide_mode {
 };
 
 struct tsm_connect_policy {
-	u8 anchor_digest[48];
+	u8 anchor_digest[64];
 	u8 anchor_digest_len;
 	unsigned ndevs; /* 0: every capable function 0 */
 	struct tsm_dev_sel devs[TSM_POLICY_MAX_DEVS];
 	u8 meas_required[32]; /* bitmap of block indices 0..255 */
 	enum tsm_ide_mode ide;
 	u8 ide_stream;
+	bool reconnect_on_reset;
 };
 
 /* "SSSS:BB:DD.F[,...]" (hex; the segment may be omitted). */
 int tsm_parse_devices(const char *s, struct tsm_connect_policy *pol) __must_check;
 /* "I[,J...]" (decimal, 1..254). */
 int tsm_parse_meas(const char *s, struct tsm_connect_policy *pol) __must_check;
-/* 64 or 96 hex digits. */
+/* 64, 96 or 128 hex digits (SHA-256, SHA-384, SHA-512 of the root certificate). */
 int tsm_parse_anchor(const char *s, struct tsm_connect_policy *pol) __must_check;
 /* "off", "N" or "N:link" (N decimal 0..255). */
 int tsm_parse_ide(const char *s, struct tsm_connect_policy *pol) __must_check;
+/* "keep" or "reconnect". */
+int tsm_parse_reset(const char *s, struct tsm_connect_policy *pol) __must_check;
 bool tsm_policy_selects(const struct tsm_connect_policy *pol, u16 segment, u16 bdf);
 
 /*

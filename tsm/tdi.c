@@ -460,6 +460,16 @@ int tdi_vm_teardown(struct tdi *t, u32 vm)
 	return err;
 }
 
+int tdi_stop_unowned(struct tdi *t)
+{
+	if (t->vm)
+		return trace_err(-E_BUSY);
+	if (t->state == TDI_CONFIG_UNLOCKED)
+		return 0;
+	/* No VM: nothing is mapped for one, so the teardown only stops the device. */
+	return tdi_teardown(t, TDI_CAUSE_VM_TEARDOWN);
+}
+
 int tdi_check_device(struct tdi *t)
 {
 	static const enum tdisp_state want[] = {

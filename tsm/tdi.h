@@ -164,6 +164,8 @@ int tdi_device_error(struct tdi *t) __must_check;
 int tdi_flr(struct tdi *t) __must_check;
 /* VM teardown: unbinds the TDI if `vm` owns it and drops the assignment. */
 int tdi_vm_teardown(struct tdi *t, u32 vm) __must_check;
+/* A TDI no VM owns any more but the device has not stopped (it refused before): STOP it. */
+int tdi_stop_unowned(struct tdi *t) __must_check;
 /* Reads the device's state now; a mismatch with Moat's view tears the TDI down. */
 int tdi_check_device(struct tdi *t) __must_check;
 

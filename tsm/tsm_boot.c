@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Boot units: device connect for every device the policy selects (INIT_TSM), and the TDISP
- * self-test selected by `moat.tsm.selftest` (INIT_LATE): for each connected device's TDI it
- * binds (LOCK), reads the interface report, accepts (START) and unbinds (STOP), printing the
- * state the device reports after each step. A stand-in VM layer logs what the real one (issue
- * 8) will do; `moat.tsm.selftest=flr` resets the function while locked and while running.
+ * The TSM's boot unit (INIT_TSM): device connect for every device the policy selects, and at
+ * power-off the ordered disconnect of every connected device (the unit's shutdown). The
+ * certificate clock is the platform's real-time clock where Moat has one (core/rtc.h).
  */
 #define LOG_COMPONENT "tsm"
 #include "lib/compiler.h" /* before any libc header: picolibc has its own */
@@ -13,6 +11,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
+#include "core/rtc.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "tsm/tsm.h"
@@ -55,6 +54,10 @@ static int tsm_policy_from_args(const struct platform *p, struct tsm_connect_pol
 		pr_err("moat.tsm.ide: cannot parse '%s'", v);
 		return -E_INVAL;
 	}
+	if (platform_bootarg(p, "moat.tsm.reset", v, sizeof(v)) && tsm_parse_reset(v, pol)) {
+		pr_err("moat.tsm.reset: cannot parse '%s' (keep or reconnect)", v);
+		return -E_INVAL;
+	}
 	return 0;
 }
 
@@ -64,8 +67,9 @@ static void tsm_report_auth(const struct tsm_dev *d)
 	const struct spdm_conn *c = &d->spdm;
 	char hex[2 * SPDM_HASH_MAX + 1];
 
-	pr_info("%s: SPDM 1.2 asym=%s hash=%s dhe=%s aead=%s", d->name, spdm_asym_name(c->alg.asym),
-		spdm_hash_name(c->alg.hash), spdm_dhe_name(c->alg.dhe),
+	pr_info("%s: SPDM %s, secured messages %s, asym=%s hash=%s dhe=%s aead=%s", d->name,
+		spdm_version_str(c->version), spdm_sm_version_str(c->sm_version),
+		spdm_asym_name(c->alg.asym), spdm_hash_name(c->alg.hash), spdm_dhe_name(c->alg.dhe),
 		spdm_aead_name(c->alg.aead));
 	for (unsigned i = 0; i < c->hash_len && i < SPDM_HASH_MAX; i++)
 		fmt_snprintf(hex + 2 * i, 3, "%02x", c->leaf_digest[i]);
@@ -87,14 +91,7 @@ static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
 	}
 	err = tsm_connect(d, pci, &tsm_pol, cfg, tsm_rng, &stage);
 	if (err) {
-		if (d->fail == SPDM_FAIL_ERROR_RSP)
-			pr_err("%s: device refused at %s: %s (error 0x%02x, %s)", name, stage,
-			       spdm_fail_str(d->fail), d->fail_detail, err_str(err));
-		else if (d->fail != SPDM_FAIL_NONE)
-			pr_err("%s: device refused at %s: %s (%s)", name, stage,
-			       spdm_fail_str(d->fail), err_str(err));
-		else
-			pr_err("%s: device refused at %s: %s", name, stage, err_str(err));
+		pr_err("%s: device refused at %s: %s", name, stage, d->why);
 		return;
 	}
 	tsm_dev_commit();
@@ -114,7 +111,9 @@ static void tsm_connect_one(struct pci_dev *pci, const struct spdm_config *cfg)
 static int tsm_boot_init(struct moat_ctx *ctx)
 {
 	struct pci_state *s = pci_boot_state();
-	struct spdm_config cfg = { .rng = tsm_spdm_rng, .rng_ctx = &tsm_drbg };
+	struct spdm_config cfg = { .rng = tsm_spdm_rng,
+				   .rng_ctx = &tsm_drbg,
+				   .clock = rtc_seconds };
 	bool any = false;
 
 	for (unsigned i = 0; i < s->ndevs; i++)
@@ -141,4 +140,10 @@ static int tsm_boot_init(struct moat_ctx *ctx)
 	return 0;
 }
 
-MOAT_UNIT("tsm", INIT_TSM, tsm_boot_init);
+/* Power-off: every device's ordered disconnect (TDI, IDE stream, K_SET_STOP, END_SESSION). */
+static void tsm_boot_shutdown(void)
+{
+	tsm_disconnect_all("power-off");
+}
+
+MOAT_UNIT_SHUTDOWN("tsm", INIT_TSM, tsm_boot_init, tsm_boot_shutdown);

@@ -12,6 +12,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
 #include "core/hypercall.h"
+#include "core/init.h"
 #include "core/log.h"
 #include "core/vdev.h"
 #include "core/viommu.h"
@@ -271,7 +272,7 @@ static __noreturn void vcpu_retire(struct pcpu *p)
 		log_raw("moat: vm: %s stopped\n", vm->name);
 		if (__atomic_sub_fetch(&vms_running, 1, __ATOMIC_ACQ_REL) == 0) {
 			log_raw("moat: all VMs stopped, powering off\n");
-			arch_halt(true);
+			moat_power_off(); /* the units' shutdown first (TSM: END_SESSION) */
 		}
 	}
 	/*

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * The checker of struct moat_ev_meas (guest_abi/moat_evidence.h). Message layouts from DSP0274
- * 1.2: VERSION (table 9), GET_CAPABILITIES/CAPABILITIES (tables 11, 12), NEGOTIATE_ALGORITHMS
- * and ALGORITHMS (tables 15, 16: u16 Length at offset 4; the selections at 8, 12, 16),
- * GET_MEASUREMENTS (table 43) and MEASUREMENTS (table 44). Every length is checked in 64-bit
- * arithmetic against what is left before it is used, so no input can read outside the blob.
+ * 1.2 and 1.3: VERSION, GET_CAPABILITIES/CAPABILITIES, NEGOTIATE_ALGORITHMS and ALGORITHMS
+ * (u16 Length at offset 4; the selections at 8, 12, 16), GET_MEASUREMENTS and MEASUREMENTS
+ * (1.3 adds an 8-byte RequesterContext to the request, which the response repeats before its
+ * signature). Every length is checked in 64-bit arithmetic against what is left before it is
+ * used, so no input can read outside the blob.
  */
 #include "guest_abi/moat_evidence.h"
 
 #define SPDM_V10 0x10
 #define SPDM_V12 0x12
+#define SPDM_V13 0x13
 #define NONCE_LEN 32
+#define CONTEXT_LEN 8 /* SPDM 1.3 RequesterContext */
 
 static uint32_t ld16(const uint8_t *p)
 {
@@ -50,12 +53,15 @@ static int ev_layout(const struct moat_ev_meas *h, size_t len)
 	return MOAT_EV_OK;
 }
 
-/* Sizes of the algorithms Moat negotiates: ECDSA P-256/P-384 (r || s), SHA-256/384. */
+/* Sizes of the algorithms Moat negotiates: ECDSA P-256/P-384 (r || s), SHA-256/384/512. */
 static int ev_algos(const struct moat_ev_meas *h, struct moat_ev_meas_view *v)
 {
 	uint32_t sig = h->base_asym == 0x80 ? 96 : h->base_asym == 0x10 ? 64 : 0;
 
-	v->hash_len = h->base_hash == 0x2 ? 48 : h->base_hash == 0x1 ? 32 : 0;
+	v->hash_len = h->base_hash == 0x4   ? 64
+		      : h->base_hash == 0x2 ? 48
+		      : h->base_hash == 0x1 ? 32
+					    : 0;
 	if (!sig || !v->hash_len || h->sig.len != sig || !h->meas_hash ||
 	    (h->meas_hash & (h->meas_hash - 1)))
 		return MOAT_EV_E_ALGO;
@@ -83,7 +89,8 @@ static uint64_t ev_len16(const uint8_t *m, uint32_t vlen, uint32_t off, uint64_t
 	return n >= min ? n : 0;
 }
 
-static int ev_vca(const uint8_t *m, uint32_t vlen, struct moat_ev_meas_view *v)
+/* GET_VERSION and VERSION in 1.0, the rest in the negotiated version `ver`. */
+static int ev_vca(const uint8_t *m, uint32_t vlen, uint8_t ver, struct moat_ev_meas_view *v)
 {
 	uint32_t off = 0, alg;
 	int err;
@@ -93,12 +100,12 @@ static int ev_vca(const uint8_t *m, uint32_t vlen, struct moat_ev_meas_view *v)
 	if (vlen - off < 6)
 		return MOAT_EV_E_VCA;
 	if ((err = ev_vca_msg(m, vlen, &off, SPDM_V10, 0x04, 6 + 2 * (uint64_t)m[off + 5])) ||
-	    (err = ev_vca_msg(m, vlen, &off, SPDM_V12, 0xe1, 20)) ||
-	    (err = ev_vca_msg(m, vlen, &off, SPDM_V12, 0x61, 20)) ||
-	    (err = ev_vca_msg(m, vlen, &off, SPDM_V12, 0xe3, ev_len16(m, vlen, off, 32))))
+	    (err = ev_vca_msg(m, vlen, &off, ver, 0xe1, 20)) ||
+	    (err = ev_vca_msg(m, vlen, &off, ver, 0x61, 20)) ||
+	    (err = ev_vca_msg(m, vlen, &off, ver, 0xe3, ev_len16(m, vlen, off, 32))))
 		return err;
 	alg = off;
-	if ((err = ev_vca_msg(m, vlen, &off, SPDM_V12, 0x63, ev_len16(m, vlen, off, 36))))
+	if ((err = ev_vca_msg(m, vlen, &off, ver, 0x63, ev_len16(m, vlen, off, 36))))
 		return err;
 	if (off != vlen)
 		return MOAT_EV_E_VCA;
@@ -108,24 +115,29 @@ static int ev_vca(const uint8_t *m, uint32_t vlen, struct moat_ev_meas_view *v)
 	return MOAT_EV_OK;
 }
 
-/* GET_MEASUREMENTS, 1.2, signature requested: header, Nonce[32], SlotIDParam. */
+static uint32_t ev_context_len(const struct moat_ev_meas *h)
+{
+	return h->spdm_version >= SPDM_V13 ? CONTEXT_LEN : 0;
+}
+
+/* GET_MEASUREMENTS, signature requested: header, Nonce[32], SlotIDParam, (1.3) RequesterContext. */
 static int ev_request(const struct moat_ev_meas *h, struct moat_ev_meas_view *v)
 {
 	const uint8_t *q = v->req;
 
-	if (v->req_len != 4 + NONCE_LEN + 1 || q[0] != h->spdm_version || q[1] != 0xe0 ||
-	    !(q[2] & 1) || (q[4 + NONCE_LEN] & 0xf) != h->slot)
+	if (v->req_len != 4 + NONCE_LEN + 1 + ev_context_len(h) || q[0] != h->spdm_version ||
+	    q[1] != 0xe0 || !(q[2] & 1) || (q[4 + NONCE_LEN] & 0xf) != h->slot)
 		return MOAT_EV_E_REQUEST;
 	v->nonce = q + 4;
 	return MOAT_EV_OK;
 }
 
 /* MEASUREMENTS: header, NumberOfBlocks, u24 RecordLength, record, Nonce, u16 OpaqueLength,
- * opaque, then the signature (already split off by the layout). */
+ * opaque, (1.3) the request's RequesterContext, then the signature (already split off). */
 static int ev_response(const struct moat_ev_meas *h, struct moat_ev_meas_view *v)
 {
 	const uint8_t *r = v->rsp;
-	uint64_t body = (uint64_t)v->rsp_len - v->sig_len, rec, opq;
+	uint64_t body = (uint64_t)v->rsp_len - v->sig_len, rec, opq, ctx = ev_context_len(h);
 
 	if (body < 8 || r[0] != h->spdm_version || r[1] != 0x60 || (r[3] & 0xf) != h->slot)
 		return MOAT_EV_E_RESPONSE;
@@ -133,8 +145,11 @@ static int ev_response(const struct moat_ev_meas *h, struct moat_ev_meas_view *v
 	if (8 + rec + NONCE_LEN + 2 > body)
 		return MOAT_EV_E_RESPONSE;
 	opq = ld16(r + 8 + rec + NONCE_LEN);
-	if (8 + rec + NONCE_LEN + 2 + opq != body)
+	if (8 + rec + NONCE_LEN + 2 + opq + ctx != body)
 		return MOAT_EV_E_RESPONSE;
+	for (uint64_t i = 0; i < ctx; i++) /* the response names the request it answers */
+		if (r[body - ctx + i] != v->req[4 + NONCE_LEN + 1 + i])
+			return MOAT_EV_E_RESPONSE;
 	v->record = r + 8;
 	v->record_len = (uint32_t)rec;
 	v->nblocks = r[4];
@@ -151,7 +166,7 @@ int moat_ev_meas_parse(const void *blob, size_t len, struct moat_ev_meas_view *v
 		return MOAT_EV_E_SHORT;
 	if ((err = ev_layout(h, len)) || (err = ev_algos(h, v)))
 		return err;
-	if (h->spdm_version != SPDM_V12)
+	if (h->spdm_version != SPDM_V12 && h->spdm_version != SPDM_V13)
 		return MOAT_EV_E_HEADER;
 	*v = (struct moat_ev_meas_view){ .hdr = h, .hash_len = v->hash_len };
 	v->vca = b + h->vca.off;
@@ -164,7 +179,7 @@ int moat_ev_meas_parse(const void *blob, size_t len, struct moat_ev_meas_view *v
 	v->sig_len = h->sig.len;
 	v->signed_data = v->vca;
 	v->signed_len = h->sig.off - h->vca.off;
-	if ((err = ev_vca(v->vca, v->vca_len, v)))
+	if ((err = ev_vca(v->vca, v->vca_len, h->spdm_version, v)))
 		return err;
 	if (v->base_asym != h->base_asym || v->base_hash != h->base_hash ||
 	    v->meas_hash != h->meas_hash)

@@ -2,9 +2,12 @@
 /*
  * libFuzzer harness over the SPDM requester's response parsers: every response the requester
  * receives comes from the input ([u16 length][bytes] records). The first byte picks where to
- * start: from GET_VERSION, from an authenticated connection (a real leaf key, so CHALLENGE_AUTH,
+ * start -- from GET_VERSION, from an authenticated connection (a real leaf key, so CHALLENGE_AUTH,
  * MEASUREMENTS and KEY_EXCHANGE_RSP are parsed up to their signatures), or inside a session
- * (secured records, vendor-defined responses).
+ * (secured records, vendor-defined responses) -- and which negotiation the canned VCA made:
+ * SPDM 1.2, SPDM 1.3 (RequesterContext in CHALLENGE_AUTH and MEASUREMENTS), or 1.2 with a
+ * 64-byte DataTransferSize and CHUNK_CAP (CHUNK_SEND acknowledgements, ERROR LargeResponse and
+ * CHUNK_RESPONSE reassembly from the input).
  */
 #include <stdint.h>
 #include <string.h>
@@ -18,17 +21,34 @@
 struct feed {
 	const u8 *p;
 	size_t n;
-	unsigned canned; /* canned VCA responses still to serve before fuzz data */
+	unsigned canned;  /* canned VCA responses still to serve before fuzz data */
+	unsigned variant; /* which canned VCA */
 };
 
-static const u8
-	vca_rsp[3][52] = {
+/* Three canned VCAs: 1.2; 1.3; 1.2 with CHUNK_CAP and a 64-byte DataTransferSize. */
+static const u8 vca_rsp[3][3][52] = {
+	{
 		{ 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 },
 		{ 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0 },
 		{ 0x12, 0x63, 3, 0, 48, 0,    1, 2, 2, 0,    0, 0, 0x10, 0,    0, 0,
 		  1,	0,    0, 0, 0,	0,    0, 0, 0, 0,    0, 0, 0,	 0,    0, 0,
 		  0,	0,    0, 0, 2,	0x20, 8, 0, 3, 0x20, 1, 0, 5,	 0x20, 1, 0 },
-	};
+	},
+	{
+		{ 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x13 },
+		{ 0x13, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0 },
+		{ 0x13, 0x63, 3, 0, 48, 0,    1, 2, 2, 0,    0, 0, 0x10, 0,    0, 0,
+		  1,	0,    0, 0, 0,	0,    0, 0, 0, 0,    0, 0, 0,	 0,    0, 0,
+		  0,	0,    0, 0, 2,	0x20, 8, 0, 3, 0x20, 1, 0, 5,	 0x20, 1, 0 },
+	},
+	{
+		{ 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 },
+		{ 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62, 2, 0, 64, 0, 0, 0, 0, 0x10, 0, 0 },
+		{ 0x12, 0x63, 3, 0, 48, 0,    1, 2, 2, 0,    0, 0, 0x10, 0,    0, 0,
+		  1,	0,    0, 0, 0,	0,    0, 0, 0, 0,    0, 0, 0,	 0,    0, 0,
+		  0,	0,    0, 0, 2,	0x20, 8, 0, 3, 0x20, 1, 0, 5,	 0x20, 1, 0 },
+	},
+};
 static const size_t vca_len[3] = { 8, 20, 48 };
 
 static int fuzz_exchange(void *ctx, bool secured, const u8 *req, size_t req_len, u8 *rsp,
@@ -42,7 +62,7 @@ static int fuzz_exchange(void *ctx, bool secured, const u8 *req, size_t req_len,
 	(void)req_len;
 	if (f->canned) {
 		unsigned i = 3 - f->canned--;
-		memcpy(rsp, vca_rsp[i], vca_len[i]);
+		memcpy(rsp, vca_rsp[f->variant][i], vca_len[i]);
 		*len = vca_len[i];
 		return 0;
 	}
@@ -132,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	f = (struct feed){ data + 1, size - 1, 0 };
+	f = (struct feed){ data + 1, size - 1, 0, (data[0] / 3) % 3 };
 	spdm_init(&conn, &tp, &cfg);
 	switch (data[0] % 3) {
 	case 0:
@@ -141,11 +161,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		f.canned = 3;
-		fuzz_authenticated(&conn, data[0] / 3);
+		fuzz_authenticated(&conn, data[0] / 9);
 		break;
 	default:
 		f.canned = 3;
-		fuzz_session(&conn, data[0] / 3);
+		fuzz_session(&conn, data[0] / 9);
 		break;
 	}
 	spdm_reset(&conn);

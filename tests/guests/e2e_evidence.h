@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The e2e guest's own verification of its device's evidence (tests/guests/e2e_evidence.c), on
- * mbedTLS: it trusts the device's root key (the anchor digest it was given), not Moat.
+ * mbedTLS: it trusts the device's root key (the anchor digest it was given), not Moat. Every
+ * algorithm Moat negotiates: ECDSA P-256 and P-384, SHA-256, SHA-384 and SHA-512, SPDM 1.2 and
+ * 1.3. Also built for the host unit tests (tests/unit/test_evidence.c).
  */
 #ifndef TESTS_GUESTS_E2E_EVIDENCE_H
 #define TESTS_GUESTS_E2E_EVIDENCE_H
@@ -20,16 +22,19 @@ enum ev_err {
 };
 
 /*
- * An SPDM certificate chain (DSP0274 1.2 table 33) from MOAT_EV_CERT_CHAIN: its root
- * certificate hashes to `anchor` (SHA-384), every certificate is signed by its issuer up to
- * that root, the leaf holds a P-384 key (kept for ev_meas_verify()). *ncerts: certificates.
+ * An SPDM certificate chain (DSP0274 "Certificate chain format") from MOAT_EV_CERT_CHAIN, whose
+ * RootHash is `hash_len` bytes (the negotiated BaseHash, as in the evidence blob): its root
+ * certificate hashes to `anchor` (SHA-256, -384 or -512 by the anchor's length), every
+ * certificate is signed by its issuer up to that root, and the leaf's ECDSA key (P-256 or
+ * P-384) is kept for ev_meas_verify(). *ncerts: certificates; *curve_bits: the leaf's curve.
  */
-int ev_chain_verify(const uint8_t *chain, size_t len, const uint8_t *anchor, size_t anchor_len,
-		    unsigned *ncerts, const char **why);
+int ev_chain_verify(const uint8_t *chain, size_t len, uint32_t hash_len, const uint8_t *anchor,
+		    size_t anchor_len, unsigned *ncerts, unsigned *curve_bits, const char **why);
 
 /*
- * A MOAT_EV_MEASUREMENTS blob: checked (moat_ev_meas_parse), the request carrying `nonce`,
- * and the leaf's signature over L1/L2 as the guest computes it from the blob.
+ * A MOAT_EV_SIGNED_MEASUREMENTS blob: checked (moat_ev_meas_parse), the request carrying
+ * `nonce`, its algorithms those of the verified leaf, and the leaf's signature over L1/L2 as
+ * the guest computes it from the blob.
  */
 int ev_meas_verify(const uint8_t *blob, size_t len, const uint8_t nonce[32],
 		   struct moat_ev_meas_view *v, const char **why);

@@ -17,6 +17,8 @@
  *    each must fail with the documented status.
  * Runs with the MMU off: GPA == VA, every access is Device-nGnRnE, aligned.
  */
+#include <stdbool.h>
+
 #include "guest_abi/moat_guest.h"
 #include "tests/guests/e2e_evidence.h"
 #include "tests/guests/guest_out.h"
@@ -56,6 +58,7 @@ static uint64_t shb; /* shared RAM base */
 static uint8_t anchor[48];
 static int anchor_len;
 static int mode_error;
+static int mode_refuse; /* the device's report is bad: a refused bind is the expected outcome */
 
 /* ---- output ------------------------------------------------------------------------------ */
 
@@ -313,13 +316,15 @@ static void parse_bootargs(const char *a)
 	for (const char *p = a; *p; p++) {
 		if (!mcmp(p, "moat.e2e.anchor=", 16)) {
 			p += 16;
-			while (anchor_len < 48 && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
+			while (anchor_len < 64 && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
 				anchor[anchor_len++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
 				p += 2;
 			}
 		}
 		if (!mcmp(p, "moat.e2e.mode=error", 19))
 			mode_error = 1;
+		if (!mcmp(p, "moat.e2e.mode=refuse", 20))
+			mode_refuse = 1;
 	}
 }
 
@@ -672,21 +677,31 @@ static void ev_why(int err, const char *why)
 	emit(put_str(put_str(line, "  evidence check failed: "), why));
 }
 
-/* The guest trusts the device's root (its anchor), not Moat: it verifies everything itself. */
-static void owner_evidence_chain(uint8_t *buf)
+static const char *hash_name(uint32_t hash_len)
+{
+	return hash_len == 64 ? "SHA-512" : hash_len == 48 ? "SHA-384" : "SHA-256";
+}
+
+/*
+ * The guest trusts the device's root (its anchor: a SHA-256, -384 or -512 digest), not Moat: it
+ * verifies everything itself. The chain's root hash is in the negotiated hash, which the
+ * signed evidence names (`hash_len`, from the VCA the device signed).
+ */
+static void owner_evidence_chain(uint8_t *buf, uint32_t hash_len)
 {
 	int before = failures, err;
 	const char *why = "";
-	unsigned ncerts = 0;
+	unsigned ncerts = 0, curve = 0;
 	struct moat_ret r;
 	char *p;
 
 	r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_CERT_CHAIN, (uint64_t)buf, EV_BUF_CAP,
 		     0);
 	check("certificate chain", r.status, MOAT_OK);
-	check("trust anchor given", anchor_len, 48);
+	check("trust anchor given", anchor_len == 32 || anchor_len == 48 || anchor_len == 64, 1);
 	check("chain within the buffer", r.r1 <= EV_BUF_CAP, 1);
-	err = ev_chain_verify(buf, MIN_CAP(r.r1), anchor, anchor_len, &ncerts, &why);
+	err = ev_chain_verify(buf, MIN_CAP(r.r1), hash_len, anchor, anchor_len, &ncerts, &curve,
+			      &why);
 	ev_why(err, why);
 	check("certificate chain verified by the guest", err, 0);
 	p = put_str(line, "certificate chain ");
@@ -695,7 +710,8 @@ static void owner_evidence_chain(uint8_t *buf)
 	p = put_dec(p, ncerts);
 	p = put_str(p, " certs, root ");
 	p = put_bytes(p, buf + 4, 8);
-	p = put_str(p, "... = trust anchor, each signed by its issuer, leaf P-384");
+	p = put_str(p, "... = trust anchor, each signed by its issuer, leaf ");
+	p = put_str(p, curve == 384 ? "P-384" : "P-256");
 	emit(p);
 	pass("evidence: the guest verified the certificate chain up to its trust anchor", before);
 }
@@ -725,9 +741,13 @@ static uint64_t owner_evidence_meas(uint8_t *blob, const uint8_t *nonce)
 	p = put_dec(p, (int64_t)r.r1);
 	p = put_str(p, " bytes, ");
 	p = put_dec(p, v.nblocks);
-	p = put_str(p, " blocks, ECDSA signature over L1/L2 (");
+	p = put_str(p, " blocks, SPDM 1.");
+	p = put_dec(p, v.hdr->spdm_version & 0xf);
+	p = put_str(p, v.base_asym == 0x80 ? " P-384/" : " P-256/");
+	p = put_str(p, hash_name(v.hash_len));
+	p = put_str(p, " over L1/L2 (");
 	p = put_dec(p, v.signed_len);
-	p = put_str(p, " bytes) verified");
+	p = put_str(p, " B) verified");
 	emit(p);
 	pass("evidence: the guest verified the measurement signature over its own nonce", before);
 	before = failures;
@@ -775,21 +795,66 @@ static void owner_evidence_tampered(uint8_t *blob, uint64_t len, const uint8_t *
 	pass("evidence: a wrong nonce is detected", before);
 }
 
+/* The hash the device and Moat negotiated, from a signed-measurements blob (0: none). */
+static uint32_t owner_negotiated_hash(uint8_t *blob, const uint8_t *nonce)
+{
+	struct moat_ev_meas_view v;
+	struct moat_ret r = hc_retry(MOAT_HC_TDI_GET_EVIDENCE, vh, MOAT_EV_SIGNED_MEASUREMENTS,
+				     (uint64_t)blob, EV_BUF_CAP, (uint64_t)nonce);
+
+	if (r.status != MOAT_OK || moat_ev_meas_parse(blob, MIN_CAP(r.r1), &v))
+		return 0;
+	return v.hash_len;
+}
+
 static void owner_evidence(void)
 {
 	uint8_t *buf = (uint8_t *)(shb + S_BUF), *blob = buf + EV_BUF_CAP;
 	uint8_t *nonce = (uint8_t *)(shb + S_MISC + 0x100);
+	uint32_t hash_len;
 	uint64_t len;
 
-	owner_evidence_chain(buf);
 	for (int i = 0; i < 32; i++)
 		nonce[i] = (uint8_t)(0xa5 ^ i * 13);
+	hash_len = owner_negotiated_hash(blob, nonce);
+	check("negotiated hash named by the evidence", hash_len != 0, 1);
+	owner_evidence_chain(buf, hash_len);
 	len = owner_evidence_meas(blob, nonce);
 	if (len)
 		owner_evidence_tampered(blob, len, nonce);
 }
 
-static void owner_bind_and_report(void)
+/*
+ * Moat refused the bind (the device's interface report failed its checks): the guest says so
+ * and goes on; the VM and its device must still work as a plain assignment.
+ */
+static void owner_after_refused_bind(int64_t status)
+{
+	int before = failures;
+	char *p;
+
+	p = put_str(line, "bind refused by Moat: status ");
+	p = put_dec(p, status);
+	p = put_str(p, mode_refuse ? " (this run's device reports an interface Moat must refuse)"
+				   : " (unexpected)");
+	emit(p);
+	if (!mode_refuse)
+		failures++;
+	check("state after the refused bind", (int64_t)tdi_state().r1, MOAT_TDI_UNLOCKED);
+	check("shared MMIO after the refused bind", rd32(nv.bar + 8), nvme_vs);
+	/* no stage-1 of the guest's yet: IOVAs are its IPAs, its shared RAM reachable */
+	check("NVMe enable (queues in shared RAM)",
+	      nvme_init(shb + S_SQ, shb + S_CQ, shb + S_SQ, shb + S_CQ), 0);
+	mset((void *)(shb + S_ID), 0, 4096);
+	nvme_identify_submit(shb + S_ID);
+	check("Identify into shared RAM", nvme_complete(5000), 0);
+	check("Identify VID (shared)", *(volatile uint16_t *)(shb + S_ID), vendor_id);
+	pass("after a refused bind: TDI CONFIG_UNLOCKED, shared MMIO and DMA to shared RAM work",
+	     before);
+}
+
+/* Bind, then the report's own checks; false if Moat refused the bind. */
+static bool owner_bind_and_report(void)
 {
 	uint8_t *rep = (uint8_t *)(shb + S_BUF), *dig = (uint8_t *)(shb + S_MISC), mine[32];
 	int before = failures;
@@ -799,8 +864,14 @@ static void owner_bind_and_report(void)
 	mset(dig, 0, 32);
 	check("accept before bind", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status,
 	      MOAT_BAD_STATE);
-	check("bind", hc_retry(MOAT_HC_TDI_BIND, vh, 0, 0, 0, 0).status, MOAT_OK);
+	r = hc_retry(MOAT_HC_TDI_BIND, vh, 0, 0, 0, 0);
 	emit_continued("bind");
+	if (r.status != MOAT_OK) {
+		owner_after_refused_bind(r.status);
+		return false;
+	}
+	if (mode_refuse)
+		check("bind refused (the report is outside the BAR)", r.status, MOAT_DEVICE_ERROR);
 	check("state after bind", (int64_t)tdi_state().r1, MOAT_TDI_LOCKED);
 	check("shared MMIO revoked by bind", load_faults(nv.bar + 8), 1);
 	r = hc_retry(MOAT_HC_TDI_GET_REPORT, vh, shb + S_BUF, 0x4000, shb + S_MISC, 0);
@@ -836,6 +907,7 @@ static void owner_bind_and_report(void)
 		emit(p);
 	}
 	pass("bind: CONFIG_LOCKED, report checked", before);
+	return true;
 }
 
 static void owner_accept(void)
@@ -1135,7 +1207,8 @@ static void role_owner(void)
 	owner_ecam();
 	owner_shared_mmio();
 	owner_evidence();
-	owner_bind_and_report();
+	if (!owner_bind_and_report())
+		return;
 	if (mode_error) {
 		owner_device_error();
 		return;

@@ -11,6 +11,8 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
+import ports
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # Lines that fail any scenario whatever it expects.
@@ -69,17 +71,9 @@ def _with_port(sc):
 
 def _wait_listening(port, helpers, seconds=30):
     """QEMU connects to a helper's socket while realizing the device and exits if nobody
-    listens: wait for the helper (which serves the probe connection and moves on)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if any(h.poll() is not None for h in helpers):
-            return "a helper exited before listening"
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return None
-        except OSError:
-            time.sleep(0.05)
-    return f"no helper listened on port {port} within {seconds}s"
+    listens: wait for the helper's listening socket, without connecting (tests/system/ports.py:
+    a strict SPDM responder exits on a probe connection)."""
+    return ports.wait_listening(port, helpers, seconds)
 
 
 def run(sc: Scenario) -> Result:

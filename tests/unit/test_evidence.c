@@ -22,6 +22,9 @@
 #include "lib/err.h"
 #include "tsm/evidence.h"
 
+/* The e2e guest's own checker, built here against the host's mbedTLS (tests/guests/). */
+#include "../guests/e2e_evidence.c"
+
 static struct {
 	struct spdm_stack s;
 	u8 meas[1024];
@@ -383,11 +386,84 @@ static void vca_overflowing_its_buffer_is_refused(void **state)
 	assert_int_equal(F.s.conn.fail, SPDM_FAIL_VCA_SIZE);
 }
 
+/* The e2e guest's checker (the guest library underneath) over real evidence of every
+ * algorithm and version Moat negotiates: the chain up to an anchor of any SHA-2 size, the
+ * measurement signature over the guest's nonce. */
+static void guest_checker_verifies_every_negotiated_algorithm(void **state)
+{
+	static const struct {
+		const char *pki;
+		unsigned hash;
+		uint16_t spdm;
+		u32 asym, base_hash;
+		unsigned curve;
+	} cases[] = {
+		{ "p384", 0, 1u << 2, 0x80, 0x2, 384 },	  { "p256", 0, 1u << 2, 0x10, 0x1, 256 },
+		{ "p384", 512, 1u << 3, 0x80, 0x4, 384 }, { "p256", 512, 1u << 2, 0x10, 0x4, 256 },
+		{ "p256", 384, 1u << 3, 0x10, 0x2, 256 }, { "p384", 256, 1u << 3, 0x80, 0x1, 384 },
+	};
+	static const mbedtls_md_type_t anchors[] = { MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384,
+						     MBEDTLS_MD_SHA512 };
+
+	(void)state;
+	teardown(NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct moat_ev_meas_view v;
+		const char *why = "";
+		unsigned ncerts = 0, curve = 0;
+		u8 nonce[32], anchor[64];
+		size_t n;
+		u8 *root;
+
+		memset(&F, 0, sizeof(F));
+		F.s.dev.opt = (struct devemu_opts){ .spdm = cases[i].spdm, .hash = cases[i].hash };
+		spdm_stack_up(&F.s, cases[i].pki, DEVEMU_FAULT_NONE);
+		F.cap = (struct spdm_meas_capture){ .buf = F.ex, .cap = sizeof(F.ex) };
+		F.m = (struct spdm_measurements){ .record = F.meas,
+						  .record_cap = sizeof(F.meas),
+						  .capture = &F.cap };
+		assert_int_equal(spdm_connect(&F.s.conn), 0);
+		assert_int_equal(spdm_get_certificate(&F.s.conn, 0), 0);
+		assert_int_equal(spdm_start_session(&F.s.conn), 0);
+		memset(nonce, 0x30 + (int)i, sizeof(nonce));
+		assert_int_equal(spdm_get_measurements(&F.s.conn, nonce, &F.m), 0);
+		assert_int_equal(
+			tsm_ev_meas_build(&F.s.conn, &F.cap, F.blob, sizeof(F.blob), &F.blob_len),
+			0);
+		assert_int_equal(moat_ev_meas_parse(F.blob, F.blob_len, &v), MOAT_EV_OK);
+		assert_int_equal(v.base_asym, cases[i].asym);
+		assert_int_equal(v.base_hash, cases[i].base_hash);
+		root = spdm_stack_pki_file(cases[i].pki, "root.der", &n);
+		const mbedtls_md_info_t *md = mbedtls_md_info_from_type(anchors[i % 3]);
+		assert_int_equal(mbedtls_md(md, root, n, anchor), 0);
+		assert_int_equal(ev_chain_verify(F.s.conn.cert_chain, F.s.conn.cert_chain_len,
+						 v.hash_len, anchor, mbedtls_md_get_size(md),
+						 &ncerts, &curve, &why),
+				 0);
+		assert_int_equal(ncerts, 3);
+		assert_int_equal(curve, cases[i].curve);
+		assert_int_equal(ev_meas_verify(F.blob, F.blob_len, nonce, &v, &why), 0);
+		F.blob[F.blob_len - 1] ^= 1; /* the signature's last byte */
+		assert_int_equal(ev_meas_verify(F.blob, F.blob_len, nonce, &v, &why),
+				 EV_E_SIGNATURE);
+		anchor[0] ^= 1;
+		assert_int_equal(ev_chain_verify(F.s.conn.cert_chain, F.s.conn.cert_chain_len,
+						 v.hash_len, anchor, mbedtls_md_get_size(md),
+						 &ncerts, &curve, &why),
+				 EV_E_CHAIN);
+		free(root);
+		teardown(NULL);
+	}
+	memset(&F, 0, sizeof(F));
+	setup(NULL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(capture_is_the_signed_exchange),
+		T(guest_checker_verifies_every_negotiated_algorithm),
 		T(capture_too_small_keeps_the_session),
 		T(blob_frames_the_exchange_and_parses),
 		T(blob_builder_refuses_small_buffers_and_bad_parts),

@@ -17,6 +17,7 @@
 
 #include "spdm_stack.h"
 
+#include "../../tools/devemu/devemu_tdisp.h"
 #include "core/devop.h"
 #include "lib/err.h"
 
@@ -31,6 +32,8 @@ enum stage {
 	ST_HB2,
 	ST_DONE
 };
+
+static const u8 version12[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 };
 
 static struct {
 	struct spdm_stack s;
@@ -310,11 +313,258 @@ static void refuses_chain_from_another_root(void **state)
 	expect_refusal(DEVEMU_FAULT_ROGUE_CHAIN, ST_CERT, SPDM_FAIL_CERT_ANCHOR);
 }
 
-static void refuses_unexpected_error_response(void **state)
+/* Outside a session an ERROR answer is the end of the connection. */
+static void error_outside_the_session_fails_the_connection(void **state)
 {
 	(void)state;
-	expect_refusal(DEVEMU_FAULT_ERROR, ST_MEAS, SPDM_FAIL_ERROR_RSP);
+	up("p384", DEVEMU_FAULT_ERROR);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	assert_int_equal(spdm_get_certificate(&F.s.conn, 0), 0);
+	assert_int_equal(spdm_get_measurements(&F.s.conn, NULL, &F.m), -E_PROTO);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_ERROR_RSP);
 	assert_int_equal(F.s.conn.fail_detail, 0x04);
+	assert_int_equal(F.s.conn.fail_request, 0xe0);
+	assert_wiped(&F.s.conn);
+}
+
+/* DSP0274: inside the session an ERROR is a valid answer to that request: it is refused, the
+ * session stays up for what follows. */
+static void error_inside_the_session_refuses_only_that_request(void **state)
+{
+	struct spdm_conn *c = &F.s.conn;
+
+	(void)state;
+	up("p384", DEVEMU_FAULT_ERROR);
+	assert_int_equal(flow(c), ST_MEAS);
+	assert_int_equal(c->state, SPDM_STATE_SESSION);
+	assert_int_equal(c->refusal, 0x04); /* UnexpectedRequest */
+	assert_int_equal(c->fail, SPDM_FAIL_NONE);
+	assert_true(c->in_session);
+	assert_int_equal(spdm_heartbeat(c), 0);
+	assert_int_equal(spdm_end_session(c), 0);
+	assert_int_equal(F.s.dev.end_sessions, 1);
+}
+
+static void vendor_error_is_a_refusal_and_decrypt_error_ends_the_session(void **state)
+{
+	struct spdm_conn *c = &F.s.conn;
+	static const u8 vid[2] = { 0x01, 0x00 };
+	/* IDE_KM K_SET_GO (protocol 0, object 4): devemu's ide-km-error fault refuses it */
+	static const u8 go[8] = { 0x00, 0x04, 0, 0, 0, 0, 0, 1 };
+	u8 out[64];
+	size_t olen;
+
+	(void)state;
+	setenv("DEVEMU_TDISP", "bar0=0x10000000:0x4000", 1);
+	(void)devemu_tdisp_reset();
+	up("p384", DEVEMU_FAULT_IDE_KM_ERROR);
+	assert_int_equal(flow(c), ST_DONE);
+	assert_int_equal(spdm_vendor_request(c, 3, vid, 2, go, sizeof(go), out, sizeof(out), &olen),
+			 -E_INVAL);
+	assert_int_equal(c->refusal, 0x01);
+	assert_int_equal(c->state, SPDM_STATE_SESSION);
+	assert_int_equal(spdm_vendor_request(c, 3, vid, 2, go, sizeof(go), out, sizeof(out), &olen),
+			 0);
+	assert_int_equal(c->refusal, 0);
+	assert_int_equal(olen, 8);
+	/* DecryptError ends the session whatever the request */
+	F.s.dev.fault = DEVEMU_FAULT_VDM_DECRYPT;
+	assert_int_equal(spdm_vendor_request(c, 3, vid, 2, go, sizeof(go), out, sizeof(out), &olen),
+			 -E_PROTO);
+	assert_int_equal(c->fail, SPDM_FAIL_ERROR_RSP);
+	assert_int_equal(c->fail_detail, 0x06);
+	assert_wiped(c);
+}
+
+/* ---- versions, algorithms, large messages ------------------------------------------------ */
+
+static void spdm_13_is_chosen_when_both_speak_it(void **state)
+{
+	struct spdm_conn *c = &F.s.conn;
+
+	(void)state;
+	F.s.dev.opt.spdm = 1u << 2 | 1u << 3; /* 1.2 and 1.3 */
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(c), ST_DONE);
+	assert_int_equal(c->version, SPDM_VERSION_13);
+	assert_int_equal(F.s.dev.version, 0x13);
+	assert_int_equal(F.m.nblocks, 3);
+	assert_int_equal(spdm_get_measurements(c, NULL, &F.m), 0);
+	assert_int_equal(spdm_end_session(c), 0);
+	assert_string_equal(test_log_text(), "");
+}
+
+static void spdm_13_only_device_connects(void **state)
+{
+	(void)state;
+	F.s.dev.opt.spdm = 1u << 3;
+	up("p256", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.s.conn), ST_DONE);
+	assert_int_equal(F.s.conn.version, SPDM_VERSION_13);
+}
+
+static void no_common_spdm_version_is_refused_naming_the_versions(void **state)
+{
+	char why[160];
+
+	(void)state;
+	F.s.dev.opt.spdm = 1u << 1 | 1u << 0; /* 1.0 and 1.1 */
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.s.conn), ST_CONNECT);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_VERSION);
+	assert_wiped(&F.s.conn);
+	spdm_fail_describe(&F.s.conn, why, sizeof(why));
+	assert_string_equal(why, "no common SPDM version (device offers 1.1, 1.0; Moat speaks "
+				 "1.3, 1.2)");
+}
+
+static void secured_message_versions_10_to_12_are_accepted(void **state)
+{
+	static const struct {
+		uint16_t dev;
+		u16 want;
+	} cases[] = {
+		{ 1u << 0, SPDM_SM_VERSION_10 },
+		{ 1u << 1, SPDM_SM_VERSION_11 },
+		{ 1u << 2, SPDM_SM_VERSION_12 },
+		{ 1u << 0 | 1u << 1 | 1u << 2 | 1u << 3, SPDM_SM_VERSION_12 }, /* highest common */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(&F.s, 0, sizeof(F.s));
+		F.s.dev.opt.sm = cases[i].dev;
+		up("p384", DEVEMU_FAULT_NONE);
+		assert_int_equal(flow(&F.s.conn), ST_DONE);
+		assert_int_equal(F.s.conn.sm_version, cases[i].want);
+		teardown(NULL);
+	}
+	memset(&F.s, 0, sizeof(F.s));
+	F.s.dev.opt.sm = 1u << 3; /* 1.3 only: devemu refuses KEY_EXCHANGE */
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.s.conn), ST_SESSION);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_ERROR_RSP);
+	assert_int_equal(F.s.conn.fail_request, 0xe4);
+}
+
+static void sha512_is_negotiated(void **state)
+{
+	(void)state;
+	F.s.dev.opt.hash = 512;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(&F.s.conn), ST_DONE);
+	assert_int_equal(F.s.conn.alg.hash, SPDM_HASH_SHA512);
+	assert_int_equal(F.s.conn.hash_len, 64);
+	assert_int_equal(F.s.conn.alg.meas_hash, 0x8);
+	assert_int_equal(spdm_end_session(&F.s.conn), 0);
+}
+
+/* A device that takes 64 bytes per message: KEY_EXCHANGE goes as CHUNK_SEND, every larger
+ * response (CHALLENGE_AUTH, KEY_EXCHANGE_RSP, MEASUREMENTS) comes back through CHUNK_GET,
+ * in the clear and inside the session. */
+static void small_data_transfer_size_uses_chunks_both_ways(void **state)
+{
+	struct spdm_conn *c = &F.s.conn;
+	u8 vid[2] = { 0x01, 0x00 }, big[300], out[320];
+	size_t olen;
+
+	(void)state;
+	F.s.dev.opt.dts = 64;
+	F.s.dev.opt.spdm = 1u << 2 | 1u << 3;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(c), ST_DONE);
+	assert_true(c->chunk);
+	assert_int_equal(c->rsp_dts, 64);
+	assert_true(F.s.dev.chunks_in >= 3);
+	assert_true(F.s.dev.chunks_out >= 10);
+	/* a large vendor-defined request and response inside the session (not IDE_KM or TDISP:
+	 * devemu's generic responder returns the payload reversed) */
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (u8)(0x40 + i);
+	assert_int_equal(
+		spdm_vendor_request(c, 3, vid, 2, big, sizeof(big), out, sizeof(out), &olen), 0);
+	assert_int_equal(olen, sizeof(big));
+	for (unsigned i = 0; i < sizeof(big); i++)
+		assert_int_equal(out[i], big[sizeof(big) - 1 - i]);
+	assert_int_equal(spdm_end_session(c), 0);
+}
+
+/* ---- certificate validity and extended key usage (spdm/spdm_cert.c policy) -------------- */
+
+static u64 test_now;
+
+static u64 test_clock(void)
+{
+	return test_now;
+}
+
+#define Y2020 1577836800ull /* 2020-01-01 */
+#define Y2030 1893456000ull
+#define Y2045 2366841600ull
+#define Y2200 7258118400ull
+
+/* A chain whose leaf is `leaf` (a variant of tools/devemu/mkpki.sh), the clock at `now`. */
+static enum spdm_fail chain_with(const char *leaf, u64 now)
+{
+	enum spdm_fail f;
+
+	memset(&F.s, 0, sizeof(F.s));
+	F.s.dev.opt.leaf = leaf;
+	F.s.cfg.clock = test_clock;
+	test_now = now;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(spdm_connect(&F.s.conn), 0);
+	f = spdm_get_certificate(&F.s.conn, 0) ? F.s.conn.fail : SPDM_FAIL_NONE;
+	teardown(NULL);
+	return f;
+}
+
+/*
+ * The policy is Moat's own code, the same in the images (whose mbedTLS has no clock) and here
+ * (whose Debian mbedTLS would check dates against the host's time: its verdict is masked).
+ */
+static void certificate_dates_follow_the_policy(void **state)
+{
+	(void)state;
+	assert_true(spdm_clock_floor() > Y2020);
+	/* expired in 2021: refused without a clock (the floor), and with a clock set back */
+	assert_int_equal(chain_with("expired", 0), SPDM_FAIL_CERT_TIME);
+	assert_int_equal(chain_with("expired", Y2020 + 86400), SPDM_FAIL_CERT_TIME);
+	/* valid from 2040: the floor cannot say it is early; a real clock can */
+	assert_int_equal(chain_with("future", 0), SPDM_FAIL_NONE);
+	assert_int_equal(chain_with("future", Y2030), SPDM_FAIL_CERT_TIME);
+	assert_int_equal(chain_with("future", Y2045), SPDM_FAIL_NONE);
+	/* the usual chain (issued at build time for a century) */
+	assert_int_equal(chain_with(NULL, Y2030), SPDM_FAIL_NONE);
+	assert_int_equal(chain_with(NULL, Y2200), SPDM_FAIL_CERT_TIME);
+	memset(&F.s, 0, sizeof(F.s));
+	up("p384", DEVEMU_FAULT_NONE);
+}
+
+static void leaf_extended_key_usage_must_allow_the_responder(void **state)
+{
+	(void)state;
+	assert_int_equal(chain_with("reqeku", 0), SPDM_FAIL_CERT_EKU);
+	assert_int_equal(chain_with("rspeku", 0), SPDM_FAIL_NONE);
+	memset(&F.s, 0, sizeof(F.s));
+	up("p384", DEVEMU_FAULT_NONE);
+}
+
+/* Without CHUNK_CAP, a request the device cannot take is refused before it is sent. */
+static void too_large_without_chunking_is_refused(void **state)
+{
+	static u8 caps_small[20] = { 0x12, 0x61, 0,  0, 0, 12, 0,  0, 0xd6, 0x62,
+				     0,	   0,	 42, 0, 0, 0,  42, 0, 0,    0 };
+	struct spdm_script s = { .rsp = { version12, caps_small }, .len = { 8, 20 }, .n = 2 };
+	struct spdm_transport tp = { .exchange = spdm_script_exchange, .ctx = &s, .align = 4 };
+	struct spdm_config cfg = { .rng = spdm_stack_rng };
+
+	(void)state;
+	spdm_init(&F.s.conn, &tp, &cfg);
+	/* NEGOTIATE_ALGORITHMS is 48 bytes: more than 42 */
+	assert_int_equal(spdm_connect(&F.s.conn), -E_RANGE);
+	assert_int_equal(F.s.conn.fail, SPDM_FAIL_TOO_LARGE);
+	assert_int_equal(s.i, 2);
 }
 
 static void waits_for_a_device_not_ready_once(void **state)
@@ -354,7 +604,6 @@ static void dead_mailbox_fails_the_transport(void **state)
 
 /* ---- scripted hostile responder --------------------------------------------------------- */
 
-static const u8 version12[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 };
 static const u8 caps_ok[20] = { 0x12, 0x61, 0, 0, 0, 12, 0, 0, 0xd6, 0x62,
 				0,    0,    0, 4, 0, 0,	 0, 4, 0,    0 };
 
@@ -477,7 +726,18 @@ int main(void)
 		T(refuses_reordered_record),
 		T(refuses_device_too_slow),
 		T(refuses_chain_from_another_root),
-		T(refuses_unexpected_error_response),
+		T(error_outside_the_session_fails_the_connection),
+		T(error_inside_the_session_refuses_only_that_request),
+		T(vendor_error_is_a_refusal_and_decrypt_error_ends_the_session),
+		T(spdm_13_is_chosen_when_both_speak_it),
+		T(spdm_13_only_device_connects),
+		T(no_common_spdm_version_is_refused_naming_the_versions),
+		T(secured_message_versions_10_to_12_are_accepted),
+		T(sha512_is_negotiated),
+		T(small_data_transfer_size_uses_chunks_both_ways),
+		T(too_large_without_chunking_is_refused),
+		T(certificate_dates_follow_the_policy),
+		T(leaf_extended_key_usage_must_allow_the_responder),
 		T(waits_for_a_device_not_ready_once),
 		T(operations_out_of_order_are_refused),
 		T(dead_mailbox_fails_the_transport),

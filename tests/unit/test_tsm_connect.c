@@ -261,7 +261,7 @@ static void disconnect_stops_keys_and_ends_session(void **state)
 	assert_int_equal(tdi_bind(&F.d.tdi, 1), 0);
 	assert_int_equal(tdi_get_report(&F.d.tdi, 1, report, sizeof(report), &len, digest), 0);
 	assert_int_equal(tdi_accept(&F.d.tdi, 1, digest), 0);
-	tsm_disconnect(&F.d);
+	(void)tsm_disconnect(&F.d, "test");
 	assert_int_equal(F.tdev->ifc[0].state, TDEV_UNLOCKED);
 	assert_int_equal(F.tdev->keys_go, 0);
 	assert_int_equal(F.tdev->nstop_keys, 6);
@@ -324,7 +324,6 @@ static void spdm_faults_refuse_at_their_stage(void **state)
 		{ DEVEMU_FAULT_BAD_SIGNATURE, "CHALLENGE", SPDM_FAIL_SIGNATURE },
 		{ DEVEMU_FAULT_WRONG_NONCE, "MEASUREMENTS", SPDM_FAIL_MEAS_SIGNATURE },
 		{ DEVEMU_FAULT_REPLAY, "HEARTBEAT", SPDM_FAIL_RECORD },
-		{ DEVEMU_FAULT_ERROR, "MEASUREMENTS", SPDM_FAIL_ERROR_RSP },
 	};
 	char dir[256];
 
@@ -343,7 +342,167 @@ static void spdm_faults_refuse_at_their_stage(void **state)
 		assert_int_equal(F.d.spdm.state, SPDM_STATE_NONE);
 		assert_int_equal(F.tdev->nkey_prog, 0); /* no key ever left for a refused device */
 	}
-	assert_int_equal(F.d.fail_detail, 0x04); /* UnexpectedRequest */
+}
+
+/* The order of the requests devemu received inside the session from position `from` on. */
+static bool trace_is(unsigned from, const u16 *want, unsigned n)
+{
+	if (F.dev.ntrace - from != n)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (F.dev.trace[from + i] != want[i])
+			return false;
+	return true;
+}
+
+#define T_K_SET_GO 0x1004
+#define T_K_SET_STOP 0x1005
+#define T_STOP_INTERFACE 0x1187
+#define T_END_SESSION 0x00ec
+
+/* GET_MEASUREMENTS refused inside the session: the connect is refused, the session ended. */
+static void refusal_inside_the_session_still_ends_it(void **state)
+{
+	const char *stage = NULL;
+	char dir[256];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/p384", spdm_stack_pki_dir());
+	devemu_free(&F.dev);
+	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_ERROR), 0);
+	assert_int_not_equal(tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage), 0);
+	assert_string_equal(stage, "MEASUREMENTS");
+	assert_string_equal(F.d.why, "the device refused it: SPDM ERROR UnexpectedRequest (0x04); "
+				     "clean-up: END_SESSION");
+	assert_int_equal(F.dev.end_sessions, 1);
+	assert_int_equal(F.dev.trace[F.dev.ntrace - 1], T_END_SESSION);
+	assert_false(F.d.pd.connected);
+}
+
+/* One IDE_KM request answered with an SPDM ERROR: that operation is refused with one line, the
+ * session kept, and the clean-up (K_SET_STOP for every key, END_SESSION) still sent. */
+static void ide_km_error_keeps_the_session_for_the_clean_up(void **state)
+{
+	static const u16 cleanup[] = { T_K_SET_GO,   T_K_SET_STOP, T_K_SET_STOP, T_K_SET_STOP,
+				       T_K_SET_STOP, T_K_SET_STOP, T_K_SET_STOP, T_END_SESSION };
+	const char *stage = NULL;
+	char dir[256];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/p384", spdm_stack_pki_dir());
+	devemu_free(&F.dev);
+	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_IDE_KM_ERROR), 0);
+	assert_int_equal(tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage),
+			 -E_INVAL);
+	assert_string_equal(stage, "IDE_KM");
+	assert_true(test_log_has("0000:00:00.0: IDE_KM K_SET_GO refused by the device: SPDM ERROR "
+				 "InvalidRequest (0x01); session kept"));
+	assert_false(test_log_has("secure session lost"));
+	assert_int_equal(F.tdev->nkey_prog, 6);
+	assert_int_equal(F.tdev->nstop_keys, 6);
+	assert_int_equal(F.tdev->keys_programmed, 0);
+	assert_true(trace_is(F.dev.ntrace - 8, cleanup, 8));
+	assert_string_equal(F.d.why, "invalid argument; clean-up: K_SET_STOP x6, END_SESSION");
+	assert_false(F.d.pd.connected);
+}
+
+/* The ordered disconnect: STOP_INTERFACE, (stream disabled,) K_SET_STOP x6, END_SESSION. */
+static void disconnect_is_ordered(void **state)
+{
+	static const u16 order[] = { T_STOP_INTERFACE, T_K_SET_STOP, T_K_SET_STOP, T_K_SET_STOP,
+				     T_K_SET_STOP,     T_K_SET_STOP, T_K_SET_STOP, T_END_SESSION };
+	u8 report[TDISP_REPORT_MAX], digest[TSM_DIGEST_LEN];
+	size_t len;
+	unsigned from;
+
+	(void)state;
+	connect_ok();
+	assert_int_equal(tdi_assign(&F.d.tdi, 1, &vm_ops), 0);
+	assert_int_equal(tdi_bind(&F.d.tdi, 1), 0);
+	assert_int_equal(tdi_get_report(&F.d.tdi, 1, report, sizeof(report), &len, digest), 0);
+	assert_int_equal(tdi_accept(&F.d.tdi, 1, digest), 0);
+	from = F.dev.ntrace;
+	assert_int_equal(tsm_disconnect(&F.d, "power-off"), 0);
+	assert_true(trace_is(from, order, ARRAY_SIZE(order)));
+	assert_true(test_log_has("0000:00:00.0: disconnected (power-off): TDI stopped, K_SET_STOP "
+				 "x6, END_SESSION"));
+	assert_int_equal(F.dev.end_sessions, 1);
+	assert_int_equal(F.private_maps + F.dma_on + F.shared_revoked, 0);
+}
+
+/* A refusal of the policy after the session was made ends the session it made. */
+static void policy_refusal_after_the_session_ends_it(void **state)
+{
+	const char *stage = NULL;
+
+	(void)state;
+	assert_int_equal(tsm_parse_meas("1,9", &F.pol), 0);
+	assert_int_equal(tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage),
+			 -E_NOENT);
+	assert_string_equal(stage, "measurement policy");
+	assert_string_equal(F.d.why, "not found; clean-up: END_SESSION");
+	assert_int_equal(F.dev.end_sessions, 1);
+}
+
+/* QUERY_RESP must name the function being keyed: devemu says 00:01.0, Moat keys 00:00.0. */
+static void query_resp_of_another_function_is_refused(void **state)
+{
+	const char *stage = NULL;
+
+	(void)state;
+	F.tdev->devfn = 0x08;
+	assert_int_equal(tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage),
+			 -E_PROTO);
+	assert_string_equal(stage, "IDE_KM");
+	assert_true(test_log_has("IDE_KM QUERY_RESP names 0000:00:01.0, not the function keyed "
+				 "(0000:00:00.0)"));
+	assert_int_equal(F.tdev->nkey_prog, 0); /* refused before any key was sent */
+	assert_int_equal(F.dev.end_sessions, 1);
+	F.tdev->devfn = 0;
+	F.tdev->segment = 1; /* the right Bus/Dev/Func on another segment */
+	assert_int_equal(tsm_connect(&F.d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage),
+			 -E_PROTO);
+	assert_int_equal(F.tdev->nkey_prog, 0);
+}
+
+/* moat.tsm.reset=reconnect: a VM reset gets a new session and new keys, the TDI stays the VM's;
+ * at power-off and for an unassigned device, the ordered disconnect. */
+static void vm_reset_reconnects_when_the_policy_says_so(void **state)
+{
+	struct tsm_dev *d = tsm_dev_slot();
+	const char *stage = NULL;
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(tsm_parse_reset("reconnect", &F.pol), 0);
+	assert_int_equal(tsm_connect(d, &F.st.devs[0], &F.pol, &F.cfg, key_rng, &stage), 0);
+	tsm_dev_commit();
+	assert_int_equal(tdi_assign(&d->tdi, 1, &vm_ops), 0);
+	assert_int_equal(tdi_bind(&d->tdi, 1), 0);
+	assert_int_equal(tdi_unbind(&d->tdi, 1), 0); /* the VM layer's teardown at reset */
+	assert_int_equal(tsm_vm_reset(&d->tdi), 0);
+	assert_true(test_log_has("disconnected (VM reset): K_SET_STOP x6, END_SESSION"));
+	assert_true(test_log_has("0000:00:00.0: reconnected: session 0x"));
+	assert_int_equal(F.tdev->nkey_prog, 12);
+	assert_int_equal(F.dev.end_sessions, 1);
+	assert_true(d->pd.connected);
+	assert_int_equal(d->tdi.vm, 1);
+	assert_int_equal(tdi_bind(&d->tdi, 1), 0); /* usable again */
+	/* keep: nothing happens */
+	F.pol.reconnect_on_reset = false;
+	assert_int_equal(tdi_unbind(&d->tdi, 1), 0);
+	assert_int_equal(tsm_vm_reset(&d->tdi), 0);
+	assert_int_equal(F.dev.end_sessions, 1);
+	/* a TDI the TSM did not connect is left alone */
+	assert_int_equal(tsm_vm_reset(&F.d.tdi), 0);
+	/* a device no VM was given leaves at the end of the VM build */
+	assert_int_equal(tdi_vm_teardown(&d->tdi, 1), 0);
+	tsm_disconnect_unassigned();
+	assert_true(test_log_has("0000:00:00.0: disconnected (assigned to no VM): K_SET_STOP x6, "
+				 "END_SESSION"));
+	assert_false(d->pd.connected);
+	tsm_disconnect_all("power-off"); /* nothing left connected */
+	assert_int_equal(F.dev.end_sessions, 2);
 }
 
 /* ---- a device below a root port, both with the IDE capability ------------------------------ */
@@ -429,7 +588,7 @@ static int setup_link(void **state)
 	(void)state;
 	test_log_capture();
 	memset(&F, 0, sizeof(F));
-	setenv("DEVEMU_TDISP", "bar0=0x10000000:0x4000", 1);
+	setenv("DEVEMU_TDISP", "bar0=0x10000000:0x4000,bdf=01:00.0", 1);
 	F.tdev = devemu_tdisp_reset();
 	snprintf(dir, sizeof(dir), "%s/p384", spdm_stack_pki_dir());
 	assert_int_equal(devemu_init(&F.dev, dir, DEVEMU_FAULT_NONE), 0);
@@ -495,7 +654,7 @@ static void link_stream_is_secure_at_both_ends(void **state)
 			 0);
 	tsm_ide_describe(&F.d.ide, line, sizeof(line));
 	assert_non_null(strstr(line, "Secure at both ends"));
-	tsm_disconnect(&F.d);
+	(void)tsm_disconnect(&F.d, "test");
 	/* Enable cleared at both ends before any key was stopped */
 	assert_false(F.stop_saw_enable);
 	assert_int_equal(F.rp_stops, 6);
@@ -512,7 +671,7 @@ static void lost_session_still_disables_the_link(void **state)
 	assert_int_equal(F.d.ide.link, TSM_IDE_LINK_SECURE);
 	spdm_reset(&F.d.spdm); /* the session is gone: the device's keys are out of reach */
 	F.d.pd.connected = false;
-	tsm_disconnect(&F.d);
+	(void)tsm_disconnect(&F.d, "test");
 	assert_int_equal(pm_ide_sel_read(F.ep_fn, 0, 0x04) & 1, 0);
 	assert_int_equal(pm_ide_sel_read(F.rp_fn, 0, 0x04) & 1, 0);
 	assert_false(F.stop_saw_enable);
@@ -602,7 +761,7 @@ static void without_a_root_port_hook_keys_stay_device_side(void **state)
 	assert_string_equal(line, "IDE stream 2: link mode device-side keys only (K0: 6 keys over "
 				  "IDE_KM, K_SET_GO; no stream enabled: no platform hook programs "
 				  "the root port's keys)");
-	tsm_disconnect(&F.d);
+	(void)tsm_disconnect(&F.d, "test");
 	/* the policy may require the link stream instead */
 	assert_int_equal(tsm_parse_ide("2:link", &F.pol), 0);
 	assert_int_equal(tsm_connect(&F.d, link_ep(), &F.pol, &F.cfg, key_rng, &stage), -E_NOTSUP);
@@ -665,6 +824,17 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(policy_refusals_name_the_stage, setup, teardown),
 		cmocka_unit_test_setup_teardown(spdm_faults_refuse_at_their_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(refusal_inside_the_session_still_ends_it, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(ide_km_error_keeps_the_session_for_the_clean_up,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(disconnect_is_ordered, setup, teardown),
+		cmocka_unit_test_setup_teardown(policy_refusal_after_the_session_ends_it, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(query_resp_of_another_function_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(vm_reset_reconnects_when_the_policy_says_so, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(link_stream_is_secure_at_both_ends, setup_link,
 						teardown_link),
 		cmocka_unit_test_setup_teardown(address_association_covers_every_bar, setup_link,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * devemu responder core: DOE framing, VCA, certificates, CHALLENGE and MEASUREMENTS, written
- * from DSP0274 1.2 independently of the requester in spdm/.
+ * devemu responder core: DOE framing, the dispatcher, GET_VERSION / GET_CAPABILITIES /
+ * NEGOTIATE_ALGORITHMS, written from DSP0274 1.2 and 1.3 independently of the requester in
+ * spdm/. Offsets are spelled out where they are used, from the specification's tables.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ static const char *const fault_names[DEVEMU_FAULT__COUNT] = {
 	[DEVEMU_FAULT_NOT_READY_ONCE] = "not-ready-once",
 	[DEVEMU_FAULT_ROGUE_CHAIN] = "rogue-chain",
 	[DEVEMU_FAULT_ERROR] = "error",
+	[DEVEMU_FAULT_IDE_KM_ERROR] = "ide-km-error",
+	[DEVEMU_FAULT_VDM_DECRYPT] = "vdm-decrypt-error",
 };
 
 const char *devemu_fault_name(enum devemu_fault f)
@@ -43,6 +46,22 @@ int devemu_fault_parse(const char *name, enum devemu_fault *f)
 	return -1;
 }
 
+int devemu_versions_parse(const char *s, uint16_t *mask)
+{
+	*mask = 0;
+	while (*s) {
+		if (s[0] != '1' || s[1] != '.' || s[2] < '0' || s[2] > '9')
+			return -1;
+		*mask |= (uint16_t)(1u << (s[2] - '0'));
+		s += 3;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return *mask ? 0 : -1;
+}
+
 int buf_add(struct devemu_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {
@@ -53,7 +72,8 @@ int buf_add(struct devemu_buf *b, const void *p, size_t n)
 		b->p = np;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, p, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
 	b->len += n;
 	return 0;
 }
@@ -71,7 +91,9 @@ void buf_free(struct devemu_buf *b)
 
 static const mbedtls_md_info_t *dv_md(struct devemu *d)
 {
-	return mbedtls_md_info_from_type(d->hlen == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256);
+	return mbedtls_md_info_from_type(d->hlen == 64	 ? MBEDTLS_MD_SHA512
+					 : d->hlen == 48 ? MBEDTLS_MD_SHA384
+							 : MBEDTLS_MD_SHA256);
 }
 
 int dv_hash(struct devemu *d, const struct part *parts, unsigned n, uint8_t *out)
@@ -94,6 +116,18 @@ int dv_random(struct devemu *d, uint8_t *p, size_t n)
 	return mbedtls_ctr_drbg_random(&d->drbg, p, n) ? -1 : 0;
 }
 
+void dv_version_digits(const struct devemu *d, char *p)
+{
+	p[0] = (char)('0' + (d->version >> 4));
+	p[1] = '.';
+	p[2] = (char)('0' + (d->version & 0xf));
+}
+
+size_t dv_context_len(const struct devemu *d)
+{
+	return d->version >= V13 ? 8 : 0;
+}
+
 int dv_sign(struct devemu *d, const char *context, const uint8_t *th, uint8_t *sig)
 {
 	uint8_t msg[100 + 64], h[64];
@@ -102,9 +136,11 @@ int dv_sign(struct devemu *d, const char *context, const uint8_t *th, uint8_t *s
 	mbedtls_mpi r, s;
 	int ret;
 
-	/* DSP0274 1.2 15.1: "dmtf-spdm-v1.2.*" x4, zero pad, context, then the hash. */
-	for (int i = 0; i < 4; i++)
+	/* DSP0274 "Signature generation": "dmtf-spdm-v1.x.*" x4, zero pad, context, hash. */
+	for (int i = 0; i < 4; i++) {
 		memcpy(msg + 16 * i, "dmtf-spdm-v1.2.*", 16);
+		dv_version_digits(d, (char *)msg + 16 * i + 11);
+	}
 	memset(msg + 64, 0, 36 - cl);
 	memcpy(msg + 100 - cl, context, cl);
 	memcpy(msg + 100, th, d->hlen);
@@ -121,25 +157,33 @@ int dv_sign(struct devemu *d, const char *context, const uint8_t *th, uint8_t *s
 	return ret ? -1 : 0;
 }
 
-size_t dv_error(uint8_t *rsp, uint8_t code, uint8_t data)
+size_t dv_error(const struct devemu *d, uint8_t *rsp, uint8_t code, uint8_t data)
 {
-	rsp[0] = V12;
+	rsp[0] = d->version ? d->version : V10;
 	rsp[1] = 0x7f;
 	rsp[2] = code;
 	rsp[3] = data;
 	return 4;
 }
 
+/* VERSION: reserved, count, then one u16 per version (major << 12 | minor << 8). */
 static size_t dv_version(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
-	static const uint8_t ver[8] = { 0x10, 0x04, 0, 0, 0, 1, 0x00, 0x12 };
+	size_t n = 6;
 
+	(void)qlen;
 	devemu_reset(d);
-	memcpy(rsp, ver, sizeof(ver));
-	if (buf_add(&d->vca, q, 4) || buf_add(&d->vca, rsp, sizeof(ver)))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	d->version = V12;
-	return sizeof(ver);
+	memcpy(rsp, (uint8_t[]){ V10, 0x04, 0, 0, 0, 0 }, 6);
+	for (unsigned m = 0; m < 16; m++) {
+		if (!(d->opt.spdm & (1u << m)))
+			continue;
+		wr16(rsp + n, (uint16_t)(0x1000 | m << 8));
+		n += 2;
+		rsp[5]++;
+	}
+	if (buf_add(&d->vca, q, 4) || buf_add(&d->vca, rsp, n))
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
+	return n;
 }
 
 /* CERT, CHAL, MEAS (signed, fresh), ENCRYPT, MAC, KEY_EX, HBEAT, KEY_UPD. */
@@ -147,33 +191,56 @@ static size_t dv_version(struct devemu *d, const uint8_t *q, size_t qlen, uint8_
 	((1u << 1) | (1u << 2) | (2u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 9) | \
 	 (1u << 13) | (1u << 14))
 
+static bool dv_offers_chunk(const struct devemu *d)
+{
+	return d->opt.chunk || d->opt.dts < DEVEMU_DTS_DEFAULT;
+}
+
+/* The version comes with GET_CAPABILITIES: one we listed (DSP0274 "GET_CAPABILITIES"). */
 static size_t dv_capabilities(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
-	if (qlen < 20 || d->vca.len != 12)
-		return dv_error(rsp, qlen < 20 ? ERR_INVALID_REQUEST : ERR_UNEXPECTED_REQUEST, 0);
+	uint8_t v = q[0];
+
+	if (d->vca.len < 8 || d->version || (v >> 4) != 1 || !(d->opt.spdm & (1u << (v & 0xf))))
+		return dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
+	d->version = v;
+	if (qlen < 20)
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	d->req_caps = rd32(q + 8);
+	d->req_dts = rd32(q + 12);
+	d->chunk = dv_offers_chunk(d) && (d->req_caps & CAP_CHUNK);
 	memset(rsp, 0, 20);
-	rsp[0] = V12;
+	rsp[0] = d->version;
 	rsp[1] = 0x61;
 	rsp[5] = 12; /* CTExponent: 4 ms */
-	wr32(rsp + 8, RSP_CAPS);
-	wr32(rsp + 12, RSP_DTS);
-	wr32(rsp + 16, RSP_DTS);
+	wr32(rsp + 8, RSP_CAPS | (dv_offers_chunk(d) ? CAP_CHUNK : 0));
+	wr32(rsp + 12, d->opt.dts);
+	wr32(rsp + 16, dv_offers_chunk(d) ? MSG_MAX : d->opt.dts);
 	if (buf_add(&d->vca, q, 20) || buf_add(&d->vca, rsp, 20))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	return 20;
 }
 
-/* Picks from the requester's offer what matches our key: P-384 -> SHA-384 etc. */
+/* The hash devemu uses: its option, or the key's curve's; 0 if the offer lacks it. */
+static size_t dv_pick_hash(const struct devemu *d, uint32_t offer, uint32_t *bit)
+{
+	unsigned want = d->opt.hash ? d->opt.hash : d->curve_bits == 384 ? 384 : 256;
+
+	*bit = want == 512 ? 0x4 : want == 384 ? 0x2 : 0x1;
+	return (offer & *bit) ? want / 8 : 0;
+}
+
+/* Picks from the requester's offer what matches our key: P-384 -> secp384r1, AES-256 etc. */
 static int dv_select(struct devemu *d, const uint8_t *q, size_t len)
 {
 	bool big = d->curve_bits == 384;
-	uint32_t asym = big ? 0x80 : 0x10, hash = big ? 0x2 : 0x1;
+	uint32_t asym = big ? 0x80 : 0x10, hash;
 	uint16_t dhe = big ? 0x10 : 0x8, aead = big ? 0x2 : 0x1;
-	size_t off = 32 + 4 * (size_t)q[28] + 4 * (size_t)q[29];
+	size_t off = 32 + 4 * (size_t)q[28] + 4 * (size_t)q[29], hlen;
 	uint8_t have = 0;
 
-	if (!(rd32(q + 8) & asym) || !(rd32(q + 12) & hash))
+	hlen = dv_pick_hash(d, rd32(q + 12), &hash);
+	if (!(rd32(q + 8) & asym) || !hlen)
 		return -1;
 	for (unsigned i = 0; i < q[2]; i++, off += 4) {
 		if (off + 4 > len)
@@ -192,7 +259,7 @@ static int dv_select(struct devemu *d, const uint8_t *q, size_t len)
 	d->hash_alg = hash;
 	d->dhe_alg = dhe;
 	d->aead_alg = aead;
-	d->hlen = big ? 48 : 32;
+	d->hlen = hlen;
 	d->siglen = big ? 96 : 64;
 	d->dhelen = big ? 96 : 64;
 	d->keylen = big ? 32 : 16;
@@ -207,198 +274,44 @@ static size_t dv_put_alg(uint8_t *p, uint8_t type, uint16_t sel)
 	return 4;
 }
 
+/* ALGORITHMS (DSP0274 1.2/1.3): fixed 36 bytes (MeasurementHashAlgo at 8, BaseAsymSel 12,
+ * BaseHashSel 16, 1.3 MELSpecificationSel 31 left 0), then the AlgStruct selections. */
 static size_t dv_algorithms(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
 	size_t n = 36;
 
-	if (qlen < 32 || rd16(q + 4) > qlen || rd16(q + 4) < 32 || d->vca.len != 52)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	if (qlen < 32 || rd16(q + 4) > qlen || rd16(q + 4) < 32 || d->vca.len < 48 || d->hlen)
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	qlen = rd16(q + 4);
 	if (dv_select(d, q, qlen))
-		return dv_error(rsp, ERR_UNSUPPORTED_REQUEST, 0);
+		return dv_error(d, rsp, ERR_UNSUPPORTED_REQUEST, 0);
 	memset(rsp, 0, 36);
-	rsp[0] = V12;
+	rsp[0] = d->version;
 	rsp[1] = 0x63;
 	rsp[2] = 3;
-	rsp[6] = 1;				  /* DMTF measurement specification */
-	rsp[7] = 0x2;				  /* opaque data format 1 */
-	wr32(rsp + 8, d->hlen == 48 ? 0x4 : 0x2); /* measurement hash SHA-384/256 */
+	rsp[6] = 1;   /* DMTF measurement specification */
+	rsp[7] = 0x2; /* opaque data format 1 */
+	/* measurement hash: the base hash's (SHA-256 2h, SHA-384 4h, SHA-512 8h) */
+	wr32(rsp + 8, d->hlen == 64 ? 0x8 : d->hlen == 48 ? 0x4 : 0x2);
 	wr32(rsp + 12, d->asym_alg);
 	wr32(rsp + 16, d->hash_alg);
 	n += dv_put_alg(rsp + n, 2, d->dhe_alg);
 	n += dv_put_alg(rsp + n, 3, d->aead_alg);
 	n += dv_put_alg(rsp + n, 5, 1);
 	wr16(rsp + 4, (uint16_t)n);
-	if (buf_add(&d->vca, q, qlen) || buf_add(&d->vca, rsp, n))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+	if (buf_add(&d->vca, q, qlen) || buf_add(&d->vca, rsp, n) || dv_build_chain(d))
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	if (d->fault == DEVEMU_FAULT_TRUNCATED)
 		return n - 8;
 	return n;
 }
 
-/* Slot 0's chain structure, with the root hash in the negotiated algorithm. */
-static struct devemu_buf *dv_chain(struct devemu *d)
-{
-	return &d->chain;
-}
-
-static size_t dv_digests(struct devemu *d, const uint8_t *q, uint8_t *rsp)
-{
-	struct devemu_buf *c = dv_chain(d);
-
-	rsp[0] = V12;
-	rsp[1] = 0x01;
-	rsp[2] = 0;
-	rsp[3] = 0x01; /* slot 0 provisioned */
-	if (dv_hash(d, (struct part[]){ { c->p, c->len } }, 1, rsp + 4))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	size_t n = 4 + d->hlen;
-	if (buf_add(&d->b, q, 4) || buf_add(&d->b, rsp, n))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	if (d->fault == DEVEMU_FAULT_OVERSIZED) {
-		memset(rsp + n, 0xee, 16);
-		return n + 16;
-	}
-	return n;
-}
-
-static size_t dv_certificate(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
-{
-	struct devemu_buf *c = dv_chain(d);
-	size_t off, want, portion;
-
-	if (qlen < 8 || (q[2] & 0xf) != 0)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	off = rd16(q + 4);
-	want = rd16(q + 6);
-	if (off > c->len)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	portion = want;
-	if (portion > RSP_DTS - 8)
-		portion = RSP_DTS - 8;
-	if (portion > c->len - off)
-		portion = c->len - off;
-	rsp[0] = V12;
-	rsp[1] = 0x02;
-	rsp[2] = 0;
-	rsp[3] = 0;
-	wr16(rsp + 4, (uint16_t)portion);
-	wr16(rsp + 6, (uint16_t)(c->len - off - portion));
-	memcpy(rsp + 8, c->p + off, portion);
-	if (buf_add(&d->b, q, 8) || buf_add(&d->b, rsp, 8 + portion))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	return 8 + portion;
-}
-
-static size_t dv_challenge(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
-{
-	struct devemu_buf *c = dv_chain(d);
-	uint8_t th[64];
-	size_t n;
-
-	if (qlen < 36 || q[2] != 0 || q[3] != 0)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	rsp[0] = V12;
-	rsp[1] = 0x03;
-	rsp[2] = 0;
-	rsp[3] = 0x01;
-	n = 4;
-	if (dv_hash(d, (struct part[]){ { c->p, c->len } }, 1, rsp + n))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	n += d->hlen;
-	if (dv_random(d, rsp + n, 32))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	n += 32;
-	wr16(rsp + n, 0); /* no opaque data */
-	n += 2;
-	/* M1 = VCA || message_b || CHALLENGE || CHALLENGE_AUTH without the signature. */
-	if (dv_hash(d,
-		    (struct part[]){
-			    { d->vca.p, d->vca.len }, { d->b.p, d->b.len }, { q, 36 }, { rsp, n } },
-		    4, th) ||
-	    dv_sign(d, "responder-challenge_auth signing", th, rsp + n))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	if (d->fault == DEVEMU_FAULT_BAD_SIGNATURE)
-		rsp[n + 5] ^= 0x40;
-	buf_clear(&d->b);
-	return n + d->siglen;
-}
-
-/* Three DMTF measurement blocks: firmware digest, configuration digest, version string. */
-static size_t dv_meas_record(struct devemu *d, uint8_t *p)
-{
-	static const char *const vals[3] = { "devemu firmware image", "devemu configuration",
-					     "devemu 1.0" };
-	size_t n = 0;
-
-	for (int i = 0; i < 3; i++) {
-		bool raw = i == 2;
-		size_t vl = raw ? strlen(vals[i]) : d->hlen;
-		p[n] = (uint8_t)(i + 1);
-		p[n + 1] = 1;
-		wr16(p + n + 2, (uint16_t)(3 + vl));
-		p[n + 4] = raw ? (uint8_t)(0x80 | 6) : (uint8_t)(i == 0 ? 1 : 3);
-		wr16(p + n + 5, (uint16_t)vl);
-		if (raw)
-			memcpy(p + n + 7, vals[i], vl);
-		else
-			dv_hash(d, (struct part[]){ { vals[i], strlen(vals[i]) } }, 1, p + n + 7);
-		n += 7 + vl;
-	}
-	return n;
-}
-
-static size_t dv_measurements(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
-{
-	bool sign = q[2] & 1;
-	size_t qn = sign ? 37 : 4, n, rec;
-	uint8_t th[64], fake[37];
-
-	if (qlen < qn || q[3] != 0xff)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	if (d->fault == DEVEMU_FAULT_ERROR)
-		return dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
-	rsp[0] = V12;
-	rsp[1] = 0x60;
-	rsp[2] = 0;
-	rsp[3] = 0;
-	rsp[4] = 3;
-	rec = dv_meas_record(d, rsp + 8);
-	rsp[5] = (uint8_t)rec;
-	rsp[6] = (uint8_t)(rec >> 8);
-	rsp[7] = 0;
-	n = 8 + rec;
-	if (dv_random(d, rsp + n, 32))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	n += 32;
-	wr16(rsp + n, 0);
-	n += 2;
-	if (!sign)
-		return buf_add(&d->m, q, qn) || buf_add(&d->m, rsp, n)
-			       ? dv_error(rsp, ERR_UNSPECIFIED, 0)
-			       : n;
-	/* The wrong-nonce fault signs as if the request had carried a stale nonce. */
-	memcpy(fake, q, 37);
-	if (d->fault == DEVEMU_FAULT_WRONG_NONCE)
-		memset(fake + 4, 0x5a, 32);
-	if (dv_hash(d,
-		    (struct part[]){ { d->vca.p, d->vca.len },
-				     { d->m.p, d->m.len },
-				     { fake, 37 },
-				     { rsp, n } },
-		    4, th) ||
-	    dv_sign(d, "responder-measurements signing", th, rsp + n))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
-	buf_clear(&d->m);
-	return n + d->siglen;
-}
-
-/* ERROR(ResponseNotReady) with its extended data (DSP0274 1.2 table 48). */
+/* ERROR(ResponseNotReady) with its extended data (DSP0274 "ResponseNotReady"). */
 static size_t dv_not_ready_rsp(struct devemu *d, uint8_t code, uint8_t *rsp)
 {
 	bool slow = d->fault == DEVEMU_FAULT_SLOW;
 
-	dv_error(rsp, ERR_RESPONSE_NOT_READY, 0);
+	dv_error(d, rsp, ERR_RESPONSE_NOT_READY, 0);
 	/* RDT exponent: 4 s (slow), 64 ms (a TDI locking/starting/stopping), else 1 ms */
 	rsp[4] = slow ? 22 : code == 0xfe ? 16 : 10;
 	rsp[5] = code;
@@ -432,34 +345,50 @@ static bool dv_not_ready(struct devemu *d, const uint8_t *q, size_t qlen, uint8_
 static size_t dv_dispatch(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp,
 			  bool secured)
 {
+	bool auth = d->hlen != 0;
+
 	switch (q[1]) {
 	case 0xe1: return dv_capabilities(d, q, qlen, rsp);
 	case 0xe3: return dv_algorithms(d, q, qlen, rsp);
 	case 0x81:
-		return d->hlen ? dv_digests(d, q, rsp) : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return auth ? dv_digests(d, q, rsp) : dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	case 0x82:
-		return d->hlen ? dv_certificate(d, q, qlen, rsp)
-			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return auth ? dv_certificate(d, q, qlen, rsp)
+			    : dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	case 0x83:
-		return d->hlen && !secured ? dv_challenge(d, q, qlen, rsp)
-					   : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return auth && !secured ? dv_challenge(d, q, qlen, rsp)
+					: dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	case 0xe0:
-		return d->hlen ? dv_measurements(d, q, qlen, rsp)
-			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return auth ? dv_measurements(d, q, qlen, rsp)
+			    : dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	case 0xe4:
-		return d->hlen && !secured ? dv_key_exchange(d, q, qlen, rsp)
-					   : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return auth && !secured ? dv_key_exchange(d, q, qlen, rsp)
+					: dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	case 0xe5:
 		return secured ? dv_finish(d, q, qlen, rsp)
-			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+			       : dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	case 0xe8:
 	case 0xe9:
 	case 0xec:
 	case 0xfe:
 		return secured ? dv_session_msg(d, q, qlen, rsp)
-			       : dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
-	default: return dv_error(rsp, ERR_UNSUPPORTED_REQUEST, 0);
+			       : dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
+	default: return dv_error(d, rsp, ERR_UNSUPPORTED_REQUEST, 0);
 	}
+}
+
+static size_t dv_respond_if_ready(struct devemu *d, const uint8_t *q, uint8_t *rsp, bool secured)
+{
+	if (!d->pending || q[2] != d->pending_req.p[1] || q[3] != d->pending_token)
+		return dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
+	/* Only the not-ready-once fault ever becomes ready. */
+	if (d->fault == DEVEMU_FAULT_SLOW)
+		return dv_not_ready_rsp(d, q[2], rsp);
+	if (d->fault == DEVEMU_FAULT_NOT_READY_ONCE)
+		d->fault = DEVEMU_FAULT_NONE;
+	d->pending = false;
+	return dv_maybe_large(d, d->pending_req.p, rsp,
+			      dv_dispatch(d, d->pending_req.p, d->pending_req.len, rsp, secured));
 }
 
 size_t dv_handle(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, bool secured)
@@ -467,26 +396,26 @@ size_t dv_handle(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp, 
 	size_t n;
 
 	if (qlen < 4)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	if (q[1] == 0x84 && !secured)
-		return q[0] == 0x10 ? dv_version(d, q, qlen, rsp)
-				    : dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	if (q[0] != V12 || d->version != V12)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	if (q[1] == 0xff) {
-		if (!d->pending || q[2] != d->pending_req.p[1] || q[3] != d->pending_token)
-			return dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
-		/* Only the not-ready-once fault ever becomes ready. */
-		if (d->fault == DEVEMU_FAULT_SLOW)
-			return dv_not_ready_rsp(d, q[2], rsp);
-		if (d->fault == DEVEMU_FAULT_NOT_READY_ONCE)
-			d->fault = DEVEMU_FAULT_NONE;
-		d->pending = false;
-		return dv_dispatch(d, d->pending_req.p, d->pending_req.len, rsp, secured);
-	}
+		return q[0] == V10 ? dv_version(d, q, qlen, rsp)
+				   : dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
+	if (q[1] == 0xe1 && !secured)
+		return dv_capabilities(d, q, qlen, rsp);
+	if (!d->version || q[0] != d->version)
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
+	if (secured && d->ntrace < sizeof(d->trace) / sizeof(d->trace[0]) && q[1] != 0x85 &&
+	    q[1] != 0x86 && q[1] != 0xff)
+		d->trace[d->ntrace++] = q[1];
+	if (q[1] == 0x85)
+		return dv_chunk_send(d, q, qlen, rsp, secured);
+	if (q[1] == 0x86)
+		return dv_chunk_get(d, q, qlen, rsp);
+	if (q[1] == 0xff)
+		return dv_respond_if_ready(d, q, rsp, secured);
 	if (dv_not_ready(d, q, qlen, rsp, &n, secured))
 		return n;
-	return dv_dispatch(d, q, qlen, rsp, secured);
+	return dv_maybe_large(d, q, rsp, dv_dispatch(d, q, qlen, rsp, secured));
 }
 
 static int dv_wrap(uint8_t type, const uint8_t *msg, size_t n, uint8_t *out, size_t cap,
@@ -525,7 +454,7 @@ int devemu_doe(struct devemu *d, const uint8_t *obj, size_t len, uint8_t *out, s
 	}
 	if (dv_record_open(d, obj + 8, plen, msg, &mlen, &code)) {
 		/* DSP0277: a record that fails to decrypt ends the session. */
-		n = dv_error(rsp, code, 0);
+		n = dv_error(d, rsp, code, 0);
 		dv_session_drop(d);
 		return dv_wrap(1, rsp, n, out, cap, olen);
 	}
@@ -560,40 +489,40 @@ static int dv_read_file(const char *dir, const char *name, struct devemu_buf *b)
 	return 0;
 }
 
-/* SPDM certificate chain (DSP0274 1.2 table 33): Length | 0 | Hash(root) | root..leaf. */
-static int dv_build_chain(struct devemu *d, const char *dir, const char *prefix)
+/* The PKI's certificates, DER: root, then intermediate and leaf (the chain is built once the
+ * hash is negotiated, dv_build_chain()). */
+static int dv_load_certs(struct devemu *d, const char *dir, const char *prefix, const char *leaf)
 {
 	static const char *const names[3] = { "root.der", "inter.der", "leaf.der" };
-	struct devemu_buf certs = { 0 }, root = { 0 };
-	uint8_t hdr[4 + 48] = { 0 };
 	char name[64];
-	int ret = 0;
 
-	for (int i = 0; i < 3 && !ret; i++) {
-		snprintf(name, sizeof(name), "%s%s", prefix, names[i]);
-		ret = dv_read_file(dir, name, i == 0 ? &root : &certs);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%s%s", i == 2 ? leaf : prefix, names[i]);
+		if (dv_read_file(dir, name, i == 0 ? &d->root : &d->certs))
+			return -1;
 	}
-	d->hlen = d->curve_bits == 384 ? 48 : 32;
-	if (!ret)
-		ret = dv_hash(d, (struct part[]){ { root.p, root.len } }, 1, hdr + 4);
-	size_t total = 4 + d->hlen + root.len + certs.len;
-	wr16(hdr, (uint16_t)total);
-	if (!ret)
-		ret = buf_add(&d->chain, hdr, 4 + d->hlen) ||
-		      buf_add(&d->chain, root.p, root.len) ||
-		      buf_add(&d->chain, certs.p, certs.len);
-	d->hlen = 0;
-	buf_free(&certs);
-	buf_free(&root);
-	return ret || total > 0xffff ? -1 : 0;
+	return d->root.len + d->certs.len + 4 + 64 > 0xffff ? -1 : 0;
+}
+
+static void dv_default_opts(struct devemu_opts *o)
+{
+	if (!o->spdm)
+		o->spdm = 1u << 2; /* 1.2 */
+	if (!o->sm)
+		o->sm = 1u << 1; /* 1.1 */
+	if (!o->dts)
+		o->dts = DEVEMU_DTS_DEFAULT;
 }
 
 int devemu_init(struct devemu *d, const char *dir, enum devemu_fault fault)
 {
 	const char *prefix = fault == DEVEMU_FAULT_ROGUE_CHAIN ? "rogue_" : "";
-	char path[512];
+	struct devemu_opts opt = d->opt; /* set by the caller before init, or zero */
+	char path[512], leaf[40];
 
 	memset(d, 0, sizeof(*d));
+	d->opt = opt;
+	dv_default_opts(&d->opt);
 	d->fault = fault;
 	mbedtls_pk_init(&d->key);
 	mbedtls_entropy_init(&d->entropy);
@@ -601,14 +530,18 @@ int devemu_init(struct devemu *d, const char *dir, enum devemu_fault fault)
 	if (mbedtls_ctr_drbg_seed(&d->drbg, mbedtls_entropy_func, &d->entropy,
 				  (const unsigned char *)"devemu", 6))
 		return -1;
-	snprintf(path, sizeof(path), "%s/%sleaf.key", dir, prefix);
+	snprintf(leaf, sizeof(leaf), "%s%s", d->opt.leaf ? d->opt.leaf : prefix,
+		 d->opt.leaf ? "_" : "");
+	snprintf(path, sizeof(path), "%s/%sleaf.key", dir, leaf);
 	if (mbedtls_pk_parse_keyfile(&d->key, path, NULL) ||
 	    mbedtls_pk_get_type(&d->key) != MBEDTLS_PK_ECKEY)
 		return -1;
 	d->curve_bits = (int)mbedtls_pk_get_bitlen(&d->key);
 	if (d->curve_bits != 256 && d->curve_bits != 384)
 		return -1;
-	return dv_build_chain(d, dir, prefix);
+	if (d->opt.dts < 42 || d->opt.dts > MSG_MAX)
+		return -1;
+	return dv_load_certs(d, dir, prefix, leaf);
 }
 
 void devemu_reset(struct devemu *d)
@@ -617,14 +550,22 @@ void devemu_reset(struct devemu *d)
 	buf_clear(&d->vca);
 	buf_clear(&d->b);
 	buf_clear(&d->m);
+	buf_clear(&d->chain);
+	buf_clear(&d->rx.msg);
+	buf_clear(&d->tx.msg);
+	d->rx.active = d->tx.active = false;
 	d->version = 0;
 	d->hlen = 0;
+	d->chunk = false;
 	d->pending = false;
+	d->ide_go_seen = 0;
 }
 
 void devemu_free(struct devemu *d)
 {
 	devemu_reset(d);
+	buf_free(&d->root);
+	buf_free(&d->certs);
 	buf_free(&d->chain);
 	buf_free(&d->vca);
 	buf_free(&d->b);
@@ -633,6 +574,8 @@ void devemu_free(struct devemu *d)
 	buf_free(&d->f);
 	buf_free(&d->last_record);
 	buf_free(&d->pending_req);
+	buf_free(&d->rx.msg);
+	buf_free(&d->tx.msg);
 	mbedtls_pk_free(&d->key);
 	mbedtls_ctr_drbg_free(&d->drbg);
 	mbedtls_entropy_free(&d->entropy);

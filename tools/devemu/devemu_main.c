@@ -5,7 +5,14 @@
  * is u32 command, u32 transport, u32 length, all big-endian, then the payload; NORMAL (1)
  * carries a whole DOE object, TEST (0xdead) is echoed, SHUTDOWN (0xfffe) ends the client.
  *
- *   devemu --port N --pki DIR [--fault NAME] [--verbose]
+ *   devemu --port N --pki DIR [--fault NAME] [--spdm 1.2,1.3] [--sm 1.0,1.1,1.2]
+ *          [--hash 256|384|512] [--dts N] [--chunk] [--leaf NAME] [--strict] [--verbose]
+ *
+ * --leaf NAME serves the PKI's leaf variant NAME (tools/devemu/mkpki.sh: expired, future,
+ * reqeku, rspeku) under the usual root and intermediate.
+ *
+ * --strict behaves like DMTF's spdm_responder_emu: a client that closes the connection without
+ * the SHUTDOWN command is an error, and devemu exits (status 3).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "devemu.h"
@@ -26,7 +34,7 @@
 #define TRANSPORT_PCI_DOE 0x02
 #define FRAME_MAX 0x1200 /* QEMU's SPDM_SOCKET_MAX_MESSAGE_BUFFER_SIZE */
 
-static int verbose;
+static int verbose, strict;
 
 static int read_full(int fd, void *p, size_t n)
 {
@@ -69,7 +77,8 @@ static int send_frame(int fd, uint32_t cmd, const uint8_t *p, size_t n)
 	return write_full(fd, hdr, sizeof(hdr)) || write_full(fd, p, n) ? -1 : 0;
 }
 
-static void serve(int fd, struct devemu *d)
+/* Serves one client; returns whether it ended with SHUTDOWN. */
+static bool serve(int fd, struct devemu *d)
 {
 	static uint8_t in[FRAME_MAX * 4], out[FRAME_MAX];
 	uint32_t hdr[3];
@@ -79,24 +88,25 @@ static void serve(int fd, struct devemu *d)
 	while (!read_full(fd, hdr, sizeof(hdr))) {
 		uint32_t cmd = ntohl(hdr[0]), len = ntohl(hdr[2]);
 		if (len > sizeof(in) || read_full(fd, in, len))
-			return;
+			return false;
 		if (verbose)
 			fprintf(stderr, "devemu: cmd 0x%x len %u type %u\n", cmd, len,
 				len > 2 ? in[2] : 0);
 		if (cmd == CMD_TEST) {
 			if (send_frame(fd, CMD_TEST, in, len))
-				return;
+				return false;
 		} else if (cmd == CMD_SHUTDOWN) {
 			send_frame(fd, CMD_SHUTDOWN, NULL, 0);
-			return;
+			return true;
 		} else if (cmd != CMD_NORMAL) {
 			if (send_frame(fd, CMD_UNKNOWN, NULL, 0))
-				return;
+				return false;
 		} else if (devemu_doe(d, in, len, out, sizeof(out), &olen) ||
 			   send_frame(fd, CMD_NORMAL, out, olen)) {
-			return;
+			return false;
 		}
 	}
+	return false;
 }
 
 static int listen_on(int port)
@@ -115,7 +125,9 @@ static int listen_on(int port)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: devemu --port N --pki DIR [--fault NAME] [--verbose]\nfaults:");
+	fprintf(stderr, "usage: devemu --port N --pki DIR [--fault NAME] [--spdm 1.2,1.3] "
+			"[--sm 1.0,1.1,1.2] [--hash 256|384|512] [--dts N] [--chunk] [--leaf NAME] "
+			"[--strict] [--verbose]\nfaults:");
 	for (unsigned i = 0; i < DEVEMU_FAULT__COUNT; i++)
 		fprintf(stderr, " %s", devemu_fault_name((enum devemu_fault)i));
 	fprintf(stderr, "\n");
@@ -130,17 +142,40 @@ int main(int argc, char **argv)
 	int port = 0, lfd;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--port") && i + 1 < argc)
+		bool more = i + 1 < argc;
+
+		if (!strcmp(argv[i], "--port") && more)
 			port = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--pki") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--pki") && more)
 			pki = argv[++i];
-		else if (!strcmp(argv[i], "--fault") && i + 1 < argc) {
+		else if (!strcmp(argv[i], "--fault") && more) {
 			if (devemu_fault_parse(argv[++i], &fault))
 				return usage();
-		} else if (!strcmp(argv[i], "--verbose"))
+		} else if (!strcmp(argv[i], "--spdm") && more) {
+			if (devemu_versions_parse(argv[++i], &d.opt.spdm))
+				return usage();
+		} else if (!strcmp(argv[i], "--sm") && more) {
+			if (devemu_versions_parse(argv[++i], &d.opt.sm))
+				return usage();
+		} else if (!strcmp(argv[i], "--hash") && more) {
+			d.opt.hash = (unsigned)atoi(argv[++i]);
+			if (d.opt.hash != 256 && d.opt.hash != 384 && d.opt.hash != 512)
+				return usage();
+		} else if (!strcmp(argv[i], "--dts") && more) {
+			d.opt.dts = (uint32_t)atoi(argv[++i]);
+			if (d.opt.dts < 42 || d.opt.dts > DEVEMU_MSG_MAX)
+				return usage();
+		} else if (!strcmp(argv[i], "--leaf") && more) {
+			d.opt.leaf = argv[++i];
+		} else if (!strcmp(argv[i], "--chunk")) {
+			d.opt.chunk = true;
+		} else if (!strcmp(argv[i], "--strict")) {
+			strict = 1;
+		} else if (!strcmp(argv[i], "--verbose")) {
 			verbose = 1;
-		else
+		} else {
 			return usage();
+		}
 	}
 	if (port <= 0 || port > 65535 || !pki)
 		return usage();
@@ -161,7 +196,11 @@ int main(int argc, char **argv)
 			perror("devemu: accept");
 			return 1;
 		}
-		serve(fd, &d);
+		bool clean = serve(fd, &d);
 		close(fd);
+		if (strict && !clean) {
+			fprintf(stderr, "devemu: client closed the connection without SHUTDOWN\n");
+			return 3;
+		}
 	}
 }

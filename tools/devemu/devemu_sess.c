@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * devemu sessions: KEY_EXCHANGE_RSP, FINISH_RSP, the DSP0274 1.2 key schedule, DSP0277 records
- * for PCI DOE (no sequence number bytes, no random padding), HEARTBEAT, KEY_UPDATE,
- * END_SESSION and an echoing VENDOR_DEFINED responder. Transcripts are whole buffers.
+ * devemu sessions: KEY_EXCHANGE_RSP (with the secured-message version chosen from the
+ * requester's list and devemu's --sm set), FINISH_RSP, the DSP0274 1.2/1.3 key schedule,
+ * DSP0277 records for PCI DOE (no sequence number bytes, no random padding; the sequence number
+ * little-endian for every version), HEARTBEAT, KEY_UPDATE, END_SESSION and an echoing
+ * VENDOR_DEFINED responder. Transcripts are whole buffers.
  */
 #include <string.h>
 
@@ -17,10 +19,12 @@
 
 static const mbedtls_md_info_t *ds_md(struct devemu *d)
 {
-	return mbedtls_md_info_from_type(d->hlen == 48 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256);
+	return mbedtls_md_info_from_type(d->hlen == 64	 ? MBEDTLS_MD_SHA512
+					 : d->hlen == 48 ? MBEDTLS_MD_SHA384
+							 : MBEDTLS_MD_SHA256);
 }
 
-/* HKDF-Expand(prk, u16 len || "spdm1.2 " || label || ctx, len) */
+/* HKDF-Expand(prk, u16 len || "spdm1.x " || label || ctx, len) */
 static int ds_expand(struct devemu *d, const uint8_t *prk, const char *label, const uint8_t *ctx,
 		     size_t len, uint8_t *out)
 {
@@ -30,6 +34,7 @@ static int ds_expand(struct devemu *d, const uint8_t *prk, const char *label, co
 	wr16(info, (uint16_t)len);
 	n = 2;
 	memcpy(info + n, "spdm1.2 ", 8);
+	dv_version_digits(d, (char *)info + n + 4);
 	n += 8;
 	memcpy(info + n, label, ll);
 	n += ll;
@@ -70,18 +75,27 @@ static int ds_th(struct devemu *d, const uint8_t *extra, size_t xn, uint8_t *out
 		       5, out);
 }
 
-/* The requester's opaque data must offer secured-message version 1.1. */
-static bool ds_offer_ok(const uint8_t *p, size_t len)
+/*
+ * The requester's opaque data (general format: TotalElements, 3 reserved, then elements of
+ * ID, VendorLen, VendorID, u16 length, data, padding to 4): the DMTF element with
+ * SMDataVersion 1, SMDataID 1 (SupportedVersionList), VersionCount, u16 versions. Returns the
+ * highest version devemu also speaks (--sm), or 0.
+ */
+static uint16_t ds_pick_sm(const struct devemu *d, const uint8_t *p, size_t len)
 {
-	if (len < 8 || p[0] < 1 || p[4] != 0 || p[5] != 0)
-		return false;
+	uint16_t best = 0;
+
+	if (len < 12 || p[0] < 1 || p[4] != 0 || p[5] != 0)
+		return 0;
 	size_t dl = rd16(p + 6);
-	if (dl < 3 || 8 + dl > len || p[8] != 1 || p[9] != 1)
-		return false;
-	for (unsigned i = 0; i < p[10] && 11 + 2 * i + 2 <= 8 + dl; i++)
-		if ((rd16(p + 11 + 2 * i) & 0xff00) == 0x1100)
-			return true;
-	return false;
+	if (dl < 3 || 8 + dl > len || p[8] != 1 || p[9] != 1 || 3 + 2 * (size_t)p[10] > dl)
+		return 0;
+	for (unsigned i = 0; i < p[10]; i++) {
+		uint16_t v = rd16(p + 11 + 2 * i) & 0xff00;
+		if ((v >> 12) == 1 && (d->opt.sm & (1u << ((v >> 8) & 0xf))) && v > best)
+			best = v;
+	}
+	return best;
 }
 
 static int ds_ecdh(struct devemu *d, const uint8_t *peer, uint8_t *pub, uint8_t *secret)
@@ -134,20 +148,27 @@ size_t dv_key_exchange(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t 
 {
 	size_t D = d->dhelen, n, qn;
 	uint8_t secret[48], th[64];
-	static const uint8_t sel[12] = { 1, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0x00, 0x11 };
+	/* VersionSelection: one DMTF element, SMDataVersion 1, SMDataID 0, the version. */
+	uint8_t sel[12] = { 1, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0 };
+	uint16_t sm;
 
 	if (qlen < 42 + D)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	qn = 42 + D + rd16(q + 40 + D);
-	if (qlen < qn || q[2] != 0 || q[3] != 0 || !ds_offer_ok(q + 42 + D, qn - 42 - D))
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+	if (qlen < qn || q[2] != 0 || q[3] != 0)
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
+	sm = ds_pick_sm(d, q + 42 + D, qn - 42 - D);
+	if (!sm) /* no secured-message version in common */
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
+	wr16(sel + 10, sm);
 	dv_session_drop(d);
+	d->sm_version = sm;
 	memset(rsp, 0, 8);
-	rsp[0] = V12;
+	rsp[0] = d->version;
 	rsp[1] = 0x64;
 	wr16(rsp + 4, RSP_SESSION_ID);
 	if (dv_random(d, rsp + 8, 32) || ds_ecdh(d, q + 40, rsp + 40, secret))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	n = 40 + D;
 	wr16(rsp + n, sizeof(sel));
 	memcpy(rsp + n + 2, sel, sizeof(sel));
@@ -157,11 +178,11 @@ size_t dv_key_exchange(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t 
 	if (buf_add(&d->k, q, qn) || buf_add(&d->k, rsp, n) || ds_th(d, NULL, 0, th) ||
 	    dv_sign(d, "responder-key_exchange_rsp signing", th, rsp + n) ||
 	    buf_add(&d->k, rsp + n, d->siglen))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	n += d->siglen;
 	if (ds_th(d, NULL, 0, th) || ds_handshake(d, secret, th) ||
 	    ds_finished(d, d->rsp.secret, th, rsp + n) || buf_add(&d->k, rsp + n, d->hlen))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	memset(secret, 0, sizeof(secret));
 	d->sess_id = (uint32_t)RSP_SESSION_ID << 16 | rd16(q + 4);
 	d->sess_state = 1;
@@ -173,19 +194,19 @@ size_t dv_finish(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 	uint8_t th[64], mac[64];
 
 	if (d->sess_state != 1 || qlen < 4 + d->hlen || q[2] != 0)
-		return dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	if (ds_th(d, q, 4, th) || ds_finished(d, d->req.secret, th, mac) ||
 	    memcmp(mac, q + 4, d->hlen))
-		return dv_error(rsp, ERR_DECRYPT, 0);
-	rsp[0] = V12;
+		return dv_error(d, rsp, ERR_DECRYPT, 0);
+	rsp[0] = d->version;
 	rsp[1] = 0x65;
 	rsp[2] = rsp[3] = 0;
 	if (buf_add(&d->f, q, 4 + d->hlen) || buf_add(&d->f, rsp, 4) || ds_th(d, NULL, 0, th))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	if (ds_expand(d, d->master, "req app data", th, d->hlen, d->next_req.secret) ||
 	    ds_expand(d, d->master, "rsp app data", th, d->hlen, d->next_rsp.secret) ||
 	    ds_keys(d, &d->next_req) || ds_keys(d, &d->next_rsp))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	d->after_send = 1; /* FINISH_RSP still goes under the handshake key */
 	return 4;
 }
@@ -204,25 +225,29 @@ static size_t ds_key_update(struct devemu *d, const uint8_t *q, uint8_t *rsp)
 {
 	/* UpdateKey / UpdateAllKeys / VerifyNewKey; the ACK of UpdateAllKeys uses the new key. */
 	if ((q[2] == 1 || q[2] == 2) && ds_update(d, &d->req))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	if (q[2] == 2 && ds_update(d, &d->rsp))
-		return dv_error(rsp, ERR_UNSPECIFIED, 0);
+		return dv_error(d, rsp, ERR_UNSPECIFIED, 0);
 	if (q[2] < 1 || q[2] > 3)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
-	memcpy(rsp, (uint8_t[]){ V12, 0x69, q[2], q[3] }, 4);
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
+	memcpy(rsp, (uint8_t[]){ d->version, 0x69, q[2], q[3] }, 4);
 	return 4;
 }
 
 static size_t ds_vendor(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
-	size_t pcisig = devemu_pcisig_vdm(q, qlen, rsp); /* TDISP and IDE_KM: devemu_tdisp.c */
+	if (d->fault == DEVEMU_FAULT_VDM_DECRYPT) { /* once: as if the record had been garbled */
+		d->fault = DEVEMU_FAULT_NONE;
+		return dv_error(d, rsp, ERR_DECRYPT, 0);
+	}
+	size_t pcisig = devemu_pcisig_vdm(d, q, qlen, rsp); /* TDISP, IDE_KM: devemu_tdisp.c */
 	if (pcisig)
 		return pcisig;
 	if (qlen < 7 || qlen < 9u + q[6])
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	size_t hdr = 9u + q[6], plen = rd16(q + 7 + q[6]);
 	if (hdr + plen > qlen)
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	/* Echo: same registry and vendor ID, payload bytes reversed (a visible transformation). */
 	memcpy(rsp, q, hdr);
 	rsp[1] = 0x7e;
@@ -234,16 +259,17 @@ static size_t ds_vendor(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t
 size_t dv_session_msg(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
 	if (d->sess_state != 2)
-		return dv_error(rsp, ERR_UNEXPECTED_REQUEST, 0);
+		return dv_error(d, rsp, ERR_UNEXPECTED_REQUEST, 0);
 	switch (q[1]) {
 	case 0xe8:
 		d->heartbeats++;
-		memcpy(rsp, (uint8_t[]){ V12, 0x68, 0, 0 }, 4);
+		memcpy(rsp, (uint8_t[]){ d->version, 0x68, 0, 0 }, 4);
 		return 4;
 	case 0xe9: return ds_key_update(d, q, rsp);
 	case 0xec:
 		d->after_send = 2;
-		memcpy(rsp, (uint8_t[]){ V12, 0x6c, 0, 0 }, 4);
+		d->end_sessions++;
+		memcpy(rsp, (uint8_t[]){ d->version, 0x6c, 0, 0 }, 4);
 		return 4;
 	default: return ds_vendor(d, q, qlen, rsp);
 	}

@@ -139,7 +139,7 @@ bool devemu_tdisp_not_ready(const uint8_t *q, size_t qlen)
 	return q[hdr + 2] == 0x83 || q[hdr + 2] == 0x86 || q[hdr + 2] == 0x87;
 }
 
-size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp)
+size_t devemu_pcisig_vdm(struct devemu *d, const uint8_t *q, size_t qlen, uint8_t *rsp)
 {
 	size_t hdr = 11, out = 0; /* SPDM 4, StandardID 2, len 1, VendorID 2, PayloadLength 2 */
 	size_t plen;
@@ -152,13 +152,21 @@ size_t devemu_pcisig_vdm(const uint8_t *q, size_t qlen, uint8_t *rsp)
 		return 0; /* not IDE_KM (0) or TDISP (1): left to the generic responder */
 	if (!dt_ready)
 		dt_init();
+	if (d->ntrace && plen >= (q[hdr] ? 3u : 2u)) /* the trace names the protocol's message */
+		d->trace[d->ntrace - 1] =
+			(uint16_t)(0x1000 | q[hdr] << 8 | q[hdr + (q[hdr] ? 2 : 1)]);
+	/* The ide-km-error fault: the first K_SET_GO gets an SPDM ERROR, as a device refusing
+	 * one operation would answer. */
+	if (d->fault == DEVEMU_FAULT_IDE_KM_ERROR && q[hdr] == 0 && q[hdr + 1] == 0x04 &&
+	    !d->ide_go_seen++)
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	/* TDISP: a TDI springs into existence on first contact. */
 	if (q[hdr] == 1 && plen >= 17 && q[hdr + 2] == 0x81 &&
 	    !tdev_find(&dt_dev, rd32(q + hdr + 5)))
 		(void)tdev_add_iface(&dt_dev, rd32(q + hdr + 5));
 	if (tdev_handle(&dt_dev, q[hdr], q + hdr + 1, plen - 1, rsp + hdr + 1, MSG_MAX - hdr - 1,
 			&out))
-		return dv_error(rsp, ERR_INVALID_REQUEST, 0);
+		return dv_error(d, rsp, ERR_INVALID_REQUEST, 0);
 	memcpy(rsp, q, hdr);
 	rsp[1] = 0x7e;
 	wr16(rsp + 9, (uint16_t)(out + 1));

@@ -24,6 +24,7 @@ DEVEMU = "build/tools/devemu"
 PKI = "build/tools/pki/p384"
 CONFIG = "build/guests/e2e-config.dtb"
 ERROR_CONFIG = "build/guests/e2e-error-config.dtb"
+REFUSE_CONFIG = "build/guests/e2e-refuse-config.dtb"
 DEV = "0000:00:01.0"
 BARS = "bar0=0x10000000:0x4000"
 EDU = rf"^moat: vdev: beta: 0000:00:02.0 1234:11e8 assigned as vdev 0x28000 \(no TDISP\)$"
@@ -43,17 +44,18 @@ def anchor():
 def devemu_argv(port, fault=None):
     # not_ready: the device takes 64 ms to lock, start and stop an interface (ResponseNotReady),
     # so the guest's TDI calls are BUSY and continued while it works
-    env = f"DEVEMU_TDISP={BARS},not_ready" + (f",fault={fault}" if fault else "")
+    env = f"DEVEMU_TDISP={BARS},bdf=00:01.0,not_ready" + (f",fault={fault}" if fault else "")
     return ["env", env, DEVEMU, "--port", str(port), "--pki", PKI]
 
 
-def qemu_argv(port, config):
-    """QEMU for the demo (also used by `make run`, see tools/e2e_run.py)."""
+def qemu_argv(port, config, anchor_hex=None):
+    """QEMU for the demo (also used by `make run`, see tools/run_demo.py)."""
     return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
             "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
             "-serial", "stdio", "-no-reboot", "-smp", "2", "-m", "512", "-kernel", IMAGE,
             "-initrd", config,
-            "-append", f"moat.spdm.anchor={anchor()} moat.tsm.ide=0 moat.tsm.meas=1,2,3",
+            "-append", f"moat.spdm.anchor={anchor_hex or anchor()} moat.tsm.ide=0 "
+                       "moat.tsm.meas=1,2,3",
             # null-co: reads of zeroes, each 1.5 s late, so a DMA is in flight at unbind
             "-drive", "if=none,id=n0,driver=null-co,read-zeroes=on,latency-ns=1500000000",
             "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}",
@@ -64,7 +66,7 @@ def e2e(name, config, expect, streams=(), fault=None, forbid=()):
     port = PORT
     # the runner picks a free port and waits for devemu to listen on it before QEMU starts
     return Scenario(name, qemu_argv(port, config),
-                    [SMMU_IRQ] + expect + [r"^moat: all VMs stopped, powering off$"],
+                    [SMMU_IRQ] + expect + [r"^moat: all VMs stopped, powering off$", POWER_OFF],
                     forbid=[r"^\[\w+\] FAIL", r"^moat: smmu: error", *forbid], timeout=150,
                     helpers=[devemu_argv(port, fault)], streams=list(streams),
                     needs=[IMAGE, DEVEMU, PKI + "/root.sha384", config])
@@ -72,6 +74,10 @@ def e2e(name, config, expect, streams=(), fault=None, forbid=()):
 
 def a(s):
     return rf"^\[alpha\] {s}"
+
+
+# After the last VM: the device's ordered disconnect, keys first, then its session.
+POWER_OFF = rf"^moat: tsm: {DEV}: disconnected \(power-off\): K_SET_STOP x6, END_SESSION$"
 
 
 CONNECT = [
@@ -87,8 +93,8 @@ OWNER_START = [
     a(r"certificate chain \d+ bytes, \d certs, root [0-9a-f]{16}\.\.\. = trust anchor, "
       r"each signed by its issuer, leaf P-384$"),
     a(r"PASS evidence: the guest verified the certificate chain up to its trust anchor$"),
-    a(r"signed measurements \(guest nonce a5a8bf82\.\.\.\): \d+ bytes, 3 blocks, ECDSA "
-      r"signature over L1/L2 \(\d+ bytes\) verified$"),
+    a(r"signed measurements \(guest nonce a5a8bf82\.\.\.\): \d+ bytes, 3 blocks, SPDM 1.2 "
+      r"P-384/SHA-384 over L1/L2 \(\d+ B\) verified$"),
     a(r"PASS evidence: the guest verified the measurement signature over its own nonce$"),
     a(r"VCA digest [0-9a-f]{16}\.\.\. = SHA-256 of the signed VCA \(\d+ bytes\)$"),
     a(r"PASS evidence: VCA digest matches the VCA the device signed$"),
@@ -112,6 +118,54 @@ BETA = [rf"^\[beta\] {s}" for s in (
     r"PASS DMA set-up on another VM's device or memory refused$",
     r"PASS another VM's MMIO unreachable \(abort\), virtual ECAM shows edu only$",
     r"PASS e2e guest done$")]
+
+EVIDENCE_START = OWNER_START[:OWNER_START.index(
+    r"^moat: tdi: function 0x8: bound to VM 1: CONFIG_LOCKED, report 116 bytes, 2 range\(s\)$")]
+
+
+def refused_bind():
+    """The device's interface report lies outside its BAR: Moat refuses the bind, the guest
+    reports it and goes on; its VM and device still work as a plain assignment."""
+    return e2e("arm64-e2e-refused-bind-leaves-vm-usable", REFUSE_CONFIG, CONNECT + EVIDENCE_START + [
+        r"^moat: tdi: error: function 0x8: interface report rejected: out of range$",
+        a(r"bind refused by Moat: status -?\d+ \(this run's device reports an interface Moat "
+          r"must refuse\)$"),
+        a(r"PASS after a refused bind: TDI CONFIG_UNLOCKED, shared MMIO and DMA to shared RAM "
+          r"work$"),
+        a(r"PASS e2e guest done$")], streams=[BETA], fault="report_outside_bar")
+
+
+def outside_responder():
+    """`make run SPDM_RESPONDER=PORT SPDM_ANCHOR=root.der` against a responder started apart:
+    devemu in its strict mode (a connection closed without SHUTDOWN ends it, as DMTF's
+    spdm_responder_emu does), with the P-256 PKI, SPDM 1.2/1.3 and secured messages 1.0-1.2;
+    the demo starts no devemu, waits without connecting, and the guest verifies P-256/SHA-256
+    evidence of SPDM 1.3 itself."""
+    port = PORT
+    env = f"DEVEMU_TDISP={BARS},bdf=00:01.0,not_ready"
+    helper = ["env", env, DEVEMU, "--port", str(port), "--pki", "build/tools/pki/p256",
+              "--strict", "--spdm", "1.2,1.3", "--sm", "1.0,1.1,1.2"]
+    cmd = ["python3", "tools/run_demo.py", "--responder", str(port),
+           "--anchor", "build/tools/pki/p256/root.der"]
+    return Scenario("arm64-e2e-outside-responder", cmd, [
+        r"^make run: using the SPDM responder on port \d+ \(devemu not started\); trust "
+        r"anchor SHA-384 [0-9a-f]{16}\.\.\. of build/tools/pki/p256/root.der$",
+        rf"^moat: tsm: {DEV}: SPDM 1.3, secured messages 1.2, asym=ECDSA-P256 hash=SHA-256 "
+        r"dhe=secp256r1 aead=AES-128-GCM$",
+        *CONNECT,
+        a(r"certificate chain \d+ bytes, \d certs, root [0-9a-f]{16}\.\.\. = trust anchor, "
+          r"each signed by its issuer, leaf P-256$"),
+        a(r"signed measurements \(guest nonce a5a8bf82\.\.\.\): \d+ bytes, 3 blocks, SPDM 1.3 "
+          r"P-256/SHA-256 over L1/L2 \(\d+ B\) verified$"),
+        a(r"PASS bind: CONFIG_LOCKED, report checked$"),
+        a(r"PASS DMA into private memory through the nested SMMUv3$"),
+        a(r"PASS e2e guest done$"),
+        r"^moat: all VMs stopped, powering off$", POWER_OFF,
+        r"^---- demo complete ----$"],
+        forbid=[r"^\[\w+\] FAIL", r"^moat: smmu: error", r"devemu did not start"],
+        timeout=220, helpers=[helper], streams=[BETA],
+        needs=[IMAGE, DEVEMU, "build/tools/pki/p256/root.der", CONFIG])
+
 
 SCENARIOS = [
     e2e("arm64-e2e-assign-bind-accept-dma-unbind", CONFIG, CONNECT + OWNER_START + [
@@ -141,4 +195,6 @@ SCENARIOS = [
             a(r"PASS device ERROR while running: guest notified, TDI torn down, "
               r"no private DMA$"),
             a(r"PASS e2e guest done$")], streams=[BETA], fault="error_while_run"),
+    refused_bind(),
+    outside_responder(),
 ]

@@ -33,10 +33,17 @@ def _anchor():
         return "missing"
 
 
+# At power-off: the ordered disconnect of a connected device (its keys, then its session).
+POWER_OFF = [r"^moat: tsm: 0000:00:01.0: disconnected \(power-off\): K_SET_STOP x6, "
+             r"END_SESSION$"]
+
+
 def tsm(arch, name, port, fault, expect, forbid=(), meas="1,2,3",
-        selftest="moat.tsm.selftest"):
+        selftest="moat.tsm.selftest", end=POWER_OFF):
     port = PORT  # a free port picked by the runner at run time (the argument names the slot)
-    env = f"DEVEMU_TDISP=bar0={BAR0[arch]:#x}:0x4000" + (f",fault={fault}" if fault else "")
+    # bdf: the function IDE_KM's QUERY_RESP must name (Moat checks it against the one keyed)
+    env = f"DEVEMU_TDISP=bar0={BAR0[arch]:#x}:0x4000,bdf=00:01.0" + (
+        f",fault={fault}" if fault else "")
     helper = ["env", env, DEVEMU, "--port", str(port), "--pki", PKI]
     qemu = MACHINE[arch] + [
         "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
@@ -45,7 +52,7 @@ def tsm(arch, name, port, fault, expect, forbid=(), meas="1,2,3",
         "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
         "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
     return Scenario(f"{arch}-tsm-{name}", qemu,
-                    expect + [r"^moat: demo complete, powering off$"],
+                    expect + [r"^moat: demo complete, powering off$", *end],
                     forbid=list(forbid), timeout=90, helpers=[helper],
                     needs=[IMAGES[arch], DEVEMU, PKI + "/root.sha384"])
 
@@ -133,6 +140,18 @@ def report_outside_bar(arch, port):
                        r"out of range$"])
 
 
+def tsm_ide_km_error(arch):
+    sc = tsm(arch, "ide-km-error", 0, None, [
+        rf"^moat: tsm: error: {DEV}: IDE_KM K_SET_GO refused by the device: SPDM ERROR "
+        r"InvalidRequest \(0x01\); session kept$",
+        r"^moat: ide: error: stream 0: key set-up failed at sub-stream 0: invalid argument$",
+        rf"^moat: tsm: error: {DEV}: device refused at IDE_KM: invalid argument; clean-up: "
+        r"K_SET_STOP x6, END_SESSION$"],
+        forbid=[r"TDI 0x00000008 ready", r"secure session lost"], end=[])
+    sc.helpers[0] += ["--fault", "ide-km-error"]
+    return sc
+
+
 A, X = 23660, 23680
 SCENARIOS = [
     selftest("arm64", A),
@@ -153,15 +172,21 @@ SCENARIOS = [
            rf"^moat: tsm: error: {DEV}: accept refused: corrupt data$",
            pre=[r"^moat: tdi: error: function 0x8: interface report changed since bind$"],
            teardown_state=state("teardown", "CONFIG_UNLOCKED", "CONFIG_UNLOCKED")),
+    # a refused connect ends what it began: the keys sent are stopped, the session ended
     tsm("arm64", "fault-key-prog-fail", A + 6, "key_prog_fail", [
         r"^moat: ide: error: stream 0: key set-up failed at sub-stream 0: I/O error$",
-        rf"^moat: tsm: error: {DEV}: device refused at IDE_KM: I/O error$",
+        rf"^moat: tsm: error: {DEV}: device refused at IDE_KM: I/O error; clean-up: "
+        r"K_SET_STOP x6, END_SESSION$",
         r"^moat: tsm: warning: selftest: no connected device$"],
-        forbid=[r"TDI 0x00000008 ready"]),
+        forbid=[r"TDI 0x00000008 ready"], end=[]),
     tsm("arm64", "missing-measurement", A + 7, None, [
         rf"^moat: tsm: error: {DEV}: required measurement block 9 missing$",
-        rf"^moat: tsm: error: {DEV}: device refused at measurement policy: not found$"],
-        forbid=[r"TDI 0x00000008 ready"], meas="1,9"),
+        rf"^moat: tsm: error: {DEV}: device refused at measurement policy: not found; "
+        r"clean-up: END_SESSION$"],
+        forbid=[r"TDI 0x00000008 ready"], meas="1,9", end=[]),
+    # one IDE_KM request answered with an SPDM ERROR: refused in one line, the session kept
+    # for the clean-up (K_SET_STOP x6, END_SESSION) -- devemu's ide-km-error switch
+    tsm_ide_km_error("arm64"),
     flr("arm64", A + 8),
     faulty("arm64", "fw_updatable", A + 9,
            rf"^moat: tsm: error: {DEV}: bind refused: protocol violation$",
