@@ -27,10 +27,22 @@
 #define DOE_WRITE 0x10
 #define DOE_READ 0x14
 
-/* Data object header (6.30.1): DW0 vendor/type, DW1 length in DW including the header. */
+/*
+ * Data object header (PCIe 6.0 6.30.1): DW0 bits 15:0 Vendor ID, 23:16 Data Object Type;
+ * DW1 bits 17:0 Length in DW including the header (0: 2^18). Discovery (6.30.1.1): the request
+ * DW holds the Index (7:0); the response DW Vendor ID (15:0), Data Object Protocol (23:16) and
+ * the Next Index (31:24, 0 after the last).
+ */
 #define DOE_HDR_DW 2
-#define DOE_LEN_MASK 0x3ffffu
+#define DOE_HDR_VENDOR GENMASK(15, 0)
+#define DOE_HDR_TYPE GENMASK(23, 16)
+#define DOE_LEN_MASK GENMASK(17, 0)
 #define DOE_MAX_DW (1u << 18)
+#define DOE_DISC_INDEX GENMASK(7, 0)
+#define DOE_DISC_VENDOR GENMASK(15, 0)
+#define DOE_DISC_TYPE GENMASK(23, 16)
+#define DOE_DISC_NEXT GENMASK(31, 24)
+#define DOE_DISC_LEN 4
 
 static u32 doe_read(const struct doe_mb *mb, u16 reg)
 {
@@ -86,7 +98,8 @@ static int doe_send(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_
 		if (err)
 			return err;
 	}
-	doe_write(mb, DOE_WRITE, (u32)vendor | (u32)type << 16);
+	doe_write(mb, DOE_WRITE,
+		  (u32)(FIELD_PREP(DOE_HDR_VENDOR, vendor) | FIELD_PREP(DOE_HDR_TYPE, type)));
 	doe_write(mb, DOE_WRITE, (u32)ndw);
 	for (size_t off = 0; off < len; off += 4) {
 		u8 dw[4] = { 0 };
@@ -111,11 +124,11 @@ static int doe_read_object(struct doe_mb *mb, u8 *rsp, size_t cap, size_t *len)
 	u32 st, hdr0, ndw;
 
 	hdr0 = doe_pop(mb);
-	ndw = doe_pop(mb) & DOE_LEN_MASK;
+	ndw = (u32)FIELD_GET(DOE_LEN_MASK, doe_pop(mb));
 	if (ndw == 0)
 		ndw = DOE_MAX_DW;
-	if ((hdr0 & 0xffff) != mb->pend_vendor || ((hdr0 >> 16) & 0xff) != mb->pend_type ||
-	    ndw < DOE_HDR_DW)
+	if (FIELD_GET(DOE_HDR_VENDOR, hdr0) != mb->pend_vendor ||
+	    FIELD_GET(DOE_HDR_TYPE, hdr0) != mb->pend_type || ndw < DOE_HDR_DW)
 		return -E_PROTO;
 	if ((size_t)(ndw - DOE_HDR_DW) * 4 > cap)
 		return -E_NOSPC;
@@ -191,21 +204,23 @@ int doe_exchange(struct doe_mb *mb, u16 vendor, u8 type, const u8 *req, size_t r
 
 static int doe_discover_one(struct doe_mb *mb, u8 index, u8 *next)
 {
-	u8 req[4] = { index, 0, 0, 0 }, rsp[4];
+	u8 req[DOE_DISC_LEN], rsp[DOE_DISC_LEN];
 	size_t len;
 	int err;
 
+	put_le32(req, (u32)FIELD_PREP(DOE_DISC_INDEX, index)); /* Discovery Version 0 */
 	err = doe_exchange(mb, DOE_VENDOR_PCISIG, DOE_TYPE_DISCOVERY, req, sizeof(req), rsp,
 			   sizeof(rsp), &len);
 	if (err)
 		return err;
-	if (len != 4)
+	if (len != DOE_DISC_LEN)
 		return -E_PROTO;
 	u32 v = get_le32(rsp);
 	if (mb->nprot >= DOE_MAX_PROTOCOLS)
 		return -E_NOSPC;
-	mb->prot[mb->nprot++] = (struct doe_protocol){ (u16)v, (u8)(v >> 16) };
-	*next = (u8)(v >> 24);
+	mb->prot[mb->nprot++] = (struct doe_protocol){ (u16)FIELD_GET(DOE_DISC_VENDOR, v),
+						       (u8)FIELD_GET(DOE_DISC_TYPE, v) };
+	*next = (u8)FIELD_GET(DOE_DISC_NEXT, v);
 	return 0;
 }
 

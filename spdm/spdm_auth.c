@@ -150,9 +150,10 @@ static int spdm_parse_challenge_auth(struct spdm_conn *c, size_t len)
 	u8 th[SPDM_HASH_MAX];
 	int err;
 
-	if (len < fixed + 2)
+	if (len < fixed + SPDM_OPAQUE_LEN_LEN)
 		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
-	n = fixed + 2 + get_le16(r + fixed) + ctx; /* signed part: through the 1.3 context */
+	n = fixed + SPDM_OPAQUE_LEN_LEN + get_le16(r + fixed) +
+	    ctx; /* signed part: through the 1.3 context */
 	if ((err = spdm_rsp_exact(c, len, n + c->sig_len)))
 		return err;
 	if ((r[SPDM_OFF_PARAM1] & 0xf) != c->slot || !(r[SPDM_OFF_PARAM2] & (1u << c->slot)) ||
@@ -220,9 +221,10 @@ static int spdm_parse_measurements(struct spdm_conn *c, size_t len, struct spdm_
 	rec = r[SPDM_MEAS_OFF_RECORD_LEN] | (size_t)r[SPDM_MEAS_OFF_RECORD_LEN + 1] << 8 |
 	      (size_t)r[SPDM_MEAS_OFF_RECORD_LEN + 2] << 16;
 	o = SPDM_MEAS_OFF_RECORD + rec + SPDM_NONCE_LEN; /* OpaqueDataLength */
-	if (len < o + 2)
+	if (len < o + SPDM_OPAQUE_LEN_LEN)
 		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
-	n = o + 2 + get_le16(r + o) + ctx; /* signed part: through the 1.3 context */
+	n = o + SPDM_OPAQUE_LEN_LEN + get_le16(r + o) +
+	    ctx; /* signed part: through the 1.3 context */
 	if ((err = spdm_rsp_exact(c, len, n + c->sig_len)) ||
 	    (err = spdm_check_record(c, r + SPDM_MEAS_OFF_RECORD, rec, r[SPDM_MEAS_OFF_NBLOCKS])))
 		return err;

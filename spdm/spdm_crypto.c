@@ -85,16 +85,16 @@ static void spdm_version_digits(const struct spdm_conn *c, char *p)
 int spdm_hkdf_expand(struct spdm_conn *c, const u8 *secret, const char *label, const u8 *ctx,
 		     size_t ctx_len, u8 *out, size_t out_len)
 {
-	u8 info[2 + 8 + 16 + SPDM_HASH_MAX];
+	u8 info[2 + SPDM_BINCONCAT_VERSION_LEN + 16 + SPDM_HASH_MAX];
 	size_t ll = strlen(label), n = 0;
 
 	if (ll > 16 || ctx_len > SPDM_HASH_MAX || out_len > 0xffff)
 		return -E_INVAL;
 	put_le16(info, (u16)out_len);
 	n = 2;
-	memcpy(info + n, "spdm1.2 ", 8);
-	spdm_version_digits(c, (char *)info + n + 4);
-	n += 8;
+	memcpy(info + n, "spdm1.2 ", SPDM_BINCONCAT_VERSION_LEN);
+	spdm_version_digits(c, (char *)info + n + SPDM_BINCONCAT_OFF_DIGITS);
+	n += SPDM_BINCONCAT_VERSION_LEN;
 	memcpy(info + n, label, ll);
 	n += ll;
 	if (ctx_len)
@@ -110,21 +110,25 @@ int spdm_hkdf_expand(struct spdm_conn *c, const u8 *secret, const char *label, c
  */
 int spdm_verify_sig(struct spdm_conn *c, const char *context, const u8 *th, const u8 *sig)
 {
-	u8 m[100 + SPDM_HASH_MAX], digest[SPDM_HASH_MAX];
+	u8 m[SPDM_SIGN_PREFIX_LEN + SPDM_HASH_MAX], digest[SPDM_HASH_MAX];
 	size_t cl = strlen(context), half = c->sig_len / 2;
 	mbedtls_mpi r, s;
 	int ret;
 
-	if (cl > 36 || !c->leaf_live)
+	const size_t vs = SPDM_SIGN_VERSION_LEN * SPDM_SIGN_VERSION_COUNT;
+
+	if (cl > SPDM_SIGN_CONTEXT_MAX || !c->leaf_live)
 		return -E_STATE;
-	for (unsigned i = 0; i < 4; i++) {
-		memcpy(m + 16 * i, "dmtf-spdm-v1.2.*", 16);
-		spdm_version_digits(c, (char *)m + 16 * i + 11);
+	for (unsigned i = 0; i < SPDM_SIGN_VERSION_COUNT; i++) {
+		u8 *v = m + SPDM_SIGN_VERSION_LEN * i;
+
+		memcpy(v, "dmtf-spdm-v1.2.*", SPDM_SIGN_VERSION_LEN);
+		spdm_version_digits(c, (char *)v + SPDM_SIGN_VERSION_OFF_DIGITS);
 	}
-	memset(m + 64, 0, 36 - cl);
-	memcpy(m + 100 - cl, context, cl);
-	memcpy(m + 100, th, c->hash_len);
-	if (spdm_hash(c, m, 100 + c->hash_len, digest))
+	memset(m + vs, 0, SPDM_SIGN_PREFIX_LEN - vs - cl);
+	memcpy(m + SPDM_SIGN_PREFIX_LEN - cl, context, cl);
+	memcpy(m + SPDM_SIGN_PREFIX_LEN, th, c->hash_len);
+	if (spdm_hash(c, m, SPDM_SIGN_PREFIX_LEN + c->hash_len, digest))
 		return -E_IO;
 	mbedtls_mpi_init(&r);
 	mbedtls_mpi_init(&s);

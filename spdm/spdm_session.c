@@ -27,7 +27,8 @@ static size_t spdm_build_key_exchange(struct spdm_conn *c, u16 req_id)
 {
 	u8 *q = c->req;
 	size_t o = SPDM_KEX_OFF_OPAQUE_LEN(c->dhe_len);
-	size_t ol = spdm_opaque_sm_offer(q + o + 2, sizeof(c->req) - o - 2);
+	size_t ol = spdm_opaque_sm_offer(q + o + SPDM_OPAQUE_LEN_LEN,
+					 sizeof(c->req) - o - SPDM_OPAQUE_LEN_LEN);
 
 	q[SPDM_OFF_VERSION] = c->version;
 	q[SPDM_OFF_CODE] = SPDM_KEY_EXCHANGE;
@@ -37,7 +38,7 @@ static size_t spdm_build_key_exchange(struct spdm_conn *c, u16 req_id)
 	q[SPDM_KEX_OFF_POLICY] = 0;
 	q[SPDM_KEX_OFF_POLICY + 1] = 0; /* reserved */
 	put_le16(q + o, (u16)ol);
-	return o + 2 + ol;
+	return o + SPDM_OPAQUE_LEN_LEN + ol;
 }
 
 /* HS from the ECDHE secret, the handshake secrets from TH1, and the master secret. */
@@ -96,15 +97,15 @@ static int spdm_parse_kex_rsp(struct spdm_conn *c, size_t len, mbedtls_ecp_group
 	u8 th[SPDM_HASH_MAX], dhe[SPDM_HASH_MAX], mac[SPDM_HASH_MAX];
 	int err;
 
-	if (len < o + 2)
+	if (len < o + SPDM_OPAQUE_LEN_LEN)
 		return spdm_fail(c, SPDM_FAIL_TRUNCATED, -E_PROTO);
 	ol = get_le16(r + o);
-	n = o + 2 + ol;
+	n = o + SPDM_OPAQUE_LEN_LEN + ol;
 	if ((err = spdm_rsp_exact(c, len, n + c->sig_len + c->hash_len)))
 		return err;
 	if (r[SPDM_KEXR_OFF_MUT_AUTH] != 0) /* we never offered mutual authentication */
 		return spdm_fail(c, SPDM_FAIL_MALFORMED, -E_PROTO);
-	if ((err = spdm_kex_sm_version(c, r + o + 2, ol)))
+	if ((err = spdm_kex_sm_version(c, r + o + SPDM_OPAQUE_LEN_LEN, ol)))
 		return err;
 	if ((err = spdm_th_add(c, r, n)))
 		return err;

@@ -79,6 +79,22 @@
 #define SPDM_CHAIN_OFF_LENGTH 0
 #define SPDM_CHAIN_OFF_ROOT_HASH 4
 
+/* u16 OpaqueDataLength ahead of opaque data (CHALLENGE_AUTH, MEASUREMENTS, KEY_EXCHANGE[_RSP]). */
+#define SPDM_OPAQUE_LEN_LEN 2
+
+/* Signatures (DSP0274 1.2/1.3 "Signature generation"): the signed message starts with a
+ * 100-byte prefix, "dmtf-spdm-v1.x.*" four times (the version digits at 11 and 13), zero
+ * padding, the context string ending at byte 100; then the transcript digest. */
+#define SPDM_SIGN_PREFIX_LEN 100
+#define SPDM_SIGN_VERSION_LEN 16
+#define SPDM_SIGN_VERSION_COUNT 4
+#define SPDM_SIGN_VERSION_OFF_DIGITS 11
+#define SPDM_SIGN_CONTEXT_MAX 36
+/* Key schedule (DSP0274 "BinConcat"): u16 Length, "spdm1.x " (8 bytes, the version digits at 4),
+ * label, context. */
+#define SPDM_BINCONCAT_VERSION_LEN 8
+#define SPDM_BINCONCAT_OFF_DIGITS 4
+
 /* Nonces and the 1.3 RequesterContext (CHALLENGE, GET_MEASUREMENTS, echoed in the response). */
 #define SPDM_NONCE_LEN 32
 #define SPDM_REQ_CONTEXT_LEN 8

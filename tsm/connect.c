@@ -13,6 +13,9 @@
 #define SPDM_STANDARD_PCISIG 0x0003
 
 static const u8 tsm_pcisig_vendor[2] = { 0x01, 0x00 }; /* PCI-SIG vendor ID 0x0001, LE */
+/* The vendor-defined payload (PCIe 6.x 6.31.4): the Protocol ID, then the protocol message. */
+#define TSM_VDM_OFF_PROTOCOL 0
+#define TSM_VDM_OFF_MSG 1
 
 /* What a PCI-SIG vendor-defined request is, for the refusal's line. */
 static void tsm_vdm_name(u8 protocol, const u8 *req, size_t len, char *buf, size_t size)
@@ -53,20 +56,20 @@ static int tsm_vdm(struct tsm_pdev *pd, u8 protocol, const u8 *req, size_t req_l
 	if (req_len >= sizeof(d->vdm_buf))
 		return trace_err(-E_RANGE);
 	tsm_vdm_name(protocol, req, req_len, what, sizeof(what));
-	d->vdm_buf[0] = protocol;
-	memcpy(d->vdm_buf + 1, req, req_len);
+	d->vdm_buf[TSM_VDM_OFF_PROTOCOL] = protocol;
+	memcpy(d->vdm_buf + TSM_VDM_OFF_MSG, req, req_len);
 	err = spdm_vendor_request(&d->spdm, SPDM_STANDARD_PCISIG, tsm_pcisig_vendor,
-				  sizeof(tsm_pcisig_vendor), d->vdm_buf, req_len + 1, d->vdm_buf,
-				  sizeof(d->vdm_buf), &len);
+				  sizeof(tsm_pcisig_vendor), d->vdm_buf, TSM_VDM_OFF_MSG + req_len,
+				  d->vdm_buf, sizeof(d->vdm_buf), &len);
 	/* IDE keys travel in these buffers: never leave them behind. */
 	memset(d->spdm.req, 0, sizeof(d->spdm.req));
-	if (!err && (len < 1 || d->vdm_buf[0] != protocol))
+	if (!err && (len < TSM_VDM_OFF_MSG || d->vdm_buf[TSM_VDM_OFF_PROTOCOL] != protocol))
 		err = trace_err(-E_PROTO);
-	if (!err && len - 1 > rsp_cap)
+	if (!err && len - TSM_VDM_OFF_MSG > rsp_cap)
 		err = trace_err(-E_NOSPC);
 	if (!err) {
-		memcpy(rsp, d->vdm_buf + 1, len - 1);
-		*rsp_len = len - 1;
+		memcpy(rsp, d->vdm_buf + TSM_VDM_OFF_MSG, len - TSM_VDM_OFF_MSG);
+		*rsp_len = len - TSM_VDM_OFF_MSG;
 	}
 	memset(d->vdm_buf, 0, sizeof(d->vdm_buf));
 	if (err && d->spdm.state == SPDM_STATE_SESSION && d->spdm.refusal)

@@ -9,10 +9,10 @@
 
 static void report_parse_range(const u8 *p, struct tdisp_mmio_range *m)
 {
-	u32 attrs = get_le32(p + 12);
+	u32 attrs = get_le32(p + TDISP_RANGE_OFF_ATTRS);
 
-	m->first_page = get_le64(p);
-	m->npages = get_le32(p + 8);
+	m->first_page = get_le64(p + TDISP_RANGE_OFF_FIRST_PAGE);
+	m->npages = get_le32(p + TDISP_RANGE_OFF_NPAGES);
 	m->attrs = (u16)attrs;
 	m->range_id = (u16)(attrs >> 16);
 	m->hpa = pa(0);
@@ -24,30 +24,31 @@ int tdisp_report_parse(const u8 *buf, size_t len, struct tdisp_report *r)
 	size_t ranges_len, off, end;
 	u32 n;
 
-	if (len < TDISP_REPORT_HDR_LEN + 4 || len > TDISP_REPORT_MAX)
+	if (len < TDISP_REPORT_HDR_LEN + TDISP_REPORT_DEVINFO_LEN_LEN || len > TDISP_REPORT_MAX)
 		return trace_err(-E_PROTO);
-	if (get_le16(buf + 2) != 0) /* reserved */
+	if (get_le16(buf + TDISP_REPORT_OFF_RSVD) != 0)
 		return trace_err(-E_PROTO);
-	n = get_le32(buf + 12);
+	n = get_le32(buf + TDISP_REPORT_OFF_NRANGES);
 	if (n > TDISP_REPORT_MAX_RANGES)
 		return trace_err(-E_RANGE);
 	ranges_len = (size_t)n * TDISP_MMIO_RANGE_LEN;
 	off = TDISP_REPORT_HDR_LEN + ranges_len;
-	if (off + 4 > len)
+	if (off + TDISP_REPORT_DEVINFO_LEN_LEN > len)
 		return trace_err(-E_PROTO);
 	memset(r, 0, sizeof(*r));
 	r->dev_info_len = get_le32(buf + off);
-	if (add_overflow((size_t)r->dev_info_len, off + 4, &end) || end != len)
+	if (add_overflow((size_t)r->dev_info_len, off + TDISP_REPORT_DEVINFO_LEN_LEN, &end) ||
+	    end != len)
 		return trace_err(-E_PROTO); /* truncated, or bytes after the report */
-	r->interface_info = get_le16(buf);
-	r->msix_msg_ctrl = get_le16(buf + 4);
-	r->lnr_ctrl = get_le16(buf + 6);
-	r->tph_ctrl = get_le32(buf + 8);
+	r->interface_info = get_le16(buf + TDISP_REPORT_OFF_INFO);
+	r->msix_msg_ctrl = get_le16(buf + TDISP_REPORT_OFF_MSIX);
+	r->lnr_ctrl = get_le16(buf + TDISP_REPORT_OFF_LNR);
+	r->tph_ctrl = get_le32(buf + TDISP_REPORT_OFF_TPH);
 	r->nranges = n;
 	for (u32 i = 0; i < n; i++)
 		report_parse_range(buf + TDISP_REPORT_HDR_LEN + (size_t)i * TDISP_MMIO_RANGE_LEN,
 				   &r->range[i]);
-	r->dev_info = buf + off + 4;
+	r->dev_info = buf + off + TDISP_REPORT_DEVINFO_LEN_LEN;
 	return 0;
 }
 

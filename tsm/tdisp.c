@@ -54,9 +54,9 @@ int tdisp_build_req(u8 *buf, size_t cap, u8 code, u32 function_id, const u8 *bod
 	if (add_overflow(body_len, (size_t)TDISP_HDR_LEN, &len) || len > cap || len > 0x7fffffff)
 		return trace_err(-E_NOSPC);
 	memset(buf, 0, TDISP_HDR_LEN);
-	buf[0] = TDISP_VERSION_1_0;
-	buf[1] = code;
-	put_le32(buf + 4, function_id); /* INTERFACE_ID: FUNCTION_ID then 8 reserved bytes */
+	buf[TDISP_OFF_VERSION] = TDISP_VERSION_1_0;
+	buf[TDISP_OFF_TYPE] = code;
+	put_le32(buf + TDISP_OFF_FUNCTION_ID, function_id); /* then 8 reserved bytes */
 	if (body_len)
 		memcpy(buf + TDISP_HDR_LEN, body, body_len);
 	return (int)len;
@@ -64,21 +64,21 @@ int tdisp_build_req(u8 *buf, size_t cap, u8 code, u32 function_id, const u8 *bod
 
 int tdisp_build_lock(u8 *buf, size_t cap, u32 function_id, const struct tdisp_lock_req *lk)
 {
-	u8 body[20] = { 0 }; /* TDISP 1.0 table 11-9 */
+	u8 body[TDISP_LOCK_LEN] = { 0 };
 
-	put_le16(body, lk->flags);
-	body[2] = lk->default_stream_id;
-	put_le64(body + 4, lk->mmio_reporting_offset);
-	put_le64(body + 12, lk->bind_p2p_addr_mask);
+	put_le16(body + TDISP_LOCK_OFF_FLAGS, lk->flags);
+	body[TDISP_LOCK_OFF_STREAM] = lk->default_stream_id;
+	put_le64(body + TDISP_LOCK_OFF_REPORT_OFFSET, lk->mmio_reporting_offset);
+	put_le64(body + TDISP_LOCK_OFF_P2P_MASK, lk->bind_p2p_addr_mask);
 	return tdisp_build_req(buf, cap, TDISP_LOCK_INTERFACE, function_id, body, sizeof(body));
 }
 
 int tdisp_build_get_report(u8 *buf, size_t cap, u32 function_id, u16 offset, u16 length)
 {
-	u8 body[4];
+	u8 body[TDISP_GETREP_LEN];
 
-	put_le16(body, offset);
-	put_le16(body + 2, length);
+	put_le16(body + TDISP_GETREP_OFF_OFFSET, offset);
+	put_le16(body + TDISP_GETREP_OFF_LENGTH, length);
 	return tdisp_build_req(buf, cap, TDISP_GET_DEVICE_INTERFACE_REPORT, function_id, body,
 			       sizeof(body));
 }
@@ -89,13 +89,13 @@ int tdisp_build_start(u8 *buf, size_t cap, u32 function_id, const u8 nonce[TDISP
 			       TDISP_NONCE_LEN);
 }
 
-/* TDISP_ERROR body: ERROR_CODE, ERROR_DATA, then optional extended data (table 11-27). */
+/* TDISP_ERROR body: ERROR_CODE, ERROR_DATA, then optional extended data. */
 static int tdisp_parse_error(const u8 *body, size_t len, struct tdisp_error *err)
 {
-	if (len < 8)
+	if (len < TDISP_ERR_MIN_LEN)
 		return trace_err(-E_PROTO);
-	err->code = get_le32(body);
-	err->data = get_le32(body + 4);
+	err->code = get_le32(body + TDISP_ERR_OFF_CODE);
+	err->data = get_le32(body + TDISP_ERR_OFF_DATA);
 	return tdisp_err_to_moat(err->code);
 }
 
@@ -106,14 +106,15 @@ int tdisp_parse_rsp(const u8 *msg, size_t len, u8 req_code, u32 function_id, con
 	err->data = 0;
 	if (len < TDISP_HDR_LEN)
 		return trace_err(-E_PROTO);
-	if (msg[0] != TDISP_VERSION_1_0)
+	if (msg[TDISP_OFF_VERSION] != TDISP_VERSION_1_0)
 		return trace_err(-E_PROTO);
 	/* The INTERFACE_ID must echo ours, errors included (TDISP 1.0 section 11.3.1). */
-	if (get_le32(msg + 4) != function_id || get_le64(msg + 8) != 0)
+	if (get_le32(msg + TDISP_OFF_FUNCTION_ID) != function_id ||
+	    get_le64(msg + TDISP_OFF_IID_RSVD) != 0)
 		return trace_err(-E_PROTO);
-	if (msg[1] == TDISP_RSP_ERROR)
+	if (msg[TDISP_OFF_TYPE] == TDISP_RSP_ERROR)
 		return tdisp_parse_error(msg + TDISP_HDR_LEN, len - TDISP_HDR_LEN, err);
-	if (msg[1] != TDISP_RSP(req_code))
+	if (msg[TDISP_OFF_TYPE] != TDISP_RSP(req_code))
 		return trace_err(-E_PROTO);
 	*body = msg + TDISP_HDR_LEN;
 	*body_len = len - TDISP_HDR_LEN;
@@ -124,27 +125,27 @@ int tdisp_parse_version(const u8 *body, size_t len, u8 want_version)
 {
 	u8 n;
 
-	if (len < 1)
+	if (len < TDISP_VER_OFF_ENTRIES)
 		return trace_err(-E_PROTO);
-	n = body[0];
-	if (n == 0 || len != 1u + n)
+	n = body[TDISP_VER_OFF_COUNT];
+	if (n == 0 || len != TDISP_VER_OFF_ENTRIES + (size_t)n)
 		return trace_err(-E_PROTO);
 	for (unsigned i = 0; i < n; i++)
-		if (body[1 + i] == want_version)
+		if (body[TDISP_VER_OFF_ENTRIES + i] == want_version)
 			return 0;
 	return trace_err(-E_NOTSUP);
 }
 
 int tdisp_parse_caps(const u8 *body, size_t len, struct tdisp_caps *caps)
 {
-	if (len != 28) /* TDISP 1.0 table 11-8 */
+	if (len != TDISP_CAPS_LEN)
 		return trace_err(-E_PROTO);
-	caps->dsm_caps = get_le32(body);
-	memcpy(caps->req_msgs, body + 4, sizeof(caps->req_msgs));
-	caps->lock_flags_supported = get_le16(body + 20);
-	caps->dev_addr_width = body[25];
-	caps->num_req_this = body[26];
-	caps->num_req_all = body[27];
+	caps->dsm_caps = get_le32(body + TDISP_CAPS_OFF_DSM_CAPS);
+	memcpy(caps->req_msgs, body + TDISP_CAPS_OFF_REQ_MSGS, sizeof(caps->req_msgs));
+	caps->lock_flags_supported = get_le16(body + TDISP_CAPS_OFF_LOCK_FLAGS);
+	caps->dev_addr_width = body[TDISP_CAPS_OFF_ADDR_WIDTH];
+	caps->num_req_this = body[TDISP_CAPS_OFF_NUM_REQ_THIS];
+	caps->num_req_all = body[TDISP_CAPS_OFF_NUM_REQ_ALL];
 	return 0;
 }
 
@@ -158,7 +159,7 @@ int tdisp_parse_lock(const u8 *body, size_t len, u8 nonce[TDISP_NONCE_LEN])
 
 int tdisp_parse_state(const u8 *body, size_t len, enum tdisp_state *state)
 {
-	if (len != 1 || body[0] > TDISP_STATE_ERROR)
+	if (len != TDISP_STATE_LEN || body[0] > TDISP_STATE_ERROR)
 		return trace_err(-E_PROTO);
 	*state = (enum tdisp_state)body[0];
 	return 0;
@@ -175,16 +176,16 @@ int tdisp_parse_report_portion(const u8 *body, size_t len, u16 asked,
 {
 	u16 portion, remainder;
 
-	if (len < 4)
+	if (len < TDISP_REP_OFF_DATA)
 		return trace_err(-E_PROTO);
-	portion = get_le16(body);
-	remainder = get_le16(body + 2);
-	if (len != 4u + portion || portion > asked)
+	portion = get_le16(body + TDISP_REP_OFF_PORTION);
+	remainder = get_le16(body + TDISP_REP_OFF_REMAINDER);
+	if (len != TDISP_REP_OFF_DATA + (size_t)portion || portion > asked)
 		return trace_err(-E_PROTO);
 	if (portion == 0 && remainder != 0) /* no progress: would loop forever */
 		return trace_err(-E_PROTO);
 	p->portion_len = portion;
 	p->remainder_len = remainder;
-	p->data = body + 4;
+	p->data = body + TDISP_REP_OFF_DATA;
 	return 0;
 }

@@ -53,7 +53,7 @@ int tdisp_req_version(struct tdi *t)
 
 int tdisp_req_caps(struct tdi *t, struct tdisp_caps *caps)
 {
-	u8 tsm_caps[4] = { 0 }; /* TSM_CAPS: none defined in TDISP 1.0 */
+	u8 tsm_caps[TDISP_GETCAPS_LEN] = { 0 }; /* TSM_CAPS: none defined in TDISP 1.0 */
 	const u8 *body;
 	size_t len;
 	int n = tdisp_build_req(t->pdev->req, sizeof(t->pdev->req), TDISP_GET_CAPABILITIES,
