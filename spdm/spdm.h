@@ -10,7 +10,7 @@
  * (spdm_vendor_request(), spdm_get_measurements()) is the refusal of that one request and
  * leaves the session up (`refusal` holds the error code). Wire layouts: spdm/wire.h.
  *
- * Memory budget per connection (one session): sizeof(struct spdm_conn), about 27 KiB, fixed
+ * Memory budget per connection (one session): sizeof(struct spdm_conn), about 22 KiB, fixed
  * (request/response/record/chunk buffers 4 x 4 KiB, certificate chain 4 KiB, VCA 512 B,
  * keys), plus mbedTLS heap: about 2.5 KiB held while connected (four running-hash contexts and
  * the leaf public key) and at most about 10.5 KiB at the peak of set-up (chain validation,
