@@ -431,6 +431,15 @@ static void guest_checker_verifies_every_negotiated_algorithm(void **state)
 			tsm_ev_meas_build(&F.s.conn, &F.cap, F.blob, sizeof(F.blob), &F.blob_len),
 			0);
 		assert_int_equal(moat_ev_meas_parse(F.blob, F.blob_len, &v), MOAT_EV_OK);
+		if (i == 2) { /* MOAT_EV_SEED13=path: the SPDM 1.3 / SHA-512 blob, a fuzz seed */
+			const char *path = getenv("MOAT_EV_SEED13");
+			FILE *f = path ? fopen(path, "wb") : NULL;
+
+			if (f) {
+				assert_int_equal(fwrite(F.blob, 1, F.blob_len, f), F.blob_len);
+				fclose(f);
+			}
+		}
 		assert_int_equal(v.base_asym, cases[i].asym);
 		assert_int_equal(v.base_hash, cases[i].base_hash);
 		root = spdm_stack_pki_file(cases[i].pki, "root.der", &n);
