@@ -39,7 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    v.hdr->total > size || v.sig_len != (v.base_asym == 0x80 ? 96u : 64u))
 			abort();
 		moat_ev_sign_prefix(v.hdr->spdm_version, MOAT_EV_MEAS_CONTEXT, prefix);
-		if (memcmp(prefix, "dmtf-spdm-v1.2.*", 16) || prefix[69] != 0 || prefix[70] != 'r')
+		/* "dmtf-spdm-v1.x.*" with the blob's version (1.2 or 1.3) */
+		if (memcmp(prefix, "dmtf-spdm-v1.", 13) ||
+		    prefix[13] != '0' + (v.hdr->spdm_version & 0xf) ||
+		    memcmp(prefix + 14, ".*", 2) || prefix[69] != 0 || prefix[70] != 'r')
 			abort();
 	}
 	free(copy);

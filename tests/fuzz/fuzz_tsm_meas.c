@@ -37,8 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!tsm_parse_meas(str, &pol) && (pol.meas_required[0] & 1))
 		abort(); /* index 0 is never a block */
 	if (!tsm_parse_anchor(str, &pol) && pol.anchor_digest_len != 32 &&
-	    pol.anchor_digest_len != 48)
+	    pol.anchor_digest_len != 48 && pol.anchor_digest_len != 64)
 		abort();
+	if (!tsm_parse_reset(str, &pol) && strcmp(str, "keep") && strcmp(str, "reconnect"))
+		abort(); /* only the two words */
 	pol.ide = TSM_IDE_AUTO;
 	if (!tsm_parse_ide(str, &pol) && pol.ide == TSM_IDE_AUTO)
 		abort(); /* a parsed mode is always explicit */
