@@ -248,6 +248,8 @@ struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
 
 /* ---- attach -------------------------------------------------------------------------------- */
 
+static int iommu_flush_owed(struct iommu_domain *d);
+
 static int iommu_attach_find(const struct iommu_domain *d, u32 rid, u32 pasid)
 {
 	for (unsigned i = 0; i < d->nattach; i++)
@@ -283,6 +285,9 @@ int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid)
 		return trace_err(-E_BUSY);
 	if (d->nattach == IOMMU_DOMAIN_MAX_ATTACH)
 		return trace_err(-E_NOSPC);
+	/* A device must not meet translations the stage 2 it joins still owes an invalidation of. */
+	if ((err = iommu_flush_owed(d->parent ? d->parent : d)))
+		return err;
 	err = u->drv->ops->attach(u, d, rid, pasid);
 	if (err)
 		return trace_err(err);
@@ -312,6 +317,19 @@ struct iommu_gather {
 	int err;
 };
 
+/* Remembers a range whose invalidation did not complete (merged with what is already owed). */
+static void iommu_flush_owe(struct iommu_domain *d, u64 start, u64 end)
+{
+	if (!d->flush_owed) {
+		d->owed_start = start;
+		d->owed_end = end;
+	} else {
+		d->owed_start = MIN(d->owed_start, start);
+		d->owed_end = (d->owed_end == 0 || end == 0) ? 0 : MAX(d->owed_end, end);
+	}
+	d->flush_owed = true;
+}
+
 static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
 {
 	struct iommu_gather *ig = container_of(g, struct iommu_gather, g);
@@ -320,9 +338,37 @@ static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
 
 	if (err) {
 		g->flush_failed = true;
+		iommu_flush_owe(ig->d, g->start, g->end);
 		if (!ig->err)
 			ig->err = err;
 	}
+}
+
+/*
+ * Issue 13 item 12: a failed invalidation is owed until it has been sent again successfully.
+ * The resend covers the whole owed range, walk caches included (the failed gather may have
+ * unlinked tables), before anything else on the domain may report success.
+ */
+static int iommu_flush_owed(struct iommu_domain *d)
+{
+	struct iommu *u = d->unit;
+	struct pt_gather g;
+	int err;
+
+	if (!d->flush_owed)
+		return 0;
+	pt_gather_init(&g, NULL);
+	g.start = d->owed_start;
+	g.end = d->owed_end;
+	g.min_granule = PAGE_SIZE;
+	g.tables_changed = true;
+	err = u->drv->ops->flush_s2(u, d, &g);
+	if (err) {
+		pr_err("owed stage-2 invalidation still failing: %s", err_str(err));
+		return trace_err(err);
+	}
+	d->flush_owed = false;
+	return 0;
 }
 
 static int iommu_s2_finish(struct iommu_gather *ig, int err)
@@ -337,9 +383,12 @@ static int iommu_s2_finish(struct iommu_gather *ig, int err)
 int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot)
 {
 	struct iommu_gather ig = { .d = d };
+	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
+	if ((err = iommu_flush_owed(d)))
+		return err;
 	pt_gather_init(&ig.g, iommu_gather_flush);
 	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, out, size, prot, &ig.g));
 }
@@ -347,9 +396,12 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
 {
 	struct iommu_gather ig = { .d = d };
+	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
+	if ((err = iommu_flush_owed(d)))
+		return err;
 	pt_gather_init(&ig.g, iommu_gather_flush);
 	return iommu_s2_finish(&ig, pt_unmap(&d->s2, in.v, size, &ig.g));
 }

@@ -113,6 +113,13 @@ struct iommu_domain {
 	struct iommu_domain *next; /* the unit's list of live domains */
 	unsigned nattach;
 	struct iommu_attach attach[IOMMU_DOMAIN_MAX_ATTACH];
+	/*
+	 * S2: an invalidation of [owed_start, owed_end) failed, so the IOTLBs (and ATCs) may
+	 * still hold translations the table no longer has. Every later stage-2 change, attach
+	 * or unit flush of this domain resends it first and fails while it cannot.
+	 */
+	bool flush_owed;
+	u64 owed_start, owed_end;
 };
 
 /* ---- invalidation ------------------------------------------------------------------------- */

@@ -255,9 +255,14 @@ static void smmu_op_domain_fini(struct iommu *u, struct iommu_domain *d)
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return;
-	/* Nothing may be left tagged with the VMID before it is reused. */
-	if (smmu_inv_s2(s, d->tags.vmid, 0, 0, true))
-		pr_err("VMID %u not invalidated on release", d->tags.vmid);
+	/*
+	 * Nothing may be left tagged with the VMID before it is reused; if the invalidation
+	 * failed, entries of the old tables may survive, so the VMID stays allocated for good.
+	 */
+	if (smmu_inv_s2(s, d->tags.vmid, 0, 0, true)) {
+		pr_err("VMID %u not invalidated on release: never reused", d->tags.vmid);
+		return;
+	}
 	smmu_vmid_free(s, d->tags.vmid);
 }
 

@@ -197,6 +197,45 @@ static void failed_flush_withholds_tables(void **state)
 	(void)state;
 }
 
+/*
+ * Issue 13 item 12: an unshare whose invalidation failed leaves the IOTLB possibly holding the
+ * translation. The retry finds nothing mapped; it must still send the invalidation (the core
+ * owes it) before reporting success, and nothing else may succeed on the domain first.
+ */
+static void failed_invalidation_is_owed_until_resent(void **state)
+{
+	struct iommu_domain s2;
+	struct pt_mapping m;
+
+	add_unit(&drv_smmu);
+	test_log_capture();
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
+	assert_int_equal(iommu_s2_map(&s2, gpa(0x40000000), pa(0x80000000), 0x2000, PT_PROT_R), 0);
+	fk.fail_flush = -E_TIMEOUT;
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), -E_TIMEOUT);
+	assert_int_equal(fk.flushes, 2);
+	/* Still failing: a map elsewhere tries the owed flush first and changes nothing. */
+	assert_int_equal(iommu_s2_map(&s2, gpa(0x50000000), pa(0x90000000), 0x1000, PT_PROT_R),
+			 -E_TIMEOUT);
+	assert_int_equal(pt_lookup(&s2.s2, 0x50000000, &m), -E_NOENT);
+	assert_int_equal(iommu_attach(&s2, 0x10, IOMMU_NO_PASID), -E_TIMEOUT);
+	assert_int_equal(fk.attaches, 0);
+	/* The hardware recovers: the retried unshare resends the invalidation it owes. */
+	fk.fail_flush = 0;
+	fk.flushes = 0;
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 1);
+	assert_true(fk.flushed_start <= 0x40001000 && fk.flushed_end >= 0x40002000);
+	/* Paid: the next operation flushes only what it changes. */
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 1);
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40000000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 2);
+	assert_true(fk.flushed_start <= 0x40000000 && fk.flushed_end >= 0x40001000);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
+	(void)state;
+}
+
 static void attach_is_exclusive_per_rid_and_pasid(void **state)
 {
 	struct iommu_domain s2, a, b;
@@ -368,6 +407,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(fault_ring_keeps_the_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_flush_withholds_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_invalidation_is_owed_until_resent, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -241,6 +241,46 @@ static void s2_remap_is_invalidated_by_the_core(void **state)
 	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL) >= 1);
 }
 
+/*
+ * Issue 13 item 12 on the model: the TLBI after an unmap is refused (CERROR), so the SMMU's TLB
+ * still translates the page. The retried unmap finds nothing mapped; before it reports success
+ * the invalidation must have been sent again, and DMA to the page must fault.
+ */
+static void refused_tlbi_is_resent_before_the_next_success(void **state)
+{
+	u64 a = page(0), b = page(0), out;
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	/* a neighbour keeps the table, so the unmap is a leaf change: TLBI_S2_IPA */
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_B), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_dma(RID, GPA_A, a); /* the TLB now holds GPA_A */
+	t.m->fail_op = CMD_TLBI_S2_IPA;
+	t.m->fail_count = 1;
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), -E_IO);
+	assert_dma(RID, GPA_A, a); /* stale: this is why the flush is owed */
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), 0);
+	assert_int_equal(smmu_model_translate(t.m, RID, GPA_A, true, &out), SMMUM_EVT_TRANSLATION);
+}
+
+/* A VMID whose final invalidation failed may still tag TLB entries: it is never handed out. */
+static void vmid_not_invalidated_on_release_is_not_reused(void **state)
+{
+	u16 vmid = t.s2.tags.vmid;
+
+	(void)state;
+	t.m->fail_op = CMD_TLBI_S12_VMALL;
+	t.m->fail_count = 1;
+	test_log_reset();
+	assert_int_equal(iommu_domain_fini(&t.s2), 0);
+	assert_true(test_log_has("not invalidated on release"));
+	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 40), 0);
+	assert_int_not_equal(t.s2.tags.vmid, vmid);
+}
+
 static void pasid_attach_is_not_supported(void **state)
 {
 	(void)state;
@@ -639,6 +679,8 @@ int main(void)
 		T(s2_attach_translates_and_detach_aborts),
 		T(s2_remap_is_invalidated_by_the_core),
 		T(pasid_attach_is_not_supported),
+		T(refused_tlbi_is_resent_before_the_next_success),
+		T(vmid_not_invalidated_on_release_is_not_reused),
 		T(nested_guest_tlbi_carries_parent_vmid),
 		T(s2_change_under_nested_domain_flushes_all_of_vmid),
 		T(nested_domain_with_bad_s1_is_refused),

@@ -632,6 +632,15 @@ static int cmd_exec(struct smmu_model *m, uint64_t w0, uint64_t w1)
 	}
 }
 
+/* The test asked for this command to be refused: CERROR_ILL, and the command does nothing. */
+static bool cmd_fail_injected(struct smmu_model *m, uint64_t w0)
+{
+	if (!m->fail_count || (w0 & 0xff) != m->fail_op)
+		return false;
+	m->fail_count--;
+	return true;
+}
+
 static void cmdq_run(struct smmu_model *m)
 {
 	unsigned l = q_log2(m->cmdq_base, m->cfg.cmdq_log2);
@@ -649,7 +658,7 @@ static void cmdq_run(struct smmu_model *m)
 		else {
 			if (m->on_cmd)
 				m->on_cmd(m, w0, w1, m->on_cmd_arg);
-			err = cmd_exec(m, w0, w1);
+			err = cmd_fail_injected(m, w0) ? 1 : cmd_exec(m, w0, w1);
 		}
 		if (err) {
 			m->cmdq_cons = (uint32_t)err << 24 | c;

@@ -83,10 +83,12 @@ struct smmu_model {
 	uint64_t strtab_base, cmdq_base, evtq_base;
 	uint32_t strtab_cfg, cmdq_prod, cmdq_cons, evtq_prod, evtq_cons;
 	/* test knobs */
-	bool stuck_ack;	    /* CR0ACK never follows CR0 */
-	bool stuck_irq_ack; /* IRQ_CTRLACK never follows IRQ_CTRL */
-	bool cmdq_stalled;  /* commands are not consumed */
-	bool full_aborts;   /* QEMU: a full event queue sets GERROR.EVENTQ_ABT_ERR, not OVFLG */
+	bool stuck_ack;	     /* CR0ACK never follows CR0 */
+	bool stuck_irq_ack;  /* IRQ_CTRLACK never follows IRQ_CTRL */
+	bool cmdq_stalled;   /* commands are not consumed */
+	bool full_aborts;    /* QEMU: a full event queue sets GERROR.EVENTQ_ABT_ERR, not OVFLG */
+	unsigned fail_op;    /* commands with this opcode are refused (CERROR_ILL) ... */
+	unsigned fail_count; /* ... this many times (a command error the driver must survive) */
 	/* state and observation */
 	struct {
 		uint64_t base, size;
