@@ -139,6 +139,12 @@ static void assert_dma(u32 sid, u64 addr, u64 host)
 	assert_int_equal(back, w);
 }
 
+static int noop(void **state)
+{
+	(void)state;
+	return 0;
+}
+
 /* ---- guest stage 1 (tables and CD identity-mapped into the guest's IPA space) ----------- */
 
 struct guest_alloc {
@@ -387,6 +393,62 @@ static void malformed_guest_cd_is_a_config_fault(void **state)
 	assert_int_equal(f.stage, IOMMU_FAULT_S1);
 }
 
+/*
+ * Issue 13 item 9. An SMMU where stalls are optional (IDR0.STALL_MODEL 0b00) honours CD.S:
+ * the guest could make its device's faulting DMA wait for a CMD_RESUME Moat never sends,
+ * holding PCIe transactions in the SMMU. Moat sets STE.S1STALLD, which makes such a CD
+ * ILLEGAL: the DMA is terminated with C_BAD_CD and nothing stays stalled.
+ */
+static void guest_cd_cannot_enable_stalls(void **state)
+{
+	struct smmu_model_cfg c = smmu_model_default_cfg();
+	u64 cd, ste[8];
+	u32 w = 0;
+
+	(void)state;
+	c.stall_model = 0;
+	assert_int_equal(setup_cfg(NULL, c), 0);
+	cd = guest_cd(false);
+	((u64 *)(uintptr_t)cd)[0] |= BIT(44); /* CD.S: stall on fault */
+	guest_map(IOVA, GPA_B);		      /* GPA_B is not in stage 2... */
+	nested_attach(cd);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, RID, ste), 0);
+	assert_true(ste[1] & BIT(27)); /* STE.S1STALLD */
+	/* ...and IOVA + 0x5000 not in stage 1: a stage-1 fault, the kind that would stall */
+	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 0x5000, &w, 4, true), SMMUM_EVT_BAD_CD);
+	assert_int_equal(t.m->nstalled, 0);
+}
+
+/* Where stalls are not supported S1STALLD must stay 0 (ILLEGAL otherwise; QEMU's case). */
+static void s1stalld_only_where_stalls_are_optional(void **state)
+{
+	u64 a = page(0), cd, ste[8];
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	cd = guest_cd(false);
+	guest_map(IOVA, GPA_A);
+	nested_attach(cd);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, RID, ste), 0);
+	assert_false(ste[1] & BIT(27));
+	assert_dma(RID, IOVA, a);
+}
+
+/* An SMMU that can only stall (STALL_MODEL 0b10) would hold every faulting DMA: refused. */
+static void forced_stall_smmu_is_refused(void **state)
+{
+	struct smmu_model_cfg c = smmu_model_default_cfg();
+	struct iommu *u = NULL;
+
+	(void)state;
+	c.stall_model = 2;
+	assert_int_equal(probe(NULL, c), 0);
+	assert_int_equal(smmu_driver()->ops->probe(&t.ctx, &t.plat.iommu[0], &u), -E_NOTSUP);
+	assert_true(test_log_has("STALL_MODEL"));
+	t.u = NULL;
+}
+
 static void atc_invalidation_only_for_owned_devices(void **state)
 {
 	struct iommu_inv inv = { .kind = IOMMU_INV_ATC,
@@ -489,12 +551,6 @@ static void malformed_iommu_map_fails_probe(void **state)
 	assert_int_equal(smmu_driver()->ops->probe(&t.ctx, &t.plat.iommu[0], &u), -E_CORRUPT);
 	assert_true(test_log_has("iommu-map"));
 	t.u = NULL;
-}
-
-static int noop(void **state)
-{
-	(void)state;
-	return 0;
 }
 
 /* ---- wired interrupts (QEMU virt: eventq SPI 74 = INTID 106, gerror SPI 77 = INTID 109) ---- */
@@ -686,6 +742,9 @@ int main(void)
 		T(nested_domain_with_bad_s1_is_refused),
 		T(events_become_fault_records),
 		T(malformed_guest_cd_is_a_config_fault),
+		cmocka_unit_test_setup_teardown(guest_cd_cannot_enable_stalls, noop, teardown),
+		T(s1stalld_only_where_stalls_are_optional),
+		cmocka_unit_test_setup_teardown(forced_stall_smmu_is_refused, noop, teardown),
 		cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
 						teardown),
 		cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats,
