@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * IOMMU core: units and their drivers, domains, attach bookkeeping, stage-2 updates with
- * their invalidation, routing and checking of guest invalidations, the fault ring.
+ * IOMMU core: units and their drivers, domains, stage-2 updates with their invalidation
+ * (and the invalidation owed after a failure). Attach bookkeeping by hardware tag is in
+ * attach.c, requester scopes in scope.c, guest invalidations and fault rings in inv.c.
  */
 #define LOG_COMPONENT "iommu"
 #include "iommu/iommu.h"
@@ -10,6 +11,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
+#include "iommu/iommu_internal.h"
 #include "lib/err.h"
 
 /* Provided by the linker for the section named like a C identifier (image and host alike). */
@@ -59,7 +61,10 @@ int iommu_unit_add(struct iommu *u, const struct iommu_driver *drv, const struct
 	u->desc = desc;
 	u->alloc = alloc;
 	u->index = iommu_nunits;
-	u->fault_head = u->fault_count = 0;
+	spin_lock_init(&u->lock);
+	u->nstreams = 0;
+	memset(u->faults, 0, sizeof(u->faults));
+	u->fault_seq = 0;
 	u->faults_dropped = 0;
 	u->domains = NULL;
 	iommu_units[iommu_nunits++] = u;
@@ -209,6 +214,7 @@ int iommu_domain_nested_init(struct iommu_domain *d, struct iommu_domain *parent
 	d->kind = IOMMU_DOMAIN_NESTED;
 	d->unit = u;
 	d->parent = parent;
+	d->owner = parent->owner;
 	d->s1 = *s1;
 	err = u->drv->ops->domain_init(u, d);
 	if (err)
@@ -244,69 +250,6 @@ struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
 	while (d && d->parent != parent)
 		d = d->next;
 	return d;
-}
-
-/* ---- attach -------------------------------------------------------------------------------- */
-
-static int iommu_flush_owed(struct iommu_domain *d);
-
-static int iommu_attach_find(const struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	for (unsigned i = 0; i < d->nattach; i++)
-		if (d->attach[i].rid == rid && d->attach[i].pasid == pasid)
-			return (int)i;
-	return -1;
-}
-
-bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	return iommu_attach_find(d, rid, pasid) >= 0;
-}
-
-/* True when another domain of the unit holds (rid, pasid). */
-static bool iommu_attach_taken(const struct iommu *u, u32 rid, u32 pasid)
-{
-	for (const struct iommu_domain *o = u->domains; o; o = o->next)
-		if (iommu_attach_find(o, rid, pasid) >= 0)
-			return true;
-	return false;
-}
-
-int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	struct iommu *u = d->unit;
-	int err;
-
-	if (!d->kind)
-		return trace_err(-E_STATE);
-	if (pasid != IOMMU_NO_PASID && pasid > IOMMU_PASID_MAX)
-		return trace_err(-E_RANGE);
-	if (iommu_attach_taken(u, rid, pasid))
-		return trace_err(-E_BUSY);
-	if (d->nattach == IOMMU_DOMAIN_MAX_ATTACH)
-		return trace_err(-E_NOSPC);
-	/* A device must not meet translations the stage 2 it joins still owes an invalidation of. */
-	if ((err = iommu_flush_owed(d->parent ? d->parent : d)))
-		return err;
-	err = u->drv->ops->attach(u, d, rid, pasid);
-	if (err)
-		return trace_err(err);
-	d->attach[d->nattach++] = (struct iommu_attach){ .rid = rid, .pasid = pasid };
-	return 0;
-}
-
-int iommu_detach(struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	struct iommu *u = d->unit;
-	int i = iommu_attach_find(d, rid, pasid), err;
-
-	if (i < 0)
-		return trace_err(-E_NOENT);
-	err = u->drv->ops->detach(u, d, rid, pasid);
-	if (err)
-		return trace_err(err);
-	d->attach[i] = d->attach[--d->nattach];
-	return 0;
 }
 
 /* ---- stage-2 updates ------------------------------------------------------------------------ */
@@ -349,7 +292,7 @@ static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
  * The resend covers the whole owed range, walk caches included (the failed gather may have
  * unlinked tables), before anything else on the domain may report success.
  */
-static int iommu_flush_owed(struct iommu_domain *d)
+int iommu_flush_owed(struct iommu_domain *d)
 {
 	struct iommu *u = d->unit;
 	struct pt_gather g;
