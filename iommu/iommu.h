@@ -280,11 +280,12 @@ struct iommu_fault {
 
 /*
  * Fault records wait in one ring per owner (issue 13 item 14): a VM whose devices flood the
- * unit loses its own oldest records, never another VM's. Owner ids at or above
- * IOMMU_FAULT_OWNERS are accounted with owner 0.
+ * unit loses its own oldest records, never another VM's. Owner 0 and the VM ids 1..4
+ * (CFG_MAX_VMS; core/viommu.c checks the bound); ids at or above IOMMU_FAULT_OWNERS are
+ * accounted with owner 0.
  */
 #define IOMMU_FAULT_RING 64
-#define IOMMU_FAULT_OWNERS 8
+#define IOMMU_FAULT_OWNERS 5
 
 struct iommu_fault_ring {
 	struct iommu_fault rec[IOMMU_FAULT_RING];

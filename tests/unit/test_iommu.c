@@ -606,6 +606,16 @@ static void tags_have_one_domain_and_one_owner(void **state)
 	assert_int_equal(iommu_domain_fini(&b), 0);
 }
 
+/* A nesting parent each for owners 1 and 2 on the one (undescribed) unit. */
+static void two_owners(struct iommu_domain *a, struct iommu_domain *b)
+{
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_domain_s2_init(a, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_s2_init(b, &fk.u, 40), 0);
+	a->owner = 1;
+	b->owner = 2;
+}
+
 /* A PCIe-to-PCI bridge gives both functions behind it the requester ID (bus, 0, 0). */
 static void bridge_alias_joins_two_functions_into_one_group(void **state)
 {
@@ -614,11 +624,7 @@ static void bridge_alias_joins_two_functions_into_one_group(void **state)
 	struct iommu_domain a, b;
 
 	(void)state;
-	add_unit(&drv_smmu);
-	assert_int_equal(iommu_domain_s2_init(&a, &fk.u, 40), 0);
-	assert_int_equal(iommu_domain_s2_init(&b, &fk.u, 40), 0);
-	a.owner = 1;
-	b.owner = 2;
+	two_owners(&a, &b);
 	assert_int_equal(iommu_attach_dev(&a, &f1, IOMMU_NO_PASID), 0);
 	assert_int_equal(iommu_attach_dev(&b, &f2, IOMMU_NO_PASID), -E_BUSY);
 	assert_int_equal(iommu_attach_dev(&a, &f2, IOMMU_NO_PASID), 0);
@@ -637,11 +643,7 @@ static void fault_records_are_accounted_per_owner(void **state)
 	struct iommu_domain a, b;
 
 	(void)state;
-	add_unit(&drv_smmu);
-	assert_int_equal(iommu_domain_s2_init(&a, &fk.u, 40), 0);
-	assert_int_equal(iommu_domain_s2_init(&b, &fk.u, 40), 0);
-	a.owner = 1;
-	b.owner = 2;
+	two_owners(&a, &b);
 	assert_int_equal(iommu_attach(&a, 0x10, IOMMU_NO_PASID), 0);
 	assert_int_equal(iommu_attach(&b, 0x20, IOMMU_NO_PASID), 0);
 	f.tag = 0x20;

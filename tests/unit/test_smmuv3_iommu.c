@@ -556,6 +556,18 @@ static void two_views(u64 *a, u64 *b)
 			 0);
 }
 
+/* The unit with two IORT ranges, then the two views. */
+static void probe_iort(const struct plat_scope sc[2], u64 *a, u64 *b)
+{
+	assert_int_equal(probe(NULL, smmu_model_default_cfg()), 0);
+	t.plat.iommu[0].scoped = true;
+	t.plat.iommu[0].nscope = 2;
+	memcpy(t.plat.iommu[0].scope, sc, 2 * sizeof(*sc));
+	assert_int_equal(attach_unit(), 0);
+	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 48), 0);
+	two_views(a, b);
+}
+
 /*
  * Issue 13 item 2: the IORT maps RIDs 0x000-0x0ff and 0x100-0x1ff onto the same StreamIDs.
  * RID 0x008 attached to one VM's view makes StreamID 0x08 that VM's: RID 0x108 (the same
@@ -565,19 +577,13 @@ static void two_views(u64 *a, u64 *b)
 static void overlapping_iort_outputs_are_one_alias_group(void **state)
 {
 	u64 a, b;
+	const struct plat_scope iort[2] = {
+		{ .kind = SCOPE_RANGE, .rid_first = 0, .rid_last = 0xff, .out_base = 0 },
+		{ .kind = SCOPE_RANGE, .rid_first = 0x100, .rid_last = 0x1ff, .out_base = 0 },
+	};
 
 	(void)state;
-	assert_int_equal(probe(NULL, smmu_model_default_cfg()), 0);
-	t.plat.iommu[0].nscope = 2;
-	t.plat.iommu[0].scope[0] = (struct plat_scope){
-		.kind = SCOPE_RANGE, .rid_first = 0, .rid_last = 0xff, .out_base = 0
-	};
-	t.plat.iommu[0].scope[1] = (struct plat_scope){
-		.kind = SCOPE_RANGE, .rid_first = 0x100, .rid_last = 0x1ff, .out_base = 0
-	};
-	assert_int_equal(attach_unit(), 0);
-	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 48), 0);
-	two_views(&a, &b);
+	probe_iort(iort, &a, &b);
 	assert_int_equal(iommu_attach(&t.s2, 0x008, IOMMU_NO_PASID), 0);
 	assert_int_equal(iommu_attach(&s2b, 0x108, IOMMU_NO_PASID), -E_BUSY);
 	assert_dma(0x08, GPA_A, a);
@@ -612,21 +618,13 @@ static void iommu_map_mask_makes_functions_one_alias_group(void **state)
 static void requesters_of_two_segments_are_distinct(void **state)
 {
 	u64 a, b;
+	const struct plat_scope iort[2] = {
+		{ .kind = SCOPE_RANGE, .segment = 0, .rid_last = 0xff, .out_base = 0 },
+		{ .kind = SCOPE_RANGE, .segment = 1, .rid_last = 0xff, .out_base = 0x100 },
+	};
 
 	(void)state;
-	assert_int_equal(probe(NULL, smmu_model_default_cfg()), 0);
-	t.plat.iommu[0].nscope = 2;
-	t.plat.iommu[0].scope[0] = (struct plat_scope){
-		.kind = SCOPE_RANGE, .segment = 0, .rid_first = 0, .rid_last = 0xff, .out_base = 0
-	};
-	t.plat.iommu[0].scope[1] = (struct plat_scope){ .kind = SCOPE_RANGE,
-							.segment = 1,
-							.rid_first = 0,
-							.rid_last = 0xff,
-							.out_base = 0x100 };
-	assert_int_equal(attach_unit(), 0);
-	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 48), 0);
-	two_views(&a, &b);
+	probe_iort(iort, &a, &b);
 	assert_int_equal(iommu_attach(&t.s2, 0x00008, IOMMU_NO_PASID), 0);
 	assert_int_equal(iommu_attach(&s2b, 0x10008, IOMMU_NO_PASID), 0);
 	assert_dma(0x008, GPA_A, a);
