@@ -107,20 +107,26 @@ MOAT_UNIT("iommu", INIT_IOMMU, iommu_boot);
 
 /* ---- domains ------------------------------------------------------------------------------ */
 
+/* The unit's domain list is walked under its lock (attach.c), so it changes under it too. */
 static void iommu_domain_link(struct iommu_domain *d)
 {
+	struct iommu_locked l = iommu_lock(d->unit);
+
 	d->next = d->unit->domains;
 	d->unit->domains = d;
+	iommu_unlock(l);
 }
 
 static void iommu_domain_unlink(struct iommu_domain *d)
 {
+	struct iommu_locked l = iommu_lock(d->unit);
 	struct iommu_domain **p = &d->unit->domains;
 
 	while (*p && *p != d)
 		p = &(*p)->next;
 	if (*p)
 		*p = d->next;
+	iommu_unlock(l);
 }
 
 int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits)
