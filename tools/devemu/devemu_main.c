@@ -36,6 +36,12 @@
 
 static int verbose, strict;
 
+struct args {
+	int port;
+	const char *pki;
+	enum devemu_fault fault;
+};
+
 static int read_full(int fd, void *p, size_t n)
 {
 	uint8_t *b = p;
@@ -134,60 +140,63 @@ static int usage(void)
 	return 2;
 }
 
+/* One option at argv[*i] into `d`, `a`; -1 for a bad one. */
+static int parse_opt(int argc, char **argv, int *i, struct devemu *d, struct args *a)
+{
+	const char *o = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	if (!strcmp(o, "--chunk") || !strcmp(o, "--strict") || !strcmp(o, "--verbose")) {
+		d->opt.chunk |= !strcmp(o, "--chunk");
+		strict |= !strcmp(o, "--strict");
+		verbose |= !strcmp(o, "--verbose");
+		return 0;
+	}
+	if (!v)
+		return -1;
+	++*i;
+	if (!strcmp(o, "--port"))
+		return (a->port = atoi(v)) > 0 && a->port <= 65535 ? 0 : -1;
+	if (!strcmp(o, "--pki"))
+		return (a->pki = v), 0;
+	if (!strcmp(o, "--fault"))
+		return devemu_fault_parse(v, &a->fault);
+	if (!strcmp(o, "--spdm"))
+		return devemu_versions_parse(v, &d->opt.spdm);
+	if (!strcmp(o, "--sm"))
+		return devemu_versions_parse(v, &d->opt.sm);
+	if (!strcmp(o, "--leaf"))
+		return (d->opt.leaf = v), 0;
+	if (!strcmp(o, "--hash")) {
+		d->opt.hash = (unsigned)atoi(v);
+		return d->opt.hash == 256 || d->opt.hash == 384 || d->opt.hash == 512 ? 0 : -1;
+	}
+	if (!strcmp(o, "--dts")) {
+		d->opt.dts = (uint32_t)atoi(v);
+		return d->opt.dts >= 42 && d->opt.dts <= DEVEMU_MSG_MAX ? 0 : -1;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct devemu d;
-	enum devemu_fault fault = DEVEMU_FAULT_NONE;
-	const char *pki = NULL;
-	int port = 0, lfd;
+	struct args a = { 0 };
+	int lfd;
 
-	for (int i = 1; i < argc; i++) {
-		bool more = i + 1 < argc;
-
-		if (!strcmp(argv[i], "--port") && more)
-			port = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--pki") && more)
-			pki = argv[++i];
-		else if (!strcmp(argv[i], "--fault") && more) {
-			if (devemu_fault_parse(argv[++i], &fault))
-				return usage();
-		} else if (!strcmp(argv[i], "--spdm") && more) {
-			if (devemu_versions_parse(argv[++i], &d.opt.spdm))
-				return usage();
-		} else if (!strcmp(argv[i], "--sm") && more) {
-			if (devemu_versions_parse(argv[++i], &d.opt.sm))
-				return usage();
-		} else if (!strcmp(argv[i], "--hash") && more) {
-			d.opt.hash = (unsigned)atoi(argv[++i]);
-			if (d.opt.hash != 256 && d.opt.hash != 384 && d.opt.hash != 512)
-				return usage();
-		} else if (!strcmp(argv[i], "--dts") && more) {
-			d.opt.dts = (uint32_t)atoi(argv[++i]);
-			if (d.opt.dts < 42 || d.opt.dts > DEVEMU_MSG_MAX)
-				return usage();
-		} else if (!strcmp(argv[i], "--leaf") && more) {
-			d.opt.leaf = argv[++i];
-		} else if (!strcmp(argv[i], "--chunk")) {
-			d.opt.chunk = true;
-		} else if (!strcmp(argv[i], "--strict")) {
-			strict = 1;
-		} else if (!strcmp(argv[i], "--verbose")) {
-			verbose = 1;
-		} else {
+	for (int i = 1; i < argc; i++)
+		if (parse_opt(argc, argv, &i, &d, &a))
 			return usage();
-		}
-	}
-	if (port <= 0 || port > 65535 || !pki)
+	if (!a.port || !a.pki)
 		return usage();
 	signal(SIGPIPE, SIG_IGN);
-	if (devemu_init(&d, pki, fault)) {
-		fprintf(stderr, "devemu: cannot load the PKI from %s\n", pki);
+	if (devemu_init(&d, a.pki, a.fault)) {
+		fprintf(stderr, "devemu: cannot load the PKI from %s\n", a.pki);
 		return 1;
 	}
-	if ((lfd = listen_on(port)) < 0)
+	if ((lfd = listen_on(a.port)) < 0)
 		return 1;
-	fprintf(stderr, "devemu: listening on 127.0.0.1:%d (fault %s)\n", port,
-		devemu_fault_name(fault));
+	fprintf(stderr, "devemu: listening on 127.0.0.1:%d (fault %s)\n", a.port,
+		devemu_fault_name(a.fault));
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0) {
