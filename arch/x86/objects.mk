@@ -13,4 +13,4 @@ x86-vm-srcs := arch/x86/insn.c arch/x86/vlapic.c arch/x86/svm_vmcb.c arch/x86/sv
 x86_64-srcs += $(x86-vm-srcs)
 host-srcs += $(x86-vm-srcs)
 # The privileged part of the SVM backend (CPUID, MSRs): the image only.
-x86_64-srcs += arch/x86/svm_cpu.c
+x86_64-srcs += arch/x86/svm_cpu.c arch/x86/svm_run.c arch/x86/svm_entry.S

@@ -302,4 +302,11 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);
  * or asks for an interrupt window. */
 void svm_inject_pending(struct svm_vcpu *sv);
 
+/*
+ * Image only (svm_run.c): runs the vCPU until it stops, powers off or resets (the action).
+ * vmcb_pa: its VMCB; host_vmcb_pa: a page for the host state VMSAVE keeps.
+ */
+enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
+			     u64 host_vmcb_pa);
+
 #endif

@@ -17,7 +17,8 @@
 #include "core/hypercall.h"
 #include "core/log.h"
 #include "core/vm.h"
-#include "core/vm_mmio.h"
+#include "core/vdev.h"
+#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 
 /* The PSCI function IDs arm64 guests use (Arm DEN 0022), accepted through VMMCALL too, so
@@ -231,11 +232,17 @@ struct mmio_ctx {
 	u64 gpa;
 };
 
+/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (core/vdev.c). */
 static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
 {
 	struct mmio_ctx *m = ctx;
 
-	return vm_mmio_access(m->v, m->gpa, write, size, val);
+	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
+}
+
+static bool mmio_emulated(u64 gpa)
+{
+	return gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE;
 }
 
 static enum svm_action exit_npf(struct svm_vcpu *sv)
@@ -243,7 +250,7 @@ static enum svm_action exit_npf(struct svm_vcpu *sv)
 	struct mmio_ctx m = { sv->v, sv->vmcb->c.exit_info2 };
 	struct x86_insn in;
 
-	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !vm_mmio_is_emulated(sv->v->vm, m.gpa) ||
+	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !mmio_emulated(m.gpa) ||
 	    fetch_decode(sv, &in) || x86_insn_mmio(&in, sv->gprs, mmio_access, &m)) {
 		inject(sv, VEC_MC, false, 0);
 		return SVM_RESUME;
@@ -315,9 +322,13 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns)
 	vmcb->c.exit_int_info = 0;
 	sv->gprs[GPR_RAX] = vmcb->s.rax;
 	sv->gprs[GPR_RSP] = vmcb->s.rsp;
+	u64 rip = vmcb->s.rip;
 	enum svm_action a = dispatch(sv, vmcb->c.exit_code, now_ns);
 	vmcb->s.rax = sv->gprs[GPR_RAX];
 	vmcb->s.rsp = sv->gprs[GPR_RSP];
+	/* Past the instruction, an STI or MOV SS interrupt shadow is over (it covered it). */
+	if (vmcb->s.rip != rip)
+		vmcb->c.int_state &= ~1ULL;
 	return a;
 }
 

@@ -12,6 +12,7 @@
 
 #include "svm_fixture.c"
 
+#include "guest_abi/moat_abi.h"
 #include "lib/bits.h"
 
 static const uint64_t fz_codes[] = {
@@ -54,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		svmf_exit(&f, cpu, code, i1, i2, r + 33, 15);
 		f.vmcb[cpu]->s.rax = get_le32(r + 14);
 		sv->gprs[GPR_RCX] = (r[18] & 1) ? 0x800 + r[19] : get_le32(r + 18);
-		sv->gprs[GPR_RDX] = (r[22] & 1) ? VM_UART_BASE : get_le32(r + 23);
+		sv->gprs[GPR_RDX] = (r[22] & 1) ? MOAT_GPA_ECAM : get_le32(r + 23);
 		sv->gprs[GPR_RDI] = VM_RAM_BASE + get_le16(r + 27);
 		sv->gprs[GPR_RSI] = r[29];
 		sv->gprs[GPR_R9] = 0;

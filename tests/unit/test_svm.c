@@ -371,14 +371,20 @@ static void hypercalls_through_vmmcall(void **state)
 
 static void nested_page_faults(void **state)
 {
-	/* mov %eax,(%rdx) to the vPL011 data register: emulated, RIP advances */
+	/* mov (%rdx),%eax from the virtual ECAM (no device there: all ones), RIP advances */
 	struct svm_vcpu *sv = cpu0();
 
-	f.vmcb[0]->s.rax = 'Z';
-	sv->gprs[GPR_RDX] = VM_UART_BASE;
-	assert_int_equal(run_exit(SVM_EXIT_NPF, 6, VM_UART_BASE, (const u8[]){ 0x89, 0x02 }, 2),
-			 SVM_RESUME);
+	f.vmcb[0]->s.rax = 0x1234567890ULL;
+	sv->gprs[GPR_RDX] = MOAT_GPA_ECAM + 0x800;
+	assert_int_equal(
+		run_exit(SVM_EXIT_NPF, 4, MOAT_GPA_ECAM + 0x800, (const u8[]){ 0x8b, 0x02 }, 2),
+		SVM_RESUME);
 	assert_int_equal(injected(), 0);
+	assert_int_equal(f.vmcb[0]->s.rax, 0xffffffff);
+	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE + 2);
+	/* a store there is taken (and dropped: no device) */
+	assert_int_equal(run_exit(SVM_EXIT_NPF, 6, MOAT_GPA_ECAM, (const u8[]){ 0x89, 0x02 }, 2),
+			 SVM_RESUME);
 	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE + 2);
 	/* outside the memory map: #MC at the instruction */
 	assert_int_equal(run_exit(SVM_EXIT_NPF, 6, 0x20000000, (const u8[]){ 0x89, 0x02 }, 2),
@@ -386,10 +392,10 @@ static void nested_page_faults(void **state)
 	assert_int_equal(injected(), EXC(18));
 	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE);
 	/* emulated range, but not a MOV Moat emulates (a locked one): #MC */
-	run_exit(SVM_EXIT_NPF, 6, VM_UART_BASE, (const u8[]){ 0xf0, 0x89, 0x02 }, 3);
+	run_exit(SVM_EXIT_NPF, 6, MOAT_GPA_ECAM, (const u8[]){ 0xf0, 0x89, 0x02 }, 3);
 	assert_int_equal(injected(), EXC(18));
 	/* a fault on the guest's own page-table walk */
-	run_exit(SVM_EXIT_NPF, 1ULL << 33 | 4, VM_UART_BASE, (const u8[]){ 0x89, 0x02 }, 2);
+	run_exit(SVM_EXIT_NPF, 1ULL << 33 | 4, MOAT_GPA_ECAM, (const u8[]){ 0x89, 0x02 }, 2);
 	assert_int_equal(injected(), EXC(18));
 	(void)state;
 }
@@ -492,9 +498,10 @@ static void exit_storm(void **state)
 		if (code == SVM_EXIT_IOIO) /* ports away from the power registers */
 			i1 = (i1 & 0x7d) | (u64)(0x3f8 + (i1 >> 40) % 8) << 16;
 		if (code == SVM_EXIT_NPF)
-			i2 = test_rand(&rng) & 1 ? VM_UART_BASE : test_rand(&rng);
+			i2 = test_rand(&rng) & 1 ? MOAT_GPA_ECAM + (test_rand(&rng) & 0xfffff)
+						 : test_rand(&rng);
 		for (unsigned k = 0; k < 16; k++)
-			sv->gprs[k] = test_rand(&rng) & 1 ? test_rand(&rng) : VM_UART_BASE;
+			sv->gprs[k] = test_rand(&rng) & 1 ? test_rand(&rng) : MOAT_GPA_ECAM;
 		f.vmcb[0]->s.rax = sv->gprs[0];
 		if (code == SVM_EXIT_VMMCALL || code == SVM_EXIT_MSR)
 			f.vmcb[0]->s.rax &= 0xffff; /* neither the power calls nor huge values */
