@@ -5,7 +5,8 @@ GUEST_CC := aarch64-linux-gnu-gcc
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -mgeneral-regs-only \
 	-mstrict-align -fno-pie -fno-stack-protector -I. -Wall -Wextra -Werror -MMD -MP
-GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c guest_abi/lib/moat_guest.c
+GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c tests/guests/guest_check.c \
+	guest_abi/lib/moat_guest.c
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 GUEST_CONFIG := $(GUEST_OUT)/moat-config.dtb
 GUEST_BENCH_CONFIG := $(GUEST_OUT)/moat-bench.dtb
@@ -101,7 +102,8 @@ X86_GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(X86_GUEST_CC) -print-file-name=include) -m64 -mno-red-zone \
 	-mgeneral-regs-only -fno-pie -fno-stack-protector -fcf-protection=none -I. \
 	-Wall -Wextra -Werror -MMD -MP
-X86_GUEST_SRCS := tests/guests/x86/start.S tests/guests/x86/x86_guest.c guest_abi/lib/moat_guest.c
+X86_GUEST_SRCS := tests/guests/x86/start.S tests/guests/x86/x86_guest.c tests/guests/guest_check.c \
+	guest_abi/lib/moat_guest.c
 X86_GUEST_OBJS := $(addprefix $(GUEST_OUT)/x86/,$(addsuffix .o,$(basename $(X86_GUEST_SRCS))))
 
 $(GUEST_OUT)/x86/%.o: %.c

@@ -342,7 +342,11 @@ static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST: vlapic_accept(&d->lapic, ipi->vector); break;
 	case APIC_DM_NMI: __atomic_store_n(&d->nmi_pending, true, __ATOMIC_RELEASE); break;
-	case APIC_DM_INIT: __atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE); break;
+	case APIC_DM_INIT:
+		if (ipi->deassert)
+			return; /* the second half of the INIT-SIPI-SIPI sequence: nothing to do */
+		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
+		break;
 	case APIC_DM_STARTUP:
 		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
 		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))

@@ -144,6 +144,7 @@ static int icr_write(struct vlapic *a, u64 val, struct vlapic_ipi *ipi, bool *se
 		.mode = (u8)(val >> 8 & 7),
 		.shorthand = (u8)(val >> 18 & 3),
 		.logical = val >> 11 & 1,
+		.deassert = !(val >> 14 & 1) && (val >> 15 & 1),
 	};
 
 	if ((val & ICR_RESERVED) || i.mode == 3 || i.mode == 7)

@@ -79,6 +79,7 @@ struct vlapic_ipi {
 	u32 dest;
 	u8 vector, mode, shorthand;
 	bool logical;
+	bool deassert; /* INIT level de-assert (level 0, level-triggered): no effect (11.6.1) */
 };
 
 /* Power-on / INIT state (SDM 11.4.7.1): software-disabled, every LVT masked. */

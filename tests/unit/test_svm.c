@@ -459,6 +459,7 @@ static void injection_and_interrupt_window(void **state)
 static void init_and_startup_ipis(void **state)
 {
 	struct vlapic_ipi init = { .dest = 1, .mode = APIC_DM_INIT },
+			  deassert = { .dest = 1, .mode = APIC_DM_INIT, .deassert = true },
 			  sipi = { .dest = 1, .mode = APIC_DM_STARTUP, .vector = 0x9a };
 	struct svm_vcpu *t = &f.sm.vcpu[1];
 
@@ -469,8 +470,14 @@ static void init_and_startup_ipis(void **state)
 	assert_true(t->init_pending);
 	t->init_pending = false; /* what the target's run loop does with it */
 	t->wait_sipi = true;
+	/* Linux's sequence: INIT assert, INIT de-assert (no effect), SIPI, SIPI (ignored) */
+	svm_vm_send_ipi(&f.sm, 0, &deassert);
+	assert_false(t->init_pending);
 	svm_vm_send_ipi(&f.sm, 0, &sipi);
 	assert_false(t->wait_sipi);
+	assert_int_equal(t->sipi_vector, 0x9a);
+	sipi.vector = 0x77;
+	svm_vm_send_ipi(&f.sm, 0, &sipi);
 	assert_int_equal(t->sipi_vector, 0x9a);
 	assert_int_equal(f.kicks[1], 2);
 	(void)state;

@@ -140,6 +140,10 @@ static void icr_encodings_and_errors(void **state)
 	/* INIT (mode 5, level assert), then start-up vector 0x9a */
 	assert_int_equal(vlapic_write(&a, X2APIC_ICR, 2ULL << 32 | 0x4500, 0, &ipi, &sent), 0);
 	assert_int_equal(ipi.mode, APIC_DM_INIT);
+	assert_false(ipi.deassert);
+	/* INIT level de-assert: level 0, level-triggered (0x8500) */
+	assert_int_equal(vlapic_write(&a, X2APIC_ICR, 2ULL << 32 | 0x8500, 0, &ipi, &sent), 0);
+	assert_true(ipi.deassert);
 	assert_int_equal(vlapic_write(&a, X2APIC_ICR, 2ULL << 32 | 0x069a, 0, &ipi, &sent), 0);
 	assert_int_equal(ipi.mode, APIC_DM_STARTUP);
 	assert_int_equal(ipi.vector, 0x9a);

@@ -7,6 +7,7 @@
  * through the ACPI sleep control register.
  */
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_check.h"
 #include "tests/guests/guest_out.h"
 
 struct guest_frame {
@@ -20,7 +21,6 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc);
 
 static struct moat_vm_info info;
 static volatile uint64_t traps[256], last_error;
-static int failures;
 static char line[160];
 
 static void outb(uint16_t port, uint8_t v)
@@ -39,35 +39,6 @@ static uint64_t rdmsr(uint32_t msr)
 static void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
-static void check(const char *what, int64_t got, int64_t want)
-{
-	char *p = line;
-
-	if (got == want)
-		return;
-	failures++;
-	p = put_str(p, "FAIL ");
-	p = put_str(p, what);
-	p = put_str(p, ": got ");
-	p = put_hex(p, (uint64_t)got);
-	p = put_str(p, " want ");
-	p = put_hex(p, (uint64_t)want);
-	p = put_str(p, "\n");
-	*p = 0;
-	say(line);
-}
-
-static void result(const char *name, int before)
-{
-	char *p = line;
-
-	p = put_str(p, failures == before ? "PASS " : "FAIL ");
-	p = put_str(p, name);
-	p = put_str(p, "\n");
-	*p = 0;
-	say(line);
 }
 
 static void power_off(void)
