@@ -124,3 +124,10 @@ $(GUEST_OUT)/x86_guest.bin: $(GUEST_OUT)/x86_guest.elf
 	$(Q)objcopy -O binary $< $@
 
 guests: $(GUEST_OUT)/x86_guest.bin
+
+# make bench: the same two figures on x86_64 (SVM test image, QEMU -icount shift=0).
+guest-bench-x86: $(GUEST_OUT)/x86_guest.bin
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
+	$(Q)python3 tests/system/scenarios/svm_x86_bench.py
+bench: guest-bench-x86
+.PHONY: guest-bench-x86

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 
 extern const u8 svmtest_guest[], svmtest_guest_end[];
 
@@ -37,9 +38,11 @@ static int page(struct frame_alloc *fa, unsigned n, paddr_t *p)
 	return err;
 }
 
+static char cmdline[64];
+
 static int svmtest_vm(struct frame_alloc *fa, struct svm_vcpu *sv, paddr_t *vmcb_pa)
 {
-	struct x86_boot b = { VM_RAM_BASE, cfg.private_size, 1, 0, "moat.test=svm" };
+	struct x86_boot b = { VM_RAM_BASE, cfg.private_size, 1, 0, cmdline };
 	struct x86_boot_entry e;
 	paddr_t ram, iopm, msrpm;
 	u32 ext[4];
@@ -83,6 +86,13 @@ static int svmtest_run(struct moat_ctx *ctx)
 	enum svm_action a;
 	int err;
 
+	/* svmtest=bench (QEMU -append): the guest measures instead of testing (make bench). */
+	if (platform_bootarg(ctx->plat, "svmtest", cmdline, sizeof(cmdline)) &&
+	    !strcmp(cmdline, "bench"))
+		fmt_snprintf(cmdline, sizeof(cmdline), "moat.bench moat.entry_tsc=%llu",
+			     (unsigned long long)x86_entry_tsc);
+	else
+		fmt_snprintf(cmdline, sizeof(cmdline), "moat.test=svm");
 	if ((err = svm_cpu_probe(&caps))) {
 		pr_err("no usable SVM: %s", err_str(err));
 		return err;

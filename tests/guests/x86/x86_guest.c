@@ -6,6 +6,8 @@
  * map, #GP for an MSR Moat does not offer), the 16550 and the x2APIC timer; then powers off
  * through the ACPI sleep control register.
  */
+#include <stdbool.h>
+
 #include "guest_abi/moat_guest.h"
 #include "tests/guests/guest_check.h"
 #include "tests/guests/guest_out.h"
@@ -186,11 +188,84 @@ static void test_timer(void)
 	result("x2APIC timer interrupts", before);
 }
 
-void guest_main(uint64_t boot_params, uint64_t first_tsc)
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The value of "key=<decimal>" or the presence of "key" in the command line. */
+static bool cmdline_has(const char *cl, const char *key, uint64_t *val)
+{
+	for (const char *c = cl; *c; c++) {
+		unsigned k = 0;
+
+		while (key[k] && c[k] == key[k])
+			k++;
+		if (key[k] || (c != cl && c[-1] != ' '))
+			continue;
+		if (val && c[k] == '=')
+			for (*val = 0, c += k + 1; *c >= '0' && *c <= '9'; c++)
+				*val = *val * 10 + (uint64_t)(*c - '0');
+		return true;
+	}
+	return false;
+}
+
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static void bench_line(const char *what, uint64_t v)
 {
 	char *p = line;
 
-	(void)first_tsc;
+	p = put_str(p, "BENCH ");
+	p = put_str(p, what);
+	p = put_str(p, ": ");
+	p = put_dec(p, v);
+	p = put_str(p, " instructions\n");
+	*p = 0;
+	say(line);
+}
+
+/* Under QEMU -icount shift=0 the TSC counts instructions (one virtual nanosecond each). */
+static void bench(uint64_t first_tsc, uint64_t entry_tsc)
+{
+	enum {
+		N = 1000
+	};
+	uint64_t t0, t1;
+
+	bench_line("moat-entry-to-first-guest-instruction", first_tsc - entry_tsc);
+	t0 = rdtsc();
+	for (int i = 0; i < N; i++)
+		moat_null();
+	t1 = rdtsc();
+	bench_line("null-hypercall-round-trip", (t1 - t0) / N);
+	power_off();
+}
+
+void guest_main(uint64_t boot_params, uint64_t first_tsc)
+{
+	const char *cl = (const char *)(uint64_t) * (const uint32_t *)(boot_params + 0x228);
+	uint64_t entry_tsc = 0;
+	char *p = line;
+
+	if (cmdline_has(cl, "moat.bench", NULL) && cmdline_has(cl, "moat.entry_tsc", &entry_tsc))
+		bench(first_tsc, entry_tsc);
 	check("vm_info", moat_vm_info(&info), MOAT_OK);
 	p = put_str(p, "guest up: vm ");
 	p = put_hex(p, info.vm_id);
