@@ -233,6 +233,8 @@ struct svm_vcpu {
 	bool nmi_pending, init_pending; /* set by other vCPUs' IPIs */
 	bool wait_sipi;			/* after INIT: only a start-up IPI runs it */
 	u8 sipi_vector;
+	bool running; /* has an entry state (boot CPU, or started by a start-up IPI) */
+	bool halted;  /* in HLT until an interrupt it can take */
 };
 
 /* The SVM backend's VM: the core VM, its nested tables, its I/O devices and vCPUs. */
@@ -303,9 +305,13 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);
 void svm_inject_pending(struct svm_vcpu *sv);
 
 /*
- * Image only (svm_run.c): runs the vCPU until it stops, powers off or resets (the action).
- * vmcb_pa: its VMCB; host_vmcb_pa: a page for the host state VMSAVE keeps.
+ * Image only (svm_run.c). svm_vcpu_step: at most one guest entry; SVM_HALT when the vCPU
+ * cannot run now (in HLT with nothing to take, waiting for a start-up IPI). svm_vcpu_run: the
+ * vCPU's loop on its own CPU until it stops, powers off or resets. vmcb_pa: its VMCB;
+ * host_vmcb_pa: a page for the host state VMSAVE keeps.
  */
+enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
+			      u64 host_vmcb_pa);
 enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
 			     u64 host_vmcb_pa);
 

@@ -22,6 +22,58 @@ _start:
 1:	hlt
 	jmp	1b
 
+/*
+ * Application processors: a start-up IPI with vector 0x10 enters ap_tramp, copied to 0x10000,
+ * in real mode at CS = 0x1000 (SDM 8.4.4). It goes straight to long mode on the boot page
+ * tables Moat left at 0x9000 (PAE, EFER.LME, CR0.PG|PE, then a far jump to a 64-bit CS) and
+ * jumps to ap_entry in the image.
+ */
+#define AP_BASE 0x10000
+	.section .rodata.ap, "a"
+	.globl ap_tramp, ap_tramp_end
+	.code16
+ap_tramp:
+	cli
+	mov	%cs, %ax
+	mov	%ax, %ds
+	lgdtl	ap_gdtr - ap_tramp
+	mov	%cr4, %eax
+	or	$0x20, %eax			/* PAE */
+	mov	%eax, %cr4
+	mov	$0x9000, %eax			/* the boot identity map */
+	mov	%eax, %cr3
+	mov	$0xc0000080, %ecx		/* EFER.LME */
+	rdmsr
+	or	$0x100, %eax
+	wrmsr
+	mov	$0x80010033, %eax		/* PG, WP, NE, ET, MP, PE */
+	mov	%eax, %cr0
+	ljmpl	$0x10, $(AP_BASE + ap_long - ap_tramp)
+	.code64
+ap_long:
+	mov	$0x18, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	movabs	$ap_entry, %rax
+	jmp	*%rax
+	.balign 8
+ap_gdtr:
+	.word	31
+	.long	AP_BASE + ap_gdt - ap_tramp
+	.balign 8
+ap_gdt:
+	.quad	0, 0, 0x00af9b000000ffff, 0x00cf93000000ffff
+ap_tramp_end:
+
+	.text
+ap_entry:
+	lea	ap_stack_top(%rip), %rsp
+	call	guest_ap
+2:	cli
+	hlt
+	jmp	2b
+
 /* 256 stubs of 16 bytes: push a zero error code where the CPU pushes none, the vector. */
 	.balign 16
 	.globl idt_stubs
@@ -66,5 +118,7 @@ trap_common:
 	.balign 16
 	.space	0x8000
 stack_top:
+	.space	0x4000
+ap_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

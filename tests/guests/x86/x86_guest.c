@@ -19,6 +19,7 @@ struct guest_frame {
 };
 
 void guest_trap(struct guest_frame *f);
+void guest_ap(void);
 void guest_main(uint64_t boot_params, uint64_t first_tsc);
 
 static struct moat_vm_info info;
@@ -60,7 +61,7 @@ void guest_trap(struct guest_frame *f)
 		f->rip += 2;
 		return;
 	}
-	if (f->vector == 0x40) {
+	if (f->vector == 0x40 || f->vector == 0x41) {
 		wrmsr(0x80b, 0); /* x2APIC EOI */
 		return;
 	}
@@ -78,20 +79,25 @@ struct idt_gate {
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 extern char idt_stubs[];
 
-void idt_setup(void);
-void idt_setup(void)
+static void idt_load(void)
 {
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint64_t base;
 	} d = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+
+void idt_setup(void);
+void idt_setup(void)
+{
 	for (unsigned i = 0; i < 256; i++) {
 		uint64_t h = (uint64_t)(idt_stubs + 16 * i);
 		idt[i] = (struct idt_gate){ (uint16_t)h,	 0x10, 0, 0x8e, (uint16_t)(h >> 16),
 					    (uint32_t)(h >> 32), 0 };
 	}
-	__asm__ volatile("lidt %0" : : "m"(d));
+	idt_load();
 }
 
 static int64_t hc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -116,7 +122,9 @@ static void test_hypercalls(void)
 	check("not a Moat function", hc(0x1234, 0, 0, 0), -1);
 	check("console", moat_console_write(msg, sizeof(msg) - 1), MOAT_OK);
 	check("console len 0", hc(MOAT_HC_CONSOLE_WRITE, (uint64_t)msg, 0, 0), MOAT_INVALID_PARAM);
-	check("console outside RAM", hc(MOAT_HC_CONSOLE_WRITE, 0x1000, 8, 0), MOAT_BAD_ADDRESS);
+	check("console outside RAM",
+	      hc(MOAT_HC_CONSOLE_WRITE, info.private_base + info.private_size, 8, 0),
+	      MOAT_BAD_ADDRESS);
 	check("vm_info small", hc(MOAT_HC_VM_INFO, (uint64_t)&info, 8, 0), MOAT_BAD_SIZE);
 	check("vcpu_state other VM",
 	      moat_vcpu_state(((uint64_t)info.vm_id + 1) << 16, &(uint64_t){ 0 }), MOAT_BAD_HANDLE);
@@ -163,6 +171,48 @@ static void test_isolation(void)
 	__asm__ volatile("mov (%%rax), %%eax" : : "a"(0x20000000ul) : "memory");
 	check("outside the memory map is #MC", traps[18], 1);
 	result("isolation", before);
+}
+
+extern const char ap_tramp[], ap_tramp_end[];
+static volatile uint64_t ap_up;
+
+/* vCPU 1, started by INIT and start-up IPIs: says hello, sends IPI 0x41 to vCPU 0, stops. */
+void guest_ap(void)
+{
+	idt_load();
+	wrmsr(0x80f, 0x1ff);
+	check("vcpu1 x2APIC ID", rdmsr(0x802), 1);
+	say("vcpu1 up through INIT/SIPI\n");
+	__atomic_store_n(&ap_up, 0x1234, __ATOMIC_RELEASE);
+	wrmsr(0x830, 0x41); /* fixed, physical, to x2APIC 0 */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* The PC start-up sequence (SDM 8.4.4.1, as Linux does it): INIT, INIT de-assert, SIPI twice. */
+static void test_smp(void)
+{
+	int before = failures;
+	volatile char *dst = (volatile char *)0x10000;
+
+	if (info.nr_vcpus < 2)
+		return;
+	for (const char *s = ap_tramp; s < ap_tramp_end; s++)
+		*dst++ = *s;
+	wrmsr(0x80f, 0x1ff);
+	traps[0x41] = 0;
+	wrmsr(0x830, 1ULL << 32 | 0x4500); /* INIT, level assert */
+	wrmsr(0x830, 1ULL << 32 | 0x8500); /* INIT, level de-assert */
+	wrmsr(0x830, 1ULL << 32 | 0x0610); /* start-up, vector 0x10 */
+	wrmsr(0x830, 1ULL << 32 | 0x0610); /* the second one is ignored */
+	for (unsigned i = 0; i < 100000 && !traps[0x41]; i++)
+		__asm__ volatile("sti; hlt; cli");
+	check("vcpu1 ran", __atomic_load_n(&ap_up, __ATOMIC_ACQUIRE), 0x1234);
+	check("IPI from vcpu1", traps[0x41], 1);
+	/* an IPI to an x2APIC ID no vCPU of the VM has reaches nobody */
+	wrmsr(0x830, 7ULL << 32 | 0x41);
+	check("IPI to nobody", traps[0x41], 1);
+	result("two vCPUs: INIT/SIPI and IPIs", before);
 }
 
 static void test_uart(void)
@@ -279,6 +329,7 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc)
 	test_entry(boot_params);
 	test_cpu();
 	test_isolation();
+	test_smp();
 	test_timer();
 	say(failures ? "FAIL x86 guest tests\n" : "PASS all x86 guest tests\n");
 	power_off();
