@@ -64,7 +64,7 @@ static int svmtest_vcpu(struct frame_alloc *fa, unsigned i, paddr_t iopm, paddr_
 
 static int svmtest_vm(struct frame_alloc *fa, paddr_t *vmcb_pa)
 {
-	struct x86_boot b = { 0, cfg.private_size, NVCPUS, 0, cmdline };
+	struct x86_boot b = { 0, cfg.private_size, cfg.nvcpus, 0, cmdline };
 	struct svm_vcpu *bsp = &sm.vcpu[0];
 	struct x86_boot_entry e;
 	paddr_t ram, iopm, msrpm;
@@ -88,7 +88,7 @@ static int svmtest_vm(struct frame_alloc *fa, paddr_t *vmcb_pa)
 		return err;
 	svm_permission_maps_init(phys_to_virt(iopm), phys_to_virt(msrpm));
 	sm.vm = &vm;
-	for (unsigned i = 0; i < NVCPUS; i++)
+	for (unsigned i = 0; i < vm.nvcpus; i++)
 		if ((err = svmtest_vcpu(fa, i, iopm, msrpm, &vmcb_pa[i])))
 			return err;
 	svm_vmcb_set_boot64(bsp->vmcb, e.rip, e.cr3, e.gdt, e.gdt_limit);
@@ -106,7 +106,7 @@ static enum svm_action svmtest_schedule(struct svm_asid_cpu *cpu, const paddr_t 
 	for (;;) {
 		u64 exits = 0;
 
-		for (unsigned i = 0; i < NVCPUS; i++) {
+		for (unsigned i = 0; i < vm.nvcpus; i++) {
 			enum svm_action a = svm_vcpu_step(&sm.vcpu[i], cpu, vmcb[i].v, host.v);
 
 			if (a != SVM_RESUME && a != SVM_HALT)
@@ -133,12 +133,13 @@ static int svmtest_run(struct moat_ctx *ctx)
 	enum svm_action a;
 	int err;
 
-	/* svmtest=bench (QEMU -append): the guest measures instead of testing (make bench). */
+	/* svmtest=bench (QEMU -append): one vCPU that measures instead of testing. */
 	if (platform_bootarg(ctx->plat, "svmtest", cmdline, sizeof(cmdline)) &&
-	    !strcmp(cmdline, "bench"))
+	    !strcmp(cmdline, "bench")) {
+		cfg.nvcpus = 1;
 		fmt_snprintf(cmdline, sizeof(cmdline), "moat.bench moat.entry_tsc=%llu",
 			     (unsigned long long)x86_entry_tsc);
-	else
+	} else
 		fmt_snprintf(cmdline, sizeof(cmdline), "moat.test=svm");
 	if ((err = svm_cpu_probe(&caps))) {
 		pr_err("no usable SVM: %s", err_str(err));

@@ -52,13 +52,13 @@ static void power_off(void)
 		__asm__ volatile("cli; hlt");
 }
 
-/* #GP and #MC come back from instructions the tests chose (2 bytes long each). */
+/* #GP, #MC and #UD come back from instructions the tests chose (2, 2 and 3 bytes long). */
 void guest_trap(struct guest_frame *f)
 {
 	traps[f->vector & 0xff]++;
 	last_error = f->error;
-	if (f->vector == 13 || f->vector == 18) {
-		f->rip += 2;
+	if (f->vector == 13 || f->vector == 18 || f->vector == 6) {
+		f->rip += f->vector == 6 ? 3 : 2;
 		return;
 	}
 	if (f->vector == 0x40 || f->vector == 0x41) {
@@ -170,6 +170,10 @@ static void test_isolation(void)
 	/* mov (%rax),%eax at a guest-physical address outside the VM: #MC, 2 bytes skipped */
 	__asm__ volatile("mov (%%rax), %%eax" : : "a"(0x20000000ul) : "memory");
 	check("outside the memory map is #MC", traps[18], 1);
+	traps[6] = 0;
+	__asm__ volatile("vmrun" : : "a"(0ul) : "memory"); /* SVM is Moat's, not the guest's */
+	__asm__ volatile(".byte 0x0f, 0x01, 0xdc");	   /* STGI */
+	check("SVM instructions are #UD", traps[6], 2);
 	result("isolation", before);
 }
 
