@@ -426,6 +426,31 @@ static void other_exits(void **state)
 	(void)state;
 }
 
+/* "sti; hlt": the STI shadow covers the HLT; once Moat steps past it, the shadow is over and
+ * a pending interrupt is injected at once instead of waiting for a window that never comes. */
+static void stepping_ends_the_interrupt_shadow(void **state)
+{
+	struct svm_vcpu *sv = cpu0();
+	struct vmcb *v = f.vmcb[0];
+
+	vlapic_reset(&sv->lapic, 0);
+	sv->lapic.svr = 0x1ff;
+	svmf_exit(&f, 0, SVM_EXIT_HLT, 0, 0, (const u8[]){ 0xf4 }, 1);
+	v->s.rflags = 0x202;
+	v->c.int_state = 1;
+	assert_int_equal(svm_handle_exit(sv, 0), SVM_HALT);
+	assert_int_equal(v->c.int_state & 1, 0);
+	vlapic_accept(&sv->lapic, 0x40);
+	svm_inject_pending(sv);
+	assert_int_equal(v->c.event_inj, 0x40 | SVM_EV_VALID);
+	/* an exit that does not move RIP keeps the shadow */
+	svmf_exit(&f, 0, SVM_EXIT_INTR, 0, 0, NULL, 0);
+	v->c.int_state = 1;
+	svm_handle_exit(sv, 0);
+	assert_int_equal(v->c.int_state & 1, 1);
+	(void)state;
+}
+
 static void injection_and_interrupt_window(void **state)
 {
 	struct svm_vcpu *sv = cpu0();
@@ -541,6 +566,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nested_page_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(injection_and_interrupt_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(stepping_ends_the_interrupt_shadow, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(init_and_startup_ipis, setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_storm, setup, teardown),
 	};
