@@ -61,7 +61,7 @@ static int dmar_scope(struct plat_iommu *m, const u8 *s, u8 len)
 
 static int dmar_drhd(struct platform *p, const u8 *d, u16 len)
 {
-	struct plat_iommu m = { .kind = IOMMU_KIND_VTD };
+	struct plat_iommu m = { .kind = IOMMU_KIND_VTD, .scoped = true };
 	u16 off = DMAR_DRHD_LEN;
 	int err;
 
@@ -245,7 +245,9 @@ static int ivhd_parse(const u8 *h, u16 len, struct plat_iommu *m)
 
 	if (len < hdr)
 		return -E_CORRUPT;
-	*m = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI, .size = AMDVI_MMIO_SIZE };
+	*m = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI,
+				  .size = AMDVI_MMIO_SIZE,
+				  .scoped = true };
 	m->rid = get_le16(h + 4);
 	m->base = pa(get_le64(h + 8));
 	m->segment = get_le16(h + 16);
@@ -385,7 +387,10 @@ static void iort_smmu_irqs(const u8 *n, struct plat_irq irq[PLAT_IOMMU_NIRQ])
 
 static int iort_smmu(struct platform *p, const u8 *n, u16 nlen)
 {
-	struct plat_iommu m = { .kind = IOMMU_KIND_SMMUV3, .size = SMMUV3_MMIO_SIZE };
+	/* Scoped: only the root-complex ID mappings that name the node reach it. */
+	struct plat_iommu m = { .kind = IOMMU_KIND_SMMUV3,
+				.size = SMMUV3_MMIO_SIZE,
+				.scoped = true };
 	u32 count, ref;
 	int err;
 

@@ -53,7 +53,12 @@ struct plat_scope {
 	u8 path[5];
 	u16 segment;
 	u16 rid_first, rid_last;
-	u32 out_base; /* IORT: stream ID of rid_first; IVRS alias: the alias device ID */
+	/*
+	 * SCOPE_RANGE: requester ID bits dropped before the lookup (a DT iommu-map-mask, as
+	 * ~mask), so RIDs that differ only there share an output ID; 0 for IORT and IVRS.
+	 */
+	u16 rid_ignore;
+	u32 out_base; /* IORT/DT: stream ID of rid_first; IVRS alias: the alias device ID */
 	u32 enum_id;  /* DMAR/IVRS special devices: the I/O APIC or HPET ID */
 };
 
@@ -81,7 +86,14 @@ struct plat_iommu {
 	u16 segment;
 	u16 rid;	  /* IVRS: the IOMMU's own PCI requester ID */
 	bool include_all; /* DMAR INCLUDE_PCI_ALL / IVRS "all" entry */
-	u64 features;	  /* IVRS 0x11/0x40: EFR image; DMAR: 0 */
+	/*
+	 * The firmware says which requesters the unit translates (IORT, DMAR, IVRS, or a DT
+	 * whose host bridges carry iommu-map): a requester outside scope[] and include_all is
+	 * not behind it. Without a description a unit is taken to see every requester with its
+	 * requester ID as hardware tag (the identity wiring).
+	 */
+	bool scoped;
+	u64 features; /* IVRS 0x11/0x40: EFR image; DMAR: 0 */
 	unsigned nscope;
 	struct plat_scope scope[PLAT_MAX_SCOPE];
 	struct plat_irq irq[PLAT_IOMMU_NIRQ];

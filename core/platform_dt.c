@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/dt_check.h"
+#include "core/dt_iommu.h"
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -20,6 +21,7 @@
 struct dt_ctx {
 	const void *fdt;
 	struct platform *p;
+	int ecam_node[PLAT_MAX_ECAM]; /* the host bridges, for their iommu-map */
 };
 
 /* #address-cells / #size-cells a node gives its children (DT spec 2.3.5). */
@@ -294,7 +296,10 @@ static int dt_scan_ecam(struct dt_ctx *c, int node)
 		pr_err("pci %s: bad ECAM reg", fdt_get_name(c->fdt, node, NULL));
 		return -E_CORRUPT;
 	}
+	c->ecam_node[c->p->necam] = node;
 	e = &c->p->ecam[c->p->necam++];
+	if (dt_pci_domain(c->fdt, node, &e->segment))
+		return -E_CORRUPT;
 	e->base = pa(b);
 	e->size = s;
 	e->mem32 = e->mem64 = (struct pa_range){ pa(0), 0 };
@@ -413,6 +418,7 @@ static int dt_scan_smmu(struct dt_ctx *c, int node)
 	m->base = pa(b);
 	m->size = s;
 	m->phandle = fdt_get_phandle(c->fdt, node);
+	m->scoped = true; /* DT: a requester no iommu-map sends here is not behind this unit */
 	if ((err = dt_smmu_irqs(c->fdt, node, m->irq)))
 		pr_warn("smmu %s: interrupts not usable (%s): its queues will be polled",
 			fdt_get_name(c->fdt, node, NULL), err_str(err));
@@ -497,6 +503,17 @@ static void dt_scan_uart(struct dt_ctx *c, int chosen)
 	}
 }
 
+/* After every IOMMU is known: which of them each host bridge's requesters go through. */
+static int dt_scan_iommu_maps(struct dt_ctx *c)
+{
+	int err;
+
+	for (unsigned i = 0; i < c->p->necam; i++)
+		if ((err = dt_iommu_map(c->fdt, c->ecam_node[i], c->p->ecam[i].segment, c->p)))
+			return err;
+	return 0;
+}
+
 static void dt_scan_chosen(struct dt_ctx *c)
 {
 	int chosen = fdt_path_offset(c->fdt, "/chosen"), len;
@@ -517,7 +534,7 @@ static void dt_scan_chosen(struct dt_ctx *c)
 int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 {
 	struct platform tmp;
-	struct dt_ctx c = { fdt, &tmp };
+	struct dt_ctx c = { .fdt = fdt, .p = &tmp };
 	int err;
 
 	const char *why;
@@ -529,7 +546,8 @@ int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 	}
 	memset(&tmp, 0, sizeof(tmp));
 	if ((err = dt_scan_cpus(&c)) || (err = dt_scan_memory(&c)) ||
-	    (err = dt_scan_reserved(&c)) || (err = dt_scan_devices(&c))) {
+	    (err = dt_scan_reserved(&c)) || (err = dt_scan_devices(&c)) ||
+	    (err = dt_scan_iommu_maps(&c))) {
 		pr_err("device tree rejected: %s", err_str(err));
 		return err;
 	}

@@ -224,6 +224,60 @@ enum moat_tdi_state vdev_tdi_state(const struct vdev *d)
 
 /* ---- creation ------------------------------------------------------------------------------- */
 
+static struct vdev *vdev_of_rid(const struct iommu *u, u32 rid)
+{
+	for (unsigned v = 1; v <= VM_MAX; v++)
+		for (unsigned i = 0; i < nvdevs[v]; i++)
+			if (vdevs[v][i].unit == u && vdevs[v][i].rid == rid)
+				return &vdevs[v][i];
+	return NULL;
+}
+
+/*
+ * Issue 13 item 2: the function may share DMA tags with one already assigned (an alias
+ * group: overlapping map outputs, an iommu-map-mask, a PCIe-to-PCI bridge). The IOMMU core
+ * never lets two domains translate one tag; here the group is held to one VM, and a TDISP
+ * function shares with nothing, since trusted DMA for it would be trusted DMA for its aliases.
+ */
+static int vdev_alias_check(const struct vdev *d)
+{
+	struct iommu_tagset ts;
+	const struct vdev *o;
+	u32 rid, owner;
+
+	if (!d->unit || iommu_dev_tags(d->unit, &d->iodev, &ts) ||
+	    !iommu_tag_holder(d->unit, &ts, &rid, &owner))
+		return 0; /* no conflict here; what cannot resolve is refused by the attach */
+	o = vdev_of_rid(d->unit, rid);
+	if (owner == d->vm->id && o && !o->tdi && !d->tdi) {
+		pr_info("%s: %04x:%04x shares its DMA tags with vdev 0x%x: one alias group",
+			d->vm->name, d->segment, d->bdf, o->handle);
+		return 0;
+	}
+	pr_err("%s: %04x:%04x shares its DMA tags on IOMMU %u with %04x:%04x of %s%s: an alias "
+	       "group is assigned as one unit",
+	       d->vm->name, d->segment, d->bdf, d->unit->index, IOMMU_RID_SEG(rid),
+	       IOMMU_RID_BDF(rid), o ? o->vm->name : "Moat",
+	       d->tdi || (o && o->tdi) ? " (a TDISP function shares its tags with nothing)" : "");
+	return -E_BUSY;
+}
+
+/* Where the function's DMA goes, from the backend (or the VM's first unit, its own RID). */
+static int vdev_dma_setup(struct vdev *d)
+{
+	struct viommu *v = viommu_of(d->vm);
+	int err;
+
+	d->rid = IOMMU_RID(d->segment, d->bdf);
+	d->iodev = (struct iommu_dev){ .rid = d->rid };
+	d->unit = NULL;
+	if (d->be->dma_identity && (err = d->be->dma_identity(d, &d->unit, &d->iodev)))
+		return err;
+	if (!d->unit && v)
+		d->unit = v->u[0].unit;
+	return vdev_alias_check(d);
+}
+
 /* Guest BARs: naturally aligned in the VM's BAR window, in BAR order. */
 static int vdev_place_bars(struct vdev *d, const struct pa_range bars[6], const u32 type[6])
 {
@@ -267,16 +321,15 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 			    .bdf = bdf,
 			    .vendor = vendor,
 			    .device = device,
-			    .rid = bdf,
 			    .be = be,
 			    .be_ctx = be_ctx };
 	d->handle = (u32)vm->id << 16 | MOAT_VDEV_TAG | d->idx;
 	d->vbdf = (u16)(d->idx << 3);
-	if ((err = vdev_place_bars(d, bars, bar_type_bits)))
+	d->tdi = tdi;
+	if ((err = vdev_place_bars(d, bars, bar_type_bits)) || (err = vdev_dma_setup(d)))
 		return err;
 	if (tdi && (err = tdi_assign(tdi, vm->id, &vdev_tsm_ops)))
 		return err;
-	d->tdi = tdi;
 	nvdevs[vm->id]++;
 	if ((err = vdev_map_bars(d)) || (viommu_of(vm) && (err = viommu_attach_vdev(d)))) {
 		vdev_unmap_bars(d);

@@ -33,6 +33,12 @@ struct vdev_backend {
 	/* Evidence tsm/tdi.c does not provide (MOAT_EV_VCA_DIGEST). Optional (NULL: -E_NOTSUP). */
 	int (*evidence)(struct vdev *d, enum moat_evidence kind, const u8 *nonce, u8 *buf,
 			size_t cap, size_t *len);
+	/*
+	 * Where the function's DMA goes: the IOMMU unit its firmware scope names and the
+	 * requester keys it carries (bridge aliases included). Optional (NULL: the VM's first
+	 * unit, its own requester ID only).
+	 */
+	int (*dma_identity)(const struct vdev *d, struct iommu **unit, struct iommu_dev *dev);
 };
 
 struct vdev_bar {
@@ -54,7 +60,9 @@ struct vdev {
 	u16 segment, bdf; /* physical */
 	u16 vbdf;	  /* on the virtual ECAM: device idx, function 0 */
 	u16 vendor, device;
-	u32 rid; /* requester ID the IOMMU sees */
+	u32 rid;		/* requester key, IOMMU_RID(segment, bdf) */
+	struct iommu_dev iodev; /* rid with its aliases, for the IOMMU core */
+	struct iommu *unit;	/* the unit its DMA goes through */
 	const struct vdev_backend *be;
 	void *be_ctx;
 	struct tdi *tdi; /* NULL: no TDISP (plain shared assignment) */

@@ -2,8 +2,9 @@
 /*
  * Device assignment at VM build (DESIGN.md section 3: "VMs built from the configuration
  * (stage-2, vIOMMU, vdevs, shared DMA for T=0)"): each configured PCI function becomes a vdev
- * of its VM, behind the VM's vIOMMU on the function's IOMMU unit, with its TDI when the TSM
- * connected the device. tsm-policy decides what a function without a TDI means:
+ * of its VM, behind the VM's vIOMMU on the function's IOMMU unit (the one whose firmware
+ * scope names its segment and requester IDs, bridge aliases included), with its TDI when the
+ * TSM connected the device. tsm-policy decides what a function without a TDI means:
  * "required" refuses the VM, "optional" assigns it without TDISP, "none" never uses TDISP.
  */
 #define LOG_COMPONENT "vdev"
@@ -36,8 +37,53 @@ static int vdev_pci_evidence(struct vdev *d, enum moat_evidence kind, const u8 *
 	return kind == MOAT_EV_VCA_DIGEST ? vdev_tsm_vca_digest(d->tdi, buf, cap, len) : -E_NOTSUP;
 }
 
+/* The requester keys of a function: its own, the aliases bridges give it, its path. */
+static int vdev_pci_iodev(const struct pci_dev *p, struct iommu_dev *dev)
+{
+	u16 seg = p->host ? p->host->segment : 0, alias[IOMMU_DEV_MAX_ALIAS];
+	unsigned n, depth;
+	int err;
+
+	*dev = (struct iommu_dev){ .rid = IOMMU_RID(seg, p->bdf) };
+	if ((err = pci_dma_aliases(p, alias, IOMMU_DEV_MAX_ALIAS, &n)) ||
+	    (err = pci_dev_path(p, &dev->root_bus, dev->path, IOMMU_DEV_MAX_DEPTH, &depth)))
+		return err;
+	for (unsigned i = 0; i < n; i++)
+		dev->alias[i] = IOMMU_RID(seg, alias[i]);
+	dev->nalias = (u8)n;
+	dev->depth = (u8)depth;
+	return 0;
+}
+
+/* Issue 13 item 10: the unit is the one the firmware names for the function. */
+static int vdev_pci_unit(const struct pci_dev *p, struct iommu **unit, struct iommu_dev *dev)
+{
+	char name[16];
+	int err = vdev_pci_iodev(p, dev);
+
+	if (!err)
+		err = iommu_unit_for(dev, unit);
+	if (!err)
+		return 0;
+	pci_bdf_str(p, name, sizeof(name));
+	if (err == -E_NOENT)
+		pr_err("%s: no IOMMU translates all of its DMA (firmware scope): not assignable",
+		       name);
+	else if (err == -E_CORRUPT)
+		pr_err("%s: two IOMMUs claim its requester ID: firmware tables disagree", name);
+	else
+		pr_err("%s: its DMA aliases cannot be worked out: %s", name, err_str(err));
+	return err;
+}
+
+static int vdev_pci_dma(const struct vdev *d, struct iommu **unit, struct iommu_dev *dev)
+{
+	return vdev_pci_unit(d->be_ctx, unit, dev);
+}
+
 static const struct vdev_backend vdev_pci_backend = { .cfg_read32 = vdev_pci_cfg,
-						      .evidence = vdev_pci_evidence };
+						      .evidence = vdev_pci_evidence,
+						      .dma_identity = vdev_pci_dma };
 
 static struct pci_dev *vdev_find_pci(u16 segment, u16 bdf)
 {
@@ -92,19 +138,36 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 	return 0;
 }
 
+/* The vIOMMU starts on the unit of the VM's first function; others join as vdevs attach. */
+static int vdev_first_unit(const struct vm *vm, struct iommu **u)
+{
+	const struct cfg_pci_fn *fn = &vm->cfg->pci[0];
+	struct pci_dev *p = vdev_find_pci(fn->segment, fn->bdf);
+	struct iommu_dev dev;
+
+	if (!iommu_unit_count()) {
+		pr_err("%s: pci-functions: no IOMMU, device DMA could not be confined", vm->name);
+		return -E_NODEV;
+	}
+	if (!p) {
+		pr_err("%s: pci-functions: %04x:%02x:%02x.%u not found", vm->name, fn->segment,
+		       fn->bdf >> 8, (fn->bdf >> 3) & 31, fn->bdf & 7);
+		return -E_NODEV;
+	}
+	return vdev_pci_unit(p, u, &dev);
+}
+
 int vdev_vm_build(struct moat_ctx *ctx, struct vm *vm)
 {
 	const struct vm_config *c = vm->cfg;
-	struct iommu *u = iommu_unit(0);
+	struct iommu *u;
 	paddr_t bits;
 	int err;
 
 	if (!c->npci)
 		return 0;
-	if (!u) {
-		pr_err("%s: pci-functions: no IOMMU, device DMA could not be confined", vm->name);
-		return -E_NODEV;
-	}
+	if ((err = vdev_first_unit(vm, &u)))
+		return err;
 	if ((err = frame_alloc_run(ctx->frames,
 				   (viommu_bitmap_bytes(vm) + PAGE_SIZE - 1) >> PAGE_SHIFT,
 				   PAGE_SIZE, &bits)))

@@ -22,11 +22,29 @@ static struct viommu viommus[VM_MAX + 1];
 
 static void viommu_fault_irq(struct iommu *u);
 
+/* View owners are VM ids; the IOMMU core accounts faults per owner below this bound. */
+_Static_assert(VM_MAX < IOMMU_FAULT_OWNERS, "a VM id without its own fault ring");
+
 struct viommu *viommu_of(const struct vm *vm)
 {
-	if (!vm || vm->id == 0 || vm->id > VM_MAX || !viommus[vm->id].unit)
+	if (!vm || vm->id == 0 || vm->id > VM_MAX || !viommus[vm->id].nunits)
 		return NULL;
 	return &viommus[vm->id];
+}
+
+static struct viommu_unit *viommu_unit_of(struct viommu *v, const struct iommu *unit)
+{
+	for (unsigned i = 0; i < v->nunits; i++)
+		if (v->u[i].unit == unit)
+			return &v->u[i];
+	return NULL;
+}
+
+struct iommu_domain *viommu_view(struct viommu *v, const struct iommu *unit, enum viommu_view w)
+{
+	struct viommu_unit *vu = v ? viommu_unit_of(v, unit) : NULL;
+
+	return vu ? &vu->view[w] : NULL;
 }
 
 u64 viommu_bitmap_bytes(const struct vm *vm)
@@ -39,54 +57,102 @@ static int viommu_map_ram(struct iommu_domain *d, const struct vm_ram *r)
 	return r->size ? iommu_s2_map(d, r->base, r->hpa, r->size, VIOMMU_PROT) : 0;
 }
 
+static void viommu_views_fini(struct viommu_unit *vu, const char *name)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		if (vu->view[i].kind) {
+			if (iommu_s2_unmap(&vu->view[i], gpa(0), 1ULL << VIOMMU_GPA_BITS) ||
+			    iommu_domain_fini(&vu->view[i]))
+				pr_err("%s: vIOMMU view %u still in use", name, i);
+		}
+	}
+	memset(vu, 0, sizeof(*vu));
+}
+
+/* Private pages the guest shared, into a new shared view: runs of set bits. */
+static int viommu_replay_shared(struct viommu *v, struct iommu_domain *d)
+{
+	const struct vm *vm = v->vm;
+	u64 pg = 0, run;
+	int err;
+
+	while (pg < v->npriv_pages) {
+		for (run = 0; pg + run < v->npriv_pages &&
+			      (v->share_bits[(pg + run) / 64] & BIT((pg + run) % 64));
+		     run++)
+			;
+		if (run && (err = iommu_s2_map(d, gpa(vm->priv.base.v + (pg << PAGE_SHIFT)),
+					       pa(vm->priv.hpa.v + (pg << PAGE_SHIFT)),
+					       run << PAGE_SHIFT, VIOMMU_PROT)))
+			return err;
+		pg += run + 1;
+	}
+	return 0;
+}
+
+/* The two views on one more unit, owned by the VM, with its RAM as the other units have it. */
+static int viommu_views_add(struct viommu *v, struct iommu *unit, struct viommu_unit **out)
+{
+	struct vm *vm = v->vm;
+	struct viommu_unit *vu;
+	int err;
+
+	if (v->nunits == VIOMMU_MAX_UNITS)
+		return -E_NOSPC;
+	vu = &v->u[v->nunits];
+	memset(vu, 0, sizeof(*vu));
+	vu->unit = unit;
+	for (unsigned i = 0; i < 2; i++) {
+		if ((err = iommu_domain_s2_init(&vu->view[i], unit, VIOMMU_GPA_BITS))) {
+			viommu_views_fini(vu, vm->name);
+			return err;
+		}
+		vu->view[i].owner = vm->id;
+	}
+	/* The shared view: shared RAM only; the full view: all of the VM's RAM. */
+	if ((err = viommu_map_ram(&vu->view[VIOMMU_SHARED], &vm->shared)) ||
+	    (err = viommu_replay_shared(v, &vu->view[VIOMMU_SHARED])) ||
+	    (err = viommu_map_ram(&vu->view[VIOMMU_FULL], &vm->priv)) ||
+	    (err = viommu_map_ram(&vu->view[VIOMMU_FULL], &vm->shared))) {
+		viommu_views_fini(vu, vm->name);
+		return err;
+	}
+	v->nunits++;
+	*out = vu;
+	return 0;
+}
+
 int viommu_init(struct vm *vm, struct iommu *unit, u64 *bitmap)
 {
+	struct viommu_unit *vu;
 	struct viommu *v;
 	int err;
 
 	if (vm->id == 0 || vm->id > VM_MAX || !unit || !bitmap)
 		return -E_INVAL;
 	v = &viommus[vm->id];
-	if (v->unit)
+	if (v->nunits)
 		return -E_EXIST;
 	iommu_fault_notify_set(viommu_fault_irq);
 	memset(v, 0, sizeof(*v));
-	if ((err = iommu_domain_s2_init(&v->view[VIOMMU_SHARED], unit, VIOMMU_GPA_BITS)))
-		return err;
-	if ((err = iommu_domain_s2_init(&v->view[VIOMMU_FULL], unit, VIOMMU_GPA_BITS))) {
-		if (iommu_domain_fini(&v->view[VIOMMU_SHARED]))
-			pr_err("%s: vIOMMU view left", vm->name);
-		return err;
-	}
 	v->vm = vm;
-	v->unit = unit;
 	v->share_bits = bitmap;
 	v->npriv_pages = vm->priv.size >> PAGE_SHIFT;
-	/* The shared view: shared RAM only; the full view: all of the VM's RAM. */
-	if ((err = viommu_map_ram(&v->view[VIOMMU_SHARED], &vm->shared)) ||
-	    (err = viommu_map_ram(&v->view[VIOMMU_FULL], &vm->priv)) ||
-	    (err = viommu_map_ram(&v->view[VIOMMU_FULL], &vm->shared))) {
-		viommu_fini(vm);
-		return err;
-	}
-	return 0;
+	if ((err = viommu_views_add(v, unit, &vu)))
+		memset(v, 0, sizeof(*v));
+	return err;
 }
 
 void viommu_fini(struct vm *vm)
 {
 	struct viommu *v = &viommus[vm->id];
 
-	if (!v->unit)
+	if (!v->nunits)
 		return;
 	for (unsigned i = 0; i < vdev_count(vm); i++)
 		viommu_detach_vdev(vdev_at(vm, i));
-	for (unsigned i = 0; i < 2; i++) {
-		if (v->view[i].kind) {
-			if (iommu_s2_unmap(&v->view[i], gpa(0), 1ULL << VIOMMU_GPA_BITS) ||
-			    iommu_domain_fini(&v->view[i]))
-				pr_err("%s: vIOMMU view %u still in use", vm->name, i);
-		}
-	}
+	for (unsigned i = 0; i < v->nunits; i++)
+		viommu_views_fini(&v->u[i], vm->name);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -119,6 +185,34 @@ static void viommu_bits(struct viommu *v, u64 first, u64 n, bool set)
  * The shared view follows the bitmap. Unsharing unmaps the pages from T=0 DMA and
  * iommu_s2_unmap() has invalidated the IOTLBs (and ATCs) before it returns.
  */
+/* Stops at the first unit that fails: what the earlier units mapped is taken back. */
+static int viommu_share_map(struct viommu *v, gpa_t g, paddr_t hpa, u64 len)
+{
+	int err;
+
+	for (unsigned i = 0; i < v->nunits; i++) {
+		if (!(err = iommu_s2_map(&v->u[i].view[VIOMMU_SHARED], g, hpa, len, VIOMMU_PROT)))
+			continue;
+		while (i--)
+			if (iommu_s2_unmap(&v->u[i].view[VIOMMU_SHARED], g, len))
+				pr_err("%s: shared view of unit %u keeps a failed share",
+				       v->vm->name, v->u[i].unit->index);
+		return err;
+	}
+	return 0;
+}
+
+/* Every unit, even after one failed (that one owes its invalidation: iommu/iommu.c). */
+static int viommu_share_unmap(struct viommu *v, gpa_t g, u64 len)
+{
+	int err = 0, e;
+
+	for (unsigned i = 0; i < v->nunits; i++)
+		if ((e = iommu_s2_unmap(&v->u[i].view[VIOMMU_SHARED], g, len)) && !err)
+			err = e;
+	return err;
+}
+
 int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 {
 	struct viommu *v = viommu_of(vm);
@@ -130,10 +224,9 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
 		return -E_RANGE;
 	if (share)
-		err = iommu_s2_map(&v->view[VIOMMU_SHARED], g, pa(vm->priv.hpa.v + off), len,
-				   VIOMMU_PROT);
+		err = viommu_share_map(v, g, pa(vm->priv.hpa.v + off), len);
 	else
-		err = iommu_s2_unmap(&v->view[VIOMMU_SHARED], g, len);
+		err = viommu_share_unmap(v, g, len);
 	if (err)
 		return err;
 	viommu_bits(v, off >> PAGE_SHIFT, len >> PAGE_SHIFT, share);
@@ -170,13 +263,19 @@ int viommu_attach_vdev(struct vdev *d)
 {
 	struct viommu *v = viommu_of(d->vm);
 	struct iommu_domain *parent, *target;
+	struct viommu_unit *vu;
 	struct iommu_s1 s1;
 	int err;
 
 	if (!v)
 		return -E_NODEV;
 	viommu_detach_vdev(d);
-	parent = &v->view[d->trusted ? VIOMMU_FULL : VIOMMU_SHARED];
+	if (!d->unit)
+		d->unit = v->u[0].unit; /* the backend did not say: the VM's first unit */
+	vu = viommu_unit_of(v, d->unit);
+	if (!vu && (err = viommu_views_add(v, d->unit, &vu)))
+		return err;
+	parent = &vu->view[d->trusted ? VIOMMU_FULL : VIOMMU_SHARED];
 	target = parent;
 	if (d->s1_set) {
 		viommu_s1_desc(&d->s1, &s1);
@@ -186,7 +285,7 @@ int viommu_attach_vdev(struct vdev *d)
 		}
 		target = &d->nested;
 	}
-	if ((err = iommu_attach(target, d->rid, IOMMU_NO_PASID))) {
+	if ((err = iommu_attach_dev(target, &d->iodev, IOMMU_NO_PASID))) {
 		viommu_detach_vdev(d);
 		return err;
 	}
@@ -256,9 +355,10 @@ static int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
 	unsigned done;
 	int err;
 
-	for (unsigned i = 0; i < 2; i++)
-		if ((err = iommu_invalidate(&v->view[i], inv, 1, &done)))
-			return err;
+	for (unsigned u = 0; u < v->nunits; u++)
+		for (unsigned i = 0; i < 2; i++)
+			if ((err = iommu_invalidate(&v->u[u].view[i], inv, 1, &done)))
+				return err;
 	return 0;
 }
 
@@ -340,16 +440,18 @@ int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid)
 	return 0;
 }
 
-static struct vdev *viommu_vdev_by_rid(struct iommu *u, u32 rid)
+/* The vdev a fault record names: its requester on that unit, in the VM owning the tag. */
+static struct vdev *viommu_vdev_of_fault(struct iommu *u, const struct iommu_fault *f)
 {
-	for (unsigned id = 1; id <= VM_MAX; id++) {
-		struct viommu *v = &viommus[id];
+	struct viommu *v = f->owner && f->owner <= VM_MAX ? &viommus[f->owner] : NULL;
 
-		if (v->unit != u)
-			continue;
-		for (unsigned j = 0; j < vdev_count(v->vm); j++)
-			if (vdev_at(v->vm, j)->rid == rid)
-				return vdev_at(v->vm, j);
+	if (!v || !v->nunits || !viommu_unit_of(v, u))
+		return NULL;
+	for (unsigned j = 0; j < vdev_count(v->vm); j++) {
+		struct vdev *d = vdev_at(v->vm, j);
+
+		if (d->unit == u && d->rid == f->rid)
+			return d;
 	}
 	return NULL;
 }
@@ -416,7 +518,7 @@ static void viommu_unit_deliver(struct iommu *u)
 	struct iommu_fault f;
 
 	while (!iommu_fault_pop(u, &f)) {
-		struct vdev *d = viommu_vdev_by_rid(u, f.rid);
+		struct vdev *d = viommu_vdev_of_fault(u, &f);
 
 		if (d)
 			viommu_fault_write(d, &f);

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-VM vIOMMU (DESIGN.md section 2 `viommu`). Two nesting parents on the VM's IOMMU
- * unit, both kept in step with the VM memory map:
+ * The per-VM vIOMMU (DESIGN.md section 2 `viommu`). On every IOMMU unit one of the VM's vdevs
+ * is behind (issue 13 item 10: the unit comes from the function's firmware scope), two
+ * nesting parents, both kept in step with the VM memory map:
  *   - the shared view (T=0): shared RAM plus the private pages the guest marked shared;
  *   - the full view (T=1): all guest RAM, only ever used by vdevs whose TDI is RUN.
- * A vdev's RID is attached to the view its TDI state allows, directly (stage 2 only) or through
- * a nested domain carrying the guest's stage-1 (SMMUv3: the guest's CD table, an IPA). Guest
- * invalidations reach hardware only with the parents' VMIDs and the vdev's physical StreamID.
- * SMMU faults on a vdev's stream are written to the guest's fault queue page and signalled
- * with a virtual SPI.
+ * A vdev's requester is attached to the view its TDI state allows on its unit, directly
+ * (stage 2 only) or through a nested domain carrying the guest's stage-1 (SMMUv3: the guest's
+ * CD table, an IPA). Guest invalidations reach hardware only with the parents' VMIDs and the
+ * vdev's physical StreamIDs. The views' owner is the VM: the IOMMU core keeps their hardware
+ * tags apart from other VMs' and accounts fault records per VM. SMMU faults on a vdev's
+ * stream are written to the guest's fault queue page and signalled with a virtual SPI.
  */
 #ifndef CORE_VIOMMU_H
 #define CORE_VIOMMU_H
@@ -25,10 +27,18 @@ enum viommu_view {
 	VIOMMU_FULL = 1
 };
 
+#define VIOMMU_MAX_UNITS 4
+
+/* The two views on one unit. */
+struct viommu_unit {
+	struct iommu *unit;
+	struct iommu_domain view[2];
+};
+
 struct viommu {
 	struct vm *vm;
-	struct iommu *unit; /* NULL: no vIOMMU (the VM has no vdevs) */
-	struct iommu_domain view[2];
+	unsigned nunits; /* 0: no vIOMMU (the VM has no vdevs) */
+	struct viommu_unit u[VIOMMU_MAX_UNITS];
 	u64 *share_bits; /* bit per private-RAM page the guest marked shared */
 	u64 npriv_pages;
 	gpa_t fq; /* fault queue page (0: none) */
@@ -39,9 +49,14 @@ struct viommu {
 
 /* Bytes of bitmap viommu_init() needs for `vm`. */
 u64 viommu_bitmap_bytes(const struct vm *vm);
-/* Creates the two views on `unit` (bitmap: zeroed, viommu_bitmap_bytes() long). */
+/*
+ * Creates the two views on `unit` (bitmap: zeroed, viommu_bitmap_bytes() long); views on
+ * further units are added when a vdev behind one is attached.
+ */
 int viommu_init(struct vm *vm, struct iommu *unit, u64 *bitmap) __must_check;
 struct viommu *viommu_of(const struct vm *vm);
+/* The VM's view `w` on `unit`, NULL if it has none there. */
+struct iommu_domain *viommu_view(struct viommu *v, const struct iommu *unit, enum viommu_view w);
 /* Detaches every vdev and frees the views (host tests, VM teardown). */
 void viommu_fini(struct vm *vm);
 

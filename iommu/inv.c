@@ -10,6 +10,7 @@
 #include "iommu/iommu.h"
 
 #include "core/log.h"
+#include "iommu/iommu_internal.h"
 #include "lib/err.h"
 
 static bool iommu_pasid_ok(u32 pasid)
@@ -46,7 +47,7 @@ static int iommu_inv_check_amd(const struct iommu_domain *d, const struct iommu_
 	return IS_ALIGNED(e->addr, PAGE_SIZE) ? 0 : -E_INVAL;
 }
 
-static bool iommu_rid_behind(const struct iommu_domain *d, u32 rid);
+static const struct iommu_attach *iommu_rid_behind(const struct iommu_domain *d, u32 rid);
 
 /* SMMUv3 4.4.1: stage-1 TLB invalidations; the nesting parent supplies the VMID. */
 static int iommu_inv_check_smmu(const struct iommu_domain *d, const struct iommu_inv_smmu *e)
@@ -73,16 +74,16 @@ static int iommu_inv_check_smmu(const struct iommu_domain *d, const struct iommu
 }
 
 /* The device must be attached to d, or (nesting parent) to a nested domain on it. */
-static bool iommu_rid_behind(const struct iommu_domain *d, u32 rid)
+static const struct iommu_attach *iommu_rid_behind(const struct iommu_domain *d, u32 rid)
 {
 	for (const struct iommu_domain *o = d->unit->domains; o; o = o->next) {
 		if (o != d && o->parent != d)
 			continue;
 		for (unsigned i = 0; i < o->nattach; i++)
 			if (o->attach[i].rid == rid)
-				return true;
+				return &o->attach[i];
 	}
-	return false;
+	return NULL;
 }
 
 static int iommu_inv_check_atc(const struct iommu_domain *d, const struct iommu_inv_atc *e)
@@ -108,10 +109,40 @@ static int iommu_inv_check(const struct iommu_domain *d, const struct iommu_inv 
 	return -E_INVAL;
 }
 
+/* The requester the entry names, for the entries that go to its hardware tags. */
+static u32 iommu_inv_rid(const struct iommu_inv *inv, bool *per_tag)
+{
+	*per_tag = inv->kind == IOMMU_INV_ATC ||
+		   (inv->kind == IOMMU_INV_SMMU && inv->smmu.op == IOMMU_SMMU_CFGI_CD);
+	return inv->kind == IOMMU_INV_ATC ? inv->atc.rid : inv->smmu.rid;
+}
+
+/* One checked entry: device-scoped ones once per hardware tag of the device. */
+static int iommu_inv_run(struct iommu_domain *d, const struct iommu_inv *inv)
+{
+	struct iommu *u = d->unit;
+	struct iommu_inv one = *inv;
+	const struct iommu_attach *a;
+	bool per_tag;
+	u32 rid = iommu_inv_rid(inv, &per_tag);
+	int err = 0;
+
+	if (!per_tag)
+		return u->drv->ops->invalidate(u, d, inv);
+	a = iommu_rid_behind(d, rid); /* checked: non-NULL */
+	for (unsigned k = 0; a && k < a->tags.n && !err; k++) {
+		if (one.kind == IOMMU_INV_ATC)
+			one.atc.tag = a->tags.tag[k];
+		else
+			one.smmu.tag = a->tags.tag[k];
+		err = u->drv->ops->invalidate(u, d, &one);
+	}
+	return err;
+}
+
 int iommu_invalidate(struct iommu_domain *d, const struct iommu_inv *inv, unsigned n,
 		     unsigned *done)
 {
-	struct iommu *u = d->unit;
 	unsigned i;
 	int err = 0;
 
@@ -120,7 +151,7 @@ int iommu_invalidate(struct iommu_domain *d, const struct iommu_inv *inv, unsign
 	for (i = 0; i < n && !err; i++) {
 		err = iommu_inv_check(d, &inv[i]);
 		if (!err)
-			err = u->drv->ops->invalidate(u, d, &inv[i]);
+			err = iommu_inv_run(d, &inv[i]);
 	}
 	*done = err ? i - 1 : n;
 	return err ? trace_err(err) : 0;
@@ -128,28 +159,63 @@ int iommu_invalidate(struct iommu_domain *d, const struct iommu_inv *inv, unsign
 
 /* ---- faults ---------------------------------------------------------------------------------- */
 
+static struct iommu_fault_ring *iommu_fault_ring(struct iommu_locked l, u32 owner)
+{
+	return &l.u->faults[owner < IOMMU_FAULT_OWNERS ? owner : 0];
+}
+
 void iommu_fault_report(struct iommu *u, const struct iommu_fault *f)
 {
-	unsigned slot = (u->fault_head + u->fault_count) % IOMMU_FAULT_RING;
+	struct iommu_locked l = iommu_lock(u);
+	struct iommu_fault rec = *f;
+	struct iommu_fault_ring *r;
+	unsigned slot;
 
-	if (u->fault_count == IOMMU_FAULT_RING) {
-		/* Full: the oldest record goes, the count of losses says so. */
-		u->fault_head = (u->fault_head + 1) % IOMMU_FAULT_RING;
+	iommu_fault_attribute(l, &rec);
+	r = iommu_fault_ring(l, rec.owner);
+	slot = (r->head + r->count) % IOMMU_FAULT_RING;
+	if (r->count == IOMMU_FAULT_RING) {
+		/* Full: this owner's oldest record goes; other owners' rings are untouched. */
+		r->head = (r->head + 1) % IOMMU_FAULT_RING;
+		r->dropped++;
 		u->faults_dropped++;
 	} else {
-		u->fault_count++;
+		r->count++;
 	}
-	u->faults[slot] = *f;
+	r->rec[slot] = rec;
+	r->seq[slot] = u->fault_seq++;
+	iommu_unlock(l);
 }
 
 int iommu_fault_pop(struct iommu *u, struct iommu_fault *out)
 {
-	if (!u->fault_count)
-		return -E_NOENT;
-	*out = u->faults[u->fault_head];
-	u->fault_head = (u->fault_head + 1) % IOMMU_FAULT_RING;
-	u->fault_count--;
-	return 0;
+	struct iommu_locked l = iommu_lock(u);
+	struct iommu_fault_ring *oldest = NULL;
+
+	for (unsigned o = 0; o < IOMMU_FAULT_OWNERS; o++) {
+		struct iommu_fault_ring *r = &u->faults[o];
+
+		if (r->count && (!oldest || r->seq[r->head] < oldest->seq[oldest->head]))
+			oldest = r;
+	}
+	if (oldest) {
+		*out = oldest->rec[oldest->head];
+		oldest->head = (oldest->head + 1) % IOMMU_FAULT_RING;
+		oldest->count--;
+	}
+	iommu_unlock(l);
+	return oldest ? 0 : -E_NOENT;
+}
+
+unsigned iommu_faults_pending(struct iommu *u)
+{
+	struct iommu_locked l = iommu_lock(u);
+	unsigned n = 0;
+
+	for (unsigned o = 0; o < IOMMU_FAULT_OWNERS; o++)
+		n += u->faults[o].count;
+	iommu_unlock(l);
+	return n;
 }
 
 static iommu_fault_notify_fn fault_notify;

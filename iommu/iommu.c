@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * IOMMU core: units and their drivers, domains, attach bookkeeping, stage-2 updates with
- * their invalidation, routing and checking of guest invalidations, the fault ring.
+ * IOMMU core: units and their drivers, domains, stage-2 updates with their invalidation
+ * (and the invalidation owed after a failure). Attach bookkeeping by hardware tag is in
+ * attach.c, requester scopes in scope.c, guest invalidations and fault rings in inv.c.
  */
 #define LOG_COMPONENT "iommu"
 #include "iommu/iommu.h"
@@ -10,6 +11,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
+#include "iommu/iommu_internal.h"
 #include "lib/err.h"
 
 /* Provided by the linker for the section named like a C identifier (image and host alike). */
@@ -59,7 +61,10 @@ int iommu_unit_add(struct iommu *u, const struct iommu_driver *drv, const struct
 	u->desc = desc;
 	u->alloc = alloc;
 	u->index = iommu_nunits;
-	u->fault_head = u->fault_count = 0;
+	spin_lock_init(&u->lock);
+	u->nstreams = 0;
+	memset(u->faults, 0, sizeof(u->faults));
+	u->fault_seq = 0;
 	u->faults_dropped = 0;
 	u->domains = NULL;
 	iommu_units[iommu_nunits++] = u;
@@ -102,20 +107,26 @@ MOAT_UNIT("iommu", INIT_IOMMU, iommu_boot);
 
 /* ---- domains ------------------------------------------------------------------------------ */
 
+/* The unit's domain list is walked under its lock (attach.c), so it changes under it too. */
 static void iommu_domain_link(struct iommu_domain *d)
 {
+	struct iommu_locked l = iommu_lock(d->unit);
+
 	d->next = d->unit->domains;
 	d->unit->domains = d;
+	iommu_unlock(l);
 }
 
 static void iommu_domain_unlink(struct iommu_domain *d)
 {
+	struct iommu_locked l = iommu_lock(d->unit);
 	struct iommu_domain **p = &d->unit->domains;
 
 	while (*p && *p != d)
 		p = &(*p)->next;
 	if (*p)
 		*p = d->next;
+	iommu_unlock(l);
 }
 
 int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits)
@@ -209,6 +220,7 @@ int iommu_domain_nested_init(struct iommu_domain *d, struct iommu_domain *parent
 	d->kind = IOMMU_DOMAIN_NESTED;
 	d->unit = u;
 	d->parent = parent;
+	d->owner = parent->owner;
 	d->s1 = *s1;
 	err = u->drv->ops->domain_init(u, d);
 	if (err)
@@ -246,64 +258,6 @@ struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
 	return d;
 }
 
-/* ---- attach -------------------------------------------------------------------------------- */
-
-static int iommu_attach_find(const struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	for (unsigned i = 0; i < d->nattach; i++)
-		if (d->attach[i].rid == rid && d->attach[i].pasid == pasid)
-			return (int)i;
-	return -1;
-}
-
-bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	return iommu_attach_find(d, rid, pasid) >= 0;
-}
-
-/* True when another domain of the unit holds (rid, pasid). */
-static bool iommu_attach_taken(const struct iommu *u, u32 rid, u32 pasid)
-{
-	for (const struct iommu_domain *o = u->domains; o; o = o->next)
-		if (iommu_attach_find(o, rid, pasid) >= 0)
-			return true;
-	return false;
-}
-
-int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	struct iommu *u = d->unit;
-	int err;
-
-	if (!d->kind)
-		return trace_err(-E_STATE);
-	if (pasid != IOMMU_NO_PASID && pasid > IOMMU_PASID_MAX)
-		return trace_err(-E_RANGE);
-	if (iommu_attach_taken(u, rid, pasid))
-		return trace_err(-E_BUSY);
-	if (d->nattach == IOMMU_DOMAIN_MAX_ATTACH)
-		return trace_err(-E_NOSPC);
-	err = u->drv->ops->attach(u, d, rid, pasid);
-	if (err)
-		return trace_err(err);
-	d->attach[d->nattach++] = (struct iommu_attach){ .rid = rid, .pasid = pasid };
-	return 0;
-}
-
-int iommu_detach(struct iommu_domain *d, u32 rid, u32 pasid)
-{
-	struct iommu *u = d->unit;
-	int i = iommu_attach_find(d, rid, pasid), err;
-
-	if (i < 0)
-		return trace_err(-E_NOENT);
-	err = u->drv->ops->detach(u, d, rid, pasid);
-	if (err)
-		return trace_err(err);
-	d->attach[i] = d->attach[--d->nattach];
-	return 0;
-}
-
 /* ---- stage-2 updates ------------------------------------------------------------------------ */
 
 struct iommu_gather {
@@ -311,6 +265,19 @@ struct iommu_gather {
 	struct iommu_domain *d;
 	int err;
 };
+
+/* Remembers a range whose invalidation did not complete (merged with what is already owed). */
+static void iommu_flush_owe(struct iommu_domain *d, u64 start, u64 end)
+{
+	if (!d->flush_owed) {
+		d->owed_start = start;
+		d->owed_end = end;
+	} else {
+		d->owed_start = MIN(d->owed_start, start);
+		d->owed_end = (d->owed_end == 0 || end == 0) ? 0 : MAX(d->owed_end, end);
+	}
+	d->flush_owed = true;
+}
 
 static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
 {
@@ -320,9 +287,37 @@ static void iommu_gather_flush(struct pt_gather *g, struct pt *pt)
 
 	if (err) {
 		g->flush_failed = true;
+		iommu_flush_owe(ig->d, g->start, g->end);
 		if (!ig->err)
 			ig->err = err;
 	}
+}
+
+/*
+ * Issue 13 item 12: a failed invalidation is owed until it has been sent again successfully.
+ * The resend covers the whole owed range, walk caches included (the failed gather may have
+ * unlinked tables), before anything else on the domain may report success.
+ */
+int iommu_flush_owed(struct iommu_domain *d)
+{
+	struct iommu *u = d->unit;
+	struct pt_gather g;
+	int err;
+
+	if (!d->flush_owed)
+		return 0;
+	pt_gather_init(&g, NULL);
+	g.start = d->owed_start;
+	g.end = d->owed_end;
+	g.min_granule = PAGE_SIZE;
+	g.tables_changed = true;
+	err = u->drv->ops->flush_s2(u, d, &g);
+	if (err) {
+		pr_err("owed stage-2 invalidation still failing: %s", err_str(err));
+		return trace_err(err);
+	}
+	d->flush_owed = false;
+	return 0;
 }
 
 static int iommu_s2_finish(struct iommu_gather *ig, int err)
@@ -337,9 +332,12 @@ static int iommu_s2_finish(struct iommu_gather *ig, int err)
 int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot)
 {
 	struct iommu_gather ig = { .d = d };
+	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
+	if ((err = iommu_flush_owed(d)))
+		return err;
 	pt_gather_init(&ig.g, iommu_gather_flush);
 	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, out, size, prot, &ig.g));
 }
@@ -347,9 +345,12 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
 {
 	struct iommu_gather ig = { .d = d };
+	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
+	if ((err = iommu_flush_owed(d)))
+		return err;
 	pt_gather_init(&ig.g, iommu_gather_flush);
 	return iommu_s2_finish(&ig, pt_unmap(&d->s2, in.v, size, &ig.g));
 }

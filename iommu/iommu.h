@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * IOMMU core (DESIGN.md section 2, seeds-digest section 2): domains, device attach by
- * (RID, PASID/SSID), typed invalidation per vendor, fault records, and the one driver
+ * (requester, PASID/SSID), typed invalidation per vendor, fault records, and the one driver
  * interface that VT-d, AMD-Vi and SMMUv3 implement. Drivers register at link time with
  * IOMMU_DRIVER(); the core probes one unit per IOMMU the platform describes.
+ *
+ * Requesters and hardware tags (issue 13 items 2 and 10): a PCI function is named by its
+ * requester key IOMMU_RID(segment, bus/devfn). What a unit tells DMA apart by is a hardware
+ * tag: the SMMUv3 StreamID, the VT-d source-id, the AMD-Vi DeviceID. The firmware tables
+ * (iommu-map, IORT, DMAR, IVRS: struct plat_scope) say which unit sees a requester and with
+ * which tags; the core resolves them (iommu/scope.c) and keeps the owner per (unit, tag):
+ * requesters that share a tag (overlapping map outputs, iommu-map-mask, a PCIe-to-PCI bridge,
+ * IVRS aliases) are one alias group, translated by one domain at a time, never split between
+ * two.
  *
  * Domains:
  * - IOMMU_DOMAIN_S2: the nesting parent, a stage-2 (GPA -> PA) table owned by Moat, in the
@@ -22,8 +31,9 @@
 #define IOMMU_IOMMU_H
 
 #include "core/platform.h"
-#include "lib/pt.h"
 #include "lib/compiler.h"
+#include "lib/lock.h"
+#include "lib/pt.h"
 #include "lib/types.h"
 
 struct moat_ctx;
@@ -34,6 +44,12 @@ enum iommu_vendor {
 	IOMMU_VENDOR_AMDVI,
 	IOMMU_VENDOR_SMMUV3
 };
+
+/* Requester keys: PCI segment in bits 31:16, bus/device/function in 15:0. */
+#define IOMMU_RID(seg, bdf) ((u32)(seg) << 16 | (u16)(bdf))
+#define IOMMU_RID_SEG(rid) ((u16)((rid) >> 16))
+#define IOMMU_RID_BDF(rid) ((u16)(rid))
+#define IOMMU_RID_NONE 0xffffffffu /* a fault on a tag no requester holds */
 
 /* "No PASID": the request carries none (RID-level attach / invalidation). */
 #define IOMMU_NO_PASID 0xffffffffu
@@ -82,6 +98,32 @@ struct iommu_s1 {
 	};
 };
 
+/* ---- requesters -------------------------------------------------------------------------- */
+
+#define IOMMU_DEV_MAX_ALIAS 3
+#define IOMMU_DEV_MAX_DEPTH 8
+#define IOMMU_MAX_TAGS 4
+
+/*
+ * A PCI function as the IOMMU core sees it. `alias` are the other requester keys its DMA may
+ * arrive with (a PCIe-to-PCI bridge above it takes ownership of its requests; pci/alias.c).
+ * `path` (root bus, then device/function hops down to it) lets DMAR device scopes, which
+ * name functions by path, find it; depth 0 means "on the root bus at its requester ID".
+ */
+struct iommu_dev {
+	u32 rid;
+	u8 nalias;
+	u32 alias[IOMMU_DEV_MAX_ALIAS];
+	u8 root_bus, depth;
+	u8 path[IOMMU_DEV_MAX_DEPTH];
+};
+
+/* The hardware tags of one requester on its unit. */
+struct iommu_tagset {
+	u8 n;
+	u32 tag[IOMMU_MAX_TAGS];
+};
+
 /* ---- domains ------------------------------------------------------------------------------ */
 
 enum iommu_domain_kind {
@@ -99,7 +141,8 @@ struct iommu_tags {
 
 struct iommu_attach {
 	u32 rid;
-	u32 pasid; /* IOMMU_NO_PASID for RID-level */
+	u32 pasid;		  /* IOMMU_NO_PASID for RID-level */
+	struct iommu_tagset tags; /* the tags this attach holds on the unit */
 };
 
 struct iommu_domain {
@@ -109,10 +152,23 @@ struct iommu_domain {
 	struct pt s2;		     /* S2: the stage-2 table */
 	struct iommu_s1 s1;	     /* NESTED: guest stage-1 */
 	struct iommu_tags tags;
+	/*
+	 * Who the domain translates for (a VM id; 0: Moat), set by its creator right after init
+	 * (nested domains take their parent's). Tags of different owners never mix, and fault
+	 * records are accounted per owner.
+	 */
+	u32 owner;
 	unsigned nchildren;	   /* S2: nested domains stacked on it */
 	struct iommu_domain *next; /* the unit's list of live domains */
 	unsigned nattach;
 	struct iommu_attach attach[IOMMU_DOMAIN_MAX_ATTACH];
+	/*
+	 * S2: an invalidation of [owed_start, owed_end) failed, so the IOTLBs (and ATCs) may
+	 * still hold translations the table no longer has. Every later stage-2 change, attach
+	 * or unit flush of this domain resends it first and fails while it cannot.
+	 */
+	bool flush_owed;
+	u64 owed_start, owed_end;
 };
 
 /* ---- invalidation ------------------------------------------------------------------------- */
@@ -159,12 +215,14 @@ struct iommu_inv_smmu {
 	u64 addr;
 	bool leaf;
 	u8 tg, ttl, num, scale; /* range invalidation fields (0 when not a range) */
-	u32 rid;		/* CFGI_CD: physical RID, attached behind the domain */
+	u32 rid;		/* CFGI_CD: physical requester key, attached behind the domain */
+	u32 tag;		/* CFGI_CD: filled by the core, once per hardware tag of rid */
 };
 
 /* Device-TLB (ATC) invalidation, in guest terms (vRID translated by the vIOMMU). */
 struct iommu_inv_atc {
-	u32 rid;   /* physical RID once routed */
+	u32 rid;   /* physical requester key once routed */
+	u32 tag;   /* filled by the core, once per hardware tag of rid */
 	u32 pasid; /* IOMMU_NO_PASID if none */
 	u64 addr;
 	u8 size_order; /* 2^size_order bytes, >= 12; 64 = everything */
@@ -207,7 +265,9 @@ enum iommu_fault_kind {
 #define IOMMU_FAULT_PRIV (1u << 3)
 
 struct iommu_fault {
-	u32 rid;
+	u32 tag;	/* the hardware tag the unit reported (driver) */
+	u32 rid;	/* requester holding the tag, IOMMU_RID_NONE if none (core) */
+	u32 owner;	/* owner of the domain translating the tag, 0 if none (core) */
 	u32 pasid;	/* IOMMU_NO_PASID if none */
 	u64 addr;	/* input address of the faulting request */
 	u64 fetch_addr; /* S2 fault on a stage-1 table fetch: the table's GPA; else 0 */
@@ -218,7 +278,30 @@ struct iommu_fault {
 	u32 vendor_code; /* raw reason/event code, for logs */
 };
 
+/*
+ * Fault records wait in one ring per owner (issue 13 item 14): a VM whose devices flood the
+ * unit loses its own oldest records, never another VM's. Owner 0 and the VM ids 1..4
+ * (CFG_MAX_VMS; core/viommu.c checks the bound); ids at or above IOMMU_FAULT_OWNERS are
+ * accounted with owner 0.
+ */
 #define IOMMU_FAULT_RING 64
+#define IOMMU_FAULT_OWNERS 5
+
+struct iommu_fault_ring {
+	struct iommu_fault rec[IOMMU_FAULT_RING];
+	u64 seq[IOMMU_FAULT_RING]; /* report order, so that records leave oldest first */
+	unsigned head, count;
+	u64 dropped;
+};
+
+/* A hardware tag in use on a unit: the domain translating it and the attaches holding it. */
+struct iommu_stream {
+	u32 tag, pasid;
+	u32 refs;
+	struct iommu_domain *dom;
+};
+
+#define IOMMU_MAX_STREAMS 128
 
 /* ---- the driver interface ---------------------------------------------------------------- */
 
@@ -230,12 +313,18 @@ struct iommu_ops {
 	/* Allocates hardware tags; for NESTED also validates the stage-1 description. */
 	int (*domain_init)(struct iommu *u, struct iommu_domain *d);
 	void (*domain_fini)(struct iommu *u, struct iommu_domain *d);
-	/* Points (rid, pasid) at the domain / back at blocked; must be idempotent on failure. */
-	int (*attach)(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid);
-	int (*detach)(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid);
+	/*
+	 * Points hardware tag `tag` (with `pasid`) at the domain / back at blocked; must be
+	 * idempotent on failure. The core has checked the tag is free or already d's.
+	 */
+	int (*attach)(struct iommu *u, struct iommu_domain *d, u32 tag, u32 pasid);
+	int (*detach)(struct iommu *u, struct iommu_domain *d, u32 tag, u32 pasid);
 	/* After a stage-2 change: invalidate per the gather (tags of d), ATCs included. */
 	int (*flush_s2)(struct iommu *u, struct iommu_domain *d, const struct pt_gather *g);
-	/* One routed guest invalidation, tags already mapped to d's hardware tags. */
+	/*
+	 * One routed guest invalidation, tags already mapped to d's hardware tags (for ATC and
+	 * CFGI_CD entries: called once per hardware tag of the requester, in inv->*.tag).
+	 */
 	int (*invalidate)(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *inv);
 	/* Drains the hardware fault/event log into iommu_fault_report(). */
 	int (*fault_poll)(struct iommu *u);
@@ -258,10 +347,14 @@ struct iommu {
 	const struct plat_iommu *desc;
 	struct pt_allocator *alloc;
 	unsigned index;
-	/* fault ring: the core keeps the newest IOMMU_FAULT_RING records */
-	struct iommu_fault faults[IOMMU_FAULT_RING];
-	unsigned fault_head, fault_count;
-	u64 faults_dropped;
+	/* Protects streams[] and faults[] (taken from interrupt handlers too). */
+	struct spinlock lock;
+	unsigned nstreams;
+	struct iommu_stream streams[IOMMU_MAX_STREAMS];
+	/* fault rings: the core keeps the newest IOMMU_FAULT_RING records of each owner */
+	struct iommu_fault_ring faults[IOMMU_FAULT_OWNERS];
+	u64 fault_seq;
+	u64 faults_dropped; /* all owners */
 	/*
 	 * Faults arrive by interrupt: the driver's handler drains the hardware and calls
 	 * iommu_fault_notify(); fault_poll is then not called from the run loop.
@@ -300,6 +393,28 @@ int iommu_domain_fini(struct iommu_domain *d) __must_check;
 struct iommu_domain *iommu_nested_next(const struct iommu_domain *parent,
 				       const struct iommu_domain *prev);
 
+/*
+ * The unit that translates `dev`'s DMA: the one whose firmware scope names it, else the one
+ * whose segment it includes all of, else the only unit without a description. -E_NOENT if
+ * none, -E_CORRUPT if two units claim it alike (the firmware is inconsistent: refused).
+ */
+int iommu_unit_for(const struct iommu_dev *dev, struct iommu **out) __must_check;
+/* The tags `dev` carries on `u`; -E_NOENT if u does not translate (all of) its DMA. */
+int iommu_dev_tags(const struct iommu *u, const struct iommu_dev *dev,
+		   struct iommu_tagset *out) __must_check;
+/* The requester key attached on `u` that holds one of `ts` (first found), or false. */
+bool iommu_tag_holder(struct iommu *u, const struct iommu_tagset *ts, u32 *rid, u32 *owner);
+/* Firmware scope of a unit checked at probe: -E_CORRUPT if a range is malformed. */
+int iommu_scope_check(const struct plat_iommu *desc) __must_check;
+/* One line per alias group the scope creates (overlapping outputs, masks, IVRS aliases). */
+void iommu_scope_report_aliases(const struct plat_iommu *desc, const char *name);
+
+/*
+ * Attaches a requester. -E_BUSY if the requester is attached anywhere, or one of its tags is
+ * translated by another domain (an alias of another requester: the group moves as a whole).
+ */
+int iommu_attach_dev(struct iommu_domain *d, const struct iommu_dev *dev, u32 pasid) __must_check;
+/* The same for a function without aliases, on its root bus. */
 int iommu_attach(struct iommu_domain *d, u32 rid, u32 pasid) __must_check;
 int iommu_detach(struct iommu_domain *d, u32 rid, u32 pasid) __must_check;
 bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid);
@@ -316,10 +431,15 @@ int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size) __must_check;
 int iommu_invalidate(struct iommu_domain *d, const struct iommu_inv *inv, unsigned n,
 		     unsigned *done) __must_check;
 
-/* Drivers report faults here; the oldest record is dropped when the ring is full. */
+/*
+ * Drivers report faults here, by hardware tag; the core fills in the requester and owner and
+ * drops the owner's oldest record when that owner's ring is full.
+ */
 void iommu_fault_report(struct iommu *u, const struct iommu_fault *f);
-/* Takes the oldest fault record; -E_NOENT if none. */
+/* Takes the oldest fault record of any owner; -E_NOENT if none. */
 int iommu_fault_pop(struct iommu *u, struct iommu_fault *out) __must_check;
+/* Records waiting on the unit. */
+unsigned iommu_faults_pending(struct iommu *u);
 /*
  * The consumer of fault records (core/viommu.c) registers here; a driver's interrupt handler
  * calls iommu_fault_notify() once it has reported new records on `u`.

@@ -106,6 +106,15 @@ u16 pci_ext_cap_end(const struct pci_host *h, pci_bdf_t bdf, u16 off);
 /* Function-level reset (PCIe 6.0 6.6.2), restoring the command register and BARs afterwards. */
 int pci_flr(struct pci_dev *d) __must_check;
 
+/*
+ * Requester IDs other than its own that the DMA of `d` may carry upstream, because a bridge
+ * above it takes ownership of its requests (pci/alias.c); -E_NOSPC if more than `max`.
+ */
+int pci_dma_aliases(const struct pci_dev *d, u16 *rids, unsigned max, unsigned *n) __must_check;
+/* Bus of the root-bus device above `d` and the device/function of each hop down to d. */
+int pci_dev_path(const struct pci_dev *d, u8 *root_bus, u8 *path, unsigned max,
+		 unsigned *depth) __must_check;
+
 /* "0000:01:00.0" */
 void pci_bdf_str(const struct pci_dev *d, char *buf, size_t size);
 

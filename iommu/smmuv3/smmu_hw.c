@@ -419,6 +419,18 @@ static int smmu_probe_idr(struct smmu_dev *s)
 		       s->idr0);
 		return -E_NOTSUP;
 	}
+	/*
+	 * Issue 13 item 9: a stalled transaction waits for CMD_RESUME, which Moat never sends
+	 * for a guest, and PCIe requesters cannot be held. Where stalls are optional the nested
+	 * STEs veto them (S1STALLD); an SMMU that can only stall is refused.
+	 */
+	s->stall_optional = FIELD_GET(IDR0_STALL_MODEL, s->idr0) == IDR0_STALL_OPTIONAL;
+	if (FIELD_GET(IDR0_STALL_MODEL, s->idr0) == IDR0_STALL_FORCED) {
+		pr_err("stall-only SMMU (IDR0.STALL_MODEL 0b10) is not supported: faulting DMA "
+		       "would be held, not terminated (IDR0 0x%x)",
+		       s->idr0);
+		return -E_NOTSUP;
+	}
 	if (s->idr1 & (IDR1_TABLES_PRESET | IDR1_QUEUES_PRESET)) {
 		pr_err("preset tables or queues are not supported (IDR1 0x%x)", s->idr1);
 		return -E_NOTSUP;

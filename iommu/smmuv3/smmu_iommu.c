@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * SMMUv3 behind the IOMMU core (iommu/iommu.h): nesting parents are stage-2 STEs with one
- * VMID each, nested domains point the STE's S1ContextPtr at the guest's CD table (an IPA),
- * guest TLB invalidations always carry the parent's VMID, ATC invalidations go to the physical
- * StreamID of a device the core found attached, and events become fault records, drained from
- * the SMMU's event-queue/GERROR interrupts when the platform wires them, else polled.
+ * SMMUv3 behind the IOMMU core (iommu/iommu.h): the core's hardware tags are StreamIDs (the
+ * core resolves requesters to them from the IORT or DT iommu-map scope of the unit and owns
+ * each one for one domain at a time). Nesting parents are stage-2 STEs with one VMID each,
+ * nested domains point the STE's S1ContextPtr at the guest's CD table (an IPA), guest TLB
+ * invalidations always carry the parent's VMID, ATC and CD invalidations go to the StreamIDs
+ * the core found attached, and events become fault records by StreamID, drained from the
+ * SMMU's event-queue/GERROR interrupts when the platform wires them, else polled.
  */
 #define LOG_COMPONENT "smmu"
 #include <arch/mm.h>
@@ -14,10 +16,10 @@
 #include "core/irq.h"
 #include "core/log.h"
 #include "iommu/iommu.h"
-#include "iommu/smmuv3/smmu_dt.h"
 #include "iommu/smmuv3/smmu_internal.h"
 #include "iommu/smmuv3/smmu_iommu.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 
 static struct smmu_unit smmu_units[PLAT_MAX_IOMMU];
 static unsigned smmu_nunits;
@@ -40,12 +42,13 @@ static enum iommu_fault_kind smmu_fault_kind(u8 type)
 	}
 }
 
-void smmu_event_to_fault(const struct smmu_event *e, u32 rid, struct iommu_fault *f)
+void smmu_event_to_fault(const struct smmu_event *e, struct iommu_fault *f)
 {
 	bool xlate = e->type >= EVT_F_TRANSLATION && e->type <= EVT_F_PERMISSION;
 
 	*f = (struct iommu_fault){
-		.rid = rid,
+		.tag = e->sid,
+		.rid = IOMMU_RID_NONE,
 		.pasid = e->ssv ? e->ssid : IOMMU_NO_PASID,
 		.addr = e->addr,
 		/* A stage-2 fault while fetching a CD or a stage-1 table: that structure's IPA. */
@@ -60,16 +63,6 @@ void smmu_event_to_fault(const struct smmu_event *e, u32 rid, struct iommu_fault
 		f->stage = e->s2 ? IOMMU_FAULT_S2 : IOMMU_FAULT_S1;
 }
 
-static u32 smmu_sid_to_rid(const struct smmu_unit *su, u32 sid)
-{
-	const struct smmu_rid_map *m = &su->rid_map;
-
-	for (unsigned i = 0; m->present && i < m->n; i++)
-		if (sid >= m->r[i].sid_base && sid - m->r[i].sid_base < m->r[i].len)
-			return m->r[i].rid_base + (sid - m->r[i].sid_base);
-	return sid;
-}
-
 /*
  * The same fault again (stream, type, direction, stage, 4 KiB page) while the previous record
  * is still waiting for delivery: QEMU writes one event per failing 4-byte access, so a
@@ -78,7 +71,7 @@ static u32 smmu_sid_to_rid(const struct smmu_unit *su, u32 sid)
 static bool smmu_event_repeats(struct smmu_unit *su, const struct smmu_event *e)
 {
 	const struct smmu_event *l = &su->last;
-	bool same = su->unit.fault_count && l->type == e->type && l->sid == e->sid &&
+	bool same = iommu_faults_pending(&su->unit) && l->type == e->type && l->sid == e->sid &&
 		    l->read == e->read && l->s2 == e->s2 && l->ssv == e->ssv &&
 		    l->ssid == e->ssid && (l->addr >> 12) == (e->addr >> 12);
 
@@ -95,7 +88,7 @@ static void smmu_event_sink_core(struct smmu_dev *s, const struct smmu_event *e)
 		su->events_merged++;
 		return;
 	}
-	smmu_event_to_fault(e, smmu_sid_to_rid(su, e->sid), &f);
+	smmu_event_to_fault(e, &f);
 	iommu_fault_report(&su->unit, &f);
 }
 
@@ -168,21 +161,15 @@ static const unsigned smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48 };
 static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, struct iommu **out)
 {
 	struct smmu_unit *su;
+	char name[40];
 	int err;
 
 	if (smmu_nunits == PLAT_MAX_IOMMU)
 		return -E_NOSPC;
 	su = &smmu_units[smmu_nunits];
 	memset(su, 0, sizeof(*su));
-	/* ACPI: the IORT ranges came with the platform; DT: the iommu-map of the host bridges. */
-	if (desc->nscope)
-		err = smmu_scope_rid_map(desc, &su->rid_map);
-	else if (ctx->bi && ctx->bi->fdt.v)
-		err = smmu_dt_rid_map(phys_to_virt(ctx->bi->fdt), ctx->bi->fdt_size, desc->phandle,
-				      &su->rid_map);
-	else
-		err = 0;
-	if (err) {
+	/* Requester ID -> StreamID: the IORT ranges or the DT iommu-map (core/dt_iommu.c). */
+	if ((err = iommu_scope_check(desc))) {
 		pr_err("SMMUv3 at 0x%llx: bad RID to StreamID map",
 		       (unsigned long long)desc->base.v);
 		return err;
@@ -193,6 +180,8 @@ static int smmu_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, st
 	su->dev.sink = smmu_event_sink_core;
 	smmu_nunits++;
 	smmu_irqs_setup(su, desc);
+	fmt_snprintf(name, sizeof(name), "SMMUv3 at 0x%llx", (unsigned long long)desc->base.v);
+	iommu_scope_report_aliases(desc, name);
 	pr_info("SMMUv3 at 0x%llx: %s%s, %u-bit SIDs, %u-bit OAS, %s stream table, events by %s",
 		(unsigned long long)desc->base.v, su->dev.s1p ? "S1+" : "", "S2", su->dev.sid_bits,
 		smmu_oas_bits[su->dev.oas_enc], su->dev.two_level ? "2-level" : "linear",
@@ -255,30 +244,26 @@ static void smmu_op_domain_fini(struct iommu *u, struct iommu_domain *d)
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return;
-	/* Nothing may be left tagged with the VMID before it is reused. */
-	if (smmu_inv_s2(s, d->tags.vmid, 0, 0, true))
-		pr_err("VMID %u not invalidated on release", d->tags.vmid);
+	/*
+	 * Nothing may be left tagged with the VMID before it is reused; if the invalidation
+	 * failed, entries of the old tables may survive, so the VMID stays allocated for good.
+	 */
+	if (smmu_inv_s2(s, d->tags.vmid, 0, 0, true)) {
+		pr_err("VMID %u not invalidated on release: never reused", d->tags.vmid);
+		return;
+	}
 	smmu_vmid_free(s, d->tags.vmid);
 }
 
-static int smmu_op_sid(struct iommu *u, u32 rid, u32 pasid, u32 *sid)
-{
-	/* The STE covers every substream of the RID: attach is per RID, SSIDs are the guest's. */
-	if (pasid != IOMMU_NO_PASID)
-		return -E_NOTSUP;
-	return smmu_rid_to_sid(&smmu_unit_of(u)->rid_map, rid, sid);
-}
-
-static int smmu_op_attach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
+static int smmu_op_attach(struct iommu *u, struct iommu_domain *d, u32 sid, u32 pasid)
 {
 	struct smmu_dev *s = &smmu_unit_of(u)->dev;
 	struct smmu_s2_cfg c2;
 	struct smmu_s1_cfg c1;
-	u32 sid;
-	int err = smmu_op_sid(u, rid, pasid, &sid);
 
-	if (err)
-		return err;
+	/* The STE covers every substream of the RID: attach is per RID, SSIDs are the guest's. */
+	if (pasid != IOMMU_NO_PASID)
+		return -E_NOTSUP;
 	if (d->kind == IOMMU_DOMAIN_S2) {
 		smmu_s2_of(d, &c2);
 		return smmu_stream_s2(s, sid, &c2);
@@ -288,20 +273,18 @@ static int smmu_op_attach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 
 	return smmu_stream_nested(s, sid, &c2, &c1);
 }
 
-static int smmu_op_detach(struct iommu *u, struct iommu_domain *d, u32 rid, u32 pasid)
+static int smmu_op_detach(struct iommu *u, struct iommu_domain *d, u32 sid, u32 pasid)
 {
-	u32 sid;
-	int err = smmu_op_sid(u, rid, pasid, &sid);
-
 	(void)d;
-	return err ? err : smmu_stream_abort(&smmu_unit_of(u)->dev, sid);
+	if (pasid != IOMMU_NO_PASID)
+		return -E_NOTSUP;
+	return smmu_stream_abort(&smmu_unit_of(u)->dev, sid);
 }
 
 /* ATCs of every device translated through `d` (attached to it or to a domain on it). */
 static int smmu_flush_atcs(struct iommu *u, const struct iommu_domain *d)
 {
 	struct smmu_dev *s = &smmu_unit_of(u)->dev;
-	u32 sid;
 	int err = 0;
 
 	if (!s->ats)
@@ -309,11 +292,9 @@ static int smmu_flush_atcs(struct iommu *u, const struct iommu_domain *d)
 	for (const struct iommu_domain *o = u->domains; o && !err; o = o->next) {
 		if (o != d && o->parent != d)
 			continue;
-		for (unsigned i = 0; i < o->nattach && !err; i++) {
-			err = smmu_op_sid(u, o->attach[i].rid, o->attach[i].pasid, &sid);
-			if (!err)
-				err = smmu_inv_atc(s, sid, 0xffffffffu, 0, 64);
-		}
+		for (unsigned i = 0; i < o->nattach && !err; i++)
+			for (unsigned k = 0; k < o->attach[i].tags.n && !err; k++)
+				err = smmu_inv_atc(s, o->attach[i].tags.tag[k], 0xffffffffu, 0, 64);
 	}
 	return err;
 }
@@ -335,13 +316,10 @@ static int smmu_op_invalidate(struct iommu *u, struct iommu_domain *d, const str
 	struct smmu_dev *s = &smmu_unit_of(u)->dev;
 	const struct iommu_inv_smmu *e = &inv->smmu;
 	const struct iommu_inv_atc *a = &inv->atc;
-	u32 sid;
-	int err;
 
-	if (inv->kind == IOMMU_INV_SMMU && e->op == IOMMU_SMMU_CFGI_CD) {
-		err = smmu_rid_to_sid(&smmu_unit_of(u)->rid_map, e->rid, &sid);
-		return err ? err : smmu_inv_cd(s, sid, 0);
-	}
+	/* CFGI_CD and ATC entries arrive once per StreamID of the device (e->tag, a->tag). */
+	if (inv->kind == IOMMU_INV_SMMU && e->op == IOMMU_SMMU_CFGI_CD)
+		return smmu_inv_cd(s, e->tag, 0);
 	if (inv->kind == IOMMU_INV_SMMU) {
 		struct smmu_tlbi t = { .op = (enum smmu_tlbi_op)e->op,
 				       .asid = e->asid,
@@ -356,8 +334,7 @@ static int smmu_op_invalidate(struct iommu *u, struct iommu_domain *d, const str
 	}
 	if (inv->kind != IOMMU_INV_ATC)
 		return -E_INVAL;
-	err = smmu_rid_to_sid(&smmu_unit_of(u)->rid_map, a->rid, &sid);
-	return err ? err : smmu_inv_atc(s, sid, a->pasid, a->addr, a->size_order);
+	return smmu_inv_atc(s, a->tag, a->pasid, a->addr, a->size_order);
 }
 
 static int smmu_op_fault_poll(struct iommu *u)

@@ -284,6 +284,9 @@ int smmu_stream_nested(struct smmu_dev *s, u32 sid, const struct smmu_s2_cfg *s2
 	/* CD fetches are write-back cacheable, inner shareable like everything else. */
 	ste[1] |= FIELD_PREP(STE1_S1DSS, s1->s1dss) | FIELD_PREP(STE1_S1CIR, CR1_CACHE_WB) |
 		  FIELD_PREP(STE1_S1COR, CR1_CACHE_WB) | FIELD_PREP(STE1_S1CSH, CR1_SH_ISH);
+	/* The guest's CD may not turn on stalls (5.2: only legal where they are optional). */
+	if (s->stall_optional)
+		ste[1] |= STE1_S1STALLD;
 	return smmu_ste_install(s, sid, ste);
 }
 

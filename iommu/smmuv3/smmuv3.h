@@ -56,6 +56,7 @@ struct smmu_dev {
 	struct frame_alloc *frames;
 	u32 idr0, idr1, idr3, idr5;
 	bool s1p, s2p, ats, cd2l, ril;
+	bool stall_optional; /* IDR0.STALL_MODEL 0b00: nested STEs set S1STALLD */
 	unsigned sid_bits, ssid_bits, oas_enc, asid_bits, vmid_bits;
 	struct smmu_queue cmdq, evtq;
 	/* stream table */

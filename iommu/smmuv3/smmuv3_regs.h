@@ -46,6 +46,9 @@
 #define IDR0_CD2L BIT(19)
 #define IDR0_TTENDIAN GENMASK(22, 21)
 #define IDR0_TTENDIAN_BE 3
+#define IDR0_STALL_MODEL GENMASK(25, 24)
+#define IDR0_STALL_OPTIONAL 0 /* stall and terminate models: CD.S chooses, STE.S1STALLD vetoes */
+#define IDR0_STALL_FORCED 2   /* stall model only: every faulting transaction stalls */
 #define IDR0_ST_LEVEL GENMASK(28, 27)
 #define IDR0_ST_LEVEL_2LVL 1
 
@@ -144,6 +147,7 @@
 #define STE1_S1CIR GENMASK(3, 2)
 #define STE1_S1COR GENMASK(5, 4)
 #define STE1_S1CSH GENMASK(7, 6)
+#define STE1_S1STALLD BIT(27) /* CD.S = 1 is ILLEGAL; legal only with STALL_MODEL 0b00 */
 #define STE1_EATS GENMASK(29, 28)
 #define STE1_STRW GENMASK(31, 30)
 #define STE1_SHCFG GENMASK(45, 44)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harness over the ACPI parsers. The first input byte picks the table kind; the rest
- * is the table. Its header is patched (signature, length, checksum) half of the time so that
+ * is the table; DMAR, IVRS and IORT results also go through the tag-ownership invariant. Its header is patched (signature, length, checksum) half of the time so that
  * the fuzzer reaches the structure walkers instead of stopping at the checksum.
  */
 #include <stdint.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/acpi.h"
+#include "fuzz_tags.h"
 #include "lib/bits.h"
 
 static const char *const sigs[] = {
@@ -27,6 +28,21 @@ static void seal(uint8_t *t, size_t n, const char *sig)
 	t[9] = (uint8_t)-s;
 }
 
+/*
+ * IOMMU tables that parse go through the tag-ownership invariant (fuzz_tags.h): overlapping
+ * or aliasing IORT outputs, IVRS aliases and DMAR scopes never let a tag reach two owners.
+ */
+static void iommu_tables(int (*parse)(const u8 *, u32, struct platform *), const u8 *t, u32 len,
+			 struct platform *p)
+{
+	if (parse(t, len, p))
+		return;
+	for (unsigned i = 0; i < p->niommu; i++)
+		if (iommu_scope_check(&p->iommu[i]))
+			return; /* refused at probe: nothing is attached on such a unit */
+	ft_run(p);
+}
+
 static void run(unsigned kind, const uint8_t *t, uint32_t len)
 {
 	static struct platform p;
@@ -36,9 +52,9 @@ static void run(unsigned kind, const uint8_t *t, uint32_t len)
 	switch (kind) {
 	case 0: (void)acpi_parse_madt(t, len, &p); break;
 	case 1: (void)acpi_parse_mcfg(t, len, &p); break;
-	case 2: (void)acpi_parse_dmar(t, len, &p); break;
-	case 3: (void)acpi_parse_ivrs(t, len, &p); break;
-	case 4: (void)acpi_parse_iort(t, len, &p); break;
+	case 2: iommu_tables(acpi_parse_dmar, t, len, &p); break;
+	case 3: iommu_tables(acpi_parse_ivrs, t, len, &p); break;
+	case 4: iommu_tables(acpi_parse_iort, t, len, &p); break;
 	case 5: (void)acpi_parse_spcr(t, len, &p); break;
 	case 6: (void)acpi_parse_fadt(t, len, &p, &dsdt); break;
 	default: (void)acpi_parse_dsdt_s5(t, len, &p); break;

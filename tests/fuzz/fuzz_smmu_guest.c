@@ -110,7 +110,7 @@ static void guest_dma(struct reader *r)
 	if (F.u->drv->ops->fault_poll(F.u))
 		__builtin_trap();
 	while (!iommu_fault_pop(F.u, &f))
-		if (f.rid != RID)
+		if (f.tag != RID || (f.rid != RID && f.rid != IOMMU_RID_NONE))
 			__builtin_trap();
 }
 

@@ -151,7 +151,7 @@ static void check_invariants(void)
 	if (!d->dom)
 		return; /* blocked is always safe */
 	struct iommu_domain *parent = d->dom->parent ? d->dom->parent : d->dom;
-	if (parent != &v->view[d->trusted ? VIOMMU_FULL : VIOMMU_SHARED])
+	if (parent != viommu_view(v, d->unit, d->trusted ? VIOMMU_FULL : VIOMMU_SHARED))
 		abort();
 }
 

@@ -487,7 +487,7 @@ static void the_other_vm_cannot_name_bind_or_reach_the_device(void **state)
 	/* B's DMA view holds only B's RAM: A's RAM is a different host range */
 	struct pt_mapping m;
 	struct viommu *vb = viommu_of(vmb);
-	assert_int_equal(pt_lookup(&vb->view[VIOMMU_FULL].s2, VM_RAM_BASE, &m), 0);
+	assert_int_equal(pt_lookup(&vb->u[0].view[VIOMMU_FULL].s2, VM_RAM_BASE, &m), 0);
 	assert_int_equal(m.out.v, (u64)(uintptr_t)ramb);
 }
 
@@ -557,7 +557,7 @@ static bool dma_maps(struct vm *vm, enum viommu_view view, u64 g)
 {
 	struct pt_mapping m;
 
-	return pt_lookup(&viommu_of(vm)->view[view].s2, g, &m) == 0;
+	return pt_lookup(&viommu_of(vm)->u[0].view[view].s2, g, &m) == 0;
 }
 
 static void share_and_unshare_follow_in_the_dma_view(void **state)
@@ -624,19 +624,19 @@ static void set_s1_nests_on_the_view_the_tdi_allows(void **state)
 	struct viommu *v = viommu_of(vma);
 
 	(void)state;
-	assert_ptr_equal(d->dom, &v->view[VIOMMU_SHARED]);
+	assert_ptr_equal(d->dom, &v->u[0].view[VIOMMU_SHARED]);
 	s1_at(SHB, SHB + 0x1000);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_SET_S1, h, SHB, 40, 0, 0, 0), MOAT_OK);
 	assert_ptr_equal(d->dom, &d->nested);
-	assert_ptr_equal(d->nested.parent, &v->view[VIOMMU_SHARED]);
+	assert_ptr_equal(d->nested.parent, &v->u[0].view[VIOMMU_SHARED]);
 	assert_int_equal(d->nested.s1.smmu.s1ctxptr.v, SHB + 0x1000);
 	to_run();
 	assert_ptr_equal(d->dom, &d->nested);
-	assert_ptr_equal(d->nested.parent, &v->view[VIOMMU_FULL]); /* T=1: private RAM too */
+	assert_ptr_equal(d->nested.parent, &v->u[0].view[VIOMMU_FULL]); /* T=1: private RAM too */
 	assert_int_equal(call(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0, 0, 0), MOAT_OK);
-	assert_ptr_equal(d->nested.parent, &v->view[VIOMMU_SHARED]);
+	assert_ptr_equal(d->nested.parent, &v->u[0].view[VIOMMU_SHARED]);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_CLEAR_S1, h, 0, 0, 0, 0, 0), MOAT_OK);
-	assert_ptr_equal(d->dom, &v->view[VIOMMU_SHARED]);
+	assert_ptr_equal(d->dom, &v->u[0].view[VIOMMU_SHARED]);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_CLEAR_S1, h, 0, 0, 0, 0, 0), MOAT_BAD_STATE);
 }
 
@@ -667,7 +667,7 @@ static void set_s1_refuses_bad_descriptions_and_changes_nothing(void **state)
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_SET_S1, h, 0x1000, 40, 0, 0, 0),
 			 MOAT_BAD_ADDRESS);
 	assert_false(d->s1_set);
-	assert_ptr_equal(d->dom, &viommu_of(vma)->view[VIOMMU_SHARED]);
+	assert_ptr_equal(d->dom, &viommu_of(vma)->u[0].view[VIOMMU_SHARED]);
 }
 
 static struct moat_inv *inv_at(u64 g, unsigned n)
@@ -695,8 +695,8 @@ static void invalidate_forces_the_vmids_and_reports_the_failing_index(void **sta
 	assert_int_equal(fk.invs, 6);	     /* each on both views */
 	assert_int_equal(fk.invs_not_s2, 0); /* always through a nesting parent */
 	for (unsigned i = 0; i < fk.ninv_vmid; i++)
-		assert_true(fk.inv_vmid[i] == v->view[0].tags.vmid ||
-			    fk.inv_vmid[i] == v->view[1].tags.vmid);
+		assert_true(fk.inv_vmid[i] == v->u[0].view[0].tags.vmid ||
+			    fk.inv_vmid[i] == v->u[0].view[1].tags.vmid);
 	e = inv_at(SHB, 4);
 	e[1].op = MOAT_INV_SMMU_TLBI_VA;
 	e[1].addr = 0x7000;
@@ -754,7 +754,7 @@ static void cfgi_cd_needs_the_callers_vdev_with_a_stage1(void **state)
 static void faults_reach_the_guest_queue_with_an_interrupt(void **state)
 {
 	struct moat_fault_queue *q = ga(vma, SHB + 0x10000);
-	struct iommu_fault f = { .rid = BDF,
+	struct iommu_fault f = { .tag = BDF, /* the fake unit's tags are requester IDs */
 				 .addr = 0xdead000,
 				 .stage = IOMMU_FAULT_S1,
 				 .kind = IOMMU_FAULT_TRANSLATION,
@@ -769,7 +769,7 @@ static void faults_reach_the_guest_queue_with_an_interrupt(void **state)
 	assert_int_equal(q->size, MOAT_FAULTQ_HDR_SIZE);
 	assert_int_equal(q->nslots, (4096 - 32) / 32);
 	iommu_fault_report(&fk.u, &f);
-	f.rid = 0x0200; /* nobody's device: dropped */
+	f.tag = 0x0200; /* nobody's device: dropped */
 	iommu_fault_report(&fk.u, &f);
 	viommu_faults_deliver();
 	assert_int_equal(q->tail, 1);
@@ -782,7 +782,7 @@ static void faults_reach_the_guest_queue_with_an_interrupt(void **state)
 	assert_int_equal(host_spi_raised[2], 0);
 	/* a corrupted head: the record is dropped, nothing is written out of the page */
 	q->head = 5000;
-	f.rid = BDF;
+	f.tag = BDF;
 	iommu_fault_report(&fk.u, &f);
 	viommu_faults_deliver();
 	assert_int_equal(q->overflow, 1);
@@ -793,6 +793,114 @@ static void faults_reach_the_guest_queue_with_an_interrupt(void **state)
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_FAULTQ, SHB + SHARED, 40, 0, 0, 0, 0),
 			 MOAT_BAD_ADDRESS);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_FAULTQ, 0, 0, 0, 0, 0, 0), MOAT_OK);
+}
+
+/*
+ * Issue 13 item 14: a device of A floods the unit with faults after one of B's devices
+ * faulted once. B's record reaches B's queue; A loses only its own oldest records.
+ */
+static void a_fault_flood_evicts_only_the_flooding_vms_records(void **state)
+{
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+	struct moat_fault_queue *qa = ga(vma, SHB + 0x10000), *qb = ga(vmb, SHB + 0x10000);
+	struct iommu_fault f = { .tag = 0x0200,
+				 .addr = 0xbbb000,
+				 .stage = IOMMU_FAULT_S2,
+				 .kind = IOMMU_FAULT_TRANSLATION,
+				 .access = IOMMU_FAULT_WRITE };
+	const unsigned flood = IOMMU_FAULT_RING * 3;
+
+	(void)state;
+	assert_int_equal(vdev_create(vmb, 0, 0x0200, 0x1234, 0x11e8, none, types, NULL, &be, NULL),
+			 0);
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_FAULTQ, SHB + 0x10000, 40, 0, 0, 0, 0), MOAT_OK);
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_FAULTQ, SHB + 0x10000, 41, 0, 0, 0, 0), MOAT_OK);
+	iommu_fault_report(&fk.u, &f);
+	f.tag = BDF;
+	for (unsigned i = 0; i < flood; i++) {
+		f.addr = 0x40000000 + (u64)i * PAGE_SIZE;
+		iommu_fault_report(&fk.u, &f);
+	}
+	viommu_faults_deliver();
+	assert_int_equal(qb->tail, 1);
+	assert_int_equal(qb->rec[0].addr, 0xbbb000);
+	assert_int_equal(qa->tail, IOMMU_FAULT_RING);
+	assert_int_equal(qa->rec[0].addr, 0x40000000 + (u64)(flood - IOMMU_FAULT_RING) * PAGE_SIZE);
+	assert_int_equal(host_spi_last[2], 41);
+}
+
+/* ---- several IOMMU units (issue 13 item 10) ----------------------------------------------- */
+
+static struct fake_smmu fk2;
+
+/* A function the firmware puts behind the second unit. */
+static int be2_dma(const struct vdev *d, struct iommu **unit, struct iommu_dev *id)
+{
+	(void)d, (void)id;
+	*unit = &fk2.u;
+	return 0;
+}
+static const struct vdev_backend be2 = { .cfg_read32 = be_cfg, .dma_identity = be2_dma };
+
+static void a_vdev_behind_another_unit_gets_views_there(void **state)
+{
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+	struct moat_fault_queue *q = ga(vma, SHB + 0x10000);
+	struct iommu_fault f = { .tag = 0x0008, .addr = 0xc000, .stage = IOMMU_FAULT_S2 };
+	struct viommu *v = viommu_of(vma);
+	u64 g = VM_RAM_BASE + 0x10000;
+	struct pt_mapping m;
+	struct vdev *d;
+
+	(void)state;
+	assert_int_equal(fake_smmu_add(&fk2, &ha.a), 0);
+	assert_int_equal(vdev_create(vma, 1, 0x0008, 0x1234, 0x11e8, none, types, NULL, &be2, NULL),
+			 0);
+	d = vdev_at(vma, 1);
+	assert_ptr_equal(d->unit, &fk2.u);
+	assert_int_equal(d->rid, IOMMU_RID(1, 0x0008));
+	assert_ptr_equal(d->dom, viommu_view(v, &fk2.u, VIOMMU_SHARED));
+	assert_int_equal(fk2.attaches, 1);
+	assert_int_equal(viommu_view(v, &fk2.u, VIOMMU_SHARED)->owner, 1);
+	/* conversions reach the shared views on both units */
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, g, 0x1000, MOAT_SHARE, 0, 0, 0), MOAT_OK);
+	assert_int_equal(pt_lookup(&viommu_view(v, &fk.u, VIOMMU_SHARED)->s2, g, &m), 0);
+	assert_int_equal(pt_lookup(&viommu_view(v, &fk2.u, VIOMMU_SHARED)->s2, g, &m), 0);
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, g, 0x1000, MOAT_UNSHARE, 0, 0, 0), MOAT_OK);
+	assert_int_not_equal(pt_lookup(&viommu_view(v, &fk2.u, VIOMMU_SHARED)->s2, g, &m), 0);
+	assert_true(fk2.flushes > 0);
+	/* a fault on the second unit names the vdev there, not A's first one (same tag space) */
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_FAULTQ, SHB + 0x10000, 40, 0, 0, 0, 0), MOAT_OK);
+	iommu_fault_report(&fk2.u, &f);
+	viommu_faults_deliver();
+	assert_int_equal(q->tail, 1);
+	assert_int_equal(q->rec[0].vdev, d->handle);
+}
+
+/*
+ * Issue 13 item 2 at assignment: a function whose DMA tags another VM's function already
+ * holds (here: the fake unit has no description, so 0001:01:00.0 arrives with the same tag
+ * as A's 0000:01:00.0) is refused with one line; so is an alias of a TDISP function.
+ */
+static void a_function_sharing_dma_tags_is_assigned_with_its_group_or_not_at_all(void **state)
+{
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+
+	(void)state;
+	test_log_reset();
+	assert_int_equal(vdev_create(vmb, 1, BDF, 0x1234, 0x11e8, none, types, NULL, &be, NULL),
+			 -E_BUSY);
+	assert_true(
+		test_log_has("B: 0001:0100 shares its DMA tags on IOMMU 0 with 0000:0100 of A"));
+	assert_int_equal(vdev_count(vmb), 0);
+	/* in A itself: A's vdev has a TDI, so it shares with nothing */
+	assert_int_equal(vdev_create(vma, 1, BDF, 0x1234, 0x11e8, none, types, NULL, &be, NULL),
+			 -E_BUSY);
+	assert_true(test_log_has("a TDISP function shares its tags with nothing"));
+	assert_int_equal(vdev_count(vma), 1);
 }
 
 static void a_vm_without_devices_has_no_viommu(void **state)
@@ -821,7 +929,7 @@ static void system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state(void *
 	assert_int_equal(d->last_cause, MOAT_CAUSE_VM_TEARDOWN);
 	assert_false(d->trusted);
 	assert_false(d->s1_set);
-	assert_ptr_equal(d->dom, &viommu_of(vma)->view[VIOMMU_SHARED]);
+	assert_ptr_equal(d->dom, &viommu_of(vma)->u[0].view[VIOMMU_SHARED]);
 	assert_false(viommu_page_shared(vma, gpa(VM_RAM_BASE)));
 	assert_false(dma_maps(vma, VIOMMU_SHARED, VM_RAM_BASE));
 	assert_true(host_s2_lookup(1, bar(0)->gpa.v, NULL));
@@ -990,6 +1098,9 @@ int main(void)
 		T(invalidate_forces_the_vmids_and_reports_the_failing_index),
 		T(cfgi_cd_needs_the_callers_vdev_with_a_stage1),
 		T(faults_reach_the_guest_queue_with_an_interrupt),
+		T(a_fault_flood_evicts_only_the_flooding_vms_records),
+		T(a_vdev_behind_another_unit_gets_views_there),
+		T(a_function_sharing_dma_tags_is_assigned_with_its_group_or_not_at_all),
 		T(a_vm_without_devices_has_no_viommu),
 		T(system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state),
 		T(calls_that_change_state_answer_busy_while_another_runs),

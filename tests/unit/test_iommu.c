@@ -5,7 +5,10 @@
 
 #include "test_util.h"
 
+#include "core/acpi.h"
+#include "core/platform.h"
 #include "iommu/iommu.h"
+#include "lib/bits.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 
@@ -19,7 +22,7 @@ struct fake {
 	u16 next_did;
 };
 
-static struct fake fk;
+static struct fake fk, fk2;
 static struct pt_host_alloc ha;
 
 static struct fake *to_fake(struct iommu *u)
@@ -91,6 +94,7 @@ static const struct plat_iommu desc = { .kind = IOMMU_KIND_SMMUV3, .base = { 0x9
 static int setup(void **state)
 {
 	memset(&fk, 0, sizeof(fk));
+	memset(&fk2, 0, sizeof(fk2));
 	pt_host_alloc_init(&ha);
 	iommu_units_reset();
 	(void)state;
@@ -194,6 +198,45 @@ static void failed_flush_withholds_tables(void **state)
 		tracked[i] = NULL;
 	}
 	assert_int_equal(held, 3);
+	(void)state;
+}
+
+/*
+ * Issue 13 item 12: an unshare whose invalidation failed leaves the IOTLB possibly holding the
+ * translation. The retry finds nothing mapped; it must still send the invalidation (the core
+ * owes it) before reporting success, and nothing else may succeed on the domain first.
+ */
+static void failed_invalidation_is_owed_until_resent(void **state)
+{
+	struct iommu_domain s2;
+	struct pt_mapping m;
+
+	add_unit(&drv_smmu);
+	test_log_capture();
+	assert_int_equal(iommu_domain_s2_init(&s2, &fk.u, 40), 0);
+	assert_int_equal(iommu_s2_map(&s2, gpa(0x40000000), pa(0x80000000), 0x2000, PT_PROT_R), 0);
+	fk.fail_flush = -E_TIMEOUT;
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), -E_TIMEOUT);
+	assert_int_equal(fk.flushes, 2);
+	/* Still failing: a map elsewhere tries the owed flush first and changes nothing. */
+	assert_int_equal(iommu_s2_map(&s2, gpa(0x50000000), pa(0x90000000), 0x1000, PT_PROT_R),
+			 -E_TIMEOUT);
+	assert_int_equal(pt_lookup(&s2.s2, 0x50000000, &m), -E_NOENT);
+	assert_int_equal(iommu_attach(&s2, 0x10, IOMMU_NO_PASID), -E_TIMEOUT);
+	assert_int_equal(fk.attaches, 0);
+	/* The hardware recovers: the retried unshare resends the invalidation it owes. */
+	fk.fail_flush = 0;
+	fk.flushes = 0;
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 1);
+	assert_true(fk.flushed_start <= 0x40001000 && fk.flushed_end >= 0x40002000);
+	/* Paid: the next operation flushes only what it changes. */
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40001000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 1);
+	assert_int_equal(iommu_s2_unmap(&s2, gpa(0x40000000), 0x1000), 0);
+	assert_int_equal(fk.flushes, 2);
+	assert_true(fk.flushed_start <= 0x40000000 && fk.flushed_end >= 0x40001000);
+	assert_int_equal(iommu_domain_fini(&s2), 0);
 	(void)state;
 }
 
@@ -354,6 +397,305 @@ static void fault_ring_keeps_the_newest(void **state)
 	(void)state;
 }
 
+/* ---- requesters, units and hardware tags (issue 13 items 2, 10 and 14) --------------------- */
+
+static struct platform plat;
+
+static void add_units(void)
+{
+	assert_true(plat.niommu >= 1);
+	assert_int_equal(iommu_unit_add(&fk.u, &drv_smmu, &plat.iommu[0], &ha.a), 0);
+	if (plat.niommu > 1)
+		assert_int_equal(iommu_unit_add(&fk2.u, &drv_smmu, &plat.iommu[1], &ha.a), 0);
+}
+
+/* The unit and tags of requester `rid` (with an optional alias); *u NULL if refused. */
+static int resolve(u32 rid, u32 alias, struct iommu **u, struct iommu_tagset *ts)
+{
+	struct iommu_dev dev = { .rid = rid, .nalias = alias != 0, .alias = { alias } };
+	int err = iommu_unit_for(&dev, u);
+
+	return err ? err : iommu_dev_tags(*u, &dev, ts);
+}
+
+static void assert_resolves(u32 rid, u32 alias, struct iommu *unit, u32 tag)
+{
+	struct iommu_tagset ts = { 0 };
+	struct iommu *u = NULL;
+
+	assert_int_equal(resolve(rid, alias, &u, &ts), 0);
+	assert_ptr_equal(u, unit);
+	assert_int_equal(ts.n, 1);
+	assert_int_equal(ts.tag[0], tag);
+}
+
+/* Two SMMUs, two segments (tests/unit/dts/two_smmu.dts): unit and StreamID per function. */
+static void dt_scopes_pick_the_unit_and_stream_id(void **state)
+{
+	struct iommu_tagset ts;
+	struct iommu *u;
+	size_t n;
+	void *dtb = test_load_dtb("two_smmu", &n);
+
+	(void)state;
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	free(dtb);
+	assert_int_equal(plat.necam, 2);
+	assert_int_equal(plat.ecam[1].segment, 1);
+	assert_true(plat.iommu[0].scoped && plat.iommu[1].scoped);
+	add_units();
+	assert_resolves(IOMMU_RID(0, 0x0008), 0, &fk.u, 0x0008);
+	assert_resolves(IOMMU_RID(1, 0x0008), 0, &fk2.u, 0x0108); /* same BDF, other segment */
+	assert_resolves(IOMMU_RID(0, 0x0208), 0, &fk.u, 0x0208);
+	/* segment 1's 0x200-0x2ff go to an IOMMU Moat does not drive; segment 2 has no host */
+	assert_int_equal(resolve(IOMMU_RID(1, 0x0208), 0, &u, &ts), -E_NOENT);
+	assert_int_equal(resolve(IOMMU_RID(2, 0x0008), 0, &u, &ts), -E_NOENT);
+	/* an alias the unit cannot translate: not all of the function's DMA is confined */
+	assert_int_equal(resolve(IOMMU_RID(1, 0x0008), IOMMU_RID(1, 0x0300), &u, &ts), -E_NOENT);
+}
+
+/* An IORT with two SMMUs and two segments; segment 0's two RID ranges share StreamIDs. */
+static u32 iort_build(u8 *t)
+{
+	static const struct {
+		u16 seg;
+		u32 in, num, out, smmu;
+	} map[] = { { 0, 0, 0xff, 0, 0 }, { 0, 0x100, 0xff, 0, 0 }, { 1, 0, 0xff, 0x100, 1 } };
+	u32 off = 48, smmu_off[2], rc;
+
+	memset(t, 0, 512);
+	memcpy(t, "IORT", 4);
+	put_le32(t + 36, 4);
+	put_le32(t + 40, 48);
+	for (unsigned i = 0; i < 2; i++, off += 68) { /* SMMUv3 nodes (DEN 0049E 3.1.1.5) */
+		smmu_off[i] = off;
+		t[off] = 4;
+		put_le16(t + off + 1, 68);
+		put_le64(t + off + 16, i ? 0x9070000 : 0x9050000);
+	}
+	for (unsigned seg = 0; seg < 2; seg++) { /* root complexes with their ID mappings */
+		unsigned n = seg ? 1 : 2, first = seg ? 2 : 0;
+
+		rc = off;
+		t[rc] = 2;
+		put_le16(t + rc + 1, (u16)(36 + 20 * n));
+		put_le32(t + rc + 8, n);
+		put_le32(t + rc + 12, 36);
+		put_le32(t + rc + 28, seg);
+		for (unsigned i = 0; i < n; i++) {
+			u8 *m = t + rc + 36 + 20 * i;
+
+			put_le32(m, map[first + i].in);
+			put_le32(m + 4, map[first + i].num);
+			put_le32(m + 8, map[first + i].out);
+			put_le32(m + 12, smmu_off[map[first + i].smmu]);
+		}
+		off += 36 + 20 * n;
+	}
+	put_le32(t + 4, off);
+	return off;
+}
+
+static void iort_scopes_pick_the_unit_and_group_aliases(void **state)
+{
+	u8 t[512];
+	u32 len = iort_build(t);
+
+	(void)state;
+	test_log_capture();
+	memset(&plat, 0, sizeof(plat));
+	assert_int_equal(acpi_parse_iort(t, len, &plat), 0);
+	assert_int_equal(plat.niommu, 2);
+	add_units();
+	assert_resolves(IOMMU_RID(0, 0x0008), 0, &fk.u, 0x08);
+	assert_resolves(IOMMU_RID(0, 0x0108), 0, &fk.u, 0x08); /* the overlapping range */
+	assert_resolves(IOMMU_RID(1, 0x0008), 0, &fk2.u, 0x108);
+	iommu_scope_report_aliases(&plat.iommu[0], "unit 0");
+	assert_true(test_log_has("0000:0000-00ff and 0000:0100-01ff map onto the same tags"));
+}
+
+/* DMAR: a device scope by path, a bridge's sub-hierarchy, INCLUDE_PCI_ALL for the rest. */
+static void dmar_scopes_name_functions_by_path(void **state)
+{
+	struct iommu_dev behind = { .rid = 0x0100, .root_bus = 0, .depth = 2, .path = { 0x10, 0 } };
+	struct iommu_dev below = {
+		.rid = 0x0208, .root_bus = 0, .depth = 3, .path = { 0x18, 0, 0x08 }
+	};
+	struct iommu_dev other = { .rid = 0x0300, .root_bus = 0, .depth = 2, .path = { 0x20, 0 } };
+	struct iommu *u;
+
+	(void)state;
+	memset(&plat, 0, sizeof(plat));
+	plat.niommu = 2;
+	plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD, .scoped = true, .nscope = 2 };
+	plat.iommu[0].scope[0] = (struct plat_scope){
+		.kind = SCOPE_DEVICE, .bus = 0, .npath = 2, .path = { 0x10, 0 }
+	};
+	plat.iommu[0].scope[1] =
+		(struct plat_scope){ .kind = SCOPE_BRIDGE, .bus = 0, .npath = 1, .path = { 0x18 } };
+	plat.iommu[1] =
+		(struct plat_iommu){ .kind = IOMMU_KIND_VTD, .scoped = true, .include_all = true };
+	add_units();
+	assert_int_equal(iommu_unit_for(&behind, &u), 0);
+	assert_ptr_equal(u, &fk.u);
+	assert_int_equal(iommu_unit_for(&below, &u), 0);
+	assert_ptr_equal(u, &fk.u);
+	assert_int_equal(iommu_unit_for(&other, &u), 0);
+	assert_ptr_equal(u, &fk2.u);
+	/* a second INCLUDE_PCI_ALL unit for the segment: the tables contradict each other */
+	plat.iommu[0].include_all = true;
+	assert_int_equal(iommu_unit_for(&other, &u), -E_CORRUPT);
+	assert_null(u);
+}
+
+/* IVRS: alias entries make a range of requesters one DeviceID. */
+static void ivrs_alias_entries_share_one_device_id(void **state)
+{
+	(void)state;
+	memset(&plat, 0, sizeof(plat));
+	plat.niommu = 1;
+	plat.iommu[0] = (struct plat_iommu){
+		.kind = IOMMU_KIND_AMDVI, .scoped = true, .include_all = true, .nscope = 1
+	};
+	plat.iommu[0].scope[0] = (struct plat_scope){
+		.kind = SCOPE_ALIAS, .rid_first = 0x100, .rid_last = 0x1ff, .out_base = 0x100
+	};
+	add_units();
+	assert_resolves(0x0108, 0, &fk.u, 0x100);
+	assert_resolves(0x0110, 0, &fk.u, 0x100);
+	assert_resolves(0x0208, 0, &fk.u, 0x208);
+}
+
+/*
+ * Ownership is per (unit, tag): an alias group is translated by one domain at a time, tags
+ * of different owners never mix (PASID-level attaches included), and the hardware sees a tag
+ * detached only when the last attach holding it goes.
+ */
+static void tags_have_one_domain_and_one_owner(void **state)
+{
+	struct iommu_domain a, a2, b;
+	u8 t[512];
+	u32 len = iort_build(t);
+
+	(void)state;
+	memset(&plat, 0, sizeof(plat));
+	assert_int_equal(acpi_parse_iort(t, len, &plat), 0);
+	add_units();
+	assert_int_equal(iommu_domain_s2_init(&a, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_s2_init(&a2, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_s2_init(&b, &fk.u, 40), 0);
+	a.owner = a2.owner = 1;
+	b.owner = 2;
+	assert_int_equal(iommu_attach(&a, 0x0008, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&b, 0x0108, IOMMU_NO_PASID), -E_BUSY);  /* another VM */
+	assert_int_equal(iommu_attach(&a2, 0x0108, IOMMU_NO_PASID), -E_BUSY); /* another view */
+	assert_int_equal(iommu_attach(&b, 0x0108, 6), -E_BUSY);		      /* even per PASID */
+	assert_int_equal(iommu_attach(&a2, 0x0108, 5), 0);		      /* same owner */
+	assert_int_equal(iommu_attach(&a, 0x0108, IOMMU_NO_PASID), 0);	      /* same view */
+	assert_int_equal(fk.attaches, 2); /* (0x08, none) once, (0x08, 5) */
+	assert_int_equal(iommu_detach(&a, 0x0008, IOMMU_NO_PASID), 0);
+	assert_int_equal(fk.detaches, 0); /* 0x108 still holds StreamID 0x08 */
+	assert_int_equal(iommu_detach(&a, 0x0108, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_detach(&a2, 0x0108, 5), 0);
+	assert_int_equal(fk.detaches, 2);
+	assert_int_equal(fk.u.nstreams, 0);
+	assert_int_equal(iommu_attach(&b, 0x0108, IOMMU_NO_PASID), 0); /* the group moved */
+	assert_int_equal(iommu_detach(&b, 0x0108, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	assert_int_equal(iommu_domain_fini(&a2), 0);
+	assert_int_equal(iommu_domain_fini(&b), 0);
+}
+
+/* A nesting parent each for owners 1 and 2 on the one (undescribed) unit. */
+static void two_owners(struct iommu_domain *a, struct iommu_domain *b)
+{
+	add_unit(&drv_smmu);
+	assert_int_equal(iommu_domain_s2_init(a, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_s2_init(b, &fk.u, 40), 0);
+	a->owner = 1;
+	b->owner = 2;
+}
+
+/* A PCIe-to-PCI bridge gives both functions behind it the requester ID (bus, 0, 0). */
+static void bridge_alias_joins_two_functions_into_one_group(void **state)
+{
+	const struct iommu_dev f1 = { .rid = 0x0208, .nalias = 1, .alias = { 0x0200 } };
+	const struct iommu_dev f2 = { .rid = 0x0210, .nalias = 1, .alias = { 0x0200 } };
+	struct iommu_domain a, b;
+
+	(void)state;
+	two_owners(&a, &b);
+	assert_int_equal(iommu_attach_dev(&a, &f1, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach_dev(&b, &f2, IOMMU_NO_PASID), -E_BUSY);
+	assert_int_equal(iommu_attach_dev(&a, &f2, IOMMU_NO_PASID), 0);
+	assert_int_equal(fk.attaches, 3); /* 0x208, 0x200, 0x210 */
+	assert_int_equal(iommu_detach(&a, 0x0208, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_detach(&a, 0x0210, IOMMU_NO_PASID), 0);
+	assert_int_equal(fk.u.nstreams, 0);
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	assert_int_equal(iommu_domain_fini(&b), 0);
+}
+
+/* Issue 13 item 14 in the core: each owner's records live in its own ring. */
+static void fault_records_are_accounted_per_owner(void **state)
+{
+	struct iommu_fault f = { .stage = IOMMU_FAULT_S2, .kind = IOMMU_FAULT_TRANSLATION };
+	struct iommu_domain a, b;
+
+	(void)state;
+	two_owners(&a, &b);
+	assert_int_equal(iommu_attach(&a, 0x10, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&b, 0x20, IOMMU_NO_PASID), 0);
+	f.tag = 0x20;
+	f.addr = 0xb000;
+	iommu_fault_report(&fk.u, &f);
+	f.tag = 0x10;
+	for (unsigned i = 0; i < 3 * IOMMU_FAULT_RING; i++) {
+		f.addr = 0x100000 + i * PAGE_SIZE;
+		iommu_fault_report(&fk.u, &f);
+	}
+	f.tag = 0x99; /* nobody's stream: owner 0 */
+	iommu_fault_report(&fk.u, &f);
+	assert_int_equal(iommu_faults_pending(&fk.u), IOMMU_FAULT_RING + 2);
+	assert_int_equal(fk.u.faults[1].dropped, 2 * IOMMU_FAULT_RING);
+	assert_int_equal(fk.u.faults[2].dropped, 0);
+	assert_int_equal(iommu_fault_pop(&fk.u, &f), 0); /* the oldest survivor: B's */
+	assert_int_equal(f.owner, 2);
+	assert_int_equal(f.rid, 0x20);
+	assert_int_equal(f.addr, 0xb000);
+	assert_int_equal(iommu_fault_pop(&fk.u, &f), 0);
+	assert_int_equal(f.owner, 1);
+	assert_int_equal(f.addr, 0x100000 + 2 * IOMMU_FAULT_RING * PAGE_SIZE);
+	while (iommu_faults_pending(&fk.u) > 1)
+		assert_int_equal(iommu_fault_pop(&fk.u, &f), 0);
+	assert_int_equal(iommu_fault_pop(&fk.u, &f), 0);
+	assert_int_equal(f.owner, 0);
+	assert_int_equal(f.rid, IOMMU_RID_NONE);
+	assert_int_equal(iommu_detach(&a, 0x10, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_detach(&b, 0x20, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	assert_int_equal(iommu_domain_fini(&b), 0);
+}
+
+static void malformed_scope_is_refused_at_probe(void **state)
+{
+	struct plat_iommu m = { .kind = IOMMU_KIND_SMMUV3, .scoped = true, .nscope = 1 };
+
+	(void)state;
+	test_log_capture();
+	m.scope[0] = (struct plat_scope){
+		.kind = SCOPE_RANGE, .rid_first = 0, .rid_last = 0xffff, .out_base = 0xffffff00u
+	};
+	assert_int_equal(iommu_scope_check(&m), -E_CORRUPT);
+	m.scope[0] = (struct plat_scope){ .kind = SCOPE_RANGE, .rid_first = 9, .rid_last = 8 };
+	assert_int_equal(iommu_scope_check(&m), -E_CORRUPT);
+	m.scope[0].rid_ignore = 0x7;
+	m.scope[0].rid_first = 0;
+	assert_int_equal(iommu_scope_check(&m), 0);
+	iommu_scope_report_aliases(&m, "masked");
+	assert_true(test_log_has("masked: requester IDs 0000:0000-0008 share tags (mask 0xfff8"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +710,24 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(fault_ring_keeps_the_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_flush_withholds_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_invalidation_is_owed_until_resent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(dt_scopes_pick_the_unit_and_stream_id, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(iort_scopes_pick_the_unit_and_group_aliases, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(dmar_scopes_name_functions_by_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(ivrs_alias_entries_share_one_device_id, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(tags_have_one_domain_and_one_owner, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bridge_alias_joins_two_functions_into_one_group,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(fault_records_are_accounted_per_owner, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(malformed_scope_is_refused_at_probe, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,10 @@
 
 #include "test_util.h"
 
+#include <libfdt.h>
+
 #include "core/boot_info.h"
+#include "core/dt_iommu.h"
 #include "core/frame.h"
 #include "core/init.h"
 #include "iommu/iommu.h"
@@ -70,12 +73,17 @@ static int probe(const char *dtb, struct smmu_model_cfg cfg)
 	t.plat.iommu[0] = (struct plat_iommu){
 		.kind = IOMMU_KIND_SMMUV3, .base = pa(SMMU_BASE), .size = 0x20000, .phandle = 0x8004
 	};
+	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
 	if (dtb) {
 		void *blob = test_load_dtb(dtb, &n);
+		int node = fdt_node_offset_by_compatible(blob, -1, "pci-host-ecam-generic");
+
 		t.bi.fdt = pa((u64)(uintptr_t)blob);
 		t.bi.fdt_size = n;
+		/* What platform_from_dt() does for each host bridge (core/dt_iommu.c). */
+		t.plat.iommu[0].scoped = true;
+		return node < 0 ? -1 : dt_iommu_map(blob, node, 0, &t.plat);
 	}
-	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
 	return 0;
 }
 
@@ -118,6 +126,12 @@ static int setup_map(void **state)
 	return setup_cfg("smmu_map", smmu_model_default_cfg());
 }
 
+static int setup_mask(void **state)
+{
+	(void)state;
+	return setup_cfg("smmu_map_mask", smmu_model_default_cfg());
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -137,6 +151,12 @@ static void assert_dma(u32 sid, u64 addr, u64 host)
 	assert_int_equal(smmu_model_dma(t.m, sid, addr, &w, 4, true), 0);
 	memcpy(&back, (void *)(uintptr_t)host, 4);
 	assert_int_equal(back, w);
+}
+
+static int noop(void **state)
+{
+	(void)state;
+	return 0;
 }
 
 /* ---- guest stage 1 (tables and CD identity-mapped into the guest's IPA space) ----------- */
@@ -239,6 +259,46 @@ static void s2_remap_is_invalidated_by_the_core(void **state)
 			 0);
 	assert_dma(RID, GPA_A, b);
 	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL) >= 1);
+}
+
+/*
+ * Issue 13 item 12 on the model: the TLBI after an unmap is refused (CERROR), so the SMMU's TLB
+ * still translates the page. The retried unmap finds nothing mapped; before it reports success
+ * the invalidation must have been sent again, and DMA to the page must fault.
+ */
+static void refused_tlbi_is_resent_before_the_next_success(void **state)
+{
+	u64 a = page(0), b = page(0), out;
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	/* a neighbour keeps the table, so the unmap is a leaf change: TLBI_S2_IPA */
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_B), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_dma(RID, GPA_A, a); /* the TLB now holds GPA_A */
+	t.m->fail_op = CMD_TLBI_S2_IPA;
+	t.m->fail_count = 1;
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), -E_IO);
+	assert_dma(RID, GPA_A, a); /* stale: this is why the flush is owed */
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(GPA_A), PAGE_SIZE), 0);
+	assert_int_equal(smmu_model_translate(t.m, RID, GPA_A, true, &out), SMMUM_EVT_TRANSLATION);
+}
+
+/* A VMID whose final invalidation failed may still tag TLB entries: it is never handed out. */
+static void vmid_not_invalidated_on_release_is_not_reused(void **state)
+{
+	u16 vmid = t.s2.tags.vmid;
+
+	(void)state;
+	t.m->fail_op = CMD_TLBI_S12_VMALL;
+	t.m->fail_count = 1;
+	test_log_reset();
+	assert_int_equal(iommu_domain_fini(&t.s2), 0);
+	assert_true(test_log_has("not invalidated on release"));
+	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 40), 0);
+	assert_int_not_equal(t.s2.tags.vmid, vmid);
 }
 
 static void pasid_attach_is_not_supported(void **state)
@@ -347,6 +407,62 @@ static void malformed_guest_cd_is_a_config_fault(void **state)
 	assert_int_equal(f.stage, IOMMU_FAULT_S1);
 }
 
+/*
+ * Issue 13 item 9. An SMMU where stalls are optional (IDR0.STALL_MODEL 0b00) honours CD.S:
+ * the guest could make its device's faulting DMA wait for a CMD_RESUME Moat never sends,
+ * holding PCIe transactions in the SMMU. Moat sets STE.S1STALLD, which makes such a CD
+ * ILLEGAL: the DMA is terminated with C_BAD_CD and nothing stays stalled.
+ */
+static void guest_cd_cannot_enable_stalls(void **state)
+{
+	struct smmu_model_cfg c = smmu_model_default_cfg();
+	u64 cd, ste[8];
+	u32 w = 0;
+
+	(void)state;
+	c.stall_model = 0;
+	assert_int_equal(setup_cfg(NULL, c), 0);
+	cd = guest_cd(false);
+	((u64 *)(uintptr_t)cd)[0] |= BIT(44); /* CD.S: stall on fault */
+	guest_map(IOVA, GPA_B);		      /* GPA_B is not in stage 2... */
+	nested_attach(cd);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, RID, ste), 0);
+	assert_true(ste[1] & BIT(27)); /* STE.S1STALLD */
+	/* ...and IOVA + 0x5000 not in stage 1: a stage-1 fault, the kind that would stall */
+	assert_int_equal(smmu_model_dma(t.m, RID, IOVA + 0x5000, &w, 4, true), SMMUM_EVT_BAD_CD);
+	assert_int_equal(t.m->nstalled, 0);
+}
+
+/* Where stalls are not supported S1STALLD must stay 0 (ILLEGAL otherwise; QEMU's case). */
+static void s1stalld_only_where_stalls_are_optional(void **state)
+{
+	u64 a = page(0), cd, ste[8];
+
+	(void)state;
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	cd = guest_cd(false);
+	guest_map(IOVA, GPA_A);
+	nested_attach(cd);
+	assert_int_equal(smmu_ste_read(&smmu_unit_of(t.u)->dev, RID, ste), 0);
+	assert_false(ste[1] & BIT(27));
+	assert_dma(RID, IOVA, a);
+}
+
+/* An SMMU that can only stall (STALL_MODEL 0b10) would hold every faulting DMA: refused. */
+static void forced_stall_smmu_is_refused(void **state)
+{
+	struct smmu_model_cfg c = smmu_model_default_cfg();
+	struct iommu *u = NULL;
+
+	(void)state;
+	c.stall_model = 2;
+	assert_int_equal(probe(NULL, c), 0);
+	assert_int_equal(smmu_driver()->ops->probe(&t.ctx, &t.plat.iommu[0], &u), -E_NOTSUP);
+	assert_true(test_log_has("STALL_MODEL"));
+	t.u = NULL;
+}
+
 static void atc_invalidation_only_for_owned_devices(void **state)
 {
 	struct iommu_inv inv = { .kind = IOMMU_INV_ATC,
@@ -426,6 +542,98 @@ static void iort_ranges_turn_rids_into_stream_ids(void **state)
 	assert_int_equal(iommu_attach(&t.s2, 0x100, IOMMU_NO_PASID), -E_NOENT);
 }
 
+/* Two nesting parents (two VMs' views) on the unit, each with its own page at GPA_A. */
+static struct iommu_domain s2b;
+
+static void two_views(u64 *a, u64 *b)
+{
+	*a = page(0);
+	*b = page(0);
+	assert_int_equal(iommu_domain_s2_init(&s2b, t.u, 48), 0);
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(GPA_A), pa(*a), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_s2_map(&s2b, gpa(GPA_A), pa(*b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
+			 0);
+}
+
+/* The unit with two IORT ranges, then the two views. */
+static void probe_iort(const struct plat_scope sc[2], u64 *a, u64 *b)
+{
+	assert_int_equal(probe(NULL, smmu_model_default_cfg()), 0);
+	t.plat.iommu[0].scoped = true;
+	t.plat.iommu[0].nscope = 2;
+	memcpy(t.plat.iommu[0].scope, sc, 2 * sizeof(*sc));
+	assert_int_equal(attach_unit(), 0);
+	assert_int_equal(iommu_domain_s2_init(&t.s2, t.u, 48), 0);
+	two_views(a, b);
+}
+
+/*
+ * Issue 13 item 2: the IORT maps RIDs 0x000-0x0ff and 0x100-0x1ff onto the same StreamIDs.
+ * RID 0x008 attached to one VM's view makes StreamID 0x08 that VM's: RID 0x108 (the same
+ * StreamID) cannot be given to another view, else the STE would follow the last attach and
+ * the first VM's device would DMA into the second VM's memory.
+ */
+static void overlapping_iort_outputs_are_one_alias_group(void **state)
+{
+	u64 a, b;
+	const struct plat_scope iort[2] = {
+		{ .kind = SCOPE_RANGE, .rid_first = 0, .rid_last = 0xff, .out_base = 0 },
+		{ .kind = SCOPE_RANGE, .rid_first = 0x100, .rid_last = 0x1ff, .out_base = 0 },
+	};
+
+	(void)state;
+	probe_iort(iort, &a, &b);
+	assert_int_equal(iommu_attach(&t.s2, 0x008, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&s2b, 0x108, IOMMU_NO_PASID), -E_BUSY);
+	assert_dma(0x08, GPA_A, a);
+	/* once the first holder lets go, the group can move as a whole */
+	assert_int_equal(iommu_detach(&t.s2, 0x008, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&s2b, 0x108, IOMMU_NO_PASID), 0);
+	assert_dma(0x08, GPA_A, b);
+	assert_int_equal(iommu_detach(&s2b, 0x108, IOMMU_NO_PASID), 0);
+}
+
+/* The same through the DT: iommu-map-mask folds the functions of a device onto one SID. */
+static void iommu_map_mask_makes_functions_one_alias_group(void **state)
+{
+	u64 a, b;
+
+	(void)state;
+	two_views(&a, &b);
+	assert_int_equal(iommu_attach(&t.s2, 0x08, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&s2b, 0x09, IOMMU_NO_PASID), -E_BUSY);
+	assert_int_equal(iommu_attach(&s2b, 0x10, IOMMU_NO_PASID), 0); /* the next device */
+	assert_dma(0x08, GPA_A, a);
+	assert_dma(0x10, GPA_A, b);
+	assert_int_equal(iommu_detach(&s2b, 0x10, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_detach(&t.s2, 0x08, IOMMU_NO_PASID), 0);
+}
+
+/*
+ * Issue 13 item 10: requesters are keyed by (segment, bus, devfn). The IORT maps segment 0's
+ * RIDs to StreamIDs 0x000+ and segment 1's to 0x100+: 0000:00:01.0 and 0001:00:01.0 are two
+ * devices with two StreamIDs, assignable to two VMs.
+ */
+static void requesters_of_two_segments_are_distinct(void **state)
+{
+	u64 a, b;
+	const struct plat_scope iort[2] = {
+		{ .kind = SCOPE_RANGE, .segment = 0, .rid_last = 0xff, .out_base = 0 },
+		{ .kind = SCOPE_RANGE, .segment = 1, .rid_last = 0xff, .out_base = 0x100 },
+	};
+
+	(void)state;
+	probe_iort(iort, &a, &b);
+	assert_int_equal(iommu_attach(&t.s2, 0x00008, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_attach(&s2b, 0x10008, IOMMU_NO_PASID), 0);
+	assert_dma(0x008, GPA_A, a);
+	assert_dma(0x108, GPA_A, b);
+	assert_int_equal(iommu_attach(&s2b, 0x20008, IOMMU_NO_PASID), -E_NOENT); /* segment 2 */
+	assert_int_equal(iommu_detach(&s2b, 0x10008, IOMMU_NO_PASID), 0);
+	assert_int_equal(iommu_detach(&t.s2, 0x00008, IOMMU_NO_PASID), 0);
+}
+
 static void bad_iort_range_fails_probe(void **state)
 {
 	struct iommu *u = NULL;
@@ -440,21 +648,12 @@ static void bad_iort_range_fails_probe(void **state)
 	t.u = NULL;
 }
 
-static void malformed_iommu_map_fails_probe(void **state)
+static void malformed_iommu_map_is_refused(void **state)
 {
-	struct iommu *u = NULL;
-
 	(void)state;
-	assert_int_equal(probe("smmu_bad_map", smmu_model_default_cfg()), 0);
-	assert_int_equal(smmu_driver()->ops->probe(&t.ctx, &t.plat.iommu[0], &u), -E_CORRUPT);
+	assert_int_equal(probe("smmu_bad_map", smmu_model_default_cfg()), -E_CORRUPT);
 	assert_true(test_log_has("iommu-map"));
 	t.u = NULL;
-}
-
-static int noop(void **state)
-{
-	(void)state;
-	return 0;
 }
 
 /* ---- wired interrupts (QEMU virt: eventq SPI 74 = INTID 106, gerror SPI 77 = INTID 109) ---- */
@@ -639,11 +838,16 @@ int main(void)
 		T(s2_attach_translates_and_detach_aborts),
 		T(s2_remap_is_invalidated_by_the_core),
 		T(pasid_attach_is_not_supported),
+		T(refused_tlbi_is_resent_before_the_next_success),
+		T(vmid_not_invalidated_on_release_is_not_reused),
 		T(nested_guest_tlbi_carries_parent_vmid),
 		T(s2_change_under_nested_domain_flushes_all_of_vmid),
 		T(nested_domain_with_bad_s1_is_refused),
 		T(events_become_fault_records),
 		T(malformed_guest_cd_is_a_config_fault),
+		cmocka_unit_test_setup_teardown(guest_cd_cannot_enable_stalls, noop, teardown),
+		T(s1stalld_only_where_stalls_are_optional),
+		cmocka_unit_test_setup_teardown(forced_stall_smmu_is_refused, noop, teardown),
 		cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
 						teardown),
 		cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats,
@@ -651,10 +855,16 @@ int main(void)
 		T(domain_fini_releases_the_vmid),
 		cmocka_unit_test_setup_teardown(iommu_map_turns_rids_into_stream_ids, setup_map,
 						teardown),
-		cmocka_unit_test_setup_teardown(malformed_iommu_map_fails_probe, noop, teardown),
+		cmocka_unit_test_setup_teardown(malformed_iommu_map_is_refused, noop, teardown),
 		cmocka_unit_test_setup_teardown(iort_ranges_turn_rids_into_stream_ids, noop,
 						teardown),
 		cmocka_unit_test_setup_teardown(bad_iort_range_fails_probe, noop, teardown),
+		cmocka_unit_test_setup_teardown(overlapping_iort_outputs_are_one_alias_group, noop,
+						teardown),
+		cmocka_unit_test_setup_teardown(iommu_map_mask_makes_functions_one_alias_group,
+						setup_mask, teardown),
+		cmocka_unit_test_setup_teardown(requesters_of_two_segments_are_distinct, noop,
+						teardown),
 		cmocka_unit_test_setup_teardown(wired_interrupts_deliver_faults_without_polling,
 						setup_irqs, teardown),
 		cmocka_unit_test_setup_teardown(gerror_interrupt_drains_a_full_queue, setup_irqs,

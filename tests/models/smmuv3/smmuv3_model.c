@@ -73,7 +73,8 @@ struct smmu_model_cfg smmu_model_default_cfg(void)
 					.ssid_bits = 0,
 					.cmdq_log2 = 8,
 					.evtq_log2 = 7,
-					.oas_enc = 5 };
+					.oas_enc = 5,
+					.stall_model = 1 };
 }
 
 void smmu_model_add_ram(struct smmu_model *m, uint64_t base, uint64_t size)
@@ -178,16 +179,25 @@ static void evt_push(struct smmu_model *m, const uint64_t rec[4])
 		irq_pulse(m, SMMUM_IRQ_EVTQ);
 }
 
-static void evt_raise(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
-		      const struct walk_fault *f)
+/* 7.3.10+: a stalled fault's record carries Stall (bit 31) and its STAG (bits 15:0). */
+static void evt_raise_stag(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
+			   const struct walk_fault *f, int stag)
 {
 	uint64_t rec[4] = { 0 };
 
 	rec[0] = (uint64_t)f->type | (uint64_t)sid << 32;
 	rec[1] = (write ? 0 : M_BIT(35)) | (f->s2 ? M_BIT(39) : 0) | (uint64_t)f->cls << 40;
+	if (stag >= 0)
+		rec[1] |= M_BIT(31) | (uint16_t)stag;
 	rec[2] = iova;
 	rec[3] = f->s2 ? (f->ipa & 0x000ffffffffff000ULL) : 0;
 	evt_push(m, rec);
+}
+
+static void evt_raise(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
+		      const struct walk_fault *f)
+{
+	evt_raise_stag(m, sid, iova, write, f, -1);
 }
 
 /* ---- walks: the reference walkers of tests/models/pt -------------------------------------- */
@@ -366,10 +376,27 @@ static int ste_decode(struct smmu_model *m, uint32_t sid, struct smmum_cfg *c)
 	if (c->config & 1) {
 		c->s1ctxptr = s[0] & 0x000fffffffffffc0ULL;
 		c->s1cdmax = (unsigned)M_FIELD(s[0], 63, 59);
+		c->s1stalld = s[1] & M_BIT(27);
 		if (c->s1cdmax > m->cfg.ssid_bits || (!c->s1cdmax && M_FIELD(s[0], 5, 4)))
+			return SMMUM_EVT_BAD_STE;
+		/* 5.2: S1STALLD = 1 is ILLEGAL unless stalls are optional (STALL_MODEL 0b00). */
+		if (c->s1stalld && m->cfg.stall_model != 0)
 			return SMMUM_EVT_BAD_STE;
 	}
 	return 0;
+}
+
+/*
+ * 5.4 CD.S against SMMU_IDR0.STALL_MODEL: S = 1 is ILLEGAL where stalls are not supported or
+ * the STE disables them (S1STALLD), S = 0 where stalls are forced.
+ */
+static bool cd_stall_illegal(const struct smmu_model *m, const struct smmum_cfg *c)
+{
+	switch (m->cfg.stall_model) {
+	case 0: return c->stall && c->s1stalld;
+	case 2: return !c->stall;
+	default: return c->stall;
+	}
 }
 
 static int cd_decode(struct smmu_model *m, struct smmum_cfg *c, struct walk_fault *f)
@@ -389,11 +416,11 @@ static int cd_decode(struct smmu_model *m, struct smmum_cfg *c, struct walk_faul
 	c->epd0 = cd[0] & M_BIT(14);
 	c->cd_r = cd[0] & M_BIT(45);
 	c->cd_affd = cd[0] & M_BIT(35);
-	/* V, AArch64 tables, 4 KiB TG0, T0SZ 16..39, no HTTU (HA/HD), no stall (S), little endian
-	 */
+	c->stall = cd[0] & M_BIT(44);
+	/* V, AArch64 tables, 4 KiB TG0, T0SZ 16..39, no HTTU (HA/HD), little endian */
 	if (!(cd[0] & M_BIT(31)) || !(cd[0] & M_BIT(41)) || M_FIELD(cd[0], 7, 6) != 0 ||
-	    c->t0sz < 16 || c->t0sz > 39 || (cd[0] & (M_BIT(42) | M_BIT(43) | M_BIT(44))) ||
-	    (cd[0] & M_BIT(15)) || (c->ttb0 >> 48) || (c->ttb0 & 0xfff))
+	    c->t0sz < 16 || c->t0sz > 39 || (cd[0] & (M_BIT(42) | M_BIT(43))) ||
+	    (cd[0] & M_BIT(15)) || (c->ttb0 >> 48) || (c->ttb0 & 0xfff) || cd_stall_illegal(m, c))
 		return walk_fault_set(f, SMMUM_EVT_BAD_CD);
 	c->cd_ok = true;
 	return 0;
@@ -518,6 +545,25 @@ static bool fault_recorded(const struct smmum_cfg *c, const struct walk_fault *f
 	return f->s2 ? c->s2r : c->cd_r;
 }
 
+/* 3.12.2: a translation-class fault at stage 1 under a CD with S = 1 stalls the transaction. */
+static bool stage1_stalls(const struct smmum_cfg *c, const struct walk_fault *f)
+{
+	return (c->config & 1) && c->stall && !f->s2 && f->type >= SMMUM_EVT_TRANSLATION &&
+	       f->type <= SMMUM_EVT_PERMISSION;
+}
+
+/* The transaction waits for CMD_RESUME / CMD_STALL_TERM; its event is always recorded. */
+static int stall_hold(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
+		      const struct walk_fault *f)
+{
+	uint16_t stag = m->next_stag++;
+
+	if (m->nstalled < SMMUM_MAX_STALLS)
+		m->stalled[m->nstalled++] = (struct smmum_stall){ sid, stag };
+	evt_raise_stag(m, sid, iova, write, f, stag);
+	return SMMUM_STALLED;
+}
+
 int smmu_model_translate(struct smmu_model *m, uint32_t sid, uint64_t iova, bool write,
 			 uint64_t *out)
 {
@@ -543,6 +589,8 @@ int smmu_model_translate(struct smmu_model *m, uint32_t sid, uint64_t iova, bool
 		return 0;
 	}
 	r = xlate(m, c, iova, write, out, &f);
+	if (r && stage1_stalls(c, &f))
+		return stall_hold(m, sid, iova, write, &f);
 	if (r && fault_recorded(c, &f))
 		evt_raise(m, sid, iova, write, &f);
 	return r;
@@ -583,6 +631,16 @@ static void cfg_inval(struct smmu_model *m, uint32_t sid, uint32_t nsids)
 	for (unsigned i = 0; i < SMMUM_CFG_CACHE; i++)
 		if (m->cache[i].valid && m->cache[i].sid - (sid & ~(nsids - 1)) < nsids)
 			m->cache[i].valid = false;
+}
+
+static void stall_release(struct smmu_model *m, uint32_t sid, bool one, uint16_t stag)
+{
+	for (unsigned i = 0; i < m->nstalled;) {
+		if (m->stalled[i].sid == sid && (!one || m->stalled[i].stag == stag))
+			m->stalled[i] = m->stalled[--m->nstalled];
+		else
+			i++;
+	}
 }
 
 /* Returns 0 or a CERROR code. */
@@ -627,9 +685,22 @@ static int cmd_exec(struct smmu_model *m, uint64_t w0, uint64_t w1)
 		return 0;
 	case 0x30: /* TLBI_NSNH_ALL */ tlb_inval(m, TLBI_ALL, 0, 0, 0); return 0;
 	case 0x40: /* ATC_INV */ return m->cfg.ats ? 0 : 1;
+	case 0x44: /* CMD_RESUME: SID, STAG (4.7.1) */
+	case 0x45: /* CMD_STALL_TERM: every stall of SID (4.7.2) */
+		stall_release(m, sid, op == 0x44, (uint16_t)w1);
+		return 0;
 	case 0x46: /* CMD_SYNC */ m->syncs++; return 0;
 	default: /* includes TLBI_EL2_* with IDR0.HYP = 0 */ return 1;
 	}
+}
+
+/* The test asked for this command to be refused: CERROR_ILL, and the command does nothing. */
+static bool cmd_fail_injected(struct smmu_model *m, uint64_t w0)
+{
+	if (!m->fail_count || (w0 & 0xff) != m->fail_op)
+		return false;
+	m->fail_count--;
+	return true;
 }
 
 static void cmdq_run(struct smmu_model *m)
@@ -649,7 +720,7 @@ static void cmdq_run(struct smmu_model *m)
 		else {
 			if (m->on_cmd)
 				m->on_cmd(m, w0, w1, m->on_cmd_arg);
-			err = cmd_exec(m, w0, w1);
+			err = cmd_fail_injected(m, w0) ? 1 : cmd_exec(m, w0, w1);
 		}
 		if (err) {
 			m->cmdq_cons = (uint32_t)err << 24 | c;
@@ -683,8 +754,8 @@ static uint32_t reg_idr0(const struct smmu_model *m)
 	const struct smmu_model_cfg *c = &m->cfg;
 
 	return (c->s2 ? 1u : 0) | (c->s1 ? 2u : 0) | 2u << 2 | (c->coherent ? 1u << 4 : 0) |
-	       (c->ats ? 1u << 10 : 0) | 1u << 12 | 1u << 18 | 1u << 26 | 1u << 24 |
-	       (c->two_level ? 1u << 27 : 0);
+	       (c->ats ? 1u << 10 : 0) | 1u << 12 | 1u << 18 | 1u << 26 |
+	       (c->stall_model & 3u) << 24 | (c->two_level ? 1u << 27 : 0);
 }
 
 static uint64_t model_read(void *ctx, uint64_t off, unsigned width)

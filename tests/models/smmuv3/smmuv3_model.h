@@ -33,6 +33,8 @@ struct smmu_model_cfg {
 	unsigned cmdq_log2; /* IDR1.CMDQS */
 	unsigned evtq_log2; /* IDR1.EVENTQS */
 	unsigned oas_enc;   /* IDR5.OAS encoding (5 = 48 bits) */
+	/* IDR0.STALL_MODEL: 0 stall and terminate, 1 terminate only (QEMU), 2 stall forced */
+	unsigned stall_model;
 };
 
 /* One decoded stream configuration (5.2) plus its CD (5.4), as cached by the model. */
@@ -46,12 +48,14 @@ struct smmum_cfg {
 	unsigned s2t0sz, s2sl0;
 	uint64_t s2ttb;
 	bool s2r, s2affd;
+	bool s1stalld; /* STE.S1STALLD */
 	/* CD, decoded at first use when stage 1 is enabled */
 	bool cd_ok;
 	unsigned t0sz;
 	uint64_t ttb0;
 	uint16_t asid;
 	bool cd_r, cd_affd, epd0;
+	bool stall; /* CD.S: stage-1 faults stall the transaction (3.12.2) */
 };
 
 struct smmum_tlb {
@@ -64,6 +68,14 @@ struct smmum_tlb {
 
 struct smmum_cmd {
 	uint64_t w0, w1;
+};
+
+#define SMMUM_MAX_STALLS 32
+
+/* A transaction held by the SMMU until CMD_RESUME or CMD_STALL_TERM (3.12.2, 4.7). */
+struct smmum_stall {
+	uint32_t sid;
+	uint16_t stag;
 };
 
 /* The wired interrupt lines (3.18), in the order of the DT binding's interrupt-names. */
@@ -83,10 +95,12 @@ struct smmu_model {
 	uint64_t strtab_base, cmdq_base, evtq_base;
 	uint32_t strtab_cfg, cmdq_prod, cmdq_cons, evtq_prod, evtq_cons;
 	/* test knobs */
-	bool stuck_ack;	    /* CR0ACK never follows CR0 */
-	bool stuck_irq_ack; /* IRQ_CTRLACK never follows IRQ_CTRL */
-	bool cmdq_stalled;  /* commands are not consumed */
-	bool full_aborts;   /* QEMU: a full event queue sets GERROR.EVENTQ_ABT_ERR, not OVFLG */
+	bool stuck_ack;	     /* CR0ACK never follows CR0 */
+	bool stuck_irq_ack;  /* IRQ_CTRLACK never follows IRQ_CTRL */
+	bool cmdq_stalled;   /* commands are not consumed */
+	bool full_aborts;    /* QEMU: a full event queue sets GERROR.EVENTQ_ABT_ERR, not OVFLG */
+	unsigned fail_op;    /* commands with this opcode are refused (CERROR_ILL) ... */
+	unsigned fail_count; /* ... this many times (a command error the driver must survive) */
 	/* state and observation */
 	struct {
 		uint64_t base, size;
@@ -98,6 +112,9 @@ struct smmu_model {
 	struct smmum_cmd log[SMMUM_CMD_LOG];
 	unsigned nlog;
 	unsigned syncs, events_lost;
+	struct smmum_stall stalled[SMMUM_MAX_STALLS];
+	unsigned nstalled; /* transactions waiting for software to resume or terminate them */
+	uint16_t next_stag;
 	unsigned irq_pulses[SMMUM_NIRQ]; /* edges on each line (enabled in IRQ_CTRL) */
 	/* called on each interrupt edge (tests deliver it as the GIC would) */
 	void (*on_irq)(struct smmu_model *m, unsigned line, void *arg);
@@ -126,7 +143,8 @@ struct smmu_model_cfg smmu_model_default_cfg(void);
 #define SMMUM_EVT_ADDR_SIZE 0x11
 #define SMMUM_EVT_ACCESS 0x12
 #define SMMUM_EVT_PERMISSION 0x13
-#define SMMUM_ABORT 0x100 /* terminated without an event (abort STE, GBPA abort) */
+#define SMMUM_ABORT 0x100   /* terminated without an event (abort STE, GBPA abort) */
+#define SMMUM_STALLED 0x200 /* held (stall model): an event with Stall = 1 was recorded */
 
 /*
  * One device access through the SMMU: returns 0 with the output address, or a positive fault
