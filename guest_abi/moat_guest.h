@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Guest-side library for the Moat ABI (arm64, EL1): the HVC conduit and thin wrappers. */
+/* Guest-side library for the Moat ABI (arm64 at EL1, x86_64): the conduit and thin wrappers. */
 #ifndef MOAT_GUEST_H
 #define MOAT_GUEST_H
 
@@ -13,25 +13,18 @@ struct moat_ret {
 	uint64_t r1, r2, r3;
 };
 
-/* SMCCC HVC #0 with x0..x6; x0..x3 come back. */
-static inline struct moat_ret moat_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3,
-					uint64_t a4, uint64_t a5, uint64_t a6)
-{
-	register uint64_t x0 __asm__("x0") = fn;
-	register uint64_t x1 __asm__("x1") = a1;
-	register uint64_t x2 __asm__("x2") = a2;
-	register uint64_t x3 __asm__("x3") = a3;
-	register uint64_t x4 __asm__("x4") = a4;
-	register uint64_t x5 __asm__("x5") = a5;
-	register uint64_t x6 __asm__("x6") = a6;
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
-			 :
-			 : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
-			   "memory");
-	return (struct moat_ret){ (int64_t)x0, x1, x2, x3 };
-}
+/*
+ * The conduit, one per guest architecture (docs/guest-abi.md, the register table): picked by
+ * the guest compiler's target, because this header is built by guest kernels with their own
+ * toolchains, not by the hypervisor build.
+ */
+#if defined(__aarch64__)
+#include "guest_abi/moat_call_arm64.h"
+#elif defined(__x86_64__)
+#include "guest_abi/moat_call_x86_64.h"
+#else
+#error "the Moat guest ABI is defined for arm64 and x86_64"
+#endif
 
 int64_t moat_version(uint32_t *abi_version);
 int64_t moat_null(void);

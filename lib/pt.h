@@ -5,9 +5,12 @@
  *
  *   PT_ARM_S1   Arm VMSAv8-64 stage 1 EL1&0 regime (SMMUv3 CDs, guests), 25..48 bits;
  *               UXN/PXN per PT_PROT_U, so not for the single-privilege EL2 regime
+ *   PT_ARM_EL2  Arm VMSAv8-64 stage 1, EL2 regime with HCR_EL2.E2H = 0 (Moat's own tables):
+ *               one privilege level, so AP[1] is RES1, XN is bit 54 and PXN is RES0
  *   PT_ARM_S2   Arm VMSAv8-64 stage 2 (CPU stage-2, SMMUv3 S2), 32..48-bit input, with the
  *               concatenated initial-level tables the architecture requires
- *   PT_X86_64   x86 IA-32e 4/5-level paging (VT-d first stage, AMD-Vi v2), 48 or 57 bits
+ *   PT_X86_64   x86 IA-32e 4/5-level paging (VT-d first stage, AMD-Vi v2, AMD nested
+ *               paging with PT_PROT_U on every leaf, Moat's own x86 tables), 48 or 57 bits
  *   PT_VTD_SS   VT-d second stage (EPT-like R/W/X), 39, 48 or 57 bits
  *   PT_AMD_V1   AMD-Vi v1 host page table (next-level fields), 39..64 bits in 9-bit steps
  *
@@ -42,6 +45,7 @@ enum pt_format {
 	PT_X86_64,
 	PT_VTD_SS,
 	PT_AMD_V1,
+	PT_ARM_EL2,
 	PT__FORMATS
 };
 
@@ -75,11 +79,25 @@ struct pt_allocator {
 
 /* pt_allocator_frames() in core/frame.h backs an allocator with the frame allocator. */
 
+/*
+ * An allocator over a fixed array of 4 KiB-aligned frames (the hypervisor's own page tables,
+ * built before the frame allocator exists). One frame per call; freed frames are reused.
+ */
+struct pt_pool {
+	struct pt_allocator a;
+	void *frames;
+	unsigned nframes, used;
+	paddr_t free_list;
+};
+
+void pt_pool_init(struct pt_pool *p, void *frames, unsigned nframes);
+
 struct pt_config {
 	enum pt_format fmt;
 	unsigned ias;  /* input address bits */
 	unsigned oas;  /* output address bits (<= 52) */
 	bool no_merge; /* never replace a table by a block when a map covers it */
+	u64 max_leaf;  /* largest leaf to write (PT_SIZE_*; e.g. 2M without 1 GiB pages), 0: any */
 	struct pt_allocator *alloc;
 };
 
@@ -147,6 +165,12 @@ int pt_map(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot,
 	   struct pt_gather *g) __must_check;
 /* Unmaps [in, in + size); unmapped parts are skipped. Splits blocks at the edges. */
 int pt_unmap(struct pt *pt, u64 in, u64 size, struct pt_gather *g) __must_check;
+/*
+ * Maps only the parts of [in, in + size) that have no translation, each to `out` at the same
+ * offset; what is mapped keeps its translation and rights. Same argument rules as pt_map.
+ */
+int pt_map_unmapped(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot,
+		    struct pt_gather *g) __must_check;
 /* -E_NOENT if `in` is not mapped, -E_RANGE if outside the input space. */
 int pt_lookup(const struct pt *pt, u64 in, struct pt_mapping *m) __must_check;
 

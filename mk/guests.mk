@@ -5,7 +5,8 @@ GUEST_CC := aarch64-linux-gnu-gcc
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -mgeneral-regs-only \
 	-mstrict-align -fno-pie -fno-stack-protector -I. -Wall -Wextra -Werror -MMD -MP
-GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c guest_abi/lib/moat_guest.c
+GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c tests/guests/guest_check.c \
+	guest_abi/lib/moat_guest.c
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 GUEST_CONFIG := $(GUEST_OUT)/moat-config.dtb
 GUEST_BENCH_CONFIG := $(GUEST_OUT)/moat-bench.dtb
@@ -94,3 +95,40 @@ guest-bench: $(GUEST_BENCH_CONFIG)
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
 	$(Q)python3 tests/system/scenarios/vm_arm64_bench.py
 bench: guest-bench
+
+# The x86_64 test guest (tests/guests/x86/): the same guest library, the host's gcc in
+# freestanding 64-bit mode, linked at the kernel slot of the x86 VM map.
+X86_GUEST_CC := gcc
+X86_GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
+	-isystem $(shell $(X86_GUEST_CC) -print-file-name=include) -m64 -mno-red-zone \
+	-mgeneral-regs-only -fno-pie -fno-stack-protector -fcf-protection=none -I. \
+	-Wall -Wextra -Werror -MMD -MP
+X86_GUEST_SRCS := tests/guests/x86/start.S tests/guests/x86/x86_guest.c tests/guests/guest_check.c \
+	guest_abi/lib/moat_guest.c
+X86_GUEST_OBJS := $(addprefix $(GUEST_OUT)/x86/,$(addsuffix .o,$(basename $(X86_GUEST_SRCS))))
+
+$(GUEST_OUT)/x86/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC [x86 guest] $<"
+	$(Q)$(X86_GUEST_CC) $(X86_GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/x86/%.o: %.S
+	@mkdir -p $(@D)
+	$(Q)$(X86_GUEST_CC) $(X86_GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/x86_guest.elf: $(X86_GUEST_OBJS) tests/guests/x86/guest.ld
+	$(Q)$(X86_GUEST_CC) $(X86_GUEST_CFLAGS) -static -no-pie \
+		-Wl,--build-id=none,--no-warn-rwx-segments -T tests/guests/x86/guest.ld \
+		-o $@ $(X86_GUEST_OBJS) -lgcc
+
+$(GUEST_OUT)/x86_guest.bin: $(GUEST_OUT)/x86_guest.elf
+	$(Q)objcopy -O binary $< $@
+
+guests: $(GUEST_OUT)/x86_guest.bin
+
+# make bench: the same two figures on x86_64 (SVM test image, QEMU -icount shift=0).
+guest-bench-x86: $(GUEST_OUT)/x86_guest.bin
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
+	$(Q)python3 tests/system/scenarios/svm_x86_bench.py
+bench: guest-bench-x86
+.PHONY: guest-bench-x86

@@ -91,3 +91,23 @@ else
 run:
 	@echo "make run: BOOT must be direct or uefi"; exit 2
 endif
+
+# ---- the SVM test image (not the production image: issue 15 item 6) ------------------------
+# moat.elf plus tests/svmtest: runs the x86 test guest on the SVM backend under QEMU until
+# the VM backend interface lets the production image start x86 VMs (docs/vm-backend.md).
+SVMTEST_ELF := $(OUT)/moat-svmtest.elf
+SVMTEST_GUEST := $(GUEST_OUT)/x86_guest.bin
+SVMTEST_OBJS := $(OUT)/obj/tests/svmtest/svmtest.o $(OUT)/obj/tests/svmtest/guest_blob.o
+
+$(OUT)/obj/tests/svmtest/guest_blob.o: tests/svmtest/guest_blob.S $(SVMTEST_GUEST)
+	@mkdir -p $(@D)
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DSVMTEST_GUEST_BIN='"$(SVMTEST_GUEST)"' \
+		-c $< -o $@
+
+$(SVMTEST_ELF): $(DIRECT_OBJS) $(SVMTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
+		$(DIRECT_OBJS) $(SVMTEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
+		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
+
+image: $(SVMTEST_ELF)

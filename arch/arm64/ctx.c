@@ -58,4 +58,6 @@ void arch_ctx_init(struct arch_ctx *c, void *stack, size_t size, void (*entry)(v
 	f[1] = (uint64_t)(uintptr_t)arg;	      /* x20 */
 	f[11] = (uint64_t)(uintptr_t)arm64_ctx_start; /* x30 */
 	c->sp = f;
+	c->stack = stack;
+	c->size = size;
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * EL2 stage-1 translation (VMSAv8-64, 4 KiB granule, 48-bit VA, identity map). The image is
+ * EL2 stage-1 translation (VMSAv8-64, 4 KiB granule, 48-bit VA, identity map) on the shared
+ * page-table library, format PT_ARM_EL2 (the single-privilege EL2 regime). The image is
  * mapped W^X: text RX, rodata RO, data and bss RW; SCTLR_EL2.WXN backs this up in hardware.
- * This runs once with the MMU off, so it uses no libc (DC ZVA faults on Device memory).
+ * A request never changes what is already mapped (pt_map_unmapped), so mapping all of RAM
+ * later keeps the image's rights. The first call runs with the MMU off: lib/pt calls no C
+ * library function (DC ZVA faults on Device memory) and the tables come from a static pool.
  */
 #include "arch/arm64/mmu.h"
 
@@ -11,130 +14,57 @@
 #include "arch/arm64/sysreg.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "lib/pt.h"
 
-/* Stage-1 descriptor fields (D8.3) */
-#define PTE_VALID BIT(0)
-#define PTE_TABLE BIT(1) /* at levels 0-2: table; at level 3: page */
-#define PTE_ATTRIDX(i) ((u64)(i) << 2)
-#define PTE_AP_RO BIT(7)
-#define PTE_SH_INNER (3ULL << 8)
-#define PTE_AF BIT(10)
-#define PTE_XN BIT(54)
-#define PTE_ADDR GENMASK(47, 12)
-
-/* MAIR_EL2 attribute indices */
-#define MAIR_DEVICE_nGnRE 0
-#define MAIR_NORMAL_WB 1
-#define MAIR_VALUE (0x04ULL << (8 * MAIR_DEVICE_nGnRE) | 0xffULL << (8 * MAIR_NORMAL_WB))
-
-/* TCR_EL2 (E2H=0 format): T0SZ=16, WBWA inner/outer, inner shareable, 4 KiB granule. */
-#define TCR_T0SZ(n) ((u64)(n))
+/* TCR_EL2 (E2H=0 format): WBWA inner/outer, inner shareable, 4 KiB granule. */
 #define TCR_IRGN0_WBWA (1ULL << 8)
 #define TCR_ORGN0_WBWA (1ULL << 10)
 #define TCR_SH0_INNER (3ULL << 12)
 #define TCR_PS_SHIFT 16
 #define TCR_EL2_RES1 (BIT(31) | BIT(23))
 
-#define EARLY_POOL_PAGES 48
+#define VA_BITS 48
+#define POOL_PAGES 48
 
-static u64 early_pool[EARLY_POOL_PAGES][512] __aligned(4096);
-static unsigned early_used;
-static u64 *root_table;
-static int (*table_alloc)(paddr_t *out);
+static u64 pool_frames[POOL_PAGES][512] __aligned(4096);
+static struct pt_pool pool;
+static struct pt el2_pt;
 
 extern char __text_start[], __text_end[], __rodata_end[], __image_end[];
 
-void mmu_set_table_alloc(int (*alloc)(paddr_t *out))
-{
-	table_alloc = alloc;
-}
-
-/* volatile: keeps the compiler from turning this into a memset call (see the header). */
-static void zero_page(u64 *p)
-{
-	volatile u64 *v = p;
-
-	for (unsigned i = 0; i < 512; i++)
-		v[i] = 0;
-}
-
-static u64 *mmu_new_table(void)
-{
-	paddr_t p;
-	u64 *t;
-
-	if (early_used < EARLY_POOL_PAGES) {
-		t = early_pool[early_used++];
-	} else {
-		if (!table_alloc || table_alloc(&p))
-			return NULL;
-		t = phys_to_virt(p);
-	}
-	zero_page(t);
-	return t;
-}
-
-static u64 prot_bits(enum mmu_prot prot)
+static u32 prot_of(enum mmu_prot prot)
 {
 	switch (prot) {
-	case MMU_RX: return PTE_ATTRIDX(MAIR_NORMAL_WB) | PTE_SH_INNER | PTE_AP_RO;
-	case MMU_RO: return PTE_ATTRIDX(MAIR_NORMAL_WB) | PTE_SH_INNER | PTE_AP_RO | PTE_XN;
-	case MMU_RW: return PTE_ATTRIDX(MAIR_NORMAL_WB) | PTE_SH_INNER | PTE_XN;
-	default: return PTE_ATTRIDX(MAIR_DEVICE_nGnRE) | PTE_XN;
+	case MMU_RX: return PT_PROT_R | PT_PROT_X;
+	case MMU_RO: return PT_PROT_R;
+	case MMU_RW: return PT_PROT_R | PT_PROT_W;
+	default: return PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE;
 	}
 }
 
-static unsigned level_shift(unsigned level)
+/* New entries only, but the old mapper's rule stays: complete before the caller goes on. */
+static void mmu_flush(struct pt_gather *g, struct pt *pt)
 {
-	return 39 - 9 * level;
-}
-
-static int mmu_map_level(u64 *table, unsigned level, u64 va, u64 end, u64 attrs)
-{
-	u64 block = 1ULL << level_shift(level);
-
-	while (va < end) {
-		u64 *e = &table[(va >> level_shift(level)) & 511];
-		u64 next = (va | (block - 1)) + 1;
-		u64 chunk_end = next < end && next ? next : end;
-		bool whole = IS_ALIGNED(va, block) && chunk_end - va == block;
-
-		if (!(*e & PTE_VALID)) {
-			if (level == 3 || (level >= 1 && whole)) {
-				*e = va | attrs | PTE_AF | PTE_VALID | (level == 3 ? PTE_TABLE : 0);
-				va = chunk_end;
-				continue;
-			}
-			u64 *t = mmu_new_table();
-			if (!t)
-				return -E_NOMEM;
-			dsb(ishst);
-			*e = (u64)(uintptr_t)t | PTE_TABLE | PTE_VALID;
-		}
-		if (level < 3 && (*e & PTE_TABLE)) {
-			int err = mmu_map_level(phys_to_virt(pa(*e & PTE_ADDR)), level + 1, va,
-						chunk_end, attrs);
-			if (err)
-				return err;
-		}
-		/* A valid block or page: already mapped, left as it is. */
-		va = chunk_end;
-	}
-	return 0;
+	(void)g, (void)pt;
+	dsb(ishst);
+	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
 }
 
 int mmu_map(paddr_t base, u64 size, enum mmu_prot prot)
 {
 	u64 start = ALIGN_DOWN(base.v, PAGE_SIZE), end;
+	struct pt_gather g;
 	int err;
 
 	if (add_overflow(base.v, size, &end) || add_overflow(end, PAGE_SIZE - 1, &end) ||
-	    end > (1ULL << 48))
+	    end > (1ULL << VA_BITS))
 		return -E_RANGE;
 	end = ALIGN_DOWN(end, PAGE_SIZE);
-	err = mmu_map_level(root_table, 0, start, end, prot_bits(prot));
-	dsb(ishst);
-	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
+	if (end == start)
+		return 0;
+	pt_gather_init(&g, mmu_flush);
+	err = pt_map_unmapped(&el2_pt, start, pa(start), end - start, prot_of(prot), &g);
+	pt_gather_sync(&g, &el2_pt);
 	return err;
 }
 
@@ -165,24 +95,28 @@ int mmu_early_init(paddr_t image, paddr_t dtb, u64 dtb_size)
 {
 	u64 text = (u64)(uintptr_t)__text_start, text_end = (u64)(uintptr_t)__text_end;
 	u64 ro_end = (u64)(uintptr_t)__rodata_end, end = (u64)(uintptr_t)__image_end;
+	struct pt_config cfg = { .fmt = PT_ARM_EL2, .ias = VA_BITS, .oas = 48, .no_merge = true };
+	struct pt_hw_desc d;
 	int err;
 
 	(void)image;
-	root_table = mmu_new_table();
-	if ((err = mmu_map(pa(text), text_end - text, MMU_RX)) ||
+	pt_pool_init(&pool, pool_frames, POOL_PAGES);
+	cfg.alloc = &pool.a;
+	if ((err = pt_init(&el2_pt, &cfg)) || (err = mmu_map(pa(text), text_end - text, MMU_RX)) ||
 	    (err = mmu_map(pa(text_end), ro_end - text_end, MMU_RO)) ||
 	    (err = mmu_map(pa(ro_end), end - ro_end, MMU_RW)) ||
 	    (err = mmu_map(dtb, dtb_size, MMU_RO)))
 		return err;
+	pt_hw_describe(&el2_pt, &d);
 
 	/* Data, bss, stack and tables were written with the MMU off: drop stale cached copies. */
 	for (u64 l = ALIGN_DOWN(ro_end, 64); l < end; l += 64)
 		__asm__ volatile("dc ivac, %0" : : "r"(l) : "memory");
 	dsb(sy);
-	write_sysreg(mair_el2, MAIR_VALUE);
-	write_sysreg(tcr_el2, TCR_EL2_RES1 | TCR_T0SZ(16) | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
+	write_sysreg(mair_el2, PT_ARM_S1_MAIR);
+	write_sysreg(tcr_el2, TCR_EL2_RES1 | (u64)d.arm_t0sz | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA |
 				      TCR_SH0_INNER | tcr_ps());
-	write_sysreg(ttbr0_el2, (u64)(uintptr_t)root_table);
+	write_sysreg(ttbr0_el2, d.root.v);
 	isb();
 	__asm__ volatile("tlbi alle2\n dsb ish\n isb" ::: "memory");
 	write_sysreg(sctlr_el2,

@@ -16,7 +16,5 @@ enum mmu_prot {
 int mmu_map(paddr_t base, u64 size, enum mmu_prot prot) __must_check;
 /* Builds the EL2 stage-1 tables for the image and the DTB and turns the MMU on. */
 int mmu_early_init(paddr_t image, paddr_t dtb, u64 dtb_size) __must_check;
-/* Page-table frames past the early pool come from here once the frame allocator exists. */
-void mmu_set_table_alloc(int (*alloc)(paddr_t *out));
 
 #endif

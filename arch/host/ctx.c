@@ -27,15 +27,20 @@ void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 static const void *thread_stack;
 static size_t thread_stack_size;
 
+/*
+ * The suspended context's fake stack is kept in a local of this call: it lives on that
+ * context's own stack, which stays untouched until the context is resumed here.
+ */
 void arch_ctx_switch(struct arch_ctx *save, struct arch_ctx *to)
 {
+	void *fake_stack = NULL;
 	const void *old;
 	size_t old_size;
 
-	__sanitizer_start_switch_fiber(&save->fake_stack, to->stack ? to->stack : thread_stack,
+	__sanitizer_start_switch_fiber(&fake_stack, to->stack ? to->stack : thread_stack,
 				       to->stack ? to->size : thread_stack_size);
 	x86_ctx_swap(&save->sp, to->sp);
-	__sanitizer_finish_switch_fiber(save->fake_stack, &old, &old_size);
+	__sanitizer_finish_switch_fiber(fake_stack, &old, &old_size);
 	if (save->stack) { /* resumed on a context's stack: we came from the thread's */
 		thread_stack = old;
 		thread_stack_size = old_size;
@@ -68,7 +73,6 @@ void arch_ctx_init(struct arch_ctx *c, void *stack, size_t size, void (*entry)(v
 	b->arg = arg;
 	c->stack = stack;
 	c->size = size;
-	c->fake_stack = NULL;
 	c->sp = x86_ctx_frame(stack, size, host_ctx_first, b);
 }
 #else

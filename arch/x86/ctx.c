@@ -14,4 +14,6 @@ void arch_ctx_switch(struct arch_ctx *save, struct arch_ctx *to)
 void arch_ctx_init(struct arch_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
 {
 	c->sp = x86_ctx_frame(stack, size, entry, arg);
+	c->stack = stack;
+	c->size = size;
 }

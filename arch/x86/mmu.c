@@ -1,134 +1,73 @@
 // SPDX-License-Identifier: MIT
 /*
- * Moat's own x86_64 page tables (Intel SDM vol. 3A 4.5, 4-level paging, identity map). The
- * image is mapped W^X: text RX, rodata RO+NX, data and bss RW+NX (CR0.WP makes RO binding at
- * CPL0). RAM and devices are mapped on request with 2 MiB pages where alignment allows;
- * devices are uncached (PCD|PWT).
+ * Moat's own x86_64 page tables (Intel SDM vol. 3A 4.5, 4-level paging, identity map) on the
+ * shared page-table library, format PT_X86_64. The image is mapped W^X: text RX, rodata
+ * RO+NX, data and bss RW+NX (CR0.WP makes RO binding at CPL0). RAM and devices are mapped on
+ * request with 2 MiB pages where alignment allows (no 1 GiB pages: not every CPU has them);
+ * devices are uncached (PCD|PWT). A request never changes what is already mapped
+ * (pt_map_unmapped), so mapping all of RAM keeps the image's rights.
  */
 #include <arch/mm.h>
 
 #include "arch/x86/x86.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "lib/pt.h"
 
-#define PTE_P BIT(0)
-#define PTE_W BIT(1)
-#define PTE_PWT BIT(3)
-#define PTE_PCD BIT(4)
-#define PTE_PS BIT(7)
-#define PTE_NX BIT(63)
-#define PTE_ADDR GENMASK(51, 12)
-
-enum x86_prot {
-	X86_RX,
-	X86_RO,
-	X86_RW,
-	X86_DEV
-};
-
+#define VA_BITS 48 /* 4-level paging; the library takes the lower canonical half */
 #define POOL_PAGES 96
 
-static u64 pool[POOL_PAGES][512] __aligned(4096);
-static unsigned pool_used;
-static u64 *pml4;
+static u64 pool_frames[POOL_PAGES][512] __aligned(4096);
+static struct pt_pool pool;
+static struct pt moat_pt;
 
 extern char __text_start[], __text_end[], __rodata_end[], __image_end[];
 
-static u64 *mmu_new_table(void)
-{
-	u64 *t;
+#define PROT_RX (PT_PROT_R | PT_PROT_X)
+#define PROT_RO PT_PROT_R
+#define PROT_RW (PT_PROT_R | PT_PROT_W)
+#define PROT_DEV (PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE)
 
-	if (pool_used >= POOL_PAGES)
-		return NULL;
-	t = pool[pool_used++];
-	for (unsigned i = 0; i < 512; i++)
-		t[i] = 0;
-	return t;
-}
-
-static u64 prot_bits(enum x86_prot prot)
-{
-	switch (prot) {
-	case X86_RX: return PTE_P;
-	case X86_RO: return PTE_P | PTE_NX;
-	case X86_RW: return PTE_P | PTE_W | PTE_NX;
-	default: return PTE_P | PTE_W | PTE_NX | PTE_PCD | PTE_PWT;
-	}
-}
-
-static unsigned level_shift(unsigned level)
-{
-	return 39 - 9 * level;
-}
-
-static int mmu_map_level(u64 *table, unsigned level, u64 va, u64 end, u64 attrs)
-{
-	u64 block = 1ULL << level_shift(level);
-
-	while (va < end) {
-		u64 *e = &table[(va >> level_shift(level)) & 511];
-		u64 next = (va | (block - 1)) + 1;
-		u64 chunk_end = next < end && next ? next : end;
-		bool whole = IS_ALIGNED(va, block) && chunk_end - va == block;
-
-		if (!(*e & PTE_P)) {
-			if (level == 3 || (level == 2 && whole)) {
-				*e = va | attrs | (level == 2 ? PTE_PS : 0);
-				va = chunk_end;
-				continue;
-			}
-			u64 *t = mmu_new_table();
-			if (!t)
-				return -E_NOMEM;
-			/* Intermediate entries grant everything; leaves restrict. */
-			*e = (u64)(uintptr_t)t | PTE_P | PTE_W;
-		}
-		if (level < 3 && !(*e & PTE_PS)) {
-			int err = mmu_map_level((u64 *)(uintptr_t)(*e & PTE_ADDR), level + 1, va,
-						chunk_end, attrs);
-			if (err)
-				return err;
-		}
-		/* A present large page or leaf: already mapped, left as it is. */
-		va = chunk_end;
-	}
-	return 0;
-}
-
-static void mmu_flush(void)
+/* Reloading CR3 drops every non-global translation (SDM 4.10.4.1); Moat uses none global. */
+static void mmu_flush(struct pt_gather *g, struct pt *pt)
 {
 	u64 cr3;
 
+	(void)g, (void)pt;
 	__asm__ volatile("mov %%cr3, %0\n mov %0, %%cr3" : "=r"(cr3) : : "memory");
 }
 
-static int mmu_map(paddr_t base, u64 size, enum x86_prot prot)
+static int mmu_map(paddr_t base, u64 size, u32 prot)
 {
 	u64 start = ALIGN_DOWN(base.v, PAGE_SIZE), end;
+	struct pt_gather g;
 	int err;
 
 	if (add_overflow(base.v, size, &end) || add_overflow(end, PAGE_SIZE - 1, &end) ||
-	    end > (1ULL << 47))
+	    end > (1ULL << (VA_BITS - 1)))
 		return -E_RANGE;
 	end = ALIGN_DOWN(end, PAGE_SIZE);
-	err = mmu_map_level(pml4, 0, start, end, prot_bits(prot));
-	mmu_flush();
+	if (end == start)
+		return 0;
+	pt_gather_init(&g, mmu_flush);
+	err = pt_map_unmapped(&moat_pt, start, pa(start), end - start, prot, &g);
+	pt_gather_sync(&g, &moat_pt);
 	return err;
 }
 
 void *arch_map_device(paddr_t base, u64 size)
 {
-	return mmu_map(base, size, X86_DEV) ? NULL : phys_to_virt(base);
+	return mmu_map(base, size, PROT_DEV) ? NULL : phys_to_virt(base);
 }
 
 int arch_map_ram(paddr_t base, u64 size)
 {
-	return mmu_map(base, size, X86_RW);
+	return mmu_map(base, size, PROT_RW);
 }
 
 const void *arch_map_firmware(paddr_t base, u64 size)
 {
-	return mmu_map(base, size, X86_RO) ? NULL : phys_to_virt(base);
+	return mmu_map(base, size, PROT_RO) ? NULL : phys_to_virt(base);
 }
 
 /* Builds the tables for the image and switches CR3 to them (the firmware's or head.S's go). */
@@ -136,13 +75,22 @@ int x86_mmu_init(void)
 {
 	u64 text = (u64)(uintptr_t)__text_start, text_end = (u64)(uintptr_t)__text_end;
 	u64 ro_end = (u64)(uintptr_t)__rodata_end, end = (u64)(uintptr_t)__image_end;
+	struct pt_config cfg = { .fmt = PT_X86_64,
+				 .ias = VA_BITS,
+				 .oas = 52,
+				 .no_merge = true,
+				 .max_leaf = PT_SIZE_2M };
 	int err;
 
-	pml4 = mmu_new_table();
-	if ((err = mmu_map_level(pml4, 0, text, text_end, prot_bits(X86_RX))) ||
-	    (err = mmu_map_level(pml4, 0, text_end, ro_end, prot_bits(X86_RO))) ||
-	    (err = mmu_map_level(pml4, 0, ro_end, end, prot_bits(X86_RW))))
+	pt_pool_init(&pool, pool_frames, POOL_PAGES);
+	cfg.alloc = &pool.a;
+	if ((err = pt_init(&moat_pt, &cfg)))
 		return err;
-	__asm__ volatile("mov %0, %%cr3" : : "r"((u64)(uintptr_t)pml4) : "memory");
+	/* Not live yet: the first maps need no flush of tables the CPU does not use. */
+	if ((err = mmu_map(pa(text), text_end - text, PROT_RX)) ||
+	    (err = mmu_map(pa(text_end), ro_end - text_end, PROT_RO)) ||
+	    (err = mmu_map(pa(ro_end), end - ro_end, PROT_RW)))
+		return err;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(moat_pt.root.v) : "memory");
 	return 0;
 }

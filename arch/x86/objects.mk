@@ -4,3 +4,13 @@ x86_64-srcs += arch/x86/random.c arch/x86/setup.c arch/x86/mmu.c arch/x86/idt.c 
 # The PVH entry is only in the direct-boot image (the UEFI image enters through boot/).
 x86_64-direct-srcs += arch/x86/head.S
 x86_64-srcs += arch/x86/ctx.c
+# The x86 VM backend's portable parts (decoder, guest devices, SVM exit handling, NPT, guest
+# environment) build for the image and for the host tests (tests/unit/test_x86_*.c,
+# test_svm*.c) from the same sources; they use no privileged instruction.
+x86-vm-srcs := arch/x86/insn.c arch/x86/vlapic.c arch/x86/svm_vmcb.c arch/x86/svm_asid.c \
+	arch/x86/svm_exit.c arch/x86/vio.c arch/x86/vcpuid.c arch/x86/gwalk.c arch/x86/npt.c \
+	arch/x86/vacpi.c arch/x86/vboot.c
+x86_64-srcs += $(x86-vm-srcs)
+host-srcs += $(x86-vm-srcs)
+# The privileged part of the SVM backend (CPUID, MSRs): the image only.
+x86_64-srcs += arch/x86/svm_cpu.c arch/x86/svm_run.c arch/x86/svm_entry.S

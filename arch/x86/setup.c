@@ -179,9 +179,12 @@ __attribute__((no_stack_protector)) void x86_percpu_init(void)
 	wrmsr(MSR_FS_BASE, (u64)(uintptr_t)&cpu0);
 }
 
+u64 x86_entry_tsc;
+
 /* Runs before FS points at the per-CPU data, so it must not use the stack protector itself. */
 __attribute__((no_stack_protector)) void x86_boot(struct boot_info *bi)
 {
+	x86_entry_tsc = rdtsc();
 	__asm__ volatile("cli");
 	x86_load_gdt();
 	/* Loading FS cleared its base: set it again (same canary). */

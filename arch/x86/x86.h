@@ -68,6 +68,9 @@ struct x86_percpu {
 
 _Static_assert(__builtin_offsetof(struct x86_percpu, stack_canary) == 0x28, "canary slot");
 
+/* The TSC when Moat's common boot code started (the entry-to-first-guest-instruction figure). */
+extern u64 x86_entry_tsc;
+
 /* Common to the PVH and UEFI paths: GDT, IDT, FS base, Moat's page tables, then moat_main(). */
 __noreturn void x86_boot(struct boot_info *bi);
 

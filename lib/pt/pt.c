@@ -9,10 +9,11 @@
  * table structure ready (allocates missing tables, splits blocks that straddle the range into
  * equivalent tables): it changes no translation, so running out of memory there leaves every
  * translation as it was. The "commit" pass writes leaves and clears entries and cannot fail.
+ *
+ * The library calls no C library function: the arm64 EL2 mapper runs it with the MMU off,
+ * where memory is Device-nGnRnE and an optimised memset (DC ZVA) would fault.
  */
 #include "lib/pt.h"
-
-#include <string.h>
 
 #include <arch/mm.h>
 
@@ -69,7 +70,8 @@ static int pt_alloc_table(struct pt *pt, unsigned nframes, u64 *out)
 
 	if (err)
 		return err;
-	memset(pt_table(p.v), 0, (size_t)nframes * PAGE_SIZE);
+	for (u64 *t = pt_table(p.v), i = 0; i < (u64)nframes * PT_ENTRIES; i++)
+		pt_write(&t[i], 0);
 	pt->tables += nframes;
 	a->in_use += nframes;
 	*out = p.v;
@@ -87,9 +89,13 @@ static void pt_free_table(struct pt *pt, u64 p, unsigned nframes)
 
 void pt_gather_init(struct pt_gather *g, void (*flush)(struct pt_gather *g, struct pt *pt))
 {
-	memset(g, 0, sizeof(*g));
+	/* Field by field: free[] past nfree is never read (and no memset, see the top). */
+	g->start = g->end = g->min_granule = 0;
 	g->leaf_only = true;
+	g->tables_changed = false;
+	g->nfree = 0;
 	g->flush = flush;
+	g->flush_failed = false;
 }
 
 bool pt_gather_empty(const struct pt_gather *g)
@@ -178,10 +184,9 @@ int pt_init(struct pt *pt, const struct pt_config *cfg)
 	err = f->geometry(cfg->ias, &levels, &entries);
 	if (err)
 		return trace_err(err);
-	memset(pt, 0, sizeof(*pt));
-	pt->cfg = *cfg;
-	pt->levels = levels;
-	pt->root_entries = entries;
+	if (cfg->max_leaf && !IS_POW2(cfg->max_leaf))
+		return trace_err(-E_INVAL);
+	*pt = (struct pt){ .cfg = *cfg, .levels = levels, .root_entries = entries };
 	pt->root_frames = entries > PT_ENTRIES ? entries / PT_ENTRIES : 1;
 	err = pt_alloc_table(pt, pt->root_frames, &root);
 	if (err)
@@ -230,7 +235,7 @@ const char *pt_format_name(enum pt_format fmt)
 
 void pt_hw_describe(const struct pt *pt, struct pt_hw_desc *d)
 {
-	memset(d, 0, sizeof(*d));
+	*d = (struct pt_hw_desc){ 0 };
 	d->root = pt->root;
 	d->levels = pt->levels;
 	d->arm_t0sz = 64 - pt->cfg.ias;
@@ -356,6 +361,13 @@ static int pt_descend(struct pt_op *op, u64 *e, unsigned lvl, bool split, u64 *o
 	return 0;
 }
 
+/* Level `lvl` may hold a leaf: the format allows it and it is not above cfg.max_leaf. */
+static bool pt_leaf_level(const struct pt *pt, const struct pt_fmt *f, unsigned lvl)
+{
+	return (f->leaf_levels & (1u << lvl)) &&
+	       (!pt->cfg.max_leaf || pt_level_size(lvl) <= pt->cfg.max_leaf);
+}
+
 /* Commit pass: `e` becomes the leaf mapping input `base`; a table there is merged away. */
 static void pt_set_leaf(struct pt_op *op, u64 *e, unsigned lvl, u64 base)
 {
@@ -384,7 +396,7 @@ static void pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 t
 	u64 sz = pt_level_size(lvl - 1), *t = pt_table(table);
 	struct pt_desc first, d;
 
-	if (op->pt->cfg.no_merge || !(op->f->leaf_levels & (1u << lvl)))
+	if (op->pt->cfg.no_merge || !pt_leaf_level(op->pt, op->f, lvl))
 		return;
 	op->f->decode(pt_read(&t[0]), lvl - 1, &first);
 	if (first.kind != PT_DESC_LEAF || first.leaf_size != sz ||
@@ -403,7 +415,7 @@ static void pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 t
 
 static bool pt_leaf_fits(const struct pt_op *op, unsigned lvl, u64 base)
 {
-	return (op->f->leaf_levels & (1u << lvl)) &&
+	return pt_leaf_level(op->pt, op->f, lvl) &&
 	       IS_ALIGNED(op->out_base + base, pt_level_size(lvl));
 }
 
@@ -618,4 +630,32 @@ int pt_lookup_next(const struct pt *pt, u64 from, u64 end, struct pt_extent *x)
 		a = next;
 	}
 	return -E_NOENT;
+}
+
+/*
+ * Fills the holes: every part of [in, in + size) with no translation is mapped to the output
+ * at the same offset; mapped parts keep theirs. Used by the hypervisor's own mappers, where a
+ * later request (RAM) may overlap what is already mapped with other rights (the image, W^X).
+ */
+int pt_map_unmapped(struct pt *pt, u64 in, paddr_t out, u64 size, u32 prot, struct pt_gather *g)
+{
+	u64 end = in + size, a = in;
+	int err = pt_check_map(pt, in, out, size, prot);
+
+	if (err)
+		return trace_err(err);
+	while (a < end) {
+		struct pt_extent x;
+		u64 hole_end;
+
+		err = pt_lookup_next(pt, a, end, &x);
+		if (err && err != -E_NOENT)
+			return trace_err(err);
+		hole_end = err ? end : x.in;
+		if (hole_end > a &&
+		    (err = pt_map(pt, a, pa(out.v + (a - in)), hole_end - a, prot, g)))
+			return trace_err(err);
+		a = hole_end == end ? end : x.in + x.size;
+	}
+	return 0;
 }

@@ -96,6 +96,23 @@ static u64 arm_s2_mk_leaf(u64 out, u32 prot, unsigned lvl)
 	return e;
 }
 
+/*
+ * EL2 regime with E2H = 0 (D8.4.1, one privilege level): AP[2] alone says read-only, AP[1]
+ * is RES1, XN is bit 54 and bit 53 is RES0; nG is RES0 (one VA range).
+ */
+#define ARM_EL2_AP1_RES1 BIT(6)
+#define ARM_EL2_XN BIT(54)
+
+static u64 arm_el2_mk_leaf(u64 out, u32 prot, unsigned lvl)
+{
+	u64 e = arm_leaf_common(out, lvl) | ARM_EL2_AP1_RES1;
+
+	e |= (u64)((prot & PT_PROT_DEVICE) ? 1 : 0) << ARM_ATTRIDX_SHIFT;
+	e |= (prot & PT_PROT_W) ? 0 : ARM_AP_RO;
+	e |= (prot & PT_PROT_X) ? 0 : ARM_EL2_XN;
+	return e;
+}
+
 static bool arm_decode_common(u64 e, unsigned lvl, struct pt_desc *d)
 {
 	if (!(e & ARM_VALID)) {
@@ -134,6 +151,18 @@ static void arm_s1_decode(u64 e, unsigned lvl, struct pt_desc *d)
 		p |= PT_PROT_DEVICE;
 	if ((p & PT_PROT_U) ? !(e & ARM_UXN) : !(e & ARM_PXN))
 		p |= PT_PROT_X;
+	d->prot = p;
+}
+
+static void arm_el2_decode(u64 e, unsigned lvl, struct pt_desc *d)
+{
+	u32 p = PT_PROT_R;
+
+	if (!arm_decode_common(e, lvl, d))
+		return;
+	p |= (e & ARM_AP_RO) ? 0 : PT_PROT_W;
+	p |= (e & ARM_EL2_XN) ? 0 : PT_PROT_X;
+	p |= ((e >> ARM_ATTRIDX_SHIFT) & 7) == 1 ? PT_PROT_DEVICE : 0;
 	d->prot = p;
 }
 
@@ -374,6 +403,8 @@ static const struct pt_fmt pt_fmts[PT__FORMATS] = {
 			0x7, 52, vtd_ss_geometry, vtd_mk_table, vtd_mk_leaf, vtd_decode },
 	[PT_AMD_V1] = { PT_AMD_V1, "amd-v1", PT_PROT_R | PT_PROT_W, 0x7, 52, amd_v1_geometry,
 			amd_mk_table, amd_mk_leaf, amd_decode },
+	[PT_ARM_EL2] = { PT_ARM_EL2, "arm-el2", PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_DEVICE,
+			 0x7, 48, arm_s1_geometry, arm_mk_table, arm_el2_mk_leaf, arm_el2_decode },
 };
 
 const struct pt_fmt *pt_fmt_get(enum pt_format fmt)

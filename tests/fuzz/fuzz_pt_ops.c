@@ -37,7 +37,7 @@ static void fz_free(struct pt_allocator *a, paddr_t base, unsigned nframes)
 
 static const unsigned fz_ias[PT__FORMATS][3] = {
 	[PT_ARM_S1] = { 39, 48, 25 }, [PT_ARM_S2] = { 40, 48, 33 }, [PT_X86_64] = { 48, 57, 48 },
-	[PT_VTD_SS] = { 39, 48, 57 }, [PT_AMD_V1] = { 48, 64, 39 },
+	[PT_VTD_SS] = { 39, 48, 57 }, [PT_AMD_V1] = { 48, 64, 39 }, [PT_ARM_EL2] = { 48, 39, 25 },
 };
 
 static void fz_op(struct pt *pt, struct pt_gather *g, const uint8_t *r)

@@ -5,6 +5,7 @@
  * the VM has them), virtual timer interrupts through the virtual GIC, and the virtual PL011.
  */
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_check.h"
 #include "tests/guests/guest_out.h"
 
 #define PSCI_CPU_OFF 0x84000002u
@@ -33,38 +34,7 @@ static struct moat_vm_info info;
 static volatile uint64_t abort_esr, abort_far, nr_aborts;
 static volatile uint64_t ticks, sgis, uart_irqs;
 static volatile uint64_t cpu1_ctx;
-static int failures;
 static char line[160];
-
-/* check(what, got, want): prints FAIL with both values when they differ. */
-static void check(const char *what, int64_t got, int64_t want)
-{
-	char *p = line;
-
-	if (got == want)
-		return;
-	failures++;
-	p = put_str(p, "FAIL ");
-	p = put_str(p, what);
-	p = put_str(p, ": got ");
-	p = put_hex(p, (uint64_t)got);
-	p = put_str(p, " want ");
-	p = put_hex(p, (uint64_t)want);
-	p = put_str(p, "\n");
-	*p = 0;
-	say(line);
-}
-
-static void result(const char *name, int before)
-{
-	char *p = line;
-
-	p = put_str(p, failures == before ? "PASS " : "FAIL ");
-	p = put_str(p, name);
-	p = put_str(p, "\n");
-	*p = 0;
-	say(line);
-}
 
 static int64_t hc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {

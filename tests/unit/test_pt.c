@@ -323,6 +323,87 @@ static void no_merge_keeps_tables(void **state)
 	(void)state;
 }
 
+/* cfg.max_leaf: no 1 GiB leaf where the walker has no 1 GiB pages, neither by map nor merge. */
+static void max_leaf_caps_leaves_and_merges(void **state)
+{
+	u32 rw = PT_PROT_R | PT_PROT_W;
+	struct pt_config cfg = {
+		.fmt = PT_X86_64, .ias = 48, .oas = 48, .max_leaf = PT_SIZE_2M, .alloc = &fx.h.a
+	};
+
+	pt_host_alloc_init(&fx.h);
+	assert_int_equal(pt_init(&fx.pt, &cfg), 0);
+	pt_gather_init(&fx.g, NULL);
+	assert_int_equal(pt_map(&fx.pt, PT_SIZE_1G, pa(PT_SIZE_1G), PT_SIZE_1G, rw, &fx.g), 0);
+	expect_map(PT_SIZE_1G + 0x345000, PT_SIZE_1G + 0x345000, PT_SIZE_2M, rw);
+	/* 512 2 MiB leaves that would merge into one 1 GiB leaf stay 2 MiB leaves. */
+	assert_int_equal(pt_map(&fx.pt, PT_SIZE_1G, pa(PT_SIZE_1G), PT_SIZE_2M, rw, &fx.g), 0);
+	expect_map(PT_SIZE_1G, PT_SIZE_1G, PT_SIZE_2M, rw);
+	fx_fini();
+	cfg.max_leaf = 3 * PT_SIZE_4K;
+	assert_int_equal(pt_init(&fx.pt, &cfg), -E_INVAL);
+	(void)state;
+}
+
+/* pt_map_unmapped fills holes only: what is mapped keeps its output and rights. */
+static void map_unmapped_keeps_existing_mappings(void **state)
+{
+	u32 rx = PT_PROT_R | PT_PROT_X, rw = PT_PROT_R | PT_PROT_W;
+
+	fx_init(PT_ARM_EL2, 48);
+	assert_int_equal(pt_map(&fx.pt, 0x201000, pa(0x201000), 0x2000, rx, &fx.g), 0);
+	assert_int_equal(pt_map(&fx.pt, 0x205000, pa(0x905000), 0x1000, PT_PROT_R, &fx.g), 0);
+	assert_int_equal(pt_map_unmapped(&fx.pt, 0x200000, pa(0x200000), 0x8000, rw, &fx.g), 0);
+	expect_map(0x200000, 0x200000, PT_SIZE_4K, rw);
+	expect_map(0x201000, 0x201000, PT_SIZE_4K, rx);
+	expect_map(0x202000, 0x202000, PT_SIZE_4K, rx);
+	expect_map(0x203000, 0x203000, PT_SIZE_4K, rw);
+	expect_map(0x205000, 0x905000, PT_SIZE_4K, PT_PROT_R);
+	expect_map(0x207000, 0x207000, PT_SIZE_4K, rw);
+	expect_unmapped(0x208000);
+	/* The same rules as pt_map; a refused call maps nothing. */
+	assert_int_equal(
+		pt_map_unmapped(&fx.pt, 0x208000, pa(0), 0x1000, PT_PROT_U | PT_PROT_R, &fx.g),
+		-E_NOTSUP);
+	assert_int_equal(pt_map_unmapped(&fx.pt, ~0xfffULL, pa(0), 0x2000, rw, &fx.g), -E_OVERFLOW);
+	expect_unmapped(0x208000);
+	fx_fini();
+	(void)state;
+}
+
+/*
+ * EL2 stage-1 leaves, byte-exact (D8.3, D8.4.1 for one privilege level): AttrIndx, AP[2] for
+ * read-only, AP[1] RES1, SH inner, AF, XN at bit 54, never PXN (bit 53, RES0 at EL2).
+ */
+static void arm_el2_leaf_encoding(void **state)
+{
+	static const struct {
+		u32 prot;
+		u64 desc;
+	} c[] = {
+		{ PT_PROT_R | PT_PROT_X, 0x00000000400017c3ULL },
+		{ PT_PROT_R, 0x00400000400017c3ULL },
+		{ PT_PROT_R | PT_PROT_W, 0x0040000040001743ULL },
+		{ PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE, 0x0040000040001747ULL },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(c); i++) {
+		const u64 *t;
+
+		fx_init(PT_ARM_EL2, 48);
+		assert_int_equal(
+			pt_map(&fx.pt, 0x40001000, pa(0x40001000), 0x1000, c[i].prot, &fx.g), 0);
+		t = (const u64 *)(uintptr_t)fx.pt.root.v; /* L0 -> L1 -> L2 -> L3 */
+		t = (const u64 *)(uintptr_t)(t[0] & 0xfffffffff000ULL);
+		t = (const u64 *)(uintptr_t)(t[1] & 0xfffffffff000ULL);
+		t = (const u64 *)(uintptr_t)(t[0] & 0xfffffffff000ULL);
+		assert_int_equal(t[1], c[i].desc);
+		fx_fini();
+	}
+	assert_int_equal(pt_prot_mask(PT_ARM_EL2) & PT_PROT_U, 0);
+	(void)state;
+}
+
 /* Tables over core/frame.h, as in the image: host memory stands for RAM. */
 static void frame_allocator_backs_tables(void **state)
 {
@@ -442,6 +523,9 @@ int main(void)
 		cmocka_unit_test(failed_allocation_changes_no_translation),
 		cmocka_unit_test(tables_are_freed_after_the_flush),
 		cmocka_unit_test(no_merge_keeps_tables),
+		cmocka_unit_test(max_leaf_caps_leaves_and_merges),
+		cmocka_unit_test(map_unmapped_keeps_existing_mappings),
+		cmocka_unit_test(arm_el2_leaf_encoding),
 		cmocka_unit_test(frame_allocator_backs_tables),
 		cmocka_unit_test(amd_lookup_follows_skipped_levels),
 		cmocka_unit_test(lookup_next_walks_extents_in_order),

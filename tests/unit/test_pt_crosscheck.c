@@ -33,6 +33,7 @@ static unsigned expected_perms(enum pt_format fmt, u32 prot)
 	switch (fmt) {
 	case PT_ARM_S1: return p | ((prot & PT_PROT_U) ? REF_U | (x & REF_XU) : (x & REF_XP));
 	case PT_X86_64: return p | x | ((prot & PT_PROT_U) ? REF_U : 0);
+	case PT_ARM_EL2: return p | (x & REF_XP); /* one privilege level */
 	case PT_AMD_V1: return p | REF_U;
 	default: return p | x | REF_U;
 	}
@@ -42,7 +43,7 @@ static void regs_of(const struct pt *pt, struct ref_regs *r)
 {
 	static const enum ref_arch arch[PT__FORMATS] = {
 		[PT_ARM_S1] = REF_ARM_S1, [PT_ARM_S2] = REF_ARM_S2, [PT_X86_64] = REF_IA32E,
-		[PT_VTD_SS] = REF_VTD_SL, [PT_AMD_V1] = REF_AMD_V1,
+		[PT_VTD_SS] = REF_VTD_SL, [PT_AMD_V1] = REF_AMD_V1, [PT_ARM_EL2] = REF_ARM_EL2,
 	};
 	struct pt_hw_desc d;
 
@@ -72,6 +73,11 @@ static const struct corrupt_case corrupt_cases[] = {
 	  PT_PROT_R | PT_PROT_W | PT_PROT_U,
 	  { 0, 1, 6, 7, 10, 12, 30, 48, 54 },
 	  { 0, 6, 7, 10, 13, 21, 48, 54 } },
+	{ PT_ARM_EL2,
+	  48,
+	  PT_PROT_R | PT_PROT_W,
+	  { 0, 1, 4, 6, 7, 10, 12, 48, 53, 54 },
+	  { 0, 6, 7, 10, 13, 21, 48, 53, 54 } },
 	{ PT_ARM_S2,
 	  40,
 	  PT_PROT_R | PT_PROT_W,

@@ -58,6 +58,7 @@ static unsigned expected_perms(enum pt_format fmt, u32 prot)
 			return p | REF_U | (x & REF_XU);
 		return p | (x & REF_XP);
 	case PT_X86_64: return p | x | ((prot & PT_PROT_U) ? REF_U : 0);
+	case PT_ARM_EL2: return p | (x & REF_XP); /* one privilege level */
 	case PT_ARM_S2:
 	case PT_VTD_SS: return p | x | REF_U;
 	default: return p | REF_U;
@@ -75,6 +76,11 @@ static void regs_of(const struct pt *pt, struct ref_regs *r)
 	switch (pt->cfg.fmt) {
 	case PT_ARM_S1:
 		r->arch = REF_ARM_S1;
+		r->t0sz = d.arm_t0sz;
+		r->mair = PT_ARM_S1_MAIR;
+		break;
+	case PT_ARM_EL2:
+		r->arch = REF_ARM_EL2;
 		r->t0sz = d.arm_t0sz;
 		r->mair = PT_ARM_S1_MAIR;
 		break;
@@ -373,6 +379,12 @@ static void arm_s1_random_sequences(void **state)
 	(void)state;
 }
 
+static void arm_el2_random_sequences(void **state)
+{
+	run_format(PT_ARM_EL2, 48, MILLION / 10);
+	(void)state;
+}
+
 static void arm_s2_random_sequences(void **state)
 {
 	run_format(PT_ARM_S2, 40, MILLION); /* concatenated level-1 root */
@@ -409,6 +421,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(arm_s1_random_sequences),
+		cmocka_unit_test(arm_el2_random_sequences),
 		cmocka_unit_test(arm_s2_random_sequences),
 		cmocka_unit_test(x86_64_random_sequences),
 		cmocka_unit_test(vtd_ss_random_sequences),

@@ -142,8 +142,28 @@ static unsigned arm_s2_perms(uint64_t d)
 	return p;
 }
 
+/* EL2 regime (D8.4, one privilege level): RES1/RES0 bits checked, see ref_walk.h. */
+static bool arm_el2_leaf_ok(uint64_t d)
+{
+	return bits(d, 6, 6) && !bits(d, 53, 53);
+}
+
+static unsigned arm_el2_perms(uint64_t d, uint64_t mair, bool ap_t1, bool xn_t)
+{
+	unsigned p = REF_R, attr = (unsigned)bits(d, 4, 2);
+
+	if (!bits(d, 7, 7) && !ap_t1)
+		p |= REF_W;
+	if (!bits(d, 54, 54) && !xn_t)
+		p |= REF_XP;
+	if (bits(mair, attr * 8 + 7, attr * 8 + 4) == 0)
+		p |= REF_DEV;
+	return p;
+}
+
 static void arm_walk(const struct ref_regs *r, uint64_t in, struct walk *w)
 {
+	bool el2 = r->arch == REF_ARM_EL2;
 	bool s2 = r->arch == REF_ARM_S2, ap_t0 = false, ap_t1 = false, uxn_t = false, pxn_t = false;
 	struct arm_geo g;
 	uint64_t table = r->root, d;
@@ -171,6 +191,10 @@ static void arm_walk(const struct ref_regs *r, uint64_t in, struct walk *w)
 			return;
 		}
 		if (lvl < 3 && (d & 2)) {
+			if (el2 && (bits(d, 59, 59) || bits(d, 61, 61))) {
+				fail(w, REF_F_RESERVED, (int)lvl); /* PXNTable, APTable[0]: RES0 */
+				return;
+			}
 			if (!s2) { /* D8.4.2 hierarchical controls */
 				pxn_t |= bits(d, 59, 59);
 				uxn_t |= bits(d, 60, 60);
@@ -184,12 +208,18 @@ static void arm_walk(const struct ref_regs *r, uint64_t in, struct walk *w)
 			fail(w, REF_F_RESERVED, (int)lvl);
 			return;
 		}
+		if (el2 && !arm_el2_leaf_ok(d)) {
+			fail(w, REF_F_RESERVED, (int)lvl);
+			return;
+		}
 		if (!bits(d, 10, 10)) {
 			fail(w, REF_F_ACCESS, (int)lvl);
 			return;
 		}
 		leaf(w, in, oa, 1ULL << shift,
-		     s2 ? arm_s2_perms(d) : arm_s1_perms(d, r->mair, ap_t0, ap_t1, uxn_t, pxn_t),
+		     s2	   ? arm_s2_perms(d)
+		     : el2 ? arm_el2_perms(d, r->mair, ap_t1, uxn_t)
+			   : arm_s1_perms(d, r->mair, ap_t0, ap_t1, uxn_t, pxn_t),
 		     (int)lvl);
 		return;
 	}
@@ -381,6 +411,7 @@ static void ref_walk_one(const struct ref_regs *r, uint64_t in, struct walk *w)
 	memset(w->res, 0, sizeof(*w->res));
 	switch (r->arch) {
 	case REF_ARM_S1:
+	case REF_ARM_EL2:
 	case REF_ARM_S2: arm_walk(r, in, w); break;
 	case REF_IA32E: ia32e_walk(r, in, w); break;
 	case REF_VTD_SL: vtd_sl_walk(r, in, w); break;

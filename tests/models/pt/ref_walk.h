@@ -4,6 +4,10 @@
  * descriptor definition with lib/pt (they are what the library is checked against):
  *
  *   REF_ARM_S1  Arm ARM DDI 0487, D8 (VMSAv8-64 stage 1, 4 KiB granule, EL1&0 regime)
+ *   REF_ARM_EL2 the same, EL2 regime with E2H = 0 (D8.4: one privilege level, AP[2] and XN
+ *               only); stricter than hardware, it reports AP[1] (RES1) clear and PXN or
+ *               APTable[0] (RES0) set as reserved-bit faults, so an encoder that gets them
+ *               wrong is caught
  *   REF_ARM_S2  Arm ARM DDI 0487, D8 (stage 2, VTCR_EL2.T0SZ/SL0, concatenated tables)
  *   REF_IA32E   Intel SDM vol. 3A, 4.5 (4- and 5-level paging; VT-d first stage, AMD v2)
  *   REF_VTD_SL  Intel VT-d 9.8 (second-stage paging entries, AW -> levels)
@@ -25,7 +29,8 @@ enum ref_arch {
 	REF_ARM_S2,
 	REF_IA32E,
 	REF_VTD_SL,
-	REF_AMD_V1
+	REF_AMD_V1,
+	REF_ARM_EL2
 };
 
 struct ref_regs {

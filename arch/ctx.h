@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Execution contexts on their own stacks (core/devop.h): the callee-saved registers of a
- * suspended context live on its stack, its stack pointer in `sp`. The same header name in
- * every arch directory.
+ * Execution contexts on their own stacks (core/devop.h), the same on every arch: the
+ * callee-saved registers of a suspended context live on its stack, its stack pointer in
+ * `sp` (first: the switch code stores it at offset 0). Found as <arch/ctx.h> through -I.,
+ * like arch/mm.h. The stack bounds are kept for the host fake, which tells
+ * AddressSanitizer about every switch.
  */
 #ifndef ARCH_CTX_H
 #define ARCH_CTX_H
@@ -11,6 +13,8 @@
 
 struct arch_ctx {
 	void *sp;
+	const void *stack; /* [stack, stack + size); NULL: a CPU's (or thread's) own stack */
+	size_t size;
 };
 
 /* Saves the running context into `save` and continues `to`; returns when `save` is resumed. */

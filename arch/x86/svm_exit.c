@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SVM exit dispatch (AMD APM vol. 2 15.7-15.14, appendix C): one handler per intercepted
+ * exit, a documented answer for every other code. Without next-RIP saving (QEMU), the length
+ * of HLT, CPUID, RDMSR/WRMSR and VMMCALL comes from decoding the bytes at RIP; if they no
+ * longer are that instruction (another vCPU rewrote them), RIP stays and the guest runs
+ * whatever is there now. The guest faults of docs/guest-abi.md (x86): #GP for a refused MSR
+ * access or string I/O, #UD for SVM instructions, #MC for an access outside the memory map
+ * or MMIO that cannot be emulated. The exit information, the registers and guest memory are
+ * all hostile; nothing here touches memory outside the VM's RAM.
+ */
+#define LOG_COMPONENT "svm"
+#include "arch/x86/svm.h"
+
+#include "arch/x86/insn.h"
+#include "arch/x86/vcpuid.h"
+#include "core/hypercall.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "core/vdev.h"
+#include "guest_abi/moat_abi.h"
+#include "lib/err.h"
+
+/* The PSCI function IDs arm64 guests use (Arm DEN 0022), accepted through VMMCALL too, so
+ * shared guest code names power-off and reset with one number (docs/guest-abi.md). */
+#define MOAT_X86_SYSTEM_OFF 0x84000008u
+#define MOAT_X86_SYSTEM_RESET 0x84000009u
+
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_MC 18
+#define MSR_APIC_BASE 0x1bu
+#define MSR_PAT 0x277u
+#define MSR_EFER 0xc0000080u
+#define APIC_BASE_VALUE 0xfee00c00ULL /* 0xfee00000, enabled (11), x2APIC (10) */
+#define APIC_BASE_BSP (1ULL << 8)
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+#define CR4_OSXSAVE (1ULL << 18)
+#define RFLAGS_IF (1ULL << 9)
+#define NPF_GUEST_WALK (1ULL << 33)
+
+static void inject(struct svm_vcpu *sv, unsigned vec, bool has_err, u32 err)
+{
+	sv->vmcb->c.event_inj = vec | SVM_EV_TYPE_EXCP | SVM_EV_VALID |
+				(has_err ? SVM_EV_ERR_VALID | (u64)err << 32 : 0);
+}
+
+static struct x86_paging paging_of(const struct vmcb *vmcb)
+{
+	return (struct x86_paging){ vmcb->s.cr0, vmcb->s.cr3, vmcb->s.cr4, vmcb->s.efer };
+}
+
+/* Decodes the instruction at CS:RIP (15 bytes at most, fewer at the end of RAM). */
+static int fetch_decode(struct svm_vcpu *sv, struct x86_insn *in)
+{
+	const struct vmcb_save *s = &sv->vmcb->s;
+	struct x86_paging p = paging_of(sv->vmcb);
+	struct x86_insn_mode m = { .long64 = (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)),
+				   .d32 = s->cs.attrib & (1u << 10) };
+	u64 la = s->rip + ((s->efer & EFER_LMA) && m.long64 ? 0 : s->cs.base);
+	u8 buf[X86_INSN_MAX];
+	unsigned n = x86_guest_fetch(sv->v->vm, &p, m.long64 ? la : (u32)la, buf, sizeof(buf));
+
+	return x86_insn_decode(buf, n, m, in);
+}
+
+/* The length of the intercepted instruction if the bytes at RIP still are `op`, else 0. */
+static unsigned insn_len(struct svm_vcpu *sv, enum x86_insn_op op)
+{
+	struct x86_insn in;
+
+	if (fetch_decode(sv, &in) || in.op != op)
+		return 0;
+	return in.len;
+}
+
+static bool skip(struct svm_vcpu *sv, enum x86_insn_op op)
+{
+	unsigned len = insn_len(sv, op);
+
+	sv->vmcb->s.rip += len;
+	return len;
+}
+
+static enum svm_action exit_cpuid(struct svm_vcpu *sv)
+{
+	struct x86_cpuid_ctx c = { sv->v->id, sv->v->vm->nvcpus, sv->vmcb->s.cr4 & CR4_OSXSAVE };
+	u32 leaf = (u32)sv->gprs[GPR_RAX], sub = (u32)sv->gprs[GPR_RCX], host[4], out[4];
+
+	if (!skip(sv, X86_OP_CPUID))
+		return SVM_RESUME;
+	arch_x86_cpuid(leaf, sub, host);
+	x86_cpuid_filter(leaf, sub, host, &c, out);
+	sv->gprs[GPR_RAX] = out[0];
+	sv->gprs[GPR_RBX] = out[1];
+	sv->gprs[GPR_RCX] = out[2];
+	sv->gprs[GPR_RDX] = out[3];
+	return SVM_RESUME;
+}
+
+/* ---- MSRs ---------------------------------------------------------------------------------- */
+
+static bool pat_valid(u64 v)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		u8 t = (u8)(v >> (8 * i));
+		if (t == 2 || t == 3 || t > 7) /* reserved memory types (SDM table 11-10) */
+			return false;
+	}
+	return true;
+}
+
+static int msr_read(struct svm_vcpu *sv, u32 msr, u64 now, u64 *v)
+{
+	if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
+		return vlapic_read(&sv->lapic, msr, now, v);
+	switch (msr) {
+	case MSR_APIC_BASE: *v = APIC_BASE_VALUE | (sv->v->id ? 0 : APIC_BASE_BSP); return 0;
+	case MSR_EFER: *v = sv->guest_efer | (sv->vmcb->s.efer & EFER_LMA); return 0;
+	case MSR_PAT: *v = sv->vmcb->s.g_pat; return 0;
+	default: return -E_INVAL;
+	}
+}
+
+static int msr_write(struct svm_vcpu *sv, u32 msr, u64 v, u64 now)
+{
+	struct vlapic_ipi ipi;
+	bool sent;
+	int err;
+
+	if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST) {
+		err = vlapic_write(&sv->lapic, msr, v, now, &ipi, &sent);
+		if (!err && sent)
+			svm_vm_send_ipi(sv->sm, sv->v->id, &ipi);
+		return err;
+	}
+	switch (msr) {
+	case MSR_APIC_BASE: /* x2APIC stays on at its address: the value read is the only one */
+		return v == (APIC_BASE_VALUE | (sv->v->id ? 0 : APIC_BASE_BSP)) ? 0 : -E_INVAL;
+	case MSR_EFER:
+		if (v & ~(EFER_GUEST_WRITABLE | EFER_LMA)) /* SVME too: SVM is not offered */
+			return -E_INVAL;
+		sv->guest_efer = v & EFER_GUEST_WRITABLE;
+		sv->vmcb->s.efer = sv->guest_efer | (sv->vmcb->s.efer & EFER_LMA) | EFER_SVME;
+		return 0;
+	case MSR_PAT:
+		if (!pat_valid(v))
+			return -E_INVAL;
+		sv->vmcb->s.g_pat = v;
+		return 0;
+	default: return -E_INVAL;
+	}
+}
+
+static enum svm_action exit_msr(struct svm_vcpu *sv, u64 now)
+{
+	bool write = sv->vmcb->c.exit_info1 & 1;
+	u32 msr = (u32)sv->gprs[GPR_RCX];
+	u64 v = (u32)sv->gprs[GPR_RAX] | sv->gprs[GPR_RDX] << 32;
+	unsigned len = insn_len(sv, write ? X86_OP_WRMSR : X86_OP_RDMSR);
+
+	if (!len)
+		return SVM_RESUME;
+	if (write ? msr_write(sv, msr, v, now) : msr_read(sv, msr, now, &v)) {
+		inject(sv, VEC_GP, true, 0); /* at the instruction: RIP stays */
+		return SVM_RESUME;
+	}
+	sv->vmcb->s.rip += len;
+	if (!write) {
+		sv->gprs[GPR_RAX] = (u32)v;
+		sv->gprs[GPR_RDX] = v >> 32;
+	}
+	return SVM_RESUME;
+}
+
+/* ---- I/O, hypercalls, nested page faults ----------------------------------------------------- */
+
+/* EXITINFO1 of IOIO (15.10.2): TYPE 0 (IN), STR 2, REP 3, SZ8/16/32 4..6, port 31:16. */
+static enum svm_action exit_ioio(struct svm_vcpu *sv)
+{
+	u64 info = sv->vmcb->c.exit_info1;
+	unsigned size = (info & (1u << 4)) ? 1 : (info & (1u << 5)) ? 2 : 4;
+	bool in = info & 1;
+	u32 val = in ? 0 : (u32)sv->gprs[GPR_RAX];
+	enum x86_vio_result r;
+
+	if (info & (1u << 2)) { /* INS/OUTS: not emulated */
+		inject(sv, VEC_GP, true, 0);
+		return SVM_RESUME;
+	}
+	r = x86_vio_access(sv->v->vm, &sv->sm->io, (u16)(info >> 16), size, in, &val);
+	if (in) {
+		u64 *rax = &sv->gprs[GPR_RAX];
+		*rax = size == 4   ? (u32)val
+		       : size == 2 ? (*rax & ~0xffffULL) | (val & 0xffff)
+				   : (*rax & ~0xffULL) | (val & 0xff);
+	}
+	sv->vmcb->s.rip = sv->vmcb->c.exit_info2; /* IOIO gives the next RIP (15.10.2) */
+	return r == X86_VIO_POWER_OFF ? SVM_POWER_OFF : r == X86_VIO_RESET ? SVM_RESET : SVM_RESUME;
+}
+
+/*
+ * Register mapping (docs/guest-abi.md, x86): function and status in RAX; arguments x1..x6 in
+ * RDI, RSI, RDX, RCX, R8, R9; results x1..x3 in RDI, RSI, RDX. Other registers are kept.
+ */
+static const u8 hc_reg[HC_NREGS] = { GPR_RAX, GPR_RDI, GPR_RSI, GPR_RDX, GPR_RCX, GPR_R8, GPR_R9 };
+
+static enum svm_action exit_vmmcall(struct svm_vcpu *sv)
+{
+	u64 regs[HC_NREGS], fn = sv->gprs[GPR_RAX];
+
+	if (!skip(sv, X86_OP_VMMCALL))
+		return SVM_RESUME;
+	if (fn == MOAT_X86_SYSTEM_OFF)
+		return SVM_POWER_OFF;
+	if (fn == MOAT_X86_SYSTEM_RESET)
+		return SVM_RESET;
+	if (!hypercall_is_moat(fn)) {
+		sv->gprs[GPR_RAX] = (u64)-1; /* NOT_SUPPORTED, as SMCCC answers on arm64 */
+		return SVM_RESUME;
+	}
+	for (unsigned i = 0; i < HC_NREGS; i++)
+		regs[i] = sv->gprs[hc_reg[i]];
+	hypercall_dispatch(sv->v, regs);
+	for (unsigned i = 0; i < 4; i++)
+		sv->gprs[hc_reg[i]] = regs[i];
+	return SVM_RESUME;
+}
+
+struct mmio_ctx {
+	struct vcpu *v;
+	u64 gpa;
+};
+
+/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (core/vdev.c). */
+static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
+{
+	struct mmio_ctx *m = ctx;
+
+	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
+}
+
+static bool mmio_emulated(u64 gpa)
+{
+	return gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE;
+}
+
+static enum svm_action exit_npf(struct svm_vcpu *sv)
+{
+	struct mmio_ctx m = { sv->v, sv->vmcb->c.exit_info2 };
+	struct x86_insn in;
+
+	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !mmio_emulated(m.gpa) ||
+	    fetch_decode(sv, &in) || x86_insn_mmio(&in, sv->gprs, mmio_access, &m)) {
+		inject(sv, VEC_MC, false, 0);
+		return SVM_RESUME;
+	}
+	sv->vmcb->s.rip += in.len;
+	return SVM_RESUME;
+}
+
+static enum svm_action exit_stop(struct svm_vcpu *sv, const char *why)
+{
+	pr_err("%s: vCPU %u: %s (exit 0x%llx, RIP 0x%llx): stopping the VM", sv->v->vm->name,
+	       sv->v->id, why, (unsigned long long)sv->vmcb->c.exit_code,
+	       (unsigned long long)sv->vmcb->s.rip);
+	return SVM_STOP_VM;
+}
+
+static enum svm_action exit_exception(struct svm_vcpu *sv, unsigned vec)
+{
+	if (vec == VEC_MC) /* a machine check while the guest ran: the host's, not the guest's */
+		return exit_stop(sv, "machine check");
+	/* #DB and #AC are intercepted only to keep the CPU out of delivery loops: reflect. */
+	inject(sv, vec, vec == 17, 0);
+	return SVM_RESUME;
+}
+
+static enum svm_action dispatch(struct svm_vcpu *sv, u64 code, u64 now)
+{
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+	case SVM_EXIT_VINTR: return SVM_RESUME; /* the run loop handles what is pending */
+	case SVM_EXIT_INIT: return exit_stop(sv, "INIT signal");
+	case SVM_EXIT_CPUID: return exit_cpuid(sv);
+	case SVM_EXIT_HLT: return skip(sv, X86_OP_HLT) ? SVM_HALT : SVM_RESUME;
+	case SVM_EXIT_INVD: skip(sv, X86_OP_INVD); return SVM_RESUME;
+	case SVM_EXIT_IOIO: return exit_ioio(sv);
+	case SVM_EXIT_MSR: return exit_msr(sv, now);
+	case SVM_EXIT_VMMCALL: return exit_vmmcall(sv);
+	case SVM_EXIT_NPF: return exit_npf(sv);
+	case SVM_EXIT_SHUTDOWN: return exit_stop(sv, "shutdown (triple fault)");
+	case SVM_EXIT_TASK_SWITCH: return exit_stop(sv, "hardware task switch");
+	case SVM_EXIT_INVALID: return exit_stop(sv, "VMRUN refused the guest state");
+	case SVM_EXIT_RSM:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_ARMED: inject(sv, VEC_UD, false, 0); return SVM_RESUME;
+	default:
+		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+			return exit_exception(sv, (unsigned)(code - SVM_EXIT_EXCP_BASE));
+		return exit_stop(sv, "unexpected exit");
+	}
+}
+
+enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns)
+{
+	struct vmcb *vmcb = sv->vmcb;
+
+	sv->exits++;
+	/* An event whose delivery the exit interrupted is delivered again (15.7.2). */
+	vmcb->c.event_inj = (vmcb->c.exit_int_info & SVM_EV_VALID) ? vmcb->c.exit_int_info : 0;
+	vmcb->c.exit_int_info = 0;
+	sv->gprs[GPR_RAX] = vmcb->s.rax;
+	sv->gprs[GPR_RSP] = vmcb->s.rsp;
+	u64 rip = vmcb->s.rip;
+	enum svm_action a = dispatch(sv, vmcb->c.exit_code, now_ns);
+	vmcb->s.rax = sv->gprs[GPR_RAX];
+	vmcb->s.rsp = sv->gprs[GPR_RSP];
+	/* Past the instruction, an STI or MOV SS interrupt shadow is over (it covered it). */
+	if (vmcb->s.rip != rip)
+		vmcb->c.int_state &= ~1ULL;
+	return a;
+}
+
+/* ---- IPIs and injection ------------------------------------------------------------------------ */
+
+static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
+{
+	struct svm_vcpu *d = &sm->vcpu[t];
+
+	switch (ipi->mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST: vlapic_accept(&d->lapic, ipi->vector); break;
+	case APIC_DM_NMI: __atomic_store_n(&d->nmi_pending, true, __ATOMIC_RELEASE); break;
+	case APIC_DM_INIT:
+		if (ipi->deassert)
+			return; /* the second half of the INIT-SIPI-SIPI sequence: nothing to do */
+		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
+		break;
+	case APIC_DM_STARTUP:
+		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
+		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))
+			return;
+		d->sipi_vector = ipi->vector;
+		__atomic_store_n(&d->wait_sipi, false, __ATOMIC_RELEASE);
+		break;
+	default: return; /* SMI: not delivered to guests */
+	}
+	if (sm->kick)
+		sm->kick(sm, t);
+}
+
+void svm_vm_send_ipi(struct svm_vm *sm, unsigned from, const struct vlapic_ipi *ipi)
+{
+	u64 m = vlapic_ipi_targets(ipi, from, sm->vm->nvcpus);
+
+	for (unsigned t = 0; t < sm->vm->nvcpus; t++)
+		if (m >> t & 1)
+			deliver(sm, t, ipi);
+}
+
+/* V_IRQ with V_IGN_TPR at top priority: an exit as soon as the guest can take interrupts. */
+#define VINTR_WINDOW ((1ULL << 8) | (0xfULL << 16) | (1ULL << 20))
+
+void svm_inject_pending(struct svm_vcpu *sv)
+{
+	struct vmcb *vmcb = sv->vmcb;
+	int vec;
+
+	vmcb->c.intercept3 &= ~SVM_I3_VINTR;
+	vmcb->c.vintr &= ~VINTR_WINDOW;
+	if (vmcb->c.event_inj & SVM_EV_VALID)
+		return; /* one event per entry: the rest waits for the next */
+	if (__atomic_exchange_n(&sv->nmi_pending, false, __ATOMIC_ACQ_REL)) {
+		vmcb->c.event_inj = 2 | SVM_EV_TYPE_NMI | SVM_EV_VALID;
+		return;
+	}
+	vec = vlapic_pending(&sv->lapic);
+	if (vec < 0)
+		return;
+	if ((vmcb->s.rflags & RFLAGS_IF) && !(vmcb->c.int_state & 1)) {
+		vlapic_ack(&sv->lapic, (u8)vec);
+		vmcb->c.event_inj = (u64)vec | SVM_EV_TYPE_INTR | SVM_EV_VALID;
+		return;
+	}
+	vmcb->c.vintr |= VINTR_WINDOW;
+	vmcb->c.intercept3 |= SVM_I3_VINTR;
+}

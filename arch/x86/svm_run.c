@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMRUN loop of one vCPU (image only): INIT and start-up IPIs, ASID and TLB_CONTROL,
+ * pending events, the entry (svm_entry.S), the exit dispatch (svm_exit.c), and HLT: the vCPU
+ * waits for an interrupt its x2APIC can deliver (the timer, or an IPI from another vCPU).
+ * Every entry ends in an exit handled in bounded time, and a stop request is seen at every
+ * step.
+ */
+#define LOG_COMPONENT "svm"
+#include "arch/x86/svm.h"
+
+#include <arch/cpu.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/vm.h"
+
+u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
+
+/* INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a start-up IPI. */
+static void svm_vcpu_init_signal(struct svm_vcpu *sv)
+{
+	vlapic_reset(&sv->lapic, sv->v->id);
+	sv->running = sv->halted = false;
+	sv->nmi_pending = false;
+	sv->vmcb->c.event_inj = 0;
+	__atomic_store_n(&sv->wait_sipi, true, __ATOMIC_RELEASE);
+}
+
+/* The state a start-up IPI gives: real mode at vector << 12, registers cleared. */
+static void svm_vcpu_sipi(struct svm_vcpu *sv)
+{
+	svm_vmcb_set_sipi(sv->vmcb, sv->sipi_vector);
+	memset(sv->gprs, 0, sizeof(sv->gprs));
+	sv->vmcb->s.rax = sv->vmcb->s.rsp = 0;
+	sv->guest_efer = 0;
+	sv->running = true;
+}
+
+/* False while the vCPU cannot run: waiting for SIPI, or halted with nothing to take. */
+static bool svm_vcpu_ready(struct svm_vcpu *sv)
+{
+	if (__atomic_exchange_n(&sv->init_pending, false, __ATOMIC_ACQ_REL))
+		svm_vcpu_init_signal(sv);
+	if (!sv->running) {
+		if (__atomic_load_n(&sv->wait_sipi, __ATOMIC_ACQUIRE))
+			return false;
+		svm_vcpu_sipi(sv);
+	}
+	vlapic_timer_poll(&sv->lapic, arch_time_ns());
+	if (sv->halted && vlapic_pending(&sv->lapic) < 0 &&
+	    !__atomic_load_n(&sv->nmi_pending, __ATOMIC_ACQUIRE))
+		return false;
+	sv->halted = false;
+	return true;
+}
+
+enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
+			      u64 host_vmcb_pa)
+{
+	struct vmcb *vmcb = sv->vmcb;
+	enum svm_action a;
+	u32 asid;
+	u8 tlb;
+
+	if (__atomic_load_n(&sv->v->vm->stopping, __ATOMIC_ACQUIRE))
+		return SVM_STOP_VM;
+	if (!svm_vcpu_ready(sv))
+		return SVM_HALT;
+	svm_asid_prepare(cpu, &sv->asid, &asid, &tlb);
+	vmcb->c.asid = asid;
+	vmcb->c.tlb_control = tlb;
+	vmcb->c.clean = 0;
+	svm_inject_pending(sv);
+	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa);
+	a = svm_handle_exit(sv, arch_time_ns());
+	sv->halted = a == SVM_HALT;
+	return a;
+}
+
+/* Nothing can wake a lone vCPU that halted with no timer running: the VM is stopped. */
+static bool svm_vcpu_stuck(const struct svm_vcpu *sv)
+{
+	return sv->v->vm->nvcpus == 1 && sv->running && sv->halted && !sv->lapic.deadline_ns;
+}
+
+enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
+			     u64 host_vmcb_pa)
+{
+	for (;;) {
+		enum svm_action a = svm_vcpu_step(sv, cpu, vmcb_pa, host_vmcb_pa);
+
+		if (a == SVM_HALT && svm_vcpu_stuck(sv)) {
+			pr_err("%s: vCPU %u halted with nothing to wake it: stopping the VM",
+			       sv->v->vm->name, sv->v->id);
+			return SVM_STOP_VM;
+		}
+		if (a == SVM_HALT)
+			cpu_relax();
+		else if (a != SVM_RESUME)
+			return a;
+	}
+}
