@@ -59,6 +59,14 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 COMMON_CFLAGS := -std=gnu11 -O2 -g -fno-common -ffunction-sections -fdata-sections $(WARN) \
 	-I. -Iarch/$(ARCH_DIR)/include
 
+# DEBUG=1: the debug build (trace_err() logs file:line where an error first arises, debug log
+# lines shown), in its own output directory; make test builds and boots one (mk/tests.mk).
+DEBUG ?= 0
+ifeq ($(DEBUG),1)
+OUT := $(BUILD)/$(ARCH)-debug
+COMMON_CFLAGS += -DMOAT_DEBUG=1
+endif
+
 include mk/mbedtls.mk
 include mk/guests.mk
 include mk/$(ARCH).mk

@@ -17,7 +17,7 @@
 static int scope_add(struct plat_iommu *m, const struct plat_scope *s)
 {
 	if (m->nscope >= PLAT_MAX_SCOPE)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	m->scope[m->nscope++] = *s;
 	return 0;
 }
@@ -39,11 +39,11 @@ static int dmar_scope(struct plat_iommu *m, const u8 *s, u8 len)
 	unsigned npath = (len - DMAR_SCOPE_LEN) / 2;
 
 	if ((len - DMAR_SCOPE_LEN) % 2 || npath == 0 || npath > ARRAY_SIZE(sc.path))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (unsigned i = 0; i < npath; i++) {
 		u8 dev = s[DMAR_SCOPE_LEN + 2 * i], fn = s[DMAR_SCOPE_LEN + 2 * i + 1];
 		if (dev > 31 || fn > 7)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		sc.path[i] = (u8)(dev << 3 | fn);
 	}
 	sc.npath = (u8)npath;
@@ -54,7 +54,7 @@ static int dmar_scope(struct plat_iommu *m, const u8 *s, u8 len)
 	case 3: sc.kind = SCOPE_IOAPIC; break;
 	case 4: sc.kind = SCOPE_HPET; break;
 	case 5: return 0; /* ACPI namespace devices: not PCI requesters Moat assigns */
-	default: return -E_CORRUPT;
+	default: return trace_err(-E_CORRUPT);
 	}
 	return scope_add(m, &sc);
 }
@@ -66,22 +66,22 @@ static int dmar_drhd(struct platform *p, const u8 *d, u16 len)
 	int err;
 
 	if (len < DMAR_DRHD_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	m.include_all = d[4] & DMAR_INCLUDE_ALL;
 	if (d[5] > DMAR_REG_PAGES_MAX)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	m.size = PAGE_SIZE << d[5]; /* "Size": 2^N 4 KiB pages of registers (rev 3.0+) */
 	m.segment = get_le16(d + 6);
 	m.base = pa(get_le64(d + 8));
 	if (!m.base.v || !IS_ALIGNED(m.base.v, PAGE_SIZE))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	while (off < len) {
 		u8 slen;
 		if (len - off < 2)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		slen = d[off + 1];
 		if (slen < DMAR_SCOPE_LEN || slen > len - off)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		if ((err = dmar_scope(&m, d + off, slen)))
 			return err;
 		off = (u16)(off + slen);
@@ -98,22 +98,22 @@ static int dmar_rmrr(struct platform *p, const u8 *d, u16 len)
 	u64 base, limit;
 
 	if (len < DMAR_RMRR_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	base = get_le64(d + 8);
 	limit = get_le64(d + 16);
 	if (limit < base || !IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(limit + 1, PAGE_SIZE))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (u16 off = DMAR_RMRR_LEN; off < len;) {
 		u8 slen;
 		if (len - off < 2)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		slen = d[off + 1];
 		if (slen < DMAR_SCOPE_LEN || slen > len - off)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		off = (u16)(off + slen);
 	}
 	if (p->nrsv >= PLAT_MAX_RSV)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	p->rsv[p->nrsv++] = (struct pa_range){ pa(base), limit - base + 1 };
 	return 0;
 }
@@ -124,7 +124,7 @@ int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p)
 	int err;
 
 	if (len < DMAR_HDR_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	while (off < len) {
 		u16 type, slen;
 		if (len - off < 4)
@@ -189,7 +189,7 @@ static u32 ivde_len(const u8 *e, u32 avail)
 static int ivde_range_start(struct ivhd_walk *w, u8 kind, u16 rid, u16 alias)
 {
 	if (w->open)
-		return -E_CORRUPT; /* two starts without an end */
+		return trace_err(-E_CORRUPT); /* two starts without an end */
 	w->open = true;
 	w->range = (struct plat_scope){ .kind = kind,
 					.segment = w->m->segment,
@@ -206,7 +206,7 @@ static int ivde_one(struct ivhd_walk *w, const u8 *e)
 	};
 
 	if (w->open && e[0] != IVDE_END && e[0] != 0)
-		return -E_CORRUPT; /* only an end entry may follow a start */
+		return trace_err(-E_CORRUPT); /* only an end entry may follow a start */
 	switch (e[0]) {
 	case 0: return 0; /* padding */
 	case IVDE_ALL: w->m->include_all = true; return 0;
@@ -221,14 +221,14 @@ static int ivde_one(struct ivhd_walk *w, const u8 *e)
 		return scope_add(w->m, &s);
 	case IVDE_END:
 		if (!w->open || rid < w->range.rid_first)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		w->open = false;
 		w->range.rid_last = rid;
 		return scope_add(w->m, &w->range);
 	case IVDE_SPECIAL:
 		/* Byte 6: variety (1 IOAPIC, 2 HPET); bytes 5-6 give the device ID it uses. */
 		if (e[7] != 1 && e[7] != 2)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		s.kind = e[7] == 1 ? SCOPE_IOAPIC : SCOPE_HPET;
 		s.enum_id = e[4];
 		s.rid_first = s.rid_last = get_le16(e + 5);
@@ -244,7 +244,7 @@ static int ivhd_parse(const u8 *h, u16 len, struct plat_iommu *m)
 	int err;
 
 	if (len < hdr)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	*m = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI,
 				  .size = AMDVI_MMIO_SIZE,
 				  .scoped = true };
@@ -254,11 +254,11 @@ static int ivhd_parse(const u8 *h, u16 len, struct plat_iommu *m)
 	if (hdr == IVHD_11_LEN)
 		m->features = get_le64(h + 24);
 	if (!m->base.v || !IS_ALIGNED(m->base.v, 0x4000))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	while (off < len) {
 		u32 elen = ivde_len(h + off, len - off);
 		if (!elen || elen > len - off)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		if ((err = ivde_one(&w, h + off)))
 			return err;
 		off += elen;
@@ -307,7 +307,7 @@ int acpi_parse_ivrs(const u8 *t, u32 len, struct platform *p)
 	int err;
 
 	if (len < IVRS_HDR_LEN || ivrs_frame(t, len))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (u32 off = IVRS_HDR_LEN; off < len; off += get_le16(t + off + 2)) {
 		u16 blen = get_le16(t + off + 2);
 		u8 type = t[off], best;
@@ -362,7 +362,7 @@ static int iort_idmaps(const u8 *n, u16 nlen, u32 fixed, u32 *count, u32 *ref)
 		return 0;
 	if (*ref < fixed || add_overflow((u64)*ref, (u64)*count * IORT_IDMAP_LEN, &end) ||
 	    end > nlen)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	return 0;
 }
 
@@ -395,10 +395,10 @@ static int iort_smmu(struct platform *p, const u8 *n, u16 nlen)
 	int err;
 
 	if (nlen < IORT_SMMUV3_MIN || (err = iort_idmaps(n, nlen, IORT_SMMUV3_MIN, &count, &ref)))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	m.base = pa(get_le64(n + IORT_NODE_HDR));
 	if (!m.base.v || !IS_ALIGNED(m.base.v, 0x10000))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	iort_smmu_irqs(n, m.irq);
 	return acpi_add_iommu(p, &m);
 }
@@ -424,7 +424,7 @@ static int iort_rc(struct platform *p, const struct iort_walk *w, const u8 *n, u
 	int err;
 
 	if (nlen < IORT_RC_MIN || (err = iort_idmaps(n, nlen, IORT_RC_MIN, &count, &ref)))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	seg = (u16)get_le32(n + 28);
 	for (u32 i = 0; i < count; i++) {
 		const u8 *im = n + ref + i * IORT_IDMAP_LEN;
@@ -434,11 +434,12 @@ static int iort_rc(struct platform *p, const struct iort_walk *w, const u8 *n, u
 
 		/* "Number of IDs" is the range size minus one. */
 		if (add_overflow(in, num, &last) || add_overflow(out, num, &oend) || last > 0xffff)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		if (!iort_is_node(w, target))
-			return -E_CORRUPT; /* the output reference must be the start of a node */
+			return trace_err(
+				-E_CORRUPT); /* the output reference must be the start of a node */
 		if (i && in < prev_end)
-			return -E_CORRUPT; /* input ranges overlap or are out of order */
+			return trace_err(-E_CORRUPT); /* input ranges overlap or are out of order */
 		prev_end = last + 1;
 		m = iort_smmu_at(p, w, target);
 		if (!m)
@@ -471,7 +472,7 @@ static int iort_frame(struct iort_walk *w, u32 nnodes, u32 first)
 			return acpi_reject("IORT", off, "node of zero length or past the end",
 					   -E_CORRUPT);
 		if (w->nnodes >= ARRAY_SIZE(w->node_off))
-			return -E_NOSPC;
+			return trace_err(-E_NOSPC);
 		w->node_off[w->nnodes++] = off;
 		off += nlen;
 	}
@@ -484,7 +485,7 @@ int acpi_parse_iort(const u8 *t, u32 len, struct platform *p)
 	int err;
 
 	if (len < IORT_HDR_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	w = (struct iort_walk){ .t = t, .len = len };
 	if ((err = iort_frame(&w, get_le32(t + 36), get_le32(t + 40))))
 		return err;

@@ -31,7 +31,7 @@ static int madt_add_cpu(struct platform *p, u64 id)
 {
 	for (unsigned i = 0; i < p->ncpus; i++)
 		if (p->cpu_id[i] == id)
-			return -E_CORRUPT; /* the same CPU twice */
+			return trace_err(-E_CORRUPT); /* the same CPU twice */
 	if (p->ncpus >= PLAT_MAX_CPUS) {
 		pr_warn("more than %u cpus, ignoring the rest", PLAT_MAX_CPUS);
 		return 0;
@@ -45,7 +45,7 @@ static int madt_gicd(struct platform *p, const u8 *e)
 	u8 ver = e[20];
 
 	if (p->gic_version)
-		return -E_CORRUPT; /* one distributor per system (5.2.12.15) */
+		return trace_err(-E_CORRUPT); /* one distributor per system (5.2.12.15) */
 	/* Version 0 means "discover from the hardware"; QEMU states it explicitly. */
 	p->gic_version = ver ? ver : 3;
 	p->gicd = pa(get_le64(e + 8));
@@ -58,22 +58,22 @@ static int madt_entry(struct platform *p, const u8 *e, u8 len)
 	switch (e[0]) {
 	case MADT_LAPIC:
 		if (len < MADT_LAPIC_LEN)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		return get_le32(e + 4) & MADT_CPU_ENABLED ? madt_add_cpu(p, e[3]) : 0;
 	case MADT_X2APIC:
 		if (len < MADT_X2APIC_LEN)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		return get_le32(e + 8) & MADT_CPU_ENABLED ? madt_add_cpu(p, get_le32(e + 4)) : 0;
 	case MADT_GICC:
 		if (len < MADT_GICC_LEN)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		return get_le32(e + 12) & MADT_CPU_ENABLED
 			       ? madt_add_cpu(p, get_le64(e + 68) & 0xff00ffffffULL)
 			       : 0;
 	case MADT_GICD: return len < MADT_GICD_LEN ? -E_CORRUPT : madt_gicd(p, e);
 	case MADT_GICR:
 		if (len < MADT_GICR_LEN)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		if (!p->gicr.v) {
 			p->gicr = pa(get_le64(e + 4));
 			p->gicr_size = get_le32(e + 12);
@@ -89,7 +89,7 @@ int acpi_parse_madt(const u8 *t, u32 len, struct platform *p)
 	int err;
 
 	if (len < MADT_HDR_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	while (off < len) {
 		u8 elen;
 		if (len - off < 2)
@@ -125,7 +125,7 @@ static bool ecam_overlaps(const struct platform *p, const struct plat_ecam *e)
 int acpi_parse_mcfg(const u8 *t, u32 len, struct platform *p)
 {
 	if (len < MCFG_HDR_LEN || (len - MCFG_HDR_LEN) % MCFG_ENTRY_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (u32 off = MCFG_HDR_LEN; off < len; off += MCFG_ENTRY_LEN) {
 		const u8 *m = t + off;
 		struct plat_ecam e = { .segment = get_le16(m + 8),
@@ -169,28 +169,28 @@ int acpi_parse_spcr(const u8 *t, u32 len, struct platform *p)
 	u64 addr;
 
 	if (len < SPCR_MIN_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	type = t[36];
 	space = t[40];
 	addr = get_le64(t + 44);
 	if (!addr || (space != GAS_MEMORY && space != GAS_IO))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	switch (type) {
 	case SPCR_PL011:
 	case SPCR_SBSA32:
 	case SPCR_SBSA:
 		if (space != GAS_MEMORY)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		p->uart = UART_PL011;
 		break;
 	case SPCR_16550:
 	case SPCR_16450:
 	case SPCR_16550_GAS:
 		if (space == GAS_IO && addr > 0xfff8)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		p->uart = space == GAS_IO ? UART_16550_PIO : UART_16550_MMIO;
 		break;
-	default: return -E_NOTSUP;
+	default: return trace_err(-E_NOTSUP);
 	}
 	p->uart_base = pa(addr);
 	return 0;
@@ -220,7 +220,7 @@ static int fadt_pm_port(const u8 *t, u32 len, u32 legacy_off, u32 gas_off, u16 *
 		v = get_le64(t + gas_off + 4);
 	}
 	if (v > 0xfffe)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	*port = (u16)v;
 	return 0;
 }
@@ -231,7 +231,7 @@ int acpi_parse_fadt(const u8 *t, u32 len, struct platform *p, paddr_t *dsdt)
 	int err;
 
 	if (len < FADT_FLAGS + 4)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (len >= FADT_ARM_BOOT + 2) {
 		u16 arm = get_le16(t + FADT_ARM_BOOT);
 		if (arm & FADT_ARM_PSCI)
@@ -266,7 +266,7 @@ int acpi_parse_fadt(const u8 *t, u32 len, struct platform *p, paddr_t *dsdt)
 static int aml_int(const u8 *a, u32 len, u32 *off, u16 *v)
 {
 	if (*off >= len)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	switch (a[*off]) {
 	case AML_ZERO_OP:
 		*v = 0;
@@ -278,17 +278,17 @@ static int aml_int(const u8 *a, u32 len, u32 *off, u16 *v)
 		return 0;
 	case AML_BYTE_PREFIX:
 		if (len - *off < 2)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		*v = a[*off + 1];
 		*off += 2;
 		return 0;
 	case AML_WORD_PREFIX:
 		if (len - *off < 3)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		*v = get_le16(a + *off + 1);
 		*off += 3;
 		return 0;
-	default: return -E_NOTSUP;
+	default: return trace_err(-E_NOTSUP);
 	}
 }
 
@@ -299,11 +299,11 @@ static int aml_s5_package(const u8 *a, u32 len, u32 off, struct plat_acpi_pm *pm
 	int err;
 
 	if (off >= len || a[off] != AML_PACKAGE_OP || len - off < 3)
-		return -E_NOTSUP;
+		return trace_err(-E_NOTSUP);
 	off++;
 	pkglen_bytes = 1 + (a[off] >> 6); /* PkgLength: bits 7:6 count the extra bytes */
 	if (len - off < pkglen_bytes + 1)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	off += pkglen_bytes + 1; /* skip PkgLength and NumElements */
 	if ((err = aml_int(a, len, &off, &ta)) || (err = aml_int(a, len, &off, &tb)))
 		return err;

@@ -10,7 +10,7 @@ int boot_info_add_mem(struct boot_info *bi, paddr_t base, u64 size, enum boot_me
 	u64 end;
 
 	if (!size || add_overflow(base.v, size, &end))
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	for (unsigned i = 0; i < bi->nmem; i++) {
 		struct boot_mem *m = &bi->mem[i];
 		if (m->kind != kind)
@@ -26,7 +26,7 @@ int boot_info_add_mem(struct boot_info *bi, paddr_t base, u64 size, enum boot_me
 		}
 	}
 	if (bi->nmem >= BOOT_MAX_MEM)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	bi->mem[bi->nmem++] = (struct boot_mem){ base, size, kind };
 	return 0;
 }
@@ -45,7 +45,7 @@ static int plat_add_range(struct pa_range *arr, unsigned *n, unsigned max, paddr
 		}
 	}
 	if (*n >= max)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	arr[(*n)++] = (struct pa_range){ base, size };
 	return 0;
 }

@@ -62,7 +62,7 @@ int crypto_init(void)
 	if (mbedtls_sha256_ret((const unsigned char *)"abc", 3, out, 0) ||
 	    memcmp(out, sha256_abc, sizeof(out))) {
 		pr_err("SHA-256 known-answer test failed");
-		return -E_IO;
+		return trace_err(-E_IO);
 	}
 	return 0;
 }

@@ -61,7 +61,7 @@ int dt_check_blob(const void *blob, size_t size, const char **why)
 	*why = "header invalid";
 	if (!blob || size < sizeof(struct fdt_header) || fdt_check_header(blob) ||
 	    fdt_totalsize(blob) > size)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	/*
 	 * Version 17 is what the DT specification defines. Older layouts (full-path node names,
 	 * no size_dt_struct) are refused rather than trusted to libfdt's compatibility paths:
@@ -69,18 +69,18 @@ int dt_check_blob(const void *blob, size_t size, const char **why)
 	 */
 	if (fdt_version(blob) < 17) {
 		*why = "version older than 17";
-		return -E_NOTSUP;
+		return trace_err(-E_NOTSUP);
 	}
 	if (fdt_off_dt_struct(blob) > fdt_totalsize(blob) ||
 	    fdt_size_dt_struct(blob) > fdt_totalsize(blob) - fdt_off_dt_struct(blob) ||
 	    !dt_struct_walk(blob, fdt_off_dt_struct(blob), fdt_size_dt_struct(blob))) {
 		*why = "structure block malformed";
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	err = fdt_check_full(blob, fdt_totalsize(blob));
 	if (err) {
 		*why = fdt_strerror(err);
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	return 0;
 }

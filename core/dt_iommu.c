@@ -29,7 +29,7 @@ int dt_pci_domain(const void *fdt, int node, u16 *segment)
 		return 0;
 	if (len != 4 || get_be32(p) > 0xffff) {
 		pr_err("%s: bad linux,pci-domain", fdt_get_name(fdt, node, NULL));
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	*segment = (u16)get_be32(p);
 	return 0;
@@ -54,7 +54,7 @@ static int dt_iommu_mask(const void *fdt, int node, u16 *ignore)
 		return 0;
 	if (len != 4) {
 		pr_err("%s: bad iommu-map-mask", fdt_get_name(fdt, node, NULL));
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	*ignore = (u16)~get_be32(m);
 	return 0;
@@ -68,7 +68,7 @@ static int dt_iommu_entry(const void *fdt, int node, const u8 *cell, struct plat
 	    add_overflow(out, len - 1, &end)) {
 		pr_err("%s: iommu-map entry rid 0x%x sid 0x%x length 0x%x overflows",
 		       fdt_get_name(fdt, node, NULL), rid, out, len);
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	sc->kind = SCOPE_RANGE;
 	sc->rid_first = (u16)rid;
@@ -88,7 +88,7 @@ int dt_iommu_map(const void *fdt, int node, u16 segment, struct platform *p)
 	if (len <= 0 || len % DT_IOMMU_MAP_ENTRY) {
 		pr_err("%s: iommu-map of %d bytes is not a list of 4-cell entries",
 		       fdt_get_name(fdt, node, NULL), len);
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	if ((err = dt_iommu_mask(fdt, node, &sc.rid_ignore)))
 		return err;
@@ -103,7 +103,7 @@ int dt_iommu_map(const void *fdt, int node, u16 segment, struct platform *p)
 		if (m->nscope == PLAT_MAX_SCOPE) {
 			pr_err("%s: more than %u iommu-map entries for one IOMMU",
 			       fdt_get_name(fdt, node, NULL), PLAT_MAX_SCOPE);
-			return -E_NOSPC;
+			return trace_err(-E_NOSPC);
 		}
 		m->scope[m->nscope++] = sc;
 	}

@@ -83,20 +83,20 @@ int frame_init(struct frame_alloc *fa, const struct pa_range *ram, unsigned nram
 
 	memset(fa, 0, sizeof(*fa));
 	if (nholes > FRAME_MAX_HOLES)
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	for (unsigned i = 0; i < nram && !ps.err; i++) {
 		u64 b, e;
 
 		if (add_overflow(ram[i].base.v, ram[i].size, &e) ||
 		    add_overflow(ram[i].base.v, PAGE_SIZE - 1, &b))
-			return -E_OVERFLOW;
+			return trace_err(-E_OVERFLOW);
 		b = ALIGN_DOWN(b, PAGE_SIZE);
 		e = ALIGN_DOWN(e, PAGE_SIZE);
 		/* Overlap with an earlier RAM range would hand out frames twice. */
 		for (unsigned k = 0; k < i; k++) {
 			u64 kb = ram[k].base.v, ke = kb + ram[k].size;
 			if (b < ke && kb < e)
-				return -E_INVAL;
+				return trace_err(-E_INVAL);
 		}
 		if (b < e)
 			frame_clip(&ps, b, e, holes, nholes);
@@ -119,7 +119,7 @@ static int region_alloc(struct frame_region *r, u64 count, u64 align, paddr_t *o
 	u64 step = align >> PAGE_SHIFT;
 
 	if (r->free < count || count > r->nframes)
-		return -E_NOMEM;
+		return trace_err(-E_NOMEM);
 	for (u64 pass = 0; pass < 2; pass++) {
 		u64 start = pass ? 0 : r->hint;
 		for (u64 i = start; i + count <= r->nframes; i++) {
@@ -137,17 +137,17 @@ static int region_alloc(struct frame_region *r, u64 count, u64 align, paddr_t *o
 			return 0;
 		}
 	}
-	return -E_NOMEM;
+	return trace_err(-E_NOMEM);
 }
 
 int frame_alloc_run(struct frame_alloc *fa, u64 count, u64 align, paddr_t *out)
 {
 	if (!count || !IS_POW2(align) || align < PAGE_SIZE)
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	for (unsigned i = 0; i < fa->nregions; i++)
 		if (!region_alloc(&fa->region[i], count, align, out))
 			return 0;
-	return -E_NOMEM;
+	return trace_err(-E_NOMEM);
 }
 
 int frame_alloc_one(struct frame_alloc *fa, paddr_t *out)
@@ -158,7 +158,7 @@ int frame_alloc_one(struct frame_alloc *fa, paddr_t *out)
 int frame_free_run(struct frame_alloc *fa, paddr_t base, u64 count)
 {
 	if (!count || !IS_ALIGNED(base.v, PAGE_SIZE))
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	for (unsigned i = 0; i < fa->nregions; i++) {
 		struct frame_region *r = &fa->region[i];
 		u64 idx;
@@ -169,21 +169,21 @@ int frame_free_run(struct frame_alloc *fa, paddr_t base, u64 count)
 		if (idx >= r->nframes)
 			continue;
 		if (count > r->nframes - idx)
-			return -E_RANGE;
+			return trace_err(-E_RANGE);
 		for (u64 k = idx; k < idx + count; k++)
 			if (!bm_test(r->bitmap, k)) {
 				pr_err("double free of frame 0x%llx",
 				       (unsigned long long)(r->base.v + (k << PAGE_SHIFT)));
-				return -E_STATE;
+				return trace_err(-E_STATE);
 			}
 		/* The bitmap's own frames are never freed: they are allocated from the start. */
 		if (idx < (r->nframes + 64 * 512 - 1) / (64 * 512))
-			return -E_PERM;
+			return trace_err(-E_PERM);
 		bm_set_run(r->bitmap, idx, count, false);
 		r->free += count;
 		return 0;
 	}
-	return -E_RANGE;
+	return trace_err(-E_RANGE);
 }
 
 u64 frame_free_count(const struct frame_alloc *fa)

@@ -13,7 +13,11 @@
 #define LOG_EARLY_MAX 4096
 
 static log_sink_fn log_sink;
+#ifdef MOAT_DEBUG
+static enum log_level log_max = LOG_DEBUG;
+#else
 static enum log_level log_max = LOG_INFO;
+#endif
 static char log_early[LOG_EARLY_MAX];
 static size_t log_early_len;
 static size_t log_early_dropped;

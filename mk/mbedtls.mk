@@ -5,7 +5,8 @@ MBEDTLS_SRC := $(DEPS)/mbedtls-$(MBEDTLS_VERSION)
 MBEDTLS_MODULES := aes asn1parse asn1write bignum cipher cipher_wrap constant_time ctr_drbg \
 	ecdh ecdsa ecp ecp_curves entropy gcm hkdf md memory_buffer_alloc oid pk pk_wrap pkparse \
 	platform platform_util sha256 sha512 x509 x509_crt
-MBEDTLS_OUT := $(OUT)/mbedtls
+# One build per arch, shared by the debug build (DEBUG=1 changes no mbedTLS flag that matters).
+MBEDTLS_OUT := $(BUILD)/$(ARCH)/mbedtls
 MBEDTLS_LIB := $(MBEDTLS_OUT)/libmbedcrypto.a
 MBEDTLS_OBJS := $(MBEDTLS_MODULES:%=$(MBEDTLS_OUT)/%.o)
 MBEDTLS_CPPFLAGS := -I$(MBEDTLS_SRC)/include -Ilib/mbedtls \

@@ -72,6 +72,7 @@ $(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_L
 images-all:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 DEBUG=1 $(BUILD)/arm64-debug/Image
 
 test: unit $(FUZZ_BINS) images-all guests
 	$(Q)python3 tests/run.py --style --layers --images --unit --fuzz-smoke --system

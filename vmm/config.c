@@ -27,7 +27,7 @@ struct cfg_parse {
 static int cfg_err(const struct cfg_parse *c, const char *prop, const char *why)
 {
 	pr_err("%s: %s: %s", c->node, prop, why);
-	return -E_INVAL;
+	return trace_err(-E_INVAL);
 }
 
 static bool cfg_name_ok(const char *s, int len, size_t max)
@@ -260,7 +260,7 @@ static int cfg_vm_node(const void *fdt, int node, struct vm_config *vm)
 
 	c.node = fdt_get_name(fdt, node, NULL);
 	if (!c.node)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (strcmp(c.node, "vm") && strncmp(c.node, "vm@", 3))
 		return cfg_err(&c, "(node)", "unknown node (expected vm@N)");
 	if (fdt_first_subnode(fdt, node) >= 0)
@@ -290,7 +290,7 @@ static int cfg_check_blob(const void *blob, size_t size)
 	compat = fdt_getprop(blob, 0, "compatible", &len);
 	if (!compat || len < 1 || compat[len - 1] || strcmp(compat, CFG_COMPATIBLE)) {
 		pr_err("/: compatible: must be \"" CFG_COMPATIBLE "\"");
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	}
 	return 0;
 }
@@ -301,7 +301,7 @@ static int cfg_unique_names(const struct moat_config *cfg)
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(cfg->vm[i].name, cfg->vm[j].name)) {
 				pr_err("vm #%u: vm-name: \"%s\" used twice", i, cfg->vm[i].name);
-				return -E_INVAL;
+				return trace_err(-E_INVAL);
 			}
 	return 0;
 }
@@ -317,7 +317,7 @@ int config_parse(const void *blob, size_t size, struct moat_config *out)
 	fdt_for_each_subnode (node, blob, 0) {
 		if (tmp.nvms == CFG_MAX_VMS) {
 			pr_err("/: more than %d VMs", CFG_MAX_VMS);
-			return -E_NOSPC;
+			return trace_err(-E_NOSPC);
 		}
 		if ((err = cfg_vm_node(blob, node, &tmp.vm[tmp.nvms])))
 			return err;
@@ -325,7 +325,7 @@ int config_parse(const void *blob, size_t size, struct moat_config *out)
 	}
 	if (!tmp.nvms) {
 		pr_err("/: no vm node");
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	}
 	if ((err = cfg_unique_names(&tmp)))
 		return err;

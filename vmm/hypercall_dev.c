@@ -500,14 +500,14 @@ static int hc_evidence(struct hc_op *op, size_t *len)
 			     : -E_INVAL;
 	case MOAT_EV_VCA_DIGEST:
 		if (nonce)
-			return -E_INVAL;
+			return trace_err(-E_INVAL);
 		if (d->tdi->vm != vm)
-			return -E_PERM;
+			return trace_err(-E_PERM);
 		if (!d->be->evidence)
-			return -E_NOTSUP;
+			return trace_err(-E_NOTSUP);
 		return d->be->evidence(d, MOAT_EV_VCA_DIGEST, NULL, op->buf, cap, len);
 	}
-	return -E_INVAL;
+	return trace_err(-E_INVAL);
 }
 
 static void op_get_evidence(struct hc_op *op)

@@ -9,7 +9,7 @@
 int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 {
 	(void)vm, (void)g, (void)hpa, (void)size;
-	return -E_NOTSUP;
+	return trace_err(-E_NOTSUP);
 }
 
 void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)

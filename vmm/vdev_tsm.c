@@ -21,6 +21,6 @@ int vdev_tsm_vca_digest(struct tdi *t, u8 *buf, size_t cap, size_t *len)
 		return -E_NODEV;
 	*len = 32;
 	if (cap < 32)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	return mbedtls_sha256_ret(td->spdm.vca, td->spdm.vca_len, buf, 0) ? -E_IO : 0;
 }

@@ -52,12 +52,12 @@ static int vm_load(struct vm *vm, const struct boot_info *bi, const struct cfg_i
 		return 0;
 	if (!size) {
 		pr_err("%s: %s: empty image", vm->name, what);
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	}
 	if (off > limit || size > limit - off) {
 		pr_err("%s: %s: %llu bytes do not fit in private RAM", vm->name, what,
 		       (unsigned long long)size);
-		return -E_RANGE;
+		return trace_err(-E_RANGE);
 	}
 	memcpy((u8 *)phys_to_virt(vm->priv.hpa) + off, data, size);
 	*gpa_out = vm->priv.base.v + off;

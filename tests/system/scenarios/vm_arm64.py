@@ -6,14 +6,15 @@ The configuration with the guest images inlined reaches Moat as QEMU's -initrd."
 from qemu import Scenario
 
 IMAGE = "build/arm64/Image"
+DEBUG_IMAGE = "build/arm64-debug/Image"  # make DEBUG=1: trace_err() logs file:line
 CONFIG = "build/guests/moat-config.dtb"
 
 
-def virt(smp, extra=()):
+def virt(smp, extra=(), image=IMAGE):
     return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
             "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
             "-serial", "stdio", "-no-reboot", "-smp", str(smp), "-m", "512",
-            "-kernel", IMAGE, *extra]
+            "-kernel", image, *extra]
 
 
 def guest(vm, multi):
@@ -45,6 +46,21 @@ SCENARIOS = [
               r"^moat: boot: error: vm: "],
              forbid=[r"^\[\w+\] ", r"demo complete"], timeout=30,
              needs=[IMAGE, "build/guests/bad-config.dtb"]),
+    # The debug build: the same refusal, and the trace names the file and line where the error
+    # arose, on the line after the error it explains.
+    Scenario("arm64-debug-trace-bad-config",
+             virt(1, ["-initrd", "build/guests/bad-config.dtb"], DEBUG_IMAGE),
+             [r"^moat: config: error: vm@0: memory-private: not a multiple of 2 MiB$",
+              r"^moat: trace: vmm/config\.c:\d+: returning invalid argument$",
+              r"^moat: boot: error: vm: "],
+             forbid=[r"^\[\w+\] ", r"demo complete"], timeout=30,
+             needs=[DEBUG_IMAGE, "build/guests/bad-config.dtb"]),
+    # The debug build runs the guests as the production one does.
+    Scenario("arm64-debug-two-guests-alpha", virt(3, ["-initrd", CONFIG], DEBUG_IMAGE),
+             [r"^moat: vm: alpha: id 1, 2 vCPU\(s\)", *guest("alpha", True),
+              r"^moat: all VMs stopped, powering off$"],
+             forbid=[r"^\[\w+\] FAIL", r"demo complete"], timeout=60,
+             needs=[DEBUG_IMAGE, CONFIG]),
     # Three vCPUs need three CPUs: with two, Moat refuses to start rather than overcommit.
     Scenario("arm64-vm-too-few-cpus", virt(2, ["-initrd", CONFIG]),
              [r"^moat: smp: error: beta: not enough CPUs"],
