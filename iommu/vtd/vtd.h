@@ -100,6 +100,7 @@ struct vtd_qi_desc {
 };
 int vtd_qi_submit(struct vtd_dev *v, const struct vtd_qi_desc *d, unsigned n) __must_check;
 struct vtd_qi_desc vtd_qi_piotlb(u16 did, u32 pasid, u64 addr, u64 size, bool ih);
+struct vtd_qi_desc vtd_qi_iotlb(u16 did, u64 addr, u64 size, bool ih);
 struct vtd_qi_desc vtd_qi_pc(u16 did, u32 pasid);
 struct vtd_qi_desc vtd_qi_cc_dev(u16 sid);
 struct vtd_qi_desc vtd_qi_pdevtlb(u16 sid, u32 pasid, u64 addr, u64 size);

@@ -99,13 +99,14 @@ static int vtd_pe_slot(struct vtd_dev *v, u16 sid, u32 pasid, bool create, u64 *
 	return 0;
 }
 
-/* After a PASID entry of (did, pasid) changed: PASID cache, IOTLB, and the device's TLB. */
+/* After a PASID entry of (did, pasid) changed: PASID cache, IOTLBs, and the device's TLB. */
 static int vtd_pe_flush(struct vtd_dev *v, u16 sid, u32 pasid, u16 did)
 {
-	struct vtd_qi_desc d[3] = { vtd_qi_pc(did, pasid), vtd_qi_piotlb(did, pasid, 0, 0, false),
+	struct vtd_qi_desc d[4] = { vtd_qi_pc(did, pasid), vtd_qi_piotlb(did, pasid, 0, 0, false),
+				    vtd_qi_iotlb(did, 0, 0, false),
 				    vtd_qi_pdevtlb(sid, pasid, 0, 0) };
 
-	return vtd_qi_submit(v, d, vtd_ats_on(v, sid) ? 3 : 2);
+	return vtd_qi_submit(v, d, vtd_ats_on(v, sid) ? 4 : 3);
 }
 
 static int vtd_pe_retire(struct vtd_dev *v, u16 sid, u32 pasid, u64 *e)

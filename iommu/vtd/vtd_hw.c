@@ -97,6 +97,18 @@ struct vtd_qi_desc vtd_qi_piotlb(u16 did, u32 pasid, u64 addr, u64 size, bool ih
 	return d;
 }
 
+/*
+ * 6.5.2.3 IOTLB: second-stage-only mappings of a domain (PASID-based descriptors do not
+ * cover them); size 0: domain-selective.
+ */
+struct vtd_qi_desc vtd_qi_iotlb(u16 did, u64 addr, u64 size, bool ih)
+{
+	struct vtd_qi_desc d = vtd_qi_piotlb(did, 0, addr, size, ih);
+
+	d.w[0] = QI_IOTLB | FIELD_PREP(QI_DID, did) | FIELD_PREP(QI_GRAN, size ? 3 : 2);
+	return d;
+}
+
 struct vtd_qi_desc vtd_qi_pc(u16 did, u32 pasid)
 {
 	/* PASID-selective within the domain (granularity 1) */
@@ -291,8 +303,8 @@ static int vtd_flush_all(struct vtd_dev *v)
 	const struct vtd_qi_desc d[] = {
 		{ { QI_CC | FIELD_PREP(QI_GRAN, 1) } },
 		{ { QI_PC | FIELD_PREP(QI_GRAN, 3) } },
-		{ { 0x2 | FIELD_PREP(QI_GRAN, 1) } }, /* IOTLB, global */
-		{ { QI_IEC } },			      /* interrupt entry cache, global */
+		{ { QI_IOTLB | FIELD_PREP(QI_GRAN, 1) } }, /* global */
+		{ { QI_IEC } },				   /* interrupt entry cache, global */
 	};
 
 	return vtd_qi_submit(v, d, v->ir ? 4 : 3);

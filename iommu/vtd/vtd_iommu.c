@@ -102,6 +102,9 @@ static void vtd_fault_sink(struct vtd_dev *v, u64 lo, u64 hi)
 	struct iommu_fault f;
 
 	vtd_frcd_to_fault(lo, hi, &f);
+	/* a first-stage-only unit walks Moat's own stage 2 in the first-stage format */
+	if (!v->sl && f.stage == IOMMU_FAULT_S1)
+		f.stage = IOMMU_FAULT_S2;
 	iommu_fault_report(&vu->unit, &f);
 }
 
@@ -194,8 +197,7 @@ static int vtd_op_domain_init(struct iommu *u, struct iommu_domain *d)
 static void vtd_op_domain_fini(struct iommu *u, struct iommu_domain *d)
 {
 	struct vtd_dev *v = vtd_of(u);
-	struct vtd_qi_desc dom = { { 0x2 | FIELD_PREP(QI_GRAN, 2) |
-				     FIELD_PREP(QI_DID, d->tags.did) } };
+	struct vtd_qi_desc dom = vtd_qi_iotlb(d->tags.did, 0, 0, false);
 
 	/* Nothing may stay tagged with the DID before it is reused. */
 	if (vtd_qi_submit(v, &dom, 1)) {
@@ -294,7 +296,11 @@ static void vtd_flush_attach(struct vtd_batch *b, const struct iommu_domain *o,
 
 	if (size > (PAGE_SIZE << b->v->mamv) / 2)
 		size = 0; /* beyond what one page-selective descriptor may cover: all of it */
-	vtd_batch_add(b, vtd_qi_piotlb(o->tags.did, pasid, addr, size, ih));
+	/* second-stage-only entries by the IOTLB descriptor, first-stage/nested by PASID */
+	if (o->kind == IOMMU_DOMAIN_S2 && b->v->sl)
+		vtd_batch_add(b, vtd_qi_iotlb(o->tags.did, addr, size, ih));
+	else
+		vtd_batch_add(b, vtd_qi_piotlb(o->tags.did, pasid, addr, size, ih));
 	for (unsigned k = 0; k < a->tags.n; k++)
 		if (vtd_ats(b->v, a->tags.tag[k]))
 			vtd_batch_add(b, vtd_qi_pdevtlb((u16)a->tags.tag[k], pasid, addr, size));

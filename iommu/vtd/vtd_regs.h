@@ -113,9 +113,10 @@
 #define PGTT_NESTED 3
 
 /* 6.5.2 invalidation descriptors: type in bits 3:0 and 11:9 of qword 0 */
-#define QI_CC 0x1   /* context cache (6.5.2.1) */
-#define QI_IEC 0x4  /* interrupt entry cache (6.5.2.5) */
-#define QI_WAIT 0x5 /* invalidation wait (6.5.2.8) */
+#define QI_CC 0x1    /* context cache (6.5.2.1) */
+#define QI_IOTLB 0x2 /* IOTLB: second-stage-only mappings (6.5.2.3) */
+#define QI_IEC 0x4   /* interrupt entry cache (6.5.2.5) */
+#define QI_WAIT 0x5  /* invalidation wait (6.5.2.8) */
 #define QI_PIOTLB 0x6
 #define QI_PC 0x7
 #define QI_DEVTLB 0x3

@@ -189,7 +189,7 @@ static void nested_walk_translates_first_stage_tables_through_second(void **s)
 			 VTDM_FR_SL_READ);
 }
 
-static void stale_translation_until_piotlb_invalidation(void **s)
+static void stale_translation_until_iotlb_invalidation(void **s)
 {
 	uint64_t *q = frame(), *status = frame(), out;
 	uint8_t *a = t.ram + (2 << 20), *b = a + 4096;
@@ -204,19 +204,27 @@ static void stale_translation_until_piotlb_invalidation(void **s)
 	l1[0] = pa(b) | 3;
 	assert_int_equal(vtd_model_translate(t.m, SID, VTDM_NO_PASID, 0x40000000, true, &out), 0);
 	assert_int_equal(out, pa(a));
-	/* QI with 256-bit descriptors: PASID-IOTLB (DID 5, PASID 0, all), then wait + SW */
+	/* QI with 256-bit descriptors: PASID-IOTLB does not cover second-stage-only entries */
 	mmio_write64(regs(0x90), pa(q) | 1 << 11);
 	mmio_write32(regs(0x18), 1u << 31 | 1u << 26);
 	q[0] = 6 | 2 << 4 | 5 << 16;
-	q[4] = 5 | 1 << 5 | 0xabcdULL << 32;
+	q[4] = 5 | 1 << 5 | 0x1111ULL << 32;
 	q[5] = pa(status);
 	mmio_write64(regs(0x88), 64);
+	assert_int_equal(*(uint32_t *)status, 0x1111);
+	assert_int_equal(vtd_model_translate(t.m, SID, VTDM_NO_PASID, 0x40000000, true, &out), 0);
+	assert_int_equal(out, pa(a));
+	/* the IOTLB descriptor (domain 5) does; then wait + SW */
+	q[8] = 2 | 2 << 4 | 5 << 16;
+	q[12] = 5 | 1 << 5 | 0xabcdULL << 32;
+	q[13] = pa(status);
+	mmio_write64(regs(0x88), 128);
 	assert_int_equal(*(uint32_t *)status, 0xabcd);
 	assert_int_equal(vtd_model_translate(t.m, SID, VTDM_NO_PASID, 0x40000000, true, &out), 0);
 	assert_int_equal(out, pa(b));
 	/* SW and IF together are refused (QEMU would abort) */
-	q[8] = 5 | 3 << 4;
-	mmio_write64(regs(0x88), 96);
+	q[16] = 5 | 3 << 4;
+	mmio_write64(regs(0x88), 160);
 	assert_int_equal(t.m->sw_if_aborts, 1);
 	assert_true(mmio_read32(regs(0x34)) & 0x10); /* IQE */
 }
@@ -298,7 +306,7 @@ int main(void)
 		T(second_stage_translates_and_faults_by_direction),
 		T(first_stage_requires_user_and_write),
 		T(nested_walk_translates_first_stage_tables_through_second),
-		T(stale_translation_until_piotlb_invalidation),
+		T(stale_translation_until_iotlb_invalidation),
 		T(wide_write_to_32bit_register_is_an_abort),
 		T(faults_collapse_per_source_and_overflow_sets_pfo),
 		T(irte_remaps_and_checks_source_id),

@@ -144,6 +144,23 @@ static void vtdm_desc_ctx(struct vtd_model *m, const uint64_t *w)
 		vtdm_drop_pcache(m, (int)vtdm_bits(w[0], 47, 32), -1, -1);
 }
 
+/* IOTLB (6.5.2.3): G = 1 global, 2 domain, 3 page-selective within the domain. */
+static bool vtdm_desc_iotlb(struct vtd_model *m, const uint64_t *w)
+{
+	unsigned g = (unsigned)vtdm_bits(w[0], 5, 4), am = (unsigned)vtdm_bits(w[1], 5, 0);
+	int did = (int)vtdm_bits(w[0], 31, 16);
+
+	if (g == 0 || (g == 3 && am > vtdm_bits(m->cfg.cap, 53, 48)))
+		return false;
+	if (g == 1)
+		vtdm_drop_tlb(m, false, -1, -1, 0, 0);
+	else if (g == 2)
+		vtdm_drop_tlb(m, false, did, -1, 0, 0);
+	else
+		vtdm_drop_tlb(m, false, did, -1, w[1] & ~0xfffULL, 4096ULL << am);
+	return true;
+}
+
 /* PASID-based IOTLB (6.5.2.4): G = 2 all of a PASID, 3 page-selective within it. */
 static bool vtdm_desc_piotlb(struct vtd_model *m, const uint64_t *w)
 {
@@ -154,9 +171,9 @@ static bool vtdm_desc_piotlb(struct vtd_model *m, const uint64_t *w)
 	if (!vtdm_dw(m) || g < 2 || am > vtdm_bits(m->cfg.cap, 53, 48))
 		return false;
 	if (g == 2)
-		vtdm_drop_tlb(m, did, pasid, 0, 0);
+		vtdm_drop_tlb(m, true, did, pasid, 0, 0);
 	else
-		vtdm_drop_tlb(m, did, pasid, w[1] & ~0xfffULL, 4096ULL << am);
+		vtdm_drop_tlb(m, true, did, pasid, w[1] & ~0xfffULL, 4096ULL << am);
 	return true;
 }
 
@@ -203,12 +220,7 @@ static bool vtdm_desc_run(struct vtd_model *m, const uint64_t *w)
 
 	switch (type) {
 	case 1: vtdm_desc_ctx(m, w); return true;
-	case 2:
-		if (vtdm_bits(w[0], 5, 4) == 1)
-			vtdm_drop_tlb(m, -1, -1, 0, 0);
-		else
-			vtdm_drop_tlb(m, (int)vtdm_bits(w[0], 31, 16), -1, 0, 0);
-		return true;
+	case 2: return vtdm_desc_iotlb(m, w);
 	case 3:
 	case 8: return true; /* device-TLB: the device's ATC (logged) */
 	case 4:

@@ -46,6 +46,7 @@ struct vtdm_tlb {
 	uint32_t pasid;
 	uint64_t page, out_page;
 	bool writable;
+	bool fs; /* from a first-stage or nested walk (PASID-based IOTLB invalidation) */
 };
 
 /* A cached PASID-table entry (context + directory + PASID entry, decoded once). */

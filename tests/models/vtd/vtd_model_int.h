@@ -35,7 +35,12 @@ void vtdm_msi(struct vtd_model *m, uint32_t addr, uint32_t data);
 
 /* Cache maintenance done by invalidation descriptors (vtd_model_xlate.c). */
 void vtdm_drop_pcache(struct vtd_model *m, int sid, int did, int64_t pasid);
-void vtdm_drop_tlb(struct vtd_model *m, int did, int64_t pasid, uint64_t addr, uint64_t size);
+/*
+ * 6.5.2.3/6.5.2.4: IOTLB descriptors drop second-stage-only and pass-through entries,
+ * PASID-based ones first-stage and nested entries (`fs`).
+ */
+void vtdm_drop_tlb(struct vtd_model *m, bool fs, int did, int64_t pasid, uint64_t addr,
+		   uint64_t size);
 void vtdm_drop_iec(struct vtd_model *m, int64_t index, uint64_t count);
 
 #endif

@@ -41,12 +41,13 @@ void vtdm_drop_pcache(struct vtd_model *m, int sid, int did, int64_t pasid)
 	}
 }
 
-void vtdm_drop_tlb(struct vtd_model *m, int did, int64_t pasid, uint64_t addr, uint64_t size)
+void vtdm_drop_tlb(struct vtd_model *m, bool fs, int did, int64_t pasid, uint64_t addr,
+		   uint64_t size)
 {
 	for (unsigned i = 0; i < VTDM_TLB_SIZE; i++) {
 		struct vtdm_tlb *t = &m->tlb[i];
 
-		if ((did >= 0 && t->did != did) || (pasid >= 0 && t->pasid != pasid))
+		if (t->fs != fs || (did >= 0 && t->did != did) || (pasid >= 0 && t->pasid != pasid))
 			continue;
 		if (size && (t->page < addr || t->page - addr >= size))
 			continue;
@@ -291,11 +292,13 @@ static int vtdm_xlate(struct vtd_model *m, struct vtdm_req *q, uint64_t iova, ui
 {
 	uint64_t pg = iova & ~0xfffULL, o;
 	struct vtdm_tlb *t;
+	unsigned pgtt;
 	bool wr;
 	int fr;
 
 	if ((fr = vtdm_lookup(m, q)))
 		return fr;
+	pgtt = (unsigned)vtdm_bits(q->pe[0], 8, 6);
 	t = vtdm_tlb_find(m, q, pg);
 	if (t && (!q->write || t->writable)) {
 		*out = t->out_page | (iova & 0xfff);
@@ -310,7 +313,9 @@ static int vtdm_xlate(struct vtd_model *m, struct vtdm_req *q, uint64_t iova, ui
 				.pasid = q->pasid,
 				.page = pg,
 				.out_page = o,
-				.writable = wr };
+				.writable = wr,
+				/* PASID-based invalidation covers first-stage and nested entries */
+				.fs = pgtt != PGTT_SL && pgtt != PGTT_PT };
 	*out = o | (iova & 0xfff);
 	return 0;
 }
