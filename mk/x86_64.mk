@@ -75,7 +75,6 @@ include mk/esp.mk
 QEMU_X86 := qemu-system-x86_64 -M q35 -cpu max -accel tcg -nodefaults -display none \
 	-serial stdio -no-reboot -smp 2 -m 512
 X86_IOMMU_vtd := -device intel-iommu,x-scalable-mode=on
-VTDTEST_ELF := $(OUT)/moat-vtdtest.elf
 X86_IOMMU_amdvi := -device amd-iommu,pt=off
 X86_IOMMU_smmuv3 :=
 OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
@@ -83,9 +82,9 @@ OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
 	-drive if=pflash,format=raw,unit=1,snapshot=on,file=$(OVMF_VARS)
 ifeq ($(BOOT)-$(IOMMU),direct-vtd)
-# The VT-d isolation demo: the VT-d test image drives edu DMA through the intel-iommu.
-run: $(VTDTEST_ELF)
-	timeout 60 $(QEMU_X86) $(X86_IOMMU_vtd) -device edu -kernel $(VTDTEST_ELF)
+# The VT-d isolation demo: the test image drives edu DMA through the intel-iommu.
+run: $(OUT)/moat-test.elf
+	timeout 60 $(QEMU_X86) $(X86_IOMMU_vtd) -device edu -kernel $< -append moat.selftest=vtd
 else ifeq ($(BOOT),direct)
 run: $(IMAGE)
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)
@@ -97,18 +96,18 @@ run:
 	@echo "make run: BOOT must be direct or uefi"; exit 2
 endif
 
-# ---- the VT-d test image (not the production image: issue 15 item 6) ----------------------
-# moat.elf plus tests/vtdtest: edu DMA through QEMU's intel-iommu under a VM's view, until x86
-# VMs own devices in the production image (docs/vtd.md).
-VTDTEST_OBJS := $(OUT)/obj/tests/vtdtest/vtdtest.o
+# ---- the test image: moat.elf plus tests/selftest (moat.selftest=..., moat.tsm.selftest) ------
+TEST_ELF := $(OUT)/moat-test.elf
+TEST_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(selftest-srcs-y) \
+	$(x86_64-selftest-srcs))))
 
-$(VTDTEST_ELF): $(DIRECT_OBJS) $(VTDTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
+$(TEST_ELF): $(DIRECT_OBJS) $(TEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
 	@echo "  LD $@"
 	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
-		$(DIRECT_OBJS) $(VTDTEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
+		$(DIRECT_OBJS) $(TEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
 		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
 
-image: $(VTDTEST_ELF)
+image: $(TEST_ELF)
 
 # ---- the SVM test image (not the production image: issue 15 item 6) ------------------------
 # moat.elf plus tests/svmtest: runs the x86 test guest on the SVM backend under QEMU until

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""VT-d on QEMU (issue 19): the VT-d test image (moat.elf plus tests/vtdtest; never the
-production image) gives VM 1's guest-physical view to QEMU's edu through intel-iommu in
+"""VT-d on QEMU (issue 19): the test image's moat.selftest=vtd (tests/selftest/vtd_edu.c; never
+in the production image) gives VM 1's guest-physical view to QEMU's edu through intel-iommu in
 scalable mode, once with second-stage translation (x-scalable-mode=on) and once on a
 first-stage-only unit (x-flts=on, the same Moat-owned table in the first-stage format). edu
 DMA reaches the VM's RAM, DMA outside the view faults with the right reason into VM 1's fault
@@ -8,16 +8,17 @@ ring, an unshared page takes no DMA once iommu_s2_unmap() returned, and a remap 
 next DMA. QEMU emulates no nested (PGTT 3) translation: that path runs on the model only."""
 from qemu import Scenario
 
-ELF = "build/x86_64/moat-vtdtest.elf"
+ELF = "build/x86_64/moat-test.elf"
 
 
 def cmd(iommu, edu=True):
     return ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-accel", "tcg", "-nodefaults",
             "-display", "none", "-serial", "stdio", "-no-reboot", "-smp", "1", "-m", "256",
-            "-device", iommu, *(["-device", "edu"] if edu else []), "-kernel", ELF]
+            "-device", iommu, *(["-device", "edu"] if edu else []), "-kernel", ELF,
+            "-append", "moat.selftest=vtd"]
 
 
-T = r"^moat: vtdtest: "
+T = r"^moat: vtd-test: "
 
 
 def steps(stage, fmt, fr):
@@ -33,7 +34,7 @@ def steps(stage, fmt, fr):
             T + r"PASS$"]
 
 
-FORBID = [r"vtdtest: error", r"moat: vtd: error", r"FAIL"]
+FORBID = [r"vtd-test: error", r"moat: vtd: error", r"FAIL"]
 
 SCENARIOS = [
     Scenario("vtd-edu-second-stage", cmd("intel-iommu,x-scalable-mode=on"),
@@ -42,6 +43,6 @@ SCENARIOS = [
              steps("FL", "x86-64", "0x71"), forbid=FORBID, timeout=60, needs=[ELF]),
     # Without the edu the test fails cleanly, not by hanging.
     Scenario("vtd-edu-missing", cmd("intel-iommu,x-scalable-mode=on", edu=False),
-             [r"vtdtest: error: no edu device", r"vtdtest: error: FAIL"], forbid=[r"PASS"],
+             [r"vtd-test: error: no edu device", r"vtd-test: error: FAIL"], forbid=[r"PASS"],
              must_exit=False, allow_fatal=True, timeout=30, needs=[ELF]),
 ]
