@@ -42,8 +42,11 @@ struct vtd_dev {
 	u32 irte_owner[VTD_IRT_ENTRIES];
 	/* ATS-enabled functions: device-TLB invalidations are synthesised for them */
 	u64 ats[65536 / 64];
+	/* fault event MSI to Moat (arch_msi_request), if the arch delivers them */
+	bool msi_routed;
+	u32 msi_data;
 	/* observation */
-	u64 faults_seen, faults_overflow, qi_errors;
+	u64 faults_seen, faults_overflow, qi_errors, fault_irqs;
 };
 
 struct vtd_unit {
@@ -105,6 +108,7 @@ struct vtd_qi_desc vtd_qi_pc(u16 did, u32 pasid);
 struct vtd_qi_desc vtd_qi_cc_dev(u16 sid);
 struct vtd_qi_desc vtd_qi_pdevtlb(u16 sid, u32 pasid, u64 addr, u64 size);
 struct vtd_qi_desc vtd_qi_iec(u32 index);
+void vtd_fault_event_route(struct vtd_dev *v, u64 addr, u32 data);
 /* Drains the fault-recording registers into `sink`; returns the number of records. */
 int vtd_faults_drain(struct vtd_dev *v, void (*sink)(struct vtd_dev *v, u64 lo, u64 hi));
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/frame.h"
+#include "core/irq.h"
 #include "core/log.h"
 #include "iommu/vtd/vtd.h"
 #include "iommu/vtd/vtd_regs.h"
@@ -259,6 +260,16 @@ int vtd_faults_drain(struct vtd_dev *v, void (*sink)(struct vtd_dev *v, u64 lo, 
 	return (int)n;
 }
 
+/* 7.4: the fault event is an MSI (FEDATA/FEADDR/FEUADDR, 4-byte writes), unmasked last. */
+void vtd_fault_event_route(struct vtd_dev *v, u64 addr, u32 data)
+{
+	vtd_write32(v, VTD_FECTL, FECTL_IM);
+	vtd_write32(v, VTD_FEDATA, data);
+	vtd_write32(v, VTD_FEADDR, (u32)addr);
+	vtd_write32(v, VTD_FEUADDR, (u32)(addr >> 32));
+	vtd_write32(v, VTD_FECTL, 0);
+}
+
 /* ---- bring-up -------------------------------------------------------------------------------- */
 
 static int vtd_caps(struct vtd_dev *v)
@@ -353,6 +364,11 @@ int vtd_hw_init(struct vtd_dev *v, paddr_t base, struct frame_alloc *fa)
 
 void vtd_fini(struct vtd_dev *v)
 {
+	if (v->regs)
+		vtd_write32(v, VTD_FECTL, FECTL_IM);
+	if (v->msi_routed)
+		arch_msi_release(v->msi_data);
+	v->msi_routed = false;
 	if (v->regs && vtd_disable(v))
 		pr_err("VT-d at 0x%llx did not disable", (unsigned long long)v->phys.v);
 	vtd_tables_free(v);

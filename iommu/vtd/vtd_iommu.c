@@ -8,12 +8,15 @@
  * the nested domain of their vDID; the driver checks the PASID against the domain's attaches
  * and issues (DID, PASID) of its own, never a guest tag, and synthesises the device-TLB
  * invalidations of ATS functions (seeds-digest 2.2: the guest's own ATC invalidations are
- * dropped). Faults are drained from the fault-recording registers by polling.
+ * dropped). Faults are drained from the fault-recording registers on the fault-event MSI
+ * where the arch delivers MSIs to Moat, else by polling.
  */
 #define LOG_COMPONENT "vtd"
+#include <arch/mm.h>
 #include <string.h>
 
 #include "core/init.h"
+#include "core/irq.h"
 #include "core/log.h"
 #include "iommu/vtd/vtd.h"
 #include "iommu/vtd/vtd_regs.h"
@@ -108,6 +111,30 @@ static void vtd_fault_sink(struct vtd_dev *v, u64 lo, u64 hi)
 	iommu_fault_report(&vu->unit, &f);
 }
 
+/* The fault event: drain the records into the owners' rings, hand them to the consumer. */
+static void vtd_fault_irq(void *ctx)
+{
+	struct vtd_unit *vu = ctx;
+
+	vu->dev.fault_irqs++;
+	if (vtd_faults_drain(&vu->dev, vtd_fault_sink) > 0)
+		iommu_fault_notify(&vu->unit);
+}
+
+/* Fault events as an MSI to Moat where the arch takes them; else the run loop polls. */
+static void vtd_fault_irq_setup(struct vtd_unit *vu)
+{
+	u64 addr;
+	u32 data;
+
+	if (arch_msi_request(vtd_fault_irq, vu, &addr, &data))
+		return;
+	vu->dev.msi_routed = true;
+	vu->dev.msi_data = data;
+	vtd_fault_event_route(&vu->dev, addr, data);
+	vu->unit.irq_driven = true;
+}
+
 /* ---- ops ------------------------------------------------------------------------------------ */
 
 static int vtd_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, struct iommu **out)
@@ -131,12 +158,13 @@ static int vtd_op_probe(struct moat_ctx *ctx, const struct plat_iommu *desc, str
 	if (err)
 		return err;
 	vtd_nunits++;
+	vtd_fault_irq_setup(vu);
 	fmt_snprintf(name, sizeof(name), "VT-d at 0x%llx", (unsigned long long)desc->base.v);
 	iommu_scope_report_aliases(desc, name);
-	pr_info("%s: scalable, %s%s%s, %u-bit HAW, %u DIDs, %u FRCD, %s, faults by polling", name,
+	pr_info("%s: scalable, %s%s%s, %u-bit HAW, %u DIDs, %u FRCD, %s, faults by %s", name,
 		vu->dev.sl ? "SL" : "", vu->dev.fl ? (vu->dev.sl ? "+FL" : "FL") : "",
 		vu->dev.nest ? "+nested" : "", vu->dev.haw, vu->dev.ndid, vu->dev.nfr,
-		vu->dev.ir ? "IR" : "no IR");
+		vu->dev.ir ? "IR" : "no IR", vu->unit.irq_driven ? "MSI" : "polling");
 	*out = &vu->unit;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "vtd/vtd_model.h"
+#include "arch/host/irq_host.h"
 
 #define VTD_BASE 0xfed90000ULL
 #define RAM_SIZE (8ULL << 20)
@@ -42,7 +43,8 @@ static struct {
 	struct moat_ctx ctx;
 	struct iommu *u;
 	struct iommu_domain s2, nd;
-	unsigned msis;
+	unsigned msis, notified;
+	bool deliver; /* MSIs reach the (fake) local APIC */
 } t;
 
 static u64 page(u8 fill)
@@ -56,8 +58,16 @@ static u64 page(u8 fill)
 
 static void on_msi(void *ctx, uint64_t addr, uint32_t data)
 {
-	(void)ctx, (void)addr, (void)data;
+	(void)ctx;
 	t.msis++;
+	if (t.deliver)
+		host_msi_deliver(addr, data);
+}
+
+static void on_notify(struct iommu *u)
+{
+	(void)u;
+	t.notified++;
 }
 
 static int probe(struct vtd_model_cfg cfg)
@@ -68,6 +78,7 @@ static int probe(struct vtd_model_cfg cfg)
 	test_log_capture();
 	iommu_units_reset();
 	vtd_units_reset();
+	host_irq_reset();
 	iommu_fault_notify_set(NULL);
 	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
 	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
@@ -565,6 +576,43 @@ static void faults_of_two_sources_collapse_and_overflow(void **state)
 	assert_int_equal(f.rid, SID2);
 }
 
+static void fault_event_msi_drains_records_to_the_owner(void **state)
+{
+	struct iommu_fault f;
+	u32 w = 0;
+
+	(void)state;
+	assert_true(t.u->irq_driven);
+	assert_true(test_log_has("faults by MSI"));
+	iommu_fault_notify_set(on_notify);
+	t.deliver = true;
+	assert_int_equal(iommu_attach(&t.s2, SID, IOMMU_NO_PASID), 0);
+	assert_int_equal(dma(SID, GPA_B, &w, false), VTDM_FR_SL_READ);
+	assert_int_equal(t.msis, 1);
+	assert_int_equal(t.notified, 1);
+	assert_int_equal(iommu_fault_pop(t.u, &f), 0); /* drained by the handler, no poll */
+	assert_int_equal(f.owner, VM);
+	assert_int_equal(f.access, IOMMU_FAULT_READ);
+	/* the register was freed: the next fault is recorded and signalled again */
+	assert_int_equal(dma(SID, GPA_B + PAGE_SIZE, &w, true), VTDM_FR_SL_WRITE);
+	assert_int_equal(t.notified, 2);
+	iommu_fault_notify_set(NULL);
+}
+
+static void fault_events_are_polled_without_msi_delivery(void **state)
+{
+	(void)state;
+	vtd_fini(&vtd_unit_of(t.u)->dev);
+	vtd_model_destroy(t.m);
+	free(t.ram);
+	assert_int_equal(probe(vtd_model_qemu_sl()), 0);
+	host_irq_fail = -E_NOTSUP;
+	assert_int_equal(attach_unit(), 0);
+	assert_false(t.u->irq_driven);
+	assert_true(test_log_has("faults by polling"));
+	assert_true(t.m->fectl >> 31); /* left masked */
+}
+
 /* ---- interrupt remapping ------------------------------------------------------------------------ */
 
 static void msi_outside_its_irtes_is_blocked(void **state)
@@ -662,6 +710,8 @@ int main(void)
 		T(ats_device_tlb_is_synthesised_and_guest_atc_dropped),
 		T(invalidation_timeout_is_owed_and_resent),
 		TS(faults_of_two_sources_collapse_and_overflow),
+		TS(fault_event_msi_drains_records_to_the_owner),
+		TS(fault_events_are_polled_without_msi_delivery),
 		TS(msi_outside_its_irtes_is_blocked),
 		T(irte_requests_outside_the_vm_are_refused),
 		T(drhd_scope_picks_the_unit_and_sid),
