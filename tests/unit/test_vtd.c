@@ -525,6 +525,58 @@ static void ats_device_tlb_is_synthesised_and_guest_atc_dropped(void **state)
 	assert_int_equal(vtd_model_count(t.m, 8, NULL), n + 2);
 }
 
+/* The PASID entry of (sid, PASID 0), read from the tables the unit walks. */
+static u64 *pe_of(u16 sid)
+{
+	u64 *root = (u64 *)(uintptr_t)(t.m->rtaddr_live & ~0xfffULL), *ctx, *dir;
+
+	ctx = (u64 *)(uintptr_t)(root[(sid >> 8) * 2 + ((sid & 0xff) >= 128)] & ~0xfffULL);
+	dir = (u64 *)(uintptr_t)(ctx[(sid & 0x7f) * 4] & ~0xfffULL);
+	return (u64 *)(uintptr_t)(dir[0] & ~0xfffULL);
+}
+
+static struct {
+	unsigned n;
+	bool present[8];
+	u16 did[8];
+} pc_seen;
+
+static void watch_pasid_cache(struct vtd_model *m, const uint64_t *w, void *arg)
+{
+	u64 *pe = arg;
+
+	(void)m;
+	if ((w[0] & 0xf) == 7 && pc_seen.n < 8) { /* PASID-cache invalidation */
+		pc_seen.present[pc_seen.n] = pe[0] & 1;
+		pc_seen.did[pc_seen.n++] = (u16)FIELD_GET(GENMASK(31, 16), w[0]);
+	}
+}
+
+static void live_pasid_entry_is_retired_before_it_is_rewritten(void **state)
+{
+	struct vtd_pe pe = { { 0 } };
+	u64 *e;
+
+	(void)state;
+	assert_int_equal(iommu_attach(&t.s2, SID, IOMMU_NO_PASID), 0);
+	e = pe_of(SID);
+	memcpy(pe.w, e, sizeof(pe.w));
+	pe.w[1] = 99; /* the same tables under another DID */
+	memset(&pc_seen, 0, sizeof(pc_seen));
+	t.m->on_desc = watch_pasid_cache;
+	t.m->on_desc_arg = e;
+	assert_int_equal(vtd_pe_install(&vtd_unit_of(t.u)->dev, SID, 0, &pe), 0);
+	t.m->on_desc = NULL;
+	/* old DID invalidated while the entry was not present, the new one once it was */
+	assert_int_equal(pc_seen.n, 2);
+	assert_false(pc_seen.present[0]);
+	assert_int_equal(pc_seen.did[0], t.s2.tags.did);
+	assert_true(pc_seen.present[1]);
+	assert_int_equal(pc_seen.did[1], 99);
+	assert_int_equal(vtd_pe_clear(&vtd_unit_of(t.u)->dev, SID, 0, 99), 0);
+	assert_int_equal(e[0], 0);
+}
+
 /* ---- invalidation failure --------------------------------------------------------------------- */
 
 static void invalidation_timeout_is_owed_and_resent(void **state)
@@ -708,6 +760,7 @@ int main(void)
 		T(malformed_first_stage_descriptions_are_refused),
 		TS(nested_is_refused_without_ecap_nest),
 		T(ats_device_tlb_is_synthesised_and_guest_atc_dropped),
+		T(live_pasid_entry_is_retired_before_it_is_rewritten),
 		T(invalidation_timeout_is_owed_and_resent),
 		TS(faults_of_two_sources_collapse_and_overflow),
 		TS(fault_event_msi_drains_records_to_the_owner),

@@ -261,6 +261,8 @@ static void vtdm_qi_run(struct vtd_model *m)
 				return;
 			}
 		vtdm_log(m, w);
+		if (m->on_desc)
+			m->on_desc(m, w, m->on_desc_arg);
 		if (!vtdm_desc_run(m, w)) {
 			vtdm_iqe(m);
 			return;

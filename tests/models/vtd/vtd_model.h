@@ -78,6 +78,9 @@ struct vtd_model {
 	/* test knobs */
 	bool stuck_gsts; /* GSTS never follows GCMD */
 	bool qi_stalled; /* the queue is not processed (invalidation-wait timeout) */
+	/* called before each queued descriptor executes (tests watch table memory then) */
+	void (*on_desc)(struct vtd_model *m, const uint64_t *w, void *arg);
+	void *on_desc_arg;
 	/* observation */
 	unsigned width_aborts; /* 8-byte writes to 32-bit registers (QEMU would abort) */
 	unsigned sw_if_aborts; /* wait descriptors with SW and IF both set (QEMU asserts) */
