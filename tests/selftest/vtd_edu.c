@@ -44,7 +44,9 @@
 struct vtdtest {
 	struct moat_ctx *ctx;
 	struct iommu *u;
+	struct pci_dev *edu;
 	u8 *bar;
+	u8 *lapic;
 	u32 rid;
 	bool fl;
 	int failed;
@@ -91,6 +93,7 @@ static int edu_find(struct vtdtest *st)
 
 		if (d->vendor != EDU_VENDOR || d->device != EDU_DEVICE || !d->bar[0])
 			continue;
+		st->edu = d;
 		st->rid = d->bdf;
 		st->bar = arch_map_device(pa(d->bar[0]), d->bar_size[0]);
 		if (!st->bar)
@@ -121,16 +124,25 @@ static bool page_has(const u8 *pg, u8 v)
 }
 
 /* The edu's fault record, drained from the unit; it must be in VM 1's ring. */
+/* The edu's newest fault record, drained from the unit (false if none). */
+static bool fault_take(struct vtdtest *st, struct iommu_fault *got)
+{
+	struct iommu_fault f;
+	bool found = false;
+
+	CHECK(st, !st->u->drv->ops->fault_poll(st->u), "fault poll failed");
+	while (!iommu_fault_pop(st->u, &f))
+		if (f.tag == st->rid)
+			*got = f, found = true;
+	return found;
+}
+
 static void fault_expect(struct vtdtest *st, const char *what, u64 addr)
 {
-	struct iommu_fault f, got = { 0 };
-	bool found = false;
+	struct iommu_fault got = { 0 };
+	bool found = fault_take(st, &got);
 	u32 want = st->fl ? 0x71 : 0x05; /* first stage: P clear; second stage: write */
 
-	CHECK(st, !st->u->drv->ops->fault_poll(st->u), "%s: fault poll failed", what);
-	while (!iommu_fault_pop(st->u, &f))
-		if (!found && f.rid == st->rid)
-			got = f, found = true;
 	CHECK(st, found, "%s: no fault record for the edu", what);
 	if (!found)
 		return;
@@ -194,6 +206,113 @@ static int phase_s2(struct vtdtest *st, struct iommu_domain *d)
 	return iommu_detach(d, st->rid, IOMMU_NO_PASID);
 }
 
+/* ---- interrupt remapping: edu's MSI, seen in the local APIC's IRR (interrupts stay off) ---- */
+
+#define LAPIC_BASE 0xfee00000ULL
+#define LAPIC_ID 0x20
+#define LAPIC_SVR 0xf0
+#define LAPIC_IRR 0x200
+#define PCI_CAP_MSI 0x05
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define IR_VECTOR 0x61
+#define IR_ROGUE 0x62
+#define IRR_WAIT_NS 200000000ULL
+
+static bool irr_has(struct vtdtest *st, u8 vec)
+{
+	return (mmio_read32(st->lapic + LAPIC_IRR + 0x10 * (vec / 32)) >> (vec % 32)) & 1;
+}
+
+/* Programs edu's (64-bit) MSI capability with (addr, data), raises its interrupt and waits. */
+static bool edu_msi(struct vtdtest *st, u64 addr, u32 data, u8 vec)
+{
+	struct pci_dev *d = st->edu;
+	u16 cap = pci_find_cap(d->host, d->bdf, PCI_CAP_MSI);
+	u64 start;
+
+	pci_cfg_write16(d->host, d->bdf, cap + 2, 0);
+	pci_cfg_write32(d->host, d->bdf, cap + 4, (u32)addr);
+	pci_cfg_write32(d->host, d->bdf, cap + 8, (u32)(addr >> 32));
+	pci_cfg_write16(d->host, d->bdf, cap + 12, (u16)data);
+	pci_cfg_write16(d->host, d->bdf, cap + 2, 1);
+	mmio_write32(st->bar + EDU_IRQ_RAISE, 1);
+	mmio_write32(st->bar + EDU_IRQ_ACK, 1);
+	for (start = arch_time_ns(); arch_time_ns() - start < IRR_WAIT_NS; cpu_relax())
+		if (irr_has(st, vec))
+			return true;
+	return false;
+}
+
+static u32 irr_sum(struct vtdtest *st)
+{
+	u32 x = 0;
+
+	for (unsigned i = 0; i < 8; i++) /* each pending vector adds its own bit pattern */
+		x += mmio_read32(st->lapic + LAPIC_IRR + 0x10 * i) * (2 * i + 1);
+	return x;
+}
+
+/* An MSI the unit must block: nothing new pending in the APIC, fault `fr` for the edu. */
+static void ir_blocked(struct vtdtest *st, const char *what, u64 addr, u32 data, u32 fr)
+{
+	struct iommu_fault f = { 0 };
+	u32 before = irr_sum(st);
+	bool found;
+
+	(void)edu_msi(st, addr, data, IR_ROGUE);
+	found = fault_take(st, &f);
+	CHECK(st, irr_sum(st) == before, "%s: an interrupt was delivered", what);
+	CHECK(st, found && f.vendor_code == fr, "%s: no fault 0x%x for the edu (0x%x)", what, fr,
+	      found ? f.vendor_code : 0);
+	pr_info("%s: blocked, fault reason 0x%x", what, f.vendor_code);
+}
+
+/*
+ * A compatibility-format MSI: Moat never sets GCMD.CFI, so the spec blocks it (fault 0x25,
+ * checked on the model); QEMU 10.0 was seen to deliver it anyway, so this only reports.
+ */
+static void ir_compat(struct vtdtest *st, u32 dest)
+{
+	bool cfis = vtd_read32(&vtd_unit_of(st->u)->dev, 0x1c) & (1u << 23);
+	bool delivered = edu_msi(st, LAPIC_BASE | dest << 12, IR_ROGUE, IR_ROGUE);
+	struct iommu_fault f = { 0 };
+	bool found = fault_take(st, &f);
+
+	CHECK(st, !cfis, "ir: GSTS.CFIS set: compatibility-format interrupts allowed");
+	pr_info("ir: compatibility-format MSI with GSTS.CFIS clear: %s (fault 0x%x)",
+		delivered ? "delivered by the platform" : "blocked", found ? f.vendor_code : 0);
+}
+
+static int phase_ir(struct vtdtest *st)
+{
+	struct vtd_irq_req r = { .sid = (u16)st->rid, .owner = VM_ID, .vector = IR_VECTOR };
+	u32 h, data;
+	u64 addr;
+	int err;
+
+	if (!vtd_unit_of(st->u)->dev.irt || !pci_find_cap(st->edu->host, st->edu->bdf, PCI_CAP_MSI))
+		return -E_NOTSUP;
+	if (!(st->lapic = arch_map_device(pa(LAPIC_BASE), PAGE_SIZE)))
+		return -E_NOMEM;
+	mmio_write32(st->lapic + LAPIC_SVR, mmio_read32(st->lapic + LAPIC_SVR) | 0x1ff);
+	r.dest = mmio_read32(st->lapic + LAPIC_ID) >> 24;
+	r.allowed = 1ULL << r.dest;
+	if ((err = vtd_irte_alloc(st->u, &r, &h)))
+		return err;
+	vtd_msi_compose(h, &addr, &data);
+	CHECK(st, edu_msi(st, addr, data, IR_VECTOR), "ir: the remapped MSI did not arrive");
+	pr_info("ir: IRTE %u: edu's MSI arrived as vector 0x%x on APIC %u", h, IR_VECTOR, r.dest);
+	vtd_msi_compose(h + 1, &addr, &data);
+	ir_blocked(st, "ir: a handle Moat did not hand out", addr, data, 0x22);
+	if ((err = vtd_irte_free(st->u, h, VM_ID)))
+		return err;
+	vtd_msi_compose(h, &addr, &data);
+	ir_blocked(st, "ir: the freed IRTE", addr, data, 0x22);
+	ir_compat(st, r.dest);
+	return 0;
+}
+
 static struct iommu *vtdtest_unit(void)
 {
 	for (unsigned i = 0; i < iommu_unit_count(); i++)
@@ -217,7 +336,7 @@ static int vtdtest_run(struct vtdtest *st)
 	d.owner = VM_ID;
 	pr_info("edu at rid 0x%x; VM %u view: DID %u, %s table", st->rid, VM_ID, d.tags.did,
 		pt_format_name(d.s2.cfg.fmt));
-	if ((err = phase_s2(st, &d)))
+	if ((err = phase_s2(st, &d)) || (err = phase_ir(st)))
 		return err;
 	return iommu_domain_fini(&d);
 }

@@ -5,7 +5,11 @@ scalable mode, once with second-stage translation (x-scalable-mode=on) and once 
 first-stage-only unit (x-flts=on, the same Moat-owned table in the first-stage format). edu
 DMA reaches the VM's RAM, DMA outside the view faults with the right reason into VM 1's fault
 ring, an unshared page takes no DMA once iommu_s2_unmap() returned, and a remap is seen by the
-next DMA. QEMU emulates no nested (PGTT 3) translation: that path runs on the model only."""
+next DMA. Interrupt remapping: edu's MSI through a Moat-owned IRTE arrives as its vector (seen in
+the local APIC's IRR, interrupts off), a handle Moat did not hand out and a freed IRTE are
+blocked with fault 0x22; a compatibility-format MSI is only reported (QEMU 10.0 delivers it
+although GSTS.CFIS is clear; the model blocks it as the spec says). QEMU emulates no nested
+(PGTT 3) translation: that path runs on the model only."""
 from qemu import Scenario
 
 ELF = "build/x86_64/moat-test.elf"
@@ -31,6 +35,10 @@ def steps(stage, fmt, fr):
             T + rf"unshare: DMA to the unshared page: fault reason {fr} rid 0x8 owner 1 "
                 r"addr 0x1001000$",
             T + r"remap: GPA 0x1001000 -> PA 0x\w+: seen by the next DMA$",
+            T + r"ir: IRTE \d+: edu's MSI arrived as vector 0x61 on APIC 0$",
+            T + r"ir: a handle Moat did not hand out: blocked, fault reason 0x22$",
+            T + r"ir: the freed IRTE: blocked, fault reason 0x22$",
+            T + r"ir: compatibility-format MSI with GSTS.CFIS clear: ",
             T + r"PASS$"]
 
 
