@@ -61,8 +61,9 @@ void vtd_units_reset(void);
 void vtd_fini(struct vtd_dev *v);
 
 /*
- * Marks `sid` as having PCIe ATS enabled (the PCI layer enables the capability): its context
- * entry gets DTE on the next attach and invalidations of its domains include the device TLB.
+ * Marks `sid` as having PCIe ATS enabled (the PCI layer enables the capability, before the
+ * function's first attach): its context entry is created with DTE, and invalidations of its
+ * domains include its device TLB.
  * -E_NOTSUP if the unit has no device-TLB support (ECAP.DT).
  */
 int vtd_ats_set(struct iommu *u, u16 sid, bool on) __must_check;

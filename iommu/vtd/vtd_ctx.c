@@ -60,18 +60,15 @@ static int vtd_context_get(struct vtd_dev *v, u16 sid, u64 **pdir)
 	if (err)
 		return err;
 	ce = ctx + (devfn & 0x7f) * 4;
-	if (!(ce[0] & SCE_P) || (ce[0] & SCE_DTE) != dte) {
+	/* Written once, while not present; DTE (ATS) takes effect at the first attach only. */
+	if (!(ce[0] & SCE_P)) {
 		struct vtd_qi_desc cc = vtd_qi_cc_dev(sid);
 		paddr_t d;
 
-		if (!(ce[0] & SCE_P)) {
-			if ((err = frame_alloc_one(v->frames, &d)))
-				return err;
-			memset(phys_to_virt(d), 0, PAGE_SIZE);
-			ce[1] = FIELD_PREP(SCE_RID_PASID, 0);
-		} else {
-			d = pa(ce[0] & ~0xfffULL);
-		}
+		if ((err = frame_alloc_one(v->frames, &d)))
+			return err;
+		memset(phys_to_virt(d), 0, PAGE_SIZE);
+		ce[1] = FIELD_PREP(SCE_RID_PASID, 0);
 		vtd_store(&ce[0], d.v | FIELD_PREP(SCE_PDTS, VTD_PDIR_PDTS) | dte | SCE_P);
 		if ((err = vtd_qi_submit(v, &cc, 1)))
 			return err;
