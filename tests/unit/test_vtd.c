@@ -155,6 +155,13 @@ static int noop(void **state)
 	return 0;
 }
 
+static int clear(void **state)
+{
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	return 0;
+}
+
 static int dma(u16 sid, u64 addr, u32 *w, bool write)
 {
 	return vtd_model_dma(t.m, sid, addr, w, 4, write);
@@ -577,6 +584,25 @@ static void live_pasid_entry_is_retired_before_it_is_rewritten(void **state)
 	assert_int_equal(e[0], 0);
 }
 
+static void device_tlb_ranges_use_the_ats_size_encoding(void **state)
+{
+	struct vtd_qi_desc d;
+
+	(void)state;
+	d = vtd_qi_pdevtlb(SID, 3, IOVA, PAGE_SIZE); /* one page: S clear */
+	assert_int_equal(d.w[1], IOVA);
+	assert_int_equal(FIELD_GET(GENMASK(31, 16), d.w[0]), SID);
+	assert_int_equal(FIELD_GET(GENMASK(51, 32), d.w[0]), 3);
+	d = vtd_qi_pdevtlb(SID, 3, IOVA, 4 * PAGE_SIZE); /* 16 KiB: S, address bit 12 set */
+	assert_int_equal(d.w[1], IOVA | 1 << 12 | 1 << 11);
+	d = vtd_qi_pdevtlb(SID, 3, IOVA + PAGE_SIZE, 2 * PAGE_SIZE); /* unaligned: 16 KiB */
+	assert_int_equal(d.w[1], IOVA | 1 << 12 | 1 << 11);
+	d = vtd_qi_pdevtlb(SID, 3, 0, 0); /* everything */
+	assert_int_equal(d.w[1], 0x7ffffffffffff000ULL | 1 << 11);
+	d = vtd_qi_piotlb(5, 3, IOVA + PAGE_SIZE, 2 * PAGE_SIZE, true); /* AM 2 covers it */
+	assert_int_equal(d.w[1], IOVA | 2 | 1 << 6);
+}
+
 /* ---- invalidation failure --------------------------------------------------------------------- */
 
 static void invalidation_timeout_is_owed_and_resent(void **state)
@@ -761,6 +787,8 @@ int main(void)
 		TS(nested_is_refused_without_ecap_nest),
 		T(ats_device_tlb_is_synthesised_and_guest_atc_dropped),
 		T(live_pasid_entry_is_retired_before_it_is_rewritten),
+		cmocka_unit_test_setup_teardown(device_tlb_ranges_use_the_ats_size_encoding, clear,
+						teardown),
 		T(invalidation_timeout_is_owed_and_resent),
 		TS(faults_of_two_sources_collapse_and_overflow),
 		TS(fault_event_msi_drains_records_to_the_owner),
