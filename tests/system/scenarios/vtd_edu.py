@@ -54,3 +54,24 @@ SCENARIOS = [
              [r"vtd-test: error: no edu device", r"vtd-test: error: FAIL"], forbid=[r"PASS"],
              must_exit=False, allow_fatal=True, timeout=30, needs=[ELF]),
 ]
+
+# The second device: QEMU's NVMe controller (admin queues and Identify data in VM 1's view).
+N = r"^moat: vtd-nvme: "
+NVME = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-accel", "tcg", "-nodefaults",
+        "-display", "none", "-serial", "stdio", "-no-reboot", "-smp", "1", "-m", "256",
+        "-device", "intel-iommu,x-scalable-mode=on",
+        "-drive", "if=none,id=n0,file=/dev/null,format=raw",
+        "-device", "nvme,drive=n0,serial=deadbeef", "-kernel", ELF,
+        "-append", "moat.selftest=vtd-nvme"]
+SCENARIOS += [
+    Scenario("vtd-nvme-second-stage", NVME,
+             [N + r"NVMe at rid 0x\w+; VM 1 view: DID 1$",
+              N + r"identify: GPA 0x2002000 -> PA 0x\w+: controller data \(VID 0x1b36\) landed "
+                  r"in the VM's RAM$",
+              N + r"unshare: Identify completed \(status 0x\w+\), the unshared page untouched$",
+              N + r"unshare: Identify into the unshared page: fault reason 0x5 rid 0x\w+ "
+                  r"owner 1 addr 0x2002000$",
+              N + r"PASS$"],
+             forbid=[r"vtd-nvme: error", r"moat: vtd: error", r"FAIL"], timeout=60,
+             needs=[ELF]),
+]
