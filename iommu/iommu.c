@@ -338,6 +338,9 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 		return trace_err(-E_INVAL);
 	if ((err = iommu_flush_owed(d)))
 		return err;
+	/* An x86-64-format stage 2 (VT-d first-stage-only units): device requests are user. */
+	if (d->s2.cfg.fmt == PT_X86_64)
+		prot |= PT_PROT_U;
 	pt_gather_init(&ig.g, iommu_gather_flush);
 	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, out, size, prot, &ig.g));
 }

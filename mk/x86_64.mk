@@ -81,7 +81,11 @@ OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
 	-drive if=pflash,format=raw,unit=1,snapshot=on,file=$(OVMF_VARS)
-ifeq ($(BOOT),direct)
+ifeq ($(BOOT)-$(IOMMU),direct-vtd)
+# The VT-d isolation demo: the test image drives edu DMA through the intel-iommu.
+run: $(OUT)/moat-test.elf
+	timeout 60 $(QEMU_X86) $(X86_IOMMU_vtd) -device edu -kernel $< -append moat.selftest=vtd
+else ifeq ($(BOOT),direct)
 run: $(IMAGE)
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)
 else ifeq ($(BOOT),uefi)

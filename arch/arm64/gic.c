@@ -215,6 +215,18 @@ void arch_irq_release(unsigned intid)
 	}
 }
 
+/* MSIs to Moat would need an ITS (GICv3 LPIs): none is driven, so callers poll. */
+int arch_msi_request(irq_handler_fn fn, void *ctx, u64 *addr, u32 *data)
+{
+	(void)fn, (void)ctx, (void)addr, (void)data;
+	return -E_NOTSUP;
+}
+
+void arch_msi_release(u32 data)
+{
+	(void)data;
+}
+
 bool gic_spi_dispatch(unsigned intid)
 {
 	for (unsigned i = 0; i < IRQ_MAX_HANDLERS; i++) {

@@ -60,3 +60,36 @@ void host_irq_reset(void)
 	memset(host_irqs, 0, sizeof(host_irqs));
 	host_irq_fail = 0;
 }
+
+/* MSIs to Moat: vectors 0x40..0x7f, kept in the same table under HOST_MSI_INTID + vector. */
+int arch_msi_request(irq_handler_fn fn, void *ctx, u64 *addr, u32 *data)
+{
+	if (host_irq_fail)
+		return host_irq_fail;
+	for (unsigned v = 0x40; v < 0x80; v++) {
+		if (host_irq_find(HOST_MSI_INTID + v))
+			continue;
+		for (unsigned i = 0; i < IRQ_MAX_HANDLERS; i++) {
+			if (host_irqs[i].fn)
+				continue;
+			host_irqs[i] = (struct host_irq){ HOST_MSI_INTID + v, true, fn, ctx, 0 };
+			*addr = 0xfee00000ULL;
+			*data = v;
+			return 0;
+		}
+		return -E_NOSPC;
+	}
+	return -E_NOSPC;
+}
+
+void arch_msi_release(u32 data)
+{
+	arch_irq_release(HOST_MSI_INTID + (data & 0xff));
+}
+
+bool host_msi_deliver(u64 addr, u32 data)
+{
+	if ((addr >> 20) != 0xfee)
+		return false;
+	return host_irq_fire(HOST_MSI_INTID + (data & 0xff));
+}

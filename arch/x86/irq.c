@@ -16,3 +16,14 @@ void arch_irq_release(unsigned intid)
 {
 	(void)intid;
 }
+
+int arch_msi_request(irq_handler_fn fn, void *ctx, u64 *addr, u32 *data)
+{
+	(void)fn, (void)ctx, (void)addr, (void)data;
+	return -E_NOTSUP;
+}
+
+void arch_msi_release(u32 data)
+{
+	(void)data;
+}

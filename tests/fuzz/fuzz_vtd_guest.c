@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Everything a guest controls on a VT-d nested domain, from one fuzz input: its memory (the
+ * first-stage tables), its first-stage description (pointer, levels, flags, vDID), the PASID
+ * it attaches at, the addresses its device touches and its invalidation requests. Runs the
+ * real driver behind the IOMMU core over the VT-d model. Properties: nothing crashes; the
+ * driver never queues a descriptor the unit refuses, never writes a 32-bit register with an
+ * 8-byte access, never sets SW and IF together; every IOTLB-type descriptor carries a domain
+ * ID Moat allocated (never a guest's); fault records name the device.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/frame.h"
+#include "core/init.h"
+#include "iommu/iommu.h"
+#include "iommu/vtd/vtd.h"
+#include "lib/bits.h"
+
+/* The model is test support, not part of the fuzzed library: built into the harness. */
+#include "pt/ref_walk.c"
+#include "vtd/vtd_model.c"
+#include "vtd/vtd_model_xlate.c"
+
+#define RAM_SIZE (4ULL << 20)
+#define GUEST_PAGES 8
+#define GUEST_BASE 0x1000ULL
+#define SID 0x10
+
+static struct {
+	bool up;
+	u8 *ram;
+	struct frame_alloc fa;
+	struct pt_allocator alloc;
+	struct vtd_model *m;
+	struct platform plat;
+	struct boot_info bi;
+	struct moat_ctx ctx;
+	struct iommu *u;
+	struct iommu_domain s2;
+	u8 *guest[GUEST_PAGES];
+} F;
+
+struct reader {
+	const u8 *p;
+	size_t n;
+};
+
+static u64 rd(struct reader *r, unsigned bytes)
+{
+	u64 v = 0;
+
+	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
+		v |= (u64)*r->p++ << (8 * i);
+	return v;
+}
+
+static void fuzz_up(void)
+{
+	struct vtd_model_cfg cfg = vtd_model_nested();
+	const struct iommu_driver *drv;
+	struct pa_range r;
+
+	F.ram = aligned_alloc(1 << 21, RAM_SIZE);
+	r = (struct pa_range){ pa((u64)(uintptr_t)F.ram), RAM_SIZE };
+	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0))
+		abort();
+	pt_allocator_frames(&F.alloc, &F.fa);
+	F.m = vtd_model_create(0xfed90000ULL, &cfg);
+	vtd_model_add_ram(F.m, r.base.v, RAM_SIZE);
+	F.plat.niommu = 1;
+	F.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD,
+					       .base = pa(0xfed90000ULL),
+					       .size = 0x1000 };
+	F.ctx = (struct moat_ctx){ .bi = &F.bi, .plat = &F.plat, .frames = &F.fa };
+	drv = vtd_driver(); /* also links the driver in from the library */
+	if (!drv || drv->ops->probe(&F.ctx, &F.plat.iommu[0], &F.u) ||
+	    iommu_unit_add(F.u, drv, &F.plat.iommu[0], &F.alloc) ||
+	    iommu_domain_s2_init(&F.s2, F.u, 39))
+		abort();
+	for (unsigned i = 0; i < GUEST_PAGES; i++) {
+		paddr_t p;
+		if (frame_alloc_one(&F.fa, &p) ||
+		    iommu_s2_map(&F.s2, gpa(GUEST_BASE + i * PAGE_SIZE), p, PAGE_SIZE,
+				 PT_PROT_R | PT_PROT_W))
+			abort();
+		F.guest[i] = (u8 *)(uintptr_t)p.v;
+	}
+	F.up = true;
+}
+
+/* IOTLB (2), PASID-based IOTLB (6) and PASID cache (7) descriptors carry Moat's DIDs only. */
+static void check_descriptors(u16 nd_did)
+{
+	unsigned first = F.m->nlog > VTDM_LOG ? F.m->nlog - VTDM_LOG : 0;
+
+	for (unsigned i = first; i < F.m->nlog; i++) {
+		u64 w0 = F.m->log[i % VTDM_LOG].w[0];
+		unsigned type = (unsigned)(w0 & 0xf), g = (unsigned)FIELD_GET(GENMASK(5, 4), w0);
+		u16 did = (u16)FIELD_GET(GENMASK(31, 16), w0);
+
+		bool global = (type == 2 && g == 1) || (type == 7 && g == 3);
+
+		if ((type == 2 || type == 6 || type == 7) && !global && did != nd_did &&
+		    did != F.s2.tags.did)
+			__builtin_trap();
+	}
+	if (F.m->iqe || F.m->width_aborts || F.m->sw_if_aborts)
+		__builtin_trap();
+}
+
+static void guest_dma(struct reader *r)
+{
+	struct iommu_fault f;
+	u32 w = 0;
+
+	for (unsigned i = rd(r, 1) & 7; i; i--)
+		(void)vtd_model_dma(F.m, SID, rd(r, 8), &w, 4, rd(r, 1) & 1);
+	if (F.u->drv->ops->fault_poll(F.u))
+		__builtin_trap();
+	while (!iommu_fault_pop(F.u, &f))
+		if (f.tag != SID || (f.rid != SID && f.rid != IOMMU_RID_NONE))
+			__builtin_trap();
+}
+
+static void guest_invalidate(struct iommu_domain *nd, struct reader *r)
+{
+	struct iommu_inv inv[4];
+	unsigned n = rd(r, 1) % 5, done;
+
+	memset(inv, 0, sizeof(inv));
+	for (unsigned i = 0; i < n; i++) {
+		inv[i].kind = rd(r, 1) & 1 ? IOMMU_INV_VTD : IOMMU_INV_ATC;
+		inv[i].vtd =
+			(struct iommu_inv_vtd){ .gran = (enum iommu_inv_vtd_gran)(rd(r, 1) % 3),
+						.vdid = (u16)rd(r, 2),
+						.pasid = (u32)rd(r, 3),
+						.addr = rd(r, 8),
+						.am = (u8)rd(r, 1),
+						.ih = rd(r, 1) & 1 };
+		if (inv[i].kind == IOMMU_INV_ATC)
+			inv[i].atc = (struct iommu_inv_atc){ .rid = (u32)rd(r, 4),
+							     .pasid = (u32)rd(r, 4),
+							     .addr = rd(r, 8),
+							     .size_order = (u8)rd(r, 1) };
+	}
+	(void)iommu_invalidate(nd, inv, n, &done);
+}
+
+static void guest_s1(struct reader *r, struct iommu_s1 *s1)
+{
+	u64 ptr = rd(r, 8);
+	u8 flags = (u8)rd(r, 1);
+
+	/* Mostly inside guest memory, so that its tables get walked. */
+	if (ptr & 1)
+		ptr = GUEST_BASE + (ptr & 0x7000);
+	*s1 = (struct iommu_s1){ .vendor = flags & 0x80 ? IOMMU_VENDOR_SMMUV3 : IOMMU_VENDOR_VTD,
+				 .vtd = { .fsptptr = gpa(ptr),
+					  .levels = (u8)(3 + (flags & 3)),
+					  .sre = flags & 4,
+					  .wpe = flags & 8,
+					  .eafe = flags & 16,
+					  .vdid = (u16)rd(r, 2) } };
+}
+
+#define CTL_BYTES 192 /* requests first, then the guest's memory */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct reader r = { data, MIN(size, CTL_BYTES) }, mem = { data + r.n, size - r.n };
+	struct iommu_domain nd;
+	struct iommu_s1 s1;
+	u16 did = 0;
+	u32 pasid;
+
+	if (!F.up)
+		fuzz_up();
+	F.m->nlog = 0;
+	for (unsigned i = 0; i < GUEST_PAGES; i++)
+		for (unsigned k = 0; k < PAGE_SIZE; k += 8)
+			*(u64 *)&F.guest[i][k] = rd(&mem, 8);
+	guest_s1(&r, &s1);
+	pasid = rd(&r, 1) & 1 ? IOMMU_NO_PASID : (u32)rd(&r, 3);
+	if (!iommu_domain_nested_init(&nd, &F.s2, &s1)) {
+		did = nd.tags.did;
+		if (!iommu_attach(&nd, SID, pasid)) {
+			guest_dma(&r);
+			guest_invalidate(&nd, &r);
+			guest_dma(&r);
+			if (iommu_detach(&nd, SID, pasid))
+				__builtin_trap();
+		}
+		if (iommu_domain_fini(&nd))
+			__builtin_trap();
+	}
+	check_descriptors(did);
+	return 0;
+}
