@@ -26,6 +26,7 @@
 #define PCI_CAP_WALK_MAX 48
 #define PCI_EXP_DEVCTL 0x08	      /* PCIe 6.0 7.5.3.4 */
 #define PCI_EXP_DEVCTL_FLR (1u << 15) /* Initiate Function Level Reset */
+#define PCI_CFG_STD_END 0x100	      /* the extended space (DOE, IDE: Moat's) starts here */
 
 static struct vdev vdevs[VM_MAX + 1][VDEV_MAX_PER_VM];
 static struct spinlock op_slot = SPINLOCK_INIT;
@@ -417,6 +418,17 @@ static u16 vdev_pcie_cap(const struct vdev *d)
 	return 0;
 }
 
+/*
+ * Issue 13 item 7: the guest sees [cap, cap + 0x3c) of the PCIe capability, cut at 0x100
+ * whatever `cap` says, so that no capability offset exposes the extended space.
+ */
+static bool vdev_in_pcie_cap(u16 cap, u16 off)
+{
+	u16 end = (u16)MIN(cap + PCI_EXP_CAP_LEN, PCI_CFG_STD_END);
+
+	return cap && off >= cap && off < end;
+}
+
 static u32 vdev_bar_read(const struct vdev *d, unsigned i)
 {
 	const struct vdev_bar *b = &d->bar[i];
@@ -447,7 +459,7 @@ static u32 vdev_cfg_read(const struct vdev *d, u16 off)
 	}
 	if (off >= 0x10 && off < 0x28)
 		return vdev_bar_read(d, (off - 0x10) / 4);
-	if (cap && off >= cap && off < cap + PCI_EXP_CAP_LEN) {
+	if (vdev_in_pcie_cap(cap, off)) {
 		u32 v = d->be->cfg_read32(d, off);
 
 		return off == cap ? (v & ~0xff00u) : v; /* the last capability of the list */
@@ -476,7 +488,8 @@ static void vdev_cfg_write(struct vdev *d, u16 off, u32 mask, u32 val)
 {
 	u16 cap = vdev_pcie_cap(d);
 
-	if (cap && off == cap + PCI_EXP_DEVCTL && (mask & val & PCI_EXP_DEVCTL_FLR)) {
+	if (vdev_in_pcie_cap(cap, off) && off == cap + PCI_EXP_DEVCTL &&
+	    (mask & val & PCI_EXP_DEVCTL_FLR)) {
 		vdev_flr(d);
 		return;
 	}

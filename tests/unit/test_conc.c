@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Issue 13 items 3, 4, 5, 7 and 13: what two VMs, several vCPUs and a hostile device can do to
+ * each other through the device-assignment layer. VM A (id 1, two vCPUs) owns a vdev whose TDI
+ * is the TDISP device model behind a fake SMMUv3 unit; VM B (id 2) owns a plain vdev on the
+ * same unit. Each test names the hole it closes; the threaded ones race real vCPU threads
+ * against the fault delivery and device operations.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+#include "fake_smmu.h"
+
+#include <arch/cpu.h>
+
+#include "arch/host/vm_host.h"
+#include "core/devop.h"
+#include "core/hypercall.h"
+#include "core/hypercall_dev.h"
+#include "core/vdev.h"
+#include "core/viommu.h"
+#include "guest_abi/moat_abi.h"
+#include "lib/err.h"
+#include "pt/pt_alloc_host.h"
+#include "tdisp_dev/tdev.h"
+#include "tsm/tdisp.h"
+
+#define PRIV (4ULL << 20)
+#define SHARED (2ULL << 20)
+#define FN_ID 0x00000100u
+#define BDF 0x0100
+#define BDF_B 0x0200
+#define BAR0 0x10000000ull
+#define SHB (VM_RAM_BASE + PRIV) /* first shared GPA */
+#define FQ (SHB + 0x10000)	 /* where the tests put a fault queue */
+
+static struct fake_smmu fk;
+static struct pt_host_alloc ha;
+static struct tdev dev;
+static struct tsm_pdev pd;
+static struct tdi tdi;
+static u32 cfg[1024];
+static struct vm *vma, *vmb;
+static u8 *rama, *ramb;
+static u64 *bitsa, *bitsb;
+static u32 h; /* A's vdev handle */
+
+/* The device's misbehaviour switches (item 5) and its mailbox latency. */
+static unsigned vdm_waits;	  /* waits before each answer, as a DOE would */
+static u16 report_portion_ask;	  /* non-zero: the device answers portions of this size */
+static unsigned report_exchanges; /* GET_DEVICE_INTERFACE_REPORT requests seen */
+static u64 vdm_ns;		  /* fake time each exchange takes */
+
+static void rewrite_report_ask(const u8 *req, size_t len, u8 *copy)
+{
+	memcpy(copy, req, len);
+	if (len >= TDISP_HDR_LEN + TDISP_GETREP_LEN &&
+	    req[TDISP_OFF_TYPE] == TDISP_GET_DEVICE_INTERFACE_REPORT) {
+		report_exchanges++;
+		if (report_portion_ask) {
+			copy[TDISP_HDR_LEN + TDISP_GETREP_OFF_LENGTH] = (u8)report_portion_ask;
+			copy[TDISP_HDR_LEN + TDISP_GETREP_OFF_LENGTH + 1] =
+				(u8)(report_portion_ask >> 8);
+		}
+	}
+}
+
+static int dsm_vdm(struct tsm_pdev *p, u8 protocol, const u8 *req, size_t req_len, u8 *rsp,
+		   size_t cap, size_t *len)
+{
+	u8 copy[512];
+
+	(void)p;
+	if (req_len > sizeof(copy))
+		return -E_PROTO;
+	for (unsigned i = 0; i < vdm_waits; i++)
+		devop_wait();
+	host_time_now_ns += vdm_ns;
+	rewrite_report_ask(req, req_len, copy);
+	return tdev_handle(&dev, protocol, copy, req_len, rsp, cap, len) ? -E_TIMEOUT : 0;
+}
+
+static unsigned flr_waits; /* waits the FLR takes (pci_flr's 100 ms and more) */
+
+static int dsm_flr(struct tsm_pdev *p, u32 fn)
+{
+	(void)p;
+	for (unsigned i = 0; i < flr_waits; i++)
+		devop_wait();
+	tdev_flr(&dev, fn);
+	return 0;
+}
+
+static const struct tsm_dsm_ops dsm_ops = { .vdm = dsm_vdm, .flr = dsm_flr };
+
+static u32 be_cfg(const struct vdev *d, u16 off)
+{
+	(void)d;
+	return cfg[off / 4];
+}
+static const struct vdev_backend be = { .cfg_read32 = be_cfg };
+
+static struct vm_config cfga = {
+	.name = "A", .private_size = PRIV, .shared_size = SHARED, .nvcpus = 2
+};
+static struct vm_config cfgb = {
+	.name = "B", .private_size = PRIV, .shared_size = SHARED, .nvcpus = 2
+};
+
+/* One hypercall from vCPU `cpu` of `vm`; the registers come back in `r`. */
+static int64_t callr(struct vm *vm, unsigned cpu, u64 *r, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+	u64 in[HC_NREGS] = { fn, a1, a2, a3, a4 };
+
+	memcpy(r, in, sizeof(in));
+	hypercall_dispatch(&vm->vcpu[cpu], r);
+	return (int64_t)r[0];
+}
+
+static u64 regs[HC_NREGS];
+
+static int64_t call(struct vm *vm, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+	return callr(vm, 0, regs, fn, a1, a2, a3, a4);
+}
+
+static int64_t call_until_done(struct vm *vm, u64 fn, u64 a1, u64 a2, u64 a3, u64 a4)
+{
+	int64_t s;
+	unsigned n = 0;
+
+	while ((s = call(vm, fn, a1, a2, a3, a4)) == MOAT_BUSY)
+		assert_true(++n < 100000);
+	return s;
+}
+
+static void *ga(struct vm *vm, u64 g)
+{
+	return vm_gpa_to_host(vm, gpa(g), 1, VM_MEM_ANY);
+}
+
+static void cfg_space_init(void)
+{
+	memset(cfg, 0, sizeof(cfg));
+	cfg[0] = 0x00101b36;
+	cfg[1] = 0x00100006;
+	cfg[2] = 0x01080200;
+	cfg[0x34 / 4] = 0x60;
+	cfg[0x60 / 4] = 0x00020010;  /* PCIe capability, last */
+	cfg[0x100 / 4] = 0x1401002e; /* DOE extended capability: Moat's */
+	cfg[0x104 / 4] = 0xd0e0d0e0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	vma = vm_alloc();
+	vmb = vm_alloc();
+	rama = aligned_alloc(4096, PRIV + SHARED);
+	ramb = aligned_alloc(4096, PRIV + SHARED);
+	bitsa = calloc(1, 4096);
+	bitsb = calloc(1, 4096);
+	return !vma || !vmb || !rama || !ramb || !bitsa || !bitsb;
+}
+
+static void device_init(void)
+{
+	struct tsm_bars tb = { { { pa(BAR0), 0x4000 } } };
+
+	tdev_init(&dev, 7);
+	dev.bar_base[0] = BAR0;
+	dev.bar_size[0] = 0x4000;
+	assert_true(tdev_add_iface(&dev, FN_ID) >= 0);
+	memset(&pd, 0, sizeof(pd));
+	pd.ops = &dsm_ops;
+	pd.connected = true;
+	tdi_init(&tdi, &pd, FN_ID, &tb);
+}
+
+static int setup(void **state)
+{
+	struct pa_range bars[6] = { { pa(BAR0), 0x4000 } };
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+
+	(void)state;
+	test_log_capture();
+	test_log_reset();
+	vdm_waits = flr_waits = 0;
+	report_portion_ask = 0;
+	report_exchanges = 0;
+	vdm_ns = 0;
+	hc_ops_vm_gone(1);
+	hc_ops_vm_gone(2);
+	pt_host_alloc_init(&ha);
+	iommu_units_reset();
+	host_s2_reset();
+	vdev_reset_all();
+	cfg_space_init();
+	memset(rama, 0, PRIV + SHARED);
+	memset(ramb, 0, PRIV + SHARED);
+	memset(bitsa, 0, 4096);
+	memset(bitsb, 0, 4096);
+	vm_init(vma, 1, &cfga, pa((u64)(uintptr_t)rama));
+	vm_init(vmb, 2, &cfgb, pa((u64)(uintptr_t)ramb));
+	assert_int_equal(fake_smmu_add(&fk, &ha.a), 0);
+	assert_int_equal(viommu_init(vma, &fk.u, bitsa), 0);
+	assert_int_equal(viommu_init(vmb, &fk.u, bitsb), 0);
+	device_init();
+	assert_int_equal(vdev_create(vma, 0, BDF, 0x1b36, 0x0010, bars, types, &tdi, &be, NULL), 0);
+	assert_int_equal(vdev_create(vmb, 0, BDF_B, 0x1234, 0x11e8, none, types, NULL, &be, NULL),
+			 0);
+	h = vdev_at(vma, 0)->handle;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	hc_ops_vm_gone(1);
+	hc_ops_vm_gone(2);
+	viommu_fini(vma);
+	viommu_fini(vmb);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	free(rama);
+	free(ramb);
+	free(bitsa);
+	free(bitsb);
+	return 0;
+}
+
+static u32 ecam_rd(struct vm *vm, unsigned off, unsigned size)
+{
+	u64 v = 0;
+
+	assert_true(vdev_ecam_mmio(vm, MOAT_GPA_ECAM + off, false, size, &v));
+	return (u32)v;
+}
+
+static void ecam_wr(struct vm *vm, unsigned off, unsigned size, u64 v)
+{
+	assert_true(vdev_ecam_mmio(vm, MOAT_GPA_ECAM + off, true, size, &v));
+}
+
+/* ---- item 7: nothing at or above 0x100 is ever visible -------------------------------------- */
+
+/*
+ * Every place the PCIe capability may sit (0x40..0xfc): the guest reads the whole 4 KiB of
+ * its function's config space with every access size and sees no byte of the extended space
+ * (where Moat's DOE and IDE capabilities live), and a Device Control write beyond 0x100 is
+ * no FLR.
+ */
+static void no_config_byte_at_or_above_0x100_is_visible_whatever_the_capability_offset(void **s)
+{
+	(void)s;
+	for (unsigned cap = 0x40; cap <= 0xfc; cap += 4) {
+		cfg_space_init();
+		for (unsigned off = 0x100; off < 0x1000; off += 4)
+			cfg[off / 4] = 0xa5a5a5a5;
+		cfg[0x34 / 4] = cap;
+		cfg[cap / 4] = 0x00020010;
+		for (unsigned off = 0x100; off < 0x1000; off++) {
+			assert_int_equal(ecam_rd(vma, off, 1), 0);
+			if (!(off & 1))
+				assert_int_equal(ecam_rd(vma, off, 2), 0);
+			if (!(off & 3))
+				assert_int_equal(ecam_rd(vma, off, 4), 0);
+		}
+		/* the part below 0x100 is still the capability */
+		assert_int_equal(ecam_rd(vma, 0x34, 1), cap);
+		assert_int_equal(ecam_rd(vma, cap, 4), 0x00020010);
+	}
+	/* a capability whose Device Control would lie past 0x100: a write there is not an FLR */
+	cfg[0x34 / 4] = 0xfc;
+	cfg[0xfc / 4] = 0x00020010;
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0), MOAT_OK);
+	ecam_wr(vma, 0xfc + 8, 2, 0x8000);
+	assert_int_equal(tdi.state, TDI_CONFIG_LOCKED);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(no_config_byte_at_or_above_0x100_is_visible_whatever_the_capability_offset),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
