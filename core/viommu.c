@@ -415,28 +415,33 @@ int viommu_invalidate_one(struct vm *vm, const struct moat_inv *e)
 
 /* ---- faults -------------------------------------------------------------------------------- */
 
+/*
+ * Issue 13 item 3: registration and delivery both hold fq_lock, so a record is never written
+ * into a page being (re)initialised or after its queue went away; the delivery reads the
+ * registration once, under the lock.
+ */
 int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid)
 {
 	struct viommu *v = viommu_of(vm);
-	struct moat_fault_queue *q;
+	struct moat_fault_queue *q = NULL;
 
 	if (!v)
 		return -E_NODEV;
-	if (!page.v && !intid) {
-		v->fq = gpa(0);
-		v->fq_intid = 0;
-		return 0;
+	if (page.v || intid) {
+		if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
+			return -E_INVAL;
+		if (!(q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY)))
+			return -E_RANGE;
 	}
-	if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
-		return -E_INVAL;
-	q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY);
-	if (!q)
-		return -E_RANGE;
-	memset(q, 0, PAGE_SIZE);
-	q->size = sizeof(*q);
-	q->nslots = (PAGE_SIZE - sizeof(*q)) / sizeof(struct moat_fault);
-	v->fq = page;
-	v->fq_intid = intid;
+	spin_lock(&v->fq_lock);
+	if (q) {
+		memset(q, 0, PAGE_SIZE);
+		q->size = sizeof(*q);
+		q->nslots = (PAGE_SIZE - sizeof(*q)) / sizeof(struct moat_fault);
+	}
+	v->fq = q ? page : gpa(0);
+	v->fq_intid = q ? intid : 0;
+	spin_unlock(&v->fq_lock);
 	return 0;
 }
 
@@ -457,37 +462,41 @@ static struct vdev *viommu_vdev_of_fault(struct iommu *u, const struct iommu_fau
 }
 
 /*
- * The queue lives in guest memory: head is the guest's and untrusted, so it is only read
- * once and bounded; a full (or corrupted) queue counts an overflow and drops the record.
+ * The queue lives in guest memory: head is the guest's, and so in effect is tail (the guest
+ * can write the whole page). Each is read once, atomically, and bounded; a full (or
+ * corrupted) queue counts an overflow and drops the record.
  */
+static bool viommu_queue_put(struct moat_fault_queue *q, const struct moat_fault *rec)
+{
+	u32 n = (PAGE_SIZE - sizeof(*q)) / sizeof(*rec);
+	u32 head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+	u32 tail = __atomic_load_n(&q->tail, __ATOMIC_RELAXED);
+
+	if (head >= n || tail >= n || (tail + 1) % n == head) {
+		__atomic_fetch_add(&q->overflow, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	memcpy(&q->rec[tail], rec, sizeof(*rec));
+	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* One record into the vdev's VM queue, then the SPI; writers (fault drain, TDI teardown) lock. */
 static void viommu_record_post(struct vdev *d, struct moat_fault *rec)
 {
 	struct viommu *v = viommu_of(d->vm);
 	struct moat_fault_queue *q;
-	u32 head, tail, n;
 
 	if (!v)
 		return;
-	spin_lock(&v->fq_lock);
-	if (!v->fq.v) {
-		v->faults_lost++;
-		goto out;
-	}
-	q = vm_gpa_to_host(d->vm, v->fq, PAGE_SIZE, VM_MEM_ANY);
-	n = (PAGE_SIZE - sizeof(*q)) / sizeof(*rec);
-	head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
-	tail = q->tail;
-	if (head >= n || tail >= n || (tail + 1) % n == head) {
-		q->overflow++;
-		goto out;
-	}
 	rec->size = sizeof(*rec);
 	rec->vdev = d->handle;
-	memcpy(&q->rec[tail], rec, sizeof(*rec));
-	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
-	arch_vm_raise_spi(d->vm, v->fq_intid);
-out:
+	spin_lock(&v->fq_lock);
+	q = v->fq.v ? vm_gpa_to_host(d->vm, v->fq, PAGE_SIZE, VM_MEM_ANY) : NULL;
+	if (!q)
+		v->faults_lost++;
+	else if (viommu_queue_put(q, rec))
+		arch_vm_raise_spi(d->vm, v->fq_intid);
 	spin_unlock(&v->fq_lock);
 }
 
