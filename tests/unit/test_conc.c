@@ -391,6 +391,59 @@ static void a_guest_written_tail_is_read_once_and_bounded(void **s)
 	assert_int_equal(q->rec[3].vdev, h);
 }
 
+/* ---- item 5: the report fetch has a bound Moat sets ---------------------------------------- */
+
+/* A bind that failed on the device: torn down, nothing of the device left mapped or trusted. */
+static void assert_torn_down_after_failed_bind(void)
+{
+	struct vdev *d = vdev_at(vma, 0);
+
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(dev.ifc[0].state, TDEV_UNLOCKED);
+	assert_false(d->trusted);
+	assert_int_equal(d->npriv, 0);
+	assert_true(host_s2_lookup(1, d->bar[0].gpa.v, NULL)); /* shared MMIO restored */
+	assert_int_equal(d->last_cause, MOAT_CAUSE_BIND_FAILED);
+}
+
+/*
+ * Issue 13 item 5: a device answering the report in 1-byte portions would make the fetch
+ * take one DOE exchange per byte. A short portion that is not the rest is a device error.
+ */
+static void a_device_dribbling_its_report_is_in_error_after_one_portion(void **s)
+{
+	(void)s;
+	report_portion_ask = 1;
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0), MOAT_DEVICE_ERROR);
+	assert_int_equal(report_exchanges, 1);
+	assert_true(test_log_has("report portion of 1 bytes at offset 0 (minimum 64)"));
+	assert_torn_down_after_failed_bind();
+	/* portions of the minimum size are fine */
+	report_portion_ask = TSM_REPORT_MIN_PORTION;
+	report_exchanges = 0;
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0), MOAT_OK);
+	assert_int_equal(report_exchanges, 2); /* 116 bytes */
+}
+
+/*
+ * A device answering each portion just inside the DOE limit (0.9 s): a 276-byte report in
+ * 64-byte portions would take 4.5 s. The fetch gives up past TSM_REPORT_FETCH_NS.
+ */
+static void a_slow_report_fetch_ends_at_the_time_bound(void **s)
+{
+	(void)s;
+	for (unsigned b = 1; b < 6; b++) {
+		dev.bar_base[b] = BAR0 + 0x100000ull * b;
+		dev.bar_size[b] = 0x2000;
+	}
+	report_portion_ask = TSM_REPORT_MIN_PORTION;
+	vdm_ns = 900000000ull;
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0), MOAT_DEVICE_ERROR);
+	assert_int_equal(report_exchanges, 4);
+	assert_true(test_log_has("report fetch took over 3000 ms"));
+	assert_torn_down_after_failed_bind();
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -399,6 +452,8 @@ int main(void)
 		T(no_config_byte_at_or_above_0x100_is_visible_whatever_the_capability_offset),
 		T(faultq_registration_races_delivery_without_crash_or_torn_queue),
 		T(a_guest_written_tail_is_read_once_and_bounded),
+		T(a_device_dribbling_its_report_is_in_error_after_one_portion),
+		T(a_slow_report_fetch_ends_at_the_time_bound),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
