@@ -5,7 +5,7 @@
  * every handle is checked against the caller, every (GPA, length) overflow-checked and in RAM
  * of the required kind, guest structures copied once before they are checked and used.
  *
- * Locks (core/vdev.h): the vIOMMU calls run under the caller VM's own lock
+ * Locks (vmm/vdev.h): the vIOMMU calls run under the caller VM's own lock
  * (vdev_vm_trylock()); a call that finds it taken (another vCPU of the same VM is in such a
  * call) returns MOAT_BUSY and the guest calls again. Another VM's calls and device
  * operations never hold it. TDI calls and the guest's FLR are resumable device operations
