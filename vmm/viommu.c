@@ -20,7 +20,16 @@
 
 static struct viommu viommus[VM_MAX + 1];
 
+/*
+ * Issue 13 item 4: the vIOMMU calls of different VMs run at once (each under its own VM's
+ * lock), but the IOMMU units' command queues and the table-frame allocator behind them are
+ * shared: every call into the IOMMU core from here holds this lock. It covers table updates
+ * and command completions, both bounded (the spec's completion limit), never a device wait.
+ */
+static struct spinlock viommu_hw = SPINLOCK_INIT;
+
 static void viommu_fault_irq(struct iommu *u);
+static void viommu_detach_locked(struct vdev *d);
 
 /* View owners are VM ids; the IOMMU core accounts faults per owner below this bound. */
 _Static_assert(VM_MAX < IOMMU_FAULT_OWNERS, "a VM id without its own fault ring");
@@ -149,11 +158,13 @@ void viommu_fini(struct vm *vm)
 
 	if (!v->nunits)
 		return;
+	spin_lock(&viommu_hw);
 	for (unsigned i = 0; i < vdev_count(vm); i++)
-		viommu_detach_vdev(vdev_at(vm, i));
+		viommu_detach_locked(vdev_at(vm, i));
 	for (unsigned i = 0; i < v->nunits; i++)
 		viommu_views_fini(&v->u[i], vm->name);
 	memset(v, 0, sizeof(*v));
+	spin_unlock(&viommu_hw);
 }
 
 /* ---- page conversion ----------------------------------------------------------------------- */
@@ -223,10 +234,12 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 		return -E_NODEV;
 	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
 		return -E_RANGE;
+	spin_lock(&viommu_hw);
 	if (share)
 		err = viommu_share_map(v, g, pa(vm->priv.hpa.v + off), len);
 	else
 		err = viommu_share_unmap(v, g, len);
+	spin_unlock(&viommu_hw);
 	if (err)
 		return err;
 	viommu_bits(v, off >> PAGE_SHIFT, len >> PAGE_SHIFT, share);
@@ -235,7 +248,7 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 
 /* ---- attachment ---------------------------------------------------------------------------- */
 
-void viommu_detach_vdev(struct vdev *d)
+static void viommu_detach_locked(struct vdev *d)
 {
 	if (d->dom && iommu_detach(d->dom, d->rid, IOMMU_NO_PASID))
 		pr_err("%s: %04x: detach failed", d->vm->name, d->bdf);
@@ -243,6 +256,13 @@ void viommu_detach_vdev(struct vdev *d)
 	if (d->nested.kind && iommu_domain_fini(&d->nested))
 		pr_err("%s: %04x: nested domain still in use", d->vm->name, d->bdf);
 	memset(&d->nested, 0, sizeof(d->nested));
+}
+
+void viommu_detach_vdev(struct vdev *d)
+{
+	spin_lock(&viommu_hw);
+	viommu_detach_locked(d);
+	spin_unlock(&viommu_hw);
 }
 
 static void viommu_s1_desc(const struct moat_s1_smmu *g, struct iommu_s1 *s1)
@@ -259,7 +279,7 @@ static void viommu_s1_desc(const struct moat_s1_smmu *g, struct iommu_s1 *s1)
  * to the view the vdev's state allows, through a nested domain if the guest gave a stage-1.
  * A failure leaves the stream blocked.
  */
-int viommu_attach_vdev(struct vdev *d)
+static int viommu_attach_locked(struct vdev *d)
 {
 	struct viommu *v = viommu_of(d->vm);
 	struct iommu_domain *parent, *target;
@@ -269,7 +289,7 @@ int viommu_attach_vdev(struct vdev *d)
 
 	if (!v)
 		return -E_NODEV;
-	viommu_detach_vdev(d);
+	viommu_detach_locked(d);
 	if (!d->unit)
 		d->unit = v->u[0].unit; /* the backend did not say: the VM's first unit */
 	vu = viommu_unit_of(v, d->unit);
@@ -286,11 +306,21 @@ int viommu_attach_vdev(struct vdev *d)
 		target = &d->nested;
 	}
 	if ((err = iommu_attach_dev(target, &d->iodev, IOMMU_NO_PASID))) {
-		viommu_detach_vdev(d);
+		viommu_detach_locked(d);
 		return err;
 	}
 	d->dom = target;
 	return 0;
+}
+
+int viommu_attach_vdev(struct vdev *d)
+{
+	int err;
+
+	spin_lock(&viommu_hw);
+	err = viommu_attach_locked(d);
+	spin_unlock(&viommu_hw);
+	return err;
 }
 
 int viommu_set_trusted(struct vdev *d, bool trusted)
@@ -353,13 +383,14 @@ int viommu_clear_s1(struct vdev *d)
 static int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
 {
 	unsigned done;
-	int err;
+	int err = 0;
 
-	for (unsigned u = 0; u < v->nunits; u++)
-		for (unsigned i = 0; i < 2; i++)
-			if ((err = iommu_invalidate(&v->u[u].view[i], inv, 1, &done)))
-				return err;
-	return 0;
+	spin_lock(&viommu_hw);
+	for (unsigned u = 0; u < v->nunits && !err; u++)
+		for (unsigned i = 0; i < 2 && !err; i++)
+			err = iommu_invalidate(&v->u[u].view[i], inv, 1, &done);
+	spin_unlock(&viommu_hw);
+	return err;
 }
 
 static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
@@ -367,6 +398,7 @@ static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
 	struct vdev *d = vdev_from_handle(v->vm, e->vdev);
 	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU };
 	unsigned done;
+	int err;
 
 	if (!d)
 		return -E_PERM;
@@ -376,7 +408,10 @@ static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
 		return -E_STATE;
 	inv.smmu.op = IOMMU_SMMU_CFGI_CD;
 	inv.smmu.rid = d->rid;
-	return iommu_invalidate(d->dom->parent ? d->dom->parent : d->dom, &inv, 1, &done);
+	spin_lock(&viommu_hw);
+	err = iommu_invalidate(d->dom->parent ? d->dom->parent : d->dom, &inv, 1, &done);
+	spin_unlock(&viommu_hw);
+	return err;
 }
 
 static const enum iommu_inv_smmu_op viommu_tlbi_op[] = {
