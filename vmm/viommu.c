@@ -224,6 +224,28 @@ static int viommu_share_unmap(struct viommu *v, gpa_t g, u64 len)
 	return err;
 }
 
+static bool viommu_cd_private(const struct vm *vm, u64 cd);
+
+/*
+ * Issue 13 item 13: a page holding the stage-1 context of a vdev on the full view stays
+ * private; shared, the VM's untrusted devices could rewrite it and aim the trusted one at any
+ * private page (a confused deputy).
+ */
+static bool viommu_shares_trusted_cd(const struct vm *vm, gpa_t g, u64 len)
+{
+	for (unsigned i = 0; i < vdev_count(vm); i++) {
+		const struct vdev *d = vdev_at(vm, i);
+
+		if (d->trusted && d->s1_set && d->s1.cd_table - g.v < len) {
+			pr_warn("%s: vdev 0x%x: its stage-1 context page 0x%llx stays private "
+				"while its TDI has trusted DMA",
+				vm->name, d->handle, (unsigned long long)d->s1.cd_table);
+			return true;
+		}
+	}
+	return false;
+}
+
 int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 {
 	struct viommu *v = viommu_of(vm);
@@ -234,6 +256,8 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 		return -E_NODEV;
 	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
 		return -E_RANGE;
+	if (share && viommu_shares_trusted_cd(vm, g, len))
+		return -E_PERM;
 	spin_lock(&viommu_hw);
 	if (share)
 		err = viommu_share_map(v, g, pa(vm->priv.hpa.v + off), len);
@@ -323,11 +347,23 @@ int viommu_attach_vdev(struct vdev *d)
 	return err;
 }
 
+/* The CD lies in private RAM the guest has not shared (no untrusted device reaches it). */
+static bool viommu_cd_private(const struct vm *vm, u64 cd)
+{
+	return vm_gpa_to_host(vm, gpa(cd), 64, VM_MEM_PRIVATE) && !viommu_page_shared(vm, gpa(cd));
+}
+
 int viommu_set_trusted(struct vdev *d, bool trusted)
 {
 	bool was = d->trusted;
 	int err;
 
+	if (trusted && d->s1_set && !viommu_cd_private(d->vm, d->s1.cd_table)) {
+		pr_err("%s: vdev 0x%x: trusted DMA refused: its stage-1 context 0x%llx is in "
+		       "memory its untrusted devices reach",
+		       d->vm->name, d->handle, (unsigned long long)d->s1.cd_table);
+		return -E_PERM;
+	}
 	d->trusted = trusted;
 	err = viommu_attach_vdev(d);
 	if (err && trusted) {
@@ -358,6 +394,8 @@ int viommu_set_s1(struct vdev *d, const struct moat_s1_smmu *s1)
 
 	if (err)
 		return err;
+	if (d->trusted && !viommu_cd_private(d->vm, s1->cd_table))
+		return -E_PERM; /* issue 13 item 13: see viommu_set_trusted() */
 	d->s1 = *s1;
 	d->s1_set = true;
 	if ((err = viommu_attach_vdev(d))) {

@@ -560,6 +560,76 @@ static void a_guest_flr_is_a_resumable_device_operation(void **s)
 	assert_int_equal(regs[2], MOAT_CAUSE_FLR);
 }
 
+/* ---- item 13: a trusted device's stage-1 stays out of its untrusted siblings' reach ------------ */
+
+static int64_t set_s1_at(u64 desc_gpa, u64 cd)
+{
+	struct moat_s1_desc desc = { .size = sizeof(desc), .type = MOAT_IOMMU_SMMUV3 };
+
+	desc.smmu.cd_table = cd;
+	memcpy(ga(vma, desc_gpa), &desc, sizeof(desc));
+	return call(vma, MOAT_HC_VIOMMU_SET_S1, h, desc_gpa, sizeof(desc), 0);
+}
+
+static int64_t bind_report_accept(void)
+{
+	u8 *dg = ga(vma, SHB + 0x2000);
+
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_BIND, h, 0, 0, 0), MOAT_OK);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_GET_REPORT, h, SHB, 4096, SHB + 0x2000),
+			 MOAT_OK);
+	memcpy(ga(vma, SHB + 0x3000), dg, 32);
+	return call_until_done(vma, MOAT_HC_TDI_ACCEPT, h, SHB + 0x3000, 0, 0);
+}
+
+/*
+ * Issue 13 item 13: with its CD in shared RAM, any of the VM's untrusted devices could
+ * rewrite the stage-1 of the device that has trusted DMA and aim it at private RAM. Accept
+ * refuses trusted DMA through a stage-1 that is not in private, unshared RAM.
+ */
+static void accept_refuses_trusted_dma_through_a_stage1_in_shared_ram(void **s)
+{
+	struct vdev *d = vdev_at(vma, 0);
+
+	(void)s;
+	assert_int_equal(set_s1_at(SHB + 0x5000, SHB + 0x6000), MOAT_OK); /* CD in shared RAM */
+	assert_int_equal(bind_report_accept(), MOAT_DENIED);
+	assert_false(d->trusted);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_true(test_log_has("trusted DMA refused: its stage-1 context"));
+	/* a private page the guest shared is no better */
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE, 0x1000, MOAT_SHARE, 0), MOAT_OK);
+	assert_int_equal(set_s1_at(SHB + 0x5000, VM_RAM_BASE), MOAT_OK);
+	assert_int_equal(bind_report_accept(), MOAT_DENIED);
+	assert_false(d->trusted);
+}
+
+/* With the CD private, accept works; afterwards the CD page can neither be shared nor moved
+ * to shared RAM while the TDI has trusted DMA. */
+static void a_trusted_vdevs_stage1_stays_private_while_it_runs(void **s)
+{
+	struct vdev *d = vdev_at(vma, 0);
+
+	(void)s;
+	assert_int_equal(set_s1_at(SHB + 0x5000, VM_RAM_BASE + 0x2000), MOAT_OK);
+	assert_int_equal(bind_report_accept(), MOAT_OK);
+	assert_true(d->trusted);
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE + 0x2000, 0x1000, MOAT_SHARE, 0),
+			 MOAT_DENIED);
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE, 0x4000, MOAT_SHARE, 0),
+			 MOAT_DENIED); /* a range covering it */
+	assert_false(viommu_page_shared(vma, gpa(VM_RAM_BASE)));
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE + 0x3000, 0x1000, MOAT_SHARE, 0),
+			 MOAT_OK); /* other pages as before */
+	assert_int_equal(set_s1_at(SHB + 0x5000, SHB + 0x6000), MOAT_DENIED);
+	assert_int_equal(d->s1.cd_table, VM_RAM_BASE + 0x2000); /* unchanged */
+	assert_int_equal(set_s1_at(SHB + 0x5000, VM_RAM_BASE + 0x4000), MOAT_OK);
+	/* after unbind the rule is lifted */
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0), MOAT_OK);
+	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE + 0x4000, 0x1000, MOAT_SHARE, 0),
+			 MOAT_OK);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -572,6 +642,8 @@ int main(void)
 		T(a_slow_report_fetch_ends_at_the_time_bound),
 		T(another_vms_flr_never_makes_share_or_invalidate_busy),
 		T(a_guest_flr_is_a_resumable_device_operation),
+		T(accept_refuses_trusted_dma_through_a_stage1_in_shared_ram),
+		T(a_trusted_vdevs_stage1_stays_private_while_it_runs),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

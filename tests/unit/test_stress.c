@@ -11,7 +11,8 @@
  *   - every DMA mapping of a VM's views points into that VM's RAM at the GPA's own offset
  *     (no page in two VMs, nothing of Moat's, no device memory);
  *   - the shared view holds no private page the guest did not share;
- *   - a vdev on the full view (T=1) has a TDI bound to its VM, not CONFIG_UNLOCKED;
+ *   - a vdev on the full view (T=1) has a TDI bound to its VM, not CONFIG_UNLOCKED, and
+ *     its stage-1 context (if any) in private RAM the guest has not shared;
  *     otherwise its stream is on the shared view (or blocked);
  *   - every CPU stage-2 device mapping lies inside a BAR of the VM's own vdevs, no BAR
  *     overlaps RAM, and a BAR with private mappings has no shared one.
@@ -149,6 +150,11 @@ static void check_vdev(const struct svm *s, struct viommu *v)
 	 * order: STOP, then private MMIO, then trusted DMA removed) */
 	if (d->trusted && (d->tdi->vm != s->vm->id || d->tdi->state == TDI_CONFIG_UNLOCKED))
 		violation("trusted DMA without a bound TDI", s->vm->id, d->tdi->state);
+	if (d->trusted && d->s1_set &&
+	    (vm_gpa_kind(s->vm, gpa(d->s1.cd_table)) != VM_MEM_PRIVATE ||
+	     viommu_page_shared(s->vm, gpa(d->s1.cd_table))))
+		violation("trusted DMA through a stage-1 in shared memory", s->vm->id,
+			  d->s1.cd_table);
 	if (parent == full && !d->trusted)
 		violation("untrusted stream on the full view", s->vm->id, 0);
 	if (d->npriv && d->shared_mmio)
@@ -252,7 +258,9 @@ static void step_set_s1(struct cpu *c)
 {
 	struct moat_s1_desc desc = { .size = sizeof(desc), .type = MOAT_IOMMU_SMMUV3 };
 
-	desc.smmu.cd_table = scratch(c) + 0xc000;
+	/* in shared RAM (then accept must refuse trusted DMA) or in a private page */
+	desc.smmu.cd_table =
+		test_rand(&c->rng) % 2 ? scratch(c) + 0xc000 : VM_RAM_BASE + (u64)c->id * PAGE_SIZE;
 	memcpy(host(c, scratch(c) + 0xd000), &desc, sizeof(desc));
 	hc(c, MOAT_HC_VIOMMU_SET_S1, c->s->h, scratch(c) + 0xd000, sizeof(desc), 0);
 }
