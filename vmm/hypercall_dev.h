@@ -23,7 +23,7 @@ void hc_tdi_state(struct vcpu *v, u64 *regs);
 struct tsm_pdev;
 struct vdev;
 /*
- * For device work outside hypercalls (the guest's FLR, a VM reset), with the operation lock
+ * For device work outside hypercalls (a VM reset), with the device-operation lock
  * (vdev_op_begin()) held: hc_ops_drain() runs the device's suspended operation to its end (its
  * owner still gets the results); hc_ops_vm_gone() ends a VM's operations, dropping results.
  */
