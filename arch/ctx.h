@@ -3,8 +3,8 @@
  * Execution contexts on their own stacks (core/devop.h), the same on every arch: the
  * callee-saved registers of a suspended context live on its stack, its stack pointer in
  * `sp` (first: the switch code stores it at offset 0). Found as <arch/ctx.h> through -I.,
- * like arch/mm.h. The stack bounds are kept for the host fake, which tells
- * AddressSanitizer about every switch.
+ * like arch/mm.h. The stack bounds (and a fiber) are kept for the host fake, which tells
+ * AddressSanitizer (or ThreadSanitizer) about every switch.
  */
 #ifndef ARCH_CTX_H
 #define ARCH_CTX_H
@@ -15,6 +15,7 @@ struct arch_ctx {
 	void *sp;
 	const void *stack; /* [stack, stack + size); NULL: a CPU's (or thread's) own stack */
 	size_t size;
+	void *fiber; /* the host fake under ThreadSanitizer: its fiber */
 };
 
 /* Saves the running context into `save` and continues `to`; returns when `save` is resumed. */

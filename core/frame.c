@@ -142,12 +142,16 @@ static int region_alloc(struct frame_region *r, u64 count, u64 align, paddr_t *o
 
 int frame_alloc_run(struct frame_alloc *fa, u64 count, u64 align, paddr_t *out)
 {
+	int err = -E_NOMEM;
+
 	if (!count || !IS_POW2(align) || align < PAGE_SIZE)
 		return trace_err(-E_INVAL);
-	for (unsigned i = 0; i < fa->nregions; i++)
+	spin_lock(&fa->lock);
+	for (unsigned i = 0; i < fa->nregions && err; i++)
 		if (!region_alloc(&fa->region[i], count, align, out))
-			return 0;
-	return trace_err(-E_NOMEM);
+			err = 0;
+	spin_unlock(&fa->lock);
+	return err ? trace_err(err) : 0;
 }
 
 int frame_alloc_one(struct frame_alloc *fa, paddr_t *out)
@@ -155,7 +159,7 @@ int frame_alloc_one(struct frame_alloc *fa, paddr_t *out)
 	return frame_alloc_run(fa, 1, PAGE_SIZE, out);
 }
 
-int frame_free_run(struct frame_alloc *fa, paddr_t base, u64 count)
+static int frame_free_run_locked(struct frame_alloc *fa, paddr_t base, u64 count)
 {
 	if (!count || !IS_ALIGNED(base.v, PAGE_SIZE))
 		return trace_err(-E_INVAL);
@@ -222,4 +226,14 @@ void pt_allocator_frames(struct pt_allocator *a, struct frame_alloc *fa)
 	a->alloc = pt_frames_alloc;
 	a->free = pt_frames_free;
 	a->frames = fa;
+}
+
+int frame_free_run(struct frame_alloc *fa, paddr_t base, u64 count)
+{
+	int err;
+
+	spin_lock(&fa->lock);
+	err = frame_free_run_locked(fa, base, count);
+	spin_unlock(&fa->lock);
+	return err;
 }

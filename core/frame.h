@@ -8,6 +8,7 @@
 #define CORE_FRAME_H
 
 #include "lib/compiler.h"
+#include "lib/lock.h"
 #include "lib/types.h"
 
 #define FRAME_MAX_REGIONS 16
@@ -22,6 +23,7 @@ struct frame_region {
 };
 
 struct frame_alloc {
+	struct spinlock lock; /* allocations come from every CPU (IOMMU and stage-2 tables) */
 	unsigned nregions;
 	struct frame_region region[FRAME_MAX_REGIONS];
 };

@@ -24,7 +24,36 @@ $(HOST_OUT)/tests/%: $(HOST_OUT)/obj/tests/unit/%.o $(TEST_SUPPORT_LIB) $(HOST_L
 	@mkdir -p $(@D)
 	$(Q)$(HOST_CC) $(HOST_SAN) -o $@ $< $(TEST_SUPPORT_LIB) $(HOST_LIB) $(HOST_LDLIBS)
 
-unit: $(UNIT_BINS) $(DTBS)
+# ---- ThreadSanitizer flavour of the concurrency tests (test_conc*, test_stress*) -----------
+TSAN_OUT := $(BUILD)/host-tsan
+TSAN_CFLAGS := $(filter-out $(HOST_SAN),$(HOST_CFLAGS)) -fsanitize=thread -fno-omit-frame-pointer
+TSAN_UNIT_SRCS := $(wildcard tests/unit/test_conc*.c tests/unit/test_stress*.c)
+TSAN_BINS := $(patsubst tests/unit/%.c,$(TSAN_OUT)/tests/%,$(TSAN_UNIT_SRCS))
+TSAN_LIB_OBJS := $(addprefix $(TSAN_OUT)/obj/,$(addsuffix .o,$(basename $(HOST_SRCS))))
+TSAN_SUPPORT_OBJS := $(addprefix $(TSAN_OUT)/obj/,$(TEST_SUPPORT_SRCS:.c=.o))
+
+$(TSAN_OUT)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	@echo "  CC [tsan] $<"
+	$(Q)$(HOST_CC) $(TSAN_CFLAGS) $(TEST_CPPFLAGS) -Wno-missing-prototypes -c $< -o $@
+
+$(TSAN_OUT)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC [tsan] $<"
+	$(Q)$(HOST_CC) $(TSAN_CFLAGS) -Werror -c $< -o $@
+
+$(TSAN_OUT)/libmoat.a: $(TSAN_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TSAN_OUT)/libtestsupport.a: $(TSAN_SUPPORT_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TSAN_OUT)/tests/%: $(TSAN_OUT)/obj/tests/unit/%.o $(TSAN_OUT)/libtestsupport.a $(TSAN_OUT)/libmoat.a
+	@mkdir -p $(@D)
+	$(Q)$(HOST_CC) -fsanitize=thread -o $@ $< $(TSAN_OUT)/libtestsupport.a $(TSAN_OUT)/libmoat.a \
+		$(HOST_LDLIBS)
+
+unit: $(UNIT_BINS) $(DTBS) $(TSAN_BINS)
 
 # ---- fuzzing: libFuzzer harnesses over the same sources, built with clang -----------------
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

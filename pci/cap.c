@@ -92,7 +92,7 @@ static int pci_flr_do(struct pci_dev *d)
 	while (pci_cfg_read16(h, d->bdf, pcie + PCI_EXP_DEVSTA) & PCI_EXP_DEVSTA_TRPND) {
 		if (arch_time_ns() - start > PCI_FLR_WAIT_NS)
 			break; /* the spec allows proceeding; the FLR discards them */
-		cpu_relax();
+		devop_wait();  /* in a device operation (a guest's FLR): the CPU goes back */
 	}
 	u16 ctl = pci_cfg_read16(h, d->bdf, pcie + PCI_EXP_DEVCTL);
 	pci_cfg_write16(h, d->bdf, pcie + PCI_EXP_DEVCTL, ctl | PCI_EXP_DEVCTL_BCR_FLR);
@@ -102,7 +102,7 @@ static int pci_flr_do(struct pci_dev *d)
 	while (pci_cfg_read16(h, d->bdf, PCI_VENDOR_ID) != d->vendor) {
 		if (arch_time_ns() - start > PCI_CRS_WAIT_NS)
 			return -E_TIMEOUT;
-		cpu_relax();
+		devop_wait();
 	}
 	return 0;
 }

@@ -44,12 +44,19 @@ def record(ok, name, detail="", log=""):
             print("\n".join("    | " + ln for ln in log.rstrip().splitlines()[-60:]))
 
 
+def unit_binaries():
+    """The ASan+UBSan tests, then the ThreadSanitizer flavour of the concurrency tests."""
+    for flavour, prefix in (("build/host/tests", ""), ("build/host-tsan/tests", "tsan/")):
+        for exe in sorted(glob.glob(os.path.join(ROOT, flavour, "test_*"))):
+            yield exe, prefix + os.path.basename(exe)
+
+
 def run_unit(pattern):
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP",
                ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1",
-               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
-    for exe in sorted(glob.glob(os.path.join(ROOT, "build/host/tests/test_*"))):
-        name = os.path.basename(exe)
+               UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1",
+               TSAN_OPTIONS="halt_on_error=1:exitcode=66")
+    for exe, name in unit_binaries():
         p = subprocess.run([exe], cwd=ROOT, env=env, capture_output=True, text=True,
                            timeout=1200)
         out = p.stdout + p.stderr

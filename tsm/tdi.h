@@ -34,6 +34,16 @@
 #define TSM_NONCE_LEN 32  /* a guest measurement nonce (DSP0274 GET_MEASUREMENTS) */
 #define TSM_MSG_MAX 1024
 #define TSM_REPORT_CHUNK 0x80 /* bytes asked per GET_DEVICE_INTERFACE_REPORT */
+/*
+ * Issue 13 item 5: the bound Moat sets on one report fetch, whatever the device answers.
+ * A portion shorter than TSM_REPORT_MIN_PORTION is refused unless it is the rest of the
+ * report, so a fetch takes at most TSM_REPORT_MAX_PORTIONS exchanges, and all of them
+ * together at most TSM_REPORT_FETCH_NS (a device answering each just inside the DOE limit
+ * is in error). Past either bound the fetch fails and the TDI is torn down.
+ */
+#define TSM_REPORT_MIN_PORTION 0x40
+#define TSM_REPORT_MAX_PORTIONS (TDISP_REPORT_MAX / TSM_REPORT_MIN_PORTION)
+#define TSM_REPORT_FETCH_NS 3000000000ull
 
 struct tsm_pdev;
 struct tdi;

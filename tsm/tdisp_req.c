@@ -6,9 +6,11 @@
 #define LOG_COMPONENT "tdisp"
 #include "tsm/tdi.h"
 
+#include <arch/cpu.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "lib/compiler.h"
 #include "lib/err.h"
 
 /* Sends the `req_len` bytes in pd->req and returns the checked body of the response. */
@@ -76,51 +78,89 @@ int tdisp_req_lock(struct tdi *t, const struct tdisp_lock_req *lk)
 	return err;
 }
 
-/* One portion at `off`; checks that the total (offset + portion + remainder) never changes. */
-static int tdisp_report_portion(struct tdi *t, u16 off, size_t *total, u8 *buf, size_t cap,
-				u16 *got)
+/* A fetch in progress: where it is, what the device said the total is, what it may still use. */
+struct tdisp_fetch {
+	u8 *buf;
+	size_t cap, off, total;
+	unsigned portions;
+	u64 start_ns;
+};
+
+/*
+ * The device may cut a portion short, but not below TSM_REPORT_MIN_PORTION unless it is the
+ * rest: otherwise the device would choose how many exchanges a fetch takes.
+ */
+static int tdisp_portion_check(const struct tdi *t, const struct tdisp_fetch *f,
+			       const struct tdisp_report_portion *p)
+{
+	if (p->remainder_len && p->portion_len < TSM_REPORT_MIN_PORTION) {
+		pr_err("function 0x%x: report portion of %u bytes at offset %zu (minimum %u): "
+		       "device in error",
+		       t->function_id, p->portion_len, f->off, TSM_REPORT_MIN_PORTION);
+		return trace_err(-E_PROTO);
+	}
+	return 0;
+}
+
+/* One portion at f->off; checks that the total (offset + portion + remainder) never changes. */
+static int tdisp_report_portion(struct tdi *t, struct tdisp_fetch *f)
 {
 	struct tdisp_report_portion p;
 	const u8 *body;
 	size_t len, end;
-	int n = tdisp_build_get_report(t->pdev->req, sizeof(t->pdev->req), t->function_id, off,
-				       TSM_REPORT_CHUNK);
+	int n = tdisp_build_get_report(t->pdev->req, sizeof(t->pdev->req), t->function_id,
+				       (u16)f->off, TSM_REPORT_CHUNK);
 	int err = tdisp_exchange(t, n, TDISP_GET_DEVICE_INTERFACE_REPORT, &body, &len);
 
 	if (!err)
 		err = tdisp_parse_report_portion(body, len, TSM_REPORT_CHUNK, &p);
+	if (!err)
+		err = tdisp_portion_check(t, f, &p);
 	if (err)
 		return err;
-	end = (size_t)off + p.portion_len + p.remainder_len;
-	if (*total == 0)
-		*total = end;
-	if (end != *total)
+	end = f->off + p.portion_len + p.remainder_len;
+	if (f->total == 0)
+		f->total = end;
+	if (end != f->total)
 		return trace_err(-E_PROTO);
-	if (end > cap)
+	if (end > f->cap)
 		return trace_err(-E_NOSPC);
-	memcpy(buf + off, p.data, p.portion_len);
-	*got = p.portion_len;
+	memcpy(f->buf + f->off, p.data, p.portion_len);
+	f->off += p.portion_len;
+	return 0;
+}
+
+/* Issue 13 item 5: the fetch's own bounds, checked before every further exchange. */
+static int tdisp_fetch_bounded(const struct tdi *t, const struct tdisp_fetch *f)
+{
+	if (f->portions >= TSM_REPORT_MAX_PORTIONS) {
+		pr_err("function 0x%x: report not complete after %u portions: device in error",
+		       t->function_id, f->portions);
+		return trace_err(-E_PROTO);
+	}
+	if (arch_time_ns() - f->start_ns > TSM_REPORT_FETCH_NS) {
+		pr_err("function 0x%x: report fetch took over %llu ms: device in error",
+		       t->function_id, TSM_REPORT_FETCH_NS / 1000000);
+		return trace_err(-E_TIMEOUT);
+	}
 	return 0;
 }
 
 int tdisp_req_report(struct tdi *t, u8 *buf, size_t cap, size_t *len)
 {
-	size_t total = 0, off = 0;
+	struct tdisp_fetch f = { .buf = buf,
+				 .cap = MIN(cap, (size_t)0xffff) /* OFFSET: 16 bits */ };
 	int err;
 
-	if (cap > 0xffff)
-		cap = 0xffff; /* OFFSET is 16 bits */
+	f.start_ns = arch_time_ns();
 	do {
-		u16 got = 0;
-
-		err = tdisp_report_portion(t, (u16)off, &total, buf, cap, &got);
-		if (err)
+		if ((err = tdisp_fetch_bounded(t, &f)) || (err = tdisp_report_portion(t, &f)))
 			return err;
-		off += got;
-	} while (off < total);
-	if (total == 0)
+		f.portions++;
+	} while (f.off < f.total);
+	if (f.total == 0)
 		return trace_err(-E_PROTO);
-	*len = total;
+	*len = f.total;
 	return 0;
 }
 

@@ -5,11 +5,12 @@
  * every handle is checked against the caller, every (GPA, length) overflow-checked and in RAM
  * of the required kind, guest structures copied once before they are checked and used.
  *
- * Calls that talk to the device or change vIOMMU state run under one operation lock
- * (vdev_op_begin()); a call that finds it taken (another vCPU is in such a call) returns
- * MOAT_BUSY and the guest calls again. This also serialises the page-table and attachment
- * changes the callee makes. TDI calls are resumable device operations (below): the lock is
- * held only while one runs, never across its waits on the device.
+ * Locks (vmm/vdev.h): the vIOMMU calls run under the caller VM's own lock
+ * (vdev_vm_trylock()); a call that finds it taken (another vCPU of the same VM is in such a
+ * call) returns MOAT_BUSY and the guest calls again. Another VM's calls and device
+ * operations never hold it. TDI calls and the guest's FLR are resumable device operations
+ * (below): the operation lock is held only while one step runs, never across a wait on the
+ * device.
  */
 #define LOG_COMPONENT "hc"
 #include "vmm/hypercall_dev.h"
@@ -50,14 +51,14 @@ static enum moat_status hc_err(int err)
 	}
 }
 
-static bool op_begin(void)
+static bool op_begin(struct vcpu *v)
 {
-	return vdev_op_begin();
+	return vdev_vm_trylock(v->vm);
 }
 
-static void op_end(void)
+static void op_end(struct vcpu *v)
 {
-	vdev_op_end();
+	vdev_vm_unlock(v->vm);
 }
 
 /* ---- memory sharing -------------------------------------------------------------------- */
@@ -72,10 +73,10 @@ void hc_mem_share(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_BAD_ADDRESS);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED); /* no vIOMMU: the VM has no assigned device */
-	if (!op_begin())
-		return st(regs, MOAT_BUSY); /* the vIOMMU tables are changed by one CPU at a time */
+	if (!op_begin(v))
+		return st(regs, MOAT_BUSY); /* the VM's vIOMMU tables: one of its CPUs at a time */
 	st(regs, hc_err(viommu_share(v->vm, gpa(g), len, op == MOAT_SHARE)));
-	op_end();
+	op_end(v);
 }
 
 /* ---- vdevs and the vIOMMU ---------------------------------------------------------------- */
@@ -170,10 +171,10 @@ void hc_viommu_set_s1(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_INVALID_PARAM);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED);
-	if (!op_begin())
+	if (!op_begin(v))
 		return st(regs, MOAT_BUSY);
 	st(regs, hc_err(viommu_set_s1(d, &desc.smmu)));
-	op_end();
+	op_end(v);
 }
 
 void hc_viommu_clear_s1(struct vcpu *v, u64 *regs)
@@ -182,10 +183,10 @@ void hc_viommu_clear_s1(struct vcpu *v, u64 *regs)
 
 	if (!d)
 		return;
-	if (!op_begin())
+	if (!op_begin(v))
 		return st(regs, MOAT_BUSY);
 	st(regs, hc_err(viommu_clear_s1(d)));
-	op_end();
+	op_end(v);
 }
 
 /* x1 = done; on failure x2 = the failing index, and its status in x0. */
@@ -202,7 +203,7 @@ void hc_viommu_invalidate(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_BAD_ADDRESS);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED);
-	if (!op_begin())
+	if (!op_begin(v))
 		return st(regs, MOAT_BUSY);
 	memcpy(inv, src, n * sizeof(*inv));
 	for (u64 i = 0; i < n; i++) {
@@ -210,14 +211,14 @@ void hc_viommu_invalidate(struct vcpu *v, u64 *regs)
 					     ? MOAT_BAD_SIZE
 					     : hc_err(viommu_invalidate_one(v->vm, &inv[i]));
 		if (s != MOAT_OK) {
-			op_end();
+			op_end(v);
 			st(regs, s);
 			regs[1] = i;
 			regs[2] = i;
 			return;
 		}
 	}
-	op_end();
+	op_end(v);
 	st(regs, MOAT_OK);
 	regs[1] = n;
 }
@@ -228,10 +229,10 @@ void hc_viommu_faultq(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_DENIED);
 	if ((regs[1] || regs[2]) && !vm_gpa_to_host(v->vm, gpa(regs[1]), PAGE_SIZE, VM_MEM_ANY))
 		return st(regs, MOAT_BAD_ADDRESS);
-	if (!op_begin())
+	if (!op_begin(v))
 		return st(regs, MOAT_BUSY);
 	st(regs, hc_err(viommu_faultq_set(v->vm, gpa(regs[1]), (unsigned)MIN(regs[2], 1024))));
-	op_end();
+	op_end(v);
 }
 
 /* ---- TDIs: resumable device operations ------------------------------------------------------ */
@@ -242,15 +243,20 @@ void hc_viommu_faultq(struct vcpu *v, u64 *regs)
  * it by making the same call again (x0..xN as before) and gets the result once the device
  * has answered. One operation per device (its mailbox and SPDM session carry one exchange at
  * a time); other calls on that device get MOAT_BUSY meanwhile. An owner that stops
- * continuing its operation for HC_OP_ABANDONED_NS loses it: the next caller runs it to the end
- * (bounded by the DOE deadlines) and its results are dropped.
+ * continuing its operation for HC_OP_ABANDONED_NS loses it: the operation becomes an orphan,
+ * its results are dropped, and it goes on one step at a time (hc_ops_poll(), the calls that
+ * find it in the way) until it ends; nobody runs it to its end in one go (issue 13 item 5).
+ *
+ * The guest's FLR of a TDI's function is an orphan operation from the start (issue 13 item
+ * 4): queued behind the device's operation in flight, if any, then run step by step.
  */
-#define HC_OPS 4 /* device operations in flight at once, each on its own device */
+#define HC_OPS 8 /* device operations in flight at once, each on its own device */
 #define HC_OP_ABANDONED_NS 2000000000ull
 #define HC_OP_BUF (TDISP_REPORT_MAX > 8192 ? TDISP_REPORT_MAX : 8192)
 
 enum hc_op_state {
 	HC_OP_FREE = 0,
+	HC_OP_QUEUED, /* an FLR waiting for the device's operation in flight */
 	HC_OP_SUSPENDED,
 	HC_OP_DONE
 };
@@ -281,23 +287,42 @@ struct hc_op {
 	hc_op_fn fn;
 	struct hc_op_args a;
 	bool discard; /* the owner is gone: nothing is copied to its memory */
+	bool orphan;  /* no guest call continues it: hc_ops_poll() does */
+	bool flr;     /* the guest's FLR of op->d */
 	u64 out[4];   /* x0..x3 for the owner */
 	u8 buf[HC_OP_BUF];
 };
 
 static struct hc_op hc_ops[HC_OPS];
 
+/* The device's operation in flight (queued FLRs are not in flight). */
 static struct hc_op *hc_op_of(const struct tsm_pdev *pd)
 {
 	for (unsigned i = 0; i < HC_OPS; i++)
-		if (hc_ops[i].state != HC_OP_FREE && hc_ops[i].pd == pd)
+		if (hc_ops[i].state > HC_OP_QUEUED && hc_ops[i].pd == pd)
+			return &hc_ops[i];
+	return NULL;
+}
+
+static struct hc_op *hc_op_queued(const struct tsm_pdev *pd)
+{
+	for (unsigned i = 0; i < HC_OPS; i++)
+		if (hc_ops[i].state == HC_OP_QUEUED && hc_ops[i].pd == pd)
+			return &hc_ops[i];
+	return NULL;
+}
+
+static struct hc_op *hc_op_free(void)
+{
+	for (unsigned i = 0; i < HC_OPS; i++)
+		if (hc_ops[i].state == HC_OP_FREE)
 			return &hc_ops[i];
 	return NULL;
 }
 
 static bool hc_op_is(const struct hc_op *op, const struct vcpu *v, const u64 *regs, unsigned nregs)
 {
-	return op->vm == v->vm->id && op->nregs == nregs &&
+	return !op->orphan && op->vm == v->vm->id && op->nregs == nregs &&
 	       !memcmp(op->in, regs, nregs * sizeof(*regs));
 }
 
@@ -306,6 +331,22 @@ static void hc_op_entry(struct devop *co)
 	struct hc_op *op = container_of(co, struct hc_op, co);
 
 	op->fn(op);
+}
+
+static void hc_op_release(struct hc_op *op)
+{
+	if (op->flr) /* the function answers its config space again */
+		__atomic_store_n(&op->d->flr_state, 0, __ATOMIC_RELEASE);
+	op->state = HC_OP_FREE;
+}
+
+/* One step of an operation: runs it until its next wait on the device, or its end. */
+static void hc_op_step(struct hc_op *op)
+{
+	if (op->state == HC_OP_SUSPENDED && devop_run(&op->co))
+		op->state = HC_OP_DONE;
+	if (op->state == HC_OP_DONE && op->orphan)
+		hc_op_release(op);
 }
 
 /* Runs a suspended operation to its end in place (bounded by the device deadlines). */
@@ -319,25 +360,52 @@ static void hc_op_finish(struct hc_op *op, bool discard)
 	op->state = HC_OP_DONE;
 }
 
-/* The device's slot: its own operation, a fresh one, or NULL (another caller's is running). */
+static void hc_op_fill(struct hc_op *op, const struct vdev *d, u32 vm, hc_op_fn fn)
+{
+	op->pd = d->tdi->pdev;
+	op->vm = vm;
+	op->d = (struct vdev *)d;
+	op->fn = fn;
+	op->discard = false;
+	op->orphan = false;
+	op->flr = false;
+	op->nregs = 0;
+	memset(op->out, 0, sizeof(op->out));
+	memset(&op->a, 0, sizeof(op->a));
+	devop_prepare(&op->co, hc_op_entry);
+}
+
+/*
+ * The device's slot: its own operation, a fresh one, or NULL (another caller's is running,
+ * an orphan is in the way and was moved one step, or an FLR is queued on the device).
+ */
 static struct hc_op *hc_op_slot(struct vcpu *v, u64 *regs, unsigned nregs, struct vdev *d)
 {
 	struct hc_op *op = hc_op_of(d->tdi->pdev);
 
 	if (op && hc_op_is(op, v, regs, nregs))
 		return op;
-	if (op && arch_time_ns() - op->touched_ns < HC_OP_ABANDONED_NS)
-		return NULL;
-	if (op) {
-		pr_warn("%s: device operation of VM %u abandoned: finished without it", v->vm->name,
-			op->vm);
-		hc_op_finish(op, true);
-		op->state = HC_OP_FREE;
+	if (op && !op->orphan && arch_time_ns() - op->touched_ns >= HC_OP_ABANDONED_NS) {
+		pr_warn("%s: device operation of VM %u abandoned: it goes on without its owner",
+			v->vm->name, op->vm);
+		op->orphan = true;
+		op->discard = true;
 	}
-	for (unsigned i = 0; i < HC_OPS; i++)
-		if (hc_ops[i].state == HC_OP_FREE)
-			return &hc_ops[i];
-	return NULL;
+	if (op && op->orphan)
+		hc_op_step(op);
+	if (op || hc_op_queued(d->tdi->pdev))
+		return NULL;
+	return hc_op_free();
+}
+
+static void hc_op_begin_call(struct hc_op *op, struct vcpu *v, const u64 *regs, unsigned nregs,
+			     struct vdev *d, hc_op_fn fn, const struct hc_op_args *a)
+{
+	hc_op_fill(op, d, v->vm->id, fn);
+	op->state = HC_OP_SUSPENDED;
+	op->nregs = nregs;
+	memcpy(op->in, regs, nregs * sizeof(*regs));
+	op->a = *a;
 }
 
 /*
@@ -355,22 +423,10 @@ static void hc_op_call(struct vcpu *v, u64 *regs, unsigned nregs, struct vdev *d
 		vdev_op_end();
 		return st(regs, MOAT_BUSY);
 	}
-	if (op->state == HC_OP_FREE) {
-		op->state = HC_OP_SUSPENDED;
-		op->pd = d->tdi->pdev;
-		op->vm = v->vm->id;
-		op->nregs = nregs;
-		memcpy(op->in, regs, nregs * sizeof(*regs));
-		op->d = d;
-		op->fn = fn;
-		op->a = *a;
-		op->discard = false;
-		memset(op->out, 0, sizeof(op->out));
-		devop_prepare(&op->co, hc_op_entry);
-	}
+	if (op->state == HC_OP_FREE)
+		hc_op_begin_call(op, v, regs, nregs, d, fn, a);
 	op->touched_ns = arch_time_ns();
-	if (op->state == HC_OP_SUSPENDED && devop_run(&op->co))
-		op->state = HC_OP_DONE;
+	hc_op_step(op);
 	if (op->state == HC_OP_DONE) {
 		memcpy(regs, op->out, sizeof(op->out));
 		op->state = HC_OP_FREE;
@@ -380,12 +436,71 @@ static void hc_op_call(struct vcpu *v, u64 *regs, unsigned nregs, struct vdev *d
 	vdev_op_end();
 }
 
+/* ---- the guest's FLR: an orphan device operation ------------------------------------------- */
+
+static void op_flr(struct hc_op *op)
+{
+	struct vdev *d = op->d;
+
+	d->op_cause = MOAT_CAUSE_FLR;
+	if (tdi_flr(d->tdi))
+		pr_err("%s: %04x: FLR failed", d->vm->name, d->bdf);
+	d->op_cause = 0;
+}
+
+/* Queued FLRs whose device is free start; every orphan moves one step. */
+static void hc_ops_poll_locked(void)
+{
+	for (unsigned i = 0; i < HC_OPS; i++) {
+		struct hc_op *op = &hc_ops[i];
+
+		if (op->state == HC_OP_QUEUED && !hc_op_of(op->pd))
+			op->state = HC_OP_SUSPENDED;
+		if (op->state == HC_OP_SUSPENDED && op->orphan)
+			hc_op_step(op);
+	}
+}
+
+void hc_ops_poll(void)
+{
+	if (!vdev_op_begin())
+		return; /* another CPU is running a step: it polls too */
+	hc_ops_poll_locked();
+	vdev_op_end();
+}
+
+void hc_flr_request(struct vdev *d)
+{
+	struct hc_op *op;
+
+	vdev_op_lock();
+	if (vdev_flr_in_progress(d)) {
+		vdev_op_end(); /* one reset at a time: the one in progress covers this one */
+		return;
+	}
+	if (!(op = hc_op_free())) {
+		vdev_op_end();
+		pr_err("%s: %04x: FLR refused: too many device operations", d->vm->name, d->bdf);
+		return;
+	}
+	hc_op_fill(op, d, d->vm->id, op_flr);
+	op->orphan = true;
+	op->discard = true;
+	op->flr = true;
+	op->state = HC_OP_QUEUED;
+	__atomic_store_n(&d->flr_state, 1, __ATOMIC_RELEASE);
+	hc_ops_poll_locked(); /* a free device starts its reset now */
+	vdev_op_end();
+}
+
 void hc_ops_drain(const struct tsm_pdev *pd)
 {
 	struct hc_op *op = hc_op_of(pd);
 
 	if (op)
 		hc_op_finish(op, false);
+	if (op && op->orphan)
+		hc_op_release(op);
 }
 
 void hc_ops_vm_gone(u32 vm)
@@ -394,7 +509,7 @@ void hc_ops_vm_gone(u32 vm)
 		if (hc_ops[i].state == HC_OP_FREE || hc_ops[i].vm != vm)
 			continue;
 		hc_op_finish(&hc_ops[i], true);
-		hc_ops[i].state = HC_OP_FREE;
+		hc_op_release(&hc_ops[i]);
 	}
 }
 

@@ -21,12 +21,21 @@ void hc_tdi_unbind(struct vcpu *v, u64 *regs);
 void hc_tdi_state(struct vcpu *v, u64 *regs);
 
 struct tsm_pdev;
+struct vdev;
 /*
- * For device work outside hypercalls (the guest's FLR, a VM reset), with the operation lock
+ * For device work outside hypercalls (a VM reset), with the device-operation lock
  * (vdev_op_begin()) held: hc_ops_drain() runs the device's suspended operation to its end (its
  * owner still gets the results); hc_ops_vm_gone() ends a VM's operations, dropping results.
  */
 void hc_ops_drain(const struct tsm_pdev *pd);
+/*
+ * The guest asked for an FLR of `d` (a vdev with a TDI): queued as a device operation behind
+ * the device's operation in flight, started at once if there is none; hc_ops_poll() (the run
+ * loop, the guest's config reads of the function) moves it and every other operation no
+ * guest call continues one step on. Neither waits on the device.
+ */
+void hc_flr_request(struct vdev *d);
+void hc_ops_poll(void);
 void hc_ops_vm_gone(u32 vm);
 /* Device operations suspended or waiting for their owner (tests check invariants between). */
 unsigned hc_ops_in_flight(void);

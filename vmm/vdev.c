@@ -26,9 +26,11 @@
 #define PCI_CAP_WALK_MAX 48
 #define PCI_EXP_DEVCTL 0x08	      /* PCIe 6.0 7.5.3.4 */
 #define PCI_EXP_DEVCTL_FLR (1u << 15) /* Initiate Function Level Reset */
+#define PCI_CFG_STD_END 0x100	      /* the extended space (DOE, IDE: Moat's) starts here */
 
 static struct vdev vdevs[VM_MAX + 1][VDEV_MAX_PER_VM];
 static struct spinlock op_slot = SPINLOCK_INIT;
+static struct spinlock vm_locks[VM_MAX + 1];
 
 bool vdev_op_begin(void)
 {
@@ -36,7 +38,7 @@ bool vdev_op_begin(void)
 }
 
 /* Waits for the lock: only for work that cannot be refused (device operations are bounded). */
-static void vdev_op_lock(void)
+void vdev_op_lock(void)
 {
 	spin_lock(&op_slot);
 }
@@ -45,6 +47,27 @@ void vdev_op_end(void)
 {
 	spin_unlock(&op_slot);
 }
+
+bool vdev_vm_trylock(const struct vm *vm)
+{
+	return spin_trylock(&vm_locks[vm->id]);
+}
+
+void vdev_vm_lock(const struct vm *vm)
+{
+	spin_lock(&vm_locks[vm->id]);
+}
+
+void vdev_vm_unlock(const struct vm *vm)
+{
+	spin_unlock(&vm_locks[vm->id]);
+}
+
+bool vdev_flr_in_progress(const struct vdev *d)
+{
+	return __atomic_load_n(&d->flr_state, __ATOMIC_ACQUIRE) != 0;
+}
+
 static unsigned nvdevs[VM_MAX + 1];
 static u64 bar_cursor[VM_MAX + 1];
 
@@ -112,9 +135,14 @@ static void vdev_unmap_bars(struct vdev *d)
 	d->shared_mmio = false;
 }
 
+/* The tsm_vm_ops below run inside device-operation steps: each takes its VM's lock. */
 static int vdev_revoke_shared(struct tdi *t)
 {
-	vdev_unmap_bars(vdev_of_tdi(t));
+	struct vdev *d = vdev_of_tdi(t);
+
+	vdev_vm_lock(d->vm);
+	vdev_unmap_bars(d);
+	vdev_vm_unlock(d->vm);
 	return 0;
 }
 
@@ -143,15 +171,19 @@ static void vdev_restore_shared(struct tdi *t)
 {
 	struct vdev *d = vdev_of_tdi(t);
 
+	int err;
+
 	vdev_note_teardown(d);
-	if (vdev_map_bars(d))
+	vdev_vm_lock(d->vm);
+	err = vdev_map_bars(d);
+	vdev_vm_unlock(d->vm);
+	if (err)
 		pr_err("%s: %04x: shared MMIO not restored", d->vm->name, d->bdf);
 }
 
 /* A report range at the guest address of the same offset in the same BAR (tsm/tdi.h). */
-static int vdev_map_private(struct tdi *t, const struct tdisp_mmio_range *r)
+static int vdev_map_private_locked(struct vdev *d, const struct tdisp_mmio_range *r)
 {
-	struct vdev *d = vdev_of_tdi(t);
 	const struct vdev_bar *b;
 	u64 size = (u64)r->npages << PAGE_SHIFT, off;
 	int err;
@@ -171,19 +203,36 @@ static int vdev_map_private(struct tdi *t, const struct tdisp_mmio_range *r)
 	return 0;
 }
 
+static int vdev_map_private(struct tdi *t, const struct tdisp_mmio_range *r)
+{
+	struct vdev *d = vdev_of_tdi(t);
+	int err;
+
+	vdev_vm_lock(d->vm);
+	err = vdev_map_private_locked(d, r);
+	vdev_vm_unlock(d->vm);
+	return err;
+}
+
 static void vdev_unmap_private(struct tdi *t)
 {
 	struct vdev *d = vdev_of_tdi(t);
 
+	vdev_vm_lock(d->vm);
 	for (unsigned i = 0; i < d->npriv; i++)
 		arch_vm_unmap_mmio(d->vm, d->priv[i].gpa, d->priv[i].size);
 	d->npriv = 0;
+	vdev_vm_unlock(d->vm);
 }
 
 static int vdev_trusted_on(struct tdi *t)
 {
 	struct vdev *d = vdev_of_tdi(t);
-	int err = viommu_set_trusted(d, true);
+	int err;
+
+	vdev_vm_lock(d->vm);
+	err = viommu_set_trusted(d, true);
+	vdev_vm_unlock(d->vm);
 
 	if (!err)
 		pr_info("%s: vdev 0x%x: trusted DMA: private RAM reachable through the vIOMMU",
@@ -194,11 +243,14 @@ static int vdev_trusted_on(struct tdi *t)
 static void vdev_trusted_off(struct tdi *t)
 {
 	struct vdev *d = vdev_of_tdi(t);
+	int err = 0;
 
-	if (!d->trusted)
-		return;
+	vdev_vm_lock(d->vm);
 	/* Back on the shared view; if that fails the stream is left blocked (abort). */
-	if (viommu_set_trusted(d, false))
+	if (d->trusted)
+		err = viommu_set_trusted(d, false);
+	vdev_vm_unlock(d->vm);
+	if (err)
 		pr_err("%s: %04x: DMA blocked after trusted DMA was removed", d->vm->name, d->bdf);
 }
 
@@ -342,43 +394,61 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 	return 0;
 }
 
-/*
- * SYSTEM_RESET: nothing of the old instance may survive in device state. Every TDI is torn
- * down (ordered teardown), guest stage-1s dropped, converted pages private again.
- */
-void vdev_vm_reset(struct vm *vm)
+/* The old instance's guest IOMMU state, under the VM's lock. */
+static void vdev_viommu_reset(struct vm *vm)
 {
 	struct viommu *v = viommu_of(vm);
 
-	vdev_op_lock();
-	hc_ops_vm_gone(vm->id); /* the old instance's calls in flight end, results dropped */
+	if (!v)
+		return;
+	vdev_vm_lock(vm);
 	for (unsigned i = 0; i < vdev_count(vm); i++) {
 		struct vdev *d = &vdevs[vm->id][i];
 
-		if (d->tdi)
-			hc_ops_drain(d->tdi->pdev); /* another VM's call on a shared device */
-
-		if (d->tdi && d->tdi->state != TDI_CONFIG_UNLOCKED) {
-			d->op_cause = MOAT_CAUSE_VM_TEARDOWN;
-			if (tdi_unbind(d->tdi, vm->id))
-				pr_err("%s: %04x: TDI teardown at reset failed", vm->name, d->bdf);
-			d->op_cause = 0;
-		}
-		/* The policy may want a new session and new keys for the new instance. */
-		if (d->tdi && tsm_vm_reset(d->tdi))
-			pr_err("%s: %04x: device not reconnected after the reset", vm->name,
-			       d->bdf);
 		d->s1_set = false;
 		d->vcmd = 0;
 		d->sizing = 0;
-		if (v && viommu_attach_vdev(d))
+		if (viommu_attach_vdev(d))
 			pr_err("%s: %04x: DMA left blocked after reset", vm->name, d->bdf);
 	}
-	if (v && viommu_share(vm, vm->priv.base, vm->priv.size, false))
+	if (viommu_share(vm, vm->priv.base, vm->priv.size, false))
 		pr_err("%s: converted pages not reset", vm->name);
-	if (v && viommu_faultq_set(vm, gpa(0), 0)) /* the new instance registers its own */
+	if (viommu_faultq_set(vm, gpa(0), 0)) /* the new instance registers its own */
 		pr_err("%s: fault queue not reset", vm->name);
+	vdev_vm_unlock(vm);
+}
+
+/* Every TDI of the old instance torn down, devices reconnected where the policy says so. */
+static void vdev_tdi_reset(struct vdev *d)
+{
+	if (!d->tdi)
+		return;
+	hc_ops_drain(d->tdi->pdev); /* another VM's call on a shared device */
+	if (d->tdi->state != TDI_CONFIG_UNLOCKED) {
+		d->op_cause = MOAT_CAUSE_VM_TEARDOWN;
+		if (tdi_unbind(d->tdi, d->vm->id))
+			pr_err("%s: %04x: TDI teardown at reset failed", d->vm->name, d->bdf);
+		d->op_cause = 0;
+	}
+	/* The policy may want a new session and new keys for the new instance. */
+	if (tsm_vm_reset(d->tdi))
+		pr_err("%s: %04x: device not reconnected after the reset", d->vm->name, d->bdf);
+}
+
+/*
+ * SYSTEM_RESET: nothing of the old instance may survive in device state. Every TDI is torn
+ * down (ordered teardown), guest stage-1s dropped, converted pages private again. The device
+ * work runs in place under the operation lock (bounded by the device deadlines and the
+ * report-fetch bound); the vIOMMU state under the VM's own lock only.
+ */
+void vdev_vm_reset(struct vm *vm)
+{
+	vdev_op_lock();
+	hc_ops_vm_gone(vm->id); /* the old instance's calls in flight end, results dropped */
+	for (unsigned i = 0; i < vdev_count(vm); i++)
+		vdev_tdi_reset(&vdevs[vm->id][i]);
 	vdev_op_end();
+	vdev_viommu_reset(vm);
 }
 
 /* Power-off: every VM's device operations end (results dropped) before the TSM disconnects. */
@@ -417,6 +487,17 @@ static u16 vdev_pcie_cap(const struct vdev *d)
 	return 0;
 }
 
+/*
+ * Issue 13 item 7: the guest sees [cap, cap + 0x3c) of the PCIe capability, cut at 0x100
+ * whatever `cap` says, so that no capability offset exposes the extended space.
+ */
+static bool vdev_in_pcie_cap(u16 cap, u16 off)
+{
+	u16 end = (u16)MIN(cap + PCI_EXP_CAP_LEN, PCI_CFG_STD_END);
+
+	return cap && off >= cap && off < end;
+}
+
 static u32 vdev_bar_read(const struct vdev *d, unsigned i)
 {
 	const struct vdev_bar *b = &d->bar[i];
@@ -447,7 +528,7 @@ static u32 vdev_cfg_read(const struct vdev *d, u16 off)
 	}
 	if (off >= 0x10 && off < 0x28)
 		return vdev_bar_read(d, (off - 0x10) / 4);
-	if (cap && off >= cap && off < cap + PCI_EXP_CAP_LEN) {
+	if (vdev_in_pcie_cap(cap, off)) {
 		u32 v = d->be->cfg_read32(d, off);
 
 		return off == cap ? (v & ~0xff00u) : v; /* the last capability of the list */
@@ -457,26 +538,22 @@ static u32 vdev_cfg_read(const struct vdev *d, u16 off)
 
 /*
  * The guest resets its function (Initiate FLR): for a TDI the ordered teardown comes first,
- * then the reset (tsm/tdi.h tdi_flr). Without a TDI the bit is dropped.
+ * then the reset (tsm/tdi.h tdi_flr), as a device operation (hypercall_dev.c) that suspends
+ * at every wait instead of holding a CPU and the operation lock for the reset's 100 ms and
+ * more (issue 13 item 4). Without a TDI the bit is dropped.
  */
 static void vdev_flr(struct vdev *d)
 {
-	if (!d->tdi)
-		return;
-	vdev_op_lock();
-	hc_ops_drain(d->tdi->pdev); /* a call of the guest's in flight on the device ends first */
-	d->op_cause = MOAT_CAUSE_FLR;
-	if (tdi_flr(d->tdi))
-		pr_err("%s: %04x: FLR failed", d->vm->name, d->bdf);
-	d->op_cause = 0;
-	vdev_op_end();
+	if (d->tdi)
+		hc_flr_request(d);
 }
 
 static void vdev_cfg_write(struct vdev *d, u16 off, u32 mask, u32 val)
 {
 	u16 cap = vdev_pcie_cap(d);
 
-	if (cap && off == cap + PCI_EXP_DEVCTL && (mask & val & PCI_EXP_DEVCTL_FLR)) {
+	if (vdev_in_pcie_cap(cap, off) && off == cap + PCI_EXP_DEVCTL &&
+	    (mask & val & PCI_EXP_DEVCTL_FLR)) {
 		vdev_flr(d);
 		return;
 	}
@@ -507,7 +584,10 @@ bool vdev_ecam_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val)
 	if (ipa < MOAT_GPA_ECAM || off >= MOAT_GPA_ECAM_SIZE)
 		return false;
 	d = vdev_at_vbdf(vm, (u16)(off >> 12));
-	if (!d || (size != 1 && size != 2 && size != 4) || (off & (size - 1))) {
+	if (d && !write && vdev_flr_in_progress(d))
+		hc_ops_poll(); /* the guest polls its function: the reset goes on meanwhile */
+	if (!d || (size != 1 && size != 2 && size != 4) || (off & (size - 1)) ||
+	    vdev_flr_in_progress(d)) {
 		if (!write)
 			*val = size == 8 ? ~0ULL : (u32)(BIT(8 * size) - 1);
 		return true;

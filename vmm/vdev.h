@@ -84,7 +84,8 @@ struct vdev {
 	u8 op_cause;   /* enum moat_tdi_cause of a teardown in the running guest call, or 0 */
 	u8 last_cause; /* enum moat_tdi_cause */
 	u32 teardowns;
-	int busy; /* an operation of another vCPU is in progress on this vdev */
+	int busy;     /* an operation of another vCPU is in progress on this vdev */
+	u8 flr_state; /* atomic: a guest FLR queued or running (hypercall_dev.c) */
 };
 
 /* The VM's vdevs (0..n-1). */
@@ -110,11 +111,25 @@ void vdev_power_off(void);
 void vdev_reset_all(void);
 
 /*
- * The one device-operation slot (TDI calls, vIOMMU invalidation, guest FLR): a hypercall that
- * finds it taken returns MOAT_BUSY; a config write that needs it waits for it.
+ * Locks (issue 13 item 4: no guest-triggered wait holds a lock another VM needs):
+ * - the device-operation lock, vdev_op_begin()/vdev_op_end(): held only while one step of a
+ *   device operation runs (core/devop.h: a step ends at the operation's next wait on the
+ *   device) or while the hc_ops table changes; never across a wait. Operations are
+ *   serialised by it because the devop machinery runs one operation at a time.
+ * - the VM's lock, vdev_vm_trylock()/vdev_vm_lock(): the VM's device-assignment state (its
+ *   vIOMMU views and conversions, its vdevs' attachments, stage-1s and MMIO mappings).
+ *   vIOMMU calls take only their own VM's lock; device-operation steps take it inside the
+ *   operation lock (order: operation lock, then VM lock).
  */
 bool vdev_op_begin(void);
+void vdev_op_lock(void); /* waits: only for a step's worth (work that cannot be refused) */
 void vdev_op_end(void);
+bool vdev_vm_trylock(const struct vm *vm);
+void vdev_vm_lock(const struct vm *vm);
+void vdev_vm_unlock(const struct vm *vm);
+
+/* A guest FLR queued or running on the vdev (config reads answer all-ones meanwhile). */
+bool vdev_flr_in_progress(const struct vdev *d);
 
 /* Virtual ECAM: true if `ipa` is in the window (the access is then handled). */
 bool vdev_ecam_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val);

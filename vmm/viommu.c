@@ -20,7 +20,16 @@
 
 static struct viommu viommus[VM_MAX + 1];
 
+/*
+ * Issue 13 item 4: the vIOMMU calls of different VMs run at once (each under its own VM's
+ * lock), but the IOMMU units' command queues and the table-frame allocator behind them are
+ * shared: every call into the IOMMU core from here holds this lock. It covers table updates
+ * and command completions, both bounded (the spec's completion limit), never a device wait.
+ */
+static struct spinlock viommu_hw = SPINLOCK_INIT;
+
 static void viommu_fault_irq(struct iommu *u);
+static void viommu_detach_locked(struct vdev *d);
 
 /* View owners are VM ids; the IOMMU core accounts faults per owner below this bound. */
 _Static_assert(VM_MAX < IOMMU_FAULT_OWNERS, "a VM id without its own fault ring");
@@ -149,11 +158,13 @@ void viommu_fini(struct vm *vm)
 
 	if (!v->nunits)
 		return;
+	spin_lock(&viommu_hw);
 	for (unsigned i = 0; i < vdev_count(vm); i++)
-		viommu_detach_vdev(vdev_at(vm, i));
+		viommu_detach_locked(vdev_at(vm, i));
 	for (unsigned i = 0; i < v->nunits; i++)
 		viommu_views_fini(&v->u[i], vm->name);
 	memset(v, 0, sizeof(*v));
+	spin_unlock(&viommu_hw);
 }
 
 /* ---- page conversion ----------------------------------------------------------------------- */
@@ -213,6 +224,28 @@ static int viommu_share_unmap(struct viommu *v, gpa_t g, u64 len)
 	return err;
 }
 
+static bool viommu_cd_private(const struct vm *vm, u64 cd);
+
+/*
+ * Issue 13 item 13: a page holding the stage-1 context of a vdev on the full view stays
+ * private; shared, the VM's untrusted devices could rewrite it and aim the trusted one at any
+ * private page (a confused deputy).
+ */
+static bool viommu_shares_trusted_cd(const struct vm *vm, gpa_t g, u64 len)
+{
+	for (unsigned i = 0; i < vdev_count(vm); i++) {
+		const struct vdev *d = vdev_at(vm, i);
+
+		if (d->trusted && d->s1_set && d->s1.cd_table - g.v < len) {
+			pr_warn("%s: vdev 0x%x: its stage-1 context page 0x%llx stays private "
+				"while its TDI has trusted DMA",
+				vm->name, d->handle, (unsigned long long)d->s1.cd_table);
+			return true;
+		}
+	}
+	return false;
+}
+
 int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 {
 	struct viommu *v = viommu_of(vm);
@@ -223,10 +256,14 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 		return -E_NODEV;
 	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
 		return -E_RANGE;
+	if (share && viommu_shares_trusted_cd(vm, g, len))
+		return -E_PERM;
+	spin_lock(&viommu_hw);
 	if (share)
 		err = viommu_share_map(v, g, pa(vm->priv.hpa.v + off), len);
 	else
 		err = viommu_share_unmap(v, g, len);
+	spin_unlock(&viommu_hw);
 	if (err)
 		return err;
 	viommu_bits(v, off >> PAGE_SHIFT, len >> PAGE_SHIFT, share);
@@ -235,7 +272,7 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 
 /* ---- attachment ---------------------------------------------------------------------------- */
 
-void viommu_detach_vdev(struct vdev *d)
+static void viommu_detach_locked(struct vdev *d)
 {
 	if (d->dom && iommu_detach(d->dom, d->rid, IOMMU_NO_PASID))
 		pr_err("%s: %04x: detach failed", d->vm->name, d->bdf);
@@ -243,6 +280,13 @@ void viommu_detach_vdev(struct vdev *d)
 	if (d->nested.kind && iommu_domain_fini(&d->nested))
 		pr_err("%s: %04x: nested domain still in use", d->vm->name, d->bdf);
 	memset(&d->nested, 0, sizeof(d->nested));
+}
+
+void viommu_detach_vdev(struct vdev *d)
+{
+	spin_lock(&viommu_hw);
+	viommu_detach_locked(d);
+	spin_unlock(&viommu_hw);
 }
 
 static void viommu_s1_desc(const struct moat_s1_smmu *g, struct iommu_s1 *s1)
@@ -259,7 +303,7 @@ static void viommu_s1_desc(const struct moat_s1_smmu *g, struct iommu_s1 *s1)
  * to the view the vdev's state allows, through a nested domain if the guest gave a stage-1.
  * A failure leaves the stream blocked.
  */
-int viommu_attach_vdev(struct vdev *d)
+static int viommu_attach_locked(struct vdev *d)
 {
 	struct viommu *v = viommu_of(d->vm);
 	struct iommu_domain *parent, *target;
@@ -269,7 +313,7 @@ int viommu_attach_vdev(struct vdev *d)
 
 	if (!v)
 		return -E_NODEV;
-	viommu_detach_vdev(d);
+	viommu_detach_locked(d);
 	if (!d->unit)
 		d->unit = v->u[0].unit; /* the backend did not say: the VM's first unit */
 	vu = viommu_unit_of(v, d->unit);
@@ -286,11 +330,27 @@ int viommu_attach_vdev(struct vdev *d)
 		target = &d->nested;
 	}
 	if ((err = iommu_attach_dev(target, &d->iodev, IOMMU_NO_PASID))) {
-		viommu_detach_vdev(d);
+		viommu_detach_locked(d);
 		return err;
 	}
 	d->dom = target;
 	return 0;
+}
+
+int viommu_attach_vdev(struct vdev *d)
+{
+	int err;
+
+	spin_lock(&viommu_hw);
+	err = viommu_attach_locked(d);
+	spin_unlock(&viommu_hw);
+	return err;
+}
+
+/* The CD lies in private RAM the guest has not shared (no untrusted device reaches it). */
+static bool viommu_cd_private(const struct vm *vm, u64 cd)
+{
+	return vm_gpa_to_host(vm, gpa(cd), 64, VM_MEM_PRIVATE) && !viommu_page_shared(vm, gpa(cd));
 }
 
 int viommu_set_trusted(struct vdev *d, bool trusted)
@@ -298,6 +358,12 @@ int viommu_set_trusted(struct vdev *d, bool trusted)
 	bool was = d->trusted;
 	int err;
 
+	if (trusted && d->s1_set && !viommu_cd_private(d->vm, d->s1.cd_table)) {
+		pr_err("%s: vdev 0x%x: trusted DMA refused: its stage-1 context 0x%llx is in "
+		       "memory its untrusted devices reach",
+		       d->vm->name, d->handle, (unsigned long long)d->s1.cd_table);
+		return -E_PERM;
+	}
 	d->trusted = trusted;
 	err = viommu_attach_vdev(d);
 	if (err && trusted) {
@@ -328,6 +394,8 @@ int viommu_set_s1(struct vdev *d, const struct moat_s1_smmu *s1)
 
 	if (err)
 		return err;
+	if (d->trusted && !viommu_cd_private(d->vm, s1->cd_table))
+		return -E_PERM; /* issue 13 item 13: see viommu_set_trusted() */
 	d->s1 = *s1;
 	d->s1_set = true;
 	if ((err = viommu_attach_vdev(d))) {
@@ -353,13 +421,14 @@ int viommu_clear_s1(struct vdev *d)
 static int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
 {
 	unsigned done;
-	int err;
+	int err = 0;
 
-	for (unsigned u = 0; u < v->nunits; u++)
-		for (unsigned i = 0; i < 2; i++)
-			if ((err = iommu_invalidate(&v->u[u].view[i], inv, 1, &done)))
-				return err;
-	return 0;
+	spin_lock(&viommu_hw);
+	for (unsigned u = 0; u < v->nunits && !err; u++)
+		for (unsigned i = 0; i < 2 && !err; i++)
+			err = iommu_invalidate(&v->u[u].view[i], inv, 1, &done);
+	spin_unlock(&viommu_hw);
+	return err;
 }
 
 static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
@@ -367,6 +436,7 @@ static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
 	struct vdev *d = vdev_from_handle(v->vm, e->vdev);
 	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU };
 	unsigned done;
+	int err;
 
 	if (!d)
 		return -E_PERM;
@@ -376,7 +446,10 @@ static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
 		return -E_STATE;
 	inv.smmu.op = IOMMU_SMMU_CFGI_CD;
 	inv.smmu.rid = d->rid;
-	return iommu_invalidate(d->dom->parent ? d->dom->parent : d->dom, &inv, 1, &done);
+	spin_lock(&viommu_hw);
+	err = iommu_invalidate(d->dom->parent ? d->dom->parent : d->dom, &inv, 1, &done);
+	spin_unlock(&viommu_hw);
+	return err;
 }
 
 static const enum iommu_inv_smmu_op viommu_tlbi_op[] = {
@@ -415,28 +488,33 @@ int viommu_invalidate_one(struct vm *vm, const struct moat_inv *e)
 
 /* ---- faults -------------------------------------------------------------------------------- */
 
+/*
+ * Issue 13 item 3: registration and delivery both hold fq_lock, so a record is never written
+ * into a page being (re)initialised or after its queue went away; the delivery reads the
+ * registration once, under the lock.
+ */
 int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid)
 {
 	struct viommu *v = viommu_of(vm);
-	struct moat_fault_queue *q;
+	struct moat_fault_queue *q = NULL;
 
 	if (!v)
 		return -E_NODEV;
-	if (!page.v && !intid) {
-		v->fq = gpa(0);
-		v->fq_intid = 0;
-		return 0;
+	if (page.v || intid) {
+		if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
+			return -E_INVAL;
+		if (!(q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY)))
+			return -E_RANGE;
 	}
-	if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
-		return -E_INVAL;
-	q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY);
-	if (!q)
-		return -E_RANGE;
-	memset(q, 0, PAGE_SIZE);
-	q->size = sizeof(*q);
-	q->nslots = (PAGE_SIZE - sizeof(*q)) / sizeof(struct moat_fault);
-	v->fq = page;
-	v->fq_intid = intid;
+	spin_lock(&v->fq_lock);
+	if (q) {
+		memset(q, 0, PAGE_SIZE);
+		q->size = sizeof(*q);
+		q->nslots = (PAGE_SIZE - sizeof(*q)) / sizeof(struct moat_fault);
+	}
+	v->fq = q ? page : gpa(0);
+	v->fq_intid = q ? intid : 0;
+	spin_unlock(&v->fq_lock);
 	return 0;
 }
 
@@ -457,37 +535,41 @@ static struct vdev *viommu_vdev_of_fault(struct iommu *u, const struct iommu_fau
 }
 
 /*
- * The queue lives in guest memory: head is the guest's and untrusted, so it is only read
- * once and bounded; a full (or corrupted) queue counts an overflow and drops the record.
+ * The queue lives in guest memory: head is the guest's, and so in effect is tail (the guest
+ * can write the whole page). Each is read once, atomically, and bounded; a full (or
+ * corrupted) queue counts an overflow and drops the record.
  */
+static bool viommu_queue_put(struct moat_fault_queue *q, const struct moat_fault *rec)
+{
+	u32 n = (PAGE_SIZE - sizeof(*q)) / sizeof(*rec);
+	u32 head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+	u32 tail = __atomic_load_n(&q->tail, __ATOMIC_RELAXED);
+
+	if (head >= n || tail >= n || (tail + 1) % n == head) {
+		__atomic_fetch_add(&q->overflow, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	memcpy(&q->rec[tail], rec, sizeof(*rec));
+	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* One record into the vdev's VM queue, then the SPI; writers (fault drain, TDI teardown) lock. */
 static void viommu_record_post(struct vdev *d, struct moat_fault *rec)
 {
 	struct viommu *v = viommu_of(d->vm);
 	struct moat_fault_queue *q;
-	u32 head, tail, n;
 
 	if (!v)
 		return;
-	spin_lock(&v->fq_lock);
-	if (!v->fq.v) {
-		v->faults_lost++;
-		goto out;
-	}
-	q = vm_gpa_to_host(d->vm, v->fq, PAGE_SIZE, VM_MEM_ANY);
-	n = (PAGE_SIZE - sizeof(*q)) / sizeof(*rec);
-	head = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
-	tail = q->tail;
-	if (head >= n || tail >= n || (tail + 1) % n == head) {
-		q->overflow++;
-		goto out;
-	}
 	rec->size = sizeof(*rec);
 	rec->vdev = d->handle;
-	memcpy(&q->rec[tail], rec, sizeof(*rec));
-	__atomic_store_n(&q->tail, (tail + 1) % n, __ATOMIC_RELEASE);
-	arch_vm_raise_spi(d->vm, v->fq_intid);
-out:
+	spin_lock(&v->fq_lock);
+	q = v->fq.v ? vm_gpa_to_host(d->vm, v->fq, PAGE_SIZE, VM_MEM_ANY) : NULL;
+	if (!q)
+		v->faults_lost++;
+	else if (viommu_queue_put(q, rec))
+		arch_vm_raise_spi(d->vm, v->fq_intid);
 	spin_unlock(&v->fq_lock);
 }
 

@@ -12,6 +12,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
 #include "vmm/hypercall.h"
+#include "vmm/hypercall_dev.h"
 #include "core/init.h"
 #include "core/log.h"
 #include "vmm/vdev.h"
@@ -119,6 +120,7 @@ static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
 	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled (docs/smmuv3.md) */
+	hc_ops_poll();		 /* a guest FLR goes on while the guest sleeps */
 	vgic_flush(vcpu_this());
 	if (!(esr & 1) && !vgic_has_pending()) {
 		dsb(sy);
@@ -213,6 +215,7 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		isb();
 	}
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled here */
+	hc_ops_poll();		 /* device operations no guest call continues (FLRs) */
 	vgic_flush(p->vcpu);	 /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);
 }

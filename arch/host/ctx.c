@@ -24,8 +24,8 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
 void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 
 /* Switching to a thread's own stack (bounds unknown until left once): what ASan told us. */
-static const void *thread_stack;
-static size_t thread_stack_size;
+static _Thread_local const void *thread_stack;
+static _Thread_local size_t thread_stack_size;
 
 /*
  * The suspended context's fake stack is kept in a local of this call: it lives on that
@@ -74,6 +74,27 @@ void arch_ctx_init(struct arch_ctx *c, void *stack, size_t size, void (*entry)(v
 	c->stack = stack;
 	c->size = size;
 	c->sp = x86_ctx_frame(stack, size, host_ctx_first, b);
+}
+#elif defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer follows a stack switch as a switch between fibers (the stress flavour). */
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+
+void arch_ctx_switch(struct arch_ctx *save, struct arch_ctx *to)
+{
+	save->fiber = __tsan_get_current_fiber();
+	__tsan_switch_to_fiber(to->fiber, 0);
+	x86_ctx_swap(&save->sp, to->sp);
+}
+
+void arch_ctx_init(struct arch_ctx *c, void *stack, size_t size, void (*entry)(void *), void *arg)
+{
+	if (!c->fiber) /* a context reused for the next operation keeps its fiber */
+		c->fiber = __tsan_create_fiber(0);
+	c->stack = stack;
+	c->size = size;
+	c->sp = x86_ctx_frame(stack, size, entry, arg);
 }
 #else
 void arch_ctx_switch(struct arch_ctx *save, struct arch_ctx *to)

@@ -28,7 +28,7 @@ void cpu_spin_hint(void)
 
 uint64_t arch_time_ns(void)
 {
-	return host_time_now_ns;
+	return __atomic_load_n(&host_time_now_ns, __ATOMIC_RELAXED);
 }
 
 void arch_halt(bool success)

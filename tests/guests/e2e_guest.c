@@ -33,6 +33,9 @@
 #define P_ID (PRIV_WORK + 0x2000)
 #define P_IOCQ (PRIV_WORK + 0x3000) /* I/O completion queue 1 (the in-flight test) */
 #define P_IOSQ (PRIV_WORK + 0x4000) /* I/O submission queue 1 */
+/* The stage-1 (CD, L1, L2) while the TDI has trusted DMA: private, out of reach of the VM's
+ * untrusted devices (Moat refuses trusted DMA through a CD in shared RAM otherwise). */
+#define P_S1 (PRIV_WORK + 0x100000)
 /* In shared RAM (base from VM_INFO): hypercall buffers, IOMMU tables, fault queue, queues. */
 #define S_BUF 0x0000ul /* 16 KiB */
 #define S_CD 0x10000ul
@@ -399,18 +402,19 @@ static uint64_t now_ms(void)
 	 1ull << 41 | 1ull << 45 |                                                            \
 	 1ull << 46) /* T0SZ 25, WB, ISH, EPD1, V, IPS 40b, AA64, R, A */
 
-static void s1_build(void)
+/* The guest's stage-1 at `at`: CD, then L1 and L2 tables in the next two pages. */
+static void s1_build(uint64_t at)
 {
-	volatile uint64_t *l1 = (volatile uint64_t *)(shb + S_L1);
-	volatile uint64_t *l2 = (volatile uint64_t *)(shb + S_L2);
-	volatile uint64_t *cd = (volatile uint64_t *)(shb + S_CD);
+	volatile uint64_t *l1 = (volatile uint64_t *)(at + 0x1000);
+	volatile uint64_t *l2 = (volatile uint64_t *)(at + 0x2000);
+	volatile uint64_t *cd = (volatile uint64_t *)at;
 
-	mset((void *)(shb + S_L1), 0, 0x2000);
-	mset((void *)(shb + S_CD), 0, 64);
+	mset((void *)(at + 0x1000), 0, 0x2000);
+	mset((void *)at, 0, 64);
 	l2[IOVA_PRIV >> 21] = PRIV_WORK | PTE_BLOCK;
 	l2[IOVA_SHARED >> 21] = shb | PTE_BLOCK;
-	l1[0] = (shb + S_L2) | PTE_TABLE;
-	cd[1] = shb + S_L1;
+	l1[0] = (at + 0x2000) | PTE_TABLE;
+	cd[1] = at + 0x1000;
 	cd[3] = 0x04ff; /* MAIR: attr 0 normal write-back */
 	cd[0] = CD0_BITS | (uint64_t)ASID << 48;
 	__asm__ volatile("dsb sy");
@@ -929,9 +933,22 @@ static void owner_accept(void)
 	pass("accept: RUN, private MMIO at the BAR's guest address", before);
 }
 
-static void owner_stage1(void)
+static int64_t s1_set(uint64_t at)
 {
 	struct moat_s1_desc *s1 = (struct moat_s1_desc *)(shb + S_MISC + 0x200);
+
+	s1_build(at);
+	mset(s1, 0, sizeof(*s1));
+	s1->size = sizeof(*s1);
+	s1->type = MOAT_IOMMU_SMMUV3;
+	s1->smmu.cd_table = at;
+	s1->smmu.asid = ASID;
+	return hc_retry(MOAT_HC_VIOMMU_SET_S1, vh, (uint64_t)s1, sizeof(*s1), 0, 0).status;
+}
+
+/* `at`: where the stage-1 lives (private RAM while the TDI has trusted DMA). */
+static void owner_stage1(uint64_t at)
+{
 	struct moat_inv *inv = (struct moat_inv *)(shb + S_MISC + 0x300);
 	struct moat_viommu_info *vi = (struct moat_viommu_info *)(shb + S_MISC + 0x400);
 	int before = failures;
@@ -943,14 +960,7 @@ static void owner_stage1(void)
 	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
 	      MOAT_OK);
 	gic_enable_spi(FAULT_SPI);
-	s1_build();
-	mset(s1, 0, sizeof(*s1));
-	s1->size = sizeof(*s1);
-	s1->type = MOAT_IOMMU_SMMUV3;
-	s1->smmu.cd_table = shb + S_CD;
-	s1->smmu.asid = ASID;
-	check("set stage-1",
-	      hc_retry(MOAT_HC_VIOMMU_SET_S1, vh, (uint64_t)s1, sizeof(*s1), 0, 0).status, MOAT_OK);
+	check("set stage-1", s1_set(at), MOAT_OK);
 	mset(inv, 0, 2 * sizeof(*inv));
 	inv[0].size = inv[1].size = sizeof(*inv);
 	inv[0].op = MOAT_INV_SMMU_CFGI_CD;
@@ -1022,6 +1032,8 @@ static void owner_unbind_in_flight(void)
 	emit(p);
 	r = tdi_state();
 	check("state after unbind", (int64_t)r.r1, MOAT_TDI_UNLOCKED);
+	/* back on the shared view, which cannot reach the private stage-1: its shared copy */
+	check("stage-1 in shared RAM again", s1_set(shb + S_CD), MOAT_OK);
 	check("teardown cause", (int64_t)r.r2, MOAT_CAUSE_UNBIND);
 	check("BAR back to shared MMIO", rd32(nv.bar + 8), nvme_vs);
 	end = now_ms() + 5000;
@@ -1140,6 +1152,7 @@ static void owner_rebind(void)
 	r = hc_retry(MOAT_HC_TDI_GET_REPORT, vh, shb + S_BUF, 0x4000, shb + S_MISC, 0);
 	check("report again", r.status, MOAT_OK);
 	(void)dig;
+	check("stage-1 to private RAM before accept", s1_set(P_S1), MOAT_OK);
 	check("accept again", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status,
 	      MOAT_OK);
 }
@@ -1193,7 +1206,7 @@ static void owner_device_error(void)
 	say(r.r2 == MOAT_CAUSE_DEVICE_ERROR ? "  notified (fault queue + SPI, TDI state): TDI torn "
 					      "down after a device error\n"
 					    : "  no device-error notification\n");
-	owner_stage1();
+	owner_stage1(shb + S_CD);
 	check("NVMe enable", nvme_init(P_SQ, P_CQ, IOVA_PRIV, IOVA_PRIV + 0x1000), 0);
 	nvme_identify_submit(IOVA_PRIV + 0x2000);
 	check("private DMA after the teardown", nvme_complete(2000) == 0, 0);
@@ -1214,7 +1227,7 @@ static void role_owner(void)
 		return;
 	}
 	owner_accept();
-	owner_stage1();
+	owner_stage1(P_S1);
 	owner_dma_private();
 	owner_unbind_in_flight();
 	owner_shared_only();

@@ -17,7 +17,8 @@ extern uint64_t host_time_step_ns;
 
 static inline void cpu_relax(void)
 {
-	host_time_now_ns += host_time_step_ns;
+	/* atomic: vCPU threads of the stress tests share the clock */
+	__atomic_fetch_add(&host_time_now_ns, host_time_step_ns, __ATOMIC_RELAXED);
 }
 
 /* Lock spinning: yields the host thread and, unlike cpu_relax(), does not advance time. */
