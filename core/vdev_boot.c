@@ -112,6 +112,11 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 		return -E_NODEV;
 	}
 	pci_bdf_str(p, name, sizeof(name));
+	if (p->refused) { /* pci/bar.c: a BAR could not be placed safely */
+		pr_err("%s: %s: its BARs failed the placement checks: not assignable", vm->name,
+		       name);
+		return -E_PERM;
+	}
 	if (vm->cfg->tsm != TSM_POLICY_NONE)
 		tdi = vdev_tsm_find(fn->segment, fn->bdf);
 	if (!tdi && vm->cfg->tsm == TSM_POLICY_REQUIRED) {
