@@ -95,7 +95,8 @@ static u64 pci_space_taken(const struct pci_state *s, const struct pci_dev *d, u
 	for (unsigned k = 0; k < s->nforbid; k++) {
 		const struct pa_range *f = &s->forbid[k];
 		if (pci_overlap(pb, ps, f->base.v, f->size)) {
-			fmt_snprintf(why, n, "overlaps RAM, Moat or device registers at 0x%llx+0x%llx",
+			fmt_snprintf(why, n,
+				     "overlaps RAM, Moat or device registers at 0x%llx+0x%llx",
 				     (unsigned long long)f->base.v, (unsigned long long)f->size);
 			return f->base.v + f->size;
 		}
@@ -123,8 +124,10 @@ static bool pci_in(u64 b, u64 end, u64 wb, u64 wlimit)
 static bool pci_bridge_forwards(const struct pci_dev *br, u64 b, u64 end)
 {
 	const struct pci_host *h = br->host;
-	u16 mb = pci_cfg_read16(h, br->bdf, PCI_MEM_BASE), ml = pci_cfg_read16(h, br->bdf, PCI_MEM_LIMIT);
-	u16 pb = pci_cfg_read16(h, br->bdf, PCI_PREF_BASE), pl = pci_cfg_read16(h, br->bdf, PCI_PREF_LIMIT);
+	u16 mb = pci_cfg_read16(h, br->bdf, PCI_MEM_BASE),
+	    ml = pci_cfg_read16(h, br->bdf, PCI_MEM_LIMIT);
+	u16 pb = pci_cfg_read16(h, br->bdf, PCI_PREF_BASE),
+	    pl = pci_cfg_read16(h, br->bdf, PCI_PREF_LIMIT);
 	u64 base = (u64)(mb & 0xfff0) << 16, limit = (u64)(ml & 0xfff0) << 16 | 0xfffff;
 
 	if (pci_in(b, end, base, limit))

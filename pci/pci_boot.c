@@ -5,6 +5,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "pci/pci.h"
@@ -56,6 +57,27 @@ static int pci_boot_forbid(const struct platform *p)
 	return err;
 }
 
+/*
+ * Each placed BAR becomes an unassigned device BAR in the ownership record (core/own.h), so
+ * vdev_create() can hand it to one VM. Its pages are whole: pci/bar.c keeps BARs page-apart.
+ */
+static void pci_boot_own(struct pci_dev *d)
+{
+	char name[16];
+
+	for (unsigned i = 0; i < 6 && !d->refused; i++) {
+		u64 b = ALIGN_DOWN(d->bar[i], PAGE_SIZE);
+		u64 e = ALIGN_DOWN(d->bar[i] + d->bar_size[i] + PAGE_SIZE - 1, PAGE_SIZE);
+
+		if (!d->bar[i] || !own_add(pa(b), e - b, own_bar(0)))
+			continue;
+		pci_bdf_str(d, name, sizeof(name));
+		pr_err("%s BAR%u 0x%llx: pages already owned: function refused", name, i,
+		       (unsigned long long)d->bar[i]);
+		d->refused = true;
+	}
+}
+
 static int pci_boot_init(struct moat_ctx *ctx)
 {
 	const struct platform *p = ctx->plat;
@@ -78,8 +100,10 @@ static int pci_boot_init(struct moat_ctx *ctx)
 		first = pci_state.ndevs;
 		if ((err = pci_enumerate(&pci_state, h)))
 			return err;
-		for (unsigned k = first; k < pci_state.ndevs; k++)
+		for (unsigned k = first; k < pci_state.ndevs; k++) {
+			pci_boot_own(&pci_state.devs[k]);
 			pci_log_dev(&pci_state.devs[k]);
+		}
 	}
 	pr_info("%u function(s) on %u host bridge(s)", pci_state.ndevs, pci_state.nhosts);
 	return 0;
