@@ -86,6 +86,8 @@ static int discover_acpi(const struct boot_info *bi)
 		pr_err("no usable memory map from the boot path: %s", err_str(err));
 		return err;
 	}
+	if ((err = platform_mem_check(&platform)))
+		return err;
 	if (bi->mem_dropped)
 		pr_warn("memory map has more than %u ranges; the rest is not used", BOOT_MAX_MEM);
 	memcpy(platform.bootargs, bi->cmdline, MIN(sizeof(platform.bootargs), sizeof(bi->cmdline)));

@@ -72,8 +72,7 @@ static void pages_are_recorded_once(void **state)
 	assert_int_equal(own_add(pa(0x1000f000), 0x2000, own_bar(0)), -E_EXIST);
 	assert_int_equal(own_add(pa(0x10000800), 0x1000, own_bar(0)), -E_INVAL);
 	assert_int_equal(own_add(pa(0xfffffffffffff000ull), 0x2000, own_moat()), -E_OVERFLOW);
-	assert_int_equal(own_add(pa(0x20000000), 0x1000, (struct own_id){ OWN_NONE, 0 }),
-			 -E_INVAL);
+	assert_int_equal(own_add(pa(0x20000000), 0x1000, (struct own_id){ OWN_NONE, 0 }), -E_INVAL);
 	assert_true(own_eq(own_owner(pa(0x20000000)), ((struct own_id){ OWN_NONE, 0 })));
 }
 
