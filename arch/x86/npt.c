@@ -3,7 +3,7 @@
 #include "arch/x86/npt.h"
 
 #include "core/own.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 
 #define NPT_GPA_BITS 48

@@ -13,7 +13,7 @@
 
 #include "arch/x86/npt.h"
 #include "core/own.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 #include "pt/ref_walk.h"
