@@ -41,8 +41,10 @@ static unsigned plat_devices(const struct platform *p, struct plat_devrange *d)
 			 p->iommu[i].size);
 	for (unsigned i = 0; i < p->necam; i++) {
 		plat_dev(d, &n, "ECAM", p->ecam[i].base.v, p->ecam[i].size);
-		plat_dev(d, &n, "PCI 32-bit window", p->ecam[i].mem32.base.v, p->ecam[i].mem32.size);
-		plat_dev(d, &n, "PCI 64-bit window", p->ecam[i].mem64.base.v, p->ecam[i].mem64.size);
+		plat_dev(d, &n, "PCI 32-bit window", p->ecam[i].mem32.base.v,
+			 p->ecam[i].mem32.size);
+		plat_dev(d, &n, "PCI 64-bit window", p->ecam[i].mem64.base.v,
+			 p->ecam[i].mem64.size);
 	}
 	if (p->gic_version) {
 		plat_dev(d, &n, "GIC distributor", p->gicd.v, p->gicd_size);
@@ -90,10 +92,12 @@ int platform_mem_check(struct platform *p)
 			if (e <= dev[k].base || dev[k].end <= b)
 				continue;
 			pr_warn("RAM 0x%llx+0x%llx overlaps %s 0x%llx-0x%llx: punched out of RAM",
-				(unsigned long long)b, (unsigned long long)p->mem[i].size, dev[k].what,
-				(unsigned long long)dev[k].base, (unsigned long long)dev[k].end - 1);
+				(unsigned long long)b, (unsigned long long)p->mem[i].size,
+				dev[k].what, (unsigned long long)dev[k].base,
+				(unsigned long long)dev[k].end - 1);
 			if (plat_punch(p, i, &dev[k])) {
-				pr_err("too many RAM ranges after punching out %s: firmware refused",
+				pr_err("too many RAM ranges after punching out %s: firmware "
+				       "refused",
 				       dev[k].what);
 				return -E_NOSPC;
 			}

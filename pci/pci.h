@@ -71,6 +71,7 @@ struct pci_dev {
 	u64 bar_size[6]; /* 0 when bar[] is 0 */
 	/* A BAR could not be placed (pci/bar.c): decode is off, the function is not assignable. */
 	bool refused;
+	u16 vm; /* the VM it is assigned to, 0: none (vmm/vdev_boot.c) */
 };
 
 struct pci_state {
@@ -132,6 +133,17 @@ int pci_dma_aliases(const struct pci_dev *d, u16 *rids, unsigned max, unsigned *
 /* Bus of the root-bus device above `d` and the device/function of each hop down to d. */
 int pci_dev_path(const struct pci_dev *d, u8 *root_bus, u8 *path, unsigned max,
 		 unsigned *depth) __must_check;
+
+/*
+ * ACS (pci/acs.c, issue 13 item 8). A downstream port isolates what is below it when it
+ * implements Source Validation, P2P Request and Completion Redirect and Upstream Forwarding.
+ * pci_acs_enable_above() turns them on in every downstream port above `d`; -E_NOTSUP (or -E_IO
+ * when a write does not stick) with `*bad` the first port that cannot isolate.
+ */
+bool pci_acs_isolates(const struct pci_dev *p);
+int pci_acs_enable_above(const struct pci_dev *d, const struct pci_dev **bad) __must_check;
+/* The isolation group of `d`: functions with the same value can reach each other. */
+u32 pci_isolation_group(const struct pci_state *s, const struct pci_dev *d);
 
 /* "0000:01:00.0" */
 void pci_bdf_str(const struct pci_dev *d, char *buf, size_t size);

@@ -286,6 +286,76 @@ static void without_windows_a_bad_firmware_bar_refuses_the_function(void **state
 	assert_true(test_log_has("overlaps BAR0 of 0000:01:00.0"));
 }
 
+static struct pm_fn *port(uint8_t devfn, uint8_t type, bool acs)
+{
+	struct pm_fn *f = pm_fn_new(devfn, 0x1b36, 0x000c, 0x060400, true);
+
+	pm_fn_pcie(f, false);
+	pm_fn_pcie_type(f, type);
+	if (acs)
+		pm_fn_acs(f, 0x1f); /* SV, TB, RR, CR, UF */
+	return f;
+}
+
+static uint16_t acs_ctrl(struct pm_fn *f)
+{
+	return (uint16_t)(f->cfg[0x106] | f->cfg[0x107] << 8);
+}
+
+/*
+ * Issue 13 item 8. Root port -> switch (upstream port, two downstream ports) -> endpoints,
+ * twice: behind the first switch both downstream ports have ACS, behind the second only
+ * one. Before, nothing enabled ACS and nothing grouped functions: the endpoints of the second
+ * switch could reach each other peer-to-peer, around the IOMMU, and forge each other's IDs.
+ */
+static void acs_is_enabled_above_a_function_and_groups_follow_it(void **state)
+{
+	struct pm_fn *rp1 = port(1 << 3, 4, true), *rp2 = port(2 << 3, 4, true);
+	struct pm_fn *usp1 = port(0, 5, false), *usp2 = port(0, 5, false);
+	struct pm_fn *d1a = port(0, 6, true), *d1b = port(1 << 3, 6, true);
+	struct pm_fn *d2a = port(0, 6, true), *d2b = port(1 << 3, 6, false);
+	struct pm_fn *ep[4];
+	struct pm_fn *dsp[4] = { d1a, d1b, d2a, d2b };
+	const struct pci_dev *bad;
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		ep[i] = pm_fn_new(0, 0x1234, (uint16_t)(0x10 + i), 0x020000, false);
+		pm_fn_bar(ep[i], 0, 0x1000, false);
+		pm_bridge_add(dsp[i], ep[i]);
+	}
+	pm_bridge_add(usp1, d1a);
+	pm_bridge_add(usp1, d1b);
+	pm_bridge_add(usp2, d2a);
+	pm_bridge_add(usp2, d2b);
+	pm_bridge_add(rp1, usp1);
+	pm_bridge_add(rp2, usp2);
+	pm_add_root(&model, rp1);
+	pm_add_root(&model, rp2);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *e[4];
+	for (unsigned i = 0, k = 0; i < st.ndevs; i++)
+		if (st.devs[i].hdr_type == 0)
+			e[k++] = &st.devs[i];
+	/* Every downstream port above the first endpoint isolates: all four controls on. */
+	assert_int_equal(pci_acs_enable_above(e[0], &bad), 0);
+	assert_int_equal(acs_ctrl(d1a) & 0x1d, 0x1d);
+	assert_int_equal(acs_ctrl(rp1) & 0x1d, 0x1d);
+	assert_int_equal(acs_ctrl(d1b), 0); /* not above it */
+	assert_int_equal(pci_acs_enable_above(e[3], &bad), -E_NOTSUP);
+	assert_non_null(bad);
+	assert_int_equal(bad->bdf, PCI_BDF(PCI_BUS(e[2]->bdf) - 1, 1, 0)); /* d2b */
+	assert_int_equal(acs_ctrl(rp2) & 0x1d, 0x1d);
+	/* Groups: separate behind the first switch, one behind the second. */
+	assert_int_not_equal(pci_isolation_group(&st, e[0]), pci_isolation_group(&st, e[1]));
+	assert_int_equal(pci_isolation_group(&st, e[2]), pci_isolation_group(&st, e[3]));
+	assert_int_not_equal(pci_isolation_group(&st, e[0]), pci_isolation_group(&st, e[2]));
+	/* A port whose controls do not stick is an error, not a silent success. */
+	d1b->wmask[0x106] = 0;
+	assert_int_equal(pci_acs_enable_above(e[1], &bad), -E_IO);
+}
+
 static void hostile_bridge_cannot_make_enumeration_loop(void **state)
 {
 	struct pm_fn *br = pm_fn_new(1 << 3, 0x1b36, 0x000c, 0x060400, true);
@@ -429,6 +499,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			without_windows_a_bad_firmware_bar_refuses_the_function, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			acs_is_enabled_above_a_function_and_groups_follow_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_bridge_cannot_make_enumeration_loop, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(capability_walks_survive_loops_and_bad_pointers,
