@@ -227,11 +227,18 @@ static bool pci_bar_keep(struct pci_scan *sc, struct pci_dev *d, unsigned i, u64
 	return true;
 }
 
-static void pci_bar_write(struct pci_dev *d, u16 off, u64 base, bool is64)
+/* Writes a placement and reads it back: a device that ignores the write keeps decoding the old. */
+static bool pci_bar_write(struct pci_dev *d, u16 off, u64 base, bool is64)
 {
+	u64 got;
+
 	pci_dev_write32(d, off, (u32)base);
 	if (is64)
 		pci_dev_write32(d, (u16)(off + 4), (u32)(base >> 32));
+	got = pci_dev_read32(d, off) & ~0xfu;
+	if (is64)
+		got |= (u64)pci_dev_read32(d, (u16)(off + 4)) << 32;
+	return got == base;
 }
 
 static void pci_bar_assign(struct pci_scan *sc, struct pci_dev *d, unsigned i, bool *is64)
@@ -262,11 +269,16 @@ static void pci_bar_assign(struct pci_scan *sc, struct pci_dev *d, unsigned i, b
 		d->refused = true;
 		return;
 	}
+	if (!pci_bar_write(d, off, base, *is64)) {
+		pr_err("%s BAR%u does not take 0x%llx: function refused", name, i,
+		       (unsigned long long)base);
+		d->refused = true;
+		return;
+	}
 	if (cur)
 		pr_warn("%s BAR%u 0x%llx+0x%llx %s: placed at 0x%llx", name, i,
 			(unsigned long long)cur, (unsigned long long)size, why,
 			(unsigned long long)base);
-	pci_bar_write(d, off, base, *is64);
 	d->bar[i] = base;
 	d->bar_size[i] = size;
 }
@@ -275,6 +287,9 @@ void pci_bars_assign(struct pci_scan *sc, struct pci_dev *d, unsigned nbars)
 {
 	u16 cmd = pci_cfg_read16(d->host, d->bdf, PCI_COMMAND);
 	bool any = false;
+
+	for (const struct pci_dev *p = d->parent; p && !d->refused; p = p->parent)
+		d->refused = p->refused; /* behind a refused bridge: not reachable */
 
 	pci_cfg_write16(d->host, d->bdf, PCI_COMMAND, cmd & ~(PCI_COMMAND_MEM | PCI_COMMAND_IO));
 	for (unsigned i = 0; i < nbars; i++) {

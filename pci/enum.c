@@ -128,8 +128,9 @@ static int pci_scan_bridge(struct pci_scan *sc, struct pci_dev *br, u8 bus)
 	pci_cfg_write8(h, br->bdf, PCI_SUBORDINATE_BUS, sc->next_bus);
 	if (h->windows) /* else firmware's windows stay: pci/bar.c checks BARs against them */
 		pci_bridge_windows(br, start, sc->h->mem32.next);
-	u16 cmd = pci_cfg_read16(h, br->bdf, PCI_COMMAND);
-	pci_cfg_write16(h, br->bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEM) & ~PCI_COMMAND_IO);
+	/* A refused bridge decodes nothing: its own BARs failed, nothing behind it is used. */
+	u16 cmd = pci_cfg_read16(h, br->bdf, PCI_COMMAND) & ~(PCI_COMMAND_IO | PCI_COMMAND_MEM);
+	pci_cfg_write16(h, br->bdf, PCI_COMMAND, br->refused ? cmd : cmd | PCI_COMMAND_MEM);
 	return err;
 }
 
