@@ -19,7 +19,8 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 
-#define OWN_MAX_RANGES 256
+/* RAM ranges, one per VM, every BAR of PCI_MAX_DEVS functions (most merge), with room. */
+#define OWN_MAX_RANGES 512
 
 enum own_kind {
 	OWN_NONE,

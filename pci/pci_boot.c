@@ -68,12 +68,14 @@ static void pci_boot_own(struct pci_dev *d)
 	for (unsigned i = 0; i < 6 && !d->refused; i++) {
 		u64 b = ALIGN_DOWN(d->bar[i], PAGE_SIZE);
 		u64 e = ALIGN_DOWN(d->bar[i] + d->bar_size[i] + PAGE_SIZE - 1, PAGE_SIZE);
+		int err;
 
-		if (!d->bar[i] || !own_add(pa(b), e - b, own_bar(0)))
+		if (!d->bar[i] || !(err = own_add(pa(b), e - b, own_bar(0))))
 			continue;
 		pci_bdf_str(d, name, sizeof(name));
-		pr_err("%s BAR%u 0x%llx: pages already owned: function refused", name, i,
-		       (unsigned long long)d->bar[i]);
+		pr_err("%s BAR%u 0x%llx: not recorded in the ownership record (%s): function "
+		       "refused",
+		       name, i, (unsigned long long)d->bar[i], err_str(err));
 		d->refused = true;
 	}
 }

@@ -230,8 +230,8 @@ static struct ffn *model_of(const struct pci_dev *d)
 	return fn_at((u64)d->bdf << 12);
 }
 
-static void check_bar(const struct pci_state *st, const struct pci_host *h,
-		      const struct pci_dev *d, unsigned i, const struct fbar *mb)
+static void check_bar(const struct pci_state *st, const struct pci_host *h, const struct pci_dev *d,
+		      unsigned i, const struct fbar *mb)
 {
 	u64 b = d->bar[i], s = d->bar_size[i];
 

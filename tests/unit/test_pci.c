@@ -220,6 +220,24 @@ static void two_functions_claiming_one_address_do_not_both_keep_it(void **state)
 	assert_int_equal(pm_read32(b, 0x10) & ~0xfu, (u32)db->bar[0]);
 }
 
+/* A device whose BAR ignores Moat's placement keeps decoding where it was: refused. */
+static void a_bar_that_ignores_its_placement_refuses_the_function(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, false);
+	fw_bar(a, 0, 0xc0000000ull); /* outside the window */
+	a->wmask[0x13] = 0x3f; /* address bits 31:30 stuck at 1: sizing works, placing does not */
+	pm_add_root(&model, a);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_true(find(0, 1, 0)->refused);
+	assert_int_equal(find(0, 1, 0)->bar[0], 0);
+	assert_false(a->cfg[4] & 0x2);
+	assert_true(test_log_has("BAR0 does not take 0x10000000: function refused"));
+}
+
 /* A BAR the allocator would hand out inside RAM (a window that overlaps it) skips it. */
 static void placement_skips_ram_inside_a_window(void **state)
 {
@@ -497,6 +515,8 @@ int main(void)
 			two_functions_claiming_one_address_do_not_both_keep_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(placement_skips_ram_inside_a_window, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			a_bar_that_ignores_its_placement_refuses_the_function, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			without_windows_a_bad_firmware_bar_refuses_the_function, setup, teardown),
 		cmocka_unit_test_setup_teardown(
