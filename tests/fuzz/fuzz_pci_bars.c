@@ -106,7 +106,7 @@ static uint64_t ecam_read(void *ctx, uint64_t off, unsigned w)
 	if (!f || o >= 256)
 		return w == 8 ? ~0ull : (1ull << (8 * w)) - 1;
 	memcpy(tmp, f->cfg, sizeof(tmp));
-	for (unsigned r = 0; r < 6; r++) {
+	for (unsigned r = 0; r < (f == &fns[BRIDGE] ? 2u : 6u); r++) { /* type 1: two BARs */
 		u32 b = bar_reg(f, r);
 		memcpy(tmp + 0x10 + 4 * r, &b, 4);
 	}
