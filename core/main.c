@@ -13,6 +13,7 @@
 #include "core/frame.h"
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "core/platform.h"
 #include "core/version.h"
 #include "lib/err.h"
@@ -21,6 +22,27 @@
 
 static struct platform platform;
 static struct frame_alloc frames;
+
+/* Every page of RAM starts as Moat's (core/own.h); VMs get theirs by transfer. */
+static int mem_own(const struct platform *p)
+{
+	own_reset();
+	for (unsigned i = 0; i < p->nmem; i++) {
+		u64 b = p->mem[i].base.v, e;
+		int err;
+
+		if (add_overflow(b, p->mem[i].size, &e) || add_overflow(b, PAGE_SIZE - 1, &b))
+			return -E_OVERFLOW;
+		b = ALIGN_DOWN(b, PAGE_SIZE);
+		e = ALIGN_DOWN(e, PAGE_SIZE);
+		if (b < e && (err = own_add(pa(b), e - b, own_moat()))) {
+			pr_err("ownership record of RAM at 0x%llx: %s", (unsigned long long)b,
+			       err_str(err));
+			return err;
+		}
+	}
+	return 0;
+}
 
 static int mem_init(const struct boot_info *bi)
 {
@@ -51,7 +73,7 @@ static int mem_init(const struct boot_info *bi)
 	err = frame_init(&frames, platform.mem, platform.nmem, holes, n);
 	if (err)
 		pr_err("frame allocator: %s", err_str(err));
-	return err;
+	return err ?: mem_own(&platform);
 }
 
 static int discover_acpi(const struct boot_info *bi)
@@ -64,6 +86,8 @@ static int discover_acpi(const struct boot_info *bi)
 		pr_err("no usable memory map from the boot path: %s", err_str(err));
 		return err;
 	}
+	if ((err = platform_mem_check(&platform)))
+		return err;
 	if (bi->mem_dropped)
 		pr_warn("memory map has more than %u ranges; the rest is not used", BOOT_MAX_MEM);
 	memcpy(platform.bootargs, bi->cmdline, MIN(sizeof(platform.bootargs), sizeof(bi->cmdline)));

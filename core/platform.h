@@ -144,6 +144,13 @@ u64 platform_ram_bytes(const struct platform *p);
 /* The one-line summary: "cpus=2 ram=512MiB ecam=0x... iommu=smmuv3@0x... gic=v3". */
 int platform_summary(const struct platform *p, char *buf, size_t size);
 
+/*
+ * Issue 13 item 6: RAM that overlaps registers or PCI windows this description names is
+ * punched out of p->mem, one line per overlap naming both; -E_NOSPC (firmware refused) when
+ * the ranges left do not fit. platform_from_dt() calls it; the ACPI path after the memory map.
+ */
+int platform_mem_check(struct platform *p) __must_check;
+
 /* Device-tree discovery. The blob is untrusted: every offset and length is checked. */
 int platform_from_dt(const void *fdt, size_t max_size, struct platform *p) __must_check;
 

@@ -564,6 +564,8 @@ int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 	}
 	dt_scan_chosen(&c);
 	dt_scan_rtc(&c);
+	if ((err = platform_mem_check(&tmp)))
+		return err;
 	*p = tmp;
 	return 0;
 }

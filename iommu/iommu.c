@@ -11,6 +11,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "iommu/iommu_internal.h"
 #include "lib/err.h"
 
@@ -336,6 +337,9 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
+	/* core/own.h: only the domain owner's RAM (Moat's for Moat's domains) enters it. */
+	if ((err = own_check(out, size, d->owner ? own_vm(d->owner) : own_moat())))
+		return trace_err(err);
 	if ((err = iommu_flush_owed(d)))
 		return err;
 	/* An x86-64-format stage 2 (VT-d first-stage-only units): device requests are user. */

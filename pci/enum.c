@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Enumeration of every bus behind a host bridge. When firmware left bus numbers or memory BARs
- * unassigned (QEMU -kernel boots), Moat assigns them: buses depth-first, memory BARs from the
- * host bridge's windows with a bump allocator, bridge windows around what sits behind them.
- * I/O BARs are left disabled. Config values read back are untrusted: bus numbers that would
- * revisit a bus or leave the ECAM range are replaced, sizes are checked.
+ * Enumeration of every bus behind a host bridge. When firmware left bus numbers unassigned
+ * (QEMU -kernel boots), Moat assigns them depth-first; memory BARs are checked and placed by
+ * pci/bar.c, and where the host's windows are known, bridge windows are programmed around what
+ * sits behind them. Config values read back are untrusted: bus numbers that would revisit a
+ * bus or leave the ECAM range are replaced.
  */
 #define LOG_COMPONENT "pci"
 #include "core/log.h"
@@ -12,16 +12,9 @@
 #include "lib/fmt.h"
 #include "pci/pci.h"
 #include "pci/regs.h"
+#include "pci/scan.h"
 
 #include <string.h>
-
-struct pci_scan {
-	struct pci_state *s;
-	struct pci_host *h;
-	struct pci_dev *parent; /* the bridge whose secondary bus is being scanned */
-	u8 next_bus;		/* last bus number handed out */
-	u64 visited[256 / 64];	/* buses already scanned: a bogus bridge cannot make us loop */
-};
 
 void pci_bdf_str(const struct pci_dev *d, char *buf, size_t size)
 {
@@ -42,95 +35,8 @@ int pci_host_init(struct pci_host *h, const struct plat_ecam *e, volatile u8 *ec
 	h->bus_end = e->bus_end;
 	h->mem32 = (struct pci_window){ e->mem32.base.v, e->mem32.base.v + e->mem32.size };
 	h->mem64 = (struct pci_window){ e->mem64.base.v, e->mem64.base.v + e->mem64.size };
+	h->windows = e->mem32.size || e->mem64.size;
 	return 0;
-}
-
-/* Aligned allocation from a window; 0 when it does not fit. */
-static u64 pci_window_alloc(struct pci_window *w, u64 size)
-{
-	u64 base, end;
-
-	if (!size || !IS_POW2(size) || add_overflow(w->next, size - 1, &base))
-		return 0;
-	base &= ~(size - 1);
-	if (add_overflow(base, size, &end) || end > w->end)
-		return 0;
-	w->next = end;
-	return base;
-}
-
-/* PCI 3.0 6.2.5.1: size a BAR by writing all-ones with decoding disabled. */
-static u64 pci_bar_size(struct pci_dev *d, u16 off, bool is64)
-{
-	u32 lo = pci_dev_read32(d, off), hi = 0, mlo, mhi = 0xffffffffu;
-
-	pci_dev_write32(d, off, 0xffffffffu);
-	mlo = pci_dev_read32(d, off) & ~0xfu;
-	pci_dev_write32(d, off, lo);
-	if (is64) {
-		hi = pci_dev_read32(d, (u16)(off + 4));
-		pci_dev_write32(d, (u16)(off + 4), 0xffffffffu);
-		mhi = pci_dev_read32(d, (u16)(off + 4));
-		pci_dev_write32(d, (u16)(off + 4), hi);
-	}
-	u64 mask = (u64)mhi << 32 | mlo;
-	if (!mlo && !(is64 && mhi))
-		return 0;
-	u64 size = ~mask + 1;
-	return IS_POW2(size) ? size : 0; /* not a contiguous mask: ignore the BAR */
-}
-
-static void pci_bar_assign(struct pci_scan *sc, struct pci_dev *d, unsigned i, bool *is64)
-{
-	u16 off = (u16)(PCI_BAR0 + 4 * i);
-	u32 v = pci_dev_read32(d, off);
-
-	*is64 = !(v & PCI_BAR_IO) && (v & 6) == PCI_BAR_MEM_TYPE_64;
-	if (v & PCI_BAR_IO)
-		return;
-	u64 size = pci_bar_size(d, off, *is64);
-	u64 cur = (v & ~0xfu) | (*is64 ? (u64)pci_dev_read32(d, (u16)(off + 4)) << 32 : 0);
-	if (!size)
-		return;
-	d->bar_size[i] = size;
-	if (cur) {
-		/* Firmware assigned it: keep it, and allocate past it if it sits in our window. */
-		struct pci_window *w = &sc->h->mem32;
-		if (cur >= w->next && cur < w->end)
-			w->next = MIN(cur + size, w->end);
-		d->bar[i] = cur;
-		return;
-	}
-	/* 32-bit window first: it is forwarded by every bridge's non-prefetchable window. */
-	u64 base = pci_window_alloc(&sc->h->mem32, MAX(size, 4096));
-	if (!base && *is64)
-		base = pci_window_alloc(&sc->h->mem64, MAX(size, 4096));
-	if (!base) {
-		pr_warn("no window space for a %llu-byte BAR", (unsigned long long)size);
-		return;
-	}
-	pci_dev_write32(d, off, (u32)base);
-	if (*is64)
-		pci_dev_write32(d, (u16)(off + 4), (u32)(base >> 32));
-	d->bar[i] = base;
-}
-
-static void pci_bars_assign(struct pci_scan *sc, struct pci_dev *d, unsigned nbars)
-{
-	u16 cmd = pci_cfg_read16(d->host, d->bdf, PCI_COMMAND);
-	bool any = false;
-
-	pci_cfg_write16(d->host, d->bdf, PCI_COMMAND, cmd & ~(PCI_COMMAND_MEM | PCI_COMMAND_IO));
-	for (unsigned i = 0; i < nbars; i++) {
-		bool is64 = false;
-		pci_bar_assign(sc, d, i, &is64);
-		any |= d->bar[i] != 0;
-		if (is64)
-			i++;
-	}
-	if (any)
-		cmd |= PCI_COMMAND_MEM;
-	pci_cfg_write16(d->host, d->bdf, PCI_COMMAND, cmd & ~PCI_COMMAND_IO);
 }
 
 static void pci_dev_caps(struct pci_dev *d)
@@ -220,9 +126,11 @@ static int pci_scan_bridge(struct pci_scan *sc, struct pci_dev *br, u8 bus)
 	sc->parent = up;
 	sc->h->mem32.next = MIN((sc->h->mem32.next + 0xfffff) & ~0xfffffull, sc->h->mem32.end);
 	pci_cfg_write8(h, br->bdf, PCI_SUBORDINATE_BUS, sc->next_bus);
-	pci_bridge_windows(br, start, sc->h->mem32.next);
-	u16 cmd = pci_cfg_read16(h, br->bdf, PCI_COMMAND);
-	pci_cfg_write16(h, br->bdf, PCI_COMMAND, (cmd | PCI_COMMAND_MEM) & ~PCI_COMMAND_IO);
+	if (h->windows) /* else firmware's windows stay: pci/bar.c checks BARs against them */
+		pci_bridge_windows(br, start, sc->h->mem32.next);
+	/* A refused bridge decodes nothing: its own BARs failed, nothing behind it is used. */
+	u16 cmd = pci_cfg_read16(h, br->bdf, PCI_COMMAND) & ~(PCI_COMMAND_IO | PCI_COMMAND_MEM);
+	pci_cfg_write16(h, br->bdf, PCI_COMMAND, br->refused ? cmd : cmd | PCI_COMMAND_MEM);
 	return err;
 }
 

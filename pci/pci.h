@@ -13,6 +13,8 @@
 
 #define PCI_MAX_HOSTS PLAT_MAX_ECAM
 #define PCI_MAX_DEVS 64
+/* RAM, reserved memory and device registers of the platform: no BAR may overlap them. */
+#define PCI_MAX_FORBID (PLAT_MAX_MEM + PLAT_MAX_RSV + PLAT_MAX_IOMMU + PLAT_MAX_ECAM + 8)
 
 /* Standard capability IDs (PCI 3.0 / PCIe 6.0 7.5) and extended capability IDs (PCIe 7.6). */
 #define PCI_CAP_ID_PCIE 0x10
@@ -42,6 +44,12 @@ struct pci_host {
 	u8 bus_end;
 	struct pci_window mem32;
 	struct pci_window mem64;
+	/*
+	 * The firmware described the windows (DT "ranges"): Moat places BARs and programs
+	 * bridge windows. Without (ACPI: _CRS is AML, not read), firmware's BARs and bridge
+	 * windows are kept when they pass the checks, and a function failing them is refused.
+	 */
+	bool windows;
 };
 
 struct pci_dev {
@@ -59,8 +67,11 @@ struct pci_dev {
 	u16 pasid_cap;
 	u16 acs_cap;
 	u16 sriov_cap;
-	u64 bar[6]; /* assigned addresses (memory BARs), 0 if none */
-	u64 bar_size[6];
+	u64 bar[6];	 /* assigned addresses (memory BARs), 0 if none: validated, see pci/bar.c */
+	u64 bar_size[6]; /* 0 when bar[] is 0 */
+	/* A BAR could not be placed (pci/bar.c): decode is off, the function is not assignable. */
+	bool refused;
+	u16 vm; /* the VM it is assigned to, 0: none (vmm/vdev_boot.c) */
 };
 
 struct pci_state {
@@ -68,6 +79,8 @@ struct pci_state {
 	struct pci_host hosts[PCI_MAX_HOSTS];
 	unsigned ndevs;
 	struct pci_dev devs[PCI_MAX_DEVS];
+	unsigned nforbid;
+	struct pa_range forbid[PCI_MAX_FORBID];
 };
 
 /* Config accessors. Out-of-range bus/offset reads return all-ones, writes are dropped. */
@@ -86,6 +99,12 @@ static inline void pci_dev_write32(const struct pci_dev *d, u16 off, u32 v)
 {
 	pci_cfg_write32(d->host, d->bdf, off, v);
 }
+
+/*
+ * Adds a range no BAR may overlap (RAM, reserved memory, device registers the platform
+ * names), before pci_enumerate(). -E_NOSPC when full, -E_OVERFLOW when it wraps.
+ */
+int pci_forbid_add(struct pci_state *s, paddr_t base, u64 size) __must_check;
 
 /* Sets up a host from its ECAM description; `ecam` is the mapped ECAM base. */
 int pci_host_init(struct pci_host *h, const struct plat_ecam *e, volatile u8 *ecam) __must_check;
@@ -114,6 +133,17 @@ int pci_dma_aliases(const struct pci_dev *d, u16 *rids, unsigned max, unsigned *
 /* Bus of the root-bus device above `d` and the device/function of each hop down to d. */
 int pci_dev_path(const struct pci_dev *d, u8 *root_bus, u8 *path, unsigned max,
 		 unsigned *depth) __must_check;
+
+/*
+ * ACS (pci/acs.c, issue 13 item 8). A downstream port isolates what is below it when it
+ * implements Source Validation, P2P Request and Completion Redirect and Upstream Forwarding.
+ * pci_acs_enable_above() turns them on in every downstream port above `d`; -E_NOTSUP (or -E_IO
+ * when a write does not stick) with `*bad` the first port that cannot isolate.
+ */
+bool pci_acs_isolates(const struct pci_dev *p);
+int pci_acs_enable_above(const struct pci_dev *d, const struct pci_dev **bad) __must_check;
+/* The isolation group of `d`: functions with the same value can reach each other. */
+u32 pci_isolation_group(const struct pci_state *s, const struct pci_dev *d);
 
 /* "0000:01:00.0" */
 void pci_bdf_str(const struct pci_dev *d, char *buf, size_t size);

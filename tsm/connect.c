@@ -165,8 +165,10 @@ static void tsm_tdi_setup(struct tsm_dev *d)
 	struct tsm_bars bars = { 0 };
 	u16 seg = d->pci->host ? d->pci->host->segment : 0;
 
-	for (unsigned i = 0; i < 6; i++)
-		bars.bar[i] = (struct pa_range){ pa(d->pci->bar[i]), d->pci->bar_size[i] };
+	/* pci/bar.c validated these (issue 13 item 1); a refused function gets none. */
+	for (unsigned i = 0; i < 6 && !d->pci->refused; i++)
+		if (d->pci->bar[i])
+			bars.bar[i] = (struct pa_range){ pa(d->pci->bar[i]), d->pci->bar_size[i] };
 	tdi_init(&d->tdi, &d->pd, tdisp_function_id(d->pci->bdf, (u8)seg, seg != 0), &bars);
 }
 

@@ -78,7 +78,8 @@ static int report_find_bar(const struct tsm_bars *bars, u64 start, u64 end, u8 *
 	for (u8 i = 0; i < 6; i++) {
 		u64 b = bars->bar[i].base.v, bend;
 
-		if (bars->bar[i].size == 0 || add_overflow(b, bars->bar[i].size, &bend))
+		/* An unplaced BAR (base 0) anchors nothing: pci/bar.c never records one. */
+		if (!b || !bars->bar[i].size || add_overflow(b, bars->bar[i].size, &bend))
 			continue;
 		if (start >= b && end <= bend) {
 			*bar = i;

@@ -12,6 +12,7 @@
 
 #include "vmm/hypercall_dev.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "vmm/viommu.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -355,6 +356,34 @@ static int vdev_place_bars(struct vdev *d, const struct pa_range bars[6], const 
 	return 0;
 }
 
+/* The BARs' pages move from "unassigned device BAR" to this VM's vdev (core/own.h). */
+static void vdev_disown_bars(struct vdev *d, unsigned upto)
+{
+	for (unsigned b = 0; b < upto; b++)
+		if (d->bar[b].size &&
+		    own_transfer(d->bar[b].hpa, d->bar[b].size, own_bar(d->vm->id), own_bar(0)))
+			pr_err("%s: %04x: BAR%u not given back", d->vm->name, d->bdf, b);
+}
+
+static int vdev_own_bars(struct vdev *d)
+{
+	char who[24];
+
+	for (unsigned b = 0; b < 6; b++) {
+		const struct vdev_bar *r = &d->bar[b];
+
+		if (!r->size || !own_transfer(r->hpa, r->size, own_bar(0), own_bar(d->vm->id)))
+			continue;
+		pr_err("%s: %04x: BAR%u 0x%llx is not an unassigned device BAR (owner: %s): not "
+		       "assignable",
+		       d->vm->name, d->bdf, b, (unsigned long long)r->hpa.v,
+		       own_name(own_owner(r->hpa), who, sizeof(who)));
+		vdev_disown_bars(d, b);
+		return -E_PERM;
+	}
+	return 0;
+}
+
 int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 		const struct pa_range bars[6], u32 bar_type_bits[6], struct tdi *tdi,
 		const struct vdev_backend *be, void *be_ctx)
@@ -379,16 +408,20 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 	d->handle = (u32)vm->id << 16 | MOAT_VDEV_TAG | d->idx;
 	d->vbdf = (u16)(d->idx << 3);
 	d->tdi = tdi;
-	if ((err = vdev_place_bars(d, bars, bar_type_bits)) || (err = vdev_dma_setup(d)))
+	if ((err = vdev_place_bars(d, bars, bar_type_bits)) || (err = vdev_dma_setup(d)) ||
+	    (err = vdev_own_bars(d)))
 		return err;
-	if (tdi && (err = tdi_assign(tdi, vm->id, &vdev_tsm_ops)))
+	if (tdi && (err = tdi_assign(tdi, vm->id, &vdev_tsm_ops))) {
+		vdev_disown_bars(d, 6);
 		return err;
+	}
 	nvdevs[vm->id]++;
 	if ((err = vdev_map_bars(d)) || (viommu_of(vm) && (err = viommu_attach_vdev(d)))) {
 		vdev_unmap_bars(d);
 		if (tdi && tdi_vm_teardown(tdi, vm->id))
 			pr_err("%s: %04x: TDI not released", vm->name, bdf);
 		nvdevs[vm->id]--;
+		vdev_disown_bars(d, 6);
 		return err;
 	}
 	return 0;

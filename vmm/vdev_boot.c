@@ -98,6 +98,40 @@ static struct pci_dev *vdev_find_pci(u16 segment, u16 bdf)
 	return NULL;
 }
 
+/*
+ * Issue 13 item 8: no function of another VM in its isolation group (pci/acs.c), and ACS on
+ * in every downstream port above it. A port without ACS only widens the group.
+ */
+static int vdev_pci_isolate(const struct vm *vm, struct pci_dev *p, const char *name)
+{
+	struct pci_state *s = pci_boot_state();
+	u32 g = pci_isolation_group(s, p);
+	const struct pci_dev *bad;
+	char other[16];
+	int err;
+
+	for (unsigned i = 0; i < s->ndevs; i++) {
+		const struct pci_dev *o = &s->devs[i];
+
+		if (o == p || !o->vm || o->vm == vm->id || pci_isolation_group(s, o) != g)
+			continue;
+		pci_bdf_str(o, other, sizeof(other));
+		pr_err("%s: %s: one isolation group with %s of VM %u (no ACS between them): not "
+		       "assignable",
+		       vm->name, name, other, o->vm);
+		return -E_PERM;
+	}
+	err = pci_acs_enable_above(p, &bad);
+	if (err == -E_NOTSUP)
+		return 0;
+	if (err) {
+		pr_err("%s: %s: ACS could not be enabled above it: %s", vm->name, name,
+		       err_str(err));
+		return err;
+	}
+	return 0;
+}
+
 static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 {
 	struct pci_dev *p = vdev_find_pci(fn->segment, fn->bdf);
@@ -112,6 +146,14 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 		return -E_NODEV;
 	}
 	pci_bdf_str(p, name, sizeof(name));
+	if (p->refused) { /* pci/bar.c: a BAR could not be placed safely */
+		pr_err("%s: %s: its BARs failed the placement checks: not assignable", vm->name,
+		       name);
+		return -E_PERM;
+	}
+	int err = vdev_pci_isolate(vm, p, name);
+	if (err)
+		return err;
 	if (vm->cfg->tsm != TSM_POLICY_NONE)
 		tdi = vdev_tsm_find(fn->segment, fn->bdf);
 	if (!tdi && vm->cfg->tsm == TSM_POLICY_REQUIRED) {
@@ -127,12 +169,13 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 	pci_cfg_write16(p->host, p->bdf, PCI_COMMAND,
 			pci_cfg_read16(p->host, p->bdf, PCI_COMMAND) | PCI_COMMAND_MEM |
 				PCI_COMMAND_MASTER);
-	int err = vdev_create(vm, fn->segment, fn->bdf, p->vendor, p->device, bars, types, tdi,
-			      &vdev_pci_backend, p);
+	err = vdev_create(vm, fn->segment, fn->bdf, p->vendor, p->device, bars, types, tdi,
+			  &vdev_pci_backend, p);
 	if (err) {
 		pr_err("%s: %s: cannot assign: %s", vm->name, name, err_str(err));
 		return err;
 	}
+	p->vm = (u16)vm->id;
 	pr_info("%s: %s %04x:%04x assigned as vdev 0x%x%s", vm->name, name, p->vendor, p->device,
 		vdev_at(vm, vdev_count(vm) - 1)->handle, tdi ? ", TDI unbound" : " (no TDISP)");
 	return 0;

@@ -14,6 +14,7 @@
 #include "vmm/config.h"
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "vmm/vdev.h"
 #include "vmm/vdev_boot.h"
 #include "vmm/vm_load.h"
@@ -38,6 +39,10 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 		return err;
 	}
 	memset(phys_to_virt(ram), 0, total);
+	if ((err = own_transfer(ram, total, own_moat(), own_vm(id)))) {
+		pr_err("%s: its RAM is not Moat's to give: %s", c->name, err_str(err));
+		return err;
+	}
 	vm_init(vm, id, c, ram);
 	if ((err = vm_load_images(vm, ctx->bi)) || (err = arch_vm_create(vm, ctx->frames)) ||
 	    (err = vdev_vm_build(ctx, vm)))

@@ -10,6 +10,7 @@
 
 #include "arch/arm64/sysreg.h"
 #include "core/frame.h"
+#include "core/own.h"
 #include "vmm/vdev.h"
 #include "vmm/vm_mmio.h"
 #include "core/log.h"
@@ -40,10 +41,15 @@ static unsigned s2_pa_bits(u64 *parange)
 	return bits[*parange];
 }
 
-static int s2_map(struct pt *pt, const struct vm_ram *r, struct pt_gather *g)
+/* Only RAM the ownership record gives the VM enters its stage-2 (core/own.h). */
+static int s2_map(struct pt *pt, const struct vm *vm, const struct vm_ram *r, struct pt_gather *g)
 {
+	int err;
+
 	if (!r->size)
 		return 0;
+	if ((err = own_check(r->hpa, r->size, own_vm(vm->id))))
+		return err;
 	return pt_map(pt, r->base.v, r->hpa, r->size, PT_PROT_R | PT_PROT_W | PT_PROT_X, g);
 }
 
@@ -64,7 +70,7 @@ int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
 	if ((err = pt_init(pt, &cfg)))
 		return err;
 	pt_gather_init(&g, NULL); /* not yet reachable by any CPU: nothing to invalidate */
-	if ((err = s2_map(pt, &vm->priv, &g)) || (err = s2_map(pt, &vm->shared, &g))) {
+	if ((err = s2_map(pt, vm, &vm->priv, &g)) || (err = s2_map(pt, vm, &vm->shared, &g))) {
 		pr_err("%s: stage-2 map: %s", vm->name, err_str(err));
 		pt_destroy(pt);
 		return err;
@@ -117,6 +123,8 @@ int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 
 	if (vm->id == 0 || vm->id > VM_MAX)
 		return -E_RANGE;
+	if ((err = own_check(hpa, size, own_bar(vm->id)))) /* a BAR of the VM's vdev only */
+		return err;
 	pt_gather_init(&gt, s2_gather_flush);
 	err = pt_map(&s2_tables[vm->id].pt, g.v, hpa, size, PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE,
 		     &gt);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch/host/vm_host.h"
+#include "core/own.h"
 #include "lib/err.h"
 
 struct host_s2_map host_s2[HOST_S2_MAX];
@@ -15,8 +16,12 @@ int host_s2_fail;
 
 int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 {
+	int err;
+
 	if (host_s2_fail)
 		return host_s2_fail;
+	if ((err = own_check(hpa, size, own_bar(vm->id)))) /* as the arm64 stage-2 does */
+		return err;
 	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
 		if (!host_s2[i].size) {
 			host_s2[i] = (struct host_s2_map){ vm->id, g.v, hpa.v, size };

@@ -2,6 +2,7 @@
 /* Nested page tables on lib/pt (arch/x86/npt.h). */
 #include "arch/x86/npt.h"
 
+#include "core/own.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 
@@ -17,6 +18,7 @@ int npt_init(struct npt *n, struct pt_allocator *a, bool gbpages)
 				 .max_leaf = gbpages ? 0 : PT_SIZE_2M,
 				 .alloc = a };
 
+	n->vm = 0;
 	return pt_init(&n->pt, &cfg);
 }
 
@@ -44,14 +46,18 @@ static int npt_map(struct npt *n, u64 g, paddr_t hpa, u64 size, u32 prot)
 	return err;
 }
 
+/* Ownership before anything else (core/own.h): another owner's page never enters the NPT. */
 int npt_map_ram(struct npt *n, const struct vm_ram *r)
 {
-	return r->size ? npt_map(n, r->base.v, r->hpa, r->size, NPT_RAM) : 0;
+	if (!r->size)
+		return 0;
+	return own_check(r->hpa, r->size, own_vm(n->vm))
+		       ?: npt_map(n, r->base.v, r->hpa, r->size, NPT_RAM);
 }
 
 int npt_map_mmio(struct npt *n, gpa_t g, paddr_t hpa, u64 size)
 {
-	return npt_map(n, g.v, hpa, size, NPT_MMIO);
+	return own_check(hpa, size, own_bar(n->vm)) ?: npt_map(n, g.v, hpa, size, NPT_MMIO);
 }
 
 int npt_unmap(struct npt *n, gpa_t g, u64 size, void (*flush)(struct pt_gather *g, struct pt *pt))

@@ -17,9 +17,14 @@ struct vm_ram;
 
 struct npt {
 	struct pt pt;
+	/* The VM whose NPT it is: maps take only its RAM and its vdevs' BARs (core/own.h). */
+	u32 vm;
 };
 
-/* gbpages: the CPU has 1 GiB pages (CPUID 8000_0001 EDX bit 26); otherwise 2 MiB leaves. */
+/*
+ * gbpages: the CPU has 1 GiB pages (CPUID 8000_0001 EDX bit 26); otherwise 2 MiB leaves.
+ * Set n->vm afterwards: until then no page can be mapped.
+ */
 int npt_init(struct npt *n, struct pt_allocator *a, bool gbpages) __must_check;
 void npt_destroy(struct npt *n);
 /* Maps never replace: -E_EXIST when part of the range is mapped (unmap first). */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/own.h"
 #include "core/frame.h"
 #include "core/init.h"
 #include "iommu/iommu.h"
@@ -62,8 +63,8 @@ static void fuzz_up(void)
 
 	F.ram = aligned_alloc(1 << 21, RAM_SIZE);
 	r = (struct pa_range){ pa((u64)(uintptr_t)F.ram), RAM_SIZE };
-	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0))
-		abort();
+	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0) || own_add(r.base, RAM_SIZE, own_moat()))
+		abort(); /* the RAM is Moat's (core/own.h): its domain maps it */
 	pt_allocator_frames(&F.alloc, &F.fa);
 	F.m = smmu_model_create(0x09050000ULL, &cfg);
 	smmu_model_add_ram(F.m, r.base.v, RAM_SIZE);

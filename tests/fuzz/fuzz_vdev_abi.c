@@ -14,6 +14,7 @@
 #include <arch/cpu.h>
 
 #include "arch/host/vm_host.h"
+#include "core/own.h"
 #include "core/devop.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_dev.h"
@@ -111,6 +112,11 @@ static void env_setup(void)
 	memset(bitsb, 0, 4096);
 	vm_init(vma, 1, &ca, pa((u64)(uintptr_t)rama));
 	vm_init(vmb, 2, &cb, pa((u64)(uintptr_t)ramb));
+	own_reset(); /* as boot leaves it: each VM's RAM, the BAR unassigned (core/own.h) */
+	if (own_add(pa((u64)(uintptr_t)rama), PRIV + SHARED, own_vm(1)) ||
+	    own_add(pa((u64)(uintptr_t)ramb), PRIV + SHARED, own_vm(2)) ||
+	    own_add(pa(BAR0), 0x4000, own_bar(0)))
+		abort();
 	if (fake_smmu_add(&fk, &ha.a) || viommu_init(vma, &fk.u, bitsa) ||
 	    viommu_init(vmb, &fk.u, bitsb))
 		abort();

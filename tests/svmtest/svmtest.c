@@ -17,6 +17,7 @@
 #include "arch/x86/svm.h"
 #include "arch/x86/vboot.h"
 #include "arch/x86/x86.h"
+#include "core/own.h"
 #include "core/frame.h"
 #include "vmm/hypercall.h"
 #include "core/init.h"
@@ -74,6 +75,8 @@ static int svmtest_vm(struct frame_alloc *fa, paddr_t *vmcb_pa)
 	if ((err = frame_alloc_run(fa, cfg.private_size >> PAGE_SHIFT, 2ULL << 20, &ram)))
 		return err;
 	memset(phys_to_virt(ram), 0, cfg.private_size);
+	if ((err = own_transfer(ram, cfg.private_size, own_moat(), own_vm(1))))
+		return err; /* core/own.h: the NPT takes only the VM's own RAM */
 	vm_init(&vm, 1, &cfg, ram);
 	vm.priv.base = gpa(0);
 	if ((err = x86_boot_build(phys_to_virt(ram), &b, &e)))
@@ -83,8 +86,8 @@ static int svmtest_vm(struct frame_alloc *fa, paddr_t *vmcb_pa)
 	cpuid(0x80000001u, 0, ext);
 	pt_allocator_frames(&npt_alloc, fa);
 	if ((err = npt_init(&sm.npt, &npt_alloc, ext[3] & (1u << 26))) ||
-	    (err = npt_map_ram(&sm.npt, &vm.priv)) || (err = page(fa, 3, &iopm)) ||
-	    (err = page(fa, 2, &msrpm)))
+	    (sm.npt.vm = vm.id, err = npt_map_ram(&sm.npt, &vm.priv)) ||
+	    (err = page(fa, 3, &iopm)) || (err = page(fa, 2, &msrpm)))
 		return err;
 	svm_permission_maps_init(phys_to_virt(iopm), phys_to_virt(msrpm));
 	sm.vm = &vm;

@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include "core/platform.h"
+#include "lib/err.h"
 #include "lib/bits.h"
 
 static struct platform plat;
@@ -252,6 +253,69 @@ static void finds_boot_arguments(void **state)
 	(void)state;
 }
 
+static bool has_ram(u64 base, u64 size)
+{
+	for (unsigned i = 0; i < plat.nmem; i++)
+		if (plat.mem[i].base.v == base && plat.mem[i].size == size)
+			return true;
+	return false;
+}
+
+/*
+ * Issue 13 item 6: memory nodes over the GIC, the UART, the SMMU, the ECAM and the PCI
+ * window. Before, all of it was RAM for the frame allocator (VM RAM, IOMMU tables).
+ */
+static void ram_over_device_registers_is_punched_out(void **state)
+{
+	size_t n;
+	void *dtb = test_load_dtb("mem_over_devices", &n);
+
+	(void)state;
+	test_log_capture();
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.nmem, 4);
+	assert_true(has_ram(0x8010000, 0x90000));   /* GICD below, GICR above */
+	assert_true(has_ram(0x9001000, 0x4f000));   /* UART below, SMMU above */
+	assert_true(has_ram(0x9070000, 0x6f90000)); /* SMMU below, the PCI window above */
+	assert_true(has_ram(0x40000000, 0x20000000));
+	assert_int_equal(platform_ram_bytes(&plat), 0x90000 + 0x4f000 + 0x6f90000 + 0x20000000);
+	assert_true(test_log_has("RAM 0x8000000+0x8800000 overlaps smmuv3 0x9050000-0x906ffff: "
+				 "punched out of RAM"));
+	assert_true(test_log_has("overlaps GIC distributor 0x8000000-0x800ffff"));
+	assert_true(test_log_has("RAM 0x4010000000+0x100000 overlaps ECAM"));
+	assert_true(test_log_has("overlaps PCI 32-bit window 0x10000000-0x3efeffff"));
+	free(dtb);
+}
+
+/* The same check on a description from ACPI and the memory map (x86: VT-d, ECAM, UART). */
+static void acpi_memory_map_over_device_registers_is_punched_out(void **state)
+{
+	(void)state;
+	test_log_capture();
+	memset(&plat, 0, sizeof(plat));
+	plat.nmem = 2;
+	plat.mem[0] = (struct pa_range){ pa(0), 0xc0000000 };
+	plat.mem[1] = (struct pa_range){ pa(0xfed00000), 0x100000 };
+	plat.necam = 1;
+	plat.ecam[0] = (struct plat_ecam){ .base = pa(0xb0000000), .size = 0x10000000 };
+	plat.niommu = 1;
+	plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD,
+					     .base = pa(0xfed90000),
+					     .size = 0x1000 };
+	assert_int_equal(platform_mem_check(&plat), 0);
+	assert_int_equal(plat.nmem, 3);
+	assert_true(has_ram(0, 0xb0000000));
+	assert_true(has_ram(0xfed00000, 0x90000));
+	assert_true(has_ram(0xfed91000, 0x6f000));
+	assert_true(test_log_has("overlaps vtd 0xfed90000-0xfed90fff"));
+	/* With every RAM slot in use a split cannot be recorded: the description is refused. */
+	plat.nmem = PLAT_MAX_MEM;
+	for (unsigned i = 0; i < PLAT_MAX_MEM; i++)
+		plat.mem[i] = (struct pa_range){ pa(0x100000000ull * (i + 1)), 0x1000000 };
+	plat.mem[3] = (struct pa_range){ pa(0xfed80000), 0x100000 };
+	assert_int_equal(platform_mem_check(&plat), -E_NOSPC);
+}
+
 static void summary_has_one_form(void **state)
 {
 	struct platform p;
@@ -286,6 +350,8 @@ int main(void)
 		cmocka_unit_test_setup(rejects_bad_offsets, setup),
 		cmocka_unit_test_setup(survives_random_corruption, setup),
 		cmocka_unit_test_setup(finds_boot_arguments, setup),
+		cmocka_unit_test_setup(ram_over_device_registers_is_punched_out, setup),
+		cmocka_unit_test_setup(acpi_memory_map_over_device_registers_is_punched_out, setup),
 		cmocka_unit_test_setup(summary_has_one_form, setup),
 	};
 	return cmocka_run_group_tests_name("dt", tests, NULL, NULL);

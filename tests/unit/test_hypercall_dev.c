@@ -17,6 +17,7 @@
 
 #include "arch/host/vm_host.h"
 #include "core/devop.h"
+#include "core/own.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_dev.h"
 #include "vmm/vdev.h"
@@ -178,6 +179,12 @@ static int setup(void **state)
 	memset(bitsb, 0, 4096);
 	vm_init(vma, 1, &cfga, pa((u64)(uintptr_t)rama));
 	vm_init(vmb, 2, &cfgb, pa((u64)(uintptr_t)ramb));
+	/* The ownership record as boot leaves it: each VM's RAM, the device's BARs unassigned. */
+	own_reset();
+	assert_int_equal(own_add(pa((u64)(uintptr_t)rama), PRIV + SHARED, own_vm(1)), 0);
+	assert_int_equal(own_add(pa((u64)(uintptr_t)ramb), PRIV + SHARED, own_vm(2)), 0);
+	assert_int_equal(own_add(pa(BAR0), 0x4000, own_bar(0)), 0);
+	assert_int_equal(own_add(pa(BAR2), 0x1000, own_bar(0)), 0);
 	assert_int_equal(fake_smmu_add(&fk, &ha.a), 0);
 	assert_int_equal(viommu_init(vma, &fk.u, bitsa), 0);
 	assert_int_equal(viommu_init(vmb, &fk.u, bitsb), 0);
@@ -904,6 +911,41 @@ static void a_function_sharing_dma_tags_is_assigned_with_its_group_or_not_at_all
 	assert_int_equal(vdev_count(vma), 1);
 }
 
+/*
+ * Issue 13, ownership of every host frame: a BAR that names another VM's RAM, or a BAR already
+ * assigned to another VM, does not become a vdev BAR; before, both were mapped into the VM.
+ */
+static void a_bar_over_ram_or_another_vms_bar_is_not_assignable(void **state)
+{
+	struct pa_range over_ram[6] = { { pa((u64)(uintptr_t)rama), 0x1000 } };
+	struct pa_range taken[6] = { { pa(BAR2), 0x1000 } };
+	struct pa_range free_bar[6] = { { pa(0x10200000), 0x1000 } };
+	u32 types[6] = { 0 };
+
+	(void)state;
+	assert_int_equal(
+		vdev_create(vmb, 0, 0x0200, 0x1234, 0x11e8, over_ram, types, NULL, &be, NULL),
+		-E_PERM);
+	assert_true(test_log_has("is not an unassigned device BAR (owner: vm 1)"));
+	assert_int_equal(vdev_create(vmb, 0, 0x0200, 0x1234, 0x11e8, taken, types, NULL, &be, NULL),
+			 -E_PERM);
+	assert_true(test_log_has("(owner: bar of vm 1)"));
+	assert_int_equal(vdev_count(vmb), 0);
+	assert_false(host_s2_lookup(2, MOAT_GPA_BARS, NULL));
+	/* An unassigned BAR is assignable, and goes back when the assignment fails later. */
+	assert_int_equal(own_add(pa(0x10200000), 0x1000, own_bar(0)), 0);
+	host_s2_fail = -E_NOMEM;
+	assert_int_equal(
+		vdev_create(vmb, 0, 0x0200, 0x1234, 0x11e8, free_bar, types, NULL, &be, NULL),
+		-E_NOMEM);
+	assert_true(own_eq(own_owner(pa(0x10200000)), own_bar(0)));
+	host_s2_fail = 0;
+	assert_int_equal(
+		vdev_create(vmb, 0, 0x0200, 0x1234, 0x11e8, free_bar, types, NULL, &be, NULL), 0);
+	assert_true(own_eq(own_owner(pa(0x10200000)), own_bar(2)));
+	assert_true(host_s2_lookup(2, vdev_at(vmb, 0)->bar[0].gpa.v, NULL));
+}
+
 static void a_vm_without_devices_has_no_viommu(void **state)
 {
 	(void)state;
@@ -1121,6 +1163,7 @@ int main(void)
 		T(a_fault_flood_evicts_only_the_flooding_vms_records),
 		T(a_vdev_behind_another_unit_gets_views_there),
 		T(a_function_sharing_dma_tags_is_assigned_with_its_group_or_not_at_all),
+		T(a_bar_over_ram_or_another_vms_bar_is_not_assignable),
 		T(a_vm_without_devices_has_no_viommu),
 		T(system_reset_tears_the_tdi_down_and_forgets_guest_iommu_state),
 		T(calls_that_change_state_answer_busy_while_another_runs),

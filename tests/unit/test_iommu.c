@@ -7,6 +7,7 @@
 
 #include "core/acpi.h"
 #include "core/platform.h"
+#include "core/own.h"
 #include "iommu/iommu.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -97,6 +98,8 @@ static int setup(void **state)
 	memset(&fk2, 0, sizeof(fk2));
 	pt_host_alloc_init(&ha);
 	iommu_units_reset();
+	own_reset(); /* the low 4 GiB stand for Moat's RAM (core/own.h) */
+	assert_int_equal(own_add(pa(0), 1ULL << 32, own_moat()), 0);
 	(void)state;
 	return 0;
 }
@@ -606,6 +609,38 @@ static void tags_have_one_domain_and_one_owner(void **state)
 	assert_int_equal(iommu_domain_fini(&b), 0);
 }
 
+/*
+ * Issue 13, ownership of every host frame: a nesting parent takes only its owner's RAM, a
+ * Moat domain only Moat's. Before, any host-physical range was mapped as given.
+ */
+static void s2_map_takes_only_the_owners_pages(void **state)
+{
+	struct iommu_domain a, m;
+	struct pt_extent x;
+
+	(void)state;
+	test_log_capture();
+	add_unit(&drv_smmu);
+	assert_int_equal(own_transfer(pa(0x80000000), 0x2000, own_moat(), own_vm(1)), 0);
+	assert_int_equal(own_transfer(pa(0x90000000), 0x1000, own_moat(), own_vm(2)), 0);
+	assert_int_equal(iommu_domain_s2_init(&a, &fk.u, 40), 0);
+	assert_int_equal(iommu_domain_s2_init(&m, &fk.u, 40), 0);
+	a.owner = 1;
+	assert_int_equal(iommu_s2_map(&a, gpa(0x40000000), pa(0x90000000), 0x1000, PT_PROT_R),
+			 -E_PERM);
+	assert_int_equal(iommu_s2_map(&a, gpa(0x40000000), pa(0x80000000), 0x3000, PT_PROT_R),
+			 -E_PERM);
+	assert_int_equal(iommu_s2_map(&m, gpa(0x40000000), pa(0x80000000), 0x1000, PT_PROT_R),
+			 -E_PERM);
+	assert_int_equal(pt_lookup_next(&a.s2, 0, 1ULL << 40, &x), -E_NOENT);
+	assert_int_equal(pt_lookup_next(&m.s2, 0, 1ULL << 40, &x), -E_NOENT);
+	assert_true(test_log_has("page 0x90000000 belongs to vm 2, not to vm 1"));
+	assert_int_equal(iommu_s2_map(&a, gpa(0x40000000), pa(0x80000000), 0x2000, PT_PROT_R), 0);
+	assert_int_equal(iommu_s2_unmap(&a, gpa(0x40000000), 0x2000), 0);
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	assert_int_equal(iommu_domain_fini(&m), 0);
+}
+
 /* A nesting parent each for owners 1 and 2 on the one (undescribed) unit. */
 static void two_owners(struct iommu_domain *a, struct iommu_domain *b)
 {
@@ -719,6 +754,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(dmar_scopes_name_functions_by_path, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ivrs_alias_entries_share_one_device_id, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(s2_map_takes_only_the_owners_pages, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(tags_have_one_domain_and_one_owner, setup,
 						teardown),

@@ -140,6 +140,240 @@ static void keeps_firmware_assigned_bars_and_allocates_around_them(void **state)
 	assert_true(find(0, 2, 0)->bar[0] >= MEM32_BASE + 0x10000);
 }
 
+/* Firmware's value of memory BAR `i` (the low type bits stay as the model set them). */
+static void fw_bar(struct pm_fn *f, unsigned i, uint64_t addr)
+{
+	uint16_t off = (uint16_t)(0x10 + 4 * i);
+	uint32_t lo = (uint32_t)addr | (f->cfg[off] & 0xf);
+
+	memcpy(&f->cfg[off], &lo, 4);
+	if (f->cfg[off] & 0x4) {
+		uint32_t hi = (uint32_t)(addr >> 32);
+		memcpy(&f->cfg[off + 4], &hi, 4);
+	}
+}
+
+static bool overlaps(u64 a, u64 as, u64 b, u64 bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+/* Issue 13 item 1: a BAR firmware (or the device) put in RAM is not kept. */
+static void firmware_bar_outside_the_host_window_is_reassigned(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, true);
+	fw_bar(a, 0, 0x40000000ull); /* RAM, outside every window */
+	pm_add_root(&model, a);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *d = find(0, 1, 0);
+	assert_false(d->refused);
+	assert_true(d->bar[0] >= MEM32_BASE && d->bar[0] + 0x10000 <= MEM32_BASE + MEM32_SIZE);
+	assert_int_equal(pm_read32(a, 0x10) & ~0xfu, (u32)d->bar[0]);
+	assert_true(test_log_has("BAR0 0x40000000+0x10000 outside the host bridge windows"));
+}
+
+/*
+ * A misaligned BAR: its low bits are not the read-only zeros sizing needs, so the size mask
+ * reads back with a hole. Before, the BAR was ignored while another BAR turned memory decode
+ * on, so it decoded wherever the device pointed it.
+ */
+static void misaligned_firmware_bar_refuses_the_function(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, false);
+	pm_fn_bar(a, 1, 0x1000, false);
+	fw_bar(a, 0, MEM32_BASE + 0x1000); /* inside the window, not size-aligned */
+	pm_add_root(&model, a);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *d = find(0, 1, 0);
+	assert_true(d->refused);
+	assert_int_equal(d->bar[0], 0);
+	assert_false(a->cfg[4] & 0x2);
+	assert_true(test_log_has("BAR0 0x10001000: its size mask is not contiguous"));
+}
+
+static void two_functions_claiming_one_address_do_not_both_keep_it(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+	struct pm_fn *b = pm_fn_new(2 << 3, 0x1234, 0x0002, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, false);
+	pm_fn_bar(b, 0, 0x10000, false);
+	fw_bar(a, 0, MEM32_BASE + 0x100000);
+	fw_bar(b, 0, MEM32_BASE + 0x100000);
+	pm_add_root(&model, a);
+	pm_add_root(&model, b);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *da = find(0, 1, 0), *db = find(0, 2, 0);
+	assert_int_equal(da->bar[0], MEM32_BASE + 0x100000);
+	assert_non_null(db->bar[0]);
+	assert_false(overlaps(da->bar[0], 0x10000, db->bar[0], 0x10000));
+	assert_int_equal(pm_read32(b, 0x10) & ~0xfu, (u32)db->bar[0]);
+}
+
+/* A device whose BAR ignores Moat's placement keeps decoding where it was: refused. */
+static void a_bar_that_ignores_its_placement_refuses_the_function(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, false);
+	fw_bar(a, 0, 0xc0000000ull); /* outside the window */
+	a->wmask[0x13] = 0x3f; /* address bits 31:30 stuck at 1: sizing works, placing does not */
+	pm_add_root(&model, a);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_true(find(0, 1, 0)->refused);
+	assert_int_equal(find(0, 1, 0)->bar[0], 0);
+	assert_false(a->cfg[4] & 0x2);
+	assert_true(test_log_has("BAR0 does not take 0x10000000: function refused"));
+}
+
+/* A BAR the allocator would hand out inside RAM (a window that overlaps it) skips it. */
+static void placement_skips_ram_inside_a_window(void **state)
+{
+	struct pm_fn *a = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(a, 0, 0x10000, false);
+	pm_add_root(&model, a);
+	host_up();
+	assert_int_equal(pci_forbid_add(&st, pa(MEM32_BASE), 0x200000), 0);
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_true(find(0, 1, 0)->bar[0] >= MEM32_BASE + 0x200000);
+}
+
+/*
+ * Without host windows (ACPI: no _CRS parsed) nothing can be reassigned: a firmware BAR over
+ * RAM, outside the window of a bridge above it, or over another BAR refuses the function,
+ * with memory decode off.
+ */
+static void without_windows_a_bad_firmware_bar_refuses_the_function(void **state)
+{
+	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 256ull << 20, .bus_end = 255 };
+	struct pm_fn *rp = pm_fn_new(1 << 3, 0x1b36, 0x000c, 0x060400, true);
+	struct pm_fn *in = pm_fn_new(0, 0x1234, 0x0001, 0x020000, false);
+	struct pm_fn *out = pm_fn_new(1 << 3, 0x1234, 0x0002, 0x020000, false);
+	struct pm_fn *ram = pm_fn_new(2 << 3, 0x1234, 0x0003, 0x020000, false);
+	struct pm_fn *dup = pm_fn_new(3 << 3, 0x1234, 0x0004, 0x020000, false);
+
+	(void)state;
+	pm_fn_bar(in, 0, 0x1000, false);
+	pm_fn_bar(out, 0, 0x1000, false);
+	pm_fn_bar(ram, 0, 0x1000, false);
+	pm_fn_bar(dup, 0, 0x1000, false);
+	rp->cfg[0x19] = 1;
+	rp->cfg[0x1a] = 1;
+	rp->cfg[0x20] = 0x00, rp->cfg[0x21] = 0xc0; /* memory window 0xc0000000-0xc00fffff */
+	rp->cfg[0x22] = 0x00, rp->cfg[0x23] = 0xc0;
+	fw_bar(in, 0, 0xc0000000);
+	fw_bar(out, 0, 0xc0200000); /* behind the port, outside its window */
+	fw_bar(ram, 0, 0x40001000);
+	fw_bar(dup, 0, 0xc0000000); /* on the root bus, over the BAR behind the port */
+	pm_bridge_add(rp, in);
+	pm_bridge_add(rp, out);
+	pm_add_root(&model, rp);
+	pm_add_root(&model, ram);
+	pm_add_root(&model, dup);
+	assert_int_equal(pm_attach(&model), 0);
+	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+	assert_int_equal(pci_forbid_add(&st, pa(0x40000000), 0x40000000), 0);
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_false(find(1, 0, 0)->refused);
+	assert_int_equal(find(1, 0, 0)->bar[0], 0xc0000000);
+	assert_true(find(1, 1, 0)->refused);
+	assert_true(find(0, 2, 0)->refused);
+	assert_true(find(0, 3, 0)->refused);
+	assert_int_equal(find(0, 2, 0)->bar[0], 0);
+	assert_int_equal(find(0, 2, 0)->bar_size[0], 0);
+	assert_false(ram->cfg[4] & 0x2);
+	assert_false(dup->cfg[4] & 0x2);
+	/* The firmware's bridge window is left as it was. */
+	assert_int_equal(rp->cfg[0x21], 0xc0);
+	assert_true(test_log_has("outside the window of bridge 0000:00:01.0"));
+	assert_true(test_log_has("overlaps RAM, Moat or device registers"));
+	assert_true(test_log_has("overlaps BAR0 of 0000:01:00.0"));
+}
+
+static struct pm_fn *port(uint8_t devfn, uint8_t type, bool acs)
+{
+	struct pm_fn *f = pm_fn_new(devfn, 0x1b36, 0x000c, 0x060400, true);
+
+	pm_fn_pcie(f, false);
+	pm_fn_pcie_type(f, type);
+	if (acs)
+		pm_fn_acs(f, 0x1f); /* SV, TB, RR, CR, UF */
+	return f;
+}
+
+static uint16_t acs_ctrl(struct pm_fn *f)
+{
+	return (uint16_t)(f->cfg[0x106] | f->cfg[0x107] << 8);
+}
+
+/*
+ * Issue 13 item 8. Root port -> switch (upstream port, two downstream ports) -> endpoints,
+ * twice: behind the first switch both downstream ports have ACS, behind the second only
+ * one. Before, nothing enabled ACS and nothing grouped functions: the endpoints of the second
+ * switch could reach each other peer-to-peer, around the IOMMU, and forge each other's IDs.
+ */
+static void acs_is_enabled_above_a_function_and_groups_follow_it(void **state)
+{
+	struct pm_fn *rp1 = port(1 << 3, 4, true), *rp2 = port(2 << 3, 4, true);
+	struct pm_fn *usp1 = port(0, 5, false), *usp2 = port(0, 5, false);
+	struct pm_fn *d1a = port(0, 6, true), *d1b = port(1 << 3, 6, true);
+	struct pm_fn *d2a = port(0, 6, true), *d2b = port(1 << 3, 6, false);
+	struct pm_fn *ep[4];
+	struct pm_fn *dsp[4] = { d1a, d1b, d2a, d2b };
+	const struct pci_dev *bad;
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		ep[i] = pm_fn_new(0, 0x1234, (uint16_t)(0x10 + i), 0x020000, false);
+		pm_fn_bar(ep[i], 0, 0x1000, false);
+		pm_bridge_add(dsp[i], ep[i]);
+	}
+	pm_bridge_add(usp1, d1a);
+	pm_bridge_add(usp1, d1b);
+	pm_bridge_add(usp2, d2a);
+	pm_bridge_add(usp2, d2b);
+	pm_bridge_add(rp1, usp1);
+	pm_bridge_add(rp2, usp2);
+	pm_add_root(&model, rp1);
+	pm_add_root(&model, rp2);
+	host_up();
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	struct pci_dev *e[4];
+	for (unsigned i = 0, k = 0; i < st.ndevs; i++)
+		if (st.devs[i].hdr_type == 0)
+			e[k++] = &st.devs[i];
+	/* Every downstream port above the first endpoint isolates: all four controls on. */
+	assert_int_equal(pci_acs_enable_above(e[0], &bad), 0);
+	assert_int_equal(acs_ctrl(d1a) & 0x1d, 0x1d);
+	assert_int_equal(acs_ctrl(rp1) & 0x1d, 0x1d);
+	assert_int_equal(acs_ctrl(d1b), 0); /* not above it */
+	assert_int_equal(pci_acs_enable_above(e[3], &bad), -E_NOTSUP);
+	assert_non_null(bad);
+	assert_int_equal(bad->bdf, PCI_BDF(PCI_BUS(e[2]->bdf) - 1, 1, 0)); /* d2b */
+	assert_int_equal(acs_ctrl(rp2) & 0x1d, 0x1d);
+	/* Groups: separate behind the first switch, one behind the second. */
+	assert_int_not_equal(pci_isolation_group(&st, e[0]), pci_isolation_group(&st, e[1]));
+	assert_int_equal(pci_isolation_group(&st, e[2]), pci_isolation_group(&st, e[3]));
+	assert_int_not_equal(pci_isolation_group(&st, e[0]), pci_isolation_group(&st, e[2]));
+	/* A port whose controls do not stick is an error, not a silent success. */
+	d1b->wmask[0x106] = 0;
+	assert_int_equal(pci_acs_enable_above(e[1], &bad), -E_IO);
+}
+
 static void hostile_bridge_cannot_make_enumeration_loop(void **state)
 {
 	struct pm_fn *br = pm_fn_new(1 << 3, 0x1b36, 0x000c, 0x060400, true);
@@ -273,6 +507,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(keeps_firmware_bus_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			keeps_firmware_assigned_bars_and_allocates_around_them, setup, teardown),
+		cmocka_unit_test_setup_teardown(firmware_bar_outside_the_host_window_is_reassigned,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(misaligned_firmware_bar_refuses_the_function, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			two_functions_claiming_one_address_do_not_both_keep_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(placement_skips_ram_inside_a_window, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			a_bar_that_ignores_its_placement_refuses_the_function, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			without_windows_a_bad_firmware_bar_refuses_the_function, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			acs_is_enabled_above_a_function_and_groups_follow_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_bridge_cannot_make_enumeration_loop, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(capability_walks_survive_loops_and_bad_pointers,

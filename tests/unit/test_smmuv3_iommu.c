@@ -11,6 +11,7 @@
 
 #include <libfdt.h>
 
+#include "core/own.h"
 #include "core/boot_info.h"
 #include "core/dt_iommu.h"
 #include "core/frame.h"
@@ -65,6 +66,9 @@ static int probe(const char *dtb, struct smmu_model_cfg cfg)
 	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
 	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
 	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
+		return -1;
+	own_reset(); /* the RAM is Moat's; tests give VMs theirs (core/own.h) */
+	if (own_add(r.base, RAM_SIZE, own_moat()))
 		return -1;
 	pt_allocator_frames(&t.alloc, &t.fa);
 	t.m = smmu_model_create(SMMU_BASE, &cfg);

@@ -12,6 +12,7 @@
 #include "test_util.h"
 
 #include "arch/x86/npt.h"
+#include "core/own.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
@@ -50,7 +51,11 @@ static void ram_and_mmio_translate_as_guest_accesses(void **state)
 	struct ref_result r;
 
 	pt_host_alloc_init(&ha);
+	own_reset();
+	assert_int_equal(own_add(pa(0x80000000), 18ULL << 20, own_vm(1)), 0);
+	assert_int_equal(own_add(pa(0xfe000000), 0x4000, own_bar(1)), 0);
 	assert_int_equal(npt_init(&n, &ha.a, false), 0);
+	n.vm = 1;
 	assert_int_equal(npt_map_ram(&n, &priv), 0);
 	assert_int_equal(npt_map_ram(&n, &shared), 0);
 	assert_int_equal(npt_map_mmio(&n, gpa(0x10000000), pa(0xfe000000), 0x4000), 0);
@@ -96,6 +101,9 @@ static void unmap_flushes_and_faults(void **state)
 	assert_int_equal(ha.live, 0);
 	/* with gbpages, a 1 GiB-aligned GiB is one leaf */
 	assert_int_equal(npt_init(&n, &ha.a, true), 0);
+	n.vm = 1;
+	own_reset();
+	assert_int_equal(own_add(pa(1ULL << 31), 1ULL << 30, own_vm(1)), 0);
 	struct vm_ram big = { gpa(1ULL << 30), 1ULL << 30, pa(1ULL << 31) };
 	assert_int_equal(npt_map_ram(&n, &big), 0);
 	assert_int_equal(walk((1ULL << 30) + 0x1234, REF_ACC_W).size, PT_SIZE_1G);
@@ -103,11 +111,42 @@ static void unmap_flushes_and_faults(void **state)
 	(void)state;
 }
 
+/*
+ * Issue 13, ownership of every host frame: the NPT of VM 1 takes only VM 1's RAM and the BARs
+ * of VM 1's vdevs. Before, any host-physical range was mapped as given.
+ */
+static void npt_refuses_pages_the_vm_does_not_own(void **state)
+{
+	struct vm_ram other = { gpa(0), 2ULL << 20, pa(0x90000000) },
+		      straddle = { gpa(0), 4ULL << 20, pa(0x80000000) };
+
+	(void)state;
+	test_log_capture();
+	pt_host_alloc_init(&ha);
+	own_reset();
+	assert_int_equal(own_add(pa(0x80000000), 2ULL << 20, own_vm(1)), 0);
+	assert_int_equal(own_add(pa(0x90000000), 2ULL << 20, own_vm(2)), 0);
+	assert_int_equal(own_add(pa(0xfe000000), 0x1000, own_bar(0)), 0);
+	assert_int_equal(npt_init(&n, &ha.a, false), 0);
+	n.vm = 1;
+	assert_int_equal(npt_map_ram(&n, &other), -E_PERM);
+	assert_int_equal(npt_map_ram(&n, &straddle), -E_PERM);
+	assert_int_equal(npt_map_mmio(&n, gpa(0x10000000), pa(0x80000000), 0x1000), -E_PERM);
+	assert_int_equal(npt_map_mmio(&n, gpa(0x10000000), pa(0xfe000000), 0x1000), -E_PERM);
+	assert_true(test_log_has("page 0x90000000 belongs to vm 2, not to vm 1"));
+	assert_true(test_log_has("page 0xfe000000 belongs to unassigned bar, not to bar of vm 1"));
+	for (u64 g = 0; g < (4ULL << 20); g += 0x1000 * 37)
+		assert_int_equal(walk(g, REF_ACC_R).fault, REF_F_TRANSLATION);
+	assert_int_equal(walk(0x10000000, REF_ACC_R).fault, REF_F_TRANSLATION);
+	npt_destroy(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ram_and_mmio_translate_as_guest_accesses),
 		cmocka_unit_test(unmap_flushes_and_faults),
+		cmocka_unit_test(npt_refuses_pages_the_vm_does_not_own),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,6 +118,20 @@ void pm_fn_pcie_type(struct pm_fn *f, uint8_t type)
 	f->cfg[f->pcie_off + 2] = (uint8_t)((f->cfg[f->pcie_off + 2] & 0x0f) | type << 4);
 }
 
+/*
+ * ACS extended capability (PCIe 6.0 7.7.8): the capability register says what the port
+ * implements; only those bits of the control register are writable (the rest RsvdP, 0).
+ */
+uint16_t pm_fn_acs(struct pm_fn *f, uint16_t caps)
+{
+	uint16_t off = pm_fn_ext_cap(f, 0x0d, 1, 8);
+
+	f->cfg[off + 4] = (uint8_t)caps;
+	f->cfg[off + 5] = (uint8_t)(caps >> 8);
+	f->wmask[off + 6] = (uint8_t)(caps & 0x7f);
+	return off;
+}
+
 void pm_fn_doe(struct pm_fn *f, struct pm_doe *doe)
 {
 	f->doe_off = pm_fn_ext_cap(f, 0x2e, 2, 0x18);

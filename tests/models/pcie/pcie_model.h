@@ -82,6 +82,8 @@ void pm_fn_pcie(struct pm_fn *f, bool flr);
 /* Sets the PCI Express Capabilities register's Device/Port Type (4: Root Port). */
 void pm_fn_pcie_type(struct pm_fn *f, uint8_t type);
 void pm_fn_doe(struct pm_fn *f, struct pm_doe *doe);
+/* ACS capability with the given Capability register bits (SV 0, TB 1, RR 2, CR 3, UF 4, ...). */
+uint16_t pm_fn_acs(struct pm_fn *f, uint16_t caps);
 void pm_bridge_add(struct pm_fn *br, struct pm_fn *child);
 
 void pm_init(struct pcie_model *m, uint64_t base, uint8_t bus_start, uint8_t bus_end);
