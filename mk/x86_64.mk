@@ -2,6 +2,7 @@
 # x86_64) and Debian's amd64 libfdt.a. Two links of the same objects:
 #   build/x86_64/moat.elf   direct boot (QEMU -kernel, PVH ELF note), static at 2 MiB;
 #   build/x86_64/BOOTX64.EFI  the UEFI application (GNU-EFI, mk/efi.mk).
+#   build/x86_64/moat.iso   the same moat.elf on a GRUB ISO, entered through multiboot2.
 IMAGE_CC := gcc
 IMAGE_AR := ar
 IMAGE_LD := ld
@@ -69,7 +70,13 @@ $(EFI_APP): $(EFI_SO)
 
 all: $(EFI_APP)
 
-image: $(IMAGE)
+# The GRUB ISO (BIOS, multiboot2) for boot chains that load a multiboot2 kernel, and Bochs.
+ISO := $(OUT)/moat.iso
+$(ISO): $(IMAGE_ELF) scripts/mkiso.sh
+	@echo "  ISO $@"
+	$(Q)scripts/mkiso.sh $@ $(IMAGE_ELF)
+
+image: $(IMAGE) $(ISO)
 include mk/esp.mk
 
 QEMU_X86 := qemu-system-x86_64 -M q35 -cpu max -accel tcg -nodefaults -display none \
