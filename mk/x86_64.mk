@@ -118,3 +118,22 @@ $(SVMTEST_ELF): $(DIRECT_OBJS) $(SVMTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) l
 		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
 
 image: $(SVMTEST_ELF)
+
+# ---- the VMX test image (not the production image) -------------------------------------------
+# moat.elf plus tests/vmxtest: runs the same x86 test guest on the VMX backend under Bochs
+# (tests/system/scenarios/bochs_vmx.py); make run ARCH=x86_64 CPU=vmx DEMO=guests runs it.
+VMXTEST_ELF := $(OUT)/moat-vmxtest.elf
+VMXTEST_OBJS := $(OUT)/obj/tests/vmxtest/vmxtest.o $(OUT)/obj/tests/vmxtest/guest_blob.o
+
+$(OUT)/obj/tests/vmxtest/guest_blob.o: tests/vmxtest/guest_blob.S $(SVMTEST_GUEST)
+	@mkdir -p $(@D)
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DVMXTEST_GUEST_BIN='"$(SVMTEST_GUEST)"' \
+		-c $< -o $@
+
+$(VMXTEST_ELF): $(DIRECT_OBJS) $(VMXTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
+		$(DIRECT_OBJS) $(VMXTEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
+		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
+
+image: $(VMXTEST_ELF)

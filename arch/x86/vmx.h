@@ -297,6 +297,8 @@ struct vmx_tlb_vcpu {
 
 struct vmx_vm;
 
+#define VMX_LAZY_MSRS 5 /* STAR, LSTAR, CSTAR, SFMASK, KernelGSbase: VMX does not switch them */
+
 struct vmx_vcpu {
 	struct vcpu *v; /* the core object (VM, index, power state) */
 	struct vmx_vm *xm;
@@ -312,6 +314,10 @@ struct vmx_vcpu {
 	u8 sipi_vector;
 	bool running; /* has an entry state (boot CPU, or started by a start-up IPI) */
 	bool halted;  /* in HLT until an interrupt it can take */
+	/* What the CPU keeps across entries and exits, saved when it runs another vCPU. */
+	bool fpu_valid;
+	u64 lazy_msr[VMX_LAZY_MSRS], cr2;
+	u8 fpu[512] __aligned(16); /* FXSAVE image */
 };
 
 /* The VMX backend's VM: the core VM, its EPT, its I/O devices and vCPUs. */
