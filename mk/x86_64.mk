@@ -88,7 +88,18 @@ OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
 	-drive if=pflash,format=raw,unit=1,snapshot=on,file=$(OVMF_VARS)
-ifeq ($(BOOT),direct)
+# CPU=vmx: Intel VMX under Bochs (QEMU/TCG has none); DEMO=guests (the default there) runs
+# the x86 test guests on the VMX test image. BOCHS_CPU picks the Bochs CPU model.
+CPU ?=
+BOCHS_CPU ?= corei7_skylake_x
+VMXTEST_ELF := $(OUT)/moat-vmxtest.elf
+ifeq ($(CPU),vmx)
+run: $(VMXTEST_ELF)
+	@if [ -n "$(DEMO)" ] && [ "$(DEMO)" != guests ]; then \
+		echo "make run CPU=vmx: DEMO must be guests"; exit 2; fi
+	python3 tests/system/bochs.py --elf $(VMXTEST_ELF) --cpu $(BOCHS_CPU) --name run \
+		--timeout 120
+else ifeq ($(BOOT),direct)
 run: $(IMAGE)
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)
 else ifeq ($(BOOT),uefi)
@@ -122,7 +133,6 @@ image: $(SVMTEST_ELF)
 # ---- the VMX test image (not the production image) -------------------------------------------
 # moat.elf plus tests/vmxtest: runs the same x86 test guest on the VMX backend under Bochs
 # (tests/system/scenarios/bochs_vmx.py); make run ARCH=x86_64 CPU=vmx DEMO=guests runs it.
-VMXTEST_ELF := $(OUT)/moat-vmxtest.elf
 VMXTEST_OBJS := $(OUT)/obj/tests/vmxtest/vmxtest.o $(OUT)/obj/tests/vmxtest/guest_blob.o
 
 $(OUT)/obj/tests/vmxtest/guest_blob.o: tests/vmxtest/guest_blob.S $(SVMTEST_GUEST)
