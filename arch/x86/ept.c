@@ -2,7 +2,7 @@
 /* Extended page tables on lib/pt (arch/x86/ept.h). */
 #include "arch/x86/ept.h"
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 
 #define EPT_GPA_BITS 48

@@ -15,7 +15,7 @@
 #include "arch/x86/ept.h"
 #include "arch/x86/vio.h"
 #include "arch/x86/vlapic.h"
-#include "core/config.h"
+#include "vmm/config.h"
 #include "lib/compiler.h"
 #include "lib/types.h"
 

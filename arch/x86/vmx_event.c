@@ -6,7 +6,7 @@
  */
 #include "arch/x86/vmx.h"
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/compiler.h"
 
 static void deliver(struct vmx_vm *xm, unsigned t, const struct vlapic_ipi *ipi)

@@ -14,10 +14,10 @@
 #include "arch/x86/gwalk.h"
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/log.h"
-#include "core/vdev.h"
-#include "core/vm.h"
+#include "vmm/vdev.h"
+#include "vmm/vm.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 

@@ -18,7 +18,7 @@
 
 #include "arch/x86/x86.h"
 #include "core/log.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 int vmx_enter(u64 *gprs, u64 launched);
 

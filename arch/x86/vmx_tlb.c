@@ -16,7 +16,7 @@
  */
 #include "arch/x86/vmx.h"
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/lock.h"
 
 #define VPID_MAX 0xffffu
