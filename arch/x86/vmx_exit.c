@@ -46,7 +46,7 @@
 #define CR4_PAE (1ULL << 5)
 #define CR4_VMXE (1ULL << 13)
 #define CR4_OSXSAVE (1ULL << 18)
-#define CR4_GUEST_BITS 0x3727ffULL /* the CR4 bits the guest may set (SDM 2.5), VMXE not */
+#define CR4_GUEST_BITS (0x3727ffULL & ~CR4_VMXE) /* the CR4 bits a guest may set (SDM 2.5) */
 #define RFLAGS_IF (1ULL << 9)
 #define EPT_QUAL_GLA_VALID (1ULL << 7)
 #define EPT_QUAL_TRANSLATION (1ULL << 8)
