@@ -414,11 +414,12 @@ static void vmx_reinject(void)
 	u32 idt = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
 	unsigned type = (idt >> VMX_INTR_TYPE_SHIFT) & 7;
 
-	if (!(idt & VMX_INTR_VALID)) {
+	/* Types 1 and 7 are reserved for injection (table 24-16); only the defined bits go. */
+	if (!(idt & VMX_INTR_VALID) || type == 1 || type == 7) {
 		vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 		return;
 	}
-	vmcs_write(VMCS_ENTRY_INTR_INFO, idt & ~(1u << 12)); /* bit 12 is reserved at entry */
+	vmcs_write(VMCS_ENTRY_INTR_INFO, idt & (VMX_INTR_VALID | VMX_INTR_ERR_VALID | 0x7ff));
 	if (idt & VMX_INTR_ERR_VALID)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
 	if (type == VMX_INTR_TYPE_SW_INTR || type == VMX_INTR_TYPE_PRIV_SW_EXCP ||
