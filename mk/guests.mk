@@ -132,3 +132,10 @@ guest-bench-x86: $(GUEST_OUT)/x86_guest.bin
 	$(Q)python3 tests/system/scenarios/svm_x86_bench.py
 bench: guest-bench-x86
 .PHONY: guest-bench-x86
+
+# ... and on VMX under Bochs (VMX test image; Bochs' TSC counts instructions).
+guest-bench-vmx: $(GUEST_OUT)/x86_guest.bin
+	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
+	$(Q)python3 tests/system/scenarios/bochs_vmx_bench.py
+bench: guest-bench-vmx
+.PHONY: guest-bench-vmx

@@ -2,6 +2,7 @@
 # x86_64) and Debian's amd64 libfdt.a. Two links of the same objects:
 #   build/x86_64/moat.elf   direct boot (QEMU -kernel, PVH ELF note), static at 2 MiB;
 #   build/x86_64/BOOTX64.EFI  the UEFI application (GNU-EFI, mk/efi.mk).
+#   build/x86_64/moat.iso   the same moat.elf on a GRUB ISO, entered through multiboot2.
 IMAGE_CC := gcc
 IMAGE_AR := ar
 IMAGE_LD := ld
@@ -69,7 +70,13 @@ $(EFI_APP): $(EFI_SO)
 
 all: $(EFI_APP)
 
-image: $(IMAGE)
+# The GRUB ISO (BIOS, multiboot2) for boot chains that load a multiboot2 kernel, and Bochs.
+ISO := $(OUT)/moat.iso
+$(ISO): $(IMAGE_ELF) scripts/mkiso.sh
+	@echo "  ISO $@"
+	$(Q)scripts/mkiso.sh $@ $(IMAGE_ELF)
+
+image: $(IMAGE) $(ISO)
 include mk/esp.mk
 
 QEMU_X86 := qemu-system-x86_64 -M q35 -cpu max -accel tcg -nodefaults -display none \
@@ -81,7 +88,18 @@ OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
 	-drive if=pflash,format=raw,unit=1,snapshot=on,file=$(OVMF_VARS)
-ifeq ($(BOOT)-$(IOMMU),direct-vtd)
+# CPU=vmx: Intel VMX under Bochs (QEMU/TCG has none); DEMO=guests (the default there) runs
+# the x86 test guests on the VMX test image. BOCHS_CPU picks the Bochs CPU model.
+CPU ?=
+BOCHS_CPU ?= corei7_skylake_x
+VMXTEST_ELF := $(OUT)/moat-vmxtest.elf
+ifeq ($(CPU),vmx)
+run: $(VMXTEST_ELF)
+	@if [ -n "$(DEMO)" ] && [ "$(DEMO)" != guests ]; then \
+		echo "make run CPU=vmx: DEMO must be guests"; exit 2; fi
+	python3 tests/system/bochs.py --elf $(VMXTEST_ELF) --cpu $(BOCHS_CPU) --name run \
+		--timeout 120
+else ifeq ($(BOOT)-$(IOMMU),direct-vtd)
 # The VT-d isolation demo: the test image drives edu DMA through the intel-iommu.
 run: $(OUT)/moat-test.elf
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_vtd) -device edu -kernel $< -append moat.selftest=vtd
@@ -128,3 +146,21 @@ $(SVMTEST_ELF): $(DIRECT_OBJS) $(SVMTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) l
 		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
 
 image: $(SVMTEST_ELF)
+
+# ---- the VMX test image (not the production image) -------------------------------------------
+# moat.elf plus tests/vmxtest: runs the same x86 test guest on the VMX backend under Bochs
+# (tests/system/scenarios/bochs_vmx.py); make run ARCH=x86_64 CPU=vmx DEMO=guests runs it.
+VMXTEST_OBJS := $(OUT)/obj/tests/vmxtest/vmxtest.o $(OUT)/obj/tests/vmxtest/guest_blob.o
+
+$(OUT)/obj/tests/vmxtest/guest_blob.o: tests/vmxtest/guest_blob.S $(SVMTEST_GUEST)
+	@mkdir -p $(@D)
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DVMXTEST_GUEST_BIN='"$(SVMTEST_GUEST)"' \
+		-c $< -o $@
+
+$(VMXTEST_ELF): $(DIRECT_OBJS) $(VMXTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
+		$(DIRECT_OBJS) $(VMXTEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
+		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
+
+image: $(VMXTEST_ELF)

@@ -25,7 +25,7 @@ QEMU_MIN_MAJOR=10
 PKGS=(make gcc gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
       gnu-efi libcmocka-dev libmbedtls-dev libfdt-dev device-tree-compiler mtools dosfstools
       ovmf qemu-efi-aarch64 clang clang-format lld llvm libclang-rt-14-dev dpkg-dev xz-utils python3
-      openssl)
+      openssl bochs bochsbios bochs-sdl seabios grub-pc-bin grub-common xorriso)
 BACKPORT_PKGS=(qemu-system-arm qemu-system-x86)
 
 apt_updated=0

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86_64 direct-boot entry through the PVH boot protocol (Xen docs/misc/pvh.pandoc, which QEMU
- * implements for -kernel): an ELF note XEN_ELFNOTE_PHYS32_ENTRY gives the 32-bit entry point;
- * we are entered in flat 32-bit protected mode, paging off, with %ebx pointing to the
- * hvm_start_info structure. This file switches to long mode with a temporary identity map of the
- * first 4 GiB (2 MiB pages) and calls x86_pvh_entry(); C code then builds the real tables.
+ * x86_64 direct-boot entries. PVH (Xen docs/misc/pvh.pandoc, which QEMU implements for
+ * -kernel): an ELF note XEN_ELFNOTE_PHYS32_ENTRY gives the 32-bit entry point, %ebx points to
+ * the hvm_start_info structure. Multiboot2 (Multiboot2 Specification 1.0, 3.1 and 3.2; GRUB's
+ * multiboot2 command): the header below, found in the first 32 KiB of the file, names
+ * mb2_entry; %eax holds the boot-loader magic and %ebx the boot information. Both are entered
+ * in flat 32-bit protected mode with paging off. This file switches to long mode with a
+ * temporary identity map of the first 4 GiB (2 MiB pages) and calls
+ * x86_direct_entry(info, magic) (magic 0 for PVH); C code then builds the real tables.
  */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 #define CR0_PE 0x1
@@ -17,6 +20,26 @@
 #define PTE_P 0x1
 #define PTE_W 0x2
 #define PTE_PS 0x80
+#define MB2_MAGIC 0xe85250d6
+#define MB2_LOADER_MAGIC 0x36d76289
+#define MB2_TAG_ENTRY 3
+
+	/* Multiboot2 header (3.1.1): magic, architecture 0 (i386 protected mode), length,
+	 * checksum; an entry address tag (3.1.6), 8-byte aligned tags, the end tag. */
+	.section .multiboot2, "a"
+	.balign 8
+mb2_header:
+	.long	MB2_MAGIC
+	.long	0
+	.long	mb2_header_end - mb2_header
+	.long	-(MB2_MAGIC + (mb2_header_end - mb2_header))
+	.short	MB2_TAG_ENTRY, 0
+	.long	12
+	.long	mb2_entry
+	.balign 8
+	.short	0, 0
+	.long	8
+mb2_header_end:
 
 	.section .note.pvh, "a", @note
 	.balign 4
@@ -30,9 +53,17 @@
 	.code32
 	.globl pvh_entry
 pvh_entry:
+	xor	%ebp, %ebp			/* not multiboot2 */
+	jmp	direct_entry
+
+	.globl mb2_entry
+mb2_entry:
+	mov	%eax, %ebp			/* the loader magic, checked in C */
+
+direct_entry:
 	cli
 	cld
-	mov	%ebx, %esi			/* start_info (rep stosb uses %edi) */
+	mov	%ebx, %esi			/* boot information (rep stosb uses %edi) */
 	/* .bss, page tables and stack included, starts zeroed whatever the loader did. */
 	mov	$__bss_start, %edi
 	mov	$__bss_end, %ecx
@@ -40,6 +71,7 @@ pvh_entry:
 	xor	%eax, %eax
 	rep stosb
 	mov	%esi, %edi			/* first argument in long mode */
+	mov	%ebp, %esi			/* second: the multiboot2 magic or 0 */
 	mov	$boot_stack_top, %esp
 
 	/* early_pml4[0] -> early_pdpt; early_pdpt[0..3] -> early_pd[0..3]; 2048 2 MiB pages. */
@@ -85,7 +117,7 @@ long_entry:
 	mov	%eax, %fs
 	mov	%eax, %gs
 	mov	$boot_stack_top, %rsp
-	call	x86_pvh_entry
+	call	x86_direct_entry
 3:	cli
 	hlt
 	jmp	3b

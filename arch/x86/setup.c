@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86_64 boot: the PVH entry (from head.S, long mode on a temporary identity map) turns the
- * hvm_start_info into a struct boot_info; x86_boot() is shared with the UEFI path and sets up
+ * x86_64 boot: the PVH and multiboot2 entries (from head.S, long mode on a temporary identity
+ * map) turn the hvm_start_info or the multiboot2 information (mb2.c) into a struct boot_info; x86_boot() is shared with the UEFI path and sets up
  * Moat's GDT, IDT, per-CPU data (FS base, stack canary) and page tables before moat_main().
  */
 #define LOG_COMPONENT "arch"
 #include <arch/cpu.h>
 #include <arch/mm.h>
 
+#include "arch/x86/mb2.h"
+#include "arch/x86/vmx.h"
 #include "arch/x86/x86.h"
 #include "core/arch.h"
 #include "core/boot_info.h"
@@ -115,13 +117,19 @@ static void pvh_parse(const u8 *si, struct boot_info *bi)
 	}
 }
 
-__attribute__((no_stack_protector)) __noreturn void x86_pvh_entry(u32 start_info);
+__attribute__((no_stack_protector)) __noreturn void x86_direct_entry(u32 info, u32 mb2_magic);
 
-void x86_pvh_entry(u32 start_info)
+/* From head.S: PVH (mb2_magic 0) or multiboot2; the information lies in the first 4 GiB. */
+void x86_direct_entry(u32 info, u32 mb2_magic)
 {
-	const u8 *si = (const u8 *)(uintptr_t)start_info;
+	const u8 *si = (const u8 *)(uintptr_t)info;
 
-	if (!si || *(const u32 *)si != PVH_MAGIC)
+	if (mb2_magic == MB2_BOOTLOADER_MAGIC) {
+		if (!si || mb2_parse(si, (4ULL << 30) - info, pa(info), &pvh_bi))
+			arch_halt(false); /* a broken boot information: nothing to report to */
+		x86_boot(&pvh_bi);
+	}
+	if (mb2_magic || !si || *(const u32 *)si != PVH_MAGIC)
 		arch_halt(false); /* not started through PVH: nothing to report to */
 	pvh_parse(si, &pvh_bi);
 	x86_boot(&pvh_bi);
@@ -191,6 +199,7 @@ __attribute__((no_stack_protector)) void x86_boot(struct boot_info *bi)
 	wrmsr(MSR_FS_BASE, (u64)(uintptr_t)&cpu0);
 	x86_percpu_init();
 	x86_idt_init();
+	vmx_feature_control_init();
 	if (x86_mmu_init())
 		arch_halt(false);
 	x86_time_init();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The x86_64 test guest: runs on Moat's SVM backend and prints PASS/FAIL lines for the
- * hypercall ABI through VMMCALL (the same function numbers and statuses as arm64), the entry
+ * The x86_64 test guest: runs on Moat's SVM and VMX backends and prints PASS/FAIL lines for
+ * the hypercall ABI through VMMCALL or VMCALL (the same function numbers and statuses as
+ * arm64), the entry
  * state (boot_params, e820), CPUID and MSR virtualisation, isolation (#MC outside the memory
  * map, #GP for an MSR Moat does not offer), the 16550 and the x2APIC timer; then powers off
  * through the ACPI sleep control register.
@@ -109,7 +110,7 @@ static void test_hypercalls(void)
 {
 	int before = failures;
 	uint32_t ver = 0;
-	static const char msg[] = "console write through VMMCALL\n";
+	static const char msg[] = "console write through VMMCALL\n"; /* or VMCALL */
 
 	check("version", moat_version(&ver), MOAT_OK);
 	check("version value", ver, MOAT_ABI_VERSION);
@@ -174,6 +175,8 @@ static void test_isolation(void)
 	__asm__ volatile("vmrun" : : "a"(0ul) : "memory"); /* SVM is Moat's, not the guest's */
 	__asm__ volatile(".byte 0x0f, 0x01, 0xdc");	   /* STGI */
 	check("SVM instructions are #UD", traps[6], 2);
+	__asm__ volatile("vmxoff" : : : "cc", "memory"); /* and so is VMX */
+	check("VMX instructions are #UD", traps[6], 3);
 	result("isolation", before);
 }
 
