@@ -23,6 +23,7 @@
 #include "vmm/vdev.h"
 #include "vmm/viommu.h"
 #include "guest_abi/moat_abi.h"
+#include "core/own.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 #include "tdisp_dev/tdev.h"
@@ -211,6 +212,11 @@ static int setup(void **state)
 	memset(bitsb, 0, 4096);
 	vm_init(vma, 1, &cfga, pa((u64)(uintptr_t)rama));
 	vm_init(vmb, 2, &cfgb, pa((u64)(uintptr_t)ramb));
+	/* as boot leaves it: each VM's RAM its own, the BARs unassigned (core/own.h) */
+	own_reset();
+	assert_int_equal(own_add(pa((u64)(uintptr_t)rama), PRIV + SHARED, own_vm(1)), 0);
+	assert_int_equal(own_add(pa((u64)(uintptr_t)ramb), PRIV + SHARED, own_vm(2)), 0);
+	assert_int_equal(own_add(pa(BAR0), 0x600000, own_bar(0)), 0);
 	assert_int_equal(fake_smmu_add(&fk, &ha.a), 0);
 	assert_int_equal(viommu_init(vma, &fk.u, bitsa), 0);
 	assert_int_equal(viommu_init(vmb, &fk.u, bitsb), 0);

@@ -33,6 +33,7 @@
 #include "arch/host/vm_host.h"
 #include "core/devop.h"
 #include "guest_abi/moat_abi.h"
+#include "core/own.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 #include "tdisp_dev/tdev.h"
@@ -372,6 +373,11 @@ static void svm_init(struct svm *s, unsigned id)
 	memset(s->ram, 0, PRIV + SHARED);
 	memset(s->bits, 0, 4096);
 	vm_init(s->vm, id, &vcfg[id - 1], pa((u64)(uintptr_t)s->ram));
+	/* as boot leaves it: the VM's RAM its own, its BAR unassigned (core/own.h) */
+	if (id == 1)
+		own_reset();
+	assert_int_equal(own_add(pa((u64)(uintptr_t)s->ram), PRIV + SHARED, own_vm(id)), 0);
+	assert_int_equal(own_add(pa(s->bar), 0x4000, own_bar(0)), 0);
 	assert_int_equal(viommu_init(s->vm, &fk.u, s->bits), 0);
 	tdev_init(&s->dev, id);
 	s->dev.bar_base[0] = s->bar;
@@ -508,17 +514,22 @@ static void the_checker_sees_each_planted_hole(void **state)
 			 0);
 	/* B's RAM in A's full view */
 	violations = 0;
+	/* (the ownership record refuses it: the page is lent to A for the map only) */
+	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(2), own_vm(1)), 0);
 	assert_int_equal(iommu_s2_map(&va->u[0].view[VIOMMU_FULL], gpa(0x20000000), pa(ramb),
 				      PAGE_SIZE, PT_PROT_R),
 			 0);
+	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(1), own_vm(2)), 0);
 	check_all();
 	assert_true(strstr(first_violation, "outside the VM's own RAM"));
 	assert_int_equal(iommu_s2_unmap(&va->u[0].view[VIOMMU_FULL], gpa(0x20000000), PAGE_SIZE),
 			 0);
 	/* a device mapping of A over B's RAM */
 	violations = 0;
+	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(2), own_bar(1)), 0);
 	assert_int_equal(
 		arch_vm_map_mmio(S[0].vm, gpa(MOAT_GPA_BARS + 0x100000), pa(ramb), PAGE_SIZE), 0);
+	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_bar(1), own_vm(2)), 0);
 	check_all();
 	assert_true(strstr(first_violation, "device mapping"));
 	arch_vm_unmap_mmio(S[0].vm, gpa(MOAT_GPA_BARS + 0x100000), PAGE_SIZE);

@@ -16,6 +16,7 @@
 #include "core/boot_info.h"
 #include "core/frame.h"
 #include "core/init.h"
+#include "core/own.h"
 #include "iommu/iommu.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/bits.h"
@@ -88,6 +89,10 @@ static int probe(struct vtd_model_cfg cfg)
 	cfg.msi = on_msi;
 	t.m = vtd_model_create(VTD_BASE, &cfg);
 	vtd_model_add_ram(t.m, r.base.v, RAM_SIZE);
+	/* the RAM the domains map is the VM's (core/own.h); its tables come from the same frames */
+	own_reset();
+	if (own_add(r.base, RAM_SIZE, own_vm(VM)))
+		return -1;
 	t.plat.niommu = 1;
 	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD,
 					       .base = pa(VTD_BASE),
