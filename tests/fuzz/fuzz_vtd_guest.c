@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/frame.h"
+#include "core/own.h"
 #include "core/init.h"
 #include "iommu/iommu.h"
 #include "iommu/vtd/vtd.h"
@@ -69,6 +70,9 @@ static void fuzz_up(void)
 	pt_allocator_frames(&F.alloc, &F.fa);
 	F.m = vtd_model_create(0xfed90000ULL, &cfg);
 	vtd_model_add_ram(F.m, r.base.v, RAM_SIZE);
+	own_reset(); /* the parent is Moat's (owner 0): so is the RAM it maps (core/own.h) */
+	if (own_add(r.base, RAM_SIZE, own_moat()))
+		abort();
 	F.plat.niommu = 1;
 	F.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD,
 					       .base = pa(0xfed90000ULL),

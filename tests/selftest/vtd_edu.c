@@ -19,6 +19,7 @@
 #include "core/frame.h"
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/err.h"
 #include "pci/pci.h"
@@ -109,7 +110,9 @@ static int edu_find(struct vtdtest *st)
 
 static u8 *page_new(struct vtdtest *st, paddr_t *p, u8 fill)
 {
-	if (frame_alloc_one(st->ctx->frames, p))
+	/* the page is the stand-in VM's before its domain may map it (core/own.h) */
+	if (frame_alloc_one(st->ctx->frames, p) ||
+	    own_transfer(*p, PAGE_SIZE, own_moat(), own_vm(VM_ID)))
 		return NULL;
 	memset(phys_to_virt(*p), fill, PAGE_SIZE);
 	return phys_to_virt(*p);

@@ -19,6 +19,7 @@
 #include "core/frame.h"
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/err.h"
 #include "pci/pci.h"
@@ -102,7 +103,9 @@ static int nv_find(struct nvtest *st)
 
 static u8 *nv_page(struct nvtest *st, struct iommu_domain *d, u64 g, paddr_t *p)
 {
-	if (frame_alloc_one(st->ctx->frames, p))
+	/* the page is the stand-in VM's before its domain may map it (core/own.h) */
+	if (frame_alloc_one(st->ctx->frames, p) ||
+	    own_transfer(*p, PAGE_SIZE, own_moat(), own_vm(VM_ID)))
 		return NULL;
 	memset(phys_to_virt(*p), 0, PAGE_SIZE);
 	if (iommu_s2_map(d, gpa(g), *p, PAGE_SIZE, PT_PROT_R | PT_PROT_W))
