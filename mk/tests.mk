@@ -62,7 +62,13 @@ $(BENCH_OUT)/obj/%.o: %.c
 	@echo "  CC [bench] $<"
 	$(Q)$(HOST_CC) $(BENCH_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
-$(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_LIB_OBJS)
+BENCH_LIB := $(BENCH_OUT)/libmoat.a
+
+# An archive, as for the unit tests: a benchmark pulls in only the objects it needs.
+$(BENCH_LIB): $(BENCH_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BENCH_OUT)/%: $(BENCH_OUT)/obj/tests/bench/%.o $(BENCH_SUPPORT_OBJS) $(BENCH_LIB)
 	$(Q)$(HOST_CC) -o $@ $^ $(HOST_LDLIBS)
 
 # ---- the whole pyramid -----------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include "lib/pt.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
+#include "figure.h"
 
 struct fmt_cfg {
 	enum pt_format fmt;
@@ -97,12 +98,90 @@ static void measure(const struct fmt_cfg *fc, u64 pg, u64 n, struct figures *f)
 	pt_destroy(&pt);
 }
 
+/* ---- contiguous 4K pages: one call per page against one range call ------------------------- */
+
+#define CONTIG_PAGES 262144ULL /* 1 GiB */
+#define CONTIG_OUT (1ULL << 32)
+#define CONTIG_OUT_2M (CONTIG_OUT + PT_SIZE_2M) /* no 1 GiB leaf: 2 MiB blocks */
+
+static void pt_new(const struct fmt_cfg *fc, u64 max_leaf, struct pt_host_alloc *h, struct pt *pt)
+{
+	struct pt_config cfg = { .fmt = fc->fmt, .ias = fc->ias, .oas = 48, .max_leaf = max_leaf };
+	int err;
+
+	pt_host_alloc_init(h);
+	cfg.alloc = &h->a;
+	if ((err = pt_init(pt, &cfg)))
+		die("init", err);
+}
+
+/* Mpages/s mapping then unmapping CONTIG_PAGES contiguous pages in `chunk`-page calls. */
+static void contig_rate(const struct fmt_cfg *fc, u64 max_leaf, u64 out, u64 chunk, double *map,
+			double *unmap)
+{
+	struct pt_host_alloc h;
+	struct pt_gather g;
+	struct pt pt;
+	double tm = 0, tu = 0, t;
+	u64 done = 0;
+	int err;
+
+	pt_new(fc, max_leaf, &h, &pt);
+	pt_gather_init(&g, NULL);
+	while (tm + tu < 2e7 || !done) {
+		t = now_ns();
+		for (u64 i = 0; i < CONTIG_PAGES; i += chunk)
+			if ((err = pt_map(&pt, i << 12, pa(out + (i << 12)), chunk << 12,
+					  PT_PROT_R | PT_PROT_W, &g)))
+				die("map", err);
+		pt_gather_sync(&g, &pt);
+		tm += now_ns() - t;
+		t = now_ns();
+		for (u64 i = 0; i < CONTIG_PAGES; i += chunk)
+			if ((err = pt_unmap(&pt, i << 12, chunk << 12, &g)))
+				die("unmap", err);
+		pt_gather_sync(&g, &pt);
+		tu += now_ns() - t;
+		done += CONTIG_PAGES;
+	}
+	*map = done / tm * 1e3;
+	*unmap = done / tu * 1e3;
+	pt_destroy(&pt);
+}
+
+static void contig(void)
+{
+	printf("bench_pt: %llu contiguous 4K pages (1 GiB); Mpages/s map / unmap; the range "
+	       "figure is the 4K-leaf one (max_leaf 4K: every page an entry), largest leaves "
+	       "is 2M-aligned output (2M blocks)\n",
+	       (unsigned long long)CONTIG_PAGES);
+	printf("%-8s %22s %22s %22s\n", "format", "one call per page", "range, 4K leaves",
+	       "range, 2M leaves");
+	for (unsigned f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+		double pm, pu, rm, ru, lm, lu;
+		char name[96];
+
+		contig_rate(&fmts[f], 0, CONTIG_OUT, 1, &pm, &pu);
+		contig_rate(&fmts[f], PT_SIZE_4K, CONTIG_OUT, CONTIG_PAGES, &rm, &ru);
+		contig_rate(&fmts[f], 0, CONTIG_OUT_2M, CONTIG_PAGES, &lm, &lu);
+		printf("%-8s %10.1f / %9.1f %10.1f / %9.1f %10.1f / %9.1f\n",
+		       pt_format_name(fmts[f].fmt), pm, pu, rm, ru, lm, lu);
+		snprintf(name, sizeof(name), "pt map contiguous 4K, one call per page, %s",
+			 pt_format_name(fmts[f].fmt));
+		bench_figure(name, pm, "Mpages/s", false, 20);
+		snprintf(name, sizeof(name), "pt map contiguous 4K, range call, %s",
+			 pt_format_name(fmts[f].fmt));
+		bench_figure(name, rm, "Mpages/s", false, 50);
+	}
+}
+
 int main(void)
 {
 	static const u64 pages[] = { 1ULL << 12, 1ULL << 21, 1ULL << 30 };
 	static const char *const pname[] = { "4K", "2M", "1G" };
 	static const u64 counts[] = { 1, 512, 262144 };
 
+	contig();
 	printf("bench_pt: one call per page; ns/page (Mpages/s); table KiB per mapped GiB "
 	       "(scattered outputs, no merging)\n");
 	printf("%-8s %-4s %7s %18s %18s %18s %14s\n", "format", "page", "pages", "map", "unmap",
