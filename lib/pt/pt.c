@@ -387,6 +387,18 @@ static void pt_set_leaf(struct pt_op *op, u64 *e, unsigned lvl, u64 base)
 	}
 }
 
+/* Entry i of a level lvl - 1 table continues the leaf `first` of entry 0. */
+static bool pt_merge_entry_ok(const struct pt_op *op, const u64 *t, unsigned lvl,
+			      const struct pt_desc *first, unsigned i)
+{
+	u64 sz = pt_level_size(lvl - 1);
+	struct pt_desc d;
+
+	op->f->decode(pt_read(&t[i]), lvl - 1, &d);
+	return d.kind == PT_DESC_LEAF && d.leaf_size == sz && d.prot == first->prot &&
+	       d.addr == first->addr + i * sz;
+}
+
 /*
  * Commit pass, after the table below `e` changed: if its 512 entries are leaves that together
  * translate like one leaf of this level, write that leaf over the table entry.
@@ -394,7 +406,7 @@ static void pt_set_leaf(struct pt_op *op, u64 *e, unsigned lvl, u64 base)
 static void pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 table)
 {
 	u64 sz = pt_level_size(lvl - 1), *t = pt_table(table);
-	struct pt_desc first, d;
+	struct pt_desc first;
 
 	if (op->pt->cfg.no_merge || !pt_leaf_level(op->pt, op->f, lvl))
 		return;
@@ -402,12 +414,15 @@ static void pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 t
 	if (first.kind != PT_DESC_LEAF || first.leaf_size != sz ||
 	    !IS_ALIGNED(first.addr, pt_level_size(lvl)))
 		return;
-	for (unsigned i = 1; i < PT_ENTRIES; i++) {
-		op->f->decode(pt_read(&t[i]), lvl - 1, &d);
-		if (d.kind != PT_DESC_LEAF || d.leaf_size != sz || d.prot != first.prot ||
-		    d.addr != first.addr + i * sz)
+	/*
+	 * The last entry first: a table being filled page by page in either direction fails
+	 * here in one step instead of a scan per page.
+	 */
+	if (!pt_merge_entry_ok(op, t, lvl, &first, PT_ENTRIES - 1))
+		return;
+	for (unsigned i = 1; i < PT_ENTRIES - 1; i++)
+		if (!pt_merge_entry_ok(op, t, lvl, &first, i))
 			return;
-	}
 	pt_write(e, op->f->mk_leaf(first.addr, first.prot, lvl));
 	pt_gather_add(op->g, base, pt_level_size(lvl), sz, true);
 	pt_gather_free(op->g, op->pt, table);
