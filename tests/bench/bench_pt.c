@@ -10,9 +10,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/boot_info.h"
+#include "core/frame.h"
+#include "core/init.h"
+#include "core/log.h"
+#include "iommu/iommu.h"
+#include "iommu/smmuv3/smmu_iommu.h"
 #include "lib/pt.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
+#include "smmuv3/smmuv3_model.h"
 #include "figure.h"
 
 struct fmt_cfg {
@@ -178,6 +185,115 @@ static void contig(void)
 	}
 }
 
+/* ---- invalidation commands per stage-2 unmap (unshare), SMMUv3 driver on the model ----------- */
+
+#define INV_RAM (16ULL << 20)
+#define INV_BASE 0x40000000ULL /* IPA of the unshared range */
+#define INV_OUT (1ULL << 32)   /* its output (no DMA: never touched) */
+
+static struct {
+	u8 *ram;
+	struct frame_alloc fa;
+	struct pt_allocator alloc;
+	struct smmu_model *m;
+	struct platform plat;
+	struct boot_info bi;
+	struct moat_ctx ctx;
+	struct iommu *u;
+	struct iommu_domain s2;
+} iv;
+
+static void log_drop(const char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+}
+
+static void inv_setup(bool ril)
+{
+	struct smmu_model_cfg cfg = smmu_model_default_cfg();
+	const struct iommu_driver *drv = iommu_driver_find(IOMMU_KIND_SMMUV3);
+	struct pa_range r;
+
+	memset(&iv, 0, sizeof(iv));
+	iommu_units_reset();
+	smmu_units_reset();
+	iv.ram = aligned_alloc(1 << 21, INV_RAM);
+	r = (struct pa_range){ pa((u64)(uintptr_t)iv.ram), INV_RAM };
+	if (!iv.ram || !drv || frame_init(&iv.fa, &r, 1, NULL, 0))
+		die("inv set-up", -E_NOMEM);
+	pt_allocator_frames(&iv.alloc, &iv.fa);
+	cfg.ril = ril;
+	iv.m = smmu_model_create(0x09050000ULL, &cfg);
+	smmu_model_add_ram(iv.m, r.base.v, INV_RAM);
+	iv.plat.niommu = 1;
+	iv.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_SMMUV3,
+						.base = pa(0x09050000ULL),
+						.size = 0x20000 };
+	iv.ctx = (struct moat_ctx){ .bi = &iv.bi, .plat = &iv.plat, .frames = &iv.fa };
+	if (drv->ops->probe(&iv.ctx, &iv.plat.iommu[0], &iv.u) ||
+	    iommu_unit_add(iv.u, drv, &iv.plat.iommu[0], &iv.alloc) ||
+	    iommu_domain_s2_init(&iv.s2, iv.u, 48))
+		die("inv set-up", -E_NODEV);
+}
+
+static void inv_teardown(void)
+{
+	smmu_fini(&smmu_unit_of(iv.u)->dev);
+	smmu_model_destroy(iv.m);
+	free(iv.ram);
+}
+
+/* Commands (syncs) the SMMU executes for unmapping n 4K pages in `calls` calls. */
+static void inv_count(u64 n, u64 calls, unsigned *cmds, unsigned *syncs)
+{
+	unsigned c0, s0;
+	int err;
+
+	/* 4K leaves with a neighbour kept: a leaf-only change, the common unshare */
+	for (u64 i = 0; i <= n; i += 512)
+		if ((err = iommu_s2_map(&iv.s2, gpa(INV_BASE + (i << 12)), pa(INV_OUT + (i << 12)),
+					MIN(512, n + 1 - i) << 12, PT_PROT_R | PT_PROT_W)))
+			die("inv map", err);
+	c0 = iv.m->ncmds;
+	s0 = iv.m->syncs;
+	for (u64 i = 0; i < n; i += n / calls)
+		if ((err = iommu_s2_unmap(&iv.s2, gpa(INV_BASE + (i << 12)), (n / calls) << 12)))
+			die("inv unmap", err);
+	*cmds = iv.m->ncmds - c0;
+	*syncs = iv.m->syncs - s0;
+	if ((err = iommu_s2_unmap(&iv.s2, gpa(INV_BASE + (n << 12)), PAGE_SIZE)))
+		die("inv unmap", err);
+}
+
+static void inv_figures(void)
+{
+	static const u64 counts[] = { 1, 512, 262144 };
+
+	log_set_sink(log_drop);
+	printf("bench_pt: SMMUv3 invalidation commands (of which CMD_SYNC) per stage-2 unmap of "
+	       "N 4K pages (unshare), the driver on the register model\n");
+	printf("%-8s %8s %24s %24s\n", "RIL", "pages", "one unmap call", "one call per page");
+	for (int ril = 1; ril >= 0; ril--) {
+		for (unsigned c = 0; c < 3; c++) {
+			unsigned rc, rs, pc, ps;
+			char name[96];
+
+			inv_setup(ril);
+			inv_count(counts[c], 1, &rc, &rs);
+			inv_count(counts[c], counts[c] > 512 ? 512 : counts[c], &pc, &ps);
+			inv_teardown();
+			printf("%-8s %8llu %16u (%5u) %16u (%5u)%s\n", ril ? "yes" : "no",
+			       (unsigned long long)counts[c], rc, rs, pc, ps,
+			       counts[c] > 512 ? "  [per-page column: 512 calls]" : "");
+			snprintf(name, sizeof(name), "smmuv3 commands per unshare of %llu pages%s",
+				 (unsigned long long)counts[c], ril ? "" : " (no RIL)");
+			bench_figure(name, rc, "commands", true, 2);
+		}
+	}
+	log_set_sink(NULL);
+}
+
 int main(void)
 {
 	static const u64 pages[] = { 1ULL << 12, 1ULL << 21, 1ULL << 30 };
@@ -185,6 +301,7 @@ int main(void)
 	static const u64 counts[] = { 1, 512, 262144 };
 
 	contig();
+	inv_figures();
 	printf("bench_pt: one call per page; ns/page (Mpages/s); table KiB per mapped GiB "
 	       "(scattered outputs, no merging)\n");
 	printf("%-8s %-4s %7s %18s %18s %18s %14s\n", "format", "page", "pages", "map", "unmap",
