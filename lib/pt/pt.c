@@ -71,8 +71,10 @@ static int pt_alloc_table(struct pt *pt, unsigned nframes, u64 *out)
 
 	if (err)
 		return err;
-	for (u64 *t = pt_table(p.v), i = 0; i < (u64)nframes * PT_ENTRIES; i++)
-		pt_write(&t[i], 0);
+	/* Eight stores a step: the table is linked later by a release store (pt_write). */
+	for (u64 *t = pt_table(p.v), i = 0; i < (u64)nframes * PT_ENTRIES; i += 8)
+		for (unsigned k = 0; k < 8; k++)
+			__atomic_store_n(&t[i + k], 0, __ATOMIC_RELAXED);
 	pt->tables += nframes;
 	a->in_use += nframes;
 	*out = p.v;
@@ -155,6 +157,13 @@ static void pt_gather_free(struct pt_gather *g, struct pt *pt, u64 table)
 	g->free[g->nfree++] = pa(table);
 }
 
+/* Whether any of the eight entries from `e` is set. */
+static bool pt_any_of_eight(const u64 *e)
+{
+	return pt_read(&e[0]) | pt_read(&e[1]) | pt_read(&e[2]) | pt_read(&e[3]) | pt_read(&e[4]) |
+	       pt_read(&e[5]) | pt_read(&e[6]) | pt_read(&e[7]);
+}
+
 /* Hands every table below (and including) `table` at level `lvl` to the gather. */
 static void pt_collect(struct pt_op *op, u64 table, unsigned lvl)
 {
@@ -162,6 +171,12 @@ static void pt_collect(struct pt_op *op, u64 table, unsigned lvl)
 	struct pt_desc d;
 
 	for (unsigned i = 0; lvl > 0 && i < PT_ENTRIES; i++) {
+		if (!pt_any_of_eight(&t[i & ~7u])) {
+			i |= 7; /* zero is non-present in every format: no decode */
+			continue;
+		}
+		if (!pt_read(&t[i]))
+			continue;
 		op->f->decode(pt_read(&t[i]), lvl, &d);
 		if (d.kind == PT_DESC_TABLE)
 			pt_collect(op, d.addr, d.next_lvl);
@@ -202,7 +217,15 @@ static void pt_free_tree(struct pt *pt, u64 table, unsigned lvl, unsigned n)
 	u64 *t = pt_table(table);
 	struct pt_desc d;
 
-	for (unsigned i = 0; lvl > 0 && i < n; i++) {
+	if (lvl == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 8 <= n && !pt_any_of_eight(&t[i])) {
+			i += 7; /* a sparse root is mostly empty: skip eight at a time */
+			continue;
+		}
+		if (!pt_read(&t[i]))
+			continue;
 		f->decode(pt_read(&t[i]), lvl, &d);
 		if (d.kind == PT_DESC_TABLE) {
 			pt_free_tree(pt, d.addr, d.next_lvl, PT_ENTRIES);
@@ -429,24 +452,20 @@ static bool pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 t
 	return true;
 }
 
-static bool pt_leaf_fits(const struct pt_op *op, unsigned lvl, u64 base)
-{
-	return pt_leaf_level(op->pt, op->f, lvl) &&
-	       IS_ALIGNED(op->out_base + base, pt_level_size(lvl));
-}
-
 /* Maps [in, last] (inclusive) inside `table` of level `lvl`, whose first input is tbase. */
 static int pt_map_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64 last, u64 tbase)
 {
 	u64 *t = pt_table(table), sz = pt_level_size(lvl);
 	unsigned first = pt_index(op->pt, in, lvl), end = pt_index(op->pt, last, lvl);
+	/* Leaves fit here if the level allows them and the output keeps the input's alignment. */
+	bool leaves = pt_leaf_level(op->pt, op->f, lvl) && IS_ALIGNED(op->out_base, sz);
 
 	for (unsigned i = first; i <= end; i++) {
 		u64 base = tbase + (u64)i * sz, child;
 		u64 cin = MAX(in, base), clast = MIN(last, base + (sz - 1));
 		int err;
 
-		if (pt_covers(in, last, base, lvl) && pt_leaf_fits(op, lvl, base)) {
+		if (leaves && pt_covers(in, last, base, lvl)) {
 			if (op->commit)
 				pt_set_leaf(op, &t[i], lvl, base);
 			continue;
@@ -482,6 +501,12 @@ static int pt_unmap_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64
 	unsigned first = pt_index(op->pt, in, lvl), end = pt_index(op->pt, last, lvl);
 
 	for (unsigned i = first; i <= end; i++) {
+		if (i + 8 <= end + 1 && !pt_any_of_eight(&t[i])) {
+			i += 7; /* eight empty entries (zero is non-present in every format) */
+			continue;
+		}
+		if (!pt_read(&t[i]))
+			continue;
 		u64 base = tbase + (u64)i * sz, child;
 		u64 cin = MAX(in, base), clast = MIN(last, base + (sz - 1));
 		bool whole = pt_covers(in, last, base, lvl);
