@@ -1,6 +1,6 @@
 # core: boot flow, platform discovery, memory, console and log.
 srcs-y += core/devop.c core/log.c core/platform.c core/platform_dt.c core/dt_check.c core/frame.c core/main.c core/crypto.c core/init.c core/boot_info.c \
-	core/acpi.c core/acpi_tables.c core/acpi_iommu.c core/dt_iommu.c
+	core/bootprof.c core/acpi.c core/acpi_tables.c core/acpi_iommu.c core/dt_iommu.c
 # VMs: configuration, objects, hypercalls, guest console.
 srcs-y += core/config.c core/vm.c core/hypercall.c core/vm_console.c core/vm_fdt.c \
 	core/vm_mmio.c core/vm_uart.c core/vm_load.c

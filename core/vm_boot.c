@@ -18,6 +18,7 @@
 #include "core/vdev_boot.h"
 #include "core/vm_load.h"
 #include "lib/err.h"
+#include "lib/mem.h"
 #include "tsm/tsm.h"
 
 static struct moat_config config;
@@ -37,7 +38,7 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 		       (unsigned long long)(total >> 20));
 		return err;
 	}
-	memset(phys_to_virt(ram), 0, total);
+	mem_zero(phys_to_virt(ram), total); /* all of it is the guest's to read */
 	vm_init(vm, id, c, ram);
 	if ((err = vm_load_images(vm, ctx->bi)) || (err = arch_vm_create(vm, ctx->frames)) ||
 	    (err = vdev_vm_build(ctx, vm)))
@@ -94,7 +95,7 @@ int vm_reload(struct vm *vm)
 	if (!boot_info)
 		return -E_STATE;
 	vdev_vm_reset(vm); /* devices first: no DMA into the memory being cleared */
-	memset(phys_to_virt(vm->priv.hpa), 0, vm->priv.size);
+	mem_zero(phys_to_virt(vm->priv.hpa), vm->priv.size);
 	return vm_load_images(vm, boot_info);
 }
 
