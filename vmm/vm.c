@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* VM and vCPU objects and the guest memory map checks every hypercall relies on. */
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 #include <arch/mm.h>
 #include <string.h>

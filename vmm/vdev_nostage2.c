@@ -3,7 +3,7 @@
  * x86_64 has no VM run loop yet (issue 8 brought VMs to arm64 only): no VM is ever built, so
  * the device-assignment layer's arch hooks refuse. Replaced when VMX/SVM stage-2 arrives.
  */
-#include "core/vdev.h"
+#include "vmm/vdev.h"
 #include "lib/err.h"
 
 int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
