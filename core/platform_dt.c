@@ -454,28 +454,39 @@ static void dt_scan_psci(struct dt_ctx *c, int node)
 		c->p->psci = PSCI_HVC;
 }
 
+/* What fdt_node_check_compatible() answers, from the node's compatible list already read. */
+static bool dt_compat(const char *list, int len, const char *compatible)
+{
+	return fdt_stringlist_contains(list, len, compatible);
+}
+
 static int dt_scan_devices(struct dt_ctx *c)
 {
 	const void *fdt = c->fdt;
 	int node = -1, depth = 0, err = 0;
 
 	while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+		int clen;
+		const char *compat;
+
 		if (depth > DT_MAX_DEPTH)
 			return -E_CORRUPT;
-		if (!dt_enabled(fdt, node))
+		/* The list read once for every check below (issue 21: no repeated lookups). */
+		compat = fdt_getprop(fdt, node, "compatible", &clen);
+		if (!compat || !dt_enabled(fdt, node))
 			continue;
-		if (!fdt_node_check_compatible(fdt, node, "pci-host-ecam-generic"))
+		if (dt_compat(compat, clen, "pci-host-ecam-generic"))
 			err = dt_scan_ecam(c, node);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,smmu-v3"))
+		else if (dt_compat(compat, clen, "arm,smmu-v3"))
 			err = dt_scan_smmu(c, node);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,gic-v3"))
+		else if (dt_compat(compat, clen, "arm,gic-v3"))
 			err = dt_scan_gic(c, node, 3);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,cortex-a15-gic") ||
-			 !fdt_node_check_compatible(fdt, node, "arm,gic-400"))
+		else if (dt_compat(compat, clen, "arm,cortex-a15-gic") ||
+			 dt_compat(compat, clen, "arm,gic-400"))
 			err = dt_scan_gic(c, node, 2);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,psci-0.2") ||
-			 !fdt_node_check_compatible(fdt, node, "arm,psci-1.0") ||
-			 !fdt_node_check_compatible(fdt, node, "arm,psci"))
+		else if (dt_compat(compat, clen, "arm,psci-0.2") ||
+			 dt_compat(compat, clen, "arm,psci-1.0") ||
+			 dt_compat(compat, clen, "arm,psci"))
 			dt_scan_psci(c, node);
 		if (err)
 			return err;
