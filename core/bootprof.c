@@ -17,10 +17,15 @@ static struct {
 static unsigned nmarks;
 static bool enabled;
 
-void bootprof_mark(const char *name)
+void bootprof_mark_at(const char *name, u64 ns)
 {
 	if (nmarks < BOOTPROF_MAX)
-		marks[nmarks++] = (typeof(marks[0])){ name, arch_time_ns() };
+		marks[nmarks++] = (typeof(marks[0])){ name, ns };
+}
+
+void bootprof_mark(const char *name)
+{
+	bootprof_mark_at(name, arch_time_ns());
 }
 
 void bootprof_enable(const struct platform *p)

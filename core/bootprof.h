@@ -14,6 +14,8 @@ struct platform;
 
 /* Phase `name` (a string that outlives the boot) begins now. */
 void bootprof_mark(const char *name);
+/* Phase `name` began at `ns` (arch_time_ns() scale): the arch's entry, before C ran. */
+void bootprof_mark_at(const char *name, u64 ns);
 /* Reads moat.bootprof from the command line (after platform discovery). */
 void bootprof_enable(const struct platform *p);
 /* One line per phase, if enabled: when it began and how long it lasted until the next. */

@@ -7,3 +7,5 @@ srcs-y += lib/pt/pt.c lib/pt/pt_fmt.c lib/pt/pt_pool.c
 image-srcs-y += core/ssp.c
 # The small C library subset for x86_64 (picolibc is packaged for aarch64 only).
 x86_64-srcs += lib/libc/string.c lib/libc/stdlib.c
+# Word-at-a-time memset and memcpy for both images (before picolibc's byte loops on arm64).
+image-srcs-y += lib/libc/memfast.c
