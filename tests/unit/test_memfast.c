@@ -42,7 +42,8 @@ static void memcpy_copies_exactly_the_range(void **state)
 				memset(buf, 0, sizeof(buf));
 				memset(want, 0, sizeof(want));
 				memcpy(want + doff, src + soff, n);
-				assert_ptr_equal(fast_memcpy(buf + doff, src + soff, n), buf + doff);
+				assert_ptr_equal(fast_memcpy(buf + doff, src + soff, n),
+						 buf + doff);
 				assert_memory_equal(buf, want, sizeof(buf));
 			}
 		}
