@@ -2,7 +2,7 @@
 #   make [ARCH=arm64|x86_64]     build the hypervisor image (default arm64)
 #   make run [ARCH=] [BOOT=direct|uefi] [IOMMU=smmuv3|vtd|amdvi]
 #   make test                    unit tests (ASan/UBSan), fuzz smoke runs, QEMU system tests
-#   make deps | bench | fuzz | soak | clean
+#   make deps | bench | fuzz | fuzz-campaign | soak | clean
 ARCH ?= arm64
 BOOT ?= direct
 IOMMU ?= smmuv3

@@ -4,6 +4,7 @@
 
 #include <arch/cpu.h>
 
+#include "core/bootprof.h"
 #include "core/log.h"
 #include "lib/err.h"
 
@@ -20,6 +21,7 @@ int moat_units_run(struct moat_ctx *ctx)
 
 			if ((int)u->level != lvl)
 				continue;
+			bootprof_mark(u->name);
 			err = u->init(ctx);
 			if (err == -E_NODEV || !err)
 				continue;
@@ -41,6 +43,7 @@ void moat_units_shutdown(void)
 
 void moat_power_off(void)
 {
+	bootprof_report();
 	moat_units_shutdown();
 	arch_halt(true);
 }

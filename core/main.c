@@ -9,6 +9,7 @@
 
 #include "core/arch.h"
 #include "core/boot_info.h"
+#include "core/bootprof.h"
 #include "core/crypto.h"
 #include "core/frame.h"
 #include "core/init.h"
@@ -114,7 +115,11 @@ void moat_main(const struct boot_info *bi)
 	char line[160];
 	int err;
 
+	bootprof_mark("discover");
 	err = discover(bi);
+	if (!err)
+		bootprof_enable(&platform);
+	bootprof_mark("console");
 	if (err || arch_console_init(&platform)) {
 		/* Without a console the buffered log cannot be shown; stop cleanly. */
 		arch_halt(false);
@@ -125,11 +130,13 @@ void moat_main(const struct boot_info *bi)
 	if (platform_summary(&platform, line, sizeof(line)) < 0)
 		panic("platform summary does not fit");
 	log_raw("moat: platform: %s\n", line);
+	bootprof_mark("memory");
 	if (mem_init(bi))
 		arch_halt(false);
 	log_emit(LOG_INFO, "mem", "%lluMiB free for the hypervisor in %u region(s)",
 		 (unsigned long long)(frame_free_count(&frames) >> (20 - PAGE_SHIFT)),
 		 frames.nregions);
+	bootprof_mark("crypto-selftest");
 	if (crypto_init())
 		arch_halt(false);
 	struct moat_ctx ctx = { .bi = bi, .plat = &platform, .frames = &frames };

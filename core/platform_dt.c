@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/dt_check.h"
+#include "core/dt_index.h"
 #include "core/dt_iommu.h"
 #include "core/log.h"
 #include "lib/bits.h"
@@ -53,7 +54,7 @@ static u64 dt_read_cells(const u8 *p, u32 n)
 static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
 {
 	for (int depth = 0; node > 0; depth++) {
-		int parent = fdt_parent_offset(fdt, node), len, err;
+		int parent = dt_parent(fdt, node), len, err;
 		u32 ac, pac, sc;
 		const u8 *r;
 		bool hit = false;
@@ -90,7 +91,7 @@ static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
 /* Entry `idx` of a node's "reg" in its parent's address space (no translation). */
 static int dt_reg_raw(const void *fdt, int node, int idx, u64 *base, u64 *size)
 {
-	int parent = fdt_parent_offset(fdt, node), len, err;
+	int parent = dt_parent(fdt, node), len, err;
 	u32 ac, sc;
 	const u8 *r;
 	u64 end;
@@ -122,12 +123,12 @@ static int dt_reg(const void *fdt, int node, int idx, u64 *base, u64 *size)
 {
 	int err = dt_reg_raw(fdt, node, idx, base, size);
 
-	return err ? err : dt_translate(fdt, fdt_parent_offset(fdt, node), base, *size);
+	return err ? err : dt_translate(fdt, dt_parent(fdt, node), base, *size);
 }
 
 static int dt_reg_count(const void *fdt, int node)
 {
-	int parent = fdt_parent_offset(fdt, node), len;
+	int parent = dt_parent(fdt, node), len;
 	u32 ac, sc;
 
 	if (parent < 0 || dt_cells(fdt, parent, "#address-cells", 2, &ac) ||
@@ -266,7 +267,7 @@ static void dt_scan_pci_windows(struct dt_ctx *c, int node, struct plat_ecam *e)
 	int len;
 	const u8 *r = fdt_getprop(c->fdt, node, "ranges", &len);
 
-	if (!r || dt_cells(c->fdt, fdt_parent_offset(c->fdt, node), "#address-cells", 2, &pac) ||
+	if (!r || dt_cells(c->fdt, dt_parent(c->fdt, node), "#address-cells", 2, &pac) ||
 	    dt_cells(c->fdt, node, "#size-cells", 2, &sc) || pac > 2 || sc > 2 || !pac || !sc)
 		return;
 	size_t ent = 4 * (3 + pac + sc);
@@ -328,7 +329,7 @@ static int dt_irq_parent(const void *fdt, int node)
 
 		if (p)
 			return len == 4 ? fdt_node_offset_by_phandle(fdt, get_be32(p)) : -E_CORRUPT;
-		node = fdt_parent_offset(fdt, node);
+		node = dt_parent(fdt, node);
 	}
 	return -E_NOENT;
 }
@@ -453,28 +454,39 @@ static void dt_scan_psci(struct dt_ctx *c, int node)
 		c->p->psci = PSCI_HVC;
 }
 
+/* What fdt_node_check_compatible() answers, from the node's compatible list already read. */
+static bool dt_compat(const char *list, int len, const char *compatible)
+{
+	return fdt_stringlist_contains(list, len, compatible);
+}
+
 static int dt_scan_devices(struct dt_ctx *c)
 {
 	const void *fdt = c->fdt;
 	int node = -1, depth = 0, err = 0;
 
 	while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+		int clen;
+		const char *compat;
+
 		if (depth > DT_MAX_DEPTH)
 			return -E_CORRUPT;
-		if (!dt_enabled(fdt, node))
+		/* The list read once for every check below (issue 21: no repeated lookups). */
+		compat = fdt_getprop(fdt, node, "compatible", &clen);
+		if (!compat || !dt_enabled(fdt, node))
 			continue;
-		if (!fdt_node_check_compatible(fdt, node, "pci-host-ecam-generic"))
+		if (dt_compat(compat, clen, "pci-host-ecam-generic"))
 			err = dt_scan_ecam(c, node);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,smmu-v3"))
+		else if (dt_compat(compat, clen, "arm,smmu-v3"))
 			err = dt_scan_smmu(c, node);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,gic-v3"))
+		else if (dt_compat(compat, clen, "arm,gic-v3"))
 			err = dt_scan_gic(c, node, 3);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,cortex-a15-gic") ||
-			 !fdt_node_check_compatible(fdt, node, "arm,gic-400"))
+		else if (dt_compat(compat, clen, "arm,cortex-a15-gic") ||
+			 dt_compat(compat, clen, "arm,gic-400"))
 			err = dt_scan_gic(c, node, 2);
-		else if (!fdt_node_check_compatible(fdt, node, "arm,psci-0.2") ||
-			 !fdt_node_check_compatible(fdt, node, "arm,psci-1.0") ||
-			 !fdt_node_check_compatible(fdt, node, "arm,psci"))
+		else if (dt_compat(compat, clen, "arm,psci-0.2") ||
+			 dt_compat(compat, clen, "arm,psci-1.0") ||
+			 dt_compat(compat, clen, "arm,psci"))
 			dt_scan_psci(c, node);
 		if (err)
 			return err;
@@ -555,6 +567,7 @@ int platform_from_dt(const void *fdt, size_t max_size, struct platform *p)
 		pr_err("device tree rejected: %s", why);
 		return err;
 	}
+	dt_index_build(fdt);
 	memset(&tmp, 0, sizeof(tmp));
 	if ((err = dt_scan_cpus(&c)) || (err = dt_scan_memory(&c)) ||
 	    (err = dt_scan_reserved(&c)) || (err = dt_scan_devices(&c)) ||

@@ -1,5 +1,5 @@
 # lib: freestanding support shared by every build (host unit tests included).
-srcs-y += lib/err.c lib/fmt.c
+srcs-y += lib/err.c lib/fmt.c lib/mem.c
 # The page-table library: one implementation of every IO and CPU stage-1/stage-2 format,
 # used by the IOMMU drivers and the CPU stage-2 (so it sits below both arch and iommu).
 srcs-y += lib/pt/pt.c lib/pt/pt_fmt.c lib/pt/pt_pool.c
@@ -7,3 +7,5 @@ srcs-y += lib/pt/pt.c lib/pt/pt_fmt.c lib/pt/pt_pool.c
 image-srcs-y += core/ssp.c
 # The small C library subset for x86_64 (picolibc is packaged for aarch64 only).
 x86_64-srcs += lib/libc/string.c lib/libc/stdlib.c
+# Word-at-a-time memset and memcpy for both images (before picolibc's byte loops on arm64).
+image-srcs-y += lib/libc/memfast.c

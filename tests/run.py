@@ -10,6 +10,7 @@
   --images      the production images carry no test code (scripts/check-test-code.py)
   --layers      every include points down the layers of docs/architecture.md, no cycle
                 (scripts/check-layers.py)
+  --fuzz-campaign  every harness to 10^7 executions or --campaign-seconds (default 120) each
   --bench       benchmarks: build/bench/bench_* (figures, not pass/fail timings)
   -k PATTERN    only tests whose name contains PATTERN
 """
@@ -118,6 +119,36 @@ def run_fuzz(pattern, seconds=None, runs=200000):
                 print(f"fuzz  {name}: {(done or execs or ['?'])[-1]} runs in {secs:.1f}s")
 
 
+def fuzz_campaign(pattern, seconds, runs=10_000_000):
+    """Every harness to `runs` executions or `seconds`, whichever comes first, on a corpus kept
+    in build/fuzz/campaign/<name> (seeded like the smoke run); one line per harness with
+    executions, execs/s, corpus size and crashes, and a FIGURE line against issue 21's goal."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+    from figure import figure
+    for exe in sorted(glob.glob(os.path.join(ROOT, "build/fuzz/fuzz_*"))):
+        name = os.path.basename(exe)
+        if pattern and pattern not in name:
+            continue
+        corpus = os.path.join(ROOT, "build", "fuzz", "campaign", name)
+        crashes = os.path.join(ROOT, "build", "fuzz", "campaign", "crashes", name)
+        os.makedirs(corpus, exist_ok=True)
+        os.makedirs(crashes, exist_ok=True)
+        argv = [exe, corpus, *fuzz_seeds(name), f"-runs={runs}", f"-max_total_time={seconds}",
+                "-max_len=65536", "-timeout=60", "-print_final_stats=1",
+                f"-artifact_prefix={crashes}/"]
+        p = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 300)
+        stat = dict(re.findall(r"stat::(\w+):\s+(\d+)", p.stderr))
+        execs = int(stat.get("number_of_executed_units", 0))
+        rate = int(stat.get("average_exec_per_sec", 0))
+        ncorp = len(os.listdir(corpus))
+        ncrash = len(os.listdir(crashes))
+        record(p.returncode == 0 and ncrash == 0, f"fuzz-campaign/{name}",
+               f"exit {p.returncode}, {ncrash} crash file(s) in {crashes}", p.stderr[-4000:])
+        print(f"fuzz-campaign {name}: {execs} execs, {rate} execs/s, corpus {ncorp}, "
+              f"crashes {ncrash}")
+        figure(f"fuzz {name} execs/s", rate, "execs/s", 10000, at_most=False)
+
+
 def load_scenarios():
     scs = []
     for path in sorted(glob.glob(os.path.join(ROOT, "tests/system/scenarios/*.py"))):
@@ -169,6 +200,8 @@ def main():
     ap.add_argument("--fuzz-smoke", action="store_true")
     ap.add_argument("--fuzz", action="store_true")
     ap.add_argument("--fuzz-seconds", type=int, default=300)
+    ap.add_argument("--fuzz-campaign", action="store_true")
+    ap.add_argument("--campaign-seconds", type=int, default=120)
     ap.add_argument("--system", action="store_true")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--style", action="store_true")
@@ -190,6 +223,8 @@ def main():
         run_fuzz(a.pattern)
     if a.fuzz:
         run_fuzz(a.pattern, seconds=a.fuzz_seconds)
+    if a.fuzz_campaign:
+        fuzz_campaign(a.pattern, a.campaign_seconds)
     if a.system:
         run_system(a.pattern, a.jobs)
     if a.bench:

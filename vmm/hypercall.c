@@ -19,6 +19,8 @@ struct hc_desc {
 	u32 fn;
 	unsigned nargs; /* x1..x[nargs] used; the rest of x1..x6 must be zero */
 	void (*handler)(struct vcpu *v, u64 *regs);
+	/* never blocks, stops the VM or switches vCPUs, writes regs[0..3] only: fast path */
+	bool fast;
 };
 
 static void hc_version(struct vcpu *v, u64 *regs);
@@ -36,15 +38,16 @@ static void hc_shared_check(struct vcpu *v, u64 *regs);
  * by hc_lookup() (test_hypercall checks that every function below MOAT_HC_COUNT is served).
  */
 #define HC_IDX(fn) ((fn)&0xffffu)
-#define HC(fn, n, h) [HC_IDX(fn)] = { (fn), (n), (h) }
+#define HC(fn, n, h) [HC_IDX(fn)] = { (fn), (n), (h), false }
+#define HC_FAST(fn, n, h) [HC_IDX(fn)] = { (fn), (n), (h), true }
 static const struct hc_desc hc_table[MOAT_HC_COUNT] = {
-	HC(MOAT_HC_VERSION, 0, hc_version),
-	HC(MOAT_HC_FEATURES, 1, hc_features),
-	HC(MOAT_HC_NULL, 0, hc_null),
+	HC_FAST(MOAT_HC_VERSION, 0, hc_version),
+	HC_FAST(MOAT_HC_FEATURES, 1, hc_features),
+	HC_FAST(MOAT_HC_NULL, 0, hc_null),
 	HC(MOAT_HC_CONSOLE_WRITE, 2, hc_console_write),
-	HC(MOAT_HC_VM_INFO, 2, hc_vm_info),
-	HC(MOAT_HC_VCPU_STATE, 1, hc_vcpu_state),
-	HC(MOAT_HC_SHARED_CHECK, 2, hc_shared_check),
+	HC_FAST(MOAT_HC_VM_INFO, 2, hc_vm_info),
+	HC_FAST(MOAT_HC_VCPU_STATE, 1, hc_vcpu_state),
+	HC_FAST(MOAT_HC_SHARED_CHECK, 2, hc_shared_check),
 	HC(MOAT_HC_MEM_SHARE, 3, hc_mem_share),
 	HC(MOAT_HC_VDEV_LIST, 2, hc_vdev_list),
 	HC(MOAT_HC_VIOMMU_INFO, 2, hc_viommu_info),
@@ -164,14 +167,29 @@ static void hc_shared_check(struct vcpu *v, u64 *regs)
 	hc_status(regs, MOAT_OK);
 }
 
+static void hc_run(const struct hc_desc *d, struct vcpu *v, u64 regs[HC_NREGS])
+{
+	for (unsigned i = d->nargs + 1; i < HC_NREGS; i++)
+		if (regs[i])
+			return hc_status(regs, MOAT_INVALID_PARAM);
+	d->handler(v, regs);
+}
+
+bool hypercall_dispatch_fast(struct vcpu *v, u64 regs[HC_NREGS])
+{
+	const struct hc_desc *d = hc_lookup(regs[0]);
+
+	if (!d || !d->fast)
+		return false;
+	hc_run(d, v, regs);
+	return true;
+}
+
 void hypercall_dispatch(struct vcpu *v, u64 regs[HC_NREGS])
 {
 	const struct hc_desc *d = hc_lookup(regs[0]);
 
 	if (!d)
 		return hc_status(regs, MOAT_NOT_SUPPORTED);
-	for (unsigned i = d->nargs + 1; i < HC_NREGS; i++)
-		if (regs[i])
-			return hc_status(regs, MOAT_INVALID_PARAM);
-	d->handler(v, regs);
+	hc_run(d, v, regs);
 }

@@ -14,6 +14,14 @@
 /* True when x0 is in the vendor hypervisor service range Moat owns. */
 bool hypercall_is_moat(u64 fn);
 
+/*
+ * For an arch's fast trap path: runs the call like hypercall_dispatch() if its handler never
+ * blocks, stops the VM or switches vCPUs and writes only regs[0..3] (VERSION, FEATURES, NULL,
+ * VM_INFO, VCPU_STATE, SHARED_CHECK), so `regs` may be the trapped registers themselves;
+ * otherwise returns false having changed nothing.
+ */
+bool hypercall_dispatch_fast(struct vcpu *v, u64 regs[HC_NREGS]);
+
 /* Runs the call in regs[0] with arguments regs[1..6]; status in regs[0], results in [1..3]. */
 void hypercall_dispatch(struct vcpu *v, u64 regs[HC_NREGS]);
 

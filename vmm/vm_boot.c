@@ -19,6 +19,7 @@
 #include "vmm/vdev_boot.h"
 #include "vmm/vm_load.h"
 #include "lib/err.h"
+#include "lib/mem.h"
 #include "tsm/tsm.h"
 
 static struct moat_config config;
@@ -38,7 +39,7 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 		       (unsigned long long)(total >> 20));
 		return err;
 	}
-	memset(phys_to_virt(ram), 0, total);
+	mem_zero(phys_to_virt(ram), total); /* all of it is the guest's to read */
 	if ((err = own_transfer(ram, total, own_moat(), own_vm(id)))) {
 		pr_err("%s: its RAM is not Moat's to give: %s", c->name, err_str(err));
 		return err;
@@ -99,7 +100,7 @@ int vm_reload(struct vm *vm)
 	if (!boot_info)
 		return -E_STATE;
 	vdev_vm_reset(vm); /* devices first: no DMA into the memory being cleared */
-	memset(phys_to_virt(vm->priv.hpa), 0, vm->priv.size);
+	mem_zero(phys_to_virt(vm->priv.hpa), vm->priv.size);
 	return vm_load_images(vm, boot_info);
 }
 

@@ -19,6 +19,7 @@ _start:
 	.long	0			/* res5 */
 
 primary_entry:
+	mrs	x21, cntpct_el0			/* Moat's first instruction: the boot profile's 0 */
 	mov	x19, x0				/* DTB physical address */
 	mrs	x1, CurrentEL
 	cmp	x1, #(2 << 2)
@@ -71,6 +72,7 @@ primary_entry:
 
 	mov	x0, x19
 	mov	x1, x20
+	mov	x2, x21
 	bl	arm64_entry
 	b	not_el2
 

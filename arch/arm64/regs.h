@@ -18,6 +18,12 @@ void arm64_exception(struct arm64_regs *r, u64 kind);
 
 /* Lower-EL traps, handled by the vCPU code (vcpu.c). */
 void vcpu_trap_sync(struct arm64_regs *r);
+/*
+ * The HVC fast path (vectors.S): handles a Moat hypercall that never blocks, stops or
+ * switches vCPUs and returns 0, or returns 1 without touching `r` (the full path follows).
+ * Only x0..x18 and x30 of `r` are valid.
+ */
+u64 vcpu_hvc_fast(struct arm64_regs *r);
 void vcpu_trap_irq(struct arm64_regs *r);
 void vcpu_trap_serror(struct arm64_regs *r);
 

@@ -10,6 +10,7 @@
 #include "arch/arm64/sysreg.h"
 #include "core/arch.h"
 #include "core/boot_info.h"
+#include "core/bootprof.h"
 #include "core/log.h"
 #include "lib/bits.h"
 
@@ -24,7 +25,7 @@ extern uintptr_t __stack_chk_guard;
 #define DTB_MAX_SIZE (2ULL << 20)
 #define DTB_MAGIC_EARLY 0xd00dfeedU
 
-__noreturn void arm64_entry(u64 dtb, u64 load_base);
+__noreturn void arm64_entry(u64 dtb, u64 load_base, u64 entry_count);
 
 static u64 dtb_size_early(u64 dtb)
 {
@@ -38,6 +39,7 @@ static u64 dtb_size_early(u64 dtb)
 }
 
 static struct boot_info direct_bi;
+static u64 boot_entry_count; /* CNTPCT_EL0 at head.S's first instruction */
 
 /*
  * The VM configuration on direct boot: QEMU's -initrd, named in /chosen by linux,initrd-start
@@ -67,7 +69,11 @@ static void arm64_find_config(const void *fdt, struct boot_info *bi)
 static __attribute__((noinline)) __noreturn void arm64_start(struct boot_info *bi)
 {
 	const void *fdt = phys_to_virt(bi->fdt);
+	u64 freq = read_sysreg(cntfrq_el0), c = boot_entry_count;
 
+	if (freq) /* as arch_time_ns() converts */
+		bootprof_mark_at("entry",
+				 c / freq * 1000000000ULL + c % freq * 1000000000ULL / freq);
 	bi->image_base = pa((u64)(uintptr_t)__text_start);
 	bi->image_size = (u64)(uintptr_t)(__image_end - __text_start);
 	if (bi->path == BOOT_DIRECT && bi->fdt.v && !fdt_check_header(fdt) &&
@@ -76,8 +82,9 @@ static __attribute__((noinline)) __noreturn void arm64_start(struct boot_info *b
 	moat_main(bi);
 }
 
-__attribute__((no_stack_protector)) void arm64_entry(u64 dtb, u64 load_base)
+__attribute__((no_stack_protector)) void arm64_entry(u64 dtb, u64 load_base, u64 entry_count)
 {
+	boot_entry_count = entry_count;
 	u64 dsz = dtb_size_early(dtb);
 
 	/* A per-boot canary for -fstack-protector (ours and libfdt's). */

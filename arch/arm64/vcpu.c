@@ -116,6 +116,21 @@ static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
 		r->x[i] = regs[i];
 }
 
+/*
+ * vectors.S hvc_fast: HVC with x0 in Moat's range. The same as vcpu_hvc() plus
+ * vcpu_check_stop() for a call that cannot change what the latter checks, without the full
+ * register frame and on the trapped registers themselves (the call writes x0..x3 only, as
+ * vcpu_hvc copies back); anything else, and a vCPU that must stop, declines to the full path.
+ */
+u64 vcpu_hvc_fast(struct arm64_regs *r)
+{
+	struct vcpu *v = ((struct pcpu *)(uintptr_t)read_sysreg(tpidr_el2))->vcpu; /* pcpu_this */
+
+	if (v->vm->stopping || v->power == VCPU_OFF)
+		return 1;
+	return hypercall_dispatch_fast(v, r->x) ? 0 : 1;
+}
+
 static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
 	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */

@@ -25,7 +25,19 @@ arm64_vectors:
 	ventry 5
 	ventry 6
 	ventry 7
-	ventry 8	/* lower EL, AArch64 */
+	/* lower EL, AArch64, sync: a Moat hypercall (HVC, x0 in 0xC6xxxxxx) tries the fast path */
+	.balign 0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mrs	x1, esr_el2
+	lsr	x1, x1, #26
+	cmp	x1, #0x16		/* ESR_EL2.EC: HVC64 */
+	b.ne	1f
+	lsr	x1, x0, #24
+	cmp	x1, #0xc6		/* MOAT_HC_BASE >> 24 */
+	b.eq	hvc_fast
+1:	mov	x1, #8
+	b	vec_common
 	ventry 9
 	ventry 10
 	ventry 11
@@ -33,6 +45,45 @@ arm64_vectors:
 	ventry 13
 	ventry 14
 	ventry 15
+
+/*
+ * The hypercall fast path (issue 21): only what C may clobber (x2..x18, x30; x0/x1 are saved)
+ * goes into the frame; x19..x29 are preserved by vcpu_hvc_fast() under the procedure call
+ * standard, and ELR/SPSR stay in their registers because nothing on this path takes an
+ * exception at EL2 (entry masked DAIF). vcpu_hvc_fast() returns 0 when it handled the call
+ * (results in the frame's x0..x3); otherwise the frame is completed and the call goes the
+ * normal way as if the fast path had not been tried.
+ */
+hvc_fast:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	str	x18, [sp, #144]
+	str	x30, [sp, #240]
+	mov	x0, sp
+	bl	vcpu_hvc_fast
+	mov	x1, x0
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldr	x18, [sp, #144]
+	ldr	x30, [sp, #240]
+	cbnz	x1, 2f
+	ldp	x0, x1, [sp, #0]
+	add	sp, sp, #FRAME_SIZE
+	eret
+2:	mov	x1, #8			/* not handled: the full path, every register as trapped */
+	b	vec_common
 
 vec_common:
 	stp	x2, x3, [sp, #16]

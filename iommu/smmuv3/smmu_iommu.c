@@ -306,8 +306,12 @@ static int smmu_op_flush_s2(struct iommu *u, struct iommu_domain *d, const struc
 
 	if (g->end == g->start)
 		return 0;
+	/*
+	 * Table changes need the walk caches for the range invalidated: a range command with
+	 * Leaf = 0 does that; without RIL the whole VMID goes.
+	 */
 	err = smmu_inv_s2(s, d->tags.vmid, g->start, g->end - g->start,
-			  d->nchildren || g->tables_changed);
+			  d->nchildren || (g->tables_changed && !s->ril));
 	return err ? err : smmu_flush_atcs(u, d);
 }
 

@@ -315,6 +315,31 @@ void smmu_vmid_free(struct smmu_dev *s, u16 vmid)
 
 /* ---- invalidation -------------------------------------------------------------------------- */
 
+/*
+ * One range TLBI_S2_IPA (4.4.1.1, SMMU_IDR3.RIL): ((NUM + 1) * 2^SCALE) 4 KiB granules from
+ * the address, rounded up to the smallest such range that covers `pages` (over-invalidation
+ * is permitted, 4.4). Leaf = 0 and TTL = 0: walk caches for the range go too.
+ */
+static int smmu_inv_s2_range(struct smmu_dev *s, u16 vmid, u64 ipa, u64 pages)
+{
+	unsigned scale = 0;
+	u64 cmd[1][2];
+
+	while (scale < 31 && (pages + (1ULL << scale) - 1) >> scale > 32)
+		scale++;
+	cmd[0][0] = FIELD_PREP(CMD0_OP, CMD_TLBI_S2_IPA) | FIELD_PREP(CMD0_VMID, vmid) |
+		    FIELD_PREP(CMD0_NUM, ((pages + (1ULL << scale) - 1) >> scale) - 1) |
+		    FIELD_PREP(CMD0_SCALE, scale);
+	cmd[0][1] = FIELD_PREP(CMD1_TG, 1) | (ALIGN_DOWN(ipa, PAGE_SIZE) & CMD1_ADDR);
+	return smmu_cmd_issue(s, cmd, 1);
+}
+
+/* Whether one range command can cover `pages` (32 * 2^31 granules at most). */
+static bool smmu_inv_range_fits(const struct smmu_dev *s, u64 pages)
+{
+	return s->ril && pages <= (32ULL << 31);
+}
+
 int smmu_inv_s2(struct smmu_dev *s, u16 vmid, u64 ipa, u64 size, bool nested)
 {
 	u64 cmds[INV_S2_MAX_PAGES][2], end, pages;
@@ -325,11 +350,13 @@ int smmu_inv_s2(struct smmu_dev *s, u16 vmid, u64 ipa, u64 size, bool nested)
 	pages = (ALIGN_DOWN(end + PAGE_SIZE - 1, PAGE_SIZE) - ALIGN_DOWN(ipa, PAGE_SIZE)) >>
 		PAGE_SHIFT;
 	/* Combined stage-1+2 entries are only removed by a stage-1 invalidation of the VMID. */
-	if (nested || pages > INV_S2_MAX_PAGES) {
+	if (nested || (pages > INV_S2_MAX_PAGES && !smmu_inv_range_fits(s, pages))) {
 		cmds[n][0] = FIELD_PREP(CMD0_OP, CMD_TLBI_S12_VMALL) | FIELD_PREP(CMD0_VMID, vmid);
 		cmds[n++][1] = 0;
 		return smmu_cmd_issue(s, cmds, n);
 	}
+	if (pages > 1 && smmu_inv_range_fits(s, pages))
+		return smmu_inv_s2_range(s, vmid, ipa, pages);
 	for (u64 a = ALIGN_DOWN(ipa, PAGE_SIZE); n < pages; a += PAGE_SIZE) {
 		cmds[n][0] = FIELD_PREP(CMD0_OP, CMD_TLBI_S2_IPA) | FIELD_PREP(CMD0_VMID, vmid);
 		cmds[n++][1] = a & CMD1_ADDR;

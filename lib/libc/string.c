@@ -1,17 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* String functions for the x86_64 image (Debian's libfdt.a and mbedTLS need these). */
+/* String functions for the x86_64 image (Debian's libfdt.a and mbedTLS need these); memset and
+ * memcpy are in memfast.c, for both images. */
 #include <stdint.h>
 #include <string.h>
-
-void *memcpy(void *restrict d, const void *restrict s, size_t n)
-{
-	unsigned char *dp = d;
-	const unsigned char *sp = s;
-
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
 
 void *memmove(void *d, const void *s, size_t n)
 {
@@ -27,15 +18,6 @@ void *memmove(void *d, const void *s, size_t n)
 		while (n--)
 			dp[n] = sp[n];
 	}
-	return d;
-}
-
-void *memset(void *d, int c, size_t n)
-{
-	unsigned char *dp = d;
-
-	while (n--)
-		*dp++ = (unsigned char)c;
 	return d;
 }
 

@@ -25,6 +25,7 @@ struct pt_op {
 	const struct pt_fmt *f;
 	struct pt_gather *g;
 	bool commit;
+	bool single;  /* one pass does both: see pt_run */
 	u64 out_base; /* map: output address of input 0 of the range (wrapping arithmetic) */
 	u32 prot;
 };
@@ -70,8 +71,10 @@ static int pt_alloc_table(struct pt *pt, unsigned nframes, u64 *out)
 
 	if (err)
 		return err;
-	for (u64 *t = pt_table(p.v), i = 0; i < (u64)nframes * PT_ENTRIES; i++)
-		pt_write(&t[i], 0);
+	/* Eight stores a step: the table is linked later by a release store (pt_write). */
+	for (u64 *t = pt_table(p.v), i = 0; i < (u64)nframes * PT_ENTRIES; i += 8)
+		for (unsigned k = 0; k < 8; k++)
+			__atomic_store_n(&t[i + k], 0, __ATOMIC_RELAXED);
 	pt->tables += nframes;
 	a->in_use += nframes;
 	*out = p.v;
@@ -154,6 +157,13 @@ static void pt_gather_free(struct pt_gather *g, struct pt *pt, u64 table)
 	g->free[g->nfree++] = pa(table);
 }
 
+/* Whether any of the eight entries from `e` is set. */
+static bool pt_any_of_eight(const u64 *e)
+{
+	return pt_read(&e[0]) | pt_read(&e[1]) | pt_read(&e[2]) | pt_read(&e[3]) | pt_read(&e[4]) |
+	       pt_read(&e[5]) | pt_read(&e[6]) | pt_read(&e[7]);
+}
+
 /* Hands every table below (and including) `table` at level `lvl` to the gather. */
 static void pt_collect(struct pt_op *op, u64 table, unsigned lvl)
 {
@@ -161,6 +171,12 @@ static void pt_collect(struct pt_op *op, u64 table, unsigned lvl)
 	struct pt_desc d;
 
 	for (unsigned i = 0; lvl > 0 && i < PT_ENTRIES; i++) {
+		if (!pt_any_of_eight(&t[i & ~7u])) {
+			i |= 7; /* zero is non-present in every format: no decode */
+			continue;
+		}
+		if (!pt_read(&t[i]))
+			continue;
 		op->f->decode(pt_read(&t[i]), lvl, &d);
 		if (d.kind == PT_DESC_TABLE)
 			pt_collect(op, d.addr, d.next_lvl);
@@ -201,7 +217,15 @@ static void pt_free_tree(struct pt *pt, u64 table, unsigned lvl, unsigned n)
 	u64 *t = pt_table(table);
 	struct pt_desc d;
 
-	for (unsigned i = 0; lvl > 0 && i < n; i++) {
+	if (lvl == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 8 <= n && !pt_any_of_eight(&t[i])) {
+			i += 7; /* a sparse root is mostly empty: skip eight at a time */
+			continue;
+		}
+		if (!pt_read(&t[i]))
+			continue;
 		f->decode(pt_read(&t[i]), lvl, &d);
 		if (d.kind == PT_DESC_TABLE) {
 			pt_free_tree(pt, d.addr, d.next_lvl, PT_ENTRIES);
@@ -350,7 +374,7 @@ static int pt_descend(struct pt_op *op, u64 *e, unsigned lvl, bool split, u64 *o
 		*out = d.addr;
 		return 0;
 	}
-	if (op->commit || d.kind == PT_DESC_BAD)
+	if ((op->commit && !op->single) || d.kind == PT_DESC_BAD)
 		return trace_err(-E_CORRUPT);
 	if (d.kind == PT_DESC_LEAF)
 		return split ? pt_split(op, e, lvl, &d, out) : -E_NOENT;
@@ -387,36 +411,45 @@ static void pt_set_leaf(struct pt_op *op, u64 *e, unsigned lvl, u64 base)
 	}
 }
 
+/* Entry i of a level lvl - 1 table continues the leaf `first` of entry 0. */
+static bool pt_merge_entry_ok(const struct pt_op *op, const u64 *t, unsigned lvl,
+			      const struct pt_desc *first, unsigned i)
+{
+	u64 sz = pt_level_size(lvl - 1);
+	struct pt_desc d;
+
+	op->f->decode(pt_read(&t[i]), lvl - 1, &d);
+	return d.kind == PT_DESC_LEAF && d.leaf_size == sz && d.prot == first->prot &&
+	       d.addr == first->addr + i * sz;
+}
+
 /*
  * Commit pass, after the table below `e` changed: if its 512 entries are leaves that together
- * translate like one leaf of this level, write that leaf over the table entry.
+ * translate like one leaf of this level, write that leaf over the table entry (true if so).
  */
-static void pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 table)
+static bool pt_try_merge(struct pt_op *op, u64 *e, unsigned lvl, u64 base, u64 table)
 {
 	u64 sz = pt_level_size(lvl - 1), *t = pt_table(table);
-	struct pt_desc first, d;
+	struct pt_desc first;
 
-	if (op->pt->cfg.no_merge || !pt_leaf_level(op->pt, op->f, lvl))
-		return;
+	/* An empty last entry: a table being filled page by page is not full yet. */
+	if (op->pt->cfg.no_merge || !pt_leaf_level(op->pt, op->f, lvl) ||
+	    !pt_read(&t[PT_ENTRIES - 1]))
+		return false;
 	op->f->decode(pt_read(&t[0]), lvl - 1, &first);
 	if (first.kind != PT_DESC_LEAF || first.leaf_size != sz ||
 	    !IS_ALIGNED(first.addr, pt_level_size(lvl)))
-		return;
-	for (unsigned i = 1; i < PT_ENTRIES; i++) {
-		op->f->decode(pt_read(&t[i]), lvl - 1, &d);
-		if (d.kind != PT_DESC_LEAF || d.leaf_size != sz || d.prot != first.prot ||
-		    d.addr != first.addr + i * sz)
-			return;
-	}
+		return false;
+	/* The last entry before the others: filling from the top also fails in one step. */
+	if (!pt_merge_entry_ok(op, t, lvl, &first, PT_ENTRIES - 1))
+		return false;
+	for (unsigned i = 1; i < PT_ENTRIES - 1; i++)
+		if (!pt_merge_entry_ok(op, t, lvl, &first, i))
+			return false;
 	pt_write(e, op->f->mk_leaf(first.addr, first.prot, lvl));
 	pt_gather_add(op->g, base, pt_level_size(lvl), sz, true);
 	pt_gather_free(op->g, op->pt, table);
-}
-
-static bool pt_leaf_fits(const struct pt_op *op, unsigned lvl, u64 base)
-{
-	return pt_leaf_level(op->pt, op->f, lvl) &&
-	       IS_ALIGNED(op->out_base + base, pt_level_size(lvl));
+	return true;
 }
 
 /* Maps [in, last] (inclusive) inside `table` of level `lvl`, whose first input is tbase. */
@@ -424,13 +457,15 @@ static int pt_map_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64 l
 {
 	u64 *t = pt_table(table), sz = pt_level_size(lvl);
 	unsigned first = pt_index(op->pt, in, lvl), end = pt_index(op->pt, last, lvl);
+	/* Leaves fit here if the level allows them and the output keeps the input's alignment. */
+	bool leaves = pt_leaf_level(op->pt, op->f, lvl) && IS_ALIGNED(op->out_base, sz);
 
 	for (unsigned i = first; i <= end; i++) {
 		u64 base = tbase + (u64)i * sz, child;
 		u64 cin = MAX(in, base), clast = MIN(last, base + (sz - 1));
 		int err;
 
-		if (pt_covers(in, last, base, lvl) && pt_leaf_fits(op, lvl, base)) {
+		if (leaves && pt_covers(in, last, base, lvl)) {
 			if (op->commit)
 				pt_set_leaf(op, &t[i], lvl, base);
 			continue;
@@ -466,6 +501,12 @@ static int pt_unmap_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64
 	unsigned first = pt_index(op->pt, in, lvl), end = pt_index(op->pt, last, lvl);
 
 	for (unsigned i = first; i <= end; i++) {
+		if (i + 8 <= end + 1 && !pt_any_of_eight(&t[i])) {
+			i += 7; /* eight empty entries (zero is non-present in every format) */
+			continue;
+		}
+		if (!pt_read(&t[i]))
+			continue;
 		u64 base = tbase + (u64)i * sz, child;
 		u64 cin = MAX(in, base), clast = MIN(last, base + (sz - 1));
 		bool whole = pt_covers(in, last, base, lvl);
@@ -497,12 +538,60 @@ static int pt_unmap_level(struct pt_op *op, u64 table, unsigned lvl, u64 in, u64
 	return 0;
 }
 
+/*
+ * A range inside one 2 MiB-aligned stretch (the one-page call of a DMA map) meets one entry
+ * per level down to level 1, where it either writes a leaf or descends once into a table of
+ * 4 KiB leaves. Every step that can fail (allocating or splitting on that path) then comes
+ * before the first translation change, so a single pass keeps the rollback guarantee.
+ */
+static bool pt_single_pass(u64 in, u64 last)
+{
+	return (in >> pt_level_shift(1)) == (last >> pt_level_shift(1));
+}
+
+/*
+ * The single pass of a map: the path down to level 1 as a loop (one entry per level, none
+ * covered), pt_map_level for levels 1 and 0, then the merges back up as the recursion would,
+ * stopping at the first level that did not merge.
+ */
+static int pt_map_single(struct pt_op *op, u64 in, u64 last)
+{
+	u64 *e[PT_MAX_LEVELS], table[PT_MAX_LEVELS + 1];
+	struct pt_desc d;
+	unsigned lvl;
+	bool merged;
+	int err;
+
+	table[op->pt->levels - 1] = op->pt->root.v;
+	for (lvl = op->pt->levels - 1; lvl > 1; lvl--) {
+		e[lvl] = &pt_table(table[lvl])[pt_index(op->pt, in, lvl)];
+		err = pt_descend(op, e[lvl], lvl, true, &table[lvl - 1]);
+		if (err)
+			return err;
+	}
+	err = pt_map_level(op, table[1], 1, in, last, ALIGN_DOWN(in, pt_level_size(2)));
+	if (err)
+		return err;
+	/* A table can only become a block once the entry below it on the path is a leaf. */
+	op->f->decode(pt_read(&pt_table(table[1])[pt_index(op->pt, in, 1)]), 1, &d);
+	for (lvl = 2, merged = d.kind == PT_DESC_LEAF; merged && lvl < op->pt->levels; lvl++)
+		merged = pt_try_merge(op, e[lvl], lvl, ALIGN_DOWN(in, pt_level_size(lvl)),
+				      table[lvl - 1]);
+	return 0;
+}
+
 static int pt_run(struct pt_op *op, u64 in, u64 last,
 		  int (*level)(struct pt_op *, u64, unsigned, u64, u64, u64))
 {
 	struct pt *pt = op->pt;
 	int err;
 
+	if (pt_single_pass(in, last)) {
+		op->commit = op->single = true;
+		if (level == pt_map_level && pt->levels > 2)
+			return pt_map_single(op, in, last);
+		return level(op, pt->root.v, pt->levels - 1, in, last, 0);
+	}
 	op->commit = false;
 	err = level(op, pt->root.v, pt->levels - 1, in, last, 0);
 	if (err)

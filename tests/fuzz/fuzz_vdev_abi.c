@@ -23,16 +23,17 @@
 #include "vmm/viommu.h"
 #include "lib/err.h"
 #include "fake_smmu.c"
-#include "pt/pt_alloc_host.c"
+#include "fuzz_frames.h"
 #include "tdisp_dev/tdev.c"
 
-#define PRIV (2ULL << 20)
-#define SHARED (2ULL << 20)
+/* Small RAM: cleared for every input, and mapped 4K page by page into four views. */
+#define PRIV (256ULL << 10)
+#define SHARED (256ULL << 10)
 #define FN_ID 0x100u
 #define BAR0 0x10000000ull
 
 static struct fake_smmu fk; /* tests/unit/support/fake_smmu.c */
-static struct pt_host_alloc ha;
+static struct fz_frames ha; /* tables from one arena, not a malloc per table */
 
 static struct tdev dev;
 static struct tsm_pdev pd;
@@ -105,7 +106,7 @@ static void env_setup(void)
 	iommu_units_reset();
 	host_s2_reset();
 	vdev_reset_all();
-	pt_host_alloc_init(&ha);
+	fz_frames_init(&ha);
 	memset(rama, 0, PRIV + SHARED);
 	memset(ramb, 0, PRIV + SHARED);
 	memset(bitsa, 0, 4096);

@@ -51,6 +51,42 @@ static int64_t call(u64 fn, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5, u64 a6)
 	return (int64_t)r[0];
 }
 
+/*
+ * Issue 21: the fast dispatch (the arm64 HVC fast path) gives the same registers as the full
+ * one for the calls it takes, with arguments checked the same way, and declines every other
+ * call leaving all seven registers as they were.
+ */
+static void fast_dispatch_matches_full_dispatch_or_declines(void **state)
+{
+	static const u64 fast[] = { MOAT_HC_VERSION, MOAT_HC_FEATURES,	 MOAT_HC_NULL,
+				    MOAT_HC_VM_INFO, MOAT_HC_VCPU_STATE, MOAT_HC_SHARED_CHECK };
+	u64 in[HC_NREGS], full[HC_NREGS], quick[HC_NREGS];
+	unsigned nfast = 0;
+
+	(void)state;
+	for (u64 n = 0; n <= MOAT_HC_COUNT; n++) {
+		for (unsigned pat = 0; pat < 3; pat++) {
+			u64 args[3][HC_NREGS - 1] = { { 0 },
+						      { VM_RAM_BASE + 0x2000, 4096 },
+						      { MOAT_HC_NULL, 0, 0, 0, 0, 9 } };
+			bool is_fast = false;
+
+			in[0] = MOAT_HC_FN(n);
+			memcpy(in + 1, args[pat], sizeof(args[pat]));
+			for (unsigned k = 0; k < sizeof(fast) / sizeof(fast[0]); k++)
+				is_fast |= in[0] == fast[k];
+			memcpy(full, in, sizeof(in));
+			memcpy(quick, in, sizeof(in));
+			if (is_fast)
+				hypercall_dispatch(&vm.vcpu[0], full);
+			assert_int_equal(hypercall_dispatch_fast(&vm.vcpu[0], quick), is_fast);
+			assert_memory_equal(quick, full, sizeof(full));
+			nfast += is_fast;
+		}
+	}
+	assert_int_equal(nfast, 3 * sizeof(fast) / sizeof(fast[0]));
+}
+
 static void version_reports_abi_and_functions(void **state)
 {
 	assert_int_equal(call(MOAT_HC_VERSION, 0, 0, 0, 0, 0, 0), MOAT_OK);
@@ -244,6 +280,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vcpu_state_checks_handles_against_caller, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(shared_check_requires_shared_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(fast_dispatch_matches_full_dispatch_or_declines,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(vm_without_shared_ram_has_none, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -124,6 +124,15 @@ static int setup_ats(void **state)
 	return setup_cfg(NULL, c);
 }
 
+static int setup_ril(void **state)
+{
+	struct smmu_model_cfg c = smmu_model_default_cfg();
+
+	(void)state;
+	c.ril = true;
+	return setup_cfg(NULL, c);
+}
+
 static int setup_map(void **state)
 {
 	(void)state;
@@ -263,6 +272,45 @@ static void s2_remap_is_invalidated_by_the_core(void **state)
 			 0);
 	assert_dma(RID, GPA_A, b);
 	assert_true(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL) >= 1);
+}
+
+/*
+ * Issue 21: with range invalidation (IDR3.RIL), unmapping 512 pages whose first and last are
+ * in the SMMU's TLB costs one TLBI_S2_IPA and one CMD_SYNC, and neither page translates after
+ * it (the model invalidates exactly the range the command encodes, 4.4.1.1). Without RIL the
+ * same unmap is one VMID-wide invalidation.
+ */
+static void s2_range_unmap_is_one_range_tlbi_and_one_sync(void **state)
+{
+	u64 base = page(0), out, cmds, syncs, ipa_cmds, vmall_cmds;
+
+	(void)state;
+	for (unsigned i = 1; i < 512; i++)
+		(void)page(0); /* 512 contiguous frames from the fresh allocator */
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(0x40000000), pa(base), 512 * PAGE_SIZE,
+				      PT_PROT_R | PT_PROT_W),
+			 0);
+	/* a neighbour keeps the tables, so the unmap is a leaf change */
+	assert_int_equal(iommu_s2_map(&t.s2, gpa(0x40000000 + 512 * PAGE_SIZE), pa(base), PAGE_SIZE,
+				      PT_PROT_R | PT_PROT_W),
+			 0);
+	assert_int_equal(iommu_attach(&t.s2, RID, IOMMU_NO_PASID), 0);
+	assert_dma(RID, 0x40000000, base);
+	assert_dma(RID, 0x40000000 + 511 * PAGE_SIZE, base + 511 * PAGE_SIZE);
+	cmds = t.m->ncmds;
+	syncs = t.m->syncs;
+	ipa_cmds = smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL);
+	vmall_cmds = smmu_model_count_cmds(t.m, CMD_TLBI_S12_VMALL, NULL);
+	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(0x40000000), 512 * PAGE_SIZE), 0);
+	assert_int_equal(t.m->ncmds - cmds, 2);
+	assert_int_equal(t.m->syncs - syncs, 1);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_S2_IPA, NULL) - ipa_cmds, 1);
+	assert_int_equal(smmu_model_count_cmds(t.m, CMD_TLBI_S12_VMALL, NULL), vmall_cmds);
+	assert_int_equal(smmu_model_translate(t.m, RID, 0x40000000, true, &out),
+			 SMMUM_EVT_TRANSLATION);
+	assert_int_equal(smmu_model_translate(t.m, RID, 0x40000000 + 511 * PAGE_SIZE, true, &out),
+			 SMMUM_EVT_TRANSLATION);
+	assert_dma(RID, 0x40000000 + 512 * PAGE_SIZE, base); /* outside the range: kept */
 }
 
 /*
@@ -852,6 +900,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(guest_cd_cannot_enable_stalls, noop, teardown),
 		T(s1stalld_only_where_stalls_are_optional),
 		cmocka_unit_test_setup_teardown(forced_stall_smmu_is_refused, noop, teardown),
+		cmocka_unit_test_setup_teardown(s2_range_unmap_is_one_range_tlbi_and_one_sync,
+						setup_ril, teardown),
 		cmocka_unit_test_setup_teardown(atc_invalidation_only_for_owned_devices, setup_ats,
 						teardown),
 		cmocka_unit_test_setup_teardown(stage2_flush_reaches_device_atcs, setup_ats,

@@ -472,8 +472,9 @@ enum tlbi_scope {
 	TLBI_S12
 };
 
+/* Invalidates entries of the npages 4 KiB pages from `page` that match the scope. */
 static void tlb_inval(struct smmu_model *m, enum tlbi_scope s, uint16_t vmid, uint16_t asid,
-		      uint64_t page)
+		      uint64_t page, uint64_t npages)
 {
 	for (unsigned i = 0; i < SMMUM_TLB_SIZE; i++) {
 		struct smmum_tlb *t = &m->tlb[i];
@@ -481,9 +482,10 @@ static void tlb_inval(struct smmu_model *m, enum tlbi_scope s, uint16_t vmid, ui
 			   (t->vmid == vmid &&
 			    (s == TLBI_S12 || (t->s1 && s == TLBI_VMID) ||
 			     (t->s1 && s == TLBI_ASID && t->asid == asid) ||
-			     (t->s1 && s == TLBI_VA && t->asid == asid && t->in_page == page) ||
-			     (t->s1 && s == TLBI_VAA && t->in_page == page) ||
-			     (!t->s1 && s == TLBI_IPA && t->in_page == page)));
+			     (t->s1 && s == TLBI_VA && t->asid == asid &&
+			      t->in_page - page < npages) ||
+			     (t->s1 && s == TLBI_VAA && t->in_page - page < npages) ||
+			     (!t->s1 && s == TLBI_IPA && t->in_page - page < npages)));
 		if (hit)
 			t->valid = false;
 	}
@@ -643,6 +645,21 @@ static void stall_release(struct smmu_model *m, uint32_t sid, bool one, uint16_t
 	}
 }
 
+/*
+ * 4 KiB pages an address-based TLBI covers (4.4.1.1): with RIL and TG != 0, the range
+ * ((NUM + 1) * 2^SCALE) granules from the address; otherwise the one page.
+ */
+static uint64_t tlbi_pages(const struct smmu_model *m, uint64_t w0, uint64_t w1)
+{
+	unsigned tg = (unsigned)M_FIELD(w1, 11, 10), num = (unsigned)M_FIELD(w0, 16, 12);
+	unsigned scale = (unsigned)M_FIELD(w0, 24, 20);
+
+	if (!m->cfg.ril || !tg)
+		return 1;
+	/* 4K, 16K, 64K granules are 1, 4 and 16 pages of 4 KiB */
+	return ((uint64_t)num + 1) << (scale + 2 * (tg - 1));
+}
+
 /* Returns 0 or a CERROR code. */
 static int cmd_exec(struct smmu_model *m, uint64_t w0, uint64_t w1)
 {
@@ -675,15 +692,16 @@ static int cmd_exec(struct smmu_model *m, uint64_t w0, uint64_t w1)
 			  : op == 0x11 ? TLBI_ASID
 			  : op == 0x12 ? TLBI_VA
 				       : TLBI_VAA,
-			  vmid, asid, page);
+			  vmid, asid, page, tlbi_pages(m, w0, w1));
 		return 0;
 	case 0x28:
 	case 0x2a: /* TLBI_S12_VMALL, TLBI_S2_IPA */
 		if (!m->cfg.s2)
 			return 1;
-		tlb_inval(m, op == 0x28 ? TLBI_S12 : TLBI_IPA, vmid, 0, page);
+		tlb_inval(m, op == 0x28 ? TLBI_S12 : TLBI_IPA, vmid, 0, page,
+			  tlbi_pages(m, w0, w1));
 		return 0;
-	case 0x30: /* TLBI_NSNH_ALL */ tlb_inval(m, TLBI_ALL, 0, 0, 0); return 0;
+	case 0x30: /* TLBI_NSNH_ALL */ tlb_inval(m, TLBI_ALL, 0, 0, 0, 0); return 0;
 	case 0x40: /* ATC_INV */ return m->cfg.ats ? 0 : 1;
 	case 0x44: /* CMD_RESUME: SID, STAG (4.7.1) */
 	case 0x45: /* CMD_STALL_TERM: every stall of SID (4.7.2) */
@@ -727,6 +745,7 @@ static void cmdq_run(struct smmu_model *m)
 			gerror_raise(m, M_GERR_CMDQ);
 			return;
 		}
+		m->ncmds++;
 		if (m->nlog < SMMUM_CMD_LOG)
 			m->log[m->nlog++] = (struct smmum_cmd){ w0, w1 };
 		m->cmdq_cons = q_inc(c, l);
@@ -770,6 +789,7 @@ static uint64_t model_read(void *ctx, uint64_t off, unsigned width)
 		v = m->cfg.sid_bits | m->cfg.ssid_bits << 6 | m->cfg.evtq_log2 << 16 |
 		    m->cfg.cmdq_log2 << 21;
 		break;
+	case R_IDR3: v = m->cfg.ril ? 1u << 10 : 0; break;
 	case R_IDR5: v = m->cfg.oas_enc | 1u << 4; break;
 	case R_AIDR: v = 1; break;
 	case R_CR0: v = m->cr0; break;

@@ -33,6 +33,7 @@ struct smmu_model_cfg {
 	unsigned cmdq_log2; /* IDR1.CMDQS */
 	unsigned evtq_log2; /* IDR1.EVENTQS */
 	unsigned oas_enc;   /* IDR5.OAS encoding (5 = 48 bits) */
+	bool ril;	    /* IDR3.RIL: range invalidation (TG/NUM/SCALE, 4.4.1.1) */
 	/* IDR0.STALL_MODEL: 0 stall and terminate, 1 terminate only (QEMU), 2 stall forced */
 	unsigned stall_model;
 };
@@ -112,6 +113,7 @@ struct smmu_model {
 	struct smmum_cmd log[SMMUM_CMD_LOG];
 	unsigned nlog;
 	unsigned syncs, events_lost;
+	unsigned ncmds; /* commands executed (CMD_SYNC included), however many were logged */
 	struct smmum_stall stalled[SMMUM_MAX_STALLS];
 	unsigned nstalled; /* transactions waiting for software to resume or terminate them */
 	uint16_t next_stag;
