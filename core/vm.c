@@ -2,6 +2,8 @@
 /* VM and vCPU objects and the guest memory map checks every hypercall relies on. */
 #include "core/vm.h"
 
+#include "core/vm_mmio.h"
+
 #include <arch/mm.h>
 #include <string.h>
 
@@ -59,6 +61,7 @@ void vm_init(struct vm *vm, unsigned id, const struct vm_config *cfg, paddr_t ra
 		vm->vcpu[i].id = i;
 		vm->vcpu[i].power = i ? VCPU_OFF : VCPU_ON;
 	}
+	vm_mmio_reset(vm);
 }
 
 struct vm *vm_get(unsigned idx)

@@ -54,9 +54,15 @@ struct vgic_dist {
 	u64 spi_route[VGIC_NR_SPIS]; /* GICD_IROUTER */
 };
 
-/* Virtual PL011 interrupt state (core/vm_uart.c). */
+/* Virtual PL011 state (core/vm_uart.c); ris and imsc are also read without the lock. */
+#define VUART_RX_FIFO 32
 struct vuart {
+	struct spinlock lock;
 	u32 ris, imsc;
+	u32 cr, lcr_h, ifls, ibrd, fbrd, ilpr, dmacr;
+	u8 rx[VUART_RX_FIFO];
+	unsigned rx_head, rx_count;
+	bool rt_latched;
 };
 
 struct vm_ram {

@@ -94,7 +94,7 @@ void vgic_sgi(struct vcpu *v, u64 val)
 void vm_mmio_reset(struct vm *vm)
 {
 	memset(&vm->vgic, 0, sizeof(vm->vgic));
-	memset(&vm->uart, 0, sizeof(vm->uart));
+	vuart_reset(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		memset(&vm->vcpu[i].vgic, 0, sizeof(vm->vcpu[i].vgic));
 }
@@ -230,7 +230,7 @@ bool vm_mmio_access(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return false;
 	if (in(ipa, VM_UART_BASE, VM_UART_SIZE))
-		return size == 4 && vuart_access(v, ipa - VM_UART_BASE, write, val);
+		return vuart_access(v, ipa - VM_UART_BASE, write, size, val);
 	if (vdev_ecam_mmio(v->vm, ipa, write, size, val)) /* assigned devices' config space */
 		return true;
 	if (!gicd && !in(ipa, VM_GICR_BASE, v->vm->nvcpus * VM_GICR_STRIDE))

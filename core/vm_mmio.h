@@ -30,9 +30,16 @@ void vgic_sgi(struct vcpu *v, u64 val);
 /* Distributor, redistributors and PL011 back to their reset state (VM reset). */
 void vm_mmio_reset(struct vm *vm);
 
-/* PL011 registers (PL011 TRM 3.2) and its interrupt line (level: RIS & IMSC != 0). */
-bool vuart_access(struct vcpu *v, u64 off, bool write, u64 *val);
+/*
+ * PL011 registers (PL011 TRM 3.2) at offset `off`, 1, 2 or 4 bytes naturally aligned (false
+ * otherwise), and its interrupt line (level: RIS & IMSC != 0).
+ */
+bool vuart_access(struct vcpu *v, u64 off, bool write, unsigned size, u64 *val);
 bool vuart_line(const struct vm *vm);
+/* Console input for the guest: queues up to len bytes in the receive FIFO; how many fit. */
+unsigned vuart_rx_push(struct vm *vm, const u8 *s, unsigned len);
+/* The PL011 at reset (TRM 3.3: UARTCR TXE|RXE, IFLS 1/2), its FIFO empty. */
+void vuart_reset(struct vm *vm);
 
 /*
  * Arch hook: vCPU t has new pending interrupts or enables changed. On t's own CPU this moves

@@ -115,8 +115,34 @@ static void vcpu_hvc(struct vcpu *v, struct arm64_regs *r)
 		r->x[i] = regs[i];
 }
 
+/*
+ * Console input goes to the first VM's vPL011: its vCPU 0 moves what was typed into the
+ * receive FIFO whenever it passes through Moat (interrupts, WFI). What does not fit stays in
+ * the physical UART's FIFO.
+ */
+static void vcpu_console_input(struct vcpu *v)
+{
+	u8 buf[VUART_RX_FIFO];
+	unsigned n = 0;
+	int c;
+
+	if (v->vm->id != 1 || v->id != 0)
+		return;
+	n = VUART_RX_FIFO - __atomic_load_n(&v->vm->uart.rx_count, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++) {
+		if ((c = arm64_console_getc()) < 0) {
+			n = i;
+			break;
+		}
+		buf[i] = (u8)c;
+	}
+	if (n)
+		(void)vuart_rx_push(v->vm, buf, n);
+}
+
 static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
+	vcpu_console_input(vcpu_this());
 	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled (docs/smmuv3.md) */
 	vgic_flush(vcpu_this());
@@ -213,7 +239,8 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		isb();
 	}
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled here */
-	vgic_flush(p->vcpu);	 /* a kick: interrupts raised by other vCPUs */
+	vcpu_console_input(p->vcpu);
+	vgic_flush(p->vcpu); /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);
 }
 
