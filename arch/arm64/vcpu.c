@@ -10,6 +10,7 @@
 #include <arch/cpu.h>
 
 #include "arch/arm64/gic.h"
+#include "arch/arm64/idreg.h"
 #include "arch/arm64/sysreg.h"
 #include "core/hypercall.h"
 #include "core/init.h"
@@ -153,13 +154,30 @@ static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 	vcpu_skip(r, esr);
 }
 
-/* Trapped system register accesses: virtual SGIs; anything else may not be touched. */
+/* A read of an ID group 3 register (HCR_EL2.TID3): the guest's view (arch/arm64/idreg.h). */
+static bool vcpu_idreg(struct arm64_regs *r, u64 esr)
+{
+	unsigned op0 = (esr >> 20) & 3, op2 = (esr >> 17) & 7, op1 = (esr >> 14) & 7;
+	unsigned crn = (esr >> 10) & 15, crm = (esr >> 1) & 15, rt = (esr >> 5) & 31;
+
+	if (!idreg_is_group3(op0, op1, crn, crm) || !(esr & ISS_READ))
+		return false;
+	if (rt != 31)
+		r->x[rt] = idreg_guest_view(IDREG(crm, op2), idreg_hw_read(IDREG(crm, op2)));
+	return true;
+}
+
+/* Trapped system register accesses: virtual SGIs, ID registers; nothing else may be touched. */
 static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
 {
 	unsigned rt = (esr >> 5) & 31;
 
 	if ((esr & ISS_SYSREG_MASK) == ISS_ICC_SGI1R && !(esr & ISS_READ)) {
 		vgic_sgi(v, rt == 31 ? 0 : r->x[rt]);
+		vcpu_skip(r, esr);
+		return;
+	}
+	if (vcpu_idreg(r, esr)) {
 		vcpu_skip(r, esr);
 		return;
 	}
