@@ -3,7 +3,7 @@ srcs-y += core/devop.c core/log.c core/platform.c core/platform_dt.c core/dt_che
 	core/acpi.c core/acpi_tables.c core/acpi_iommu.c core/dt_iommu.c
 # VMs: configuration, objects, hypercalls, guest console.
 srcs-y += core/config.c core/vm.c core/hypercall.c core/vm_console.c core/vm_fdt.c \
-	core/vm_mmio.c core/vm_uart.c core/vm_load.c
+	core/vm_mmio.c core/vm_uart.c core/vm_load.c core/vm_fault.c
 # Building and starting VMs needs the arch's vCPU support (arm64 today).
 arm64-srcs += core/vm_boot.c core/vdev_boot.c core/vdev_tsm.c
 # Device assignment: vdevs with their virtual ECAM, the vIOMMU, the 1.1 hypercalls.

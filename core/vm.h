@@ -86,6 +86,7 @@ struct vcpu {
 	volatile enum vcpu_power power;
 	u64 boot_pc, boot_ctx; /* from PSCI CPU_ON */
 	struct vgic_cpu vgic;
+	u32 faults_logged; /* bit per enum vm_fault_kind already logged (core/vm_fault.c) */
 	struct arch_vcpu arch;
 };
 

@@ -215,6 +215,28 @@ bool vm_mmio_is_emulated(const struct vm *vm, u64 ipa)
 	       in(ipa, VM_UART_BASE, VM_UART_SIZE);
 }
 
+const char *vm_mmio_device(const struct vm *vm, u64 ipa, u64 *base)
+{
+	static const struct {
+		const char *name;
+		u64 base, size;
+	} devs[] = { { "vGICD", VM_GICD_BASE, VM_GICD_SIZE },
+		     { "vPL011", VM_UART_BASE, VM_UART_SIZE },
+		     { "vECAM", MOAT_GPA_ECAM, MOAT_GPA_ECAM_SIZE } };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+		if (in(ipa, devs[i].base, devs[i].size)) {
+			*base = devs[i].base;
+			return devs[i].name;
+		}
+	}
+	if (in(ipa, VM_GICR_BASE, vm->nvcpus * VM_GICR_STRIDE)) {
+		*base = VM_GICR_BASE;
+		return "vGICR";
+	}
+	return NULL;
+}
+
 /* Every vCPU looks at its interrupts again (an enable, priority or route changed). */
 static void vgic_kick_all(struct vm *vm)
 {

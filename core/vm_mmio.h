@@ -18,6 +18,9 @@ bool vm_mmio_is_emulated(const struct vm *vm, u64 ipa);
  */
 bool vm_mmio_access(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val);
 
+/* The emulated device at ipa and its base ("vPL011", "vGICD", "vGICR", "vECAM"), or NULL. */
+const char *vm_mmio_device(const struct vm *vm, u64 ipa, u64 *base);
+
 /* vGIC queries for the arch's CPU interface. */
 bool vgic_irq_enabled(const struct vcpu *v, unsigned intid);
 u8 vgic_irq_prio(const struct vcpu *v, unsigned intid);

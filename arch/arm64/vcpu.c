@@ -18,6 +18,7 @@
 #include "core/vdev.h"
 #include "core/viommu.h"
 #include "core/vm_boot.h"
+#include "core/vm_fault.h"
 #include "core/vm_mmio.h"
 #include "lib/err.h"
 #include "lib/bits.h"
@@ -72,6 +73,46 @@ static void vcpu_inject_undef(struct arm64_regs *r)
 	vcpu_inject_sync(r, 0x00, 0, 0);
 }
 
+static const char *const access_size[9] = { "", "byte", "halfword", "",		 "word",
+					    "", "",	"",	    "doubleword" };
+
+/* Why a syndrome-carrying access was not emulated, for the log (core/vm_fault.h). */
+static void vcpu_dabt_refused(struct vcpu *v, struct arm64_regs *r, u64 ipa, unsigned size,
+			      bool write)
+{
+	const char *how = write ? "write to" : "read of";
+	u64 base = 0;
+	const char *dev = vm_mmio_device(v->vm, ipa, &base);
+
+	if (dev)
+		vm_fault_log(v, VMF_DABT_REFUSED,
+			     "data abort at IPA 0x%llx, pc 0x%llx (%s %s %s+0x%llx refused) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr, access_size[size],
+			     how, dev, (unsigned long long)(ipa - base));
+	else
+		vm_fault_log(v, VMF_DABT_UNMAPPED,
+			     "data abort at IPA 0x%llx, pc 0x%llx (%s %s an address with nothing "
+			     "mapped) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr, access_size[size],
+			     how);
+}
+
+/* ISV=0 or a stage-2 fault on the guest's own table walk: nothing Moat can emulate. */
+static void vcpu_dabt_unemulable(struct vcpu *v, struct arm64_regs *r, u64 esr, u64 ipa)
+{
+	if (esr & ESR_DABT_S1PTW)
+		vm_fault_log(v, VMF_DABT_WALK,
+			     "data abort at IPA 0x%llx, pc 0x%llx (stage-1 table walk outside "
+			     "guest RAM) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr);
+	else
+		vm_fault_log(v, VMF_DABT_SYNDROME,
+			     "data abort at IPA 0x%llx, pc 0x%llx (ESR 0x%llx: no instruction "
+			     "syndrome, e.g. a load/store pair, cannot be emulated) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr,
+			     (unsigned long long)esr);
+}
+
 static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 {
 	u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
@@ -82,12 +123,14 @@ static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 	/* Only single-register accesses with a valid syndrome (ISV=1), not the guest's own
 	 * table walks (S1PTW), that missed stage 2 (a translation fault) can be emulated. */
 	if (!(esr & ESR_DABT_ISV) || (esr & ESR_DABT_S1PTW) || ((esr & 0x3f) & 0x3c) != 0x04) {
+		vcpu_dabt_unemulable(v, r, esr, ipa);
 		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
 		return;
 	}
 	if (write)
 		val = srt == 31 ? 0 : r->x[srt] & (size == 8 ? ~0ULL : BIT(8 * size) - 1);
 	if (!vm_mmio_access(v, ipa, write, size, &val)) {
+		vcpu_dabt_refused(v, r, ipa, size, write);
 		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
 		return;
 	}
@@ -181,7 +224,34 @@ static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
 		vcpu_skip(r, esr);
 		return;
 	}
+	vm_fault_log(
+		v, VMF_SYSREG,
+		"%s of system register S%llu_%llu_C%llu_C%llu_%llu at pc 0x%llx refused -> UNDEF",
+		(esr & ISS_READ) ? "read" : "write", (unsigned long long)(esr >> 20) & 3,
+		(unsigned long long)(esr >> 14) & 7, (unsigned long long)(esr >> 10) & 15,
+		(unsigned long long)(esr >> 1) & 15, (unsigned long long)(esr >> 17) & 7,
+		(unsigned long long)r->elr);
 	vcpu_inject_undef(r);
+}
+
+/* A trapped instruction class Moat does not handle (SVE, SME, FP traps, ...). */
+static void vcpu_trap_refused(struct vcpu *v, struct arm64_regs *r, u64 esr)
+{
+	vm_fault_log(v, VMF_TRAP, "trap EC 0x%llx (ESR 0x%llx) at pc 0x%llx refused -> UNDEF",
+		     (unsigned long long)ESR_EC(esr), (unsigned long long)esr,
+		     (unsigned long long)r->elr);
+	vcpu_inject_undef(r);
+}
+
+static void vcpu_iabt(struct vcpu *v, struct arm64_regs *r)
+{
+	u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+	u64 ipa = (hpfar & GENMASK(43, 4)) << 8 | (far & 0xfff);
+
+	vm_fault_log(v, VMF_IABT,
+		     "instruction abort at IPA 0x%llx, pc 0x%llx (not guest RAM) -> SEA",
+		     (unsigned long long)ipa, (unsigned long long)r->elr);
+	vcpu_inject_sync(r, 0x21, FSC_SEA, far);
 }
 
 static __noreturn void vcpu_retire(struct pcpu *p);
@@ -215,9 +285,9 @@ void vcpu_trap_sync(struct arm64_regs *r)
 		vcpu_skip(r, esr); /* a trapped SMC returns to itself (D1.10.3) */
 		break;
 	case EC_DABT_LOW: vcpu_dabt(v, r, esr); break;
-	case EC_IABT_LOW: vcpu_inject_sync(r, 0x21, FSC_SEA, read_sysreg(far_el2)); break;
+	case EC_IABT_LOW: vcpu_iabt(v, r); break;
 	case EC_SYSREG: vcpu_sysreg(v, r, esr); break;
-	default: vcpu_inject_undef(r); break;
+	default: vcpu_trap_refused(v, r, esr); break;
 	}
 	vcpu_check_stop(p);
 }
