@@ -60,6 +60,7 @@ COMMON_CFLAGS := -std=gnu11 -O2 -g -fno-common -ffunction-sections -fdata-sectio
 
 include mk/mbedtls.mk
 include mk/guests.mk
+include mk/linux.mk
 include mk/$(ARCH).mk
 include mk/host.mk
 include mk/tests.mk

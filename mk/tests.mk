@@ -73,7 +73,7 @@ images-all:
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 image
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
 
-test: unit $(FUZZ_BINS) images-all guests
+test: unit $(FUZZ_BINS) images-all guests linux-guest
 	$(Q)python3 tests/run.py --style --unit --fuzz-smoke --system
 
 soak: unit
