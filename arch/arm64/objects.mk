@@ -9,3 +9,5 @@ arm64-srcs += arch/arm64/ctx.c
 arm64-vm-srcs := arch/arm64/idreg.c
 arm64-srcs += $(arm64-vm-srcs) arch/arm64/idreg_hw.c
 host-srcs += $(arm64-vm-srcs)
+# The deliberate faults of the test image (tests/selftest/).
+arm64-selftest-srcs += arch/arm64/selftest.c

@@ -12,14 +12,14 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/idreg.h"
 #include "arch/arm64/sysreg.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/init.h"
 #include "core/log.h"
-#include "core/vdev.h"
-#include "core/viommu.h"
-#include "core/vm_boot.h"
-#include "core/vm_fault.h"
-#include "core/vm_mmio.h"
+#include "vmm/vdev.h"
+#include "vmm/viommu.h"
+#include "vmm/vm_boot.h"
+#include "vmm/vm_fault.h"
+#include "vmm/vm_mmio.h"
 #include "lib/err.h"
 #include "lib/bits.h"
 
@@ -76,7 +76,7 @@ static void vcpu_inject_undef(struct arm64_regs *r)
 static const char *const access_size[9] = { "", "byte", "halfword", "",		 "word",
 					    "", "",	"",	    "doubleword" };
 
-/* Why a syndrome-carrying access was not emulated, for the log (core/vm_fault.h). */
+/* Why a syndrome-carrying access was not emulated, for the log (vmm/vm_fault.h). */
 static void vcpu_dabt_refused(struct vcpu *v, struct arm64_regs *r, u64 ipa, unsigned size,
 			      bool write)
 {

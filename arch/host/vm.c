@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The fake arch's side of the VM device models: a kick is counted, for tests to check. */
-#include "core/vm_mmio.h"
+#include "vmm/vm_mmio.h"
 
 void arch_vcpu_kick(struct vcpu *t)
 {

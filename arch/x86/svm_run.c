@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
 

@@ -18,10 +18,10 @@
 #include "arch/x86/vboot.h"
 #include "arch/x86/x86.h"
 #include "core/frame.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/init.h"
 #include "core/log.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
 

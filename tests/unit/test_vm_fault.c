@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Logging of refused guest actions (core/vm_fault.c): one line per kind per vCPU with the
+ * Logging of refused guest actions (vmm/vm_fault.c): one line per kind per vCPU with the
  * VM's name and vCPU number, and a rate limit over all of them that reports what it dropped.
  */
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 #include <arch/cpu.h>
 
-#include "core/vm_fault.h"
+#include "vmm/vm_fault.h"
 
 static struct vm vm;
 static struct vm_config vcfg = { .name = "linux", .private_size = 2 << 20, .nvcpus = 4 };

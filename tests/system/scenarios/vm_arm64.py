@@ -26,7 +26,7 @@ def guest(vm, multi):
 
 
 def refused(vm):
-    """Moat's log lines for the faults the guest's isolation tests provoke (core/vm_fault.h)."""
+    """Moat's log lines for the faults the guest's isolation tests provoke (vmm/vm_fault.h)."""
     return [rf"^moat: vcpu: {vm}/0: data abort at IPA 0x20000000, pc 0x\w+ \(word read of an "
             r"address with nothing mapped\) -> SEA$",
             rf"^moat: vcpu: {vm}/0: instruction abort at IPA 0x20000000, pc 0x20000000 "
