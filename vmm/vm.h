@@ -32,6 +32,9 @@
 #define VGIC_NR_IRQS (32 + VGIC_NR_SPIS)
 #define VGIC_INTID_VTIMER 27 /* EL1 virtual timer PPI (Arm BSA) */
 #define VGIC_INTID_UART 33   /* the virtual PL011 (SPI 1) */
+/* Message-based SPIs (GICD_SETSPI_NSR, GICv3 12.9.29): the MSI targets of assigned functions. */
+#define VGIC_MBI_BASE 48
+#define VGIC_MBI_COUNT 16
 
 enum vm_mem_kind {
 	VM_MEM_PRIVATE = 1,
@@ -50,6 +53,7 @@ struct vgic_cpu {
 struct vgic_dist {
 	u32 ctlr;		     /* GICD_CTLR.EnableGrp1 (ARE is fixed to 1) */
 	u32 spi_enabled;	     /* GICD_ISENABLER1 */
+	u64 spi_cfg;		     /* GICD_ICFGR2-3: 2 bits per SPI, Int_config[1] = edge */
 	u8 spi_prio[VGIC_NR_SPIS];   /* GICD_IPRIORITYR */
 	u64 spi_route[VGIC_NR_SPIS]; /* GICD_IROUTER */
 };

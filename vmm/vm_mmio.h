@@ -26,6 +26,8 @@ bool vgic_irq_enabled(const struct vcpu *v, unsigned intid);
 u8 vgic_irq_prio(const struct vcpu *v, unsigned intid);
 /* The vCPU an SPI is routed to (GICD_IROUTER; vCPU 0 when it names none or IRM is set). */
 struct vcpu *vgic_spi_target(struct vm *vm, unsigned intid);
+/* True for the SPIs a guest's MSIs may name (VGIC_MBI_BASE..+VGIC_MBI_COUNT). */
+bool vgic_is_mbi(unsigned intid);
 /* Makes intid pending for vCPU t and tells t's CPU (arch_vcpu_kick). */
 void vgic_raise(struct vcpu *t, unsigned intid);
 /* A guest write of ICC_SGI1R_EL1 (GICv3 12.11.24): SGIs to vCPUs of the same VM only. */

@@ -236,6 +236,40 @@ static void uart_receive_fifo_and_interrupts(void **state)
 	assert_int_equal(rd(0, VM_UART_BASE, 2), 'h');
 }
 
+/* The MSI doorbell: SETSPI_NSR names an SPI of the VM's MBI range, routed by its IROUTER. */
+static void message_based_spis_reach_only_the_vms_vcpus(void **state)
+{
+	assert_int_equal(rd(0, GICD(0x4), 4) & (1u << 16), 1u << 16); /* MBIS */
+	wr(0, GICD(0x6000 + 8 * VGIC_MBI_BASE), 8, 2);		      /* to vCPU 2 */
+	wr(0, GICD(0x40), 4, VGIC_MBI_BASE);
+	assert_int_equal(vm.vcpu[2].vgic.pending, 1ULL << VGIC_MBI_BASE);
+	wr(1, GICD(0x48), 2, VGIC_MBI_BASE); /* CLRSPI_NSR, halfword */
+	assert_int_equal(vm.vcpu[2].vgic.pending, 0);
+	/* Outside the range: the UART's SPI, an SGI, a PPI, an INTID past the SPIs: ignored. */
+	wr(0, GICD(0x40), 4, VGIC_INTID_UART);
+	wr(0, GICD(0x40), 4, 1);
+	wr(0, GICD(0x40), 4, 27);
+	wr(0, GICD(0x40), 4, VGIC_MBI_BASE + VGIC_MBI_COUNT);
+	wr(0, GICD(0x40), 4, 0x1000 | VGIC_MBI_BASE); /* bits above 12:0 are not an INTID */
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(vm.vcpu[i].vgic.pending, 0);
+	/* An affinity naming a vCPU the VM does not have: vCPU 0, never anything else. */
+	wr(0, GICD(0x6000 + 8 * (VGIC_MBI_BASE + 1)), 8, 7);
+	wr(0, GICD(0x40), 4, VGIC_MBI_BASE + 1);
+	assert_int_equal(vm.vcpu[0].vgic.pending, 1ULL << (VGIC_MBI_BASE + 1));
+	u64 v;
+	assert_false(vm_mmio_access(&vm.vcpu[0], GICD(0x0), true, 2, &v)); /* halfword elsewhere */
+}
+
+static void icfgr_holds_the_trigger_of_each_spi(void **state)
+{
+	assert_int_equal(rd(0, GICD(0xc00), 4), 0xaaaaaaaa); /* SGIs: edge */
+	wr(0, GICD(0xc0c), 4, 0xffffffff);		     /* SPIs 48..63 edge */
+	assert_int_equal(rd(0, GICD(0xc0c), 4), 0xaaaaaaaa); /* Int_config[0] RES0 */
+	assert_int_equal(rd(0, GICD(0xc08), 4), 0);
+	assert_int_equal(rd(0, GICD(0xc10), 4), 0); /* past the implemented SPIs */
+}
+
 static void reset_clears_device_state(void **state)
 {
 	wr(0, GICD(0x0), 4, 2);
@@ -262,6 +296,8 @@ int main(void)
 		cmocka_unit_test_setup(uart_prints_with_prefix_and_raises_level_interrupt, setup),
 		cmocka_unit_test_setup(uart_takes_byte_halfword_and_word_accesses, setup),
 		cmocka_unit_test_setup(uart_receive_fifo_and_interrupts, setup),
+		cmocka_unit_test_setup(message_based_spis_reach_only_the_vms_vcpus, setup),
+		cmocka_unit_test_setup(icfgr_holds_the_trigger_of_each_spi, setup),
 		cmocka_unit_test_setup(reset_clears_device_state, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
