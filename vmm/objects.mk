@@ -6,6 +6,6 @@ srcs-y += vmm/config.c vmm/vm.c vmm/hypercall.c vmm/vm_console.c vmm/vm_fdt.c \
 # Building and starting VMs needs the arch's vCPU support (arm64 today).
 arm64-srcs += vmm/vm_boot.c vmm/vdev_boot.c vmm/vdev_tsm.c
 # Device assignment: vdevs with their virtual ECAM, the vIOMMU, the 1.1 hypercalls.
-srcs-y += vmm/vdev.c vmm/viommu.c vmm/hypercall_dev.c
+srcs-y += vmm/vdev.c vmm/vdev_msix.c vmm/viommu.c vmm/hypercall_dev.c
 x86_64-srcs += vmm/vdev_nostage2.c
 host-srcs += arch/host/vm_host.c

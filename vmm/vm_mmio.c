@@ -306,6 +306,8 @@ bool vm_mmio_access(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val
 		return vuart_access(v, ipa - VM_UART_BASE, write, size, val);
 	if (vdev_ecam_mmio(v->vm, ipa, write, size, val)) /* assigned devices' config space */
 		return true;
+	if (vdev_bar_mmio(v->vm, ipa, write, size, val)) /* their MSI-X tables */
+		return true;
 	if (!gicd && !in(ipa, VM_GICR_BASE, v->vm->nvcpus * VM_GICR_STRIDE))
 		return false;
 	/* GIC registers: naturally aligned 32/64-bit, bytes only for priorities (12.1.3);

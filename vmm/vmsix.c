@@ -51,6 +51,17 @@ int vmsix_parse(struct vmsix *m, u16 cap, const u32 dw[3], const u64 bar_size[6]
 	return 0;
 }
 
+void vmsix_reset(struct vmsix *m)
+{
+	spin_lock(&m->lock);
+	m->ctrl = 0;
+	memset(m->pending, 0, sizeof(m->pending));
+	memset(m->bad, 0, sizeof(m->bad));
+	for (unsigned i = 0; i < m->nvec; i++)
+		m->e[i] = (struct vmsix_entry){ .ctrl = VMSIX_VEC_MASKED };
+	spin_unlock(&m->lock);
+}
+
 u32 vmsix_cfg_read(struct vmsix *m, u16 off, u32 phys, u8 next)
 {
 	if (off != m->cap)
@@ -73,6 +84,19 @@ int vmsix_target(const struct vmsix *m, unsigned vec, unsigned *intid)
 	return 0;
 }
 
+static bool bit_test(const u64 *w, unsigned i)
+{
+	return w[i / 64] & BIT(i % 64);
+}
+
+static void bit_set(u64 *w, unsigned i, bool on)
+{
+	if (on)
+		w[i / 64] |= BIT(i % 64);
+	else
+		w[i / 64] &= ~BIT(i % 64);
+}
+
 static bool vmsix_masked(const struct vmsix *m, unsigned vec)
 {
 	return !(m->ctrl & VMSIX_CTRL_ENABLE) || (m->ctrl & VMSIX_CTRL_MASKALL) ||
@@ -86,18 +110,18 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 	int err;
 
 	if (vmsix_masked(m, vec)) {
-		m->pending |= BIT(vec);
+		bit_set(m->pending, vec, true);
 		return;
 	}
-	m->pending &= ~BIT(vec);
+	bit_set(m->pending, vec, false);
 	if ((err = vmsix_target(m, vec, &intid))) {
-		if (!(m->bad & BIT(vec)))
+		if (!bit_test(m->bad, vec))
 			pr_info("%s: MSI-X vector %u: address 0x%08x%08x data 0x%x is not one of "
 				"the "
 				"VM's message SPIs (%s): dropped",
 				vm->name, vec, m->e[vec].addr_hi, m->e[vec].addr_lo, m->e[vec].data,
 				err_str(err));
-		m->bad |= BIT(vec);
+		bit_set(m->bad, vec, true);
 		return;
 	}
 	vgic_raise(vgic_spi_target(vm, intid), intid);
@@ -106,10 +130,8 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 /* What was pending and is now unmasked goes out (Function Mask, Enable or a vector's mask). */
 static void vmsix_flush(struct vm *vm, struct vmsix *m)
 {
-	u64 p = m->pending;
-
-	for (unsigned i = 0; p && i < m->nvec; i++)
-		if ((p & BIT(i)) && !vmsix_masked(m, i))
+	for (unsigned i = 0; i < m->nvec; i++)
+		if (bit_test(m->pending, i) && !vmsix_masked(m, i))
 			vmsix_deliver(vm, m, i);
 }
 
@@ -144,8 +166,8 @@ static void vmsix_entry_write(struct vm *vm, struct vmsix *m, unsigned vec, unsi
 	case 2: e->data = v; break;
 	default: e->ctrl = v & VMSIX_VEC_MASKED; break;
 	}
-	m->bad &= ~BIT(vec); /* a new entry is judged again */
-	if (dw == 3 && (m->pending & BIT(vec)))
+	bit_set(m->bad, vec, false); /* a new entry is judged again */
+	if (dw == 3 && bit_test(m->pending, vec))
 		vmsix_deliver(vm, m, vec);
 }
 
@@ -171,7 +193,7 @@ static void vmsix_dword(struct vm *vm, struct vmsix *m, unsigned bir, u64 off, b
 			*v = vmsix_entry_read(m, vec, dw);
 	} else if (!write) { /* the PBA: read-only (7.7.2.5), writes are dropped */
 		unsigned word = (unsigned)(off - m->pba_off) / 4;
-		*v = word < 2 ? (u32)(m->pending >> (32 * word)) : 0;
+		*v = word < 2 * VMSIX_WORDS ? (u32)(m->pending[word / 2] >> (32 * (word % 2))) : 0;
 	}
 }
 

@@ -21,7 +21,8 @@
 #include "vmm/vm.h"
 
 #define PCI_CAP_ID_MSIX 0x11
-#define VMSIX_MAX_VECTORS 64 /* a larger table is refused: the function gets no MSI-X */
+#define VMSIX_MAX_VECTORS 128 /* a larger table is refused: the function gets no MSI-X */
+#define VMSIX_WORDS (VMSIX_MAX_VECTORS / 64)
 #define VMSIX_ENTRY_SIZE 16
 #define VMSIX_CTRL_ENABLE BIT(15)
 #define VMSIX_CTRL_MASKALL BIT(14)
@@ -40,8 +41,8 @@ struct vmsix {
 	u32 table_off, pba_off;
 	u16 ctrl; /* virtual Message Control bits 15:14 */
 	struct vmsix_entry e[VMSIX_MAX_VECTORS];
-	u64 pending; /* messages that came while the vector was masked (the PBA's view) */
-	u64 bad;     /* vectors whose entry was refused, logged once each */
+	u64 pending[VMSIX_WORDS]; /* messages that came while the vector was masked (PBA) */
+	u64 bad[VMSIX_WORDS];	  /* vectors whose entry was refused, logged once each */
 };
 
 /*
@@ -50,6 +51,9 @@ struct vmsix {
  * 0 (m filled, every vector masked, MSI-X disabled) or -E_INVAL / -E_NOTSUP (m unchanged).
  */
 int vmsix_parse(struct vmsix *m, u16 cap, const u32 dw[3], const u64 bar_size[6]) __must_check;
+
+/* The guest's reset (VM SYSTEM_RESET): MSI-X disabled, every vector masked and cleared. */
+void vmsix_reset(struct vmsix *m);
 
 /* Config space: the capability's dword at `off` (the physical value `phys`, next pointer
  * `next`) and a write to it (mask: the bytes written). */
