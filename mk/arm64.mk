@@ -102,7 +102,6 @@ else ifeq ($(DEMO),linux)
 # prints what it found and powers the VM off, and Moat then powers off.
 run: $(IMAGE) linux-guest
 	timeout 120 $(QEMU_ARM64) -smp 2 -m 1024 -kernel $(IMAGE) -initrd $(LINUX_OUT)/linux-smp2.dtb
-		
 else
 # The default: confidential device assignment end to end (tools/run_demo.py starts and stops
 # devemu, boots the demo VMs with QEMU's nvme and the SMMUv3, prints a transcript). With
