@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "vmm/vdev.h"
 #include "vmm/vm_mmio.h"
 
 /* Table Offset/BIR and PBA Offset/BIR (7.7.2.3-4): BIR in bits 2:0, offset QWORD aligned. */
@@ -124,7 +125,7 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 		bit_set(m->bad, vec, true);
 		return;
 	}
-	vgic_raise(vgic_spi_target(vm, intid), intid);
+	arch_vm_raise_spi(vm, intid); /* the VM's own IROUTER picks one of its vCPUs */
 }
 
 /* What was pending and is now unmasked goes out (Function Mask, Enable or a vector's mask). */
