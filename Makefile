@@ -69,6 +69,7 @@ endif
 
 include mk/mbedtls.mk
 include mk/guests.mk
+include mk/linux.mk
 include mk/$(ARCH).mk
 include mk/host.mk
 include mk/tests.mk

@@ -97,6 +97,11 @@ ifeq ($(DEMO),guests)
 # The two ABI test guests of issue 8.
 run: $(IMAGE) $(GUEST_CONFIG)
 	timeout 60 $(QEMU_ARM64) -smp 3 -m 512 -kernel $(IMAGE) -initrd $(GUEST_CONFIG)
+else ifeq ($(DEMO),linux)
+# Debian's stock kernel as a 2-vCPU guest (mk/linux.mk): its console is Moat's console; /init
+# prints what it found and powers the VM off, and Moat then powers off.
+run: $(IMAGE) linux-guest
+	timeout 120 $(QEMU_ARM64) -smp 2 -m 1024 -kernel $(IMAGE) -initrd $(LINUX_OUT)/linux-smp2.dtb
 else
 # The default: confidential device assignment end to end (tools/run_demo.py starts and stops
 # devemu, boots the demo VMs with QEMU's nvme and the SMMUv3, prints a transcript). With

@@ -116,7 +116,7 @@ images-all:
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
 	$(Q)$(MAKE) --no-print-directory ARCH=arm64 DEBUG=1 $(BUILD)/arm64-debug/Image
 
-test: unit $(FUZZ_BINS) images-all guests
+test: unit $(FUZZ_BINS) images-all guests linux-guest
 	$(Q)python3 tests/run.py --style --layers --images --unit --fuzz-smoke --system
 
 soak: unit

@@ -109,6 +109,38 @@ ensure_arm64_debs() {
 	touch "$stamp"
 }
 
+# Debian's stock arm64 kernel for the Linux guest scenarios (tests/system/scenarios/
+# linux_arm64.py): the linux-image-arm64 metapackage names the image package of the version
+# the archive serves; both are downloaded through the private arm64 apt state and the image
+# package extracted under build/deps/linux (Image = its vmlinuz, the modules beside it).
+ensure_linux_kernel() {
+	local dir="$deps/linux" st="$deps/apt-arm64"
+	[ -f "$dir/.done" ] && return 0
+	ensure_sources
+	local opts=(-o APT::Architecture=arm64 -o APT::Architectures::=arm64
+		    -o Dir::State::Lists="$st/lists" -o Dir::Cache="$st/cache"
+		    -o Dir::State::status=/dev/null -o Debug::NoLocking=1)
+	rm -rf "$dir"
+	mkdir -p "$dir/debs" "$st/lists/partial" "$st/cache/archives/partial"
+	apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || die "apt-get update for arm64 lists failed"
+	(cd "$dir/debs" && apt-get "${opts[@]}" download linux-image-arm64:arm64 >/dev/null 2>&1) ||
+		die "apt-get download linux-image-arm64:arm64 failed"
+	local meta pkg
+	meta=$(ls "$dir"/debs/linux-image-arm64_*.deb)
+	pkg=$(dpkg-deb -f "$meta" Depends | sed 's/[ ,(].*//')
+	[ -n "$pkg" ] || die "linux-image-arm64 names no image package"
+	say "downloading Debian's arm64 kernel $pkg into $dir"
+	(cd "$dir/debs" && apt-get "${opts[@]}" download "$pkg:arm64" >/dev/null 2>&1) ||
+		die "apt-get download $pkg:arm64 failed"
+	dpkg -x "$dir"/debs/"$pkg"_*.deb "$dir/root"
+	ln -sf "$(cd "$dir/root/boot" && ls vmlinuz-* | head -n1 | sed 's|^|root/boot/|')" "$dir/Image"
+	ln -sf "$(cd "$dir/root/lib/modules" && ls | head -n1 | sed 's|^|root/lib/modules/|')" "$dir/modules"
+	[ -s "$dir/Image" ] && [ -d "$dir/modules/kernel" ] || die "kernel package incomplete"
+	rm -f "$dir"/debs/*.deb
+	echo "$pkg" >"$dir/VERSION"
+	touch "$dir/.done"
+}
+
 # mbedTLS sources from Debian's source package, pinned to 2.28.3-1; built by the Makefile.
 ensure_mbedtls_src() {
 	local dir="$deps/mbedtls-$MBEDTLS_VERSION"
@@ -145,3 +177,4 @@ ensure_packages
 ensure_x86_fdt_headers
 ensure_arm64_debs
 ensure_mbedtls_src
+ensure_linux_kernel

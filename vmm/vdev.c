@@ -424,6 +424,7 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 		vdev_disown_bars(d, 6);
 		return err;
 	}
+	vdev_msix_setup(d);
 	return 0;
 }
 
@@ -441,6 +442,7 @@ static void vdev_viommu_reset(struct vm *vm)
 		d->s1_set = false;
 		d->vcmd = 0;
 		d->sizing = 0;
+		vmsix_reset(&d->msix);
 		if (viommu_attach_vdev(d))
 			pr_err("%s: %04x: DMA left blocked after reset", vm->name, d->bdf);
 	}
@@ -547,25 +549,28 @@ static u32 vdev_bar_read(const struct vdev *d, unsigned i)
 	return ((u32)b->gpa.v & ~0xfu) | b->type_bits;
 }
 
-static u32 vdev_cfg_read(const struct vdev *d, u16 off)
+static u32 vdev_cfg_read(struct vdev *d, u16 off)
 {
-	u16 cap = vdev_pcie_cap(d);
+	u16 cap = vdev_pcie_cap(d), msix = d->msix.nvec ? d->msix.cap : 0;
 
 	switch (off) {
 	case 0x00: return (u32)d->device << 16 | d->vendor;
-	case 0x04: return (u32)(cap ? PCI_STATUS_CAPLIST : 0) << 16 | d->vcmd;
+	case 0x04: return (u32)(cap || msix ? PCI_STATUS_CAPLIST : 0) << 16 | d->vcmd;
 	case 0x08: return d->be->cfg_read32(d, 0x08);
 	case 0x0c: return d->be->cfg_read32(d, 0x0c) & 0xffff; /* header type 0, one function */
 	case 0x2c: return d->be->cfg_read32(d, 0x2c);
-	case 0x34: return cap;
+	case 0x34: return cap ? cap : msix;
 	}
 	if (off >= 0x10 && off < 0x28)
 		return vdev_bar_read(d, (off - 0x10) / 4);
 	if (vdev_in_pcie_cap(cap, off)) {
 		u32 v = d->be->cfg_read32(d, off);
 
-		return off == cap ? (v & ~0xff00u) : v; /* the last capability of the list */
+		/* The PCIe capability, then MSI-X (virtualized) if the function has it: no other. */
+		return off == cap ? (v & ~0xff00u) | (u32)msix << 8 : v;
 	}
+	if (msix && off >= msix && off < msix + 12)
+		return vmsix_cfg_read(&d->msix, off, d->be->cfg_read32(d, off), 0);
 	return 0; /* everything else, the extended space included (DOE, IDE: Moat's) */
 }
 
@@ -588,6 +593,11 @@ static void vdev_cfg_write(struct vdev *d, u16 off, u32 mask, u32 val)
 	if (vdev_in_pcie_cap(cap, off) && off == cap + PCI_EXP_DEVCTL &&
 	    (mask & val & PCI_EXP_DEVCTL_FLR)) {
 		vdev_flr(d);
+		return;
+	}
+	if (d->msix.nvec && off == d->msix.cap) {
+		vmsix_cfg_write(d->vm, &d->msix, off, mask, val);
+		vdev_msix_enable_note(d);
 		return;
 	}
 	if (off == 0x04) {

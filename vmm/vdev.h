@@ -20,6 +20,7 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 #include "tsm/tdi.h"
+#include "vmm/vmsix.h"
 
 #define VDEV_MAX_PER_VM MOAT_VDEV_MAX
 #define VDEV_MAX_PRIV TDISP_REPORT_MAX_RANGES
@@ -74,6 +75,9 @@ struct vdev {
 	/* virtual config space */
 	u16 vcmd;
 	u8 sizing; /* bit per BAR: the guest wrote all-ones, reads return the size mask */
+	/* MSI-X (vmm/vdev_msix.c; msix.nvec 0: not virtualized) */
+	struct vmsix msix;
+	bool msix_noted;
 	/* vIOMMU */
 	bool s1_set;
 	struct moat_s1_smmu s1;
@@ -130,6 +134,12 @@ void vdev_vm_unlock(const struct vm *vm);
 
 /* A guest FLR queued or running on the vdev (config reads answer all-ones meanwhile). */
 bool vdev_flr_in_progress(const struct vdev *d);
+
+/* MSI-X (vmm/vdev_msix.c): found, checked and its table pages trapped at assignment; a guest
+ * access to a vdev's table or PBA (true when handled); the note that delivery is missing. */
+void vdev_msix_setup(struct vdev *d);
+bool vdev_bar_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val);
+void vdev_msix_enable_note(struct vdev *d);
 
 /* Virtual ECAM: true if `ipa` is in the window (the access is then handled). */
 bool vdev_ecam_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val);

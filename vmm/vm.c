@@ -5,6 +5,8 @@
 #include <arch/mm.h>
 #include <string.h>
 
+#include "vmm/vm_mmio.h"
+
 static struct vm vms[VM_MAX];
 static unsigned nvms;
 
@@ -59,6 +61,7 @@ void vm_init(struct vm *vm, unsigned id, const struct vm_config *cfg, paddr_t ra
 		vm->vcpu[i].id = i;
 		vm->vcpu[i].power = i ? VCPU_OFF : VCPU_ON;
 	}
+	vm_mmio_reset(vm);
 }
 
 struct vm *vm_get(unsigned idx)

@@ -32,6 +32,9 @@
 #define VGIC_NR_IRQS (32 + VGIC_NR_SPIS)
 #define VGIC_INTID_VTIMER 27 /* EL1 virtual timer PPI (Arm BSA) */
 #define VGIC_INTID_UART 33   /* the virtual PL011 (SPI 1) */
+/* Message-based SPIs (GICD_SETSPI_NSR, GICv3 12.9.29): the MSI targets of assigned functions. */
+#define VGIC_MBI_BASE 48
+#define VGIC_MBI_COUNT 16
 
 enum vm_mem_kind {
 	VM_MEM_PRIVATE = 1,
@@ -50,13 +53,20 @@ struct vgic_cpu {
 struct vgic_dist {
 	u32 ctlr;		     /* GICD_CTLR.EnableGrp1 (ARE is fixed to 1) */
 	u32 spi_enabled;	     /* GICD_ISENABLER1 */
+	u64 spi_cfg;		     /* GICD_ICFGR2-3: 2 bits per SPI, Int_config[1] = edge */
 	u8 spi_prio[VGIC_NR_SPIS];   /* GICD_IPRIORITYR */
 	u64 spi_route[VGIC_NR_SPIS]; /* GICD_IROUTER */
 };
 
-/* Virtual PL011 interrupt state (vmm/vm_uart.c). */
+/* Virtual PL011 state (vmm/vm_uart.c); ris and imsc are also read without the lock. */
+#define VUART_RX_FIFO 32
 struct vuart {
+	struct spinlock lock;
 	u32 ris, imsc;
+	u32 cr, lcr_h, ifls, ibrd, fbrd, ilpr, dmacr;
+	u8 rx[VUART_RX_FIFO];
+	unsigned rx_head, rx_count;
+	bool rt_latched;
 };
 
 struct vm_ram {
@@ -80,6 +90,7 @@ struct vcpu {
 	volatile enum vcpu_power power;
 	u64 boot_pc, boot_ctx; /* from PSCI CPU_ON */
 	struct vgic_cpu vgic;
+	u32 faults_logged; /* bit per enum vm_fault_kind already logged (vmm/vm_fault.c) */
 	struct arch_vcpu arch;
 };
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest device tree (Devicetree Specification v0.4; bindings: arm,gic-v3, arm,armv8-timer,
- * arm,psci-1.0, arm,pl011) describing the VM's fixed memory map from vmm/vm.h.
+ * arm,psci-1.0, arm,pl011, pci-host-ecam-generic) describing the VM's fixed memory map from
+ * vmm/vm.h. The GIC is also the MSI controller (message-based SPIs, "mbi-ranges"); a VM with
+ * assigned functions gets the virtual ECAM as a host bridge whose MSIs go to it.
  */
 #include "vmm/vm_fdt.h"
 
@@ -103,6 +105,10 @@ static int vm_fdt_irq(const struct vm *vm, void *f)
 	FDT_DO(err, fdt_property(f, "interrupt-controller", NULL, 0));
 	FDT_DO(err, fdt_prop_reg2(f, VM_GICD_BASE, VM_GICD_SIZE, VM_GICR_BASE,
 				  vm->nvcpus * VM_GICR_STRIDE, 2));
+	/* GICv3 binding: the distributor's SETSPI_NSR is the doorbell of SPIs in mbi-ranges. */
+	FDT_DO(err, fdt_property(f, "msi-controller", NULL, 0));
+	FDT_DO(err,
+	       fdt_prop_cells(f, "mbi-ranges", (const u32[]){ VGIC_MBI_BASE, VGIC_MBI_COUNT }, 2));
 	FDT_DO(err, fdt_property_u32(f, "phandle", PH_GIC));
 	FDT_DO(err, fdt_end_node(f));
 	FDT_DO(err, fdt_begin_node(f, "timer"));
@@ -134,6 +140,32 @@ static int vm_fdt_uart(void *f)
 	return err;
 }
 
+/*
+ * The virtual ECAM (bus 0 only) as a generic host bridge (PCI bus binding, IEEE 1275 phys.hi
+ * 0x02000000: 32-bit memory space, identity-mapped onto the BAR window). BARs cannot move:
+ * /chosen says linux,pci-probe-only so the guest keeps where Moat put them.
+ */
+static int vm_fdt_pci(void *f)
+{
+	const u32 ranges[7] = { 0x02000000,	    0, (u32)MOAT_GPA_BARS,     0,
+				(u32)MOAT_GPA_BARS, 0, (u32)MOAT_GPA_BARS_SIZE };
+	const u32 bus_range[2] = { 0, 0 };
+	int err = 0;
+
+	FDT_DO(err, fdt_begin(f, "pcie", MOAT_GPA_ECAM));
+	FDT_DO(err, fdt_property_string(f, "compatible", "pci-host-ecam-generic"));
+	FDT_DO(err, fdt_property_string(f, "device_type", "pci"));
+	FDT_DO(err, fdt_prop_reg2(f, MOAT_GPA_ECAM, MOAT_GPA_ECAM_SIZE, 0, 0, 1));
+	FDT_DO(err, fdt_prop_cells(f, "bus-range", bus_range, 2));
+	FDT_DO(err, fdt_property_u32(f, "#address-cells", 3));
+	FDT_DO(err, fdt_property_u32(f, "#size-cells", 2));
+	FDT_DO(err, fdt_prop_cells(f, "ranges", ranges, 7));
+	FDT_DO(err, fdt_property_u32(f, "msi-parent", PH_GIC));
+	FDT_DO(err, fdt_property(f, "dma-coherent", NULL, 0));
+	FDT_DO(err, fdt_end_node(f));
+	return err;
+}
+
 static int vm_fdt_chosen(const struct vm *vm, void *f, u64 initrd, u64 initrd_size)
 {
 	const char *args = vm->cfg ? vm->cfg->bootargs : "";
@@ -143,6 +175,8 @@ static int vm_fdt_chosen(const struct vm *vm, void *f, u64 initrd, u64 initrd_si
 	FDT_DO(err, fdt_property_string(f, "stdout-path", "/pl011@9000000"));
 	if (args[0])
 		FDT_DO(err, fdt_property_string(f, "bootargs", args));
+	if (vm->cfg && vm->cfg->npci)
+		FDT_DO(err, fdt_property_u32(f, "linux,pci-probe-only", 1));
 	if (initrd_size) {
 		FDT_DO(err, fdt_property_u64(f, "linux,initrd-start", initrd));
 		FDT_DO(err, fdt_property_u64(f, "linux,initrd-end", initrd + initrd_size));
@@ -169,6 +203,8 @@ int vm_fdt_build(const struct vm *vm, void *buf, size_t size, u64 initrd_gpa, u6
 	FDT_DO(err, vm_fdt_cpus(vm, buf));
 	FDT_DO(err, vm_fdt_irq(vm, buf));
 	FDT_DO(err, vm_fdt_uart(buf));
+	if (vm->cfg && vm->cfg->npci)
+		FDT_DO(err, vm_fdt_pci(buf));
 	FDT_DO(err, vm_fdt_chosen(vm, buf, initrd_gpa, initrd_size));
 	FDT_DO(err, fdt_end_node(buf));
 	FDT_DO(err, fdt_finish(buf));

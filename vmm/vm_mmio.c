@@ -2,8 +2,9 @@
 /*
  * Virtual GICv3 distributor and redistributors (Arm IHI 0069: GICD 12.9, GICR 12.10), for a
  * VM whose CPU interface is the hardware's virtual one. Implemented: GICD_CTLR, TYPER,
- * IGROUPR (group 1 only: RAO/WI), ISENABLER/ICENABLER, IPRIORITYR and IROUTER for SPIs
- * 32..63; GICR_TYPER, WAKER and in the SGI frame IGROUPR0, ISENABLER0/ICENABLER0,
+ * IGROUPR (group 1 only: RAO/WI), ISENABLER/ICENABLER, IPRIORITYR, ICFGR and IROUTER for SPIs
+ * 32..63, and message-based SPIs (TYPER.MBIS: SETSPI_NSR/CLRSPI_NSR, the doorbell of the
+ * guest's MSIs, for SPIs VGIC_MBI_BASE.. only); GICR_TYPER, WAKER and in the SGI frame IGROUPR0, ISENABLER0/ICENABLER0,
  * IPRIORITYR; PIDR2 everywhere. Other registers in range read as zero and ignore writes, as
  * for features not implemented. Guest accesses of any size and value are safe here.
  */
@@ -16,10 +17,14 @@
 
 #define GICD_CTLR 0x0000
 #define GICD_TYPER 0x0004
+#define GICD_TYPER_MBIS BIT(16)
+#define GICD_SETSPI_NSR 0x0040
+#define GICD_CLRSPI_NSR 0x0048
 #define GICD_IGROUPR 0x0080
 #define GICD_ISENABLER 0x0100
 #define GICD_ICENABLER 0x0180
 #define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
 #define GICD_IROUTER 0x6000
 #define GIC_PIDR2 0xffe8
 #define GIC_PIDR2_V3 0x3b /* ArchRev 3 (bits 7:4) */
@@ -94,7 +99,7 @@ void vgic_sgi(struct vcpu *v, u64 val)
 void vm_mmio_reset(struct vm *vm)
 {
 	memset(&vm->vgic, 0, sizeof(vm->vgic));
-	memset(&vm->uart, 0, sizeof(vm->uart));
+	vuart_reset(vm);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		memset(&vm->vcpu[i].vgic, 0, sizeof(vm->vcpu[i].vgic));
 }
@@ -135,18 +140,64 @@ static void vgicd_irouter(struct vgic_dist *d, u64 off, bool write, unsigned siz
 		*val = size == 8 ? *r : (u32)(*r >> sh);
 }
 
+bool vgic_is_mbi(unsigned intid)
+{
+	return intid >= VGIC_MBI_BASE && intid < VGIC_MBI_BASE + VGIC_MBI_COUNT;
+}
+
+/* SETSPI_NSR / CLRSPI_NSR (12.9.29, 12.9.5): INTID in bits 12:0; other INTIDs are ignored. */
+static void vgicd_mbi(struct vm *vm, bool set, u64 val)
+{
+	unsigned intid = (unsigned)(val & 0x1fff);
+	struct vcpu *t;
+
+	if (!vgic_is_mbi(intid))
+		return;
+	t = vgic_spi_target(vm, intid);
+	if (set)
+		vgic_raise(t, intid);
+	else
+		__atomic_fetch_and(&t->vgic.pending, ~BIT(intid), __ATOMIC_ACQ_REL);
+}
+
+/* GICD_ICFGR<n> (12.9.9): SGIs read as edge, PPIs and SPIs as the guest set them. */
+static void vgicd_icfgr(struct vgic_dist *d, u64 off, bool write, u64 *val)
+{
+	unsigned n = (unsigned)(off - GICD_ICFGR) / 4;
+
+	if (n < 2) {
+		if (!write)
+			*val = n == 0 ? 0xaaaaaaaa : 0; /* with ARE, the redistributor's */
+		return;
+	}
+	unsigned sh = 32 * (n - 2);
+
+	if (n >= VGIC_NR_IRQS / 16) {
+		if (!write)
+			*val = 0;
+	} else if (write)
+		d->spi_cfg = (d->spi_cfg & ~(0xffffffffULL << sh)) |
+			     ((u64)((u32)*val & 0xaaaaaaaa) << sh); /* Int_config[0] is RES0 */
+	else
+		*val = (u32)(d->spi_cfg >> sh);
+}
+
 static void vgicd_access(struct vcpu *v, u64 off, bool write, unsigned size, u64 *val)
 {
 	struct vgic_dist *d = &v->vm->vgic;
 	u64 reg = off & ~0x7fULL;
 
-	if (off == GICD_CTLR) {
+	if ((off == GICD_SETSPI_NSR || off == GICD_CLRSPI_NSR) && write) {
+		vgicd_mbi(v->vm, off == GICD_SETSPI_NSR, *val);
+	} else if (off >= GICD_ICFGR && off < GICD_ICFGR + 0x100) {
+		vgicd_icfgr(d, off, write, val);
+	} else if (off == GICD_CTLR) {
 		if (write)
 			d->ctlr = (u32)(*val & GICD_CTLR_GRP1);
 		else
 			*val = d->ctlr | GICD_CTLR_ARE;
 	} else if (off == GICD_TYPER && !write) {
-		*val = (9u << 19) | (VGIC_NR_IRQS / 32 - 1); /* IDbits: 10, ITLinesNumber */
+		*val = (9u << 19) | GICD_TYPER_MBIS | (VGIC_NR_IRQS / 32 - 1); /* IDbits: 10 */
 	} else if (reg == GICD_IGROUPR) {
 		*val = write ? *val : 0xffffffff;
 	} else if (reg == GICD_ISENABLER || reg == GICD_ICENABLER) {
@@ -215,6 +266,28 @@ bool vm_mmio_is_emulated(const struct vm *vm, u64 ipa)
 	       in(ipa, VM_UART_BASE, VM_UART_SIZE);
 }
 
+const char *vm_mmio_device(const struct vm *vm, u64 ipa, u64 *base)
+{
+	static const struct {
+		const char *name;
+		u64 base, size;
+	} devs[] = { { "vGICD", VM_GICD_BASE, VM_GICD_SIZE },
+		     { "vPL011", VM_UART_BASE, VM_UART_SIZE },
+		     { "vECAM", MOAT_GPA_ECAM, MOAT_GPA_ECAM_SIZE } };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+		if (in(ipa, devs[i].base, devs[i].size)) {
+			*base = devs[i].base;
+			return devs[i].name;
+		}
+	}
+	if (in(ipa, VM_GICR_BASE, vm->nvcpus * VM_GICR_STRIDE)) {
+		*base = VM_GICR_BASE;
+		return "vGICR";
+	}
+	return NULL;
+}
+
 /* Every vCPU looks at its interrupts again (an enable, priority or route changed). */
 static void vgic_kick_all(struct vm *vm)
 {
@@ -230,13 +303,19 @@ bool vm_mmio_access(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return false;
 	if (in(ipa, VM_UART_BASE, VM_UART_SIZE))
-		return size == 4 && vuart_access(v, ipa - VM_UART_BASE, write, val);
+		return vuart_access(v, ipa - VM_UART_BASE, write, size, val);
 	if (vdev_ecam_mmio(v->vm, ipa, write, size, val)) /* assigned devices' config space */
+		return true;
+	if (vdev_bar_mmio(v->vm, ipa, write, size, val)) /* their MSI-X tables */
 		return true;
 	if (!gicd && !in(ipa, VM_GICR_BASE, v->vm->nvcpus * VM_GICR_STRIDE))
 		return false;
-	/* GIC registers: naturally aligned 32/64-bit, bytes only for priorities (12.1.3). */
-	if (ipa & (size - 1) || size == 2 || (size == 1 && (ipa & 0xfc00) != 0x0400))
+	/* GIC registers: naturally aligned 32/64-bit, bytes only for priorities (12.1.3);
+	 * halfwords only for SETSPI/CLRSPI (12.9.29). */
+	if (ipa & (size - 1) || (size == 1 && (ipa & 0xfc00) != 0x0400))
+		return false;
+	if (size == 2 && !(gicd && (ipa - VM_GICD_BASE == GICD_SETSPI_NSR ||
+				    ipa - VM_GICD_BASE == GICD_CLRSPI_NSR)))
 		return false;
 	if (gicd)
 		vgicd_access(v, ipa - VM_GICD_BASE, write, size, val);

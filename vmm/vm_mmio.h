@@ -18,11 +18,16 @@ bool vm_mmio_is_emulated(const struct vm *vm, u64 ipa);
  */
 bool vm_mmio_access(struct vcpu *v, u64 ipa, bool write, unsigned size, u64 *val);
 
+/* The emulated device at ipa and its base ("vPL011", "vGICD", "vGICR", "vECAM"), or NULL. */
+const char *vm_mmio_device(const struct vm *vm, u64 ipa, u64 *base);
+
 /* vGIC queries for the arch's CPU interface. */
 bool vgic_irq_enabled(const struct vcpu *v, unsigned intid);
 u8 vgic_irq_prio(const struct vcpu *v, unsigned intid);
 /* The vCPU an SPI is routed to (GICD_IROUTER; vCPU 0 when it names none or IRM is set). */
 struct vcpu *vgic_spi_target(struct vm *vm, unsigned intid);
+/* True for the SPIs a guest's MSIs may name (VGIC_MBI_BASE..+VGIC_MBI_COUNT). */
+bool vgic_is_mbi(unsigned intid);
 /* Makes intid pending for vCPU t and tells t's CPU (arch_vcpu_kick). */
 void vgic_raise(struct vcpu *t, unsigned intid);
 /* A guest write of ICC_SGI1R_EL1 (GICv3 12.11.24): SGIs to vCPUs of the same VM only. */
@@ -30,9 +35,16 @@ void vgic_sgi(struct vcpu *v, u64 val);
 /* Distributor, redistributors and PL011 back to their reset state (VM reset). */
 void vm_mmio_reset(struct vm *vm);
 
-/* PL011 registers (PL011 TRM 3.2) and its interrupt line (level: RIS & IMSC != 0). */
-bool vuart_access(struct vcpu *v, u64 off, bool write, u64 *val);
+/*
+ * PL011 registers (PL011 TRM 3.2) at offset `off`, 1, 2 or 4 bytes naturally aligned (false
+ * otherwise), and its interrupt line (level: RIS & IMSC != 0).
+ */
+bool vuart_access(struct vcpu *v, u64 off, bool write, unsigned size, u64 *val);
 bool vuart_line(const struct vm *vm);
+/* Console input for the guest: queues up to len bytes in the receive FIFO; how many fit. */
+unsigned vuart_rx_push(struct vm *vm, const u8 *s, unsigned len);
+/* The PL011 at reset (TRM 3.3: UARTCR TXE|RXE, IFLS 1/2), its FIFO empty. */
+void vuart_reset(struct vm *vm);
 
 /*
  * Arch hook: vCPU t has new pending interrupts or enables changed. On t's own CPU this moves

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* PL011 console (Arm PrimeCell UART TRM DDI 0183): transmit only. */
+/* PL011 console (Arm PrimeCell UART TRM DDI 0183): output, and input polled for a guest. */
 #include <arch/cpu.h>
 #include <arch/mm.h>
 #include <arch/mmio.h>
 
 #include "core/arch.h"
+#include "arch/arm64/vcpu.h"
 #include "core/log.h"
 #include "lib/err.h"
 
 #define UARTDR 0x00
 #define UARTFR 0x18
+#define UARTFR_RXFE (1U << 4)
 #define UARTFR_TXFF (1U << 5)
 #define UARTCR 0x30
 #define UARTCR_UARTEN (1U << 0)
@@ -44,6 +46,13 @@ static void pl011_write(const char *s, size_t len)
 			pl011_putc('\r');
 		pl011_putc(s[i]);
 	}
+}
+
+int arm64_console_getc(void)
+{
+	if (!pl011 || (mmio_read32(pl011 + UARTFR) & UARTFR_RXFE))
+		return -1;
+	return (int)(mmio_read32(pl011 + UARTDR) & 0xff); /* error bits 11:8 dropped */
 }
 
 int arch_console_init(const struct platform *p)

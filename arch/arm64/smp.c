@@ -21,10 +21,12 @@
 #define PCPU_STACK_PAGES 4
 
 /* HCR_EL2 (D19.2.46): stage 2 on, interrupts routed to EL2, WFI/WFE/SMC and implementation
- * defined registers trapped, TLB maintenance broadcast inner shareable, EL1 is AArch64. */
+ * defined registers trapped, ID group 3 registers trapped (TID3: the guest's view hides what
+ * Moat traps, arch/arm64/idreg.h), TLB maintenance broadcast inner shareable, EL1 is AArch64.
+ * API/APK stay clear: pointer authentication is not offered. */
 #define HCR_GUEST                                                                                 \
 	(BIT(0) | BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(9) | (1ULL << 10) | BIT(13) | BIT(14) | \
-	 BIT(19) | BIT(20) | BIT(21) | BIT(31))
+	 BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(31))
 /* CNTHCTL_EL2 (E2H=0): EL1 may read the physical counter; the physical timer is ours. */
 #define CNTHCTL_EL1PCTEN BIT(0)
 

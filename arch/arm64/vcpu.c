@@ -10,6 +10,7 @@
 #include <arch/cpu.h>
 
 #include "arch/arm64/gic.h"
+#include "arch/arm64/idreg.h"
 #include "arch/arm64/sysreg.h"
 #include "vmm/hypercall.h"
 #include "vmm/hypercall_dev.h"
@@ -18,6 +19,7 @@
 #include "vmm/vdev.h"
 #include "vmm/viommu.h"
 #include "vmm/vm_boot.h"
+#include "vmm/vm_fault.h"
 #include "vmm/vm_mmio.h"
 #include "lib/err.h"
 #include "lib/bits.h"
@@ -72,6 +74,46 @@ static void vcpu_inject_undef(struct arm64_regs *r)
 	vcpu_inject_sync(r, 0x00, 0, 0);
 }
 
+static const char *const access_size[9] = { "", "byte", "halfword", "",		 "word",
+					    "", "",	"",	    "doubleword" };
+
+/* Why a syndrome-carrying access was not emulated, for the log (vmm/vm_fault.h). */
+static void vcpu_dabt_refused(struct vcpu *v, struct arm64_regs *r, u64 ipa, unsigned size,
+			      bool write)
+{
+	const char *how = write ? "write to" : "read of";
+	u64 base = 0;
+	const char *dev = vm_mmio_device(v->vm, ipa, &base);
+
+	if (dev)
+		vm_fault_log(v, VMF_DABT_REFUSED,
+			     "data abort at IPA 0x%llx, pc 0x%llx (%s %s %s+0x%llx refused) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr, access_size[size],
+			     how, dev, (unsigned long long)(ipa - base));
+	else
+		vm_fault_log(v, VMF_DABT_UNMAPPED,
+			     "data abort at IPA 0x%llx, pc 0x%llx (%s %s an address with nothing "
+			     "mapped) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr, access_size[size],
+			     how);
+}
+
+/* ISV=0 or a stage-2 fault on the guest's own table walk: nothing Moat can emulate. */
+static void vcpu_dabt_unemulable(struct vcpu *v, struct arm64_regs *r, u64 esr, u64 ipa)
+{
+	if (esr & ESR_DABT_S1PTW)
+		vm_fault_log(v, VMF_DABT_WALK,
+			     "data abort at IPA 0x%llx, pc 0x%llx (stage-1 table walk outside "
+			     "guest RAM) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr);
+	else
+		vm_fault_log(v, VMF_DABT_SYNDROME,
+			     "data abort at IPA 0x%llx, pc 0x%llx (ESR 0x%llx: no instruction "
+			     "syndrome, e.g. a load/store pair, cannot be emulated) -> SEA",
+			     (unsigned long long)ipa, (unsigned long long)r->elr,
+			     (unsigned long long)esr);
+}
+
 static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 {
 	u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
@@ -82,12 +124,14 @@ static void vcpu_dabt(struct vcpu *v, struct arm64_regs *r, u64 esr)
 	/* Only single-register accesses with a valid syndrome (ISV=1), not the guest's own
 	 * table walks (S1PTW), that missed stage 2 (a translation fault) can be emulated. */
 	if (!(esr & ESR_DABT_ISV) || (esr & ESR_DABT_S1PTW) || ((esr & 0x3f) & 0x3c) != 0x04) {
+		vcpu_dabt_unemulable(v, r, esr, ipa);
 		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
 		return;
 	}
 	if (write)
 		val = srt == 31 ? 0 : r->x[srt] & (size == 8 ? ~0ULL : BIT(8 * size) - 1);
 	if (!vm_mmio_access(v, ipa, write, size, &val)) {
+		vcpu_dabt_refused(v, r, ipa, size, write);
 		vcpu_inject_sync(r, 0x25, FSC_SEA, far);
 		return;
 	}
@@ -131,8 +175,34 @@ u64 vcpu_hvc_fast(struct arm64_regs *r)
 	return hypercall_dispatch_fast(v, r->x) ? 0 : 1;
 }
 
+/*
+ * Console input goes to the first VM's vPL011: its vCPU 0 moves what was typed into the
+ * receive FIFO whenever it passes through Moat (interrupts, WFI). What does not fit stays in
+ * the physical UART's FIFO.
+ */
+static void vcpu_console_input(struct vcpu *v)
+{
+	u8 buf[VUART_RX_FIFO];
+	unsigned n = 0;
+	int c;
+
+	if (v->vm->id != 1 || v->id != 0)
+		return;
+	n = VUART_RX_FIFO - __atomic_load_n(&v->vm->uart.rx_count, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++) {
+		if ((c = arm64_console_getc()) < 0) {
+			n = i;
+			break;
+		}
+		buf[i] = (u8)c;
+	}
+	if (n)
+		(void)vuart_rx_push(v->vm, buf, n);
+}
+
 static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 {
+	vcpu_console_input(vcpu_this());
 	/* WFI: sleep until an interrupt comes; it is taken to EL2 once we are back in the guest */
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled (docs/smmuv3.md) */
 	hc_ops_poll();		 /* a guest FLR goes on while the guest sleeps */
@@ -144,7 +214,20 @@ static void vcpu_wfx(struct arm64_regs *r, u64 esr)
 	vcpu_skip(r, esr);
 }
 
-/* Trapped system register accesses: virtual SGIs; anything else may not be touched. */
+/* A read of an ID group 3 register (HCR_EL2.TID3): the guest's view (arch/arm64/idreg.h). */
+static bool vcpu_idreg(struct arm64_regs *r, u64 esr)
+{
+	unsigned op0 = (esr >> 20) & 3, op2 = (esr >> 17) & 7, op1 = (esr >> 14) & 7;
+	unsigned crn = (esr >> 10) & 15, crm = (esr >> 1) & 15, rt = (esr >> 5) & 31;
+
+	if (!idreg_is_group3(op0, op1, crn, crm) || !(esr & ISS_READ))
+		return false;
+	if (rt != 31)
+		r->x[rt] = idreg_guest_view(IDREG(crm, op2), idreg_hw_read(IDREG(crm, op2)));
+	return true;
+}
+
+/* Trapped system register accesses: virtual SGIs, ID registers; nothing else may be touched. */
 static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
 {
 	unsigned rt = (esr >> 5) & 31;
@@ -154,7 +237,38 @@ static void vcpu_sysreg(struct vcpu *v, struct arm64_regs *r, u64 esr)
 		vcpu_skip(r, esr);
 		return;
 	}
+	if (vcpu_idreg(r, esr)) {
+		vcpu_skip(r, esr);
+		return;
+	}
+	vm_fault_log(
+		v, VMF_SYSREG,
+		"%s of system register S%llu_%llu_C%llu_C%llu_%llu at pc 0x%llx refused -> UNDEF",
+		(esr & ISS_READ) ? "read" : "write", (unsigned long long)(esr >> 20) & 3,
+		(unsigned long long)(esr >> 14) & 7, (unsigned long long)(esr >> 10) & 15,
+		(unsigned long long)(esr >> 1) & 15, (unsigned long long)(esr >> 17) & 7,
+		(unsigned long long)r->elr);
 	vcpu_inject_undef(r);
+}
+
+/* A trapped instruction class Moat does not handle (SVE, SME, FP traps, ...). */
+static void vcpu_trap_refused(struct vcpu *v, struct arm64_regs *r, u64 esr)
+{
+	vm_fault_log(v, VMF_TRAP, "trap EC 0x%llx (ESR 0x%llx) at pc 0x%llx refused -> UNDEF",
+		     (unsigned long long)ESR_EC(esr), (unsigned long long)esr,
+		     (unsigned long long)r->elr);
+	vcpu_inject_undef(r);
+}
+
+static void vcpu_iabt(struct vcpu *v, struct arm64_regs *r)
+{
+	u64 far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+	u64 ipa = (hpfar & GENMASK(43, 4)) << 8 | (far & 0xfff);
+
+	vm_fault_log(v, VMF_IABT,
+		     "instruction abort at IPA 0x%llx, pc 0x%llx (not guest RAM) -> SEA",
+		     (unsigned long long)ipa, (unsigned long long)r->elr);
+	vcpu_inject_sync(r, 0x21, FSC_SEA, far);
 }
 
 static __noreturn void vcpu_retire(struct pcpu *p);
@@ -188,9 +302,9 @@ void vcpu_trap_sync(struct arm64_regs *r)
 		vcpu_skip(r, esr); /* a trapped SMC returns to itself (D1.10.3) */
 		break;
 	case EC_DABT_LOW: vcpu_dabt(v, r, esr); break;
-	case EC_IABT_LOW: vcpu_inject_sync(r, 0x21, FSC_SEA, read_sysreg(far_el2)); break;
+	case EC_IABT_LOW: vcpu_iabt(v, r); break;
 	case EC_SYSREG: vcpu_sysreg(v, r, esr); break;
-	default: vcpu_inject_undef(r); break;
+	default: vcpu_trap_refused(v, r, esr); break;
 	}
 	vcpu_check_stop(p);
 }
@@ -230,6 +344,7 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		isb();
 	}
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled here */
+	vcpu_console_input(p->vcpu);
 	hc_ops_poll();		 /* device operations no guest call continues (FLRs) */
 	vgic_flush(p->vcpu);	 /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);

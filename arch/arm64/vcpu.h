@@ -26,6 +26,9 @@ void vm_reset(struct vm *vm);
 /* PSCI for guests (Arm DEN 0022): true when x0 named a PSCI or SMCCC arch function. */
 bool vpsci_call(struct vcpu *v, struct arm64_regs *r);
 
+/* A character typed on Moat's console (the PL011), or -1 when none is waiting. */
+int arm64_console_getc(void);
+
 __noreturn void arm64_vcpu_enter(const struct arm64_regs *frame, u64 stack_top);
 
 #endif

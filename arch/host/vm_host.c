@@ -7,6 +7,7 @@
 
 #include "arch/host/vm_host.h"
 #include "core/own.h"
+#include "vmm/vm_mmio.h"
 #include "lib/err.h"
 
 struct host_s2_map host_s2[HOST_S2_MAX];
@@ -47,6 +48,7 @@ void arch_vm_raise_spi(struct vm *vm, unsigned intid)
 {
 	host_spi_raised[vm->id]++;
 	host_spi_last[vm->id] = intid;
+	vgic_raise(vgic_spi_target(vm, intid), intid); /* as arm64 does: pending on the target */
 }
 
 bool host_s2_lookup(unsigned vm, u64 g, u64 *hpa)

@@ -84,6 +84,44 @@ static void omits_what_the_vm_does_not_have(void **state)
 	assert_int_equal(len, 16);
 	assert_null(fdt_getprop(buf, fdt_path_offset(buf, "/chosen"), "bootargs", &len));
 	assert_null(fdt_getprop(buf, fdt_path_offset(buf, "/chosen"), "linux,initrd-start", &len));
+	assert_true(fdt_path_offset(buf, "/pcie@30000000") < 0); /* no assigned function */
+}
+
+/* A VM with assigned functions: the virtual ECAM as Linux's generic host bridge, MSIs to the
+ * GIC's message-based SPIs, BARs kept where Moat put them. */
+static void describes_the_host_bridge_and_msi_controller(void **state)
+{
+	struct vm_config c = cfg;
+	const fdt32_t *p;
+	int len, gic;
+
+	c.npci = 1;
+	vm_init(&vm, 1, &c, pa(0x80000000));
+	assert_int_equal(vm_fdt_build(&vm, buf, sizeof(buf), 0, 0), 0);
+	assert_string_equal(prop("/pcie@30000000", "compatible", &len), "pci-host-ecam-generic");
+	assert_string_equal(prop("/pcie@30000000", "device_type", &len), "pci");
+	p = prop("/pcie@30000000", "reg", &len);
+	assert_int_equal(cells64(p), MOAT_GPA_ECAM);
+	assert_int_equal(cells64(p + 2), MOAT_GPA_ECAM_SIZE);
+	p = prop("/pcie@30000000", "bus-range", &len);
+	assert_int_equal(len, 8);
+	assert_int_equal(fdt32_to_cpu(p[1]), 0);
+	p = prop("/pcie@30000000", "ranges", &len);
+	assert_int_equal(len, 28);
+	assert_int_equal(fdt32_to_cpu(p[0]), 0x02000000);
+	assert_int_equal(fdt32_to_cpu(p[2]), MOAT_GPA_BARS); /* PCI address */
+	assert_int_equal(cells64(p + 3), MOAT_GPA_BARS);     /* CPU address */
+	assert_int_equal(cells64(p + 5), MOAT_GPA_BARS_SIZE);
+	gic = fdt_path_offset(buf, "/interrupt-controller@8000000");
+	p = prop("/pcie@30000000", "msi-parent", &len);
+	assert_int_equal(fdt32_to_cpu(*p), fdt_get_phandle(buf, gic));
+	assert_non_null(fdt_getprop(buf, gic, "msi-controller", &len));
+	p = fdt_getprop(buf, gic, "mbi-ranges", &len);
+	assert_int_equal(len, 8);
+	assert_int_equal(fdt32_to_cpu(p[0]), VGIC_MBI_BASE);
+	assert_int_equal(fdt32_to_cpu(p[1]), VGIC_MBI_COUNT);
+	p = prop("/chosen", "linux,pci-probe-only", &len);
+	assert_int_equal(fdt32_to_cpu(*p), 1);
 }
 
 static void refuses_a_buffer_too_small(void **state)
@@ -97,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(describes_memory_cpus_and_devices),
 		cmocka_unit_test(omits_what_the_vm_does_not_have),
+		cmocka_unit_test(describes_the_host_bridge_and_msi_controller),
 		cmocka_unit_test(refuses_a_buffer_too_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

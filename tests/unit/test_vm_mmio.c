@@ -147,8 +147,9 @@ static void refuses_bad_sizes_and_alignment(void **state)
 	assert_false(vm_mmio_access(&vm.vcpu[0], GICD(0x0), false, 1, &v));
 	assert_false(vm_mmio_access(&vm.vcpu[0], GICD(0x0), false, 3, &v));
 	assert_false(vm_mmio_access(&vm.vcpu[0], GICR(3, 0), false, 4, &v)); /* 4th vCPU */
-	assert_false(vm_mmio_access(&vm.vcpu[0], VM_UART_BASE, false, 1, &v));
+	assert_false(vm_mmio_access(&vm.vcpu[0], VM_UART_BASE, false, 8, &v));
 	assert_false(vm_mmio_access(&vm.vcpu[0], VM_UART_BASE + 2, false, 4, &v));
+	assert_false(vm_mmio_access(&vm.vcpu[0], VM_UART_BASE + 1, false, 2, &v));
 	assert_false(vm_mmio_access(&vm.vcpu[0], 0x0a000000, false, 4, &v));
 	assert_true(vm_mmio_is_emulated(&vm, GICR(2, 0x1fffc)));
 	assert_false(vm_mmio_is_emulated(&vm, GICR(3, 0)));
@@ -179,6 +180,96 @@ static void uart_prints_with_prefix_and_raises_level_interrupt(void **state)
 	assert_int_equal(vm.vcpu[1].vgic.pending, 1ULL << 33);
 }
 
+/* earlycon stores bytes to UARTDR; Linux's amba-pl011 driver uses 16-bit accesses. */
+static void uart_takes_byte_halfword_and_word_accesses(void **state)
+{
+	wr(0, VM_UART_BASE, 1, 'a');
+	wr(0, VM_UART_BASE, 2, 'b');
+	wr(0, VM_UART_BASE, 4, 'c');
+	wr(0, VM_UART_BASE + 1, 1, 'X'); /* DR bits 15:8: reserved, nothing sent */
+	wr(0, VM_UART_BASE, 1, '\n');
+	assert_true(test_log_has("[dev] abc\n"));
+	assert_int_equal(rd(0, VM_UART_BASE + 0x18, 2), 0x90);
+	assert_int_equal(rd(0, VM_UART_BASE + 0x18, 1), 0x90);
+	assert_int_equal(rd(0, VM_UART_BASE + 0x30, 2), 0x300); /* CR reset: TXE | RXE */
+	wr(0, VM_UART_BASE + 0x30, 1, 0x01);			/* UARTEN, low byte only */
+	assert_int_equal(rd(0, VM_UART_BASE + 0x30, 4), 0x301);
+	assert_int_equal(rd(0, VM_UART_BASE + 0x31, 1), 0x03);
+	wr(0, VM_UART_BASE + 0x24, 2, 0x1234); /* IBRD */
+	wr(0, VM_UART_BASE + 0x28, 2, 0xff);   /* FBRD: 6 bits */
+	assert_int_equal(rd(0, VM_UART_BASE + 0x24, 4), 0x1234);
+	assert_int_equal(rd(0, VM_UART_BASE + 0x28, 2), 0x3f);
+	assert_int_equal(rd(0, VM_UART_BASE + 0xfe0, 2), 0x11);
+	assert_int_equal(rd(0, VM_UART_BASE + 0xfe4, 1), 0x10);
+}
+
+static void uart_receive_fifo_and_interrupts(void **state)
+{
+	const u8 in[40] = "hello";
+
+	assert_int_equal(vuart_rx_push(&vm, in, 5), 0); /* UARTEN clear: receiver off */
+	wr(0, VM_UART_BASE + 0x30, 2, 0x301);
+	wr(0, VM_UART_BASE + 0x38, 2, 0x50); /* RXIM | RTIM */
+	wr(0, GICD(0x0), 4, 0x2);
+	assert_int_equal(vuart_rx_push(&vm, in, 5), 5);
+	assert_int_equal(rd(0, VM_UART_BASE + 0x18, 2) & 0x10, 0); /* RXFE clear */
+	/* FIFOs off: one character is the trigger level; the timeout bit is set too. */
+	assert_int_equal(rd(0, VM_UART_BASE + 0x3c, 2) & 0x50, 0x50);
+	assert_true(vuart_line(&vm));
+	assert_int_equal(vm.vcpu[0].vgic.pending, 1ULL << 33);
+	assert_int_equal(rd(0, VM_UART_BASE, 2), 'h');
+	assert_int_equal(rd(0, VM_UART_BASE, 1), 'e');
+	wr(0, VM_UART_BASE + 0x2c, 1, 0x70);			   /* FEN, 8 bits */
+	assert_int_equal(rd(0, VM_UART_BASE + 0x3c, 2) & 0x10, 0); /* 3 < 16: below level */
+	wr(0, VM_UART_BASE + 0x44, 2, 0x40);			   /* clear the timeout */
+	assert_false(vuart_line(&vm));
+	assert_int_equal(rd(0, VM_UART_BASE, 4), 'l');
+	assert_int_equal(rd(0, VM_UART_BASE, 4), 'l');
+	assert_int_equal(rd(0, VM_UART_BASE, 4), 'o');
+	assert_int_equal(rd(0, VM_UART_BASE + 0x18, 2) & 0x10, 0x10); /* empty again */
+	assert_int_equal(rd(0, VM_UART_BASE, 4), 0);
+	/* The FIFO holds 32: more is refused, not wrapped. */
+	assert_int_equal(vuart_rx_push(&vm, in, 40), 32);
+	assert_int_equal(rd(0, VM_UART_BASE + 0x18, 2) & 0x40, 0x40); /* RXFF */
+	assert_int_equal(rd(0, VM_UART_BASE + 0x3c, 2) & 0x10, 0x10); /* at level */
+	assert_int_equal(vuart_rx_push(&vm, in, 1), 0);
+	assert_int_equal(rd(0, VM_UART_BASE, 2), 'h');
+}
+
+/* The MSI doorbell: SETSPI_NSR names an SPI of the VM's MBI range, routed by its IROUTER. */
+static void message_based_spis_reach_only_the_vms_vcpus(void **state)
+{
+	assert_int_equal(rd(0, GICD(0x4), 4) & (1u << 16), 1u << 16); /* MBIS */
+	wr(0, GICD(0x6000 + 8 * VGIC_MBI_BASE), 8, 2);		      /* to vCPU 2 */
+	wr(0, GICD(0x40), 4, VGIC_MBI_BASE);
+	assert_int_equal(vm.vcpu[2].vgic.pending, 1ULL << VGIC_MBI_BASE);
+	wr(1, GICD(0x48), 2, VGIC_MBI_BASE); /* CLRSPI_NSR, halfword */
+	assert_int_equal(vm.vcpu[2].vgic.pending, 0);
+	/* Outside the range: the UART's SPI, an SGI, a PPI, an INTID past the SPIs: ignored. */
+	wr(0, GICD(0x40), 4, VGIC_INTID_UART);
+	wr(0, GICD(0x40), 4, 1);
+	wr(0, GICD(0x40), 4, 27);
+	wr(0, GICD(0x40), 4, VGIC_MBI_BASE + VGIC_MBI_COUNT);
+	wr(0, GICD(0x40), 4, 0x1000 | VGIC_MBI_BASE); /* bits above 12:0 are not an INTID */
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(vm.vcpu[i].vgic.pending, 0);
+	/* An affinity naming a vCPU the VM does not have: vCPU 0, never anything else. */
+	wr(0, GICD(0x6000 + 8 * (VGIC_MBI_BASE + 1)), 8, 7);
+	wr(0, GICD(0x40), 4, VGIC_MBI_BASE + 1);
+	assert_int_equal(vm.vcpu[0].vgic.pending, 1ULL << (VGIC_MBI_BASE + 1));
+	u64 v;
+	assert_false(vm_mmio_access(&vm.vcpu[0], GICD(0x0), true, 2, &v)); /* halfword elsewhere */
+}
+
+static void icfgr_holds_the_trigger_of_each_spi(void **state)
+{
+	assert_int_equal(rd(0, GICD(0xc00), 4), 0xaaaaaaaa); /* SGIs: edge */
+	wr(0, GICD(0xc0c), 4, 0xffffffff);		     /* SPIs 48..63 edge */
+	assert_int_equal(rd(0, GICD(0xc0c), 4), 0xaaaaaaaa); /* Int_config[0] RES0 */
+	assert_int_equal(rd(0, GICD(0xc08), 4), 0);
+	assert_int_equal(rd(0, GICD(0xc10), 4), 0); /* past the implemented SPIs */
+}
+
 static void reset_clears_device_state(void **state)
 {
 	wr(0, GICD(0x0), 4, 2);
@@ -203,6 +294,10 @@ int main(void)
 		cmocka_unit_test_setup(sgis_reach_only_vcpus_of_the_vm, setup),
 		cmocka_unit_test_setup(refuses_bad_sizes_and_alignment, setup),
 		cmocka_unit_test_setup(uart_prints_with_prefix_and_raises_level_interrupt, setup),
+		cmocka_unit_test_setup(uart_takes_byte_halfword_and_word_accesses, setup),
+		cmocka_unit_test_setup(uart_receive_fifo_and_interrupts, setup),
+		cmocka_unit_test_setup(message_based_spis_reach_only_the_vms_vcpus, setup),
+		cmocka_unit_test_setup(icfgr_holds_the_trigger_of_each_spi, setup),
 		cmocka_unit_test_setup(reset_clears_device_state, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

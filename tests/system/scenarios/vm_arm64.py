@@ -26,6 +26,16 @@ def guest(vm, multi):
     return [rf"^\[{vm}\] {s}$" for s in steps]
 
 
+def refused(vm):
+    """Moat's log lines for the faults the guest's isolation tests provoke (vmm/vm_fault.h)."""
+    return [rf"^moat: vcpu: {vm}/0: data abort at IPA 0x20000000, pc 0x\w+ \(word read of an "
+            r"address with nothing mapped\) -> SEA$",
+            rf"^moat: vcpu: {vm}/0: instruction abort at IPA 0x20000000, pc 0x20000000 "
+            r"\(not guest RAM\) -> SEA$",
+            rf"^moat: vcpu: {vm}/0: read of system register S3_3_C14_C2_1 at pc 0x\w+ "
+            r"refused -> UNDEF$"]
+
+
 SCENARIOS = [
     # Lines of the two VMs interleave, so each VM's sequence is checked in its own scenario.
     *[Scenario(f"arm64-vm-two-guests-{vm}", virt(3, ["-initrd", CONFIG]),
@@ -38,7 +48,8 @@ SCENARIOS = [
                   if vm == "alpha" else []),
                 *guest(vm, n == 2),
                 r"^moat: all VMs stopped, powering off$"],
-               forbid=[r"^\[\w+\] FAIL", r"demo complete"], timeout=60, needs=[IMAGE, CONFIG])
+               forbid=[r"^\[\w+\] FAIL", r"demo complete"], timeout=60, needs=[IMAGE, CONFIG],
+               streams=[refused(vm)])
       for vm, vid, n in (("alpha", 1, 2), ("beta", 2, 1))],
     # A bad configuration stops the boot with the node and property named, before any guest.
     Scenario("arm64-vm-bad-config", virt(1, ["-initrd", "build/guests/bad-config.dtb"]),
