@@ -345,8 +345,8 @@ void vcpu_trap_irq(struct arm64_regs *r)
 	}
 	viommu_faults_deliver(); /* IOMMUs without interrupts are polled here */
 	vcpu_console_input(p->vcpu);
-	hc_ops_poll();		 /* device operations no guest call continues (FLRs) */
-	vgic_flush(p->vcpu);	 /* a kick: interrupts raised by other vCPUs */
+	hc_ops_poll();	     /* device operations no guest call continues (FLRs) */
+	vgic_flush(p->vcpu); /* a kick: interrupts raised by other vCPUs */
 	vcpu_check_stop(p);
 }
 
