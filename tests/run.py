@@ -33,6 +33,15 @@ passed = failed = 0
 failures = []
 
 
+def keep_log(name, log):
+    """The whole transcript of a failed run, in build/test/logs/ (the report shows its tail)."""
+    path = os.path.join(ROOT, "build", "test", "logs", name.replace("/", "_") + ".log")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(log)
+    return os.path.relpath(path, ROOT)
+
+
 def record(ok, name, detail="", log=""):
     global passed, failed
     if ok:
@@ -42,7 +51,10 @@ def record(ok, name, detail="", log=""):
         failures.append(name)
         print(f"FAIL {name}{': ' + detail if detail else ''}")
         if log:
-            print("\n".join("    | " + ln for ln in log.rstrip().splitlines()[-60:]))
+            tail = 200 if "timed out" in detail else 60
+            lines = log.rstrip().splitlines()
+            print(f"    (whole transcript, {len(lines)} lines: {keep_log(name, log)})")
+            print("\n".join("    | " + ln for ln in lines[-tail:]))
 
 
 def unit_binaries():

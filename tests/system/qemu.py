@@ -97,6 +97,13 @@ def run(sc: Scenario) -> Result:
             _kill_group(h)
 
 
+def _waiting_for(sc, idx, sidx):
+    """What a timed-out run was still waiting for: the next expected line of each stream."""
+    want = [sc.expect[idx]] if idx < len(sc.expect) else []
+    want += [st[sidx[k]] for k, st in enumerate(sc.streams) if sidx[k] < len(st)]
+    return f", waiting for {' and '.join('/' + w + '/' for w in want)}" if want else ""
+
+
 def _run_qemu(sc, start):
     p = subprocess.Popen(sc.cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -113,7 +120,7 @@ def _run_qemu(sc, start):
         while not eof:
             left = deadline - time.monotonic()
             if left <= 0:
-                reason = f"timed out after {sc.timeout:.0f}s"
+                reason = f"timed out after {sc.timeout:.0f}s" + _waiting_for(sc, idx, sidx)
                 break
             if not sel.select(timeout=min(left, 0.5)):
                 continue
