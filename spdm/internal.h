@@ -147,8 +147,8 @@ int spdm_chain_validate(struct spdm_conn *c) __must_check;
 
 /* Secured messages (spdm/spdm_record.c). */
 int spdm_record_seal(struct spdm_conn *c, const u8 *msg, size_t len, size_t *rec_len) __must_check;
-int spdm_record_open(struct spdm_conn *c, const u8 *rec, size_t rec_len, u8 *msg, size_t cap,
-		     size_t *msg_len) __must_check;
+/* Opens the record at rec[0, rec_len) in place: the plain message ends up at rec[0, *msg_len). */
+int spdm_record_open(struct spdm_conn *c, u8 *rec, size_t rec_len, size_t *msg_len) __must_check;
 int spdm_keys_derive(struct spdm_conn *c, struct spdm_dir_keys *k) __must_check;
 
 void spdm_wipe(void *p, size_t len);

@@ -26,11 +26,15 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
 
-#define SPDM_MSG_MAX 4096		 /* our DataTransferSize and MaxSPDMmsgSize */
-#define SPDM_REC_MAX (SPDM_MSG_MAX + 64) /* a secured record around one message */
-#define SPDM_CERT_CHAIN_MAX 4096	 /* the certificate chain kept for evidence */
-#define SPDM_VCA_MAX 512		 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
-#define SPDM_HASH_MAX 64		 /* SHA-512 */
+#define SPDM_MSG_MAX 4096 /* our DataTransferSize and MaxSPDMmsgSize: the largest response */
+/* The largest request Moat sends: KEY_EXCHANGE with P-384 is about 200 bytes, TDISP and IDE_KM
+ * requests under 100; a caller's vendor-defined request above this is refused (-E_RANGE). */
+#define SPDM_REQ_MAX 512
+#define SPDM_REC_OVERHEAD 64 /* session ID, sequence number, lengths, MAC around a message */
+#define SPDM_REC_MAX (SPDM_MSG_MAX + SPDM_REC_OVERHEAD) /* a secured record around a response */
+#define SPDM_CERT_CHAIN_MAX 4096 /* the certificate chain kept for evidence */
+#define SPDM_VCA_MAX 512	 /* GET_VERSION .. ALGORITHMS, kept verbatim (evidence) */
+#define SPDM_HASH_MAX 64	 /* SHA-512 */
 #define SPDM_SIG_MAX 96
 #define SPDM_AEAD_KEY_MAX 32
 #define SPDM_AEAD_IV_LEN 12
@@ -204,10 +208,16 @@ struct spdm_conn {
 	bool in_session;
 	struct spdm_session sess;
 	u16 next_req_session_id;
-	u8 req[SPDM_MSG_MAX];
-	u8 rsp[SPDM_REC_MAX]; /* also receives whole secured records */
-	u8 rec[SPDM_REC_MAX];
-	u8 large[SPDM_MSG_MAX]; /* a chunk being sent, or a large response being reassembled */
+	/*
+	 * Exchange buffers, sized to what each direction needs: requests are small, responses up to
+	 * our MaxSPDMmsgSize. A secured request is sealed into `tx`; a secured response arrives in
+	 * `rsp` and is opened there in place. The buffer of a chunked transfer (a CHUNK_SEND being
+	 * built, a large response being reassembled) is taken from the crypto heap for the
+	 * transfer only, so no session holds it between exchanges.
+	 */
+	u8 req[SPDM_REQ_MAX];
+	u8 tx[SPDM_REQ_MAX + SPDM_REC_OVERHEAD];
+	u8 rsp[SPDM_REC_MAX];
 };
 
 const char *spdm_fail_str(enum spdm_fail f);

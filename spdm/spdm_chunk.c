@@ -12,6 +12,7 @@
 #include "lib/err.h"
 #include "spdm/internal.h"
 
+#include <mbedtls/platform.h>
 #include <string.h>
 
 int spdm_chunk_ack_parse(u8 version, u8 handle, u16 seq, bool last, const u8 *r, size_t len,
@@ -39,11 +40,27 @@ int spdm_chunk_ack_parse(u8 version, u8 handle, u16 seq, bool last, const u8 *r,
 	return 0;
 }
 
-/* One CHUNK_SEND of `n` bytes at `off` into c->large; returns its length. */
-static size_t spdm_chunk_build(struct spdm_conn *c, u8 handle, u16 seq, const u8 *msg, size_t len,
-			       size_t off, size_t n)
+/* The buffer of one chunked transfer, from the crypto heap; NULL (a failed connection) if the
+ * heap cannot give it. */
+static u8 *spdm_chunk_buf(struct spdm_conn *c, size_t size)
 {
-	u8 *q = c->large;
+	u8 *b = mbedtls_calloc(1, size);
+
+	if (!b)
+		spdm_fail(c, SPDM_FAIL_CRYPTO, -E_NOMEM);
+	return b;
+}
+
+static void spdm_chunk_buf_free(u8 *b, size_t size)
+{
+	spdm_wipe(b, size);
+	mbedtls_free(b);
+}
+
+/* One CHUNK_SEND of `n` bytes at `off` into q; returns its length. */
+static size_t spdm_chunk_build(struct spdm_conn *c, u8 *q, u8 handle, u16 seq, const u8 *msg,
+			       size_t len, size_t off, size_t n)
+{
 	size_t hdr = seq ? SPDM_CHUNK_HDR_LEN : SPDM_CHUNK_FIRST_HDR_LEN;
 
 	memset(q, 0, hdr);
@@ -59,22 +76,21 @@ static size_t spdm_chunk_build(struct spdm_conn *c, u8 handle, u16 seq, const u8
 	return hdr + n;
 }
 
-int spdm_chunk_send(struct spdm_conn *c, const u8 *msg, size_t len, size_t *rsp_len)
+static int spdm_chunk_send_rounds(struct spdm_conn *c, u8 *q, const u8 *msg, size_t len,
+				  size_t *rsp_len)
 {
 	u8 handle = c->chunk_handle++;
 	size_t off = 0;
 	int err;
 
-	if (c->rsp_dts < SPDM_MIN_DTS)
-		return spdm_fail(c, SPDM_FAIL_STATE, -E_STATE);
 	for (u16 seq = 0; seq < SPDM_CHUNK_MAX_ROUNDS; seq++) {
 		size_t hdr = seq ? SPDM_CHUNK_HDR_LEN : SPDM_CHUNK_FIRST_HDR_LEN;
 		size_t n = MIN(len - off, c->rsp_dts - hdr), qlen, rlen, inner_len;
 		bool last = off + n == len;
 		const u8 *inner;
 
-		qlen = spdm_chunk_build(c, handle, seq, msg, len, off, n);
-		if ((err = spdm_roundtrip(c, c->large, qlen, &rlen)))
+		qlen = spdm_chunk_build(c, q, handle, seq, msg, len, off, n);
+		if ((err = spdm_roundtrip(c, q, qlen, &rlen)))
 			return err;
 		if (spdm_chunk_ack_parse(c->version, handle, seq, last, c->rsp, rlen, &inner,
 					 &inner_len))
@@ -91,6 +107,22 @@ int spdm_chunk_send(struct spdm_conn *c, const u8 *msg, size_t len, size_t *rsp_
 			return spdm_fail(c, SPDM_FAIL_CHUNK, -E_PROTO);
 	}
 	return spdm_fail(c, SPDM_FAIL_CHUNK, -E_PROTO);
+}
+
+int spdm_chunk_send(struct spdm_conn *c, const u8 *msg, size_t len, size_t *rsp_len)
+{
+	/* A chunk is at most the whole request plus the first chunk's header. */
+	size_t size = SPDM_REQ_MAX + SPDM_CHUNK_FIRST_HDR_LEN;
+	u8 *q;
+	int err;
+
+	if (c->rsp_dts < SPDM_MIN_DTS || len > SPDM_REQ_MAX)
+		return spdm_fail(c, SPDM_FAIL_STATE, -E_STATE);
+	if (!(q = spdm_chunk_buf(c, size)))
+		return -E_NOMEM;
+	err = spdm_chunk_send_rounds(c, q, msg, len, rsp_len);
+	spdm_chunk_buf_free(q, size);
+	return err;
 }
 
 int spdm_chunk_rsp_parse(struct spdm_chunk_rx *st, const u8 *r, size_t len)
@@ -122,6 +154,28 @@ int spdm_chunk_rsp_parse(struct spdm_chunk_rx *st, const u8 *r, size_t len)
 	return 0;
 }
 
+static int spdm_chunk_get_rounds(struct spdm_conn *c, struct spdm_chunk_rx *st)
+{
+	u8 q[SPDM_CHUNK_GET_LEN];
+	size_t len;
+	int err;
+
+	for (unsigned round = 0; !st->last; round++) {
+		if (round >= SPDM_CHUNK_MAX_ROUNDS)
+			return spdm_fail(c, SPDM_FAIL_CHUNK, -E_PROTO);
+		q[SPDM_OFF_VERSION] = c->version;
+		q[SPDM_OFF_CODE] = SPDM_CHUNK_GET;
+		q[SPDM_OFF_PARAM1] = 0;
+		q[SPDM_OFF_PARAM2] = st->handle;
+		put_le16(q + SPDM_CHUNK_GET_OFF_SEQ, st->seq);
+		if ((err = spdm_roundtrip(c, q, sizeof(q), &len)))
+			return err;
+		if (spdm_chunk_rsp_parse(st, c->rsp, len))
+			return spdm_fail(c, SPDM_FAIL_CHUNK, -E_PROTO);
+	}
+	return 0;
+}
+
 int spdm_chunk_get(struct spdm_conn *c, u8 handle, size_t *rsp_len)
 {
 	struct spdm_chunk_rx st = {
@@ -129,28 +183,16 @@ int spdm_chunk_get(struct spdm_conn *c, u8 handle, size_t *rsp_len)
 		.handle = handle,
 		.cap = SPDM_MSG_MAX,
 		.max_chunk = SPDM_MSG_MAX - SPDM_CHUNK_HDR_LEN,
-		.buf = c->large,
 	};
-	u8 q[SPDM_CHUNK_GET_LEN];
-	size_t len;
 	int err;
 
-	for (unsigned round = 0; !st.last; round++) {
-		if (round >= SPDM_CHUNK_MAX_ROUNDS)
-			return spdm_fail(c, SPDM_FAIL_CHUNK, -E_PROTO);
-		q[SPDM_OFF_VERSION] = c->version;
-		q[SPDM_OFF_CODE] = SPDM_CHUNK_GET;
-		q[SPDM_OFF_PARAM1] = 0;
-		q[SPDM_OFF_PARAM2] = handle;
-		put_le16(q + SPDM_CHUNK_GET_OFF_SEQ, st.seq);
-		if ((err = spdm_roundtrip(c, q, sizeof(q), &len)))
-			return err;
-		if (spdm_chunk_rsp_parse(&st, c->rsp, len))
-			return spdm_fail(c, SPDM_FAIL_CHUNK, -E_PROTO);
+	if (!(st.buf = spdm_chunk_buf(c, SPDM_MSG_MAX)))
+		return -E_NOMEM;
+	if (!(err = spdm_chunk_get_rounds(c, &st))) {
+		memcpy(c->rsp, st.buf, st.got);
+		c->rsp_slack = 1; /* reassembled to its exact size */
+		*rsp_len = st.got;
 	}
-	memcpy(c->rsp, c->large, st.got);
-	spdm_wipe(c->large, st.got);
-	c->rsp_slack = 1; /* reassembled to its exact size */
-	*rsp_len = st.got;
-	return 0;
+	spdm_chunk_buf_free(st.buf, SPDM_MSG_MAX);
+	return err;
 }

@@ -46,18 +46,18 @@ int spdm_record_seal(struct spdm_conn *c, const u8 *msg, size_t len, size_t *rec
 	size_t hdr = spdm_record_hdr(c), body = SPDM_REC_APP_LEN_LEN + len;
 	u8 iv[SPDM_AEAD_IV_LEN];
 
-	if (hdr + body + SPDM_AEAD_TAG_LEN > sizeof(c->rec))
+	if (hdr + body + SPDM_AEAD_TAG_LEN > sizeof(c->tx))
 		return spdm_fail(c, SPDM_FAIL_STATE, -E_RANGE);
 	if (k->seq == UINT64_MAX)
 		return spdm_fail(c, SPDM_FAIL_SEQ, -E_RANGE);
-	put_le32(c->rec + SPDM_REC_OFF_SESSION_ID, c->sess.id);
-	spdm_record_put_seq(c, c->rec + SPDM_REC_OFF_SEQ, k->seq);
-	put_le16(c->rec + hdr - 2, (u16)(body + SPDM_AEAD_TAG_LEN));
-	put_le16(c->rec + hdr, (u16)len);
-	memmove(c->rec + hdr + SPDM_REC_APP_LEN_LEN, msg, len);
+	put_le32(c->tx + SPDM_REC_OFF_SESSION_ID, c->sess.id);
+	spdm_record_put_seq(c, c->tx + SPDM_REC_OFF_SEQ, k->seq);
+	put_le16(c->tx + hdr - 2, (u16)(body + SPDM_AEAD_TAG_LEN));
+	put_le16(c->tx + hdr, (u16)len);
+	memmove(c->tx + hdr + SPDM_REC_APP_LEN_LEN, msg, len);
 	spdm_record_iv(k, iv);
-	if (spdm_aead(c, true, k->key, iv, c->rec, hdr, c->rec + hdr, body, c->rec + hdr,
-		      c->rec + hdr + body))
+	if (spdm_aead(c, true, k->key, iv, c->tx, hdr, c->tx + hdr, body, c->tx + hdr,
+		      c->tx + hdr + body))
 		return spdm_fail(c, SPDM_FAIL_CRYPTO, -E_IO);
 	k->seq++;
 	*rec_len = hdr + body + SPDM_AEAD_TAG_LEN;
@@ -86,24 +86,21 @@ static int spdm_record_check(struct spdm_conn *c, const u8 *rec, size_t rec_len,
 	return 0;
 }
 
-int spdm_record_open(struct spdm_conn *c, const u8 *rec, size_t rec_len, u8 *msg, size_t cap,
-		     size_t *msg_len)
+int spdm_record_open(struct spdm_conn *c, u8 *rec, size_t rec_len, size_t *msg_len)
 {
 	struct spdm_dir_keys *k = &c->sess.rsp;
 	size_t hdr = spdm_record_hdr(c), body = 0, app;
-	u8 iv[SPDM_AEAD_IV_LEN];
+	u8 iv[SPDM_AEAD_IV_LEN], *msg = rec + hdr;
 	int err;
 
 	if ((err = spdm_record_check(c, rec, rec_len, &body)))
 		return err;
 	if (k->seq == UINT64_MAX)
 		return spdm_fail(c, SPDM_FAIL_SEQ, -E_RANGE);
-	if (body > cap)
-		return spdm_fail(c, SPDM_FAIL_OVERSIZED, -E_PROTO);
 	spdm_record_iv(k, iv);
-	/* Decrypt into `msg`; nothing of it is used unless the tag verifies. */
-	if (spdm_aead(c, false, k->key, iv, rec, hdr, rec + hdr, body, msg,
-		      (u8 *)rec + hdr + body)) {
+	/* Decrypt in place (AES-GCM allows output == input); nothing is used unless the tag
+	 * verifies. The header (AAD) before the body and the tag after it are not overwritten. */
+	if (spdm_aead(c, false, k->key, iv, rec, hdr, msg, body, msg, msg + body)) {
 		spdm_wipe(msg, body);
 		return spdm_fail(c, SPDM_FAIL_RECORD, -E_AUTH);
 	}
@@ -113,7 +110,8 @@ int spdm_record_open(struct spdm_conn *c, const u8 *rec, size_t rec_len, u8 *msg
 		spdm_wipe(msg, body);
 		return spdm_fail(c, SPDM_FAIL_MALFORMED, -E_PROTO);
 	}
-	memmove(msg, msg + SPDM_REC_APP_LEN_LEN, app);
+	memmove(rec, msg + SPDM_REC_APP_LEN_LEN, app);
+	spdm_wipe(rec + app, rec_len - app);
 	*msg_len = app;
 	return 0;
 }

@@ -55,7 +55,7 @@ void spdm_reset(struct spdm_conn *c)
 		mbedtls_ecp_keypair_free(&c->leaf);
 	c->hashes_live = c->leaf_live = c->in_session = false;
 	spdm_wipe(&c->sess, sizeof(c->sess));
-	spdm_wipe(c->rec, sizeof(c->rec));
+	spdm_wipe(c->tx, sizeof(c->tx));
 	c->state = SPDM_STATE_NONE;
 	c->fail = SPDM_FAIL_NONE;
 	c->fail_detail = 0;

@@ -16,7 +16,7 @@ int spdm_vendor_build(const struct spdm_conn *c, u16 standard_id, const u8 *vend
 {
 	size_t hdr = SPDM_VDM_HDR_LEN(vid_len);
 
-	if (len > 0xffff || cap < hdr || len > cap - hdr || hdr + len > SPDM_MSG_MAX)
+	if (len > 0xffff || cap < hdr || len > cap - hdr || hdr + len > SPDM_REQ_MAX)
 		return -E_RANGE;
 	out[SPDM_OFF_VERSION] = c->version;
 	out[SPDM_OFF_CODE] = SPDM_VENDOR_DEFINED_REQUEST;

@@ -188,12 +188,10 @@ int spdm_roundtrip(struct spdm_conn *c, const u8 *req, size_t req_len, size_t *r
 	c->rsp_slack = 1; /* the record's own lengths are exact */
 	if ((err = spdm_record_seal(c, req, req_len, &rec_len)))
 		return err;
-	err = c->tp->exchange(c->tp->ctx, true, c->rec, rec_len, c->rsp, sizeof(c->rsp), &raw_len);
+	err = c->tp->exchange(c->tp->ctx, true, c->tx, rec_len, c->rsp, sizeof(c->rsp), &raw_len);
 	if (err)
 		return spdm_fail(c, SPDM_FAIL_TRANSPORT, err);
-	/* Open into the record buffer, then move the plain message where callers expect it. */
-	memcpy(c->rec, c->rsp, raw_len);
-	return spdm_record_open(c, c->rec, raw_len, c->rsp, sizeof(c->rsp), rsp_len);
+	return spdm_record_open(c, c->rsp, raw_len, rsp_len);
 }
 
 /* ERROR LargeResponse (DSP0274 1.2): the response waits behind its handle for CHUNK_GET. */
@@ -208,6 +206,8 @@ static int spdm_send_msg(struct spdm_conn *c, const u8 *req, size_t req_len, siz
 {
 	int err;
 
+	if (req_len > SPDM_REQ_MAX)
+		return spdm_fail(c, SPDM_FAIL_TOO_LARGE, -E_RANGE);
 	if (c->rsp_dts && req_len > c->rsp_dts) {
 		if (!c->chunk || req_len > c->rsp_max_msg)
 			return spdm_fail(c, SPDM_FAIL_TOO_LARGE, -E_RANGE);
@@ -331,7 +331,7 @@ int spdm_session_exchange(struct spdm_conn *c, const u8 *req, size_t req_len, u8
 	size_t len;
 	int err;
 
-	if (c->state != SPDM_STATE_SESSION || !c->in_session || req_len > SPDM_MSG_MAX)
+	if (c->state != SPDM_STATE_SESSION || !c->in_session || req_len > SPDM_REQ_MAX)
 		return -E_STATE;
 	if ((err = spdm_send_msg(c, req, req_len, &len)))
 		return err;

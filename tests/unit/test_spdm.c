@@ -489,6 +489,33 @@ static void small_data_transfer_size_uses_chunks_both_ways(void **state)
 	assert_int_equal(spdm_end_session(c), 0);
 }
 
+/* A request above SPDM_REQ_MAX (the request buffers' size) is refused before anything is sent:
+ * the session goes on and the next request is answered. */
+static void request_above_the_request_buffer_is_refused_and_the_session_goes_on(void **state)
+{
+	struct spdm_conn *c = &F.s.conn;
+	static u8 big[SPDM_REQ_MAX + 1], out[SPDM_REQ_MAX + 64];
+	u8 vid[2] = { 0x01, 0x00 };
+	size_t olen, sent;
+
+	(void)state;
+	up("p384", DEVEMU_FAULT_NONE);
+	assert_int_equal(flow(c), ST_DONE);
+	sent = F.s.doe.go_count;
+	assert_int_equal(
+		spdm_vendor_request(c, 3, vid, 2, big, sizeof(big), out, sizeof(out), &olen),
+		-E_RANGE);
+	assert_int_equal(spdm_session_exchange(c, big, sizeof(big), out, sizeof(out), &olen),
+			 -E_STATE);
+	assert_int_equal(F.s.doe.go_count, sent);
+	assert_int_equal(c->fail, SPDM_FAIL_NONE);
+	for (unsigned i = 0; i < sizeof(big); i++)
+		big[i] = (u8)(0x40 + i);
+	assert_int_equal(spdm_vendor_request(c, 3, vid, 2, big, 300, out, sizeof(out), &olen), 0);
+	assert_int_equal(olen, 300);
+	assert_int_equal(spdm_end_session(c), 0);
+}
+
 /* ---- certificate validity and extended key usage (spdm/spdm_cert.c policy) -------------- */
 
 static u64 test_now;
@@ -736,6 +763,7 @@ int main(void)
 		T(sha512_is_negotiated),
 		T(small_data_transfer_size_uses_chunks_both_ways),
 		T(too_large_without_chunking_is_refused),
+		T(request_above_the_request_buffer_is_refused_and_the_session_goes_on),
 		T(certificate_dates_follow_the_policy),
 		T(leaf_extended_key_usage_must_allow_the_responder),
 		T(waits_for_a_device_not_ready_once),
