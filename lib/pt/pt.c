@@ -63,6 +63,14 @@ static unsigned pt_index(const struct pt *pt, u64 in, unsigned lvl)
 
 /* ---- allocation and the gather ------------------------------------------------------------- */
 
+/* Eight stores a step: the table is linked later by a release store (pt_write). */
+static __no_coverage void pt_zero_table(u64 *t, unsigned nframes)
+{
+	for (u64 i = 0; i < (u64)nframes * PT_ENTRIES; i += 8)
+		for (unsigned k = 0; k < 8; k++)
+			__atomic_store_n(&t[i + k], 0, __ATOMIC_RELAXED);
+}
+
 static int pt_alloc_table(struct pt *pt, unsigned nframes, u64 *out)
 {
 	struct pt_allocator *a = pt->cfg.alloc;
@@ -71,10 +79,7 @@ static int pt_alloc_table(struct pt *pt, unsigned nframes, u64 *out)
 
 	if (err)
 		return err;
-	/* Eight stores a step: the table is linked later by a release store (pt_write). */
-	for (u64 *t = pt_table(p.v), i = 0; i < (u64)nframes * PT_ENTRIES; i += 8)
-		for (unsigned k = 0; k < 8; k++)
-			__atomic_store_n(&t[i + k], 0, __ATOMIC_RELAXED);
+	pt_zero_table(pt_table(p.v), nframes);
 	pt->tables += nframes;
 	a->in_use += nframes;
 	*out = p.v;
@@ -158,7 +163,7 @@ static void pt_gather_free(struct pt_gather *g, struct pt *pt, u64 table)
 }
 
 /* Whether any of the eight entries from `e` is set. */
-static bool pt_any_of_eight(const u64 *e)
+static __no_coverage bool pt_any_of_eight(const u64 *e)
 {
 	return pt_read(&e[0]) | pt_read(&e[1]) | pt_read(&e[2]) | pt_read(&e[3]) | pt_read(&e[4]) |
 	       pt_read(&e[5]) | pt_read(&e[6]) | pt_read(&e[7]);

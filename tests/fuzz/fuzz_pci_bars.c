@@ -105,6 +105,12 @@ static uint64_t ecam_read(void *ctx, uint64_t off, unsigned w)
 	(void)ctx;
 	if (!f || o >= 256)
 		return w == 8 ? ~0ull : (1ull << (8 * w)) - 1;
+	if (o + w <= 0x10 || !is_bar_reg(f, o < 0x10 ? 0x10 : o)) {
+		memcpy(&v, f->cfg + o, w); /* no BAR register in the access */
+		return v;
+	}
+	if (w == 4 && !(o & 3))
+		return bar_reg(f, (unsigned)(o - 0x10) / 4); /* one whole BAR register */
 	memcpy(tmp, f->cfg, sizeof(tmp));
 	for (unsigned r = 0; r < (f == &fns[BRIDGE] ? 2u : 6u); r++) { /* type 1: two BARs */
 		u32 b = bar_reg(f, r);

@@ -21,6 +21,7 @@
 /* The model is test support, not part of the fuzzed library: built into the harness. */
 #include "pt/ref_walk.c"
 #include "smmuv3/smmuv3_model.c"
+#include "fuzz_reader.h"
 
 #define RAM_SIZE (4ULL << 20)
 #define GUEST_PAGES 8
@@ -40,20 +41,6 @@ static struct {
 	struct iommu_domain s2;
 	u8 *guest[GUEST_PAGES];
 } F;
-
-struct reader {
-	const u8 *p;
-	size_t n;
-};
-
-static u64 rd(struct reader *r, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
-		v |= (u64)*r->p++ << (8 * i);
-	return v;
-}
 
 static void fuzz_up(void)
 {
@@ -153,8 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_up();
 	F.m->nlog = 0;
 	for (unsigned i = 0; i < GUEST_PAGES; i++)
-		for (unsigned k = 0; k < PAGE_SIZE; k += 8)
-			*(u64 *)&F.guest[i][k] = rd(&mem, 8);
+		rd_fill(&mem, F.guest[i], PAGE_SIZE);
 	/* Half the time the CD pointer lands in guest memory, so that CDs get parsed. */
 	ptr = rd(&r, 8);
 	if (ptr & 1)

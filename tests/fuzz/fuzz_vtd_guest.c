@@ -23,6 +23,7 @@
 #include "pt/ref_walk.c"
 #include "vtd/vtd_model.c"
 #include "vtd/vtd_model_xlate.c"
+#include "fuzz_reader.h"
 
 #define RAM_SIZE (4ULL << 20)
 #define GUEST_PAGES 8
@@ -42,20 +43,6 @@ static struct {
 	struct iommu_domain s2;
 	u8 *guest[GUEST_PAGES];
 } F;
-
-struct reader {
-	const u8 *p;
-	size_t n;
-};
-
-static u64 rd(struct reader *r, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
-		v |= (u64)*r->p++ << (8 * i);
-	return v;
-}
 
 static void fuzz_up(void)
 {
@@ -183,8 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_up();
 	F.m->nlog = 0;
 	for (unsigned i = 0; i < GUEST_PAGES; i++)
-		for (unsigned k = 0; k < PAGE_SIZE; k += 8)
-			*(u64 *)&F.guest[i][k] = rd(&mem, 8);
+		rd_fill(&mem, F.guest[i], PAGE_SIZE);
 	guest_s1(&r, &s1);
 	pasid = rd(&r, 1) & 1 ? IOMMU_NO_PASID : (u32)rd(&r, 3);
 	if (!iommu_domain_nested_init(&nd, &F.s2, &s1)) {
