@@ -253,11 +253,11 @@ static void to_run(void)
 
 /* ---- version, list, ECAM ----------------------------------------------------------------- */
 
-static void version_is_1_2_and_features_know_every_new_call(void **state)
+static void version_is_1_3_and_features_know_every_new_call(void **state)
 {
 	(void)state;
 	assert_int_equal(call(vma, MOAT_HC_VERSION, 0, 0, 0, 0, 0, 0), MOAT_OK);
-	assert_int_equal(r[1], 0x10002);
+	assert_int_equal(r[1], 0x10003);
 	for (unsigned n = MOAT_HC_MEM_SHARE; n <= MOAT_HC_TDI_STATE; n++)
 		assert_int_equal(call(vma, MOAT_HC_FEATURES, n, 0, 0, 0, 0, 0), MOAT_OK);
 }
@@ -1141,7 +1141,7 @@ static void guest_flr_and_vm_reset_end_the_call_in_flight_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(version_is_1_2_and_features_know_every_new_call),
+		T(version_is_1_3_and_features_know_every_new_call),
 		T(vdev_list_names_the_callers_devices_only),
 		T(ecam_shows_a_filtered_config_space),
 		T(bind_revokes_shared_mmio_and_accept_maps_exactly_the_report),
