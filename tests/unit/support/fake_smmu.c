@@ -59,6 +59,7 @@ static int fake_inv(struct iommu *u, struct iommu_domain *d, const struct iommu_
 		f->invs_not_s2++; /* guest invalidations reach hardware only via a nesting parent */
 	if (inv->kind != IOMMU_INV_SMMU) {
 		f->invs_other++;
+		f->last = *inv;
 		if (f->ninv_did < 8)
 			f->inv_did[f->ninv_did++] = d->tags.did; /* the tag hardware would get */
 		return 0;

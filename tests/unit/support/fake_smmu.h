@@ -21,6 +21,7 @@ struct fake_smmu {
 	unsigned invs_other;
 	u16 inv_did[8];
 	unsigned ninv_did;
+	struct iommu_inv last;	/* the last entry of another vendor (or ATC) */
 	struct iommu_info info; /* what its `info` op reports (fake_unit_add sets it per vendor) */
 };
 
