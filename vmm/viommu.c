@@ -455,6 +455,26 @@ static int viommu_s1_parse(struct vdev *d, const struct moat_s1_desc *g, struct 
 	return p->s1_parse(d->vm, g, &info, out);
 }
 
+/*
+ * The unit's driver checks the description too (what its hardware supports, the root
+ * mapped by the view): on a scratch domain first, so that a refused one leaves the vdev's
+ * DMA as it was rather than detached and restored.
+ */
+static int viommu_s1_try(struct vdev *d, const struct iommu_s1 *s1)
+{
+	static struct iommu_domain scratch; /* under viommu_hw */
+	struct iommu_domain *parent;
+	int err;
+
+	spin_lock(&viommu_hw);
+	parent = viommu_view(viommu_of(d->vm), d->unit, d->trusted ? VIOMMU_FULL : VIOMMU_SHARED);
+	err = parent ? iommu_domain_nested_init(&scratch, parent, s1) : 0;
+	if (parent && !err && iommu_domain_fini(&scratch))
+		err = trace_err(-E_STATE);
+	spin_unlock(&viommu_hw);
+	return err;
+}
+
 int viommu_set_s1(struct vdev *d, const struct moat_s1_desc *g)
 {
 	struct iommu_s1 old = d->s1, s1;
@@ -465,6 +485,8 @@ int viommu_set_s1(struct vdev *d, const struct moat_s1_desc *g)
 		return err;
 	if (d->trusted && !viommu_root_private(d, &s1))
 		return trace_err(-E_PERM); /* issue 13 item 13: see viommu_set_trusted() */
+	if ((err = viommu_s1_try(d, &s1)))
+		return err;
 	d->s1 = s1;
 	d->s1_set = true;
 	if ((err = viommu_attach_vdev(d))) {
