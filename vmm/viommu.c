@@ -159,10 +159,10 @@ int viommu_init(struct vm *vm, struct iommu *unit, u64 *bitmap)
 	int err;
 
 	if (vm->id == 0 || vm->id > VM_MAX || !unit || !bitmap)
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	v = &viommus[vm->id];
 	if (v->nunits)
-		return -E_EXIST;
+		return trace_err(-E_EXIST);
 	iommu_fault_notify_set(viommu_fault_irq);
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
@@ -277,11 +277,11 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 	int err;
 
 	if (!v)
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
-		return -E_RANGE;
+		return trace_err(-E_RANGE);
 	if (share && viommu_shares_trusted_root(vm, g, len))
-		return -E_PERM;
+		return trace_err(-E_PERM);
 	spin_lock(&viommu_hw);
 	if (share)
 		err = viommu_share_map(v, g, pa(vm->priv.hpa.v + off), len);
@@ -369,7 +369,8 @@ static int viommu_attach_locked(struct vdev *d)
 	if (!v)
 		return trace_err(-E_NODEV);
 	viommu_detach_locked(d);
-	d->unit = viommu_vdev_unit(v, d); /* the backend did not say: the VM's first unit */
+	if (!d->unit) /* written once: fault delivery reads it without the VM's lock */
+		d->unit = viommu_vdev_unit(v, d); /* the backend did not say: the VM's first unit */
 	vu = viommu_unit_of(v, d->unit);
 	if (!vu && (err = viommu_views_add(v, d->unit, &vu)))
 		return err;
@@ -623,12 +624,12 @@ int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid)
 	struct moat_fault_queue *q = NULL;
 
 	if (!v)
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	if (page.v || intid) {
 		if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
-			return -E_INVAL;
+			return trace_err(-E_INVAL);
 		if (!(q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY)))
-			return -E_RANGE;
+			return trace_err(-E_RANGE);
 	}
 	spin_lock(&v->fq_lock);
 	if (q) {
