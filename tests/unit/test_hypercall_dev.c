@@ -5,6 +5,8 @@
  * vdev whose TDI is the TDISP device model (tests/models/tdisp_dev) behind a fake SMMUv3 unit;
  * B owns nothing and every attempt on A's device must fail. What a guest could reach is read
  * back from the fake arch (CPU stage-2 device mappings) and from the vIOMMU's stage-2 tables.
+ * The per-vendor cases give B a device behind a fake unit of each vendor (VT-d, AMD-Vi,
+ * SMMUv3, each reporting its own `info`) for the ABI 1.3 forms.
  */
 #include <stdlib.h>
 #include <string.h>
