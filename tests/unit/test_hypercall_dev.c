@@ -833,6 +833,31 @@ static void vtd_invalidations_reach_hardware_with_moats_did_only(void **state)
 			 MOAT_INVALID_PARAM);
 }
 
+/* Issue 13 item 13 for VT-d: a trusted vdev's first-stage root page (4 KiB) stays private. */
+static void a_trusted_vtd_vdevs_root_table_stays_private(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_VTD);
+	u64 root = VM_RAM_BASE + 0x6000;
+
+	(void)state;
+	vtd_s1(SHB, root, 9);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	assert_int_equal(viommu_set_trusted(d, true), 0);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_DENIED);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root - 0x2000, 0x3000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_DENIED); /* a range ending on it */
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root + 0x1000, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_OK);    /* the next page is not the root */
+	vtd_s1(SHB, SHB + 0x3000, 9); /* moving it where untrusted DMA reaches */
+	assert_int_equal(set_s1_b(), MOAT_DENIED);
+	assert_int_equal(d->s1.vtd.fsptptr.v, root);
+	assert_int_equal(viommu_set_trusted(d, false), 0);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root, 0x1000, MOAT_SHARE, 0, 0, 0), MOAT_OK);
+	assert_int_equal(viommu_set_trusted(d, true), -E_PERM); /* shared root: refused */
+	assert_false(d->trusted);
+}
+
 static struct moat_s1_desc *amd_s1(u64 g, u64 root)
 {
 	struct moat_s1_desc *s = ga(vmb, g);
@@ -1470,6 +1495,7 @@ int main(void)
 		T(viommu_info_of_an_amdvi_vm),
 		T(vtd_stage1_is_checked_then_nested),
 		T(vtd_invalidations_reach_hardware_with_moats_did_only),
+		T(a_trusted_vtd_vdevs_root_table_stays_private),
 		T(amd_stage1_is_checked_though_no_unit_nests_it_yet),
 		T(amd_invalidations_are_checked_and_routed),
 		T(set_s1_nests_on_the_view_the_tdi_allows),
