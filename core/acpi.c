@@ -31,14 +31,14 @@ int acpi_check_table(const u8 *t, size_t avail, const char *sig, u32 min_len)
 	u32 len;
 
 	if (avail < ACPI_HDR_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	len = get_le32(t + 4);
 	if (sig && memcmp(t, sig, 4))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (len < ACPI_HDR_LEN || len < min_len || len > avail || len > ACPI_TABLE_MAX)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (acpi_sum(t, len))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	return 0;
 }
 
@@ -47,25 +47,25 @@ int acpi_check_rsdp(const u8 *p, size_t avail, u8 *revision, paddr_t *sdt, bool 
 	u32 len;
 
 	if (avail < RSDP_V1_LEN || memcmp(p, "RSD PTR ", 8) || acpi_sum(p, RSDP_V1_LEN))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	*revision = p[15];
 	if (p[15] < 2) {
 		*sdt = pa(get_le32(p + 16));
 		*xsdt = false;
-		return sdt->v ? 0 : -E_CORRUPT;
+		return sdt->v ? 0 : trace_err(-E_CORRUPT);
 	}
 	if (avail < RSDP_V2_LEN)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	len = get_le32(p + 20);
 	if (len < RSDP_V2_LEN || len > avail || acpi_sum(p, len))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	*sdt = pa(get_le64(p + 24));
 	*xsdt = true;
 	if (!sdt->v) { /* an ACPI 2.0+ RSDP may still carry only the RSDT */
 		*sdt = pa(get_le32(p + 16));
 		*xsdt = false;
 	}
-	return sdt->v ? 0 : -E_CORRUPT;
+	return sdt->v ? 0 : trace_err(-E_CORRUPT);
 }
 
 /* Maps a table: its header first, then the length the header claims. */
@@ -75,15 +75,15 @@ static int acpi_map_table(paddr_t at, const char *sig, struct acpi_table *out)
 	u32 len;
 
 	if (!h)
-		return -E_NOMEM;
+		return trace_err(-E_NOMEM);
 	len = get_le32(h + 4);
 	if (len < ACPI_HDR_LEN || len > ACPI_TABLE_MAX)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	h = arch_map_firmware(at, len);
 	if (!h)
-		return -E_NOMEM;
+		return trace_err(-E_NOMEM);
 	if (acpi_check_table(h, len, sig, ACPI_HDR_LEN))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	*out = (struct acpi_table){ h, len };
 	return 0;
 }
@@ -117,7 +117,7 @@ int acpi_load_tables(paddr_t rsdp, struct acpi_tables *out)
 
 	memset(out, 0, sizeof(*out));
 	if (!r)
-		return -E_NOMEM;
+		return trace_err(-E_NOMEM);
 	if ((err = acpi_check_rsdp(r, RSDP_V2_LEN, &out->revision, &sdt_pa, &x))) {
 		pr_err("RSDP at 0x%llx rejected", (unsigned long long)rsdp.v);
 		return err;
@@ -131,7 +131,7 @@ int acpi_load_tables(paddr_t rsdp, struct acpi_tables *out)
 	if ((sdt.len - ACPI_HDR_LEN) % esz) {
 		pr_err("%s length %u is not a whole number of entries", x ? "XSDT" : "RSDT",
 		       sdt.len);
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	for (u32 off = ACPI_HDR_LEN; off < sdt.len; off += esz) {
 		u64 at = x ? get_le64(sdt.data + off) : get_le32(sdt.data + off);
@@ -160,15 +160,15 @@ int acpi_add_iommu(struct platform *p, const struct plat_iommu *m)
 	u64 end, oend;
 
 	if (!m->size || add_overflow(m->base.v, m->size, &end))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (unsigned i = 0; i < p->niommu; i++) {
 		const struct plat_iommu *o = &p->iommu[i];
 		oend = o->base.v + o->size;
 		if (m->base.v < oend && o->base.v < end)
-			return -E_CORRUPT; /* two units claim the same registers */
+			return trace_err(-E_CORRUPT); /* two units claim the same registers */
 	}
 	if (p->niommu >= PLAT_MAX_IOMMU)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	p->iommu[p->niommu++] = *m;
 	return 0;
 }
@@ -191,7 +191,7 @@ static int acpi_apply(const struct acpi_tables *ts, const char *sig, acpi_parser
 	if (!t) {
 		if (required)
 			pr_err("no %s table", sig);
-		return required ? -E_NOENT : 0;
+		return required ? trace_err(-E_NOENT) : 0;
 	}
 	scratch = *p;
 	err = fn(t->data, t->len, &scratch);

@@ -36,9 +36,9 @@ static int dt_cells(const void *fdt, int node, const char *name, u32 dflt, u32 *
 		return 0;
 	}
 	if (len != 4)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	*out = get_be32(v);
-	return *out > 2 ? -E_NOTSUP : 0;
+	return *out > 2 ? trace_err(-E_NOTSUP) : 0;
 }
 
 static u64 dt_read_cells(const u8 *p, u32 n)
@@ -60,17 +60,18 @@ static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
 		bool hit = false;
 
 		if (parent < 0 || depth > DT_MAX_DEPTH)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		r = fdt_getprop(fdt, node, "ranges", &len);
 		if (!r)
-			return -E_RANGE; /* no ranges: not mapped into the parent's space */
+			return trace_err(
+				-E_RANGE); /* no ranges: not mapped into the parent's space */
 		if ((err = dt_cells(fdt, node, "#address-cells", 2, &ac)) ||
 		    (err = dt_cells(fdt, node, "#size-cells", 1, &sc)) ||
 		    (err = dt_cells(fdt, parent, "#address-cells", 2, &pac)))
 			return err;
 		size_t ent = 4 * (ac + pac + sc);
 		if (!ac || !pac || len % (int)ent)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		for (int off = 0; off < len && len; off += (int)ent) {
 			u64 cb = dt_read_cells(r + off, ac),
 			    pb = dt_read_cells(r + off + 4 * ac, pac);
@@ -82,7 +83,7 @@ static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
 			}
 		}
 		if (len && !hit)
-			return -E_RANGE;
+			return trace_err(-E_RANGE);
 		node = parent;
 	}
 	return 0;
@@ -97,24 +98,24 @@ static int dt_reg_raw(const void *fdt, int node, int idx, u64 *base, u64 *size)
 	u64 end;
 
 	if (parent < 0)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if ((err = dt_cells(fdt, parent, "#address-cells", 2, &ac)) ||
 	    (err = dt_cells(fdt, parent, "#size-cells", 1, &sc)))
 		return err;
 	if (ac == 0)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	r = fdt_getprop(fdt, node, "reg", &len);
 	if (!r)
 		return -E_NOENT;
 	size_t ent = 4 * (ac + sc);
 	if (len <= 0 || len % (int)ent)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (idx < 0 || (size_t)idx >= (size_t)len / ent)
 		return -E_NOENT;
 	*base = dt_read_cells(r + ent * (size_t)idx, ac);
 	*size = dt_read_cells(r + ent * (size_t)idx + 4 * ac, sc);
 	if (add_overflow(*base, *size, &end))
-		return -E_OVERFLOW;
+		return trace_err(-E_OVERFLOW);
 	return 0;
 }
 
@@ -161,7 +162,7 @@ static int dt_add_range(struct pa_range *arr, unsigned *n, unsigned max, u64 bas
 	if (!size)
 		return 0;
 	if (*n >= max)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	arr[(*n)++] = (struct pa_range){ pa(base), size };
 	return 0;
 }
@@ -173,7 +174,7 @@ static int dt_scan_cpus(struct dt_ctx *c)
 
 	if (cpus < 0) {
 		pr_err("no /cpus node");
-		return -E_NOENT;
+		return trace_err(-E_NOENT);
 	}
 	fdt_for_each_subnode (node, fdt, cpus) {
 		u64 id, sz;
@@ -186,15 +187,15 @@ static int dt_scan_cpus(struct dt_ctx *c)
 		/* CPU nodes have #size-cells = 0: reg is the MPIDR affinity, not an address. */
 		if (dt_reg_raw(fdt, node, 0, &id, &sz)) {
 			pr_err("cpu node %s: bad or missing reg", fdt_get_name(fdt, node, NULL));
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		}
 		c->p->cpu_id[c->p->ncpus++] = id;
 	}
 	if (node < 0 && node != -FDT_ERR_NOTFOUND)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (!c->p->ncpus) {
 		pr_err("no cpu nodes under /cpus");
-		return -E_NOENT;
+		return trace_err(-E_NOENT);
 	}
 	return 0;
 }
@@ -210,7 +211,7 @@ static int dt_scan_memory(struct dt_ctx *c)
 		int n = dt_reg_count(fdt, node);
 		if (!n) {
 			pr_err("memory node %s: bad or missing reg", fdt_get_name(fdt, node, NULL));
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		}
 		for (int i = 0; i < n; i++) {
 			u64 b, s;
@@ -222,7 +223,7 @@ static int dt_scan_memory(struct dt_ctx *c)
 	}
 	if (!c->p->nmem) {
 		pr_err("no memory nodes");
-		return -E_NOENT;
+		return trace_err(-E_NOENT);
 	}
 	return 0;
 }
@@ -233,11 +234,11 @@ static int dt_scan_reserved(struct dt_ctx *c)
 	int n = fdt_num_mem_rsv(fdt), node, rm, err;
 
 	if (n < 0)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (int i = 0; i < n; i++) {
 		u64 b, s, end;
 		if (fdt_get_mem_rsv(fdt, i, &b, &s) || add_overflow(b, s, &end))
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		if ((err = dt_add_range(c->p->rsv, &c->p->nrsv, PLAT_MAX_RSV, b, s)))
 			return err;
 	}
@@ -295,12 +296,12 @@ static int dt_scan_ecam(struct dt_ctx *c, int node)
 		return 0;
 	if (dt_reg(c->fdt, node, 0, &b, &s) || s < (1 << 20)) {
 		pr_err("pci %s: bad ECAM reg", fdt_get_name(c->fdt, node, NULL));
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	c->ecam_node[c->p->necam] = node;
 	e = &c->p->ecam[c->p->necam++];
 	if (dt_pci_domain(c->fdt, node, &e->segment))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	e->base = pa(b);
 	e->size = s;
 	e->mem32 = e->mem64 = (struct pa_range){ pa(0), 0 };
@@ -311,7 +312,7 @@ static int dt_scan_ecam(struct dt_ctx *c, int node)
 		u32 lo = get_be32(br), hi = get_be32(br + 4);
 		if (lo > hi || hi > 255 || ((u64)(hi - lo + 1) << 20) > s) {
 			pr_err("pci %s: bad bus-range", fdt_get_name(c->fdt, node, NULL));
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		}
 		e->bus_start = (u8)lo;
 		e->bus_end = (u8)hi;
@@ -328,7 +329,8 @@ static int dt_irq_parent(const void *fdt, int node)
 		const u8 *p = fdt_getprop(fdt, node, "interrupt-parent", &len);
 
 		if (p)
-			return len == 4 ? fdt_node_offset_by_phandle(fdt, get_be32(p)) : -E_CORRUPT;
+			return len == 4 ? fdt_node_offset_by_phandle(fdt, get_be32(p))
+					: trace_err(-E_CORRUPT);
 		node = dt_parent(fdt, node);
 	}
 	return -E_NOENT;
@@ -340,9 +342,9 @@ static int dt_gic_spi(const u8 *cell, struct plat_irq *out)
 	u32 type = get_be32(cell), num = get_be32(cell + 4), flags = get_be32(cell + 8) & 0xf;
 
 	if (type != 0 || num > 1019 - 32)
-		return -E_RANGE; /* not an SPI (INTIDs 32..1019) */
+		return trace_err(-E_RANGE); /* not an SPI (INTIDs 32..1019) */
 	if (flags != 1 && flags != 4)
-		return -E_INVAL; /* neither rising edge nor active-high level */
+		return trace_err(-E_INVAL); /* neither rising edge nor active-high level */
 	*out = (struct plat_irq){ .intid = num + 32, .edge = flags == 1 };
 	return 0;
 }
@@ -360,7 +362,7 @@ static int dt_smmu_irq_slot(const void *fdt, int node, int i)
 	const char *name = fdt_stringlist_get(fdt, node, "interrupt-names", i, &len);
 
 	if (!name)
-		return -E_CORRUPT; /* fewer names than interrupts */
+		return trace_err(-E_CORRUPT); /* fewer names than interrupts */
 	for (int k = 0; k < PLAT_IOMMU_NIRQ; k++)
 		if (!strcmp(name, dt_smmu_irq_names[k]))
 			return k;
@@ -385,16 +387,16 @@ static int dt_smmu_irqs(const void *fdt, int node, struct plat_irq irq[PLAT_IOMM
 		return -E_NOTSUP;
 	cells = fdt_getprop(fdt, gic, "#interrupt-cells", &clen);
 	if (!cells || clen != 4 || (ic = get_be32(cells)) < 3 || ic > 4)
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	if (len <= 0 || len % (int)(4 * ic))
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	for (int i = 0; i < len / (int)(4 * ic); i++) {
 		int k = dt_smmu_irq_slot(fdt, node, i);
 
 		if (k < 0)
 			return k;
 		if (got[k].intid)
-			return -E_CORRUPT; /* the same name twice */
+			return trace_err(-E_CORRUPT); /* the same name twice */
 		if ((err = dt_gic_spi(ip + (size_t)i * 4 * ic, &got[k])))
 			return err;
 	}
@@ -412,7 +414,7 @@ static int dt_scan_smmu(struct dt_ctx *c, int node)
 		return 0;
 	if (dt_reg(c->fdt, node, 0, &b, &s) || s < 0x20000) {
 		pr_err("smmu %s: bad reg", fdt_get_name(c->fdt, node, NULL));
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	m = &c->p->iommu[c->p->niommu++];
 	m->kind = IOMMU_KIND_SMMUV3;
@@ -434,7 +436,7 @@ static int dt_scan_gic(struct dt_ctx *c, int node, unsigned version)
 		return 0;
 	if (dt_reg(c->fdt, node, 0, &b, &s)) {
 		pr_err("gic %s: bad reg", fdt_get_name(c->fdt, node, NULL));
-		return -E_CORRUPT;
+		return trace_err(-E_CORRUPT);
 	}
 	c->p->gic_version = version;
 	c->p->gicd = pa(b);
@@ -470,7 +472,7 @@ static int dt_scan_devices(struct dt_ctx *c)
 		const char *compat;
 
 		if (depth > DT_MAX_DEPTH)
-			return -E_CORRUPT;
+			return trace_err(-E_CORRUPT);
 		/* The list read once for every check below (issue 21: no repeated lookups). */
 		compat = fdt_getprop(fdt, node, "compatible", &clen);
 		if (!compat || !dt_enabled(fdt, node))
@@ -491,7 +493,7 @@ static int dt_scan_devices(struct dt_ctx *c)
 		if (err)
 			return err;
 	}
-	return node == -FDT_ERR_NOTFOUND ? 0 : -E_CORRUPT;
+	return node == -FDT_ERR_NOTFOUND ? 0 : trace_err(-E_CORRUPT);
 }
 
 /* The console: /chosen/stdout-path if it names a PL011, else the first PL011. */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define MOAT_ABI_VERSION_MAJOR 1
-#define MOAT_ABI_VERSION_MINOR 2
+#define MOAT_ABI_VERSION_MINOR 3
 #define MOAT_ABI_VERSION ((MOAT_ABI_VERSION_MAJOR << 16) | MOAT_ABI_VERSION_MINOR)
 
 #define MOAT_HC_BASE 0xC6000000u /* fast, SMC64, owner 6 (vendor hypervisor service) */
@@ -157,19 +157,28 @@ struct moat_vdev_info {
 #define MOAT_VDEV_INFO_SIZE 112
 _Static_assert(sizeof(struct moat_vdev_info) == MOAT_VDEV_INFO_SIZE, "ABI layout");
 
+/*
+ * The vIOMMU's vendor (1.3: all three; 1.1 and 1.2 knew only SMMUv3). Everything vendor-
+ * specific below is a distinct typed structure selected by this type.
+ */
 enum moat_iommu_type {
-	MOAT_IOMMU_SMMUV3 = 1
+	MOAT_IOMMU_SMMUV3 = 1,
+	MOAT_IOMMU_VTD = 2,
+	MOAT_IOMMU_AMDVI = 3,
 };
 #define MOAT_S1FMT_ARM_4K (1u << 0) /* SMMUv3 CD with AArch64 4 KiB translation tables */
+#define MOAT_S1FMT_X86_4L (1u << 1) /* x86-64 4-level tables (VT-d first stage, AMD guest) */
+#define MOAT_S1FMT_X86_5L (1u << 2) /* x86-64 5-level tables */
 
+/* Every value comes from the VM's IOMMU unit (its driver reads the unit's ID registers). */
 struct moat_viommu_info {
 	uint32_t size;
-	uint32_t type;	  /* enum moat_iommu_type */
-	uint32_t formats; /* MOAT_S1FMT_* the vIOMMU accepts */
-	uint8_t ias_bits; /* guest stage-1 input address size */
-	uint8_t ipa_bits; /* stage-1 output (intermediate physical) address size */
-	uint8_t ssid_bits;
-	uint8_t asid_bits;
+	uint32_t type;	   /* enum moat_iommu_type */
+	uint32_t formats;  /* MOAT_S1FMT_* the vIOMMU accepts; 0: no guest stage-1 */
+	uint8_t ias_bits;  /* guest stage-1 input address size */
+	uint8_t ipa_bits;  /* stage-1 output (guest-physical) address size */
+	uint8_t ssid_bits; /* PASID / SubstreamID bits a stage-1 description may use */
+	uint8_t asid_bits; /* stage-1 tag bits: ASID (SMMUv3), domain ID (VT-d, AMD-Vi) */
 	uint32_t nr_vdevs;
 	uint32_t inv_max; /* entries per MOAT_HC_VIOMMU_INVALIDATE */
 	uint64_t reserved[2];
@@ -185,39 +194,123 @@ struct moat_s1_smmu {
 	uint16_t asid;	   /* the ASID of CD 0, for invalidation routing */
 	uint32_t reserved;
 };
+_Static_assert(sizeof(struct moat_s1_smmu) == 16, "ABI layout");
+
+/*
+ * VT-d (1.3): the first-stage fields of a scalable-mode PASID-table entry (VT-d 9.6; rev. 4.x
+ * calls them FSPTPTR and FSPM). Moat writes the entry itself, nested over the VM's stage 2.
+ */
+#define MOAT_S1_VTD_SRE (1u << 0)  /* supervisor requests enabled (refused: no such requests) */
+#define MOAT_S1_VTD_WPE (1u << 1)  /* write protect enable (supervisor writes obey R/W) */
+#define MOAT_S1_VTD_EAFE (1u << 2) /* extended accessed flag enable (if the unit has EAFS) */
+#define MOAT_S1_VTD_FLAGS (MOAT_S1_VTD_SRE | MOAT_S1_VTD_WPE | MOAT_S1_VTD_EAFE)
+struct moat_s1_vtd {
+	uint64_t flptptr; /* GPA of the first-stage root table (4 KiB aligned, in guest RAM) */
+	uint32_t pasid;	  /* 0: requests without PASID (RID_PASID); others need ssid_bits */
+	uint16_t vdid;	  /* the guest's domain ID for it: the key of its invalidations */
+	uint8_t flpm;	  /* paging mode: 0 4-level, 1 5-level (MOAT_S1FMT_X86_5L) */
+	uint8_t flags;	  /* MOAT_S1_VTD_* */
+	uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct moat_s1_vtd) == 32, "ABI layout");
+
+/*
+ * AMD-Vi (1.3): the guest fields of a device-table entry (AMD IOMMU spec 2.2.2.1): the GCR3
+ * table (indexed by PASID, 9 bits per level) and the guest paging mode.
+ */
+#define MOAT_S1_AMD_GIOV (1u << 0) /* requests without PASID use PASID 0's table */
+struct moat_s1_amd {
+	uint64_t gcr3_root; /* GPA of the GCR3 table (4 KiB aligned, in guest RAM) */
+	uint16_t vdid;	    /* the guest's domain ID: the key of INVALIDATE_IOMMU_PAGES */
+	uint8_t glx;	    /* GCR3 table levels - 1: 0 or 1 */
+	uint8_t gpm;	    /* guest paging mode: 0 4-level, 1 5-level (MOAT_S1FMT_X86_5L) */
+	uint8_t pasid_bits; /* PASIDs the GCR3 table covers, log2: <= 9 * (glx + 1), <= ssid_bits */
+	uint8_t flags;	    /* MOAT_S1_AMD_* */
+	uint16_t reserved0;
+	uint64_t reserved[2];
+};
+_Static_assert(sizeof(struct moat_s1_amd) == 32, "ABI layout");
 
 struct moat_s1_desc {
 	uint32_t size; /* sizeof(struct moat_s1_desc) */
-	uint32_t type; /* enum moat_iommu_type: selects the member */
+	uint32_t type; /* enum moat_iommu_type: selects the member (the VM's vIOMMU type) */
 	union {
 		struct moat_s1_smmu smmu;
-		uint64_t raw[4];
+		struct moat_s1_vtd vtd;
+		struct moat_s1_amd amd;
+		uint64_t raw[4]; /* bytes a member does not use are reserved: zero */
 	};
 };
 #define MOAT_S1_DESC_SIZE 40
 _Static_assert(sizeof(struct moat_s1_desc) == MOAT_S1_DESC_SIZE, "ABI layout");
 
+/* Invalidation operations; an operation of another vendor than the VM's vIOMMU is refused. */
 enum moat_inv_op {
 	MOAT_INV_SMMU_TLBI_ALL = 1,  /* every stage-1 entry of the VM (NH_ALL) */
 	MOAT_INV_SMMU_TLBI_ASID = 2, /* asid */
 	MOAT_INV_SMMU_TLBI_VA = 3,   /* asid, addr (leaf: last level only) */
 	MOAT_INV_SMMU_TLBI_VAA = 4,  /* addr, every ASID */
 	MOAT_INV_SMMU_CFGI_CD = 5,   /* vdev: its CD was changed in guest memory */
+	/* 1.3, VT-d (6.5.2.4, 6.5.2.2, 6.5.2.7), fields in struct moat_inv_vtd */
+	MOAT_INV_VTD_PIOTLB_PASID = 16, /* vdid, pasid: all of the PASID's entries */
+	MOAT_INV_VTD_PIOTLB_ADDR = 17,	/* vdid, pasid, addr, am (2^am pages), IH flag */
+	MOAT_INV_VTD_PASID_CACHE = 18,	/* vdid, pasid: cached PASID entry and its IOTLB */
+	MOAT_INV_VTD_DEVTLB = 19,	/* vdev, pasid, addr, am: the device's ATC */
+	/* 1.3, AMD-Vi (2.4.3, 2.4.4), fields in struct moat_inv_amd */
+	MOAT_INV_AMD_IOMMU_PAGES = 32, /* vdid, addr (S: range), PDE, GN + pasid */
+	MOAT_INV_AMD_IOTLB_PAGES =
+		33, /* vdev (the guest's DeviceID), addr (S: range), GN + pasid */
+};
+
+/* VT-d fields of struct moat_inv (bytes 8..31). */
+#define MOAT_INV_VTD_IH (1u << 0) /* invalidation hint: leaf entries only (PIOTLB_ADDR) */
+struct moat_inv_vtd {
+	uint32_t vdev;	/* DEVTLB: vdev handle; else 0 */
+	uint16_t vdid;	/* PIOTLB_*, PASID_CACHE: the vdid given with the stage-1; else 0 */
+	uint8_t am;	/* *_ADDR, DEVTLB: address mask, 2^am pages, addr aligned to it */
+	uint8_t flags;	/* MOAT_INV_VTD_IH */
+	uint64_t addr;	/* 4 KiB aligned */
+	uint32_t pasid; /* 0: requests without PASID */
+	uint32_t reserved;
+};
+
+/* AMD-Vi fields of struct moat_inv (bytes 8..31). */
+#define MOAT_INV_AMD_S (1u << 0)   /* size: addr encodes a power-of-two range (2.4.3) */
+#define MOAT_INV_AMD_PDE (1u << 1) /* IOMMU_PAGES: page-directory entries too */
+#define MOAT_INV_AMD_GN (1u << 2)  /* guest (PASID-tagged) translations: pasid is used */
+struct moat_inv_amd {
+	uint32_t vdev; /* IOTLB_PAGES: vdev handle; else 0 */
+	uint16_t vdid; /* IOMMU_PAGES: the vdid given with the stage-1; else 0 */
+	uint8_t flags; /* MOAT_INV_AMD_* */
+	uint8_t reserved0;
+	uint64_t addr;	/* 4 KiB aligned (with S: the range encoding) */
+	uint32_t pasid; /* with GN; else 0 */
+	uint32_t reserved1;
 };
 
 struct moat_inv {
 	uint32_t size; /* sizeof(struct moat_inv) */
-	uint32_t op;   /* enum moat_inv_op */
-	uint32_t vdev; /* CFGI_CD: vdev handle; else 0 */
-	uint16_t asid;
-	uint8_t leaf;
-	uint8_t reserved0;
-	uint64_t addr; /* 4 KiB aligned */
-	uint64_t reserved1;
+	uint32_t op;   /* enum moat_inv_op: selects the member */
+	union {
+		struct {	       /* SMMUv3 (the 1.1 layout) */
+			uint32_t vdev; /* CFGI_CD: vdev handle; else 0 */
+			uint16_t asid;
+			uint8_t leaf;
+			uint8_t reserved0;
+			uint64_t addr; /* 4 KiB aligned */
+			uint64_t reserved1;
+		};
+		struct moat_inv_vtd vtd;
+		struct moat_inv_amd amd;
+	};
 };
 #define MOAT_INV_SIZE 32
 #define MOAT_INV_MAX 64
+_Static_assert(sizeof(struct moat_inv_vtd) == 24, "ABI layout");
+_Static_assert(sizeof(struct moat_inv_amd) == 24, "ABI layout");
 _Static_assert(sizeof(struct moat_inv) == MOAT_INV_SIZE, "ABI layout");
+_Static_assert(__builtin_offsetof(struct moat_inv, addr) == 16, "ABI layout (1.1)");
+_Static_assert(__builtin_offsetof(struct moat_inv, vtd.pasid) == 24, "ABI layout");
 
 /* The fault queue page: a header, then records; Moat writes at tail, the guest consumes at head. */
 struct moat_fault {

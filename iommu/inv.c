@@ -30,7 +30,7 @@ static int iommu_inv_check_vtd(const struct iommu_domain *d, const struct iommu_
 		return -E_PERM;
 	if (!iommu_pasid_ok(e->pasid))
 		return -E_RANGE;
-	if (e->gran == IOMMU_VTD_INV_PASID_ALL)
+	if (e->gran == IOMMU_VTD_INV_PASID_ALL || e->gran == IOMMU_VTD_INV_PASID_CACHE)
 		return e->addr || e->am || e->ih ? -E_INVAL : 0;
 	if (e->gran != IOMMU_VTD_INV_PASID_ADDR || e->am > 52 - 12)
 		return -E_INVAL;

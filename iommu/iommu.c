@@ -45,6 +45,20 @@ struct iommu *iommu_unit(unsigned i)
 	return i < iommu_nunits ? iommu_units[i] : NULL;
 }
 
+int iommu_unit_info(struct iommu *u, struct iommu_info *out)
+{
+	int err;
+
+	if (!u || !out)
+		return trace_err(-E_INVAL);
+	memset(out, 0, sizeof(*out));
+	if (!u->drv->ops->info)
+		return trace_err(-E_NOTSUP);
+	if ((err = u->drv->ops->info(u, out)))
+		return trace_err(err);
+	return 0;
+}
+
 void iommu_units_reset(void)
 {
 	memset(iommu_units, 0, sizeof(iommu_units));

@@ -182,7 +182,8 @@ struct iommu_domain {
  */
 enum iommu_inv_vtd_gran {
 	IOMMU_VTD_INV_PASID_ALL = 1,
-	IOMMU_VTD_INV_PASID_ADDR
+	IOMMU_VTD_INV_PASID_ADDR,
+	IOMMU_VTD_INV_PASID_CACHE /* 6.5.2.2: the PASID entry, then all of the PASID's IOTLB */
 };
 struct iommu_inv_vtd { /* PASID-based IOTLB invalidation descriptor (VT-d 6.5.2.4) */
 	enum iommu_inv_vtd_gran gran;
@@ -303,6 +304,25 @@ struct iommu_stream {
 
 #define IOMMU_MAX_STREAMS 128
 
+/* ---- what a unit offers a guest stage-1 (the vIOMMU's VIOMMU_INFO) --------------------- */
+
+/* Guest stage-1 table formats a nested domain of the unit may point at. */
+#define IOMMU_S1FMT_ARM_4K (1u << 0) /* SMMUv3 CD with AArch64 4 KiB translation tables */
+#define IOMMU_S1FMT_X86_4L (1u << 1) /* x86-64 4-level tables (VT-d first stage, AMD GCR3) */
+#define IOMMU_S1FMT_X86_5L (1u << 2) /* x86-64 5-level tables */
+
+/*
+ * Filled by the driver's `info` op from the unit's own registers (ID/CAP registers): nothing
+ * about a vendor is a constant of generic code.
+ */
+struct iommu_info {
+	u32 s1_formats; /* IOMMU_S1FMT_*; 0: the unit cannot nest a guest stage-1 */
+	u8 s1_ias;	/* guest stage-1 input (IOVA) size in bits */
+	u8 s2_ias_max;	/* largest nesting-parent input (GPA) size the unit translates */
+	u8 pasid_bits;	/* PASID/SubstreamID bits a guest stage-1 may use (0: none) */
+	u8 tag_bits;	/* guest stage-1 tag width: ASID (SMMUv3), domain ID (VT-d, AMD-Vi) */
+};
+
 /* ---- the driver interface ---------------------------------------------------------------- */
 
 struct iommu_ops {
@@ -328,6 +348,8 @@ struct iommu_ops {
 	int (*invalidate)(struct iommu *u, struct iommu_domain *d, const struct iommu_inv *inv);
 	/* Drains the hardware fault/event log into iommu_fault_report(). */
 	int (*fault_poll)(struct iommu *u);
+	/* What the unit offers a guest stage-1 (struct iommu_info). */
+	int (*info)(struct iommu *u, struct iommu_info *out);
 };
 
 struct iommu_driver {
@@ -377,6 +399,9 @@ const struct iommu_driver *iommu_driver_find(enum iommu_kind kind);
 int iommu_unit_add(struct iommu *u, const struct iommu_driver *drv, const struct plat_iommu *desc,
 		   struct pt_allocator *alloc) __must_check;
 void iommu_units_reset(void);
+
+/* The unit's offer to a guest stage-1, from its driver; -E_NOTSUP if the driver has none. */
+int iommu_unit_info(struct iommu *u, struct iommu_info *out) __must_check;
 
 /* Creates the nesting parent for a VM with `gpa_bits` of guest-physical space. */
 int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits) __must_check;

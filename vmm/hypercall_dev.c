@@ -118,10 +118,12 @@ void hc_vdev_list(struct vcpu *v, u64 *regs)
 	regs[2] = fit;
 }
 
+/* Everything in it comes from the VM's IOMMU unit, through the vIOMMU (vmm/viommu.c). */
 void hc_viommu_info(struct vcpu *v, u64 *regs)
 {
-	struct moat_viommu_info info = { 0 };
+	struct moat_viommu_info info;
 	void *dst;
+	int err;
 
 	if (regs[2] < sizeof(info))
 		return st(regs, MOAT_BAD_SIZE);
@@ -129,15 +131,8 @@ void hc_viommu_info(struct vcpu *v, u64 *regs)
 		return st(regs, MOAT_BAD_ADDRESS);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED);
-	info.size = sizeof(info);
-	info.type = MOAT_IOMMU_SMMUV3;
-	info.formats = MOAT_S1FMT_ARM_4K;
-	info.ias_bits = 48;
-	info.ipa_bits = 40;
-	info.ssid_bits = 0; /* one CD per vdev in 1.1 */
-	info.asid_bits = 16;
-	info.nr_vdevs = vdev_count(v->vm);
-	info.inv_max = MOAT_INV_MAX;
+	if ((err = viommu_info(v->vm, &info)))
+		return st(regs, hc_err(err));
 	memcpy(dst, &info, sizeof(info));
 	st(regs, MOAT_OK);
 	regs[1] = sizeof(info);
@@ -167,13 +162,11 @@ void hc_viommu_set_s1(struct vcpu *v, u64 *regs)
 	memcpy(&desc, src, sizeof(desc));
 	if (desc.size < sizeof(desc))
 		return st(regs, MOAT_BAD_SIZE);
-	if (desc.type != MOAT_IOMMU_SMMUV3 || desc.raw[2] || desc.raw[3])
-		return st(regs, MOAT_INVALID_PARAM);
 	if (!viommu_of(v->vm))
 		return st(regs, MOAT_DENIED);
 	if (!op_begin(v))
 		return st(regs, MOAT_BUSY);
-	st(regs, hc_err(viommu_set_s1(d, &desc.smmu)));
+	st(regs, hc_err(viommu_set_s1(d, &desc))); /* the vendor part checks the typed member */
 	op_end(v);
 }
 

@@ -190,11 +190,11 @@ static int vdev_map_private_locked(struct vdev *d, const struct tdisp_mmio_range
 	int err;
 
 	if (r->bar >= 6 || d->npriv == VDEV_MAX_PRIV)
-		return -E_RANGE;
+		return trace_err(-E_RANGE);
 	b = &d->bar[r->bar];
 	/* tdisp_report_validate() put the range inside the BAR; checked again, cheaply. */
 	if (r->hpa.v < b->hpa.v || (off = r->hpa.v - b->hpa.v) > b->size || size > b->size - off)
-		return -E_RANGE;
+		return trace_err(-E_RANGE);
 	if ((err = arch_vm_map_mmio(d->vm, gpa(b->gpa.v + off), r->hpa, size)))
 		return err;
 	d->priv[d->npriv++] = (struct vdev_priv_map){ gpa(b->gpa.v + off), size };
@@ -313,7 +313,7 @@ static int vdev_alias_check(const struct vdev *d)
 	       d->vm->name, d->segment, d->bdf, d->unit->index, IOMMU_RID_SEG(rid),
 	       IOMMU_RID_BDF(rid), o ? o->vm->name : "Moat",
 	       d->tdi || (o && o->tdi) ? " (a TDISP function shares its tags with nothing)" : "");
-	return -E_BUSY;
+	return trace_err(-E_BUSY);
 }
 
 /* Where the function's DMA goes, from the backend (or the VM's first unit, its own RID). */
@@ -343,10 +343,10 @@ static int vdev_place_bars(struct vdev *d, const struct pa_range bars[6], const 
 		if (!size)
 			continue;
 		if (size & (size - 1) || size < PAGE_SIZE || !IS_ALIGNED(bars[b].base.v, size))
-			return -E_INVAL;
+			return trace_err(-E_INVAL);
 		at = (*cur + size - 1) & ~(size - 1); /* *cur < 2^28: no overflow */
 		if (at > MOAT_GPA_BARS_SIZE || size > MOAT_GPA_BARS_SIZE - at)
-			return -E_NOSPC;
+			return trace_err(-E_NOSPC);
 		d->bar[b] = (struct vdev_bar){ gpa(MOAT_GPA_BARS + at), bars[b].base, size,
 					       type[b] & 0xf };
 		*cur = at + size;
@@ -379,7 +379,7 @@ static int vdev_own_bars(struct vdev *d)
 		       d->vm->name, d->bdf, b, (unsigned long long)r->hpa.v,
 		       own_name(own_owner(r->hpa), who, sizeof(who)));
 		vdev_disown_bars(d, b);
-		return -E_PERM;
+		return trace_err(-E_PERM);
 	}
 	return 0;
 }
@@ -392,9 +392,9 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 	int err;
 
 	if (!vm->id || vm->id > VM_MAX || !be || !be->cfg_read32)
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	if (nvdevs[vm->id] == VDEV_MAX_PER_VM)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	d = &vdevs[vm->id][nvdevs[vm->id]];
 	memset(d, 0, sizeof(*d));
 	*d = (struct vdev){ .vm = vm,

@@ -80,7 +80,7 @@ struct vdev {
 	bool msix_noted;
 	/* vIOMMU */
 	bool s1_set;
-	struct moat_s1_smmu s1;
+	struct iommu_s1 s1; /* the guest's stage-1, checked (vmm/viommu.c) */
 	struct iommu_domain nested;
 	struct iommu_domain *dom; /* the domain the RID is attached to, NULL if none */
 	bool trusted;		  /* T=1: on the full view (private RAM reachable) */

@@ -119,7 +119,7 @@ static int vdev_pci_isolate(const struct vm *vm, struct pci_dev *p, const char *
 		pr_err("%s: %s: one isolation group with %s of VM %u (no ACS between them): not "
 		       "assignable",
 		       vm->name, name, other, o->vm);
-		return -E_PERM;
+		return trace_err(-E_PERM);
 	}
 	err = pci_acs_enable_above(p, &bad);
 	if (err == -E_NOTSUP)
@@ -143,13 +143,13 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 	if (!p || p->hdr_type != 0) {
 		pr_err("%s: pci-functions: %04x:%02x:%02x.%u is not an endpoint function", vm->name,
 		       fn->segment, fn->bdf >> 8, (fn->bdf >> 3) & 31, fn->bdf & 7);
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	}
 	pci_bdf_str(p, name, sizeof(name));
 	if (p->refused) { /* pci/bar.c: a BAR could not be placed safely */
 		pr_err("%s: %s: its BARs failed the placement checks: not assignable", vm->name,
 		       name);
-		return -E_PERM;
+		return trace_err(-E_PERM);
 	}
 	int err = vdev_pci_isolate(vm, p, name);
 	if (err)
@@ -159,7 +159,7 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 	if (!tdi && vm->cfg->tsm == TSM_POLICY_REQUIRED) {
 		pr_err("%s: %s: tsm-policy \"required\" but the device is not connected", vm->name,
 		       name);
-		return -E_PERM;
+		return trace_err(-E_PERM);
 	}
 	for (unsigned b = 0; b < 6; b++) {
 		bars[b] = (struct pa_range){ pa(p->bar[b]), p->bar[b] ? p->bar_size[b] : 0 };
@@ -190,12 +190,12 @@ static int vdev_first_unit(const struct vm *vm, struct iommu **u)
 
 	if (!iommu_unit_count()) {
 		pr_err("%s: pci-functions: no IOMMU, device DMA could not be confined", vm->name);
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	}
 	if (!p) {
 		pr_err("%s: pci-functions: %04x:%02x:%02x.%u not found", vm->name, fn->segment,
 		       fn->bdf >> 8, (fn->bdf >> 3) & 31, fn->bdf & 7);
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	}
 	return vdev_pci_unit(p, u, &dev);
 }

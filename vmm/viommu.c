@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * The per-VM vIOMMU (vmm/viommu.h): the shared (T=0) and full (T=1) nesting parents, the
- * guest's page conversions, the vdevs' attachment, guest stage-1 tables and invalidations, and
- * the fault queue. Guest values arrive already copied and size-checked by hypercall_dev.c;
- * everything else about them (alignment, ranges, reserved fields, ownership) is checked here.
+ * The per-VM vIOMMU (vmm/viommu.h), vendor-neutral: the shared (T=0) and full (T=1) nesting
+ * parents, the guest's page conversions, the vdevs' attachment, guest stage-1 tables and
+ * invalidations, and the fault queue. Guest values arrive already copied and size-checked by
+ * hypercall_dev.c; the vendor part of the VM's unit (vmm/viommu_vendor.h: viommu_smmu.c,
+ * viommu_vtd.c, viommu_amd.c) checks and translates the typed stage-1 and invalidation forms,
+ * this file everything else (ranges, ownership, the views).
  */
 #define LOG_COMPONENT "viommu"
 #include "vmm/viommu.h"
+#include "vmm/viommu_vendor.h"
 
 #include <arch/mm.h>
 #include <string.h>
@@ -15,7 +18,6 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 
-#define VIOMMU_GPA_BITS 40 /* guest RAM ends below 2^37 (VM_RAM_BASE + CFG_MEM_MAX) */
 #define VIOMMU_PROT (PT_PROT_R | PT_PROT_W)
 
 static struct viommu viommus[VM_MAX + 1];
@@ -70,7 +72,7 @@ static void viommu_views_fini(struct viommu_unit *vu, const char *name)
 {
 	for (unsigned i = 0; i < 2; i++) {
 		if (vu->view[i].kind) {
-			if (iommu_s2_unmap(&vu->view[i], gpa(0), 1ULL << VIOMMU_GPA_BITS) ||
+			if (iommu_s2_unmap(&vu->view[i], gpa(0), 1ULL << vu->view[i].s2.cfg.ias) ||
 			    iommu_domain_fini(&vu->view[i]))
 				pr_err("%s: vIOMMU view %u still in use", name, i);
 		}
@@ -99,20 +101,39 @@ static int viommu_replay_shared(struct viommu *v, struct iommu_domain *d)
 	return 0;
 }
 
+/*
+ * The views' guest-physical size: as large as the unit's driver says its nesting parents
+ * translate (a driver without `info`: just enough for the VM's RAM); the RAM must fit.
+ */
+static int viommu_gpa_bits(const struct vm *vm, struct iommu *unit, unsigned *bits)
+{
+	u64 end = MAX(vm->priv.base.v + vm->priv.size, vm->shared.base.v + vm->shared.size);
+	struct iommu_info info;
+	unsigned need = 64 - (unsigned)__builtin_clzll(end | 1);
+
+	*bits = iommu_unit_info(unit, &info) ? need : info.s2_ias_max;
+	if (*bits < need)
+		return trace_err(-E_RANGE);
+	return 0;
+}
+
 /* The two views on one more unit, owned by the VM, with its RAM as the other units have it. */
 static int viommu_views_add(struct viommu *v, struct iommu *unit, struct viommu_unit **out)
 {
 	struct vm *vm = v->vm;
 	struct viommu_unit *vu;
+	unsigned bits;
 	int err;
 
 	if (v->nunits == VIOMMU_MAX_UNITS)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
+	if ((err = viommu_gpa_bits(vm, unit, &bits)))
+		return err;
 	vu = &v->u[v->nunits];
 	memset(vu, 0, sizeof(*vu));
 	vu->unit = unit;
 	for (unsigned i = 0; i < 2; i++) {
-		if ((err = iommu_domain_s2_init(&vu->view[i], unit, VIOMMU_GPA_BITS))) {
+		if ((err = iommu_domain_s2_init(&vu->view[i], unit, bits))) {
 			viommu_views_fini(vu, vm->name);
 			return err;
 		}
@@ -138,10 +159,10 @@ int viommu_init(struct vm *vm, struct iommu *unit, u64 *bitmap)
 	int err;
 
 	if (vm->id == 0 || vm->id > VM_MAX || !unit || !bitmap)
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	v = &viommus[vm->id];
 	if (v->nunits)
-		return -E_EXIST;
+		return trace_err(-E_EXIST);
 	iommu_fault_notify_set(viommu_fault_irq);
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
@@ -224,22 +245,25 @@ static int viommu_share_unmap(struct viommu *v, gpa_t g, u64 len)
 	return err;
 }
 
-static bool viommu_cd_private(const struct vm *vm, u64 cd);
-
 /*
- * Issue 13 item 13: a page holding the stage-1 context of a vdev on the full view stays
- * private; shared, the VM's untrusted devices could rewrite it and aim the trusted one at any
- * private page (a confused deputy).
+ * Issue 13 item 13: a page holding the stage-1 root (SMMUv3 CD, VT-d first-stage root table,
+ * AMD GCR3 table) of a vdev on the full view stays private; shared, the VM's untrusted
+ * devices could rewrite it and aim the trusted one at any private page (a confused deputy).
  */
-static bool viommu_shares_trusted_cd(const struct vm *vm, gpa_t g, u64 len)
+static bool viommu_shares_trusted_root(const struct vm *vm, gpa_t g, u64 len)
 {
 	for (unsigned i = 0; i < vdev_count(vm); i++) {
 		const struct vdev *d = vdev_at(vm, i);
+		u64 rlen;
+		gpa_t root;
 
-		if (d->trusted && d->s1_set && d->s1.cd_table - g.v < len) {
+		if (!d->trusted || !d->s1_set)
+			continue;
+		root = viommu_s1_root(d, &rlen);
+		if (root.v - g.v < len || g.v - root.v < rlen) {
 			pr_warn("%s: vdev 0x%x: its stage-1 context page 0x%llx stays private "
 				"while its TDI has trusted DMA",
-				vm->name, d->handle, (unsigned long long)d->s1.cd_table);
+				vm->name, d->handle, (unsigned long long)root.v);
 			return true;
 		}
 	}
@@ -253,11 +277,11 @@ int viommu_share(struct vm *vm, gpa_t g, u64 len, bool share)
 	int err;
 
 	if (!v)
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	if (!vm_gpa_to_host(vm, g, len, VM_MEM_PRIVATE) || !IS_ALIGNED(g.v | len, PAGE_SIZE))
-		return -E_RANGE;
-	if (share && viommu_shares_trusted_cd(vm, g, len))
-		return -E_PERM;
+		return trace_err(-E_RANGE);
+	if (share && viommu_shares_trusted_root(vm, g, len))
+		return trace_err(-E_PERM);
 	spin_lock(&viommu_hw);
 	if (share)
 		err = viommu_share_map(v, g, pa(vm->priv.hpa.v + off), len);
@@ -289,13 +313,45 @@ void viommu_detach_vdev(struct vdev *d)
 	spin_unlock(&viommu_hw);
 }
 
-static void viommu_s1_desc(const struct moat_s1_smmu *g, struct iommu_s1 *s1)
+/* ---- vendor parts ---------------------------------------------------------------------- */
+
+static const struct viommu_vendor *const viommu_vendors[] = { &viommu_smmu, &viommu_vtd,
+							      &viommu_amd };
+
+/* The vendor part of a unit: its driver's vendor. */
+static const struct viommu_vendor *viommu_vendor_of(const struct iommu *unit)
 {
-	memset(s1, 0, sizeof(*s1));
-	s1->vendor = IOMMU_VENDOR_SMMUV3;
-	s1->smmu.s1ctxptr = gpa(g->cd_table);
-	s1->smmu.s1fmt = IOMMU_SMMU_S1FMT_LINEAR;
-	s1->smmu.s1cdmax = g->s1cdmax;
+	for (unsigned i = 0; unit && i < ARRAY_SIZE(viommu_vendors); i++)
+		if (viommu_vendors[i]->vendor == unit->drv->vendor)
+			return viommu_vendors[i];
+	return NULL;
+}
+
+/* The unit a vdev's DMA goes through (before its first attach: the VM's first). */
+static struct iommu *viommu_vdev_unit(const struct viommu *v, const struct vdev *d)
+{
+	return d->unit ? d->unit : v->u[0].unit;
+}
+
+/* Where a stage-1 of vdev `d` keeps its root structure (its unit's vendor part says). */
+static gpa_t viommu_root_of(const struct vdev *d, const struct iommu_s1 *s1, u64 *len)
+{
+	const struct viommu *v = viommu_of(d->vm);
+	const struct viommu_vendor *p = v ? viommu_vendor_of(viommu_vdev_unit(v, d)) : NULL;
+
+	*len = 0;
+	return p ? p->s1_root(s1, len) : gpa(0);
+}
+
+gpa_t viommu_s1_root(const struct vdev *d, u64 *len)
+{
+	*len = 0;
+	return d->s1_set ? viommu_root_of(d, &d->s1, len) : gpa(0);
+}
+
+bool viommu_in_ram(const struct vm *vm, u64 g, u64 len)
+{
+	return vm_gpa_to_host(vm, gpa(g), len, VM_MEM_ANY) != NULL;
 }
 
 /*
@@ -308,22 +364,20 @@ static int viommu_attach_locked(struct vdev *d)
 	struct viommu *v = viommu_of(d->vm);
 	struct iommu_domain *parent, *target;
 	struct viommu_unit *vu;
-	struct iommu_s1 s1;
 	int err;
 
 	if (!v)
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	viommu_detach_locked(d);
-	if (!d->unit)
-		d->unit = v->u[0].unit; /* the backend did not say: the VM's first unit */
+	if (!d->unit) /* written once: fault delivery reads it without the VM's lock */
+		d->unit = viommu_vdev_unit(v, d); /* the backend did not say: the VM's first unit */
 	vu = viommu_unit_of(v, d->unit);
 	if (!vu && (err = viommu_views_add(v, d->unit, &vu)))
 		return err;
 	parent = &vu->view[d->trusted ? VIOMMU_FULL : VIOMMU_SHARED];
 	target = parent;
 	if (d->s1_set) {
-		viommu_s1_desc(&d->s1, &s1);
-		if ((err = iommu_domain_nested_init(&d->nested, parent, &s1))) {
+		if ((err = iommu_domain_nested_init(&d->nested, parent, &d->s1))) {
 			memset(&d->nested, 0, sizeof(d->nested));
 			return err;
 		}
@@ -347,10 +401,16 @@ int viommu_attach_vdev(struct vdev *d)
 	return err;
 }
 
-/* The CD lies in private RAM the guest has not shared (no untrusted device reaches it). */
-static bool viommu_cd_private(const struct vm *vm, u64 cd)
+/* The stage-1's root lies in private RAM the guest has not shared (no untrusted DMA reaches it). */
+static bool viommu_root_private(const struct vdev *d, const struct iommu_s1 *s1)
 {
-	return vm_gpa_to_host(vm, gpa(cd), 64, VM_MEM_PRIVATE) && !viommu_page_shared(vm, gpa(cd));
+	u64 len;
+	gpa_t root = viommu_root_of(d, s1, &len);
+
+	for (u64 off = 0; off < len; off += PAGE_SIZE)
+		if (viommu_page_shared(d->vm, gpa(root.v + off)))
+			return false;
+	return len && vm_gpa_to_host(d->vm, root, len, VM_MEM_PRIVATE);
 }
 
 int viommu_set_trusted(struct vdev *d, bool trusted)
@@ -358,11 +418,12 @@ int viommu_set_trusted(struct vdev *d, bool trusted)
 	bool was = d->trusted;
 	int err;
 
-	if (trusted && d->s1_set && !viommu_cd_private(d->vm, d->s1.cd_table)) {
+	if (trusted && d->s1_set && !viommu_root_private(d, &d->s1)) {
 		pr_err("%s: vdev 0x%x: trusted DMA refused: its stage-1 context 0x%llx is in "
 		       "memory its untrusted devices reach",
-		       d->vm->name, d->handle, (unsigned long long)d->s1.cd_table);
-		return -E_PERM;
+		       d->vm->name, d->handle,
+		       (unsigned long long)viommu_s1_root(d, &(u64){ 0 }).v);
+		return trace_err(-E_PERM);
 	}
 	d->trusted = trusted;
 	err = viommu_attach_vdev(d);
@@ -374,29 +435,60 @@ int viommu_set_trusted(struct vdev *d, bool trusted)
 	return err;
 }
 
-/* SMMUv3 5.2 (STE.S1ContextPtr, S1Fmt, S1CDMax): 1.1 takes one linear CD in guest RAM. */
-static int viommu_s1_check(const struct vm *vm, const struct moat_s1_smmu *s1)
+/* The guest's description, checked by the vendor part of the vdev's unit. */
+static int viommu_s1_parse(struct vdev *d, const struct moat_s1_desc *g, struct iommu_s1 *out)
 {
-	if (s1->reserved || s1->s1fmt != 0 || s1->s1cdmax != 0)
-		return -E_INVAL;
-	if (!IS_ALIGNED(s1->cd_table, 64))
-		return -E_INVAL;
-	if (!vm_gpa_to_host(vm, gpa(s1->cd_table), 64, VM_MEM_ANY))
-		return -E_RANGE;
-	return 0;
+	struct viommu *v = viommu_of(d->vm);
+	struct iommu *unit = v ? viommu_vdev_unit(v, d) : NULL;
+	const struct viommu_vendor *p = viommu_vendor_of(unit);
+	struct iommu_info info;
+	int err;
+
+	if (!p)
+		return trace_err(-E_NODEV);
+	if (g->type != p->type)
+		return trace_err(-E_INVAL); /* another vendor's form */
+	if ((err = iommu_unit_info(unit, &info)))
+		return err;
+	info.s1_formats &= p->s1_formats;
+	info.pasid_bits = MIN(info.pasid_bits, VIOMMU_PASID_BITS);
+	memset(out, 0, sizeof(*out));
+	return p->s1_parse(d->vm, g, &info, out);
 }
 
-int viommu_set_s1(struct vdev *d, const struct moat_s1_smmu *s1)
+/*
+ * The unit's driver checks the description too (what its hardware supports, the root
+ * mapped by the view): on a scratch domain first, so that a refused one leaves the vdev's
+ * DMA as it was rather than detached and restored.
+ */
+static int viommu_s1_try(struct vdev *d, const struct iommu_s1 *s1)
 {
-	struct moat_s1_smmu old = d->s1;
+	static struct iommu_domain scratch; /* under viommu_hw */
+	struct iommu_domain *parent;
+	int err;
+
+	spin_lock(&viommu_hw);
+	parent = viommu_view(viommu_of(d->vm), d->unit, d->trusted ? VIOMMU_FULL : VIOMMU_SHARED);
+	err = parent ? iommu_domain_nested_init(&scratch, parent, s1) : 0;
+	if (parent && !err && iommu_domain_fini(&scratch))
+		err = trace_err(-E_STATE);
+	spin_unlock(&viommu_hw);
+	return err;
+}
+
+int viommu_set_s1(struct vdev *d, const struct moat_s1_desc *g)
+{
+	struct iommu_s1 old = d->s1, s1;
 	bool had = d->s1_set;
-	int err = viommu_s1_check(d->vm, s1);
+	int err = viommu_s1_parse(d, g, &s1);
 
 	if (err)
 		return err;
-	if (d->trusted && !viommu_cd_private(d->vm, s1->cd_table))
-		return -E_PERM; /* issue 13 item 13: see viommu_set_trusted() */
-	d->s1 = *s1;
+	if (d->trusted && !viommu_root_private(d, &s1))
+		return trace_err(-E_PERM); /* issue 13 item 13: see viommu_set_trusted() */
+	if ((err = viommu_s1_try(d, &s1)))
+		return err;
+	d->s1 = s1;
 	d->s1_set = true;
 	if ((err = viommu_attach_vdev(d))) {
 		d->s1 = old;
@@ -410,15 +502,59 @@ int viommu_set_s1(struct vdev *d, const struct moat_s1_smmu *s1)
 int viommu_clear_s1(struct vdev *d)
 {
 	if (!d->s1_set)
-		return -E_STATE;
+		return trace_err(-E_STATE);
 	d->s1_set = false;
 	memset(&d->s1, 0, sizeof(d->s1));
 	return viommu_attach_vdev(d);
 }
 
+/* ---- VIOMMU_INFO -------------------------------------------------------------------------- */
+
+_Static_assert(IOMMU_S1FMT_ARM_4K == MOAT_S1FMT_ARM_4K && IOMMU_S1FMT_X86_4L == MOAT_S1FMT_X86_4L &&
+		       IOMMU_S1FMT_X86_5L == MOAT_S1FMT_X86_5L,
+	       "stage-1 format bits are the ABI's");
+
+/* What the VM's first unit offers, as its driver reports it, bounded by the vendor part. */
+int viommu_info(struct vm *vm, struct moat_viommu_info *out)
+{
+	struct viommu *v = viommu_of(vm);
+	const struct viommu_vendor *p = v ? viommu_vendor_of(v->u[0].unit) : NULL;
+	struct iommu_info info;
+	int err;
+
+	if (!v)
+		return trace_err(-E_NODEV);
+	if (!p)
+		return trace_err(-E_NOTSUP);
+	if ((err = iommu_unit_info(v->u[0].unit, &info)))
+		return err;
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->type = p->type;
+	out->formats = info.s1_formats & p->s1_formats;
+	out->ias_bits = info.s1_ias;
+	out->ipa_bits = (u8)v->u[0].view[VIOMMU_SHARED].s2.cfg.ias;
+	out->ssid_bits = (u8)MIN(info.pasid_bits, VIOMMU_PASID_BITS);
+	out->asid_bits = info.tag_bits;
+	out->nr_vdevs = vdev_count(vm);
+	out->inv_max = MOAT_INV_MAX;
+	return 0;
+}
+
 /* ---- invalidation -------------------------------------------------------------------------- */
 
-static int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
+int viommu_inv_domain(struct iommu_domain *d, const struct iommu_inv *inv)
+{
+	unsigned done;
+	int err;
+
+	spin_lock(&viommu_hw);
+	err = iommu_invalidate(d, inv, 1, &done);
+	spin_unlock(&viommu_hw);
+	return err;
+}
+
+int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
 {
 	unsigned done;
 	int err = 0;
@@ -431,59 +567,48 @@ static int viommu_inv_views(struct viommu *v, const struct iommu_inv *inv)
 	return err;
 }
 
-static int viommu_inv_cd(struct viommu *v, const struct moat_inv *e)
+int viommu_inv_nested(struct viommu *v, viommu_s1_match match, u32 key, const struct iommu_inv *inv)
 {
-	struct vdev *d = vdev_from_handle(v->vm, e->vdev);
-	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU };
+	bool found = false;
 	unsigned done;
-	int err;
+	int err = 0;
 
-	if (!d)
-		return -E_PERM;
-	if (e->asid || e->leaf || e->addr)
-		return -E_INVAL;
-	if (!d->s1_set || !d->dom)
-		return -E_STATE;
-	inv.smmu.op = IOMMU_SMMU_CFGI_CD;
-	inv.smmu.rid = d->rid;
 	spin_lock(&viommu_hw);
-	err = iommu_invalidate(d->dom->parent ? d->dom->parent : d->dom, &inv, 1, &done);
+	for (unsigned i = 0; i < vdev_count(v->vm) && !err; i++) {
+		struct vdev *d = vdev_at(v->vm, i);
+
+		if (!d->nested.kind || !match(&d->nested.s1, key))
+			continue;
+		found = true;
+		err = iommu_invalidate(&d->nested, inv, 1, &done);
+	}
 	spin_unlock(&viommu_hw);
-	return err;
+	return found ? err : trace_err(-E_PERM);
 }
 
-static const enum iommu_inv_smmu_op viommu_tlbi_op[] = {
-	[MOAT_INV_SMMU_TLBI_ALL] = IOMMU_SMMU_TLBI_NH_ALL,
-	[MOAT_INV_SMMU_TLBI_ASID] = IOMMU_SMMU_TLBI_NH_ASID,
-	[MOAT_INV_SMMU_TLBI_VA] = IOMMU_SMMU_TLBI_NH_VA,
-	[MOAT_INV_SMMU_TLBI_VAA] = IOMMU_SMMU_TLBI_NH_VAA,
-};
+int viommu_vdev_attached(struct viommu *v, u32 handle, struct vdev **out)
+{
+	struct vdev *d = vdev_from_handle(v->vm, handle);
 
-/* Guest tags: only an ASID and an address; the VMIDs are the views', the SIDs the vdevs'. */
+	if (!d)
+		return trace_err(-E_PERM);
+	if (!d->dom)
+		return trace_err(-E_STATE);
+	*out = d;
+	return 0;
+}
+
+/* The entry goes to the vendor part of the VM's vIOMMU; it refuses other vendors' forms. */
 int viommu_invalidate_one(struct vm *vm, const struct moat_inv *e)
 {
 	struct viommu *v = viommu_of(vm);
-	struct iommu_inv inv = { .kind = IOMMU_INV_SMMU };
-	bool has_addr = e->op == MOAT_INV_SMMU_TLBI_VA || e->op == MOAT_INV_SMMU_TLBI_VAA;
-	bool has_asid = e->op == MOAT_INV_SMMU_TLBI_ASID || e->op == MOAT_INV_SMMU_TLBI_VA;
+	const struct viommu_vendor *p = v ? viommu_vendor_of(v->u[0].unit) : NULL;
 
 	if (!v)
-		return -E_NODEV;
-	if (e->reserved0 || e->reserved1)
-		return -E_INVAL;
-	if (e->op == MOAT_INV_SMMU_CFGI_CD)
-		return viommu_inv_cd(v, e);
-	if (e->op < MOAT_INV_SMMU_TLBI_ALL || e->op > MOAT_INV_SMMU_TLBI_VAA || e->vdev)
-		return -E_INVAL;
-	if ((!has_addr && (e->addr || e->leaf)) || (!has_asid && e->asid))
-		return -E_INVAL;
-	if (has_addr && (!IS_ALIGNED(e->addr, PAGE_SIZE) || e->addr >> 56))
-		return -E_INVAL;
-	inv.smmu.op = viommu_tlbi_op[e->op];
-	inv.smmu.asid = e->asid;
-	inv.smmu.addr = e->addr;
-	inv.smmu.leaf = e->leaf != 0;
-	return viommu_inv_views(v, &inv);
+		return trace_err(-E_NODEV);
+	if (!p)
+		return trace_err(-E_NOTSUP);
+	return p->invalidate(v, e);
 }
 
 /* ---- faults -------------------------------------------------------------------------------- */
@@ -499,12 +624,12 @@ int viommu_faultq_set(struct vm *vm, gpa_t page, unsigned intid)
 	struct moat_fault_queue *q = NULL;
 
 	if (!v)
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	if (page.v || intid) {
 		if (!IS_ALIGNED(page.v, PAGE_SIZE) || intid < 32 || intid >= VDEV_SPI_END)
-			return -E_INVAL;
+			return trace_err(-E_INVAL);
 		if (!(q = vm_gpa_to_host(vm, page, PAGE_SIZE, VM_MEM_ANY)))
-			return -E_RANGE;
+			return trace_err(-E_RANGE);
 	}
 	spin_lock(&v->fq_lock);
 	if (q) {

@@ -6,9 +6,11 @@
  *   - the shared view (T=0): shared RAM plus the private pages the guest marked shared;
  *   - the full view (T=1): all guest RAM, only ever used by vdevs whose TDI is RUN.
  * A vdev's requester is attached to the view its TDI state allows on its unit, directly
- * (stage 2 only) or through a nested domain carrying the guest's stage-1 (SMMUv3: the guest's
- * CD table, an IPA). Guest invalidations reach hardware only with the parents' VMIDs and the
- * vdev's physical StreamIDs. The views' owner is the VM: the IOMMU core keeps their hardware
+ * (stage 2 only) or through a nested domain carrying the guest's typed stage-1 (SMMUv3: the
+ * guest's CD table; VT-d: its first-stage root; AMD-Vi: its GCR3 table; each a GPA). The
+ * vendor part is chosen by the unit's driver (vmm/viommu_vendor.h). Guest invalidations reach
+ * hardware only with Moat's tags: the parents' VMIDs, the nested domains' DIDs, the vdevs'
+ * physical requester IDs. The views' owner is the VM: the IOMMU core keeps their hardware
  * tags apart from other VMs' and accounts fault records per VM. SMMU faults on a vdev's
  * stream are written to the guest's fault queue page and signalled with a virtual SPI.
  */
@@ -68,8 +70,14 @@ bool viommu_page_shared(const struct vm *vm, gpa_t g);
 int viommu_attach_vdev(struct vdev *d) __must_check;
 void viommu_detach_vdev(struct vdev *d);
 int viommu_set_trusted(struct vdev *d, bool trusted) __must_check;
-int viommu_set_s1(struct vdev *d, const struct moat_s1_smmu *s1) __must_check;
+/* The guest's typed stage-1 (its `type` must be the vdev's unit's vendor), checked, attached. */
+int viommu_set_s1(struct vdev *d, const struct moat_s1_desc *s1) __must_check;
 int viommu_clear_s1(struct vdev *d) __must_check;
+/* The GPA and size of the vdev's stage-1 root structure (CD, first-stage root, GCR3 table). */
+gpa_t viommu_s1_root(const struct vdev *d, u64 *len);
+
+/* VIOMMU_INFO: what the VM's (first) unit offers a guest stage-1, as its driver reports it. */
+int viommu_info(struct vm *vm, struct moat_viommu_info *out) __must_check;
 
 /* One guest invalidation entry, checked then routed with the hardware tags. */
 int viommu_invalidate_one(struct vm *vm, const struct moat_inv *inv) __must_check;

@@ -33,7 +33,7 @@ static int vm_build(struct moat_ctx *ctx, const struct vm_config *c, unsigned id
 	int err;
 
 	if (!vm)
-		return -E_NOSPC;
+		return trace_err(-E_NOSPC);
 	if ((err = frame_alloc_run(ctx->frames, total >> PAGE_SHIFT, 2ULL << 20, &ram))) {
 		pr_err("%s: no room for %llu MiB of RAM", c->name,
 		       (unsigned long long)(total >> 20));
@@ -73,12 +73,12 @@ static int vm_boot_build(struct moat_ctx *ctx)
 	int err;
 
 	if (!bi->config.v)
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	boot_info = bi;
 	if (!vm_config_in_ram(ctx->plat, bi->config, bi->config_size)) {
 		pr_err("configuration at 0x%llx (%llu bytes) is not in RAM",
 		       (unsigned long long)bi->config.v, (unsigned long long)bi->config_size);
-		return -E_RANGE;
+		return trace_err(-E_RANGE);
 	}
 	if ((err = config_parse(phys_to_virt(bi->config), bi->config_size, &config)))
 		return err;
@@ -98,7 +98,7 @@ static void vm_boot_shutdown(void)
 int vm_reload(struct vm *vm)
 {
 	if (!boot_info)
-		return -E_STATE;
+		return trace_err(-E_STATE);
 	vdev_vm_reset(vm); /* devices first: no DMA into the memory being cleared */
 	mem_zero(phys_to_virt(vm->priv.hpa), vm->priv.size);
 	return vm_load_images(vm, boot_info);
@@ -107,7 +107,7 @@ int vm_reload(struct vm *vm)
 static int vm_boot_start(struct moat_ctx *ctx)
 {
 	if (!vm_count())
-		return -E_NODEV;
+		return trace_err(-E_NODEV);
 	return arch_vms_start(ctx->plat, ctx->frames);
 }
 

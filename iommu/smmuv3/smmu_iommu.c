@@ -348,6 +348,22 @@ static int smmu_op_fault_poll(struct iommu *u)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * What a guest stage-1 may be (IDR0.S1P, IDR0.ASID16, IDR1.SSIDSIZE, IDR5.OAS): CDs with
+ * AArch64 4 KiB tables (48-bit input), the IPA as large as S2PS allows.
+ */
+static int smmu_op_info(struct iommu *u, struct iommu_info *out)
+{
+	const struct smmu_dev *s = &smmu_unit_of(u)->dev;
+
+	out->s1_formats = s->s1p ? IOMMU_S1FMT_ARM_4K : 0;
+	out->s1_ias = 48;
+	out->s2_ias_max = (u8)smmu_oas_bits[s->oas_enc];
+	out->pasid_bits = (u8)s->ssid_bits;
+	out->tag_bits = (u8)s->asid_bits;
+	return 0;
+}
+
 static const struct iommu_ops smmu_ops = {
 	.probe = smmu_op_probe,
 	.s2_config = smmu_op_s2_config,
@@ -358,6 +374,7 @@ static const struct iommu_ops smmu_ops = {
 	.flush_s2 = smmu_op_flush_s2,
 	.invalidate = smmu_op_invalidate,
 	.fault_poll = smmu_op_fault_poll,
+	.info = smmu_op_info,
 };
 
 IOMMU_DRIVER(smmuv3_driver, "smmuv3", IOMMU_KIND_SMMUV3, IOMMU_VENDOR_SMMUV3, &smmu_ops);

@@ -357,15 +357,18 @@ static int vtd_op_flush_s2(struct iommu *u, struct iommu_domain *d, const struct
 static int vtd_inv_guest(struct vtd_dev *v, struct iommu_domain *d, const struct iommu_inv_vtd *e)
 {
 	struct vtd_batch b = { .v = v };
-	u64 size = e->gran == IOMMU_VTD_INV_PASID_ALL ? 0 : PAGE_SIZE << e->am;
+	u64 size = e->gran == IOMMU_VTD_INV_PASID_ADDR ? PAGE_SIZE << e->am : 0;
 	bool found = false;
 
 	if (e->am > v->mamv)
-		return -E_INVAL;
+		return trace_err(-E_INVAL);
 	for (unsigned i = 0; i < d->nattach; i++) {
 		if (vtd_pasid(d->attach[i].pasid) != e->pasid)
 			continue;
 		found = true;
+		/* the PASID entry is Moat's: its cache is invalidated with Moat's DID */
+		if (e->gran == IOMMU_VTD_INV_PASID_CACHE)
+			vtd_batch_add(&b, vtd_qi_pc(d->tags.did, e->pasid));
 		vtd_flush_attach(&b, d, &d->attach[i], e->addr, size, e->ih);
 	}
 	if (!found)
@@ -390,6 +393,27 @@ static int vtd_op_fault_poll(struct iommu *u)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * What a guest first stage may be (11.4.2 CAP, 11.4.3 ECAP): x86-64 tables of 4 levels, or 5
+ * with CAP.FS5LP, only on a unit that nests (ECAP.NEST with first and second stage); guest
+ * PASIDs up to ECAP.PSS + 1 bits (with ECAP.PASID), 16-bit guest domain IDs. The nesting parent's input is what
+ * SAGAW allows the second stage (39 or 48 bits), 48 on a first-stage-only unit.
+ */
+static int vtd_op_info(struct iommu *u, struct iommu_info *out)
+{
+	const struct vtd_dev *v = vtd_of(u);
+	unsigned sagaw = (unsigned)FIELD_GET(CAP_SAGAW, v->cap);
+	bool fs5 = v->cap & CAP_FS5LP;
+
+	if (v->nest && v->sl)
+		out->s1_formats = IOMMU_S1FMT_X86_4L | (fs5 ? IOMMU_S1FMT_X86_5L : 0);
+	out->s1_ias = fs5 ? 57 : 48;
+	out->s2_ias_max = !v->sl || (sagaw & 4) ? 48 : 39;
+	out->pasid_bits = v->ecap & ECAP_PASID ? (u8)(FIELD_GET(ECAP_PSS, v->ecap) + 1) : 0;
+	out->tag_bits = 16;
+	return 0;
+}
+
 static const struct iommu_ops vtd_ops = {
 	.probe = vtd_op_probe,
 	.s2_config = vtd_op_s2_config,
@@ -400,6 +424,7 @@ static const struct iommu_ops vtd_ops = {
 	.flush_s2 = vtd_op_flush_s2,
 	.invalidate = vtd_op_invalidate,
 	.fault_poll = vtd_op_fault_poll,
+	.info = vtd_op_info,
 };
 
 IOMMU_DRIVER(vtd_drv, "vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &vtd_ops);

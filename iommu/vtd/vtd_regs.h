@@ -47,6 +47,8 @@
 #define ECAP_EIM BIT(4)
 #define ECAP_PT BIT(6)
 #define ECAP_NEST BIT(26)
+#define ECAP_PSS GENMASK(39, 35) /* PASID size supported - 1 */
+#define ECAP_PASID BIT(40)
 #define ECAP_SMTS BIT(43)
 #define ECAP_SLTS BIT(46)
 #define ECAP_FLTS BIT(47)

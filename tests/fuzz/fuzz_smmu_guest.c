@@ -5,6 +5,12 @@
  * and its invalidation requests. Runs the real driver behind the IOMMU core over the SMMUv3
  * model. Properties: nothing crashes; the driver never sends a command the SMMU refuses; every
  * stage-1 TLB invalidation carries the nesting parent's VMID; fault records name the device.
+ *
+ * Then the same through the guest ABI (1.3): a VM whose vdev sits behind the unit gives a
+ * fuzzed struct moat_s1_desc of any type (the VT-d and AMD-Vi forms among them) and fuzzed
+ * struct moat_inv entries of any operation to the hypercalls. Properties: only the SMMUv3
+ * form is ever accepted, with its CD in the VM's RAM; an entry of another vendor's operation
+ * is never executed; every stage-1 TLBI carries one of the VM's views' VMIDs.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +23,10 @@
 #include "iommu/smmuv3/smmu_iommu.h"
 #include "iommu/smmuv3/smmuv3_regs.h"
 #include "lib/bits.h"
+#include "vmm/hypercall.h"
+#include "vmm/vdev.h"
+#include "vmm/viommu.h"
+#include "guest_abi/moat_abi.h"
 
 /* The model is test support, not part of the fuzzed library: built into the harness. */
 #include "pt/ref_walk.c"
@@ -127,11 +137,157 @@ static void guest_invalidate(struct reader *r)
 	(void)iommu_invalidate(&F.s2, inv, n, &done);
 }
 
-#define CTL_BYTES 192 /* requests first, then the guest's memory */
+/* ---- the guest ABI: a VM with one vdev behind the unit ------------------------------------ */
+
+#define VM_PRIV (1ULL << 20)
+#define VM_SHARED (1ULL << 20)
+#define SHB (VM_RAM_BASE + VM_PRIV)
+#define VRID 0x18
+
+static struct {
+	bool up;
+	struct vm *vm;
+	u8 *ram;
+	u64 bits[VM_PRIV / PAGE_SIZE / 64];
+} V;
+
+static const struct vm_config vcfg = {
+	.name = "fz", .private_size = VM_PRIV, .shared_size = VM_SHARED, .nvcpus = 1
+};
+
+static u32 be_cfg(const struct vdev *d, u16 off)
+{
+	(void)d;
+	return off ? 0 : 0x12341b36u;
+}
+static const struct vdev_backend be = { .cfg_read32 = be_cfg };
+
+static void abi_up(void)
+{
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+
+	V.vm = vm_alloc();
+	V.ram = aligned_alloc(1 << 21, VM_PRIV + VM_SHARED);
+	if (!V.vm || !V.ram || own_add(pa((u64)(uintptr_t)V.ram), VM_PRIV + VM_SHARED, own_vm(1)))
+		abort();
+	smmu_model_add_ram(F.m, (u64)(uintptr_t)V.ram, VM_PRIV + VM_SHARED);
+	vm_init(V.vm, 1, &vcfg, pa((u64)(uintptr_t)V.ram));
+	if (viommu_init(V.vm, F.u, V.bits) ||
+	    vdev_create(V.vm, 0, VRID, 0x1b36, 0x1234, none, types, NULL, &be, NULL))
+		abort();
+	V.up = true;
+}
+
+static u64 hc(u64 fn, u64 a1, u64 a2, u64 a3, u64 *r1)
+{
+	u64 regs[HC_NREGS] = { fn, a1, a2, a3 };
+
+	hypercall_dispatch(&V.vm->vcpu[0], regs);
+	*r1 = regs[1];
+	return regs[0];
+}
+
+static void *vga(u64 g)
+{
+	return vm_gpa_to_host(V.vm, gpa(g), 1, VM_MEM_ANY);
+}
+
+/* A fuzzed description of any type; the SMMUv3 CD pointer mostly in guest RAM. */
+static void abi_s1(struct reader *r)
+{
+	struct moat_s1_desc *s = vga(SHB);
+	u8 sel = (u8)rd(r, 1);
+
+	for (unsigned i = 0; i < 4; i++)
+		s->raw[i] = sel & 16 ? 0 : rd(r, 8);
+	s->size = sizeof(*s);
+	s->type = sel & 3;
+	if (sel & 4)
+		s->smmu.cd_table = (sel & 8 ? SHB : VM_RAM_BASE) + (rd(r, 4) & 0xfffc0);
+}
+
+static unsigned abi_inv(struct reader *r)
+{
+	struct moat_inv *e = vga(SHB + 0x100);
+	unsigned n = 1 + (unsigned)rd(r, 1) % 4;
+
+	for (unsigned i = 0; i < n; i++) {
+		u8 sel = (u8)rd(r, 1);
+
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].size = sizeof(e[i]);
+		e[i].op = sel & 0x80 ? (u32)rd(r, 1) : 1 + sel % 5;
+		e[i].vdev = sel & 0x40 ? vdev_at(V.vm, 0)->handle : 0;
+		e[i].asid = (u16)rd(r, 2);
+		e[i].leaf = sel & 0x20 ? 1 : 0;
+		e[i].addr = sel & 0x10 ? rd(r, 8) : (rd(r, 2) << 12);
+	}
+	return n;
+}
+
+static bool abi_vmid(u64 vmid)
+{
+	struct viommu *v = viommu_of(V.vm);
+
+	return vmid == v->u[0].view[0].tags.vmid || vmid == v->u[0].view[1].tags.vmid;
+}
+
+static void abi_check(unsigned from)
+{
+	for (unsigned i = from; i < F.m->nlog; i++) {
+		unsigned op = F.m->log[i].w0 & 0xff;
+		if (op >= CMD_TLBI_NH_ALL && op <= CMD_TLBI_NH_VAA &&
+		    !abi_vmid(FIELD_GET(CMD0_VMID, F.m->log[i].w0)))
+			__builtin_trap();
+	}
+	if (smmu_unit_of(F.u)->dev.cmd_errors)
+		__builtin_trap();
+}
+
+static void abi_round(struct reader *r, struct reader *mem)
+{
+	unsigned n, from = F.m->nlog;
+	struct iommu_fault f;
+	struct moat_inv *e;
+	struct vdev *d;
+	u64 done;
+	u32 w = 0;
+
+	if (!V.up)
+		abi_up();
+	d = vdev_at(V.vm, 0);
+	e = vga(SHB + 0x100);
+	for (u64 off = 0x1000; off < 0x9000; off += 8)
+		*(u64 *)vga(SHB + off) = rd(mem, 8);
+	abi_s1(r);
+	if (hc(MOAT_HC_VIOMMU_SET_S1, d->handle, SHB, MOAT_S1_DESC_SIZE, &done) == MOAT_OK &&
+	    (((struct moat_s1_desc *)vga(SHB))->type != MOAT_IOMMU_SMMUV3 || !d->s1_set ||
+	     !vm_gpa_to_host(V.vm, d->s1.smmu.s1ctxptr, 64, VM_MEM_ANY)))
+		__builtin_trap(); /* another vendor's form, or a CD outside the VM, accepted */
+	n = abi_inv(r);
+	if (hc(MOAT_HC_VIOMMU_INVALIDATE, SHB + 0x100, n, 0, &done) == MOAT_OK)
+		done = n;
+	for (unsigned i = 0; i < done && i < n; i++)
+		if (e[i].op < MOAT_INV_SMMU_TLBI_ALL || e[i].op > MOAT_INV_SMMU_CFGI_CD)
+			__builtin_trap(); /* another vendor's operation executed */
+	for (unsigned i = rd(r, 1) & 3; i; i--)
+		(void)smmu_model_dma(F.m, VRID, rd(r, 8), &w, 4, true);
+	if (d->s1_set && hc(MOAT_HC_VIOMMU_CLEAR_S1, d->handle, 0, 0, &done) != MOAT_OK)
+		__builtin_trap();
+	abi_check(from);
+	if (F.u->drv->ops->fault_poll(F.u))
+		__builtin_trap();
+	while (!iommu_fault_pop(F.u, &f))
+		if (f.tag != VRID || (f.rid == VRID && f.owner != V.vm->id))
+			__builtin_trap();
+}
+
+#define CTL_BYTES 192 /* requests first (for both rounds), then the guest's memory */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct reader r = { data, MIN(size, CTL_BYTES) }, mem = { data + r.n, size - r.n };
+	struct reader r = { data, MIN(size, CTL_BYTES) }, mem = { data + r.n, size - r.n }, abi;
 	struct iommu_domain nd;
 	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3 };
 	u64 ptr;
@@ -161,5 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	check_commands();
+	abi = (struct reader){ data, MIN(size, CTL_BYTES) }; /* the same bytes, the ABI's way */
+	abi_round(&abi, &mem);
 	return 0;
 }

@@ -7,6 +7,13 @@
  * driver never queues a descriptor the unit refuses, never writes a 32-bit register with an
  * 8-byte access, never sets SW and IF together; every IOTLB-type descriptor carries a domain
  * ID Moat allocated (never a guest's); fault records name the device.
+ *
+ * Then the same through the guest ABI (1.3 typed forms): a VM whose vdev sits behind the unit
+ * gives a fuzzed struct moat_s1_desc (any type, the VT-d member's pointer mostly in its RAM)
+ * and fuzzed struct moat_inv entries (any operation) to the hypercalls, so the vIOMMU's VT-d
+ * part (vmm/viommu_vtd.c) checks and routes them. Properties: an accepted stage-1's root lies
+ * in the VM's RAM; no descriptor carries a guest's vDID (the harness makes every guest vDID
+ * >= 256, Moat's DIDs are below) or a PASID the device is not attached at (only RID_PASID).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +25,10 @@
 #include "iommu/iommu.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/bits.h"
+#include "vmm/hypercall.h"
+#include "vmm/vdev.h"
+#include "vmm/viommu.h"
+#include "guest_abi/moat_abi.h"
 
 /* The model is test support, not part of the fuzzed library: built into the harness. */
 #include "pt/ref_walk.c"
@@ -156,11 +167,173 @@ static void guest_s1(struct reader *r, struct iommu_s1 *s1)
 					  .vdid = (u16)rd(r, 2) } };
 }
 
-#define CTL_BYTES 192 /* requests first, then the guest's memory */
+/* ---- the guest ABI: a VM with one vdev behind the unit ------------------------------------ */
+
+#define VM_PRIV (1ULL << 20)
+#define VM_SHARED (1ULL << 20)
+#define SHB (VM_RAM_BASE + VM_PRIV) /* shared RAM: the guest's tables (walked via the view) */
+#define VSID 0x18
+#define GUEST_VDID 0x100 /* or-ed into every guest vDID: Moat's are below VTD_MAX_DIDS */
+
+static struct {
+	bool up;
+	struct vm *vm;
+	u8 *ram;
+	u64 bits[VM_PRIV / PAGE_SIZE / 64];
+} V;
+
+static const struct vm_config vcfg = {
+	.name = "fz", .private_size = VM_PRIV, .shared_size = VM_SHARED, .nvcpus = 1
+};
+
+static u32 be_cfg(const struct vdev *d, u16 off)
+{
+	(void)d;
+	return off ? 0 : 0x12348086u;
+}
+static const struct vdev_backend be = { .cfg_read32 = be_cfg };
+
+static void abi_up(void)
+{
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+
+	V.vm = vm_alloc();
+	V.ram = aligned_alloc(1 << 21, VM_PRIV + VM_SHARED);
+	if (!V.vm || !V.ram || own_add(pa((u64)(uintptr_t)V.ram), VM_PRIV + VM_SHARED, own_vm(1)))
+		abort();
+	vtd_model_add_ram(F.m, (u64)(uintptr_t)V.ram, VM_PRIV + VM_SHARED);
+	vm_init(V.vm, 1, &vcfg, pa((u64)(uintptr_t)V.ram));
+	if (viommu_init(V.vm, F.u, V.bits) ||
+	    vdev_create(V.vm, 0, VSID, 0x8086, 0x1234, none, types, NULL, &be, NULL))
+		abort();
+	V.up = true;
+}
+
+static u64 hc(u64 fn, u64 a1, u64 a2, u64 a3)
+{
+	u64 regs[HC_NREGS] = { fn, a1, a2, a3 };
+
+	hypercall_dispatch(&V.vm->vcpu[0], regs);
+	return regs[0];
+}
+
+static void *vga(u64 g)
+{
+	return vm_gpa_to_host(V.vm, gpa(g), 1, VM_MEM_ANY);
+}
+
+/* A fuzzed description at SHB: any type and bytes; the VT-d pointer mostly in guest RAM. */
+static void abi_s1(struct reader *r)
+{
+	struct moat_s1_desc *s = vga(SHB);
+	u8 sel = (u8)rd(r, 1);
+
+	for (unsigned i = 0; i < 4; i++)
+		s->raw[i] = rd(r, 8);
+	s->size = sizeof(*s);
+	s->type = sel & 3;
+	if (sel & 4)
+		s->vtd.flptptr = (sel & 8 ? SHB : VM_RAM_BASE) + (s->vtd.flptptr & 0xff000);
+	s->vtd.vdid |= GUEST_VDID;
+	if (sel & 16) { /* mostly well-formed otherwise */
+		s->vtd.flags &= MOAT_S1_VTD_FLAGS;
+		s->vtd.pasid = 0;
+		s->vtd.flpm &= 1;
+		s->vtd.reserved[0] = s->vtd.reserved[1] = 0;
+	}
+}
+
+static const u32 abi_ops[] = { MOAT_INV_VTD_PIOTLB_PASID, MOAT_INV_VTD_PIOTLB_ADDR,
+			       MOAT_INV_VTD_PASID_CACHE,  MOAT_INV_VTD_DEVTLB,
+			       MOAT_INV_SMMU_TLBI_ALL,	  MOAT_INV_AMD_IOMMU_PAGES };
+
+static unsigned abi_inv(struct reader *r, u32 vdid)
+{
+	struct moat_inv *e = vga(SHB + 0x100);
+	unsigned n = 1 + (unsigned)rd(r, 1) % 4;
+
+	for (unsigned i = 0; i < n; i++) {
+		u8 sel = (u8)rd(r, 1);
+
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].size = sizeof(e[i]);
+		e[i].op = sel & 0x80 ? (u32)rd(r, 1) : abi_ops[sel % 6];
+		e[i].vtd.vdid = (u16)(sel & 0x40 ? vdid : rd(r, 2) | GUEST_VDID);
+		e[i].vtd.vdev = sel & 0x20 ? vdev_at(V.vm, 0)->handle : (u32)rd(r, 1);
+		e[i].vtd.am = (u8)(rd(r, 1) & 0x3f);
+		e[i].vtd.flags = (u8)(rd(r, 1) & 1);
+		e[i].vtd.addr = rd(r, 8) & ~0xfffULL;
+		e[i].vtd.pasid = sel & 0x10 ? (u32)rd(r, 3) : 0;
+	}
+	return n;
+}
+
+/* Descriptors with a DID (IOTLB, PIOTLB, PASID cache): Moat's DIDs, RID_PASID only. */
+static void abi_check_descriptors(void)
+{
+	unsigned first = F.m->nlog > VTDM_LOG ? F.m->nlog - VTDM_LOG : 0;
+
+	for (unsigned i = first; i < F.m->nlog; i++) {
+		u64 w0 = F.m->log[i % VTDM_LOG].w[0];
+		unsigned type = (unsigned)(w0 & 0xf);
+
+		if ((type == 2 || type == 6 || type == 7) &&
+		    FIELD_GET(GENMASK(31, 16), w0) >= VTD_MAX_DIDS)
+			__builtin_trap(); /* a guest's vDID reached the unit */
+		if ((type == 6 || type == 7) && FIELD_GET(GENMASK(51, 32), w0))
+			__builtin_trap(); /* a PASID the device is not attached at */
+	}
+	if (F.m->iqe || F.m->width_aborts || F.m->sw_if_aborts)
+		__builtin_trap();
+}
+
+/* The vdev's faults are the VM's: by its source-id, in its ring. */
+static void abi_faults(void)
+{
+	struct iommu_fault f;
+
+	if (F.u->drv->ops->fault_poll(F.u))
+		__builtin_trap();
+	while (!iommu_fault_pop(F.u, &f))
+		if (f.tag != VSID || (f.rid != VSID && f.rid != IOMMU_RID_NONE) ||
+		    (f.rid == VSID && f.owner != V.vm->id))
+			__builtin_trap();
+}
+
+static void abi_round(struct reader *r, struct reader *mem)
+{
+	struct vdev *d;
+	unsigned n;
+	u32 w = 0;
+
+	if (!V.up)
+		abi_up();
+	d = vdev_at(V.vm, 0);
+	F.m->nlog = 0;
+	for (u64 off = 0x1000; off < 0x9000; off += 8)
+		*(u64 *)vga(SHB + off) = rd(mem, 8);
+	abi_s1(r);
+	if (hc(MOAT_HC_VIOMMU_SET_S1, d->handle, SHB, MOAT_S1_DESC_SIZE) == MOAT_OK &&
+	    (!d->s1_set || !vm_gpa_to_host(V.vm, d->s1.vtd.fsptptr, PAGE_SIZE, VM_MEM_ANY)))
+		__builtin_trap(); /* a first-stage root outside the VM accepted */
+	n = abi_inv(r, d->s1_set ? d->s1.vtd.vdid : GUEST_VDID);
+	if (n)
+		(void)hc(MOAT_HC_VIOMMU_INVALIDATE, SHB + 0x100, n, 0);
+	for (unsigned i = rd(r, 1) & 3; i; i--)
+		(void)vtd_model_dma(F.m, VSID, rd(r, 8), &w, 4, true);
+	if (d->s1_set && hc(MOAT_HC_VIOMMU_CLEAR_S1, d->handle, 0, 0) != MOAT_OK)
+		__builtin_trap();
+	abi_check_descriptors();
+	abi_faults();
+}
+
+#define CTL_BYTES 192 /* requests first (for both rounds), then the guest's memory */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r = { data, MIN(size, CTL_BYTES) }, mem = { data + r.n, size - r.n };
+	struct reader abi = { data, r.n }; /* the same control bytes, read the ABI's way */
 	struct iommu_domain nd;
 	struct iommu_s1 s1;
 	u16 did = 0;
@@ -186,5 +359,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	check_descriptors(did);
+	abi_round(&abi, &mem);
 	return 0;
 }

@@ -628,7 +628,7 @@ static void a_trusted_vdevs_stage1_stays_private_while_it_runs(void **s)
 	assert_int_equal(call(vma, MOAT_HC_MEM_SHARE, VM_RAM_BASE + 0x3000, 0x1000, MOAT_SHARE, 0),
 			 MOAT_OK); /* other pages as before */
 	assert_int_equal(set_s1_at(SHB + 0x5000, SHB + 0x6000), MOAT_DENIED);
-	assert_int_equal(d->s1.cd_table, VM_RAM_BASE + 0x2000); /* unchanged */
+	assert_int_equal(d->s1.smmu.s1ctxptr.v, VM_RAM_BASE + 0x2000); /* unchanged */
 	assert_int_equal(set_s1_at(SHB + 0x5000, VM_RAM_BASE + 0x4000), MOAT_OK);
 	/* after unbind the rule is lifted */
 	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0), MOAT_OK);

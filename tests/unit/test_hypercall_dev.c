@@ -5,6 +5,8 @@
  * vdev whose TDI is the TDISP device model (tests/models/tdisp_dev) behind a fake SMMUv3 unit;
  * B owns nothing and every attempt on A's device must fail. What a guest could reach is read
  * back from the fake arch (CPU stage-2 device mappings) and from the vIOMMU's stage-2 tables.
+ * The per-vendor cases give B a device behind a fake unit of each vendor (VT-d, AMD-Vi,
+ * SMMUv3, each reporting its own `info`) for the ABI 1.3 forms.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -253,11 +255,11 @@ static void to_run(void)
 
 /* ---- version, list, ECAM ----------------------------------------------------------------- */
 
-static void version_is_1_2_and_features_know_every_new_call(void **state)
+static void version_is_1_3_and_features_know_every_new_call(void **state)
 {
 	(void)state;
 	assert_int_equal(call(vma, MOAT_HC_VERSION, 0, 0, 0, 0, 0, 0), MOAT_OK);
-	assert_int_equal(r[1], 0x10002);
+	assert_int_equal(r[1], 0x10003);
 	for (unsigned n = MOAT_HC_MEM_SHARE; n <= MOAT_HC_TDI_STATE; n++)
 		assert_int_equal(call(vma, MOAT_HC_FEATURES, n, 0, 0, 0, 0, 0), MOAT_OK);
 }
@@ -611,6 +613,339 @@ static void viommu_info_describes_the_smmu(void **state)
 	assert_int_equal(i->inv_max, MOAT_INV_MAX);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_INFO, SHB, 39, 0, 0, 0, 0), MOAT_BAD_SIZE);
 	assert_int_equal(call(vma, MOAT_HC_VIOMMU_INFO, 0x1000, 40, 0, 0, 0, 0), MOAT_BAD_ADDRESS);
+}
+
+/* ---- the vIOMMU of each vendor: B gets a device behind a fake unit of that vendor ------- */
+
+static struct fake_smmu fkv;
+static u32 hb; /* B's vdev handle */
+static struct moat_inv *inv_at(u64 g, unsigned n);
+
+static struct vdev *b_on_unit(enum iommu_vendor vendor)
+{
+	struct pa_range none[6] = { { { 0 }, 0 } };
+	u32 types[6] = { 0 };
+
+	viommu_fini(vmb);
+	memset(bitsb, 0, 4096);
+	assert_int_equal(fake_unit_add(&fkv, &ha.a, vendor), 0);
+	assert_int_equal(viommu_init(vmb, &fkv.u, bitsb), 0);
+	assert_int_equal(vdev_create(vmb, 2, 0x0200, 0x8086, 0x1234, none, types, NULL, &be, NULL),
+			 0);
+	hb = vdev_at(vmb, 0)->handle;
+	return vdev_at(vmb, 0);
+}
+
+static void info_matches(const struct moat_viommu_info *i, u32 type, u32 formats)
+{
+	assert_int_equal(i->size, MOAT_VIOMMU_INFO_SIZE);
+	assert_int_equal(i->type, type);
+	assert_int_equal(i->formats, formats);
+	assert_int_equal(i->ias_bits, fkv.info.s1_ias);
+	assert_int_equal(i->ipa_bits, fkv.info.s2_ias_max); /* the views' size: the driver's */
+	assert_int_equal(i->ssid_bits, 0);		    /* one stage-1 per vdev (1.3) */
+	assert_int_equal(i->asid_bits, fkv.info.tag_bits);
+	assert_int_equal(i->nr_vdevs, 1);
+	assert_int_equal(i->reserved[0] | i->reserved[1], 0);
+}
+
+/* Type, formats, sizes and tag widths are the unit driver's (here: a fake unit of each
+ * vendor, each with values of its own). */
+static void viommu_info_of_an_smmuv3_vm(void **state)
+{
+	struct moat_viommu_info *i = ga(vmb, SHB);
+
+	(void)state;
+	b_on_unit(IOMMU_VENDOR_SMMUV3);
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INFO, SHB, 40, 0, 0, 0, 0), MOAT_OK);
+	info_matches(i, MOAT_IOMMU_SMMUV3, MOAT_S1FMT_ARM_4K);
+	assert_int_equal(i->ipa_bits, 40);
+}
+
+static void viommu_info_of_a_vtd_vm(void **state)
+{
+	struct moat_viommu_info *i = ga(vmb, SHB);
+
+	(void)state;
+	b_on_unit(IOMMU_VENDOR_VTD);
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INFO, SHB, 40, 0, 0, 0, 0), MOAT_OK);
+	info_matches(i, MOAT_IOMMU_VTD, MOAT_S1FMT_X86_4L | MOAT_S1FMT_X86_5L);
+	assert_int_equal(i->ias_bits, 57);
+	assert_int_equal(i->ipa_bits, 48);
+	/* a unit without 5-level support says so, and the vIOMMU follows */
+	fkv.info.s1_formats = IOMMU_S1FMT_X86_4L;
+	fkv.info.s1_ias = 48;
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INFO, SHB, 40, 0, 0, 0, 0), MOAT_OK);
+	assert_int_equal(i->formats, MOAT_S1FMT_X86_4L);
+	assert_int_equal(i->ias_bits, 48);
+}
+
+static void viommu_info_of_an_amdvi_vm(void **state)
+{
+	struct moat_viommu_info *i = ga(vmb, SHB);
+
+	(void)state;
+	b_on_unit(IOMMU_VENDOR_AMDVI);
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INFO, SHB, 40, 0, 0, 0, 0), MOAT_OK);
+	info_matches(i, MOAT_IOMMU_AMDVI, 0); /* no GCR3 nesting until iommu/amdvi has it */
+	assert_int_equal(i->ipa_bits, 46);
+}
+
+static struct moat_s1_desc *vtd_s1(u64 g, u64 root, u16 vdid)
+{
+	struct moat_s1_desc *s = ga(vmb, g);
+
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->type = MOAT_IOMMU_VTD;
+	s->vtd.flptptr = root;
+	s->vtd.vdid = vdid;
+	s->vtd.flags = MOAT_S1_VTD_WPE;
+	return s;
+}
+
+static int64_t set_s1_b(void)
+{
+	return call(vmb, MOAT_HC_VIOMMU_SET_S1, hb, SHB, MOAT_S1_DESC_SIZE, 0, 0, 0);
+}
+
+/* The VT-d form: checked field by field; a refused one leaves the accepted one in place. */
+static void vtd_stage1_is_checked_then_nested(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_VTD);
+	struct moat_s1_desc *s;
+
+	(void)state;
+	vtd_s1(SHB, VM_RAM_BASE + 0x3000, 9);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	assert_ptr_equal(d->dom, &d->nested);
+	assert_int_equal(d->nested.s1.vendor, IOMMU_VENDOR_VTD);
+	assert_int_equal(d->nested.s1.vtd.fsptptr.v, VM_RAM_BASE + 0x3000);
+	assert_int_equal(d->nested.s1.vtd.levels, 4);
+	assert_true(d->nested.s1.vtd.wpe);
+	assert_false(d->nested.s1.vtd.eafe);
+	assert_int_equal(d->nested.s1.vtd.vdid, 9);
+	s = vtd_s1(SHB, VM_RAM_BASE + 0x5000, 9);
+	s->vtd.reserved[1] = 1;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = vtd_s1(SHB, VM_RAM_BASE + 0x5000, 9);
+	s->vtd.flags = 1u << 3; /* not a bit the ABI names */
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = vtd_s1(SHB, VM_RAM_BASE + 0x5000, 9);
+	s->vtd.pasid = 1; /* ssid_bits is 0 */
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = vtd_s1(SHB, VM_RAM_BASE + 0x5000, 9);
+	s->vtd.flpm = 2;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	vtd_s1(SHB, VM_RAM_BASE + 0x5800, 9); /* not 4 KiB aligned */
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	vtd_s1(SHB, 0x20000000, 9); /* not the VM's RAM */
+	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
+	vtd_s1(SHB, VM_RAM_BASE + PRIV + SHARED, 9); /* just past it */
+	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
+	s = vtd_s1(SHB, VM_RAM_BASE + 0x5000, 9);
+	s->type = MOAT_IOMMU_SMMUV3; /* another vendor's form */
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	fkv.info.s1_formats = IOMMU_S1FMT_X86_4L;
+	s = vtd_s1(SHB, VM_RAM_BASE + 0x5000, 9);
+	s->vtd.flpm = 1; /* 5-level on a unit without it */
+	assert_int_equal(set_s1_b(), MOAT_NOT_SUPPORTED);
+	/* nothing changed */
+	assert_int_equal(d->s1.vtd.fsptptr.v, VM_RAM_BASE + 0x3000);
+	assert_int_equal(d->nested.s1.vtd.fsptptr.v, VM_RAM_BASE + 0x3000);
+	assert_ptr_equal(d->dom, &d->nested);
+}
+
+static struct moat_inv *inv_b(unsigned op, u16 vdid, u32 pasid)
+{
+	struct moat_inv *e = ga(vmb, SHB + 0x100);
+
+	memset(e, 0, sizeof(*e));
+	e->size = sizeof(*e);
+	e->op = op;
+	e->vtd.vdid = vdid;
+	e->vtd.pasid = pasid;
+	return e;
+}
+
+static int64_t inv_b_call(void)
+{
+	return call(vmb, MOAT_HC_VIOMMU_INVALIDATE, SHB + 0x100, 1, 0, 0, 0, 0);
+}
+
+/* VT-d entries reach the nested domain of their vDID with its own DID; a forged vDID, a
+ * misaligned range, another VM's device or another vendor's operation are refused. */
+static void vtd_invalidations_reach_hardware_with_moats_did_only(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_VTD);
+	struct moat_inv *e;
+
+	(void)state;
+	vtd_s1(SHB, VM_RAM_BASE + 0x3000, 9);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	inv_b(MOAT_INV_VTD_PIOTLB_PASID, 9, 0);
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	e = inv_b(MOAT_INV_VTD_PIOTLB_ADDR, 9, 0);
+	e->vtd.addr = 0x8000;
+	e->vtd.am = 1;
+	e->vtd.flags = MOAT_INV_VTD_IH;
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	inv_b(MOAT_INV_VTD_PASID_CACHE, 9, 0);
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	assert_int_equal(fkv.invs_other, 3);
+	for (unsigned i = 0; i < fkv.ninv_did; i++)
+		assert_int_equal(fkv.inv_did[i], d->nested.tags.did); /* never 9 */
+	assert_int_not_equal(d->nested.tags.did, 9);
+	/* refused, nothing sent */
+	inv_b(MOAT_INV_VTD_PIOTLB_PASID, 8, 0); /* a vDID B never gave */
+	assert_int_equal(inv_b_call(), MOAT_DENIED);
+	e = inv_b(MOAT_INV_VTD_PIOTLB_ADDR, 9, 0);
+	e->vtd.addr = 0x9000;
+	e->vtd.am = 1; /* not aligned to 2 pages */
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_VTD_PASID_CACHE, 9, 0);
+	e->vtd.addr = 0x1000; /* no address in this form */
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_VTD_PIOTLB_PASID, 9, 0);
+	e->vtd.reserved = 1;
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	inv_b(MOAT_INV_VTD_PIOTLB_PASID, 9, IOMMU_PASID_MAX + 1);
+	assert_int_equal(inv_b_call(), MOAT_BAD_ADDRESS);
+	e = inv_b(MOAT_INV_VTD_DEVTLB, 0, 0);
+	e->vtd.vdev = h; /* A's device */
+	assert_int_equal(inv_b_call(), MOAT_DENIED);
+	inv_b(MOAT_INV_SMMU_TLBI_ALL, 0, 0);
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	assert_int_equal(fkv.invs_other, 3);
+	/* the device TLB of B's own device: once per tag, on the domain it is attached to */
+	e = inv_b(MOAT_INV_VTD_DEVTLB, 0, 0);
+	e->vtd.vdev = hb;
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	assert_int_equal(fkv.invs_other, 4);
+	assert_int_equal(fkv.last.kind, IOMMU_INV_ATC);
+	assert_int_equal(fkv.last.atc.rid, d->rid);
+	assert_int_equal(fkv.last.atc.size_order, 12);
+	/* A's SMMUv3 vIOMMU takes no VT-d form */
+	e = inv_at(SHB, 1);
+	e->op = MOAT_INV_VTD_PIOTLB_PASID;
+	e->asid = 0;
+	assert_int_equal(call(vma, MOAT_HC_VIOMMU_INVALIDATE, SHB, 1, 0, 0, 0, 0),
+			 MOAT_INVALID_PARAM);
+}
+
+/* Issue 13 item 13 for VT-d: a trusted vdev's first-stage root page (4 KiB) stays private. */
+static void a_trusted_vtd_vdevs_root_table_stays_private(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_VTD);
+	u64 root = VM_RAM_BASE + 0x6000;
+
+	(void)state;
+	vtd_s1(SHB, root, 9);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	assert_int_equal(viommu_set_trusted(d, true), 0);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_DENIED);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root - 0x2000, 0x3000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_DENIED); /* a range ending on it */
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root + 0x1000, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_OK);    /* the next page is not the root */
+	vtd_s1(SHB, SHB + 0x3000, 9); /* moving it where untrusted DMA reaches */
+	assert_int_equal(set_s1_b(), MOAT_DENIED);
+	assert_int_equal(d->s1.vtd.fsptptr.v, root);
+	assert_int_equal(viommu_set_trusted(d, false), 0);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root, 0x1000, MOAT_SHARE, 0, 0, 0), MOAT_OK);
+	assert_int_equal(viommu_set_trusted(d, true), -E_PERM); /* shared root: refused */
+	assert_false(d->trusted);
+}
+
+static struct moat_s1_desc *amd_s1(u64 g, u64 root)
+{
+	struct moat_s1_desc *s = ga(vmb, g);
+
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->type = MOAT_IOMMU_AMDVI;
+	s->amd.gcr3_root = root;
+	s->amd.vdid = 3;
+	s->amd.flags = MOAT_S1_AMD_GIOV;
+	return s;
+}
+
+/* The GCR3 form is checked in full; a good one is refused as not supported, for now. */
+static void amd_stage1_is_checked_though_no_unit_nests_it_yet(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_AMDVI);
+	struct moat_s1_desc *s;
+
+	(void)state;
+	amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	assert_int_equal(set_s1_b(), MOAT_NOT_SUPPORTED);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s->amd.reserved0 = 1;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s->amd.reserved[0] = 1;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s->amd.glx = 2;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s->amd.gpm = 2;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s->amd.pasid_bits = 1; /* ssid_bits is 0 */
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s->amd.flags = 0x80;
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	amd_s1(SHB, VM_RAM_BASE + 0x4010);
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	amd_s1(SHB, 0x20000000);
+	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
+	amd_s1(SHB, ~0xfffULL);
+	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
+	assert_false(d->s1_set);
+	assert_ptr_equal(d->dom, &viommu_of(vmb)->u[0].view[VIOMMU_SHARED]);
+}
+
+/* INVALIDATE_IOMMU_PAGES needs a vDID Moat was given; IOTLB_PAGES goes to the vdev's tags
+ * with the S-bit range decoded (2.4.3). */
+static void amd_invalidations_are_checked_and_routed(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_AMDVI);
+	struct moat_inv *e;
+
+	(void)state;
+	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
+	assert_int_equal(inv_b_call(), MOAT_DENIED); /* no nested domain has vDID 3 */
+	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
+	e->amd.flags = 0x8;
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 5); /* a PASID without GN */
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_AMD_IOTLB_PAGES, 0, 0);
+	e->amd.vdev = hb;
+	e->amd.addr = 0x1000; /* S: bit 12 set, bit 13 clear: 16 KiB at 0 */
+	e->amd.flags = MOAT_INV_AMD_S;
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	assert_int_equal(fkv.last.kind, IOMMU_INV_ATC);
+	assert_int_equal(fkv.last.atc.rid, d->rid);
+	assert_int_equal(fkv.last.atc.size_order, 14);
+	assert_int_equal(fkv.last.atc.addr, 0);
+	assert_int_equal(fkv.last.atc.pasid, IOMMU_NO_PASID);
+	e->amd.addr = ~0xfffULL; /* S with every bit set: everything */
+	e->amd.flags = MOAT_INV_AMD_S | MOAT_INV_AMD_GN;
+	e->amd.pasid = 7;
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	assert_int_equal(fkv.last.atc.size_order, 64);
+	assert_int_equal(fkv.last.atc.pasid, 7);
+	e->amd.flags = MOAT_INV_AMD_PDE; /* not a flag of this form */
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_AMD_IOTLB_PAGES, 0, 0);
+	e->amd.vdev = h; /* A's device */
+	assert_int_equal(inv_b_call(), MOAT_DENIED);
+	inv_b(MOAT_INV_VTD_PIOTLB_PASID, 3, 0);
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
 }
 
 static struct moat_s1_desc *s1_at(u64 g, u64 cd)
@@ -1141,7 +1476,7 @@ static void guest_flr_and_vm_reset_end_the_call_in_flight_first(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(version_is_1_2_and_features_know_every_new_call),
+		T(version_is_1_3_and_features_know_every_new_call),
 		T(vdev_list_names_the_callers_devices_only),
 		T(ecam_shows_a_filtered_config_space),
 		T(bind_revokes_shared_mmio_and_accept_maps_exactly_the_report),
@@ -1155,6 +1490,14 @@ int main(void)
 		T(guest_flr_through_the_virtual_devctl_tears_down_first),
 		T(share_and_unshare_follow_in_the_dma_view),
 		T(viommu_info_describes_the_smmu),
+		T(viommu_info_of_an_smmuv3_vm),
+		T(viommu_info_of_a_vtd_vm),
+		T(viommu_info_of_an_amdvi_vm),
+		T(vtd_stage1_is_checked_then_nested),
+		T(vtd_invalidations_reach_hardware_with_moats_did_only),
+		T(a_trusted_vtd_vdevs_root_table_stays_private),
+		T(amd_stage1_is_checked_though_no_unit_nests_it_yet),
+		T(amd_invalidations_are_checked_and_routed),
 		T(set_s1_nests_on_the_view_the_tdi_allows),
 		T(set_s1_refuses_bad_descriptions_and_changes_nothing),
 		T(invalidate_forces_the_vmids_and_reports_the_failing_index),

@@ -152,10 +152,10 @@ static void check_vdev(const struct svm *s, struct viommu *v)
 	if (d->trusted && (d->tdi->vm != s->vm->id || d->tdi->state == TDI_CONFIG_UNLOCKED))
 		violation("trusted DMA without a bound TDI", s->vm->id, d->tdi->state);
 	if (d->trusted && d->s1_set &&
-	    (vm_gpa_kind(s->vm, gpa(d->s1.cd_table)) != VM_MEM_PRIVATE ||
-	     viommu_page_shared(s->vm, gpa(d->s1.cd_table))))
+	    (vm_gpa_kind(s->vm, gpa(d->s1.smmu.s1ctxptr.v)) != VM_MEM_PRIVATE ||
+	     viommu_page_shared(s->vm, gpa(d->s1.smmu.s1ctxptr.v))))
 		violation("trusted DMA through a stage-1 in shared memory", s->vm->id,
-			  d->s1.cd_table);
+			  d->s1.smmu.s1ctxptr.v);
 	if (parent == full && !d->trusted)
 		violation("untrusted stream on the full view", s->vm->id, 0);
 	if (d->npriv && d->shared_mmio)
