@@ -258,8 +258,8 @@ static void abi_round(struct reader *r, struct reader *mem)
 		abi_up();
 	d = vdev_at(V.vm, 0);
 	e = vga(SHB + 0x100);
-	for (u64 off = 0x1000; off < 0x9000; off += 8)
-		*(u64 *)vga(SHB + off) = rd(mem, 8);
+	for (u64 off = 0x1000; off < 0x9000; off += PAGE_SIZE)
+		rd_fill(mem, vga(SHB + off), PAGE_SIZE); /* a page at a time: vga() is per page */
 	abi_s1(r);
 	if (hc(MOAT_HC_VIOMMU_SET_S1, d->handle, SHB, MOAT_S1_DESC_SIZE, &done) == MOAT_OK &&
 	    (((struct moat_s1_desc *)vga(SHB))->type != MOAT_IOMMU_SMMUV3 || !d->s1_set ||

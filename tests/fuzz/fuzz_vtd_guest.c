@@ -311,8 +311,8 @@ static void abi_round(struct reader *r, struct reader *mem)
 		abi_up();
 	d = vdev_at(V.vm, 0);
 	F.m->nlog = 0;
-	for (u64 off = 0x1000; off < 0x9000; off += 8)
-		*(u64 *)vga(SHB + off) = rd(mem, 8);
+	for (u64 off = 0x1000; off < 0x9000; off += PAGE_SIZE)
+		rd_fill(mem, vga(SHB + off), PAGE_SIZE); /* a page at a time: vga() is per page */
 	abi_s1(r);
 	if (hc(MOAT_HC_VIOMMU_SET_S1, d->handle, SHB, MOAT_S1_DESC_SIZE) == MOAT_OK &&
 	    (!d->s1_set || !vm_gpa_to_host(V.vm, d->s1.vtd.fsptptr, PAGE_SIZE, VM_MEM_ANY)))
