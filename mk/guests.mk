@@ -124,10 +124,17 @@ $(GUEST_OUT)/x86_guest.elf: $(X86_GUEST_OBJS) tests/guests/x86/guest.ld
 $(GUEST_OUT)/x86_guest.bin: $(GUEST_OUT)/x86_guest.elf
 	$(Q)objcopy -O binary $< $@
 
-guests: $(GUEST_OUT)/x86_guest.bin
+X86_GUEST_CONFIG := $(GUEST_OUT)/moat-x86-config.dtb
+X86_GUEST_BENCH_CONFIG := $(GUEST_OUT)/moat-x86-bench.dtb
 
-# make bench: the same two figures on x86_64 (SVM test image, QEMU -icount shift=0).
-guest-bench-x86: $(GUEST_OUT)/x86_guest.bin
+$(GUEST_OUT)/moat-x86-%.dtb: tests/guests/x86/%.dts $(GUEST_OUT)/x86_guest.bin
+	@echo "  DTC $@"
+	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
+
+guests: $(GUEST_OUT)/x86_guest.bin $(X86_GUEST_CONFIG) $(X86_GUEST_BENCH_CONFIG)
+
+# make bench: the same two figures on x86_64 (the production image, QEMU -icount shift=0).
+guest-bench-x86: $(X86_GUEST_BENCH_CONFIG)
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
 	$(Q)python3 tests/system/scenarios/svm_x86_bench.py
 bench: guest-bench-x86

@@ -82,8 +82,14 @@ OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
 	-drive if=pflash,format=raw,unit=1,snapshot=on,file=$(OVMF_VARS)
 ifeq ($(BOOT),direct)
+ifeq ($(DEMO),guests)
+# The two x86 ABI test guests (tests/guests/x86/config.dts) on SVM with nested paging.
+run: $(IMAGE) $(X86_GUEST_CONFIG)
+	timeout 120 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE) -initrd $(X86_GUEST_CONFIG)
+else
 run: $(IMAGE)
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)
+endif
 else ifeq ($(BOOT),uefi)
 run: $(ESP_IMG)
 	timeout 120 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) $(QEMU_OVMF) $(QEMU_ESP)
@@ -91,23 +97,3 @@ else
 run:
 	@echo "make run: BOOT must be direct or uefi"; exit 2
 endif
-
-# ---- the SVM test image (not the production image: issue 15 item 6) ------------------------
-# moat.elf plus tests/svmtest: runs the x86 test guest on the SVM backend under QEMU until
-# the VM backend interface lets the production image start x86 VMs (docs/vm-backend.md).
-SVMTEST_ELF := $(OUT)/moat-svmtest.elf
-SVMTEST_GUEST := $(GUEST_OUT)/x86_guest.bin
-SVMTEST_OBJS := $(OUT)/obj/tests/svmtest/svmtest.o $(OUT)/obj/tests/svmtest/guest_blob.o
-
-$(OUT)/obj/tests/svmtest/guest_blob.o: tests/svmtest/guest_blob.S $(SVMTEST_GUEST)
-	@mkdir -p $(@D)
-	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DSVMTEST_GUEST_BIN='"$(SVMTEST_GUEST)"' \
-		-c $< -o $@
-
-$(SVMTEST_ELF): $(DIRECT_OBJS) $(SVMTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
-	@echo "  LD $@"
-	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
-		$(DIRECT_OBJS) $(SVMTEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
-		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
-
-image: $(SVMTEST_ELF)

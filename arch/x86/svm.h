@@ -225,6 +225,7 @@ struct svm_vcpu {
 	struct vcpu *v; /* the core object (VM, index, power state) */
 	struct svm_vm *sm;
 	struct vmcb *vmcb;
+	u64 vmcb_pa; /* the VMCB's host-physical address, for VMRUN */
 	u64 gprs[16];
 	struct vlapic lapic;
 	struct svm_asid_vcpu asid;
@@ -245,7 +246,22 @@ struct svm_vm {
 	struct svm_vcpu vcpu[CFG_MAX_VCPUS];
 	/* Tells vCPU `idx`'s CPU to exit (an IPI to it; a counter in host tests). */
 	void (*kick)(struct svm_vm *sm, unsigned idx);
+	bool done; /* every vCPU is out for good (the image's scheduler) */
 };
+
+/* ---- the VM memory map in NPT (svm_npt.c) ------------------------------------------------ */
+
+/* Assigned MMIO (shared or private, docs/guest-abi.md x86 "Memory map") into the VM's NPT. */
+int svm_vm_map_mmio(struct svm_vm *sm, gpa_t g, paddr_t hpa, u64 size) __must_check;
+/*
+ * Removes [g, g + size) and makes every vCPU of the VM drop the old translations before it
+ * runs again: each vCPU's ASID goes stale (a fresh one, or a flush, at its next entry) and its
+ * CPU is kicked, so no vCPU keeps using the range after this returns.
+ */
+int svm_vm_unmap(struct svm_vm *sm, gpa_t g, u64 size) __must_check;
+
+/* Image only (svm_vm.c): SYSTEM_RESET of a stopped VM: RAM reloaded, boot state again. */
+int svm_vm_reset(struct svm_vm *sm) __must_check;
 
 /* The VMCB's static part: intercepts, permission maps, nested paging, G_PAT. */
 void svm_vmcb_init(struct vmcb *vmcb, u64 iopm_pa, u64 msrpm_pa, u64 ncr3);
@@ -310,6 +326,7 @@ void svm_inject_pending(struct svm_vcpu *sv);
  * vCPU's loop on its own CPU until it stops, powers off or resets. vmcb_pa: its VMCB;
  * host_vmcb_pa: a page for the host state VMSAVE keeps.
  */
+extern bool svm_host_if; /* physical interrupts end guest entries (the host APIC's timer) */
 enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
 			      u64 host_vmcb_pa);
 enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,

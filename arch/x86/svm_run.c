@@ -12,10 +12,27 @@
 #include <arch/cpu.h>
 #include <string.h>
 
+#include "arch/x86/x86.h"
 #include "core/log.h"
 #include "core/vm.h"
 
 u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
+
+/* The longest guest entry when the host APIC preempts (svm_host_if set by the scheduler). */
+#define SVM_SLICE_NS 10000000ULL
+bool svm_host_if;
+
+/* The entry ends at the slice or at the guest's own x2APIC timer deadline, if sooner. */
+static void svm_preempt_arm(const struct svm_vcpu *sv, u64 now)
+{
+	u64 ns = SVM_SLICE_NS, d = sv->lapic.deadline_ns;
+
+	if (!svm_host_if)
+		return;
+	if (d)
+		ns = d <= now ? 0 : d - now < ns ? d - now : ns;
+	x86_apic_timer_arm(ns);
+}
 
 /* INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a start-up IPI. */
 static void svm_vcpu_init_signal(struct svm_vcpu *sv)
@@ -72,6 +89,7 @@ enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64
 	vmcb->c.tlb_control = tlb;
 	vmcb->c.clean = 0;
 	svm_inject_pending(sv);
+	svm_preempt_arm(sv, arch_time_ns());
 	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa);
 	a = svm_handle_exit(sv, arch_time_ns());
 	sv->halted = a == SVM_HALT;

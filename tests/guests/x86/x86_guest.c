@@ -110,6 +110,8 @@ static void test_hypercalls(void)
 	int before = failures;
 	uint32_t ver = 0;
 	static const char msg[] = "console write through VMMCALL\n";
+	uint64_t ram_end = info.shared_size ? info.shared_base + info.shared_size
+					    : info.private_base + info.private_size;
 
 	check("version", moat_version(&ver), MOAT_OK);
 	check("version value", ver, MOAT_ABI_VERSION);
@@ -122,9 +124,7 @@ static void test_hypercalls(void)
 	check("not a Moat function", hc(0x1234, 0, 0, 0), -1);
 	check("console", moat_console_write(msg, sizeof(msg) - 1), MOAT_OK);
 	check("console len 0", hc(MOAT_HC_CONSOLE_WRITE, (uint64_t)msg, 0, 0), MOAT_INVALID_PARAM);
-	check("console outside RAM",
-	      hc(MOAT_HC_CONSOLE_WRITE, info.private_base + info.private_size, 8, 0),
-	      MOAT_BAD_ADDRESS);
+	check("console outside RAM", hc(MOAT_HC_CONSOLE_WRITE, ram_end, 8, 0), MOAT_BAD_ADDRESS);
 	check("vm_info small", hc(MOAT_HC_VM_INFO, (uint64_t)&info, 8, 0), MOAT_BAD_SIZE);
 	check("vcpu_state other VM",
 	      moat_vcpu_state(((uint64_t)info.vm_id + 1) << 16, &(uint64_t){ 0 }), MOAT_BAD_HANDLE);
