@@ -43,6 +43,7 @@ deps:
 # ---- sources -------------------------------------------------------------------------------
 srcs-y :=
 image-srcs-y :=
+selftest-srcs-y :=
 arm64-srcs :=
 x86_64-srcs :=
 host-srcs :=

@@ -12,12 +12,6 @@ extern const char arch_name[];
 int arch_console_init(const struct platform *p) __must_check;
 /* Called once the platform is known (e.g. the PSCI conduit). */
 void arch_platform_init(const struct platform *p);
-/*
- * Deliberate-fault self-tests selected with moat.selftest=<name> on the command line; they
- * exist so that system tests can check the exception reporting path. Returns only if `name`
- * is unknown.
- */
-void arch_selftest(const char *name);
 /* 64 bits from the CPU's random-number source; -E_NOTSUP without one, -E_IO if it failed. */
 int arch_random_u64(u64 *out) __must_check;
 

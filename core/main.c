@@ -88,7 +88,6 @@ static int discover(const struct boot_info *bi)
 void moat_main(const struct boot_info *bi)
 {
 	char line[160];
-	char test[32];
 	int err;
 
 	err = discover(bi);
@@ -112,12 +111,6 @@ void moat_main(const struct boot_info *bi)
 	struct moat_ctx ctx = { .bi = bi, .plat = &platform, .frames = &frames };
 	if (moat_units_run(&ctx))
 		arch_halt(false);
-	if (platform_bootarg(&platform, "moat.selftest", test, sizeof(test))) {
-		pr_info("selftest: %s", test);
-		arch_selftest(test);
-		pr_err("selftest %s: unknown or did not fault", test);
-		arch_halt(false);
-	}
 	log_raw("moat: demo complete, powering off\n");
 	moat_power_off();
 }

@@ -41,6 +41,22 @@ $(IMAGE): $(IMAGE_ELF)
 	$(Q)$(IMAGE_OBJCOPY) -O binary $< $@
 	@echo "  IMAGE $@ ($$(stat -c %s $@) bytes)"
 
+# ---- the test image: the production objects plus tests/selftest (moat.selftest=...) ----------
+TEST_ELF := $(OUT)/moat-test.elf
+TEST_IMAGE := $(OUT)/Image-test
+TEST_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(selftest-srcs-y) \
+	$(arm64-selftest-srcs))))
+
+$(TEST_ELF): $(IMAGE_OBJS) $(TEST_OBJS) $(MBEDTLS_LIB) linker/arm64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) $(IMAGE_LDFLAGS) -o $@ $(IMAGE_OBJS) $(TEST_OBJS) --start-group \
+		$(MBEDTLS_LIB) $(LIBFDT_A) $(PICOLIBC)/lib/libc.a --end-group
+	$(Q)scripts/check-relocs.sh $@ $(CROSS)readelf
+
+$(TEST_IMAGE): $(TEST_ELF)
+	$(Q)$(IMAGE_OBJCOPY) -O binary $< $@
+	@echo "  IMAGE $@ ($$(stat -c %s $@) bytes)"
+
 # ---- UEFI application (GNU-EFI, the arm64 package extracted by scripts/bootstrap.sh) --------
 EFI_LIBDIR := $(ARM64_SYSROOT)/usr/lib
 EFI_CFLAGS := -isystem $(ARM64_SYSROOT)/usr/include/efi \
@@ -71,7 +87,7 @@ $(EFI_APP): $(EFI_SO)
 
 all: $(EFI_APP)
 
-image: $(IMAGE)
+image: $(IMAGE) $(TEST_IMAGE)
 include mk/esp.mk
 
 QEMU_ARM64 := qemu-system-aarch64 -M virt,gic-version=3,virtualization=on,iommu=$(IOMMU) \

@@ -97,3 +97,16 @@ else
 run:
 	@echo "make run: BOOT must be direct or uefi"; exit 2
 endif
+
+# ---- the test image: moat.elf plus tests/selftest (moat.selftest=..., moat.tsm.selftest) ------
+TEST_ELF := $(OUT)/moat-test.elf
+TEST_OBJS := $(addprefix $(OUT)/obj/,$(addsuffix .o,$(basename $(selftest-srcs-y) \
+	$(x86_64-selftest-srcs))))
+
+$(TEST_ELF): $(DIRECT_OBJS) $(TEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
+	@echo "  LD $@"
+	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
+		$(DIRECT_OBJS) $(TEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
+		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
+
+image: $(TEST_ELF)

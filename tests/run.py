@@ -7,6 +7,7 @@
   --fuzz        each harness for --fuzz-seconds (make fuzz)
   --system      QEMU scenarios from tests/system/scenarios/*.py
   --style       every C file is clang-formatted (scripts/check-format.sh)
+  --images      the production images carry no test code (scripts/check-test-code.py)
   --bench       benchmarks: build/bench/bench_* (figures, not pass/fail timings)
   -k PATTERN    only tests whose name contains PATTERN
 """
@@ -135,6 +136,14 @@ def run_style():
         print("style clang-format: every C file formatted")
 
 
+def run_images():
+    p = subprocess.run([os.path.join(ROOT, "scripts", "check-test-code.py")], cwd=ROOT,
+                       capture_output=True, text=True)
+    record(p.returncode == 0, "images/no-test-code", "", p.stdout + p.stderr)
+    if p.returncode == 0:
+        sys.stdout.write(p.stdout)
+
+
 def run_bench(pattern):
     for exe in sorted(glob.glob(os.path.join(ROOT, "build/bench/bench_*"))):
         if pattern and pattern not in os.path.basename(exe):
@@ -154,12 +163,15 @@ def main():
     ap.add_argument("--system", action="store_true")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--style", action="store_true")
+    ap.add_argument("--images", action="store_true")
     ap.add_argument("-k", dest="pattern", default=os.environ.get("TEST", ""))
     ap.add_argument("-j", dest="jobs", type=int, default=int(os.environ.get("SYSTEST_JOBS", 2)))
     a = ap.parse_args()
     t0 = time.monotonic()
     if a.style:
         run_style()
+    if a.images:
+        run_images()
     if a.unit:
         run_unit(a.pattern)
     if a.fuzz_smoke:

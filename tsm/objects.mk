@@ -2,5 +2,5 @@
 srcs-y += tsm/tdisp.c tsm/report.c tsm/ide_km.c tsm/tdisp_req.c tsm/tdi.c tsm/ide.c tsm/ide_link.c \
 	tsm/policy.c
 srcs-y += tsm/connect.c tsm/evidence.c
-# The boot units (connect, self-test) run in the images only.
-image-srcs-y += tsm/tsm_boot.c tsm/selftest.c
+# The boot unit (connect) runs in the images only.
+image-srcs-y += tsm/tsm_boot.c

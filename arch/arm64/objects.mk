@@ -4,3 +4,5 @@ arm64-srcs += arch/arm64/head.S arch/arm64/vectors.S arch/arm64/setup.c arch/arm
 arm64-srcs += arch/arm64/stage2.c arch/arm64/gic.c arch/arm64/vgic.c arch/arm64/vcpu.c \
 	arch/arm64/vpsci.c arch/arm64/smp.c arch/arm64/smp_entry.S
 arm64-srcs += arch/arm64/ctx.c
+# The deliberate faults of the test image (tests/selftest/).
+arm64-selftest-srcs += arch/arm64/selftest.c

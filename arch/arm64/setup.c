@@ -115,16 +115,3 @@ void arch_platform_init(const struct platform *p)
 	if (p->gic_version == 3 && gic_init(p))
 		pr_warn("GICv3 distributor not initialised: device interrupts unavailable");
 }
-
-void arch_selftest(const char *name)
-{
-	extern char __text_start[];
-
-	if (!__builtin_strcmp(name, "fault")) {
-		/* An address no RAM or device is mapped at. */
-		(void)mmio_read32((void *)(uintptr_t)0x0000fffff0000000ULL);
-	} else if (!__builtin_strcmp(name, "wx")) {
-		/* W^X: writing the image's own text must fault. */
-		*(volatile u32 *)(void *)__text_start = 0;
-	}
-}

@@ -132,8 +132,3 @@ void arch_platform_init(const struct platform *p)
 {
 	(void)p;
 }
-
-void arch_selftest(const char *name)
-{
-	(void)name;
-}

@@ -4,6 +4,8 @@ x86_64-srcs += arch/x86/random.c arch/x86/setup.c arch/x86/mmu.c arch/x86/idt.c 
 # The PVH entry is only in the direct-boot image (the UEFI image enters through boot/).
 x86_64-direct-srcs += arch/x86/head.S
 x86_64-srcs += arch/x86/ctx.c
+# The deliberate faults of the test image (tests/selftest/).
+x86_64-selftest-srcs += arch/x86/selftest.c
 # The x86 VM backend's portable parts (decoder, guest devices, SVM exit handling, NPT, guest
 # environment) build for the image and for the host tests (tests/unit/test_x86_*.c,
 # test_svm*.c) from the same sources; they use no privileged instruction.

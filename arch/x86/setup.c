@@ -209,14 +209,3 @@ __attribute__((no_stack_protector)) void x86_boot(struct boot_info *bi)
 	x86_time_init();
 	x86_start(bi);
 }
-
-void arch_selftest(const char *name)
-{
-	if (!__builtin_strcmp(name, "fault")) {
-		/* Canonical, but nothing is mapped there. */
-		(void)*(volatile u32 *)(uintptr_t)0x00007ffff0000000ULL;
-	} else if (!__builtin_strcmp(name, "wx")) {
-		/* W^X: writing the image's own text must fault. */
-		*(volatile u32 *)(void *)__text_start = 0;
-	}
-}

@@ -1,4 +1,2 @@
 # Arm SMMUv3 driver (generic code: built for every image and for the host unit tests).
 srcs-y += iommu/smmuv3/smmu_hw.c iommu/smmuv3/smmu_ste.c iommu/smmuv3/smmu_iommu.c
-# The QEMU self-test (moat.selftest=smmuv3) needs PCI enumeration: images only.
-image-srcs-y += iommu/smmuv3/smmu_selftest.c

@@ -3,13 +3,15 @@
 from qemu import Scenario
 
 IMAGE = "build/arm64/Image"
+# moat.selftest=... exists only in the test image (tests/selftest/)
+TEST_IMAGE = "build/arm64/Image-test"
 
 
-def virt(smp, mem, extra=()):
+def virt(smp, mem, extra=(), image=IMAGE):
     return ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
             "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none",
             "-serial", "stdio", "-no-reboot", "-smp", str(smp), "-m", str(mem),
-            "-kernel", IMAGE, *extra]
+            "-kernel", image, *extra]
 
 
 SCENARIOS = [
@@ -33,13 +35,13 @@ SCENARIOS = [
               r"^moat: demo complete, powering off$"],
              timeout=30, needs=[IMAGE]),
     # The exception path: a deliberate abort is reported with ESR/FAR/ELR and stops cleanly.
-    Scenario("arm64-exception-report", virt(1, 256, ["-append", "moat.selftest=fault"]),
+    Scenario("arm64-exception-report", virt(1, 256, ["-append", "moat.selftest=fault"], TEST_IMAGE),
              [r"^moat: arch: error: unexpected exception: sync, data abort: ESR=0x9[67]\w+ "
               r"FAR=0xfffff0000000 ELR=0x4\w+",
               r"^moat: arch: error: x0="],
-             forbid=[r"demo complete"], allow_fatal=True, timeout=30, needs=[IMAGE]),
+             forbid=[r"demo complete"], allow_fatal=True, timeout=30, needs=[TEST_IMAGE]),
     # W^X: a write to the image's text faults (permission fault, level 3: DFSC 0x0f).
-    Scenario("arm64-wx-text-readonly", virt(1, 256, ["-append", "moat.selftest=wx"]),
+    Scenario("arm64-wx-text-readonly", virt(1, 256, ["-append", "moat.selftest=wx"], TEST_IMAGE),
              [r"^moat: arch: error: unexpected exception: sync, data abort: ESR=0x9[67]\w*4f "],
-             forbid=[r"demo complete"], allow_fatal=True, timeout=30, needs=[IMAGE]),
+             forbid=[r"demo complete"], allow_fatal=True, timeout=30, needs=[TEST_IMAGE]),
 ]

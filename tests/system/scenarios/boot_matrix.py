@@ -5,6 +5,8 @@ firmware's tables, the IOMMU kind and base from DMAR, IVRS, IORT or the DT) and 
 from qemu import Scenario
 
 X86_ELF = "build/x86_64/moat.elf"
+# moat.selftest=... exists only in the test image (tests/selftest/)
+X86_TEST_ELF = "build/x86_64/moat-test.elf"
 
 
 def q35(extra, smp=2, mem=512):
@@ -42,17 +44,17 @@ SCENARIOS = [
              timeout=30, needs=[X86_ELF]),
     # Exception reporting: a read of an unmapped address is a page fault, reported and stopped.
     Scenario("x86_64-exception-report",
-             q35(["-kernel", X86_ELF, "-append", "moat.selftest=fault"], smp=1, mem=256),
+             q35(["-kernel", X86_TEST_ELF, "-append", "moat.selftest=fault"], smp=1, mem=256),
              [r"^moat: arch: error: unexpected exception: page fault \(#14\): error=0x0 "
               r"RIP=0x\w+ CR2=0x7ffff0000000"],
              forbid=[r"demo complete"], allow_fatal=True, must_exit=False, timeout=30,
-             needs=[X86_ELF]),
+             needs=[X86_TEST_ELF]),
     # W^X: writing the image's text is a protection fault (error code P|W = 0x3).
     Scenario("x86_64-wx-text-readonly",
-             q35(["-kernel", X86_ELF, "-append", "moat.selftest=wx"], smp=1, mem=256),
+             q35(["-kernel", X86_TEST_ELF, "-append", "moat.selftest=wx"], smp=1, mem=256),
              [r"^moat: arch: error: unexpected exception: page fault \(#14\): error=0x3 "],
              forbid=[r"demo complete"], allow_fatal=True, must_exit=False, timeout=30,
-             needs=[X86_ELF]),
+             needs=[X86_TEST_ELF]),
 ]
 
 X86_ESP = "build/x86_64/esp-test.img"

@@ -3,7 +3,7 @@
 nesting parent and a nested (guest stage-1 over stage-2) domain, with faults and remaps."""
 from qemu import Scenario
 
-IMAGE = "build/arm64/Image"
+IMAGE = "build/arm64/Image-test"  # the self-test is in the test image only
 
 CMD = ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
        "-cpu", "max", "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio",

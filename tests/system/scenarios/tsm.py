@@ -13,7 +13,8 @@ import os
 
 from qemu import PORT, ROOT, Scenario
 
-IMAGES = {"arm64": "build/arm64/Image", "x86_64": "build/x86_64/moat.elf"}
+# moat.tsm.selftest is in the test images only (tests/selftest/)
+IMAGES = {"arm64": "build/arm64/Image-test", "x86_64": "build/x86_64/moat-test.elf"}
 BAR0 = {"arm64": 0x10000000, "x86_64": 0xfebf8000}
 MACHINE = {
     "arm64": ["qemu-system-aarch64", "-M", "virt,gic-version=3,virtualization=on,iommu=smmuv3",
