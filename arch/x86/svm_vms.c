@@ -55,8 +55,11 @@ static int svm_host_init(struct frame_alloc *fa)
 static void svm_vm_retire(struct svm_vm *sm, const char *why)
 {
 	struct vm *vm = sm->vm;
+	u64 exits = 0;
 
-	pr_info("%s: %s", vm->name, why);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		exits += sm->vcpu[i].exits;
+	pr_info("%s: %s after %llu exits", vm->name, why, (unsigned long long)exits);
 	vm_console_flush(vm);
 	log_raw("moat: vm: %s stopped\n", vm->name);
 	sm->done = true;
