@@ -6,7 +6,7 @@
  * services and hands the same struct boot_info as the direct paths to the arch code.
  *
  * Files named by the configuration: every string property whose name ends in "-module" (for
- * example kernel-module = "guest.img", the convention of core/config.h) names a file relative
+ * example kernel-module = "guest.img", the convention of vmm/config.h) names a file relative
  * to \EFI\moat\ (or absolute when it starts with '/' or '\'); each becomes a boot module named
  * by that string.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Device operations that wait on hardware without holding a CPU (DESIGN.md section 4: guest
+ * Device operations that wait on hardware without holding a CPU (docs/architecture.md section 3: guest
  * calls that wait on the device are resumable). An operation runs on its own stack; where it
  * would wait for the device (a DOE response, a reset settling) the code calls devop_wait(),
  * which suspends the operation and returns to whoever ran it. Running it again continues after

@@ -2,7 +2,7 @@
 /*
  * Boot-time units registered at link time (one shape for every driver and subsystem). Each
  * unit names an init function and a level; core/main.c runs them level by level after memory
- * is up, in the order of DESIGN.md section 3. A unit returning an error stops the boot with a
+ * is up, in the order of docs/architecture.md section 3. A unit returning an error stops the boot with a
  * message naming it, unless it returns -E_NODEV (its hardware is absent). A unit may also name
  * a shutdown function, which moat_power_off() runs level by level in reverse before the
  * machine is powered off (every unit's, whether its init succeeded or not: each checks).

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The generic boot flow (DESIGN.md section 3): boot_info -> platform discovery -> console ->
+ * The generic boot flow (docs/architecture.md section 3): boot_info -> platform discovery -> console ->
  * memory -> (IOMMUs, PCI, TSM, VMs as those components arrive).
  */
 #define LOG_COMPONENT "boot"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest invalidations and faults. Each guest invalidation entry is checked and routed to the
- * domain that owns its tag (seeds-digest 2.2): VT-d entries go to the nested domain of their
+ * domain that owns its tag (docs/architecture.md section 2, invalidation by hardware tag): VT-d entries go to the nested domain of their
  * (vDID, PASID), AMD-Vi entries to a nested domain of their vDID, SMMUv3 entries to the
  * nesting parent (the driver forces its VMID), ATC entries to a domain the device is
  * attached to. The guest tag is only compared, never passed to hardware as such.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IOMMU core (DESIGN.md section 2, seeds-digest section 2): domains, device attach by
+ * IOMMU core (docs/architecture.md sections 1 and 2): domains, device attach by
  * (requester, PASID/SSID), typed invalidation per vendor, fault records, and the one driver
  * interface that VT-d, AMD-Vi and SMMUv3 implement. Drivers register at link time with
  * IOMMU_DRIVER(); the core probes one unit per IOMMU the platform describes.
@@ -176,7 +176,7 @@ struct iommu_domain {
 /*
  * Guest-issued invalidation entries, one typed structure per vendor (the guest's own command
  * encodings decoded by the vIOMMU emulation). Tags in them are guest tags; the core maps them
- * to the hardware ones of the domain the entry is routed to (seeds-digest section 2.2):
+ * to the hardware ones of the domain the entry is routed to (docs/architecture.md section 2, invalidation by hardware tag):
  * VT-d to the nested domain of (vDID, PASID), AMD-Vi to the nested domains sharing a vDID,
  * SMMUv3 to the nesting parent (VMID forced).
  */
@@ -281,7 +281,7 @@ struct iommu_fault {
 /*
  * Fault records wait in one ring per owner (issue 13 item 14): a VM whose devices flood the
  * unit loses its own oldest records, never another VM's. Owner 0 and the VM ids 1..4
- * (CFG_MAX_VMS; core/viommu.c checks the bound); ids at or above IOMMU_FAULT_OWNERS are
+ * (CFG_MAX_VMS; vmm/viommu.c checks the bound); ids at or above IOMMU_FAULT_OWNERS are
  * accounted with owner 0.
  */
 #define IOMMU_FAULT_RING 64
@@ -441,7 +441,7 @@ int iommu_fault_pop(struct iommu *u, struct iommu_fault *out) __must_check;
 /* Records waiting on the unit. */
 unsigned iommu_faults_pending(struct iommu *u);
 /*
- * The consumer of fault records (core/viommu.c) registers here; a driver's interrupt handler
+ * The consumer of fault records (vmm/viommu.c) registers here; a driver's interrupt handler
  * calls iommu_fault_notify() once it has reported new records on `u`.
  */
 typedef void (*iommu_fault_notify_fn)(struct iommu *u);

@@ -4,6 +4,6 @@ srcs-y += lib/err.c lib/fmt.c
 # used by the IOMMU drivers and the CPU stage-2 (so it sits below both arch and iommu).
 srcs-y += lib/pt/pt.c lib/pt/pt_fmt.c lib/pt/pt_pool.c
 # Only in the freestanding images (the host C library provides these).
-image-srcs-y += lib/ssp.c
+image-srcs-y += core/ssp.c
 # The small C library subset for x86_64 (picolibc is packaged for aarch64 only).
 x86_64-srcs += lib/libc/string.c lib/libc/stdlib.c

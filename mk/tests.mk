@@ -74,7 +74,7 @@ images-all:
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
 
 test: unit $(FUZZ_BINS) images-all guests
-	$(Q)python3 tests/run.py --style --images --unit --fuzz-smoke --system
+	$(Q)python3 tests/run.py --style --layers --images --unit --fuzz-smoke --system
 
 soak: unit
 	$(Q)MOAT_SOAK=1 python3 tests/run.py --unit

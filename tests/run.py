@@ -8,6 +8,8 @@
   --system      QEMU scenarios from tests/system/scenarios/*.py
   --style       every C file is clang-formatted (scripts/check-format.sh)
   --images      the production images carry no test code (scripts/check-test-code.py)
+  --layers      every include points down the layers of docs/architecture.md, no cycle
+                (scripts/check-layers.py)
   --bench       benchmarks: build/bench/bench_* (figures, not pass/fail timings)
   -k PATTERN    only tests whose name contains PATTERN
 """
@@ -136,12 +138,12 @@ def run_style():
         print("style clang-format: every C file formatted")
 
 
-def run_images():
-    p = subprocess.run([os.path.join(ROOT, "scripts", "check-test-code.py")], cwd=ROOT,
-                       capture_output=True, text=True)
-    record(p.returncode == 0, "images/no-test-code", "", p.stdout + p.stderr)
+def run_check(name, script, show):
+    p = subprocess.run([os.path.join(ROOT, "scripts", script)], cwd=ROOT, capture_output=True,
+                       text=True)
+    record(p.returncode == 0, name, "", p.stdout + p.stderr)
     if p.returncode == 0:
-        sys.stdout.write(p.stdout)
+        sys.stdout.write("".join(ln + "\n" for ln in p.stdout.splitlines()[-show:]))
 
 
 def run_bench(pattern):
@@ -164,14 +166,17 @@ def main():
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--style", action="store_true")
     ap.add_argument("--images", action="store_true")
+    ap.add_argument("--layers", action="store_true")
     ap.add_argument("-k", dest="pattern", default=os.environ.get("TEST", ""))
     ap.add_argument("-j", dest="jobs", type=int, default=int(os.environ.get("SYSTEST_JOBS", 2)))
     a = ap.parse_args()
     t0 = time.monotonic()
     if a.style:
         run_style()
+    if a.layers:
+        run_check("layers/includes", "check-layers.py", 1)
     if a.images:
-        run_images()
+        run_check("images/no-test-code", "check-test-code.py", 4)
     if a.unit:
         run_unit(a.pattern)
     if a.fuzz_smoke:

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TDIs (TDISP device interfaces) and the operations the guest ABI calls on them: bind, get
- * report, get evidence, accept, unbind (DESIGN.md section 3 "Bind/accept"; seeds-digest 3.2,
- * 3.10). Moat's view of a TDI follows the TDISP states, every transition explicit
+ * report, get evidence, accept, unbind (docs/architecture.md section 3 "Bind/accept").
+ * Moat's view of a TDI follows the TDISP states, every transition explicit
  * (tdi_transition()). Late bind is the default: the VM layer assigns the TDI to its VM when it
  * creates the vdev (before the VM runs); the guest later binds and accepts it.
  *
@@ -14,7 +14,7 @@
  * - shared MMIO is revoked whenever the TDI is not CONFIG_UNLOCKED.
  *
  * Teardown is always STOP_INTERFACE -> remove private MMIO -> remove trusted DMA -> forget TDI
- * state -> restore shared operation (seeds-digest 3.10, the strictest vendor order), on unbind,
+ * state -> restore shared operation (the strictest order any vendor requires), on unbind,
  * on device error, before an FLR and on VM teardown.
  *
  * Concurrency: the operations are synchronous code and not reentrant (a pdev's message buffers
@@ -58,7 +58,7 @@ enum tsm_evidence {
 	TSM_EV_REPORT,	       /* the TDI's interface report (bound TDIs only) */
 };
 
-/* Device security state (DESIGN.md section 2 `pdev`), the part TDIs need. */
+/* Device security state (docs/architecture.md section 2 `pdev`), the part TDIs need. */
 struct tsm_pdev {
 	const struct tsm_dsm_ops *ops;
 	bool connected; /* SPDM session up, IDE keys programmed */
@@ -160,7 +160,7 @@ int tdi_unbind(struct tdi *t, u32 vm) __must_check;
 
 /* Host events. Each runs the ordered teardown if the TDI is bound. */
 int tdi_device_error(struct tdi *t) __must_check;
-/* Teardown first, then the FLR (seeds-digest 3.10: unbind, revoke, then reset). */
+/* Teardown first, then the FLR (unbind, revoke, then reset). */
 int tdi_flr(struct tdi *t) __must_check;
 /* VM teardown: unbinds the TDI if `vm` owns it and drops the assignment. */
 int tdi_vm_teardown(struct tdi *t, u32 vm) __must_check;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TSM's devices (DESIGN.md section 2 `pdev`): connect at boot (INIT_TSM) for each device
+ * The TSM's devices (docs/architecture.md section 2 `pdev`): connect at boot (INIT_TSM) for each device
  * the policy selects: DOE mailbox, SPDM 1.2/1.3 session with the certificate chain checked
  * against the trust anchor, measurements kept as evidence and checked against the required
  * blocks, IDE_KM keys for the selective stream; then one TDI per function, unbound, for the VM

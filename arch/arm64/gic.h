@@ -4,7 +4,7 @@
 #define ARM64_GIC_H
 
 #include "core/platform.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/compiler.h"
 
 #define GIC_INTID_VTIMER 27 /* EL1 virtual timer PPI (Arm BSA) */

@@ -13,8 +13,8 @@
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/vcpu.h"
 #include "core/log.h"
-#include "core/vm_backend.h"
-#include "core/vm_boot.h"
+#include "vmm/vm_backend.h"
+#include "vmm/vm_boot.h"
 #include "lib/bits.h"
 #include "lib/err.h"
 

@@ -10,8 +10,8 @@
 
 #include "arch/arm64/sysreg.h"
 #include "core/frame.h"
-#include "core/vdev.h"
-#include "core/vm_mmio.h"
+#include "vmm/vdev.h"
+#include "vmm/vm_mmio.h"
 #include "core/log.h"
 #include "lib/pt.h"
 #include "lib/bits.h"
@@ -80,7 +80,7 @@ int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
 }
 
 /*
- * Device memory in a VM's stage-2 (assigned BARs: core/vdev.c). Callers serialise per VM (the
+ * Device memory in a VM's stage-2 (assigned BARs: vmm/vdev.c). Callers serialise per VM (the
  * device-assignment operation slot). An unmap is complete for every CPU before it returns:
  * TLBI by IPA then VMALLE1 for the VM's VMID (D8.14: stage-2 changes need the combined
  * stage-1 entries removed too), with VTTBR_EL2 switched to that VM for the duration.

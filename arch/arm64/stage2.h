@@ -7,7 +7,7 @@
 #define ARM64_STAGE2_H
 
 #include "core/frame.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/compiler.h"
 
 #define S2_IPA_BITS 40

@@ -11,13 +11,13 @@
 
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/init.h"
 #include "core/log.h"
-#include "core/vdev.h"
-#include "core/viommu.h"
-#include "core/vm_boot.h"
-#include "core/vm_mmio.h"
+#include "vmm/vdev.h"
+#include "vmm/viommu.h"
+#include "vmm/vm_boot.h"
+#include "vmm/vm_mmio.h"
 #include "lib/err.h"
 #include "lib/bits.h"
 

@@ -4,7 +4,7 @@
 #define ARM64_VCPU_H
 
 #include "arch/arm64/regs.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 /* One physical CPU and the vCPU pinned to it. */
 struct pcpu {

@@ -2,14 +2,14 @@
 /*
  * The guest's GICv3 CPU interface (Arm IHI 0069, 12.4: ICH_* registers): the hardware's
  * virtual CPU interface fed through list registers. The distributor and redistributor
- * models are in core/vm_mmio.c; this file moves their pending interrupts into list
+ * models are in vmm/vm_mmio.c; this file moves their pending interrupts into list
  * registers on the vCPU's own CPU and handles the maintenance interrupt.
  */
 #include "arch/arm64/gic.h"
 
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/vcpu.h"
-#include "core/vm_mmio.h"
+#include "vmm/vm_mmio.h"
 #include "lib/bits.h"
 
 /* ICH_LR<n>_EL2 (12.4.8): state 63:62, HW 61, group 60, priority 55:48, pINTID 44:32 */

@@ -3,8 +3,8 @@
  * The fake arch's side of the VM device models: a kick is counted, for tests to check; VMs
  * have arm64's memory map (the host tests were written against it).
  */
-#include "core/vm_backend.h"
-#include "core/vm_mmio.h"
+#include "vmm/vm_backend.h"
+#include "vmm/vm_mmio.h"
 
 void arch_vcpu_kick(struct vcpu *t)
 {

@@ -3,7 +3,7 @@
 #ifndef ARCH_HOST_VM_HOST_H
 #define ARCH_HOST_VM_HOST_H
 
-#include "core/vdev.h"
+#include "vmm/vdev.h"
 
 #define HOST_S2_MAX 64
 

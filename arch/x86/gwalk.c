@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 
 #define CR0_PG (1ULL << 31)

@@ -2,7 +2,7 @@
 /* Nested page tables on lib/pt (arch/x86/npt.h). */
 #include "arch/x86/npt.h"
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 
 #define NPT_GPA_BITS 48

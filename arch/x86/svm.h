@@ -12,7 +12,7 @@
 #include "arch/x86/npt.h"
 #include "arch/x86/vio.h"
 #include "arch/x86/vlapic.h"
-#include "core/config.h"
+#include "vmm/config.h"
 #include "lib/compiler.h"
 #include "lib/types.h"
 

@@ -14,10 +14,10 @@
 
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/log.h"
-#include "core/vm.h"
-#include "core/vdev.h"
+#include "vmm/vm.h"
+#include "vmm/vdev.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 
@@ -232,7 +232,7 @@ struct mmio_ctx {
 	u64 gpa;
 };
 
-/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (core/vdev.c). */
+/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (vmm/vdev.c). */
 static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
 {
 	struct mmio_ctx *m = ctx;

@@ -7,7 +7,7 @@
  */
 #include "arch/x86/svm.h"
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/compiler.h"
 #include "lib/err.h"
 

@@ -14,7 +14,7 @@
 
 #include "arch/x86/x86.h"
 #include "core/log.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
 

@@ -14,11 +14,11 @@
 
 #include "arch/x86/svm.h"
 #include "arch/x86/x86.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/init.h"
 #include "core/log.h"
-#include "core/viommu.h"
-#include "core/vm_boot.h"
+#include "vmm/viommu.h"
+#include "vmm/vm_boot.h"
 #include "lib/err.h"
 
 static struct svm_asid_cpu boot_cpu;

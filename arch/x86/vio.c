@@ -7,7 +7,7 @@
  */
 #include "arch/x86/vio.h"
 
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 
 #define LCR_DLAB 0x80
 #define LSR_THRE 0x20

@@ -364,7 +364,7 @@ int smmu_inv_s1(struct smmu_dev *s, u16 vmid, const struct smmu_tlbi *t)
 			err_str(err));
 		return err;
 	}
-	/* The VMID is the nesting parent's: the guest has no say in it (seeds-digest 2.2). */
+	/* The VMID is the nesting parent's: the guest has no say in it (docs/architecture.md section 2, invalidation by hardware tag). */
 	cmd[0][0] = FIELD_PREP(CMD0_OP, ops[t->op]) | FIELD_PREP(CMD0_VMID, vmid);
 	cmd[0][1] = 0;
 	if (t->op == SMMU_TLBI_NH_ASID || t->op == SMMU_TLBI_NH_VA)

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "core/devop.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/log.h"
 #include "guest_abi/moat_abi.h"
 

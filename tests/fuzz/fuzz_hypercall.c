@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/log.h"
 #include "guest_abi/moat_abi.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/vm_mmio.h"
+#include "vmm/vm_mmio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 
 #include "test_util.h"
 
-#include "core/config.h"
+#include "vmm/config.h"
 
 static struct moat_config cfg;
 static u8 blob[8192];

@@ -6,7 +6,7 @@
 
 #include "test_util.h"
 
-#include "core/vm_fdt.h"
+#include "vmm/vm_fdt.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 

@@ -6,8 +6,8 @@
 
 #include "test_util.h"
 
-#include "core/vm_fdt.h"
-#include "core/vm_load.h"
+#include "vmm/vm_fdt.h"
+#include "vmm/vm_load.h"
 #include "lib/err.h"
 
 #define PRIV (8ULL << 20)

@@ -9,7 +9,7 @@
 
 #include "test_util.h"
 
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "guest_abi/moat_abi.h"
 
 #define PRIV (4ULL << 20)

@@ -13,7 +13,7 @@
 
 #include "arch/x86/svm.h"
 #include "arch/x86/vcpuid.h"
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 #include "svm_fixture.h"

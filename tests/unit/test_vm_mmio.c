@@ -9,7 +9,7 @@
 
 #include "test_util.h"
 
-#include "core/vm_mmio.h"
+#include "vmm/vm_mmio.h"
 
 static struct vm vm;
 static struct vm_config vcfg = { .name = "dev", .private_size = 2 << 20, .nvcpus = 3 };

@@ -12,7 +12,7 @@
 #include "test_util.h"
 
 #include "arch/x86/npt.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 #include "pt/ref_walk.h"

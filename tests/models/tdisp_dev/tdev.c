@@ -450,7 +450,7 @@ void tdev_set_mse(struct tdev *d, uint32_t function_id, bool on)
 	if (!f)
 		return;
 	if (!on && f->mse && (f->state == TDEV_LOCKED || f->state == TDEV_RUN)) {
-		f->state = TDEV_UNLOCKED; /* the DSM falls back (seeds-digest 3.1) */
+		f->state = TDEV_UNLOCKED; /* TDISP: MSE cleared, back to UNLOCKED */
 		memset(f->nonce, 0, 32);
 	}
 	f->mse = on;

@@ -8,7 +8,7 @@
 #define SVM_FIXTURE_H
 
 #include "arch/x86/svm.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 #define SVMF_PRIV (4ULL << 20)
 #define SVMF_SHARED (2ULL << 20)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Per-arch vCPU and VM state embedded in core/vm.h objects (fake arch for host tests). */
+/* Per-arch vCPU and VM state embedded in vmm/vm.h objects (fake arch for host tests). */
 #ifndef ARCH_VCPU_H
 #define ARCH_VCPU_H
 

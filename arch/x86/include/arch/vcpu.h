@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86 vCPU and VM state embedded in core/vm.h objects: each points to the SVM backend's own
+ * x86 vCPU and VM state embedded in vmm/vm.h objects: each points to the SVM backend's own
  * structure (arch/x86/svm.h), allocated by arch_vm_create (docs/vm-backend.md).
  */
 #ifndef ARCH_VCPU_H

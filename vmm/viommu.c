@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * The per-VM vIOMMU (core/viommu.h): the shared (T=0) and full (T=1) nesting parents, the
+ * The per-VM vIOMMU (vmm/viommu.h): the shared (T=0) and full (T=1) nesting parents, the
  * guest's page conversions, the vdevs' attachment, guest stage-1 tables and invalidations, and
  * the fault queue. Guest values arrive already copied and size-checked by hypercall_dev.c;
  * everything else about them (alignment, ranges, reserved fields, ownership) is checked here.
  */
 #define LOG_COMPONENT "viommu"
-#include "core/viommu.h"
+#include "vmm/viommu.h"
 
 #include <arch/mm.h>
 #include <string.h>

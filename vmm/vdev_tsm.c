@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Evidence a guest asks for beyond what tsm/tdi.c keeps (core/vdev_tsm.h). */
+/* Evidence a guest asks for beyond what tsm/tdi.c keeps (vmm/vdev_tsm.h). */
 #include "lib/compiler.h" /* before any libc header: picolibc has its own */
 #include <mbedtls/sha256.h>
 
-#include "core/vdev_tsm.h"
+#include "vmm/vdev_tsm.h"
 #include "lib/err.h"
 #include "tsm/tsm.h"
 

@@ -4,8 +4,8 @@
  * console; the transmit FIFO is always empty, so every character sent sets the transmit
  * interrupt (TXRIS) at once. The interrupt line is level-sensitive: RIS & IMSC, on SPI 33.
  */
-#include "core/hypercall.h"
-#include "core/vm_mmio.h"
+#include "vmm/hypercall.h"
+#include "vmm/vm_mmio.h"
 #include "lib/bits.h"
 
 #define UART_DR 0x000

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMs from the configuration (DESIGN.md section 3, "VMs built from the configuration"): RAM
+ * VMs from the configuration (docs/architecture.md section 3, "VMs built from the configuration"): RAM
  * from the frame allocator, images copied in, stage-2 built; then, as the last boot step, the
  * vCPUs start.
  */
 #define LOG_COMPONENT "vm"
-#include "core/vm_boot.h"
+#include "vmm/vm_boot.h"
 
 #include <arch/mm.h>
 #include <string.h>
 
 #include "core/boot_info.h"
-#include "core/config.h"
+#include "vmm/config.h"
 #include "core/init.h"
 #include "core/log.h"
-#include "core/vdev.h"
-#include "core/vdev_boot.h"
-#include "core/vm_load.h"
+#include "vmm/vdev.h"
+#include "vmm/vdev_boot.h"
+#include "vmm/vm_load.h"
 #include "lib/err.h"
 #include "tsm/tsm.h"
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Building the VMs from the configuration at boot, and the arch hooks that start them. */
-#ifndef CORE_VM_BOOT_H
-#define CORE_VM_BOOT_H
+#ifndef VMM_VM_BOOT_H
+#define VMM_VM_BOOT_H
 
 #include "core/frame.h"
 #include "core/platform.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 /* Arch: stage-2 tables, VMID and per-vCPU identity for a VM whose RAM is set up. */
 int arch_vm_create(struct vm *vm, struct frame_alloc *fa) __must_check;

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VM and vCPU objects (DESIGN.md section 2) and the VM memory map. The guest-physical layout
+ * VM and vCPU objects (docs/architecture.md section 2) and the VM memory map. The guest-physical layout
  * is fixed per arch and the same for every VM (docs/guest-abi.md "Memory map"); arm64's:
  *   0x0800_0000  virtual GICv3 distributor (64 KiB), redistributors from 0x080A_0000
  *   0x0900_0000  virtual PL011 console (4 KiB)
  *   0x4000_0000  private RAM, then shared RAM right after it
  * Everything else faults: the guest gets a synchronous external abort. x86 VMs have RAM from
- * GPA 0 (the backend's vmb_vm_layout(), core/vm_backend.h, gives the RAM base).
+ * GPA 0 (the backend's vmb_vm_layout(), vmm/vm_backend.h, gives the RAM base).
  */
-#ifndef CORE_VM_H
-#define CORE_VM_H
+#ifndef VMM_VM_H
+#define VMM_VM_H
 
 #include <arch/vcpu.h>
 
-#include "core/config.h"
+#include "vmm/config.h"
 #include "lib/compiler.h"
 #include "lib/lock.h"
 #include "lib/types.h"
@@ -40,7 +40,7 @@ enum vm_mem_kind {
 	VM_MEM_ANY = 3
 };
 
-/* Virtual GICv3 state (core/vm_mmio.c): one redistributor per vCPU, one distributor. */
+/* Virtual GICv3 state (vmm/vm_mmio.c): one redistributor per vCPU, one distributor. */
 struct vgic_cpu {
 	u64 pending; /* raised, not yet handed to the CPU interface (bit = INTID) */
 	u32 enabled; /* GICR_ISENABLER0: SGIs and PPIs */
@@ -55,7 +55,7 @@ struct vgic_dist {
 	u64 spi_route[VGIC_NR_SPIS]; /* GICD_IROUTER */
 };
 
-/* Virtual PL011 interrupt state (core/vm_uart.c). */
+/* Virtual PL011 interrupt state (vmm/vm_uart.c). */
 struct vuart {
 	u32 ris, imsc;
 };

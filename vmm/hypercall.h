@@ -3,10 +3,10 @@
  * Guest hypercall dispatch (guest_abi/moat_abi.h). The arch entry (HVC on arm64) copies the
  * guest's x0..x6 into `regs`, calls hypercall_dispatch(), and writes x0..x3 back.
  */
-#ifndef CORE_HYPERCALL_H
-#define CORE_HYPERCALL_H
+#ifndef VMM_HYPERCALL_H
+#define VMM_HYPERCALL_H
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/types.h"
 
 #define HC_NREGS 7

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* VM and vCPU objects and the guest memory map checks every hypercall relies on. */
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 #include <arch/mm.h>
 #include <string.h>
 
-#include "core/vm_backend.h"
+#include "vmm/vm_backend.h"
 
 static struct vm vms[VM_MAX];
 static unsigned nvms;

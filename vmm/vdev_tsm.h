@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TSM side of device assignment at boot (core/vdev_tsm.c): what it needs of struct tsm_dev.
+ * The TSM side of device assignment at boot (vmm/vdev_tsm.c): what it needs of struct tsm_dev.
  */
-#ifndef CORE_VDEV_TSM_H
-#define CORE_VDEV_TSM_H
+#ifndef VMM_VDEV_TSM_H
+#define VMM_VDEV_TSM_H
 
 #include "lib/compiler.h"
 #include "lib/types.h"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Device-assignment hypercall handlers (core/hypercall_dev.c), called by the dispatcher. */
-#ifndef CORE_HYPERCALL_DEV_H
-#define CORE_HYPERCALL_DEV_H
+/* Device-assignment hypercall handlers (vmm/hypercall_dev.c), called by the dispatcher. */
+#ifndef VMM_HYPERCALL_DEV_H
+#define VMM_HYPERCALL_DEV_H
 
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "guest_abi/moat_abi.h"
 
 void hc_mem_share(struct vcpu *v, u64 *regs);

@@ -12,7 +12,7 @@
  * held only while one runs, never across its waits on the device.
  */
 #define LOG_COMPONENT "hc"
-#include "core/hypercall_dev.h"
+#include "vmm/hypercall_dev.h"
 
 #include <arch/cpu.h>
 
@@ -20,8 +20,8 @@
 
 #include "core/devop.h"
 #include "core/log.h"
-#include "core/vdev.h"
-#include "core/viommu.h"
+#include "vmm/vdev.h"
+#include "vmm/viommu.h"
 #include "lib/bits.h"
 #include "lib/err.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-VM vIOMMU (DESIGN.md section 2 `viommu`). On every IOMMU unit one of the VM's vdevs
+ * The per-VM vIOMMU (docs/architecture.md section 2 `viommu`). On every IOMMU unit one of the VM's vdevs
  * is behind (issue 13 item 10: the unit comes from the function's firmware scope), two
  * nesting parents, both kept in step with the VM memory map:
  *   - the shared view (T=0): shared RAM plus the private pages the guest marked shared;
@@ -12,11 +12,11 @@
  * tags apart from other VMs' and accounts fault records per VM. SMMU faults on a vdev's
  * stream are written to the guest's fault queue page and signalled with a virtual SPI.
  */
-#ifndef CORE_VIOMMU_H
-#define CORE_VIOMMU_H
+#ifndef VMM_VIOMMU_H
+#define VMM_VIOMMU_H
 
-#include "core/vdev.h"
-#include "core/vm.h"
+#include "vmm/vdev.h"
+#include "vmm/vm.h"
 #include "guest_abi/moat_abi.h"
 #include "iommu/iommu.h"
 #include "lib/compiler.h"

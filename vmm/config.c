@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * VM configuration parser (format in core/config.h). Untrusted input: the blob is checked
+ * VM configuration parser (format in vmm/config.h). Untrusted input: the blob is checked
  * whole with fdt_check_full() before any walk, every property length is checked before use,
  * unknown nodes and properties are refused (a typo must not silently drop a setting), and
  * nothing reaches the caller unless the whole configuration is valid.
  */
 #define LOG_COMPONENT "config"
-#include "core/config.h"
+#include "vmm/config.h"
 #include "core/dt_check.h"
 
 #include <libfdt.h>

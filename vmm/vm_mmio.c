@@ -7,8 +7,8 @@
  * IPRIORITYR; PIDR2 everywhere. Other registers in range read as zero and ignore writes, as
  * for features not implemented. Guest accesses of any size and value are safe here.
  */
-#include "core/vdev.h"
-#include "core/vm_mmio.h"
+#include "vmm/vdev.h"
+#include "vmm/vm_mmio.h"
 
 #include <string.h>
 

@@ -15,8 +15,8 @@
  *              tsm-policy = "none" | "optional" | "required";
  *              bootargs = "console=ttyAMA0"; }; };    (optional, for a generated DTB)
  */
-#ifndef CORE_CONFIG_H
-#define CORE_CONFIG_H
+#ifndef VMM_CONFIG_H
+#define VMM_CONFIG_H
 
 #include "lib/compiler.h"
 #include "lib/types.h"

@@ -7,8 +7,8 @@
  * cannot change what was checked.
  */
 #define LOG_COMPONENT "hc"
-#include "core/hypercall.h"
-#include "core/hypercall_dev.h"
+#include "vmm/hypercall.h"
+#include "vmm/hypercall_dev.h"
 
 #include <string.h>
 

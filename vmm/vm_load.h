@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Loading a VM's kernel, initrd and DTB into its private RAM (core/vm_load.c). */
-#ifndef CORE_VM_LOAD_H
-#define CORE_VM_LOAD_H
+/* Loading a VM's kernel, initrd and DTB into its private RAM (vmm/vm_load.c). */
+#ifndef VMM_VM_LOAD_H
+#define VMM_VM_LOAD_H
 
 #include "core/boot_info.h"
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/compiler.h"
 
 /* Room for a DTB the configuration gives, at the top of private RAM. */

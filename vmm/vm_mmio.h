@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The devices Moat emulates for a VM behind stage-2 faults: the GICv3 distributor and
- * redistributors (core/vm_mmio.c) and the PL011 console (core/vm_uart.c). Every access comes
+ * redistributors (vmm/vm_mmio.c) and the PL011 console (vmm/vm_uart.c). Every access comes
  * from the guest: any address, size and value. The arch keeps the CPU interface (list
  * registers) and asks these models what is enabled, at which priority, for which vCPU.
  */
-#ifndef CORE_VM_MMIO_H
-#define CORE_VM_MMIO_H
+#ifndef VMM_VM_MMIO_H
+#define VMM_VM_MMIO_H
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 
 /* True when ipa is in one of the VM's emulated device ranges. */
 bool vm_mmio_is_emulated(const struct vm *vm, u64 ipa);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The device tree Moat generates for a guest that was not given one (docs/guest-abi.md). */
-#ifndef CORE_VM_FDT_H
-#define CORE_VM_FDT_H
+#ifndef VMM_VM_FDT_H
+#define VMM_VM_FDT_H
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "lib/compiler.h"
 
 /* Room the generated tree is given at the top of private RAM. */

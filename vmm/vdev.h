@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Assigned PCI functions (DESIGN.md section 2 `vdev`) and the device-assignment layer of a VM:
+ * Assigned PCI functions (docs/architecture.md section 2 `vdev`) and the device-assignment layer of a VM:
  * - a virtual ECAM at MOAT_GPA_ECAM (bus 0) where each vdev shows a filtered config space:
  *   IDs, class, a virtual command register, BARs at Moat's guest addresses (sizing works,
  *   moving does not), the PCIe capability read-only; every other capability, the extended
  *   space (DOE, IDE: Moat owns them) and writes elsewhere are hidden or dropped;
  * - its BARs mapped shared into the CPU stage-2 while the TDI is CONFIG_UNLOCKED, revoked on
  *   bind, and exactly the report's ranges mapped private by accept (the tsm_vm_ops of tsm/tdi.h);
- * - its DMA through the VM's vIOMMU (core/viommu.h): shared RAM only until the TDI is RUN.
+ * - its DMA through the VM's vIOMMU (vmm/viommu.h): shared RAM only until the TDI is RUN.
  *
  * Every vdev belongs to one VM; guests name it by a handle checked against the caller.
  */
-#ifndef CORE_VDEV_H
-#define CORE_VDEV_H
+#ifndef VMM_VDEV_H
+#define VMM_VDEV_H
 
-#include "core/vm.h"
+#include "vmm/vm.h"
 #include "guest_abi/moat_abi.h"
 #include "iommu/iommu.h"
 #include "lib/compiler.h"

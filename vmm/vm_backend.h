@@ -3,11 +3,11 @@
  * The VM backend interface (docs/vm-backend.md): what core asks of the one CPU
  * virtualization backend an image carries (arm64 EL2, x86 SVM; resolved at link time). The
  * other entry points of the interface keep their historical names and headers for now:
- * arch_vm_create/arch_vms_start (core/vm_boot.h), arch_vm_map_mmio/arch_vm_unmap_mmio/
- * arch_vm_raise_spi (core/vdev.h), arch_vcpu_kick (core/vm_mmio.h).
+ * arch_vm_create/arch_vms_start (vmm/vm_boot.h), arch_vm_map_mmio/arch_vm_unmap_mmio/
+ * arch_vm_raise_spi (vmm/vdev.h), arch_vcpu_kick (vmm/vm_mmio.h).
  */
-#ifndef CORE_VM_BACKEND_H
-#define CORE_VM_BACKEND_H
+#ifndef VMM_VM_BACKEND_H
+#define VMM_VM_BACKEND_H
 
 #include "lib/types.h"
 

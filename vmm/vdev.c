@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * Assigned PCI functions (core/vdev.h): creation, the CPU stage-2 side of the TDI life cycle
+ * Assigned PCI functions (vmm/vdev.h): creation, the CPU stage-2 side of the TDI life cycle
  * (the tsm_vm_ops tsm/tdi.c calls) and the filtered virtual ECAM. The guest's config accesses
  * are untrusted: only naturally aligned 1/2/4-byte accesses inside the window are decoded,
  * anything else reads as all-ones and writes nothing.
  */
 #define LOG_COMPONENT "vdev"
-#include "core/vdev.h"
+#include "vmm/vdev.h"
 
 #include <string.h>
 
-#include "core/hypercall_dev.h"
+#include "vmm/hypercall_dev.h"
 #include "core/log.h"
-#include "core/viommu.h"
+#include "vmm/viommu.h"
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "tsm/tsm.h"

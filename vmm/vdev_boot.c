@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Device assignment at VM build (DESIGN.md section 3: "VMs built from the configuration
+ * Device assignment at VM build (docs/architecture.md section 3: "VMs built from the configuration
  * (stage-2, vIOMMU, vdevs, shared DMA for T=0)"): each configured PCI function becomes a vdev
  * of its VM, behind the VM's vIOMMU on the function's IOMMU unit (the one whose firmware
  * scope names its segment and requester IDs, bridge aliases included), with its TDI when the
@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/vdev.h"
-#include "core/vdev_boot.h"
-#include "core/viommu.h"
+#include "vmm/vdev.h"
+#include "vmm/vdev_boot.h"
+#include "vmm/viommu.h"
 #include "lib/err.h"
 #include "pci/pci.h"
-#include "core/vdev_tsm.h"
+#include "vmm/vdev_tsm.h"
 
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_MEM 0x2

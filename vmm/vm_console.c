@@ -4,7 +4,7 @@
  * ("[guest0] ..."), so that several VMs on several CPUs stay readable. Guest bytes are
  * untrusted: control characters other than newline and tab are shown as '?'.
  */
-#include "core/hypercall.h"
+#include "vmm/hypercall.h"
 #include "core/log.h"
 #include "lib/lock.h"
 

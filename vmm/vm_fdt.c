@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Guest device tree (Devicetree Specification v0.4; bindings: arm,gic-v3, arm,armv8-timer,
- * arm,psci-1.0, arm,pl011) describing the VM's fixed memory map from core/vm.h.
+ * arm,psci-1.0, arm,pl011) describing the VM's fixed memory map from vmm/vm.h.
  */
-#include "core/vm_fdt.h"
+#include "vmm/vm_fdt.h"
 
 #include <libfdt.h>
 

@@ -1,0 +1,5 @@
+# Self-tests that need a running hypervisor on QEMU (moat.selftest=fault|wx|smmuv3,
+# moat.tsm.selftest): linked into the test images only (Image-test / moat-test.elf, see
+# mk/arm64.mk and mk/x86_64.mk), never into the production images.
+selftest-srcs-y += tests/selftest/smmuv3_edu.c tests/selftest/tsm_flow.c
+
