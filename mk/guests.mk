@@ -6,6 +6,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -mgeneral-regs-only \
 	-mstrict-align -fno-pie -fno-stack-protector -I. -Wall -Wextra -Werror -MMD -MP
 GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c tests/guests/guest_check.c \
+	tests/guests/guest_abi_cases.c \
 	guest_abi/lib/moat_guest.c
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 GUEST_CONFIG := $(GUEST_OUT)/moat-config.dtb
@@ -104,6 +105,7 @@ X86_GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-mgeneral-regs-only -fno-pie -fno-stack-protector -fcf-protection=none -I. \
 	-Wall -Wextra -Werror -MMD -MP
 X86_GUEST_SRCS := tests/guests/x86/start.S tests/guests/x86/x86_guest.c tests/guests/guest_check.c \
+	tests/guests/guest_abi_cases.c \
 	guest_abi/lib/moat_guest.c
 X86_GUEST_OBJS := $(addprefix $(GUEST_OUT)/x86/,$(addsuffix .o,$(basename $(X86_GUEST_SRCS))))
 

@@ -46,8 +46,9 @@ static int teardown(void **state)
 
 static enum ref_fault walk(u64 g, unsigned acc, u64 *out)
 {
-	struct ref_regs r = { .arch = REF_IA32E, .root = npt_root(&a.sm.npt), .oa_bits = 52,
-			      .levels = 4 };
+	struct ref_regs r = {
+		.arch = REF_IA32E, .root = npt_root(&a.sm.npt), .oa_bits = 52, .levels = 4
+	};
 	struct ref_result res;
 
 	ref_walk(&r, g, acc | REF_ACC_USER, &res);

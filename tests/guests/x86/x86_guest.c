@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_abi_cases.h"
 #include "tests/guests/guest_check.h"
 #include "tests/guests/guest_out.h"
 
@@ -98,37 +99,6 @@ void idt_setup(void)
 					    (uint32_t)(h >> 32), 0 };
 	}
 	idt_load();
-}
-
-static int64_t hc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	return moat_call(fn, a1, a2, a3, 0, 0, 0).status;
-}
-
-static void test_hypercalls(void)
-{
-	int before = failures;
-	uint32_t ver = 0;
-	static const char msg[] = "console write through VMMCALL\n";
-	uint64_t ram_end = info.shared_size ? info.shared_base + info.shared_size
-					    : info.private_base + info.private_size;
-
-	check("version", moat_version(&ver), MOAT_OK);
-	check("version value", ver, MOAT_ABI_VERSION);
-	check("version reserved", moat_call(MOAT_HC_VERSION, 0, 0, 0, 0, 0, 1).status,
-	      MOAT_INVALID_PARAM);
-	check("features null", hc(MOAT_HC_FEATURES, MOAT_HC_NULL, 0, 0), MOAT_OK);
-	check("features unknown", hc(MOAT_HC_FEATURES, MOAT_HC_FN(0x77), 0, 0), MOAT_NOT_SUPPORTED);
-	check("null", moat_null(), MOAT_OK);
-	check("unknown function", hc(MOAT_HC_FN(0x77), 0, 0, 0), MOAT_NOT_SUPPORTED);
-	check("not a Moat function", hc(0x1234, 0, 0, 0), -1);
-	check("console", moat_console_write(msg, sizeof(msg) - 1), MOAT_OK);
-	check("console len 0", hc(MOAT_HC_CONSOLE_WRITE, (uint64_t)msg, 0, 0), MOAT_INVALID_PARAM);
-	check("console outside RAM", hc(MOAT_HC_CONSOLE_WRITE, ram_end, 8, 0), MOAT_BAD_ADDRESS);
-	check("vm_info small", hc(MOAT_HC_VM_INFO, (uint64_t)&info, 8, 0), MOAT_BAD_SIZE);
-	check("vcpu_state other VM",
-	      moat_vcpu_state(((uint64_t)info.vm_id + 1) << 16, &(uint64_t){ 0 }), MOAT_BAD_HANDLE);
-	result("hypercalls", before);
 }
 
 static void test_entry(uint64_t bp)
@@ -338,8 +308,19 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc)
 	p = put_str(p, "\n");
 	*p = 0;
 	say(line);
+	if (info.shared_size) {
+		/* Shared RAM survives SYSTEM_RESET (private RAM does not): reset once. */
+		volatile uint32_t *mark = (volatile uint32_t *)info.shared_base;
+		if (*mark != 0x52534554) {
+			*mark = 0x52534554;
+			say("requesting system reset\n");
+			moat_call(0x84000009u, 0, 0, 0, 0, 0, 0);
+			say("FAIL system reset returned\n");
+		}
+		result("system reset (booted again, shared RAM kept)", failures);
+	}
 	test_uart();
-	test_hypercalls();
+	guest_abi_cases(&info);
 	test_entry(boot_params);
 	test_cpu();
 	test_isolation();
