@@ -144,6 +144,8 @@ static void test_isolation(void)
 	__asm__ volatile("vmrun" : : "a"(0ul) : "memory"); /* SVM is Moat's, not the guest's */
 	__asm__ volatile(".byte 0x0f, 0x01, 0xdc");	   /* STGI */
 	check("SVM instructions are #UD", traps[6], 2);
+	__asm__ volatile(".byte 0x0f, 0x0b, 0x90"); /* UD2 (and a NOP: the handler skips 3) */
+	check("an undefined instruction is #UD", traps[6], 3);
 	result("isolation", before);
 }
 
