@@ -128,12 +128,14 @@ $(GUEST_OUT)/x86_guest.bin: $(GUEST_OUT)/x86_guest.elf
 
 X86_GUEST_CONFIG := $(GUEST_OUT)/moat-x86-config.dtb
 X86_GUEST_BENCH_CONFIG := $(GUEST_OUT)/moat-x86-bench.dtb
+X86_GUEST_HOSTILE_CONFIG := $(GUEST_OUT)/moat-x86-hostile.dtb
 
 $(GUEST_OUT)/moat-x86-%.dtb: tests/guests/x86/%.dts $(GUEST_OUT)/x86_guest.bin
 	@echo "  DTC $@"
 	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
 
-guests: $(GUEST_OUT)/x86_guest.bin $(X86_GUEST_CONFIG) $(X86_GUEST_BENCH_CONFIG)
+guests: $(GUEST_OUT)/x86_guest.bin $(X86_GUEST_CONFIG) $(X86_GUEST_BENCH_CONFIG) \
+	$(X86_GUEST_HOSTILE_CONFIG)
 
 # make bench: the same two figures on x86_64 (the production image, QEMU -icount shift=0).
 guest-bench-x86: $(X86_GUEST_BENCH_CONFIG)

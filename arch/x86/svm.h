@@ -233,6 +233,7 @@ struct svm_vcpu {
 	u64 exits;			/* exits handled */
 	bool nmi_pending, init_pending; /* set by other vCPUs' IPIs */
 	bool wait_sipi;			/* after INIT: only a start-up IPI runs it */
+	bool sipi_after_init;		/* a start-up IPI came before the pending INIT was taken */
 	u8 sipi_vector;
 	bool running; /* has an entry state (boot CPU, or started by a start-up IPI) */
 	bool halted;  /* in HLT until an interrupt it can take */
@@ -313,6 +314,13 @@ enum svm_action {
 
 /* Delivers an IPI vCPU `from` sent, to the VM's vCPUs it names (never outside the VM). */
 void svm_vm_send_ipi(struct svm_vm *sm, unsigned from, const struct vlapic_ipi *ipi);
+
+/*
+ * Takes a pending INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a
+ * start-up IPI, unless one was already sent after that INIT (INIT, SIPI, SIPI arrive in one
+ * burst before the target gets to the INIT): then it starts from that one.
+ */
+void svm_vcpu_take_init(struct svm_vcpu *sv);
 
 /* Handles the exit the VMCB describes. Everything in the VMCB and guest memory is hostile. */
 enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);

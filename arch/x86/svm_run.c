@@ -34,16 +34,6 @@ static void svm_preempt_arm(const struct svm_vcpu *sv, u64 now)
 	x86_apic_timer_arm(ns);
 }
 
-/* INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a start-up IPI. */
-static void svm_vcpu_init_signal(struct svm_vcpu *sv)
-{
-	vlapic_reset(&sv->lapic, sv->v->id);
-	sv->running = sv->halted = false;
-	sv->nmi_pending = false;
-	sv->vmcb->c.event_inj = 0;
-	__atomic_store_n(&sv->wait_sipi, true, __ATOMIC_RELEASE);
-}
-
 /* The state a start-up IPI gives: real mode at vector << 12, registers cleared. */
 static void svm_vcpu_sipi(struct svm_vcpu *sv)
 {
@@ -57,8 +47,7 @@ static void svm_vcpu_sipi(struct svm_vcpu *sv)
 /* False while the vCPU cannot run: waiting for SIPI, or halted with nothing to take. */
 static bool svm_vcpu_ready(struct svm_vcpu *sv)
 {
-	if (__atomic_exchange_n(&sv->init_pending, false, __ATOMIC_ACQ_REL))
-		svm_vcpu_init_signal(sv);
+	svm_vcpu_take_init(sv);
 	if (!sv->running) {
 		if (__atomic_load_n(&sv->wait_sipi, __ATOMIC_ACQUIRE))
 			return false;

@@ -77,7 +77,7 @@ static void svm_vcpu_reset(struct svm_vcpu *sv, const struct x86_boot_entry *e)
 	vlapic_reset(&sv->lapic, i);
 	memset(sv->gprs, 0, sizeof(sv->gprs));
 	svm_asid_invalidate(&sv->asid);
-	sv->nmi_pending = sv->init_pending = sv->halted = false;
+	sv->nmi_pending = sv->init_pending = sv->halted = sv->sipi_after_init = false;
 	sv->running = i == 0;
 	sv->wait_sipi = i != 0; /* application processors wait for INIT and start-up IPIs */
 	sv->guest_efer = i ? 0 : EFER_LME;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Running the x86 VMs (image only): SVM on the boot CPU with its host save area, then every
- * vCPU of every VM takes turns there, one guest entry each, each entry bounded by the host
- * APIC's timer (apic.c) so that a guest that never exits cannot keep the others out. A VM
+ * vCPU of every VM takes turns there, each turn up to 10 ms of guest entries (until the vCPU
+ * halts), each entry bounded by the host APIC's timer (apic.c), so that a guest that never
+ * exits cannot keep the others out. A VM
  * ends when a vCPU powers it off or it cannot go on (shutdown, invalid state, every vCPU
  * halted with nothing that could wake it); a reset reloads it. When no VM is left, Moat
  * powers off. Physical SMP (one vCPU pinned per CPU, docs/vm-backend.md) is not here yet.
@@ -20,6 +21,9 @@
 #include "vmm/viommu.h"
 #include "vmm/vm_boot.h"
 #include "lib/err.h"
+
+/* A vCPU's share of the CPU per round (each entry is also bounded by svm_run.c's slice). */
+#define SVM_TURN_NS 10000000ULL
 
 static struct svm_asid_cpu boot_cpu;
 static paddr_t host_vmcb;
@@ -93,12 +97,23 @@ static bool svm_vm_stuck(const struct svm_vm *sm)
 	return true;
 }
 
-/* One entry for each vCPU of the VM; what the guest asked for, or SVM_RESUME. */
+/* A vCPU's turn: entries until it halts, asks for something, or has had SVM_TURN_NS. */
+static enum svm_action svm_vcpu_turn(struct svm_vcpu *sv)
+{
+	u64 end = arch_time_ns() + SVM_TURN_NS;
+	enum svm_action a;
+
+	do
+		a = svm_vcpu_step(sv, &boot_cpu, sv->vmcb_pa, host_vmcb.v);
+	while (a == SVM_RESUME && arch_time_ns() < end);
+	return a;
+}
+
+/* One turn for each vCPU of the VM; what the guest asked for, or SVM_RESUME. */
 static enum svm_action svm_vm_round(struct svm_vm *sm)
 {
 	for (unsigned i = 0; i < sm->vm->nvcpus; i++) {
-		struct svm_vcpu *sv = &sm->vcpu[i];
-		enum svm_action a = svm_vcpu_step(sv, &boot_cpu, sv->vmcb_pa, host_vmcb.v);
+		enum svm_action a = svm_vcpu_turn(&sm->vcpu[i]);
 
 		if (a != SVM_RESUME && a != SVM_HALT)
 			return a;

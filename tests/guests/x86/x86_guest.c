@@ -294,6 +294,29 @@ static void bench(uint64_t first_tsc, uint64_t entry_tsc)
 	power_off();
 }
 
+/*
+ * A hostile neighbour (bootargs "moat.hostile=spin|triple"): spins forever with interrupts
+ * off and never exits, or triple-faults (no IDT, then a breakpoint). The VMs beside it must
+ * go on (scenario x86_64-svm-hostile-neighbour).
+ */
+static void hostile(const char *cl)
+{
+	static const struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} no_idt = { 0, 0 };
+
+	if (cmdline_has(cl, "moat.hostile=spin", NULL)) {
+		say("spinning forever, interrupts off\n");
+		for (;;)
+			__asm__ volatile("cli");
+	}
+	if (cmdline_has(cl, "moat.hostile=triple", NULL)) {
+		say("triple-faulting\n");
+		__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+	}
+}
+
 void guest_main(uint64_t boot_params, uint64_t first_tsc)
 {
 	const char *cl = (const char *)(uint64_t) * (const uint32_t *)(boot_params + 0x228);
@@ -302,6 +325,7 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc)
 
 	if (cmdline_has(cl, "moat.bench", NULL) && cmdline_has(cl, "moat.entry_tsc", &entry_tsc))
 		bench(first_tsc, entry_tsc);
+	hostile(cl);
 	check("vm_info", moat_vm_info(&info), MOAT_OK);
 	p = put_str(p, "guest up: vm ");
 	p = put_hex(p, info.vm_id);

@@ -51,3 +51,18 @@ SCENARIOS = [
     Scenario("x86_64-svm-guests-ovmf", [*Q35, *OVMF], expect("uefi"), forbid=FORBID, streams=STREAMS,
              timeout=150, needs=[ESP]),
 ]
+
+# Hostile neighbours (tests/guests/x86/hostile.dts): "spin" never exits with interrupts off,
+# "triple" triple-faults and is stopped; "beta" beside them passes everything. Moat keeps
+# running "spin" (it never powers off), so the scenario ends once beta is done.
+HOSTILE = "build/guests/moat-x86-hostile.dtb"
+SCENARIOS.append(
+    Scenario("x86_64-svm-hostile-neighbour", [*Q35, "-kernel", ELF, "-initrd", HOSTILE],
+             [r"^moat: vm: spin: id 1, 1 vCPU\(s\)", r"^\[spin\] spinning forever, interrupts off$"],
+             streams=[[r"^\[triple\] triple-faulting$",
+                       r"^moat: svm: error: triple: vCPU 0: shutdown \(triple fault\) .*: "
+                       r"stopping the VM$", r"^moat: vm: triple stopped$"],
+                      [*(rf"^\[beta\] {s.format(id=3)}$" for s in STEPS),
+                       r"^moat: vm: beta stopped$"]],
+             forbid=[r"^\[beta\] FAIL", r"unexpected exception"], must_exit=False, timeout=90,
+             needs=[ELF, HOSTILE]))
