@@ -329,15 +329,13 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);
 void svm_inject_pending(struct svm_vcpu *sv);
 
 /*
- * Image only (svm_run.c). svm_vcpu_step: at most one guest entry; SVM_HALT when the vCPU
- * cannot run now (in HLT with nothing to take, waiting for a start-up IPI). svm_vcpu_run: the
- * vCPU's loop on its own CPU until it stops, powers off or resets. vmcb_pa: its VMCB;
- * host_vmcb_pa: a page for the host state VMSAVE keeps.
+ * Image only (svm_run.c): at most one guest entry of the vCPU on CPU `cpu`; SVM_HALT when it
+ * cannot run now (in HLT with nothing to take, waiting for a start-up IPI). vmcb_pa: its
+ * VMCB; host_vmcb_pa: a page for the host state VMSAVE keeps. The scheduler (svm_vms.c)
+ * calls it in turns for every vCPU.
  */
 extern bool svm_host_if; /* physical interrupts end guest entries (the host APIC's timer) */
 enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
 			      u64 host_vmcb_pa);
-enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
-			     u64 host_vmcb_pa);
 
 #endif

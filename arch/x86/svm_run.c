@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VMRUN loop of one vCPU (image only): INIT and start-up IPIs, ASID and TLB_CONTROL,
+ * One guest entry of a vCPU (image only): INIT and start-up IPIs, ASID and TLB_CONTROL,
  * pending events, the entry (svm_entry.S), the exit dispatch (svm_exit.c), and HLT: the vCPU
  * waits for an interrupt its x2APIC can deliver (the timer, or an IPI from another vCPU).
  * Every entry ends in an exit handled in bounded time, and a stop request is seen at every
@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "arch/x86/x86.h"
-#include "core/log.h"
 #include "vmm/vm.h"
 
 u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
@@ -83,28 +82,4 @@ enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64
 	a = svm_handle_exit(sv, arch_time_ns());
 	sv->halted = a == SVM_HALT;
 	return a;
-}
-
-/* Nothing can wake a lone vCPU that halted with no timer running: the VM is stopped. */
-static bool svm_vcpu_stuck(const struct svm_vcpu *sv)
-{
-	return sv->v->vm->nvcpus == 1 && sv->running && sv->halted && !sv->lapic.deadline_ns;
-}
-
-enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
-			     u64 host_vmcb_pa)
-{
-	for (;;) {
-		enum svm_action a = svm_vcpu_step(sv, cpu, vmcb_pa, host_vmcb_pa);
-
-		if (a == SVM_HALT && svm_vcpu_stuck(sv)) {
-			pr_err("%s: vCPU %u halted with nothing to wake it: stopping the VM",
-			       sv->v->vm->name, sv->v->id);
-			return SVM_STOP_VM;
-		}
-		if (a == SVM_HALT)
-			cpu_relax();
-		else if (a != SVM_RESUME)
-			return a;
-	}
 }
