@@ -348,6 +348,14 @@ static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
 		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
 		break;
 	case APIC_DM_STARTUP:
+		if (__atomic_load_n(&d->init_pending, __ATOMIC_ACQUIRE)) {
+			/* The INIT it follows is not taken yet: the first SIPI after it counts. */
+			if (__atomic_load_n(&d->sipi_after_init, __ATOMIC_ACQUIRE))
+				return;
+			d->sipi_vector = ipi->vector;
+			__atomic_store_n(&d->sipi_after_init, true, __ATOMIC_RELEASE);
+			break;
+		}
 		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
 		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))
 			return;
@@ -358,6 +366,19 @@ static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
 	}
 	if (sm->kick)
 		sm->kick(sm, t);
+}
+
+void svm_vcpu_take_init(struct svm_vcpu *sv)
+{
+	if (!__atomic_exchange_n(&sv->init_pending, false, __ATOMIC_ACQ_REL))
+		return;
+	vlapic_reset(&sv->lapic, sv->v->id);
+	sv->running = sv->halted = false;
+	sv->nmi_pending = false;
+	sv->vmcb->c.event_inj = 0;
+	__atomic_store_n(&sv->wait_sipi, true, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&sv->sipi_after_init, false, __ATOMIC_ACQ_REL))
+		__atomic_store_n(&sv->wait_sipi, false, __ATOMIC_RELEASE);
 }
 
 void svm_vm_send_ipi(struct svm_vm *sm, unsigned from, const struct vlapic_ipi *ipi)

@@ -33,14 +33,6 @@ static struct {
 	paddr_t current;	   /* the current VMCS */
 } cpu0;
 
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64)hi << 32 | lo;
-}
-
 static void lazy_save(struct vmx_vcpu *xv)
 {
 	for (unsigned i = 0; i < VMX_LAZY_MSRS; i++)

@@ -508,6 +508,34 @@ static void init_and_startup_ipis(void **state)
 	(void)state;
 }
 
+/* INIT, SIPI, SIPI sent in one burst, before the target takes the INIT: it starts from the
+ * first SIPI (fails when taking the INIT forgets a SIPI that came after it). */
+static void startup_before_init_is_taken(void **state)
+{
+	struct vlapic_ipi init = { .dest = 1, .mode = APIC_DM_INIT },
+			  sipi = { .dest = 1, .mode = APIC_DM_STARTUP, .vector = 0x9a };
+	struct svm_vcpu *t = &f.sm.vcpu[1];
+
+	t->wait_sipi = false;
+	t->running = true;
+	svm_vm_send_ipi(&f.sm, 0, &init);
+	svm_vm_send_ipi(&f.sm, 0, &sipi);
+	sipi.vector = 0x77;
+	svm_vm_send_ipi(&f.sm, 0, &sipi); /* the second one is ignored */
+	svm_vcpu_take_init(t);
+	assert_false(t->init_pending);
+	assert_false(t->running);
+	assert_false(t->wait_sipi); /* the run loop starts it at once */
+	assert_int_equal(t->sipi_vector, 0x9a);
+	/* a later INIT alone: waits again */
+	svm_vm_send_ipi(&f.sm, 0, &init);
+	svm_vcpu_take_init(t);
+	assert_true(t->wait_sipi);
+	svm_vcpu_take_init(t); /* nothing pending: no change */
+	assert_true(t->wait_sipi);
+	(void)state;
+}
+
 /* Random exits, infos, registers and bytes at RIP: every answer is one of the actions, RIP
  * moves by at most 15 (or to IOIO's next RIP), only exceptions Moat documents are injected. */
 static void exit_storm(void **state)
@@ -569,6 +597,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stepping_ends_the_interrupt_shadow, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(init_and_startup_ipis, setup, teardown),
+		cmocka_unit_test_setup_teardown(startup_before_init_is_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_storm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
