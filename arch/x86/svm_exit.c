@@ -50,25 +50,70 @@ static struct x86_paging paging_of(const struct vmcb *vmcb)
 	return (struct x86_paging){ vmcb->s.cr0, vmcb->s.cr3, vmcb->s.cr4, vmcb->s.efer };
 }
 
-/* Decodes the instruction at CS:RIP (15 bytes at most, fewer at the end of RAM). */
-static int fetch_decode(struct svm_vcpu *sv, struct x86_insn *in)
+/* Fetches up to `n` bytes at CS:RIP (fewer at the end of RAM) and the mode to decode them in. */
+static unsigned fetch(struct svm_vcpu *sv, u8 *buf, unsigned n, struct x86_insn_mode *m)
 {
 	const struct vmcb_save *s = &sv->vmcb->s;
 	struct x86_paging p = paging_of(sv->vmcb);
-	struct x86_insn_mode m = { .long64 = (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)),
-				   .d32 = s->cs.attrib & (1u << 10) };
-	u64 la = s->rip + ((s->efer & EFER_LMA) && m.long64 ? 0 : s->cs.base);
+	u64 la;
+
+	*m = (struct x86_insn_mode){ .long64 = (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)),
+				     .d32 = s->cs.attrib & (1u << 10) };
+	la = s->rip + ((s->efer & EFER_LMA) && m->long64 ? 0 : s->cs.base);
+	return x86_guest_fetch(sv->v->vm, &p, m->long64 ? la : (u32)la, buf, n);
+}
+
+/* Decodes the instruction at CS:RIP (15 bytes at most, fewer at the end of RAM). */
+static int fetch_decode(struct svm_vcpu *sv, struct x86_insn *in)
+{
+	struct x86_insn_mode m;
 	u8 buf[X86_INSN_MAX];
-	unsigned n = x86_guest_fetch(sv->v->vm, &p, m.long64 ? la : (u32)la, buf, sizeof(buf));
+	unsigned n = fetch(sv, buf, sizeof(buf), &m);
 
 	return x86_insn_decode(buf, n, m, in);
+}
+
+/*
+ * The prefix-free encoding of each instruction whose length an intercept needs (insn.h): the
+ * usual case is checked on its own bytes first, which is what a compiler emits and costs a
+ * fraction of the decoder; anything else (prefixes, other bytes) goes to the decoder.
+ */
+static const struct {
+	u8 op, len, b[3];
+} plain[] = {
+	{ X86_OP_HLT, 1, { 0xf4 } },	     { X86_OP_VMMCALL, 3, { 0x0f, 0x01, 0xd9 } },
+	{ X86_OP_CPUID, 2, { 0x0f, 0xa2 } }, { X86_OP_RDMSR, 2, { 0x0f, 0x32 } },
+	{ X86_OP_WRMSR, 2, { 0x0f, 0x30 } },
+};
+
+static unsigned plain_len(struct svm_vcpu *sv, enum x86_insn_op op)
+{
+	struct x86_insn_mode m;
+	u8 buf[3];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(plain); i++) {
+		unsigned len = plain[i].len;
+
+		if (plain[i].op != op)
+			continue;
+		if (fetch(sv, buf, len, &m) != len)
+			return 0;
+		for (unsigned k = 0; k < len; k++)
+			if (buf[k] != plain[i].b[k])
+				return 0;
+		return len;
+	}
+	return 0;
 }
 
 /* The length of the intercepted instruction if the bytes at RIP still are `op`, else 0. */
 static unsigned insn_len(struct svm_vcpu *sv, enum x86_insn_op op)
 {
 	struct x86_insn in;
+	unsigned len = plain_len(sv, op);
 
+	if (len)
+		return len;
 	if (fetch_decode(sv, &in) || in.op != op)
 		return 0;
 	return in.len;
