@@ -14,17 +14,12 @@
 
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
-#include "vmm/hypercall.h"
+#include "arch/x86/vhcall.h"
 #include "core/log.h"
 #include "vmm/vm.h"
 #include "vmm/vdev.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/err.h"
-
-/* The PSCI function IDs arm64 guests use (Arm DEN 0022), accepted through VMMCALL too, so
- * shared guest code names power-off and reset with one number (docs/guest-abi.md). */
-#define MOAT_X86_SYSTEM_OFF 0x84000008u
-#define MOAT_X86_SYSTEM_RESET 0x84000009u
 
 #define VEC_UD 6
 #define VEC_GP 13
@@ -244,32 +239,15 @@ static enum svm_action exit_ioio(struct svm_vcpu *sv)
 	return r == X86_VIO_POWER_OFF ? SVM_POWER_OFF : r == X86_VIO_RESET ? SVM_RESET : SVM_RESUME;
 }
 
-/*
- * Register mapping (docs/guest-abi.md, x86): function and status in RAX; arguments x1..x6 in
- * RDI, RSI, RDX, RCX, R8, R9; results x1..x3 in RDI, RSI, RDX. Other registers are kept.
- */
-static const u8 hc_reg[HC_NREGS] = { GPR_RAX, GPR_RDI, GPR_RSI, GPR_RDX, GPR_RCX, GPR_R8, GPR_R9 };
-
 static enum svm_action exit_vmmcall(struct svm_vcpu *sv)
 {
-	u64 regs[HC_NREGS], fn = sv->gprs[GPR_RAX];
-
 	if (!skip(sv, X86_OP_VMMCALL))
 		return SVM_RESUME;
-	if (fn == MOAT_X86_SYSTEM_OFF)
-		return SVM_POWER_OFF;
-	if (fn == MOAT_X86_SYSTEM_RESET)
-		return SVM_RESET;
-	if (!hypercall_is_moat(fn)) {
-		sv->gprs[GPR_RAX] = (u64)-1; /* NOT_SUPPORTED, as SMCCC answers on arm64 */
-		return SVM_RESUME;
+	switch (x86_hypercall(sv->v, sv->gprs)) {
+	case X86_HC_POWER_OFF: return SVM_POWER_OFF;
+	case X86_HC_RESET: return SVM_RESET;
+	default: return SVM_RESUME;
 	}
-	for (unsigned i = 0; i < HC_NREGS; i++)
-		regs[i] = sv->gprs[hc_reg[i]];
-	hypercall_dispatch(sv->v, regs);
-	for (unsigned i = 0; i < 4; i++)
-		sv->gprs[hc_reg[i]] = regs[i];
-	return SVM_RESUME;
 }
 
 struct mmio_ctx {
