@@ -17,8 +17,6 @@
 #include "arch/x86/vhcall.h"
 #include "core/log.h"
 #include "vmm/vm.h"
-#include "vmm/vdev.h"
-#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 
 #define VEC_UD 6
@@ -250,31 +248,13 @@ static enum svm_action exit_vmmcall(struct svm_vcpu *sv)
 	}
 }
 
-struct mmio_ctx {
-	struct vcpu *v;
-	u64 gpa;
-};
-
-/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (vmm/vdev.c). */
-static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
-{
-	struct mmio_ctx *m = ctx;
-
-	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
-}
-
-static bool mmio_emulated(u64 gpa)
-{
-	return gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE;
-}
-
 static enum svm_action exit_npf(struct svm_vcpu *sv)
 {
-	struct mmio_ctx m = { sv->v, sv->vmcb->c.exit_info2 };
+	u64 gpa = sv->vmcb->c.exit_info2;
 	struct x86_insn in;
 
-	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !mmio_emulated(m.gpa) ||
-	    fetch_decode(sv, &in) || x86_insn_mmio(&in, sv->gprs, mmio_access, &m)) {
+	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !x86_vmmio_emulated(gpa) ||
+	    fetch_decode(sv, &in) || x86_vmmio(sv->v, gpa, &in, sv->gprs)) {
 		inject(sv, VEC_MC, false, 0);
 		return SVM_RESUME;
 	}

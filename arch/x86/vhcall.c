@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The x86 hypercall register mapping (arch/x86/vhcall.h). */
+/* The x86 hypercall register mapping and the emulated guest MMIO (arch/x86/vhcall.h). */
 #include "arch/x86/vhcall.h"
 
+#include "arch/x86/insn.h"
 #include "vmm/hypercall.h"
+#include "vmm/vdev.h"
+#include "guest_abi/moat_abi.h"
 
 #define MOAT_X86_SYSTEM_OFF 0x84000008u /* Arm DEN 0022 SYSTEM_OFF */
 #define MOAT_X86_SYSTEM_RESET 0x84000009u
@@ -36,4 +39,28 @@ enum x86_hc x86_hypercall(struct vcpu *v, u64 *gprs)
 	gprs[RSI] = regs[2];
 	gprs[RDX] = regs[3];
 	return X86_HC_DONE;
+}
+
+struct mmio_ctx {
+	struct vcpu *v;
+	u64 gpa;
+};
+
+static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
+{
+	struct mmio_ctx *m = ctx;
+
+	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
+}
+
+bool x86_vmmio_emulated(u64 gpa)
+{
+	return gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE;
+}
+
+int x86_vmmio(struct vcpu *v, u64 gpa, const struct x86_insn *in, u64 *gprs)
+{
+	struct mmio_ctx m = { v, gpa };
+
+	return x86_insn_mmio(in, gprs, mmio_access, &m);
 }

@@ -16,9 +16,7 @@
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
 #include "core/log.h"
-#include "vmm/vdev.h"
 #include "vmm/vm.h"
-#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 
 #define VEC_UD 6
@@ -282,19 +280,6 @@ static enum vmx_action exit_vmcall(struct vmx_vcpu *xv)
 	}
 }
 
-struct mmio_ctx {
-	struct vcpu *v;
-	u64 gpa;
-};
-
-/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (core/vdev.c). */
-static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
-{
-	struct mmio_ctx *m = ctx;
-
-	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
-}
-
 static int fetch_decode(struct vmx_vcpu *xv, struct x86_insn *in)
 {
 	struct x86_paging p = { vmcs_read(VMCS_CR0_SHADOW), vmcs_read(VMCS_GUEST_CR3),
@@ -314,12 +299,12 @@ static int fetch_decode(struct vmx_vcpu *xv, struct x86_insn *in)
 static enum vmx_action exit_ept_violation(struct vmx_vcpu *xv)
 {
 	u64 q = vmcs_read(VMCS_EXIT_QUAL);
-	struct mmio_ctx m = { xv->v, vmcs_read(VMCS_GUEST_PHYS_ADDR) };
+	u64 gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 	struct x86_insn in;
 	bool walk = (q & EPT_QUAL_GLA_VALID) && !(q & EPT_QUAL_TRANSLATION);
 
-	if (walk || m.gpa < MOAT_GPA_ECAM || m.gpa - MOAT_GPA_ECAM >= MOAT_GPA_ECAM_SIZE ||
-	    fetch_decode(xv, &in) || x86_insn_mmio(&in, xv->gprs, mmio_access, &m)) {
+	if (walk || !x86_vmmio_emulated(gpa) || fetch_decode(xv, &in) ||
+	    x86_vmmio(xv->v, gpa, &in, xv->gprs)) {
 		inject(VEC_MC, false, 0);
 		return VMX_RESUME;
 	}
