@@ -248,6 +248,9 @@ struct svm_vm {
 	/* Tells vCPU `idx`'s CPU to exit (an IPI to it; a counter in host tests). */
 	void (*kick)(struct svm_vm *sm, unsigned idx);
 	bool done; /* every vCPU is out for good (the image's scheduler) */
+	/* The CPU saves next RIP (CPUID 8000_000A EDX bit 3): intercepted instructions' lengths
+	 * come from the VMCB, not from reading the guest's code (svm_exit.c). */
+	bool nrips;
 };
 
 /* ---- the VM memory map in NPT (svm_npt.c) ------------------------------------------------ */

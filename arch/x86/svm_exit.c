@@ -99,11 +99,21 @@ static unsigned plain_len(struct svm_vcpu *sv, enum x86_insn_op op)
 	return 0;
 }
 
-/* The length of the intercepted instruction if the bytes at RIP still are `op`, else 0. */
+/*
+ * The length of the intercepted instruction: with NRIPS the CPU's next RIP (APM 15.7.1; a
+ * value no instruction can give is ignored), else the bytes at RIP if they still are `op`
+ * (another vCPU may have rewritten them), else 0.
+ */
 static unsigned insn_len(struct svm_vcpu *sv, enum x86_insn_op op)
 {
+	const struct vmcb *vmcb = sv->vmcb;
 	struct x86_insn in;
-	unsigned len = plain_len(sv, op);
+	unsigned len;
+
+	if (sv->sm->nrips && vmcb->c.next_rip > vmcb->s.rip &&
+	    vmcb->c.next_rip - vmcb->s.rip <= X86_INSN_MAX)
+		return (unsigned)(vmcb->c.next_rip - vmcb->s.rip);
+	len = plain_len(sv, op);
 
 	if (len)
 		return len;

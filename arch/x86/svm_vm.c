@@ -131,6 +131,15 @@ static int svm_vm_vcpus(struct svm_vm *sm, struct frame_alloc *fa)
 	return 0;
 }
 
+/* CPUID 8000_000A EDX bit 3 (APM 15.7.1): the CPU saves the next RIP on intercepts. */
+static bool svm_nrips(void)
+{
+	u32 r[4];
+
+	cpuid(0x8000000au, 0, r);
+	return r[3] >> 3 & 1;
+}
+
 int arch_vm_create(struct vm *vm, struct frame_alloc *fa)
 {
 	struct svm_vm *sm;
@@ -143,7 +152,7 @@ int arch_vm_create(struct vm *vm, struct frame_alloc *fa)
 	cpuid(0x80000001u, 0, ext);
 	if ((err = svm_maps_once(fa)) || (err = npt_init(&sm->npt, &npt_alloc, ext[3] >> 26 & 1)))
 		return err;
-	*sm = (struct svm_vm){ .vm = vm, .npt = sm->npt, .kick = svm_kick };
+	*sm = (struct svm_vm){ .vm = vm, .npt = sm->npt, .kick = svm_kick, .nrips = svm_nrips() };
 	sm->npt.vm = vm->id; /* maps take only this VM's pages (core/own.h) */
 	vm->arch.svm = sm;
 	if ((err = npt_map_ram(&sm->npt, &vm->priv)) ||

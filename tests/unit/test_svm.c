@@ -237,6 +237,32 @@ static void malformed_instruction_at_rip(void **state)
 	(void)state;
 }
 
+/* With NRIPS the CPU gives the length: the bytes at RIP are not read again; a next RIP no
+ * instruction can give (before RIP, past 15 bytes) is ignored and the bytes decide. */
+static void nrips_gives_the_length(void **state)
+{
+	static const u8 nops[4] = { 0x90, 0x90, 0x90, 0x90 };
+	struct vmcb *v = f.vmcb[0];
+
+	f.sm.nrips = true;
+	svmf_exit(&f, 0, SVM_EXIT_VMMCALL, 0, 0, nops, 4);
+	v->c.next_rip = SVMF_CODE + 3;
+	v->s.rax = MOAT_HC_NULL;
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE + 3);
+	assert_int_equal(v->s.rax, MOAT_OK);
+	svmf_exit(&f, 0, SVM_EXIT_HLT, 0, 0, nops, 4);
+	v->c.next_rip = SVMF_CODE + 16; /* impossible: the NOPs are not HLT, RIP stays */
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE);
+	svmf_exit(&f, 0, SVM_EXIT_HLT, 0, 0, (const u8[]){ 0xf4 }, 1);
+	v->c.next_rip = SVMF_CODE; /* no length: the bytes give it */
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_HALT);
+	assert_int_equal(v->s.rip, SVMF_CODE + 1);
+	f.sm.nrips = false;
+	(void)state;
+}
+
 static void msr_accesses(void **state)
 {
 	struct svm_vcpu *sv = cpu0(), *sv1 = &f.sm.vcpu[1];
@@ -592,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(msr_permission_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(hlt_cpuid_and_invd, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_instruction_at_rip, setup, teardown),
+		cmocka_unit_test_setup_teardown(nrips_gives_the_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(msr_accesses, setup, teardown),
 		cmocka_unit_test_setup_teardown(io_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypercalls_through_vmmcall, setup, teardown),
