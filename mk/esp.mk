@@ -1,5 +1,5 @@
 # EFI system partition images (scripts/mkesp.sh, mtools): included by mk/$(ARCH).mk after it
-# defines EFI_APP. esp.img carries the default configuration (boot/moat.dts); esp-test.img the
+# defines EFI_APP. esp.img carries the default configuration (boot/moat*.dts); esp-test.img the
 # boot-matrix configuration, which names a file for the UEFI entry to load.
 ESP_IMG := $(OUT)/esp.img
 ESP_TEST_IMG := $(OUT)/esp-test.img
@@ -12,19 +12,23 @@ $(OUT)/cfg/%.dtb: tests/system/esp/%.dts
 	@mkdir -p $(@D)
 	$(Q)dtc -q -I dts -O dtb -o $@ $<
 
-# The test guest goes on both ESPs: arm64 runs it as VM "alpha"; x86_64 (no VMs yet) only
-# loads the default configuration's module.
-GUEST_BIN := $(BUILD)/guests/guest_tests.bin
+# The arch's test guest goes on esp.img with the arch's default configuration: arm64 runs it
+# as VM "alpha" (boot/moat.dts), x86_64 as VMs "alpha" and "beta" (boot/moat-x86_64.dts); the
+# x86_64 boot matrix's esp-test.img only loads a configuration's module.
 ifeq ($(ARCH),arm64)
+GUEST_BIN := $(BUILD)/guests/guest_tests.bin
+ESP_CFG := $(OUT)/cfg/moat.dtb
 ESP_TEST_CFG := $(OUT)/cfg/moat.dtb
 ESP_TEST_FILES := $(GUEST_BIN)
 else
-ESP_TEST_CFG := $(OUT)/cfg/modules.dtb
-ESP_TEST_FILES := tests/system/esp/payload.bin
+GUEST_BIN := $(BUILD)/guests/x86_guest.bin
+ESP_CFG := $(OUT)/cfg/moat-x86_64.dtb
+ESP_TEST_CFG := $(ESP_CFG)
+ESP_TEST_FILES := $(GUEST_BIN)
 endif
 
-$(ESP_IMG): $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN) scripts/mkesp.sh
-	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(OUT)/cfg/moat.dtb $(GUEST_BIN)
+$(ESP_IMG): $(EFI_APP) $(ESP_CFG) $(GUEST_BIN) scripts/mkesp.sh
+	$(Q)scripts/mkesp.sh $@ $(EFI_APP) $(ESP_CFG) $(GUEST_BIN)
 	@echo "  ESP $@"
 
 $(ESP_TEST_IMG): $(EFI_APP) $(ESP_TEST_CFG) $(ESP_TEST_FILES) scripts/mkesp.sh

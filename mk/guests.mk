@@ -6,6 +6,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) -mgeneral-regs-only \
 	-mstrict-align -fno-pie -fno-stack-protector -I. -Wall -Wextra -Werror -MMD -MP
 GUEST_SRCS := tests/guests/start.S tests/guests/guest_tests.c tests/guests/guest_check.c \
+	tests/guests/guest_abi_cases.c \
 	guest_abi/lib/moat_guest.c
 GUEST_OBJS := $(addprefix $(GUEST_OUT)/obj/,$(addsuffix .o,$(basename $(GUEST_SRCS))))
 GUEST_CONFIG := $(GUEST_OUT)/moat-config.dtb
@@ -104,6 +105,7 @@ X86_GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdlib -nostdinc \
 	-mgeneral-regs-only -fno-pie -fno-stack-protector -fcf-protection=none -I. \
 	-Wall -Wextra -Werror -MMD -MP
 X86_GUEST_SRCS := tests/guests/x86/start.S tests/guests/x86/x86_guest.c tests/guests/guest_check.c \
+	tests/guests/guest_abi_cases.c \
 	guest_abi/lib/moat_guest.c
 X86_GUEST_OBJS := $(addprefix $(GUEST_OUT)/x86/,$(addsuffix .o,$(basename $(X86_GUEST_SRCS))))
 
@@ -124,10 +126,19 @@ $(GUEST_OUT)/x86_guest.elf: $(X86_GUEST_OBJS) tests/guests/x86/guest.ld
 $(GUEST_OUT)/x86_guest.bin: $(GUEST_OUT)/x86_guest.elf
 	$(Q)objcopy -O binary $< $@
 
-guests: $(GUEST_OUT)/x86_guest.bin
+X86_GUEST_CONFIG := $(GUEST_OUT)/moat-x86-config.dtb
+X86_GUEST_BENCH_CONFIG := $(GUEST_OUT)/moat-x86-bench.dtb
+X86_GUEST_HOSTILE_CONFIG := $(GUEST_OUT)/moat-x86-hostile.dtb
 
-# make bench: the same two figures on x86_64 (SVM test image, QEMU -icount shift=0).
-guest-bench-x86: $(GUEST_OUT)/x86_guest.bin
+$(GUEST_OUT)/moat-x86-%.dtb: tests/guests/x86/%.dts $(GUEST_OUT)/x86_guest.bin
+	@echo "  DTC $@"
+	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
+
+guests: $(GUEST_OUT)/x86_guest.bin $(X86_GUEST_CONFIG) $(X86_GUEST_BENCH_CONFIG) \
+	$(X86_GUEST_HOSTILE_CONFIG)
+
+# make bench: the same two figures on x86_64 (the production image, QEMU -icount shift=0).
+guest-bench-x86: $(X86_GUEST_BENCH_CONFIG)
 	$(Q)$(MAKE) --no-print-directory ARCH=x86_64 image
 	$(Q)python3 tests/system/scenarios/svm_x86_bench.py
 bench: guest-bench-x86

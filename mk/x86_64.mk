@@ -99,6 +99,10 @@ run: $(VMXTEST_ELF)
 		echo "make run CPU=vmx: DEMO must be guests"; exit 2; fi
 	python3 tests/system/bochs.py --elf $(VMXTEST_ELF) --cpu $(BOCHS_CPU) --name run \
 		--timeout 120
+else ifeq ($(BOOT)-$(DEMO),direct-guests)
+# The two x86 ABI test guests (tests/guests/x86/config.dts) on SVM with nested paging.
+run: $(IMAGE) $(X86_GUEST_CONFIG)
+	timeout 120 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE) -initrd $(X86_GUEST_CONFIG)
 else ifeq ($(BOOT)-$(IOMMU),direct-vtd)
 # The VT-d isolation demo: the test image drives edu DMA through the intel-iommu.
 run: $(OUT)/moat-test.elf
@@ -127,34 +131,15 @@ $(TEST_ELF): $(DIRECT_OBJS) $(TEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/
 
 image: $(TEST_ELF)
 
-# ---- the SVM test image (not the production image: issue 15 item 6) ------------------------
-# moat.elf plus tests/svmtest: runs the x86 test guest on the SVM backend under QEMU until
-# the VM backend interface lets the production image start x86 VMs (docs/vm-backend.md).
-SVMTEST_ELF := $(OUT)/moat-svmtest.elf
-SVMTEST_GUEST := $(GUEST_OUT)/x86_guest.bin
-SVMTEST_OBJS := $(OUT)/obj/tests/svmtest/svmtest.o $(OUT)/obj/tests/svmtest/guest_blob.o
-
-$(OUT)/obj/tests/svmtest/guest_blob.o: tests/svmtest/guest_blob.S $(SVMTEST_GUEST)
-	@mkdir -p $(@D)
-	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DSVMTEST_GUEST_BIN='"$(SVMTEST_GUEST)"' \
-		-c $< -o $@
-
-$(SVMTEST_ELF): $(DIRECT_OBJS) $(SVMTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld
-	@echo "  LD $@"
-	$(Q)$(IMAGE_LD) -nostdlib -static -z noexecstack --gc-sections -T linker/x86_64.ld -o $@ \
-		$(DIRECT_OBJS) $(SVMTEST_OBJS) --whole-archive $(OUT)/libmoat.a --no-whole-archive \
-		--start-group $(MBEDTLS_LIB) $(LIBFDT_A) --end-group
-
-image: $(SVMTEST_ELF)
-
 # ---- the VMX test image (not the production image) -------------------------------------------
-# moat.elf plus tests/vmxtest: runs the same x86 test guest on the VMX backend under Bochs
+# moat.elf plus tests/vmxtest: runs the x86 test guest on the VMX backend under Bochs
 # (tests/system/scenarios/bochs_vmx.py); make run ARCH=x86_64 CPU=vmx DEMO=guests runs it.
+VMXTEST_GUEST := $(GUEST_OUT)/x86_guest.bin
 VMXTEST_OBJS := $(OUT)/obj/tests/vmxtest/vmxtest.o $(OUT)/obj/tests/vmxtest/guest_blob.o
 
-$(OUT)/obj/tests/vmxtest/guest_blob.o: tests/vmxtest/guest_blob.S $(SVMTEST_GUEST)
+$(OUT)/obj/tests/vmxtest/guest_blob.o: tests/vmxtest/guest_blob.S $(VMXTEST_GUEST)
 	@mkdir -p $(@D)
-	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DVMXTEST_GUEST_BIN='"$(SVMTEST_GUEST)"' \
+	$(Q)$(IMAGE_CC) $(IMAGE_CFLAGS) -D__ASSEMBLY__ -DVMXTEST_GUEST_BIN='"$(VMXTEST_GUEST)"' \
 		-c $< -o $@
 
 $(VMXTEST_ELF): $(DIRECT_OBJS) $(VMXTEST_OBJS) $(OUT)/libmoat.a $(MBEDTLS_LIB) linker/x86_64.ld

@@ -5,6 +5,7 @@
 #include <arch/mm.h>
 #include <string.h>
 
+#include "vmm/vm_backend.h"
 #include "vmm/vm_mmio.h"
 
 static struct vm vms[VM_MAX];
@@ -45,13 +46,16 @@ enum vm_mem_kind vm_gpa_kind(const struct vm *vm, gpa_t g)
 
 void vm_init(struct vm *vm, unsigned id, const struct vm_config *cfg, paddr_t ram)
 {
+	struct vm_layout l;
+
+	vmb_vm_layout(&l);
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
 	vm->cfg = cfg;
 	memcpy(vm->name, cfg->name, sizeof(vm->name));
-	vm->priv = (struct vm_ram){ gpa(VM_RAM_BASE), cfg->private_size, ram };
+	vm->priv = (struct vm_ram){ l.ram_base, cfg->private_size, ram };
 	if (cfg->shared_size)
-		vm->shared = (struct vm_ram){ gpa(VM_RAM_BASE + cfg->private_size),
+		vm->shared = (struct vm_ram){ gpa(l.ram_base.v + cfg->private_size),
 					      cfg->shared_size, pa(ram.v + cfg->private_size) };
 	vm->nvcpus = cfg->nvcpus;
 	vm->running = cfg->nvcpus;

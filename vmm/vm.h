@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VM and vCPU objects (docs/architecture.md section 2) and the VM memory map. The guest-physical layout
- * is fixed and the same for every VM (docs/guest-abi.md "Memory map"):
+ * is fixed per arch and the same for every VM (docs/guest-abi.md "Memory map"); arm64's:
  *   0x0800_0000  virtual GICv3 distributor (64 KiB), redistributors from 0x080A_0000
  *   0x0900_0000  virtual PL011 console (4 KiB)
  *   0x4000_0000  private RAM, then shared RAM right after it
- * Everything else faults: the guest gets a synchronous external abort.
+ * Everything else faults: the guest gets a synchronous external abort. x86 VMs have RAM from
+ * GPA 0 (the backend's vmb_vm_layout(), vmm/vm_backend.h, gives the RAM base).
  */
 #ifndef VMM_VM_H
 #define VMM_VM_H
@@ -26,7 +27,7 @@
 #define VM_GICR_STRIDE 0x20000ULL /* RD_base + SGI_base frames per redistributor */
 #define VM_UART_BASE 0x09000000ULL
 #define VM_UART_SIZE 0x1000ULL
-#define VM_RAM_BASE 0x40000000ULL
+#define VM_RAM_BASE 0x40000000ULL /* arm64 (and the host tests' fake arch) */
 
 #define VGIC_NR_SPIS 32 /* SPIs 32..63 */
 #define VGIC_NR_IRQS (32 + VGIC_NR_SPIS)

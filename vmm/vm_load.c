@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "vmm/vm_backend.h"
 #include "vmm/vm_fdt.h"
 #include "lib/err.h"
 
@@ -82,35 +83,40 @@ static int vm_load_dtb(struct vm *vm, const struct boot_info *bi, u64 off, u64 s
 }
 
 /*
- * Private RAM from the top: the DTB slot (2 MiB for a given DTB, 64 KiB for a generated one),
- * the initrd right below it (page aligned), the kernel from the bottom up to the initrd.
+ * Private RAM from the top: the DTB slot (2 MiB for a given DTB, 64 KiB for a generated one;
+ * none where the arch's guests get no device tree), the initrd right below it (page aligned),
+ * the kernel from the arch's kernel offset up to the initrd.
  */
 int vm_load_images(struct vm *vm, const struct boot_info *bi)
 {
 	const struct vm_config *c = vm->cfg;
 	bool given = c->dtb.data || c->dtb.module[0];
-	u64 top = c->private_size, slot = given ? VM_DTB_SLOT : VM_FDT_MAX;
-	u64 dtb_off, limit, isz, initrd_gpa = 0, kernel_gpa, dtb_gpa;
+	struct vm_layout l;
+	u64 top = c->private_size, slot, dtb_off, limit, isz, initrd_gpa = 0, kernel_gpa,
+	    dtb_gpa = 0;
 	const u8 *d;
 	int err;
 
-	if (top < 2 * slot)
-		return pr_err("%s: dtb: private RAM too small", vm->name), -E_RANGE;
+	vmb_vm_layout(&l);
+	slot = !l.fdt ? 0 : given ? VM_DTB_SLOT : VM_FDT_MAX;
+	if (top < 2 * slot || top <= l.kernel_offset)
+		return pr_err("%s: %s: private RAM too small", vm->name, slot ? "dtb" : "kernel"),
+		       -E_RANGE;
 	dtb_off = limit = top - slot;
 	if ((err = vm_image(bi, &c->initrd, &d, &isz)))
 		return pr_err("%s: initrd: boot module not found", vm->name), err;
 	if (d) {
-		if (isz > limit)
+		if (isz > limit - l.kernel_offset)
 			return pr_err("%s: initrd: does not fit in private RAM", vm->name),
 			       -E_RANGE;
 		limit = ALIGN_DOWN(limit - isz, PAGE_SIZE);
 		if ((err = vm_load(vm, bi, &c->initrd, "initrd", limit, dtb_off, &initrd_gpa)))
 			return err;
 	}
-	if ((err = vm_load(vm, bi, &c->kernel, "kernel", 0, limit, &kernel_gpa)) ||
-	    (err = vm_load_dtb(vm, bi, dtb_off, slot, initrd_gpa, d ? isz : 0, &dtb_gpa)))
+	if ((err = vm_load(vm, bi, &c->kernel, "kernel", l.kernel_offset, limit, &kernel_gpa)) ||
+	    (slot && (err = vm_load_dtb(vm, bi, dtb_off, slot, initrd_gpa, d ? isz : 0, &dtb_gpa))))
 		return err;
-	vm->vcpu[0].boot_ctx = dtb_gpa;
+	vm->vcpu[0].boot_ctx = slot ? dtb_gpa : initrd_gpa;
 	vm->vcpu[0].boot_pc = kernel_gpa;
 	return 0;
 }

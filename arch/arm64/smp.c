@@ -13,6 +13,7 @@
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/vcpu.h"
 #include "core/log.h"
+#include "vmm/vm_backend.h"
 #include "vmm/vm_boot.h"
 #include "lib/bits.h"
 #include "lib/err.h"
@@ -104,6 +105,12 @@ static int pcpu_start(struct pcpu *p, struct frame_alloc *fa)
 		return -E_IO;
 	}
 	return 0;
+}
+
+/* RAM at 1 GiB, the kernel at its start, the DTB at the top (docs/guest-abi.md). */
+void vmb_vm_layout(struct vm_layout *out)
+{
+	*out = (struct vm_layout){ gpa(VM_RAM_BASE), 0, true };
 }
 
 int arch_vm_create(struct vm *vm, struct frame_alloc *fa)

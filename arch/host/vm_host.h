@@ -4,6 +4,7 @@
 #define ARCH_HOST_VM_HOST_H
 
 #include "vmm/vdev.h"
+#include "vmm/vm_backend.h"
 
 #define HOST_S2_MAX 64
 
@@ -20,5 +21,8 @@ extern int host_s2_fail; /* non-zero: arch_vm_map_mmio() fails with it */
 /* True if VM `vm` has device memory at g (its host address in *hpa). */
 bool host_s2_lookup(unsigned vm, u64 g, u64 *hpa);
 void host_s2_reset(void);
+
+/* What vmb_vm_layout() answers (arm64's map unless a test changes it). */
+extern struct vm_layout host_vm_layout;
 
 #endif

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Extended page tables on lib/pt (arch/x86/ept.h). */
+/* Extended page tables on lib/pt (arch/x86/ept.h), by the shared rules of arch/x86/s2pt.h. */
 #include "arch/x86/ept.h"
 
-#include "vmm/vm.h"
-#include "lib/err.h"
+#include "arch/x86/s2pt.h"
 
-#define EPT_GPA_BITS 48
 #define EPT_RAM (PT_PROT_R | PT_PROT_W | PT_PROT_X)
 #define EPT_MMIO (PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE)
 #define EPTP_WB 6ULL
@@ -13,11 +11,8 @@
 
 int ept_init(struct ept *e, struct pt_allocator *a, u64 max_leaf)
 {
-	struct pt_config cfg = {
-		.fmt = PT_VTD_SS, .ias = EPT_GPA_BITS, .oas = 52, .max_leaf = max_leaf, .alloc = a
-	};
-
-	return pt_init(&e->pt, &cfg);
+	e->vm = 0;
+	return x86_s2_init(&e->pt, a, PT_VTD_SS, max_leaf);
 }
 
 void ept_destroy(struct ept *e)
@@ -25,44 +20,19 @@ void ept_destroy(struct ept *e)
 	pt_destroy(&e->pt);
 }
 
-/* Maps over nothing only (-E_EXIST otherwise): no translation is cached to invalidate. */
-static int ept_map(struct ept *e, u64 g, paddr_t hpa, u64 size, u32 prot)
-{
-	struct pt_gather gt;
-	struct pt_extent x;
-	u64 end;
-	int err;
-
-	if (add_overflow(g, size, &end))
-		return -E_OVERFLOW;
-	err = pt_lookup_next(&e->pt, g, end, &x);
-	if (err != -E_NOENT)
-		return err ? err : -E_EXIST;
-	pt_gather_init(&gt, NULL);
-	err = pt_map(&e->pt, g, hpa, size, prot, &gt);
-	pt_gather_sync(&gt, &e->pt);
-	return err;
-}
-
 int ept_map_ram(struct ept *e, const struct vm_ram *r)
 {
-	return r->size ? ept_map(e, r->base.v, r->hpa, r->size, EPT_RAM) : 0;
+	return x86_s2_map_ram(&e->pt, e->vm, r, EPT_RAM);
 }
 
 int ept_map_mmio(struct ept *e, gpa_t g, paddr_t hpa, u64 size)
 {
-	return ept_map(e, g.v, hpa, size, EPT_MMIO);
+	return x86_s2_map_mmio(&e->pt, e->vm, g, hpa, size, EPT_MMIO);
 }
 
 int ept_unmap(struct ept *e, gpa_t g, u64 size, void (*flush)(struct pt_gather *g, struct pt *pt))
 {
-	struct pt_gather gt;
-	int err;
-
-	pt_gather_init(&gt, flush);
-	err = pt_unmap(&e->pt, g.v, size, &gt);
-	pt_gather_sync(&gt, &e->pt);
-	return err;
+	return x86_s2_unmap(&e->pt, g, size, flush);
 }
 
 u64 ept_pointer(const struct ept *e)

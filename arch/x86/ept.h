@@ -7,8 +7,9 @@
  * VT-d 9.8). 4-level tables, guest-physical addresses below 2^48. RAM is write-back
  * read-write-execute; assigned MMIO uncached and never executable; everything else is not
  * mapped, so an access to it is an EPT violation the exit handler turns into the guest's
- * documented fault. tests/unit/test_vmx_ept.c walks the tables with an EPT walker written
- * from the SDM. The caller serialises changes per VM, as for NPT.
+ * documented fault. Like NPT, a map takes only the VM's own RAM and its vdevs' BARs
+ * (core/own.h, arch/x86/s2pt.h). tests/unit/test_vmx_ept.c walks the tables with an EPT
+ * walker written from the SDM. The caller serialises changes per VM, as for NPT.
  */
 #ifndef X86_EPT_H
 #define X86_EPT_H
@@ -19,9 +20,14 @@ struct vm_ram;
 
 struct ept {
 	struct pt pt;
+	/* The VM whose EPT it is: maps take only its RAM and its vdevs' BARs (core/own.h). */
+	u32 vm;
 };
 
-/* max_leaf: PT_SIZE_4K, PT_SIZE_2M or PT_SIZE_1G as IA32_VMX_EPT_VPID_CAP allows. */
+/*
+ * max_leaf: PT_SIZE_4K, PT_SIZE_2M or PT_SIZE_1G as IA32_VMX_EPT_VPID_CAP allows.
+ * Set e->vm afterwards: until then no page can be mapped.
+ */
 int ept_init(struct ept *e, struct pt_allocator *a, u64 max_leaf) __must_check;
 void ept_destroy(struct ept *e);
 /* Maps never replace: -E_EXIST when part of the range is mapped (unmap first). */

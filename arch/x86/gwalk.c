@@ -32,7 +32,8 @@ int x86_gva_to_gpa(const struct vm *vm, const struct x86_paging *p, u64 linear, 
 
 		if (!src)
 			return -E_NOENT;
-		memcpy(&e, src, 8); /* one read: the guest may change it meanwhile */
+		/* one aligned 8-byte read (never torn): the guest may change it meanwhile */
+		e = __atomic_load_n((const u64 *)src, __ATOMIC_RELAXED);
 		if (!(e & PTE_P))
 			return -E_NOENT;
 		if ((lvl == 1 || lvl == 2) && (e & PTE_PS)) {

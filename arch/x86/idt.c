@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* IDT for the CPU exceptions (Intel SDM vol. 3A 6.10-6.14): report and stop cleanly. */
+/*
+ * IDT (Intel SDM vol. 3A 6.10-6.14): the CPU exceptions report and stop cleanly; every
+ * external interrupt vector (32-255) only signals EOI and returns (apic.c).
+ */
 #define LOG_COMPONENT "arch"
 #include <arch/cpu.h>
 
@@ -8,6 +11,7 @@
 #include "lib/types.h"
 
 #define IDT_VECTORS 32
+#define IDT_ALL 256
 #define STUB_SIZE 16
 #define GATE_INTR64 0x8e /* present, DPL0, 64-bit interrupt gate */
 
@@ -26,8 +30,8 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
-static struct idt_gate idt[IDT_VECTORS] __aligned(16);
-extern const char x86_exc_stubs[];
+static struct idt_gate idt[IDT_ALL] __aligned(16);
+extern const char x86_exc_stubs[], x86_irq_stub[];
 
 static const char *const exc_name[IDT_VECTORS] = {
 	"divide error",
@@ -87,8 +91,9 @@ void x86_idt_init(void)
 		u64 base;
 	} d = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 
-	for (unsigned i = 0; i < IDT_VECTORS; i++) {
-		u64 h = (u64)(uintptr_t)(x86_exc_stubs + i * STUB_SIZE);
+	for (unsigned i = 0; i < IDT_ALL; i++) {
+		u64 h = i < IDT_VECTORS ? (u64)(uintptr_t)(x86_exc_stubs + i * STUB_SIZE)
+					: (u64)(uintptr_t)x86_irq_stub;
 		idt[i] = (struct idt_gate){ .off_lo = (u16)h,
 					    .sel = SEL_CODE64,
 					    .type = GATE_INTR64,

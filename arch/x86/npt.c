@@ -1,25 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* Nested page tables on lib/pt (arch/x86/npt.h). */
+/* Nested page tables on lib/pt (arch/x86/npt.h), by the shared rules of arch/x86/s2pt.h. */
 #include "arch/x86/npt.h"
 
-#include "core/own.h"
-#include "vmm/vm.h"
-#include "lib/err.h"
+#include "arch/x86/s2pt.h"
 
-#define NPT_GPA_BITS 48
 #define NPT_RAM (PT_PROT_R | PT_PROT_W | PT_PROT_X | PT_PROT_U)
 #define NPT_MMIO (PT_PROT_R | PT_PROT_W | PT_PROT_U | PT_PROT_DEVICE)
 
 int npt_init(struct npt *n, struct pt_allocator *a, bool gbpages)
 {
-	struct pt_config cfg = { .fmt = PT_X86_64,
-				 .ias = NPT_GPA_BITS,
-				 .oas = 52,
-				 .max_leaf = gbpages ? 0 : PT_SIZE_2M,
-				 .alloc = a };
-
 	n->vm = 0;
-	return pt_init(&n->pt, &cfg);
+	return x86_s2_init(&n->pt, a, PT_X86_64, gbpages ? 0 : PT_SIZE_2M);
 }
 
 void npt_destroy(struct npt *n)
@@ -27,48 +18,19 @@ void npt_destroy(struct npt *n)
 	pt_destroy(&n->pt);
 }
 
-/* Maps over nothing only (-E_EXIST otherwise), so no translation is cached to invalidate. */
-static int npt_map(struct npt *n, u64 g, paddr_t hpa, u64 size, u32 prot)
-{
-	struct pt_gather gt;
-	struct pt_extent x;
-	u64 end;
-	int err;
-
-	if (add_overflow(g, size, &end))
-		return -E_OVERFLOW;
-	err = pt_lookup_next(&n->pt, g, end, &x);
-	if (err != -E_NOENT)
-		return err ? err : -E_EXIST;
-	pt_gather_init(&gt, NULL);
-	err = pt_map(&n->pt, g, hpa, size, prot, &gt);
-	pt_gather_sync(&gt, &n->pt);
-	return err;
-}
-
-/* Ownership before anything else (core/own.h): another owner's page never enters the NPT. */
 int npt_map_ram(struct npt *n, const struct vm_ram *r)
 {
-	if (!r->size)
-		return 0;
-	return own_check(r->hpa, r->size, own_vm(n->vm))
-		       ?: npt_map(n, r->base.v, r->hpa, r->size, NPT_RAM);
+	return x86_s2_map_ram(&n->pt, n->vm, r, NPT_RAM);
 }
 
 int npt_map_mmio(struct npt *n, gpa_t g, paddr_t hpa, u64 size)
 {
-	return own_check(hpa, size, own_bar(n->vm)) ?: npt_map(n, g.v, hpa, size, NPT_MMIO);
+	return x86_s2_map_mmio(&n->pt, n->vm, g, hpa, size, NPT_MMIO);
 }
 
 int npt_unmap(struct npt *n, gpa_t g, u64 size, void (*flush)(struct pt_gather *g, struct pt *pt))
 {
-	struct pt_gather gt;
-	int err;
-
-	pt_gather_init(&gt, flush);
-	err = pt_unmap(&n->pt, g.v, size, &gt);
-	pt_gather_sync(&gt, &n->pt);
-	return err;
+	return x86_s2_unmap(&n->pt, g, size, flush);
 }
 
 u64 npt_root(const struct npt *n)

@@ -90,6 +90,18 @@ static void pvh_modules(const u8 *si, struct boot_info *bi)
 	}
 }
 
+/* The first boot module is Moat's configuration when it is a device tree (QEMU: -initrd). */
+static void pvh_config(struct boot_info *bi)
+{
+	const u8 *m = (const u8 *)(uintptr_t)bi->modules[0].base.v;
+
+	if (bi->nmodules && bi->modules[0].size >= 4 && m[0] == 0xd0 && m[1] == 0x0d &&
+	    m[2] == 0xfe && m[3] == 0xed) {
+		bi->config = bi->modules[0].base;
+		bi->config_size = bi->modules[0].size;
+	}
+}
+
 /* The start info and everything it points to lie in the first 4 GiB, mapped by head.S. */
 static void pvh_parse(const u8 *si, struct boot_info *bi)
 {
@@ -105,6 +117,7 @@ static void pvh_parse(const u8 *si, struct boot_info *bi)
 		bi->cmdline[i] = '\0';
 	}
 	pvh_modules(si, bi);
+	pvh_config(bi);
 	if (*(const u32 *)(si + PVH_OFF_VERSION) < 1)
 		return;
 	const u8 *mm = (const u8 *)(uintptr_t) * (const u64 *)(si + PVH_OFF_MEMMAP);

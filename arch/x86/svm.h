@@ -225,6 +225,7 @@ struct svm_vcpu {
 	struct vcpu *v; /* the core object (VM, index, power state) */
 	struct svm_vm *sm;
 	struct vmcb *vmcb;
+	u64 vmcb_pa; /* the VMCB's host-physical address, for VMRUN */
 	u64 gprs[16];
 	struct vlapic lapic;
 	struct svm_asid_vcpu asid;
@@ -232,6 +233,7 @@ struct svm_vcpu {
 	u64 exits;			/* exits handled */
 	bool nmi_pending, init_pending; /* set by other vCPUs' IPIs */
 	bool wait_sipi;			/* after INIT: only a start-up IPI runs it */
+	bool sipi_after_init;		/* a start-up IPI came before the pending INIT was taken */
 	u8 sipi_vector;
 	bool running; /* has an entry state (boot CPU, or started by a start-up IPI) */
 	bool halted;  /* in HLT until an interrupt it can take */
@@ -245,7 +247,25 @@ struct svm_vm {
 	struct svm_vcpu vcpu[CFG_MAX_VCPUS];
 	/* Tells vCPU `idx`'s CPU to exit (an IPI to it; a counter in host tests). */
 	void (*kick)(struct svm_vm *sm, unsigned idx);
+	bool done; /* every vCPU is out for good (the image's scheduler) */
+	/* The CPU saves next RIP (CPUID 8000_000A EDX bit 3): intercepted instructions' lengths
+	 * come from the VMCB, not from reading the guest's code (svm_exit.c). */
+	bool nrips;
 };
+
+/* ---- the VM memory map in NPT (svm_npt.c) ------------------------------------------------ */
+
+/* Assigned MMIO (shared or private, docs/guest-abi.md x86 "Memory map") into the VM's NPT. */
+int svm_vm_map_mmio(struct svm_vm *sm, gpa_t g, paddr_t hpa, u64 size) __must_check;
+/*
+ * Removes [g, g + size) and makes every vCPU of the VM drop the old translations before it
+ * runs again: each vCPU's ASID goes stale (a fresh one, or a flush, at its next entry) and its
+ * CPU is kicked, so no vCPU keeps using the range after this returns.
+ */
+int svm_vm_unmap(struct svm_vm *sm, gpa_t g, u64 size) __must_check;
+
+/* Image only (svm_vm.c): SYSTEM_RESET of a stopped VM: RAM reloaded, boot state again. */
+int svm_vm_reset(struct svm_vm *sm) __must_check;
 
 /* The VMCB's static part: intercepts, permission maps, nested paging, G_PAT. */
 void svm_vmcb_init(struct vmcb *vmcb, u64 iopm_pa, u64 msrpm_pa, u64 ncr3);
@@ -298,6 +318,13 @@ enum svm_action {
 /* Delivers an IPI vCPU `from` sent, to the VM's vCPUs it names (never outside the VM). */
 void svm_vm_send_ipi(struct svm_vm *sm, unsigned from, const struct vlapic_ipi *ipi);
 
+/*
+ * Takes a pending INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a
+ * start-up IPI, unless one was already sent after that INIT (INIT, SIPI, SIPI arrive in one
+ * burst before the target gets to the INIT): then it starts from that one.
+ */
+void svm_vcpu_take_init(struct svm_vcpu *sv);
+
 /* Handles the exit the VMCB describes. Everything in the VMCB and guest memory is hostile. */
 enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);
 /* Queues whatever the vCPU should take next (exception, NMI, vlapic vector) into EVENTINJ,
@@ -305,14 +332,13 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);
 void svm_inject_pending(struct svm_vcpu *sv);
 
 /*
- * Image only (svm_run.c). svm_vcpu_step: at most one guest entry; SVM_HALT when the vCPU
- * cannot run now (in HLT with nothing to take, waiting for a start-up IPI). svm_vcpu_run: the
- * vCPU's loop on its own CPU until it stops, powers off or resets. vmcb_pa: its VMCB;
- * host_vmcb_pa: a page for the host state VMSAVE keeps.
+ * Image only (svm_run.c): at most one guest entry of the vCPU on CPU `cpu`; SVM_HALT when it
+ * cannot run now (in HLT with nothing to take, waiting for a start-up IPI). vmcb_pa: its
+ * VMCB; host_vmcb_pa: a page for the host state VMSAVE keeps. The scheduler (svm_vms.c)
+ * calls it in turns for every vCPU.
  */
+extern bool svm_host_if; /* physical interrupts end guest entries (the host APIC's timer) */
 enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
 			      u64 host_vmcb_pa);
-enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
-			     u64 host_vmcb_pa);
 
 #endif

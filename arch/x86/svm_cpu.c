@@ -17,14 +17,6 @@
 #define MSR_VM_CR 0xc0010114u
 #define MSR_VM_HSAVE_PA 0xc0010117u
 
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64)hi << 32 | lo;
-}
-
 void arch_x86_cpuid(u32 leaf, u32 sub, u32 out[4])
 {
 	cpuid(leaf, sub, out);

@@ -5,7 +5,9 @@
  * syscall MSRs, which VMRUN does not switch, are VMSAVEd to the host VMCB and the guest's
  * VMLOADed; no C code runs between the guest's VMLOAD and the host's (Moat's stack canary is
  * at %fs:0x28). RAX and RSP travel in the VMCB; the other guest registers in gprs[16]
- * (indexed like x86_insn.reg).
+ * (indexed like x86_insn.reg). With svm_host_if set (the host APIC preempts guests, apic.c)
+ * RFLAGS.IF is 1 across VMRUN, so a physical interrupt ends the entry (V_INTR_MASKING, 15.21.1)
+ * and is taken, EOI only, at STGI; IF is 0 again when this returns.
  */
 #define G(n) (8 * (n))
 
@@ -23,7 +25,10 @@ svm_vmrun:
 	push	%rdx			/*  8(%rsp): host VMCB */
 	push	%rsi			/*  0(%rsp): guest VMCB */
 	clgi
-	mov	%rdx, %rax
+	cmpb	$0, svm_host_if(%rip)
+	je	1f
+	sti				/* GIF is 0: nothing is taken before the guest runs */
+1:	mov	%rdx, %rax
 	vmsave
 	mov	(%rsp), %rax
 	vmload
@@ -65,7 +70,8 @@ svm_vmrun:
 	mov	%rax, G(7)(%rdi)
 	mov	8(%rsp), %rax
 	vmload
-	stgi
+	stgi				/* a pending interrupt is taken here (EOI only) */
+	cli
 	add	$24, %rsp
 	pop	%r15
 	pop	%r14

@@ -14,17 +14,10 @@
 
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
-#include "vmm/hypercall.h"
+#include "arch/x86/vhcall.h"
 #include "core/log.h"
 #include "vmm/vm.h"
-#include "vmm/vdev.h"
-#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
-
-/* The PSCI function IDs arm64 guests use (Arm DEN 0022), accepted through VMMCALL too, so
- * shared guest code names power-off and reset with one number (docs/guest-abi.md). */
-#define MOAT_X86_SYSTEM_OFF 0x84000008u
-#define MOAT_X86_SYSTEM_RESET 0x84000009u
 
 #define VEC_UD 6
 #define VEC_GP 13
@@ -50,25 +43,80 @@ static struct x86_paging paging_of(const struct vmcb *vmcb)
 	return (struct x86_paging){ vmcb->s.cr0, vmcb->s.cr3, vmcb->s.cr4, vmcb->s.efer };
 }
 
-/* Decodes the instruction at CS:RIP (15 bytes at most, fewer at the end of RAM). */
-static int fetch_decode(struct svm_vcpu *sv, struct x86_insn *in)
+/* Fetches up to `n` bytes at CS:RIP (fewer at the end of RAM) and the mode to decode them in. */
+static unsigned fetch(struct svm_vcpu *sv, u8 *buf, unsigned n, struct x86_insn_mode *m)
 {
 	const struct vmcb_save *s = &sv->vmcb->s;
 	struct x86_paging p = paging_of(sv->vmcb);
-	struct x86_insn_mode m = { .long64 = (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)),
-				   .d32 = s->cs.attrib & (1u << 10) };
-	u64 la = s->rip + ((s->efer & EFER_LMA) && m.long64 ? 0 : s->cs.base);
+	u64 la;
+
+	*m = (struct x86_insn_mode){ .long64 = (s->efer & EFER_LMA) && (s->cs.attrib & (1u << 9)),
+				     .d32 = s->cs.attrib & (1u << 10) };
+	la = s->rip + ((s->efer & EFER_LMA) && m->long64 ? 0 : s->cs.base);
+	return x86_guest_fetch(sv->v->vm, &p, m->long64 ? la : (u32)la, buf, n);
+}
+
+/* Decodes the instruction at CS:RIP (15 bytes at most, fewer at the end of RAM). */
+static int fetch_decode(struct svm_vcpu *sv, struct x86_insn *in)
+{
+	struct x86_insn_mode m;
 	u8 buf[X86_INSN_MAX];
-	unsigned n = x86_guest_fetch(sv->v->vm, &p, m.long64 ? la : (u32)la, buf, sizeof(buf));
+	unsigned n = fetch(sv, buf, sizeof(buf), &m);
 
 	return x86_insn_decode(buf, n, m, in);
 }
 
-/* The length of the intercepted instruction if the bytes at RIP still are `op`, else 0. */
+/*
+ * The prefix-free encoding of each instruction whose length an intercept needs (insn.h): the
+ * usual case is checked on its own bytes first, which is what a compiler emits and costs a
+ * fraction of the decoder; anything else (prefixes, other bytes) goes to the decoder.
+ */
+static const struct {
+	u8 op, len, b[3];
+} plain[] = {
+	{ X86_OP_HLT, 1, { 0xf4 } },	     { X86_OP_VMMCALL, 3, { 0x0f, 0x01, 0xd9 } },
+	{ X86_OP_CPUID, 2, { 0x0f, 0xa2 } }, { X86_OP_RDMSR, 2, { 0x0f, 0x32 } },
+	{ X86_OP_WRMSR, 2, { 0x0f, 0x30 } },
+};
+
+static unsigned plain_len(struct svm_vcpu *sv, enum x86_insn_op op)
+{
+	struct x86_insn_mode m;
+	u8 buf[3];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(plain); i++) {
+		unsigned len = plain[i].len;
+
+		if (plain[i].op != op)
+			continue;
+		if (fetch(sv, buf, len, &m) != len)
+			return 0;
+		for (unsigned k = 0; k < len; k++)
+			if (buf[k] != plain[i].b[k])
+				return 0;
+		return len;
+	}
+	return 0;
+}
+
+/*
+ * The length of the intercepted instruction: with NRIPS the CPU's next RIP (APM 15.7.1; a
+ * value no instruction can give is ignored), else the bytes at RIP if they still are `op`
+ * (another vCPU may have rewritten them), else 0.
+ */
 static unsigned insn_len(struct svm_vcpu *sv, enum x86_insn_op op)
 {
+	const struct vmcb *vmcb = sv->vmcb;
 	struct x86_insn in;
+	unsigned len;
 
+	if (sv->sm->nrips && vmcb->c.next_rip > vmcb->s.rip &&
+	    vmcb->c.next_rip - vmcb->s.rip <= X86_INSN_MAX)
+		return (unsigned)(vmcb->c.next_rip - vmcb->s.rip);
+	len = plain_len(sv, op);
+
+	if (len)
+		return len;
 	if (fetch_decode(sv, &in) || in.op != op)
 		return 0;
 	return in.len;
@@ -199,59 +247,24 @@ static enum svm_action exit_ioio(struct svm_vcpu *sv)
 	return r == X86_VIO_POWER_OFF ? SVM_POWER_OFF : r == X86_VIO_RESET ? SVM_RESET : SVM_RESUME;
 }
 
-/*
- * Register mapping (docs/guest-abi.md, x86): function and status in RAX; arguments x1..x6 in
- * RDI, RSI, RDX, RCX, R8, R9; results x1..x3 in RDI, RSI, RDX. Other registers are kept.
- */
-static const u8 hc_reg[HC_NREGS] = { GPR_RAX, GPR_RDI, GPR_RSI, GPR_RDX, GPR_RCX, GPR_R8, GPR_R9 };
-
 static enum svm_action exit_vmmcall(struct svm_vcpu *sv)
 {
-	u64 regs[HC_NREGS], fn = sv->gprs[GPR_RAX];
-
 	if (!skip(sv, X86_OP_VMMCALL))
 		return SVM_RESUME;
-	if (fn == MOAT_X86_SYSTEM_OFF)
-		return SVM_POWER_OFF;
-	if (fn == MOAT_X86_SYSTEM_RESET)
-		return SVM_RESET;
-	if (!hypercall_is_moat(fn)) {
-		sv->gprs[GPR_RAX] = (u64)-1; /* NOT_SUPPORTED, as SMCCC answers on arm64 */
-		return SVM_RESUME;
+	switch (x86_hypercall(sv->v, sv->gprs)) {
+	case X86_HC_POWER_OFF: return SVM_POWER_OFF;
+	case X86_HC_RESET: return SVM_RESET;
+	default: return SVM_RESUME;
 	}
-	for (unsigned i = 0; i < HC_NREGS; i++)
-		regs[i] = sv->gprs[hc_reg[i]];
-	hypercall_dispatch(sv->v, regs);
-	for (unsigned i = 0; i < 4; i++)
-		sv->gprs[hc_reg[i]] = regs[i];
-	return SVM_RESUME;
-}
-
-struct mmio_ctx {
-	struct vcpu *v;
-	u64 gpa;
-};
-
-/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (vmm/vdev.c). */
-static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
-{
-	struct mmio_ctx *m = ctx;
-
-	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
-}
-
-static bool mmio_emulated(u64 gpa)
-{
-	return gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE;
 }
 
 static enum svm_action exit_npf(struct svm_vcpu *sv)
 {
-	struct mmio_ctx m = { sv->v, sv->vmcb->c.exit_info2 };
+	u64 gpa = sv->vmcb->c.exit_info2;
 	struct x86_insn in;
 
-	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !mmio_emulated(m.gpa) ||
-	    fetch_decode(sv, &in) || x86_insn_mmio(&in, sv->gprs, mmio_access, &m)) {
+	if ((sv->vmcb->c.exit_info1 & NPF_GUEST_WALK) || !x86_vmmio_emulated(gpa) ||
+	    fetch_decode(sv, &in) || x86_vmmio(sv->v, gpa, &in, sv->gprs)) {
 		inject(sv, VEC_MC, false, 0);
 		return SVM_RESUME;
 	}
@@ -348,6 +361,14 @@ static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
 		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
 		break;
 	case APIC_DM_STARTUP:
+		if (__atomic_load_n(&d->init_pending, __ATOMIC_ACQUIRE)) {
+			/* The INIT it follows is not taken yet: the first SIPI after it counts. */
+			if (__atomic_load_n(&d->sipi_after_init, __ATOMIC_ACQUIRE))
+				return;
+			d->sipi_vector = ipi->vector;
+			__atomic_store_n(&d->sipi_after_init, true, __ATOMIC_RELEASE);
+			break;
+		}
 		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
 		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))
 			return;
@@ -358,6 +379,19 @@ static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
 	}
 	if (sm->kick)
 		sm->kick(sm, t);
+}
+
+void svm_vcpu_take_init(struct svm_vcpu *sv)
+{
+	if (!__atomic_exchange_n(&sv->init_pending, false, __ATOMIC_ACQ_REL))
+		return;
+	vlapic_reset(&sv->lapic, sv->v->id);
+	sv->running = sv->halted = false;
+	sv->nmi_pending = false;
+	sv->vmcb->c.event_inj = 0;
+	__atomic_store_n(&sv->wait_sipi, true, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&sv->sipi_after_init, false, __ATOMIC_ACQ_REL))
+		__atomic_store_n(&sv->wait_sipi, false, __ATOMIC_RELEASE);
 }
 
 void svm_vm_send_ipi(struct svm_vm *sm, unsigned from, const struct vlapic_ipi *ipi)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VMRUN loop of one vCPU (image only): INIT and start-up IPIs, ASID and TLB_CONTROL,
+ * One guest entry of a vCPU (image only): INIT and start-up IPIs, ASID and TLB_CONTROL,
  * pending events, the entry (svm_entry.S), the exit dispatch (svm_exit.c), and HLT: the vCPU
  * waits for an interrupt its x2APIC can deliver (the timer, or an IPI from another vCPU).
  * Every entry ends in an exit handled in bounded time, and a stop request is seen at every
@@ -12,19 +12,25 @@
 #include <arch/cpu.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "arch/x86/x86.h"
 #include "vmm/vm.h"
 
 u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
 
-/* INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a start-up IPI. */
-static void svm_vcpu_init_signal(struct svm_vcpu *sv)
+/* The longest guest entry when the host APIC preempts (svm_host_if set by the scheduler). */
+#define SVM_SLICE_NS 10000000ULL
+bool svm_host_if;
+
+/* The entry ends at the slice or at the guest's own x2APIC timer deadline, if sooner. */
+static void svm_preempt_arm(const struct svm_vcpu *sv, u64 now)
 {
-	vlapic_reset(&sv->lapic, sv->v->id);
-	sv->running = sv->halted = false;
-	sv->nmi_pending = false;
-	sv->vmcb->c.event_inj = 0;
-	__atomic_store_n(&sv->wait_sipi, true, __ATOMIC_RELEASE);
+	u64 ns = SVM_SLICE_NS, d = sv->lapic.deadline_ns;
+
+	if (!svm_host_if)
+		return;
+	if (d)
+		ns = d <= now ? 0 : d - now < ns ? d - now : ns;
+	x86_apic_timer_arm(ns);
 }
 
 /* The state a start-up IPI gives: real mode at vector << 12, registers cleared. */
@@ -40,8 +46,7 @@ static void svm_vcpu_sipi(struct svm_vcpu *sv)
 /* False while the vCPU cannot run: waiting for SIPI, or halted with nothing to take. */
 static bool svm_vcpu_ready(struct svm_vcpu *sv)
 {
-	if (__atomic_exchange_n(&sv->init_pending, false, __ATOMIC_ACQ_REL))
-		svm_vcpu_init_signal(sv);
+	svm_vcpu_take_init(sv);
 	if (!sv->running) {
 		if (__atomic_load_n(&sv->wait_sipi, __ATOMIC_ACQUIRE))
 			return false;
@@ -72,32 +77,9 @@ enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64
 	vmcb->c.tlb_control = tlb;
 	vmcb->c.clean = 0;
 	svm_inject_pending(sv);
+	svm_preempt_arm(sv, arch_time_ns());
 	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa);
 	a = svm_handle_exit(sv, arch_time_ns());
 	sv->halted = a == SVM_HALT;
 	return a;
-}
-
-/* Nothing can wake a lone vCPU that halted with no timer running: the VM is stopped. */
-static bool svm_vcpu_stuck(const struct svm_vcpu *sv)
-{
-	return sv->v->vm->nvcpus == 1 && sv->running && sv->halted && !sv->lapic.deadline_ns;
-}
-
-enum svm_action svm_vcpu_run(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64 vmcb_pa,
-			     u64 host_vmcb_pa)
-{
-	for (;;) {
-		enum svm_action a = svm_vcpu_step(sv, cpu, vmcb_pa, host_vmcb_pa);
-
-		if (a == SVM_HALT && svm_vcpu_stuck(sv)) {
-			pr_err("%s: vCPU %u halted with nothing to wake it: stopping the VM",
-			       sv->v->vm->name, sv->v->id);
-			return SVM_STOP_VM;
-		}
-		if (a == SVM_HALT)
-			cpu_relax();
-		else if (a != SVM_RESUME)
-			return a;
-	}
 }

@@ -50,6 +50,22 @@ x86_exc_stubs:
 	stub 30, 1
 	stub 31, 0
 
+/* External interrupts (apic.c): x2APIC EOI, nothing else; they exist to end guest entries. */
+	.balign 16
+	.globl x86_irq_stub
+x86_irq_stub:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	mov	$0x80b, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	iretq
+
 x86_exc_common:
 	pushq	%rax
 	pushq	%rbx

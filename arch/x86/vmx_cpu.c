@@ -16,14 +16,6 @@
 #define MSR_FEATURE_CONTROL 0x3au
 #define CPUID1_ECX_VMX (1u << 5)
 
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64)hi << 32 | lo;
-}
-
 static enum vmx_fc_state fc_state = VMX_FC_NONE;
 
 /*

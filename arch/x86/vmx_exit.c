@@ -14,16 +14,10 @@
 #include "arch/x86/gwalk.h"
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
-#include "vmm/hypercall.h"
+#include "arch/x86/vhcall.h"
 #include "core/log.h"
-#include "vmm/vdev.h"
 #include "vmm/vm.h"
-#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
-
-/* The PSCI function IDs, accepted through VMCALL as through VMMCALL (docs/guest-abi.md). */
-#define MOAT_X86_SYSTEM_OFF 0x84000008u
-#define MOAT_X86_SYSTEM_RESET 0x84000009u
 
 #define VEC_UD 6
 #define VEC_GP 13
@@ -275,42 +269,15 @@ static enum vmx_action exit_io(struct vmx_vcpu *xv)
 	return r == X86_VIO_POWER_OFF ? VMX_POWER_OFF : r == X86_VIO_RESET ? VMX_RESET : VMX_RESUME;
 }
 
-/* The register mapping of docs/guest-abi.md (x86), the same as through VMMCALL. */
-static const u8 hc_reg[HC_NREGS] = { VGPR_RAX, VGPR_RDI, VGPR_RSI, VGPR_RDX,
-				     VGPR_RCX, VGPR_R8,	 VGPR_R9 };
-
+/* The register mapping of docs/guest-abi.md (x86), the same as through VMMCALL (vhcall.c). */
 static enum vmx_action exit_vmcall(struct vmx_vcpu *xv)
 {
-	u64 regs[HC_NREGS], fn = xv->gprs[VGPR_RAX];
-
 	skip();
-	if (fn == MOAT_X86_SYSTEM_OFF)
-		return VMX_POWER_OFF;
-	if (fn == MOAT_X86_SYSTEM_RESET)
-		return VMX_RESET;
-	if (!hypercall_is_moat(fn)) {
-		xv->gprs[VGPR_RAX] = (u64)-1; /* NOT_SUPPORTED, as SMCCC answers on arm64 */
-		return VMX_RESUME;
+	switch (x86_hypercall(xv->v, xv->gprs)) {
+	case X86_HC_POWER_OFF: return VMX_POWER_OFF;
+	case X86_HC_RESET: return VMX_RESET;
+	default: return VMX_RESUME;
 	}
-	for (unsigned i = 0; i < HC_NREGS; i++)
-		regs[i] = xv->gprs[hc_reg[i]];
-	hypercall_dispatch(xv->v, regs);
-	for (unsigned i = 0; i < 4; i++)
-		xv->gprs[hc_reg[i]] = regs[i];
-	return VMX_RESUME;
-}
-
-struct mmio_ctx {
-	struct vcpu *v;
-	u64 gpa;
-};
-
-/* The x86 VM's only emulated MMIO: the virtual ECAM of its assigned devices (core/vdev.c). */
-static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
-{
-	struct mmio_ctx *m = ctx;
-
-	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
 }
 
 static int fetch_decode(struct vmx_vcpu *xv, struct x86_insn *in)
@@ -332,12 +299,12 @@ static int fetch_decode(struct vmx_vcpu *xv, struct x86_insn *in)
 static enum vmx_action exit_ept_violation(struct vmx_vcpu *xv)
 {
 	u64 q = vmcs_read(VMCS_EXIT_QUAL);
-	struct mmio_ctx m = { xv->v, vmcs_read(VMCS_GUEST_PHYS_ADDR) };
+	u64 gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 	struct x86_insn in;
 	bool walk = (q & EPT_QUAL_GLA_VALID) && !(q & EPT_QUAL_TRANSLATION);
 
-	if (walk || m.gpa < MOAT_GPA_ECAM || m.gpa - MOAT_GPA_ECAM >= MOAT_GPA_ECAM_SIZE ||
-	    fetch_decode(xv, &in) || x86_insn_mmio(&in, xv->gprs, mmio_access, &m)) {
+	if (walk || !x86_vmmio_emulated(gpa) || fetch_decode(xv, &in) ||
+	    x86_vmmio(xv->v, gpa, &in, xv->gprs)) {
 		inject(VEC_MC, false, 0);
 		return VMX_RESUME;
 	}

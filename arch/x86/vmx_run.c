@@ -6,7 +6,7 @@
  * the CPU has it, ends a guest slice that no other exit ends, so the run loop sees stop
  * requests and the virtual x2APIC timer even from a guest spinning with interrupts off.
  *
- * Phase 1 (as the SVM test image): the vCPUs take turns on the boot CPU, so the state VMX
+ * As on SVM (svm_vms.c), the vCPUs take turns on the boot CPU, so the state VMX
  * leaves in the CPU (the syscall MSRs, KernelGSbase, CR2, the x87/SSE state) is swapped when
  * the CPU changes vCPU. With one vCPU per CPU (docs/vm-backend.md) that swap never happens.
  */
@@ -32,14 +32,6 @@ static struct {
 	struct vmx_vcpu *state_of; /* whose lazy state the CPU holds */
 	paddr_t current;	   /* the current VMCS */
 } cpu0;
-
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (u64)hi << 32 | lo;
-}
 
 static void lazy_save(struct vmx_vcpu *xv)
 {

@@ -35,6 +35,14 @@ static inline void wrmsr(u32 msr, u64 v)
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
 }
 
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (u64)hi << 32 | lo;
+}
+
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;
@@ -79,5 +87,15 @@ void x86_percpu_init(void);
 void x86_idt_init(void);
 void x86_time_init(void);
 int x86_mmu_init(void) __must_check;
+
+/*
+ * The host's local APIC (apic.c), for preempting guests: x2APIC mode, the legacy PICs
+ * masked, the timer one-shot on X86_VEC_PREEMPT. -E_NOTSUP without x2APIC. Every vector from
+ * 32 up only signals EOI (vectors.S): an interrupt exists to end a guest entry.
+ */
+#define X86_VEC_PREEMPT 0x20
+int x86_apic_init(void) __must_check;
+/* Restarts the one-shot timer: it fires in about `ns` nanoseconds (clamped to 1 us .. 4 s). */
+void x86_apic_timer_arm(u64 ns);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SVM exit handler under hostile exits (each 48-byte record: exit code selector, the two
- * exit infos, RAX/RCX/RDX/RDI/RSI, 15 bytes at RIP): MSR accesses (x2APIC, EFER, PAT, IPIs to
+ * exit infos, RAX/RCX/RDX/RDI/RSI, NRIPS and next RIP, 15 bytes at RIP): MSR accesses (x2APIC, EFER, PAT, IPIs to
  * the other vCPU), port I/O (16550, power registers), MMIO through #NPF, hypercalls through
  * VMMCALL, CPUID, HLT. Whatever arrives: the action is one of the enum, RIP moves by at most
  * 15 bytes or to IOIO's next-RIP, only documented exceptions are injected, and nothing
@@ -59,6 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sv->gprs[GPR_RDI] = VM_RAM_BASE + get_le16(r + 27);
 		sv->gprs[GPR_RSI] = r[29];
 		sv->gprs[GPR_R9] = 0;
+		f.sm.nrips =
+			r[30] & 1; /* next RIP from the "CPU": 0..31 bytes on, some impossible */
+		f.vmcb[cpu]->c.next_rip = SVMF_CODE + (r[31] & 31);
 		a = svm_handle_exit(sv, off);
 		if (a > SVM_RESET)
 			__builtin_trap();

@@ -5,6 +5,7 @@
  * the VM has them), virtual timer interrupts through the virtual GIC, and the virtual PL011.
  */
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_abi_cases.h"
 #include "tests/guests/guest_check.h"
 #include "tests/guests/guest_out.h"
 
@@ -39,49 +40,6 @@ static char line[160];
 static int64_t hc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	return moat_call(fn, a1, a2, a3, 0, 0, 0).status;
-}
-
-static void test_hypercalls(void)
-{
-	int before = failures;
-	uint32_t ver = 0;
-	uint64_t ram_end = info.shared_size ? info.shared_base + info.shared_size
-					    : info.private_base + info.private_size;
-	uint64_t st = 99, me = (uint64_t)info.vm_id << 16;
-	static const char msg[] = "console write from guest memory\n";
-
-	check("version", moat_version(&ver), MOAT_OK);
-	check("version value", ver, MOAT_ABI_VERSION);
-	check("version reserved", moat_call(MOAT_HC_VERSION, 0, 0, 0, 0, 0, 1).status,
-	      MOAT_INVALID_PARAM);
-	check("features null", hc(MOAT_HC_FEATURES, MOAT_HC_NULL, 0, 0), MOAT_OK);
-	check("features unknown", hc(MOAT_HC_FEATURES, MOAT_HC_FN(0x77), 0, 0), MOAT_NOT_SUPPORTED);
-	check("null", moat_null(), MOAT_OK);
-	check("null reserved", hc(MOAT_HC_NULL, 0, 0, 1), MOAT_INVALID_PARAM);
-	check("unknown function", hc(MOAT_HC_FN(0x77), 0, 0, 0), MOAT_NOT_SUPPORTED);
-	check("console", moat_console_write(msg, sizeof(msg) - 1), MOAT_OK);
-	check("console len 0", hc(MOAT_HC_CONSOLE_WRITE, (uint64_t)msg, 0, 0), MOAT_INVALID_PARAM);
-	check("console too long", hc(MOAT_HC_CONSOLE_WRITE, (uint64_t)msg, MOAT_CONSOLE_MAX + 1, 0),
-	      MOAT_INVALID_PARAM);
-	check("console outside RAM", hc(MOAT_HC_CONSOLE_WRITE, 0x1000, 8, 0), MOAT_BAD_ADDRESS);
-	check("console past RAM end", hc(MOAT_HC_CONSOLE_WRITE, ram_end - 4, 8, 0),
-	      MOAT_BAD_ADDRESS);
-	check("console wraps", hc(MOAT_HC_CONSOLE_WRITE, ~0ull - 3, 8, 0), MOAT_BAD_ADDRESS);
-	check("vm_info small", hc(MOAT_HC_VM_INFO, (uint64_t)&info, 8, 0), MOAT_BAD_SIZE);
-	check("vm_info outside", hc(MOAT_HC_VM_INFO, ram_end, sizeof(info), 0), MOAT_BAD_ADDRESS);
-	check("vcpu_state self", moat_vcpu_state(me, &st), MOAT_OK);
-	check("vcpu_state self on", st, MOAT_VCPU_ON);
-	check("vcpu_state other VM", moat_vcpu_state(me + (1 << 16), &st), MOAT_BAD_HANDLE);
-	check("vcpu_state past nvcpus", moat_vcpu_state(me | info.nr_vcpus, &st), MOAT_BAD_HANDLE);
-	if (info.shared_size) {
-		check("shared_check shared", hc(MOAT_HC_SHARED_CHECK, info.shared_base, 4096, 0),
-		      MOAT_OK);
-		check("shared_check private", hc(MOAT_HC_SHARED_CHECK, info.private_base, 4096, 0),
-		      MOAT_BAD_ADDRESS);
-	}
-	check("shared_check unaligned", hc(MOAT_HC_SHARED_CHECK, info.shared_base + 1, 4096, 0),
-	      MOAT_INVALID_PARAM);
-	result("hypercalls", before);
 }
 
 static void test_isolation(void)
@@ -421,7 +379,7 @@ void guest_main(uint64_t first_count, uint64_t dtb)
 	}
 	test_dtb(dtb);
 	test_uart();
-	test_hypercalls();
+	guest_abi_cases(&info);
 	test_isolation();
 	test_forbidden_sysregs();
 	test_psci();

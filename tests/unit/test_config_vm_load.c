@@ -6,6 +6,7 @@
 
 #include "test_util.h"
 
+#include "arch/host/vm_host.h"
 #include "vmm/vm_fdt.h"
 #include "vmm/vm_load.h"
 #include "lib/err.h"
@@ -43,6 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	host_vm_layout = (struct vm_layout){ gpa(VM_RAM_BASE), 0, true };
 	free(ram);
 	return 0;
 }
@@ -142,6 +144,39 @@ static void images_that_do_not_fit_are_refused(void **state)
 	free(big);
 }
 
+/* The x86 map (vmb_vm_layout: RAM from 0, the kernel at 1 MiB, no DTB): the kernel lands at
+ * 1 MiB, the initrd at the top of private RAM, and nothing is written where a DTB would go. */
+static void x86_layout_kernel_at_1mib_and_no_dtb(void **state)
+{
+	u64 rd = ALIGN_DOWN(PRIV - sizeof(initrd), 4096);
+	static const u8 zero[64];
+	u8 *big = calloc(1, (1ULL << 20) + 4096);
+
+	(void)state;
+	host_vm_layout = (struct vm_layout){ gpa(0), 0x100000, false };
+	strcpy(cfg.initrd.module, "rd");
+	add_module("rd", initrd, sizeof(initrd));
+	assert_int_equal(load(), 0);
+	assert_int_equal(vm.priv.base.v, 0);
+	assert_memory_equal(ram + 0x100000, kernel, sizeof(kernel));
+	assert_memory_equal(ram, zero, sizeof(zero)); /* nothing below the kernel offset */
+	assert_int_equal(vm.vcpu[0].boot_pc, 0x100000);
+	assert_int_equal(vm.vcpu[0].boot_ctx, rd);
+	assert_memory_equal(ram + rd, initrd, sizeof(initrd));
+	assert_int_not_equal(fdt_check_header(ram + PRIV - VM_FDT_MAX), 0);
+	/* an initrd that would reach below the kernel offset, RAM that ends at it: refused */
+	cfg.private_size = 2ULL << 20;
+	add_module("big", big, (1ULL << 20) + 1);
+	strcpy(cfg.initrd.module, "big");
+	assert_int_equal(load(), -E_RANGE);
+	assert_true(test_log_has("ld: initrd: does not fit"));
+	cfg.initrd.module[0] = '\0';
+	cfg.private_size = 1ULL << 20;
+	assert_int_equal(load(), -E_RANGE);
+	assert_true(test_log_has("ld: kernel: private RAM too small"));
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +188,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(missing_or_empty_modules_are_errors, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(images_that_do_not_fit_are_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(x86_layout_kernel_at_1mib_and_no_dtb, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,6 +205,10 @@ static void hlt_cpuid_and_invd(void **state)
 	f.vmcb[0]->s.rax = X86_CPUID_MOAT_LEAF;
 	run_exit(SVM_EXIT_CPUID, 0, 0, (const u8[]){ 0x0f, 0xa2 }, 2);
 	assert_memory_equal(&sv->gprs[GPR_RBX], "Moat", 4);
+	/* a prefix the plain-encoding fast path does not know: the decoder gives the length */
+	assert_int_equal(run_exit(SVM_EXIT_CPUID, 0, 0, (const u8[]){ 0x3e, 0x0f, 0xa2 }, 3),
+			 SVM_RESUME);
+	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE + 3);
 	assert_int_equal(run_exit(SVM_EXIT_INVD, 0, 0, (const u8[]){ 0x0f, 0x08 }, 2), SVM_RESUME);
 	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE + 2);
 	(void)state;
@@ -230,6 +234,32 @@ static void malformed_instruction_at_rip(void **state)
 	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
 	assert_int_equal(f.vmcb[0]->s.rip, 0x7ffffffff000ULL);
 	assert_int_equal(f.vm.con_len, calls);
+	(void)state;
+}
+
+/* With NRIPS the CPU gives the length: the bytes at RIP are not read again; a next RIP no
+ * instruction can give (before RIP, past 15 bytes) is ignored and the bytes decide. */
+static void nrips_gives_the_length(void **state)
+{
+	static const u8 nops[4] = { 0x90, 0x90, 0x90, 0x90 };
+	struct vmcb *v = f.vmcb[0];
+
+	f.sm.nrips = true;
+	svmf_exit(&f, 0, SVM_EXIT_VMMCALL, 0, 0, nops, 4);
+	v->c.next_rip = SVMF_CODE + 3;
+	v->s.rax = MOAT_HC_NULL;
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE + 3);
+	assert_int_equal(v->s.rax, MOAT_OK);
+	svmf_exit(&f, 0, SVM_EXIT_HLT, 0, 0, nops, 4);
+	v->c.next_rip = SVMF_CODE + 16; /* impossible: the NOPs are not HLT, RIP stays */
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE);
+	svmf_exit(&f, 0, SVM_EXIT_HLT, 0, 0, (const u8[]){ 0xf4 }, 1);
+	v->c.next_rip = SVMF_CODE; /* no length: the bytes give it */
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_HALT);
+	assert_int_equal(v->s.rip, SVMF_CODE + 1);
+	f.sm.nrips = false;
 	(void)state;
 }
 
@@ -508,6 +538,34 @@ static void init_and_startup_ipis(void **state)
 	(void)state;
 }
 
+/* INIT, SIPI, SIPI sent in one burst, before the target takes the INIT: it starts from the
+ * first SIPI (fails when taking the INIT forgets a SIPI that came after it). */
+static void startup_before_init_is_taken(void **state)
+{
+	struct vlapic_ipi init = { .dest = 1, .mode = APIC_DM_INIT },
+			  sipi = { .dest = 1, .mode = APIC_DM_STARTUP, .vector = 0x9a };
+	struct svm_vcpu *t = &f.sm.vcpu[1];
+
+	t->wait_sipi = false;
+	t->running = true;
+	svm_vm_send_ipi(&f.sm, 0, &init);
+	svm_vm_send_ipi(&f.sm, 0, &sipi);
+	sipi.vector = 0x77;
+	svm_vm_send_ipi(&f.sm, 0, &sipi); /* the second one is ignored */
+	svm_vcpu_take_init(t);
+	assert_false(t->init_pending);
+	assert_false(t->running);
+	assert_false(t->wait_sipi); /* the run loop starts it at once */
+	assert_int_equal(t->sipi_vector, 0x9a);
+	/* a later INIT alone: waits again */
+	svm_vm_send_ipi(&f.sm, 0, &init);
+	svm_vcpu_take_init(t);
+	assert_true(t->wait_sipi);
+	svm_vcpu_take_init(t); /* nothing pending: no change */
+	assert_true(t->wait_sipi);
+	(void)state;
+}
+
 /* Random exits, infos, registers and bytes at RIP: every answer is one of the actions, RIP
  * moves by at most 15 (or to IOIO's next RIP), only exceptions Moat documents are injected. */
 static void exit_storm(void **state)
@@ -560,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(msr_permission_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(hlt_cpuid_and_invd, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_instruction_at_rip, setup, teardown),
+		cmocka_unit_test_setup_teardown(nrips_gives_the_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(msr_accesses, setup, teardown),
 		cmocka_unit_test_setup_teardown(io_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypercalls_through_vmmcall, setup, teardown),
@@ -569,6 +628,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stepping_ends_the_interrupt_shadow, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(init_and_startup_ipis, setup, teardown),
+		cmocka_unit_test_setup_teardown(startup_before_init_is_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(exit_storm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include "test_util.h"
 #include "vmx_fixture.h"
 
+#include "core/own.h"
 #include "lib/err.h"
 #include "pt/pt_alloc_host.h"
 
@@ -21,17 +22,31 @@
 #define RAM_HPA 0x100000000ULL
 #define MMIO_GPA 0xfe000000ULL
 
+#define MMIO_HPA 0xc0000000ULL
+#define SPARE_HPA 0x5000ULL /* two more pages of VM 1's, for remaps */
+
 static struct pt_host_alloc alloc;
 static struct ept ept;
+
+/* The ownership record (core/own.h) as a boot leaves it for VM 1 with one assigned BAR. */
+static void own_vm1(void)
+{
+	own_reset();
+	assert_int_equal(own_add(pa(RAM_HPA), RAM_SIZE, own_vm(1)), 0);
+	assert_int_equal(own_add(pa(SPARE_HPA), 0x3000, own_vm(1)), 0);
+	assert_int_equal(own_add(pa(MMIO_HPA), 0x10000, own_bar(1)), 0);
+}
 
 static void build(u64 max_leaf)
 {
 	struct vm_ram r = { gpa(RAM_GPA), RAM_SIZE, pa(RAM_HPA) };
 
 	pt_host_alloc_init(&alloc);
+	own_vm1();
 	assert_int_equal(ept_init(&ept, &alloc.a, max_leaf), 0);
+	ept.vm = 1;
 	assert_int_equal(ept_map_ram(&ept, &r), 0);
-	assert_int_equal(ept_map_mmio(&ept, gpa(MMIO_GPA), pa(0xc0000000), 0x10000), 0);
+	assert_int_equal(ept_map_mmio(&ept, gpa(MMIO_GPA), pa(MMIO_HPA), 0x10000), 0);
 }
 
 static void ept_maps_match_the_sdm_walker(void **state)
@@ -67,7 +82,7 @@ static void ept_maps_match_the_sdm_walker(void **state)
 
 static void maps_never_replace_and_unmaps_leave_nothing(void **state)
 {
-	struct vm_ram r = { gpa(RAM_GPA + 0x200000), 0x1000, pa(0x5000) };
+	struct vm_ram r = { gpa(RAM_GPA + 0x200000), 0x1000, pa(SPARE_HPA) };
 
 	build(PT_SIZE_2M);
 	assert_int_equal(ept_map_ram(&ept, &r), -E_EXIST);
@@ -78,6 +93,45 @@ static void maps_never_replace_and_unmaps_leave_nothing(void **state)
 			 RAM_HPA + 0x201000); /* the 2 MiB leaf was split, the rest kept */
 	assert_int_equal(ept_map_ram(&ept, &r), 0);
 	assert_int_equal(ept_model_walk(ept_pointer(&ept), RAM_GPA + 0x200010).hpa, 0x5010);
+	ept_destroy(&ept);
+	(void)state;
+}
+
+/*
+ * Issue 18 gap (issue 13 class "ownership of every host frame"): the EPT takes only the VM's
+ * own RAM and its vdevs' BARs; another VM's page, one straddling the VM's end, Moat's own
+ * page, RAM offered as MMIO and an unassigned BAR are refused, and nothing is mapped.
+ */
+static void ept_refuses_pages_the_vm_does_not_own(void **state)
+{
+	struct vm_ram other = { gpa(RAM_GPA), 0x200000, pa(0x90000000) },
+		      straddle = { gpa(RAM_GPA), 0x4000, pa(SPARE_HPA) },
+		      moat = { gpa(RAM_GPA), 0x1000, pa(0x70000000) };
+	u64 eptp;
+
+	test_log_capture();
+	pt_host_alloc_init(&alloc);
+	own_vm1();
+	assert_int_equal(own_add(pa(0x90000000), 0x200000, own_vm(2)), 0);
+	assert_int_equal(own_add(pa(0x70000000), 0x1000, own_moat()), 0);
+	assert_int_equal(own_add(pa(0xd0000000), 0x1000, own_bar(0)), 0);
+	assert_int_equal(ept_init(&ept, &alloc.a, PT_SIZE_2M), 0);
+	/* before the EPT knows its VM, not even the VM's own RAM goes in */
+	assert_int_equal(ept_map_ram(&ept, &(struct vm_ram){ gpa(RAM_GPA), 0x1000, pa(RAM_HPA) }),
+			 -E_PERM);
+	ept.vm = 1;
+	assert_int_equal(ept_map_ram(&ept, &other), -E_PERM);
+	assert_int_equal(ept_map_ram(&ept, &straddle), -E_PERM);
+	assert_int_equal(ept_map_ram(&ept, &moat), -E_PERM);
+	assert_int_equal(ept_map_mmio(&ept, gpa(MMIO_GPA), pa(RAM_HPA), 0x1000), -E_PERM);
+	assert_int_equal(ept_map_mmio(&ept, gpa(MMIO_GPA), pa(0xd0000000), 0x1000), -E_PERM);
+	assert_true(test_log_has("page 0x90000000 belongs to vm 2, not to vm 1"));
+	assert_true(test_log_has("page 0xd0000000 belongs to unassigned bar, not to bar of vm 1"));
+	eptp = ept_pointer(&ept);
+	for (u64 off = 0; off < 0x200000; off += 0x1000 * 37)
+		assert_int_equal(ept_model_walk(eptp, RAM_GPA + off).status, EPTW_NOT_PRESENT);
+	assert_int_equal(ept_model_walk(eptp, MMIO_GPA).status, EPTW_NOT_PRESENT);
+	assert_int_equal(alloc.live, 1); /* the root only: no table was built */
 	ept_destroy(&ept);
 	(void)state;
 }
@@ -117,7 +171,7 @@ static void remap_to(u64 hpa)
 
 static void remap(void)
 {
-	remap_to(0x7000);
+	remap_to(SPARE_HPA + 0x2000);
 }
 
 static int tlb_setup(void **state)
@@ -127,7 +181,9 @@ static int tlb_setup(void **state)
 	(void)state;
 	vmxf_init(&f);
 	pt_host_alloc_init(&alloc);
+	own_vm1();
 	assert_int_equal(ept_init(&f.xm.ept, &alloc.a, f.caps.ept_max_leaf), 0);
+	f.xm.ept.vm = 1;
 	assert_int_equal(ept_map_ram(&f.xm.ept, &r), 0);
 	f.xm.vcpu[0].tlb.vpid = 1;
 	f.xm.vcpu[1].tlb.vpid = 2;
@@ -169,7 +225,7 @@ static void remap_with_the_policy_invalidates_every_vcpu(void **state)
 	assert_true(f.xm.vcpu[0].tlb.ept_stale && f.xm.vcpu[1].tlb.ept_stale);
 	assert_int_equal(f.kicks[0] + f.kicks[1], 2);
 	enter(0, true);
-	assert_int_equal(access(0, RAM_GPA, false), 0x7000);
+	assert_int_equal(access(0, RAM_GPA, false), SPARE_HPA + 0x2000);
 	enter(1, true);
 	assert_int_equal(access(1, RAM_GPA, true), 0x7000);
 	assert_int_equal(vmxf_tlb.stale_hits, 0);
@@ -186,7 +242,7 @@ static void without_single_context_invept_is_all_context(void **state)
 	remap();
 	enter(0, true);
 	assert_int_equal(vmxf_tlb.invept_all, 1);
-	assert_int_equal(access(0, RAM_GPA, false), 0x7000);
+	assert_int_equal(access(0, RAM_GPA, false), SPARE_HPA + 0x2000);
 	assert_int_equal(vmxf_tlb.stale_hits, 0);
 	(void)state;
 }
@@ -239,6 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ept_maps_match_the_sdm_walker),
 		cmocka_unit_test(maps_never_replace_and_unmaps_leave_nothing),
+		cmocka_unit_test(ept_refuses_pages_the_vm_does_not_own),
 		T(remap_without_invept_is_caught_by_the_model),
 		T(remap_with_the_policy_invalidates_every_vcpu),
 		T(without_single_context_invept_is_all_context),

@@ -20,6 +20,7 @@
 #include "arch/x86/vmx.h"
 #include "arch/x86/x86.h"
 #include "core/frame.h"
+#include "core/own.h"
 #include "vmm/hypercall.h"
 #include "core/init.h"
 #include "core/log.h"
@@ -75,6 +76,8 @@ static int vmxtest_vm(struct frame_alloc *fa, bool bad)
 	if ((err = frame_alloc_run(fa, cfg.private_size >> PAGE_SHIFT, 2ULL << 20, &ram)))
 		return err;
 	memset(phys_to_virt(ram), 0, cfg.private_size);
+	if ((err = own_transfer(ram, cfg.private_size, own_moat(), own_vm(1))))
+		return err; /* core/own.h: the EPT takes only the VM's own RAM */
 	vm_init(&vm, 1, &cfg, ram);
 	vm.priv.base = gpa(0);
 	if ((err = x86_boot_build(phys_to_virt(ram), &b, &e)))
@@ -83,7 +86,8 @@ static int vmxtest_vm(struct frame_alloc *fa, bool bad)
 	       (size_t)(vmxtest_guest_end - vmxtest_guest));
 	pt_allocator_frames(&ept_alloc, fa);
 	if ((err = ept_init(&xm.ept, &ept_alloc, caps.ept_max_leaf)) ||
-	    (err = ept_map_ram(&xm.ept, &vm.priv)) || (err = page(fa, 1, &bitmap)))
+	    (xm.ept.vm = vm.id, err = ept_map_ram(&xm.ept, &vm.priv)) ||
+	    (err = page(fa, 1, &bitmap)))
 		return err;
 	vmx_msr_bitmap_init(phys_to_virt(bitmap));
 	xm.vm = &vm;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "guest_abi/moat_guest.h"
+#include "tests/guests/guest_abi_cases.h"
 #include "tests/guests/guest_check.h"
 #include "tests/guests/guest_out.h"
 
@@ -101,37 +102,6 @@ void idt_setup(void)
 	idt_load();
 }
 
-static int64_t hc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	return moat_call(fn, a1, a2, a3, 0, 0, 0).status;
-}
-
-static void test_hypercalls(void)
-{
-	int before = failures;
-	uint32_t ver = 0;
-	static const char msg[] = "console write through VMMCALL\n"; /* or VMCALL */
-
-	check("version", moat_version(&ver), MOAT_OK);
-	check("version value", ver, MOAT_ABI_VERSION);
-	check("version reserved", moat_call(MOAT_HC_VERSION, 0, 0, 0, 0, 0, 1).status,
-	      MOAT_INVALID_PARAM);
-	check("features null", hc(MOAT_HC_FEATURES, MOAT_HC_NULL, 0, 0), MOAT_OK);
-	check("features unknown", hc(MOAT_HC_FEATURES, MOAT_HC_FN(0x77), 0, 0), MOAT_NOT_SUPPORTED);
-	check("null", moat_null(), MOAT_OK);
-	check("unknown function", hc(MOAT_HC_FN(0x77), 0, 0, 0), MOAT_NOT_SUPPORTED);
-	check("not a Moat function", hc(0x1234, 0, 0, 0), -1);
-	check("console", moat_console_write(msg, sizeof(msg) - 1), MOAT_OK);
-	check("console len 0", hc(MOAT_HC_CONSOLE_WRITE, (uint64_t)msg, 0, 0), MOAT_INVALID_PARAM);
-	check("console outside RAM",
-	      hc(MOAT_HC_CONSOLE_WRITE, info.private_base + info.private_size, 8, 0),
-	      MOAT_BAD_ADDRESS);
-	check("vm_info small", hc(MOAT_HC_VM_INFO, (uint64_t)&info, 8, 0), MOAT_BAD_SIZE);
-	check("vcpu_state other VM",
-	      moat_vcpu_state(((uint64_t)info.vm_id + 1) << 16, &(uint64_t){ 0 }), MOAT_BAD_HANDLE);
-	result("hypercalls", before);
-}
-
 static void test_entry(uint64_t bp)
 {
 	int before = failures;
@@ -177,6 +147,8 @@ static void test_isolation(void)
 	check("SVM instructions are #UD", traps[6], 2);
 	__asm__ volatile("vmxoff" : : : "cc", "memory"); /* and so is VMX */
 	check("VMX instructions are #UD", traps[6], 3);
+	__asm__ volatile(".byte 0x0f, 0x0b, 0x90"); /* UD2 (and a NOP: the handler skips 3) */
+	check("an undefined instruction is #UD", traps[6], 4);
 	result("isolation", before);
 }
 
@@ -218,6 +190,7 @@ static void test_smp(void)
 	check("IPI from vcpu1", traps[0x41], 1);
 	/* an IPI to an x2APIC ID no vCPU of the VM has reaches nobody */
 	wrmsr(0x830, 7ULL << 32 | 0x41);
+	wrmsr(0x830, 2ULL << 32 | 0x41); /* the next ID: another VM's vCPU in a global count */
 	check("IPI to nobody", traps[0x41], 1);
 	result("two vCPUs: INIT/SIPI and IPIs", before);
 }
@@ -228,6 +201,14 @@ static void test_uart(void)
 
 	for (const char *p = s; *p; p++)
 		outb(0x3f8, (uint8_t)*p);
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
 }
 
 static void test_timer(void)
@@ -242,15 +223,16 @@ static void test_timer(void)
 		__asm__ volatile("sti; hlt; cli");
 	wrmsr(0x838, 0);
 	check("timer ticks", traps[0x40] >= 3, 1);
+	/* Spinning with interrupts on and no exit: Moat's preemption still delivers the ticks. */
+	traps[0x40] = 0;
+	wrmsr(0x838, 2000000);
+	__asm__ volatile("sti");
+	for (uint64_t end = rdtsc() + 4000000000ull; traps[0x40] < 3 && rdtsc() < end;)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+	wrmsr(0x838, 0);
+	check("timer ticks while spinning", traps[0x40] >= 3, 1);
 	result("x2APIC timer interrupts", before);
-}
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
 }
 
 /* The value of "key=<decimal>" or the presence of "key" in the command line. */
@@ -315,6 +297,29 @@ static void bench(uint64_t first_tsc, uint64_t entry_tsc)
 	power_off();
 }
 
+/*
+ * A hostile neighbour (bootargs "moat.hostile=spin|triple"): spins forever with interrupts
+ * off and never exits, or triple-faults (no IDT, then a breakpoint). The VMs beside it must
+ * go on (scenario x86_64-svm-hostile-neighbour).
+ */
+static void hostile(const char *cl)
+{
+	static const struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} no_idt = { 0, 0 };
+
+	if (cmdline_has(cl, "moat.hostile=spin", NULL)) {
+		say("spinning forever, interrupts off\n");
+		for (;;)
+			__asm__ volatile("cli");
+	}
+	if (cmdline_has(cl, "moat.hostile=triple", NULL)) {
+		say("triple-faulting\n");
+		__asm__ volatile("lidt %0; int3" : : "m"(no_idt));
+	}
+}
+
 void guest_main(uint64_t boot_params, uint64_t first_tsc)
 {
 	const char *cl = (const char *)(uint64_t) * (const uint32_t *)(boot_params + 0x228);
@@ -323,6 +328,7 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc)
 
 	if (cmdline_has(cl, "moat.bench", NULL) && cmdline_has(cl, "moat.entry_tsc", &entry_tsc))
 		bench(first_tsc, entry_tsc);
+	hostile(cl);
 	check("vm_info", moat_vm_info(&info), MOAT_OK);
 	p = put_str(p, "guest up: vm ");
 	p = put_hex(p, info.vm_id);
@@ -331,8 +337,19 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc)
 	p = put_str(p, "\n");
 	*p = 0;
 	say(line);
+	if (info.shared_size) {
+		/* Shared RAM survives SYSTEM_RESET (private RAM does not): reset once. */
+		volatile uint32_t *mark = (volatile uint32_t *)info.shared_base;
+		if (*mark != 0x52534554) {
+			*mark = 0x52534554;
+			say("requesting system reset\n");
+			moat_call(0x84000009u, 0, 0, 0, 0, 0, 0);
+			say("FAIL system reset returned\n");
+		}
+		result("system reset (booted again, shared RAM kept)", failures);
+	}
 	test_uart();
-	test_hypercalls();
+	guest_abi_cases(&info);
 	test_entry(boot_params);
 	test_cpu();
 	test_isolation();

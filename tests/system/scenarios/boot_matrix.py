@@ -67,14 +67,21 @@ def esp(path):
             "-device", "virtio-blk-pci,drive=esp"]
 
 
+# On UEFI the ESP's configuration (boot/moat-x86_64.dts) runs the x86 test guest as VMs alpha
+# and beta on SVM, loaded from the ESP as a boot module: the guests' PASS lines prove it.
+X86_UEFI_VM = [r"^moat: vm: alpha: id 1, 2 vCPU\(s\), 16 MiB private \+ 2 MiB shared RAM$",
+               r"^moat: all VMs stopped, powering off$"]
+X86_UEFI_STREAMS = [[rf"^\[{n}\] PASS all x86 guest tests$"] for n in ("alpha", "beta")]
+
 # OVMF needs about 4 s to reach the EFI application under TCG (qemu-10.0-platform.md 7).
 SCENARIOS += [
     Scenario("x86_64-uefi-vtd-scalable",
              q35(["-device", "intel-iommu,x-scalable-mode=on", *OVMF, *esp(X86_ESP)]),
              [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(\d+ bytes\)$",
-              r"^moat: efi: loaded payload.bin \(47 bytes\)$",
-              banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "vtd@0xfed90000"), DONE],
-             timeout=60, needs=[X86_ESP]),
+              r"^moat: efi: loaded x86_guest.bin \(\d+ bytes\)$",
+              banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "vtd@0xfed90000"),
+              *X86_UEFI_VM], streams=X86_UEFI_STREAMS,
+             forbid=[r"^\[(alpha|beta)\] FAIL"], timeout=90, needs=[X86_ESP]),
     # The configuration is untrusted: one that is not a device tree stops the boot, with a reason.
     Scenario("x86_64-uefi-bad-config",
              q35([*OVMF, *esp("build/x86_64/esp-badcfg.img")], smp=1, mem=256),
@@ -85,8 +92,9 @@ SCENARIOS += [
              needs=["build/x86_64/esp-badcfg.img"]),
     Scenario("x86_64-uefi-amdvi",
              q35(["-device", "amd-iommu,pt=off", *OVMF, *esp(X86_ESP)]),
-             [banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "amdvi@0xfed80000"), DONE],
-             timeout=60, needs=[X86_ESP]),
+             [banner("x86_64", "uefi"), summary(2, 512, "0xb0000000", "amdvi@0xfed80000"),
+              *X86_UEFI_VM], streams=X86_UEFI_STREAMS,
+             forbid=[r"^\[(alpha|beta)\] FAIL"], timeout=90, needs=[X86_ESP]),
 ]
 
 ARM64_IMAGE = "build/arm64/Image"

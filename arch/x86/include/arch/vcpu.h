@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Per-arch vCPU and VM state embedded in vmm/vm.h objects. */
+/*
+ * x86 vCPU and VM state embedded in vmm/vm.h objects: each points to the SVM backend's own
+ * structure (arch/x86/svm.h), allocated by arch_vm_create (docs/vm-backend.md).
+ */
 #ifndef ARCH_VCPU_H
 #define ARCH_VCPU_H
 
 #include "lib/types.h"
 
+struct svm_vcpu;
+struct svm_vm;
+
 struct arch_vcpu {
-	u64 pending_irqs; /* fake arch: interrupts injected, for tests */
+	struct svm_vcpu *svm;
 };
 
 struct arch_vm {
-	u64 vmid;
+	struct svm_vm *svm;
 };
 
 #endif
