@@ -67,7 +67,7 @@ struct amdvi_model {
 	bool stuck_run;	  /* CmdBufRun/EventLogRun never follow CONTROL */
 	bool cmd_stalled; /* commands are not processed (completion-wait timeout) */
 	/* called before each command executes (tests look at table memory then) */
-	void (*on_cmd)(struct amdvi_model *m, const uint64_t *w, void *arg);
+	void (*on_cmd)(struct amdvi_model *m, uint64_t *w, void *arg); /* may alter w (tests) */
 	void *on_cmd_arg;
 	/* observation */
 	unsigned illegal_cmds, events, overflows, msis, dte_invals;
