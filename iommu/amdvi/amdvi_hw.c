@@ -140,6 +140,7 @@ static int amdvi_cmd_error(struct amdvi_dev *v)
 	v->cmd_errors++;
 	pr_err("command buffer stopped at entry %llu", (unsigned long long)(head >> 4));
 	amdvi_ctl(v, 0, CTL_CMDBUF_EN);
+	(void)amdvi_status_wait(v, ST_CMD_RUN, 0);
 	amdvi_write64(v, AMDVI_CMD_HEAD, (u64)v->cmd_tail << 4);
 	amdvi_ctl(v, CTL_CMDBUF_EN, 0);
 	if (amdvi_status_wait(v, ST_CMD_RUN, ST_CMD_RUN))
@@ -343,14 +344,15 @@ int amdvi_hw_init(struct amdvi_dev *v, paddr_t base, u64 fw_efr, struct frame_al
 	if ((err = amdvi_devtab_init(v)) || (err = amdvi_buffers_init(v)))
 		return err;
 	amdvi_write64(v, AMDVI_STATUS, ST_EVT_OVERFLOW | ST_EVT_INT | ST_COMWAIT_INT);
-	amdvi_ctl(v, CTL_CMDBUF_EN | CTL_EVTLOG_EN, 0);
+	/*
+	 * The buffers run only with IommuEn set (QEMU 10.0 the same), so translation goes on
+	 * with them: every DTE already blocks, and the caches are flushed before anything is
+	 * attached. Every DeviceID is blocked from here on.
+	 */
+	amdvi_ctl(v, CTL_IOMMU_EN | CTL_CMDBUF_EN | CTL_EVTLOG_EN, 0);
 	if ((err = amdvi_status_wait(v, ST_CMD_RUN | ST_EVT_RUN, ST_CMD_RUN | ST_EVT_RUN)))
 		return err;
-	if ((err = amdvi_flush_all(v)))
-		return err;
-	/* Every DeviceID is blocked from here on. */
-	amdvi_ctl(v, CTL_IOMMU_EN, 0);
-	return 0;
+	return amdvi_flush_all(v);
 }
 
 void amdvi_fini(struct amdvi_dev *v)

@@ -216,6 +216,19 @@ static void amdvim_cmd_process(struct amdvi_model *m)
 
 /* ---- register file ------------------------------------------------------------------------- */
 
+/* A buffer runs while IommuEn and its enable are both set; it (re)starts on the 0 -> 1 edge. */
+static void amdvim_run_bit(struct amdvi_model *m, uint64_t old, uint64_t v, uint64_t en,
+			   uint64_t run)
+{
+	bool was = (old & AMDVIM_CTL_IOMMU_EN) && (old & en);
+	bool now = (v & AMDVIM_CTL_IOMMU_EN) && (v & en);
+
+	if (!now)
+		m->status &= ~run;
+	else if (!was)
+		m->status |= run;
+}
+
 static void amdvim_control(struct amdvi_model *m, uint64_t v)
 {
 	uint64_t old = m->control;
@@ -223,14 +236,8 @@ static void amdvim_control(struct amdvi_model *m, uint64_t v)
 	m->control = v;
 	if (m->stuck_run)
 		return;
-	if (!(v & AMDVIM_CTL_CMDBUF_EN))
-		m->status &= ~AMDVIM_ST_CMD_RUN;
-	else if (!(old & AMDVIM_CTL_CMDBUF_EN))
-		m->status |= AMDVIM_ST_CMD_RUN;
-	if (!(v & AMDVIM_CTL_EVTLOG_EN))
-		m->status &= ~AMDVIM_ST_EVT_RUN;
-	else if (!(old & AMDVIM_CTL_EVTLOG_EN))
-		m->status |= AMDVIM_ST_EVT_RUN;
+	amdvim_run_bit(m, old, v, AMDVIM_CTL_CMDBUF_EN, AMDVIM_ST_CMD_RUN);
+	amdvim_run_bit(m, old, v, AMDVIM_CTL_EVTLOG_EN, AMDVIM_ST_EVT_RUN);
 	amdvim_cmd_process(m);
 }
 
