@@ -61,7 +61,13 @@ int amdvi_dte_write(struct amdvi_dev *v, u16 devid, const struct amdvi_dte *e)
 	if (e->q[0] == blocked.q[0])
 		return 0;
 	amdvi_store(&q[0], e->q[0]);
-	return amdvi_dte_sync(v, devid);
+	if ((err = amdvi_dte_sync(v, devid))) {
+		/* not known to be in force: blocked again rather than left half-installed */
+		amdvi_store(&q[0], blocked.q[0]);
+		if (amdvi_dte_sync(v, devid))
+			pr_err("DTE 0x%x: blocked entry not confirmed", devid);
+	}
+	return err;
 }
 
 /* ---- interrupt remapping tables ------------------------------------------------------------- */
@@ -131,18 +137,19 @@ int amdvi_irte_alloc(struct iommu *u, const struct amdvi_irq_req *r, u32 *index)
 		return trace_err(-E_PERM); /* not attached, or not this VM's function */
 	if (!amdvi_irq_req_ok(r))
 		return trace_err(-E_RANGE);
-	for (i = 0; i < AMDVI_IRT_ENTRIES && ((t->used[i / 64] >> (i % 64)) & 1); i++)
-		;
+	for (i = 0; i < AMDVI_IRT_ENTRIES; i++) /* claimed atomically: callers may race */
+		if (!(__atomic_fetch_or(&t->used[i / 64], 1ULL << (i % 64), __ATOMIC_ACQ_REL) &
+		      (1ULL << (i % 64))))
+			break;
 	if (i == AMDVI_IRT_ENTRIES)
 		return trace_err(-E_NOSPC);
-	t->used[i / 64] |= 1ULL << (i % 64);
 	__atomic_store_n(&t->tbl[i],
 			 (u32)(IRTE_REMAP_EN | FIELD_PREP(IRTE_DEST, r->dest) |
 			       FIELD_PREP(IRTE_VECTOR, r->vector)),
 			 __ATOMIC_RELEASE);
 	if ((err = amdvi_cmd_submit(v, &c, 1))) {
 		__atomic_store_n(&t->tbl[i], 0, __ATOMIC_RELEASE);
-		t->used[i / 64] &= ~(1ULL << (i % 64));
+		__atomic_fetch_and(&t->used[i / 64], ~(1ULL << (i % 64)), __ATOMIC_RELEASE);
 		return err;
 	}
 	*index = i;
@@ -164,7 +171,7 @@ int amdvi_irte_free(struct iommu *u, u16 devid, u32 index, u32 owner)
 	/* the slot is reused only once the unit is known to have dropped the entry */
 	if ((err = amdvi_cmd_submit(v, &c, 1)))
 		return err;
-	t->used[index / 64] &= ~(1ULL << (index % 64));
+	__atomic_fetch_and(&t->used[index / 64], ~(1ULL << (index % 64)), __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -285,9 +285,15 @@ static int amdvi_op_attach(struct iommu *u, struct iommu_domain *d, u32 devid, u
 	q0 = v->devtab[devid * 4];
 	q1 = v->devtab[devid * 4 + 1];
 	amdvi_dte_of(v, d, devid, irt, &e);
-	if ((err = amdvi_dte_write(v, (u16)devid, &e)))
-		return err;
-	return FIELD_GET(DTE1_DOMID, q1) == d->tags.did ? 0 : amdvi_flush_old(v, devid, q0, q1);
+	err = amdvi_dte_write(v, (u16)devid, &e);
+	if (err && !FIELD_GET(DTE0_MODE, q0))
+		amdvi_irt_put(v, (u16)devid); /* it was not attached: nothing of it stays */
+	if (FIELD_GET(DTE1_DOMID, q1) != d->tags.did) {
+		int ferr = amdvi_flush_old(v, devid, q0, q1);
+
+		err = err ?: ferr;
+	}
+	return err;
 }
 
 static int amdvi_op_detach(struct iommu *u, struct iommu_domain *d, u32 devid, u32 pasid)
