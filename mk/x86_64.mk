@@ -106,7 +106,8 @@ run: $(OUT)/moat-test.elf
 else ifeq ($(BOOT)-$(IOMMU),direct-amdvi)
 # The AMD-Vi isolation demo: the test image drives edu DMA through amd-iommu (pt=off).
 run: $(OUT)/moat-test.elf
-	timeout 60 $(QEMU_X86) $(X86_IOMMU_amdvi) -device edu -kernel $< -append moat.selftest=amdvi
+	timeout 60 $(QEMU_X86) $(X86_IOMMU_amdvi),intremap=on -device edu -kernel $< \
+		-append moat.selftest=amdvi
 else ifeq ($(BOOT),direct)
 run: $(IMAGE)
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)

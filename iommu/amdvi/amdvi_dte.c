@@ -19,6 +19,7 @@
 
 #define AMDVI_INTTABLEN 8 /* 2^8 entries */
 #define AMDVI_VECTOR_MIN 0x20
+#define AMDVI_IRT_FRAMES 2
 
 STATIC_ASSERT(AMDVI_IRT_ENTRIES == 1u << AMDVI_INTTABLEN, "IntTabLen matches the table");
 
@@ -89,7 +90,10 @@ int amdvi_irt_get(struct amdvi_dev *v, u16 devid, u32 owner, struct amdvi_irt **
 	if (!t) {
 		if (!(t = amdvi_irt_find(v, ~0u)))
 			return trace_err(-E_NOSPC);
-		if ((err = frame_alloc_one(v->frames, &p)))
+		/* 2048 entries' worth (data[10:0]), zero past the 256 in use: a unit that does
+		 * not check IntTabLen still finds nothing there */
+		if ((err = frame_alloc_run(v->frames, AMDVI_IRT_FRAMES,
+					   AMDVI_IRT_FRAMES * PAGE_SIZE, &p)))
 			return err;
 		t->tbl = phys_to_virt(p);
 		t->devid = devid;
@@ -98,7 +102,7 @@ int amdvi_irt_get(struct amdvi_dev *v, u16 devid, u32 owner, struct amdvi_irt **
 		return 0;
 	}
 	/* new, or moving to another VM: nothing of the previous owner's stays */
-	memset(t->tbl, 0, PAGE_SIZE);
+	memset(t->tbl, 0, AMDVI_IRT_FRAMES * PAGE_SIZE);
 	memset(t->used, 0, sizeof(t->used));
 	t->owner = owner;
 	*out = t;
@@ -111,7 +115,7 @@ void amdvi_irt_put(struct amdvi_dev *v, u16 devid)
 
 	if (!t)
 		return;
-	if (frame_free_run(v->frames, virt_to_phys(t->tbl), 1))
+	if (frame_free_run(v->frames, virt_to_phys(t->tbl), AMDVI_IRT_FRAMES))
 		pr_err("interrupt table of 0x%x not freed", devid);
 	memset(t, 0, sizeof(*t));
 	t->devid = ~0u;

@@ -9,7 +9,9 @@
  * is dropped, a read returns zeros); a page unshared by iommu_s2_unmap() takes no DMA once
  * the call returned; a remap is seen by the next DMA; a remap done behind the driver's back
  * (no INVALIDATE_IOMMU_PAGES) leaves the stale translation in use until the driver's flush.
- * Prints PASS or FAIL and powers off.
+ * With intremap=on: edu's MSI through a Moat-owned IRTE arrives as its vector (seen in the
+ * local APIC's IRR, interrupts off); an entry Moat did not set, an index beyond the table and
+ * a freed entry deliver nothing. Prints PASS or FAIL and powers off.
  */
 #define LOG_COMPONENT "amdvi-test"
 #include <arch/cpu.h>
@@ -255,6 +257,103 @@ static int phase_s2(struct amdtest *st, struct iommu_domain *d)
 	return iommu_detach(d, st->rid, IOMMU_NO_PASID);
 }
 
+/* ---- interrupt remapping: edu's MSI, seen in the local APIC's IRR (interrupts stay off) ---- */
+
+#define LAPIC_BASE 0xfee00000ULL
+#define LAPIC_ID 0x20
+#define LAPIC_SVR 0xf0
+#define LAPIC_IRR 0x200
+#define PCI_CAP_MSI 0x05
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK 0x64
+#define IR_VECTOR 0x61
+#define IRR_WAIT_NS 200000000ULL
+
+static bool irr_has(u8 *lapic, u8 vec)
+{
+	return (mmio_read32(lapic + LAPIC_IRR + 0x10 * (vec / 32)) >> (vec % 32)) & 1;
+}
+
+static u32 irr_sum(u8 *lapic)
+{
+	u32 x = 0;
+
+	for (unsigned i = 0; i < 8; i++) /* each pending vector adds its own bit pattern */
+		x += mmio_read32(lapic + LAPIC_IRR + 0x10 * i) * (2 * i + 1);
+	return x;
+}
+
+/* Programs edu's MSI capability with (addr, data), raises its interrupt, waits for `vec`. */
+static bool edu_msi(struct amdtest *st, u8 *lapic, u64 addr, u32 data, u8 vec)
+{
+	struct pci_dev *d = st->edu;
+	u16 cap = pci_find_cap(d->host, d->bdf, PCI_CAP_MSI);
+	u64 start;
+
+	pci_cfg_write16(d->host, d->bdf, cap + 2, 0);
+	pci_cfg_write32(d->host, d->bdf, cap + 4, (u32)addr);
+	pci_cfg_write32(d->host, d->bdf, cap + 8, (u32)(addr >> 32));
+	pci_cfg_write16(d->host, d->bdf, cap + 12, (u16)data);
+	pci_cfg_write16(d->host, d->bdf, cap + 2, 1);
+	mmio_write32(st->bar + EDU_IRQ_RAISE, 1);
+	mmio_write32(st->bar + EDU_IRQ_ACK, 1);
+	for (start = arch_time_ns(); arch_time_ns() - start < IRR_WAIT_NS; cpu_relax())
+		if (irr_has(lapic, vec))
+			return true;
+	return false;
+}
+
+/* An MSI the unit must abort: nothing new pending in the APIC. */
+static void ir_blocked(struct amdtest *st, u8 *lapic, const char *what, u32 data)
+{
+	u32 before = irr_sum(lapic);
+
+	(void)edu_msi(st, lapic, LAPIC_BASE, data, IR_VECTOR);
+	CHECK(st, irr_sum(lapic) == before, "%s: an interrupt was delivered", what);
+	pr_info("%s (MSI data 0x%x): blocked", what, data);
+}
+
+/* QEMU describes interrupt remapping (intremap=on) with the IVHD's IOAPIC special entry. */
+static bool ivrs_has_ir(const struct plat_iommu *desc)
+{
+	for (unsigned i = 0; i < desc->nscope; i++)
+		if (desc->scope[i].kind == SCOPE_IOAPIC)
+			return true;
+	return false;
+}
+
+static int phase_ir(struct amdtest *st, struct iommu_domain *d)
+{
+	struct amdvi_irq_req r = { .devid = (u16)st->rid, .owner = VM_ID, .vector = IR_VECTOR };
+	u8 *lapic = arch_map_device(pa(LAPIC_BASE), PAGE_SIZE);
+	u32 idx, data;
+	u64 addr;
+	int err;
+
+	if (!ivrs_has_ir(st->u->desc)) {
+		pr_info("ir: no IOAPIC entry in the IVRS (intremap=off): not checked");
+		return 0;
+	}
+	if (!lapic || !pci_find_cap(st->edu->host, st->edu->bdf, PCI_CAP_MSI))
+		return lapic ? -E_NOTSUP : -E_NOMEM;
+	if ((err = iommu_attach(d, st->rid, IOMMU_NO_PASID)))
+		return err;
+	mmio_write32(lapic + LAPIC_SVR, mmio_read32(lapic + LAPIC_SVR) | 0x1ff);
+	r.dest = mmio_read32(lapic + LAPIC_ID) >> 24;
+	r.allowed = 1ULL << r.dest;
+	if ((err = amdvi_irte_alloc(st->u, &r, &idx)))
+		return err;
+	amdvi_msi_compose(idx, &addr, &data);
+	CHECK(st, edu_msi(st, lapic, addr, data, IR_VECTOR), "ir: the remapped MSI did not arrive");
+	pr_info("ir: IRTE %u: edu's MSI arrived as vector 0x%x on APIC %u", idx, IR_VECTOR, r.dest);
+	ir_blocked(st, lapic, "ir: an entry Moat did not set", data + 1);
+	ir_blocked(st, lapic, "ir: an index beyond the table", 0x1ff);
+	if ((err = amdvi_irte_free(st->u, (u16)st->rid, idx, VM_ID)))
+		return err;
+	ir_blocked(st, lapic, "ir: the freed IRTE", data);
+	return iommu_detach(d, st->rid, IOMMU_NO_PASID);
+}
+
 static struct iommu *amdtest_unit(void)
 {
 	for (unsigned i = 0; i < iommu_unit_count(); i++)
@@ -277,7 +376,7 @@ static int amdtest_run(struct amdtest *st)
 	d.owner = VM_ID;
 	pr_info("edu at DeviceID 0x%x; VM %u view: DomainID %u, %s table", st->rid, VM_ID,
 		d.tags.did, pt_format_name(d.s2.cfg.fmt));
-	if ((err = phase_s2(st, &d)))
+	if ((err = phase_s2(st, &d)) || (err = phase_ir(st, &d)))
 		return err;
 	return iommu_domain_fini(&d);
 }
