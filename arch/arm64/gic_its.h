@@ -17,16 +17,16 @@
 #include "lib/compiler.h"
 #include "lib/types.h"
 
-#define ITS_LPI_BASE 8192     /* the first LPI INTID (5.1) */
-#define ITS_MAX_LPIS 256      /* LPIs Moat hands out (8192..8447) */
-#define ITS_MAX_DEVICES 16    /* DeviceIDs with an ITT at a time */
-#define ITS_MAX_EVENTS 256    /* EventIDs per device (one frame of ITT at QEMU's entry size) */
+#define ITS_LPI_BASE 8192      /* the first LPI INTID (5.1) */
+#define ITS_MAX_LPIS 256       /* LPIs Moat hands out (8192..8447) */
+#define ITS_MAX_DEVICES 16     /* DeviceIDs with an ITT at a time */
+#define ITS_MAX_EVENTS 256     /* EventIDs per device (one frame of ITT at QEMU's entry size) */
 #define ITS_TRANSLATER 0x10040 /* GITS_TRANSLATER: the second 64 KiB frame + 0x40 (12.19.17) */
 
 /* What the platform says: the ITS frame and Moat's redistributor for the LPIs. */
 struct its_desc {
-	paddr_t its;	/* ITS_base (128 KiB: control frame and translation frame) */
-	paddr_t rdist;	/* RD_base of the redistributor LPIs are collected on */
+	paddr_t its;   /* ITS_base (128 KiB: control frame and translation frame) */
+	paddr_t rdist; /* RD_base of the redistributor LPIs are collected on */
 };
 
 /*
