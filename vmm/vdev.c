@@ -442,7 +442,7 @@ static void vdev_viommu_reset(struct vm *vm)
 		d->s1_set = false;
 		d->vcmd = 0;
 		d->sizing = 0;
-		vmsix_reset(&d->msix);
+		vdev_msix_reset(d);
 		if (viommu_attach_vdev(d))
 			pr_err("%s: %04x: DMA left blocked after reset", vm->name, d->bdf);
 	}
@@ -597,7 +597,7 @@ static void vdev_cfg_write(struct vdev *d, u16 off, u32 mask, u32 val)
 	}
 	if (d->msix.nvec && off == d->msix.cap) {
 		vmsix_cfg_write(d->vm, &d->msix, off, mask, val);
-		vdev_msix_enable_note(d);
+		vdev_msix_sync(d);
 		return;
 	}
 	if (off == 0x04) {

@@ -21,3 +21,20 @@ void arch_vm_raise_spi(struct vm *vm, unsigned intid)
 {
 	(void)vm, (void)intid;
 }
+
+int arch_vdev_msi_doorbell(paddr_t *page, u32 *off)
+{
+	(void)page, (void)off;
+	return -E_NOTSUP;
+}
+
+int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx, u32 *data)
+{
+	(void)segment, (void)bdf, (void)event, (void)fn, (void)ctx, (void)data;
+	return -E_NOTSUP;
+}
+
+void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event)
+{
+	(void)segment, (void)bdf, (void)event;
+}

@@ -20,6 +20,7 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "lib/lock.h"
+#include "vmm/vdev.h"
 
 /* 12.19 ITS control registers (offsets from ITS_base). */
 #define GITS_CTLR 0x0000
@@ -519,4 +520,34 @@ void its_reset(void)
 {
 	memset(&its, 0, sizeof(its));
 	spin_lock_init(&its.lock);
+}
+
+/* ---- physical MSI delivery for assigned functions (vmm/vdev.h) ---------------------------- */
+
+/* DeviceID = requester ID: the identity msi-map of QEMU's virt (segment 0 only). */
+int arch_vdev_msi_doorbell(paddr_t *page, u32 *off)
+{
+	if (!its_ready())
+		return -E_NOTSUP;
+	*page = pa(its_doorbell().v & ~(PAGE_SIZE - 1));
+	*off = (u32)(its_doorbell().v & (PAGE_SIZE - 1));
+	return 0;
+}
+
+int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx, u32 *data)
+{
+	int err;
+
+	if (segment)
+		return -E_NOTSUP;
+	if ((err = its_map_event(bdf, event, fn, ctx)))
+		return err;
+	*data = event; /* GITS_TRANSLATER takes the EventID (12.19.17) */
+	return 0;
+}
+
+void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event)
+{
+	if (!segment)
+		its_unmap_event(bdf, event);
 }
