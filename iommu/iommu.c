@@ -359,8 +359,8 @@ int iommu_s2_map_msi(struct iommu_domain *d, gpa_t in, paddr_t doorbell)
 	if ((err = iommu_flush_owed(d)))
 		return err;
 	pt_gather_init(&ig.g, iommu_gather_flush);
-	return iommu_s2_finish(
-		&ig, pt_map(&d->s2, in.v, doorbell, PAGE_SIZE, PT_PROT_W | PT_PROT_DEVICE, &ig.g));
+	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, doorbell, PAGE_SIZE,
+					   PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE, &ig.g));
 }
 
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
