@@ -408,6 +408,7 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 	d->handle = (u32)vm->id << 16 | MOAT_VDEV_TAG | d->idx;
 	d->vbdf = (u16)(d->idx << 3);
 	d->tdi = tdi;
+	d->trusted = !tdi && vm->cfg && vm->cfg->pci_dma_all; /* config pci-dma = "all" */
 	if ((err = vdev_place_bars(d, bars, bar_type_bits)) || (err = vdev_dma_setup(d)) ||
 	    (err = vdev_own_bars(d)))
 		return err;
