@@ -182,7 +182,6 @@ static void vdev_msix_sync_one(struct vdev *d, unsigned vec)
 		       d->vm->name, d->bdf, vec, err_str(err));
 		return;
 	}
-	vdev_msix_penable(d);
 	vdev_msix_pmask(m, vec, false);
 }
 
@@ -197,6 +196,13 @@ void vdev_msix_sync(struct vdev *d)
 		return;
 	}
 	spin_lock(&m->lock);
+	/*
+	 * The function's MSI-X Enable follows the guest's at once (vectors masked one by one):
+	 * a function may decide at its own set-up whether it signals by MSI-X (QEMU's nvme does,
+	 * when the controller is enabled), before the guest unmasks anything.
+	 */
+	if (m->ctrl & VMSIX_CTRL_ENABLE)
+		vdev_msix_penable(d);
 	for (unsigned i = 0; i < m->nvec && !m->pfailed; i++)
 		vdev_msix_sync_one(d, i);
 	spin_unlock(&m->lock);

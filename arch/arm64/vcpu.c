@@ -330,7 +330,7 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		u64 iar = read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
 		unsigned intid = iar & 0xffffff;
 
-		if (intid >= GIC_SPURIOUS)
+		if (intid >= GIC_SPURIOUS && intid < ITS_LPI_BASE) /* 1020..1023: none */
 			break;
 		write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1: priority drop only */
 		if (intid == GIC_INTID_VTIMER) {
