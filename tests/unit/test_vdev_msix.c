@@ -255,6 +255,21 @@ static void a_message_becomes_the_guests_spi_on_its_vcpu(void **state)
 	assert_int_equal(pending(vma, 1), 0);
 }
 
+/* The function's MSI-X Enable follows the guest's before any vector is unmasked (a function
+ * may choose MSI-X over INTx when it is set up, as QEMU's nvme does at controller enable). */
+static void physical_enable_follows_the_guests_at_once(void **state)
+{
+	(void)state;
+	genable(true);
+	assert_int_equal(msgctl_writes, 1);
+	assert_int_equal(msgctl_last >> 16 & 0xc000, 0x8000);
+	for (unsigned v = 0; v < NVEC; v++)
+		assert_int_equal(phys(v, 3), 1);
+	gprogram(0, VMSIX_DOORBELL, VGIC_MBI_BASE, false);
+	assert_int_equal(phys(0, 3), 0);
+	assert_int_equal(msgctl_writes, 1); /* once */
+}
+
 /* Masking by vector, by Function Mask or by disabling masks the physical vector. */
 static void guest_masks_reach_the_device(void **state)
 {
@@ -342,6 +357,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(assignment_masks_every_physical_vector, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_message_becomes_the_guests_spi_on_its_vcpu, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(physical_enable_follows_the_guests_at_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(guest_masks_reach_the_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_bad_guest_entry_leaves_the_vector_masked, setup,
