@@ -81,7 +81,7 @@ static uint64_t *table_entry(struct its_model *m, unsigned type, uint64_t idx)
 
 static uint64_t *dte(struct its_model *m, uint32_t devid)
 {
-	return devid >> m->cfg.devbits ? NULL : table_entry(m, 1, devid);
+	return (uint64_t)devid >> m->cfg.devbits ? NULL : table_entry(m, 1, devid);
 }
 
 static uint64_t *cte(struct its_model *m, uint32_t icid)
@@ -94,7 +94,7 @@ static uint8_t *ite(struct its_model *m, uint32_t devid, uint32_t event)
 {
 	uint64_t *d = dte(m, devid);
 
-	if (!d || !(*d & DTE_V) || event >> ((*d & DTE_SIZE) + 1))
+	if (!d || !(*d & DTE_V) || (uint64_t)event >> ((*d & DTE_SIZE) + 1))
 		return NULL;
 	return mem(m, (*d & DTE_ITT) + (uint64_t)event * m->cfg.ite_size, m->cfg.ite_size);
 }
@@ -391,6 +391,8 @@ struct its_model *its_model_create(uint64_t base, uint64_t rd_base, const struct
 	m->base = base;
 	m->rd_base = rd_base;
 	m->cfg = *cfg;
+	if (m->cfg.ite_size < 8)
+		m->cfg.ite_size = 8; /* the model's ITE layout needs 7 bytes */
 	m->baser[0] = 1ULL << 56 | (uint64_t)(M_DTE_SIZE - 1) << 48;
 	m->baser[1] = 4ULL << 56 | (uint64_t)(M_CTE_SIZE - 1) << 48;
 	if (cfg->psize_ro)
