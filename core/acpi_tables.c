@@ -20,6 +20,8 @@
 #define MADT_GICC 0xb
 #define MADT_GICD 0xc
 #define MADT_GICR 0xe
+#define MADT_GIC_ITS 0xf /* ACPI 6.x 5.2.12.18: Physical Base Address at 8 */
+#define MADT_GIC_ITS_LEN 20
 #define MADT_LAPIC_LEN 8
 #define MADT_X2APIC_LEN 16
 #define MADT_GICC_LEN 76 /* ACPI 5.1; 6.0 adds fields up to 80 */
@@ -78,6 +80,12 @@ static int madt_entry(struct platform *p, const u8 *e, u8 len)
 			p->gicr = pa(get_le64(e + 4));
 			p->gicr_size = get_le32(e + 12);
 		}
+		return 0;
+	case MADT_GIC_ITS:
+		if (len < MADT_GIC_ITS_LEN)
+			return trace_err(-E_CORRUPT);
+		if (!p->gic_its.v)
+			p->gic_its = pa(get_le64(e + 8));
 		return 0;
 	default: return 0; /* other structures are not needed for discovery */
 	}

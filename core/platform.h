@@ -131,6 +131,7 @@ struct platform {
 	unsigned gic_version; /* 0: none */
 	paddr_t gicd, gicr;
 	u64 gicd_size, gicr_size;
+	paddr_t gic_its; /* GICv3 ITS (DT "arm,gic-v3-its", MADT GIC ITS), 0: none */
 	enum uart_kind uart;
 	paddr_t uart_base;
 	paddr_t rtc_pl031; /* an Arm PL031 real-time clock (DT "arm,pl031"), 0: none */

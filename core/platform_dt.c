@@ -448,6 +448,21 @@ static int dt_scan_gic(struct dt_ctx *c, int node, unsigned version)
 	return 0;
 }
 
+/* The first ITS (IHI 0069 5.2; binding arm,gic-v3-its: a child of the GIC, 128 KiB frame). */
+static int dt_scan_its(struct dt_ctx *c, int node)
+{
+	u64 b, s;
+
+	if (c->p->gic_its.v)
+		return 0;
+	if (dt_reg(c->fdt, node, 0, &b, &s) || s < 0x20000 || (b & 0xffff)) {
+		pr_err("its %s: bad reg: not used", fdt_get_name(c->fdt, node, NULL));
+		return 0;
+	}
+	c->p->gic_its = pa(b);
+	return 0;
+}
+
 static void dt_scan_psci(struct dt_ctx *c, int node)
 {
 	if (dt_prop_is(c->fdt, node, "method", "smc"))
@@ -483,6 +498,8 @@ static int dt_scan_devices(struct dt_ctx *c)
 			err = dt_scan_smmu(c, node);
 		else if (dt_compat(compat, clen, "arm,gic-v3"))
 			err = dt_scan_gic(c, node, 3);
+		else if (dt_compat(compat, clen, "arm,gic-v3-its"))
+			err = dt_scan_its(c, node);
 		else if (dt_compat(compat, clen, "arm,cortex-a15-gic") ||
 			 dt_compat(compat, clen, "arm,gic-400"))
 			err = dt_scan_gic(c, node, 2);

@@ -363,6 +363,20 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, out, size, prot, &ig.g));
 }
 
+int iommu_s2_map_msi(struct iommu_domain *d, gpa_t in, paddr_t doorbell)
+{
+	struct iommu_gather ig = { .d = d };
+	int err;
+
+	if (d->kind != IOMMU_DOMAIN_S2 || (in.v | doorbell.v) & (PAGE_SIZE - 1))
+		return trace_err(-E_INVAL);
+	if ((err = iommu_flush_owed(d)))
+		return err;
+	pt_gather_init(&ig.g, iommu_gather_flush);
+	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, doorbell, PAGE_SIZE,
+					   PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE, &ig.g));
+}
+
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
 {
 	struct iommu_gather ig = { .d = d };

@@ -447,6 +447,15 @@ bool iommu_domain_attached(const struct iommu_domain *d, u32 rid, u32 pasid);
 /* Stage-2 changes on a nesting parent; the unit is flushed before this returns. */
 int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot) __must_check;
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size) __must_check;
+/*
+ * Maps one page of an interrupt controller's message doorbell (the GICv3 ITS's
+ * GITS_TRANSLATER frame; leaves need R, and the register is write-only, so a read has no
+ * effect) into a stage-2 at `in`, outside the owner's RAM. The page
+ * is in no ownership record (it is neither RAM nor a BAR) and may sit in every VM's view:
+ * the controller tells writers apart by their requester ID, so a function reaches only the
+ * events Moat mapped for it (docs/gic-its.md).
+ */
+int iommu_s2_map_msi(struct iommu_domain *d, gpa_t in, paddr_t doorbell) __must_check;
 
 /*
  * Guest invalidation batch for one domain: each entry is checked (kind matches the unit's

@@ -99,9 +99,12 @@ run: $(IMAGE) $(GUEST_CONFIG)
 	timeout 60 $(QEMU_ARM64) -smp 3 -m 512 -kernel $(IMAGE) -initrd $(GUEST_CONFIG)
 else ifeq ($(DEMO),linux)
 # Debian's stock kernel as a 2-vCPU guest (mk/linux.mk): its console is Moat's console; /init
-# prints what it found and powers the VM off, and Moat then powers off.
+# prints what it found (LBA 1 of the nvme assigned to it, read by Linux's own driver) and
+# powers the VM off, and Moat then powers off.
 run: $(IMAGE) linux-guest
-	timeout 120 $(QEMU_ARM64) -smp 2 -m 1024 -kernel $(IMAGE) -initrd $(LINUX_OUT)/linux-smp2.dtb
+	timeout 120 $(QEMU_ARM64) -smp 2 -m 1024 -kernel $(IMAGE) -initrd $(LINUX_OUT)/linux-smp2.dtb \
+		-drive file=$(LINUX_DISK),format=raw,if=none,id=nv,snapshot=on \
+		-device nvme,drive=nv,serial=moatlinux,addr=03.0
 else
 # The default: confidential device assignment end to end (tools/run_demo.py starts and stops
 # devemu, boots the demo VMs with QEMU's nvme and the SMMUv3, prints a transcript). With

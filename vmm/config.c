@@ -185,6 +185,18 @@ static int cfg_prop_tsm(struct cfg_parse *c, const char *prop, const u8 *v, int 
 	return cfg_err(c, prop, "must be \"none\", \"optional\" or \"required\"");
 }
 
+/* What plain (non-TDI) functions may DMA to: "shared" RAM only (the default) or "all" RAM. */
+static int cfg_prop_pci_dma(struct cfg_parse *c, const char *prop, const u8 *v, int len)
+{
+	if (len == 7 && !memcmp(v, "shared", 7))
+		c->vm->pci_dma_all = false;
+	else if (len == 4 && !memcmp(v, "all", 4))
+		c->vm->pci_dma_all = true;
+	else
+		return cfg_err(c, prop, "must be \"shared\" or \"all\"");
+	return 0;
+}
+
 static int cfg_prop_bootargs(struct cfg_parse *c, const char *prop, const u8 *v, int len)
 {
 	/* Printable ASCII and spaces, NUL-terminated; it ends up in the guest's /chosen. */
@@ -213,6 +225,7 @@ static const struct {
 	{ "dtb-module", cfg_prop_dtb_mod },
 	{ "pci-functions", cfg_prop_pci },
 	{ "tsm-policy", cfg_prop_tsm },
+	{ "pci-dma", cfg_prop_pci_dma },
 	{ "bootargs", cfg_prop_bootargs },
 };
 
@@ -250,6 +263,8 @@ static int cfg_vm_check(struct cfg_parse *c)
 		return cfg_err(c, "kernel", "larger than private RAM");
 	if (vm->tsm == TSM_POLICY_REQUIRED && !vm->npci)
 		return cfg_err(c, "tsm-policy", "\"required\" without pci-functions");
+	if (vm->pci_dma_all && vm->tsm != TSM_POLICY_NONE)
+		return cfg_err(c, "pci-dma", "\"all\" needs tsm-policy \"none\"");
 	return 0;
 }
 

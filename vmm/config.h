@@ -56,6 +56,7 @@ struct vm_config {
 	unsigned npci;
 	struct cfg_pci_fn pci[CFG_MAX_PCI];
 	enum tsm_policy tsm;
+	bool pci_dma_all; /* pci-dma = "all": plain functions reach all guest RAM, not only shared */
 	char bootargs[CFG_BOOTARGS_MAX]; /* for the generated guest DTB's /chosen */
 };
 

@@ -408,6 +408,7 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 	d->handle = (u32)vm->id << 16 | MOAT_VDEV_TAG | d->idx;
 	d->vbdf = (u16)(d->idx << 3);
 	d->tdi = tdi;
+	d->trusted = !tdi && vm->cfg && vm->cfg->pci_dma_all; /* config pci-dma = "all" */
 	if ((err = vdev_place_bars(d, bars, bar_type_bits)) || (err = vdev_dma_setup(d)) ||
 	    (err = vdev_own_bars(d)))
 		return err;
@@ -442,7 +443,7 @@ static void vdev_viommu_reset(struct vm *vm)
 		d->s1_set = false;
 		d->vcmd = 0;
 		d->sizing = 0;
-		vmsix_reset(&d->msix);
+		vdev_msix_reset(d);
 		if (viommu_attach_vdev(d))
 			pr_err("%s: %04x: DMA left blocked after reset", vm->name, d->bdf);
 	}
@@ -597,7 +598,7 @@ static void vdev_cfg_write(struct vdev *d, u16 off, u32 mask, u32 val)
 	}
 	if (d->msix.nvec && off == d->msix.cap) {
 		vmsix_cfg_write(d->vm, &d->msix, off, mask, val);
-		vdev_msix_enable_note(d);
+		vdev_msix_sync(d);
 		return;
 	}
 	if (off == 0x04) {

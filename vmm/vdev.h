@@ -21,6 +21,7 @@
 #include "lib/types.h"
 #include "tsm/tdi.h"
 #include "vmm/vmsix.h"
+#include "core/irq.h"
 
 #define VDEV_MAX_PER_VM MOAT_VDEV_MAX
 #define VDEV_MAX_PRIV TDISP_REPORT_MAX_RANGES
@@ -31,6 +32,8 @@ struct vdev;
 /* What the vdev needs from the physical world (pci/ and tsm/ in images, fakes in tests). */
 struct vdev_backend {
 	u32 (*cfg_read32)(const struct vdev *d, u16 off);
+	/* A physical config write (the MSI-X Message Control). Optional (NULL: none). */
+	void (*cfg_write32)(const struct vdev *d, u16 off, u32 v);
 	/* Evidence tsm/tdi.c does not provide (MOAT_EV_VCA_DIGEST). Optional (NULL: -E_NOTSUP). */
 	int (*evidence)(struct vdev *d, enum moat_evidence kind, const u8 *nonce, u8 *buf,
 			size_t cap, size_t *len);
@@ -136,10 +139,13 @@ void vdev_vm_unlock(const struct vm *vm);
 bool vdev_flr_in_progress(const struct vdev *d);
 
 /* MSI-X (vmm/vdev_msix.c): found, checked and its table pages trapped at assignment; a guest
- * access to a vdev's table or PBA (true when handled); the note that delivery is missing. */
+ * access to a vdev's table or PBA (true when handled). */
 void vdev_msix_setup(struct vdev *d);
 bool vdev_bar_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val);
-void vdev_msix_enable_note(struct vdev *d);
+/* After a guest change to the virtual capability or table: the physical vectors follow. */
+void vdev_msix_sync(struct vdev *d);
+/* Reset or FLR: physical vectors masked, their message targets discarded, virtual state reset. */
+void vdev_msix_reset(struct vdev *d);
 
 /* Virtual ECAM: true if `ipa` is in the window (the access is then handled). */
 bool vdev_ecam_mmio(struct vm *vm, u64 ipa, bool write, unsigned size, u64 *val);
@@ -152,5 +158,16 @@ int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size) __must_check
 void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size);
 /* Raises a virtual SPI in the VM (fault-queue notification). */
 void arch_vm_raise_spi(struct vm *vm, unsigned intid);
+/*
+ * Physical MSI delivery (docs/gic-its.md). arch_vdev_msi_doorbell: the host-physical page a
+ * function's messages are written to and the doorbell's offset in it; -E_NOTSUP where Moat
+ * drives no message target. arch_vdev_msi_map: message `event` of function (segment, bdf)
+ * calls fn(ctx) when it arrives; `data` is what the function must write. arm64 (and the host
+ * tests): the GICv3 ITS, arch/arm64/gic_its.c; x86_64: none yet.
+ */
+int arch_vdev_msi_doorbell(paddr_t *page, u32 *off) __must_check;
+int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx,
+		      u32 *data) __must_check;
+void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event);
 
 #endif

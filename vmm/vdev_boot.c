@@ -81,7 +81,13 @@ static int vdev_pci_dma(const struct vdev *d, struct iommu **unit, struct iommu_
 	return vdev_pci_unit(d->be_ctx, unit, dev);
 }
 
+static void vdev_pci_cfg_write(const struct vdev *d, u16 off, u32 v)
+{
+	pci_dev_write32(d->be_ctx, off, v);
+}
+
 static const struct vdev_backend vdev_pci_backend = { .cfg_read32 = vdev_pci_cfg,
+						      .cfg_write32 = vdev_pci_cfg_write,
 						      .evidence = vdev_pci_evidence,
 						      .dma_identity = vdev_pci_dma };
 

@@ -85,12 +85,12 @@ int vmsix_target(const struct vmsix *m, unsigned vec, unsigned *intid)
 	return 0;
 }
 
-static bool bit_test(const u64 *w, unsigned i)
+bool vmsix_bit(const u64 *w, unsigned i)
 {
 	return w[i / 64] & BIT(i % 64);
 }
 
-static void bit_set(u64 *w, unsigned i, bool on)
+void vmsix_bit_set(u64 *w, unsigned i, bool on)
 {
 	if (on)
 		w[i / 64] |= BIT(i % 64);
@@ -111,18 +111,18 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 	int err;
 
 	if (vmsix_masked(m, vec)) {
-		bit_set(m->pending, vec, true);
+		vmsix_bit_set(m->pending, vec, true);
 		return;
 	}
-	bit_set(m->pending, vec, false);
+	vmsix_bit_set(m->pending, vec, false);
 	if ((err = vmsix_target(m, vec, &intid))) {
-		if (!bit_test(m->bad, vec))
+		if (!vmsix_bit(m->bad, vec))
 			pr_info("%s: MSI-X vector %u: address 0x%08x%08x data 0x%x is not one of "
 				"the "
 				"VM's message SPIs (%s): dropped",
 				vm->name, vec, m->e[vec].addr_hi, m->e[vec].addr_lo, m->e[vec].data,
 				err_str(err));
-		bit_set(m->bad, vec, true);
+		vmsix_bit_set(m->bad, vec, true);
 		return;
 	}
 	arch_vm_raise_spi(vm, intid); /* the VM's own IROUTER picks one of its vCPUs */
@@ -132,7 +132,7 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 static void vmsix_flush(struct vm *vm, struct vmsix *m)
 {
 	for (unsigned i = 0; i < m->nvec; i++)
-		if (bit_test(m->pending, i) && !vmsix_masked(m, i))
+		if (vmsix_bit(m->pending, i) && !vmsix_masked(m, i))
 			vmsix_deliver(vm, m, i);
 }
 
@@ -167,8 +167,8 @@ static void vmsix_entry_write(struct vm *vm, struct vmsix *m, unsigned vec, unsi
 	case 2: e->data = v; break;
 	default: e->ctrl = v & VMSIX_VEC_MASKED; break;
 	}
-	bit_set(m->bad, vec, false); /* a new entry is judged again */
-	if (dw == 3 && bit_test(m->pending, vec))
+	vmsix_bit_set(m->bad, vec, false); /* a new entry is judged again */
+	if (dw == 3 && vmsix_bit(m->pending, vec))
 		vmsix_deliver(vm, m, vec);
 }
 
@@ -224,4 +224,19 @@ int vmsix_fire(struct vm *vm, struct vmsix *m, unsigned vec)
 	vmsix_deliver(vm, m, vec);
 	spin_unlock(&m->lock);
 	return 0;
+}
+
+bool vmsix_live(const struct vmsix *m, unsigned vec)
+{
+	unsigned intid;
+
+	return vec < m->nvec && !vmsix_masked(m, vec) && !vmsix_target(m, vec, &intid);
+}
+
+void vmsix_pvec_fire(void *ctx)
+{
+	struct vmsix_pvec *p = ctx;
+
+	if (vmsix_fire(p->m->vm, p->m, p->vec))
+		pr_err("MSI-X: message for vector %u outside the table", p->vec);
 }

@@ -33,6 +33,22 @@ struct vmsix_entry {
 	u32 addr_lo, addr_hi, data, ctrl;
 };
 
+/*
+ * Where an assigned function's physical messages go: an IPA reserved for the message doorbell
+ * in the function's IOMMU stage-2 views only (never in the CPU stage-2, outside guest RAM and
+ * every guest MMIO range). Moat maps the host's doorbell page there (arm64: the ITS's
+ * GITS_TRANSLATER page) and programs the physical table with this address plus the
+ * doorbell's offset and an EventID of its own choosing (docs/gic-its.md).
+ */
+#define VMSIX_PHYS_DOORBELL_IPA 0x0a000000ULL
+
+struct vmsix;
+/* The context of one physical vector's handler: which table and vector it signals. */
+struct vmsix_pvec {
+	struct vmsix *m;
+	u16 vec;
+};
+
 struct vmsix {
 	struct spinlock lock;
 	u16 cap;  /* config offset of the capability (0: the function has none we virtualize) */
@@ -43,6 +59,14 @@ struct vmsix {
 	struct vmsix_entry e[VMSIX_MAX_VECTORS];
 	u64 pending[VMSIX_WORDS]; /* messages that came while the vector was masked (PBA) */
 	u64 bad[VMSIX_WORDS];	  /* vectors whose entry was refused, logged once each */
+	/* The physical side (vmm/vdev_msix.c), under the same lock. */
+	struct vm *vm;
+	volatile u8 *ptab;	  /* the function's physical table, mapped (NULL: no delivery) */
+	bool penabled;		  /* physical Message Control: MSI-X Enable set, Function Mask 0 */
+	bool pfailed;		  /* delivery failed once: every vector stays masked */
+	u64 pmapped[VMSIX_WORDS]; /* the message target is mapped and the entry programmed */
+	u64 plive[VMSIX_WORDS];	  /* the physical vector is unmasked */
+	struct vmsix_pvec pvec[VMSIX_MAX_VECTORS];
 };
 
 /*
@@ -75,5 +99,14 @@ int vmsix_target(const struct vmsix *m, unsigned vec, unsigned *intid) __must_ch
  * or kept pending while masked. -E_RANGE for a vector the table does not have.
  */
 int vmsix_fire(struct vm *vm, struct vmsix *m, unsigned vec) __must_check;
+/*
+ * True when vector `vec` should be unmasked at the device (lock held): MSI-X enabled, neither
+ * the function nor the vector masked, and the entry a valid target (vmsix_target).
+ */
+bool vmsix_live(const struct vmsix *m, unsigned vec);
+/* The handler of a physical vector's message (ctx: its struct vmsix_pvec). */
+void vmsix_pvec_fire(void *ctx);
+bool vmsix_bit(const u64 *w, unsigned i);
+void vmsix_bit_set(u64 *w, unsigned i, bool on);
 
 #endif

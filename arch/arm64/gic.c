@@ -8,12 +8,14 @@
  */
 #define LOG_COMPONENT "gic"
 #include "arch/arm64/gic.h"
+#include "arch/arm64/gic_its.h"
 
 #include <arch/cpu.h>
 #include <arch/mm.h>
 #include <arch/mmio.h>
 
 #include "arch/arm64/sysreg.h"
+#include "core/init.h"
 #include "core/irq.h"
 #include "core/log.h"
 #include "lib/bits.h"
@@ -54,6 +56,7 @@
 
 static u8 *gicd, *gicr;
 static u64 gicr_size;
+static paddr_t gicr_pa;
 
 static int gic_poll(const volatile void *reg, u32 mask, u32 want)
 {
@@ -80,6 +83,7 @@ int gic_init(const struct platform *p)
 	if (!d || !gicr)
 		return -E_NOMEM;
 	gicr_size = p->gicr_size;
+	gicr_pa = p->gicr;
 	mmio_write32(d + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
 	if ((err = gic_poll(d + GICD_CTLR, GICD_CTLR_RWP, 0)))
 		return err;
@@ -229,6 +233,8 @@ void arch_msi_release(u32 data)
 
 bool gic_spi_dispatch(unsigned intid)
 {
+	if (intid >= ITS_LPI_BASE)
+		return its_lpi_dispatch(intid);
 	for (unsigned i = 0; i < IRQ_MAX_HANDLERS; i++) {
 		irq_handler_fn fn = __atomic_load_n(&gic_handlers[i].fn, __ATOMIC_ACQUIRE);
 
@@ -246,12 +252,33 @@ void gic_irq_drain(void)
 		u64 iar = read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
 		unsigned intid = iar & 0xffffff;
 
-		if (intid >= GIC_SPURIOUS)
+		if (intid >= GIC_SPURIOUS && intid < ITS_LPI_BASE) /* 1020..1023: none */
 			break;
 		write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1: priority drop */
 		if (intid >= 32)
 			(void)gic_spi_dispatch(intid);
+		if (intid >= ITS_LPI_BASE)
+			continue; /* an LPI has no active state: nothing to deactivate (5.1) */
 		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
 		isb();
 	}
 }
+
+/* ---- the ITS: LPIs collected on the boot CPU's redistributor (gic_its.c) ------------------ */
+
+static int gic_its_unit(struct moat_ctx *ctx)
+{
+	const struct platform *p = ctx->plat;
+	struct its_desc d;
+	u8 *rd;
+
+	if (!p->gic_its.v || p->gic_version != 3)
+		return -E_NODEV;
+	if (gic_init(p) || !(rd = gic_find_rdist(read_sysreg(mpidr_el1))))
+		return -E_NODEV;
+	d = (struct its_desc){ p->gic_its, pa(gicr_pa.v + (u64)(rd - gicr)) };
+	if (its_init(&d, ctx->frames))
+		pr_warn("assigned functions get no physical MSI-X delivery");
+	return 0;
+}
+MOAT_UNIT("gic-its", INIT_IOMMU, gic_its_unit);

@@ -11,3 +11,8 @@ arm64-srcs += $(arm64-vm-srcs) arch/arm64/idreg_hw.c
 host-srcs += $(arm64-vm-srcs)
 # The deliberate faults of the test image (tests/selftest/).
 arm64-selftest-srcs += arch/arm64/selftest.c
+# The GICv3 ITS driver: portable (MMIO and frames only), built for the image and for the host
+# tests against tests/models/its/ (tests/unit/test_gic_its.c).
+arm64-its-srcs := arch/arm64/gic_its.c
+arm64-srcs += $(arm64-its-srcs)
+host-srcs += $(arm64-its-srcs)

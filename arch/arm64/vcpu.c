@@ -10,6 +10,7 @@
 #include <arch/cpu.h>
 
 #include "arch/arm64/gic.h"
+#include "arch/arm64/gic_its.h"
 #include "arch/arm64/idreg.h"
 #include "arch/arm64/sysreg.h"
 #include "vmm/hypercall.h"
@@ -329,7 +330,7 @@ void vcpu_trap_irq(struct arm64_regs *r)
 		u64 iar = read_sysreg(S3_0_C12_C12_0); /* ICC_IAR1_EL1 */
 		unsigned intid = iar & 0xffffff;
 
-		if (intid >= GIC_SPURIOUS)
+		if (intid >= GIC_SPURIOUS && intid < ITS_LPI_BASE) /* 1020..1023: none */
 			break;
 		write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1: priority drop only */
 		if (intid == GIC_INTID_VTIMER) {
@@ -340,6 +341,8 @@ void vcpu_trap_irq(struct arm64_regs *r)
 			vgic_maintenance(p->vcpu);
 		else if (intid >= 32 && !gic_spi_dispatch(intid))
 			pr_warn("SPI %u without a handler", intid);
+		if (intid >= ITS_LPI_BASE)
+			continue;		   /* LPIs: no active state, no deactivation */
 		write_sysreg(S3_0_C12_C11_1, iar); /* ICC_DIR_EL1 */
 		isb();
 	}

@@ -124,6 +124,9 @@ static u8 *make_madt_arm(unsigned ncpu)
 	r[0] = 0xe, r[1] = 16;
 	put_le64(r + 4, 0x80a0000);
 	put_le32(r + 12, 0xf60000);
+	u8 *its = tb_put(&t, 20); /* GIC ITS structure (ACPI 6.x 5.2.12.18) */
+	its[0] = 0xf, its[1] = 20;
+	put_le64(its + 8, 0x8080000);
 	return tb_end(&t);
 }
 
@@ -439,6 +442,7 @@ static void discovers_arm_virt_with_iort_and_spcr(void **state)
 	assert_int_equal(plat.uart, UART_PL011);
 	assert_int_equal(plat.uart_base.v, 0x9000000);
 	assert_int_equal(plat.gicr.v, 0x80a0000);
+	assert_int_equal(plat.gic_its.v, 0x8080000);
 	assert_int_equal(plat.iommu[0].nscope, 1);
 	assert_int_equal(plat.iommu[0].scope[0].rid_last, 0x7fff);
 	assert_int_equal(plat.iommu[0].irq[PLAT_IOMMU_IRQ_EVTQ].intid, 106);

@@ -114,6 +114,24 @@ static void parses_one_vm(void **state)
 	assert_memory_equal(cfg.vm[0].kernel.data, KERNEL, sizeof(KERNEL));
 	assert_int_equal(cfg.vm[0].tsm, TSM_POLICY_NONE);
 	assert_int_equal(cfg.vm[0].npci, 0);
+	assert_false(cfg.vm[0].pci_dma_all);
+}
+
+/* pci-dma = "all" (plain functions reach all guest RAM) only where no TDISP is used. */
+static void parses_pci_dma(void **state)
+{
+	(void)state;
+	build("moat,config-v1", 1, (struct prop[]){ { "pci-dma", "all", 4 } }, 1);
+	assert_int_equal(config_parse(blob, sizeof(blob), &cfg), 0);
+	assert_true(cfg.vm[0].pci_dma_all);
+	build("moat,config-v1", 1, (struct prop[]){ { "pci-dma", "shared", 7 } }, 1);
+	assert_int_equal(config_parse(blob, sizeof(blob), &cfg), 0);
+	assert_false(cfg.vm[0].pci_dma_all);
+	memset(&cfg, 0xa5, sizeof(cfg));
+	refused((struct prop[]){ { "pci-dma", "private", 8 } }, 1, "vm@0: pci-dma: must be");
+	memset(&cfg, 0xa5, sizeof(cfg));
+	refused((struct prop[]){ { "pci-dma", "all", 4 }, { "tsm-policy", "optional", 9 } }, 2,
+		"vm@0: pci-dma: \"all\" needs tsm-policy \"none\"");
 }
 
 static void parses_modules_pci_and_policy(void **state)
@@ -285,6 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(parses_one_vm, setup),
+		cmocka_unit_test_setup(parses_pci_dma, setup),
 		cmocka_unit_test_setup(parses_modules_pci_and_policy, setup),
 		cmocka_unit_test_setup(parses_four_vms_with_distinct_names, setup),
 		cmocka_unit_test_setup(refuses_five_vms, setup),

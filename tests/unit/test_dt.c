@@ -53,6 +53,7 @@ static void discovers_virt_machine(void **state)
 	assert_int_equal(plat.gic_version, 3);
 	assert_int_equal(plat.gicd.v, 0x8000000);
 	assert_int_equal(plat.gicr.v, 0x80a0000);
+	assert_int_equal(plat.gic_its.v, 0x8080000); /* the arm,gic-v3-its child of the GIC */
 	assert_int_equal(plat.uart, UART_PL011);
 	assert_int_equal(plat.uart_base.v, 0x9000000);
 	assert_int_equal(plat.psci, PSCI_SMC);

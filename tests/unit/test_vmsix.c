@@ -224,6 +224,43 @@ static void a_table_past_64_vectors_works(void **state)
 	assert_false(vmsix_table_access(&a, &m, 0, 0x2000 + 65 * 16, false, 4, &v));
 }
 
+/* What the physical side unmasks (vmsix_live): only a deliverable entry of this table. */
+static void only_deliverable_vectors_go_live(void **state)
+{
+	(void)state;
+	program(0, VMSIX_DOORBELL, VGIC_MBI_BASE, false);
+	program(1, 0x08090040, VGIC_MBI_BASE, false);	     /* not the VM's doorbell */
+	program(2, VMSIX_DOORBELL, VGIC_INTID_UART, false);  /* not a message SPI */
+	program(3, VMSIX_DOORBELL, VGIC_MBI_BASE + 1, true); /* masked */
+	assert_false(vmsix_live(&m, 0));		     /* MSI-X not enabled */
+	enable();
+	assert_true(vmsix_live(&m, 0));
+	assert_false(vmsix_live(&m, 1));
+	assert_false(vmsix_live(&m, 2));
+	assert_false(vmsix_live(&m, 3));
+	assert_false(vmsix_live(&m, 8)); /* out of range */
+	assert_false(vmsix_live(&m, 1000));
+	vmsix_cfg_write(&a, &m, 0xb0, 0xffff0000u, (VMSIX_CTRL_ENABLE | VMSIX_CTRL_MASKALL) << 16);
+	assert_false(vmsix_live(&m, 0));
+}
+
+/* The physical vector's handler raises the guest's SPI in the table's own VM. */
+static void a_physical_message_raises_the_owners_spi(void **state)
+{
+	u64 v = 1;
+
+	(void)state;
+	m.vm = &a;
+	m.pvec[5] = (struct vmsix_pvec){ &m, 5 };
+	assert_true(vm_mmio_access(&a.vcpu[0], VM_GICD_BASE + 0x6000 + 8 * (VGIC_MBI_BASE + 4),
+				   true, 8, &v));
+	program(5, VMSIX_DOORBELL, VGIC_MBI_BASE + 4, false);
+	enable();
+	vmsix_pvec_fire(&m.pvec[5]);
+	assert_int_equal(a.vcpu[1].vgic.pending, 1ULL << (VGIC_MBI_BASE + 4));
+	assert_int_equal(pending_all(&b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +272,8 @@ int main(void)
 		cmocka_unit_test_setup(masks_hold_messages_until_cleared, setup),
 		cmocka_unit_test_setup(table_accesses_are_dwords_or_aligned_qwords, setup),
 		cmocka_unit_test_setup(a_table_past_64_vectors_works, setup),
+		cmocka_unit_test_setup(only_deliverable_vectors_go_live, setup),
+		cmocka_unit_test_setup(a_physical_message_raises_the_owners_spi, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

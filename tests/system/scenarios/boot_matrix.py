@@ -114,16 +114,19 @@ ARM64_UEFI_VM = [r"^moat: vm: alpha: id 1, 1 vCPU\(s\), 16 MiB private \+ 2 MiB 
                  r"^\[alpha\] PASS all guest tests$",
                  r"^moat: all VMs stopped, powering off$"]
 
+# The GICv3 ITS, found in the DT (arm,gic-v3-its) or in the MADT (GIC ITS structure).
+ARM64_ITS = r"^moat: its: ITS at 0x8080000: 8192 DeviceIDs, 256 EventIDs each, LPIs 8192\.\.8447$"
 # arm64 direct takes the platform from QEMU's DT; UEFI from ACPI (MADT, MCFG, IORT, SPCR).
 # QEMU_EFI needs about 6 s to reach the EFI application under TCG.
 SCENARIOS += [
     Scenario("arm64-direct-dt", virt(["-kernel", ARM64_IMAGE]),
-             [banner("arm64", "direct"), ARM64_SUMMARY, DONE], timeout=30, needs=[ARM64_IMAGE]),
+             [banner("arm64", "direct"), ARM64_SUMMARY, ARM64_ITS, DONE], timeout=30,
+             needs=[ARM64_IMAGE]),
     Scenario("arm64-uefi-acpi",
              virt(["-bios", "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd", *esp(ARM64_ESP)]),
              [r"^moat: efi: loaded \\EFI\\moat\\moat.dtb \(\d+ bytes\)$",
               r"^moat: efi: loaded guest_tests.bin \(\d+ bytes\)$",
-              banner("arm64", "uefi"), ARM64_SUMMARY, *ARM64_UEFI_VM],
+              banner("arm64", "uefi"), ARM64_SUMMARY, ARM64_ITS, *ARM64_UEFI_VM],
              forbid=[r"^\[alpha\] FAIL"], timeout=90, needs=[ARM64_ESP]),
 ]
 # Without ACPI (acpi=off) the firmware passes its DT in the configuration table instead.
