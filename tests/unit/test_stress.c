@@ -491,6 +491,25 @@ static void random_calls_of_two_vms_keep_isolation_after_every_step(void **state
 	run_stress(steps, seed);
 }
 
+/* A table entry written behind the ownership record's back (a map path with a bug). */
+static void plant_map(struct pt *pt, u64 g, u64 hpa)
+{
+	struct pt_gather gt;
+
+	pt_gather_init(&gt, NULL);
+	assert_int_equal(pt_map(pt, g, pa(hpa), PAGE_SIZE, PT_PROT_R, &gt), 0);
+	pt_gather_sync(&gt, pt);
+}
+
+static void plant_unmap(struct pt *pt, u64 g)
+{
+	struct pt_gather gt;
+
+	pt_gather_init(&gt, NULL);
+	assert_int_equal(pt_unmap(pt, g, PAGE_SIZE, &gt), 0);
+	pt_gather_sync(&gt, pt);
+}
+
 /* The checker is not blind: each kind of hole planted by hand is reported. */
 static void the_checker_sees_each_planted_hole(void **state)
 {
@@ -512,27 +531,19 @@ static void the_checker_sees_each_planted_hole(void **state)
 	assert_true(strstr(first_violation, "private page on the shared view"));
 	assert_int_equal(iommu_s2_unmap(&va->u[0].view[VIOMMU_SHARED], gpa(VM_RAM_BASE), PAGE_SIZE),
 			 0);
-	/* B's RAM in A's full view */
+	/* B's RAM in A's full view: a map path that skipped the record writes the table itself */
 	violations = 0;
-	/* (the ownership record refuses it: the page is lent to A for the map only) */
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(2), own_vm(1)), 0);
-	assert_int_equal(iommu_s2_map(&va->u[0].view[VIOMMU_FULL], gpa(0x20000000), pa(ramb),
-				      PAGE_SIZE, PT_PROT_R),
-			 0);
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(1), own_vm(2)), 0);
+	plant_map(&va->u[0].view[VIOMMU_FULL].s2, 0x20000000, ramb);
 	check_all();
 	assert_true(strstr(first_violation, "outside the VM's own RAM"));
-	assert_int_equal(iommu_s2_unmap(&va->u[0].view[VIOMMU_FULL], gpa(0x20000000), PAGE_SIZE),
-			 0);
+	plant_unmap(&va->u[0].view[VIOMMU_FULL].s2, 0x20000000);
 	/* a device mapping of A over B's RAM */
 	violations = 0;
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(2), own_bar(1)), 0);
-	assert_int_equal(
-		arch_vm_map_mmio(S[0].vm, gpa(MOAT_GPA_BARS + 0x100000), pa(ramb), PAGE_SIZE), 0);
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_bar(1), own_vm(2)), 0);
+	host_s2[HOST_S2_MAX - 1] =
+		(struct host_s2_map){ 1, MOAT_GPA_BARS + 0x100000, ramb, PAGE_SIZE };
 	check_all();
 	assert_true(strstr(first_violation, "device mapping"));
-	arch_vm_unmap_mmio(S[0].vm, gpa(MOAT_GPA_BARS + 0x100000), PAGE_SIZE);
+	memset(&host_s2[HOST_S2_MAX - 1], 0, sizeof(host_s2[0]));
 	violations = 0;
 	check_all();
 	assert_int_equal(violations, 0);
