@@ -49,9 +49,15 @@
 #define NCPU 2
 #define FN_ID 0x00000100u
 
+#define RAM_PAGES ((PRIV + SHARED) / PAGE_SIZE)
+#define BAR_SIZE 0x4000
+#define BAR_PAGES (BAR_SIZE / PAGE_SIZE)
+
 struct svm {
 	struct vm *vm;
 	u8 *ram;
+	u8 counts[RAM_PAGES]; /* the record's per-page mapping counts of the RAM (core/own.h) */
+	unsigned exp_ram[RAM_PAGES], exp_bar[BAR_PAGES]; /* the checker's, from the tables */
 	u64 *bits;
 	struct tdev dev;
 	struct tsm_pdev pd;
@@ -108,11 +114,34 @@ static struct vm_config vcfg[NVM] = {
 
 /* ---- the invariant checker ---------------------------------------------------------------- */
 
+static const char *kinds_seen[16]; /* each kind of violation since `violations` was 0 */
+
 static void violation(const char *what, unsigned vm, u64 a)
 {
-	if (__atomic_fetch_add(&violations, 1, __ATOMIC_RELAXED) == 0)
+	unsigned n = __atomic_fetch_add(&violations, 1, __ATOMIC_RELAXED);
+
+	if (n == 0) {
 		snprintf(first_violation, sizeof(first_violation), "VM %u: %s at 0x%llx", vm, what,
 			 (unsigned long long)a);
+		memset(kinds_seen, 0, sizeof(kinds_seen));
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(kinds_seen); i++) {
+		if (kinds_seen[i] == what)
+			break;
+		if (!kinds_seen[i]) {
+			kinds_seen[i] = what;
+			break;
+		}
+	}
+}
+
+/* The planted-hole test only (one thread): was this kind of violation reported? */
+static bool saw(const char *what)
+{
+	for (unsigned i = 0; violations && i < ARRAY_SIZE(kinds_seen) && kinds_seen[i]; i++)
+		if (!strcmp(kinds_seen[i], what))
+			return true;
+	return false;
 }
 
 static bool in_ram(const struct svm *s, u64 hpa)
@@ -122,8 +151,39 @@ static bool in_ram(const struct svm *s, u64 hpa)
 	return hpa >= base && hpa - base < PRIV + SHARED;
 }
 
+/* The record: a page in a table of VM s belongs to it (`who`); the count the tables give it. */
+static void count_mapping(struct svm *s, u64 hpa, struct own_id who)
+{
+	if (!own_eq(own_owner(pa(hpa)), who))
+		violation("a mapped page the record does not give the VM", s->vm->id, hpa);
+	for (unsigned k = 0; k < NVM; k++) {
+		if (in_ram(&S[k], hpa))
+			S[k].exp_ram[(hpa - (u64)(uintptr_t)S[k].ram) / PAGE_SIZE]++;
+		if (hpa >= S[k].bar && hpa - S[k].bar < BAR_SIZE)
+			S[k].exp_bar[(hpa - S[k].bar) / PAGE_SIZE]++;
+	}
+}
+
+/* Every recorded page's mapping count is what the tables show (RAM and BARs of the VMs). */
+static void check_counts(void)
+{
+	for (unsigned k = 0; k < NVM; k++) {
+		for (unsigned i = 0; i < RAM_PAGES; i++)
+			if (own_maps(pa((u64)(uintptr_t)S[k].ram + i * PAGE_SIZE)) !=
+			    S[k].exp_ram[i])
+				violation("RAM mapping count differs from the tables", k + 1,
+					  (u64)(uintptr_t)S[k].ram + i * PAGE_SIZE);
+		for (unsigned i = 0; i < BAR_PAGES; i++)
+			if (own_maps(pa(S[k].bar + i * PAGE_SIZE)) != S[k].exp_bar[i])
+				violation("BAR mapping count differs from the tables", k + 1,
+					  S[k].bar + i * PAGE_SIZE);
+		memset(S[k].exp_ram, 0, sizeof(S[k].exp_ram));
+		memset(S[k].exp_bar, 0, sizeof(S[k].exp_bar));
+	}
+}
+
 /* One view: every extent maps the VM's own RAM at the GPA's offset; shared: no private page. */
-static void check_view(const struct svm *s, struct iommu_domain *dom, bool shared)
+static void check_view(struct svm *s, struct iommu_domain *dom, bool shared)
 {
 	struct pt_extent x;
 	u64 at = 0, end = 1ULL << 40;
@@ -134,6 +194,7 @@ static void check_view(const struct svm *s, struct iommu_domain *dom, bool share
 
 			if (!in_ram(s, hpa) || hpa - (u64)(uintptr_t)s->ram != g - VM_RAM_BASE)
 				violation("DMA mapping outside the VM's own RAM", s->vm->id, g);
+			count_mapping(s, hpa, own_vm(s->vm->id));
 			if (shared && !viommu_page_shared(s->vm, gpa(g)))
 				violation("private page on the shared view", s->vm->id, g);
 		}
@@ -167,7 +228,7 @@ static void check_cpu_s2(void)
 {
 	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
 		const struct host_s2_map *m = &host_s2[i];
-		const struct svm *s;
+		struct svm *s;
 		const struct vdev *d;
 
 		if (!m->size)
@@ -183,6 +244,8 @@ static void check_cpu_s2(void)
 		for (unsigned k = 0; k < NVM; k++)
 			if (in_ram(&S[k], m->hpa) || in_ram(&S[k], m->hpa + m->size - 1))
 				violation("device mapping over RAM", m->vm, m->hpa);
+		for (u64 off = 0; off < m->size; off += PAGE_SIZE)
+			count_mapping(&S[m->vm - 1], m->hpa + off, own_bar(m->vm));
 	}
 }
 
@@ -199,6 +262,7 @@ static void check_all(void)
 		check_vdev(&S[i], v);
 	}
 	check_cpu_s2();
+	check_counts();
 	for (unsigned i = NVM; i-- > 0;)
 		vdev_vm_unlock(S[i].vm);
 	vdev_op_end();
@@ -376,8 +440,11 @@ static void svm_init(struct svm *s, unsigned id)
 	/* as boot leaves it: the VM's RAM its own, its BAR unassigned (core/own.h) */
 	if (id == 1)
 		own_reset();
-	assert_int_equal(own_add(pa((u64)(uintptr_t)s->ram), PRIV + SHARED, own_vm(id)), 0);
-	assert_int_equal(own_add(pa(s->bar), 0x4000, own_bar(0)), 0);
+	memset(s->counts, 0, sizeof(s->counts));
+	assert_int_equal(
+		own_add_counted(pa((u64)(uintptr_t)s->ram), PRIV + SHARED, own_vm(id), s->counts),
+		0);
+	assert_int_equal(own_add(pa(s->bar), BAR_SIZE, own_bar(0)), 0);
 	assert_int_equal(viommu_init(s->vm, &fk.u, s->bits), 0);
 	tdev_init(&s->dev, id);
 	s->dev.bar_base[0] = s->bar;
@@ -514,13 +581,14 @@ static void plant_unmap(struct pt *pt, u64 g)
 static void the_checker_sees_each_planted_hole(void **state)
 {
 	struct viommu *va;
-	u64 ramb = 0;
+	u64 ramb = 0, rama;
 
 	(void)state;
 	for (unsigned i = 0; i < NVM; i++)
 		svm_init(&S[i], i + 1);
 	va = viommu_of(S[0].vm);
 	ramb = (u64)(uintptr_t)S[1].ram;
+	rama = (u64)(uintptr_t)S[0].ram;
 	check_all();
 	assert_int_equal(violations, 0);
 	/* a private page of A on A's shared view, unshared */
@@ -544,6 +612,26 @@ static void the_checker_sees_each_planted_hole(void **state)
 	check_all();
 	assert_true(strstr(first_violation, "device mapping"));
 	memset(&host_s2[HOST_S2_MAX - 1], 0, sizeof(host_s2[0]));
+	/* the record: a count no table accounts for */
+	violations = 0;
+	assert_int_equal(own_map(pa(rama + 0x3000), PAGE_SIZE, own_vm(1)), 0);
+	check_all();
+	assert_true(saw("RAM mapping count differs from the tables"));
+	assert_int_equal(own_unmap(pa(rama + 0x3000), PAGE_SIZE), 0);
+	/* the record: an entry of A's full view removed behind its back (counted, not mapped) */
+	violations = 0;
+	plant_unmap(&va->u[0].view[VIOMMU_FULL].s2, VM_RAM_BASE + 0x3000);
+	check_all();
+	assert_true(saw("RAM mapping count differs from the tables"));
+	/* ... put back behind its back after the page left A: mapped, not A's */
+	assert_int_equal(own_unmap(pa(rama + 0x3000), PAGE_SIZE), 0);
+	assert_int_equal(own_transfer(pa(rama + 0x3000), PAGE_SIZE, own_vm(1), own_moat()), 0);
+	plant_map(&va->u[0].view[VIOMMU_FULL].s2, VM_RAM_BASE + 0x3000, rama + 0x3000);
+	violations = 0;
+	check_all();
+	assert_true(saw("a mapped page the record does not give the VM"));
+	assert_int_equal(own_transfer(pa(rama + 0x3000), PAGE_SIZE, own_moat(), own_vm(1)), 0);
+	assert_int_equal(own_map(pa(rama + 0x3000), PAGE_SIZE, own_vm(1)), 0);
 	violations = 0;
 	check_all();
 	assert_int_equal(violations, 0);
