@@ -208,9 +208,10 @@ static void check_vdev(const struct svm *s, struct viommu *v)
 	struct iommu_domain *full = &v->u[0].view[VIOMMU_FULL];
 	struct iommu_domain *parent = d->dom ? (d->dom->parent ? d->dom->parent : d->dom) : NULL;
 
-	/* LOCKED on the way to RUN; ERROR while a teardown's STOP is in flight (the design's
-	 * order: STOP, then private MMIO, then trusted DMA removed) */
-	if (d->trusted && (d->tdi->vm != s->vm->id || d->tdi->state == TDI_CONFIG_UNLOCKED))
+	/* LOCKED on the way to RUN (accept enables trusted DMA before START); never in ERROR:
+	 * a teardown removes trusted DMA before its STOP goes out (tsm/tdi.h) */
+	if (d->trusted && (d->tdi->vm != s->vm->id || d->tdi->state == TDI_CONFIG_UNLOCKED ||
+			   d->tdi->state == TDI_ERROR))
 		violation("trusted DMA without a bound TDI", s->vm->id, d->tdi->state);
 	if (d->trusted && d->s1_set &&
 	    (vm_gpa_kind(s->vm, gpa(d->s1.cd_table)) != VM_MEM_PRIVATE ||
