@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harness over the ACPI parsers. The first input byte picks the table kind; the rest
- * is the table; DMAR, IVRS and IORT results also go through the tag-ownership invariant. Its header is patched (signature, length, checksum) half of the time so that
+ * is the table; DMAR, IVRS and IORT results also go through the tag-ownership invariant, DSDT
+ * host bridge windows (core/acpi_aml.c) through the window checks of dsdt_pci(). Its header is patched (signature, length, checksum) half of the time so that
  * the fuzzer reaches the structure walkers instead of stopping at the checksum.
  */
 #include <stdint.h>
@@ -43,6 +44,48 @@ static void iommu_tables(int (*parse)(const u8 *, u32, struct platform *), const
 	ft_run(p);
 }
 
+/*
+ * The DSDT's host bridge windows (core/acpi_aml.c) for two ECAM ranges: a window that comes
+ * back is a real range, 32-bit below 4 GiB, 64-bit above, off every ECAM range; on an error
+ * nothing changed.
+ */
+static void window_ok(const struct platform *p, const struct pa_range *w, bool high)
+{
+	u64 end;
+
+	if (!w->size)
+		return;
+	if (add_overflow(w->base.v, w->size, &end) ||
+	    (high ? w->base.v < (1ULL << 32) : end > (1ULL << 32)))
+		abort();
+	for (unsigned i = 0; i < p->necam; i++)
+		if (w->base.v < p->ecam[i].base.v + p->ecam[i].size && p->ecam[i].base.v < end)
+			abort();
+}
+
+static void dsdt_pci(const u8 *t, u32 len, struct platform *p)
+{
+	static struct platform before;
+
+	p->necam = 2;
+	p->ecam[0] = (struct plat_ecam){ .base = pa(0x4010000000ULL),
+					 .size = 256 << 20,
+					 .bus_end = 0xff };
+	p->ecam[1] = (struct plat_ecam){
+		.base = pa(0xb0000000), .size = 16 << 20, .segment = 1, .bus_end = 0xf
+	};
+	before = *p;
+	if (acpi_parse_dsdt_pci(t, len, p)) {
+		if (memcmp(&before, p, sizeof(before)))
+			abort();
+		return;
+	}
+	for (unsigned i = 0; i < p->necam; i++) {
+		window_ok(p, &p->ecam[i].mem32, false);
+		window_ok(p, &p->ecam[i].mem64, true);
+	}
+}
+
 static void run(unsigned kind, const uint8_t *t, uint32_t len)
 {
 	static struct platform p;
@@ -57,7 +100,11 @@ static void run(unsigned kind, const uint8_t *t, uint32_t len)
 	case 4: iommu_tables(acpi_parse_iort, t, len, &p); break;
 	case 5: (void)acpi_parse_spcr(t, len, &p); break;
 	case 6: (void)acpi_parse_fadt(t, len, &p, &dsdt); break;
-	default: (void)acpi_parse_dsdt_s5(t, len, &p); break;
+	default:
+		(void)acpi_parse_dsdt_s5(t, len, &p);
+		memset(&p, 0, sizeof(p));
+		dsdt_pci(t, len, &p);
+		break;
 	}
 }
 
