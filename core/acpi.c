@@ -220,8 +220,17 @@ static void acpi_apply_dsdt_pci(const struct acpi_table *dsdt, struct platform *
 		return;
 	}
 	for (unsigned i = 0; i < p->necam; i++) {
-		p->ecam[i].mem32 = tmp->ecam[i].mem32;
-		p->ecam[i].mem64 = tmp->ecam[i].mem64;
+		const struct plat_ecam *e = &tmp->ecam[i];
+
+		p->ecam[i].mem32 = e->mem32;
+		p->ecam[i].mem64 = e->mem64;
+		if (e->mem32.size || e->mem64.size)
+			pr_info("segment %u: host bridge windows 0x%llx+0x%llx, 0x%llx+0x%llx "
+				"(DSDT)",
+				e->segment, (unsigned long long)e->mem32.base.v,
+				(unsigned long long)e->mem32.size,
+				(unsigned long long)e->mem64.base.v,
+				(unsigned long long)e->mem64.size);
 	}
 }
 

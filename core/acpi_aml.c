@@ -26,7 +26,8 @@
 #include "lib/err.h"
 
 #define AML_MAX_DEPTH 8
-#define AML_MAX_NAMES 64 /* _HID/_CID/_CRS/_SEG/_BBN objects kept */
+#define AML_MAX_BRIDGES 16
+#define AML_MAX_NAMES 64 /* _CRS/_SEG/_BBN objects of the bridges kept */
 
 #define AML_EXT_PREFIX 0x5b
 #define EISA_PNP0A08 0x080ad041u /* EisaId("PNP0A08") as the DWordConst stores it */
@@ -56,7 +57,9 @@ struct aml_name {
 struct aml {
 	const u8 *a;
 	u32 len;
-	unsigned n;
+	unsigned pass; /* 1: the host bridges (_HID, _CID); 2: their _CRS, _SEG, _BBN */
+	unsigned nbr, n;
+	struct aml_path br[AML_MAX_BRIDGES];
 	struct aml_name names[AML_MAX_NAMES];
 };
 
@@ -233,17 +236,47 @@ static int aml_key_of(u32 seg, enum aml_key *k)
 }
 
 /* Keeps `d` if `p` names an object Moat reads. */
+static bool aml_same(const struct aml_path *a, const struct aml_path *b)
+{
+	return a->depth == b->depth && !memcmp(a->seg, b->seg, a->depth * sizeof(a->seg[0]));
+}
+
+static bool aml_is_host_bridge(const struct aml_name *n)
+{
+	return (n->key == AML_HID || n->key == AML_CID) && !n->is_buf &&
+	       (n->v == EISA_PNP0A08 || n->v == EISA_PNP0A03);
+}
+
+static int aml_bridge_index(const struct aml *m, const struct aml_path *dev)
+{
+	for (unsigned i = 0; i < m->nbr; i++)
+		if (aml_same(&m->br[i], dev))
+			return (int)i;
+	return -1;
+}
+
+/* Pass 1 keeps the host bridges, pass 2 the objects of theirs Moat reads. */
 static int aml_keep(struct aml *m, const struct aml_path *p, struct aml_name d)
 {
 	enum aml_key k;
 
 	if (!p->depth || aml_key_of(p->seg[p->depth - 1], &k))
 		return 0;
-	if (m->n >= AML_MAX_NAMES)
-		return -E_NOSPC;
 	d.key = k;
 	d.scope = *p;
 	d.scope.depth--;
+	if (m->pass == 1) {
+		if (!aml_is_host_bridge(&d) || aml_bridge_index(m, &d.scope) >= 0)
+			return 0;
+		if (m->nbr >= AML_MAX_BRIDGES)
+			return -E_NOSPC;
+		m->br[m->nbr++] = d.scope;
+		return 0;
+	}
+	if (k == AML_HID || k == AML_CID || aml_bridge_index(m, &d.scope) < 0)
+		return 0;
+	if (m->n >= AML_MAX_NAMES)
+		return -E_NOSPC;
 	m->names[m->n++] = d;
 	return 0;
 }
@@ -385,11 +418,6 @@ static int aml_termlist(struct aml *m, u32 off, u32 end, const struct aml_path *
 
 /* ---- host bridges ---------------------------------------------------------------------------- */
 
-static bool aml_same(const struct aml_path *a, const struct aml_path *b)
-{
-	return a->depth == b->depth && !memcmp(a->seg, b->seg, a->depth * sizeof(a->seg[0]));
-}
-
 /* The object `key` of the device at `dev`, or NULL. */
 static const struct aml_name *aml_get(const struct aml *m, const struct aml_path *dev,
 				      enum aml_key key)
@@ -398,12 +426,6 @@ static const struct aml_name *aml_get(const struct aml *m, const struct aml_path
 		if (m->names[i].key == key && aml_same(&m->names[i].scope, dev))
 			return &m->names[i];
 	return NULL;
-}
-
-static bool aml_is_host_bridge(const struct aml_name *n)
-{
-	return (n->key == AML_HID || n->key == AML_CID) && !n->is_buf &&
-	       (n->v == EISA_PNP0A08 || n->v == EISA_PNP0A03);
 }
 
 /* An Address Space descriptor's fields (6.4.3.5.1-4), widths by descriptor. */
@@ -552,27 +574,22 @@ static void aml_ecam_windows(const struct platform *p, struct plat_ecam *e,
 int acpi_parse_dsdt_pci(const u8 *t, u32 len, struct platform *p)
 {
 	static struct aml m;
-	static struct aml_bridge br[AML_MAX_NAMES];
+	static struct aml_bridge br[AML_MAX_BRIDGES];
 	struct aml_path root = { 0 };
-	unsigned nbr = 0;
-	int err;
+	int err = 0;
 
+	if (len < ACPI_HDR_LEN)
+		return -E_CORRUPT;
 	memset(&m, 0, sizeof(m));
 	m.a = t;
 	m.len = len;
-	if (len < ACPI_HDR_LEN || (err = aml_termlist(&m, ACPI_HDR_LEN, len, &root, 0)))
-		return len < ACPI_HDR_LEN ? -E_CORRUPT : err;
-	for (unsigned i = 0; i < m.n; i++) {
-		const struct aml_name *n = &m.names[i];
-
-		if (!aml_is_host_bridge(n) ||
-		    (n->key == AML_CID && aml_get(&m, &n->scope, AML_HID) &&
-		     aml_is_host_bridge(aml_get(&m, &n->scope, AML_HID))))
-			continue; /* each bridge once: by its _HID, or by its _CID alone */
-		if ((err = aml_bridge_of(&m, &n->scope, &br[nbr++])))
-			return err;
-	}
+	for (m.pass = 1; m.pass <= 2 && !err; m.pass++)
+		err = aml_termlist(&m, ACPI_HDR_LEN, len, &root, 0);
+	for (unsigned i = 0; i < m.nbr && !err; i++)
+		err = aml_bridge_of(&m, &m.br[i], &br[i]);
+	if (err)
+		return err;
 	for (unsigned i = 0; i < p->necam; i++)
-		aml_ecam_windows(p, &p->ecam[i], br, nbr);
+		aml_ecam_windows(p, &p->ecam[i], br, m.nbr);
 	return 0;
 }

@@ -630,6 +630,37 @@ static void a_crs_in_a_later_scope_is_the_devices(void **state)
 	free(d);
 }
 
+/* QEMU's virt declares 32 virtio-mmio devices, each with a _HID and a _CRS, before PCI0. */
+static void other_devices_do_not_fill_the_reader(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	u8 *d;
+
+	(void)state;
+	for (unsigned i = 0; i < 40; i++) {
+		struct tb body = { 0 }, drt = { 0 };
+		char name[5];
+
+		snprintf(name, sizeof(name), "VR%02u", i);
+		tb_bytes(&body, name, 4);
+		tb_bytes(&body, "\x08_HID\x0dLNRO0005\x00", 15);
+		rt_mem32(&drt, 0x0d, 0x0a000000 + i * 0x200, 0x200, 0);
+		aml_crs(&body, &drt);
+		tb_u8(&in, 0x5b);
+		tb_u8(&in, 0x82);
+		aml_pkg(&in, &body);
+		free(body.b);
+	}
+	virt_crs(&rt);
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].mem32.size, 0x2eff0000);
+	free(d);
+}
+
 /* Windows that are not plain fixed produced memory are not windows. */
 static void translated_consumed_or_inconsistent_ranges_are_not_windows(void **state)
 {
@@ -1050,6 +1081,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(host_bridge_windows_come_from_the_dsdt_crs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(a_crs_in_a_later_scope_is_the_devices, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(other_devices_do_not_fill_the_reader, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			translated_consumed_or_inconsistent_ranges_are_not_windows, setup,
