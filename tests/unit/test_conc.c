@@ -685,6 +685,40 @@ static void trusted_dma_is_gone_before_a_teardowns_stop_is_sent(void **s)
 	dev.faults = 0;
 }
 
+/* ---- issue 13 item 1: an assignment that fails gives its BARs back, unmapped ---------------- */
+
+/*
+ * BAR0 maps, BAR1 finds the CPU stage-2 full: the assignment fails, BAR0 is unmapped and both
+ * BARs go back to "unassigned", their mapping counts 0 (the record refuses to give back a page
+ * a table still maps, so a missed uncount would leave them the VM's).
+ */
+static void a_failed_assignment_gives_its_bars_back_unmapped(void **s)
+{
+	struct pa_range bars[6] = { { pa(BAR0 + 0x200000), 0x4000 },
+				    { pa(BAR0 + 0x300000), 0x4000 } };
+	u32 types[6] = { 0 };
+	unsigned used = 0;
+
+	(void)s;
+	for (unsigned i = 0; i < HOST_S2_MAX; i++)
+		used += host_s2[i].size != 0;
+	for (unsigned i = 0, left = HOST_S2_MAX - used - 1; i < HOST_S2_MAX && left; i++)
+		if (!host_s2[i].size) {
+			host_s2[i] = (struct host_s2_map){ 9, 0x1000 * (i + 1), 0, 0x1000 };
+			left--;
+		}
+	assert_int_equal(vdev_create(vmb, 0, 0x0300, 0x1234, 0x11e8, bars, types, NULL, &be, NULL),
+			 -E_NOSPC);
+	for (unsigned b = 0; b < 2; b++) {
+		assert_true(own_eq(own_owner(bars[b].base), own_bar(0)));
+		assert_int_equal(own_maps(bars[b].base), 0);
+	}
+	assert_false(test_log_has("not given back"));
+	for (unsigned i = 0; i < HOST_S2_MAX; i++)
+		if (host_s2[i].vm == 9)
+			memset(&host_s2[i], 0, sizeof(host_s2[i]));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -700,6 +734,7 @@ int main(void)
 		T(accept_refuses_trusted_dma_through_a_stage1_in_shared_ram),
 		T(a_trusted_vdevs_stage1_stays_private_while_it_runs),
 		T(trusted_dma_is_gone_before_a_teardowns_stop_is_sent),
+		T(a_failed_assignment_gives_its_bars_back_unmapped),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
