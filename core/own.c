@@ -326,6 +326,20 @@ int own_check(paddr_t base, u64 size, struct own_id who)
 	return -E_PERM;
 }
 
+static bool own_has_range_count(const struct own_range *x, u64 page)
+{
+	(void)page;
+	return x->cnt != NULL; /* false (stop) at the first range counted as a whole */
+}
+
+/* The range-wide counts of [b, e) changed by `op`; RAM counted per page needs no rebuild. */
+static int own_count_ranges(u64 b, u64 e, enum own_op op)
+{
+	if (own_each_count(b, e, own_has_range_count))
+		return 0;
+	return own_commit(own_rebuild(b, e, op, own_moat()));
+}
+
 /* [base, base + size) rounded out to pages: -E_OVERFLOW when it wraps. */
 static int own_pages_of(paddr_t base, u64 size, u64 *b, u64 *e)
 {
@@ -350,7 +364,7 @@ int own_map(paddr_t base, u64 size, struct own_id who)
 		err = -E_PERM;
 	else if (!own_each_count(b, e, own_can_map_at))
 		err = -E_NOSPC;
-	else if (!(err = own_commit(own_rebuild(b, e, OWN_OP_MAP, who))))
+	else if (!(err = own_count_ranges(b, e, OWN_OP_MAP)))
 		own_each_count(b, e, own_inc_at);
 	spin_unlock(&own.lock);
 	if (err == -E_PERM)
@@ -373,7 +387,7 @@ int own_unmap(paddr_t base, u64 size)
 	/* Every page recorded (by whoever) and counted: else the caller's books are wrong. */
 	if (!own_recorded(b, e) || !own_each_count(b, e, own_can_unmap_at))
 		err = -E_INVAL;
-	else if (!(err = own_commit(own_rebuild(b, e, OWN_OP_UNMAP, own_moat()))))
+	else if (!(err = own_count_ranges(b, e, OWN_OP_UNMAP)))
 		own_each_count(b, e, own_dec_at);
 	spin_unlock(&own.lock);
 	if (err)
