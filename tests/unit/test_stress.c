@@ -15,7 +15,11 @@
  *     its stage-1 context (if any) in private RAM the guest has not shared;
  *     otherwise its stream is on the shared view (or blocked);
  *   - every CPU stage-2 device mapping lies inside a BAR of the VM's own vdevs, no BAR
- *     overlaps RAM, and a BAR with private mappings has no shared one.
+ *     overlaps RAM, and a BAR with private mappings has no shared one;
+ *   - the ownership record (core/own.h): every page a table maps belongs to that VM (its
+ *     RAM) or to its vdev's BAR, and every RAM and BAR page's mapping count equals the number
+ *     of table entries that map it;
+ *   - trusted DMA never while the TDI is in ERROR (a teardown removes it before its STOP).
  * Built twice: ASan+UBSan (build/host) and ThreadSanitizer (build/host-tsan). A short run in
  * make test; MOAT_SOAK=1 (make soak) runs it long.
  */
