@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36
@@ -203,8 +204,8 @@ static int acpi_apply(const struct acpi_tables *ts, const char *sig, acpi_parser
 	return 0;
 }
 
-/* The host bridge windows of the DSDT (after the MCFG); without them BARs are checked against
- * bridge windows only (pci/bar.c). */
+/* The host bridge windows of the DSDT (after the MCFG): firmware's BARs are checked against
+ * them (pci/bar.c); without them against bridge windows only. */
 static void acpi_apply_dsdt_pci(const struct acpi_table *dsdt, struct platform *p)
 {
 	struct platform *tmp = &scratch;
@@ -221,16 +222,17 @@ static void acpi_apply_dsdt_pci(const struct acpi_table *dsdt, struct platform *
 	}
 	for (unsigned i = 0; i < p->necam; i++) {
 		const struct plat_ecam *e = &tmp->ecam[i];
+		char line[24 * PLAT_MAX_FWWIN * 2 + 8];
+		size_t at = 0;
 
-		p->ecam[i].mem32 = e->mem32;
-		p->ecam[i].mem64 = e->mem64;
-		if (e->mem32.size || e->mem64.size)
-			pr_info("segment %u: host bridge windows 0x%llx+0x%llx, 0x%llx+0x%llx "
-				"(DSDT)",
-				e->segment, (unsigned long long)e->mem32.base.v,
-				(unsigned long long)e->mem32.size,
-				(unsigned long long)e->mem64.base.v,
-				(unsigned long long)e->mem64.size);
+		p->ecam[i].nfwwin = e->nfwwin;
+		memcpy(p->ecam[i].fwwin, e->fwwin, sizeof(e->fwwin));
+		for (unsigned w = 0; w < e->nfwwin && at < sizeof(line); w++)
+			at += (size_t)fmt_snprintf(line + at, sizeof(line) - at, " 0x%llx+0x%llx",
+						   (unsigned long long)e->fwwin[w].base.v,
+						   (unsigned long long)e->fwwin[w].size);
+		if (e->nfwwin)
+			pr_info("segment %u: host bridge windows (DSDT):%s", e->segment, line);
 	}
 }
 

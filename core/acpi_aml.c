@@ -13,8 +13,10 @@
  * 6.4.3.5: Word/DWord/QWord/Extended Address Space, resource type 0, _MIF and _MAF set,
  * consumer bit clear) with no translation (_TRA 0) and a length that agrees with _MIN/_MAX.
  * Each ECAM range of the MCFG gets the windows of its one host bridge (same segment, bus range
- * inside); where two bridges, or a bridge whose segment cannot be read, could be the one,
- * the ECAM range gets none, with one line.
+ * inside) in plat_ecam.fwwin, off every ECAM range; where two bridges, or a bridge whose
+ * segment cannot be read, could be the one, or it has more than PLAT_MAX_FWWIN windows, the
+ * ECAM range gets none, with one line. Firmware's BAR placement is kept on ACPI; the windows
+ * are what pci/bar.c checks it against.
  */
 #define LOG_COMPONENT "acpi"
 #include "core/acpi.h"
@@ -458,7 +460,9 @@ struct aml_bridge {
 	bool seg_known;
 	u16 segment;
 	u8 bus_start, bus_end;
-	struct pa_range mem32, mem64;
+	bool too_many; /* more windows than PLAT_MAX_FWWIN */
+	unsigned nwin;
+	struct pa_range win[PLAT_MAX_FWWIN];
 };
 
 /* One Address Space descriptor of a _CRS: a bus range, or a window kept if fit. */
@@ -475,10 +479,10 @@ static void aml_crs_addr(const struct aml_addr *x, struct aml_bridge *b)
 	if (x->type != 0 || (x->gflags & 0x0d) != 0x0c || x->tra || !x->len ||
 	    add_overflow(x->min, x->len - 1, &end) || end != x->max)
 		return;
-	if (end < (1ULL << 32) && x->len > b->mem32.size)
-		b->mem32 = (struct pa_range){ pa(x->min), x->len };
-	else if (x->min >= (1ULL << 32) && x->len > b->mem64.size)
-		b->mem64 = (struct pa_range){ pa(x->min), x->len };
+	if (b->nwin == PLAT_MAX_FWWIN)
+		b->too_many = true;
+	else
+		b->win[b->nwin++] = (struct pa_range){ pa(x->min), x->len };
 }
 
 /* The resource template of a _CRS buffer (6.4): descriptors up to the End Tag. */
@@ -533,15 +537,16 @@ static int aml_bridge_of(const struct aml *m, const struct aml_path *dev, struct
 }
 
 /* A window must not cover the ECAM registers of any segment. */
-static void aml_window_fit(const struct platform *p, struct pa_range *w)
+static bool aml_window_fits(const struct platform *p, const struct pa_range *w)
 {
-	for (unsigned i = 0; i < p->necam && w->size; i++)
+	for (unsigned i = 0; i < p->necam; i++)
 		if (w->base.v < p->ecam[i].base.v + p->ecam[i].size &&
 		    p->ecam[i].base.v < w->base.v + w->size) {
 			pr_err("DSDT: host bridge window 0x%llx (+0x%llx) covers ECAM: not used",
 			       (unsigned long long)w->base.v, (unsigned long long)w->size);
-			w->size = 0;
+			return false;
 		}
+	return true;
 }
 
 /* ECAM range `e` takes the windows of its one host bridge. */
@@ -565,10 +570,15 @@ static void aml_ecam_windows(const struct platform *p, struct plat_ecam *e,
 	}
 	if (!one)
 		return;
-	e->mem32 = one->mem32;
-	e->mem64 = one->mem64;
-	aml_window_fit(p, &e->mem32);
-	aml_window_fit(p, &e->mem64);
+	if (one->too_many) {
+		pr_warn("DSDT: segment %u: more than %u host bridge windows: none used", e->segment,
+			PLAT_MAX_FWWIN);
+		return;
+	}
+	e->nfwwin = 0;
+	for (unsigned i = 0; i < one->nwin; i++)
+		if (aml_window_fits(p, &one->win[i]))
+			e->fwwin[e->nfwwin++] = one->win[i];
 }
 
 int acpi_parse_dsdt_pci(const u8 *t, u32 len, struct platform *p)

@@ -47,17 +47,14 @@ static void iommu_tables(int (*parse)(const u8 *, u32, struct platform *), const
 
 /*
  * The DSDT's host bridge windows (core/acpi_aml.c) for two ECAM ranges: a window that comes
- * back is a real range, 32-bit below 4 GiB, 64-bit above, off every ECAM range; on an error
- * nothing changed.
+ * back (plat_ecam.fwwin; never mem32/mem64: ACPI keeps firmware's placement) is a real range
+ * off every ECAM range; on an error nothing changed.
  */
-static void window_ok(const struct platform *p, const struct pa_range *w, bool high)
+static void window_ok(const struct platform *p, const struct pa_range *w)
 {
 	u64 end;
 
-	if (!w->size)
-		return;
-	if (add_overflow(w->base.v, w->size, &end) ||
-	    (high ? w->base.v < (1ULL << 32) : end > (1ULL << 32)))
+	if (!w->size || add_overflow(w->base.v, w->size, &end))
 		abort();
 	for (unsigned i = 0; i < p->necam; i++)
 		if (w->base.v < p->ecam[i].base.v + p->ecam[i].size && p->ecam[i].base.v < end)
@@ -82,8 +79,11 @@ static void dsdt_pci(const u8 *t, u32 len, struct platform *p)
 		return;
 	}
 	for (unsigned i = 0; i < p->necam; i++) {
-		window_ok(p, &p->ecam[i].mem32, false);
-		window_ok(p, &p->ecam[i].mem64, true);
+		if (p->ecam[i].mem32.size || p->ecam[i].mem64.size ||
+		    p->ecam[i].nfwwin > PLAT_MAX_FWWIN)
+			abort(); /* ACPI keeps firmware's placement */
+		for (unsigned w = 0; w < p->ecam[i].nfwwin; w++)
+			window_ok(p, &p->ecam[i].fwwin[w]);
 	}
 }
 
@@ -127,6 +127,9 @@ static void memory_map(const uint8_t *d, size_t n, const u8 *dsdt, u32 len)
 		bad |= meets(&p, p.ecam[i].base.v, p.ecam[i].size) ||
 		       meets(&p, p.ecam[i].mem32.base.v, p.ecam[i].mem32.size) ||
 		       meets(&p, p.ecam[i].mem64.base.v, p.ecam[i].mem64.size);
+	for (unsigned i = 0; i < p.necam; i++)
+		for (unsigned w = 0; w < p.ecam[i].nfwwin; w++)
+			bad |= meets(&p, p.ecam[i].fwwin[w].base.v, p.ecam[i].fwwin[w].size);
 	if (bad)
 		abort();
 }

@@ -597,10 +597,14 @@ static void host_bridge_windows_come_from_the_dsdt_crs(void **state)
 	add_table(make_fadt(dsdt));
 	build_root(false);
 	assert_int_equal(platform_from_acpi(pa((uintptr_t)rsdp), &plat), 0);
-	assert_int_equal(plat.ecam[0].mem32.base.v, 0x10000000);
-	assert_int_equal(plat.ecam[0].mem32.size, 0x2eff0000);
-	assert_int_equal(plat.ecam[0].mem64.base.v, 0x8000000000ULL);
-	assert_int_equal(plat.ecam[0].mem64.size, 0x8000000000ULL);
+	assert_int_equal(plat.ecam[0].nfwwin, 2);
+	assert_int_equal(plat.ecam[0].fwwin[0].base.v, 0x10000000);
+	assert_int_equal(plat.ecam[0].fwwin[0].size, 0x2eff0000);
+	assert_int_equal(plat.ecam[0].fwwin[1].base.v, 0x8000000000ULL);
+	assert_int_equal(plat.ecam[0].fwwin[1].size, 0x8000000000ULL);
+	assert_int_equal(plat.ecam[0].mem32.size, 0); /* firmware's placement is kept */
+	assert_true(test_log_has("segment 0: host bridge windows (DSDT): 0x10000000+0x2eff0000 "
+				 "0x8000000000+0x8000000000"));
 	free(dsdt);
 }
 
@@ -613,8 +617,9 @@ static void a_crs_in_a_later_scope_is_the_devices(void **state)
 	(void)state;
 	aml_bridge(&in, "PCI0", 0, NULL);
 	aml_sb(&t, &in);
-	rt_mem32(&rt, 0x0c, 0x000a0000, 0x20000, 0); /* VGA: the larger window wins */
-	rt_mem32(&rt, 0x0c, 0x80000000, 0x60000000, 0);
+	rt_mem32(&rt, 0x0c, 0x000a0000, 0x20000, 0); /* VGA */
+	rt_mem32(&rt, 0x0c, 0x80000000, 0x30000000, 0);
+	rt_mem32(&rt, 0x0c, 0xc0000000, 0x3ec00000, 0);
 	aml_crs(&crs, &rt);
 	tb_bytes(&sc, "\\/\x02_SB_PCI0", 11); /* \_SB.PCI0 as a MultiNamePath */
 	tb_bytes(&sc, crs.b, crs.len);
@@ -624,9 +629,11 @@ static void a_crs_in_a_later_scope_is_the_devices(void **state)
 	free(sc.b);
 	d = tb_end(&t);
 	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
-	assert_int_equal(plat.ecam[0].mem32.base.v, 0x80000000);
-	assert_int_equal(plat.ecam[0].mem32.size, 0x60000000);
-	assert_int_equal(plat.ecam[0].mem64.size, 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 3);
+	assert_int_equal(plat.ecam[0].fwwin[0].base.v, 0xa0000);
+	assert_int_equal(plat.ecam[0].fwwin[1].base.v, 0x80000000);
+	assert_int_equal(plat.ecam[0].fwwin[2].base.v, 0xc0000000);
+	assert_int_equal(plat.ecam[0].fwwin[2].size, 0x3ec00000);
 	free(d);
 }
 
@@ -657,7 +664,8 @@ static void other_devices_do_not_fill_the_reader(void **state)
 	aml_sb(&t, &in);
 	d = tb_end(&t);
 	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
-	assert_int_equal(plat.ecam[0].mem32.size, 0x2eff0000);
+	assert_int_equal(plat.ecam[0].nfwwin, 2);
+	assert_int_equal(plat.ecam[0].fwwin[0].size, 0x2eff0000);
 	free(d);
 }
 
@@ -678,8 +686,27 @@ static void translated_consumed_or_inconsistent_ranges_are_not_windows(void **st
 	d = tb_end(&t);
 	one_ecam()->ecam[0].base = pa(0x3f000000);
 	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), &plat), 0);
-	assert_int_equal(plat.ecam[0].mem32.size, 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
 	assert_true(test_log_has("covers ECAM: not used"));
+	free(d);
+}
+
+/* More windows than Moat keeps: none (a BAR in a dropped one would be refused). */
+static void too_many_windows_give_none(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	u8 *d;
+
+	(void)state;
+	for (unsigned i = 0; i <= PLAT_MAX_FWWIN; i++)
+		rt_mem32(&rt, 0x0c, 0x10000000 * (i + 1), 0x1000000, 0);
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
+	assert_true(test_log_has("more than 4 host bridge windows: none used"));
 	free(d);
 }
 
@@ -700,7 +727,7 @@ static void an_ambiguous_host_bridge_gives_no_windows(void **state)
 	aml_sb(&t, &in);
 	d = tb_end(&t);
 	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
-	assert_int_equal(plat.ecam[0].mem32.size, 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
 	assert_true(test_log_has("2 host bridges could own the ECAM range"));
 	free(d);
 	/* Method(_BBN) { ... }: not a constant */
@@ -718,7 +745,7 @@ static void an_ambiguous_host_bridge_gives_no_windows(void **state)
 	aml_sb(&t, &in);
 	d = tb_end(&t);
 	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
-	assert_int_equal(plat.ecam[0].mem32.size, 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
 	free(d);
 }
 
@@ -1089,6 +1116,7 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(an_ambiguous_host_bridge_gives_no_windows, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(too_many_windows_give_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(aml_beyond_the_reader_changes_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(discovers_q35_with_amdvi_through_rsdt, setup,
