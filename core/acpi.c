@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "lib/bits.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 
 #define RSDP_V1_LEN 20
 #define RSDP_V2_LEN 36
@@ -203,11 +204,44 @@ static int acpi_apply(const struct acpi_tables *ts, const char *sig, acpi_parser
 	return 0;
 }
 
+/* The host bridge windows of the DSDT (after the MCFG): firmware's BARs are checked against
+ * them (pci/bar.c); without them against bridge windows only. */
+static void acpi_apply_dsdt_pci(const struct acpi_table *dsdt, struct platform *p)
+{
+	struct platform *tmp = &scratch;
+	int err;
+
+	if (!p->necam)
+		return;
+	*tmp = *p;
+	if ((err = acpi_parse_dsdt_pci(dsdt->data, dsdt->len, tmp))) {
+		pr_warn("DSDT: host bridge windows not read (%s): BARs checked against bridge "
+			"windows only",
+			err_str(err));
+		return;
+	}
+	for (unsigned i = 0; i < p->necam; i++) {
+		const struct plat_ecam *e = &tmp->ecam[i];
+		char line[24 * PLAT_MAX_FWWIN * 2 + 8];
+		size_t at = 0;
+
+		p->ecam[i].nfwwin = e->nfwwin;
+		memcpy(p->ecam[i].fwwin, e->fwwin, sizeof(e->fwwin));
+		for (unsigned w = 0; w < e->nfwwin && at < sizeof(line); w++)
+			at += (size_t)fmt_snprintf(line + at, sizeof(line) - at, " 0x%llx+0x%llx",
+						   (unsigned long long)e->fwwin[w].base.v,
+						   (unsigned long long)e->fwwin[w].size);
+		if (e->nfwwin)
+			pr_info("segment %u: host bridge windows (DSDT):%s", e->segment, line);
+	}
+}
+
 static void acpi_apply_fadt(const struct acpi_tables *ts, struct platform *p)
 {
 	const struct acpi_table *f = acpi_find(ts, "FACP");
 	struct acpi_table dsdt;
 	struct platform *tmp = &scratch;
+	struct plat_acpi_pm pm;
 	paddr_t dsdt_pa = pa(0);
 	int err;
 
@@ -219,10 +253,19 @@ static void acpi_apply_fadt(const struct acpi_tables *ts, struct platform *p)
 		return;
 	}
 	p->psci = tmp->psci;
-	if (!dsdt_pa.v || !tmp->acpi_pm.pm1a_cnt)
+	pm = tmp->acpi_pm;
+	if (!dsdt_pa.v)
 		return;
-	if ((err = acpi_map_table(dsdt_pa, "DSDT", &dsdt)) ||
-	    (err = acpi_parse_dsdt_s5(dsdt.data, dsdt.len, tmp))) {
+	if ((err = acpi_map_table(dsdt_pa, "DSDT", &dsdt))) {
+		pr_err("DSDT at 0x%llx rejected: %s", (unsigned long long)dsdt_pa.v, err_str(err));
+		return;
+	}
+	acpi_apply_dsdt_pci(&dsdt, p); /* uses the scratch copy too */
+	if (!pm.pm1a_cnt)
+		return;
+	*tmp = *p;
+	tmp->acpi_pm = pm;
+	if ((err = acpi_parse_dsdt_s5(dsdt.data, dsdt.len, tmp))) {
 		pr_err("DSDT: no usable \\_S5: %s; ACPI power-off unavailable", err_str(err));
 		return;
 	}

@@ -47,6 +47,12 @@ int acpi_parse_spcr(const u8 *t, u32 len, struct platform *p) __must_check;
 /* FADT plus the DSDT it points to (for \_S5); `dsdt` may be NULL. */
 int acpi_parse_fadt(const u8 *t, u32 len, struct platform *p, paddr_t *dsdt) __must_check;
 int acpi_parse_dsdt_s5(const u8 *t, u32 len, struct platform *p) __must_check;
+/*
+ * The DSDT's PCI host bridges (PNP0A08/PNP0A03: _SEG, _BBN, Name(_CRS) memory windows) give
+ * each MCFG ECAM range of `p` its BAR windows (core/acpi_aml.c); -E_NOTSUP for AML beyond the
+ * bounded reader, -E_CORRUPT, -E_NOSPC: then `p` is unchanged.
+ */
+int acpi_parse_dsdt_pci(const u8 *t, u32 len, struct platform *p) __must_check;
 int acpi_parse_dmar(const u8 *t, u32 len, struct platform *p) __must_check;
 int acpi_parse_ivrs(const u8 *t, u32 len, struct platform *p) __must_check;
 int acpi_parse_iort(const u8 *t, u32 len, struct platform *p) __must_check;

@@ -18,13 +18,30 @@
 #include "core/platform.h"
 #include "core/version.h"
 #include "lib/err.h"
+#include "lib/mem.h"
 
 #include <string.h>
 
 static struct platform platform;
 static struct frame_alloc frames;
 
-/* Every page of RAM starts as Moat's (core/own.h); VMs get theirs by transfer. */
+/* A per-page mapping count array for [b, e) (core/own.h), in frames of Moat's. */
+static int mem_own_range(u64 b, u64 e)
+{
+	u64 n = (e - b) >> PAGE_SHIFT;
+	paddr_t c;
+	int err;
+
+	if ((err = frame_alloc_run(&frames, (n + PAGE_SIZE - 1) / PAGE_SIZE, PAGE_SIZE, &c)))
+		return err;
+	mem_zero(phys_to_virt(c), n);
+	return own_add_counted(pa(b), e - b, own_moat(), phys_to_virt(c));
+}
+
+/*
+ * Every page of RAM starts as Moat's (core/own.h), with a count of its mappings per page (the
+ * guest maps its RAM one page at a time); VMs get theirs by transfer.
+ */
 static int mem_own(const struct platform *p)
 {
 	own_reset();
@@ -36,7 +53,7 @@ static int mem_own(const struct platform *p)
 			return -E_OVERFLOW;
 		b = ALIGN_DOWN(b, PAGE_SIZE);
 		e = ALIGN_DOWN(e, PAGE_SIZE);
-		if (b < e && (err = own_add(pa(b), e - b, own_moat()))) {
+		if (b < e && (err = mem_own_range(b, e))) {
 			pr_err("ownership record of RAM at 0x%llx: %s", (unsigned long long)b,
 			       err_str(err));
 			return err;

@@ -14,6 +14,7 @@
 #define PLAT_MAX_RSV 32
 #define PLAT_MAX_IOMMU 8
 #define PLAT_MAX_ECAM 4
+#define PLAT_MAX_FWWIN 4 /* memory windows of one ACPI host bridge */
 #define PLAT_BOOTARGS_MAX 256
 
 enum iommu_kind {
@@ -115,6 +116,12 @@ struct plat_ecam {
 	/* Memory windows for BARs from the host bridge's "ranges" (size 0: none). */
 	struct pa_range mem32;
 	struct pa_range mem64;
+	/*
+	 * ACPI: the memory windows of the host bridge's _CRS (core/acpi_aml.c). Moat keeps
+	 * firmware's placement there (no mem32/mem64) and checks every BAR against them.
+	 */
+	unsigned nfwwin;
+	struct pa_range fwwin[PLAT_MAX_FWWIN];
 };
 
 struct platform {

@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "lib/err.h"
 
-#define PLAT_MAX_DEVRANGES (PLAT_MAX_IOMMU + 3 * PLAT_MAX_ECAM + 4)
+#define PLAT_MAX_DEVRANGES (PLAT_MAX_IOMMU + (3 + PLAT_MAX_FWWIN) * PLAT_MAX_ECAM + 4)
 
 struct plat_devrange {
 	const char *what;
@@ -45,6 +45,9 @@ static unsigned plat_devices(const struct platform *p, struct plat_devrange *d)
 			 p->ecam[i].mem32.size);
 		plat_dev(d, &n, "PCI 64-bit window", p->ecam[i].mem64.base.v,
 			 p->ecam[i].mem64.size);
+		for (unsigned w = 0; w < p->ecam[i].nfwwin && w < PLAT_MAX_FWWIN; w++)
+			plat_dev(d, &n, "PCI host bridge window", p->ecam[i].fwwin[w].base.v,
+				 p->ecam[i].fwwin[w].size);
 	}
 	if (p->gic_version) {
 		plat_dev(d, &n, "GIC distributor", p->gicd.v, p->gicd_size);

@@ -11,7 +11,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
-#include "core/own.h"
+#include "core/own_pt.h"
 #include "iommu/iommu_internal.h"
 #include "lib/err.h"
 
@@ -255,9 +255,10 @@ int iommu_domain_fini(struct iommu_domain *d)
 		return trace_err(-E_BUSY);
 	u->drv->ops->domain_fini(u, d);
 	iommu_domain_unlink(d);
-	if (d->kind == IOMMU_DOMAIN_S2)
+	if (d->kind == IOMMU_DOMAIN_S2) {
+		own_pt_forget(&d->s2); /* unreachable now: its pages leave the counts */
 		pt_destroy(&d->s2);
-	else
+	} else
 		d->parent->nchildren--;
 	d->kind = 0;
 	return 0;
@@ -344,23 +345,32 @@ static int iommu_s2_finish(struct iommu_gather *ig, int err)
 	return err ?: ig->err;
 }
 
+/* core/own_pt.h: pages leave the counts only once the unit's IOTLBs are flushed. */
+static int iommu_own_sync(struct own_pt *o)
+{
+	struct iommu_gather *ig = o->ctx;
+
+	pt_gather_sync(&ig->g, &ig->d->s2);
+	return ig->err;
+}
+
 int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 prot)
 {
 	struct iommu_gather ig = { .d = d };
+	struct own_pt o = { &d->s2, &ig.g, iommu_own_sync, &ig };
 	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2)
 		return trace_err(-E_INVAL);
-	/* core/own.h: only the domain owner's RAM (Moat's for Moat's domains) enters it. */
-	if ((err = own_check(out, size, d->owner ? own_vm(d->owner) : own_moat())))
-		return trace_err(err);
 	if ((err = iommu_flush_owed(d)))
 		return err;
 	/* An x86-64-format stage 2 (VT-d first-stage-only units): device requests are user. */
 	if (d->s2.cfg.fmt == PT_X86_64)
 		prot |= PT_PROT_U;
 	pt_gather_init(&ig.g, iommu_gather_flush);
-	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, out, size, prot, &ig.g));
+	/* core/own.h: only the domain owner's RAM (Moat's for Moat's domains) enters it. */
+	err = own_pt_map(&o, in.v, out, size, prot, d->owner ? own_vm(d->owner) : own_moat());
+	return iommu_s2_finish(&ig, err);
 }
 
 int iommu_s2_map_msi(struct iommu_domain *d, gpa_t in, paddr_t doorbell)
@@ -380,6 +390,7 @@ int iommu_s2_map_msi(struct iommu_domain *d, gpa_t in, paddr_t doorbell)
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
 {
 	struct iommu_gather ig = { .d = d };
+	struct own_pt o = { &d->s2, &ig.g, iommu_own_sync, &ig };
 	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2)
@@ -387,5 +398,5 @@ int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)
 	if ((err = iommu_flush_owed(d)))
 		return err;
 	pt_gather_init(&ig.g, iommu_gather_flush);
-	return iommu_s2_finish(&ig, pt_unmap(&d->s2, in.v, size, &ig.g));
+	return iommu_s2_finish(&ig, own_pt_unmap(&o, in.v, size));
 }

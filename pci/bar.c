@@ -156,6 +156,15 @@ static struct pci_window *pci_host_window(struct pci_host *h, const struct pci_d
 	return NULL;
 }
 
+/* Inside one of the host bridge's firmware windows (ACPI _CRS). */
+static bool pci_in_fwwin(const struct pci_host *h, u64 b, u64 end)
+{
+	for (unsigned i = 0; i < h->nfwwin; i++)
+		if (b >= h->fwwin[i].base && end <= h->fwwin[i].end)
+			return true;
+	return false;
+}
+
 /* Why firmware's value of BAR i cannot be kept; NULL when it can. */
 static const char *pci_bar_misplaced(struct pci_scan *sc, const struct pci_dev *d, unsigned i,
 				     u64 b, u64 size, char *why, size_t n)
@@ -167,6 +176,8 @@ static const char *pci_bar_misplaced(struct pci_scan *sc, const struct pci_dev *
 		return "not naturally aligned";
 	if (sc->h->windows && !pci_host_window(sc->h, d, b, end))
 		return "outside the host bridge windows (or over space already placed)";
+	if (!sc->h->windows && sc->h->nfwwin && !pci_in_fwwin(sc->h, b, end))
+		return "outside the host bridge's firmware windows (_CRS)";
 	for (const struct pci_dev *br = d->parent; !sc->h->windows && br; br = br->parent)
 		if (!pci_bridge_forwards(br, b, end)) {
 			pci_bdf_str(br, name, sizeof(name));

@@ -36,6 +36,14 @@ int pci_host_init(struct pci_host *h, const struct plat_ecam *e, volatile u8 *ec
 	h->mem32 = (struct pci_window){ e->mem32.base.v, e->mem32.base.v + e->mem32.size };
 	h->mem64 = (struct pci_window){ e->mem64.base.v, e->mem64.base.v + e->mem64.size };
 	h->windows = e->mem32.size || e->mem64.size;
+	for (unsigned i = 0; !h->windows && i < e->nfwwin && i < PLAT_MAX_FWWIN; i++) {
+		u64 end;
+
+		if (!e->fwwin[i].size || add_overflow(e->fwwin[i].base.v, e->fwwin[i].size, &end))
+			continue;
+		h->fwwin[h->nfwwin].base = e->fwwin[i].base.v;
+		h->fwwin[h->nfwwin++].end = end;
+	}
 	return 0;
 }
 

@@ -46,10 +46,15 @@ struct pci_host {
 	struct pci_window mem64;
 	/*
 	 * The firmware described the windows (DT "ranges"): Moat places BARs and programs
-	 * bridge windows. Without (ACPI: _CRS is AML, not read), firmware's BARs and bridge
-	 * windows are kept when they pass the checks, and a function failing them is refused.
+	 * bridge windows. Without (ACPI), firmware's BARs and bridge windows are kept when they
+	 * pass the checks, and a function failing them is refused; the checks include the host
+	 * bridge's _CRS windows when the DSDT gave them (fwwin, [base, end)).
 	 */
 	bool windows;
+	unsigned nfwwin;
+	struct {
+		u64 base, end;
+	} fwwin[PLAT_MAX_FWWIN];
 };
 
 struct pci_dev {

@@ -101,7 +101,7 @@ static void tdi_forget(struct tdi *t)
 }
 
 /*
- * The ordered teardown (tsm/tdi.h). Always removes private MMIO and trusted DMA; the TDI ends
+ * The ordered teardown (tsm/tdi.h). Always removes trusted DMA and private MMIO; the TDI ends
  * CONFIG_UNLOCKED with shared operation restored, or, if the device would not stop, ERROR with
  * its shared MMIO still revoked. Returns the STOP error, if any.
  */
@@ -109,15 +109,17 @@ static int tdi_teardown(struct tdi *t, enum tdi_cause cause)
 {
 	int err = 0;
 
+	/* Trusted DMA goes first: the STOP exchange suspends the operation, and a TDI being torn
+	 * down (in ERROR, or about to leave RUN) must not reach private RAM meanwhile. */
+	if (t->trusted_dma) {
+		t->vm_ops->disable_trusted_dma(t);
+		t->trusted_dma = false;
+	}
 	if (t->state != TDI_CONFIG_UNLOCKED)
 		err = tdi_stop_device(t);
 	if (t->private_mapped) {
 		t->vm_ops->unmap_private_mmio(t);
 		t->private_mapped = false;
-	}
-	if (t->trusted_dma) {
-		t->vm_ops->disable_trusted_dma(t);
-		t->trusted_dma = false;
 	}
 	tdi_forget(t);
 	if (err) {

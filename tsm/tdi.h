@@ -13,9 +13,11 @@
  *   revoked until the device confirms CONFIG_UNLOCKED;
  * - shared MMIO is revoked whenever the TDI is not CONFIG_UNLOCKED.
  *
- * Teardown is always STOP_INTERFACE -> remove private MMIO -> remove trusted DMA -> forget TDI
- * state -> restore shared operation (the strictest order any vendor requires), on unbind,
- * on device error, before an FLR and on VM teardown.
+ * Teardown is always remove trusted DMA -> STOP_INTERFACE -> remove private MMIO -> forget TDI
+ * state -> restore shared operation, on unbind, on device error, before an FLR and on VM
+ * teardown. Trusted DMA goes before the STOP: the exchange suspends the operation (up to the
+ * DOE bounds), and a TDI in ERROR or leaving RUN must not reach private RAM meanwhile; the
+ * device's DMA to private addresses faults instead (issue 13, found by the stress test).
  *
  * Concurrency: the operations are synchronous code and not reentrant (a pdev's message buffers
  * and the report scratch buffers are shared); the caller serialises every call on the TSM.

@@ -54,9 +54,17 @@ bool vdev_vm_trylock(const struct vm *vm)
 	return spin_trylock(&vm_locks[vm->id]);
 }
 
-void vdev_vm_lock(const struct vm *vm)
+struct vdev_vm_locked vdev_vm_lock(const struct vm *vm)
 {
 	spin_lock(&vm_locks[vm->id]);
+	return (struct vdev_vm_locked){ vm };
+}
+
+/* The evidence names the vdev's VM (a lock of another VM proves nothing here). */
+static void vdev_locked_check(struct vdev_vm_locked l, const struct vdev *d)
+{
+	if (l.vm != d->vm)
+		panic("vdev: VM lock evidence of another VM");
 }
 
 void vdev_vm_unlock(const struct vm *vm)
@@ -109,8 +117,9 @@ static struct vdev *vdev_of_tdi(const struct tdi *t)
 
 /* ---- the VM layer of a TDI (tsm/tdi.h struct tsm_vm_ops) ----------------------------------- */
 
-static int vdev_map_bars(struct vdev *d)
+static int vdev_map_bars(struct vdev_vm_locked l, struct vdev *d)
 {
+	vdev_locked_check(l, d);
 	for (unsigned b = 0; b < 6; b++) {
 		int err;
 
@@ -128,8 +137,9 @@ static int vdev_map_bars(struct vdev *d)
 	return 0;
 }
 
-static void vdev_unmap_bars(struct vdev *d)
+static void vdev_unmap_bars(struct vdev_vm_locked l, struct vdev *d)
 {
+	vdev_locked_check(l, d);
 	for (unsigned b = 0; b < 6; b++)
 		if (d->bar[b].size)
 			arch_vm_unmap_mmio(d->vm, d->bar[b].gpa, d->bar[b].size);
@@ -141,8 +151,7 @@ static int vdev_revoke_shared(struct tdi *t)
 {
 	struct vdev *d = vdev_of_tdi(t);
 
-	vdev_vm_lock(d->vm);
-	vdev_unmap_bars(d);
+	vdev_unmap_bars(vdev_vm_lock(d->vm), d);
 	vdev_vm_unlock(d->vm);
 	return 0;
 }
@@ -175,20 +184,21 @@ static void vdev_restore_shared(struct tdi *t)
 	int err;
 
 	vdev_note_teardown(d);
-	vdev_vm_lock(d->vm);
-	err = vdev_map_bars(d);
+	err = vdev_map_bars(vdev_vm_lock(d->vm), d);
 	vdev_vm_unlock(d->vm);
 	if (err)
 		pr_err("%s: %04x: shared MMIO not restored", d->vm->name, d->bdf);
 }
 
 /* A report range at the guest address of the same offset in the same BAR (tsm/tdi.h). */
-static int vdev_map_private_locked(struct vdev *d, const struct tdisp_mmio_range *r)
+static int vdev_map_private_locked(struct vdev_vm_locked l, struct vdev *d,
+				   const struct tdisp_mmio_range *r)
 {
 	const struct vdev_bar *b;
 	u64 size = (u64)r->npages << PAGE_SHIFT, off;
 	int err;
 
+	vdev_locked_check(l, d);
 	if (r->bar >= 6 || d->npriv == VDEV_MAX_PRIV)
 		return trace_err(-E_RANGE);
 	b = &d->bar[r->bar];
@@ -209,20 +219,24 @@ static int vdev_map_private(struct tdi *t, const struct tdisp_mmio_range *r)
 	struct vdev *d = vdev_of_tdi(t);
 	int err;
 
-	vdev_vm_lock(d->vm);
-	err = vdev_map_private_locked(d, r);
+	err = vdev_map_private_locked(vdev_vm_lock(d->vm), d, r);
 	vdev_vm_unlock(d->vm);
 	return err;
+}
+
+static void vdev_unmap_private_locked(struct vdev_vm_locked l, struct vdev *d)
+{
+	vdev_locked_check(l, d);
+	for (unsigned i = 0; i < d->npriv; i++)
+		arch_vm_unmap_mmio(d->vm, d->priv[i].gpa, d->priv[i].size);
+	d->npriv = 0;
 }
 
 static void vdev_unmap_private(struct tdi *t)
 {
 	struct vdev *d = vdev_of_tdi(t);
 
-	vdev_vm_lock(d->vm);
-	for (unsigned i = 0; i < d->npriv; i++)
-		arch_vm_unmap_mmio(d->vm, d->priv[i].gpa, d->priv[i].size);
-	d->npriv = 0;
+	vdev_unmap_private_locked(vdev_vm_lock(d->vm), d);
 	vdev_vm_unlock(d->vm);
 }
 
@@ -384,6 +398,18 @@ static int vdev_own_bars(struct vdev *d)
 	return 0;
 }
 
+/* Shared MMIO and the vIOMMU attachment, under the VM's lock (then the vIOMMU's). */
+static int vdev_attach(struct vdev *d)
+{
+	struct vdev_vm_locked l = vdev_vm_lock(d->vm);
+	int err;
+
+	if ((err = vdev_map_bars(l, d)) || (viommu_of(d->vm) && (err = viommu_attach_vdev(d))))
+		vdev_unmap_bars(l, d);
+	vdev_vm_unlock(d->vm);
+	return err;
+}
+
 int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 		const struct pa_range bars[6], u32 bar_type_bits[6], struct tdi *tdi,
 		const struct vdev_backend *be, void *be_ctx)
@@ -417,8 +443,7 @@ int vdev_create(struct vm *vm, u16 segment, u16 bdf, u16 vendor, u16 device,
 		return err;
 	}
 	nvdevs[vm->id]++;
-	if ((err = vdev_map_bars(d)) || (viommu_of(vm) && (err = viommu_attach_vdev(d)))) {
-		vdev_unmap_bars(d);
+	if ((err = vdev_attach(d))) {
 		if (tdi && tdi_vm_teardown(tdi, vm->id))
 			pr_err("%s: %04x: TDI not released", vm->name, bdf);
 		nvdevs[vm->id]--;

@@ -126,13 +126,18 @@ void vdev_reset_all(void);
  * - the VM's lock, vdev_vm_trylock()/vdev_vm_lock(): the VM's device-assignment state (its
  *   vIOMMU views and conversions, its vdevs' attachments, stage-1s and MMIO mappings).
  *   vIOMMU calls take only their own VM's lock; device-operation steps take it inside the
- *   operation lock (order: operation lock, then VM lock).
+ *   operation lock (order: operation lock, then VM lock). vdev_vm_lock() returns the
+ *   evidence (struct vdev_vm_locked, Hafnium's vm_locked): the functions of vmm/vdev.c that
+ *   change a VM's MMIO mappings take it, so a caller without the lock does not compile.
  */
+struct vdev_vm_locked {
+	const struct vm *vm;
+};
 bool vdev_op_begin(void);
 void vdev_op_lock(void); /* waits: only for a step's worth (work that cannot be refused) */
 void vdev_op_end(void);
 bool vdev_vm_trylock(const struct vm *vm);
-void vdev_vm_lock(const struct vm *vm);
+struct vdev_vm_locked vdev_vm_lock(const struct vm *vm);
 void vdev_vm_unlock(const struct vm *vm);
 
 /* A guest FLR queued or running on the vdev (config reads answer all-ones meanwhile). */

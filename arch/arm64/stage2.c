@@ -10,7 +10,7 @@
 
 #include "arch/arm64/sysreg.h"
 #include "core/frame.h"
-#include "core/own.h"
+#include "core/own_pt.h"
 #include "vmm/vdev.h"
 #include "vmm/vm_mmio.h"
 #include "core/log.h"
@@ -41,16 +41,22 @@ static unsigned s2_pa_bits(u64 *parange)
 	return bits[*parange];
 }
 
-/* Only RAM the ownership record gives the VM enters its stage-2 (core/own.h). */
+/* core/own_pt.h: a stage-2 change is complete for every CPU once the gather is synced. */
+static int s2_own_sync(struct own_pt *o)
+{
+	pt_gather_sync(o->g, o->pt);
+	return 0;
+}
+
+/* Only RAM the ownership record gives the VM enters its stage-2 (core/own.h), counted. */
 static int s2_map(struct pt *pt, const struct vm *vm, const struct vm_ram *r, struct pt_gather *g)
 {
-	int err;
+	struct own_pt o = { pt, g, s2_own_sync, NULL };
 
 	if (!r->size)
 		return 0;
-	if ((err = own_check(r->hpa, r->size, own_vm(vm->id))))
-		return err;
-	return pt_map(pt, r->base.v, r->hpa, r->size, PT_PROT_R | PT_PROT_W | PT_PROT_X, g);
+	return own_pt_map(&o, r->base.v, r->hpa, r->size, PT_PROT_R | PT_PROT_W | PT_PROT_X,
+			  own_vm(vm->id));
 }
 
 int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
@@ -72,6 +78,7 @@ int s2_vm_create(struct vm *vm, struct frame_alloc *fa)
 	pt_gather_init(&g, NULL); /* not yet reachable by any CPU: nothing to invalidate */
 	if ((err = s2_map(pt, vm, &vm->priv, &g)) || (err = s2_map(pt, vm, &vm->shared, &g))) {
 		pr_err("%s: stage-2 map: %s", vm->name, err_str(err));
+		own_pt_forget(pt); /* never reachable: nothing to invalidate */
 		pt_destroy(pt);
 		return err;
 	}
@@ -119,29 +126,32 @@ static void s2_gather_flush(struct pt_gather *g, struct pt *pt)
 int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 {
 	struct pt_gather gt;
+	struct own_pt o = { NULL, &gt, s2_own_sync, NULL };
 	int err;
 
 	if (vm->id == 0 || vm->id > VM_MAX)
 		return -E_RANGE;
-	if ((err = own_check(hpa, size, own_bar(vm->id)))) /* a BAR of the VM's vdev only */
-		return err;
+	o.pt = &s2_tables[vm->id].pt;
 	pt_gather_init(&gt, s2_gather_flush);
-	err = pt_map(&s2_tables[vm->id].pt, g.v, hpa, size, PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE,
-		     &gt);
-	pt_gather_sync(&gt, &s2_tables[vm->id].pt);
+	/* A BAR of the VM's vdev only (core/own.h), counted. */
+	err = own_pt_map(&o, g.v, hpa, size, PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE,
+			 own_bar(vm->id));
+	pt_gather_sync(&gt, o.pt);
 	return err;
 }
 
 void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
 {
 	struct pt_gather gt;
+	struct own_pt o = { NULL, &gt, s2_own_sync, NULL };
 
 	if (vm->id == 0 || vm->id > VM_MAX)
 		return;
+	o.pt = &s2_tables[vm->id].pt;
 	pt_gather_init(&gt, s2_gather_flush);
-	if (pt_unmap(&s2_tables[vm->id].pt, g.v, size, &gt))
+	if (own_pt_unmap(&o, g.v, size))
 		pr_err("%s: stage-2 unmap of 0x%llx failed", vm->name, (unsigned long long)g.v);
-	pt_gather_sync(&gt, &s2_tables[vm->id].pt);
+	pt_gather_sync(&gt, o.pt);
 }
 
 void arch_vm_raise_spi(struct vm *vm, unsigned intid)

@@ -21,15 +21,44 @@ int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 
 	if (host_s2_fail)
 		return host_s2_fail;
-	if ((err = own_check(hpa, size, own_bar(vm->id)))) /* as the arm64 stage-2 does */
+	if ((err = own_map(hpa, size, own_bar(vm->id)))) /* as the arm64 stage-2 does, counted */
 		return err;
+	arch_vm_unmap_mmio(vm, g, size); /* replaces what was there */
 	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
 		if (!host_s2[i].size) {
 			host_s2[i] = (struct host_s2_map){ vm->id, g.v, hpa.v, size };
 			return 0;
 		}
 	}
+	(void)own_unmap(hpa, size);
 	return -E_NOSPC;
+}
+
+static struct host_s2_map *host_s2_free_slot(void)
+{
+	for (unsigned i = 0; i < HOST_S2_MAX; i++)
+		if (!host_s2[i].size)
+			return &host_s2[i];
+	return NULL;
+}
+
+/* Removes [b, e) from entry `m` (they overlap), uncounting what leaves. */
+static void host_s2_cut(struct host_s2_map *m, u64 b, u64 e)
+{
+	u64 lo = MAX(m->gpa, b), hi = MIN(m->gpa + m->size, e);
+	struct host_s2_map right = { m->vm, hi, m->hpa + (hi - m->gpa), m->gpa + m->size - hi };
+	struct host_s2_map *r = right.size ? host_s2_free_slot() : NULL;
+
+	if (right.size && !r) {
+		hi = m->gpa + m->size; /* no slot for the right part: it goes too */
+		right.size = 0;
+	}
+	(void)own_unmap(pa(m->hpa + (lo - m->gpa)), hi - lo);
+	m->size = lo - m->gpa;
+	if (!m->size)
+		memset(m, 0, sizeof(*m));
+	if (right.size)
+		*r = right;
 }
 
 void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
@@ -39,8 +68,8 @@ void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
 	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
 		struct host_s2_map *m = &host_s2[i];
 
-		if (m->size && m->vm == vm->id && m->gpa >= g.v && m->gpa + m->size <= end)
-			memset(m, 0, sizeof(*m));
+		if (m->size && m->vm == vm->id && m->gpa < end && g.v < m->gpa + m->size)
+			host_s2_cut(m, g.v, end);
 	}
 }
 

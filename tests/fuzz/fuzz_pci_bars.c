@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer harness for BAR placement (issue 13 items 1 and 5): the input chooses the host
- * windows (or none, as on ACPI), RAM ranges no BAR may touch, up to six root-bus functions and
+ * windows (or none, as on ACPI, then maybe the host bridge's _CRS windows), RAM ranges no BAR
+ * may touch, up to six root-bus functions and
  * a bridge with up to three functions behind it, each with BARs of fuzzed size, type and
  * firmware value (in RAM, misaligned, over each other, above 4 GiB), devices whose BARs ignore
  * writes or have holes in their size masks, and the bridge's firmware windows. The model here
@@ -9,7 +10,8 @@
  * After pci_enumerate() the invariants of pci/bar.c must hold for what the devices really
  * decode: a refused function has memory decode off; in every other, each BAR Moat recorded
  * is what the device holds, aligned, page-apart from RAM and every other BAR, inside the host
- * window (when known) and inside the window of the bridge above it as programmed.
+ * window (when known) or one of the _CRS windows (when given), and inside the window of the
+ * bridge above it as programmed.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -187,7 +189,7 @@ static void build_fn(unsigned k)
 
 static void setup_platform(struct pci_state *st, struct plat_ecam *e)
 {
-	u8 nram;
+	u8 nram, nwin;
 
 	flags = take();
 	nram = take() % 4;
@@ -200,6 +202,11 @@ static void setup_platform(struct pci_state *st, struct plat_ecam *e)
 		e->mem32 = (struct pa_range){ pa(0x10000000), 0x10000000 };
 	if (flags & 2)
 		e->mem64 = (struct pa_range){ pa(0x8000000000ull), 0x100000000ull };
+	/* ACPI: no placement windows, up to PLAT_MAX_FWWIN fuzzed _CRS windows to check against */
+	nwin = !(flags & 3) && (flags & 4) ? take() % (PLAT_MAX_FWWIN + 1) : 0;
+	for (unsigned i = 0; i < nwin; i++)
+		e->fwwin[e->nfwwin++] =
+			(struct pa_range){ pa((u64)take() << 24), (u64)(take() % 64 + 1) << 20 };
 	for (unsigned i = 0; i < nram; i++) {
 		u64 b = (u64)take() << 24, s = (u64)(take() % 16 + 1) << 20;
 		if (pci_forbid_add(st, pa(b), s))
@@ -236,6 +243,16 @@ static struct ffn *model_of(const struct pci_dev *d)
 	return fn_at((u64)d->bdf << 12);
 }
 
+static const struct plat_ecam *e_now; /* the platform of this input */
+
+static bool in_fwwin(const struct plat_ecam *e, u64 b, u64 end)
+{
+	for (unsigned i = 0; i < e->nfwwin; i++)
+		if (b >= e->fwwin[i].base.v && end <= e->fwwin[i].base.v + e->fwwin[i].size)
+			return true;
+	return false;
+}
+
 static void check_bar(const struct pci_state *st, const struct pci_host *h, const struct pci_dev *d,
 		      unsigned i, const struct fbar *mb)
 {
@@ -259,6 +276,8 @@ static void check_bar(const struct pci_state *st, const struct pci_host *h, cons
 		abort(); /* outside the host windows */
 	if (d->parent && !bridge_forwards(model_of(d->parent), b, b + s))
 		abort();
+	if (!h->windows && e_now->nfwwin && !in_fwwin(e_now, b, b + s))
+		abort(); /* outside every _CRS window */
 }
 
 static void check(const struct pci_state *st, const struct pci_host *h)
@@ -295,6 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	left = size;
 	memset(&st, 0, sizeof(st));
 	setup_platform(&st, &e);
+	e_now = &e;
 	for (unsigned k = 0; k < NFN; k++)
 		build_fn(k);
 	if (pci_host_init(&h, &e, (volatile u8 *)(uintptr_t)ECAM_BASE))

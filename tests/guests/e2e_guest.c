@@ -1007,7 +1007,9 @@ static void owner_dma_private(void)
  * and its completion entry goes to the I/O CQ in private RAM, written through the SMMU only
  * when the Read completes: after the unbind, when the stream is back on the shared view.
  * That late write must fault (a record in the fault queue, by interrupt) and change no
- * private byte; the command never completes and the guest resets the controller.
+ * private byte; the command never completes and the guest resets the controller. The guest
+ * waits 100 ms after the doorbell so that the controller has fetched the command from the
+ * private SQ before the unbind takes trusted DMA away.
  */
 static void owner_unbind_in_flight(void)
 {
@@ -1021,6 +1023,10 @@ static void owner_unbind_in_flight(void)
 	fault_irqs = 0;
 	q->head = q->tail;
 	nvme_read_submit(IOVA_SHARED + S_RD);
+	/* Let the controller fetch the command (from the private SQ) first: the unbind removes
+	 * trusted DMA before its STOP, so a fetch after that would fault instead (tsm/tdi.h). */
+	for (end = now_ms() + 100; now_ms() < end;)
+		;
 	end = now_ms();
 	check("unbind with DMA in flight", hc_retry(MOAT_HC_TDI_UNBIND, vh, 0, 0, 0, 0).status,
 	      MOAT_OK);

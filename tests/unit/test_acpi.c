@@ -248,7 +248,7 @@ static u8 *make_dsdt(u8 typ)
 {
 	struct tb t = tb_start("DSDT", 0);
 	const u8 aml[] = { 0x10, 0x05, '_',  'S',  'B',	 '_', 0x08, '_',  'S', '5',
-			   '_',	 0x12, 0x06, 0x04, 0x0a, typ, 0x00, 0x00, 0x00 };
+			   '_',	 0x12, 0x07, 0x04, 0x0a, typ, 0x00, 0x00, 0x00 };
 
 	tb_bytes(&t, aml, sizeof(aml));
 	return tb_end(&t);
@@ -453,6 +453,329 @@ static void discovers_arm_virt_with_iort_and_spcr(void **state)
 	summary_is("cpus=2 ram=0MiB ecam=0x4010000000 iommu=smmuv3@0x9050000 gic=v3");
 	assert_string_equal(test_log_text(), "");
 	(void)state;
+}
+
+/* ---- issue 13 item 4: host bridge windows from the DSDT ----------------------------------- */
+
+/* AML: a package (2-byte PkgLength) around `body`. */
+static void aml_pkg(struct tb *t, const struct tb *body)
+{
+	u32 total = body->len + 2;
+
+	assert_true(total < 4096);
+	tb_u8(t, (u8)(0x40 | (total & 0xf)));
+	tb_u8(t, (u8)(total >> 4));
+	tb_bytes(t, body->b, body->len);
+}
+
+static void aml_name_int(struct tb *t, const char *name, u32 v)
+{
+	tb_u8(t, 0x08);
+	tb_bytes(t, name, 4);
+	tb_u8(t, 0x0c);
+	tb_u32(t, v);
+}
+
+/* Address Space descriptors (ACPI 6.5 6.4.3.5): Word bus numbers, DWord and QWord memory. */
+static void rt_bus(struct tb *t, u16 min, u16 max)
+{
+	tb_u8(t, 0x88);
+	tb_u16(t, 13);
+	tb_u8(t, 2);
+	tb_u8(t, 0x0c);
+	tb_u8(t, 0);
+	tb_u16(t, 0);
+	tb_u16(t, min);
+	tb_u16(t, max);
+	tb_u16(t, 0);
+	tb_u16(t, (u16)(max - min + 1));
+}
+
+static void rt_mem32(struct tb *t, u8 gflags, u32 min, u32 len, u32 tra)
+{
+	tb_u8(t, 0x87);
+	tb_u16(t, 23);
+	tb_u8(t, 0);
+	tb_u8(t, gflags);
+	tb_u8(t, 0x03);
+	tb_u32(t, 0);
+	tb_u32(t, min);
+	tb_u32(t, min + len - 1);
+	tb_u32(t, tra);
+	tb_u32(t, len);
+}
+
+static void rt_mem64(struct tb *t, u64 min, u64 len)
+{
+	tb_u8(t, 0x8a);
+	tb_u16(t, 43);
+	tb_u8(t, 0);
+	tb_u8(t, 0x0c);
+	tb_u8(t, 0x03);
+	tb_u64(t, 0);
+	tb_u64(t, min);
+	tb_u64(t, min + len - 1);
+	tb_u64(t, 0);
+	tb_u64(t, len);
+}
+
+/* Name(_CRS, ResourceTemplate(){ the descriptors of `rt`, EndTag }). */
+static void aml_crs(struct tb *t, struct tb *rt)
+{
+	struct tb buf = { 0 };
+
+	tb_u8(rt, 0x79);
+	tb_u8(rt, 0x00);
+	tb_u8(&buf, 0x0b);
+	tb_u16(&buf, (u16)rt->len);
+	tb_bytes(&buf, rt->b, rt->len);
+	tb_bytes(t, "\x08_CRS\x11", 6);
+	aml_pkg(t, &buf);
+	free(buf.b);
+	free(rt->b);
+}
+
+/* The windows QEMU's virt gives its host bridge: 32-bit, 64-bit, buses 0-255. */
+static void virt_crs(struct tb *rt)
+{
+	rt_bus(rt, 0, 0xff);
+	rt_mem32(rt, 0x0c, 0x10000000, 0x2eff0000, 0);
+	rt_mem64(rt, 0x8000000000ULL, 0x8000000000ULL);
+}
+
+/* Device(name){ Name(_HID, EisaId(PNP0A08)), Name(_SEG, seg), `extra` } */
+static void aml_bridge(struct tb *t, const char *name, u32 seg, struct tb *extra)
+{
+	struct tb body = { 0 };
+
+	tb_bytes(&body, name, 4);
+	aml_name_int(&body, "_HID", 0x080ad041);
+	aml_name_int(&body, "_SEG", seg);
+	if (extra) {
+		tb_bytes(&body, extra->b, extra->len);
+		free(extra->b);
+	}
+	tb_u8(t, 0x5b);
+	tb_u8(t, 0x82);
+	aml_pkg(t, &body);
+	free(body.b);
+}
+
+/* Scope(\_SB){ ... } around `inner`. */
+static void aml_sb(struct tb *t, struct tb *inner)
+{
+	struct tb body = { 0 };
+
+	tb_bytes(&body, "\\_SB_", 5);
+	tb_bytes(&body, inner->b, inner->len);
+	tb_u8(t, 0x10);
+	aml_pkg(t, &body);
+	free(body.b);
+	free(inner->b);
+}
+
+static struct platform *one_ecam(void)
+{
+	memset(&plat, 0, sizeof(plat));
+	plat.necam = 1;
+	plat.ecam[0] = (struct plat_ecam){ .base = pa(0x4010000000ULL),
+					   .size = 256 << 20,
+					   .bus_end = 0xff };
+	return &plat;
+}
+
+/* virt-like: Device(PCI0) with Name(_CRS) inside; before, the ACPI path had no windows. */
+static void host_bridge_windows_come_from_the_dsdt_crs(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	u8 *dsdt;
+
+	(void)state;
+	virt_crs(&rt);
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	dsdt = tb_end(&t);
+	add_table(make_madt_arm(2));
+	add_table(make_mcfg(0x4010000000ULL, 0xff));
+	add_table(make_fadt(dsdt));
+	build_root(false);
+	assert_int_equal(platform_from_acpi(pa((uintptr_t)rsdp), &plat), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 2);
+	assert_int_equal(plat.ecam[0].fwwin[0].base.v, 0x10000000);
+	assert_int_equal(plat.ecam[0].fwwin[0].size, 0x2eff0000);
+	assert_int_equal(plat.ecam[0].fwwin[1].base.v, 0x8000000000ULL);
+	assert_int_equal(plat.ecam[0].fwwin[1].size, 0x8000000000ULL);
+	assert_int_equal(plat.ecam[0].mem32.size, 0); /* firmware's placement is kept */
+	assert_true(test_log_has("segment 0: host bridge windows (DSDT): 0x10000000+0x2eff0000 "
+				 "0x8000000000+0x8000000000"));
+	free(dsdt);
+}
+
+/* q35-like: the device in Scope(\_SB), its _CRS added later by Scope(\_SB.PCI0). */
+static void a_crs_in_a_later_scope_is_the_devices(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 }, sc = { 0 };
+	u8 *d;
+
+	(void)state;
+	aml_bridge(&in, "PCI0", 0, NULL);
+	aml_sb(&t, &in);
+	rt_mem32(&rt, 0x0c, 0x000a0000, 0x20000, 0); /* VGA */
+	rt_mem32(&rt, 0x0c, 0x80000000, 0x30000000, 0);
+	rt_mem32(&rt, 0x0c, 0xc0000000, 0x3ec00000, 0);
+	aml_crs(&crs, &rt);
+	tb_bytes(&sc, "\\/\x02_SB_PCI0", 11); /* \_SB.PCI0 as a MultiNamePath */
+	tb_bytes(&sc, crs.b, crs.len);
+	free(crs.b);
+	tb_u8(&t, 0x10);
+	aml_pkg(&t, &sc);
+	free(sc.b);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 3);
+	assert_int_equal(plat.ecam[0].fwwin[0].base.v, 0xa0000);
+	assert_int_equal(plat.ecam[0].fwwin[1].base.v, 0x80000000);
+	assert_int_equal(plat.ecam[0].fwwin[2].base.v, 0xc0000000);
+	assert_int_equal(plat.ecam[0].fwwin[2].size, 0x3ec00000);
+	free(d);
+}
+
+/* QEMU's virt declares 32 virtio-mmio devices, each with a _HID and a _CRS, before PCI0. */
+static void other_devices_do_not_fill_the_reader(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	u8 *d;
+
+	(void)state;
+	for (unsigned i = 0; i < 40; i++) {
+		struct tb body = { 0 }, drt = { 0 };
+		char name[5];
+
+		snprintf(name, sizeof(name), "VR%02u", i);
+		tb_bytes(&body, name, 4);
+		tb_bytes(&body, "\x08_HID\x0dLNRO0005\x00", 15);
+		rt_mem32(&drt, 0x0d, 0x0a000000 + i * 0x200, 0x200, 0);
+		aml_crs(&body, &drt);
+		tb_u8(&in, 0x5b);
+		tb_u8(&in, 0x82);
+		aml_pkg(&in, &body);
+		free(body.b);
+	}
+	virt_crs(&rt);
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 2);
+	assert_int_equal(plat.ecam[0].fwwin[0].size, 0x2eff0000);
+	free(d);
+}
+
+/* Windows that are not plain fixed produced memory are not windows. */
+static void translated_consumed_or_inconsistent_ranges_are_not_windows(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	u8 *d;
+
+	(void)state;
+	rt_mem32(&rt, 0x0c, 0x10000000, 0x10000000, 0x1000); /* _TRA */
+	rt_mem32(&rt, 0x0d, 0x20000000, 0x10000000, 0);	     /* consumed */
+	rt_mem32(&rt, 0x04, 0x30000000, 0x10000000, 0);	     /* _MAF clear */
+	rt_mem32(&rt, 0x0c, 0x3f000000, 0x100000, 0);	     /* over the ECAM: see below */
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	one_ecam()->ecam[0].base = pa(0x3f000000);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), &plat), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
+	assert_true(test_log_has("covers ECAM: not used"));
+	free(d);
+}
+
+/* More windows than Moat keeps: none (a BAR in a dropped one would be refused). */
+static void too_many_windows_give_none(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	u8 *d;
+
+	(void)state;
+	for (unsigned i = 0; i <= PLAT_MAX_FWWIN; i++)
+		rt_mem32(&rt, 0x0c, 0x10000000 * (i + 1), 0x1000000, 0);
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
+	assert_true(test_log_has("more than 4 host bridge windows: none used"));
+	free(d);
+}
+
+/* Two bridges that could own one ECAM range, or a segment behind a method: no windows. */
+static void an_ambiguous_host_bridge_gives_no_windows(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, c1 = { 0 }, r1 = { 0 }, c2 = { 0 },
+		  r2 = { 0 }, m = { 0 };
+	u8 *d;
+
+	(void)state;
+	virt_crs(&r1);
+	aml_crs(&c1, &r1);
+	virt_crs(&r2);
+	aml_crs(&c2, &r2);
+	aml_bridge(&in, "PCI0", 0, &c1);
+	aml_bridge(&in, "PCI1", 0, &c2);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
+	assert_true(test_log_has("2 host bridges could own the ECAM range"));
+	free(d);
+	/* Method(_BBN) { ... }: not a constant */
+	t = tb_start("DSDT", 0);
+	in = (struct tb){ 0 };
+	r1 = (struct tb){ 0 };
+	c1 = (struct tb){ 0 };
+	virt_crs(&r1);
+	aml_crs(&c1, &r1);
+	tb_bytes(&m, "_BBN\x00\xa4\x00", 7); /* flags, Return (Zero) */
+	tb_u8(&c1, 0x14);
+	aml_pkg(&c1, &m);
+	free(m.b);
+	aml_bridge(&in, "PCI0", 0, &c1);
+	aml_sb(&t, &in);
+	d = tb_end(&t);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), one_ecam()), 0);
+	assert_int_equal(plat.ecam[0].nfwwin, 0);
+	free(d);
+}
+
+/* AML beyond the reader, or broken, reads nothing: the platform is unchanged. */
+static void aml_beyond_the_reader_changes_nothing(void **state)
+{
+	struct tb t = tb_start("DSDT", 0), in = { 0 }, crs = { 0 }, rt = { 0 };
+	struct platform before;
+	u8 *d;
+
+	(void)state;
+	virt_crs(&rt);
+	aml_crs(&crs, &rt);
+	aml_bridge(&in, "PCI0", 0, &crs);
+	aml_sb(&t, &in);
+	tb_u8(&t, 0x70); /* StoreOp at the top level */
+	d = tb_end(&t);
+	before = *one_ecam();
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), &plat), -E_NOTSUP);
+	assert_memory_equal(&before, &plat, sizeof(plat));
+	/* a package length past the table */
+	d[ACPI_HDR_LEN + 2] = 0xff;
+	tb_reseal(d);
+	assert_int_equal(acpi_parse_dsdt_pci(d, get_le32(d + 4), &plat), -E_CORRUPT);
+	assert_memory_equal(&before, &plat, sizeof(plat));
+	free(d);
 }
 
 /* ---- corrupted tables: the whole discovery, and each parser on its own -------------------- */
@@ -786,6 +1109,20 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(discovers_q35_with_vtd, setup, teardown),
+		cmocka_unit_test_setup_teardown(host_bridge_windows_come_from_the_dsdt_crs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_crs_in_a_later_scope_is_the_devices, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(other_devices_do_not_fill_the_reader, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			translated_consumed_or_inconsistent_ranges_are_not_windows, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(an_ambiguous_host_bridge_gives_no_windows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(too_many_windows_give_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(aml_beyond_the_reader_changes_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(discovers_q35_with_amdvi_through_rsdt, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(discovers_arm_virt_with_iort_and_spcr, setup,

@@ -69,6 +69,16 @@ static void rewrite_report_ask(const u8 *req, size_t len, u8 *copy)
 	}
 }
 
+static unsigned stops_sent, stops_sent_trusted; /* STOP_INTERFACE requests; with trusted DMA on */
+
+static void note_stop(const u8 *req, size_t len)
+{
+	if (len > TDISP_OFF_TYPE && req[TDISP_OFF_TYPE] == TDISP_STOP_INTERFACE) {
+		stops_sent++;
+		stops_sent_trusted += vdev_at(vma, 0)->trusted;
+	}
+}
+
 static int dsm_vdm(struct tsm_pdev *p, u8 protocol, const u8 *req, size_t req_len, u8 *rsp,
 		   size_t cap, size_t *len)
 {
@@ -77,6 +87,7 @@ static int dsm_vdm(struct tsm_pdev *p, u8 protocol, const u8 *req, size_t req_le
 	(void)p;
 	if (req_len > sizeof(copy))
 		return -E_PROTO;
+	note_stop(req, req_len);
 	for (unsigned i = 0; i < vdm_waits; i++)
 		devop_wait();
 	host_time_now_ns += vdm_ns;
@@ -198,6 +209,7 @@ static int setup(void **state)
 	vdm_waits = flr_waits = 0;
 	report_portion_ask = 0;
 	report_exchanges = 0;
+	stops_sent = stops_sent_trusted = 0;
 	vdm_ns = 0;
 	hc_ops_vm_gone(1);
 	hc_ops_vm_gone(2);
@@ -636,6 +648,77 @@ static void a_trusted_vdevs_stage1_stays_private_while_it_runs(void **s)
 			 MOAT_OK);
 }
 
+/* ---- the "concurrency is tested" finding: no trusted DMA while a teardown's STOP is out ---- */
+
+/*
+ * A TDI entering ERROR (the device fails in RUN), one the guest unbinds, and one whose device
+ * refuses STOP: trusted DMA is gone before the STOP request goes out (the exchange suspends
+ * the operation, so the window was open to the device for the whole exchange), and stays gone
+ * in ERROR. Before, every STOP went out with trusted DMA on.
+ */
+static void trusted_dma_is_gone_before_a_teardowns_stop_is_sent(void **s)
+{
+	struct vdev *d = vdev_at(vma, 0);
+
+	(void)s;
+	vdm_waits = 1; /* each exchange suspends the operation once */
+	assert_int_equal(set_s1_at(SHB + 0x5000, VM_RAM_BASE + 0x2000), MOAT_OK);
+	assert_int_equal(bind_report_accept(), MOAT_OK);
+	assert_true(d->trusted);
+	dev.faults = TDEV_FAULT_ERROR_WHILE_RUN;
+	for (unsigned i = 0; i < 3 && tdi.state == TDI_RUN; i++)
+		(void)call_until_done(vma, MOAT_HC_TDI_STATE, h, 0, 0, 0);
+	assert_int_equal(tdi.state, TDI_CONFIG_UNLOCKED);
+	assert_int_equal(stops_sent, 1);
+	assert_false(d->trusted);
+	dev.faults = 0;
+	assert_int_equal(bind_report_accept(), MOAT_OK);
+	assert_int_equal(call_until_done(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0), MOAT_OK);
+	assert_int_equal(stops_sent, 2);
+	dev.faults = TDEV_FAULT_REFUSE_STOP;
+	assert_int_equal(bind_report_accept(), MOAT_OK);
+	(void)call_until_done(vma, MOAT_HC_TDI_UNBIND, h, 0, 0, 0);
+	assert_int_equal(tdi.state, TDI_ERROR);
+	assert_false(d->trusted);
+	assert_int_equal(stops_sent, 3);
+	assert_int_equal(stops_sent_trusted, 0);
+	dev.faults = 0;
+}
+
+/* ---- issue 13 item 1: an assignment that fails gives its BARs back, unmapped ---------------- */
+
+/*
+ * BAR0 maps, BAR1 finds the CPU stage-2 full: the assignment fails, BAR0 is unmapped and both
+ * BARs go back to "unassigned", their mapping counts 0 (the record refuses to give back a page
+ * a table still maps, so a missed uncount would leave them the VM's).
+ */
+static void a_failed_assignment_gives_its_bars_back_unmapped(void **s)
+{
+	struct pa_range bars[6] = { { pa(BAR0 + 0x200000), 0x4000 },
+				    { pa(BAR0 + 0x300000), 0x4000 } };
+	u32 types[6] = { 0 };
+	unsigned used = 0;
+
+	(void)s;
+	for (unsigned i = 0; i < HOST_S2_MAX; i++)
+		used += host_s2[i].size != 0;
+	for (unsigned i = 0, left = HOST_S2_MAX - used - 1; i < HOST_S2_MAX && left; i++)
+		if (!host_s2[i].size) {
+			host_s2[i] = (struct host_s2_map){ 9, 0x1000 * (i + 1), 0, 0x1000 };
+			left--;
+		}
+	assert_int_equal(vdev_create(vmb, 0, 0x0300, 0x1234, 0x11e8, bars, types, NULL, &be, NULL),
+			 -E_NOSPC);
+	for (unsigned b = 0; b < 2; b++) {
+		assert_true(own_eq(own_owner(bars[b].base), own_bar(0)));
+		assert_int_equal(own_maps(bars[b].base), 0);
+	}
+	assert_false(test_log_has("not given back"));
+	for (unsigned i = 0; i < HOST_S2_MAX; i++)
+		if (host_s2[i].vm == 9)
+			memset(&host_s2[i], 0, sizeof(host_s2[i]));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -650,6 +733,8 @@ int main(void)
 		T(a_guest_flr_is_a_resumable_device_operation),
 		T(accept_refuses_trusted_dma_through_a_stage1_in_shared_ram),
 		T(a_trusted_vdevs_stage1_stays_private_while_it_runs),
+		T(trusted_dma_is_gone_before_a_teardowns_stop_is_sent),
+		T(a_failed_assignment_gives_its_bars_back_unmapped),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

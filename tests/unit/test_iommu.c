@@ -152,8 +152,14 @@ static void s2_map_flushes_the_changed_range(void **state)
 /* Table frames tracked so that the ones withheld after a failed flush can be released. */
 static void *tracked[64];
 
+static int track_budget = -1; /* table frames left to hand out (-1: no limit) */
+
 static int track_alloc(struct pt_allocator *a, unsigned nframes, paddr_t *out)
 {
+	if (track_budget == 0)
+		return -E_NOMEM;
+	if (track_budget > 0)
+		track_budget--;
 	for (unsigned i = 0; i < ARRAY_SIZE(tracked); i++) {
 		if (!tracked[i]) {
 			assert_int_equal(posix_memalign(&tracked[i], nframes * PAGE_SIZE,
@@ -641,6 +647,69 @@ static void s2_map_takes_only_the_owners_pages(void **state)
 	assert_int_equal(iommu_domain_fini(&m), 0);
 }
 
+/*
+ * Issue 13, "unmapping returns it": a page an IOMMU table maps keeps its owner until its entry
+ * is gone and flushed. A replaced mapping is uncounted, a failed flush keeps the count, and a
+ * freed domain uncounts what it mapped. Before, the page was given back while still mapped.
+ */
+static void a_page_returns_only_once_no_iommu_table_maps_it(void **state)
+{
+	struct iommu_domain a;
+
+	(void)state;
+	test_log_capture();
+	add_unit(&drv_smmu);
+	assert_int_equal(own_transfer(pa(0x80000000), 0x4000, own_moat(), own_vm(1)), 0);
+	assert_int_equal(iommu_domain_s2_init(&a, &fk.u, 40), 0);
+	a.owner = 1;
+	assert_int_equal(iommu_s2_map(&a, gpa(0x40000000), pa(0x80000000), 0x2000, PT_PROT_R), 0);
+	assert_int_equal(own_transfer(pa(0x80000000), 0x4000, own_vm(1), own_moat()), -E_BUSY);
+	/* the first page's entry now maps another page: the old one is free to go */
+	assert_int_equal(iommu_s2_map(&a, gpa(0x40000000), pa(0x80002000), 0x1000, PT_PROT_R), 0);
+	assert_int_equal(own_maps(pa(0x80000000)), 0);
+	assert_int_equal(own_maps(pa(0x80001000)), 1);
+	assert_int_equal(own_maps(pa(0x80002000)), 1);
+	assert_int_equal(own_transfer(pa(0x80000000), 0x1000, own_vm(1), own_moat()), 0);
+	/* an unmap whose flush failed leaves the page counted: never given back */
+	fk.fail_flush = -E_TIMEOUT;
+	assert_int_equal(iommu_s2_unmap(&a, gpa(0x40001000), 0x1000), -E_TIMEOUT);
+	fk.fail_flush = 0;
+	assert_int_equal(own_maps(pa(0x80001000)), 1);
+	assert_int_equal(own_transfer(pa(0x80001000), 0x1000, own_vm(1), own_moat()), -E_BUSY);
+	/* the domain goes: what it still maps leaves the counts */
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	assert_int_equal(own_maps(pa(0x80002000)), 0);
+	assert_int_equal(own_transfer(pa(0x80002000), 0x1000, own_vm(1), own_moat()), 0);
+}
+
+/* A map whose table write fails (no table frame) counts nothing and leaves nothing mapped. */
+static void a_failed_map_counts_nothing(void **state)
+{
+	struct pt_allocator ta = { .alloc = track_alloc, .free = track_free };
+	struct iommu_domain a;
+	struct pt_extent x;
+
+	(void)state;
+	test_log_capture();
+	assert_int_equal(iommu_unit_add(&fk.u, &drv_smmu, &desc, &ta), 0);
+	assert_int_equal(own_transfer(pa(0x80000000), 0x400000, own_moat(), own_vm(1)), 0);
+	assert_int_equal(iommu_domain_s2_init(&a, &fk.u, 40), 0);
+	a.owner = 1;
+	track_budget = 2; /* the map runs out of table frames on the way */
+	assert_int_equal(iommu_s2_map(&a, gpa(0x40001000), pa(0x80001000), 0x200000, PT_PROT_R),
+			 -E_NOMEM);
+	track_budget = -1;
+	for (u64 p = 0x80001000; p < 0x80201000; p += PAGE_SIZE)
+		assert_int_equal(own_maps(pa(p)), 0);
+	assert_int_equal(pt_lookup_next(&a.s2, 0, 1ULL << 40, &x), -E_NOENT);
+	assert_int_equal(own_transfer(pa(0x80000000), 0x400000, own_vm(1), own_moat()), 0);
+	assert_int_equal(iommu_domain_fini(&a), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(tracked); i++) {
+		free(tracked[i]);
+		tracked[i] = NULL;
+	}
+}
+
 /* A nesting parent each for owners 1 and 2 on the one (undescribed) unit. */
 static void two_owners(struct iommu_domain *a, struct iommu_domain *b)
 {
@@ -735,6 +804,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(s2_map_flushes_the_changed_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_page_returns_only_once_no_iommu_table_maps_it,
+						setup, teardown),
+		cmocka_unit_test_setup(a_failed_map_counts_nothing, setup),
 		cmocka_unit_test_setup_teardown(attach_is_exclusive_per_rid_and_pasid, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(nested_refuses_foreign_or_malformed_stage1, setup,

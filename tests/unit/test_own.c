@@ -103,6 +103,63 @@ static void a_full_record_changes_nothing(void **state)
 	assert_true(own_eq(own_owner(pa(0x100000000ull)), own_moat()));
 }
 
+/* Issue 13, "unmapping returns it": a page still in a table keeps its owner. */
+static void a_mapped_page_is_not_given_back(void **state)
+{
+	(void)state;
+	assert_int_equal(own_add(pa(0x40000000), 4 * MB, own_moat()), 0);
+	assert_int_equal(own_transfer(pa(0x40000000), 4 * MB, own_moat(), own_vm(1)), 0);
+	assert_int_equal(own_map(pa(0x40001000), PAGE_SIZE, own_vm(1)), 0);
+	assert_int_equal(own_map(pa(0x40001000), PAGE_SIZE, own_vm(1)), 0); /* a second table */
+	assert_int_equal(own_maps(pa(0x40001fff)), 2);
+	assert_int_equal(own_transfer(pa(0x40000000), 4 * MB, own_vm(1), own_moat()), -E_BUSY);
+	assert_true(own_eq(own_owner(pa(0x40001000)), own_vm(1)));
+	assert_int_equal(own_unmap(pa(0x40001000), PAGE_SIZE), 0);
+	assert_int_equal(own_transfer(pa(0x40000000), 4 * MB, own_vm(1), own_moat()), -E_BUSY);
+	assert_int_equal(own_unmap(pa(0x40001000), PAGE_SIZE), 0);
+	assert_int_equal(own_maps(pa(0x40001000)), 0);
+	assert_int_equal(own_transfer(pa(0x40000000), 4 * MB, own_vm(1), own_moat()), 0);
+	assert_int_equal(dump().n, 1); /* counts back to 0: the pieces merge again */
+}
+
+/* Counts never go below the tables: an unmap of what is not counted changes nothing. */
+static void an_uncounted_unmap_changes_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(own_add(pa(0x40000000), 4 * MB, own_vm(1)), 0);
+	assert_int_equal(own_map(pa(0x40000000), 2 * PAGE_SIZE, own_vm(1)), 0);
+	assert_int_equal(own_unmap(pa(0x40001000), 2 * PAGE_SIZE), -E_INVAL);
+	assert_int_equal(own_maps(pa(0x40001000)), 1);
+	assert_int_equal(own_unmap(pa(0x50000000), PAGE_SIZE), -E_INVAL); /* unrecorded */
+	assert_int_equal(own_map(pa(0x40000000), 2 * PAGE_SIZE, own_vm(2)), -E_PERM);
+	assert_int_equal(own_maps(pa(0x40000000)), 1);
+	assert_int_equal(own_map(pa(0xfffffffffffff000ull), 0x2000, own_vm(1)), -E_OVERFLOW);
+}
+
+/* RAM counts per page: a guest sharing every other page never splits the record. */
+static void per_page_counts_keep_the_record_whole(void **state)
+{
+	static u8 counts[1024];
+
+	(void)state;
+	memset(counts, 0, sizeof(counts));
+	assert_int_equal(
+		own_add_counted(pa(0x80000000), sizeof(counts) * PAGE_SIZE, own_vm(1), counts), 0);
+	for (unsigned i = 0; i < 1024; i += 2)
+		assert_int_equal(own_map(pa(0x80000000 + i * PAGE_SIZE), PAGE_SIZE, own_vm(1)), 0);
+	assert_int_equal(dump().n, 1);
+	assert_int_equal(own_maps(pa(0x80002000)), 1);
+	assert_int_equal(own_maps(pa(0x80003000)), 0);
+	assert_int_equal(own_transfer(pa(0x80003000), PAGE_SIZE, own_vm(1), own_vm(2)), 0);
+	assert_int_equal(own_transfer(pa(0x80002000), PAGE_SIZE, own_vm(1), own_vm(2)), -E_BUSY);
+	assert_int_equal(own_transfer(pa(0x80003000), PAGE_SIZE, own_vm(2), own_vm(1)), 0);
+	assert_int_equal(dump().n, 1); /* the pieces of one array join again */
+	for (unsigned i = 0; i < OWN_MAX_MAPS_PAGE - 1; i++)
+		assert_int_equal(own_map(pa(0x80000000), PAGE_SIZE, own_vm(1)), 0);
+	assert_int_equal(own_map(pa(0x80000000), PAGE_SIZE, own_vm(1)), -E_NOSPC); /* no wrap */
+	assert_int_equal(own_maps(pa(0x80000000)), OWN_MAX_MAPS_PAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +167,9 @@ int main(void)
 		cmocka_unit_test_setup(pages_are_recorded_once, setup),
 		cmocka_unit_test_setup(check_names_the_first_page_not_owned, setup),
 		cmocka_unit_test_setup(a_full_record_changes_nothing, setup),
+		cmocka_unit_test_setup(a_mapped_page_is_not_given_back, setup),
+		cmocka_unit_test_setup(an_uncounted_unmap_changes_nothing, setup),
+		cmocka_unit_test_setup(per_page_counts_keep_the_record_whole, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -304,6 +304,44 @@ static void without_windows_a_bad_firmware_bar_refuses_the_function(void **state
 	assert_true(test_log_has("overlaps BAR0 of 0000:01:00.0"));
 }
 
+/*
+ * Issue 13 item 4: on ACPI the host bridge's _CRS windows (core/acpi_aml.c) are known while
+ * firmware's placement is kept: a BAR outside every one of them refuses its function. Before,
+ * only the windows of bridges above were checked, so a root-bus BAR could be anywhere.
+ */
+static void firmware_bar_outside_the_acpi_host_windows_refuses_the_function(void **state)
+{
+	struct plat_ecam e = { .base = { ECAM_BASE }, .size = 256ull << 20, .bus_end = 255 };
+	struct pm_fn *in = pm_fn_new(1 << 3, 0x1234, 0x0001, 0x020000, false);
+	struct pm_fn *hi = pm_fn_new(2 << 3, 0x1234, 0x0002, 0x020000, false);
+	struct pm_fn *out = pm_fn_new(3 << 3, 0x1234, 0x0003, 0x020000, false);
+
+	(void)state;
+	e.nfwwin = 2;
+	e.fwwin[0] = (struct pa_range){ pa(0xc0000000), 0x10000000 };
+	e.fwwin[1] = (struct pa_range){ pa(0x8000000000ull), 0x8000000000ull };
+	pm_fn_bar(in, 0, 0x1000, false);
+	pm_fn_bar(hi, 0, 0x100000, true);
+	pm_fn_bar(out, 0, 0x1000, false);
+	fw_bar(in, 0, 0xc0001000);
+	fw_bar(hi, 0, 0x8000100000ull);
+	fw_bar(out, 0, 0xd0000000); /* no RAM, no other BAR: only outside the windows */
+	pm_add_root(&model, in);
+	pm_add_root(&model, hi);
+	pm_add_root(&model, out);
+	assert_int_equal(pm_attach(&model), 0);
+	assert_int_equal(pci_host_init(&host, &e, (volatile u8 *)(uintptr_t)ECAM_BASE), 0);
+	assert_false(host.windows); /* firmware's placement is kept, nothing is placed again */
+	assert_int_equal(pci_enumerate(&st, &host), 0);
+	assert_false(find(0, 1, 0)->refused);
+	assert_int_equal(find(0, 1, 0)->bar[0], 0xc0001000);
+	assert_false(find(0, 2, 0)->refused);
+	assert_int_equal(find(0, 2, 0)->bar[0], 0x8000100000ull);
+	assert_true(find(0, 3, 0)->refused);
+	assert_false(out->cfg[4] & 0x2);
+	assert_true(test_log_has("outside the host bridge's firmware windows (_CRS)"));
+}
+
 static struct pm_fn *port(uint8_t devfn, uint8_t type, bool acs)
 {
 	struct pm_fn *f = pm_fn_new(devfn, 0x1b36, 0x000c, 0x060400, true);
@@ -519,6 +557,9 @@ int main(void)
 			a_bar_that_ignores_its_placement_refuses_the_function, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			without_windows_a_bad_firmware_bar_refuses_the_function, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			firmware_bar_outside_the_acpi_host_windows_refuses_the_function, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			acs_is_enabled_above_a_function_and_groups_follow_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(hostile_bridge_cannot_make_enumeration_loop, setup,

@@ -15,7 +15,11 @@
  *     its stage-1 context (if any) in private RAM the guest has not shared;
  *     otherwise its stream is on the shared view (or blocked);
  *   - every CPU stage-2 device mapping lies inside a BAR of the VM's own vdevs, no BAR
- *     overlaps RAM, and a BAR with private mappings has no shared one.
+ *     overlaps RAM, and a BAR with private mappings has no shared one;
+ *   - the ownership record (core/own.h): every page a table maps belongs to that VM (its
+ *     RAM) or to its vdev's BAR, and every RAM and BAR page's mapping count equals the number
+ *     of table entries that map it;
+ *   - trusted DMA never while the TDI is in ERROR (a teardown removes it before its STOP).
  * Built twice: ASan+UBSan (build/host) and ThreadSanitizer (build/host-tsan). A short run in
  * make test; MOAT_SOAK=1 (make soak) runs it long.
  */
@@ -49,9 +53,15 @@
 #define NCPU 2
 #define FN_ID 0x00000100u
 
+#define RAM_PAGES ((PRIV + SHARED) / PAGE_SIZE)
+#define BAR_SIZE 0x4000
+#define BAR_PAGES (BAR_SIZE / PAGE_SIZE)
+
 struct svm {
 	struct vm *vm;
 	u8 *ram;
+	u8 counts[RAM_PAGES]; /* the record's per-page mapping counts of the RAM (core/own.h) */
+	unsigned exp_ram[RAM_PAGES], exp_bar[BAR_PAGES]; /* the checker's, from the tables */
 	u64 *bits;
 	struct tdev dev;
 	struct tsm_pdev pd;
@@ -108,11 +118,34 @@ static struct vm_config vcfg[NVM] = {
 
 /* ---- the invariant checker ---------------------------------------------------------------- */
 
+static const char *kinds_seen[16]; /* each kind of violation since `violations` was 0 */
+
 static void violation(const char *what, unsigned vm, u64 a)
 {
-	if (__atomic_fetch_add(&violations, 1, __ATOMIC_RELAXED) == 0)
+	unsigned n = __atomic_fetch_add(&violations, 1, __ATOMIC_RELAXED);
+
+	if (n == 0) {
 		snprintf(first_violation, sizeof(first_violation), "VM %u: %s at 0x%llx", vm, what,
 			 (unsigned long long)a);
+		memset(kinds_seen, 0, sizeof(kinds_seen));
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(kinds_seen); i++) {
+		if (kinds_seen[i] == what)
+			break;
+		if (!kinds_seen[i]) {
+			kinds_seen[i] = what;
+			break;
+		}
+	}
+}
+
+/* The planted-hole test only (one thread): was this kind of violation reported? */
+static bool saw(const char *what)
+{
+	for (unsigned i = 0; violations && i < ARRAY_SIZE(kinds_seen) && kinds_seen[i]; i++)
+		if (!strcmp(kinds_seen[i], what))
+			return true;
+	return false;
 }
 
 static bool in_ram(const struct svm *s, u64 hpa)
@@ -122,8 +155,39 @@ static bool in_ram(const struct svm *s, u64 hpa)
 	return hpa >= base && hpa - base < PRIV + SHARED;
 }
 
+/* The record: a page in a table of VM s belongs to it (`who`); the count the tables give it. */
+static void count_mapping(struct svm *s, u64 hpa, struct own_id who)
+{
+	if (!own_eq(own_owner(pa(hpa)), who))
+		violation("a mapped page the record does not give the VM", s->vm->id, hpa);
+	for (unsigned k = 0; k < NVM; k++) {
+		if (in_ram(&S[k], hpa))
+			S[k].exp_ram[(hpa - (u64)(uintptr_t)S[k].ram) / PAGE_SIZE]++;
+		if (hpa >= S[k].bar && hpa - S[k].bar < BAR_SIZE)
+			S[k].exp_bar[(hpa - S[k].bar) / PAGE_SIZE]++;
+	}
+}
+
+/* Every recorded page's mapping count is what the tables show (RAM and BARs of the VMs). */
+static void check_counts(void)
+{
+	for (unsigned k = 0; k < NVM; k++) {
+		for (unsigned i = 0; i < RAM_PAGES; i++)
+			if (own_maps(pa((u64)(uintptr_t)S[k].ram + i * PAGE_SIZE)) !=
+			    S[k].exp_ram[i])
+				violation("RAM mapping count differs from the tables", k + 1,
+					  (u64)(uintptr_t)S[k].ram + i * PAGE_SIZE);
+		for (unsigned i = 0; i < BAR_PAGES; i++)
+			if (own_maps(pa(S[k].bar + i * PAGE_SIZE)) != S[k].exp_bar[i])
+				violation("BAR mapping count differs from the tables", k + 1,
+					  S[k].bar + i * PAGE_SIZE);
+		memset(S[k].exp_ram, 0, sizeof(S[k].exp_ram));
+		memset(S[k].exp_bar, 0, sizeof(S[k].exp_bar));
+	}
+}
+
 /* One view: every extent maps the VM's own RAM at the GPA's offset; shared: no private page. */
-static void check_view(const struct svm *s, struct iommu_domain *dom, bool shared)
+static void check_view(struct svm *s, struct iommu_domain *dom, bool shared)
 {
 	struct pt_extent x;
 	u64 at = 0, end = 1ULL << 40;
@@ -134,6 +198,7 @@ static void check_view(const struct svm *s, struct iommu_domain *dom, bool share
 
 			if (!in_ram(s, hpa) || hpa - (u64)(uintptr_t)s->ram != g - VM_RAM_BASE)
 				violation("DMA mapping outside the VM's own RAM", s->vm->id, g);
+			count_mapping(s, hpa, own_vm(s->vm->id));
 			if (shared && !viommu_page_shared(s->vm, gpa(g)))
 				violation("private page on the shared view", s->vm->id, g);
 		}
@@ -147,9 +212,10 @@ static void check_vdev(const struct svm *s, struct viommu *v)
 	struct iommu_domain *full = &v->u[0].view[VIOMMU_FULL];
 	struct iommu_domain *parent = d->dom ? (d->dom->parent ? d->dom->parent : d->dom) : NULL;
 
-	/* LOCKED on the way to RUN; ERROR while a teardown's STOP is in flight (the design's
-	 * order: STOP, then private MMIO, then trusted DMA removed) */
-	if (d->trusted && (d->tdi->vm != s->vm->id || d->tdi->state == TDI_CONFIG_UNLOCKED))
+	/* LOCKED on the way to RUN (accept enables trusted DMA before START); never in ERROR:
+	 * a teardown removes trusted DMA before its STOP goes out (tsm/tdi.h) */
+	if (d->trusted && (d->tdi->vm != s->vm->id || d->tdi->state == TDI_CONFIG_UNLOCKED ||
+			   d->tdi->state == TDI_ERROR))
 		violation("trusted DMA without a bound TDI", s->vm->id, d->tdi->state);
 	if (d->trusted && d->s1_set &&
 	    (vm_gpa_kind(s->vm, gpa(d->s1.smmu.s1ctxptr.v)) != VM_MEM_PRIVATE ||
@@ -167,7 +233,7 @@ static void check_cpu_s2(void)
 {
 	for (unsigned i = 0; i < HOST_S2_MAX; i++) {
 		const struct host_s2_map *m = &host_s2[i];
-		const struct svm *s;
+		struct svm *s;
 		const struct vdev *d;
 
 		if (!m->size)
@@ -183,6 +249,8 @@ static void check_cpu_s2(void)
 		for (unsigned k = 0; k < NVM; k++)
 			if (in_ram(&S[k], m->hpa) || in_ram(&S[k], m->hpa + m->size - 1))
 				violation("device mapping over RAM", m->vm, m->hpa);
+		for (u64 off = 0; off < m->size; off += PAGE_SIZE)
+			count_mapping(&S[m->vm - 1], m->hpa + off, own_bar(m->vm));
 	}
 }
 
@@ -199,6 +267,7 @@ static void check_all(void)
 		check_vdev(&S[i], v);
 	}
 	check_cpu_s2();
+	check_counts();
 	for (unsigned i = NVM; i-- > 0;)
 		vdev_vm_unlock(S[i].vm);
 	vdev_op_end();
@@ -376,8 +445,11 @@ static void svm_init(struct svm *s, unsigned id)
 	/* as boot leaves it: the VM's RAM its own, its BAR unassigned (core/own.h) */
 	if (id == 1)
 		own_reset();
-	assert_int_equal(own_add(pa((u64)(uintptr_t)s->ram), PRIV + SHARED, own_vm(id)), 0);
-	assert_int_equal(own_add(pa(s->bar), 0x4000, own_bar(0)), 0);
+	memset(s->counts, 0, sizeof(s->counts));
+	assert_int_equal(
+		own_add_counted(pa((u64)(uintptr_t)s->ram), PRIV + SHARED, own_vm(id), s->counts),
+		0);
+	assert_int_equal(own_add(pa(s->bar), BAR_SIZE, own_bar(0)), 0);
 	assert_int_equal(viommu_init(s->vm, &fk.u, s->bits), 0);
 	tdev_init(&s->dev, id);
 	s->dev.bar_base[0] = s->bar;
@@ -491,17 +563,37 @@ static void random_calls_of_two_vms_keep_isolation_after_every_step(void **state
 	run_stress(steps, seed);
 }
 
+/* A table entry written behind the ownership record's back (a map path with a bug). */
+static void plant_map(struct pt *pt, u64 g, u64 hpa)
+{
+	struct pt_gather gt;
+
+	pt_gather_init(&gt, NULL);
+	assert_int_equal(pt_map(pt, g, pa(hpa), PAGE_SIZE, PT_PROT_R, &gt), 0);
+	pt_gather_sync(&gt, pt);
+}
+
+static void plant_unmap(struct pt *pt, u64 g)
+{
+	struct pt_gather gt;
+
+	pt_gather_init(&gt, NULL);
+	assert_int_equal(pt_unmap(pt, g, PAGE_SIZE, &gt), 0);
+	pt_gather_sync(&gt, pt);
+}
+
 /* The checker is not blind: each kind of hole planted by hand is reported. */
 static void the_checker_sees_each_planted_hole(void **state)
 {
 	struct viommu *va;
-	u64 ramb = 0;
+	u64 ramb = 0, rama;
 
 	(void)state;
 	for (unsigned i = 0; i < NVM; i++)
 		svm_init(&S[i], i + 1);
 	va = viommu_of(S[0].vm);
 	ramb = (u64)(uintptr_t)S[1].ram;
+	rama = (u64)(uintptr_t)S[0].ram;
 	check_all();
 	assert_int_equal(violations, 0);
 	/* a private page of A on A's shared view, unshared */
@@ -512,27 +604,39 @@ static void the_checker_sees_each_planted_hole(void **state)
 	assert_true(strstr(first_violation, "private page on the shared view"));
 	assert_int_equal(iommu_s2_unmap(&va->u[0].view[VIOMMU_SHARED], gpa(VM_RAM_BASE), PAGE_SIZE),
 			 0);
-	/* B's RAM in A's full view */
+	/* B's RAM in A's full view: a map path that skipped the record writes the table itself */
 	violations = 0;
-	/* (the ownership record refuses it: the page is lent to A for the map only) */
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(2), own_vm(1)), 0);
-	assert_int_equal(iommu_s2_map(&va->u[0].view[VIOMMU_FULL], gpa(0x20000000), pa(ramb),
-				      PAGE_SIZE, PT_PROT_R),
-			 0);
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(1), own_vm(2)), 0);
+	plant_map(&va->u[0].view[VIOMMU_FULL].s2, 0x20000000, ramb);
 	check_all();
 	assert_true(strstr(first_violation, "outside the VM's own RAM"));
-	assert_int_equal(iommu_s2_unmap(&va->u[0].view[VIOMMU_FULL], gpa(0x20000000), PAGE_SIZE),
-			 0);
+	plant_unmap(&va->u[0].view[VIOMMU_FULL].s2, 0x20000000);
 	/* a device mapping of A over B's RAM */
 	violations = 0;
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_vm(2), own_bar(1)), 0);
-	assert_int_equal(
-		arch_vm_map_mmio(S[0].vm, gpa(MOAT_GPA_BARS + 0x100000), pa(ramb), PAGE_SIZE), 0);
-	assert_int_equal(own_transfer(pa(ramb), PAGE_SIZE, own_bar(1), own_vm(2)), 0);
+	host_s2[HOST_S2_MAX - 1] =
+		(struct host_s2_map){ 1, MOAT_GPA_BARS + 0x100000, ramb, PAGE_SIZE };
 	check_all();
 	assert_true(strstr(first_violation, "device mapping"));
-	arch_vm_unmap_mmio(S[0].vm, gpa(MOAT_GPA_BARS + 0x100000), PAGE_SIZE);
+	memset(&host_s2[HOST_S2_MAX - 1], 0, sizeof(host_s2[0]));
+	/* the record: a count no table accounts for */
+	violations = 0;
+	assert_int_equal(own_map(pa(rama + 0x3000), PAGE_SIZE, own_vm(1)), 0);
+	check_all();
+	assert_true(saw("RAM mapping count differs from the tables"));
+	assert_int_equal(own_unmap(pa(rama + 0x3000), PAGE_SIZE), 0);
+	/* the record: an entry of A's full view removed behind its back (counted, not mapped) */
+	violations = 0;
+	plant_unmap(&va->u[0].view[VIOMMU_FULL].s2, VM_RAM_BASE + 0x3000);
+	check_all();
+	assert_true(saw("RAM mapping count differs from the tables"));
+	/* ... put back behind its back after the page left A: mapped, not A's */
+	assert_int_equal(own_unmap(pa(rama + 0x3000), PAGE_SIZE), 0);
+	assert_int_equal(own_transfer(pa(rama + 0x3000), PAGE_SIZE, own_vm(1), own_moat()), 0);
+	plant_map(&va->u[0].view[VIOMMU_FULL].s2, VM_RAM_BASE + 0x3000, rama + 0x3000);
+	violations = 0;
+	check_all();
+	assert_true(saw("a mapped page the record does not give the VM"));
+	assert_int_equal(own_transfer(pa(rama + 0x3000), PAGE_SIZE, own_moat(), own_vm(1)), 0);
+	assert_int_equal(own_map(pa(rama + 0x3000), PAGE_SIZE, own_vm(1)), 0);
 	violations = 0;
 	check_all();
 	assert_int_equal(violations, 0);

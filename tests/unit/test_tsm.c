@@ -3,7 +3,7 @@
  * tsm/tdi.c against the TDISP device model: the happy path, the out-of-order guest calls,
  * every device fault switch, FLR while locked and while running, VM teardown. Each case ends
  * by checking the invariants of tsm/tdi.h and the exact VM-layer/device trace, which shows the
- * teardown order (S STOP, m unmap private MMIO, d disable trusted DMA, r restore shared).
+ * teardown order (d disable trusted DMA, S STOP, m unmap private MMIO, r restore shared).
  */
 #include <string.h>
 
@@ -72,7 +72,7 @@ static void happy_path_locks_reports_starts_and_stops(void **state)
 	assert_int_equal(tdi_unbind(&E.tdi, VM1), 0);
 	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
 	assert_int_equal(env_dev_state(), TDEV_UNLOCKED);
-	assert_string_equal(E.vm.trace, "RMMDGSmdr");
+	assert_string_equal(E.vm.trace, "RMMDGdSmr");
 	assert_consistent();
 	/* and again: the TDI is reusable */
 	to_run();
@@ -210,7 +210,7 @@ static void error_while_running_is_detected_and_torn_down(void **state)
 	assert_int_equal(tdi_check_device(&E.tdi), -E_IO);
 	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
 	assert_int_equal(env_dev_state(), TDEV_UNLOCKED); /* STOP is legal in ERROR */
-	assert_string_equal(E.vm.trace, "Smdr");
+	assert_string_equal(E.vm.trace, "dSmr");
 	assert_consistent();
 }
 
@@ -226,7 +226,7 @@ static void refused_stop_leaves_error_torn_down_until_reset(void **state)
 	assert_int_equal(E.vm.private_ranges, 0);
 	assert_false(E.vm.trusted_dma);
 	assert_false(E.vm.shared_mapped); /* the device still holds TVM state */
-	assert_string_equal(E.vm.trace, "Smd");
+	assert_string_equal(E.vm.trace, "dSm");
 	assert_true(test_log_has("device refused STOP"));
 	assert_consistent();
 	assert_int_equal(tdi_bind(&E.tdi, VM1), -E_STATE);
@@ -263,7 +263,7 @@ static void flr_while_running_unbinds_first(void **state)
 	(void)state;
 	to_run();
 	assert_int_equal(tdi_flr(&E.tdi), 0);
-	assert_string_equal(E.vm.trace, "SmdrF");
+	assert_string_equal(E.vm.trace, "dSmrF");
 	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
 	assert_int_equal(env_dev_state(), TDEV_UNLOCKED);
 	assert_consistent();
@@ -275,7 +275,7 @@ static void device_flr_behind_moats_back_is_detected(void **state)
 	to_run();
 	tdev_flr(&E.dev, FN_ID); /* the device drops to ERROR on its own */
 	assert_int_equal(tdi_check_device(&E.tdi), -E_IO);
-	assert_string_equal(E.vm.trace, "Smdr");
+	assert_string_equal(E.vm.trace, "dSmr");
 	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
 	assert_consistent();
 }
@@ -288,7 +288,7 @@ static void memory_enable_toggle_unlocks_device_and_tdi(void **state)
 	tdev_set_mse(&E.dev, FN_ID, true);
 	assert_int_equal(tdi_check_device(&E.tdi), -E_PROTO);
 	/* STOP is refused as the TDI is already unlocked, which the state read confirms */
-	assert_string_equal(E.vm.trace, "Smdr");
+	assert_string_equal(E.vm.trace, "dSmr");
 	assert_int_equal(E.tdi.state, TDI_CONFIG_UNLOCKED);
 	assert_consistent();
 }
@@ -298,7 +298,7 @@ static void vm_teardown_unbinds_and_drops_assignment(void **state)
 	(void)state;
 	to_run();
 	assert_int_equal(tdi_vm_teardown(&E.tdi, VM1), 0);
-	assert_string_equal(E.vm.trace, "Smdr");
+	assert_string_equal(E.vm.trace, "dSmr");
 	assert_int_equal(E.tdi.vm, 0);
 	assert_int_equal(tdi_bind(&E.tdi, VM1), -E_PERM);
 	assert_int_equal(tdi_assign(&E.tdi, VM2, &fake_vm_ops), 0);
