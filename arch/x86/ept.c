@@ -17,7 +17,7 @@ int ept_init(struct ept *e, struct pt_allocator *a, u64 max_leaf)
 
 void ept_destroy(struct ept *e)
 {
-	pt_destroy(&e->pt);
+	x86_s2_destroy(&e->pt);
 }
 
 int ept_map_ram(struct ept *e, const struct vm_ram *r)

@@ -15,7 +15,7 @@ int npt_init(struct npt *n, struct pt_allocator *a, bool gbpages)
 
 void npt_destroy(struct npt *n)
 {
-	pt_destroy(&n->pt);
+	x86_s2_destroy(&n->pt);
 }
 
 int npt_map_ram(struct npt *n, const struct vm_ram *r)

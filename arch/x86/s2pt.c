@@ -2,7 +2,7 @@
 /* The x86 second-level tables' common rules (arch/x86/s2pt.h), for NPT and EPT. */
 #include "arch/x86/s2pt.h"
 
-#include "core/own.h"
+#include "core/own_pt.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 
@@ -17,10 +17,22 @@ int x86_s2_init(struct pt *pt, struct pt_allocator *a, enum pt_format fmt, u64 m
 	return pt_init(pt, &cfg);
 }
 
-/* Maps over nothing only (-E_EXIST otherwise), so no translation is cached to invalidate. */
-static int x86_s2_map(struct pt *pt, u64 g, paddr_t hpa, u64 size, u32 prot)
+/* core/own_pt.h: a second-level change is complete once its gather is synced (the caller's
+ * flush, if any, is the TLB shootdown and cannot fail). */
+static int x86_s2_sync(struct own_pt *o)
+{
+	pt_gather_sync(o->g, o->pt);
+	return 0;
+}
+
+/*
+ * Maps over nothing only (-E_EXIST otherwise), so no translation is cached to invalidate; the
+ * pages are checked against the ownership record and counted before the table is written.
+ */
+static int x86_s2_map(struct pt *pt, u64 g, paddr_t hpa, u64 size, u32 prot, struct own_id who)
 {
 	struct pt_gather gt;
+	struct own_pt o = { pt, &gt, x86_s2_sync, NULL };
 	struct pt_extent x;
 	u64 end;
 	int err;
@@ -31,8 +43,8 @@ static int x86_s2_map(struct pt *pt, u64 g, paddr_t hpa, u64 size, u32 prot)
 	if (err != -E_NOENT)
 		return err ? err : -E_EXIST;
 	pt_gather_init(&gt, NULL);
-	err = pt_map(pt, g, hpa, size, prot, &gt);
-	pt_gather_sync(&gt, pt);
+	err = own_pt_map(&o, g, hpa, size, prot, who);
+	pt_gather_sync(&gt, pt); /* tables a map folded into a block are freed here */
 	return err;
 }
 
@@ -41,23 +53,30 @@ int x86_s2_map_ram(struct pt *pt, u32 vm, const struct vm_ram *r, u32 prot)
 {
 	if (!r->size)
 		return 0;
-	return own_check(r->hpa, r->size, own_vm(vm))
-		       ?: x86_s2_map(pt, r->base.v, r->hpa, r->size, prot);
+	if (!vm)
+		return -E_PERM;
+	return x86_s2_map(pt, r->base.v, r->hpa, r->size, prot, own_vm(vm));
 }
 
 int x86_s2_map_mmio(struct pt *pt, u32 vm, gpa_t g, paddr_t hpa, u64 size, u32 prot)
 {
-	return own_check(hpa, size, own_bar(vm)) ?: x86_s2_map(pt, g.v, hpa, size, prot);
+	if (!vm)
+		return -E_PERM;
+	return x86_s2_map(pt, g.v, hpa, size, prot, own_bar(vm));
 }
 
 int x86_s2_unmap(struct pt *pt, gpa_t g, u64 size,
 		 void (*flush)(struct pt_gather *g, struct pt *pt))
 {
 	struct pt_gather gt;
-	int err;
+	struct own_pt o = { pt, &gt, x86_s2_sync, NULL };
 
 	pt_gather_init(&gt, flush);
-	err = pt_unmap(pt, g.v, size, &gt);
-	pt_gather_sync(&gt, pt);
-	return err;
+	return own_pt_unmap(&o, g.v, size);
+}
+
+void x86_s2_destroy(struct pt *pt)
+{
+	own_pt_forget(pt);
+	pt_destroy(pt);
 }

@@ -141,12 +141,46 @@ static void npt_refuses_pages_the_vm_does_not_own(void **state)
 	npt_destroy(&n);
 }
 
+/*
+ * Issue 13 item 1 on x86: the NPT counts what it maps in the ownership record, so a VM's page
+ * cannot be given away while the NPT still maps it, and is uncounted once an unmap's
+ * shootdown ran. Before, NPT checked the owner but counted nothing: own_transfer() of a
+ * mapped page succeeded.
+ */
+static void npt_counts_its_pages_and_a_mapped_page_stays_with_its_vm(void **state)
+{
+	static u8 counts[512];
+	struct vm_ram r = { gpa(0), 2ULL << 20, pa(0x80000000) };
+
+	(void)state;
+	pt_host_alloc_init(&ha);
+	own_reset();
+	memset(counts, 0, sizeof(counts));
+	assert_int_equal(own_add_counted(pa(0x80000000), 2ULL << 20, own_vm(1), counts), 0);
+	assert_int_equal(npt_init(&n, &ha.a, false), 0);
+	n.vm = 1;
+	assert_int_equal(npt_map_ram(&n, &r), 0);
+	assert_int_equal(own_maps(pa(0x80000000)), 1);
+	assert_int_equal(own_maps(pa(0x801ff000)), 1);
+	assert_int_equal(own_transfer(pa(0x80003000), 0x1000, own_vm(1), own_moat()), -E_BUSY);
+	flushes = 0;
+	assert_int_equal(npt_unmap(&n, gpa(0x3000), 0x1000, count_flush), 0);
+	assert_int_equal(flushes, 1);
+	assert_int_equal(own_maps(pa(0x80003000)), 0);
+	assert_int_equal(own_maps(pa(0x80004000)), 1);
+	assert_int_equal(own_transfer(pa(0x80003000), 0x1000, own_vm(1), own_moat()), 0);
+	npt_destroy(&n); /* uncounts what is still mapped */
+	assert_int_equal(own_maps(pa(0x80004000)), 0);
+	assert_int_equal(ha.live, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ram_and_mmio_translate_as_guest_accesses),
 		cmocka_unit_test(unmap_flushes_and_faults),
 		cmocka_unit_test(npt_refuses_pages_the_vm_does_not_own),
+		cmocka_unit_test(npt_counts_its_pages_and_a_mapped_page_stays_with_its_vm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
