@@ -28,8 +28,8 @@ void arch_irq_release(unsigned intid);
 /*
  * Message-signalled interrupts to Moat itself (the VT-d fault event, FEADDR/FEDATA): takes a
  * free vector for `fn` and returns the MSI address and data that raise it. -E_NOTSUP where
- * the arch has no MSI delivery to Moat yet (x86: no device vectors in its IDT; arm64: no
- * ITS), -E_NOSPC when no vector is left; the caller then polls.
+ * the arch has no MSI delivery to Moat yet (x86: no device vectors in its IDT; arm64: the
+ * ITS serves assigned functions only, vmm/vdev.h), -E_NOSPC when no vector is left; the caller then polls.
  */
 int arch_msi_request(irq_handler_fn fn, void *ctx, u64 *addr, u32 *data) __must_check;
 void arch_msi_release(u32 data);

@@ -4,7 +4,8 @@
  * EL1 virtual timer PPI (linked to the guest through HW list registers, so EOImode=1: Moat
  * drops priority, the guest's EOI deactivates), one SGI to kick another CPU, and the SPIs its
  * own drivers request (core/irq.h: the SMMUv3 event queue and global errors), each routed to
- * the CPU that asked and handled at EL2. Every other SPI stays disabled.
+ * the CPU that asked and handled at EL2. Every other SPI stays disabled. LPIs come from the
+ * ITS (gic_its.c): assigned functions' MSI-X, taken by the boot CPU.
  */
 #define LOG_COMPONENT "gic"
 #include "arch/arm64/gic.h"
@@ -219,7 +220,8 @@ void arch_irq_release(unsigned intid)
 	}
 }
 
-/* MSIs to Moat would need an ITS (GICv3 LPIs): none is driven, so callers poll. */
+/* MSIs to Moat's own drivers are not routed through the ITS (its one user, the VT-d fault
+ * event, is x86's); the ITS serves assigned functions (gic_its.c, vmm/vdev.h). Callers poll. */
 int arch_msi_request(irq_handler_fn fn, void *ctx, u64 *addr, u32 *data)
 {
 	(void)fn, (void)ctx, (void)addr, (void)data;

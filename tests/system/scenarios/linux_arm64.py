@@ -7,8 +7,8 @@ the vPL011, brings up its vCPUs through PSCI, runs /init from the initramfs buil
 nvme (plain assignment, at 00:03.0, backed by build/linux/nvme.img with a known LBA 1): Linux's
 own nvme driver probes it, takes its MSI-X interrupts (the guest's virtual vectors, delivered
 physically through the host's GICv3 ITS, docs/gic-its.md) and /init prints LBA 1 of
-/dev/nvme0n1. Moat must refuse nothing the kernel does (no "vcpu: linux/N:" line). The kernel comes from build/deps/linux (fetched by
-scripts/bootstrap.sh). Times under TCG on this machine: see docs/guest-abi.md."""
+/dev/nvme0n1. Moat must refuse nothing the kernel does (no "vcpu: linux/N:" line). The
+kernel comes from build/deps/linux (fetched by scripts/bootstrap.sh). Times under TCG on this machine: see docs/guest-abi.md."""
 from qemu import Scenario
 
 IMAGE = "build/arm64/Image"
