@@ -107,6 +107,11 @@ else ifeq ($(BOOT)-$(IOMMU),direct-vtd)
 # The VT-d isolation demo: the test image drives edu DMA through the intel-iommu.
 run: $(OUT)/moat-test.elf
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_vtd) -device edu -kernel $< -append moat.selftest=vtd
+else ifeq ($(BOOT)-$(IOMMU),direct-amdvi)
+# The AMD-Vi isolation demo: the test image drives edu DMA through amd-iommu (pt=off).
+run: $(OUT)/moat-test.elf
+	timeout 60 $(QEMU_X86) $(X86_IOMMU_amdvi),intremap=on -device edu -kernel $< \
+		-append moat.selftest=amdvi
 else ifeq ($(BOOT),direct)
 run: $(IMAGE)
 	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE)

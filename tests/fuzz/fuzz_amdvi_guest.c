@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Everything a guest controls on an AMD-Vi nested domain, from one fuzz input: its memory
+ * (the GCR3 table and guest page tables), its GCR3 description (root GPA, GLX, guest paging
+ * levels, GIoV, vDID), the PASIDs and addresses its device touches, and its invalidation
+ * requests (INVALIDATE_IOMMU_PAGES fields, device-TLB entries naming any requester). Runs the
+ * real driver behind the IOMMU core over the AMD-Vi model. Properties: nothing crashes; a
+ * nested domain exists only over a GCR3 root the parent maps; the driver never queues a
+ * command the unit refuses; every command carries a DomainID Moat allocated and a DeviceID
+ * Moat attached (never a guest's); fault records name the device.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/frame.h"
+#include "core/init.h"
+#include "core/own.h"
+#include "iommu/amdvi/amdvi.h"
+#include "iommu/iommu.h"
+#include "lib/bits.h"
+
+/* The model is test support, not part of the fuzzed library: built into the harness. */
+#include "amdvi/amdvi_model.c"
+#include "amdvi/amdvi_model_xlate.c"
+#include "pt/ref_walk.c"
+
+#define RAM_SIZE (8ULL << 20)
+#define GUEST_PAGES 8
+#define GUEST_BASE 0x1000ULL
+#define DEVID 0x10
+
+static struct {
+	bool up;
+	u8 *ram;
+	struct frame_alloc fa;
+	struct pt_allocator alloc;
+	struct amdvi_model *m;
+	struct platform plat;
+	struct boot_info bi;
+	struct moat_ctx ctx;
+	struct iommu *u;
+	struct iommu_domain s2;
+	u8 *guest[GUEST_PAGES];
+} F;
+
+struct reader {
+	const u8 *p;
+	size_t n;
+};
+
+static u64 rd(struct reader *r, unsigned bytes)
+{
+	u64 v = 0;
+
+	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
+		v |= (u64)*r->p++ << (8 * i);
+	return v;
+}
+
+static void fuzz_up(void)
+{
+	struct amdvi_model_cfg cfg = amdvi_model_full();
+	const struct iommu_driver *drv;
+	struct pa_range r;
+
+	F.ram = aligned_alloc(1 << 21, RAM_SIZE);
+	r = (struct pa_range){ pa((u64)(uintptr_t)F.ram), RAM_SIZE };
+	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0))
+		abort();
+	pt_allocator_frames(&F.alloc, &F.fa);
+	F.m = amdvi_model_create(0xfed80000ULL, &cfg);
+	amdvi_model_add_ram(F.m, r.base.v, RAM_SIZE);
+	own_reset(); /* the parent is Moat's (owner 0): so is the RAM it maps (core/own.h) */
+	if (own_add(r.base, RAM_SIZE, own_moat()))
+		abort();
+	F.plat.niommu = 1;
+	F.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI,
+					       .base = pa(0xfed80000ULL),
+					       .size = 0x80000 };
+	F.ctx = (struct moat_ctx){ .bi = &F.bi, .plat = &F.plat, .frames = &F.fa };
+	drv = amdvi_driver(); /* also links the driver in from the library */
+	if (!drv || drv->ops->probe(&F.ctx, &F.plat.iommu[0], &F.u) ||
+	    iommu_unit_add(F.u, drv, &F.plat.iommu[0], &F.alloc) ||
+	    iommu_domain_s2_init(&F.s2, F.u, 39) || amdvi_ats_set(F.u, DEVID, true))
+		abort();
+	for (unsigned i = 0; i < GUEST_PAGES; i++) {
+		paddr_t p;
+		if (frame_alloc_one(&F.fa, &p) ||
+		    iommu_s2_map(&F.s2, gpa(GUEST_BASE + i * PAGE_SIZE), p, PAGE_SIZE,
+				 PT_PROT_R | PT_PROT_W))
+			abort();
+		F.guest[i] = (u8 *)(uintptr_t)p.v;
+	}
+	F.up = true;
+}
+
+/* Commands that name a DomainID or DeviceID carry Moat's. */
+static void check_commands(u16 nd_did)
+{
+	unsigned first = F.m->nlog > AMDVIM_LOG ? F.m->nlog - AMDVIM_LOG : 0;
+
+	for (unsigned i = first; i < F.m->nlog; i++) {
+		u64 w0 = F.m->log[i % AMDVIM_LOG].w[0];
+		unsigned op = (unsigned)(w0 >> 60);
+		u16 did = (u16)(w0 >> 32), devid = (u16)w0;
+
+		if (op == 3 && did != nd_did && did != F.s2.tags.did)
+			__builtin_trap();
+		if ((op == 2 || op == 4 || op == 5) && devid != DEVID)
+			__builtin_trap();
+	}
+	if (F.m->illegal_cmds)
+		__builtin_trap();
+}
+
+static void guest_dma(struct reader *r)
+{
+	struct iommu_fault f;
+	u32 w = 0;
+
+	for (unsigned i = rd(r, 1) & 7; i; i--) {
+		u32 pasid = rd(r, 1) & 1 ? AMDVIM_NO_PASID : (u32)rd(r, 3) & 0xfffff;
+
+		(void)amdvi_model_dma(F.m, DEVID, pasid, rd(r, 8), &w, 4, rd(r, 1) & 1);
+	}
+	if (F.u->drv->ops->fault_poll(F.u))
+		__builtin_trap();
+	while (!iommu_fault_pop(F.u, &f))
+		if (f.tag != DEVID || (f.rid != DEVID && f.rid != IOMMU_RID_NONE))
+			__builtin_trap();
+}
+
+static void guest_invalidate(struct iommu_domain *nd, struct reader *r)
+{
+	struct iommu_inv inv[4];
+	unsigned n = rd(r, 1) % 5, done;
+
+	memset(inv, 0, sizeof(inv));
+	for (unsigned i = 0; i < n; i++) {
+		u8 f = (u8)rd(r, 1);
+
+		inv[i].kind = f & 1 ? IOMMU_INV_AMD : IOMMU_INV_ATC;
+		if (inv[i].kind == IOMMU_INV_AMD)
+			inv[i].amd = (struct iommu_inv_amd){ .vdid = (u16)rd(r, 2),
+							     .pasid = (u32)rd(r, 3),
+							     .gn = f & 2,
+							     .s = f & 4,
+							     .pde = f & 8,
+							     .addr = rd(r, 8) };
+		else
+			inv[i].atc = (struct iommu_inv_atc){ .rid = (u32)rd(r, 4),
+							     .pasid = (u32)rd(r, 4),
+							     .addr = rd(r, 8),
+							     .size_order = (u8)rd(r, 1) };
+	}
+	(void)iommu_invalidate(nd, inv, n, &done);
+}
+
+static void guest_s1(struct reader *r, struct iommu_s1 *s1)
+{
+	u64 root = rd(r, 8);
+	u8 flags = (u8)rd(r, 1);
+
+	/* Mostly inside guest memory, so that its tables get walked. */
+	if (root & 1)
+		root = GUEST_BASE + (root & 0x7000);
+	*s1 = (struct iommu_s1){ .vendor = flags & 0x80 ? IOMMU_VENDOR_VTD : IOMMU_VENDOR_AMDVI,
+				 .amd = { .gcr3_root = gpa(root),
+					  .glx = (u8)((flags >> 2) & 3),
+					  .guest_levels = (u8)(3 + (flags & 3)),
+					  .giov = flags & 16,
+					  .vdid = (u16)rd(r, 2) } };
+}
+
+#define CTL_BYTES 192 /* requests first, then the guest's memory */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct reader r = { data, MIN(size, CTL_BYTES) }, mem = { data + r.n, size - r.n };
+	struct iommu_domain nd;
+	struct iommu_s1 s1;
+	struct pt_mapping pm;
+	u16 did = 0;
+
+	if (!F.up)
+		fuzz_up();
+	F.m->nlog = 0;
+	for (unsigned i = 0; i < GUEST_PAGES; i++)
+		for (unsigned k = 0; k < PAGE_SIZE; k += 8)
+			*(u64 *)&F.guest[i][k] = rd(&mem, 8);
+	guest_s1(&r, &s1);
+	if (!iommu_domain_nested_init(&nd, &F.s2, &s1)) {
+		if (pt_lookup(&F.s2.s2, s1.amd.gcr3_root.v, &pm))
+			__builtin_trap(); /* accepted a GCR3 root the VM does not have */
+		did = nd.tags.did;
+		if (!iommu_attach(&nd, DEVID, IOMMU_NO_PASID)) {
+			guest_dma(&r);
+			guest_invalidate(&nd, &r);
+			guest_dma(&r);
+			if (iommu_detach(&nd, DEVID, IOMMU_NO_PASID))
+				__builtin_trap();
+		}
+		if (iommu_domain_fini(&nd))
+			__builtin_trap();
+	}
+	check_commands(did);
+	return 0;
+}
