@@ -10,7 +10,7 @@ a private page shared with MEM_SHARE taking DMA and no longer taking it once UNS
 Two runs per IOMMU: QEMU's edu (its DMA engine) and an NVMe controller (admin queues in
 shared RAM, Identify Controller where the case points it).
 VT-d: intel-iommu in scalable mode with second-stage translation (x-scalable-mode=on,
-intremap=on) on q35. AMD-Vi: amd-iommu with pt=off (v1 host tables), whose own PCI function
+intremap=on) on q35, and the edu run again on a first-stage-only unit (x-flts=on). AMD-Vi: amd-iommu with pt=off (v1 host tables), whose own PCI function
 takes 00:01.0, so the device is 00:02.0; QEMU 10.0 writes no event-log record, so the guest
 checks blocked DMA in memory only (a blocked write leaves the page as it was, a blocked read
 brings none of a private page's bytes to the device). A configuration that names the AMD-Vi
@@ -74,6 +74,13 @@ SCENARIOS = [
     Scenario("x86_64-vtd-vm-edu", [*Q35, *VTD, *EDU, "-kernel", ELF, "-initrd", CONFIG],
              head(VTD_UNIT, "1234:11e8") + edu_steps(), forbid=FORBID, timeout=90,
              needs=[ELF, CONFIG]),
+    # A first-stage-only unit (x-flts=on): Moat's view in the first-stage format, to the VM
+    # still its stage 2 (the guest has no stage 1 of its own).
+    Scenario("x86_64-vtd-vm-edu-first-stage",
+             [*Q35, "-device", "intel-iommu,x-scalable-mode=on,x-flts=on,intremap=on", *EDU,
+              "-kernel", ELF, "-initrd", CONFIG],
+             head(VTD_UNIT.replace("SL", "FL"), "1234:11e8") + edu_steps(), forbid=FORBID,
+             timeout=90, needs=[ELF, CONFIG]),
     Scenario("x86_64-vtd-vm-nvme", [*Q35, *VTD, *NVME, "-kernel", ELF, "-initrd", CONFIG],
              head(VTD_UNIT, "1b36:0010") + nvme_steps(), forbid=FORBID, timeout=90,
              needs=[ELF, CONFIG]),
