@@ -150,3 +150,34 @@ guest-bench-vmx: $(GUEST_OUT)/x86_guest.bin
 	$(Q)python3 tests/system/scenarios/bochs_vmx_bench.py
 bench: guest-bench-vmx
 .PHONY: guest-bench-vmx
+
+# The x86 device-assignment guest (tests/guests/x86/x86_dev.c over tests/guests/dev_cases.c)
+# and its configurations: one x86 VM that owns QEMU's edu or NVMe (tsm-policy "none") at
+# 00:01.0 (VT-d) or at 00:02.0 behind QEMU's AMD-Vi (its own function is 00:01.0), which
+# writes no fault records.
+X86_DEV_SRCS := tests/guests/x86/start.S tests/guests/x86/x86_dev.c tests/guests/dev_cases.c \
+	tests/guests/guest_check.c guest_abi/lib/moat_guest.c
+X86_DEV_OBJS := $(addprefix $(GUEST_OUT)/x86/,$(addsuffix .o,$(basename $(X86_DEV_SRCS))))
+X86_DEV_CONFIGS := $(GUEST_OUT)/moat-x86-dev.dtb $(GUEST_OUT)/moat-x86-dev-amdvi.dtb
+
+$(GUEST_OUT)/x86_dev_guest.elf: $(X86_DEV_OBJS) tests/guests/x86/guest.ld
+	$(Q)$(X86_GUEST_CC) $(X86_GUEST_CFLAGS) -static -no-pie \
+		-Wl,--build-id=none,--no-warn-rwx-segments -T tests/guests/x86/guest.ld \
+		-o $@ $(X86_DEV_OBJS) -lgcc
+
+$(GUEST_OUT)/x86_dev_guest.bin: $(GUEST_OUT)/x86_dev_guest.elf
+	$(Q)objcopy -O binary $< $@
+
+$(GUEST_OUT)/moat-x86-dev.dts: tests/guests/x86/dev.dts.in
+	@mkdir -p $(@D)
+	$(Q)sed -e 's/@BDF@/0x0008/' -e 's/@BOOTARGS@//' $< >$@
+
+$(GUEST_OUT)/moat-x86-dev-amdvi.dts: tests/guests/x86/dev.dts.in
+	@mkdir -p $(@D)
+	$(Q)sed -e 's/@BDF@/0x0010/' -e 's/@BOOTARGS@/moat.dev.no-records/' $< >$@
+
+$(X86_DEV_CONFIGS): %.dtb: %.dts $(GUEST_OUT)/x86_dev_guest.bin
+	@echo "  DTC $@"
+	$(Q)dtc -q -I dts -O dtb -i $(GUEST_OUT) -o $@ $<
+
+guests: $(X86_DEV_CONFIGS)

@@ -84,6 +84,9 @@ QEMU_X86 := qemu-system-x86_64 -M q35 -cpu max -accel tcg -nodefaults -display n
 X86_IOMMU_vtd := -device intel-iommu,x-scalable-mode=on
 X86_IOMMU_amdvi := -device amd-iommu,pt=off
 X86_IOMMU_smmuv3 :=
+DEV ?= edu
+X86_DEV_edu := -device edu
+X86_DEV_nvme := -drive if=none,id=n0,file=/dev/null,format=raw -device nvme,drive=n0,serial=deadbeef
 OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
 QEMU_OVMF := -drive if=pflash,format=raw,unit=0,readonly=on,file=$(OVMF_CODE) \
@@ -103,6 +106,14 @@ else ifeq ($(BOOT)-$(DEMO),direct-guests)
 # The two x86 ABI test guests (tests/guests/x86/config.dts) on SVM with nested paging.
 run: $(IMAGE) $(X86_GUEST_CONFIG)
 	timeout 120 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)) -kernel $(IMAGE) -initrd $(X86_GUEST_CONFIG)
+else ifeq ($(BOOT)-$(DEMO),direct-vm)
+# DEMO=vm [DEV=edu|nvme]: an x86 VM on SVM owns QEMU's edu or NVMe through the IOMMU
+# (IOMMU=vtd or amdvi; tests/guests/x86/dev.dts.in, tests/system/scenarios/x86_dev.py).
+run: $(IMAGE) $(X86_DEV_CONFIGS)
+	@if [ "$(IOMMU)" != vtd ] && [ "$(IOMMU)" != amdvi ]; then \
+		echo "make run ARCH=x86_64 DEMO=vm: IOMMU must be vtd or amdvi"; exit 2; fi
+	timeout 60 $(QEMU_X86) $(X86_IOMMU_$(IOMMU)),intremap=on $(X86_DEV_$(DEV)) \
+		-kernel $(IMAGE) -initrd $(GUEST_OUT)/moat-x86-dev$(if $(filter amdvi,$(IOMMU)),-amdvi).dtb
 else ifeq ($(BOOT)-$(IOMMU),direct-vtd)
 # The VT-d isolation demo: the test image drives edu DMA through the intel-iommu.
 run: $(OUT)/moat-test.elf

@@ -22,6 +22,7 @@
 #define PCI_COMMAND 0x04
 #define PCI_COMMAND_MEM 0x2
 #define PCI_COMMAND_MASTER 0x4
+#define PCI_CLASS_IOMMU 0x0806 /* base class 08h, sub-class 06h (PCI Code and ID Assignment) */
 
 struct pci_state *pci_boot_state(void);
 
@@ -152,6 +153,10 @@ static int vdev_build_one(struct vm *vm, const struct cfg_pci_fn *fn)
 		return trace_err(-E_NODEV);
 	}
 	pci_bdf_str(p, name, sizeof(name));
+	if (p->class_rev >> 16 == PCI_CLASS_IOMMU) { /* AMD-Vi sits on the bus: it is Moat's */
+		pr_err("%s: %s is an IOMMU: not assignable", vm->name, name);
+		return -E_PERM;
+	}
 	if (p->refused) { /* pci/bar.c: a BAR could not be placed safely */
 		pr_err("%s: %s: its BARs failed the placement checks: not assignable", vm->name,
 		       name);
