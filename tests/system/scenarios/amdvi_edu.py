@@ -48,7 +48,9 @@ SCENARIOS = [
     Scenario("amdvi-edu", BASE[:-1] + ["amd-iommu,pt=off,intremap=on", "-device", "edu",
                                        "-kernel", ELF, "-append", "moat.selftest=amdvi"],
              EDU_STEPS + IR_STEPS, forbid=FORBID, timeout=60, needs=[ELF]),
-    Scenario("amdvi-nvme", BASE + ["-drive", "if=none,id=n0,file=/dev/null,format=raw",
+    # file.locking=off: another QEMU (a parallel run) may hold /dev/null's image lock.
+    Scenario("amdvi-nvme", BASE + ["-drive",
+                                   "if=none,id=n0,file=/dev/null,format=raw,file.locking=off",
                                    "-device", "nvme,drive=n0,serial=deadbeef", "-kernel", ELF,
                                    "-append", "moat.selftest=amdvi-nvme"],
              [PROBE,
