@@ -61,7 +61,7 @@ def spdm(arch, name, port, fault, expect, forbid=(), anchor=None, devemu_args=()
         "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
         "-m", "256", "-kernel", IMAGES[arch],
         "-append", f"moat.spdm.anchor={anchor or _anchor()}",
-        "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
+        "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on,file.locking=off",
         "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
     return Scenario(f"{arch}-spdm-{name}", qemu, expect + end,
                     forbid=list(forbid), timeout=90, helpers=[helper],

@@ -50,7 +50,7 @@ def tsm(arch, name, port, fault, expect, forbid=(), meas="1,2,3",
         "-accel", "tcg", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot",
         "-m", "256", "-kernel", IMAGES[arch],
         "-append", f"moat.spdm.anchor={_anchor()} {selftest} moat.tsm.ide=0 moat.tsm.meas={meas}",
-        "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on",
+        "-drive", "if=none,id=n0,file=/dev/null,format=raw,readonly=on,file.locking=off",
         "-device", f"nvme,drive=n0,serial=moat{port},spdm_port={port}"]
     return Scenario(f"{arch}-tsm-{name}", qemu,
                     expect + [r"^moat: demo complete, powering off$", *end],

@@ -60,7 +60,7 @@ N = r"^moat: vtd-nvme: "
 NVME = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-accel", "tcg", "-nodefaults",
         "-display", "none", "-serial", "stdio", "-no-reboot", "-smp", "1", "-m", "256",
         "-device", "intel-iommu,x-scalable-mode=on",
-        "-drive", "if=none,id=n0,file=/dev/null,format=raw",
+        "-drive", "if=none,id=n0,file=/dev/null,format=raw,file.locking=off",
         "-device", "nvme,drive=n0,serial=deadbeef", "-kernel", ELF,
         "-append", "moat.selftest=vtd-nvme"]
 SCENARIOS += [

@@ -23,7 +23,7 @@ CONFIG_AMDVI = "build/guests/moat-x86-dev-amdvi.dtb"
 Q35 = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-accel", "tcg", "-nodefaults",
        "-display", "none", "-serial", "stdio", "-no-reboot", "-smp", "1", "-m", "256"]
 EDU = ["-device", "edu"]
-NVME = ["-drive", "if=none,id=n0,file=/dev/null,format=raw",
+NVME = ["-drive", "if=none,id=n0,file=/dev/null,format=raw,file.locking=off",
         "-device", "nvme,drive=n0,serial=deadbeef"]
 VTD = ["-device", "intel-iommu,x-scalable-mode=on,intremap=on"]
 AMDVI = ["-device", "amd-iommu,pt=off,intremap=on"]
