@@ -406,5 +406,9 @@ void vmx_host_state_read(struct vmx_host_state *h);
 /* At most one guest entry (VMX_HALT when the vCPU cannot run now); the vCPU's loop. */
 enum vmx_action vmx_vcpu_step(struct vmx_vcpu *xv);
 enum vmx_action vmx_vcpu_run(struct vmx_vcpu *xv);
+/* The current VMCS changed outside vmx_vcpu_step (a new or reset vCPU). */
+void vmx_vcpu_forget(void);
+/* SYSTEM_RESET of a VM (vmx_vm.c): RAM reloaded, every vCPU at its boot state again. */
+int vmx_vm_reset(struct vmx_vm *xm) __must_check;
 
 #endif
