@@ -311,6 +311,7 @@ struct vmx_vcpu {
 	bool launched;			/* VMLAUNCH done: VMRESUME from now on */
 	bool nmi_pending, init_pending; /* set by other vCPUs' IPIs */
 	bool wait_sipi;			/* after INIT: only a start-up IPI runs it */
+	bool sipi_after_init;		/* a start-up IPI came before its INIT was taken */
 	u8 sipi_vector;
 	bool running; /* has an entry state (boot CPU, or started by a start-up IPI) */
 	bool halted;  /* in HLT until an interrupt it can take */

@@ -91,6 +91,8 @@ static void vmx_vcpu_init_signal(struct vmx_vcpu *xv)
 	xv->nmi_pending = false;
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	__atomic_store_n(&xv->wait_sipi, true, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&xv->sipi_after_init, false, __ATOMIC_ACQ_REL))
+		__atomic_store_n(&xv->wait_sipi, false, __ATOMIC_RELEASE);
 }
 
 /* The state a start-up IPI gives: real mode at vector << 12, registers cleared. */

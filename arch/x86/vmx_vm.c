@@ -108,6 +108,7 @@ static int vmx_vcpu_reset(struct vmx_vcpu *xv, const struct x86_boot_entry *e)
 	vmx_tlb_guest_flush(&xv->tlb);
 	xv->tlb.ept_stale = true;
 	xv->nmi_pending = xv->init_pending = xv->halted = xv->launched = false;
+	xv->sipi_after_init = false;
 	xv->fpu_valid = false;
 	xv->cr8 = 0;
 	xv->running = i == 0;
