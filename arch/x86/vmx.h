@@ -121,6 +121,8 @@ struct vmx_caps {
  * Optional features (VPID, preemption timer, RDTSCP, large EPT pages) are taken where offered.
  */
 int vmx_caps_parse(const struct vmx_msrs *m, struct vmx_caps *caps) __must_check;
+/* vmx_caps_parse with one log line: the summary, or the refusal and its reason. */
+int vmx_caps_take(const struct vmx_msrs *m, struct vmx_caps *caps) __must_check;
 
 /* IA32_FEATURE_CONTROL (SDM 23.7): what x86 boot found, and what it did. */
 enum vmx_fc_state {

@@ -36,25 +36,17 @@ static int vmx_pages(struct frame_alloc *fa, unsigned n, paddr_t *p)
 	return err;
 }
 
-static const char *vmx_leaf_name(u64 leaf)
-{
-	return leaf == PT_SIZE_1G ? "1G" : leaf == PT_SIZE_2M ? "2M" : "4K";
-}
-
 /* The VMX MSRs read and checked, one line either way (a refusal names the reason). */
 static int vmx_caps_once(void)
 {
 	struct vmx_msrs m;
-	int err;
+	int err = vmx_cpu_probe(&m);
 
-	if ((err = vmx_cpu_probe(&m)) || (err = vmx_caps_parse(&m, &caps))) {
+	if (err) {
 		pr_err("no usable VMX: %s", err_str(err));
 		return err;
 	}
-	pr_info("VMX: VMCS revision 0x%x, EPT %s pages, EPT A/D %s, VPID %s, preemption timer %s",
-		caps.revision, vmx_leaf_name(caps.ept_max_leaf), caps.ept_ad ? "yes" : "no",
-		caps.vpid ? "yes" : "no", caps.preempt_timer ? "yes" : "no");
-	return 0;
+	return vmx_caps_take(&m, &caps);
 }
 
 /* Once: the capabilities, VMXON, the MSR bitmap every VMCS shares, the EPT frames. */
@@ -184,8 +176,8 @@ int vmx_vmb_create(struct vm *vm, struct frame_alloc *fa)
 	memset(&xm->io, 0, sizeof(xm->io));
 	xm->ept.vm = vm->id; /* maps take only this VM's pages (core/own.h) */
 	vm->arch.vmx = xm;
-	if ((err = ept_map_ram(&xm->ept, &vm->priv)) || (err = ept_map_ram(&xm->ept, &vm->shared)) ||
-	    (err = vmx_vm_vcpus(xm, fa)))
+	if ((err = ept_map_ram(&xm->ept, &vm->priv)) ||
+	    (err = ept_map_ram(&xm->ept, &vm->shared)) || (err = vmx_vm_vcpus(xm, fa)))
 		return err;
 	return vmx_vm_boot(xm);
 }
