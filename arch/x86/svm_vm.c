@@ -54,21 +54,6 @@ static int svm_maps_once(struct frame_alloc *fa)
 	return 0;
 }
 
-/* The configuration's bootargs; a bench VM ("moat.bench") also gets Moat's entry TSC. */
-static const char *svm_cmdline(const struct vm *vm)
-{
-	char *buf = cmdlines[vm->id - 1];
-	const char *ba = vm->cfg->bootargs;
-	bool bench = !strncmp(ba, "moat.bench", 10) && (!ba[10] || ba[10] == ' ');
-
-	if (bench)
-		fmt_snprintf(buf, sizeof(cmdlines[0]), "%s moat.entry_tsc=%llu", ba,
-			     (unsigned long long)x86_entry_tsc);
-	else
-		fmt_snprintf(buf, sizeof(cmdlines[0]), "%s", ba);
-	return buf;
-}
-
 /* A vCPU as INIT leaves it (application processors) or at the boot entry (vCPU 0). */
 static void svm_vcpu_reset(struct svm_vcpu *sv, const struct x86_boot_entry *e)
 {
@@ -93,7 +78,9 @@ static int svm_vm_boot(struct svm_vm *sm)
 {
 	struct vm *vm = sm->vm;
 	struct x86_boot b = { vm->priv.base.v, vm->priv.size + vm->shared.size, vm->nvcpus,
-			      vm->cfg->npci ? MOAT_GPA_ECAM : 0, svm_cmdline(vm) };
+			      vm->cfg->npci ? MOAT_GPA_ECAM : 0,
+			      x86_vm_cmdline(cmdlines[vm->id - 1], sizeof(cmdlines[0]),
+					     vm->cfg->bootargs, x86_entry_tsc) };
 	struct x86_boot_entry e;
 	int err = x86_boot_build(phys_to_virt(vm->priv.hpa), &b, &e);
 

@@ -67,21 +67,6 @@ static int vmx_host_once(struct frame_alloc *fa)
 	return 0;
 }
 
-/* The configuration's bootargs; a bench VM ("moat.bench") also gets Moat's entry TSC. */
-static const char *vmx_cmdline(const struct vm *vm)
-{
-	char *buf = cmdlines[vm->id - 1];
-	const char *ba = vm->cfg->bootargs;
-	bool bench = !strncmp(ba, "moat.bench", 10) && (!ba[10] || ba[10] == ' ');
-
-	if (bench)
-		fmt_snprintf(buf, sizeof(cmdlines[0]), "%s moat.entry_tsc=%llu", ba,
-			     (unsigned long long)x86_entry_tsc);
-	else
-		fmt_snprintf(buf, sizeof(cmdlines[0]), "%s", ba);
-	return buf;
-}
-
 /* A vCPU as INIT leaves it (application processors) or at the boot entry (vCPU 0): a
  * cleared VMCS with the controls, host state and EPTP, launched afresh. */
 static int vmx_vcpu_reset(struct vmx_vcpu *xv, const struct x86_boot_entry *e)
@@ -117,7 +102,9 @@ static int vmx_vm_boot(struct vmx_vm *xm)
 {
 	struct vm *vm = xm->vm;
 	struct x86_boot b = { vm->priv.base.v, vm->priv.size + vm->shared.size, vm->nvcpus,
-			      vm->cfg->npci ? MOAT_GPA_ECAM : 0, vmx_cmdline(vm) };
+			      vm->cfg->npci ? MOAT_GPA_ECAM : 0,
+			      x86_vm_cmdline(cmdlines[vm->id - 1], sizeof(cmdlines[0]),
+					     vm->cfg->bootargs, x86_entry_tsc) };
 	struct x86_boot_entry e;
 	int err = x86_boot_build(phys_to_virt(vm->priv.hpa), &b, &e);
 

@@ -9,6 +9,8 @@
 #define X86_VM_H
 
 #include "core/frame.h"
+#include <stddef.h>
+
 #include "lib/types.h"
 
 struct vm;
@@ -25,6 +27,9 @@ enum x86_vmb {
  * ECX `ecx1`, leaf 8000_0001 ECX `ecx_ext`: SVM on AMD and Hygon, VMX on Intel. */
 enum x86_vmb x86_vmb_choose(const u32 vendor[3], u32 ecx1, u32 ecx_ext);
 const char *x86_vmb_name(enum x86_vmb b);
+/* A VM's kernel command line, its configuration's bootargs, into buf; a bench VM
+ * ("moat.bench") also gets Moat's entry TSC (moat.entry_tsc=N). Returns buf. */
+const char *x86_vm_cmdline(char *buf, size_t size, const char *bootargs, u64 entry_tsc);
 
 /* The SVM backend's half of the interface (svm_vm.c, svm_vms.c). */
 int svm_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The run-time choice of the x86 VM backend (arch/x86/x86_vmb.c) from CPUID, and the VMX
- * capabilities the production image takes (arch/x86/vmx_caps_log.c): accepted with one
+ * capabilities the production image takes, the guest command line both backends give (arch/x86/vmx_caps_log.c): accepted with one
  * summary line, refused with one clear line.
  */
 #include <string.h>
@@ -51,6 +51,21 @@ static void test_choose_other_vendor(void **state)
 	assert_string_equal(x86_vmb_name(X86_VMB_VMX), "VMX");
 	assert_string_equal(x86_vmb_name(X86_VMB_SVM), "SVM");
 	assert_string_equal(x86_vmb_name(X86_VMB_NONE), "none");
+}
+
+/* The command line both backends give a VM: the bootargs, and the entry TSC for a bench VM. */
+static void test_cmdline(void **state)
+{
+	char b[48];
+
+	(void)state;
+	assert_string_equal(x86_vm_cmdline(b, sizeof(b), "moat.test=x", 7), "moat.test=x");
+	assert_string_equal(x86_vm_cmdline(b, sizeof(b), "moat.bench", 42),
+			    "moat.bench moat.entry_tsc=42");
+	assert_string_equal(x86_vm_cmdline(b, sizeof(b), "moat.bench q", 5),
+			    "moat.bench q moat.entry_tsc=5");
+	assert_string_equal(x86_vm_cmdline(b, sizeof(b), "moat.benchmark", 5), "moat.benchmark");
+	assert_string_equal(x86_vm_cmdline(b, 8, "moat.bench", 5), "moat.be"); /* truncated */
 }
 
 static unsigned lines(const char *s)
@@ -107,6 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_choose_by_vendor),
 		cmocka_unit_test(test_choose_other_vendor),
+		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_caps_taken_with_one_line),
 		cmocka_unit_test(test_bad_caps_refused_with_one_line),
 	};
