@@ -10,7 +10,12 @@ x2APIC timer interrupts and power-off; Moat powers off after both.
 
 Two CPU models exercise the capability handling: Skylake-X (EPT A/D, 1 GiB EPT pages) and
 Ivy Bridge (pre-Haswell: no EPT A/D, no VMCS shadowing, 2 MiB EPT pages). Lynnfield (no
-unrestricted guest) is refused with one line and no VM runs."""
+unrestricted guest) is refused with one line and no VM runs.
+
+Hostile neighbours (tests/guests/x86/hostile.dts), as on SVM: "spin" never exits with
+interrupts off (the VMX-preemption timer ends its entries), "triple" triple-faults and is
+stopped, "beta" beside them passes everything; Moat keeps running "spin", so Bochs is stopped
+by its time limit once beta is done."""
 import importlib.util
 import os
 
@@ -25,9 +30,9 @@ ELF = "build/x86_64/moat.elf"
 CONFIG = "build/guests/moat-x86-config.dtb"
 
 
-def bochs(name, cpu):
+def bochs(name, cpu, config=CONFIG, timeout=60):
     return ["python3", "tests/system/bochs.py", "--elf", ELF, "--cpu", cpu, "--name", name,
-            "--module", CONFIG, "--timeout", "60"]
+            "--module", config, "--timeout", str(timeout)]
 
 
 CAPS = r"^moat: vmx: VMX: VMCS revision 0x2b, EPT {} pages, EPT A/D {}, VPID yes, " \
@@ -58,3 +63,17 @@ SCENARIOS = [
               r"^moat: vmx: error: no usable VMX: not supported$", r"^bochs: exit status 1$"],
              forbid=[r"^\[(alpha|beta)\]"], timeout=80, needs=[ELF, CONFIG]),
 ]
+
+HOSTILE = "build/guests/moat-x86-hostile.dtb"
+SCENARIOS.append(
+    Scenario("x86_64-vmx-hostile-neighbour",
+             bochs("vmx-hostile", "corei7_skylake_x", HOSTILE, timeout=20),
+             [r"^moat: vm: spin: id 1, 1 vCPU\(s\)", r"^\[spin\] spinning forever, interrupts off$",
+              r"^bochs: exit status timeout$"],
+             streams=[[r"^\[triple\] triple-faulting$",
+                       r"^moat: vmx: error: triple: vCPU 0: shutdown \(triple fault\) .*: "
+                       r"stopping the VM$", r"^moat: vm: triple stopped$"],
+                      [*(rf"^\[beta\] {s.format(id=3)}$" for s in svm_x86.STEPS),
+                       r"^moat: vm: beta stopped$"]],
+             forbid=[r"^\[beta\] FAIL", r"unexpected exception"], timeout=40,
+             needs=[ELF, HOSTILE]))
