@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The VM backend interface (docs/vm-backend.md): what core asks of the one CPU
- * virtualization backend an image carries (arm64 EL2, x86 SVM; resolved at link time). The
+ * virtualization backend an image carries (arm64 EL2; on x86 SVM or VMX,
+ * chosen at run time from CPUID by arch/x86/x86_vm.c). The
  * other entry points of the interface keep their historical names and headers for now:
  * arch_vm_create/arch_vms_start (vmm/vm_boot.h), arch_vm_map_mmio/arch_vm_unmap_mmio/
  * arch_vm_raise_spi (vmm/vdev.h), arch_vcpu_kick (vmm/vm_mmio.h).

@@ -140,6 +140,8 @@ void x86_direct_entry(u32 info, u32 mb2_magic)
 	if (mb2_magic == MB2_BOOTLOADER_MAGIC) {
 		if (!si || mb2_parse(si, (4ULL << 30) - info, pa(info), &pvh_bi))
 			arch_halt(false); /* a broken boot information: nothing to report to */
+		/* GRUB: module2 CONFIG.dtb, as QEMU's -initrd */
+		pvh_config(&pvh_bi);
 		x86_boot(&pvh_bi);
 	}
 	if (mb2_magic || !si || *(const u32 *)si != PVH_MAGIC)

@@ -12,6 +12,7 @@
 #include "arch/x86/svm.h"
 #include "arch/x86/vboot.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/x86_vm.h"
 #include "core/log.h"
 #include "vmm/vdev.h"
 #include "vmm/vm_backend.h"
@@ -53,21 +54,6 @@ static int svm_maps_once(struct frame_alloc *fa)
 	return 0;
 }
 
-/* The configuration's bootargs; a bench VM ("moat.bench") also gets Moat's entry TSC. */
-static const char *svm_cmdline(const struct vm *vm)
-{
-	char *buf = cmdlines[vm->id - 1];
-	const char *ba = vm->cfg->bootargs;
-	bool bench = !strncmp(ba, "moat.bench", 10) && (!ba[10] || ba[10] == ' ');
-
-	if (bench)
-		fmt_snprintf(buf, sizeof(cmdlines[0]), "%s moat.entry_tsc=%llu", ba,
-			     (unsigned long long)x86_entry_tsc);
-	else
-		fmt_snprintf(buf, sizeof(cmdlines[0]), "%s", ba);
-	return buf;
-}
-
 /* A vCPU as INIT leaves it (application processors) or at the boot entry (vCPU 0). */
 static void svm_vcpu_reset(struct svm_vcpu *sv, const struct x86_boot_entry *e)
 {
@@ -92,7 +78,9 @@ static int svm_vm_boot(struct svm_vm *sm)
 {
 	struct vm *vm = sm->vm;
 	struct x86_boot b = { vm->priv.base.v, vm->priv.size + vm->shared.size, vm->nvcpus,
-			      vm->cfg->npci ? MOAT_GPA_ECAM : 0, svm_cmdline(vm) };
+			      vm->cfg->npci ? MOAT_GPA_ECAM : 0,
+			      x86_vm_cmdline(cmdlines[vm->id - 1], sizeof(cmdlines[0]),
+					     vm->cfg->bootargs, x86_entry_tsc) };
 	struct x86_boot_entry e;
 	int err = x86_boot_build(phys_to_virt(vm->priv.hpa), &b, &e);
 
@@ -140,7 +128,7 @@ static bool svm_nrips(void)
 	return r[3] >> 3 & 1;
 }
 
-int arch_vm_create(struct vm *vm, struct frame_alloc *fa)
+int svm_vmb_create(struct vm *vm, struct frame_alloc *fa)
 {
 	struct svm_vm *sm;
 	u32 ext[4];
@@ -169,12 +157,12 @@ int svm_vm_reset(struct svm_vm *sm)
 	return err ? err : svm_vm_boot(sm);
 }
 
-int arch_vm_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
+int svm_vmb_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size)
 {
 	return svm_vm_map_mmio(vm->arch.svm, g, hpa, size);
 }
 
-void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
+void svm_vmb_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
 {
 	int err = svm_vm_unmap(vm->arch.svm, g, size);
 
@@ -185,7 +173,7 @@ void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
 
 /* A device interrupt (vIOMMU fault queue): the fixed vector of the same number at vCPU 0's
  * x2APIC (docs/guest-abi.md, x86 "Interrupts"); numbers below 32 name no vector. */
-void arch_vm_raise_spi(struct vm *vm, unsigned intid)
+void svm_vmb_raise_spi(struct vm *vm, unsigned intid)
 {
 	struct svm_vm *sm = vm->arch.svm;
 
@@ -217,7 +205,7 @@ void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event)
 	(void)segment, (void)bdf, (void)event;
 }
 
-void arch_vcpu_kick(struct vcpu *t)
+void svm_vmb_kick(struct vcpu *t)
 {
 	struct svm_vm *sm = t->vm->arch.svm;
 

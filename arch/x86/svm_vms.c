@@ -15,6 +15,7 @@
 
 #include "arch/x86/svm.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/x86_vm.h"
 #include "vmm/hypercall.h"
 #include "core/init.h"
 #include "core/log.h"
@@ -134,7 +135,7 @@ static void svm_vm_turn(struct svm_vm *sm)
 	}
 }
 
-int arch_vms_start(const struct platform *plat, struct frame_alloc *fa)
+int svm_vmb_start(const struct platform *plat, struct frame_alloc *fa)
 {
 	int err;
 

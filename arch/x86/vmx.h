@@ -121,6 +121,8 @@ struct vmx_caps {
  * Optional features (VPID, preemption timer, RDTSCP, large EPT pages) are taken where offered.
  */
 int vmx_caps_parse(const struct vmx_msrs *m, struct vmx_caps *caps) __must_check;
+/* vmx_caps_parse with one log line: the summary, or the refusal and its reason. */
+int vmx_caps_take(const struct vmx_msrs *m, struct vmx_caps *caps) __must_check;
 
 /* IA32_FEATURE_CONTROL (SDM 23.7): what x86 boot found, and what it did. */
 enum vmx_fc_state {
@@ -311,6 +313,7 @@ struct vmx_vcpu {
 	bool launched;			/* VMLAUNCH done: VMRESUME from now on */
 	bool nmi_pending, init_pending; /* set by other vCPUs' IPIs */
 	bool wait_sipi;			/* after INIT: only a start-up IPI runs it */
+	bool sipi_after_init;		/* a start-up IPI came before its INIT was taken */
 	u8 sipi_vector;
 	bool running; /* has an entry state (boot CPU, or started by a start-up IPI) */
 	bool halted;  /* in HLT until an interrupt it can take */
@@ -406,5 +409,9 @@ void vmx_host_state_read(struct vmx_host_state *h);
 /* At most one guest entry (VMX_HALT when the vCPU cannot run now); the vCPU's loop. */
 enum vmx_action vmx_vcpu_step(struct vmx_vcpu *xv);
 enum vmx_action vmx_vcpu_run(struct vmx_vcpu *xv);
+/* The current VMCS changed outside vmx_vcpu_step (a new or reset vCPU). */
+void vmx_vcpu_forget(void);
+/* SYSTEM_RESET of a VM (vmx_vm.c): RAM reloaded, every vCPU at its boot state again. */
+int vmx_vm_reset(struct vmx_vm *xm) __must_check;
 
 #endif

@@ -23,6 +23,14 @@ static void deliver(struct vmx_vm *xm, unsigned t, const struct vlapic_ipi *ipi)
 		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
 		break;
 	case APIC_DM_STARTUP:
+		if (__atomic_load_n(&d->init_pending, __ATOMIC_ACQUIRE)) {
+			/* The INIT it follows is not taken yet: the first SIPI after it counts. */
+			if (__atomic_load_n(&d->sipi_after_init, __ATOMIC_ACQUIRE))
+				return;
+			d->sipi_vector = ipi->vector;
+			__atomic_store_n(&d->sipi_after_init, true, __ATOMIC_RELEASE);
+			break;
+		}
 		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
 		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))
 			return;

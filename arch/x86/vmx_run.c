@@ -74,6 +74,15 @@ static int vmx_vcpu_switch_to(struct vmx_vcpu *xv)
 	return 0;
 }
 
+/* A VMCS was cleared and loaded behind the cache's back (vmx_vm.c, reset): forget it. */
+void vmx_vcpu_forget(void)
+{
+	if (cpu0.state_of)
+		lazy_save(cpu0.state_of);
+	cpu0.state_of = NULL;
+	cpu0.current.v = 0;
+}
+
 /* INIT (SDM 8.4, 11.4.7.3): the vCPU forgets its state and waits for a start-up IPI. */
 static void vmx_vcpu_init_signal(struct vmx_vcpu *xv)
 {
@@ -82,6 +91,8 @@ static void vmx_vcpu_init_signal(struct vmx_vcpu *xv)
 	xv->nmi_pending = false;
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	__atomic_store_n(&xv->wait_sipi, true, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&xv->sipi_after_init, false, __ATOMIC_ACQ_REL))
+		__atomic_store_n(&xv->wait_sipi, false, __ATOMIC_RELEASE);
 }
 
 /* The state a start-up IPI gives: real mode at vector << 12, registers cleared. */

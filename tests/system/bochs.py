@@ -3,8 +3,8 @@
 scenario runner reads: the serial console (COM1), the VM-entry checks Bochs names in its log
 (VMFAIL, VMENTER FAIL), and last `bochs: exit status N`.
 
-  bochs.py --elf build/x86_64/moat-vmxtest.elf --cpu corei7_skylake_x [--args '...']
-           [--bios bochs|seabios] [--timeout S] [--name NAME]
+  bochs.py --elf build/x86_64/moat.elf --cpu corei7_skylake_x [--module CONFIG.dtb]
+           [--args '...'] [--bios bochs|seabios] [--timeout S] [--name NAME]
 
 The ELF goes on a GRUB ISO (scripts/mkiso.sh) with the command line `moat.exit=bochs ARGS`, so
 Moat's power-off is status 0 and a failure status 1. Headless and without any listener:
@@ -56,6 +56,7 @@ def main():
     ap.add_argument("--elf", required=True)
     ap.add_argument("--cpu", default="corei7_skylake_x")
     ap.add_argument("--args", default="")
+    ap.add_argument("--module", action="append", default=[])
     ap.add_argument("--bios", choices=sorted(BIOS), default="bochs")
     ap.add_argument("--megs", type=int, default=256)
     ap.add_argument("--timeout", type=float, default=60)
@@ -66,7 +67,9 @@ def main():
     os.makedirs(work)
     iso = os.path.join(work, "moat.iso")
     subprocess.run([os.path.join(ROOT, "scripts", "mkiso.sh"), iso,
-                    os.path.join(ROOT, a.elf), "moat.exit=bochs", *a.args.split()], check=True)
+                    os.path.join(ROOT, a.elf),
+                    *[x for m in a.module for x in ("-m", os.path.join(ROOT, m))],
+                    "moat.exit=bochs", *a.args.split()], check=True)
     with open(os.path.join(work, "bochsrc"), "w") as f:
         f.write(BOCHSRC.format(megs=a.megs, bios=BIOS[a.bios], cpu=a.cpu,
                                fastboot=", options=fastboot" if a.bios == "bochs" else ""))

@@ -349,13 +349,26 @@ static void init_and_startup_ipis_reach_the_other_vcpu(void **state)
 	f.xm.vcpu[1].wait_sipi = false;
 	vmx_vm_send_ipi(&f.xm, 0, &init);
 	assert_true(f.xm.vcpu[1].init_pending);
-	vmx_vm_send_ipi(&f.xm, 0, &sipi); /* not waiting yet: ignored */
-	assert_int_equal(f.xm.vcpu[1].sipi_vector, 0);
-	f.xm.vcpu[1].wait_sipi = true;
+	/* The INIT is not taken yet: the first SIPI after it counts, a second one does not
+	 * (INIT-SIPI-SIPI within one turn of the sender, as the test guests do). */
 	vmx_vm_send_ipi(&f.xm, 0, &sipi);
 	assert_int_equal(f.xm.vcpu[1].sipi_vector, 0x10);
-	assert_false(f.xm.vcpu[1].wait_sipi);
+	assert_true(f.xm.vcpu[1].sipi_after_init);
+	sipi.vector = 0x20;
+	vmx_vm_send_ipi(&f.xm, 0, &sipi);
+	assert_int_equal(f.xm.vcpu[1].sipi_vector, 0x10);
 	assert_int_equal(f.kicks[1], 2);
+	/* Taken INIT, then a SIPI to a vCPU waiting for one: it starts. */
+	f.xm.vcpu[1].init_pending = f.xm.vcpu[1].sipi_after_init = false;
+	f.xm.vcpu[1].wait_sipi = true;
+	vmx_vm_send_ipi(&f.xm, 0, &sipi);
+	assert_int_equal(f.xm.vcpu[1].sipi_vector, 0x20);
+	assert_false(f.xm.vcpu[1].wait_sipi);
+	assert_int_equal(f.kicks[1], 3);
+	/* Not waiting (running): ignored. */
+	sipi.vector = 0x30;
+	vmx_vm_send_ipi(&f.xm, 0, &sipi);
+	assert_int_equal(f.xm.vcpu[1].sipi_vector, 0x20);
 	(void)state;
 }
 

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86 VM backend chosen at run time (docs/vm-backend.md "x86: SVM or VMX"): the image
+ * carries both SVM (svm_vm.c, svm_vms.c) and VMX (vmx_vm.c); x86_vm.c implements the core
+ * interface (vmm/vm_backend.h, vm_boot.h, vdev.h, vm_mmio.h) by calling the one the boot
+ * CPU's CPUID names. The choice itself is pure and host-tested (tests/unit/test_vmx_vm.c).
+ */
+#ifndef X86_VM_H
+#define X86_VM_H
+
+#include "core/frame.h"
+#include <stddef.h>
+
+#include "lib/types.h"
+
+struct vm;
+struct vcpu;
+struct platform;
+
+enum x86_vmb {
+	X86_VMB_NONE, /* neither SVM nor VMX offered */
+	X86_VMB_SVM,  /* AMD: CPUID 8000_0001 ECX bit 2 */
+	X86_VMB_VMX,  /* Intel: CPUID 1 ECX bit 5 */
+};
+
+/* The backend for a CPU whose CPUID 0 vendor is `vendor` (EBX, EDX, ECX as returned), leaf 1
+ * ECX `ecx1`, leaf 8000_0001 ECX `ecx_ext`: SVM on AMD and Hygon, VMX on Intel. */
+enum x86_vmb x86_vmb_choose(const u32 vendor[3], u32 ecx1, u32 ecx_ext);
+const char *x86_vmb_name(enum x86_vmb b);
+/* A VM's kernel command line, its configuration's bootargs, into buf; a bench VM
+ * ("moat.bench") also gets Moat's entry TSC (moat.entry_tsc=N). Returns buf. */
+const char *x86_vm_cmdline(char *buf, size_t size, const char *bootargs, u64 entry_tsc);
+
+/* The SVM backend's half of the interface (svm_vm.c, svm_vms.c). */
+int svm_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;
+int svm_vmb_start(const struct platform *plat, struct frame_alloc *fa) __must_check;
+int svm_vmb_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size) __must_check;
+void svm_vmb_unmap_mmio(struct vm *vm, gpa_t g, u64 size);
+void svm_vmb_raise_spi(struct vm *vm, unsigned intid);
+void svm_vmb_kick(struct vcpu *t);
+
+/* The VMX backend's half (vmx_vm.c). */
+int vmx_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;
+int vmx_vmb_start(const struct platform *plat, struct frame_alloc *fa) __must_check;
+int vmx_vmb_map_mmio(struct vm *vm, gpa_t g, paddr_t hpa, u64 size) __must_check;
+void vmx_vmb_unmap_mmio(struct vm *vm, gpa_t g, u64 size);
+void vmx_vmb_raise_spi(struct vm *vm, unsigned intid);
+void vmx_vmb_kick(struct vcpu *t);
+
+#endif
