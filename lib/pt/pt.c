@@ -675,6 +675,31 @@ static u64 pt_next_entry(u64 a, unsigned lvl)
 	return ALIGN_DOWN(a, pt_level_size(lvl)) + pt_level_size(lvl);
 }
 
+/*
+ * `a` found nothing at entry pt_index(a) of table `t` (level `lvl`): the input of the next
+ * entry of that table that is set, eight empty ones at a time, or the input just past the
+ * table's span (0 when that wraps past the top of a 64-bit space). One descent per table
+ * crossed, not one per empty entry.
+ */
+static u64 pt_next_used(const struct pt *pt, const u64 *t, u64 a, unsigned lvl)
+{
+	unsigned n = pt_entries_at(pt, lvl), shift = pt_level_shift(lvl);
+	unsigned j = pt_index(pt, a, lvl) + 1, span = shift + (unsigned)__builtin_ctz(n);
+	u64 base = span >= 64 ? 0 : ALIGN_DOWN(a, 1ULL << span);
+
+	while (j < n) {
+		if (!(j & 7) && j + 8 <= n && !pt_any_of_eight(&t[j]))
+			j += 8;
+		else if (pt_read(&t[j]))
+			break;
+		else
+			j++;
+	}
+	if (j == n)
+		return span >= 64 ? 0 : base + (1ULL << span);
+	return base + ((u64)j << shift);
+}
+
 /* One descent for `a`: the extent found, or the next input worth trying in *next. */
 static int pt_extent_at(const struct pt *pt, u64 a, u64 end, struct pt_extent *x, u64 *next)
 {
@@ -688,8 +713,12 @@ static int pt_extent_at(const struct pt *pt, u64 a, u64 end, struct pt_extent *x
 		f->decode(pt_read(&pt_table(table)[pt_index(pt, a, lvl)]), lvl, &d);
 		if (d.kind == PT_DESC_BAD)
 			return trace_err(-E_CORRUPT);
-		if (d.kind == PT_DESC_NONE || (d.kind == PT_DESC_TABLE && d.next_lvl + 1 < lvl &&
-					       !pt_skipped_bits_zero(a, lvl, d.next_lvl))) {
+		if (d.kind == PT_DESC_NONE) {
+			*next = pt_next_used(pt, pt_table(table), a, lvl);
+			return -E_NOENT;
+		}
+		if (d.kind == PT_DESC_TABLE && d.next_lvl + 1 < lvl &&
+		    !pt_skipped_bits_zero(a, lvl, d.next_lvl)) {
 			*next = pt_next_entry(a, lvl);
 			return -E_NOENT;
 		}
