@@ -45,6 +45,7 @@ const char *own_name(struct own_id who, char *buf, size_t size)
 {
 	switch (who.kind) {
 	case OWN_MOAT: fmt_snprintf(buf, size, "moat"); break;
+	case OWN_DOORBELL: fmt_snprintf(buf, size, "msi doorbell"); break;
 	case OWN_VM: fmt_snprintf(buf, size, "vm %u", who.vm); break;
 	case OWN_BAR:
 		if (who.vm)

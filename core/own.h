@@ -38,6 +38,7 @@ enum own_kind {
 	OWN_MOAT,
 	OWN_VM,
 	OWN_BAR,
+	OWN_DOORBELL, /* an MSI target page (the ITS translation page) mapped into IOMMU views */
 };
 
 struct own_id {
@@ -56,6 +57,10 @@ static inline struct own_id own_vm(unsigned vm)
 static inline struct own_id own_bar(unsigned vm)
 {
 	return (struct own_id){ OWN_BAR, (u16)vm };
+}
+static inline struct own_id own_doorbell(void)
+{
+	return (struct own_id){ OWN_DOORBELL, 0 };
 }
 static inline bool own_eq(struct own_id a, struct own_id b)
 {

@@ -376,15 +376,18 @@ int iommu_s2_map(struct iommu_domain *d, gpa_t in, paddr_t out, u64 size, u32 pr
 int iommu_s2_map_msi(struct iommu_domain *d, gpa_t in, paddr_t doorbell)
 {
 	struct iommu_gather ig = { .d = d };
+	struct own_pt o = { &d->s2, &ig.g, iommu_own_sync, &ig };
 	int err;
 
 	if (d->kind != IOMMU_DOMAIN_S2 || (in.v | doorbell.v) & (PAGE_SIZE - 1))
 		return trace_err(-E_INVAL);
 	if ((err = iommu_flush_owed(d)))
 		return err;
+	/* Only a page the record names a doorbell (core/own.h), counted like any mapping. */
 	pt_gather_init(&ig.g, iommu_gather_flush);
-	return iommu_s2_finish(&ig, pt_map(&d->s2, in.v, doorbell, PAGE_SIZE,
-					   PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE, &ig.g));
+	return iommu_s2_finish(&ig,
+			       own_pt_map(&o, in.v, doorbell, PAGE_SIZE,
+					  PT_PROT_R | PT_PROT_W | PT_PROT_DEVICE, own_doorbell()));
 }
 
 int iommu_s2_unmap(struct iommu_domain *d, gpa_t in, u64 size)

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "lib/bits.h"
+#include "core/own.h"
 #include "lib/err.h"
 #include "lib/lock.h"
 #include "vmm/vdev.h"
@@ -328,12 +329,22 @@ static int its_probe(u64 typer)
 	return 0;
 }
 
+/* The translation page is recorded as the one MSI doorbell IOMMU views may map (core/own.h). */
+static int its_doorbell_own(void)
+{
+	paddr_t p = pa(its_doorbell().v & ~(PAGE_SIZE - 1));
+
+	if (own_eq(own_owner(p), own_doorbell()))
+		return 0;
+	return own_add(p, PAGE_SIZE, own_doorbell());
+}
+
 int its_init(const struct its_desc *d, struct frame_alloc *fa)
 {
 	int err;
 
 	if (its.ready)
-		return 0;
+		return its_doorbell_own();
 	its_reset();
 	its.fa = fa;
 	its.pa = d->its;
@@ -342,7 +353,7 @@ int its_init(const struct its_desc *d, struct frame_alloc *fa)
 	its.rd = arch_map_device(d->rdist, 0x10000);
 	if (!its.base || !its.rd)
 		return -E_NOMEM;
-	if ((err = its_probe(mmio_read64(its.base + GITS_TYPER)))) {
+	if ((err = its_probe(mmio_read64(its.base + GITS_TYPER))) || (err = its_doorbell_own())) {
 		its_disable();
 		pr_err("ITS at 0x%llx not used: %s", (unsigned long long)d->its.v, err_str(err));
 		its.base = NULL;

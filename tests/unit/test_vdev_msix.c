@@ -351,6 +351,28 @@ static void an_its_error_keeps_the_function_masked(void **state)
 	assert_int_equal(phys(0, 3), 1);
 }
 
+/*
+ * The doorbell mapping takes only the page the ownership record names the MSI doorbell (the
+ * ITS translation page, recorded at ITS bring-up) and counts it; any other page, the VM's
+ * own RAM included, is refused. Before, iommu_s2_map_msi mapped whatever page it was given.
+ */
+static void only_the_recorded_doorbell_enters_a_view_counted(void **state)
+{
+	struct iommu_domain *v = viommu_view(viommu_of(vma), &fk.u, VIOMMU_SHARED);
+	paddr_t db = pa(its_doorbell().v & ~0xfffULL);
+
+	(void)state;
+	assert_true(own_eq(own_owner(db), own_doorbell()));
+	assert_int_equal(own_maps(db), 2); /* the vdev's shared and full views */
+	assert_int_equal(iommu_s2_map_msi(v, gpa(0x0a100000), pa((u64)(uintptr_t)rama)), -E_PERM);
+	assert_int_equal(iommu_s2_map_msi(v, gpa(0x0a100000), pa(0x7f000000)), -E_PERM);
+	assert_int_equal(own_maps(db), 2);
+	assert_int_equal(iommu_s2_map_msi(v, gpa(0x0a100000), db), 0);
+	assert_int_equal(own_maps(db), 3);
+	assert_int_equal(iommu_s2_unmap(v, gpa(0x0a100000), 0x1000), 0);
+	assert_int_equal(own_maps(db), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +386,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_bad_guest_entry_leaves_the_vector_masked, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(reset_masks_then_discards, setup, teardown),
+		cmocka_unit_test_setup_teardown(only_the_recorded_doorbell_enters_a_view_counted,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(an_its_error_keeps_the_function_masked, setup,
 						teardown),
 	};
