@@ -25,6 +25,8 @@
 
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define GICD 0x08000000ul
+#define GICR_SGI0 (0x080A0000ul + 0x10000ul) /* vCPU 0's SGI/PPI frame */
+#define PPI_VTIMER 27
 
 /* Guest memory plan (private RAM at 0x4000_0000, shared RAM right after it). */
 #define PRIV_WORK 0x40800000ul /* NVMe queues and data while the TDI is accepted */
@@ -54,7 +56,7 @@
 #define FAULT_SPI 40
 
 static struct moat_vm_info info;
-static volatile uint64_t nr_aborts, fault_irqs;
+static volatile uint64_t nr_aborts, fault_irqs, timer_irqs;
 static int failures;
 static char line[200];
 static uint64_t shb; /* shared RAM base */
@@ -347,6 +349,10 @@ void guest_irq(uint64_t *frame)
 	(void)frame;
 	if ((iar & 0xffffff) == FAULT_SPI)
 		fault_irqs++;
+	if ((iar & 0xffffff) == PPI_VTIMER) {
+		write_sysreg(cntv_ctl_el0, 2); /* IMASK: the deadline has passed, once */
+		timer_irqs++;
+	}
 	write_sysreg(S3_0_C12_C12_1, iar); /* ICC_EOIR1_EL1 */
 }
 
@@ -391,6 +397,42 @@ static int load_faults(uint64_t a)
 static uint64_t now_ms(void)
 {
 	return read_sysreg(cntvct_el0) * 1000 / read_sysreg(cntfrq_el0);
+}
+
+/*
+ * Sleeps (WFI) until the fault-queue SPI has been taken or `ms` have passed. The virtual
+ * timer is armed for the deadline, so a lost interrupt ends in a FAIL with the queue's state
+ * instead of a vCPU asleep for ever.
+ */
+static void wait_fault_irq(const char *what, uint64_t ms)
+{
+	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
+	uint64_t end = now_ms() + ms;
+	char *p;
+
+	*(volatile uint8_t *)(GICR_SGI0 + 0x400 + PPI_VTIMER) = 0x80;
+	wr32(GICR_SGI0 + 0x100, 1u << PPI_VTIMER); /* ISENABLER0 */
+	write_sysreg(cntv_cval_el0, read_sysreg(cntvct_el0) + ms * read_sysreg(cntfrq_el0) / 1000);
+	write_sysreg(cntv_ctl_el0, 1); /* enabled, interrupt unmasked */
+	__asm__ volatile("isb");
+	while (!fault_irqs && now_ms() < end)
+		__asm__ volatile("wfi");
+	write_sysreg(cntv_ctl_el0, 0);
+	if (fault_irqs)
+		return;
+	p = put_str(line, "  no fault interrupt for ");
+	p = put_str(p, what);
+	p = put_str(p, " within ");
+	p = put_dec(p, (int64_t)ms);
+	p = put_str(p, " ms: queue head ");
+	p = put_dec(p, q->head);
+	p = put_str(p, ", tail ");
+	p = put_dec(p, q->tail);
+	p = put_str(p, ", overflow ");
+	p = put_dec(p, q->overflow);
+	p = put_str(p, ", timer interrupts ");
+	p = put_dec(p, (int64_t)timer_irqs);
+	emit(p);
 }
 
 /* ---- the guest's own SMMUv3 stage-1 (SMMUv3 5.4 CD; VMSAv8-64 4 KiB tables) ------------- */
@@ -1024,8 +1066,10 @@ static void owner_unbind_in_flight(void)
 	q->head = q->tail;
 	nvme_read_submit(IOVA_SHARED + S_RD);
 	/* Let the controller fetch the command (from the private SQ) first: the unbind removes
-	 * trusted DMA before its STOP, so a fetch after that would fault instead (tsm/tdi.h). */
-	for (end = now_ms() + 100; now_ms() < end;)
+	 * trusted DMA before its STOP, so a fetch after that would fault instead (tsm/tdi.h).
+	 * The fetch runs in QEMU's main loop, which a loaded host can hold off for 100 ms and
+	 * more; 400 ms plus the unbind (about 170 ms) still ends well before the Read (1500). */
+	for (end = now_ms() + 400; now_ms() < end;)
 		;
 	end = now_ms();
 	check("unbind with DMA in flight", hc_retry(MOAT_HC_TDI_UNBIND, vh, 0, 0, 0, 0).status,
@@ -1042,9 +1086,7 @@ static void owner_unbind_in_flight(void)
 	check("stage-1 in shared RAM again", s1_set(shb + S_CD), MOAT_OK);
 	check("teardown cause", (int64_t)r.r2, MOAT_CAUSE_UNBIND);
 	check("BAR back to shared MMIO", rd32(nv.bar + 8), nvme_vs);
-	end = now_ms() + 5000;
-	while (!fault_irqs && now_ms() < end)
-		__asm__ volatile("wfi");
+	wait_fault_irq("the late DMA", 5000);
 	check("late DMA fault interrupt", fault_irqs > 0, 1);
 	check("late DMA fault record", q->tail != q->head, 1);
 	p = put_str(line, "  late completion (private CQ): ");
@@ -1071,7 +1113,6 @@ static void owner_shared_only(void)
 {
 	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
 	int before = failures, st;
-	uint64_t end;
 	char *p;
 
 	check("NVMe enable (queues in shared RAM)",
@@ -1090,9 +1131,7 @@ static void owner_shared_only(void)
 	p = put_str(p, ", private bytes written by the device: ");
 	p = put_dec(p, touched);
 	emit(p);
-	end = now_ms() + 3000;
-	while (!fault_irqs && now_ms() < end)
-		__asm__ volatile("wfi");
+	wait_fault_irq("the Identify into private RAM", 3000);
 	check("fault interrupt", fault_irqs > 0, 1);
 	check("fault record", q->tail != q->head, 1);
 	if (q->tail != q->head) {
@@ -1187,7 +1226,6 @@ static void owner_device_error(void)
 	struct moat_ret r;
 
 	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
-	uint64_t end;
 
 	check("fault queue", hc_retry(MOAT_HC_VIOMMU_FAULTQ, shb + S_FQ, FAULT_SPI, 0, 0, 0).status,
 	      MOAT_OK);
@@ -1197,9 +1235,7 @@ static void owner_device_error(void)
 	check("accept", hc_retry(MOAT_HC_TDI_ACCEPT, vh, shb + S_MISC, 0, 0, 0).status, MOAT_OK);
 	emit_continued("accept");
 	r = tdi_state(); /* Moat asks the device, finds ERROR and tears the TDI down */
-	end = now_ms() + 2000;
-	while (!fault_irqs && now_ms() < end)
-		__asm__ volatile("wfi");
+	wait_fault_irq("the TDI teardown", 2000);
 	check("teardown event interrupt", fault_irqs > 0, 1);
 	check("teardown event queued", q->tail != q->head, 1);
 	if (q->tail != q->head) {
@@ -1306,15 +1342,12 @@ static void other_find_edu(void)
 static void other_dma_fault(const char *what, uint64_t iova)
 {
 	struct moat_fault_queue *q = (struct moat_fault_queue *)(shb + S_FQ);
-	uint64_t end;
 	char *p;
 
 	fault_irqs = 0;
 	q->head = q->tail;
 	check(what, edu_dma(EDU_BUF, iova, EDU_CMD_TO_RAM), 0);
-	end = now_ms() + 2000;
-	while (!fault_irqs && now_ms() < end)
-		__asm__ volatile("wfi");
+	wait_fault_irq(what, 2000);
 	check("fault interrupt", fault_irqs > 0, 1);
 	check("fault record", q->tail != q->head, 1);
 	if (q->tail == q->head)
