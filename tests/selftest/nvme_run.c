@@ -140,8 +140,8 @@ static int nv_run(struct nvtest *st, struct iommu_domain *d)
 	if ((err = iommu_attach(d, st->rid, IOMMU_NO_PASID)) || (err = nv_enable(st, d)) ||
 	    (err = nv_identify(st, &status)))
 		return err;
-	NVME_CHECK(st, !status && *(u16 *)st->buf == vid, "identify: status 0x%x, VID 0x%x",
-		   status, *(u16 *)st->buf);
+	NVME_CHECK(st, !status && *(u16 *)st->buf == vid, "identify: status 0x%x, VID 0x%x", status,
+		   *(u16 *)st->buf);
 	nv_info(st,
 		"identify: GPA 0x%llx -> PA 0x%llx: controller data (VID 0x%04x) landed in the "
 		"VM's RAM",

@@ -23,10 +23,10 @@
 struct nvtest;
 
 struct nvme_selftest {
-	const char *name;			 /* moat.selftest=<name>, and the log component */
+	const char *name; /* moat.selftest=<name>, and the log component */
 	const struct iommu_driver *(*driver)(void); /* the unit it runs on */
-	const char *rid_word, *did_word;	 /* "rid"/"DID" or "DeviceID"/"DomainID" */
-	void (*after_unshare)(struct nvtest *st); /* the unit's records of the blocked DMA */
+	const char *rid_word, *did_word;	    /* "rid"/"DID" or "DeviceID"/"DomainID" */
+	void (*after_unshare)(struct nvtest *st);   /* the unit's records of the blocked DMA */
 };
 
 struct nvtest {
@@ -44,12 +44,12 @@ struct nvtest {
 };
 
 /* A failed check: logged under the test's name, counted. */
-#define NVME_CHECK(st, cond, ...)                                           \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			log_emit(LOG_ERR, (st)->t->name, __VA_ARGS__);      \
-			(st)->failed++;                                     \
-		}                                                           \
+#define NVME_CHECK(st, cond, ...)                                      \
+	do {                                                           \
+		if (!(cond)) {                                         \
+			log_emit(LOG_ERR, (st)->t->name, __VA_ARGS__); \
+			(st)->failed++;                                \
+		}                                                      \
 	} while (0)
 
 /* The MOAT_UNIT body: runs when moat.selftest names `t`, then halts with PASS or FAIL. */
