@@ -14,6 +14,7 @@
 
 /* ICH_LR<n>_EL2 (12.4.8): state 63:62, HW 61, group 60, priority 55:48, pINTID 44:32 */
 #define LR_PENDING (1ULL << 62)
+#define LR_ACTIVE (1ULL << 63)
 #define LR_STATE (3ULL << 62)
 #define LR_HW BIT(61)
 #define LR_GROUP1 BIT(60)
@@ -65,8 +66,20 @@ static bool vgic_lr_add(struct vcpu *v, unsigned intid, unsigned pintid)
 
 	for (unsigned i = 0; i < n; i++) {
 		lr = lr_read(i);
-		if ((lr & LR_STATE) && (lr & 0xffffffff) == intid)
-			return true; /* already queued: interrupts do not count */
+		if ((lr & LR_STATE) && (lr & 0xffffffff) == intid) {
+			/*
+			 * Already queued: a raise while pending does not count. One while the guest
+			 * handles the last (active only) is pending and active, taken again after
+			 * its EOI (IHI 0069 4.1.2) — else a record posted just before the guest's
+			 * EOI would sit with no interrupt. Not for HW entries (the physical one is
+			 * active, it cannot be pending) nor level ones (looked at again at EOI).
+			 */
+			if ((lr & LR_STATE) == LR_ACTIVE && !(lr & (LR_HW | LR_EOI))) {
+				lr_write(i, lr | LR_PENDING);
+				isb();
+			}
+			return true;
+		}
 		if (!(lr & LR_STATE) && free == n)
 			free = i;
 	}

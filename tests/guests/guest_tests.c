@@ -33,7 +33,7 @@
 
 static struct moat_vm_info info;
 static volatile uint64_t abort_esr, abort_far, nr_aborts;
-static volatile uint64_t ticks, sgis, uart_irqs;
+static volatile uint64_t ticks, sgis, uart_irqs, resgis;
 static volatile uint64_t cpu1_ctx;
 static char line[160];
 
@@ -205,6 +205,12 @@ void guest_irq(uint64_t *frame)
 		write_sysreg(cntv_tval_el0, read_sysreg(cntfrq_el0) / 100);
 	} else if ((iar & 0xffffff) == 3) {
 		sgis++;
+	} else if ((iar & 0xffffff) == 5) {
+		/* The first time, SGI 5 again while this one is active: it must come once more. */
+		if (++resgis == 1) {
+			write_sysreg(S3_0_C12_C11_5, (5ull << 24) | 1); /* ICC_SGI1R_EL1: to self */
+			__asm__ volatile("isb");
+		}
 	} else if ((iar & 0xffffff) == 33 && (*(volatile uint32_t *)(UART + 0x40) & (1u << 5))) {
 		/* Level-sensitive: left asserted the first time, it must come back after EOI. */
 		if (++uart_irqs >= 2)
@@ -252,6 +258,22 @@ static void test_device_irq(void)
 	check("PL011 interrupts (level, re-raised after EOI)", uart_irqs, 2);
 	check("PL011 MIS clear", *(volatile uint32_t *)(UART + 0x40), 0);
 	result("virtual device interrupt", before);
+}
+
+/* GIC 4.1.2: an edge raised while its previous instance is active is pending and active,
+ * taken again after the EOI; a hypervisor must not fold it into the active one. */
+static void test_sgi_while_active(void)
+{
+	int before = failures;
+
+	gic_setup(0, 5);
+	__asm__ volatile("msr daifclr, #2");
+	write_sysreg(S3_0_C12_C11_5, (5ull << 24) | 1); /* ICC_SGI1R_EL1: SGI 5 to vCPU 0 */
+	__asm__ volatile("isb");
+	WAIT_FOR(resgis >= 2, 5);
+	__asm__ volatile("msr daifset, #2");
+	check("SGI raised while active taken again", resgis, 2);
+	result("interrupt raised while active", before);
 }
 
 static uint32_t be32(const volatile uint8_t *p)
@@ -385,6 +407,7 @@ void guest_main(uint64_t first_count, uint64_t dtb)
 	test_psci();
 	test_timer();
 	test_device_irq();
+	test_sgi_while_active();
 	say(failures ? "FAIL guest tests\n" : "PASS all guest tests\n");
 	hc(PSCI_SYSTEM_OFF, 0, 0, 0);
 	say("FAIL system_off returned\n");

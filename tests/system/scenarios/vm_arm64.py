@@ -22,6 +22,7 @@ def guest(vm, multi):
              r"PASS stage-2 isolation", r"PASS forbidden system registers",
              r"PASS two vCPUs via PSCI" if multi else r"PASS psci \(one vCPU\)",
              r"PASS timer interrupts", r"PASS virtual device interrupt",
+             r"PASS interrupt raised while active",
              r"PASS all guest tests"]
     return [rf"^\[{vm}\] {s}$" for s in steps]
 
