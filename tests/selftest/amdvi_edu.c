@@ -25,20 +25,9 @@
 #include "core/own.h"
 #include "iommu/amdvi/amdvi.h"
 #include "lib/err.h"
+#include "tests/selftest/edu.h"
 #include "pci/pci.h"
 #include "pci/regs.h"
-
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_START 1u
-#define EDU_CMD_TO_RAM 2u
-#define EDU_BUF 0x40000ULL
-#define EDU_DMA_TIMEOUT_NS 5000000000ULL /* 100 ms of virtual time each; TCG may lag */
-#define XFER 8
 
 #define VM_ID 1
 #define GPA_SRC 0x1000000ULL /* below edu's default 28-bit DMA mask */
@@ -47,9 +36,7 @@
 struct amdtest {
 	struct moat_ctx *ctx;
 	struct iommu *u;
-	struct pci_dev *edu;
-	u8 *bar;
-	u32 rid;
+	struct edu edu;
 	int failed;
 };
 
@@ -61,53 +48,6 @@ struct amdtest {
 		}                            \
 	} while (0)
 
-static int edu_dma(struct amdtest *st, u64 src, u64 dst, bool to_ram)
-{
-	u64 start = arch_time_ns();
-
-	mmio_write64(st->bar + EDU_DMA_SRC, src);
-	mmio_write64(st->bar + EDU_DMA_DST, dst);
-	mmio_write64(st->bar + EDU_DMA_CNT, XFER);
-	mmio_write64(st->bar + EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
-	while (mmio_read64(st->bar + EDU_DMA_CMD) & EDU_CMD_START) {
-		if (arch_time_ns() - start > EDU_DMA_TIMEOUT_NS)
-			return -E_TIMEOUT;
-		cpu_relax();
-	}
-	return 0;
-}
-
-/* VM RAM at `from` -> edu buffer -> VM RAM at `to`, both by guest-physical address. */
-static int edu_copy(struct amdtest *st, u64 from, u64 to)
-{
-	int err = edu_dma(st, from, EDU_BUF, false);
-
-	return err ? err : edu_dma(st, EDU_BUF, to, true);
-}
-
-static int edu_find(struct amdtest *st)
-{
-	struct pci_state *ps = pci_boot_state();
-
-	for (unsigned i = 0; i < ps->ndevs; i++) {
-		struct pci_dev *d = &ps->devs[i];
-
-		if (d->vendor != EDU_VENDOR || d->device != EDU_DEVICE || !d->bar[0])
-			continue;
-		st->edu = d;
-		st->rid = d->bdf;
-		st->bar = arch_map_device(pa(d->bar[0]), d->bar_size[0]);
-		if (!st->bar)
-			return -E_NOMEM;
-		pci_cfg_write16(d->host, d->bdf, PCI_COMMAND,
-				pci_cfg_read16(d->host, d->bdf, PCI_COMMAND) | PCI_COMMAND_MEM |
-					PCI_COMMAND_MASTER);
-		return 0;
-	}
-	pr_err("no edu device (-device edu)");
-	return -E_NODEV;
-}
-
 /* A fresh page; `vm`: the stand-in VM's (core/own.h), else Moat's own. */
 static u8 *page_new(struct amdtest *st, paddr_t *p, u8 fill, bool vm)
 {
@@ -118,14 +58,6 @@ static u8 *page_new(struct amdtest *st, paddr_t *p, u8 fill, bool vm)
 	return phys_to_virt(*p);
 }
 
-static bool page_has(const u8 *pg, u8 v)
-{
-	for (unsigned i = 0; i < XFER; i++)
-		if (pg[i] != v)
-			return false;
-	return true;
-}
-
 /* QEMU 10.0 logs no event; a unit that does must name the edu and VM 1. */
 static void events_report(struct amdtest *st, const char *what)
 {
@@ -134,8 +66,8 @@ static void events_report(struct amdtest *st, const char *what)
 
 	CHECK(st, !st->u->drv->ops->fault_poll(st->u), "event poll failed");
 	while (!iommu_fault_pop(st->u, &f)) {
-		CHECK(st, f.tag == st->rid && f.owner == VM_ID, "%s: event for 0x%x owner %u", what,
-		      f.tag, f.owner);
+		CHECK(st, f.tag == st->edu.rid && f.owner == VM_ID, "%s: event for 0x%x owner %u",
+		      what, f.tag, f.owner);
 		n++;
 	}
 	if (n)
@@ -159,20 +91,21 @@ static int phase_outside(struct amdtest *st, u8 *pd)
 
 	if (!pm)
 		return -E_NOMEM;
-	if ((err = edu_dma(st, EDU_BUF, m.v, true)))
+	if ((err = edu_dma(&st->edu, EDU_BUF, m.v, true)))
 		return err;
-	CHECK(st, page_has(pm, 0xa5), "outside: DMA wrote Moat's page at 0x%llx",
+	CHECK(st, edu_page_has(pm, 0xa5), "outside: DMA wrote Moat's page at 0x%llx",
 	      (unsigned long long)m.v);
 	memset(pd, 0xff, PAGE_SIZE);
-	if ((err = edu_copy(st, m.v, GPA_DST)))
+	if ((err = edu_copy(&st->edu, m.v, GPA_DST)))
 		return err;
-	CHECK(st, page_has(pd, 0), "outside: DMA read Moat's page at 0x%llx",
+	CHECK(st, edu_page_has(pd, 0), "outside: DMA read Moat's page at 0x%llx",
 	      (unsigned long long)m.v);
 	pr_info("outside: DMA to and from PA 0x%llx (not in the view): write dropped, read gave "
 		"zeros",
 		(unsigned long long)m.v);
 	events_report(st, "outside");
-	return edu_dma(st, GPA_SRC, EDU_BUF, false); /* the buffer holds the 0x5a data again */
+	return edu_dma(&st->edu, GPA_SRC, EDU_BUF,
+		       false); /* the buffer holds the 0x5a data again */
 }
 
 /* Unshared: the call returns only once no DMA can reach the page (invalidation waited). */
@@ -184,14 +117,14 @@ static int phase_unshare(struct amdtest *st, struct iommu_domain *d, u8 *pd, pad
 	if (err || !p2)
 		return err ? err : -E_NOMEM;
 	memset(pd, 0, PAGE_SIZE);
-	if ((err = edu_dma(st, EDU_BUF, GPA_DST, true)))
+	if ((err = edu_dma(&st->edu, EDU_BUF, GPA_DST, true)))
 		return err;
-	CHECK(st, page_has(pd, 0), "unshare: DMA reached the page after iommu_s2_unmap()");
+	CHECK(st, edu_page_has(pd, 0), "unshare: DMA reached the page after iommu_s2_unmap()");
 	pr_info("unshare: DMA to the unshared page: blocked before iommu_s2_unmap() returned");
 	events_report(st, "unshare");
-	if ((err = share(d, GPA_DST, *d2)) || (err = edu_dma(st, EDU_BUF, GPA_DST, true)))
+	if ((err = share(d, GPA_DST, *d2)) || (err = edu_dma(&st->edu, EDU_BUF, GPA_DST, true)))
 		return err;
-	CHECK(st, page_has(p2, 0x5a), "remap: DMA did not reach the new page");
+	CHECK(st, edu_page_has(p2, 0x5a), "remap: DMA did not reach the new page");
 	pr_info("remap: GPA 0x%llx -> PA 0x%llx: seen by the next DMA", (unsigned long long)GPA_DST,
 		(unsigned long long)d2->v);
 	return 0;
@@ -214,12 +147,12 @@ static int phase_stale(struct amdtest *st, struct iommu_domain *d, u8 *p2)
 	err = pt_map(&d->s2, GPA_DST, d3, PAGE_SIZE, PT_PROT_R | PT_PROT_W, &g);
 	pt_gather_sync(&g, &d->s2);
 	memset(p2, 0, PAGE_SIZE);
-	if (err || (err = edu_dma(st, EDU_BUF, GPA_DST, true)))
+	if (err || (err = edu_dma(&st->edu, EDU_BUF, GPA_DST, true)))
 		return err;
 	pr_info("stale: table remapped to PA 0x%llx without invalidation: DMA went to %s",
 		(unsigned long long)d3.v,
-		page_has(p2, 0x5a) ? "the old page (stale IOTLB entry)"
-				   : (page_has(p3, 0x5a) ? "the new page" : "neither"));
+		edu_page_has(p2, 0x5a) ? "the old page (stale IOTLB entry)"
+				       : (edu_page_has(p3, 0x5a) ? "the new page" : "neither"));
 	pt_gather_init(&g, NULL);
 	g.start = GPA_DST;
 	g.end = GPA_DST + PAGE_SIZE;
@@ -227,9 +160,10 @@ static int phase_stale(struct amdtest *st, struct iommu_domain *d, u8 *p2)
 	if ((err = st->u->drv->ops->flush_s2(st->u, d, &g)))
 		return err;
 	memset(p2, 0, PAGE_SIZE);
-	if ((err = edu_dma(st, EDU_BUF, GPA_DST, true)))
+	if ((err = edu_dma(&st->edu, EDU_BUF, GPA_DST, true)))
 		return err;
-	CHECK(st, page_has(p3, 0x5a) && page_has(p2, 0), "stale: the flush did not take effect");
+	CHECK(st, edu_page_has(p3, 0x5a) && edu_page_has(p2, 0),
+	      "stale: the flush did not take effect");
 	pr_info("stale: after INVALIDATE_IOMMU_PAGES of DomainID %u: DMA reached the new page",
 		d->tags.did);
 	return 0;
@@ -244,17 +178,17 @@ static int phase_s2(struct amdtest *st, struct iommu_domain *d)
 	if (!ps || !pd)
 		return -E_NOMEM;
 	if ((err = share(d, GPA_SRC, src)) || (err = share(d, GPA_DST, dst)) ||
-	    (err = iommu_attach(d, st->rid, IOMMU_NO_PASID)) ||
-	    (err = edu_copy(st, GPA_SRC, GPA_DST)))
+	    (err = iommu_attach(d, st->edu.rid, IOMMU_NO_PASID)) ||
+	    (err = edu_copy(&st->edu, GPA_SRC, GPA_DST)))
 		return err;
-	CHECK(st, page_has(pd, 0x5a), "v1: data did not land at the translated address");
+	CHECK(st, edu_page_has(pd, 0x5a), "v1: data did not land at the translated address");
 	pr_info("v1: GPA 0x%llx -> PA 0x%llx: data landed in the VM's RAM",
 		(unsigned long long)GPA_DST, (unsigned long long)dst.v);
 	memset(pd, 0, PAGE_SIZE);
 	if ((err = phase_outside(st, pd)) || (err = phase_unshare(st, d, pd, &d2)) ||
 	    (err = phase_stale(st, d, phys_to_virt(d2))))
 		return err;
-	return iommu_detach(d, st->rid, IOMMU_NO_PASID);
+	return iommu_detach(d, st->edu.rid, IOMMU_NO_PASID);
 }
 
 /* ---- interrupt remapping: edu's MSI, seen in the local APIC's IRR (interrupts stay off) ---- */
@@ -286,7 +220,7 @@ static u32 irr_sum(u8 *lapic)
 /* Programs edu's MSI capability with (addr, data), raises its interrupt, waits for `vec`. */
 static bool edu_msi(struct amdtest *st, u8 *lapic, u64 addr, u32 data, u8 vec)
 {
-	struct pci_dev *d = st->edu;
+	struct pci_dev *d = st->edu.dev;
 	u16 cap = pci_find_cap(d->host, d->bdf, PCI_CAP_MSI);
 	u64 start;
 
@@ -295,8 +229,8 @@ static bool edu_msi(struct amdtest *st, u8 *lapic, u64 addr, u32 data, u8 vec)
 	pci_cfg_write32(d->host, d->bdf, cap + 8, (u32)(addr >> 32));
 	pci_cfg_write16(d->host, d->bdf, cap + 12, (u16)data);
 	pci_cfg_write16(d->host, d->bdf, cap + 2, 1);
-	mmio_write32(st->bar + EDU_IRQ_RAISE, 1);
-	mmio_write32(st->bar + EDU_IRQ_ACK, 1);
+	mmio_write32(st->edu.bar + EDU_IRQ_RAISE, 1);
+	mmio_write32(st->edu.bar + EDU_IRQ_ACK, 1);
 	for (start = arch_time_ns(); arch_time_ns() - start < IRR_WAIT_NS; cpu_relax())
 		if (irr_has(lapic, vec))
 			return true;
@@ -324,7 +258,7 @@ static bool ivrs_has_ir(const struct plat_iommu *desc)
 
 static int phase_ir(struct amdtest *st, struct iommu_domain *d)
 {
-	struct amdvi_irq_req r = { .devid = (u16)st->rid, .owner = VM_ID, .vector = IR_VECTOR };
+	struct amdvi_irq_req r = { .devid = (u16)st->edu.rid, .owner = VM_ID, .vector = IR_VECTOR };
 	u8 *lapic = arch_map_device(pa(LAPIC_BASE), PAGE_SIZE);
 	u32 idx, data;
 	u64 addr;
@@ -334,9 +268,9 @@ static int phase_ir(struct amdtest *st, struct iommu_domain *d)
 		pr_info("ir: no IOAPIC entry in the IVRS (intremap=off): not checked");
 		return 0;
 	}
-	if (!lapic || !pci_find_cap(st->edu->host, st->edu->bdf, PCI_CAP_MSI))
+	if (!lapic || !pci_find_cap(st->edu.dev->host, st->edu.dev->bdf, PCI_CAP_MSI))
 		return lapic ? -E_NOTSUP : -E_NOMEM;
-	if ((err = iommu_attach(d, st->rid, IOMMU_NO_PASID)))
+	if ((err = iommu_attach(d, st->edu.rid, IOMMU_NO_PASID)))
 		return err;
 	mmio_write32(lapic + LAPIC_SVR, mmio_read32(lapic + LAPIC_SVR) | 0x1ff);
 	r.dest = mmio_read32(lapic + LAPIC_ID) >> 24;
@@ -348,10 +282,10 @@ static int phase_ir(struct amdtest *st, struct iommu_domain *d)
 	pr_info("ir: IRTE %u: edu's MSI arrived as vector 0x%x on APIC %u", idx, IR_VECTOR, r.dest);
 	ir_blocked(st, lapic, "ir: an entry Moat did not set", data + 1);
 	ir_blocked(st, lapic, "ir: an index beyond the table", 0x1ff);
-	if ((err = amdvi_irte_free(st->u, (u16)st->rid, idx, VM_ID)))
+	if ((err = amdvi_irte_free(st->u, (u16)st->edu.rid, idx, VM_ID)))
 		return err;
 	ir_blocked(st, lapic, "ir: the freed IRTE", data);
-	return iommu_detach(d, st->rid, IOMMU_NO_PASID);
+	return iommu_detach(d, st->edu.rid, IOMMU_NO_PASID);
 }
 
 static struct iommu *amdtest_unit(void)
@@ -371,10 +305,11 @@ static int amdtest_run(struct amdtest *st)
 		pr_err("no AMD-Vi unit (-device amd-iommu,pt=off)");
 		return -E_NODEV;
 	}
-	if ((err = edu_find(st)) || (err = iommu_domain_s2_init(&d, st->u, 48)))
+	if ((err = edu_find(&st->edu, LOG_COMPONENT)) ||
+	    (err = iommu_domain_s2_init(&d, st->u, 48)))
 		return err;
 	d.owner = VM_ID;
-	pr_info("edu at DeviceID 0x%x; VM %u view: DomainID %u, %s table", st->rid, VM_ID,
+	pr_info("edu at DeviceID 0x%x; VM %u view: DomainID %u, %s table", st->edu.rid, VM_ID,
 		d.tags.did, pt_format_name(d.s2.cfg.fmt));
 	if ((err = phase_s2(st, &d)) || (err = phase_ir(st, &d)))
 		return err;

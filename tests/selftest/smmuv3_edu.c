@@ -20,21 +20,11 @@
 #include "iommu/smmuv3/smmu_iommu.h"
 #include "iommu/smmuv3/smmuv3_regs.h"
 #include "lib/err.h"
+#include "tests/selftest/edu.h"
 #include "pci/pci.h"
 #include "pci/regs.h"
 
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_START BIT(0)
-#define EDU_CMD_TO_RAM BIT(1)
-#define EDU_BUF 0x40000ULL
 /* One transfer takes 100 ms of virtual time; TCG may run slower than real time. */
-#define EDU_DMA_TIMEOUT_NS 5000000000ULL
-#define XFER 8 /* bytes per DMA: QEMU raises one event per failing 4-byte access */
 
 #define GPA_BITS 40
 #define IPA_SRC 0x2000000000ULL /* outside RAM, inside the 40-bit IPA space */
@@ -50,9 +40,7 @@
 struct selftest {
 	struct moat_ctx *ctx;
 	struct iommu *u;
-	struct pci_dev *edu;
-	u8 *bar;
-	u32 rid;
+	struct edu edu;
 	struct pt_allocator host;
 	int failed;
 };
@@ -67,58 +55,6 @@ struct selftest {
 
 /* ---- edu --------------------------------------------------------------------------------- */
 
-static int edu_dma(struct selftest *st, u64 src, u64 dst, bool to_ram)
-{
-	u64 start = arch_time_ns();
-
-	mmio_write64(st->bar + EDU_DMA_SRC, src);
-	mmio_write64(st->bar + EDU_DMA_DST, dst);
-	mmio_write64(st->bar + EDU_DMA_CNT, XFER);
-	mmio_write64(st->bar + EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
-	while (mmio_read64(st->bar + EDU_DMA_CMD) & EDU_CMD_START) {
-		if (arch_time_ns() - start > EDU_DMA_TIMEOUT_NS) {
-			pr_err("edu DMA did not complete");
-			return -E_TIMEOUT;
-		}
-		cpu_relax();
-	}
-	return 0;
-}
-
-/* RAM (through the SMMU at `iova`) -> edu buffer -> RAM at `to`. */
-static int edu_copy(struct selftest *st, u64 from, u64 to)
-{
-	int err = edu_dma(st, from, EDU_BUF, false);
-
-	return err ? err : edu_dma(st, EDU_BUF, to, true);
-}
-
-static int edu_find(struct selftest *st)
-{
-	struct pci_state *ps = pci_boot_state();
-
-	for (unsigned i = 0; i < ps->ndevs; i++) {
-		struct pci_dev *d = &ps->devs[i];
-		if (d->vendor != EDU_VENDOR || d->device != EDU_DEVICE)
-			continue;
-		if (!d->bar[0]) {
-			pr_err("edu BAR0 is unassigned");
-			return -E_NODEV;
-		}
-		st->edu = d;
-		st->rid = d->bdf;
-		st->bar = arch_map_device(pa(d->bar[0]), d->bar_size[0]);
-		if (!st->bar)
-			return -E_NOMEM;
-		pci_cfg_write16(d->host, d->bdf, PCI_COMMAND,
-				pci_cfg_read16(d->host, d->bdf, PCI_COMMAND) | PCI_COMMAND_MEM |
-					PCI_COMMAND_MASTER);
-		return 0;
-	}
-	pr_err("no edu device (-device edu,dma_mask=0xffffffffffffffff)");
-	return -E_NODEV;
-}
-
 /* ---- memory ---------------------------------------------------------------------------- */
 
 static u8 *page_new(struct selftest *st, paddr_t *p, u8 fill)
@@ -127,14 +63,6 @@ static u8 *page_new(struct selftest *st, paddr_t *p, u8 fill)
 		return NULL;
 	memset(phys_to_virt(*p), fill, PAGE_SIZE);
 	return phys_to_virt(*p);
-}
-
-static bool page_has(const u8 *pg, u8 v)
-{
-	for (unsigned i = 0; i < XFER; i++)
-		if (pg[i] != v)
-			return false;
-	return true;
 }
 
 /* The first fault record for the edu, after draining the event queue. */
@@ -147,7 +75,7 @@ static int fault_take(struct selftest *st, struct iommu_fault *out)
 	if (err)
 		return err;
 	while (!iommu_fault_pop(st->u, &f)) {
-		if (!found && f.rid == st->rid) {
+		if (!found && f.rid == st->edu.rid) {
 			*out = f;
 			found = true;
 		}
@@ -188,15 +116,15 @@ static int phase_s2(struct selftest *st, struct iommu_domain *s2)
 	if (!err)
 		err = iommu_s2_map(s2, gpa(IPA_DST), dst, PAGE_SIZE, PT_PROT_R | PT_PROT_W);
 	if (!err)
-		err = iommu_attach(s2, st->rid, IOMMU_NO_PASID);
+		err = iommu_attach(s2, st->edu.rid, IOMMU_NO_PASID);
 	if (!err)
-		err = edu_copy(st, IPA_SRC, IPA_DST);
+		err = edu_copy(&st->edu, IPA_SRC, IPA_DST);
 	if (err)
 		return err;
-	CHECK(st, page_has(pd, 0x5a), "s2: data did not land at the translated address");
+	CHECK(st, edu_page_has(pd, 0x5a), "s2: data did not land at the translated address");
 	pr_info("s2: IPA 0x%llx -> PA 0x%llx: data landed at the translated address",
 		(unsigned long long)IPA_DST, (unsigned long long)dst.v);
-	err = edu_dma(st, EDU_BUF, IPA_HOLE, true);
+	err = edu_dma(&st->edu, EDU_BUF, IPA_HOLE, true);
 	if (err)
 		return err;
 	fault_expect(st, "s2: unmapped IPA", IPA_HOLE, IOMMU_FAULT_S2);
@@ -206,14 +134,14 @@ static int phase_s2(struct selftest *st, struct iommu_domain *s2)
 	if (!err)
 		err = iommu_s2_map(s2, gpa(IPA_DST), dst2, PAGE_SIZE, PT_PROT_R | PT_PROT_W);
 	if (!err)
-		err = edu_copy(st, IPA_SRC, IPA_DST);
+		err = edu_copy(&st->edu, IPA_SRC, IPA_DST);
 	if (err)
 		return err;
-	CHECK(st, page_has(pd2, 0xa5) && page_has(pd, 0x5a),
+	CHECK(st, edu_page_has(pd2, 0xa5) && edu_page_has(pd, 0x5a),
 	      "s2: after remap + invalidation the DMA did not use the new page");
 	pr_info("s2: remap + TLBI_S2_IPA: DMA used the new page 0x%llx",
 		(unsigned long long)dst2.v);
-	return iommu_detach(s2, st->rid, IOMMU_NO_PASID);
+	return iommu_detach(s2, st->edu.rid, IOMMU_NO_PASID);
 }
 
 /* ---- nested: the self-test plays the guest ------------------------------------------------- */
@@ -304,20 +232,20 @@ static int nested_remap(struct selftest *st, struct iommu_domain *s2, struct pt 
 
 	/* Without the guest's TLBI the SMMU may keep using the cached old translation. */
 	if (!err)
-		err = edu_dma(st, EDU_BUF, IOVA_DST, true);
+		err = edu_dma(&st->edu, EDU_BUF, IOVA_DST, true);
 	if (err)
 		return err;
 	pr_info("nested: guest remap before TLBI: DMA went to the %s page",
-		page_has(new, 0xa5)   ? "new"
-		: page_has(old, 0xa5) ? "old (stale TLB)"
-				      : "no");
+		edu_page_has(new, 0xa5)	  ? "new"
+		: edu_page_has(old, 0xa5) ? "old (stale TLB)"
+					  : "no");
 	memset(old, 0, PAGE_SIZE);
 	err = iommu_invalidate(s2, &inv, 1, &done);
 	if (!err)
-		err = edu_dma(st, EDU_BUF, IOVA_DST, true);
+		err = edu_dma(&st->edu, EDU_BUF, IOVA_DST, true);
 	if (err)
 		return err;
-	CHECK(st, page_has(new, 0xa5) && !page_has(old, 0xa5),
+	CHECK(st, edu_page_has(new, 0xa5) && !edu_page_has(old, 0xa5),
 	      "nested: after remap + TLBI_NH_ASID the DMA did not use the new page");
 	pr_info("nested: guest remap + TLBI_NH_ASID (VMID %u forced): DMA used the new page",
 		s2->tags.vmid);
@@ -348,27 +276,27 @@ static int phase_nested(struct selftest *st, struct iommu_domain *s2)
 	if (!err)
 		err = iommu_domain_nested_init(&nd, s2, &s1);
 	if (!err)
-		err = iommu_attach(&nd, st->rid, IOMMU_NO_PASID);
+		err = iommu_attach(&nd, st->edu.rid, IOMMU_NO_PASID);
 	if (!err)
-		err = edu_copy(st, IOVA_SRC, IOVA_DST);
+		err = edu_copy(&st->edu, IOVA_SRC, IOVA_DST);
 	if (err)
 		return err;
-	CHECK(st, page_has(p1, 0xa5), "nested: data did not land at the translated address");
+	CHECK(st, edu_page_has(p1, 0xa5), "nested: data did not land at the translated address");
 	pr_info("nested: IOVA 0x%llx -> IPA 0x%llx -> PA 0x%llx: data landed at the translated "
 		"address",
 		(unsigned long long)IOVA_DST, (unsigned long long)IPA_DST,
 		(unsigned long long)d1.v);
-	err = edu_dma(st, EDU_BUF, IOVA_HOLE, true);
+	err = edu_dma(&st->edu, EDU_BUF, IOVA_HOLE, true);
 	if (err)
 		return err;
 	fault_expect(st, "nested: IOVA unmapped at stage 1", IOVA_HOLE, IOMMU_FAULT_S1);
-	err = edu_dma(st, EDU_BUF, IOVA_S2HOLE, true);
+	err = edu_dma(&st->edu, EDU_BUF, IOVA_S2HOLE, true);
 	if (err)
 		return err;
 	fault_expect(st, "nested: IPA unmapped at stage 2", IOVA_S2HOLE, IOMMU_FAULT_S2);
 	err = nested_remap(st, s2, &pt, p1, p2);
 	if (!err)
-		err = iommu_detach(&nd, st->rid, IOMMU_NO_PASID);
+		err = iommu_detach(&nd, st->edu.rid, IOMMU_NO_PASID);
 	return err ? err : iommu_domain_fini(&nd);
 }
 
@@ -393,13 +321,14 @@ static int smmu_selftest_run(struct selftest *st)
 		return -E_NODEV;
 	}
 	pt_allocator_frames(&st->host, st->ctx->frames);
-	err = edu_find(st);
+	err = edu_find(&st->edu, LOG_COMPONENT);
 	if (!err)
 		err = iommu_domain_s2_init(&s2, st->u, GPA_BITS);
 	if (err)
 		return err;
-	pr_info("edu %04x at BAR0 0x%llx, rid 0x%x; nesting parent VMID %u, %u-bit IPA", st->rid,
-		(unsigned long long)st->edu->bar[0], st->rid, s2.tags.vmid, s2.s2.cfg.ias);
+	pr_info("edu %04x at BAR0 0x%llx, rid 0x%x; nesting parent VMID %u, %u-bit IPA",
+		st->edu.rid, (unsigned long long)st->edu.dev->bar[0], st->edu.rid, s2.tags.vmid,
+		s2.s2.cfg.ias);
 	err = phase_s2(st, &s2);
 	if (!err)
 		err = phase_nested(st, &s2);

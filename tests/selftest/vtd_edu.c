@@ -22,20 +22,9 @@
 #include "core/own.h"
 #include "iommu/vtd/vtd.h"
 #include "lib/err.h"
+#include "tests/selftest/edu.h"
 #include "pci/pci.h"
 #include "pci/regs.h"
-
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_START 1u
-#define EDU_CMD_TO_RAM 2u
-#define EDU_BUF 0x40000ULL
-#define EDU_DMA_TIMEOUT_NS 5000000000ULL /* 100 ms of virtual time each; TCG may lag */
-#define XFER 8
 
 #define VM_ID 1
 #define GPA_SRC 0x1000000ULL /* below edu's default 28-bit DMA mask */
@@ -45,10 +34,8 @@
 struct vtdtest {
 	struct moat_ctx *ctx;
 	struct iommu *u;
-	struct pci_dev *edu;
-	u8 *bar;
+	struct edu edu;
 	u8 *lapic;
-	u32 rid;
 	bool fl;
 	int failed;
 };
@@ -61,53 +48,6 @@ struct vtdtest {
 		}                            \
 	} while (0)
 
-static int edu_dma(struct vtdtest *st, u64 src, u64 dst, bool to_ram)
-{
-	u64 start = arch_time_ns();
-
-	mmio_write64(st->bar + EDU_DMA_SRC, src);
-	mmio_write64(st->bar + EDU_DMA_DST, dst);
-	mmio_write64(st->bar + EDU_DMA_CNT, XFER);
-	mmio_write64(st->bar + EDU_DMA_CMD, EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0));
-	while (mmio_read64(st->bar + EDU_DMA_CMD) & EDU_CMD_START) {
-		if (arch_time_ns() - start > EDU_DMA_TIMEOUT_NS)
-			return -E_TIMEOUT;
-		cpu_relax();
-	}
-	return 0;
-}
-
-/* VM RAM at `from` -> edu buffer -> VM RAM at `to`, both by guest-physical address. */
-static int edu_copy(struct vtdtest *st, u64 from, u64 to)
-{
-	int err = edu_dma(st, from, EDU_BUF, false);
-
-	return err ? err : edu_dma(st, EDU_BUF, to, true);
-}
-
-static int edu_find(struct vtdtest *st)
-{
-	struct pci_state *ps = pci_boot_state();
-
-	for (unsigned i = 0; i < ps->ndevs; i++) {
-		struct pci_dev *d = &ps->devs[i];
-
-		if (d->vendor != EDU_VENDOR || d->device != EDU_DEVICE || !d->bar[0])
-			continue;
-		st->edu = d;
-		st->rid = d->bdf;
-		st->bar = arch_map_device(pa(d->bar[0]), d->bar_size[0]);
-		if (!st->bar)
-			return -E_NOMEM;
-		pci_cfg_write16(d->host, d->bdf, PCI_COMMAND,
-				pci_cfg_read16(d->host, d->bdf, PCI_COMMAND) | PCI_COMMAND_MEM |
-					PCI_COMMAND_MASTER);
-		return 0;
-	}
-	pr_err("no edu device (-device edu)");
-	return -E_NODEV;
-}
-
 static u8 *page_new(struct vtdtest *st, paddr_t *p, u8 fill)
 {
 	/* the page is the stand-in VM's before its domain may map it (core/own.h) */
@@ -118,15 +58,6 @@ static u8 *page_new(struct vtdtest *st, paddr_t *p, u8 fill)
 	return phys_to_virt(*p);
 }
 
-static bool page_has(const u8 *pg, u8 v)
-{
-	for (unsigned i = 0; i < XFER; i++)
-		if (pg[i] != v)
-			return false;
-	return true;
-}
-
-/* The edu's fault record, drained from the unit; it must be in VM 1's ring. */
 /* The edu's newest fault record, drained from the unit (false if none). */
 static bool fault_take(struct vtdtest *st, struct iommu_fault *got)
 {
@@ -135,7 +66,7 @@ static bool fault_take(struct vtdtest *st, struct iommu_fault *got)
 
 	CHECK(st, !st->u->drv->ops->fault_poll(st->u), "fault poll failed");
 	while (!iommu_fault_pop(st->u, &f))
-		if (f.tag == st->rid)
+		if (f.tag == st->edu.rid)
 			*got = f, found = true;
 	return found;
 }
@@ -173,13 +104,13 @@ static int phase_unshare(struct vtdtest *st, struct iommu_domain *d, u8 *pd)
 	if (err || !p2)
 		return err ? err : -E_NOMEM;
 	memset(pd, 0, PAGE_SIZE);
-	if ((err = edu_dma(st, EDU_BUF, GPA_DST, true)))
+	if ((err = edu_dma(&st->edu, EDU_BUF, GPA_DST, true)))
 		return err;
-	CHECK(st, page_has(pd, 0), "unshare: DMA reached the page after iommu_s2_unmap()");
+	CHECK(st, edu_page_has(pd, 0), "unshare: DMA reached the page after iommu_s2_unmap()");
 	fault_expect(st, "unshare: DMA to the unshared page", GPA_DST);
-	if ((err = share(d, GPA_DST, d2)) || (err = edu_dma(st, EDU_BUF, GPA_DST, true)))
+	if ((err = share(d, GPA_DST, d2)) || (err = edu_dma(&st->edu, EDU_BUF, GPA_DST, true)))
 		return err;
-	CHECK(st, page_has(p2, 0x5a), "remap: DMA did not reach the new page");
+	CHECK(st, edu_page_has(p2, 0x5a), "remap: DMA did not reach the new page");
 	pr_info("remap: GPA 0x%llx -> PA 0x%llx: seen by the next DMA", (unsigned long long)GPA_DST,
 		(unsigned long long)d2.v);
 	return 0;
@@ -194,19 +125,19 @@ static int phase_s2(struct vtdtest *st, struct iommu_domain *d)
 	if (!ps || !pd)
 		return -E_NOMEM;
 	if ((err = share(d, GPA_SRC, src)) || (err = share(d, GPA_DST, dst)) ||
-	    (err = iommu_attach(d, st->rid, IOMMU_NO_PASID)) ||
-	    (err = edu_copy(st, GPA_SRC, GPA_DST)))
+	    (err = iommu_attach(d, st->edu.rid, IOMMU_NO_PASID)) ||
+	    (err = edu_copy(&st->edu, GPA_SRC, GPA_DST)))
 		return err;
-	CHECK(st, page_has(pd, 0x5a), "s2: data did not land at the translated address");
+	CHECK(st, edu_page_has(pd, 0x5a), "s2: data did not land at the translated address");
 	pr_info("%s: GPA 0x%llx -> PA 0x%llx: data landed in the VM's RAM",
 		st->fl ? "first stage" : "second stage", (unsigned long long)GPA_DST,
 		(unsigned long long)dst.v);
-	if ((err = edu_dma(st, EDU_BUF, GPA_HOLE, true)))
+	if ((err = edu_dma(&st->edu, EDU_BUF, GPA_HOLE, true)))
 		return err;
 	fault_expect(st, "outside: DMA outside the VM's view", GPA_HOLE);
 	if ((err = phase_unshare(st, d, pd)))
 		return err;
-	return iommu_detach(d, st->rid, IOMMU_NO_PASID);
+	return iommu_detach(d, st->edu.rid, IOMMU_NO_PASID);
 }
 
 /* ---- interrupt remapping: edu's MSI, seen in the local APIC's IRR (interrupts stay off) ---- */
@@ -230,7 +161,7 @@ static bool irr_has(struct vtdtest *st, u8 vec)
 /* Programs edu's (64-bit) MSI capability with (addr, data), raises its interrupt and waits. */
 static bool edu_msi(struct vtdtest *st, u64 addr, u32 data, u8 vec)
 {
-	struct pci_dev *d = st->edu;
+	struct pci_dev *d = st->edu.dev;
 	u16 cap = pci_find_cap(d->host, d->bdf, PCI_CAP_MSI);
 	u64 start;
 
@@ -239,8 +170,8 @@ static bool edu_msi(struct vtdtest *st, u64 addr, u32 data, u8 vec)
 	pci_cfg_write32(d->host, d->bdf, cap + 8, (u32)(addr >> 32));
 	pci_cfg_write16(d->host, d->bdf, cap + 12, (u16)data);
 	pci_cfg_write16(d->host, d->bdf, cap + 2, 1);
-	mmio_write32(st->bar + EDU_IRQ_RAISE, 1);
-	mmio_write32(st->bar + EDU_IRQ_ACK, 1);
+	mmio_write32(st->edu.bar + EDU_IRQ_RAISE, 1);
+	mmio_write32(st->edu.bar + EDU_IRQ_ACK, 1);
 	for (start = arch_time_ns(); arch_time_ns() - start < IRR_WAIT_NS; cpu_relax())
 		if (irr_has(st, vec))
 			return true;
@@ -289,12 +220,13 @@ static void ir_compat(struct vtdtest *st, u32 dest)
 
 static int phase_ir(struct vtdtest *st)
 {
-	struct vtd_irq_req r = { .sid = (u16)st->rid, .owner = VM_ID, .vector = IR_VECTOR };
+	struct vtd_irq_req r = { .sid = (u16)st->edu.rid, .owner = VM_ID, .vector = IR_VECTOR };
 	u32 h, data;
 	u64 addr;
 	int err;
 
-	if (!vtd_unit_of(st->u)->dev.irt || !pci_find_cap(st->edu->host, st->edu->bdf, PCI_CAP_MSI))
+	if (!vtd_unit_of(st->u)->dev.irt ||
+	    !pci_find_cap(st->edu.dev->host, st->edu.dev->bdf, PCI_CAP_MSI))
 		return -E_NOTSUP;
 	if (!(st->lapic = arch_map_device(pa(LAPIC_BASE), PAGE_SIZE)))
 		return -E_NOMEM;
@@ -334,10 +266,11 @@ static int vtdtest_run(struct vtdtest *st)
 		return -E_NODEV;
 	}
 	st->fl = !vtd_unit_of(st->u)->dev.sl;
-	if ((err = edu_find(st)) || (err = iommu_domain_s2_init(&d, st->u, 48)))
+	if ((err = edu_find(&st->edu, LOG_COMPONENT)) ||
+	    (err = iommu_domain_s2_init(&d, st->u, 48)))
 		return err;
 	d.owner = VM_ID;
-	pr_info("edu at rid 0x%x; VM %u view: DID %u, %s table", st->rid, VM_ID, d.tags.did,
+	pr_info("edu at rid 0x%x; VM %u view: DID %u, %s table", st->edu.rid, VM_ID, d.tags.did,
 		pt_format_name(d.s2.cfg.fmt));
 	if ((err = phase_s2(st, &d)) || (err = phase_ir(st)))
 		return err;
