@@ -18,8 +18,12 @@ static void viommu_info_of_an_amdvi_vm(void **state)
 	(void)state;
 	b_on_unit(IOMMU_VENDOR_AMDVI);
 	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INFO, SHB, 40, 0, 0, 0, 0), MOAT_OK);
-	info_matches(i, MOAT_IOMMU_AMDVI, 0); /* no GCR3 nesting until iommu/amdvi has it */
+	info_matches(i, MOAT_IOMMU_AMDVI, MOAT_S1FMT_X86_4L); /* the fake unit's formats */
 	assert_int_equal(i->ipa_bits, 46);
+	/* a unit without GTSup says so, and the vIOMMU follows */
+	fkv.info.s1_formats = 0;
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_INFO, SHB, 40, 0, 0, 0, 0), MOAT_OK);
+	assert_int_equal(i->formats, 0);
 }
 
 static struct moat_s1_desc *amd_s1(u64 g, u64 root)
@@ -35,45 +39,69 @@ static struct moat_s1_desc *amd_s1(u64 g, u64 root)
 	return s;
 }
 
-/* The GCR3 form is checked in full; a good one is refused as not supported, for now. */
-static void amd_stage1_is_checked_though_no_unit_nests_it_yet(void **state)
+/* The GCR3 form is checked field by field, then nested; a refused one changes nothing. */
+static void amd_stage1_is_checked_then_nested(void **state)
 {
 	struct vdev *d = b_on_unit(IOMMU_VENDOR_AMDVI);
 	struct moat_s1_desc *s;
 
 	(void)state;
 	amd_s1(SHB, VM_RAM_BASE + 0x4000);
-	assert_int_equal(set_s1_b(), MOAT_NOT_SUPPORTED);
-	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	assert_true(d->s1_set);
+	assert_ptr_equal(d->dom, &d->nested);
+	assert_int_equal(d->nested.s1.vendor, IOMMU_VENDOR_AMDVI);
+	assert_int_equal(d->nested.s1.amd.gcr3_root.v, VM_RAM_BASE + 0x4000);
+	assert_int_equal(d->nested.s1.amd.glx, 0);
+	assert_int_equal(d->nested.s1.amd.guest_levels, 4);
+	assert_int_equal(d->nested.s1.amd.vdid, 3);
+	assert_true(d->nested.s1.amd.giov);
+	assert_int_not_equal(d->nested.tags.did, 3); /* the fake unit's own DomainID */
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
 	s->amd.reserved0 = 1;
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
-	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
 	s->amd.reserved[0] = 1;
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
-	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
 	s->amd.glx = 2;
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
-	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
 	s->amd.gpm = 2;
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
-	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
 	s->amd.pasid_bits = 1; /* ssid_bits is 0 */
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
-	s = amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
 	s->amd.flags = 0x80;
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
-	amd_s1(SHB, VM_RAM_BASE + 0x4010);
+	amd_s1(SHB, VM_RAM_BASE + 0x5010);
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	amd_s1(SHB, VM_RAM_BASE + PRIV + SHARED - 0x800); /* would straddle the end of RAM */
 	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
 	amd_s1(SHB, 0x20000000);
 	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
+	amd_s1(SHB, VM_RAM_BASE + PRIV + SHARED); /* just past the VM's RAM */
+	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
 	amd_s1(SHB, ~0xfffULL);
 	assert_int_equal(set_s1_b(), MOAT_BAD_ADDRESS);
-	assert_false(d->s1_set);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
+	s->amd.gpm = 1; /* 5-level on a unit without it */
+	assert_int_equal(set_s1_b(), MOAT_NOT_SUPPORTED);
+	s = amd_s1(SHB, VM_RAM_BASE + 0x5000);
+	s->type = MOAT_IOMMU_VTD; /* another vendor's form */
+	assert_int_equal(set_s1_b(), MOAT_INVALID_PARAM);
+	/* nothing changed */
+	assert_int_equal(d->s1.amd.gcr3_root.v, VM_RAM_BASE + 0x4000);
+	assert_int_equal(d->nested.s1.amd.gcr3_root.v, VM_RAM_BASE + 0x4000);
+	assert_ptr_equal(d->dom, &d->nested);
+	assert_int_equal(call(vmb, MOAT_HC_VIOMMU_CLEAR_S1, hb, 0, 0, 0, 0, 0), MOAT_OK);
 	assert_ptr_equal(d->dom, &viommu_of(vmb)->u[0].view[VIOMMU_SHARED]);
 }
 
-/* INVALIDATE_IOMMU_PAGES needs a vDID Moat was given; IOTLB_PAGES goes to the vdev's tags
- * with the S-bit range decoded (2.4.3). */
+/* INVALIDATE_IOMMU_PAGES needs a vDID the guest gave with a stage-1 and reaches that nested
+ * domain with its own DomainID; IOTLB_PAGES goes to the vdev's tags with the S-bit range
+ * decoded (2.4.3). */
 static void amd_invalidations_are_checked_and_routed(void **state)
 {
 	struct vdev *d = b_on_unit(IOMMU_VENDOR_AMDVI);
@@ -81,12 +109,35 @@ static void amd_invalidations_are_checked_and_routed(void **state)
 
 	(void)state;
 	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
-	assert_int_equal(inv_b_call(), MOAT_DENIED); /* no nested domain has vDID 3 */
+	assert_int_equal(inv_b_call(), MOAT_DENIED); /* no nested domain has vDID 3 yet */
+	assert_int_equal(fkv.invs_other, 0);
+	amd_s1(SHB, VM_RAM_BASE + 0x4000);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
+	e->amd.addr = 0x7000;
+	e->amd.flags = MOAT_INV_AMD_S | MOAT_INV_AMD_PDE;
+	assert_int_equal(inv_b_call(), MOAT_OK);
+	assert_int_equal(fkv.invs_other, 1);
+	assert_int_equal(fkv.last.kind, IOMMU_INV_AMD);
+	assert_int_equal(fkv.last.amd.vdid, 3); /* the key the core matched, */
+	assert_int_equal(fkv.ninv_did, 1);
+	assert_int_equal(fkv.inv_did[0], d->nested.tags.did); /* on the domain of its own DID */
+	assert_true(fkv.last.amd.s && fkv.last.amd.pde && !fkv.last.amd.gn);
+	assert_int_equal(fkv.last.amd.addr, 0x7000);
+	inv_b(MOAT_INV_AMD_IOMMU_PAGES, 4, 0); /* a vDID B never gave */
+	assert_int_equal(inv_b_call(), MOAT_DENIED);
 	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
 	e->amd.flags = 0x8;
 	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
 	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 5); /* a PASID without GN */
 	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
+	e->amd.vdev = hb; /* not a field of this form */
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	e = inv_b(MOAT_INV_AMD_IOMMU_PAGES, 3, 0);
+	e->amd.addr = 0x7800;
+	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
+	assert_int_equal(fkv.invs_other, 1);
 	e = inv_b(MOAT_INV_AMD_IOTLB_PAGES, 0, 0);
 	e->amd.vdev = hb;
 	e->amd.addr = 0x1000; /* S: bit 12 set, bit 13 clear: 16 KiB at 0 */
@@ -116,7 +167,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(viommu_info_of_an_amdvi_vm),
-		T(amd_stage1_is_checked_though_no_unit_nests_it_yet),
+		T(amd_stage1_is_checked_then_nested),
 		T(amd_invalidations_are_checked_and_routed),
 	};
 
