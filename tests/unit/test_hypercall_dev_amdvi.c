@@ -163,12 +163,38 @@ static void amd_invalidations_are_checked_and_routed(void **state)
 	assert_int_equal(inv_b_call(), MOAT_INVALID_PARAM);
 }
 
+/* Issue 13 item 13 for AMD-Vi: a trusted vdev's GCR3 root page (4 KiB) stays private. */
+static void a_trusted_amd_vdevs_gcr3_root_stays_private(void **state)
+{
+	struct vdev *d = b_on_unit(IOMMU_VENDOR_AMDVI);
+	u64 root = VM_RAM_BASE + 0x6000;
+
+	(void)state;
+	amd_s1(SHB, root);
+	assert_int_equal(set_s1_b(), MOAT_OK);
+	assert_int_equal(viommu_set_trusted(d, true), 0);
+	assert_ptr_equal(d->nested.parent, &viommu_of(vmb)->u[0].view[VIOMMU_FULL]);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_DENIED);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root + 0x1000, 0x1000, MOAT_SHARE, 0, 0, 0),
+			 MOAT_OK); /* the next page is not the root */
+	amd_s1(SHB, SHB + 0x3000); /* moving it where untrusted DMA reaches */
+	assert_int_equal(set_s1_b(), MOAT_DENIED);
+	assert_int_equal(d->s1.amd.gcr3_root.v, root);
+	assert_int_equal(viommu_set_trusted(d, false), 0);
+	assert_ptr_equal(d->nested.parent, &viommu_of(vmb)->u[0].view[VIOMMU_SHARED]);
+	assert_int_equal(call(vmb, MOAT_HC_MEM_SHARE, root, 0x1000, MOAT_SHARE, 0, 0, 0), MOAT_OK);
+	assert_int_equal(viommu_set_trusted(d, true), -E_PERM); /* shared root: refused */
+	assert_false(d->trusted);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(viommu_info_of_an_amdvi_vm),
 		T(amd_stage1_is_checked_then_nested),
 		T(amd_invalidations_are_checked_and_routed),
+		T(a_trusted_amd_vdevs_gcr3_root_stays_private),
 	};
 
 	return cmocka_run_group_tests(tests, hcdev_group_setup, hcdev_group_teardown);
