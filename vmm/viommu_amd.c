@@ -7,9 +7,13 @@
  * physical domain ID) and INVALIDATE_IOTLB_PAGES by the guest's device (2.4.4: to the vdev's
  * physical DeviceID after its handle is checked).
  *
- * The guest forms are checked here in full, but nothing reaches a unit yet: `s1_formats` is 0
- * until the AMD-Vi driver (iommu/amdvi) nests GCR3 tables, so a well-formed description is
- * refused with -E_NOTSUP (MOAT_NOT_SUPPORTED) and VIOMMU_INFO reports no format.
+ * The guest forms are checked here in full; what the unit supports (x86 4- or 5-level guest
+ * tables, GLX, GIoV, the GCR3 root being the VM's RAM) is the driver's `info` and its own
+ * check of the description on a scratch nested domain (viommu.c), before the vdev moves. A
+ * guest domain ID or device ID is only a lookup key: INVALIDATE_IOMMU_PAGES reaches the
+ * nested domains the guest tagged with the vDID, each with its physical DomainID, and
+ * INVALIDATE_IOTLB_PAGES the DeviceIDs of the caller's own vdev, which the driver sends only
+ * where ATS is enabled (nowhere yet: dropped, the device caches nothing).
  */
 #define LOG_COMPONENT "viommu"
 #include <arch/mm.h>
@@ -142,7 +146,7 @@ const struct viommu_vendor viommu_amd = {
 	.name = "AMD-Vi",
 	.vendor = IOMMU_VENDOR_AMDVI,
 	.type = MOAT_IOMMU_AMDVI,
-	.s1_formats = 0, /* until iommu/amdvi nests GCR3 tables: see above */
+	.s1_formats = IOMMU_S1FMT_X86_4L | IOMMU_S1FMT_X86_5L, /* as far as the unit's info says */
 	.s1_parse = amd_s1_parse,
 	.s1_root = amd_s1_root,
 	.invalidate = amd_invalidate,

@@ -242,7 +242,7 @@ static int amdvi_features(struct amdvi_dev *v, u64 fw_efr)
 	if (v->host_levels > 6)
 		v->host_levels = 4; /* reserved encoding: assume the minimum */
 	v->guest_levels = FIELD_GET(EFR_GATS, v->efr) == 1 ? 5 : 4;
-	v->glx_max = (unsigned)FIELD_GET(EFR_GLX, v->efr) ? 1 : 0;
+	v->glx_max = FIELD_GET(EFR_GLX, v->efr) == 1 ? 1 : 0; /* 2 and 3 are reserved */
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "core/init.h"
 #include "core/log.h"
+#include "core/own.h"
 #include "iommu/amdvi/amdvi.h"
 #include "iommu/amdvi/amdvi_regs.h"
 #include "lib/err.h"
@@ -167,25 +168,42 @@ static int amdvi_op_s2_config(struct iommu *u, unsigned gpa_bits, struct pt_conf
 	return 0;
 }
 
-/* The guest's GCR3 description, before it can reach a DTE. */
+/*
+ * The guest's GCR3 description, checked before any DTE field is written (48882 "Device Table
+ * Entry Format" and EFR): fields in range (-E_INVAL); what the unit supports (-E_NOTSUP):
+ * GTSup, GLX within GLXSup, the guest paging mode within GATS, GIoV only with GIOSup; the GCR3
+ * root page inside the parent's input size and mapped by it, readable (-E_RANGE), and the page
+ * it maps the owner's RAM in the ownership record (-E_PERM: for a VM's domain not MMIO, not
+ * another VM's, not Moat's; Moat's own domains, owner 0, take Moat's pages), whatever the
+ * parent's table says. The root is one 4 KiB page, aligned, so it cannot
+ * straddle two; the GCR3 table's second level and the guest's tables are read by GPA through
+ * the parent, which holds only the VM's RAM.
+ */
 static int amdvi_s1_check(struct amdvi_dev *v, const struct iommu_domain *d)
 {
 	const struct iommu_s1_amd *g = &d->s1.amd;
 	const struct pt *s2 = &d->parent->s2;
+	u64 root = g->gcr3_root.v;
 	struct pt_mapping m;
+	struct own_id who;
+	char name[24];
 
-	if (d->s1.vendor != IOMMU_VENDOR_AMDVI)
+	if (d->s1.vendor != IOMMU_VENDOR_AMDVI || g->glx > 1 ||
+	    (g->guest_levels != 4 && g->guest_levels != 5) || !IS_ALIGNED(root, PAGE_SIZE))
 		return -E_INVAL;
-	if (!v->gt)
+	if (!v->gt || g->glx > v->glx_max || g->guest_levels > v->guest_levels ||
+	    (g->giov && !(v->efr & EFR_GIOSUP)))
 		return -E_NOTSUP;
-	if (g->glx > v->glx_max || g->guest_levels > v->guest_levels)
-		return -E_NOTSUP;
-	if ((g->guest_levels != 4 && g->guest_levels != 5) || g->glx > 1)
-		return -E_INVAL;
-	if (!IS_ALIGNED(g->gcr3_root.v, PAGE_SIZE) || (g->gcr3_root.v >> s2->cfg.ias))
+	if ((s2->cfg.ias < 64 && root >> s2->cfg.ias) || pt_lookup(s2, root, &m) ||
+	    !(m.prot & PT_PROT_R))
 		return -E_RANGE;
-	/* the GCR3 table must be guest RAM the parent maps: anything else is not the VM's */
-	return pt_lookup(s2, g->gcr3_root.v, &m) ? -E_RANGE : 0;
+	who = own_owner(m.out); /* one page: the record's granule */
+	if (own_eq(who, d->owner ? own_vm(d->owner) : own_moat()))
+		return 0;
+	pr_warn("GCR3 root 0x%llx of VM %u refused: page 0x%llx belongs to %s",
+		(unsigned long long)root, d->owner, (unsigned long long)m.out.v,
+		own_name(who, name, sizeof(name)));
+	return -E_PERM;
 }
 
 /* Nested domains of one vDID on one parent share a physical DomainID. */
@@ -412,6 +430,27 @@ static int amdvi_op_fault_poll(struct iommu *u)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * What a guest stage-1 may be (48882 EFR): with GTSup, x86-64 guest tables of 4 levels, or 5
+ * with GATS = 1 (input 48 or 57 bits); nesting parents of 48 bits (amdvi_op_s2_config: Mode 4,
+ * which every HATS allows); PASIDs: PASmax + 1 bits, no more than the GCR3 table GLXSup allows
+ * indexes (9 bits a level) nor than INVALIDATE_IOTLB_PAGES carries (16); 16-bit DomainIDs.
+ */
+static int amdvi_op_info(struct iommu *u, struct iommu_info *out)
+{
+	const struct amdvi_dev *v = amdvi_of(u);
+	unsigned pasid_bits = (unsigned)FIELD_GET(EFR_PASMAX, v->efr) + 1;
+	bool l5 = v->guest_levels == 5;
+
+	pasid_bits = MIN(pasid_bits, 9 * (v->glx_max + 1));
+	out->s1_formats = v->gt ? IOMMU_S1FMT_X86_4L | (l5 ? IOMMU_S1FMT_X86_5L : 0) : 0;
+	out->s1_ias = l5 ? 57 : 48;
+	out->s2_ias_max = 48;
+	out->pasid_bits = v->gt ? (u8)MIN(pasid_bits, 16u) : 0;
+	out->tag_bits = 16;
+	return 0;
+}
+
 static const struct iommu_ops amdvi_ops = {
 	.probe = amdvi_op_probe,
 	.s2_config = amdvi_op_s2_config,
@@ -422,6 +461,7 @@ static const struct iommu_ops amdvi_ops = {
 	.flush_s2 = amdvi_op_flush_s2,
 	.invalidate = amdvi_op_invalidate,
 	.fault_poll = amdvi_op_fault_poll,
+	.info = amdvi_op_info,
 };
 
 IOMMU_DRIVER(amdvi_drv, "amdvi", IOMMU_KIND_AMDVI, IOMMU_VENDOR_AMDVI, &amdvi_ops);

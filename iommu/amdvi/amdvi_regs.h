@@ -54,9 +54,11 @@
 #define EFR_GA BIT(7)
 #define EFR_HE BIT(8)
 #define EFR_PC BIT(9)
-#define EFR_HATS GENMASK(11, 10) /* host levels: 0 = 4, 1 = 5, 2 = 6 */
-#define EFR_GATS GENMASK(13, 12) /* guest levels: 0 = 4, 1 = 5 */
-#define EFR_GLX GENMASK(15, 14)	 /* GCR3 table levels supported - 1 */
+#define EFR_HATS GENMASK(11, 10)   /* host levels: 0 = 4, 1 = 5, 2 = 6 */
+#define EFR_GATS GENMASK(13, 12)   /* guest levels: 0 = 4, 1 = 5 */
+#define EFR_GLX GENMASK(15, 14)	   /* GLXSup: 0 = one-level GCR3 table, 1 = two levels */
+#define EFR_PASMAX GENMASK(36, 32) /* PASID bits supported - 1 */
+#define EFR_GIOSUP BIT(48)	   /* GIoV: requests without PASID through PASID 0's tables */
 
 /* Device table entry: four qwords. */
 #define DTE0_V BIT(0)

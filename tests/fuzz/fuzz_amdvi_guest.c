@@ -4,8 +4,10 @@
  * (the GCR3 table and guest page tables), its GCR3 description (root GPA, GLX, guest paging
  * levels, GIoV, vDID), the PASIDs and addresses its device touches, and its invalidation
  * requests (INVALIDATE_IOMMU_PAGES fields, device-TLB entries naming any requester). Runs the
- * real driver behind the IOMMU core over the AMD-Vi model. Properties: nothing crashes; a
- * nested domain exists only over a GCR3 root the parent maps; the driver never queues a
+ * real driver behind the IOMMU core over the AMD-Vi model. Some inputs also put a page that
+ * is not the owner's (another VM's, per the ownership record) straight into the parent's table
+ * as a stale or corrupted table would. Properties: nothing crashes; a nested domain exists
+ * only over a GCR3 root the parent maps onto the owner's RAM; the driver never queues a
  * command the unit refuses; every command carries a DomainID Moat allocated and a DeviceID
  * Moat attached (never a guest's); fault records name the device.
  */
@@ -173,6 +175,27 @@ static void guest_s1(struct reader *r, struct iommu_s1 *s1)
 					  .vdid = (u16)rd(r, 2) } };
 }
 
+/* A page of another VM behind GPA FOREIGN_GPA in the parent's table, bypassing the counted
+ * map path (which refuses it): the GCR3 check must still refuse a root there. */
+#define FOREIGN_GPA (GUEST_BASE + GUEST_PAGES * PAGE_SIZE)
+static u8 foreign_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static bool foreign_map(bool on)
+{
+	static bool recorded;
+	struct pt_gather pg;
+	paddr_t p = pa((u64)(uintptr_t)foreign_page);
+
+	if (!recorded && own_add(p, PAGE_SIZE, own_vm(9)))
+		__builtin_trap();
+	recorded = true;
+	pt_gather_init(&pg, NULL);
+	if (on ? pt_map(&F.s2.s2, FOREIGN_GPA, p, PAGE_SIZE, PT_PROT_R | PT_PROT_W, &pg)
+	       : pt_unmap(&F.s2.s2, FOREIGN_GPA, PAGE_SIZE, &pg))
+		__builtin_trap();
+	return on;
+}
+
 #define CTL_BYTES 192 /* requests first, then the guest's memory */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -181,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iommu_domain nd;
 	struct iommu_s1 s1;
 	struct pt_mapping pm;
+	bool foreign;
 	u16 did = 0;
 
 	if (!F.up)
@@ -190,9 +214,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned k = 0; k < PAGE_SIZE; k += 8)
 			*(u64 *)&F.guest[i][k] = rd(&mem, 8);
 	guest_s1(&r, &s1);
+	foreign = size && (data[size - 1] & 0x80) && foreign_map(true);
+	if (foreign && (data[size - 1] & 0x40))
+		s1.amd.gcr3_root = gpa(FOREIGN_GPA);
 	if (!iommu_domain_nested_init(&nd, &F.s2, &s1)) {
-		if (pt_lookup(&F.s2.s2, s1.amd.gcr3_root.v, &pm))
-			__builtin_trap(); /* accepted a GCR3 root the VM does not have */
+		if (pt_lookup(&F.s2.s2, s1.amd.gcr3_root.v, &pm) ||
+		    !own_eq(own_owner(pm.out), own_moat()))
+			__builtin_trap(); /* accepted a GCR3 root that is not the owner's RAM */
 		did = nd.tags.did;
 		if (!iommu_attach(&nd, DEVID, IOMMU_NO_PASID)) {
 			guest_dma(&r);
@@ -204,6 +232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (iommu_domain_fini(&nd))
 			__builtin_trap();
 	}
+	if (foreign)
+		foreign_map(false);
 	check_commands(did);
 	return 0;
 }

@@ -255,8 +255,8 @@ static void probe_blocks_every_deviceid_then_enables(void **state)
 				 AMDVIM_BLOCKED);
 	assert_int_equal(t.s2.s2.cfg.fmt, PT_AMD_V1);
 	assert_int_not_equal(t.s2.tags.did, 0);
-	assert_true(test_log_has("AMD-Vi at 0xfed80000: EFR 0x51d3, v1 host tables up to 4 levels, "
-				 "GT (GLX 1), 65536 DTEs"));
+	assert_true(test_log_has("AMD-Vi at 0xfed80000: EFR 0x10000000051d3, v1 host tables up to "
+				 "4 levels, GT (GLX 1), 65536 DTEs"));
 }
 
 static void probe_without_invalidate_all_uses_single_commands(void **state)
@@ -286,6 +286,43 @@ static void probe_times_out_when_run_bits_are_stuck(void **state)
 static u64 dw(u32 lo, u32 hi)
 {
 	return (u64)hi << 32 | lo;
+}
+
+/* What a guest stage-1 may be, from the EFR alone (48882: GTSup, GATS, GLXSup, PASmax). */
+static void info_reports_what_the_efr_says(void **state)
+{
+	const u64 pasmax15 = 15ULL << 32; /* 16 PASID bits */
+	const struct {
+		u64 efr;
+		u32 formats;
+		u8 ias, pasid_bits;
+	} c[] = {
+		{ amdvi_model_full().efr, IOMMU_S1FMT_X86_4L | IOMMU_S1FMT_X86_5L, 57, 1 },
+		{ amdvi_model_qemu().efr, IOMMU_S1FMT_X86_4L, 48, 1 }, /* GATS 2: reserved, 4 */
+		{ amdvi_model_full().efr | pasmax15, IOMMU_S1FMT_X86_4L | IOMMU_S1FMT_X86_5L, 57,
+		  16 }, /* GLX 1: 18 bits indexed */
+		{ amdvi_model_qemu().efr | pasmax15, IOMMU_S1FMT_X86_4L, 48, 9 }, /* GLX 0: 9 */
+		{ (amdvi_model_qemu().efr | pasmax15 | 2ULL << 14), IOMMU_S1FMT_X86_4L, 48,
+		  9 }, /* GLXSup 2: reserved, one level */
+		{ amdvi_model_full().efr & ~(1ULL << 4), 0, 57, 0 }, /* no GTSup: no guest tables */
+	};
+	struct iommu_info i;
+
+	(void)state;
+	for (unsigned k = 0; k < ARRAY_SIZE(c); k++) {
+		struct amdvi_model_cfg cfg = { .efr = c[k].efr };
+
+		if (k)
+			teardown(NULL);
+		assert_int_equal(setup_cfg(cfg), 0);
+		memset(&i, 0xff, sizeof(i));
+		assert_int_equal(iommu_unit_info(t.u, &i), 0);
+		assert_int_equal(i.s1_formats, c[k].formats);
+		assert_int_equal(i.s1_ias, c[k].ias);
+		assert_int_equal(i.s2_ias_max, 48);
+		assert_int_equal(i.pasid_bits, c[k].pasid_bits);
+		assert_int_equal(i.tag_bits, 16);
+	}
 }
 
 static void command_layouts_are_the_specs(void **state)
@@ -533,6 +570,68 @@ static void nested_refuses_a_gcr3_root_outside_the_vm(void **state)
 	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_RANGE);
 	s1.amd.gcr3_root = gpa(1ULL << 50); /* beyond the parent's input size */
 	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_RANGE);
+	assert_memory_equal(before, dte(DEVID), 32);
+	assert_int_equal(t.s2.nchildren, 0);
+}
+
+/*
+ * A GCR3 root the parent maps (its table says so) onto a page the ownership record gives to
+ * another VM, to Moat, to a BAR of the VM, or to nobody, is refused before any DTE field is
+ * written: the unit would read the guest's GCR3 table out of it.
+ */
+static void nested_refuses_a_gcr3_root_that_is_not_the_vms_ram(void **state)
+{
+	static u8 other[4][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+	const struct own_id who[3] = { own_vm(VM + 1), own_moat(), own_bar(VM) };
+	u64 before[4], g = 0x200000;
+	struct pt_gather pg;
+
+	(void)state;
+	memcpy(before, dte(DEVID), 32);
+	for (unsigned k = 0; k < 4; k++) {
+		struct iommu_s1 s1 = s1_of(g + k * PAGE_SIZE, VDID);
+		paddr_t p = pa((u64)(uintptr_t)other[k]);
+
+		if (k < 3)
+			assert_int_equal(own_add(p, PAGE_SIZE, who[k]), 0);
+		/* past the core's counted map path, which refuses these pages: the table itself */
+		pt_gather_init(&pg, NULL);
+		assert_int_equal(pt_map(&t.s2.s2, g + k * PAGE_SIZE, p, PAGE_SIZE,
+					PT_PROT_R | PT_PROT_W, &pg),
+				 0);
+		test_log_reset();
+		assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_PERM);
+		assert_true(test_log_has("GCR3 root 0x"));
+		assert_true(test_log_has(k == 0	  ? "belongs to vm 3"
+					 : k == 1 ? "belongs to moat"
+					 : k == 2 ? "belongs to bar of vm 2"
+						  : "belongs to nobody"));
+		assert_int_equal(pt_unmap(&t.s2.s2, g + k * PAGE_SIZE, PAGE_SIZE, &pg), 0);
+	}
+	assert_memory_equal(before, dte(DEVID), 32);
+	assert_int_equal(t.s2.nchildren, 0);
+}
+
+/* GIoV, GLX 1 and 5-level guests on a unit whose EFR lacks them (QEMU's); GLX and guest
+ * levels outside the DTE's encodings; a root that is not 4 KiB aligned (it would straddle). */
+static void nested_refuses_fields_outside_the_efr_and_the_encodings(void **state)
+{
+	u64 root = page(0), before[4];
+	struct iommu_s1 s1 = s1_of(root, VDID);
+
+	(void)state;
+	map(root, root);
+	memcpy(before, dte(DEVID), 32);
+	s1.amd.giov = true; /* no GIOSup */
+	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_NOTSUP);
+	s1 = s1_of(root, VDID);
+	s1.amd.glx = 2;
+	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_INVAL);
+	s1 = s1_of(root, VDID);
+	s1.amd.guest_levels = 6;
+	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_INVAL);
+	s1 = s1_of(root + 0x800, VDID);
+	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), -E_INVAL);
 	assert_memory_equal(before, dte(DEVID), 32);
 	assert_int_equal(t.s2.nchildren, 0);
 }
@@ -808,6 +907,7 @@ int main(void)
 		cmocka_unit_test_teardown(probe_without_invalidate_all_uses_single_commands,
 					  teardown),
 		cmocka_unit_test_teardown(probe_times_out_when_run_bits_are_stuck, teardown),
+		cmocka_unit_test_teardown(info_reports_what_the_efr_says, teardown),
 		cmocka_unit_test_setup_teardown(command_layouts_are_the_specs, setup, teardown),
 		cmocka_unit_test_setup_teardown(dte_layouts_are_the_specs, setup, teardown),
 		cmocka_unit_test_setup_teardown(s2_dma_reaches_vm_ram_and_outside_faults, setup,
@@ -823,8 +923,13 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(nested_refuses_a_gcr3_root_outside_the_vm, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(nested_refuses_a_gcr3_root_that_is_not_the_vms_ram,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(nested_refuses_what_the_unit_lacks, setup_qemu,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			nested_refuses_fields_outside_the_efr_and_the_encodings, setup_qemu,
+			teardown),
 		cmocka_unit_test_setup_teardown(nested_domains_of_one_vdid_share_a_pdid, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(guest_invalidation_reaches_only_the_pdid, setup,

@@ -348,8 +348,9 @@ struct amdvi_model_cfg amdvi_model_qemu(void)
 
 struct amdvi_model_cfg amdvi_model_full(void)
 {
-	/* PreF, PPR, GT, IA, GA, HE; HATS 0 (4 host levels), GATS 1 (5 guest levels), GLX 1 */
-	return (struct amdvi_model_cfg){ .efr = 0x1d3 | 1ULL << 12 | 1ULL << 14 };
+	/* PreF, PPR, GT, IA, GA, HE; HATS 0 (4 host levels), GATS 1 (5 guest levels), GLX 1,
+	 * GIOSup */
+	return (struct amdvi_model_cfg){ .efr = 0x1d3 | 1ULL << 12 | 1ULL << 14 | 1ULL << 48 };
 }
 
 unsigned amdvi_model_count(const struct amdvi_model *m, unsigned opcode, struct amdvim_cmd *last)

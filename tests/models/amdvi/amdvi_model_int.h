@@ -26,6 +26,7 @@ static inline uint64_t amdvim_bits(uint64_t v, unsigned hi, unsigned lo)
 /* EFR fields used (48882 "Extended Feature Register"). */
 #define AMDVIM_EFR_GT (1ULL << 4)
 #define AMDVIM_EFR_IA (1ULL << 6)
+#define AMDVIM_EFR_GIOSUP (1ULL << 48)
 
 bool amdvim_ram(const struct amdvi_model *m, uint64_t pa, uint64_t len);
 /* 0 (and false) outside RAM. */

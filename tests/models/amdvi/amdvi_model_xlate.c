@@ -75,6 +75,8 @@ static bool amdvim_dte_ok(const struct amdvi_model *m, const uint64_t *q)
 		return true;
 	if (!(m->cfg.efr & AMDVIM_EFR_GT) || amdvim_bits(q[0], 57, 56) > glxsup)
 		return false;
+	if (((q[0] >> 54) & 1) && !(m->cfg.efr & AMDVIM_EFR_GIOSUP)) /* GIoV needs GIOSup */
+		return false;
 	return amdvim_bits(q[2], 55, 54) == 0 || (amdvim_bits(q[2], 55, 54) == 1 && gats == 1);
 }
 

@@ -3,7 +3,8 @@
  * A fake IOMMU unit (SMMUv3 by default; VT-d and AMD-Vi identities too) for the
  * vIOMMU/hypercall tests and fuzzers: it translates nothing and records what the vIOMMU asks
  * of it (attaches, stage-2 flushes, invalidations with the
- * VMID the hardware would get). Shared by test_hypercall_dev and fuzz_vdev_abi.
+ * VMID the hardware would get). Shared by the test_hypercall_dev*
+ * tests (hcdev_fixture.h) and fuzz_vdev_abi.
  */
 #ifndef TEST_FAKE_SMMU_H
 #define TEST_FAKE_SMMU_H
