@@ -109,8 +109,21 @@ int mmu_early_init(paddr_t image, paddr_t dtb, u64 dtb_size)
 		return err;
 	pt_hw_describe(&el2_pt, &d);
 
-	/* Data, bss, stack and tables were written with the MMU off: drop stale cached copies. */
-	for (u64 l = ALIGN_DOWN(ro_end, 64); l < end; l += 64)
+	/*
+	 * Data, bss, stack and tables were written with the MMU off: drop stale cached copies,
+	 * by the smallest data cache line (CTR_EL0.DminLine), four lines a turn when they tile
+	 * the page-aligned range (they do on every line size up to 1 KiB).
+	 */
+	u64 line = 4ULL << ((read_sysreg(ctr_el0) >> 16) & 0xf), l = ro_end;
+
+	if ((end - ro_end) % (4 * line) == 0)
+		for (; l < end; l += 4 * line)
+			__asm__ volatile("dc ivac, %0\n dc ivac, %1\n dc ivac, %2\n dc ivac, %3"
+					 :
+					 : "r"(l), "r"(l + line), "r"(l + 2 * line),
+					   "r"(l + 3 * line)
+					 : "memory");
+	for (; l < end; l += line)
 		__asm__ volatile("dc ivac, %0" : : "r"(l) : "memory");
 	dsb(sy);
 	write_sysreg(mair_el2, PT_ARM_S1_MAIR);
