@@ -34,9 +34,10 @@ enum dt_prop {
 };
 
 /*
- * Indexes `fdt`, which dt_check_blob() accepted (the walk checks every length again and
- * indexes nothing it cannot read). More nodes or depth than the index holds: nothing is
- * indexed and every call below is libfdt's.
+ * Indexes `fdt`, whose header fdt_check_header() accepted and whose fdt_totalsize() bytes
+ * are readable: the walk checks every length and offset itself and indexes nothing it cannot
+ * read. Answers are libfdt's, which trusts only what dt_check_blob() accepted. More nodes or
+ * depth than the index holds: nothing is indexed and every call below is libfdt's.
  */
 void dt_index_build(const void *fdt);
 /* Whether the last dt_index_build() indexed `fdt`. */
