@@ -150,15 +150,18 @@ bool dt_indexed(const void *fdt)
 /* The entry of `node`; NULL when the index does not cover it (another blob, not a node). */
 static const struct dt_ent *dt_find(const void *fdt, int node)
 {
+	static unsigned last; /* lookups come in runs on one node */
 	unsigned lo = 0, hi = idx.n;
 
 	if (fdt != idx.fdt || node < 0)
 		return NULL;
+	if (last < idx.n && idx.e[last].off == node)
+		return &idx.e[last];
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
 
 		if (idx.e[mid].off == node)
-			return &idx.e[mid];
+			return &idx.e[last = mid];
 		if (idx.e[mid].off < node)
 			lo = mid + 1;
 		else

@@ -488,43 +488,84 @@ static void dt_scan_psci(struct dt_ctx *c, int node)
 		c->p->psci = PSCI_HVC;
 }
 
-/* What fdt_node_check_compatible() answers, from the node's compatible list already read. */
-static bool dt_compat(const char *list, int len, const char *compatible)
+enum dt_dev {
+	DT_DEV_ECAM,
+	DT_DEV_SMMU,
+	DT_DEV_GIC3,
+	DT_DEV_ITS,
+	DT_DEV_GIC2,
+	DT_DEV_PSCI
+};
+
+/* The devices discovery reads, by compatible; a node naming several is the first listed. */
+static const struct {
+	const char *compatible;
+	enum dt_dev dev;
+} dt_devs[] = {
+	{ "pci-host-ecam-generic", DT_DEV_ECAM },
+	{ "arm,smmu-v3", DT_DEV_SMMU },
+	{ "arm,gic-v3", DT_DEV_GIC3 },
+	{ "arm,gic-v3-its", DT_DEV_ITS },
+	{ "arm,cortex-a15-gic", DT_DEV_GIC2 },
+	{ "arm,gic-400", DT_DEV_GIC2 },
+	{ "arm,psci-0.2", DT_DEV_PSCI },
+	{ "arm,psci-1.0", DT_DEV_PSCI },
+	{ "arm,psci", DT_DEV_PSCI },
+};
+
+/*
+ * The entry of dt_devs[] a compatible list names (ARRAY_SIZE(dt_devs): none), each string of
+ * the list read once (issue 21: was one fdt_stringlist_contains() pass per name above). A
+ * string only counts if its NUL is inside the property, as fdt_stringlist_contains() has it.
+ */
+static unsigned dt_dev_of(const char *list, int len)
 {
-	return fdt_stringlist_contains(list, len, compatible);
+	unsigned best = ARRAY_SIZE(dt_devs);
+
+	while (len > 0) {
+		size_t n = strnlen(list, (size_t)len);
+
+		if (n == (size_t)len)
+			break;
+		for (unsigned k = 0; k < best; k++)
+			if (!strcmp(list, dt_devs[k].compatible))
+				best = k;
+		list += n + 1;
+		len -= (int)n + 1;
+	}
+	return best;
+}
+
+static int dt_scan_device(struct dt_ctx *c, int node, enum dt_dev dev)
+{
+	switch (dev) {
+	case DT_DEV_ECAM: return dt_scan_ecam(c, node);
+	case DT_DEV_SMMU: return dt_scan_smmu(c, node);
+	case DT_DEV_GIC3: return dt_scan_gic(c, node, 3);
+	case DT_DEV_ITS: return dt_scan_its(c, node);
+	case DT_DEV_GIC2: return dt_scan_gic(c, node, 2);
+	case DT_DEV_PSCI: dt_scan_psci(c, node); return 0;
+	}
+	return 0;
 }
 
 static int dt_scan_devices(struct dt_ctx *c)
 {
 	const void *fdt = c->fdt;
-	int node = -1, depth = 0, err = 0;
+	int node = -1, depth = 0, err;
 
 	while ((node = dt_next_node(fdt, node, &depth)) >= 0) {
 		int clen;
 		const char *compat;
+		unsigned k;
 
 		if (depth >= DT_MAX_DEPTH) /* the root is at 0 */
 			return trace_err(-E_CORRUPT);
-		/* The list read once for every check below (issue 21: no repeated lookups). */
 		compat = dt_getprop(fdt, node, DT_COMPATIBLE, &clen);
-		if (!compat || !dt_enabled(fdt, node))
+		if (!compat || (k = dt_dev_of(compat, clen)) == ARRAY_SIZE(dt_devs) ||
+		    !dt_enabled(fdt, node))
 			continue;
-		if (dt_compat(compat, clen, "pci-host-ecam-generic"))
-			err = dt_scan_ecam(c, node);
-		else if (dt_compat(compat, clen, "arm,smmu-v3"))
-			err = dt_scan_smmu(c, node);
-		else if (dt_compat(compat, clen, "arm,gic-v3"))
-			err = dt_scan_gic(c, node, 3);
-		else if (dt_compat(compat, clen, "arm,gic-v3-its"))
-			err = dt_scan_its(c, node);
-		else if (dt_compat(compat, clen, "arm,cortex-a15-gic") ||
-			 dt_compat(compat, clen, "arm,gic-400"))
-			err = dt_scan_gic(c, node, 2);
-		else if (dt_compat(compat, clen, "arm,psci-0.2") ||
-			 dt_compat(compat, clen, "arm,psci-1.0") ||
-			 dt_compat(compat, clen, "arm,psci"))
-			dt_scan_psci(c, node);
-		if (err)
+		if ((err = dt_scan_device(c, node, dt_devs[k].dev)))
 			return err;
 	}
 	return node == -FDT_ERR_NOTFOUND ? 0 : trace_err(-E_CORRUPT);

@@ -11,6 +11,7 @@
 #include "core/arch.h"
 #include "core/boot_info.h"
 #include "core/bootprof.h"
+#include "core/dt_check.h"
 #include "core/dt_index.h"
 #include "core/log.h"
 #include "lib/bits.h"
@@ -53,10 +54,13 @@ static u64 boot_entry_count; /* CNTPCT_EL0 at head.S's first instruction */
 static void arm64_find_config(const void *fdt, struct boot_info *bi)
 {
 	int chosen, ls, le;
+	const char *why;
 	const u8 *s, *e;
 	u64 start, end;
 
 	dt_index_build(fdt);
+	if (!dt_indexed(fdt) && dt_check_blob(fdt, bi->fdt_size, &why))
+		return; /* libfdt only on a checked blob; discovery reports why */
 	chosen = dt_path_offset(fdt, "/chosen", (int)strlen("/chosen"));
 	if (chosen < 0)
 		return;
