@@ -26,7 +26,8 @@
 #define VA_BITS 48
 #define POOL_PAGES 48
 
-static u64 pool_frames[POOL_PAGES][512] __aligned(4096);
+/* Not in the zeroed bss (linker/arm64.ld): lib/pt zeroes each table it takes from the pool. */
+static u64 pool_frames[POOL_PAGES][512] __aligned(4096) __attribute__((section(".bss.noinit")));
 static struct pt_pool pool;
 static struct pt el2_pt;
 
