@@ -26,10 +26,10 @@ struct dt_ctx {
 };
 
 /* #address-cells / #size-cells a node gives its children (DT spec 2.3.5). */
-static int dt_cells(const void *fdt, int node, const char *name, u32 dflt, u32 *out)
+static int dt_cells(const void *fdt, int node, enum dt_prop name, u32 dflt, u32 *out)
 {
 	int len;
-	const u8 *v = fdt_getprop(fdt, node, name, &len);
+	const u8 *v = dt_getprop(fdt, node, name, &len);
 
 	if (!v) {
 		*out = dflt;
@@ -61,13 +61,13 @@ static int dt_translate(const void *fdt, int node, u64 *addr, u64 size)
 
 		if (parent < 0 || depth > DT_MAX_DEPTH)
 			return trace_err(-E_CORRUPT);
-		r = fdt_getprop(fdt, node, "ranges", &len);
+		r = dt_getprop(fdt, node, DT_RANGES, &len);
 		if (!r)
 			return trace_err(
 				-E_RANGE); /* no ranges: not mapped into the parent's space */
-		if ((err = dt_cells(fdt, node, "#address-cells", 2, &ac)) ||
-		    (err = dt_cells(fdt, node, "#size-cells", 1, &sc)) ||
-		    (err = dt_cells(fdt, parent, "#address-cells", 2, &pac)))
+		if ((err = dt_cells(fdt, node, DT_ADDRESS_CELLS, 2, &ac)) ||
+		    (err = dt_cells(fdt, node, DT_SIZE_CELLS, 1, &sc)) ||
+		    (err = dt_cells(fdt, parent, DT_ADDRESS_CELLS, 2, &pac)))
 			return err;
 		size_t ent = 4 * (ac + pac + sc);
 		if (!ac || !pac || len % (int)ent)
@@ -99,12 +99,12 @@ static int dt_reg_raw(const void *fdt, int node, int idx, u64 *base, u64 *size)
 
 	if (parent < 0)
 		return trace_err(-E_CORRUPT);
-	if ((err = dt_cells(fdt, parent, "#address-cells", 2, &ac)) ||
-	    (err = dt_cells(fdt, parent, "#size-cells", 1, &sc)))
+	if ((err = dt_cells(fdt, parent, DT_ADDRESS_CELLS, 2, &ac)) ||
+	    (err = dt_cells(fdt, parent, DT_SIZE_CELLS, 1, &sc)))
 		return err;
 	if (ac == 0)
 		return trace_err(-E_CORRUPT);
-	r = fdt_getprop(fdt, node, "reg", &len);
+	r = dt_getprop(fdt, node, DT_REG, &len);
 	if (!r)
 		return -E_NOENT;
 	size_t ent = 4 * (ac + sc);
@@ -132,29 +132,40 @@ static int dt_reg_count(const void *fdt, int node)
 	int parent = dt_parent(fdt, node), len;
 	u32 ac, sc;
 
-	if (parent < 0 || dt_cells(fdt, parent, "#address-cells", 2, &ac) ||
-	    dt_cells(fdt, parent, "#size-cells", 1, &sc) || !fdt_getprop(fdt, node, "reg", &len))
+	if (parent < 0 || dt_cells(fdt, parent, DT_ADDRESS_CELLS, 2, &ac) ||
+	    dt_cells(fdt, parent, DT_SIZE_CELLS, 1, &sc) || !dt_getprop(fdt, node, DT_REG, &len))
 		return 0;
 	return len > 0 && (ac + sc) ? len / (int)(4 * (ac + sc)) : 0;
 }
 
-static bool dt_prop_is(const void *fdt, int node, const char *name, const char *val)
+/* A string property (as fdt_getprop() or dt_getprop() returned it) is `val`. */
+static bool dt_str_is(const char *s, int len, const char *val)
+{
+	return s && len > 0 && strnlen(s, (size_t)len) < (size_t)len && !strcmp(s, val);
+}
+
+static bool dt_is_device_type(const void *fdt, int node, const char *val)
 {
 	int len;
-	const char *s = fdt_getprop(fdt, node, name, &len);
+	const char *s = dt_getprop(fdt, node, DT_DEVICE_TYPE, &len);
 
-	return s && len > 0 && strnlen(s, (size_t)len) < (size_t)len && !strcmp(s, val);
+	return dt_str_is(s, len, val);
 }
 
 static bool dt_enabled(const void *fdt, int node)
 {
 	int len;
-	const char *s = fdt_getprop(fdt, node, "status", &len);
+	const char *s = dt_getprop(fdt, node, DT_STATUS, &len);
 
 	if (!s)
 		return true;
 	return len > 0 && strnlen(s, (size_t)len) < (size_t)len &&
 	       (!strcmp(s, "okay") || !strcmp(s, "ok"));
+}
+
+static int dt_path(const void *fdt, const char *path)
+{
+	return dt_path_offset(fdt, path, (int)strlen(path));
 }
 
 static int dt_add_range(struct pa_range *arr, unsigned *n, unsigned max, u64 base, u64 size)
@@ -170,15 +181,16 @@ static int dt_add_range(struct pa_range *arr, unsigned *n, unsigned max, u64 bas
 static int dt_scan_cpus(struct dt_ctx *c)
 {
 	const void *fdt = c->fdt;
-	int cpus = fdt_path_offset(fdt, "/cpus"), node;
+	int cpus = dt_path(fdt, "/cpus"), node;
 
 	if (cpus < 0) {
 		pr_err("no /cpus node");
 		return trace_err(-E_NOENT);
 	}
-	fdt_for_each_subnode (node, fdt, cpus) {
+	dt_for_each_subnode(node, fdt, cpus)
+	{
 		u64 id, sz;
-		if (!dt_prop_is(fdt, node, "device_type", "cpu") || !dt_enabled(fdt, node))
+		if (!dt_is_device_type(fdt, node, "cpu") || !dt_enabled(fdt, node))
 			continue;
 		if (c->p->ncpus >= PLAT_MAX_CPUS) {
 			pr_warn("more than %u cpus, ignoring the rest", PLAT_MAX_CPUS);
@@ -205,8 +217,9 @@ static int dt_scan_memory(struct dt_ctx *c)
 	const void *fdt = c->fdt;
 	int node, err;
 
-	fdt_for_each_subnode (node, fdt, 0) {
-		if (!dt_prop_is(fdt, node, "device_type", "memory") || !dt_enabled(fdt, node))
+	dt_for_each_subnode(node, fdt, 0)
+	{
+		if (!dt_is_device_type(fdt, node, "memory") || !dt_enabled(fdt, node))
 			continue;
 		int n = dt_reg_count(fdt, node);
 		if (!n) {
@@ -242,10 +255,11 @@ static int dt_scan_reserved(struct dt_ctx *c)
 		if ((err = dt_add_range(c->p->rsv, &c->p->nrsv, PLAT_MAX_RSV, b, s)))
 			return err;
 	}
-	rm = fdt_path_offset(fdt, "/reserved-memory");
+	rm = dt_path(fdt, "/reserved-memory");
 	if (rm < 0)
 		return 0;
-	fdt_for_each_subnode (node, fdt, rm) {
+	dt_for_each_subnode(node, fdt, rm)
+	{
 		int cnt = dt_reg_count(fdt, node);
 		for (int i = 0; i < cnt; i++) {
 			u64 b, s;
@@ -266,10 +280,10 @@ static void dt_scan_pci_windows(struct dt_ctx *c, int node, struct plat_ecam *e)
 {
 	u32 pac, sc;
 	int len;
-	const u8 *r = fdt_getprop(c->fdt, node, "ranges", &len);
+	const u8 *r = dt_getprop(c->fdt, node, DT_RANGES, &len);
 
-	if (!r || dt_cells(c->fdt, dt_parent(c->fdt, node), "#address-cells", 2, &pac) ||
-	    dt_cells(c->fdt, node, "#size-cells", 2, &sc) || pac > 2 || sc > 2 || !pac || !sc)
+	if (!r || dt_cells(c->fdt, dt_parent(c->fdt, node), DT_ADDRESS_CELLS, 2, &pac) ||
+	    dt_cells(c->fdt, node, DT_SIZE_CELLS, 2, &sc) || pac > 2 || sc > 2 || !pac || !sc)
 		return;
 	size_t ent = 4 * (3 + pac + sc);
 	for (size_t off = 0; len > 0 && off + ent <= (size_t)len; off += ent) {
@@ -326,10 +340,10 @@ static int dt_irq_parent(const void *fdt, int node)
 {
 	for (int depth = 0; node >= 0 && depth <= DT_MAX_DEPTH; depth++) {
 		int len;
-		const u8 *p = fdt_getprop(fdt, node, "interrupt-parent", &len);
+		const u8 *p = dt_getprop(fdt, node, DT_INTERRUPT_PARENT, &len);
 
 		if (p)
-			return len == 4 ? fdt_node_offset_by_phandle(fdt, get_be32(p))
+			return len == 4 ? dt_node_by_phandle(fdt, get_be32(p))
 					: trace_err(-E_CORRUPT);
 		node = dt_parent(fdt, node);
 	}
@@ -383,7 +397,7 @@ static int dt_smmu_irqs(const void *fdt, int node, struct plat_irq irq[PLAT_IOMM
 	if (!ip)
 		return 0;
 	gic = dt_irq_parent(fdt, node);
-	if (gic < 0 || fdt_node_check_compatible(fdt, gic, "arm,gic-v3"))
+	if (gic < 0 || dt_node_check_compatible(fdt, gic, "arm,gic-v3"))
 		return -E_NOTSUP;
 	cells = fdt_getprop(fdt, gic, "#interrupt-cells", &clen);
 	if (!cells || clen != 4 || (ic = get_be32(cells)) < 3 || ic > 4)
@@ -420,7 +434,7 @@ static int dt_scan_smmu(struct dt_ctx *c, int node)
 	m->kind = IOMMU_KIND_SMMUV3;
 	m->base = pa(b);
 	m->size = s;
-	m->phandle = fdt_get_phandle(c->fdt, node);
+	m->phandle = dt_phandle(c->fdt, node);
 	m->scoped = true; /* DT: a requester no iommu-map sends here is not behind this unit */
 	if ((err = dt_smmu_irqs(c->fdt, node, m->irq)))
 		pr_warn("smmu %s: interrupts not usable (%s): its queues will be polled",
@@ -465,49 +479,93 @@ static int dt_scan_its(struct dt_ctx *c, int node)
 
 static void dt_scan_psci(struct dt_ctx *c, int node)
 {
-	if (dt_prop_is(c->fdt, node, "method", "smc"))
+	int len;
+	const char *m = fdt_getprop(c->fdt, node, "method", &len);
+
+	if (dt_str_is(m, len, "smc"))
 		c->p->psci = PSCI_SMC;
-	else if (dt_prop_is(c->fdt, node, "method", "hvc"))
+	else if (dt_str_is(m, len, "hvc"))
 		c->p->psci = PSCI_HVC;
 }
 
-/* What fdt_node_check_compatible() answers, from the node's compatible list already read. */
-static bool dt_compat(const char *list, int len, const char *compatible)
+enum dt_dev {
+	DT_DEV_ECAM,
+	DT_DEV_SMMU,
+	DT_DEV_GIC3,
+	DT_DEV_ITS,
+	DT_DEV_GIC2,
+	DT_DEV_PSCI
+};
+
+/* The devices discovery reads, by compatible; a node naming several is the first listed. */
+static const struct {
+	const char *compatible;
+	enum dt_dev dev;
+} dt_devs[] = {
+	{ "pci-host-ecam-generic", DT_DEV_ECAM },
+	{ "arm,smmu-v3", DT_DEV_SMMU },
+	{ "arm,gic-v3", DT_DEV_GIC3 },
+	{ "arm,gic-v3-its", DT_DEV_ITS },
+	{ "arm,cortex-a15-gic", DT_DEV_GIC2 },
+	{ "arm,gic-400", DT_DEV_GIC2 },
+	{ "arm,psci-0.2", DT_DEV_PSCI },
+	{ "arm,psci-1.0", DT_DEV_PSCI },
+	{ "arm,psci", DT_DEV_PSCI },
+};
+
+/*
+ * The entry of dt_devs[] a compatible list names (ARRAY_SIZE(dt_devs): none), each string of
+ * the list read once (issue 21: was one fdt_stringlist_contains() pass per name above). A
+ * string only counts if its NUL is inside the property, as fdt_stringlist_contains() has it.
+ */
+static unsigned dt_dev_of(const char *list, int len)
 {
-	return fdt_stringlist_contains(list, len, compatible);
+	unsigned best = ARRAY_SIZE(dt_devs);
+
+	while (len > 0) {
+		size_t n = strnlen(list, (size_t)len);
+
+		if (n == (size_t)len)
+			break;
+		for (unsigned k = 0; k < best; k++)
+			if (!strcmp(list, dt_devs[k].compatible))
+				best = k;
+		list += n + 1;
+		len -= (int)n + 1;
+	}
+	return best;
+}
+
+static int dt_scan_device(struct dt_ctx *c, int node, enum dt_dev dev)
+{
+	switch (dev) {
+	case DT_DEV_ECAM: return dt_scan_ecam(c, node);
+	case DT_DEV_SMMU: return dt_scan_smmu(c, node);
+	case DT_DEV_GIC3: return dt_scan_gic(c, node, 3);
+	case DT_DEV_ITS: return dt_scan_its(c, node);
+	case DT_DEV_GIC2: return dt_scan_gic(c, node, 2);
+	case DT_DEV_PSCI: dt_scan_psci(c, node); return 0;
+	}
+	return 0;
 }
 
 static int dt_scan_devices(struct dt_ctx *c)
 {
 	const void *fdt = c->fdt;
-	int node = -1, depth = 0, err = 0;
+	int node = -1, depth = 0, err;
 
-	while ((node = fdt_next_node(fdt, node, &depth)) >= 0) {
+	while ((node = dt_next_node(fdt, node, &depth)) >= 0) {
 		int clen;
 		const char *compat;
+		unsigned k;
 
-		if (depth > DT_MAX_DEPTH)
+		if (depth >= DT_MAX_DEPTH) /* the root is at 0 */
 			return trace_err(-E_CORRUPT);
-		/* The list read once for every check below (issue 21: no repeated lookups). */
-		compat = fdt_getprop(fdt, node, "compatible", &clen);
-		if (!compat || !dt_enabled(fdt, node))
+		compat = dt_getprop(fdt, node, DT_COMPATIBLE, &clen);
+		if (!compat || (k = dt_dev_of(compat, clen)) == ARRAY_SIZE(dt_devs) ||
+		    !dt_enabled(fdt, node))
 			continue;
-		if (dt_compat(compat, clen, "pci-host-ecam-generic"))
-			err = dt_scan_ecam(c, node);
-		else if (dt_compat(compat, clen, "arm,smmu-v3"))
-			err = dt_scan_smmu(c, node);
-		else if (dt_compat(compat, clen, "arm,gic-v3"))
-			err = dt_scan_gic(c, node, 3);
-		else if (dt_compat(compat, clen, "arm,gic-v3-its"))
-			err = dt_scan_its(c, node);
-		else if (dt_compat(compat, clen, "arm,cortex-a15-gic") ||
-			 dt_compat(compat, clen, "arm,gic-400"))
-			err = dt_scan_gic(c, node, 2);
-		else if (dt_compat(compat, clen, "arm,psci-0.2") ||
-			 dt_compat(compat, clen, "arm,psci-1.0") ||
-			 dt_compat(compat, clen, "arm,psci"))
-			dt_scan_psci(c, node);
-		if (err)
+		if ((err = dt_scan_device(c, node, dt_devs[k].dev)))
 			return err;
 	}
 	return node == -FDT_ERR_NOTFOUND ? 0 : trace_err(-E_CORRUPT);
@@ -523,11 +581,10 @@ static void dt_scan_uart(struct dt_ctx *c, int chosen)
 
 	if (path && len > 0 && strnlen(path, (size_t)len) < (size_t)len) {
 		const char *colon = strchr(path, ':');
-		node = fdt_path_offset_namelen(fdt, path,
-					       colon ? (int)(colon - path) : (int)strlen(path));
+		node = dt_path_offset(fdt, path, colon ? (int)(colon - path) : (int)strlen(path));
 	}
-	if (node < 0 || fdt_node_check_compatible(fdt, node, "arm,pl011"))
-		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+	if (node < 0 || dt_node_check_compatible(fdt, node, "arm,pl011"))
+		node = dt_node_by_compatible(fdt, -1, "arm,pl011");
 	if (node >= 0 && !dt_reg(fdt, node, 0, &b, &s) && s >= 0x1000) {
 		c->p->uart = UART_PL011;
 		c->p->uart_base = pa(b);
@@ -537,7 +594,7 @@ static void dt_scan_uart(struct dt_ctx *c, int chosen)
 /* A real-time clock for certificate dates (core/rtc.h): the first PL031. */
 static void dt_scan_rtc(struct dt_ctx *c)
 {
-	int node = fdt_node_offset_by_compatible(c->fdt, -1, "arm,pl031");
+	int node = dt_node_by_compatible(c->fdt, -1, "arm,pl031");
 	u64 b, s;
 
 	if (node >= 0 && dt_enabled(c->fdt, node) && !dt_reg(c->fdt, node, 0, &b, &s) &&
@@ -558,7 +615,7 @@ static int dt_scan_iommu_maps(struct dt_ctx *c)
 
 static void dt_scan_chosen(struct dt_ctx *c)
 {
-	int chosen = fdt_path_offset(c->fdt, "/chosen"), len;
+	int chosen = dt_path(c->fdt, "/chosen"), len;
 	const char *args;
 
 	dt_scan_uart(c, chosen);

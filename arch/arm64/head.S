@@ -39,14 +39,34 @@ primary_entry:
 	add	x1, x1, :lo12:boot_stack_top
 	mov	sp, x1
 
-	/* Zero .bss with plain stores (no DC ZVA: memory is Device-nGnRnE with the MMU off). */
+	/*
+	 * Zero .bss with plain stores (no DC ZVA: memory is Device-nGnRnE with the MMU off).
+	 * Both ends are 16-byte aligned (linker script): 128 bytes per turn of eleven
+	 * instructions, then 16 at a time for the rest. Was one 8-byte store per four
+	 * instructions, 0.98 M instructions of the boot for 1.9 MiB of bss (issue 21).
+	 */
 	adrp	x1, __bss_start
 	add	x1, x1, :lo12:__bss_start
 	adrp	x2, __bss_end
 	add	x2, x2, :lo12:__bss_end
+	sub	x3, x2, x1
+	bic	x3, x3, #127
+	add	x3, x1, x3			/* end of the whole 128-byte blocks */
+	b	11f
+10:	stp	xzr, xzr, [x1]
+	stp	xzr, xzr, [x1, #16]
+	stp	xzr, xzr, [x1, #32]
+	stp	xzr, xzr, [x1, #48]
+	stp	xzr, xzr, [x1, #64]
+	stp	xzr, xzr, [x1, #80]
+	stp	xzr, xzr, [x1, #96]
+	stp	xzr, xzr, [x1, #112]
+	add	x1, x1, #128
+11:	cmp	x1, x3
+	b.lo	10b
 1:	cmp	x1, x2
 	b.hs	2f
-	str	xzr, [x1], #8
+	stp	xzr, xzr, [x1], #16
 	b	1b
 2:
 	/* Apply relocations: *(base + off) = base + addend. */

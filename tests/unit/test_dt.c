@@ -123,6 +123,50 @@ static void translates_ranges_and_skips_disabled_nodes(void **state)
 	(void)state;
 }
 
+/* virt2 with `compatible` of the node at `path` set to `len` bytes of `list`. */
+static void *virt2_with_compatible(const char *path, const char *list, int len, size_t *n)
+{
+	size_t sz;
+	void *orig = test_load_dtb("virt2", &sz), *dtb = malloc(sz + 4096);
+
+	assert_int_equal(fdt_open_into(orig, dtb, (int)sz + 4096), 0);
+	assert_int_equal(fdt_setprop(dtb, fdt_path_offset(dtb, path), "compatible", list, len), 0);
+	assert_int_equal(fdt_pack(dtb), 0);
+	free(orig);
+	*n = fdt_totalsize(dtb);
+	return dtb;
+}
+
+/*
+ * Each node is the first device of discovery's table its compatible list names (the GIC
+ * before the ITS, as the chain of checks had it), whatever the list's order; only strings
+ * whose NUL is inside the property count.
+ */
+static void a_node_is_the_first_device_its_compatible_list_names(void **state)
+{
+	static const char its_and_gic[] = "arm,gic-v3-its\0arm,gic-v3";
+	static const char other_then_psci[] = "vendor,psci\0arm,psci";
+	size_t n;
+	void *dtb = virt2_with_compatible("/intc@8000000/its@8080000", its_and_gic,
+					  sizeof(its_and_gic), &n);
+
+	(void)state;
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.gic_version, 3);
+	assert_int_equal(plat.gicd.v, 0x8000000); /* the first GIC stays */
+	assert_int_equal(plat.gic_its.v, 0);	  /* read as a second GIC, not as the ITS */
+	free(dtb);
+	dtb = virt2_with_compatible("/psci", other_then_psci, sizeof(other_then_psci), &n);
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.psci, PSCI_SMC);
+	free(dtb);
+	/* "arm,psci" without its NUL: not a string of the list. */
+	dtb = virt2_with_compatible("/psci", other_then_psci, sizeof(other_then_psci) - 1, &n);
+	assert_int_equal(platform_from_dt(dtb, n, &plat), 0);
+	assert_int_equal(plat.psci, PSCI_NONE);
+	free(dtb);
+}
+
 static void rejects_tree(const char *name, const char *msg)
 {
 	size_t n;
@@ -346,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup(discovers_virt_machine, setup),
 		cmocka_unit_test_setup(smmu_interrupts_are_parsed_or_refused, setup),
 		cmocka_unit_test_setup(translates_ranges_and_skips_disabled_nodes, setup),
+		cmocka_unit_test_setup(a_node_is_the_first_device_its_compatible_list_names, setup),
 		cmocka_unit_test_setup(rejects_malformed_trees, setup),
 		cmocka_unit_test_setup(rejects_truncated_blob, setup),
 		cmocka_unit_test_setup(rejects_bad_offsets, setup),
