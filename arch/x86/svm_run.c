@@ -80,8 +80,7 @@ enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64
 	svm_preempt_arm(sv, arch_time_ns());
 	/* Fast hypercalls are answered inside (svm_exit_fast()) only while the host timer
 	 * bounds the entries: it is what ends a guest that makes nothing but such calls. */
-	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa,
-		  svm_host_if && svm_fast_allowed(sv) ? sv : NULL);
+	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa, svm_host_if && svm_fast_allowed(sv) ? sv : NULL);
 	a = svm_handle_exit(sv, arch_time_ns());
 	sv->halted = a == SVM_HALT;
 	return a;

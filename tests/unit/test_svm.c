@@ -457,7 +457,7 @@ static void fast_exit_matches_full_exit_or_declines(void **state)
 		u64 fn = n <= MOAT_HC_COUNT ? MOAT_HC_FN(n) : extra[n - MOAT_HC_COUNT - 1];
 
 		for (unsigned p = 0; p < 3; p++) {
-			u64 in[HC_NREGS] = { fn, args[p][0], args[p][1], args[p][2],
+			u64 in[HC_NREGS] = { fn,	 args[p][0], args[p][1], args[p][2],
 					     args[p][3], args[p][4], args[p][5] };
 			bool fast = hypercall_dispatch_fast(&f.vm.vcpu[0], in);
 
@@ -768,7 +768,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vmmcall_length_from_the_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(fast_exit_matches_full_exit_or_declines, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(fast_path_only_with_nothing_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(fast_path_only_with_nothing_pending, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(nested_page_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(injection_and_interrupt_window, setup, teardown),
