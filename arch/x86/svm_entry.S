@@ -9,22 +9,27 @@
  * apic.c) RFLAGS.IF is 1 across VMRUN, so a physical interrupt ends the entry (V_INTR_MASKING,
  * 15.21.1) and is taken, EOI only, at STGI; IF is 0 again when this returns.
  *
- * Fast path (fast not NULL): after each #VMEXIT only the registers C may clobber (RCX, RDX,
- * RSI, RDI, R8-R11) are stored, the host's VMCB state loaded, and svm_exit_fast(fast) called
- * with GIF still 0; when it answers the exit (a fast hypercall, nothing pending) those
- * registers are reloaded from gprs and the guest re-entered at once: the guest's RBX, RBP and
- * R12-R15 are still in their registers (callee-saved in C), the host's VMCB state is what was
- * saved before the first entry. An interrupt that arrives meanwhile stays pending (GIF 0) and
- * ends the next entry at once (INTR exit), so this loop is bounded like a guest slice.
- * Otherwise the callee-saved registers are stored too and the function returns.
+ * Fast path (fast not NULL, issue 21): after each #VMEXIT only the registers C may clobber
+ * are stored, the hypercall arguments RDI, RSI, RDX, RCX, R8, R9 straight into regs[1..6] of
+ * the hypercall register block on this stack (docs/guest-abi.md order), R10/R11 into gprs;
+ * the host's VMCB state is loaded and svm_exit_fast(fast, regs) called with GIF still 0. When
+ * it answered the exit (a fast hypercall) the same registers are reloaded, the guest's VMCB
+ * state too, and the guest re-entered at once: its RBX, RBP and R12-R15 never left their
+ * registers (callee-saved in C), and the host's VMCB state is still the one saved before the
+ * first entry. An interrupt that arrives meanwhile stays pending (GIF 0) and ends the next
+ * entry at once (INTR exit), so this loop is bounded like a guest slice. Otherwise the block
+ * and the callee-saved registers go to gprs and the function returns as without the fast path.
  */
 #define G(n) (8 * (n))
-/* Stack frame after the pushes: 0 padding (16-byte alignment for the call), then: */
-#define F_VMCB 8
-#define F_HOST 16
-#define F_GPRS 24
-#define F_FAST 32
-#define F_SIZE 40
+/* The frame below the pushes: the hypercall block regs[7] (x0 unused here), padding that
+ * keeps the call 16-byte aligned, then the pushed arguments. */
+#define F_REGS 0
+#define X(n) (F_REGS + 8 * (n))
+#define F_VMCB 72
+#define F_HOST 80
+#define F_GPRS 88
+#define F_FAST 96
+#define F_SIZE 104
 
 	.text
 	.globl svm_vmrun
@@ -40,7 +45,7 @@ svm_vmrun:
 	push	%rdi			/* F_GPRS */
 	push	%rdx			/* F_HOST */
 	push	%rsi			/* F_VMCB */
-	sub	$8, %rsp
+	sub	$F_VMCB, %rsp
 	clgi
 	cmpb	$0, svm_host_if(%rip)
 	je	1f
@@ -50,46 +55,68 @@ svm_vmrun:
 	mov	F_VMCB(%rsp), %rax
 	vmload
 	mov	F_GPRS(%rsp), %rax
+	mov	G(1)(%rax), %rcx
+	mov	G(2)(%rax), %rdx
 	mov	G(3)(%rax), %rbx
 	mov	G(5)(%rax), %rbp
-	mov	G(12)(%rax), %r12
-	mov	G(13)(%rax), %r13
-	mov	G(14)(%rax), %r14
-	mov	G(15)(%rax), %r15
-2:	mov	G(1)(%rax), %rcx	/* the fast path re-enters here, guest state loaded */
-	mov	G(2)(%rax), %rdx
 	mov	G(6)(%rax), %rsi
 	mov	G(7)(%rax), %rdi
 	mov	G(8)(%rax), %r8
 	mov	G(9)(%rax), %r9
 	mov	G(10)(%rax), %r10
 	mov	G(11)(%rax), %r11
-	mov	F_VMCB(%rsp), %rax
+	mov	G(12)(%rax), %r12
+	mov	G(13)(%rax), %r13
+	mov	G(14)(%rax), %r14
+	mov	G(15)(%rax), %r15
+	jmp	3f
+2:	mov	G(10)(%rax), %r10	/* the fast path re-enters here */
+	mov	G(11)(%rax), %r11
+	mov	X(1)(%rsp), %rdi
+	mov	X(2)(%rsp), %rsi
+	mov	X(3)(%rsp), %rdx
+	mov	X(4)(%rsp), %rcx
+	mov	X(5)(%rsp), %r8
+	mov	X(6)(%rsp), %r9
+3:	mov	F_VMCB(%rsp), %rax
 	vmrun
 	/* #VMEXIT: RAX and RSP are the host's again (15.6), GIF is still 0 */
 	vmsave
+	mov	%rdi, X(1)(%rsp)
+	mov	%rsi, X(2)(%rsp)
+	mov	%rdx, X(3)(%rsp)
+	mov	%rcx, X(4)(%rsp)
+	mov	%r8, X(5)(%rsp)
+	mov	%r9, X(6)(%rsp)
 	mov	F_GPRS(%rsp), %rax
-	mov	%rcx, G(1)(%rax)
-	mov	%rdx, G(2)(%rax)
-	mov	%rsi, G(6)(%rax)
-	mov	%rdi, G(7)(%rax)
-	mov	%r8, G(8)(%rax)
-	mov	%r9, G(9)(%rax)
 	mov	%r10, G(10)(%rax)
 	mov	%r11, G(11)(%rax)
 	mov	F_HOST(%rsp), %rax
 	vmload
 	mov	F_FAST(%rsp), %rdi
 	test	%rdi, %rdi
-	jz	3f
+	jz	4f
+	lea	F_REGS(%rsp), %rsi
 	call	svm_exit_fast
 	test	%al, %al
-	jz	3f
+	jz	4f
 	mov	F_VMCB(%rsp), %rax
 	vmload
 	mov	F_GPRS(%rsp), %rax
 	jmp	2b
-3:	mov	F_GPRS(%rsp), %rax
+4:	mov	F_GPRS(%rsp), %rax
+	mov	X(1)(%rsp), %rcx
+	mov	%rcx, G(7)(%rax)	/* RDI */
+	mov	X(2)(%rsp), %rcx
+	mov	%rcx, G(6)(%rax)	/* RSI */
+	mov	X(3)(%rsp), %rcx
+	mov	%rcx, G(2)(%rax)	/* RDX */
+	mov	X(4)(%rsp), %rcx
+	mov	%rcx, G(1)(%rax)	/* RCX */
+	mov	X(5)(%rsp), %rcx
+	mov	%rcx, G(8)(%rax)	/* R8 */
+	mov	X(6)(%rsp), %rcx
+	mov	%rcx, G(9)(%rax)	/* R9 */
 	mov	%rbx, G(3)(%rax)
 	mov	%rbp, G(5)(%rax)
 	mov	%r12, G(12)(%rax)

@@ -17,6 +17,7 @@
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
 #include "core/log.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 
@@ -363,13 +364,16 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns)
 	return a;
 }
 
-bool svm_exit_fast(struct svm_vcpu *sv)
+bool svm_exit_fast(struct svm_vcpu *sv, u64 *regs)
 {
 	struct vmcb *vmcb = sv->vmcb;
 
-	if (vmcb->c.exit_code != SVM_EXIT_VMMCALL || (vmcb->c.exit_int_info & SVM_EV_VALID) ||
-	    !x86_hypercall_fast(sv->v, &vmcb->s.rax, sv->gprs))
+	if (vmcb->c.exit_code != SVM_EXIT_VMMCALL || (vmcb->c.exit_int_info & SVM_EV_VALID))
 		return false;
+	regs[0] = vmcb->s.rax;
+	if (!hypercall_dispatch_fast(sv->v, regs))
+		return false;
+	vmcb->s.rax = regs[0];
 	sv->exits++;
 	vmcb->s.rip += vmmcall_len(sv);
 	vmcb->c.int_state &= ~1ULL; /* past the instruction: an interrupt shadow is over */
