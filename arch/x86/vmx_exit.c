@@ -15,7 +15,9 @@
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
+#include "arch/x86/x86.h"
 #include "core/log.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 
@@ -278,6 +280,30 @@ static enum vmx_action exit_vmcall(struct vmx_vcpu *xv)
 	case X86_HC_RESET: return VMX_RESET;
 	default: return VMX_RESUME;
 	}
+}
+
+/* The fast path's time is over: the slice vmx_fast_allowed() gave, or the guest's timer. */
+static bool fast_time_over(const struct vmx_vcpu *xv)
+{
+	u64 d = xv->lapic.deadline_ns;
+
+	return rdtsc() >= xv->fast_until_tsc || (d && arch_time_ns() >= d);
+}
+
+bool vmx_exit_fast(struct vmx_vcpu *xv, u64 *regs)
+{
+	u64 shadow;
+
+	/* The whole reason: a VM-entry failure (bit 31) or other flags are the full path's. */
+	if ((u32)vmcs_read(VMCS_EXIT_REASON) != VMX_EXIT_VMCALL || fast_time_over(xv) ||
+	    !hypercall_dispatch_fast(xv->v, regs))
+		return false;
+	xv->exits++;
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSN_LEN));
+	shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	if (shadow & 3) /* an STI or MOV SS shadow ends with the instruction it covered */
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, shadow & ~3ULL);
+	return true;
 }
 
 static int fetch_decode(struct vmx_vcpu *xv, struct x86_insn *in)
