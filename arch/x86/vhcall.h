@@ -12,7 +12,6 @@
 #define X86_VHCALL_H
 
 #include "lib/types.h"
-#include "vmm/hypercall.h"
 
 struct vcpu;
 struct x86_insn;
@@ -25,25 +24,6 @@ enum x86_hc {
 
 /* gprs[16]: the guest's registers by x86 register number (0 RAX, 1 RCX, ... 15 R15). */
 enum x86_hc x86_hypercall(struct vcpu *v, u64 *gprs);
-/*
- * The exits' fast path: runs the call as x86_hypercall() does when it is one of those that
- * never block, stop or switch vCPUs (hypercall_dispatch_fast(): VERSION, FEATURES, NULL,
- * VM_INFO, VCPU_STATE, SHARED_CHECK) and returns true; otherwise returns false with the
- * registers unchanged, and the caller takes its full path (x86_hypercall()). RAX is passed
- * apart (SVM keeps it in the VMCB); gprs[RAX] is not used. Inline: it is the fast path.
- */
-static inline bool x86_hypercall_fast(struct vcpu *v, u64 *rax, u64 *gprs)
-{
-	u64 regs[HC_NREGS] = { *rax, gprs[7], gprs[6], gprs[2], gprs[1], gprs[8], gprs[9] };
-
-	if (!hypercall_dispatch_fast(v, regs))
-		return false;
-	*rax = regs[0];
-	gprs[7] = regs[1]; /* RDI */
-	gprs[6] = regs[2]; /* RSI */
-	gprs[2] = regs[3]; /* RDX */
-	return true;
-}
 
 /*
  * The x86 VM's only emulated MMIO, the virtual ECAM of its assigned devices (vmm/vdev.c):
