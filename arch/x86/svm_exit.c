@@ -4,11 +4,12 @@
  * exit, a documented answer for every other code. Without next-RIP saving (QEMU), the length
  * of HLT, CPUID and RDMSR/WRMSR comes from decoding the bytes at RIP; if they no longer are
  * that instruction (another vCPU rewrote them), RIP stays and the guest runs whatever is
- * there now. VMMCALL, the hypercall, has one encoding and so its length (vmmcall_len()); the
- * calls that never block are answered by svm_exit_fast() before the full exit path runs. The guest faults of docs/guest-abi.md (x86): #GP for a refused MSR
- * access or string I/O, #UD for SVM instructions, #MC for an access outside the memory map
- * or MMIO that cannot be emulated. The exit information, the registers and guest memory are
- * all hostile; nothing here touches memory outside the VM's RAM.
+ * there now. VMMCALL, the hypercall, has one encoding and so one length (vmmcall_len()); the
+ * calls that never block are answered by svm_exit_fast() before the full exit path runs.
+ * The guest faults of docs/guest-abi.md (x86): #GP for a refused MSR access or string I/O,
+ * #UD for SVM instructions, #MC for an access outside the memory map or MMIO that cannot be
+ * emulated. The exit information, the registers and guest memory are all hostile; nothing
+ * here touches memory outside the VM's RAM.
  */
 #define LOG_COMPONENT "svm"
 #include "arch/x86/svm.h"

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SVM exit handler under hostile exits (each 48-byte record: exit code selector, the two
- * exit infos, RAX/RCX/RDX/RDI/RSI, NRIPS and next RIP, 15 bytes at RIP): MSR accesses (x2APIC, EFER, PAT, IPIs to
- * the other vCPU), port I/O (16550, power registers), MMIO through #NPF, hypercalls through
- * VMMCALL (through the fast path first when byte 32's bit 0 is set), CPUID, HLT. Whatever
- * arrives: the action is one of the enum, RIP moves by at most
- * 15 bytes or to IOIO's next-RIP, only documented exceptions are injected, and nothing
+ * exit infos, RAX/RCX/RDX/RDI/RSI, NRIPS and next RIP, byte 32, 15 bytes at RIP): MSR
+ * accesses (x2APIC, EFER, PAT, IPIs to the other vCPU), port I/O (16550, power registers),
+ * MMIO through #NPF, hypercalls through VMMCALL (through the fast path first when byte 32's
+ * bit 0 is set), CPUID, HLT. Whatever arrives: the action is one of the enum, RIP moves by at
+ * most 15 bytes or to IOIO's next-RIP, only documented exceptions are injected, and nothing
  * outside the VM's RAM is touched (ASan).
  */
 #include <stdint.h>

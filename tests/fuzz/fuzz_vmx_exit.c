@@ -5,10 +5,10 @@
  * physical address selector, 15 bytes at RIP) on the fake VMCS: MSR accesses (x2APIC, EFER,
  * PAT, IPIs), port I/O, CR accesses, EPT violations in and outside the emulated ECAM,
  * hypercalls (through the fast path first when the selector's bit 0 is set), CPUID, HLT,
- * VMX instructions, entry failures. Whatever arrives: the action is
- * one of the enum, RIP moves by at most 15 bytes, only documented events are injected, the
- * VMCS is written only with values its fields can hold (no read-only exit field), and
- * nothing outside the VM's RAM is touched (ASan).
+ * VMX instructions, entry failures. Whatever arrives: the action is one of the enum, RIP
+ * moves by at most 15 bytes, only documented events are injected, the VMCS is written only
+ * with values its fields can hold (no read-only exit field), and nothing outside the VM's
+ * RAM is touched (ASan).
  */
 #include <stdint.h>
 #include <string.h>
