@@ -294,7 +294,10 @@ bool vmx_exit_fast(struct vmx_vcpu *xv, u64 *regs)
 {
 	u64 shadow;
 
-	/* The whole reason: a VM-entry failure (bit 31) or other flags are the full path's. */
+	/* The whole reason: a VM-entry failure (bit 31) or other flags are the full path's. A
+	 * VMCALL exit is never one during event delivery (27.2.4), so no IDT-vectoring
+	 * information is lost, and every exit clears the valid bit of the entry's event field
+	 * (27.2), so nothing is injected again. */
 	if ((u32)vmcs_read(VMCS_EXIT_REASON) != VMX_EXIT_VMCALL || fast_time_over(xv) ||
 	    !hypercall_dispatch_fast(xv->v, regs))
 		return false;
