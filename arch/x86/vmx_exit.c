@@ -285,9 +285,9 @@ static enum vmx_action exit_vmcall(struct vmx_vcpu *xv)
 /* The fast path's time is over: the slice vmx_fast_allowed() gave, or the guest's timer. */
 static bool fast_time_over(const struct vmx_vcpu *xv)
 {
-	u64 d = xv->lapic.deadline_ns;
-
-	return rdtsc() >= xv->fast_until_tsc || (d && arch_time_ns() >= d);
+	/* deadline_ns read again after the clock: nothing is kept across the call */
+	return rdtsc() >= xv->fast_until_tsc ||
+	       (xv->lapic.deadline_ns && arch_time_ns() >= xv->lapic.deadline_ns);
 }
 
 bool vmx_exit_fast(struct vmx_vcpu *xv, u64 *regs)
