@@ -15,8 +15,9 @@
  * registers are reloaded and the guest resumed at once: its RBX, RBP and R12-R15 never left
  * their registers (callee-saved in C), and the host RSP/RIP in the VMCS are still this frame
  * and vmx_exit_point. vmx_exit_fast() itself bounds that loop in time (the preemption timer
- * restarts at every entry). Otherwise the block and the callee-saved registers go to gprs and
- * the function returns as without the fast path.
+ * restarts at every entry); a VMRESUME that fails there returns 1 or 2 as any entry does.
+ * Otherwise the block and the callee-saved registers go to gprs and the function returns as
+ * without the fast path.
  */
 #define G(n) (8 * (n))
 #define VMCS_HOST_RSP 0x6c14
