@@ -327,6 +327,26 @@ void svm_vcpu_take_init(struct svm_vcpu *sv);
 
 /* Handles the exit the VMCB describes. Everything in the VMCB and guest memory is hostile. */
 enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns);
+/*
+ * The exit fast path (svm_entry.S calls it right after #VMEXIT, GIF still 0, the host's FS/GS
+ * loaded) of an entry svm_fast_allowed() let use it. regs[7] is the hypercall register block
+ * (x0..x6, docs/guest-abi.md x86): x1..x6 are the guest's RDI, RSI, RDX, RCX, R8, R9, which
+ * are not in gprs meanwhile; x0 is set here from the VMCB's RAX. A VMMCALL of a fast
+ * hypercall (hypercall_dispatch_fast()) whose delivery interrupted no event is answered:
+ * results in regs[1..3] and RAX, RIP past it, true returned, and the guest re-enters at
+ * once. False: nothing changed but regs[0]; svm_handle_exit() takes the exit.
+ */
+bool svm_exit_fast(struct svm_vcpu *sv, u64 *regs);
+/*
+ * Whether the entry about to run (svm_inject_pending() done) may have its exits answered by
+ * svm_exit_fast(): the full path has nothing to do before the next entry (no stop request, no
+ * INIT or NMI, nothing to inject, no window asked for, no vector in the IRR whatever its
+ * priority), and a fast hypercall changes none of it. What else could change it meanwhile
+ * comes with a physical interrupt, held while GIF is 0, that ends the next entry at once
+ * (INTR exit, the full path): the host timer armed for the guest's timer deadline, a kick
+ * from another CPU, a device interrupt.
+ */
+bool svm_fast_allowed(const struct svm_vcpu *sv);
 /* Queues whatever the vCPU should take next (exception, NMI, vlapic vector) into EVENTINJ,
  * or asks for an interrupt window. */
 void svm_inject_pending(struct svm_vcpu *sv);

@@ -2,12 +2,14 @@
 /*
  * SVM exit dispatch (AMD APM vol. 2 15.7-15.14, appendix C): one handler per intercepted
  * exit, a documented answer for every other code. Without next-RIP saving (QEMU), the length
- * of HLT, CPUID, RDMSR/WRMSR and VMMCALL comes from decoding the bytes at RIP; if they no
- * longer are that instruction (another vCPU rewrote them), RIP stays and the guest runs
- * whatever is there now. The guest faults of docs/guest-abi.md (x86): #GP for a refused MSR
- * access or string I/O, #UD for SVM instructions, #MC for an access outside the memory map
- * or MMIO that cannot be emulated. The exit information, the registers and guest memory are
- * all hostile; nothing here touches memory outside the VM's RAM.
+ * of HLT, CPUID and RDMSR/WRMSR comes from decoding the bytes at RIP; if they no longer are
+ * that instruction (another vCPU rewrote them), RIP stays and the guest runs whatever is
+ * there now. VMMCALL, the hypercall, has one encoding and so one length (vmmcall_len()); the
+ * calls that never block are answered by svm_exit_fast() before the full exit path runs.
+ * The guest faults of docs/guest-abi.md (x86): #GP for a refused MSR access or string I/O,
+ * #UD for SVM instructions, #MC for an access outside the memory map or MMIO that cannot be
+ * emulated. The exit information, the registers and guest memory are all hostile; nothing
+ * here touches memory outside the VM's RAM.
  */
 #define LOG_COMPONENT "svm"
 #include "arch/x86/svm.h"
@@ -16,6 +18,7 @@
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
 #include "core/log.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 
@@ -74,8 +77,9 @@ static int fetch_decode(struct svm_vcpu *sv, struct x86_insn *in)
 static const struct {
 	u8 op, len, b[3];
 } plain[] = {
-	{ X86_OP_HLT, 1, { 0xf4 } },	     { X86_OP_VMMCALL, 3, { 0x0f, 0x01, 0xd9 } },
-	{ X86_OP_CPUID, 2, { 0x0f, 0xa2 } }, { X86_OP_RDMSR, 2, { 0x0f, 0x32 } },
+	{ X86_OP_HLT, 1, { 0xf4 } },
+	{ X86_OP_CPUID, 2, { 0x0f, 0xa2 } },
+	{ X86_OP_RDMSR, 2, { 0x0f, 0x32 } },
 	{ X86_OP_WRMSR, 2, { 0x0f, 0x30 } },
 };
 
@@ -247,10 +251,26 @@ static enum svm_action exit_ioio(struct svm_vcpu *sv)
 	return r == X86_VIO_POWER_OFF ? SVM_POWER_OFF : r == X86_VIO_RESET ? SVM_RESET : SVM_RESUME;
 }
 
+/*
+ * VMMCALL has one encoding, 0F 01 D9 (APM vol. 3), and it is the hypercall instruction of
+ * docs/guest-abi.md (x86). A VMMCALL exit means the CPU executed it at RIP, so without NRIPS
+ * its length is 3 without reading the guest's code: bytes another vCPU wrote there since do
+ * not change what ran. A guest that put redundant prefixes on it resumes at RIP + 3 (where
+ * NRIPS exists the CPU's next RIP counts them); either way only its own RIP is concerned.
+ */
+static unsigned vmmcall_len(const struct svm_vcpu *sv)
+{
+	const struct vmcb *vmcb = sv->vmcb;
+
+	if (sv->sm->nrips && vmcb->c.next_rip > vmcb->s.rip &&
+	    vmcb->c.next_rip - vmcb->s.rip <= X86_INSN_MAX)
+		return (unsigned)(vmcb->c.next_rip - vmcb->s.rip);
+	return 3;
+}
+
 static enum svm_action exit_vmmcall(struct svm_vcpu *sv)
 {
-	if (!skip(sv, X86_OP_VMMCALL))
-		return SVM_RESUME;
+	sv->vmcb->s.rip += vmmcall_len(sv);
 	switch (x86_hypercall(sv->v, sv->gprs)) {
 	case X86_HC_POWER_OFF: return SVM_POWER_OFF;
 	case X86_HC_RESET: return SVM_RESET;
@@ -345,6 +365,23 @@ enum svm_action svm_handle_exit(struct svm_vcpu *sv, u64 now_ns)
 	return a;
 }
 
+bool svm_exit_fast(struct svm_vcpu *sv, u64 *regs)
+{
+	struct vmcb *vmcb = sv->vmcb;
+
+	if (vmcb->c.exit_code != SVM_EXIT_VMMCALL || (vmcb->c.exit_int_info & SVM_EV_VALID))
+		return false;
+	regs[0] = vmcb->s.rax;
+	if (!hypercall_dispatch_fast(sv->v, regs))
+		return false;
+	vmcb->s.rax = regs[0];
+	sv->exits++;
+	vmcb->s.rip += vmmcall_len(sv);
+	vmcb->c.int_state &= ~1ULL; /* past the instruction: an interrupt shadow is over */
+	vmcb->c.tlb_control = 0;    /* the entry before made the translations current */
+	return true;
+}
+
 /* ---- IPIs and injection ------------------------------------------------------------------------ */
 
 static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
@@ -429,4 +466,19 @@ void svm_inject_pending(struct svm_vcpu *sv)
 	}
 	vmcb->c.vintr |= VINTR_WINDOW;
 	vmcb->c.intercept3 |= SVM_I3_VINTR;
+}
+
+bool svm_fast_allowed(const struct svm_vcpu *sv)
+{
+	const struct vmcb *vmcb = sv->vmcb;
+	u32 irr = 0;
+
+	if (__atomic_load_n(&sv->v->vm->stopping, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&sv->init_pending, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&sv->nmi_pending, __ATOMIC_ACQUIRE) ||
+	    (vmcb->c.event_inj & SVM_EV_VALID) || (vmcb->c.intercept3 & SVM_I3_VINTR))
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(sv->lapic.irr); i++)
+		irr |= __atomic_load_n(&sv->lapic.irr[i], __ATOMIC_RELAXED);
+	return !irr;
 }

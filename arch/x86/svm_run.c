@@ -15,7 +15,7 @@
 #include "arch/x86/x86.h"
 #include "vmm/vm.h"
 
-u64 svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa);
+void svm_vmrun(u64 *gprs, u64 vmcb_pa, u64 host_vmcb_pa, struct svm_vcpu *fast);
 
 /* The longest guest entry when the host APIC preempts (svm_host_if set by the scheduler). */
 #define SVM_SLICE_NS 10000000ULL
@@ -78,7 +78,9 @@ enum svm_action svm_vcpu_step(struct svm_vcpu *sv, struct svm_asid_cpu *cpu, u64
 	vmcb->c.clean = 0;
 	svm_inject_pending(sv);
 	svm_preempt_arm(sv, arch_time_ns());
-	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa);
+	/* Fast hypercalls are answered inside (svm_exit_fast()) only while the host timer
+	 * bounds the entries: it is what ends a guest that makes nothing but such calls. */
+	svm_vmrun(sv->gprs, vmcb_pa, host_vmcb_pa, svm_host_if && svm_fast_allowed(sv) ? sv : NULL);
 	a = svm_handle_exit(sv, arch_time_ns());
 	sv->halted = a == SVM_HALT;
 	return a;

@@ -321,6 +321,8 @@ struct vmx_vcpu {
 	bool fpu_valid;
 	u64 lazy_msr[VMX_LAZY_MSRS], cr2;
 	u8 fpu[512] __aligned(16); /* FXSAVE image */
+	/* vmx_exit_fast() answers exits until the TSC is there (vmx_fast_allowed()). */
+	u64 fast_until_tsc;
 };
 
 /* The VMX backend's VM: the core VM, its EPT, its I/O devices and vCPUs. */
@@ -394,6 +396,27 @@ enum vmx_action vmx_handle_exit(struct vmx_vcpu *xv, u64 now_ns);
 enum vmx_action vmx_entry_failed(struct vmx_vcpu *xv, bool valid, u64 insn_error);
 /* Queues the next event (NMI, vlapic vector) or asks for an interrupt window. */
 void vmx_inject_pending(struct vmx_vcpu *xv);
+/*
+ * Whether the entry about to run (vmx_inject_pending() done) may have its exits answered by
+ * vmx_exit_fast(): the full path has nothing to do before the next entry (no stop request, no
+ * INIT or NMI, no event to inject, no interrupt window, no vector in the IRR whatever its
+ * priority), and a fast hypercall changes none of it. What else could change it meanwhile
+ * (a device, in time another CPU's kick) is an interrupt, held while Moat runs with IF 0, that
+ * ends the next entry at once (external-interrupt exiting). If so, the fast path may go on
+ * until the TSC reaches `until_tsc` (the caller's slice: re-entries from the fast path
+ * restart the preemption timer), and while the guest's x2APIC timer is not due (the full path
+ * polls it).
+ */
+bool vmx_fast_allowed(struct vmx_vcpu *xv, u64 until_tsc);
+/*
+ * The exit fast path (vmx_entry.S calls it at the exit, before anything else, for an entry
+ * vmx_fast_allowed() let use it). regs[7] is the hypercall register block (x0..x6,
+ * docs/guest-abi.md x86): the guest's RAX, RDI, RSI, RDX, RCX, R8, R9, which are not in gprs
+ * meanwhile. A VMCALL of a fast hypercall (hypercall_dispatch_fast()) within the time
+ * vmx_fast_allowed() gave is answered: results in regs[0..3], RIP past it, true returned,
+ * and the guest re-enters at once. False: nothing changed; vmx_handle_exit() takes the exit.
+ */
+bool vmx_exit_fast(struct vmx_vcpu *xv, u64 *regs);
 /* A short name for an exit reason or VM-instruction error, for the log. */
 const char *vmx_exit_name(u32 reason);
 const char *vmx_insn_error_name(u64 err);

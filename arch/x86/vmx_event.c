@@ -83,6 +83,22 @@ void vmx_inject_pending(struct vmx_vcpu *xv)
 		vmcs_write(VMCS_PROC_CTLS, proc | PROC_INTR_WINDOW);
 }
 
+bool vmx_fast_allowed(struct vmx_vcpu *xv, u64 until_tsc)
+{
+	u32 irr = 0;
+
+	if (__atomic_load_n(&xv->v->vm->stopping, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&xv->init_pending, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&xv->nmi_pending, __ATOMIC_ACQUIRE) ||
+	    (vmcs_read(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) ||
+	    (vmcs_read(VMCS_PROC_CTLS) & PROC_INTR_WINDOW))
+		return false;
+	for (unsigned i = 0; i < ARRAY_SIZE(xv->lapic.irr); i++)
+		irr |= __atomic_load_n(&xv->lapic.irr[i], __ATOMIC_RELAXED);
+	xv->fast_until_tsc = until_tsc;
+	return !irr;
+}
+
 static const char *const exit_names[] = {
 	[VMX_EXIT_EXCEPTION_NMI] = "exception or NMI",
 	[VMX_EXIT_EXT_INTR] = "external interrupt",

@@ -15,7 +15,9 @@
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
+#include "arch/x86/x86.h"
 #include "core/log.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm.h"
 #include "lib/err.h"
 
@@ -278,6 +280,33 @@ static enum vmx_action exit_vmcall(struct vmx_vcpu *xv)
 	case X86_HC_RESET: return VMX_RESET;
 	default: return VMX_RESUME;
 	}
+}
+
+/* The fast path's time is over: the slice vmx_fast_allowed() gave, or the guest's timer. */
+static bool fast_time_over(const struct vmx_vcpu *xv)
+{
+	/* deadline_ns read again after the clock: nothing is kept across the call */
+	return rdtsc() >= xv->fast_until_tsc ||
+	       (xv->lapic.deadline_ns && arch_time_ns() >= xv->lapic.deadline_ns);
+}
+
+bool vmx_exit_fast(struct vmx_vcpu *xv, u64 *regs)
+{
+	u64 shadow;
+
+	/* The whole reason: a VM-entry failure (bit 31) or other flags are the full path's. A
+	 * VMCALL exit is never one during event delivery (27.2.4), so no IDT-vectoring
+	 * information is lost, and every exit clears the valid bit of the entry's event field
+	 * (27.2), so nothing is injected again. */
+	if ((u32)vmcs_read(VMCS_EXIT_REASON) != VMX_EXIT_VMCALL || fast_time_over(xv) ||
+	    !hypercall_dispatch_fast(xv->v, regs))
+		return false;
+	xv->exits++;
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSN_LEN));
+	shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	if (shadow & 3) /* an STI or MOV SS shadow ends with the instruction it covered */
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, shadow & ~3ULL);
+	return true;
 }
 
 static int fetch_decode(struct vmx_vcpu *xv, struct x86_insn *in)

@@ -20,7 +20,7 @@
 #include "core/log.h"
 #include "vmm/vm.h"
 
-int vmx_enter(u64 *gprs, u64 launched);
+int vmx_enter(u64 *gprs, u64 launched, struct vmx_vcpu *fast);
 
 /* A guest slice in TSC ticks (Bochs: instructions) before the preemption timer exits. */
 #define VMX_SLICE_TSC (1ULL << 22)
@@ -125,13 +125,20 @@ static bool vmx_vcpu_ready(struct vmx_vcpu *xv)
 static enum vmx_action vmx_vcpu_enter(struct vmx_vcpu *xv)
 {
 	const struct vmx_caps *caps = xv->xm->caps;
+	u64 exits;
 	int rc;
 
 	vmx_tlb_prepare(caps, &xv->tlb, ept_pointer(&xv->xm->ept));
 	vmx_inject_pending(xv);
 	if (caps->preempt_timer)
 		vmcs_write(VMCS_PREEMPT_TIMER, VMX_SLICE_TSC >> caps->preempt_shift);
-	rc = vmx_enter(xv->gprs, xv->launched);
+	/* The fast path (vmx_exit_fast()) answers exits for one slice at most: re-entries
+	 * from there restart the preemption timer. */
+	exits = xv->exits;
+	rc = vmx_enter(xv->gprs, xv->launched,
+		       vmx_fast_allowed(xv, rdtsc() + VMX_SLICE_TSC) ? xv : NULL);
+	if (xv->exits != exits)
+		xv->launched = true; /* the fast path had exits: it failed in a VMRESUME */
 	if (rc)
 		return vmx_entry_failed(xv, rc == 2, rc == 2 ? vmcs_read(VMCS_INSN_ERROR) : 0);
 	xv->launched = true;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The SVM exit handler under hostile exits (each 48-byte record: exit code selector, the two
- * exit infos, RAX/RCX/RDX/RDI/RSI, NRIPS and next RIP, 15 bytes at RIP): MSR accesses (x2APIC, EFER, PAT, IPIs to
- * the other vCPU), port I/O (16550, power registers), MMIO through #NPF, hypercalls through
- * VMMCALL, CPUID, HLT. Whatever arrives: the action is one of the enum, RIP moves by at most
- * 15 bytes or to IOIO's next-RIP, only documented exceptions are injected, and nothing
+ * exit infos, RAX/RCX/RDX/RDI/RSI, NRIPS and next RIP, byte 32, 15 bytes at RIP): MSR
+ * accesses (x2APIC, EFER, PAT, IPIs to the other vCPU), port I/O (16550, power registers),
+ * MMIO through #NPF, hypercalls through VMMCALL (through the fast path first when byte 32's
+ * bit 0 is set), CPUID, HLT. Whatever arrives: the action is one of the enum, RIP moves by at
+ * most 15 bytes or to IOIO's next-RIP, only documented exceptions are injected, and nothing
  * outside the VM's RAM is touched (ASan).
  */
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "svm_fixture.c"
 
+#include "vmm/hypercall.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/bits.h"
 
@@ -31,6 +33,21 @@ static const uint64_t fz_codes[] = {
 	SVM_EXIT_EXCP_BASE + 17,
 	0x3ff,
 };
+
+/* The fast path first, as svm_entry.S tries it (the hypercall block filled and read back). */
+static bool fast_exit(struct svm_vcpu *sv)
+{
+	static const unsigned reg[6] = { GPR_RDI, GPR_RSI, GPR_RDX, GPR_RCX, GPR_R8, GPR_R9 };
+	u64 regs[HC_NREGS] = { 0 };
+	bool done;
+
+	for (unsigned i = 0; i < 6; i++)
+		regs[1 + i] = sv->gprs[reg[i]];
+	done = svm_exit_fast(sv, regs);
+	for (unsigned i = 0; i < 6; i++)
+		sv->gprs[reg[i]] = regs[1 + i];
+	return done;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,7 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.sm.nrips =
 			r[30] & 1; /* next RIP from the "CPU": 0..31 bytes on, some impossible */
 		f.vmcb[cpu]->c.next_rip = SVMF_CODE + (r[31] & 31);
-		a = svm_handle_exit(sv, off);
+		a = SVM_RESUME;
+		if (!((r[32] & 1) && fast_exit(sv)))
+			a = svm_handle_exit(sv, off);
 		if (a > SVM_RESET)
 			__builtin_trap();
 		if (f.vmcb[cpu]->s.rip < SVMF_CODE || f.vmcb[cpu]->s.rip > SVMF_CODE + 15)

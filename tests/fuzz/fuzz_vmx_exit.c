@@ -4,10 +4,11 @@
  * qualification, instruction length, IDT-vectoring information, RAX/RCX/RDX/RBX, the guest
  * physical address selector, 15 bytes at RIP) on the fake VMCS: MSR accesses (x2APIC, EFER,
  * PAT, IPIs), port I/O, CR accesses, EPT violations in and outside the emulated ECAM,
- * hypercalls, CPUID, HLT, VMX instructions, entry failures. Whatever arrives: the action is
- * one of the enum, RIP moves by at most 15 bytes, only documented events are injected, the
- * VMCS is written only with values its fields can hold (no read-only exit field), and
- * nothing outside the VM's RAM is touched (ASan).
+ * hypercalls (through the fast path first when the selector's bit 0 is set), CPUID, HLT,
+ * VMX instructions, entry failures. Whatever arrives: the action is one of the enum, RIP
+ * moves by at most 15 bytes, only documented events are injected, the VMCS is written only
+ * with values its fields can hold (no read-only exit field), and nothing outside the VM's
+ * RAM is touched (ASan).
  */
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "vmx/ept_model.c"
 #include "vmx_fixture.c"
 
+#include "vmm/hypercall.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/bits.h"
 
@@ -51,6 +53,23 @@ static void fz_check(void)
 		__builtin_trap();
 }
 
+/* The fast path first, as vmx_entry.S tries it (the hypercall block filled and read back). */
+static bool fast_exit(struct vmx_vcpu *xv)
+{
+	static const unsigned reg[HC_NREGS] = { VGPR_RAX, VGPR_RDI, VGPR_RSI, VGPR_RDX,
+						VGPR_RCX, VGPR_R8,  VGPR_R9 };
+	u64 regs[HC_NREGS];
+	bool done;
+
+	for (unsigned i = 0; i < HC_NREGS; i++)
+		regs[i] = xv->gprs[reg[i]];
+	xv->fast_until_tsc = ~0ULL;
+	done = vmx_exit_fast(xv, regs);
+	for (unsigned i = 0; i < HC_NREGS; i++)
+		xv->gprs[reg[i]] = regs[i];
+	return done;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vmxf f;
@@ -76,7 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		xv->gprs[VGPR_RDX] = r[21];
 		xv->gprs[VGPR_RBX] = get_le32(r + 21);
 		xv->gprs[VGPR_R9] = 0;
-		a = vmx_handle_exit(xv, off);
+		a = VMX_RESUME;
+		if (!((r[0] & 1) && fast_exit(xv)))
+			a = vmx_handle_exit(xv, off);
 		if (a > VMX_RESET)
 			__builtin_trap();
 		fz_check();

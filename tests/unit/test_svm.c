@@ -221,7 +221,7 @@ static void malformed_instruction_at_rip(void **state)
 	static const u8 nops[4] = { 0x90, 0x90, 0x90, 0x90 }, junk[15] = { [0 ... 14] = 0x66 };
 	u64 calls = f.vm.con_len;
 
-	assert_int_equal(run_exit(SVM_EXIT_VMMCALL, 0, 0, nops, 4), SVM_RESUME);
+	assert_int_equal(run_exit(SVM_EXIT_CPUID, 0, 0, nops, 4), SVM_RESUME);
 	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE);
 	assert_int_equal(injected(), 0);
 	assert_int_equal(run_exit(SVM_EXIT_HLT, 0, 0, junk, 15), SVM_RESUME);
@@ -392,10 +392,172 @@ static void hypercalls_through_vmmcall(void **state)
 	assert_int_equal(run_exit(SVM_EXIT_VMMCALL, 0, 0, vmmcall, 3), SVM_POWER_OFF);
 	f.vmcb[0]->s.rax = 0x84000009;
 	assert_int_equal(run_exit(SVM_EXIT_VMMCALL, 0, 0, vmmcall, 3), SVM_RESET);
-	/* VMCALL is Intel's: on SVM it is not the VMMCALL the exit reports */
-	f.vmcb[0]->s.rax = MOAT_HC_NULL;
-	run_exit(SVM_EXIT_VMMCALL, 0, 0, (const u8[]){ 0x0f, 0x01, 0xc1 }, 3);
-	assert_int_equal(f.vmcb[0]->s.rip, SVMF_CODE);
+	(void)state;
+}
+
+/*
+ * VMMCALL has one encoding (0F 01 D9): its exit gives RIP + 3 whatever the bytes at RIP are
+ * now (they are not read), or the CPU's next RIP with NRIPS; the call runs either way.
+ */
+static void vmmcall_length_from_the_exit(void **state)
+{
+	static const u8 nops[4] = { 0x90, 0x90, 0x90, 0x90 };
+	struct vmcb *v = f.vmcb[0];
+
+	v->s.rax = MOAT_HC_NULL;
+	assert_int_equal(run_exit(SVM_EXIT_VMMCALL, 0, 0, nops, 4), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE + 3);
+	assert_int_equal(v->s.rax, MOAT_OK);
+	assert_int_equal(injected(), 0);
+	f.sm.nrips = true; /* a prefixed VMMCALL: the CPU counts the prefix */
+	svmf_exit(&f, 0, SVM_EXIT_VMMCALL, 0, 0, (const u8[]){ 0x3e, 0x0f, 0x01, 0xd9 }, 4);
+	v->c.next_rip = SVMF_CODE + 4;
+	v->s.rax = MOAT_HC_NULL;
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE + 4);
+	svmf_exit(&f, 0, SVM_EXIT_VMMCALL, 0, 0, nops, 4);
+	v->c.next_rip = SVMF_CODE + 16; /* impossible: 3 */
+	v->s.rax = MOAT_HC_NULL;
+	assert_int_equal(svm_handle_exit(cpu0(), 0), SVM_RESUME);
+	assert_int_equal(v->s.rip, SVMF_CODE + 3);
+	(void)state;
+}
+
+/* Sets up a VMMCALL exit of vCPU 0 with the call in RAX and x1..x6 in their registers. */
+static void vmmcall_exit(u64 fn, const u64 x[6])
+{
+	static const unsigned reg[6] = { GPR_RDI, GPR_RSI, GPR_RDX, GPR_RCX, GPR_R8, GPR_R9 };
+
+	svmf_exit(&f, 0, SVM_EXIT_VMMCALL, 0, 0, (const u8[]){ 0x0f, 0x01, 0xd9 }, 3);
+	f.vmcb[0]->s.rax = fn;
+	for (unsigned i = 0; i < 6; i++)
+		cpu0()->gprs[reg[i]] = x[i];
+	f.vmcb[0]->c.int_state = 1;
+	f.vmcb[0]->c.tlb_control = 1;
+}
+
+/* What svm_entry.S does around svm_exit_fast(): x1..x6 from the guest's registers into the
+ * block, and back into them (the asm reloads them from it, answered or not). */
+static bool fast_exit(struct svm_vcpu *sv)
+{
+	static const unsigned reg[6] = { GPR_RDI, GPR_RSI, GPR_RDX, GPR_RCX, GPR_R8, GPR_R9 };
+	u64 regs[HC_NREGS] = { 0x5a5a };
+	bool done;
+
+	for (unsigned i = 0; i < 6; i++)
+		regs[1 + i] = sv->gprs[reg[i]];
+	done = svm_exit_fast(sv, regs);
+	for (unsigned i = 0; i < 6; i++)
+		sv->gprs[reg[i]] = regs[1 + i];
+	return done;
+}
+
+/*
+ * The fast path answers exactly the calls that never block, with the registers, RIP, shadow
+ * and exit count the full path gives; anything else (other calls, other exits, an event to
+ * deliver again) it declines having changed nothing.
+ */
+static void fast_exit_matches_full_exit_or_declines(void **state)
+{
+	static const u64 args[3][6] = { { 0 },
+					{ VM_RAM_BASE + 0x2000, 4096 },
+					{ MOAT_HC_NULL, 0, 0, 0, 0, 9 } };
+	static const u64 extra[] = { 0x84000008, 0x12345678, MOAT_HC_BASE | 0x10000,
+				     (u64)1 << 32 | MOAT_HC_NULL };
+	struct svm_vcpu *sv = cpu0();
+	struct vmcb *v = f.vmcb[0], full;
+	u64 gfull[16], exits;
+	unsigned nfast = 0;
+
+	for (unsigned n = 0; n < MOAT_HC_COUNT + 1 + ARRAY_SIZE(extra); n++) {
+		u64 fn = n <= MOAT_HC_COUNT ? MOAT_HC_FN(n) : extra[n - MOAT_HC_COUNT - 1];
+
+		for (unsigned p = 0; p < 3; p++) {
+			u64 in[HC_NREGS] = { fn,	 args[p][0], args[p][1], args[p][2],
+					     args[p][3], args[p][4], args[p][5] };
+			bool fast = hypercall_dispatch_fast(&f.vm.vcpu[0], in);
+
+			vmmcall_exit(fn, args[p]);
+			exits = sv->exits;
+			if (fast) {
+				assert_int_equal(svm_handle_exit(sv, 0), SVM_RESUME);
+				memcpy(&full, v, sizeof(full));
+				memcpy(gfull, sv->gprs, sizeof(gfull));
+				vmmcall_exit(fn, args[p]);
+			}
+			assert_int_equal(fast_exit(sv), fast);
+			if (!fast) {
+				assert_int_equal(v->s.rip, SVMF_CODE);
+				assert_int_equal(v->s.rax, fn);
+				assert_int_equal(v->c.int_state, 1);
+				assert_int_equal(sv->exits, exits);
+				assert_int_equal(sv->gprs[GPR_RDI], args[p][0]);
+				assert_int_equal(sv->gprs[GPR_RSI], args[p][1]);
+				assert_int_equal(sv->gprs[GPR_R9], args[p][5]);
+				continue;
+			}
+			nfast++;
+			assert_int_equal(sv->exits, exits + 2);
+			assert_int_equal(v->s.rip, full.s.rip);
+			assert_int_equal(v->s.rax, full.s.rax);
+			assert_int_equal(v->c.int_state, full.c.int_state);
+			assert_int_equal(v->c.event_inj, 0);
+			assert_int_equal(v->c.tlb_control, 0);
+			assert_memory_equal(sv->gprs + 1, gfull + 1, sizeof(gfull) - 8);
+		}
+	}
+	assert_int_equal(nfast, 3 * 6); /* VERSION FEATURES NULL VM_INFO VCPU_STATE SHARED_CHECK */
+	/* other exits, and a VMMCALL exit that interrupted an event's delivery, are not its */
+	vmmcall_exit(MOAT_HC_NULL, args[0]);
+	v->c.exit_code = SVM_EXIT_CPUID;
+	assert_false(fast_exit(sv));
+	vmmcall_exit(MOAT_HC_NULL, args[0]);
+	v->c.exit_int_info = 0x20 | SVM_EV_TYPE_INTR | SVM_EV_VALID;
+	assert_false(fast_exit(sv));
+	assert_int_equal(v->s.rip, SVMF_CODE);
+	(void)state;
+}
+
+/* Entries with anything for the full path to do before the next one do not use the fast
+ * path: a stop, INIT, NMI, an event to inject, an interrupt window, a vector in the IRR. */
+static void fast_path_only_with_nothing_pending(void **state)
+{
+	struct svm_vcpu *sv = cpu0();
+	struct vmcb *v = f.vmcb[0];
+
+	svm_inject_pending(sv);
+	assert_true(svm_fast_allowed(sv));
+	f.vm.stopping = true;
+	assert_false(svm_fast_allowed(sv));
+	f.vm.stopping = false;
+	sv->init_pending = true;
+	assert_false(svm_fast_allowed(sv));
+	sv->init_pending = false;
+	sv->nmi_pending = true;
+	assert_false(svm_fast_allowed(sv));
+	svm_inject_pending(sv); /* the NMI is injected: still not */
+	assert_false(svm_fast_allowed(sv));
+	v->c.event_inj = 0;
+	assert_true(svm_fast_allowed(sv));
+	/* a vector below the priority: nothing injected, but it is in the IRR */
+	sv->lapic.svr = 0x1ff;
+	sv->lapic.tpr = 0xf0;
+	vlapic_accept(&sv->lapic, 0xe1);
+	svm_inject_pending(sv);
+	assert_int_equal(v->c.event_inj, 0);
+	assert_false(svm_fast_allowed(sv));
+	/* deliverable with interrupts off: a window is asked for */
+	sv->lapic.tpr = 0;
+	v->s.rflags = 0;
+	svm_inject_pending(sv);
+	assert_true(v->c.intercept3 & SVM_I3_VINTR);
+	assert_false(svm_fast_allowed(sv));
+	v->s.rflags = 1u << 9;
+	svm_inject_pending(sv); /* injected: IRR -> ISR, nothing left in the IRR */
+	assert_true(v->c.event_inj & SVM_EV_VALID);
+	assert_false(svm_fast_allowed(sv));
+	v->c.event_inj = 0;
+	assert_true(svm_fast_allowed(sv));
 	(void)state;
 }
 
@@ -622,6 +784,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(msr_accesses, setup, teardown),
 		cmocka_unit_test_setup_teardown(io_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(hypercalls_through_vmmcall, setup, teardown),
+		cmocka_unit_test_setup_teardown(vmmcall_length_from_the_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(fast_exit_matches_full_exit_or_declines, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(fast_path_only_with_nothing_pending, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(nested_page_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(other_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(injection_and_interrupt_window, setup, teardown),

@@ -11,6 +11,7 @@
 #include "test_util.h"
 #include "vmx_fixture.h"
 
+#include "vmm/hypercall.h"
 #include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 
@@ -194,6 +195,150 @@ static void vmcall_runs_the_hypercall_with_the_svm_mapping(void **state)
 	vmxf_exit(&f, VMX_EXIT_VMCALL, 0, 3, vmcall, 3);
 	bsp()->gprs[VGPR_RAX] = 0x84000008; /* PSCI SYSTEM_OFF */
 	assert_int_equal(vmx_handle_exit(bsp(), 0), VMX_POWER_OFF);
+	(void)state;
+}
+
+/* What vmx_entry.S does around vmx_exit_fast(): RAX, RDI, RSI, RDX, RCX, R8, R9 into the
+ * hypercall block and back into the registers (reloaded from it, answered or not). */
+static bool fast_exit(struct vmx_vcpu *xv)
+{
+	static const unsigned reg[HC_NREGS] = { VGPR_RAX, VGPR_RDI, VGPR_RSI, VGPR_RDX,
+						VGPR_RCX, VGPR_R8,  VGPR_R9 };
+	u64 regs[HC_NREGS];
+	bool done;
+
+	for (unsigned i = 0; i < HC_NREGS; i++)
+		regs[i] = xv->gprs[reg[i]];
+	done = vmx_exit_fast(xv, regs);
+	for (unsigned i = 0; i < HC_NREGS; i++)
+		xv->gprs[reg[i]] = regs[i];
+	return done;
+}
+
+static void vmcall_exit(u64 fn, const u64 x[6])
+{
+	static const u8 vmcall[] = { 0x0f, 0x01, 0xc1 };
+	static const unsigned reg[6] = { VGPR_RDI, VGPR_RSI, VGPR_RDX, VGPR_RCX, VGPR_R8, VGPR_R9 };
+
+	vmxf_exit(&f, VMX_EXIT_VMCALL, 0, 3, vmcall, 3);
+	vmcsf_set(VMCS_GUEST_INTERRUPTIBILITY, 1); /* VMCALL right after STI */
+	bsp()->gprs[VGPR_RAX] = fn;
+	for (unsigned i = 0; i < 6; i++)
+		bsp()->gprs[reg[i]] = x[i];
+}
+
+/*
+ * The fast path answers exactly the calls that never block, with the registers, RIP, shadow
+ * and exit count the full path gives; anything else it declines having changed nothing:
+ * other calls, other exits or a failed entry, after its slice, with the guest's timer due.
+ */
+static void fast_exit_matches_full_exit_or_declines(void **state)
+{
+	static const u64 args[3][6] = { { 0 },
+					{ VM_RAM_BASE + 0x2000, 4096 },
+					{ MOAT_HC_NULL, 0, 0, 0, 0, 9 } };
+	static const u64 extra[] = { 0x84000008, 0x12345678, MOAT_HC_BASE | 0x10000,
+				     (u64)1 << 32 | MOAT_HC_NULL };
+	struct vmx_vcpu *xv = bsp();
+	u64 gfull[16], exits;
+	unsigned nfast = 0;
+
+	xv->fast_until_tsc = ~0ULL;
+	for (unsigned n = 0; n < MOAT_HC_COUNT + 1 + ARRAY_SIZE(extra); n++) {
+		u64 fn = n <= MOAT_HC_COUNT ? MOAT_HC_FN(n) : extra[n - MOAT_HC_COUNT - 1];
+
+		for (unsigned p = 0; p < 3; p++) {
+			u64 in[HC_NREGS] = { fn,	 args[p][0], args[p][1], args[p][2],
+					     args[p][3], args[p][4], args[p][5] };
+			bool fast = hypercall_dispatch_fast(&f.vm.vcpu[0], in);
+
+			vmcall_exit(fn, args[p]);
+			exits = xv->exits;
+			if (fast) {
+				assert_int_equal(vmx_handle_exit(xv, 0), VMX_RESUME);
+				memcpy(gfull, xv->gprs, sizeof(gfull));
+				vmcall_exit(fn, args[p]);
+			}
+			assert_int_equal(fast_exit(xv), fast);
+			if (!fast) {
+				assert_int_equal(vmcsf_get(VMCS_GUEST_RIP), VMXF_CODE);
+				assert_int_equal(vmcsf_get(VMCS_GUEST_INTERRUPTIBILITY), 1);
+				assert_int_equal(xv->gprs[VGPR_RAX], fn);
+				assert_int_equal(xv->gprs[VGPR_RDI], args[p][0]);
+				assert_int_equal(xv->gprs[VGPR_R9], args[p][5]);
+				assert_int_equal(xv->exits, exits);
+				continue;
+			}
+			nfast++;
+			assert_int_equal(xv->exits, exits + 2);
+			assert_int_equal(vmcsf_get(VMCS_GUEST_RIP), VMXF_CODE + 3);
+			assert_int_equal(vmcsf_get(VMCS_GUEST_INTERRUPTIBILITY), 0);
+			assert_memory_equal(xv->gprs, gfull, sizeof(gfull));
+		}
+	}
+	assert_int_equal(nfast, 3 * 6); /* VERSION FEATURES NULL VM_INFO VCPU_STATE SHARED_CHECK */
+	vmcall_exit(MOAT_HC_NULL, args[0]);
+	vmcsf_set(VMCS_EXIT_REASON, VMX_EXIT_CPUID);
+	assert_false(fast_exit(xv));
+	vmcsf_set(VMCS_EXIT_REASON, VMX_EXIT_VMCALL | VMX_EXIT_REASON_ENTRY_FAIL);
+	assert_false(fast_exit(xv));
+	vmcsf_set(VMCS_EXIT_REASON, VMX_EXIT_VMCALL);
+	xv->fast_until_tsc = 0; /* the slice is over */
+	assert_false(fast_exit(xv));
+	xv->fast_until_tsc = ~0ULL;
+	host_time_now_ns = 5000;
+	xv->lapic.deadline_ns = 5000; /* the guest's timer is due: the full path polls it */
+	assert_false(fast_exit(xv));
+	assert_int_equal(vmcsf_get(VMCS_GUEST_RIP), VMXF_CODE);
+	xv->lapic.deadline_ns = 5001;
+	assert_true(fast_exit(xv));
+	assert_int_equal(vmcsf_get(VMCS_GUEST_RIP), VMXF_CODE + 3);
+	host_time_now_ns = 0;
+	(void)state;
+}
+
+/* Entries with anything for the full path to do before the next one do not use the fast
+ * path: a stop, INIT, NMI, an event to inject, an interrupt window, a vector in the IRR. */
+static void fast_path_only_with_nothing_pending(void **state)
+{
+	struct vmx_vcpu *xv = bsp();
+	struct vlapic_ipi ipi;
+	bool sent;
+
+	vmx_inject_pending(xv);
+	assert_true(vmx_fast_allowed(xv, 1234));
+	assert_int_equal(xv->fast_until_tsc, 1234);
+	f.vm.stopping = true;
+	assert_false(vmx_fast_allowed(xv, 1));
+	f.vm.stopping = false;
+	xv->init_pending = true;
+	assert_false(vmx_fast_allowed(xv, 1));
+	xv->init_pending = false;
+	xv->nmi_pending = true;
+	assert_false(vmx_fast_allowed(xv, 1));
+	vmx_inject_pending(xv); /* the NMI is injected: still not */
+	assert_false(vmx_fast_allowed(xv, 1));
+	vmcsf_set(VMCS_ENTRY_INTR_INFO, 0);
+	assert_true(vmx_fast_allowed(xv, 1));
+	/* a vector below the priority: nothing injected, but it is in the IRR */
+	assert_int_equal(vlapic_write(&xv->lapic, 0x80f, 0x1ff, 0, &ipi, &sent), 0);
+	assert_int_equal(vlapic_write(&xv->lapic, 0x808, 0xf0, 0, &ipi, &sent), 0);
+	vlapic_accept(&xv->lapic, 0xe1);
+	vmx_inject_pending(xv);
+	assert_int_equal(vmcsf_get(VMCS_ENTRY_INTR_INFO), 0);
+	assert_false(vmx_fast_allowed(xv, 1));
+	/* deliverable with interrupts off: a window is asked for */
+	assert_int_equal(vlapic_write(&xv->lapic, 0x808, 0, 0, &ipi, &sent), 0);
+	vmcsf_set(VMCS_GUEST_RFLAGS, 0x2);
+	vmx_inject_pending(xv);
+	assert_true(vmcsf_get(VMCS_PROC_CTLS) & PROC_INTR_WINDOW);
+	assert_false(vmx_fast_allowed(xv, 1));
+	vmcsf_set(VMCS_GUEST_RFLAGS, 0x202);
+	vmx_inject_pending(xv); /* injected: IRR -> ISR, nothing left in the IRR */
+	assert_true(vmcsf_get(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID);
+	assert_false(vmx_fast_allowed(xv, 1));
+	vmcsf_set(VMCS_ENTRY_INTR_INFO, 0);
+	assert_true(vmx_fast_allowed(xv, 1));
 	(void)state;
 }
 
@@ -383,6 +528,8 @@ int main(void)
 		T(feature_control_is_locked_only_when_unlocked),
 		T(msr_bitmap_passes_only_switched_msrs),
 		T(vmcall_runs_the_hypercall_with_the_svm_mapping),
+		T(fast_exit_matches_full_exit_or_declines),
+		T(fast_path_only_with_nothing_pending),
 		T(cpuid_hlt_and_msrs),
 		T(io_exits_and_string_io),
 		T(cr0_write_enters_long_mode_and_flushes_the_vpid),

@@ -8,7 +8,7 @@ protocol state, resets itself once (alpha: shared RAM keeps its mark), runs the 
 shared with the arm64 guest (tests/guests/guest_abi_cases.c) through VMMCALL, writes the 16550, checks CPUID/MSR
 virtualisation, gets #MC for memory outside its map, starts its second vCPU with INIT and
 start-up IPIs, takes an IPI from it, finds that an IPI to an x2APIC ID its VM does not have
-(the other VM's vCPUs included) reaches nobody, takes x2APIC timer interrupts (also while spinning without exits: the host APIC preempts) and powers off
+(the other VM's vCPUs included) reaches nobody, takes x2APIC timer interrupts (also while spinning without exits: the host APIC preempts; and while making only null hypercalls, answered on the exit fast path) and powers off
 through the ACPI sleep control register; the other VM goes on and Moat powers off after both."""
 from qemu import Scenario
 
