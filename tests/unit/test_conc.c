@@ -7,8 +7,10 @@
  * against the fault delivery and device operations.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test_util.h"
 
@@ -354,8 +356,20 @@ static void *faultq_flipper(void *arg)
 	(void)arg;
 	while (__atomic_load_n(&storm_rounds, __ATOMIC_ACQUIRE) == 0)
 		cpu_spin_hint();
-	/* Long enough to overlap the storm even on a loaded machine, bounded anyway. */
-	for (unsigned i = 0; (i < 5000 || fq_seen < 100) && i < 2000000; i++) {
+	/*
+	 * Long enough to overlap the storm even on a loaded machine: at least 5000 rounds and
+	 * until 100 checks found records, bounded by wall-clock time (60 s), not by a round
+	 * count a starved storm thread could outlast. Every 64th round yields the CPU to it.
+	 */
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < 5000 || fq_seen < 100; i++) {
+		if (i % 64 == 63) {
+			sched_yield();
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t0.tv_sec > 60)
+				break;
+		}
 		if (callr(vma, 1, r, MOAT_HC_VIOMMU_FAULTQ, FQ, 40, 0, 0) != MOAT_OK)
 			fq_torn += 1000000;
 		for (unsigned k = 0; k < 4; k++) {
