@@ -7,6 +7,8 @@ So a readiness check must not open and close a connection: it looks for the list
 the kernel's table (/proc/net/tcp, /proc/net/tcp6: state 0A is LISTEN)."""
 import time
 
+HELPER_EXITED = "a helper exited before listening"
+
 
 def listening(port):
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -29,7 +31,7 @@ def wait_listening(port, procs=(), seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
-            return "a helper exited before listening"
+            return HELPER_EXITED
         if listening(port):
             return None
         time.sleep(0.05)

@@ -76,25 +76,36 @@ def _wait_listening(port, helpers, seconds=30):
     return ports.wait_listening(port, helpers, seconds)
 
 
+# A free port is found by binding port 0 and closing it, so another process on the machine (a
+# second test suite, a parallel scenario) may take it before the helper binds it: the helper
+# then exits at once. That, and only that, is retried on a new port.
+PORT_ATTEMPTS = 3
+
+
 def run(sc: Scenario) -> Result:
     start = time.monotonic()
-    sc, port = _with_port(sc)
     for f in sc.needs:
         if not os.path.exists(os.path.join(ROOT, f)):
             return Result(False, 0.0, f"missing {f} (not built?)", "")
-    helpers = []
-    try:
-        for argv in sc.helpers:
-            helpers.append(subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL, start_new_session=True))
-        if port is not None and helpers:
-            why = _wait_listening(port, helpers)
-            if why:
-                return Result(False, time.monotonic() - start, why, "")
-        return _run_qemu(sc, start)
-    finally:
-        for h in helpers:
-            _kill_group(h)
+    for attempt in range(PORT_ATTEMPTS):
+        this, port = _with_port(sc)
+        helpers = []
+        try:
+            for argv in this.helpers:
+                helpers.append(subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL,
+                                                start_new_session=True))
+            if port is not None and helpers:
+                why = _wait_listening(port, helpers)
+                if why == ports.HELPER_EXITED and attempt + 1 < PORT_ATTEMPTS:
+                    continue
+                if why:
+                    return Result(False, time.monotonic() - start,
+                                  f"{why} (port {port}, attempt {attempt + 1})", "")
+            return _run_qemu(this, start)
+        finally:
+            for h in helpers:
+                _kill_group(h)
 
 
 def _waiting_for(sc, idx, sidx):
