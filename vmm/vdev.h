@@ -164,15 +164,19 @@ void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size);
 /* Raises a virtual SPI in the VM (fault-queue notification). */
 void arch_vm_raise_spi(struct vm *vm, unsigned intid);
 /*
- * Physical MSI delivery (docs/gic-its.md). arch_vdev_msi_doorbell: the host-physical page a
- * function's messages are written to and the doorbell's offset in it; -E_NOTSUP where Moat
- * drives no message target. arch_vdev_msi_map: message `event` of function (segment, bdf)
- * calls fn(ctx) when it arrives; `data` is what the function must write. arm64 (and the host
- * tests): the GICv3 ITS, arch/arm64/gic_its.c; x86_64: none yet.
+ * Physical MSI delivery of assigned functions (docs/gic-its.md, docs/vm-backend.md).
+ * arch_vdev_msi_doorbell: -E_NOTSUP where Moat drives no message target; else *page is the
+ * host-physical page the messages must reach through the function's IOMMU views at
+ * VMSIX_PHYS_DOORBELL_IPA (arm64: the ITS translation register's page), or 0 where the IOMMU
+ * takes the messages itself (x86: interrupt remapping; no page enters any view).
+ * arch_vdev_msi_map: message `event` of function d calls fn(ctx) when it arrives; *addr and
+ * *data are the message the function must write (arm64 and the host tests: the doorbell IPA
+ * plus its offset and the EventID of the GICv3 ITS, arch/arm64/gic_its.c; x86_64: the
+ * remappable-format message of an interrupt-remapping entry its IOMMU made, arch/x86/vmsi.c).
  */
-int arch_vdev_msi_doorbell(paddr_t *page, u32 *off) __must_check;
-int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx,
+int arch_vdev_msi_doorbell(paddr_t *page) __must_check;
+int arch_vdev_msi_map(struct vdev *d, u32 event, irq_handler_fn fn, void *ctx, u64 *addr,
 		      u32 *data) __must_check;
-void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event);
+void arch_vdev_msi_unmap(struct vdev *d, u32 event);
 
 #endif

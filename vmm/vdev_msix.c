@@ -92,17 +92,17 @@ static void vdev_msix_phys_setup(struct vdev *d)
 {
 	struct vmsix *m = &d->msix;
 	paddr_t page;
-	u32 off;
 	int err;
 
 	m->vm = d->vm;
 	for (unsigned i = 0; i < m->nvec; i++)
 		m->pvec[i] = (struct vmsix_pvec){ m, (u16)i };
-	if ((err = arch_vdev_msi_doorbell(&page, &off)))
+	if ((err = arch_vdev_msi_doorbell(&page)))
 		return; /* no message target: said when the guest enables MSI-X */
 	m->ptab = arch_map_device(pa(d->bar[m->table_bir].hpa.v + m->table_off),
 				  (u64)m->nvec * VMSIX_ENTRY_SIZE);
-	if (!m->ptab || !d->be->cfg_write32 || (err = vdev_msix_doorbell_map(d, page))) {
+	if (!m->ptab || !d->be->cfg_write32 ||
+	    (page.v && (err = vdev_msix_doorbell_map(d, page)))) {
 		pr_err("%s: %04x: MSI-X doorbell not mapped (%s): the function's vectors stay "
 		       "masked",
 		       d->vm->name, d->bdf, err_str(m->ptab ? err : -E_NOMEM));
@@ -126,22 +126,20 @@ static void vdev_msix_penable(struct vdev *d)
 	d->msix.penabled = true;
 }
 
-/* Moat's message for `vec`: the ITS event mapped, the entry written while masked. */
+/* Moat's message for `vec` from the arch (ITS event, IRTE), the entry written while masked. */
 static int vdev_msix_pmap(struct vdev *d, unsigned vec)
 {
 	struct vmsix *m = &d->msix;
 	volatile u8 *e = vdev_msix_pentry(m, vec);
-	paddr_t page;
-	u32 off, data;
+	u64 addr;
+	u32 data;
 	int err;
 
-	if ((err = arch_vdev_msi_doorbell(&page, &off)) ||
-	    (err = arch_vdev_msi_map(d->segment, d->bdf, vec, vmsix_pvec_fire, &m->pvec[vec],
-				     &data)))
+	if ((err = arch_vdev_msi_map(d, vec, vmsix_pvec_fire, &m->pvec[vec], &addr, &data)))
 		return err;
 	mmio_write32(e + 12, VMSIX_PCTRL_MASKED);
-	mmio_write32(e + 0, (u32)(VMSIX_PHYS_DOORBELL_IPA + off));
-	mmio_write32(e + 4, (u32)((VMSIX_PHYS_DOORBELL_IPA + off) >> 32));
+	mmio_write32(e + 0, (u32)addr);
+	mmio_write32(e + 4, (u32)(addr >> 32));
 	mmio_write32(e + 8, data);
 	vmsix_bit_set(m->pmapped, vec, true);
 	return 0;
@@ -156,7 +154,7 @@ static void vdev_msix_punmap_all(struct vdev *d)
 		if (vmsix_bit(m->plive, i))
 			vdev_msix_pmask(m, i, true);
 		if (vmsix_bit(m->pmapped, i))
-			arch_vdev_msi_unmap(d->segment, d->bdf, i);
+			arch_vdev_msi_unmap(d, i);
 		vmsix_bit_set(m->pmapped, i, false);
 	}
 }

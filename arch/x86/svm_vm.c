@@ -188,21 +188,21 @@ void svm_vmb_raise_spi(struct vm *vm, unsigned intid)
  * (VT-d IRTEs, AMD-Vi interrupt tables), which the vdev layer does not drive yet: the vectors
  * stay masked and the guest's virtual MSI-X works as before (docs/vm-backend.md).
  */
-int arch_vdev_msi_doorbell(paddr_t *page, u32 *off)
+int arch_vdev_msi_doorbell(paddr_t *page)
 {
-	(void)page, (void)off;
+	(void)page;
 	return -E_NOTSUP;
 }
 
-int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx, u32 *data)
+int arch_vdev_msi_map(struct vdev *d, u32 event, irq_handler_fn fn, void *ctx, u64 *addr, u32 *data)
 {
-	(void)segment, (void)bdf, (void)event, (void)fn, (void)ctx, (void)data;
+	(void)d, (void)event, (void)fn, (void)ctx, (void)addr, (void)data;
 	return -E_NOTSUP;
 }
 
-void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event)
+void arch_vdev_msi_unmap(struct vdev *d, u32 event)
 {
-	(void)segment, (void)bdf, (void)event;
+	(void)d, (void)event;
 }
 
 void svm_vmb_kick(struct vcpu *t)
