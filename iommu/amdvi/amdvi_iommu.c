@@ -422,6 +422,8 @@ static const struct iommu_ops amdvi_ops = {
 	.flush_s2 = amdvi_op_flush_s2,
 	.invalidate = amdvi_op_invalidate,
 	.fault_poll = amdvi_op_fault_poll,
+	.irq_map = amdvi_op_irq_map,
+	.irq_unmap = amdvi_op_irq_unmap,
 };
 
 IOMMU_DRIVER(amdvi_drv, "amdvi", IOMMU_KIND_AMDVI, IOMMU_VENDOR_AMDVI, &amdvi_ops);
