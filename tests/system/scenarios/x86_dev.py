@@ -68,7 +68,7 @@ def nvme_steps(records=True):
 FORBID = [G + r"FAIL", r"^moat: (svm|vtd|amdvi|vdev|viommu|iommu): error",
           r"unexpected exception"]
 VTD_UNIT = (r"^moat: vtd: VT-d at 0xfed90000: scalable, SL, 48-bit HAW, 65536 DIDs, 1 FRCD, IR, "
-            r"faults by polling$")
+            r"faults by MSI$")
 
 SCENARIOS = [
     Scenario("x86_64-vtd-vm-edu", [*Q35, *VTD, *EDU, "-kernel", ELF, "-initrd", CONFIG],
