@@ -178,5 +178,13 @@ int arch_vdev_msi_doorbell(paddr_t *page) __must_check;
 int arch_vdev_msi_map(struct vdev *d, u32 event, irq_handler_fn fn, void *ctx, u64 *addr,
 		      u32 *data) __must_check;
 void arch_vdev_msi_unmap(struct vdev *d, u32 event);
+/*
+ * The interrupt a guest's MSI message (address, data) names in its VM (vmsix_target): 0 and
+ * *intid for arch_vm_raise_spi(), -E_PERM if the address is not the VM's message target,
+ * -E_RANGE if the data names nothing the VM may be sent. arm64 and the host tests: a message
+ * SPI written to VMSIX_DOORBELL; x86_64: a fixed (or lowest-priority) vector 32-255 to the
+ * VM's x2APIC at 0xfeexxxxx in compatibility format, *intid the vector.
+ */
+int arch_vdev_msi_target(u32 addr_lo, u32 addr_hi, u32 data, unsigned *intid) __must_check;
 
 #endif

@@ -77,12 +77,7 @@ int vmsix_target(const struct vmsix *m, unsigned vec, unsigned *intid)
 	if (vec >= m->nvec)
 		return -E_RANGE;
 	e = &m->e[vec];
-	if (e->addr_hi || e->addr_lo != (u32)VMSIX_DOORBELL)
-		return -E_PERM;
-	if (!vgic_is_mbi(e->data))
-		return -E_RANGE;
-	*intid = e->data;
-	return 0;
+	return arch_vdev_msi_target(e->addr_lo, e->addr_hi, e->data, intid);
 }
 
 bool vmsix_bit(const u64 *w, unsigned i)

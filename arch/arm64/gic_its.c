@@ -22,6 +22,7 @@
 #include "lib/err.h"
 #include "lib/lock.h"
 #include "vmm/vdev.h"
+#include "vmm/vm_mmio.h"
 
 /* 12.19 ITS control registers (offsets from ITS_base). */
 #define GITS_CTLR 0x0000
@@ -565,4 +566,15 @@ void arch_vdev_msi_unmap(struct vdev *d, u32 event)
 {
 	if (!d->segment)
 		its_unmap_event(d->bdf, event);
+}
+
+/* The guest's message: a message SPI of its vGIC written to GICD_SETSPI_NSR. */
+int arch_vdev_msi_target(u32 addr_lo, u32 addr_hi, u32 data, unsigned *intid)
+{
+	if (addr_hi || addr_lo != (u32)VMSIX_DOORBELL)
+		return -E_PERM;
+	if (!vgic_is_mbi(data))
+		return -E_RANGE;
+	*intid = data;
+	return 0;
 }

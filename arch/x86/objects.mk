@@ -25,3 +25,5 @@ x86_64-srcs += arch/x86/svm_cpu.c arch/x86/svm_run.c arch/x86/svm_entry.S \
 x86_64-srcs += arch/x86/vmx_cpu.c arch/x86/vmx_run.c arch/x86/vmx_entry.S
 # The VMX backend's VMs and run loop, and the run-time choice between SVM and VMX (x86_vm.c).
 x86_64-srcs += arch/x86/vmx_vm.c arch/x86/vmx_vms.c arch/x86/x86_vm.c
+# Physical MSI-X of assigned functions through the IOMMU's interrupt remapping (vmm/vdev.h).
+x86_64-srcs += arch/x86/vmsi.c
