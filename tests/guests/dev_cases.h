@@ -36,6 +36,9 @@ extern volatile uint64_t dev_fault_irqs;
  * handler keeps of that vector. */
 void dev_msi_message(unsigned vector, uint32_t *addr_lo, uint32_t *addr_hi, uint32_t *data);
 extern volatile uint64_t dev_msi_irqs;
+/* Calls start() then halts with interrupts on until one arrives, a timer of `ms` the
+ * bound; the ms it took. */
+uint64_t dev_halt_ms(unsigned ms, void (*start)(void));
 
 /* Runs the cases for the VM's first vdev; prints PASS/FAIL lines (guest_check.h). */
 void dev_cases(const struct moat_vm_info *info, const struct dev_plan *plan);

@@ -30,6 +30,7 @@ void guest_main(uint64_t boot_params, uint64_t first_tsc);
 #define OUTSIDE 0x4000000ul /* 64 MiB: no RAM of the VM's, inside edu's 28-bit reach */
 #define FAULT_VECTOR 0x30
 #define MSI_VECTOR 0x41 /* the assigned function's MSI-X vector 0, as the guest wants it */
+#define TIMER_VECTOR 0x42
 
 static struct moat_vm_info info;
 static unsigned fault_vector;
@@ -59,8 +60,8 @@ void guest_trap(struct guest_frame *f)
 		wrmsr(0x80b, 0); /* x2APIC EOI */
 		return;
 	}
-	if (f->vector == MSI_VECTOR) {
-		dev_msi_irqs++;
+	if (f->vector == MSI_VECTOR || f->vector == TIMER_VECTOR) {
+		dev_msi_irqs += f->vector == MSI_VECTOR;
 		wrmsr(0x80b, 0);
 		return;
 	}
@@ -120,6 +121,23 @@ uint64_t dev_now_ms(void)
 void dev_idle(void)
 {
 	__asm__ volatile("sti; pause; pause; pause; pause; cli");
+}
+
+/* The x2APIC timer (one-shot, 1 GHz with divide by 1) bounds the halt; armed before `start`
+ * (which submits the work), so nothing but the halt follows it. */
+uint64_t dev_halt_ms(unsigned ms, void (*start)(void))
+{
+	uint64_t t0;
+
+	wrmsr(0x83e, 0xb);	    /* divide by 1 */
+	wrmsr(0x832, TIMER_VECTOR); /* one-shot, unmasked */
+	wrmsr(0x838, (uint64_t)ms * 1000000u);
+	t0 = dev_now_ms();
+	start();
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	wrmsr(0x838, 0);
+	wrmsr(0x832, 1u << 16); /* masked */
+	return dev_now_ms() - t0;
 }
 
 /* Compatibility format: fixed delivery, edge, physical destination APIC ID 0 (vCPU 0). */
