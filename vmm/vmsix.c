@@ -112,9 +112,8 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 	vmsix_bit_set(m->pending, vec, false);
 	if ((err = vmsix_target(m, vec, &intid))) {
 		if (!vmsix_bit(m->bad, vec))
-			pr_info("%s: MSI-X vector %u: address 0x%08x%08x data 0x%x is not one of "
-				"the "
-				"VM's message SPIs (%s): dropped",
+			pr_info("%s: MSI-X vector %u: address 0x%08x%08x data 0x%x is not a "
+				"message of the VM's own (%s): dropped",
 				vm->name, vec, m->e[vec].addr_hi, m->e[vec].addr_lo, m->e[vec].data,
 				err_str(err));
 		vmsix_bit_set(m->bad, vec, true);
