@@ -469,6 +469,26 @@ static void nvme_msix(void)
 	/* unmasked: the pending message goes out (PCIe 6.1.4.5) */
 	wr32(tab + 12, 0);
 	check("the pending completion interrupt once unmasked", msi_wait(1, 2000) >= 1, 1);
+	/* entries that are not the VM's own keep the function's vector masked: an exception
+	 * vector, then a remappable-format address (the guest has no interrupt remapping) */
+	wr32(tab + 12, MSIX_MASKED);
+	wr32(tab + 8, 0x10);
+	wr32(tab + 12, 0);
+	dev_msi_irqs = 0;
+	check("Identify, the entry naming vector 0x10", nvme_identify(id), 0);
+	check("no interrupt for it", msi_wait(1, 200), 0);
+	wr32(tab + 12, MSIX_MASKED);
+	wr32(tab + 8, data);
+	wr32(tab + 0, lo | 1u << 4);
+	wr32(tab + 12, 0);
+	check("Identify, the entry in remappable format", nvme_identify(id), 0);
+	check("no interrupt for it", msi_wait(1, 200), 0);
+	/* the guest's own message again: what the function held goes out */
+	wr32(tab + 12, MSIX_MASKED);
+	wr32(tab + 0, lo);
+	wr32(tab + 12, 0);
+	check("the held completion interrupt once the entry is the VM's", msi_wait(1, 2000) >= 1,
+	      1);
 	result("NVMe completion interrupt by MSI-X through interrupt remapping, as the guest's "
 	       "vector",
 	       before);
