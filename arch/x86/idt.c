@@ -2,7 +2,7 @@
 /*
  * IDT (Intel SDM vol. 3A 6.10-6.14): the CPU exceptions report and stop cleanly; every
  * external interrupt vector (32-255) has its own stub (vectors.S) into x86_irq_dispatch()
- * (irq.c): the handler registered for it, then EOI.
+ * (irq_vec.c): the handler registered for it, then EOI.
  */
 #define LOG_COMPONENT "arch"
 #include <arch/cpu.h>

@@ -51,7 +51,7 @@ x86_exc_stubs:
 	stub 31, 0
 
 /*
- * External interrupts 32-255 (irq.c): one 16-byte stub per vector pushes the vector; the
+ * External interrupts 32-255 (irq_vec.c): one 16-byte stub per vector pushes the vector; the
  * common path saves the registers C may clobber, aligns the stack and calls
  * x86_irq_dispatch(vector), which runs the vector's handler and signals EOI. Moat takes
  * interrupts only in its two windows (svm_entry.S at STGI, vmx_exit.c after an

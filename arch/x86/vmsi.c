@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Physical MSI-X of assigned functions on x86_64 (vmm/vdev.h, docs/vm-backend.md): vector k
- * of a function gets a vector of Moat's own (irq.c) and an interrupt-remapping entry on the
+ * of a function gets a vector of Moat's own (irq_vec.c) and an interrupt-remapping entry on the
  * function's IOMMU (iommu_irq_map: VT-d IRTE with source-id verification, AMD-Vi IRTE in the
  * function's interrupt table) that delivers only that vector, only to the boot CPU, and only
  * for messages carrying the function's requester ID. The function's table entry carries the

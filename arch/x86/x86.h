@@ -93,7 +93,7 @@ int x86_mmu_init(void) __must_check;
  * The host's local APIC (apic.c), for preempting guests and taking Moat's MSIs: x2APIC mode,
  * the legacy PICs masked, the timer one-shot on X86_VEC_PREEMPT. -E_NOTSUP without x2APIC;
  * a second call gives the first one's result. Every vector from 32 up goes to
- * x86_irq_dispatch() (irq.c): its handler if one is registered, then EOI.
+ * x86_irq_dispatch() (irq_vec.c): its handler if one is registered, then EOI.
  */
 #define X86_VEC_PREEMPT 0x20
 #define X86_VEC_SPURIOUS 0xff
@@ -104,11 +104,12 @@ void x86_apic_eoi(void);
 void x86_apic_timer_arm(u64 ns);
 
 /*
- * Moat's own interrupt vectors (irq.c): X86_VEC_FIRST..X86_VEC_LAST, each with one handler,
- * run from the IDT with interrupts off. Moat keeps RFLAGS.IF clear except in two windows, so
- * a handler never interrupts code holding a lock: STGI after a guest entry (svm_entry.S) and
- * x86_irq_window() after a VMX external-interrupt exit (the exit does not acknowledge the
- * interrupt: it stays in the APIC until the window takes it through the IDT).
+ * Moat's own interrupt vectors (irq_vec.c): X86_VEC_FIRST..X86_VEC_LAST, each with one
+ * handler, run from the IDT with interrupts off. Moat keeps RFLAGS.IF clear except in three
+ * windows, so a handler never interrupts code holding a lock: STGI after a guest entry
+ * (svm_entry.S), x86_irq_window() after a VMX external-interrupt exit (the exit does not
+ * acknowledge the interrupt: it stays in the APIC until the window takes it through the
+ * IDT), and x86_irq_window() once per pass of the scheduler loops (svm_vms.c, vmx_vms.c).
  */
 #define X86_VEC_FIRST 0x30
 #define X86_VEC_LAST 0xef
