@@ -2,13 +2,15 @@
 /*
  * MSI-X of plain assigned functions (no TDI): the capability found and checked at assignment
  * (vmm/vmsix.c), the pages that hold the table and PBA taken out of the VM's stage-2 so the
- * guest's accesses come to Moat, and the physical side (docs/gic-its.md): a physical vector is
- * unmasked only while its virtual one is deliverable (vmsix_live), and then carries Moat's
- * message, not the guest's: the doorbell of the message target Moat drives (arm64: the GICv3
- * ITS's GITS_TRANSLATER, reached through the function's IOMMU view at
- * VMSIX_PHYS_DOORBELL_IPA) and an EventID Moat mapped to one of its LPIs. The LPI handler
- * raises the SPI the guest chose (vmsix_pvec_fire). Every change to a physical entry is made
- * with the vector masked. Without a message target the vectors stay masked, said once.
+ * guest's accesses come to Moat, and the physical side (docs/gic-its.md, docs/vm-backend.md):
+ * a physical vector is unmasked only while its virtual one is deliverable (vmsix_live), and
+ * then carries Moat's message, not the guest's, as the arch gives it (arch_vdev_msi_map):
+ * arm64, the GICv3 ITS's GITS_TRANSLATER reached through the function's IOMMU view at
+ * VMSIX_PHYS_DOORBELL_IPA and an EventID Moat mapped to one of its LPIs; x86_64, the
+ * remappable message of an interrupt-remapping entry for a vector of Moat's (no doorbell
+ * page). The handler raises the interrupt the guest chose (vmsix_pvec_fire). Every change to
+ * a physical entry is made with the vector masked. Without a message target the vectors
+ * stay masked, said once.
  */
 #define LOG_COMPONENT "vdev"
 #include "vmm/vdev.h"
