@@ -45,6 +45,35 @@ struct iommu *iommu_unit(unsigned i)
 	return i < iommu_nunits ? iommu_units[i] : NULL;
 }
 
+int iommu_irq_map(struct iommu *u, const struct iommu_dev *dev, struct iommu_irq *r,
+		  struct iommu_msi *out)
+{
+	struct iommu_tagset ts;
+	u32 rid, owner;
+	int err;
+
+	if (!u || !dev || !r || !out)
+		return trace_err(-E_INVAL);
+	if (!u->drv->ops->irq_map || !u->drv->ops->irq_unmap)
+		return -E_NOTSUP;
+	if ((err = iommu_dev_tags(u, dev, &ts)) || !ts.n)
+		return trace_err(err ? err : -E_NOENT);
+	/* the entry is the owner's only while the requester is attached for it */
+	if (!iommu_tag_holder(u, &ts, &rid, &owner) || rid != dev->rid || owner != r->owner)
+		return trace_err(-E_PERM);
+	r->tag = ts.tag[0];
+	return u->drv->ops->irq_map(u, r, out);
+}
+
+int iommu_irq_unmap(struct iommu *u, const struct iommu_irq *r, u32 cookie)
+{
+	if (!u || !r)
+		return trace_err(-E_INVAL);
+	if (!u->drv->ops->irq_unmap)
+		return -E_NOTSUP;
+	return u->drv->ops->irq_unmap(u, r, cookie);
+}
+
 int iommu_unit_info(struct iommu *u, struct iommu_info *out)
 {
 	int err;

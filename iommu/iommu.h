@@ -325,6 +325,26 @@ struct iommu_info {
 
 /* ---- the driver interface ---------------------------------------------------------------- */
 
+/*
+ * One remapped interrupt of a requester (x86: VT-d IRTE, AMD-Vi interrupt table entry):
+ * fixed delivery of `vector` to APIC ID `dest`, which must be one of `allowed` (bit per APIC
+ * ID < 64), for messages carrying hardware tag `tag` of a requester attached for `owner`.
+ */
+struct iommu_irq {
+	u32 tag; /* VT-d source-id, AMD-Vi DeviceID (iommu_irq_map fills it in) */
+	u32 owner;
+	u8 vector;
+	u32 dest;
+	u64 allowed;
+};
+
+/* The message a requester writes to raise a remapped interrupt, and the entry's name. */
+struct iommu_msi {
+	u64 addr;
+	u32 data;
+	u32 cookie;
+};
+
 struct iommu_ops {
 	/* Probes the hardware of `desc` and fills `*out` with its unit (driver-allocated). */
 	int (*probe)(struct moat_ctx *ctx, const struct plat_iommu *desc, struct iommu **out);
@@ -350,6 +370,15 @@ struct iommu_ops {
 	int (*fault_poll)(struct iommu *u);
 	/* What the unit offers a guest stage-1 (struct iommu_info). */
 	int (*info)(struct iommu *u, struct iommu_info *out);
+	/*
+	 * Interrupt remapping (struct iommu_irq): an entry that delivers r->vector to APIC ID
+	 * r->dest for messages carrying hardware tag r->tag only, in force (the unit's entry
+	 * cache invalidated) before the call returns; out gets the message the requester must
+	 * write and the driver's cookie for irq_unmap, which also returns only once the unit
+	 * has dropped the entry. NULL where the unit does not remap interrupts.
+	 */
+	int (*irq_map)(struct iommu *u, const struct iommu_irq *r, struct iommu_msi *out);
+	int (*irq_unmap)(struct iommu *u, const struct iommu_irq *r, u32 cookie);
 };
 
 struct iommu_driver {
@@ -402,6 +431,16 @@ void iommu_units_reset(void);
 
 /* The unit's offer to a guest stage-1, from its driver; -E_NOTSUP if the driver has none. */
 int iommu_unit_info(struct iommu *u, struct iommu_info *out) __must_check;
+
+/*
+ * Interrupt remapping of `dev` on `u` (ops irq_map, irq_unmap): `r` without its tag, which
+ * is dev's first hardware tag on u. -E_NOTSUP if u remaps no interrupts, -E_PERM unless dev
+ * is attached on u for r->owner, else the driver's error (-E_RANGE for an exception vector
+ * or a CPU outside r->allowed, -E_NOSPC when the table is full).
+ */
+int iommu_irq_map(struct iommu *u, const struct iommu_dev *dev, struct iommu_irq *r,
+		  struct iommu_msi *out) __must_check;
+int iommu_irq_unmap(struct iommu *u, const struct iommu_irq *r, u32 cookie) __must_check;
 
 /* Creates the nesting parent for a VM with `gpa_bits` of guest-physical space. */
 int iommu_domain_s2_init(struct iommu_domain *d, struct iommu *u, unsigned gpa_bits) __must_check;

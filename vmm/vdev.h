@@ -164,15 +164,27 @@ void arch_vm_unmap_mmio(struct vm *vm, gpa_t g, u64 size);
 /* Raises a virtual SPI in the VM (fault-queue notification). */
 void arch_vm_raise_spi(struct vm *vm, unsigned intid);
 /*
- * Physical MSI delivery (docs/gic-its.md). arch_vdev_msi_doorbell: the host-physical page a
- * function's messages are written to and the doorbell's offset in it; -E_NOTSUP where Moat
- * drives no message target. arch_vdev_msi_map: message `event` of function (segment, bdf)
- * calls fn(ctx) when it arrives; `data` is what the function must write. arm64 (and the host
- * tests): the GICv3 ITS, arch/arm64/gic_its.c; x86_64: none yet.
+ * Physical MSI delivery of assigned functions (docs/gic-its.md, docs/vm-backend.md).
+ * arch_vdev_msi_doorbell: -E_NOTSUP where Moat drives no message target; else *page is the
+ * host-physical page the messages must reach through the function's IOMMU views at
+ * VMSIX_PHYS_DOORBELL_IPA (arm64: the ITS translation register's page), or 0 where the IOMMU
+ * takes the messages itself (x86: interrupt remapping; no page enters any view).
+ * arch_vdev_msi_map: message `event` of function d calls fn(ctx) when it arrives; *addr and
+ * *data are the message the function must write (arm64 and the host tests: the doorbell IPA
+ * plus its offset and the EventID of the GICv3 ITS, arch/arm64/gic_its.c; x86_64: the
+ * remappable-format message of an interrupt-remapping entry its IOMMU made, arch/x86/vmsi.c).
  */
-int arch_vdev_msi_doorbell(paddr_t *page, u32 *off) __must_check;
-int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx,
+int arch_vdev_msi_doorbell(paddr_t *page) __must_check;
+int arch_vdev_msi_map(struct vdev *d, u32 event, irq_handler_fn fn, void *ctx, u64 *addr,
 		      u32 *data) __must_check;
-void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event);
+void arch_vdev_msi_unmap(struct vdev *d, u32 event);
+/*
+ * The interrupt a guest's MSI message (address, data) names in its VM (vmsix_target): 0 and
+ * *intid for arch_vm_raise_spi(), -E_PERM if the address is not the VM's message target,
+ * -E_RANGE if the data names nothing the VM may be sent. arm64 and the host tests: a message
+ * SPI written to VMSIX_DOORBELL; x86_64: a fixed (or lowest-priority) vector 32-255 to the
+ * VM's x2APIC at 0xfeexxxxx in compatibility format, *intid the vector.
+ */
+int arch_vdev_msi_target(u32 addr_lo, u32 addr_hi, u32 data, unsigned *intid) __must_check;
 
 #endif

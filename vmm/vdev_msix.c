@@ -2,13 +2,15 @@
 /*
  * MSI-X of plain assigned functions (no TDI): the capability found and checked at assignment
  * (vmm/vmsix.c), the pages that hold the table and PBA taken out of the VM's stage-2 so the
- * guest's accesses come to Moat, and the physical side (docs/gic-its.md): a physical vector is
- * unmasked only while its virtual one is deliverable (vmsix_live), and then carries Moat's
- * message, not the guest's: the doorbell of the message target Moat drives (arm64: the GICv3
- * ITS's GITS_TRANSLATER, reached through the function's IOMMU view at
- * VMSIX_PHYS_DOORBELL_IPA) and an EventID Moat mapped to one of its LPIs. The LPI handler
- * raises the SPI the guest chose (vmsix_pvec_fire). Every change to a physical entry is made
- * with the vector masked. Without a message target the vectors stay masked, said once.
+ * guest's accesses come to Moat, and the physical side (docs/gic-its.md, docs/vm-backend.md):
+ * a physical vector is unmasked only while its virtual one is deliverable (vmsix_live), and
+ * then carries Moat's message, not the guest's, as the arch gives it (arch_vdev_msi_map):
+ * arm64, the GICv3 ITS's GITS_TRANSLATER reached through the function's IOMMU view at
+ * VMSIX_PHYS_DOORBELL_IPA and an EventID Moat mapped to one of its LPIs; x86_64, the
+ * remappable message of an interrupt-remapping entry for a vector of Moat's (no doorbell
+ * page). The handler raises the interrupt the guest chose (vmsix_pvec_fire). Every change to
+ * a physical entry is made with the vector masked. Without a message target the vectors
+ * stay masked, said once.
  */
 #define LOG_COMPONENT "vdev"
 #include "vmm/vdev.h"
@@ -92,17 +94,17 @@ static void vdev_msix_phys_setup(struct vdev *d)
 {
 	struct vmsix *m = &d->msix;
 	paddr_t page;
-	u32 off;
 	int err;
 
 	m->vm = d->vm;
 	for (unsigned i = 0; i < m->nvec; i++)
 		m->pvec[i] = (struct vmsix_pvec){ m, (u16)i };
-	if ((err = arch_vdev_msi_doorbell(&page, &off)))
+	if ((err = arch_vdev_msi_doorbell(&page)))
 		return; /* no message target: said when the guest enables MSI-X */
 	m->ptab = arch_map_device(pa(d->bar[m->table_bir].hpa.v + m->table_off),
 				  (u64)m->nvec * VMSIX_ENTRY_SIZE);
-	if (!m->ptab || !d->be->cfg_write32 || (err = vdev_msix_doorbell_map(d, page))) {
+	if (!m->ptab || !d->be->cfg_write32 ||
+	    (page.v && (err = vdev_msix_doorbell_map(d, page)))) {
 		pr_err("%s: %04x: MSI-X doorbell not mapped (%s): the function's vectors stay "
 		       "masked",
 		       d->vm->name, d->bdf, err_str(m->ptab ? err : -E_NOMEM));
@@ -126,22 +128,20 @@ static void vdev_msix_penable(struct vdev *d)
 	d->msix.penabled = true;
 }
 
-/* Moat's message for `vec`: the ITS event mapped, the entry written while masked. */
+/* Moat's message for `vec` from the arch (ITS event, IRTE), the entry written while masked. */
 static int vdev_msix_pmap(struct vdev *d, unsigned vec)
 {
 	struct vmsix *m = &d->msix;
 	volatile u8 *e = vdev_msix_pentry(m, vec);
-	paddr_t page;
-	u32 off, data;
+	u64 addr;
+	u32 data;
 	int err;
 
-	if ((err = arch_vdev_msi_doorbell(&page, &off)) ||
-	    (err = arch_vdev_msi_map(d->segment, d->bdf, vec, vmsix_pvec_fire, &m->pvec[vec],
-				     &data)))
+	if ((err = arch_vdev_msi_map(d, vec, vmsix_pvec_fire, &m->pvec[vec], &addr, &data)))
 		return err;
 	mmio_write32(e + 12, VMSIX_PCTRL_MASKED);
-	mmio_write32(e + 0, (u32)(VMSIX_PHYS_DOORBELL_IPA + off));
-	mmio_write32(e + 4, (u32)((VMSIX_PHYS_DOORBELL_IPA + off) >> 32));
+	mmio_write32(e + 0, (u32)addr);
+	mmio_write32(e + 4, (u32)(addr >> 32));
 	mmio_write32(e + 8, data);
 	vmsix_bit_set(m->pmapped, vec, true);
 	return 0;
@@ -156,7 +156,7 @@ static void vdev_msix_punmap_all(struct vdev *d)
 		if (vmsix_bit(m->plive, i))
 			vdev_msix_pmask(m, i, true);
 		if (vmsix_bit(m->pmapped, i))
-			arch_vdev_msi_unmap(d->segment, d->bdf, i);
+			arch_vdev_msi_unmap(d, i);
 		vmsix_bit_set(m->pmapped, i, false);
 	}
 }

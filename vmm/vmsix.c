@@ -77,12 +77,7 @@ int vmsix_target(const struct vmsix *m, unsigned vec, unsigned *intid)
 	if (vec >= m->nvec)
 		return -E_RANGE;
 	e = &m->e[vec];
-	if (e->addr_hi || e->addr_lo != (u32)VMSIX_DOORBELL)
-		return -E_PERM;
-	if (!vgic_is_mbi(e->data))
-		return -E_RANGE;
-	*intid = e->data;
-	return 0;
+	return arch_vdev_msi_target(e->addr_lo, e->addr_hi, e->data, intid);
 }
 
 bool vmsix_bit(const u64 *w, unsigned i)
@@ -117,9 +112,8 @@ static void vmsix_deliver(struct vm *vm, struct vmsix *m, unsigned vec)
 	vmsix_bit_set(m->pending, vec, false);
 	if ((err = vmsix_target(m, vec, &intid))) {
 		if (!vmsix_bit(m->bad, vec))
-			pr_info("%s: MSI-X vector %u: address 0x%08x%08x data 0x%x is not one of "
-				"the "
-				"VM's message SPIs (%s): dropped",
+			pr_info("%s: MSI-X vector %u: address 0x%08x%08x data 0x%x is not a "
+				"message of the VM's own (%s): dropped",
 				vm->name, vec, m->e[vec].addr_hi, m->e[vec].addr_lo, m->e[vec].data,
 				err_str(err));
 		vmsix_bit_set(m->bad, vec, true);

@@ -22,6 +22,7 @@
 #include "lib/err.h"
 #include "lib/lock.h"
 #include "vmm/vdev.h"
+#include "vmm/vm_mmio.h"
 
 /* 12.19 ITS control registers (offsets from ITS_base). */
 #define GITS_CTLR 0x0000
@@ -536,29 +537,44 @@ void its_reset(void)
 /* ---- physical MSI delivery for assigned functions (vmm/vdev.h) ---------------------------- */
 
 /* DeviceID = requester ID: the identity msi-map of QEMU's virt (segment 0 only). */
-int arch_vdev_msi_doorbell(paddr_t *page, u32 *off)
+int arch_vdev_msi_doorbell(paddr_t *page)
 {
 	if (!its_ready())
 		return -E_NOTSUP;
 	*page = pa(its_doorbell().v & ~(PAGE_SIZE - 1));
-	*off = (u32)(its_doorbell().v & (PAGE_SIZE - 1));
 	return 0;
 }
 
-int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx, u32 *data)
+/* The message: GITS_TRANSLATER at its offset in the page mapped at VMSIX_PHYS_DOORBELL_IPA,
+ * and the EventID (12.19.17). */
+int arch_vdev_msi_map(struct vdev *d, u32 event, irq_handler_fn fn, void *ctx, u64 *addr, u32 *data)
 {
 	int err;
 
-	if (segment)
+	if (!its_ready())
 		return -E_NOTSUP;
-	if ((err = its_map_event(bdf, event, fn, ctx)))
+	if (d->segment)
+		return -E_NOTSUP;
+	if ((err = its_map_event(d->bdf, event, fn, ctx)))
 		return err;
-	*data = event; /* GITS_TRANSLATER takes the EventID (12.19.17) */
+	*addr = VMSIX_PHYS_DOORBELL_IPA + (its_doorbell().v & (PAGE_SIZE - 1));
+	*data = event;
 	return 0;
 }
 
-void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event)
+void arch_vdev_msi_unmap(struct vdev *d, u32 event)
 {
-	if (!segment)
-		its_unmap_event(bdf, event);
+	if (!d->segment)
+		its_unmap_event(d->bdf, event);
+}
+
+/* The guest's message: a message SPI of its vGIC written to GICD_SETSPI_NSR. */
+int arch_vdev_msi_target(u32 addr_lo, u32 addr_hi, u32 data, unsigned *intid)
+{
+	if (addr_hi || addr_lo != (u32)VMSIX_DOORBELL)
+		return -E_PERM;
+	if (!vgic_is_mbi(data))
+		return -E_RANGE;
+	*intid = data;
+	return 0;
 }

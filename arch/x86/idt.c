@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * IDT (Intel SDM vol. 3A 6.10-6.14): the CPU exceptions report and stop cleanly; every
- * external interrupt vector (32-255) only signals EOI and returns (apic.c).
+ * external interrupt vector (32-255) has its own stub (vectors.S) into x86_irq_dispatch()
+ * (irq_vec.c): the handler registered for it, then EOI.
  */
 #define LOG_COMPONENT "arch"
 #include <arch/cpu.h>
@@ -31,7 +32,7 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
 static struct idt_gate idt[IDT_ALL] __aligned(16);
-extern const char x86_exc_stubs[], x86_irq_stub[];
+extern const char x86_exc_stubs[], x86_irq_stubs[];
 
 static const char *const exc_name[IDT_VECTORS] = {
 	"divide error",
@@ -92,8 +93,9 @@ void x86_idt_init(void)
 	} d = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
 
 	for (unsigned i = 0; i < IDT_ALL; i++) {
-		u64 h = i < IDT_VECTORS ? (u64)(uintptr_t)(x86_exc_stubs + i * STUB_SIZE)
-					: (u64)(uintptr_t)x86_irq_stub;
+		u64 h = i < IDT_VECTORS
+				? (u64)(uintptr_t)(x86_exc_stubs + i * STUB_SIZE)
+				: (u64)(uintptr_t)(x86_irq_stubs + (i - IDT_VECTORS) * STUB_SIZE);
 		idt[i] = (struct idt_gate){ .off_lo = (u16)h,
 					    .sel = SEL_CODE64,
 					    .type = GATE_INTR64,

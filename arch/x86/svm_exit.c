@@ -312,7 +312,7 @@ static enum svm_action exit_exception(struct svm_vcpu *sv, unsigned vec)
 static enum svm_action dispatch(struct svm_vcpu *sv, u64 code, u64 now)
 {
 	switch (code) {
-	case SVM_EXIT_INTR:
+	case SVM_EXIT_INTR: return SVM_RESUME; /* taken through the IDT at STGI (svm_entry.S) */
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_VINTR: return SVM_RESUME; /* the run loop handles what is pending */

@@ -183,28 +183,6 @@ void svm_vmb_raise_spi(struct vm *vm, unsigned intid)
 	sm->kick(sm, 0);
 }
 
-/*
- * Physical MSI-X of an assigned function on x86 goes through the IOMMU's interrupt remapping
- * (VT-d IRTEs, AMD-Vi interrupt tables), which the vdev layer does not drive yet: the vectors
- * stay masked and the guest's virtual MSI-X works as before (docs/vm-backend.md).
- */
-int arch_vdev_msi_doorbell(paddr_t *page, u32 *off)
-{
-	(void)page, (void)off;
-	return -E_NOTSUP;
-}
-
-int arch_vdev_msi_map(u16 segment, u16 bdf, u32 event, irq_handler_fn fn, void *ctx, u32 *data)
-{
-	(void)segment, (void)bdf, (void)event, (void)fn, (void)ctx, (void)data;
-	return -E_NOTSUP;
-}
-
-void arch_vdev_msi_unmap(u16 segment, u16 bdf, u32 event)
-{
-	(void)segment, (void)bdf, (void)event;
-}
-
 void svm_vmb_kick(struct vcpu *t)
 {
 	struct svm_vm *sm = t->vm->arch.svm;

@@ -151,6 +151,7 @@ int svm_vmb_start(const struct platform *plat, struct frame_alloc *fa)
 				svm_vm_turn(sm);
 		}
 		viommu_faults_deliver(); /* IOMMUs without interrupts are polled here */
+		x86_irq_window();	 /* Moat's vectors, while every vCPU is halted too */
 	}
 	log_raw("moat: all VMs stopped, powering off\n");
 	moat_power_off();

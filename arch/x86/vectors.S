@@ -50,20 +50,52 @@ x86_exc_stubs:
 	stub 30, 1
 	stub 31, 0
 
-/* External interrupts (apic.c): x2APIC EOI, nothing else; they exist to end guest entries. */
+/*
+ * External interrupts 32-255 (irq_vec.c): one 16-byte stub per vector pushes the vector; the
+ * common path saves the registers C may clobber, aligns the stack and calls
+ * x86_irq_dispatch(vector), which runs the vector's handler and signals EOI. Moat takes
+ * interrupts only in its two windows (svm_entry.S at STGI, vmx_exit.c after an
+ * external-interrupt exit), with FS (the stack canary) already its own.
+ */
 	.balign 16
-	.globl x86_irq_stub
-x86_irq_stub:
+	.globl x86_irq_stubs
+x86_irq_stubs:
+	.set irqvec, 32
+	.rept 224
+	.balign 16
+	pushq	$irqvec
+	jmp	x86_irq_common
+	.set irqvec, irqvec + 1
+	.endr
+
+x86_irq_common:
 	pushq	%rax
 	pushq	%rcx
 	pushq	%rdx
-	mov	$0x80b, %ecx
-	xor	%eax, %eax
-	xor	%edx, %edx
-	wrmsr
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	movq	72(%rsp), %rdi		/* the vector the stub pushed */
+	pushq	%rbp
+	movq	%rsp, %rbp
+	andq	$-16, %rsp
+	cld
+	call	x86_irq_dispatch
+	movq	%rbp, %rsp
+	popq	%rbp
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
 	popq	%rdx
 	popq	%rcx
 	popq	%rax
+	addq	$8, %rsp		/* the vector */
 	iretq
 
 x86_exc_common:

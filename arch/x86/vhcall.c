@@ -50,12 +50,15 @@ static bool mmio_access(void *ctx, bool write, unsigned size, u64 *val)
 {
 	struct mmio_ctx *m = ctx;
 
-	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val);
+	/* the virtual ECAM, then the MSI-X table and PBA pages kept out of the NPT (vdev_msix.c) */
+	return vdev_ecam_mmio(m->v->vm, m->gpa, write, size, val) ||
+	       vdev_bar_mmio(m->v->vm, m->gpa, write, size, val);
 }
 
 bool x86_vmmio_emulated(u64 gpa)
 {
-	return gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE;
+	return (gpa >= MOAT_GPA_ECAM && gpa - MOAT_GPA_ECAM < MOAT_GPA_ECAM_SIZE) ||
+	       (gpa >= MOAT_GPA_BARS && gpa - MOAT_GPA_BARS < MOAT_GPA_BARS_SIZE);
 }
 
 int x86_vmmio(struct vcpu *v, u64 gpa, const struct x86_insn *in, u64 *gprs)

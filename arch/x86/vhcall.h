@@ -26,9 +26,10 @@ enum x86_hc {
 enum x86_hc x86_hypercall(struct vcpu *v, u64 *gprs);
 
 /*
- * The x86 VM's only emulated MMIO, the virtual ECAM of its assigned devices (vmm/vdev.c):
- * x86_vmmio_emulated() says whether `gpa` is in it; x86_vmmio() runs the decoded access `in`
- * on it with the guest's registers, 0 when done (else the guest gets its #MC).
+ * The x86 VM's emulated MMIO, the virtual ECAM of its assigned devices (vmm/vdev.c) and the
+ * MSI-X pages of their BARs (vmm/vdev_msix.c): x86_vmmio_emulated() says whether `gpa` is in
+ * the two windows; x86_vmmio() runs the decoded access `in` on it with the guest's
+ * registers, 0 when done (else the guest gets its #MC).
  */
 bool x86_vmmio_emulated(u64 gpa);
 int x86_vmmio(struct vcpu *v, u64 gpa, const struct x86_insn *in, u64 *gprs);

@@ -371,7 +371,8 @@ static enum vmx_action dispatch(struct vmx_vcpu *xv, u32 reason, u64 now)
 {
 	switch (reason) {
 	case VMX_EXIT_EXCEPTION_NMI: return exit_exception(xv);
-	case VMX_EXIT_EXT_INTR:
+	/* not acknowledged on exit: the IDT takes it from the APIC in the window (x86.h) */
+	case VMX_EXIT_EXT_INTR: x86_irq_window(); return VMX_RESUME;
 	case VMX_EXIT_INTR_WINDOW:
 	case VMX_EXIT_NMI_WINDOW:
 	case VMX_EXIT_PREEMPT_TIMER: return VMX_RESUME; /* the run loop handles what is pending */

@@ -4,6 +4,7 @@
 #define X86_X86_H
 
 #include "core/boot_info.h"
+#include "core/irq.h"
 #include "lib/types.h"
 
 #define MSR_FS_BASE 0xc0000100
@@ -89,13 +90,34 @@ void x86_time_init(void);
 int x86_mmu_init(void) __must_check;
 
 /*
- * The host's local APIC (apic.c), for preempting guests: x2APIC mode, the legacy PICs
- * masked, the timer one-shot on X86_VEC_PREEMPT. -E_NOTSUP without x2APIC. Every vector from
- * 32 up only signals EOI (vectors.S): an interrupt exists to end a guest entry.
+ * The host's local APIC (apic.c), for preempting guests and taking Moat's MSIs: x2APIC mode,
+ * the legacy PICs masked, the timer one-shot on X86_VEC_PREEMPT. -E_NOTSUP without x2APIC;
+ * a second call gives the first one's result. Every vector from 32 up goes to
+ * x86_irq_dispatch() (irq_vec.c): its handler if one is registered, then EOI.
  */
 #define X86_VEC_PREEMPT 0x20
+#define X86_VEC_SPURIOUS 0xff
 int x86_apic_init(void) __must_check;
-/* Restarts the one-shot timer: it fires in about `ns` nanoseconds (clamped to 1 us .. 4 s). */
+bool x86_apic_up(void);
+u32 x86_apic_id(void); /* x2APIC ID of this CPU (APIC up) */
+void x86_apic_eoi(void);
 void x86_apic_timer_arm(u64 ns);
+
+/*
+ * Moat's own interrupt vectors (irq_vec.c): X86_VEC_FIRST..X86_VEC_LAST, each with one
+ * handler, run from the IDT with interrupts off. Moat keeps RFLAGS.IF clear except in three
+ * windows, so a handler never interrupts code holding a lock: STGI after a guest entry
+ * (svm_entry.S), x86_irq_window() after a VMX external-interrupt exit (the exit does not
+ * acknowledge the interrupt: it stays in the APIC until the window takes it through the
+ * IDT), and x86_irq_window() once per pass of the scheduler loops (svm_vms.c, vmx_vms.c).
+ */
+#define X86_VEC_FIRST 0x30
+#define X86_VEC_LAST 0xef
+/* A free vector for fn(ctx); -E_NOTSUP without an x2APIC, -E_NOSPC if none is left. */
+int x86_vec_alloc(irq_handler_fn fn, void *ctx, u8 *vec) __must_check;
+void x86_vec_free(u8 vec);
+void x86_irq_dispatch(u64 vector);
+/* Takes what the local APIC holds pending (interrupts on for one instruction). */
+void x86_irq_window(void);
 
 #endif

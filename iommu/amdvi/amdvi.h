@@ -92,6 +92,9 @@ struct amdvi_irq_req {
 int amdvi_irte_alloc(struct iommu *u, const struct amdvi_irq_req *r, u32 *index) __must_check;
 int amdvi_irte_free(struct iommu *u, u16 devid, u32 index, u32 owner) __must_check;
 void amdvi_msi_compose(u32 index, u64 *addr, u32 *data);
+/* The same behind the core's ops (iommu/iommu.h): the request's tag is the DeviceID. */
+int amdvi_op_irq_map(struct iommu *u, const struct iommu_irq *r, struct iommu_msi *out);
+int amdvi_op_irq_unmap(struct iommu *u, const struct iommu_irq *r, u32 cookie);
 /* An event-log record as the core's fault record; false if it names no device fault. */
 bool amdvi_event_to_fault(const u64 rec[2], struct iommu_fault *f);
 

@@ -185,6 +185,33 @@ void amdvi_msi_compose(u32 index, u64 *addr, u32 *data)
 	*data = index;	       /* data[10:0] names the entry; [10:8] = 0: fixed */
 }
 
+/* The core's interrupt-remapping ops (iommu/iommu.h): the request's tag is the DeviceID. */
+int amdvi_op_irq_map(struct iommu *u, const struct iommu_irq *r, struct iommu_msi *out)
+{
+	const struct amdvi_irq_req q = { .devid = (u16)r->tag,
+					 .owner = r->owner,
+					 .vector = r->vector,
+					 .dest = r->dest,
+					 .allowed = r->allowed };
+	u32 index;
+	int err;
+
+	if (r->tag > 0xffff)
+		return trace_err(-E_RANGE);
+	if ((err = amdvi_irte_alloc(u, &q, &index)))
+		return err;
+	amdvi_msi_compose(index, &out->addr, &out->data);
+	out->cookie = index;
+	return 0;
+}
+
+int amdvi_op_irq_unmap(struct iommu *u, const struct iommu_irq *r, u32 cookie)
+{
+	if (r->tag > 0xffff)
+		return trace_err(-E_RANGE);
+	return amdvi_irte_free(u, (u16)r->tag, cookie, r->owner);
+}
+
 /* The DTE fields that point at `t`: remapped through it, nothing passed through. */
 u64 amdvi_dte_intr(const struct amdvi_irt *t)
 {

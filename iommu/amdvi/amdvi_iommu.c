@@ -462,6 +462,8 @@ static const struct iommu_ops amdvi_ops = {
 	.invalidate = amdvi_op_invalidate,
 	.fault_poll = amdvi_op_fault_poll,
 	.info = amdvi_op_info,
+	.irq_map = amdvi_op_irq_map,
+	.irq_unmap = amdvi_op_irq_unmap,
 };
 
 IOMMU_DRIVER(amdvi_drv, "amdvi", IOMMU_KIND_AMDVI, IOMMU_VENDOR_AMDVI, &amdvi_ops);

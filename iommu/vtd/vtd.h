@@ -86,6 +86,9 @@ int vtd_irte_alloc(struct iommu *u, const struct vtd_irq_req *r, u32 *handle) __
 /* Frees an IRTE of `owner` (P cleared, interrupt-entry cache invalidated); -E_PERM if not its. */
 int vtd_irte_free(struct iommu *u, u32 handle, u32 owner) __must_check;
 void vtd_msi_compose(u32 handle, u64 *addr, u32 *data);
+/* The same behind the core's ops: the request's tag is the source-id to verify. */
+int vtd_op_irq_map(struct iommu *u, const struct iommu_irq *r, struct iommu_msi *out);
+int vtd_op_irq_unmap(struct iommu *u, const struct iommu_irq *r, u32 cookie);
 /* A fault-recording register (low, high qword) as the core's fault record, by source-id. */
 void vtd_frcd_to_fault(u64 lo, u64 hi, struct iommu_fault *f);
 

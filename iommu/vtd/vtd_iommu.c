@@ -425,6 +425,8 @@ static const struct iommu_ops vtd_ops = {
 	.invalidate = vtd_op_invalidate,
 	.fault_poll = vtd_op_fault_poll,
 	.info = vtd_op_info,
+	.irq_map = vtd_op_irq_map,
+	.irq_unmap = vtd_op_irq_unmap,
 };
 
 IOMMU_DRIVER(vtd_drv, "vtd", IOMMU_KIND_VTD, IOMMU_VENDOR_VTD, &vtd_ops);

@@ -106,3 +106,29 @@ void vtd_msi_compose(u32 handle, u64 *addr, u32 *data)
 		((handle >> 15) & 1 ? MSI_HANDLE_HI : 0);
 	*data = 0; /* SHV clear: the handle alone names the entry */
 }
+
+/* ---- the core's interrupt-remapping ops (iommu/iommu.h) ------------------------------------- */
+
+int vtd_op_irq_map(struct iommu *u, const struct iommu_irq *r, struct iommu_msi *out)
+{
+	const struct vtd_irq_req q = { .sid = (u16)r->tag,
+				       .owner = r->owner,
+				       .vector = r->vector,
+				       .dest = r->dest,
+				       .allowed = r->allowed };
+	u32 handle;
+	int err;
+
+	if (r->tag > 0xffff)
+		return trace_err(-E_RANGE);
+	if ((err = vtd_irte_alloc(u, &q, &handle)))
+		return err;
+	vtd_msi_compose(handle, &out->addr, &out->data);
+	out->cookie = handle;
+	return 0;
+}
+
+int vtd_op_irq_unmap(struct iommu *u, const struct iommu_irq *r, u32 cookie)
+{
+	return vtd_irte_free(u, cookie, r->owner);
+}

@@ -15,6 +15,7 @@
 #include "tests/guests/guest_out.h"
 
 volatile uint64_t dev_fault_irqs;
+volatile uint64_t dev_msi_irqs;
 
 /* Offsets in the plan's shared RAM. */
 #define S_LIST 0x00000ul
@@ -311,12 +312,10 @@ static int nvme_enable(void)
 	return nvme_ready(CSTS_RDY);
 }
 
-/* Identify Controller (opcode 0x06, CNS 1) into `buf`: the completion status, -1 on timeout. */
-static int nvme_identify(uint64_t buf)
+/* Identify Controller (opcode 0x06, CNS 1) into `buf`, submitted: the doorbell rung. */
+static void nvme_identify_submit(uint64_t buf)
 {
 	volatile uint32_t *sqe = (volatile uint32_t *)(pl->shared + S_SQ + 64ull * nv.sq_tail);
-	volatile uint32_t *cqe = (volatile uint32_t *)(pl->shared + S_CQ + 16ull * nv.cq_head);
-	uint64_t end = dev_now_ms() + 3000;
 
 	for (unsigned i = 0; i < 16; i++)
 		sqe[i] = 0;
@@ -326,6 +325,14 @@ static int nvme_identify(uint64_t buf)
 	sqe[10] = 1;
 	nv.sq_tail = (nv.sq_tail + 1) % NVME_QD;
 	wr32(nv.bar + 0x1000, nv.sq_tail);
+}
+
+/* The completion of the command submitted last: its status, -1 on timeout. */
+static int nvme_reap(void)
+{
+	volatile uint32_t *cqe = (volatile uint32_t *)(pl->shared + S_CQ + 16ull * nv.cq_head);
+	uint64_t end = dev_now_ms() + 3000;
+
 	while (((cqe[3] >> 16) & 1) != nv.phase && dev_now_ms() < end)
 		;
 	if (((cqe[3] >> 16) & 1) != nv.phase)
@@ -334,6 +341,17 @@ static int nvme_identify(uint64_t buf)
 		nv.cq_head = 0, nv.phase ^= 1;
 	wr32(nv.bar + 0x1000 + nv.db_stride, nv.cq_head);
 	return (int)(cqe[3] >> 17);
+}
+
+static void nvme_identify_submit_id(void)
+{
+	nvme_identify_submit(pl->shared + S_ID);
+}
+
+static int nvme_identify(uint64_t buf)
+{
+	nvme_identify_submit(buf);
+	return nvme_reap();
 }
 
 /* Identify into a page it must not reach: it completes (QEMU 10.0 reports success for the
@@ -375,6 +393,107 @@ static void nvme_cases(void)
 	result("MEM_SHARE: a shared page takes DMA, UNSHARE stops it before it returns", before);
 }
 
+/* ---- MSI-X (NVMe): the admin completion interrupt as the guest's own vector ------------ */
+
+#define PCI_CAP_MSIX 0x11
+#define MSIX_ENABLE (1u << 31) /* Message Control bit 15, in the capability's first dword */
+#define MSIX_MASKED 1u
+
+static uint16_t cap_find(uint64_t cfg, uint8_t id)
+{
+	uint16_t off = rd32(cfg + 0x34) & 0xfc;
+
+	for (unsigned n = 0; off >= 0x40 && n < 48; n++) {
+		uint32_t hdr = rd32(cfg + off);
+
+		if ((hdr & 0xff) == id)
+			return off;
+		off = (hdr >> 8) & 0xfc;
+	}
+	return 0;
+}
+
+/* Waits up to `ms` for the MSI count to reach `want`, interrupts on in short windows. */
+static uint64_t msi_wait(uint64_t want, unsigned ms)
+{
+	uint64_t end = dev_now_ms() + ms;
+
+	while (dev_msi_irqs < want && dev_now_ms() < end)
+		dev_idle();
+	return dev_msi_irqs;
+}
+
+/*
+ * Vector 0 of the function carries the guest's message (the only entry it writes); MSI-X is
+ * enabled before the controller, which then signals its admin completions by MSI-X. Moat
+ * gives the physical vector its own message through interrupt remapping: the completion must
+ * arrive as the guest's vector, not while the guest masks it, and once unmasked.
+ */
+static void nvme_msix(void)
+{
+	uint64_t cfg = MOAT_GPA_ECAM + ((uint64_t)dev.vbdf << 12), tab, id = pl->shared + S_ID;
+	uint16_t cap = cap_find(cfg, PCI_CAP_MSIX);
+	uint32_t lo, hi, data, t;
+	int before = failures;
+
+	check("MSI-X capability on the virtual ECAM", cap != 0, 1);
+	if (!cap)
+		return;
+	t = rd32(cfg + cap + 4);
+	check("MSI-X table in BAR0", t & 7, 0);
+	tab = dev.bar_gpa[0] + (t & ~7u);
+	dev_msi_message(pl->msi_vector, &lo, &hi, &data);
+	wr32(nv.bar + NVME_CC, 0);
+	check("controller disabled for the set-up", nvme_ready(0), 0);
+	wr32(tab + 0, lo);
+	wr32(tab + 4, hi);
+	wr32(tab + 8, data);
+	wr32(tab + 12, 0);
+	wr32(cfg + cap, rd32(cfg + cap) | MSIX_ENABLE);
+	check("MSI-X enabled", rd32(cfg + cap) & MSIX_ENABLE, MSIX_ENABLE);
+	check("NVMe enable with MSI-X", nvme_enable(), 0);
+	dev_msi_irqs = 0;
+	check("Identify, completion by MSI-X", nvme_identify(id), 0);
+	check("completion interrupt arrived as the guest's vector", msi_wait(1, 2000) >= 1, 1);
+	/* a halted vCPU: the interrupt wakes it at once, long before the guest's own timer */
+	dev_msi_irqs = 0;
+	t = (uint32_t)dev_halt_ms(1000, nvme_identify_submit_id);
+	check("a halted vCPU woken by the completion interrupt", dev_msi_irqs, 1);
+	check("woken well before its own timer (ms < 500)", t < 500, 1);
+	check("that completion", nvme_reap(), 0);
+	/* masked by the guest: the function holds the message, nothing arrives */
+	wr32(tab + 12, MSIX_MASKED);
+	dev_msi_irqs = 0;
+	check("Identify with the vector masked", nvme_identify(id), 0);
+	check("no interrupt while masked", msi_wait(1, 200), 0);
+	/* unmasked: the pending message goes out (PCIe 6.1.4.5) */
+	wr32(tab + 12, 0);
+	check("the pending completion interrupt once unmasked", msi_wait(1, 2000) >= 1, 1);
+	/* entries that are not the VM's own keep the function's vector masked: an exception
+	 * vector, then a remappable-format address (the guest has no interrupt remapping) */
+	wr32(tab + 12, MSIX_MASKED);
+	wr32(tab + 8, 0x10);
+	wr32(tab + 12, 0);
+	dev_msi_irqs = 0;
+	check("Identify, the entry naming vector 0x10", nvme_identify(id), 0);
+	check("no interrupt for it", msi_wait(1, 200), 0);
+	wr32(tab + 12, MSIX_MASKED);
+	wr32(tab + 8, data);
+	wr32(tab + 0, lo | 1u << 4);
+	wr32(tab + 12, 0);
+	check("Identify, the entry in remappable format", nvme_identify(id), 0);
+	check("no interrupt for it", msi_wait(1, 200), 0);
+	/* the guest's own message again: what the function held goes out */
+	wr32(tab + 12, MSIX_MASKED);
+	wr32(tab + 0, lo);
+	wr32(tab + 12, 0);
+	check("the held completion interrupt once the entry is the VM's", msi_wait(1, 2000) >= 1,
+	      1);
+	result("NVMe completion interrupt by MSI-X through interrupt remapping, as the guest's "
+	       "vector",
+	       before);
+}
+
 void dev_cases(const struct moat_vm_info *info, const struct dev_plan *plan)
 {
 	pl = plan;
@@ -385,8 +504,10 @@ void dev_cases(const struct moat_vm_info *info, const struct dev_plan *plan)
 	fault_queue_register();
 	if (dev.vendor == 0x1234 && dev.device == 0x11e8)
 		edu_cases();
-	else if (dev.vendor == 0x1b36 && dev.device == 0x0010)
+	else if (dev.vendor == 0x1b36 && dev.device == 0x0010) {
 		nvme_cases();
-	else
+		if (plan->msi_vector)
+			nvme_msix();
+	} else
 		check("a device the cases know", 0, 1);
 }

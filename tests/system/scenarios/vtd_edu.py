@@ -27,7 +27,7 @@ T = r"^moat: vtd-test: "
 
 def steps(stage, fmt, fr):
     return [rf"^moat: vtd: VT-d at 0xfed90000: scalable, {stage}, 48-bit HAW, 65536 DIDs, "
-            r"1 FRCD, IR, faults by polling$",
+            r"1 FRCD, IR, faults by MSI$",
             T + rf"edu at rid 0x8; VM 1 view: DID 1, {fmt} table$",
             T + r"(first|second) stage: GPA 0x1001000 -> PA 0x\w+: data landed in the VM's RAM$",
             T + rf"outside: DMA outside the VM's view: fault reason {fr} rid 0x8 owner 1 "

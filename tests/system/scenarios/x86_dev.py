@@ -53,7 +53,7 @@ def edu_steps(records=True):
             r"^moat: vm: beta stopped$", r"^moat: all VMs stopped, powering off$"]
 
 
-def nvme_steps(records=True):
+def nvme_steps(records=True, bdf="0008"):
     return [G + r"vdev 0x18000: 0x1b36:0x10, BAR0 at 0x10000000, no TDI$",
             G + r"PASS NVMe Identify through the VM's IOMMU view into its shared RAM$",
             *([FAULT.format("0x500000", "write")] if records else []),
@@ -61,6 +61,10 @@ def nvme_steps(records=True):
                  else r"PASS NVMe DMA outside the VM's view blocked \(memory checked: no records\)$"),
             *([FAULT.format("0x600000", "write")] if records else []),
             G + r"PASS MEM_SHARE: a shared page takes DMA, UNSHARE stops it before it returns$",
+            rf"^moat: vmsi: beta: {bdf}: MSI-X vector 0: host vector 0x\w+ on APIC 0, "
+            r"remapped \(entry \d+\)$",
+            G + r"PASS NVMe completion interrupt by MSI-X through interrupt remapping, as the "
+                r"guest's vector$",
             G + r"PASS x86 device guest done$",
             r"^moat: vm: beta stopped$", r"^moat: all VMs stopped, powering off$"]
 
@@ -68,7 +72,7 @@ def nvme_steps(records=True):
 FORBID = [G + r"FAIL", r"^moat: (svm|vtd|amdvi|vdev|viommu|iommu): error",
           r"unexpected exception"]
 VTD_UNIT = (r"^moat: vtd: VT-d at 0xfed90000: scalable, SL, 48-bit HAW, 65536 DIDs, 1 FRCD, IR, "
-            r"faults by polling$")
+            r"faults by MSI$")
 
 SCENARIOS = [
     Scenario("x86_64-vtd-vm-edu", [*Q35, *VTD, *EDU, "-kernel", ELF, "-initrd", CONFIG],
@@ -93,7 +97,7 @@ SCENARIOS += [
              head(AMDVI_UNIT, "1234:11e8", "02") + edu_steps(False),
              forbid=FORBID + [r"fault queue:"], timeout=90, needs=[ELF, CONFIG_AMDVI]),
     Scenario("x86_64-amdvi-vm-nvme", [*Q35, *AMDVI, *NVME, "-kernel", ELF, "-initrd", CONFIG_AMDVI],
-             head(AMDVI_UNIT, "1b36:0010", "02") + nvme_steps(False),
+             head(AMDVI_UNIT, "1b36:0010", "02") + nvme_steps(False, "0010"),
              forbid=FORBID + [r"fault queue:"], timeout=90, needs=[ELF, CONFIG_AMDVI]),
     # The VT-d configuration on AMD-Vi names 00:01.0, the IOMMU's own function: refused.
     Scenario("x86_64-amdvi-vm-owns-iommu-refused",

@@ -70,6 +70,13 @@ static int slot(u32 field, bool add)
 	abort();
 }
 
+/* The image's interrupt window after an external-interrupt exit (arch/x86/irq.c). */
+unsigned vmxf_irq_windows;
+void x86_irq_window(void)
+{
+	vmxf_irq_windows++;
+}
+
 u64 vmcs_read(u32 field)
 {
 	int i = slot(field, false);

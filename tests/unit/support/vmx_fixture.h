@@ -28,6 +28,8 @@ void vmcsf_set(u32 field, u64 v); /* what the CPU writes (exit information), no 
 unsigned vmcsf_bad_writes(void);  /* writes that the hardware would refuse or truncate */
 
 extern struct tlb_model vmxf_tlb;
+/* Interrupt windows opened (x86_irq_window, the image's arch/x86/irq.c). */
+extern unsigned vmxf_irq_windows;
 
 struct vmxf {
 	struct vm vm;
