@@ -12,6 +12,7 @@
 
 #include "core/boot_info.h"
 #include "core/frame.h"
+#include "core/own.h"
 #include "core/init.h"
 #include "core/log.h"
 #include "iommu/iommu.h"
@@ -188,8 +189,9 @@ static void contig(void)
 /* ---- invalidation commands per stage-2 unmap (unshare), SMMUv3 driver on the model ----------- */
 
 #define INV_RAM (16ULL << 20)
-#define INV_BASE 0x40000000ULL /* IPA of the unshared range */
-#define INV_OUT (1ULL << 32)   /* its output (no DMA: never touched) */
+#define INV_BASE 0x40000000ULL	     /* IPA of the unshared range */
+#define INV_OUT (1ULL << 32)	     /* its output (no DMA: never touched) */
+#define INV_OUT_PAGES (262144 + 512) /* the largest unshare and its kept neighbour */
 
 static struct {
 	u8 *ram;
@@ -201,6 +203,7 @@ static struct {
 	struct moat_ctx ctx;
 	struct iommu *u;
 	struct iommu_domain s2;
+	u8 *counts; /* the output range's mapping counts (core/own.h) */
 } iv;
 
 static void log_drop(const char *s, size_t len)
@@ -223,6 +226,12 @@ static void inv_setup(bool ril)
 	if (!iv.ram || !drv || frame_init(&iv.fa, &r, 1, NULL, 0))
 		die("inv set-up", -E_NOMEM);
 	pt_allocator_frames(&iv.alloc, &iv.fa);
+	/* every stage-2 map checks the output's owner: the range is VM 1's RAM, counted */
+	own_reset();
+	iv.counts = calloc(INV_OUT_PAGES, 1);
+	if (!iv.counts ||
+	    own_add_counted(pa(INV_OUT), INV_OUT_PAGES * PAGE_SIZE, own_vm(1), iv.counts))
+		die("inv ownership", -E_NOMEM);
 	cfg.ril = ril;
 	iv.m = smmu_model_create(0x09050000ULL, &cfg);
 	smmu_model_add_ram(iv.m, r.base.v, INV_RAM);
@@ -235,6 +244,7 @@ static void inv_setup(bool ril)
 	    iommu_unit_add(iv.u, drv, &iv.plat.iommu[0], &iv.alloc) ||
 	    iommu_domain_s2_init(&iv.s2, iv.u, 48))
 		die("inv set-up", -E_NODEV);
+	iv.s2.owner = 1;
 }
 
 static void inv_teardown(void)
@@ -242,6 +252,8 @@ static void inv_teardown(void)
 	smmu_fini(&smmu_unit_of(iv.u)->dev);
 	smmu_model_destroy(iv.m);
 	free(iv.ram);
+	own_reset();
+	free(iv.counts);
 }
 
 /* Commands (syncs) the SMMU executes for unmapping n 4K pages in `calls` calls. */
