@@ -22,6 +22,7 @@
 #include "lib/err.h"
 
 #include "its/its_model.c"
+#include "fuzz_ram.h"
 
 #define ITS_BASE 0x40000000ULL
 #define RD_BASE 0x40100000ULL
@@ -110,9 +111,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	log_set_sink(sink);
 	host_time_step_ns = 1000000;
-	if (!ram && !(ram = aligned_alloc(1 << 21, RAM)))
-		return 0;
-	memset(ram, 0, RAM);
+	if (!ram)
+		ram = fz_ram_map(RAM, 1 << 21);
+	else
+		fz_ram_zero(ram, RAM); /* zero again: costs the pages the last input used */
 	r = (struct pa_range){ pa((u64)(uintptr_t)ram), RAM };
 	if (frame_init(&fa, &r, 1, NULL, 0))
 		return 0;
