@@ -24,11 +24,17 @@
 #include "lib/err.h"
 #include "fake_smmu.c"
 #include "fuzz_frames.h"
+#include "fuzz_ram.h"
 #include "tdisp_dev/tdev.c"
 
-/* Small RAM: cleared for every input, and mapped 4K page by page into four views. */
-#define PRIV (256ULL << 10)
-#define SHARED (256ULL << 10)
+/*
+ * RAM in 2 MiB blocks (host and guest addresses 2 MiB-aligned), so that building and tearing
+ * down the four views per input maps and unmaps a block per range, not 4 KiB page by page:
+ * the views cost what the input does to them (a page it shares), not the size of the RAM.
+ * Zeroed between inputs by giving the pages back (fuzz_ram.h): a page costs only if touched.
+ */
+#define PRIV (2ULL << 20)
+#define SHARED (2ULL << 20)
 #define FN_ID 0x100u
 #define BAR0 0x10000000ull
 
@@ -96,8 +102,8 @@ static void env_setup(void)
 		log_set_sink(quiet);
 		vma = vm_alloc();
 		vmb = vm_alloc();
-		rama = aligned_alloc(4096, PRIV + SHARED);
-		ramb = aligned_alloc(4096, PRIV + SHARED);
+		rama = fz_ram_map(PRIV + SHARED, 2ULL << 20);
+		ramb = fz_ram_map(PRIV + SHARED, 2ULL << 20);
 		bitsa = calloc(1, 4096);
 		bitsb = calloc(1, 4096);
 	}
@@ -107,8 +113,8 @@ static void env_setup(void)
 	host_s2_reset();
 	vdev_reset_all();
 	fz_frames_init(&ha);
-	memset(rama, 0, PRIV + SHARED);
-	memset(ramb, 0, PRIV + SHARED);
+	fz_ram_zero(rama, PRIV + SHARED);
+	fz_ram_zero(ramb, PRIV + SHARED);
 	memset(bitsa, 0, 4096);
 	memset(bitsb, 0, 4096);
 	vm_init(vma, 1, &ca, pa((u64)(uintptr_t)rama));
