@@ -177,10 +177,10 @@ struct snap {
 	long frames;
 	unsigned nvdevs[2];
 	unsigned next_vmid;
-	struct {
+	struct snap_view {
 		unsigned n;
 		struct pt_extent x[SNAP_EXTENTS];
-	} view[2][2];
+	} view[2][2], view_all[2][2];		 /* over the VMs' RAM; over the whole space */
 	u8 maps[2][(PRIV + SHARED) / PAGE_SIZE]; /* mapping counts of the VMs' RAM pages */
 	u8 bar_maps[0x4000 / PAGE_SIZE];
 	struct {
@@ -203,24 +203,24 @@ static void snap_own(void *ctx, paddr_t base, u64 size, struct own_id who)
 	s->own.n++;
 }
 
-/* Every mapping of a view, as extents (a view with more than SNAP_EXTENTS differs anyway). */
-static void snap_view(struct snap *s, unsigned vm, unsigned w)
+/* The mappings of [at, end) of a view, as extents (more than SNAP_EXTENTS differ anyway). */
+static void snap_view(struct snap_view *sv, const struct pt *pt, u64 at, u64 end)
 {
-	const struct pt *pt = &s->v[vm].u[0].view[w].s2;
-	u64 at = 0, end = 1ULL << pt->cfg.ias;
 	struct pt_extent x;
 
 	while (at < end && !pt_lookup_next(pt, at, end, &x)) {
-		if (s->view[vm][w].n < SNAP_EXTENTS)
-			s->view[vm][w].x[s->view[vm][w].n] = x;
-		s->view[vm][w].n++;
+		if (sv->n < SNAP_EXTENTS)
+			sv->x[sv->n] = x;
+		sv->n++;
 		at = x.in + x.size;
 	}
 }
 
 /*
  * The per-page mapping counts cost a look-up a page (2,052 of them, more than the rest of an
- * input): taken after every COUNTS_EVERY-th reset, and after every one with
+ * input), and the views' mappings outside the VMs' RAM a walk of their whole space (a
+ * mapping there needs a table of its own, and the tables a view holds are compared after
+ * every input): both after every COUNTS_EVERY-th reset, and after every one with
  * FZ_RESET_CHECK_ALL=1 in the environment (to find which input of the last ones left them).
  */
 #define COUNTS_EVERY 64
@@ -228,6 +228,10 @@ static unsigned resets, counts_every = COUNTS_EVERY;
 
 static void snap_counts(struct snap *s)
 {
+	for (unsigned vm = 0; vm < 2; vm++)
+		for (unsigned w = 0; w < 2; w++)
+			snap_view(&s->view_all[vm][w], &s->v[vm].u[0].view[w].s2, 0,
+				  1ULL << s->v[vm].u[0].view[w].s2.cfg.ias);
 	for (unsigned i = 0; i < (PRIV + SHARED) / PAGE_SIZE; i++) {
 		s->maps[0][i] = (u8)own_maps(pa((u64)(uintptr_t)rama + i * PAGE_SIZE));
 		s->maps[1][i] = (u8)own_maps(pa((u64)(uintptr_t)ramb + i * PAGE_SIZE));
@@ -250,7 +254,8 @@ static void snap_take(struct snap *s)
 	s->nvdevs[1] = vdev_count(vmb);
 	for (unsigned vm = 0; vm < 2; vm++)
 		for (unsigned w = 0; w < 2; w++)
-			snap_view(s, vm, w);
+			snap_view(&s->view[vm][w], &s->v[vm].u[0].view[w].s2, VM_RAM_BASE,
+				  VM_RAM_BASE + PRIV + SHARED);
 	own_for_each(snap_own, s);
 }
 
@@ -368,7 +373,7 @@ static void fixture_check(void)
 	else if (!SAME(own))
 		what = "ownership record";
 	else if (++resets % counts_every == 0 &&
-		 (snap_counts(&now), !SAME(maps) || !SAME(bar_maps)))
+		 (snap_counts(&now), !SAME(maps) || !SAME(bar_maps) || !SAME(view_all)))
 		what = "mapping counts (of one of the last inputs: FZ_RESET_CHECK_ALL=1 tells "
 		       "which)";
 	else if (hc_ops_in_flight())
@@ -393,9 +398,12 @@ static void fixture_reset(void)
 	/* the new instances: vCPUs, virtual GIC and UART as at power-on */
 	vm_init(vma, 1, &ca, pa((u64)(uintptr_t)rama));
 	vm_init(vmb, 2, &cb, pa((u64)(uintptr_t)ramb));
-	/* history a reset keeps (TDI_STATE reports it), and the TDI's caches: as first built */
+	/* history a reset keeps (TDI_STATE reports the causes; the lost-fault count is only
+	 * counted), and the TDI's caches: as first built */
 	d->last_cause = fresh.d.last_cause;
 	d->teardowns = fresh.d.teardowns;
+	viommu_of(vma)->faults_lost = fresh.v[0].faults_lost; /* the reset's own teardown record */
+	viommu_of(vmb)->faults_lost = fresh.v[1].faults_lost;
 	memcpy(&tdi.report, &fresh.tdi.report,
 	       sizeof(tdi) - offsetof(struct tdi, report)); /* report .. scratch */
 	fixture_check();
