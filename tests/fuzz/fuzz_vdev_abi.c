@@ -198,8 +198,11 @@ static void snap_own(void *ctx, paddr_t base, u64 size, struct own_id who)
 {
 	struct snap *s = ctx;
 
-	if (s->own.n < SNAP_OWN)
-		s->own.r[s->own.n] = (struct own_rec){ base, size, who };
+	if (s->own.n < SNAP_OWN) { /* field by field: the padding stays as memset left it */
+		s->own.r[s->own.n].base = base;
+		s->own.r[s->own.n].size = size;
+		s->own.r[s->own.n].who = who;
+	}
 	s->own.n++;
 }
 
@@ -209,8 +212,12 @@ static void snap_view(struct snap_view *sv, const struct pt *pt, u64 at, u64 end
 	struct pt_extent x;
 
 	while (at < end && !pt_lookup_next(pt, at, end, &x)) {
-		if (sv->n < SNAP_EXTENTS)
-			sv->x[sv->n] = x;
+		if (sv->n < SNAP_EXTENTS) { /* field by field: not the padding of the local */
+			sv->x[sv->n].in = x.in;
+			sv->x[sv->n].out = x.out;
+			sv->x[sv->n].size = x.size;
+			sv->x[sv->n].prot = x.prot;
+		}
 		sv->n++;
 		at = x.in + x.size;
 	}
