@@ -75,8 +75,13 @@ $(FUZZ_OUT)/obj/lib/fmt.o $(FUZZ_OUT)/obj/core/log.o: FUZZ_CFLAGS += $(FUZZ_NOCO
 $(FUZZ_OUT)/libmoat.a: $(FUZZ_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# A harness may stand in for a library call at link time (-Wl,--wrap): fuzz_its wraps the
+# frame allocator's, to clear only the RAM an input was given.
+FUZZ_LDFLAGS_fuzz_its := -Wl,--wrap=frame_alloc_run,--wrap=frame_free_run
+
 $(FUZZ_OUT)/%: $(FUZZ_OUT)/obj/tests/fuzz/%.o $(FUZZ_OUT)/libmoat.a
-	$(Q)clang -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OUT)/libmoat.a $(HOST_LDLIBS)
+	$(Q)clang -fsanitize=fuzzer,address,undefined $(FUZZ_LDFLAGS_$*) -o $@ $< \
+		$(FUZZ_OUT)/libmoat.a $(HOST_LDLIBS)
 
 FUZZ_SECONDS ?= 300
 fuzz: $(FUZZ_BINS) $(DTBS)

@@ -54,6 +54,41 @@ u16 pci_find_ext_cap(const struct pci_host *h, pci_bdf_t bdf, u16 id, u16 after)
 	return 0;
 }
 
+/*
+ * One walk for several capabilities. An entry read twice means the list loops: everything on
+ * the loop has been read by then, so the walk ends there with what a walk to the bound would
+ * have found (config reads of the headers have no side effects).
+ */
+void pci_find_ext_caps(const struct pci_host *h, pci_bdf_t bdf, const u16 *ids, u16 *offs,
+		       unsigned n)
+{
+	u64 seen[(PCI_EXT_CAP_MAX_WALK + 63) / 64] = { 0 };
+	unsigned left = n;
+	u16 off = 0x100;
+
+	for (unsigned k = 0; k < n; k++)
+		offs[k] = 0;
+	for (unsigned i = 0; i < PCI_EXT_CAP_MAX_WALK && left; i++) {
+		unsigned dw = (off - 0x100u) / 4;
+
+		if (seen[dw / 64] & (1ULL << (dw % 64)))
+			return; /* looped */
+		seen[dw / 64] |= 1ULL << (dw % 64);
+		u32 hdr = pci_cfg_read32(h, bdf, off);
+		if (hdr == 0 || hdr == 0xffffffffu)
+			return;
+		for (unsigned k = 0; k < n; k++)
+			if (!offs[k] && (hdr & 0xffff) == ids[k]) {
+				offs[k] = off;
+				left--;
+			}
+		u16 next = (u16)(hdr >> 20);
+		if (next < 0x100 || (next & 3))
+			return; /* as pci_find_ext_cap() */
+		off = next;
+	}
+}
+
 u16 pci_ext_cap_end(const struct pci_host *h, pci_bdf_t bdf, u16 off)
 {
 	u16 pos = 0x100, end = 0x1000;

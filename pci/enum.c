@@ -49,17 +49,21 @@ int pci_host_init(struct pci_host *h, const struct plat_ecam *e, volatile u8 *ec
 
 static void pci_dev_caps(struct pci_dev *d)
 {
+	static const u16 ids[6] = { PCI_EXT_CAP_DOE,   PCI_EXT_CAP_IDE, PCI_EXT_CAP_ATS,
+				    PCI_EXT_CAP_PASID, PCI_EXT_CAP_ACS, PCI_EXT_CAP_SRIOV };
 	const struct pci_host *h = d->host;
+	u16 off[6];
 
 	d->pcie_cap = pci_find_cap(h, d->bdf, PCI_CAP_ID_PCIE);
 	if (!d->pcie_cap)
 		return; /* extended space exists only behind a PCIe capability */
-	d->doe_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_DOE, 0);
-	d->ide_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_IDE, 0);
-	d->ats_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_ATS, 0);
-	d->pasid_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_PASID, 0);
-	d->acs_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_ACS, 0);
-	d->sriov_cap = pci_find_ext_cap(h, d->bdf, PCI_EXT_CAP_SRIOV, 0);
+	pci_find_ext_caps(h, d->bdf, ids, off, 6);
+	d->doe_cap = off[0];
+	d->ide_cap = off[1];
+	d->ats_cap = off[2];
+	d->pasid_cap = off[3];
+	d->acs_cap = off[4];
+	d->sriov_cap = off[5];
 }
 
 static struct pci_dev *pci_dev_add(struct pci_scan *sc, pci_bdf_t bdf, u32 id)

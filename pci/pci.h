@@ -120,6 +120,13 @@ int pci_enumerate(struct pci_state *s, struct pci_host *h) __must_check;
 u16 pci_find_cap(const struct pci_host *h, pci_bdf_t bdf, u8 id);
 /* Offset of the first extended capability `id` after offset `after` (0: from the start), or 0. */
 u16 pci_find_ext_cap(const struct pci_host *h, pci_bdf_t bdf, u16 id, u16 after);
+/*
+ * The first offset of each of the `n` extended capabilities `ids` (0: absent) in one walk of
+ * the list, as pci_find_ext_cap(.., 0) of each would find them (enumeration: one walk of up
+ * to 960 reads for a looping list, not one per capability).
+ */
+void pci_find_ext_caps(const struct pci_host *h, pci_bdf_t bdf, const u16 *ids, u16 *offs,
+		       unsigned n);
 
 /*
  * Exclusive end of the extended capability at `off`: the nearest other extended capability

@@ -383,7 +383,8 @@ static void its_lpi_stale(void *ctx)
 	(void)ctx;
 }
 
-static int its_lpi_find(u32 devid, u32 event)
+/* A linear search, straight-line: no coverage callbacks under libFuzzer (lib/compiler.h). */
+static __no_coverage int its_lpi_find(u32 devid, u32 event)
 {
 	for (int i = 0; i < ITS_MAX_LPIS; i++)
 		if (its.lpi[i].fn && its.lpi[i].devid == devid && its.lpi[i].event == event)

@@ -15,9 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/frame.h"
-#include "core/init.h"
-#include "core/own.h"
 #include "iommu/amdvi/amdvi.h"
 #include "iommu/iommu.h"
 #include "lib/bits.h"
@@ -26,84 +23,36 @@
 #include "amdvi/amdvi_model.c"
 #include "amdvi/amdvi_model_xlate.c"
 #include "pt/ref_walk.c"
+#include "fuzz_unit.h"
 
 #define RAM_SIZE (8ULL << 20)
-#define GUEST_PAGES 8
-#define GUEST_BASE 0x1000ULL
+#define GUEST_BASE FZ_GUEST_BASE
 #define DEVID 0x10
 
-static struct {
-	bool up;
-	u8 *ram;
-	struct frame_alloc fa;
-	struct pt_allocator alloc;
-	struct amdvi_model *m;
-	struct platform plat;
-	struct boot_info bi;
-	struct moat_ctx ctx;
-	struct iommu *u;
-	struct iommu_domain s2;
-	u8 *guest[GUEST_PAGES];
-} F;
-
-struct reader {
-	const u8 *p;
-	size_t n;
-};
-
-static u64 rd(struct reader *r, unsigned bytes)
-{
-	u64 v = 0;
-
-	for (unsigned i = 0; i < bytes && r->n; i++, r->n--)
-		v |= (u64)*r->p++ << (8 * i);
-	return v;
-}
+static struct fz_unit F;
+static struct amdvi_model *M;
 
 static void fuzz_up(void)
 {
 	struct amdvi_model_cfg cfg = amdvi_model_full();
-	const struct iommu_driver *drv;
-	struct pa_range r;
+	struct pa_range r = fz_unit_ram(&F, RAM_SIZE, true);
 
-	F.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)F.ram), RAM_SIZE };
-	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0))
+	M = amdvi_model_create(0xfed80000ULL, &cfg);
+	amdvi_model_add_ram(M, r.base.v, RAM_SIZE);
+	/* amdvi_driver() also links the driver in from the library */
+	fz_unit_probe(&F, IOMMU_KIND_AMDVI, amdvi_driver(), 0xfed80000ULL, 0x80000, 39);
+	if (amdvi_ats_set(F.u, DEVID, true))
 		abort();
-	pt_allocator_frames(&F.alloc, &F.fa);
-	F.m = amdvi_model_create(0xfed80000ULL, &cfg);
-	amdvi_model_add_ram(F.m, r.base.v, RAM_SIZE);
-	own_reset(); /* the parent is Moat's (owner 0): so is the RAM it maps (core/own.h) */
-	if (own_add(r.base, RAM_SIZE, own_moat()))
-		abort();
-	F.plat.niommu = 1;
-	F.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI,
-					       .base = pa(0xfed80000ULL),
-					       .size = 0x80000 };
-	F.ctx = (struct moat_ctx){ .bi = &F.bi, .plat = &F.plat, .frames = &F.fa };
-	drv = amdvi_driver(); /* also links the driver in from the library */
-	if (!drv || drv->ops->probe(&F.ctx, &F.plat.iommu[0], &F.u) ||
-	    iommu_unit_add(F.u, drv, &F.plat.iommu[0], &F.alloc) ||
-	    iommu_domain_s2_init(&F.s2, F.u, 39) || amdvi_ats_set(F.u, DEVID, true))
-		abort();
-	for (unsigned i = 0; i < GUEST_PAGES; i++) {
-		paddr_t p;
-		if (frame_alloc_one(&F.fa, &p) ||
-		    iommu_s2_map(&F.s2, gpa(GUEST_BASE + i * PAGE_SIZE), p, PAGE_SIZE,
-				 PT_PROT_R | PT_PROT_W))
-			abort();
-		F.guest[i] = (u8 *)(uintptr_t)p.v;
-	}
-	F.up = true;
+	fz_unit_guest(&F);
 }
 
 /* Commands that name a DomainID or DeviceID carry Moat's. */
 static void check_commands(u16 nd_did)
 {
-	unsigned first = F.m->nlog > AMDVIM_LOG ? F.m->nlog - AMDVIM_LOG : 0;
+	unsigned first = M->nlog > AMDVIM_LOG ? M->nlog - AMDVIM_LOG : 0;
 
-	for (unsigned i = first; i < F.m->nlog; i++) {
-		u64 w0 = F.m->log[i % AMDVIM_LOG].w[0];
+	for (unsigned i = first; i < M->nlog; i++) {
+		u64 w0 = M->log[i % AMDVIM_LOG].w[0];
 		unsigned op = (unsigned)(w0 >> 60);
 		u16 did = (u16)(w0 >> 32), devid = (u16)w0;
 
@@ -112,25 +61,20 @@ static void check_commands(u16 nd_did)
 		if ((op == 2 || op == 4 || op == 5) && devid != DEVID)
 			__builtin_trap();
 	}
-	if (F.m->illegal_cmds)
+	if (M->illegal_cmds)
 		__builtin_trap();
 }
 
 static void guest_dma(struct reader *r)
 {
-	struct iommu_fault f;
 	u32 w = 0;
 
 	for (unsigned i = rd(r, 1) & 7; i; i--) {
 		u32 pasid = rd(r, 1) & 1 ? AMDVIM_NO_PASID : (u32)rd(r, 3) & 0xfffff;
 
-		(void)amdvi_model_dma(F.m, DEVID, pasid, rd(r, 8), &w, 4, rd(r, 1) & 1);
+		(void)amdvi_model_dma(M, DEVID, pasid, rd(r, 8), &w, 4, rd(r, 1) & 1);
 	}
-	if (F.u->drv->ops->fault_poll(F.u))
-		__builtin_trap();
-	while (!iommu_fault_pop(F.u, &f))
-		if (f.tag != DEVID || (f.rid != DEVID && f.rid != IOMMU_RID_NONE))
-			__builtin_trap();
+	fz_unit_faults(&F, DEVID);
 }
 
 static void guest_invalidate(struct iommu_domain *nd, struct reader *r)
@@ -151,10 +95,7 @@ static void guest_invalidate(struct iommu_domain *nd, struct reader *r)
 							     .pde = f & 8,
 							     .addr = rd(r, 8) };
 		else
-			inv[i].atc = (struct iommu_inv_atc){ .rid = (u32)rd(r, 4),
-							     .pasid = (u32)rd(r, 4),
-							     .addr = rd(r, 8),
-							     .size_order = (u8)rd(r, 1) };
+			inv[i].atc = fz_read_atc(r);
 	}
 	(void)iommu_invalidate(nd, inv, n, &done);
 }
@@ -207,12 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool foreign;
 	u16 did = 0;
 
-	if (!F.up)
+	if (!M)
 		fuzz_up();
-	F.m->nlog = 0;
-	for (unsigned i = 0; i < GUEST_PAGES; i++)
-		for (unsigned k = 0; k < PAGE_SIZE; k += 8)
-			*(u64 *)&F.guest[i][k] = rd(&mem, 8);
+	M->nlog = 0;
+	fz_unit_guest_fill(&F, &mem); /* one copy a page (a read of 8 bytes each was 60%) */
 	guest_s1(&r, &s1);
 	foreign = size && (data[size - 1] & 0x80) && foreign_map(true);
 	if (foreign && (data[size - 1] & 0x40))

@@ -16,82 +16,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/own.h"
-#include "core/frame.h"
-#include "core/init.h"
 #include "iommu/iommu.h"
 #include "iommu/smmuv3/smmu_iommu.h"
 #include "iommu/smmuv3/smmuv3_regs.h"
 #include "lib/bits.h"
-#include "vmm/hypercall.h"
-#include "vmm/vdev.h"
-#include "vmm/viommu.h"
 #include "guest_abi/moat_abi.h"
 
 /* The model is test support, not part of the fuzzed library: built into the harness. */
 #include "pt/ref_walk.c"
 #include "smmuv3/smmuv3_model.c"
-#include "fuzz_reader.h"
+#include "fuzz_unit.h"
 
 #define RAM_SIZE (4ULL << 20)
-#define GUEST_PAGES 8
-#define GUEST_BASE 0x1000ULL
+#define GUEST_BASE FZ_GUEST_BASE
 #define RID 0x10
 
-static struct {
-	bool up;
-	u8 *ram;
-	struct frame_alloc fa;
-	struct pt_allocator alloc;
-	struct smmu_model *m;
-	struct platform plat;
-	struct boot_info bi;
-	struct moat_ctx ctx;
-	struct iommu *u;
-	struct iommu_domain s2;
-	u8 *guest[GUEST_PAGES];
-} F;
+static struct fz_unit F;
+static struct smmu_model *M;
 
 static void fuzz_up(void)
 {
 	struct smmu_model_cfg cfg = smmu_model_default_cfg();
-	const struct iommu_driver *drv;
-	struct pa_range r;
+	struct pa_range r = fz_unit_ram(&F, RAM_SIZE, true);
 
-	F.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)F.ram), RAM_SIZE };
-	if (!F.ram || frame_init(&F.fa, &r, 1, NULL, 0) || own_add(r.base, RAM_SIZE, own_moat()))
-		abort(); /* the RAM is Moat's (core/own.h): its domain maps it */
-	pt_allocator_frames(&F.alloc, &F.fa);
-	F.m = smmu_model_create(0x09050000ULL, &cfg);
-	smmu_model_add_ram(F.m, r.base.v, RAM_SIZE);
-	F.plat.niommu = 1;
-	F.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_SMMUV3,
-					       .base = pa(0x09050000ULL),
-					       .size = 0x20000 };
-	F.ctx = (struct moat_ctx){ .bi = &F.bi, .plat = &F.plat, .frames = &F.fa };
-	drv = iommu_driver_find(IOMMU_KIND_SMMUV3);
-	if (!drv || drv->ops->probe(&F.ctx, &F.plat.iommu[0], &F.u) ||
-	    iommu_unit_add(F.u, drv, &F.plat.iommu[0], &F.alloc) ||
-	    iommu_domain_s2_init(&F.s2, F.u, 40))
-		abort();
-	for (unsigned i = 0; i < GUEST_PAGES; i++) {
-		paddr_t p;
-		if (frame_alloc_one(&F.fa, &p) ||
-		    iommu_s2_map(&F.s2, gpa(GUEST_BASE + i * PAGE_SIZE), p, PAGE_SIZE,
-				 PT_PROT_R | PT_PROT_W))
-			abort();
-		F.guest[i] = (u8 *)(uintptr_t)p.v;
-	}
-	F.up = true;
+	M = smmu_model_create(0x09050000ULL, &cfg);
+	smmu_model_add_ram(M, r.base.v, RAM_SIZE);
+	fz_unit_probe(&F, IOMMU_KIND_SMMUV3, iommu_driver_find(IOMMU_KIND_SMMUV3), 0x09050000ULL,
+		      0x20000, 40);
+	fz_unit_guest(&F);
 }
 
 static void check_commands(void)
 {
-	for (unsigned i = 0; i < F.m->nlog; i++) {
-		unsigned op = F.m->log[i].w0 & 0xff;
+	for (unsigned i = 0; i < M->nlog; i++) {
+		unsigned op = M->log[i].w0 & 0xff;
 		if (op >= CMD_TLBI_NH_ALL && op <= CMD_TLBI_NH_VAA &&
-		    FIELD_GET(CMD0_VMID, F.m->log[i].w0) != F.s2.tags.vmid)
+		    FIELD_GET(CMD0_VMID, M->log[i].w0) != F.s2.tags.vmid)
 			__builtin_trap();
 	}
 	if (smmu_unit_of(F.u)->dev.cmd_errors)
@@ -100,16 +60,11 @@ static void check_commands(void)
 
 static void guest_dma(struct reader *r)
 {
-	struct iommu_fault f;
 	u32 w = 0;
 
 	for (unsigned i = rd(r, 1) & 7; i; i--)
-		(void)smmu_model_dma(F.m, RID, rd(r, 8), &w, 4, rd(r, 1) & 1);
-	if (F.u->drv->ops->fault_poll(F.u))
-		__builtin_trap();
-	while (!iommu_fault_pop(F.u, &f))
-		if (f.tag != RID || (f.rid != RID && f.rid != IOMMU_RID_NONE))
-			__builtin_trap();
+		(void)smmu_model_dma(M, RID, rd(r, 8), &w, 4, rd(r, 1) & 1);
+	fz_unit_faults(&F, RID);
 }
 
 static void guest_invalidate(struct reader *r)
@@ -129,74 +84,28 @@ static void guest_invalidate(struct reader *r)
 						       .num = (u8)rd(r, 1),
 						       .scale = (u8)rd(r, 1) };
 		if (inv[i].kind == IOMMU_INV_ATC)
-			inv[i].atc = (struct iommu_inv_atc){ .rid = (u32)rd(r, 4),
-							     .pasid = (u32)rd(r, 4),
-							     .addr = rd(r, 8),
-							     .size_order = (u8)rd(r, 1) };
+			inv[i].atc = fz_read_atc(r);
 	}
 	(void)iommu_invalidate(&F.s2, inv, n, &done);
 }
 
 /* ---- the guest ABI: a VM with one vdev behind the unit ------------------------------------ */
 
-#define VM_PRIV (1ULL << 20)
-#define VM_SHARED (1ULL << 20)
-#define SHB (VM_RAM_BASE + VM_PRIV)
+#define SHB FZ_SHB
 #define VRID 0x18
 
-static struct {
-	bool up;
-	struct vm *vm;
-	u8 *ram;
-	u64 bits[VM_PRIV / PAGE_SIZE / 64];
-} V;
-
-static const struct vm_config vcfg = {
-	.name = "fz", .private_size = VM_PRIV, .shared_size = VM_SHARED, .nvcpus = 1
-};
-
-static u32 be_cfg(const struct vdev *d, u16 off)
-{
-	(void)d;
-	return off ? 0 : 0x12341b36u;
-}
-static const struct vdev_backend be = { .cfg_read32 = be_cfg };
+static struct fz_vm V;
 
 static void abi_up(void)
 {
-	struct pa_range none[6] = { { { 0 }, 0 } };
-	u32 types[6] = { 0 };
-
-	V.vm = vm_alloc();
-	V.ram = aligned_alloc(1 << 21, VM_PRIV + VM_SHARED);
-	if (!V.vm || !V.ram || own_add(pa((u64)(uintptr_t)V.ram), VM_PRIV + VM_SHARED, own_vm(1)))
-		abort();
-	smmu_model_add_ram(F.m, (u64)(uintptr_t)V.ram, VM_PRIV + VM_SHARED);
-	vm_init(V.vm, 1, &vcfg, pa((u64)(uintptr_t)V.ram));
-	if (viommu_init(V.vm, F.u, V.bits) ||
-	    vdev_create(V.vm, 0, VRID, 0x1b36, 0x1234, none, types, NULL, &be, NULL))
-		abort();
-	V.up = true;
-}
-
-static u64 hc(u64 fn, u64 a1, u64 a2, u64 a3, u64 *r1)
-{
-	u64 regs[HC_NREGS] = { fn, a1, a2, a3 };
-
-	hypercall_dispatch(&V.vm->vcpu[0], regs);
-	*r1 = regs[1];
-	return regs[0];
-}
-
-static void *vga(u64 g)
-{
-	return vm_gpa_to_host(V.vm, gpa(g), 1, VM_MEM_ANY);
+	fz_vm_up(&V, &F, VRID, 0x1b36, 0x1234);
+	smmu_model_add_ram(M, (u64)(uintptr_t)V.ram, FZ_VM_PRIV + FZ_VM_SHARED);
 }
 
 /* A fuzzed description of any type; the SMMUv3 CD pointer mostly in guest RAM. */
 static void abi_s1(struct reader *r)
 {
-	struct moat_s1_desc *s = vga(SHB);
+	struct moat_s1_desc *s = fz_vga(&V, SHB);
 	u8 sel = (u8)rd(r, 1);
 
 	for (unsigned i = 0; i < 4; i++)
@@ -209,7 +118,7 @@ static void abi_s1(struct reader *r)
 
 static unsigned abi_inv(struct reader *r)
 {
-	struct moat_inv *e = vga(SHB + 0x100);
+	struct moat_inv *e = fz_vga(&V, SHB + 0x100);
 	unsigned n = 1 + (unsigned)rd(r, 1) % 4;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -235,10 +144,10 @@ static bool abi_vmid(u64 vmid)
 
 static void abi_check(unsigned from)
 {
-	for (unsigned i = from; i < F.m->nlog; i++) {
-		unsigned op = F.m->log[i].w0 & 0xff;
+	for (unsigned i = from; i < M->nlog; i++) {
+		unsigned op = M->log[i].w0 & 0xff;
 		if (op >= CMD_TLBI_NH_ALL && op <= CMD_TLBI_NH_VAA &&
-		    !abi_vmid(FIELD_GET(CMD0_VMID, F.m->log[i].w0)))
+		    !abi_vmid(FIELD_GET(CMD0_VMID, M->log[i].w0)))
 			__builtin_trap();
 	}
 	if (smmu_unit_of(F.u)->dev.cmd_errors)
@@ -247,8 +156,7 @@ static void abi_check(unsigned from)
 
 static void abi_round(struct reader *r, struct reader *mem)
 {
-	unsigned n, from = F.m->nlog;
-	struct iommu_fault f;
+	unsigned n, from = M->nlog;
 	struct moat_inv *e;
 	struct vdev *d;
 	u64 done;
@@ -257,30 +165,25 @@ static void abi_round(struct reader *r, struct reader *mem)
 	if (!V.up)
 		abi_up();
 	d = vdev_at(V.vm, 0);
-	e = vga(SHB + 0x100);
-	for (u64 off = 0x1000; off < 0x9000; off += PAGE_SIZE)
-		rd_fill(mem, vga(SHB + off), PAGE_SIZE); /* a page at a time: vga() is per page */
+	e = fz_vga(&V, SHB + 0x100);
+	fz_vm_fill(&V, mem);
 	abi_s1(r);
-	if (hc(MOAT_HC_VIOMMU_SET_S1, d->handle, SHB, MOAT_S1_DESC_SIZE, &done) == MOAT_OK &&
-	    (((struct moat_s1_desc *)vga(SHB))->type != MOAT_IOMMU_SMMUV3 || !d->s1_set ||
+	if (fz_hc(&V, MOAT_HC_VIOMMU_SET_S1, d->handle, SHB, MOAT_S1_DESC_SIZE, &done) == MOAT_OK &&
+	    (((struct moat_s1_desc *)fz_vga(&V, SHB))->type != MOAT_IOMMU_SMMUV3 || !d->s1_set ||
 	     !vm_gpa_to_host(V.vm, d->s1.smmu.s1ctxptr, 64, VM_MEM_ANY)))
 		__builtin_trap(); /* another vendor's form, or a CD outside the VM, accepted */
 	n = abi_inv(r);
-	if (hc(MOAT_HC_VIOMMU_INVALIDATE, SHB + 0x100, n, 0, &done) == MOAT_OK)
+	if (fz_hc(&V, MOAT_HC_VIOMMU_INVALIDATE, SHB + 0x100, n, 0, &done) == MOAT_OK)
 		done = n;
 	for (unsigned i = 0; i < done && i < n; i++)
 		if (e[i].op < MOAT_INV_SMMU_TLBI_ALL || e[i].op > MOAT_INV_SMMU_CFGI_CD)
 			__builtin_trap(); /* another vendor's operation executed */
 	for (unsigned i = rd(r, 1) & 3; i; i--)
-		(void)smmu_model_dma(F.m, VRID, rd(r, 8), &w, 4, true);
-	if (d->s1_set && hc(MOAT_HC_VIOMMU_CLEAR_S1, d->handle, 0, 0, &done) != MOAT_OK)
+		(void)smmu_model_dma(M, VRID, rd(r, 8), &w, 4, true);
+	if (d->s1_set && fz_hc(&V, MOAT_HC_VIOMMU_CLEAR_S1, d->handle, 0, 0, &done) != MOAT_OK)
 		__builtin_trap();
 	abi_check(from);
-	if (F.u->drv->ops->fault_poll(F.u))
-		__builtin_trap();
-	while (!iommu_fault_pop(F.u, &f))
-		if (f.tag != VRID || (f.rid == VRID && f.owner != V.vm->id))
-			__builtin_trap();
+	fz_vm_faults(&V, &F, VRID);
 }
 
 #define CTL_BYTES 192 /* requests first (for both rounds), then the guest's memory */
@@ -292,11 +195,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iommu_s1 s1 = { .vendor = IOMMU_VENDOR_SMMUV3 };
 	u64 ptr;
 
-	if (!F.up)
+	if (!M)
 		fuzz_up();
-	F.m->nlog = 0;
-	for (unsigned i = 0; i < GUEST_PAGES; i++)
-		rd_fill(&mem, F.guest[i], PAGE_SIZE);
+	M->nlog = 0;
+	fz_unit_guest_fill(&F, &mem);
 	/* Half the time the CD pointer lands in guest memory, so that CDs get parsed. */
 	ptr = rd(&r, 8);
 	if (ptr & 1)

@@ -9,9 +9,13 @@
  * 64-byte DataTransferSize and CHUNK_CAP (CHUNK_SEND acknowledgements, ERROR LargeResponse and
  * CHUNK_RESPONSE reassembly from the input).
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/ecdh.h>
 #include <mbedtls/ecp.h>
 
 #include "lib/bits.h"
@@ -85,6 +89,115 @@ static int fuzz_rng(void *ctx, unsigned char *out, size_t len)
 	(void)ctx;
 	memset(out, 0x42, len);
 	return 0;
+}
+
+/*
+ * The requester's ephemeral ECDH key (spdm_ecdh_begin) is drawn before any response is read,
+ * from this harness's constant RNG: the same key for every input that starts a session, and
+ * an EC scalar multiplication (most of such an input's time) that the input cannot change.
+ * The harness stands in for mbedtls_ecdh_gen_public (the library's symbol, found with
+ * RTLD_NEXT): a group's first call runs the library's and records the random bytes it drew;
+ * a later call draws as many from its own generator and, only when they are the same bytes,
+ * returns the same key (the result is a function of them); otherwise the library runs.
+ */
+#define GEN_RNG_MAX 512
+
+typedef int (*rng_fn)(void *, unsigned char *, size_t);
+typedef int (*gen_fn)(mbedtls_ecp_group *, mbedtls_mpi *, mbedtls_ecp_point *, rng_fn, void *);
+
+static struct gen_memo {
+	mbedtls_ecp_group_id id;
+	u8 drawn[GEN_RNG_MAX];
+	size_t ndrawn; /* > GEN_RNG_MAX: too many to keep, never reused */
+	mbedtls_mpi d;
+	mbedtls_ecp_point q;
+	bool checked; /* the library, given the recorded bytes again, gave the same key */
+} memo[4];
+static unsigned nmemo;
+
+struct rec_rng {
+	rng_fn f;
+	void *ctx;
+	struct gen_memo *m;
+};
+
+static int rec_rng(void *ctx, unsigned char *out, size_t len)
+{
+	struct rec_rng *r = ctx;
+	int ret = r->f(r->ctx, out, len);
+
+	if (!ret && r->m->ndrawn + len <= GEN_RNG_MAX)
+		memcpy(r->m->drawn + r->m->ndrawn, out, len);
+	r->m->ndrawn += len;
+	return ret;
+}
+
+/* The recorded bytes again, in order (for the check that they give the same key). */
+static int replay_rng(void *ctx, unsigned char *out, size_t len)
+{
+	struct rec_rng *r = ctx;
+
+	if (r->m->ndrawn + len > sizeof(r->m->drawn))
+		return -1;
+	memcpy(out, r->m->drawn + r->m->ndrawn, len);
+	r->m->ndrawn += len;
+	return 0;
+}
+
+/* Once per group, on its first reuse: the library's own answer from the same bytes. */
+static void memo_check(gen_fn real, mbedtls_ecp_group *grp, struct gen_memo *m)
+{
+	struct gen_memo again = { .id = m->id };
+	mbedtls_mpi d;
+	mbedtls_ecp_point q;
+
+	memcpy(again.drawn, m->drawn, sizeof(again.drawn));
+	mbedtls_mpi_init(&d);
+	mbedtls_ecp_point_init(&q);
+	if (real(grp, &d, &q, replay_rng, &(struct rec_rng){ NULL, NULL, &again }) ||
+	    again.ndrawn != m->ndrawn || mbedtls_mpi_cmp_mpi(&d, &m->d) ||
+	    mbedtls_ecp_point_cmp(&q, &m->q))
+		abort(); /* the key is not a function of the bytes drawn: no memo */
+	mbedtls_mpi_free(&d);
+	mbedtls_ecp_point_free(&q);
+	m->checked = true;
+}
+
+int mbedtls_ecdh_gen_public(mbedtls_ecp_group *grp, mbedtls_mpi *d, mbedtls_ecp_point *q,
+			    rng_fn f_rng, void *p_rng)
+{
+	static gen_fn real;
+	struct gen_memo *m = NULL;
+	u8 now[GEN_RNG_MAX];
+	int ret;
+
+	if (!real && !(real = (gen_fn)dlsym(RTLD_NEXT, "mbedtls_ecdh_gen_public")))
+		abort();
+	for (unsigned i = 0; i < nmemo; i++)
+		if (memo[i].id == grp->id)
+			m = &memo[i];
+	if (m && m->ndrawn <= GEN_RNG_MAX) {
+		if (f_rng(p_rng, now, m->ndrawn))
+			return MBEDTLS_ERR_ECP_RANDOM_FAILED;
+		if (!memcmp(now, m->drawn, m->ndrawn) && !m->checked)
+			memo_check(real, grp, m);
+		if (!memcmp(now, m->drawn, m->ndrawn))
+			return mbedtls_mpi_copy(d, &m->d) || mbedtls_ecp_copy(q, &m->q)
+				       ? MBEDTLS_ERR_MPI_ALLOC_FAILED
+				       : 0;
+	}
+	if (m || nmemo == sizeof(memo) / sizeof(memo[0]))
+		return real(grp, d, q, f_rng, p_rng); /* other bytes: not what was recorded */
+	m = &memo[nmemo];
+	m->id = grp->id;
+	m->ndrawn = 0;
+	m->checked = false;
+	mbedtls_mpi_init(&m->d);
+	mbedtls_ecp_point_init(&m->q);
+	ret = real(grp, d, q, rec_rng, &(struct rec_rng){ f_rng, p_rng, m });
+	if (!ret && !mbedtls_mpi_copy(&m->d, d) && !mbedtls_ecp_copy(&m->q, q))
+		nmemo++;
+	return ret;
 }
 
 static struct spdm_conn conn;

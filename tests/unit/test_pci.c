@@ -476,6 +476,39 @@ static void finds_extended_capabilities(void **state)
 	assert_int_equal(pci_find_ext_cap(&host, 0, 0x2e, offs[4]), 0);
 }
 
+/* Enumeration walks the extended list once for all six capabilities, even when it loops. */
+static void one_walk_finds_every_extended_capability(void **state)
+{
+	struct pm_fn *f = pm_fn_new(0, 0x1234, 0x5678, 0x020000, false);
+	static const uint16_t ids[] = { 0x2e, 0x0d, 0x30, 0x0f, 0x2e, 0x77 };
+	uint16_t offs[6], last = 0;
+	unsigned before;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		last = pm_fn_ext_cap(f, ids[i], 1, 0x40);
+	pm_add_root(&model, f);
+	host_up();
+	before = model.reads;
+	pci_find_ext_caps(&host, 0, ids, offs, 6);
+	assert_int_equal(model.reads - before, 4); /* the list once, to its end */
+	for (int i = 0; i < 6; i++) /* the first of each (0x2e twice), as the one-id walk */
+		assert_int_equal(offs[i], pci_find_ext_cap(&host, 0, ids[i], 0));
+	assert_int_equal(offs[4], offs[0]);
+	assert_int_equal(offs[5], 0);
+	/* the last entry points back to itself: the walk ends when it comes back, having read
+	 * every entry once (not 960 reads, nor six times that), and finds what it found */
+	f->cfg[last + 2] = (uint8_t)((f->cfg[last + 2] & 0x0f) | ((last << 4) & 0xf0));
+	f->cfg[last + 3] = (uint8_t)(last >> 4);
+	before = model.reads;
+	pci_find_ext_caps(&host, 0, ids, offs, 6);
+	assert_int_equal(model.reads - before, 4);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(offs[i], pci_find_ext_cap(&host, 0, ids[i], 0));
+	assert_int_equal(offs[3], last);
+	assert_int_equal(offs[5], 0);
+}
+
 static void flr_resets_and_restores_config(void **state)
 {
 	struct pm_fn *f = pm_fn_new(0, 0x1234, 0x5678, 0x020000, false);
@@ -567,6 +600,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(capability_walks_survive_loops_and_bad_pointers,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(finds_extended_capabilities, setup, teardown),
+		cmocka_unit_test_setup_teardown(one_walk_finds_every_extended_capability, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(flr_resets_and_restores_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_range_access_reads_all_ones, setup,
 						teardown),
