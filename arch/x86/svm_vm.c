@@ -9,6 +9,7 @@
 #include <arch/mm.h>
 #include <string.h>
 
+#include "arch/x86/vmsi_msg.h"
 #include "arch/x86/svm.h"
 #include "arch/x86/vboot.h"
 #include "arch/x86/x86.h"
@@ -171,16 +172,22 @@ void svm_vmb_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
 		       (unsigned long long)size, err_str(err));
 }
 
-/* A device interrupt (vIOMMU fault queue): the fixed vector of the same number at vCPU 0's
- * x2APIC (docs/guest-abi.md, x86 "Interrupts"); numbers below 32 name no vector. */
+/*
+ * A device interrupt: its vector (bits 7:0; below 32 none) at the x2APIC of the vCPU the bits
+ * above name (vmsi_msg.h: an MSI's destination; the vIOMMU fault queue's numbers are below
+ * 256, vCPU 0: docs/guest-abi.md, x86 "Interrupts").
+ */
 void svm_vmb_raise_spi(struct vm *vm, unsigned intid)
 {
 	struct svm_vm *sm = vm->arch.svm;
+	unsigned t;
+	u8 vec;
 
-	if (intid < 32 || intid > 255 || !sm)
+	x86_intid_target(intid, vm->nvcpus, &t, &vec);
+	if (vec < 32 || !sm)
 		return;
-	vlapic_accept(&sm->vcpu[0].lapic, (u8)intid);
-	sm->kick(sm, 0);
+	vlapic_accept(&sm->vcpu[t].lapic, vec);
+	sm->kick(sm, t);
 }
 
 void svm_vmb_kick(struct vcpu *t)

@@ -8,9 +8,10 @@
  * remappable message the IOMMU driver composed: no doorbell page enters any IOMMU view (the
  * 0xfeexxxxx range is the interrupt window of both IOMMUs, never DMA). When it arrives, the
  * handler (vmsix_pvec_fire) raises the vector the guest wrote in its virtual entry at the
- * VM's x2APIC (arch_vm_raise_spi: vlapic_accept, then the kick).
+ * x2APIC of the vCPU its destination names (arch_vm_raise_spi: vlapic_accept, then the kick).
  */
 #define LOG_COMPONENT "vmsi"
+#include "arch/x86/vmsi_msg.h"
 #include "arch/x86/x86.h"
 #include "core/log.h"
 #include "iommu/iommu.h"
@@ -21,9 +22,6 @@
 #include "vmm/vm.h"
 
 #define VMSI_SLOTS (X86_VEC_LAST - X86_VEC_FIRST + 1)
-#define MSI_ADDR_REMAP BIT(4)
-#define MSI_DATA_MODE(d) (((d) >> 8) & 7) /* 0 fixed, 1 lowest priority */
-#define MSI_VEC_MIN 32
 
 struct vmsi_slot {
 	struct vdev *d; /* NULL: free */
@@ -125,13 +123,9 @@ void arch_vdev_msi_unmap(struct vdev *d, u32 event)
 	x86_vec_free(s.r.vector);
 }
 
-/* The guest's message: compatibility format, fixed or lowest priority, vector 32-255. */
+/* The guest's message: compatibility format, fixed or lowest priority, vector 32-255, and the
+ * vCPU its destination names (vmsi_msg.c). */
 int arch_vdev_msi_target(u32 addr_lo, u32 addr_hi, u32 data, unsigned *intid)
 {
-	if (addr_hi || (addr_lo >> 20) != 0xfee || (addr_lo & MSI_ADDR_REMAP))
-		return -E_PERM;
-	if (MSI_DATA_MODE(data) > 1 || (data & 0xff) < MSI_VEC_MIN)
-		return -E_RANGE;
-	*intid = data & 0xff; /* raised at vCPU 0's x2APIC (arch_vm_raise_spi) */
-	return 0;
+	return x86_msi_target(addr_lo, addr_hi, data, intid);
 }

@@ -11,6 +11,7 @@
 #include <arch/mm.h>
 #include <string.h>
 
+#include "arch/x86/vmsi_msg.h"
 #include "arch/x86/vboot.h"
 #include "arch/x86/vmx.h"
 #include "arch/x86/x86.h"
@@ -200,15 +201,18 @@ void vmx_vmb_unmap_mmio(struct vm *vm, gpa_t g, u64 size)
 		       (unsigned long long)size, err_str(err));
 }
 
-/* A device interrupt: the fixed vector of the same number at vCPU 0's x2APIC (as SVM). */
+/* A device interrupt: its vector at the x2APIC of the vCPU it names (as SVM, vmsi_msg.h). */
 void vmx_vmb_raise_spi(struct vm *vm, unsigned intid)
 {
 	struct vmx_vm *xm = vm->arch.vmx;
+	unsigned t;
+	u8 vec;
 
-	if (intid < 32 || intid > 255 || !xm)
+	x86_intid_target(intid, vm->nvcpus, &t, &vec);
+	if (vec < 32 || !xm)
 		return;
-	vlapic_accept(&xm->vcpu[0].lapic, (u8)intid);
-	xm->kick(xm, 0);
+	vlapic_accept(&xm->vcpu[t].lapic, vec);
+	xm->kick(xm, t);
 }
 
 void vmx_vmb_kick(struct vcpu *t)
