@@ -16,6 +16,8 @@
 struct vm;
 struct vcpu;
 struct platform;
+struct vlapic;
+struct vlapic_ipi;
 
 enum x86_vmb {
 	X86_VMB_NONE, /* neither SVM nor VMX offered */
@@ -30,6 +32,23 @@ const char *x86_vmb_name(enum x86_vmb b);
 /* A VM's kernel command line, its configuration's bootargs, into buf; a bench VM
  * ("moat.bench") also gets Moat's entry TSC (moat.entry_tsc=N). Returns buf. */
 const char *x86_vm_cmdline(char *buf, size_t size, const char *bootargs, u64 entry_tsc);
+
+/* What an IPI from another vCPU changes in its target, kept alike by both backends' vCPUs
+ * (struct svm_vcpu, struct vmx_vcpu): X86_IPI_DEST(v) takes the fields of either. */
+struct x86_ipi_dest {
+	struct vlapic *lapic;
+	bool *nmi_pending, *init_pending;
+	bool *wait_sipi;       /* after INIT: only a start-up IPI runs it */
+	bool *sipi_after_init; /* a start-up IPI came before the pending INIT was taken */
+	u8 *sipi_vector;
+};
+#define X86_IPI_DEST(v)                                                             \
+	((struct x86_ipi_dest){ &(v)->lapic, &(v)->nmi_pending, &(v)->init_pending, \
+				&(v)->wait_sipi, &(v)->sipi_after_init, &(v)->sipi_vector })
+/* Delivers one IPI to one vCPU (x86_sipi.c): fixed, lowest-priority, NMI, INIT, start-up; an
+ * INIT de-assert, a start-up IPI no INIT asked for and SMI change nothing. True if the target
+ * has something new and should be kicked. */
+bool x86_ipi_deliver(const struct x86_ipi_dest *d, const struct vlapic_ipi *ipi);
 
 /* The SVM backend's half of the interface (svm_vm.c, svm_vms.c). */
 int svm_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;
