@@ -17,6 +17,7 @@ struct vm;
 struct vcpu;
 struct platform;
 struct vlapic;
+struct x86_boot_entry;
 struct vlapic_ipi;
 
 enum x86_vmb {
@@ -49,6 +50,11 @@ struct x86_ipi_dest {
  * INIT de-assert, a start-up IPI no INIT asked for and SMI change nothing. True if the target
  * has something new and should be kicked. */
 bool x86_ipi_deliver(const struct x86_ipi_dest *d, const struct vlapic_ipi *ipi);
+
+/* Writes VM vm's entry environment (x86_boot_build: the tables, its kernel command line) into
+ * its loaded private RAM, the entry state of vCPU 0 into *e, for both backends' boot and
+ * SYSTEM_RESET (x86_vm.c, image only). Logs a failure. */
+int x86_vm_boot_env(struct vm *vm, struct x86_boot_entry *e) __must_check;
 
 /* The SVM backend's half of the interface (svm_vm.c, svm_vms.c). */
 int svm_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;
