@@ -14,7 +14,7 @@ x86-vm-srcs := arch/x86/insn.c arch/x86/vlapic.c arch/x86/svm_vmcb.c arch/x86/sv
 	arch/x86/vacpi.c arch/x86/vboot.c arch/x86/mb2.c arch/x86/vmx_caps.c arch/x86/ept.c \
 	arch/x86/vmx_vmcs.c arch/x86/vmx_tlb.c arch/x86/vmx_exit.c arch/x86/vmx_event.c \
 	arch/x86/svm_npt.c arch/x86/s2pt.c arch/x86/vhcall.c arch/x86/x86_vmb.c \
-	arch/x86/vmx_caps_log.c arch/x86/x86_sipi.c
+	arch/x86/vmx_caps_log.c arch/x86/x86_sipi.c arch/x86/x86_exit.c
 x86_64-srcs += $(x86-vm-srcs)
 host-srcs += $(x86-vm-srcs)
 # The privileged part of the SVM backend (CPUID, MSRs, VMRUN, the VMs and their scheduler, the

@@ -56,6 +56,21 @@ bool x86_ipi_deliver(const struct x86_ipi_dest *d, const struct vlapic_ipi *ipi)
  * SYSTEM_RESET (x86_vm.c, image only). Logs a failure. */
 int x86_vm_boot_env(struct vm *vm, struct x86_boot_entry *e) __must_check;
 
+/* Exit handling both backends share once the exit is decoded (x86_exit.c); gprs[] are the
+ * guest's general registers indexed as x86_insn.reg (RAX, RCX, RDX, RBX, ...). */
+/* CPUID leaf RAX, subleaf RCX as vCPU vcpu of nvcpus (its CR4.OSXSAVE osxsave) gets it
+ * (vcpuid.c): the answer into RAX, RBX, RCX, RDX. */
+void x86_exit_cpuid(u64 *gprs, unsigned vcpu, unsigned nvcpus, bool osxsave);
+/* IA32_APIC_BASE as every vCPU reads it: x2APIC on at 0xfee00000, BSP on vCPU 0 only. */
+u64 x86_apic_base(unsigned vcpu);
+/* A value IA32_PAT takes: no reserved memory type in any of its eight entries. */
+bool x86_pat_valid(u64 v);
+/* WRMSR's operand (EDX:EAX); RDMSR's result into EDX:EAX (upper halves cleared). */
+u64 x86_msr_operand(const u64 *gprs);
+void x86_msr_result(u64 *gprs, u64 v);
+/* An IN of size bytes (1, 2, 4) that read val: AL/AX merged into RAX, EAX zero-extended. */
+void x86_io_in_result(u64 *rax, unsigned size, u32 val);
+
 /* The SVM backend's half of the interface (svm_vm.c, svm_vms.c). */
 int svm_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;
 int svm_vmb_start(const struct platform *plat, struct frame_alloc *fa) __must_check;
