@@ -24,4 +24,5 @@ x86_64-srcs += arch/x86/svm_cpu.c arch/x86/svm_run.c arch/x86/svm_entry.S \
 # The privileged part of the VMX backend (VMX MSRs, VMXON, VMREAD/VMWRITE): the image only.
 x86_64-srcs += arch/x86/vmx_cpu.c arch/x86/vmx_run.c arch/x86/vmx_entry.S
 # The VMX backend's VMs and run loop, and the run-time choice between SVM and VMX (x86_vm.c).
-x86_64-srcs += arch/x86/vmx_vm.c arch/x86/vmx_vms.c arch/x86/x86_vm.c
+x86_64-srcs += arch/x86/vmx_vm.c arch/x86/vmx_vms.c arch/x86/x86_vm.c \
+	arch/x86/x86_vms.c

@@ -71,6 +71,27 @@ void x86_msr_result(u64 *gprs, u64 v);
 /* An IN of size bytes (1, 2, 4) that read val: AL/AX merged into RAX, EAX zero-extended. */
 void x86_io_in_result(u64 *rax, unsigned size, u32 val);
 
+/* How a VM's round of vCPU turns ended (svm_vms.c, vmx_vms.c): in the order of both backends'
+ * enum svm_action / enum vmx_action, which the backends check at build time. */
+enum x86_round {
+	X86_ROUND_GO_ON,     /* every vCPU had its turn or halted: the VM runs next round */
+	X86_ROUND_HALT,	     /* (a vCPU's turn only: never the end of a round) */
+	X86_ROUND_STOP,	     /* the VM cannot go on */
+	X86_ROUND_POWER_OFF, /* the guest asked for power-off */
+	X86_ROUND_RESET,     /* the guest asked for a reset */
+};
+/* What the round's end needs of a backend's VM. */
+struct x86_vms_ops {
+	const char *log;		    /* the backend's log component: "svm", "vmx" */
+	u64 (*exits)(const struct vm *vm);  /* exits of all its vCPUs so far */
+	int (*reset)(struct vm *vm);	    /* SYSTEM_RESET: reloaded, every vCPU at boot state */
+	bool (*stuck)(const struct vm *vm); /* no vCPU can run, nothing could wake one */
+};
+/* After a VM's round (x86_vms.c, image only): a reset reloads it; a power-off, a failed
+ * reset or a stop retires it (its exits logged, console flushed, "moat: vm: NAME stopped").
+ * True if the VM is done for good. */
+bool x86_vm_round_end(struct vm *vm, enum x86_round r, const struct x86_vms_ops *ops);
+
 /* The SVM backend's half of the interface (svm_vm.c, svm_vms.c). */
 int svm_vmb_create(struct vm *vm, struct frame_alloc *fa) __must_check;
 int svm_vmb_start(const struct platform *plat, struct frame_alloc *fa) __must_check;
