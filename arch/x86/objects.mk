@@ -14,7 +14,8 @@ x86-vm-srcs := arch/x86/insn.c arch/x86/vlapic.c arch/x86/svm_vmcb.c arch/x86/sv
 	arch/x86/vacpi.c arch/x86/vboot.c arch/x86/mb2.c arch/x86/vmx_caps.c arch/x86/ept.c \
 	arch/x86/vmx_vmcs.c arch/x86/vmx_tlb.c arch/x86/vmx_exit.c arch/x86/vmx_event.c \
 	arch/x86/svm_npt.c arch/x86/s2pt.c arch/x86/vhcall.c arch/x86/x86_vmb.c \
-	arch/x86/vmx_caps_log.c arch/x86/irq_vec.c arch/x86/vmsi_msg.c
+	arch/x86/vmx_caps_log.c arch/x86/irq_vec.c arch/x86/vmsi_msg.c arch/x86/x86_sipi.c \
+	arch/x86/x86_exit.c
 x86_64-srcs += $(x86-vm-srcs)
 host-srcs += $(x86-vm-srcs)
 # The privileged part of the SVM backend (CPUID, MSRs, VMRUN, the VMs and their scheduler, the
@@ -24,6 +25,7 @@ x86_64-srcs += arch/x86/svm_cpu.c arch/x86/svm_run.c arch/x86/svm_entry.S \
 # The privileged part of the VMX backend (VMX MSRs, VMXON, VMREAD/VMWRITE): the image only.
 x86_64-srcs += arch/x86/vmx_cpu.c arch/x86/vmx_run.c arch/x86/vmx_entry.S
 # The VMX backend's VMs and run loop, and the run-time choice between SVM and VMX (x86_vm.c).
-x86_64-srcs += arch/x86/vmx_vm.c arch/x86/vmx_vms.c arch/x86/x86_vm.c
+x86_64-srcs += arch/x86/vmx_vm.c arch/x86/vmx_vms.c arch/x86/x86_vm.c \
+	arch/x86/x86_vms.c
 # Physical MSI-X of assigned functions through the IOMMU's interrupt remapping (vmm/vdev.h).
 x86_64-srcs += arch/x86/vmsi.c

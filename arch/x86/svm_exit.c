@@ -17,6 +17,7 @@
 #include "arch/x86/insn.h"
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
+#include "arch/x86/x86_vm.h"
 #include "core/log.h"
 #include "vmm/hypercall.h"
 #include "vmm/vm.h"
@@ -28,8 +29,6 @@
 #define MSR_APIC_BASE 0x1bu
 #define MSR_PAT 0x277u
 #define MSR_EFER 0xc0000080u
-#define APIC_BASE_VALUE 0xfee00c00ULL /* 0xfee00000, enabled (11), x2APIC (10) */
-#define APIC_BASE_BSP (1ULL << 8)
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 #define CR4_OSXSAVE (1ULL << 18)
 #define RFLAGS_IF (1ULL << 9)
@@ -136,38 +135,20 @@ static bool skip(struct svm_vcpu *sv, enum x86_insn_op op)
 
 static enum svm_action exit_cpuid(struct svm_vcpu *sv)
 {
-	struct x86_cpuid_ctx c = { sv->v->id, sv->v->vm->nvcpus, sv->vmcb->s.cr4 & CR4_OSXSAVE };
-	u32 leaf = (u32)sv->gprs[GPR_RAX], sub = (u32)sv->gprs[GPR_RCX], host[4], out[4];
-
-	if (!skip(sv, X86_OP_CPUID))
-		return SVM_RESUME;
-	arch_x86_cpuid(leaf, sub, host);
-	x86_cpuid_filter(leaf, sub, host, &c, out);
-	sv->gprs[GPR_RAX] = out[0];
-	sv->gprs[GPR_RBX] = out[1];
-	sv->gprs[GPR_RCX] = out[2];
-	sv->gprs[GPR_RDX] = out[3];
+	if (skip(sv, X86_OP_CPUID))
+		x86_exit_cpuid(sv->gprs, sv->v->id, sv->v->vm->nvcpus,
+			       sv->vmcb->s.cr4 & CR4_OSXSAVE);
 	return SVM_RESUME;
 }
 
 /* ---- MSRs ---------------------------------------------------------------------------------- */
-
-static bool pat_valid(u64 v)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		u8 t = (u8)(v >> (8 * i));
-		if (t == 2 || t == 3 || t > 7) /* reserved memory types (SDM table 11-10) */
-			return false;
-	}
-	return true;
-}
 
 static int msr_read(struct svm_vcpu *sv, u32 msr, u64 now, u64 *v)
 {
 	if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
 		return vlapic_read(&sv->lapic, msr, now, v);
 	switch (msr) {
-	case MSR_APIC_BASE: *v = APIC_BASE_VALUE | (sv->v->id ? 0 : APIC_BASE_BSP); return 0;
+	case MSR_APIC_BASE: *v = x86_apic_base(sv->v->id); return 0;
 	case MSR_EFER: *v = sv->guest_efer | (sv->vmcb->s.efer & EFER_LMA); return 0;
 	case MSR_PAT: *v = sv->vmcb->s.g_pat; return 0;
 	default: return -E_INVAL;
@@ -188,7 +169,7 @@ static int msr_write(struct svm_vcpu *sv, u32 msr, u64 v, u64 now)
 	}
 	switch (msr) {
 	case MSR_APIC_BASE: /* x2APIC stays on at its address: the value read is the only one */
-		return v == (APIC_BASE_VALUE | (sv->v->id ? 0 : APIC_BASE_BSP)) ? 0 : -E_INVAL;
+		return v == x86_apic_base(sv->v->id) ? 0 : -E_INVAL;
 	case MSR_EFER:
 		if (v & ~(EFER_GUEST_WRITABLE | EFER_LMA)) /* SVME too: SVM is not offered */
 			return -E_INVAL;
@@ -196,7 +177,7 @@ static int msr_write(struct svm_vcpu *sv, u32 msr, u64 v, u64 now)
 		sv->vmcb->s.efer = sv->guest_efer | (sv->vmcb->s.efer & EFER_LMA) | EFER_SVME;
 		return 0;
 	case MSR_PAT:
-		if (!pat_valid(v))
+		if (!x86_pat_valid(v))
 			return -E_INVAL;
 		sv->vmcb->s.g_pat = v;
 		return 0;
@@ -208,7 +189,7 @@ static enum svm_action exit_msr(struct svm_vcpu *sv, u64 now)
 {
 	bool write = sv->vmcb->c.exit_info1 & 1;
 	u32 msr = (u32)sv->gprs[GPR_RCX];
-	u64 v = (u32)sv->gprs[GPR_RAX] | sv->gprs[GPR_RDX] << 32;
+	u64 v = x86_msr_operand(sv->gprs);
 	unsigned len = insn_len(sv, write ? X86_OP_WRMSR : X86_OP_RDMSR);
 
 	if (!len)
@@ -218,10 +199,8 @@ static enum svm_action exit_msr(struct svm_vcpu *sv, u64 now)
 		return SVM_RESUME;
 	}
 	sv->vmcb->s.rip += len;
-	if (!write) {
-		sv->gprs[GPR_RAX] = (u32)v;
-		sv->gprs[GPR_RDX] = v >> 32;
-	}
+	if (!write)
+		x86_msr_result(sv->gprs, v);
 	return SVM_RESUME;
 }
 
@@ -241,12 +220,8 @@ static enum svm_action exit_ioio(struct svm_vcpu *sv)
 		return SVM_RESUME;
 	}
 	r = x86_vio_access(sv->v->vm, &sv->sm->io, (u16)(info >> 16), size, in, &val);
-	if (in) {
-		u64 *rax = &sv->gprs[GPR_RAX];
-		*rax = size == 4   ? (u32)val
-		       : size == 2 ? (*rax & ~0xffffULL) | (val & 0xffff)
-				   : (*rax & ~0xffULL) | (val & 0xff);
-	}
+	if (in)
+		x86_io_in_result(&sv->gprs[GPR_RAX], size, val);
 	sv->vmcb->s.rip = sv->vmcb->c.exit_info2; /* IOIO gives the next RIP (15.10.2) */
 	return r == X86_VIO_POWER_OFF ? SVM_POWER_OFF : r == X86_VIO_RESET ? SVM_RESET : SVM_RESUME;
 }
@@ -386,35 +361,7 @@ bool svm_exit_fast(struct svm_vcpu *sv, u64 *regs)
 
 static void deliver(struct svm_vm *sm, unsigned t, const struct vlapic_ipi *ipi)
 {
-	struct svm_vcpu *d = &sm->vcpu[t];
-
-	switch (ipi->mode) {
-	case APIC_DM_FIXED:
-	case APIC_DM_LOWEST: vlapic_accept(&d->lapic, ipi->vector); break;
-	case APIC_DM_NMI: __atomic_store_n(&d->nmi_pending, true, __ATOMIC_RELEASE); break;
-	case APIC_DM_INIT:
-		if (ipi->deassert)
-			return; /* the second half of the INIT-SIPI-SIPI sequence: nothing to do */
-		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
-		break;
-	case APIC_DM_STARTUP:
-		if (__atomic_load_n(&d->init_pending, __ATOMIC_ACQUIRE)) {
-			/* The INIT it follows is not taken yet: the first SIPI after it counts. */
-			if (__atomic_load_n(&d->sipi_after_init, __ATOMIC_ACQUIRE))
-				return;
-			d->sipi_vector = ipi->vector;
-			__atomic_store_n(&d->sipi_after_init, true, __ATOMIC_RELEASE);
-			break;
-		}
-		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
-		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))
-			return;
-		d->sipi_vector = ipi->vector;
-		__atomic_store_n(&d->wait_sipi, false, __ATOMIC_RELEASE);
-		break;
-	default: return; /* SMI: not delivered to guests */
-	}
-	if (sm->kick)
+	if (x86_ipi_deliver(&X86_IPI_DEST(&sm->vcpu[t]), ipi) && sm->kick)
 		sm->kick(sm, t);
 }
 

@@ -19,14 +19,11 @@
 #include "vmm/vm_backend.h"
 #include "vmm/vm_boot.h"
 #include "vmm/vm_mmio.h"
-#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
-#include "lib/fmt.h"
 
 static struct svm_vm svm_vms[VM_MAX];
 static struct pt_allocator npt_alloc;
 static paddr_t iopm, msrpm; /* one pair for every vCPU: the hardware only reads them */
-static char cmdlines[VM_MAX][CFG_BOOTARGS_MAX + 40];
 
 void vmb_vm_layout(struct vm_layout *out)
 {
@@ -78,17 +75,11 @@ static void svm_vcpu_reset(struct svm_vcpu *sv, const struct x86_boot_entry *e)
 static int svm_vm_boot(struct svm_vm *sm)
 {
 	struct vm *vm = sm->vm;
-	struct x86_boot b = { vm->priv.base.v, vm->priv.size + vm->shared.size, vm->nvcpus,
-			      vm->cfg->npci ? MOAT_GPA_ECAM : 0,
-			      x86_vm_cmdline(cmdlines[vm->id - 1], sizeof(cmdlines[0]),
-					     vm->cfg->bootargs, x86_entry_tsc) };
 	struct x86_boot_entry e;
-	int err = x86_boot_build(phys_to_virt(vm->priv.hpa), &b, &e);
+	int err = x86_vm_boot_env(vm, &e);
 
-	if (err) {
-		pr_err("%s: boot environment: %s", vm->name, err_str(err));
+	if (err)
 		return err;
-	}
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		svm_vcpu_reset(&sm->vcpu[i], &e);
 	return 0;

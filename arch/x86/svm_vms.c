@@ -57,36 +57,12 @@ static int svm_host_init(struct frame_alloc *fa)
 	return 0;
 }
 
-static void svm_vm_retire(struct svm_vm *sm, const char *why)
-{
-	struct vm *vm = sm->vm;
-	u64 exits = 0;
-
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		exits += sm->vcpu[i].exits;
-	pr_info("%s: %s after %llu exits", vm->name, why, (unsigned long long)exits);
-	vm_console_flush(vm);
-	log_raw("moat: vm: %s stopped\n", vm->name);
-	sm->done = true;
-	vms_left--;
-}
-
-static void svm_vm_do_reset(struct svm_vm *sm)
-{
-	int err;
-
-	pr_info("%s: system reset", sm->vm->name);
-	vm_console_flush(sm->vm);
-	if ((err = svm_vm_reset(sm))) {
-		pr_err("%s: reset failed (%s)", sm->vm->name, err_str(err));
-		svm_vm_retire(sm, "reset failed");
-	}
-}
-
 /* No vCPU can run, and none has a timer or a pending event that could change that. */
-static bool svm_vm_stuck(const struct svm_vm *sm)
+static bool svm_vm_stuck(const struct vm *vm)
 {
-	for (unsigned i = 0; i < sm->vm->nvcpus; i++) {
+	const struct svm_vm *sm = vm->arch.svm;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		const struct svm_vcpu *sv = &sm->vcpu[i];
 
 		if (sv->running && (!sv->halted || sv->lapic.deadline_ns ||
@@ -119,19 +95,38 @@ static enum svm_action svm_vm_round(struct svm_vm *sm)
 		if (a != SVM_RESUME && a != SVM_HALT)
 			return a;
 	}
-	return svm_vm_stuck(sm) ? SVM_STOP_VM : SVM_RESUME;
+	return svm_vm_stuck(sm->vm) ? SVM_STOP_VM : SVM_RESUME;
 }
+
+static u64 svm_vm_exits(const struct vm *vm)
+{
+	const struct svm_vm *sm = vm->arch.svm;
+	u64 exits = 0;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		exits += sm->vcpu[i].exits;
+	return exits;
+}
+
+static int svm_vm_reset_of(struct vm *vm)
+{
+	return svm_vm_reset(vm->arch.svm);
+}
+
+static const struct x86_vms_ops svm_vms_ops = { "svm", svm_vm_exits, svm_vm_reset_of,
+						svm_vm_stuck };
+
+_Static_assert(SVM_RESUME == (int)X86_ROUND_GO_ON && SVM_HALT == (int)X86_ROUND_HALT &&
+		       SVM_STOP_VM == (int)X86_ROUND_STOP &&
+		       SVM_POWER_OFF == (int)X86_ROUND_POWER_OFF &&
+		       SVM_RESET == (int)X86_ROUND_RESET,
+	       "enum svm_action in the order of enum x86_round");
 
 static void svm_vm_turn(struct svm_vm *sm)
 {
-	switch (svm_vm_round(sm)) {
-	case SVM_POWER_OFF: svm_vm_retire(sm, "system off"); break;
-	case SVM_RESET: svm_vm_do_reset(sm); break;
-	case SVM_STOP_VM:
-		svm_vm_retire(sm, svm_vm_stuck(sm) ? "every vCPU halted with nothing to wake it"
-						   : "stopped");
-		break;
-	default: break;
+	if (x86_vm_round_end(sm->vm, (enum x86_round)svm_vm_round(sm), &svm_vms_ops)) {
+		sm->done = true;
+		vms_left--;
 	}
 }
 

@@ -6,40 +6,13 @@
  */
 #include "arch/x86/vmx.h"
 
+#include "arch/x86/x86_vm.h"
 #include "vmm/vm.h"
 #include "lib/compiler.h"
 
 static void deliver(struct vmx_vm *xm, unsigned t, const struct vlapic_ipi *ipi)
 {
-	struct vmx_vcpu *d = &xm->vcpu[t];
-
-	switch (ipi->mode) {
-	case APIC_DM_FIXED:
-	case APIC_DM_LOWEST: vlapic_accept(&d->lapic, ipi->vector); break;
-	case APIC_DM_NMI: __atomic_store_n(&d->nmi_pending, true, __ATOMIC_RELEASE); break;
-	case APIC_DM_INIT:
-		if (ipi->deassert)
-			return; /* the second half of the INIT-SIPI-SIPI sequence: nothing to do */
-		__atomic_store_n(&d->init_pending, true, __ATOMIC_RELEASE);
-		break;
-	case APIC_DM_STARTUP:
-		if (__atomic_load_n(&d->init_pending, __ATOMIC_ACQUIRE)) {
-			/* The INIT it follows is not taken yet: the first SIPI after it counts. */
-			if (__atomic_load_n(&d->sipi_after_init, __ATOMIC_ACQUIRE))
-				return;
-			d->sipi_vector = ipi->vector;
-			__atomic_store_n(&d->sipi_after_init, true, __ATOMIC_RELEASE);
-			break;
-		}
-		/* Only a vCPU waiting after INIT starts (SDM 8.4.4.1); others ignore it. */
-		if (!__atomic_load_n(&d->wait_sipi, __ATOMIC_ACQUIRE))
-			return;
-		d->sipi_vector = ipi->vector;
-		__atomic_store_n(&d->wait_sipi, false, __ATOMIC_RELEASE);
-		break;
-	default: return; /* SMI: not delivered to guests */
-	}
-	if (xm->kick)
+	if (x86_ipi_deliver(&X86_IPI_DEST(&xm->vcpu[t]), ipi) && xm->kick)
 		xm->kick(xm, t);
 }
 

@@ -16,6 +16,7 @@
 #include "arch/x86/vcpuid.h"
 #include "arch/x86/vhcall.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/x86_vm.h"
 #include "core/log.h"
 #include "vmm/hypercall.h"
 #include "vmm/vm.h"
@@ -28,8 +29,6 @@
 #define MSR_APIC_BASE 0x1bu
 #define MSR_PAT 0x277u
 #define MSR_EFER 0xc0000080u
-#define APIC_BASE_VALUE 0xfee00c00ULL /* 0xfee00000, enabled (11), x2APIC (10) */
-#define APIC_BASE_BSP (1ULL << 8)
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
@@ -65,43 +64,20 @@ static void skip(void)
 
 static enum vmx_action exit_cpuid(struct vmx_vcpu *xv)
 {
-	struct x86_cpuid_ctx c = { xv->v->id, xv->v->vm->nvcpus,
-				   vmcs_read(VMCS_CR4_SHADOW) & CR4_OSXSAVE };
-	u32 leaf = (u32)xv->gprs[VGPR_RAX], sub = (u32)xv->gprs[VGPR_RCX], host[4], out[4];
-
-	arch_x86_cpuid(leaf, sub, host);
-	x86_cpuid_filter(leaf, sub, host, &c, out);
-	xv->gprs[VGPR_RAX] = out[0];
-	xv->gprs[VGPR_RBX] = out[1];
-	xv->gprs[VGPR_RCX] = out[2];
-	xv->gprs[VGPR_RDX] = out[3];
+	x86_exit_cpuid(xv->gprs, xv->v->id, xv->v->vm->nvcpus,
+		       vmcs_read(VMCS_CR4_SHADOW) & CR4_OSXSAVE);
 	skip();
 	return VMX_RESUME;
 }
 
 /* ---- MSRs ---------------------------------------------------------------------------------- */
 
-static bool pat_valid(u64 v)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		u8 t = (u8)(v >> (8 * i));
-		if (t == 2 || t == 3 || t > 7) /* reserved memory types (SDM table 11-10) */
-			return false;
-	}
-	return true;
-}
-
-static u64 apic_base(const struct vmx_vcpu *xv)
-{
-	return APIC_BASE_VALUE | (xv->v->id ? 0 : APIC_BASE_BSP);
-}
-
 static int msr_read(struct vmx_vcpu *xv, u32 msr, u64 now, u64 *v)
 {
 	if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
 		return vlapic_read(&xv->lapic, msr, now, v);
 	switch (msr) {
-	case MSR_APIC_BASE: *v = apic_base(xv); return 0;
+	case MSR_APIC_BASE: *v = x86_apic_base(xv->v->id); return 0;
 	case MSR_EFER: *v = vmcs_read(VMCS_GUEST_EFER); return 0;
 	case MSR_PAT: *v = vmcs_read(VMCS_GUEST_PAT); return 0;
 	default: return -E_INVAL;
@@ -134,10 +110,10 @@ static int msr_write(struct vmx_vcpu *xv, u32 msr, u64 v, u64 now)
 		return err;
 	}
 	switch (msr) {
-	case MSR_APIC_BASE: return v == apic_base(xv) ? 0 : -E_INVAL;
+	case MSR_APIC_BASE: return v == x86_apic_base(xv->v->id) ? 0 : -E_INVAL;
 	case MSR_EFER: return efer_write(v);
 	case MSR_PAT:
-		if (!pat_valid(v))
+		if (!x86_pat_valid(v))
 			return -E_INVAL;
 		vmcs_write(VMCS_GUEST_PAT, v);
 		return 0;
@@ -148,16 +124,14 @@ static int msr_write(struct vmx_vcpu *xv, u32 msr, u64 v, u64 now)
 static enum vmx_action exit_msr(struct vmx_vcpu *xv, bool write, u64 now)
 {
 	u32 msr = (u32)xv->gprs[VGPR_RCX];
-	u64 v = (u32)xv->gprs[VGPR_RAX] | xv->gprs[VGPR_RDX] << 32;
+	u64 v = x86_msr_operand(xv->gprs);
 
 	if (write ? msr_write(xv, msr, v, now) : msr_read(xv, msr, now, &v)) {
 		inject(VEC_GP, true, 0); /* at the instruction: RIP stays */
 		return VMX_RESUME;
 	}
-	if (!write) {
-		xv->gprs[VGPR_RAX] = (u32)v;
-		xv->gprs[VGPR_RDX] = v >> 32;
-	}
+	if (!write)
+		x86_msr_result(xv->gprs, v);
 	skip();
 	return VMX_RESUME;
 }
@@ -264,9 +238,7 @@ static enum vmx_action exit_io(struct vmx_vcpu *xv)
 	}
 	r = x86_vio_access(xv->v->vm, &xv->xm->io, (u16)(q >> 16), size, in, &val);
 	if (in)
-		*rax = size == 4   ? (u32)val
-		       : size == 2 ? (*rax & ~0xffffULL) | (val & 0xffff)
-				   : (*rax & ~0xffULL) | (val & 0xff);
+		x86_io_in_result(rax, size, val);
 	skip();
 	return r == X86_VIO_POWER_OFF ? VMX_POWER_OFF : r == X86_VIO_RESET ? VMX_RESET : VMX_RESUME;
 }

@@ -18,15 +18,12 @@
 #include "arch/x86/x86_vm.h"
 #include "core/log.h"
 #include "vmm/vm_boot.h"
-#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
-#include "lib/fmt.h"
 
 static struct vmx_vm vmx_vms[VM_MAX];
 static struct vmx_caps caps;
 static struct pt_allocator ept_alloc;
 static paddr_t msr_bitmap;
-static char cmdlines[VM_MAX][CFG_BOOTARGS_MAX + 40];
 
 static int vmx_pages(struct frame_alloc *fa, unsigned n, paddr_t *p)
 {
@@ -102,17 +99,11 @@ static int vmx_vcpu_reset(struct vmx_vcpu *xv, const struct x86_boot_entry *e)
 static int vmx_vm_boot(struct vmx_vm *xm)
 {
 	struct vm *vm = xm->vm;
-	struct x86_boot b = { vm->priv.base.v, vm->priv.size + vm->shared.size, vm->nvcpus,
-			      vm->cfg->npci ? MOAT_GPA_ECAM : 0,
-			      x86_vm_cmdline(cmdlines[vm->id - 1], sizeof(cmdlines[0]),
-					     vm->cfg->bootargs, x86_entry_tsc) };
 	struct x86_boot_entry e;
-	int err = x86_boot_build(phys_to_virt(vm->priv.hpa), &b, &e);
+	int err = x86_vm_boot_env(vm, &e);
 
-	if (err) {
-		pr_err("%s: boot environment: %s", vm->name, err_str(err));
+	if (err)
 		return err;
-	}
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		if ((err = vmx_vcpu_reset(&xm->vcpu[i], &e))) {
 			pr_err("%s: vCPU %u: VMCLEAR/VMPTRLD failed", vm->name, i);

@@ -17,43 +17,18 @@
 #include "vmm/hypercall.h"
 #include "vmm/viommu.h"
 #include "vmm/vm_boot.h"
-#include "lib/err.h"
 
 #define VMX_TURN_NS 10000000ULL
 
 static unsigned vms_left;
 static bool vm_done[VM_MAX];
 
-static void vmx_vm_retire(struct vmx_vm *xm, const char *why)
-{
-	struct vm *vm = xm->vm;
-	u64 exits = 0;
-
-	for (unsigned i = 0; i < vm->nvcpus; i++)
-		exits += xm->vcpu[i].exits;
-	pr_info("%s: %s after %llu exits", vm->name, why, (unsigned long long)exits);
-	vm_console_flush(vm);
-	log_raw("moat: vm: %s stopped\n", vm->name);
-	vm_done[vm->id - 1] = true;
-	vms_left--;
-}
-
-static void vmx_vm_do_reset(struct vmx_vm *xm)
-{
-	int err;
-
-	pr_info("%s: system reset", xm->vm->name);
-	vm_console_flush(xm->vm);
-	if ((err = vmx_vm_reset(xm))) {
-		pr_err("%s: reset failed (%s)", xm->vm->name, err_str(err));
-		vmx_vm_retire(xm, "reset failed");
-	}
-}
-
 /* No vCPU can run, and none has a timer or a pending event that could change that. */
-static bool vmx_vm_stuck(const struct vmx_vm *xm)
+static bool vmx_vm_stuck(const struct vm *vm)
 {
-	for (unsigned i = 0; i < xm->vm->nvcpus; i++) {
+	const struct vmx_vm *xm = vm->arch.vmx;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		const struct vmx_vcpu *xv = &xm->vcpu[i];
 
 		if (xv->running && (!xv->halted || xv->lapic.deadline_ns ||
@@ -85,19 +60,38 @@ static enum vmx_action vmx_vm_round(struct vmx_vm *xm)
 		if (a != VMX_RESUME && a != VMX_HALT)
 			return a;
 	}
-	return vmx_vm_stuck(xm) ? VMX_STOP_VM : VMX_RESUME;
+	return vmx_vm_stuck(xm->vm) ? VMX_STOP_VM : VMX_RESUME;
 }
+
+static u64 vmx_vm_exits(const struct vm *vm)
+{
+	const struct vmx_vm *xm = vm->arch.vmx;
+	u64 exits = 0;
+
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		exits += xm->vcpu[i].exits;
+	return exits;
+}
+
+static int vmx_vm_reset_of(struct vm *vm)
+{
+	return vmx_vm_reset(vm->arch.vmx);
+}
+
+static const struct x86_vms_ops vmx_vms_ops = { "vmx", vmx_vm_exits, vmx_vm_reset_of,
+						vmx_vm_stuck };
+
+_Static_assert(VMX_RESUME == (int)X86_ROUND_GO_ON && VMX_HALT == (int)X86_ROUND_HALT &&
+		       VMX_STOP_VM == (int)X86_ROUND_STOP &&
+		       VMX_POWER_OFF == (int)X86_ROUND_POWER_OFF &&
+		       VMX_RESET == (int)X86_ROUND_RESET,
+	       "enum vmx_action in the order of enum x86_round");
 
 static void vmx_vm_turn(struct vmx_vm *xm)
 {
-	switch (vmx_vm_round(xm)) {
-	case VMX_POWER_OFF: vmx_vm_retire(xm, "system off"); break;
-	case VMX_RESET: vmx_vm_do_reset(xm); break;
-	case VMX_STOP_VM:
-		vmx_vm_retire(xm, vmx_vm_stuck(xm) ? "every vCPU halted with nothing to wake it"
-						   : "stopped");
-		break;
-	default: break;
+	if (x86_vm_round_end(xm->vm, (enum x86_round)vmx_vm_round(xm), &vmx_vms_ops)) {
+		vm_done[xm->vm->id - 1] = true;
+		vms_left--;
 	}
 }
 

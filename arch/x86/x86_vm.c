@@ -6,14 +6,20 @@
 #define LOG_COMPONENT "x86vm"
 #include "arch/x86/x86_vm.h"
 
+#include <arch/mm.h>
+
+#include "arch/x86/vboot.h"
 #include "arch/x86/x86.h"
 #include "core/log.h"
 #include "vmm/vdev.h"
 #include "vmm/vm_boot.h"
 #include "vmm/vm_mmio.h"
+#include "guest_abi/moat_abi.h"
 #include "lib/err.h"
 
 static enum x86_vmb backend = X86_VMB_NONE;
+/* Each VM's kernel command line (x86_vm_cmdline), for either backend. */
+static char cmdlines[VM_MAX][CFG_BOOTARGS_MAX + 40];
 
 static enum x86_vmb x86_vmb(void)
 {
@@ -83,4 +89,17 @@ void arch_vcpu_kick(struct vcpu *t)
 		vmx_vmb_kick(t);
 	else
 		svm_vmb_kick(t);
+}
+
+int x86_vm_boot_env(struct vm *vm, struct x86_boot_entry *e)
+{
+	struct x86_boot b = { vm->priv.base.v, vm->priv.size + vm->shared.size, vm->nvcpus,
+			      vm->cfg->npci ? MOAT_GPA_ECAM : 0,
+			      x86_vm_cmdline(cmdlines[vm->id - 1], sizeof(cmdlines[0]),
+					     vm->cfg->bootargs, x86_entry_tsc) };
+	int err = x86_boot_build(phys_to_virt(vm->priv.hpa), &b, e);
+
+	if (err)
+		pr_err("%s: boot environment: %s", vm->name, err_str(err));
+	return err;
 }
