@@ -118,7 +118,7 @@ static void guest_s1(struct reader *r, struct iommu_s1 *s1)
 
 /* A page of another VM behind GPA FOREIGN_GPA in the parent's table, bypassing the counted
  * map path (which refuses it): the GCR3 check must still refuse a root there. */
-#define FOREIGN_GPA (GUEST_BASE + GUEST_PAGES * PAGE_SIZE)
+#define FOREIGN_GPA (GUEST_BASE + FZ_GUEST_PAGES * PAGE_SIZE)
 static u8 foreign_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 static bool foreign_map(bool on)
