@@ -32,7 +32,7 @@ int x86_vec_alloc(irq_handler_fn fn, void *ctx, u8 *vec)
 		if (vecs.fn[v])
 			continue;
 		vecs.ctx[v] = ctx;
-		__atomic_store_n(&vecs.fn[v], fn, __ATOMIC_RELEASE);
+		vecs.fn[v] = fn;
 		spin_unlock_irqrestore(&vecs.lock, f);
 		*vec = (u8)v;
 		return 0;
@@ -48,28 +48,42 @@ void x86_vec_free(u8 vec)
 	if (vec < X86_VEC_FIRST || vec > X86_VEC_LAST)
 		return;
 	f = spin_lock_irqsave(&vecs.lock);
-	__atomic_store_n(&vecs.fn[vec], NULL, __ATOMIC_RELEASE);
+	vecs.fn[vec] = NULL;
 	vecs.ctx[vec] = NULL;
 	vecs.unclaimed[vec / 64] &= ~(1ULL << (vec % 64));
 	spin_unlock_irqrestore(&vecs.lock, f);
 }
 
-/* From the IDT stubs, interrupts off. The spurious vector takes no EOI (SDM 11.9); it and
- * the preemption timer's are expected without a handler. */
+/*
+ * From the IDT stubs, interrupts off. The handler and its context are read together under the
+ * lock (a free on another CPU never leaves one without the other) and the handler runs outside
+ * it. The spurious vector takes no EOI (SDM 11.9); it and the preemption timer's are expected
+ * without a handler.
+ */
 void x86_irq_dispatch(u64 vector)
 {
 	irq_handler_fn fn = NULL;
+	bool say = false;
+	void *ctx = NULL;
 
-	if (vector >= X86_VEC_FIRST && vector <= X86_VEC_LAST)
-		fn = __atomic_load_n(&vecs.fn[vector], __ATOMIC_ACQUIRE);
-	if (fn) {
-		fn(vecs.ctx[vector]);
-	} else if (vector != X86_VEC_PREEMPT && vector != X86_VEC_SPURIOUS && vector < 256 &&
-		   !(vecs.unclaimed[vector / 64] & (1ULL << (vector % 64)))) {
-		vecs.unclaimed[vector / 64] |= 1ULL << (vector % 64);
+	if (vector < 256) {
+		spin_lock(&vecs.lock);
+		if (vector >= X86_VEC_FIRST && vector <= X86_VEC_LAST) {
+			fn = vecs.fn[vector];
+			ctx = vecs.ctx[vector];
+		}
+		if (!fn && vector != X86_VEC_PREEMPT && vector != X86_VEC_SPURIOUS &&
+		    !(vecs.unclaimed[vector / 64] & (1ULL << (vector % 64)))) {
+			vecs.unclaimed[vector / 64] |= 1ULL << (vector % 64);
+			say = true;
+		}
+		spin_unlock(&vecs.lock);
+	}
+	if (fn)
+		fn(ctx);
+	else if (say)
 		pr_warn("vector 0x%llx arrived with no handler: dropped",
 			(unsigned long long)vector);
-	}
 	if (vector != X86_VEC_SPURIOUS)
 		x86_apic_eoi();
 }
