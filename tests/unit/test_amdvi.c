@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "unit_fixture.h"
 
 #include "amdvi/amdvi_model.h"
 #include "core/boot_info.h"
@@ -33,14 +34,8 @@
 #define VM 2
 
 static struct {
-	u8 *ram;
-	struct frame_alloc fa;
-	struct pt_allocator alloc;
+	struct unit_fixture fx;
 	struct amdvi_model *m;
-	struct platform plat;
-	struct boot_info bi;
-	struct moat_ctx ctx;
-	struct iommu *u;
 	struct iommu_domain s2, nd;
 	/* DTE snapshots taken at each INVALIDATE_DEVTAB_ENTRY of DEVID */
 	unsigned nsnap;
@@ -52,7 +47,7 @@ static u64 page(u8 fill)
 {
 	paddr_t p;
 
-	assert_int_equal(frame_alloc_one(&t.fa, &p), 0);
+	assert_int_equal(frame_alloc_one(&t.fx.fa, &p), 0);
 	memset((void *)(uintptr_t)p.v, fill, PAGE_SIZE);
 	return p.v;
 }
@@ -77,49 +72,34 @@ static void on_cmd(struct amdvi_model *m, uint64_t *w, void *arg)
 
 static int probe(struct amdvi_model_cfg cfg)
 {
-	struct pa_range r;
+	const struct plat_iommu desc = { .kind = IOMMU_KIND_AMDVI,
+					 .base = pa(AMD_BASE),
+					 .size = 0x80000,
+					 .scoped = true,
+					 .include_all = true,
+					 .features = cfg.efr };
 
 	memset(&t, 0, sizeof(t));
 	test_log_capture();
 	iommu_units_reset();
 	amdvi_units_reset();
 	iommu_fault_notify_set(NULL);
-	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
-	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
+	if (unit_fixture_init(&t.fx, RAM_SIZE, VM, &desc))
 		return -1;
-	pt_allocator_frames(&t.alloc, &t.fa);
 	t.m = amdvi_model_create(AMD_BASE, &cfg);
-	amdvi_model_add_ram(t.m, r.base.v, RAM_SIZE);
+	amdvi_model_add_ram(t.m, t.fx.r.base.v, RAM_SIZE);
 	t.m->on_cmd = on_cmd;
-	own_reset();
-	if (own_add(r.base, RAM_SIZE, own_vm(VM)))
-		return -1;
-	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI,
-					       .base = pa(AMD_BASE),
-					       .size = 0x80000,
-					       .scoped = true,
-					       .include_all = true,
-					       .features = cfg.efr };
-	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
 	return 0;
 }
 
 static int attach_unit(void)
 {
-	const struct iommu_driver *drv = iommu_driver_find(IOMMU_KIND_AMDVI);
-	int err;
-
-	if (!drv)
-		return -E_NODEV;
-	err = drv->ops->probe(&t.ctx, &t.plat.iommu[0], &t.u);
-	return err ? err : iommu_unit_add(t.u, drv, &t.plat.iommu[0], &t.alloc);
+	return unit_fixture_attach(&t.fx);
 }
 
 static int setup_cfg(struct amdvi_model_cfg cfg)
 {
-	if (probe(cfg) || attach_unit() || iommu_domain_s2_init(&t.s2, t.u, 48))
+	if (probe(cfg) || attach_unit() || iommu_domain_s2_init(&t.s2, t.fx.u, 48))
 		return -1;
 	t.s2.owner = VM;
 	return 0;
@@ -140,10 +120,10 @@ static int setup_qemu(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (t.u)
-		amdvi_fini(&amdvi_unit_of(t.u)->dev);
+	if (t.fx.u)
+		amdvi_fini(&amdvi_unit_of(t.fx.u)->dev);
 	amdvi_model_destroy(t.m);
-	free(t.ram);
+	unit_fixture_free(&t.fx);
 	return 0;
 }
 
@@ -169,14 +149,14 @@ static void map(u64 g, u64 h)
 
 static void poll(void)
 {
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
 }
 
 /* ---- guest tables: GCR3 and x86 tables in guest RAM, identity-mapped in stage 2 ------------ */
 
 static int galloc(struct pt_allocator *a, unsigned n, paddr_t *out)
 {
-	int err = t.alloc.alloc(&t.alloc, n, out);
+	int err = t.fx.alloc.alloc(&t.fx.alloc, n, out);
 
 	(void)a;
 	return err ? err
@@ -187,7 +167,7 @@ static void gfree(struct pt_allocator *a, paddr_t base, unsigned n)
 {
 	(void)a;
 	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(base.v), (u64)n << 12), 0);
-	t.alloc.free(&t.alloc, base, n);
+	t.fx.alloc.free(&t.fx.alloc, base, n);
 }
 
 static struct pt_allocator ga = { .alloc = galloc, .free = gfree };
@@ -278,7 +258,7 @@ static void probe_times_out_when_run_bits_are_stuck(void **state)
 	t.m->stuck_run = true; /* CmdBufRun/EventLogRun never follow CONTROL */
 	assert_int_equal(attach_unit(), -E_TIMEOUT);
 	assert_true(test_log_has("did not reach"));
-	t.u = NULL;
+	t.fx.u = NULL;
 }
 
 /* ---- layouts (48882 command and DTE tables, as dwords) ------------------------------------- */
@@ -316,7 +296,7 @@ static void info_reports_what_the_efr_says(void **state)
 			teardown(NULL);
 		assert_int_equal(setup_cfg(cfg), 0);
 		memset(&i, 0xff, sizeof(i));
-		assert_int_equal(iommu_unit_info(t.u, &i), 0);
+		assert_int_equal(iommu_unit_info(t.fx.u, &i), 0);
 		assert_int_equal(i.s1_formats, c[k].formats);
 		assert_int_equal(i.s1_ias, c[k].ias);
 		assert_int_equal(i.s2_ias_max, 48);
@@ -409,7 +389,7 @@ static void s2_dma_reaches_vm_ram_and_outside_faults(void **state)
 	assert_dma(DEVID, AMDVIM_NO_PASID, GPA_A + 0x10, a + 0x10);
 	assert_int_equal(dma(DEVID, AMDVIM_NO_PASID, GPA_B, &w, true), AMDVIM_PAGE_FAULT);
 	poll();
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0);
 	assert_int_equal(f.vendor_code, 2); /* IO_PAGE_FAULT */
 	assert_int_equal(f.rid, DEVID);
 	assert_int_equal(f.owner, VM);
@@ -418,7 +398,7 @@ static void s2_dma_reaches_vm_ram_and_outside_faults(void **state)
 	assert_int_equal(f.addr, GPA_B);
 	assert_int_equal(f.access, IOMMU_FAULT_WRITE);
 	assert_int_equal(f.pasid, IOMMU_NO_PASID);
-	assert_int_equal(iommu_fault_pop(t.u, &f), -E_NOENT);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), -E_NOENT);
 }
 
 /* Whether INVALIDATE_IOMMU_PAGES' second qword (address, S) covers `a`. */
@@ -475,7 +455,7 @@ static void dte_is_written_in_safe_steps(void **state)
 	(void)state;
 	map(GPA_A, page(0));
 	assert_int_equal(iommu_attach(&t.s2, DEVID, IOMMU_NO_PASID), 0);
-	assert_int_equal(iommu_domain_s2_init(&other, t.u, 39), 0);
+	assert_int_equal(iommu_domain_s2_init(&other, t.fx.u, 39), 0);
 	other.owner = VM;
 	t.nsnap = 0;
 	/* moving a live function to another domain: blocked, rest, new qword 0 */
@@ -521,13 +501,13 @@ static void domain_ids_are_released_after_a_flush(void **state)
 	u16 did;
 
 	(void)state;
-	assert_int_equal(iommu_domain_s2_init(&d, t.u, 48), 0);
+	assert_int_equal(iommu_domain_s2_init(&d, t.fx.u, 48), 0);
 	did = d.tags.did;
 	assert_int_not_equal(did, t.s2.tags.did);
 	assert_int_equal(iommu_domain_fini(&d), 0);
 	assert_true(amdvi_model_count(t.m, 3, &last) > 0);
 	assert_int_equal((last.w[0] >> 32) & 0xffff, did);
-	assert_int_equal(iommu_domain_s2_init(&d, t.u, 48), 0);
+	assert_int_equal(iommu_domain_s2_init(&d, t.fx.u, 48), 0);
 	assert_int_equal(d.tags.did, did);
 	assert_int_equal(iommu_domain_fini(&d), 0);
 }
@@ -552,7 +532,7 @@ static void nested_translates_through_gcr3_and_both_tables(void **state)
 	assert_int_equal(dma(DEVID, 1, IOVA + PAGE_SIZE, &w, true), AMDVIM_PAGE_FAULT);
 	assert_int_equal(dma(DEVID, 2, IOVA, &w, true), AMDVIM_PAGE_FAULT); /* no GCR3 entry */
 	poll();
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0);
 	assert_int_equal(f.pasid, 1);
 	assert_int_equal(f.stage, IOMMU_FAULT_S1);
 	assert_int_equal(f.rid, DEVID);
@@ -672,7 +652,7 @@ static void nested_domains_of_one_vdid_share_a_pdid(void **state)
 	assert_int_not_equal(n3.tags.did, t.nd.tags.did);
 	assert_int_equal(iommu_domain_fini(&t.nd), 0);
 	/* still held by n2: not released */
-	assert_int_equal(iommu_domain_s2_init(&t.nd, t.u, 48), 0);
+	assert_int_equal(iommu_domain_s2_init(&t.nd, t.fx.u, 48), 0);
 	assert_int_not_equal(t.nd.tags.did, n2.tags.did);
 	assert_int_equal(iommu_domain_fini(&t.nd), 0);
 	assert_int_equal(iommu_domain_fini(&n2), 0);
@@ -724,7 +704,7 @@ static void guest_atc_invalidation_uses_moats_deviceid(void **state)
 
 	(void)state;
 	map(root, root);
-	assert_int_equal(amdvi_ats_set(t.u, DEVID, true), 0);
+	assert_int_equal(amdvi_ats_set(t.fx.u, DEVID, true), 0);
 	assert_int_equal(iommu_domain_nested_init(&t.nd, &t.s2, &s1), 0);
 	assert_int_equal(iommu_attach(&t.nd, DEVID, IOMMU_NO_PASID), 0);
 	assert_true(dte(DEVID)[1] & (1ULL << 32)); /* I: IOTLB enabled */
@@ -773,7 +753,7 @@ static void events_decode_to_fault_records(void **state)
 
 static void event_log_wraps(void **state)
 {
-	struct amdvi_dev *v = &amdvi_unit_of(t.u)->dev;
+	struct amdvi_dev *v = &amdvi_unit_of(t.fx.u)->dev;
 	u64 rec[2] = { DEVID | 2ULL << 60, 0 };
 	struct iommu_fault f;
 
@@ -784,7 +764,7 @@ static void event_log_wraps(void **state)
 			assert_true(amdvi_model_event(t.m, rec));
 		}
 		poll();
-		while (iommu_fault_pop(t.u, &f) == 0)
+		while (iommu_fault_pop(t.fx.u, &f) == 0)
 			;
 	}
 	assert_int_equal(v->events_seen, 600);
@@ -796,7 +776,7 @@ static void event_log_wraps(void **state)
 
 static void event_log_overflow_is_recovered(void **state)
 {
-	struct amdvi_dev *v = &amdvi_unit_of(t.u)->dev;
+	struct amdvi_dev *v = &amdvi_unit_of(t.fx.u)->dev;
 	u64 rec[2] = { DEVID | 2ULL << 60, 0 };
 
 	(void)state;
@@ -818,7 +798,7 @@ static void a_bad_event_tail_is_refused(void **state)
 {
 	(void)state;
 	t.m->evt_tail = 0x7fff0; /* beyond the 256-entry log */
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), -E_IO);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), -E_IO);
 }
 
 /* ---- interrupt remapping ------------------------------------------------------------------- */
@@ -834,20 +814,20 @@ static void device_interrupts_are_only_what_moat_gave(void **state)
 
 	(void)state;
 	/* not attached: no table, and the DTE aborts its interrupts */
-	assert_int_equal(amdvi_irte_alloc(t.u, &r, &idx), -E_PERM);
+	assert_int_equal(amdvi_irte_alloc(t.fx.u, &r, &idx), -E_PERM);
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, 0xfee00000, 0, &irq), AMDVIM_IR_ABORT);
 	map(GPA_A, page(0));
 	assert_int_equal(iommu_attach(&t.s2, DEVID, IOMMU_NO_PASID), 0);
 	r.owner = VM + 1;
-	assert_int_equal(amdvi_irte_alloc(t.u, &r, &idx), -E_PERM); /* another VM */
+	assert_int_equal(amdvi_irte_alloc(t.fx.u, &r, &idx), -E_PERM); /* another VM */
 	r.owner = VM;
 	r.dest = 5;
-	assert_int_equal(amdvi_irte_alloc(t.u, &r, &idx), -E_RANGE); /* CPU outside the VM */
+	assert_int_equal(amdvi_irte_alloc(t.fx.u, &r, &idx), -E_RANGE); /* CPU outside the VM */
 	r.dest = 1;
 	r.vector = 0x10;
-	assert_int_equal(amdvi_irte_alloc(t.u, &r, &idx), -E_RANGE); /* exception vector */
+	assert_int_equal(amdvi_irte_alloc(t.fx.u, &r, &idx), -E_RANGE); /* exception vector */
 	r.vector = 0x61;
-	assert_int_equal(amdvi_irte_alloc(t.u, &r, &idx), 0);
+	assert_int_equal(amdvi_irte_alloc(t.fx.u, &r, &idx), 0);
 	amdvi_msi_compose(idx, &addr, &data);
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, addr, data, &irq), AMDVIM_OK);
 	assert_int_equal(irq.vector, 0x61);
@@ -858,10 +838,10 @@ static void device_interrupts_are_only_what_moat_gave(void **state)
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, addr, 0x400, &irq), AMDVIM_IR_ABORT);
 	/* another function cannot use DEVID's entries */
 	assert_int_equal(amdvi_model_msi(t.m, DEVID2, addr, data, &irq), AMDVIM_IR_ABORT);
-	assert_int_equal(amdvi_irte_free(t.u, DEVID, idx, VM + 1), -E_PERM);
-	assert_int_equal(amdvi_irte_free(t.u, DEVID, idx, VM), 0);
+	assert_int_equal(amdvi_irte_free(t.fx.u, DEVID, idx, VM + 1), -E_PERM);
+	assert_int_equal(amdvi_irte_free(t.fx.u, DEVID, idx, VM), 0);
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, addr, data, &irq), AMDVIM_IR_ABORT);
-	assert_int_equal(amdvi_irte_free(t.u, DEVID, idx, VM), -E_RANGE);
+	assert_int_equal(amdvi_irte_free(t.fx.u, DEVID, idx, VM), -E_RANGE);
 	assert_true(amdvi_model_count(t.m, 5, NULL) >= 2); /* INVALIDATE_INTERRUPT_TABLE */
 }
 
@@ -875,7 +855,7 @@ static void an_illegal_command_fails_and_the_buffer_recovers(void **state)
 	map(GPA_A, page(0));
 	t.corrupt_next_dte_inv = true;
 	assert_int_equal(iommu_attach(&t.s2, DEVID, IOMMU_NO_PASID), -E_IO);
-	assert_int_equal(amdvi_unit_of(t.u)->dev.cmd_errors, 1);
+	assert_int_equal(amdvi_unit_of(t.fx.u)->dev.cmd_errors, 1);
 	assert_true(t.m->status & (1 << 4)); /* CmdBufRun again */
 	assert_int_equal(iommu_attach(&t.s2, DEVID, IOMMU_NO_PASID), 0);
 	assert_int_equal(dma(DEVID, AMDVIM_NO_PASID, GPA_A, &w, false), AMDVIM_OK);
@@ -886,7 +866,7 @@ static void a_stalled_completion_wait_times_out(void **state)
 	u64 a = page(0);
 
 	(void)state;
-	amdvi_unit_of(t.u)->dev.poll_timeout_ns = 1000000;
+	amdvi_unit_of(t.fx.u)->dev.poll_timeout_ns = 1000000;
 	map(GPA_A, a);
 	assert_int_equal(iommu_attach(&t.s2, DEVID, IOMMU_NO_PASID), 0);
 	t.m->cmd_stalled = true;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "unit_fixture.h"
 
 #include "core/boot_info.h"
 #include "core/frame.h"
@@ -35,14 +36,8 @@
 #define VM 2
 
 static struct {
-	u8 *ram;
-	struct frame_alloc fa;
-	struct pt_allocator alloc;
+	struct unit_fixture fx;
 	struct vtd_model *m;
-	struct platform plat;
-	struct boot_info bi;
-	struct moat_ctx ctx;
-	struct iommu *u;
 	struct iommu_domain s2, nd;
 	unsigned msis, notified;
 	bool deliver; /* MSIs reach the (fake) local APIC */
@@ -52,7 +47,7 @@ static u64 page(u8 fill)
 {
 	paddr_t p;
 
-	assert_int_equal(frame_alloc_one(&t.fa, &p), 0);
+	assert_int_equal(frame_alloc_one(&t.fx.fa, &p), 0);
 	memset((void *)(uintptr_t)p.v, fill, PAGE_SIZE);
 	return p.v;
 }
@@ -73,7 +68,11 @@ static void on_notify(struct iommu *u)
 
 static int probe(struct vtd_model_cfg cfg)
 {
-	struct pa_range r;
+	const struct plat_iommu desc = { .kind = IOMMU_KIND_VTD,
+					 .base = pa(VTD_BASE),
+					 .size = 0x1000,
+					 .scoped = true,
+					 .include_all = true };
 
 	memset(&t, 0, sizeof(t));
 	test_log_capture();
@@ -81,42 +80,22 @@ static int probe(struct vtd_model_cfg cfg)
 	vtd_units_reset();
 	host_irq_reset();
 	iommu_fault_notify_set(NULL);
-	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
-	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
+	if (unit_fixture_init(&t.fx, RAM_SIZE, VM, &desc))
 		return -1;
-	pt_allocator_frames(&t.alloc, &t.fa);
 	cfg.msi = on_msi;
 	t.m = vtd_model_create(VTD_BASE, &cfg);
-	vtd_model_add_ram(t.m, r.base.v, RAM_SIZE);
-	/* the RAM the domains map is the VM's (core/own.h); its tables come from the same frames */
-	own_reset();
-	if (own_add(r.base, RAM_SIZE, own_vm(VM)))
-		return -1;
-	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD,
-					       .base = pa(VTD_BASE),
-					       .size = 0x1000,
-					       .scoped = true,
-					       .include_all = true };
-	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
+	vtd_model_add_ram(t.m, t.fx.r.base.v, RAM_SIZE);
 	return 0;
 }
 
 static int attach_unit(void)
 {
-	const struct iommu_driver *drv = iommu_driver_find(IOMMU_KIND_VTD);
-	int err;
-
-	if (!drv)
-		return -E_NODEV;
-	err = drv->ops->probe(&t.ctx, &t.plat.iommu[0], &t.u);
-	return err ? err : iommu_unit_add(t.u, drv, &t.plat.iommu[0], &t.alloc);
+	return unit_fixture_attach(&t.fx);
 }
 
 static int setup_cfg(struct vtd_model_cfg cfg)
 {
-	if (probe(cfg) || attach_unit() || iommu_domain_s2_init(&t.s2, t.u, 48))
+	if (probe(cfg) || attach_unit() || iommu_domain_s2_init(&t.s2, t.fx.u, 48))
 		return -1;
 	t.s2.owner = VM;
 	return 0;
@@ -147,10 +126,10 @@ static int teardown(void **state)
 		assert_int_equal(t.m->width_aborts, 0);
 		assert_int_equal(t.m->sw_if_aborts, 0);
 	}
-	if (t.u)
-		vtd_fini(&vtd_unit_of(t.u)->dev);
+	if (t.fx.u)
+		vtd_fini(&vtd_unit_of(t.fx.u)->dev);
 	vtd_model_destroy(t.m);
-	free(t.ram);
+	unit_fixture_free(&t.fx);
 	return 0;
 }
 
@@ -191,7 +170,7 @@ static void map(u64 g, u64 h)
 
 static int galloc(struct pt_allocator *a, unsigned n, paddr_t *out)
 {
-	int err = t.alloc.alloc(&t.alloc, n, out);
+	int err = t.fx.alloc.alloc(&t.fx.alloc, n, out);
 
 	(void)a;
 	return err ? err
@@ -202,7 +181,7 @@ static void gfree(struct pt_allocator *a, paddr_t base, unsigned n)
 {
 	(void)a;
 	assert_int_equal(iommu_s2_unmap(&t.s2, gpa(base.v), (u64)n << 12), 0);
-	t.alloc.free(&t.alloc, base, n);
+	t.fx.alloc.free(&t.fx.alloc, base, n);
 }
 
 static struct pt_allocator ga = { .alloc = galloc, .free = gfree };
@@ -274,7 +253,7 @@ static void probe_skips_a_legacy_only_unit(void **state)
 	c.ecap &= ~(1ULL << 43); /* no SMTS */
 	assert_int_equal(probe(c), 0);
 	assert_int_equal(attach_unit(), -E_NODEV);
-	t.u = NULL;
+	t.fx.u = NULL;
 }
 
 static void probe_times_out_when_gsts_is_stuck(void **state)
@@ -283,7 +262,7 @@ static void probe_times_out_when_gsts_is_stuck(void **state)
 	assert_int_equal(probe(vtd_model_qemu_sl()), 0);
 	t.m->stuck_gsts = true;
 	assert_int_equal(attach_unit(), -E_TIMEOUT);
-	t.u = NULL;
+	t.fx.u = NULL;
 }
 
 /* ---- second stage ---------------------------------------------------------------------------- */
@@ -297,15 +276,15 @@ static void s2_dma_reaches_vm_ram_and_outside_faults(void **state)
 	(void)state;
 	map(GPA_A, a);
 	assert_int_equal(dma(SID, GPA_A, &w, true), VTDM_FR_ROOT_NP); /* not attached: blocked */
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0);
 	assert_int_equal(f.stage, IOMMU_FAULT_CONFIG);
 	assert_int_equal(f.rid, IOMMU_RID_NONE); /* nobody holds the tag */
 	assert_int_equal(iommu_attach(&t.s2, SID, IOMMU_NO_PASID), 0);
 	assert_dma(SID, GPA_A + 0x10, a + 0x10);
 	assert_int_equal(dma(SID, GPA_B, &w, true), VTDM_FR_SL_WRITE);
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0);
 	assert_int_equal(f.vendor_code, VTDM_FR_SL_WRITE);
 	assert_int_equal(f.rid, SID);
 	assert_int_equal(f.owner, VM);
@@ -353,7 +332,7 @@ static void detach_blocks_dma_and_reattach_uses_the_new_domain(void **state)
 	assert_dma(SID, GPA_A, a);
 	assert_int_equal(iommu_detach(&t.s2, SID, IOMMU_NO_PASID), 0);
 	assert_int_equal(dma(SID, GPA_A, &w, false), VTDM_FR_PTE_NP);
-	assert_int_equal(iommu_domain_s2_init(&other, t.u, 48), 0);
+	assert_int_equal(iommu_domain_s2_init(&other, t.fx.u, 48), 0);
 	other.owner = VM;
 	assert_int_equal(iommu_s2_map(&other, gpa(GPA_A), pa(b), PAGE_SIZE, PT_PROT_R | PT_PROT_W),
 			 0);
@@ -411,7 +390,7 @@ static void nested_translates_through_both_stages(void **state)
 	assert_dma(SID, IOVA + 4, a + 4);
 	assert_int_equal(dma(SID, IOVA + PAGE_SIZE, &w, true), VTDM_FR_SL_WRITE);
 	assert_int_equal(dma(SID, IOVA + 2 * PAGE_SIZE, &w, true), VTDM_FR_FS_NP);
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
 }
 
 static void guest_invalidation_is_split_onto_the_physical_did(void **state)
@@ -524,7 +503,7 @@ static void ats_device_tlb_is_synthesised_and_guest_atc_dropped(void **state)
 	unsigned done, n;
 
 	(void)state;
-	assert_int_equal(vtd_ats_set(t.u, SID, true), 0);
+	assert_int_equal(vtd_ats_set(t.fx.u, SID, true), 0);
 	nested_attach(root);
 	n = vtd_model_count(t.m, 8, NULL);
 	assert_int_equal(iommu_invalidate(&t.nd, &inv, 1, &done), 0);
@@ -577,7 +556,7 @@ static void live_pasid_entry_is_retired_before_it_is_rewritten(void **state)
 	memset(&pc_seen, 0, sizeof(pc_seen));
 	t.m->on_desc = watch_pasid_cache;
 	t.m->on_desc_arg = e;
-	assert_int_equal(vtd_pe_install(&vtd_unit_of(t.u)->dev, SID, 0, &pe), 0);
+	assert_int_equal(vtd_pe_install(&vtd_unit_of(t.fx.u)->dev, SID, 0, &pe), 0);
 	t.m->on_desc = NULL;
 	/* old DID invalidated while the entry was not present, the new one once it was */
 	assert_int_equal(pc_seen.n, 2);
@@ -585,7 +564,7 @@ static void live_pasid_entry_is_retired_before_it_is_rewritten(void **state)
 	assert_int_equal(pc_seen.did[0], t.s2.tags.did);
 	assert_true(pc_seen.present[1]);
 	assert_int_equal(pc_seen.did[1], 99);
-	assert_int_equal(vtd_pe_clear(&vtd_unit_of(t.u)->dev, SID, 0, 99), 0);
+	assert_int_equal(vtd_pe_clear(&vtd_unit_of(t.fx.u)->dev, SID, 0, 99), 0);
 	assert_int_equal(e[0], 0);
 }
 
@@ -647,15 +626,15 @@ static void faults_of_two_sources_collapse_and_overflow(void **state)
 		dma(SID, GPA_B + i * PAGE_SIZE, &w, true);
 	dma(SID2, GPA_B, &w, true); /* the one register is full: PFO */
 	assert_int_equal(t.m->collapsed, 7);
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
-	while (!iommu_fault_pop(t.u, &f))
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
+	while (!iommu_fault_pop(t.fx.u, &f))
 		n++;
 	assert_int_equal(n, 1);
-	assert_int_equal(vtd_unit_of(t.u)->dev.faults_overflow, 1);
+	assert_int_equal(vtd_unit_of(t.fx.u)->dev.faults_overflow, 1);
 	/* re-armed: the next fault is recorded */
 	dma(SID2, GPA_B, &w, true);
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0);
 	assert_int_equal(f.rid, SID2);
 }
 
@@ -665,7 +644,7 @@ static void fault_event_msi_drains_records_to_the_owner(void **state)
 	u32 w = 0;
 
 	(void)state;
-	assert_true(t.u->irq_driven);
+	assert_true(t.fx.u->irq_driven);
 	assert_true(test_log_has("faults by MSI"));
 	iommu_fault_notify_set(on_notify);
 	t.deliver = true;
@@ -673,7 +652,7 @@ static void fault_event_msi_drains_records_to_the_owner(void **state)
 	assert_int_equal(dma(SID, GPA_B, &w, false), VTDM_FR_SL_READ);
 	assert_int_equal(t.msis, 1);
 	assert_int_equal(t.notified, 1);
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0); /* drained by the handler, no poll */
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0); /* drained by the handler, no poll */
 	assert_int_equal(f.owner, VM);
 	assert_int_equal(f.access, IOMMU_FAULT_READ);
 	/* the register was freed: the next fault is recorded and signalled again */
@@ -685,13 +664,13 @@ static void fault_event_msi_drains_records_to_the_owner(void **state)
 static void fault_events_are_polled_without_msi_delivery(void **state)
 {
 	(void)state;
-	vtd_fini(&vtd_unit_of(t.u)->dev);
+	vtd_fini(&vtd_unit_of(t.fx.u)->dev);
 	vtd_model_destroy(t.m);
-	free(t.ram);
+	unit_fixture_free(&t.fx);
 	assert_int_equal(probe(vtd_model_qemu_sl()), 0);
 	host_irq_fail = -E_NOTSUP;
 	assert_int_equal(attach_unit(), 0);
-	assert_false(t.u->irq_driven);
+	assert_false(t.fx.u->irq_driven);
 	assert_true(test_log_has("faults by polling"));
 	assert_true(t.m->fectl >> 31); /* left masked */
 }
@@ -708,7 +687,7 @@ static void msi_outside_its_irtes_is_blocked(void **state)
 	u64 addr;
 
 	(void)state;
-	assert_int_equal(vtd_irte_alloc(t.u, &r, &h), 0);
+	assert_int_equal(vtd_irte_alloc(t.fx.u, &r, &h), 0);
 	vtd_msi_compose(h, &addr, &data);
 	assert_int_equal(vtd_model_msi(t.m, SID, addr, data, &irq), 0);
 	assert_int_equal(irq.vector, 0x41);
@@ -723,11 +702,11 @@ static void msi_outside_its_irtes_is_blocked(void **state)
 	/* a compatibility-format MSI (any vector, any CPU) stays blocked */
 	assert_int_equal(vtd_model_msi(t.m, SID, 0xfee01000, 0x30, &irq), VTDM_FR_IR_COMPAT);
 	/* freed: blocked at once (entry cache invalidated) */
-	assert_int_equal(vtd_irte_free(t.u, h, VM + 1), -E_PERM);
-	assert_int_equal(vtd_irte_free(t.u, h, VM), 0);
+	assert_int_equal(vtd_irte_free(t.fx.u, h, VM + 1), -E_PERM);
+	assert_int_equal(vtd_irte_free(t.fx.u, h, VM), 0);
 	vtd_msi_compose(h, &addr, &data);
 	assert_int_equal(vtd_model_msi(t.m, SID, addr, data, &irq), VTDM_FR_IR_NOT_PRESENT);
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
 }
 
 static void irte_requests_outside_the_vm_are_refused(void **state)
@@ -738,14 +717,14 @@ static void irte_requests_outside_the_vm_are_refused(void **state)
 	u32 h;
 
 	(void)state;
-	assert_int_equal(vtd_irte_alloc(t.u, &r, &h), -E_RANGE); /* CPU not the VM's */
+	assert_int_equal(vtd_irte_alloc(t.fx.u, &r, &h), -E_RANGE); /* CPU not the VM's */
 	r.dest = 2;
 	r.vector = 0x0e; /* an exception vector */
-	assert_int_equal(vtd_irte_alloc(t.u, &r, &h), -E_RANGE);
+	assert_int_equal(vtd_irte_alloc(t.fx.u, &r, &h), -E_RANGE);
 	r.vector = 0x50;
 	for (unsigned i = 0; i < VTD_IRT_ENTRIES; i++)
-		assert_int_equal(vtd_irte_alloc(t.u, &r, &h), 0);
-	assert_int_equal(vtd_irte_alloc(t.u, &r, &h), -E_NOSPC);
+		assert_int_equal(vtd_irte_alloc(t.fx.u, &r, &h), 0);
+	assert_int_equal(vtd_irte_alloc(t.fx.u, &r, &h), -E_NOSPC);
 }
 
 /* ---- firmware scope ---------------------------------------------------------------------------- */
@@ -758,7 +737,7 @@ static void drhd_scope_picks_the_unit_and_sid(void **state)
 
 	(void)state;
 	assert_int_equal(iommu_unit_for(&edu, &u), 0);
-	assert_ptr_equal(u, t.u);
+	assert_ptr_equal(u, t.fx.u);
 	assert_int_equal(iommu_dev_tags(u, &edu, &ts), 0);
 	assert_int_equal(ts.n, 1);
 	assert_int_equal(ts.tag[0], SID);

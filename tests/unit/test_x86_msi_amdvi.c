@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "unit_fixture.h"
 
 #include "amdvi/amdvi_model.h"
 #include "core/boot_info.h"
@@ -32,14 +33,8 @@
 #define CMD_INV_INTR 5
 
 static struct {
-	u8 *ram;
-	struct frame_alloc fa;
-	struct pt_allocator alloc;
+	struct unit_fixture fx;
 	struct amdvi_model *m;
-	struct platform plat;
-	struct boot_info bi;
-	struct moat_ctx ctx;
-	struct iommu *u;
 	struct iommu_domain s2;
 	unsigned ncmd;
 	u8 cmd[64]; /* opcodes in execution order */
@@ -58,8 +53,12 @@ static void on_cmd(struct amdvi_model *m, uint64_t *w, void *arg)
 static int setup(void **state)
 {
 	struct amdvi_model_cfg cfg = amdvi_model_qemu();
-	const struct iommu_driver *drv;
-	struct pa_range r;
+	const struct plat_iommu desc = { .kind = IOMMU_KIND_AMDVI,
+					 .base = pa(AMD_BASE),
+					 .size = 0x80000,
+					 .scoped = true,
+					 .include_all = true,
+					 .features = cfg.efr };
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
@@ -67,29 +66,12 @@ static int setup(void **state)
 	iommu_units_reset();
 	amdvi_units_reset();
 	iommu_fault_notify_set(NULL);
-	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
-	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
+	if (unit_fixture_init(&t.fx, RAM_SIZE, VM, &desc))
 		return -1;
-	pt_allocator_frames(&t.alloc, &t.fa);
 	t.m = amdvi_model_create(AMD_BASE, &cfg);
-	amdvi_model_add_ram(t.m, r.base.v, RAM_SIZE);
+	amdvi_model_add_ram(t.m, t.fx.r.base.v, RAM_SIZE);
 	t.m->on_cmd = on_cmd;
-	own_reset();
-	if (own_add(r.base, RAM_SIZE, own_vm(VM)))
-		return -1;
-	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_AMDVI,
-					       .base = pa(AMD_BASE),
-					       .size = 0x80000,
-					       .scoped = true,
-					       .include_all = true,
-					       .features = cfg.efr };
-	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
-	if (!(drv = iommu_driver_find(IOMMU_KIND_AMDVI)) ||
-	    drv->ops->probe(&t.ctx, &t.plat.iommu[0], &t.u) ||
-	    iommu_unit_add(t.u, drv, &t.plat.iommu[0], &t.alloc) ||
-	    iommu_domain_s2_init(&t.s2, t.u, 48))
+	if (unit_fixture_attach(&t.fx) || iommu_domain_s2_init(&t.s2, t.fx.u, 48))
 		return -1;
 	t.s2.owner = VM;
 	return 0;
@@ -98,10 +80,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (t.u)
-		amdvi_fini(&amdvi_unit_of(t.u)->dev);
+	if (t.fx.u)
+		amdvi_fini(&amdvi_unit_of(t.fx.u)->dev);
 	amdvi_model_destroy(t.m);
-	free(t.ram);
+	unit_fixture_free(&t.fx);
 	return 0;
 }
 
@@ -137,7 +119,7 @@ static void an_entry_delivers_only_its_vector_from_its_requester(void **state)
 	assert_int_equal((q[2] >> 60) & 3, 2);
 	assert_int_not_equal(q[2] & 0x000fffffffffffc0ULL, 0);
 	from = t.ncmd;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), 0);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), 0);
 	assert_int_equal(r.tag, DEVID);
 	assert_intr_invalidated(from, DEVID);
 	assert_int_equal(msi.addr, 0xfee00000ULL);
@@ -152,10 +134,10 @@ static void an_entry_delivers_only_its_vector_from_its_requester(void **state)
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, msi.addr, 0x1ff, &irq), AMDVIM_IR_ABORT);
 	/* unmapped: invalidated and waited for before the call returns, then aborted */
 	from = t.ncmd;
-	assert_int_equal(iommu_irq_unmap(t.u, &r, msi.cookie), 0);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, msi.cookie), 0);
 	assert_intr_invalidated(from, DEVID);
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, msi.addr, msi.data, &irq), AMDVIM_IR_ABORT);
-	assert_int_equal(iommu_irq_unmap(t.u, &r, msi.cookie), -E_RANGE); /* gone */
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, msi.cookie), -E_RANGE); /* gone */
 }
 
 static void entries_are_only_for_attached_requesters_of_the_owner(void **state)
@@ -166,27 +148,27 @@ static void entries_are_only_for_attached_requesters_of_the_owner(void **state)
 	struct amdvim_irq irq;
 
 	(void)state;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_PERM); /* not attached */
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_PERM); /* not attached */
 	assert_int_equal(iommu_attach(&t.s2, DEVID, IOMMU_NO_PASID), 0);
 	r.owner = VM + 1;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_PERM);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_PERM);
 	r.owner = VM;
-	assert_int_equal(iommu_irq_map(t.u, &other, &r, &msi), -E_PERM);
+	assert_int_equal(iommu_irq_map(t.fx.u, &other, &r, &msi), -E_PERM);
 	r.dest = 3;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_RANGE);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_RANGE);
 	r.dest = 0, r.vector = 0x02; /* NMI's vector number */
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_RANGE);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_RANGE);
 	r.vector = 0x62;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), 0);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), 0);
 	r.vector = 0x63;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &m2), 0);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &m2), 0);
 	assert_int_not_equal(msi.data, m2.data);
 	assert_int_equal(amdvi_model_msi(t.m, DEVID, m2.addr, m2.data, &irq), AMDVIM_OK);
 	assert_int_equal(irq.vector, 0x63);
 	/* detached: the table goes with it, nothing is delivered */
 	assert_int_equal(iommu_detach(&t.s2, DEVID, IOMMU_NO_PASID), 0);
 	assert_int_not_equal(amdvi_model_msi(t.m, DEVID, m2.addr, m2.data, &irq), AMDVIM_OK);
-	assert_int_equal(iommu_irq_unmap(t.u, &r, m2.cookie), -E_PERM);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, m2.cookie), -E_PERM);
 }
 
 #define T(n) cmocka_unit_test_setup_teardown(n, setup, teardown)

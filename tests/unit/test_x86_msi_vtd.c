@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "test_util.h"
+#include "unit_fixture.h"
 
 #include "core/boot_info.h"
 #include "core/frame.h"
@@ -31,22 +32,19 @@
 #define QI_IEC 4 /* interrupt entry cache invalidate descriptor (VT-d 6.5.2.7) */
 
 static struct {
-	u8 *ram;
-	struct frame_alloc fa;
-	struct pt_allocator alloc;
+	struct unit_fixture fx;
 	struct vtd_model *m;
-	struct platform plat;
-	struct boot_info bi;
-	struct moat_ctx ctx;
-	struct iommu *u;
 	struct iommu_domain s2;
 } t;
 
 static int setup(void **state)
 {
 	struct vtd_model_cfg cfg = vtd_model_qemu_sl();
-	const struct iommu_driver *drv;
-	struct pa_range r;
+	const struct plat_iommu desc = { .kind = IOMMU_KIND_VTD,
+					 .base = pa(VTD_BASE),
+					 .size = 0x1000,
+					 .scoped = true,
+					 .include_all = true };
 
 	(void)state;
 	memset(&t, 0, sizeof(t));
@@ -56,27 +54,11 @@ static int setup(void **state)
 	host_irq_reset();
 	iommu_fault_notify_set(NULL);
 	host_irq_fail = -E_NOTSUP; /* fault records by polling: the test drains them */
-	t.ram = aligned_alloc(1 << 21, RAM_SIZE);
-	r = (struct pa_range){ pa((u64)(uintptr_t)t.ram), RAM_SIZE };
-	if (!t.ram || frame_init(&t.fa, &r, 1, NULL, 0))
+	if (unit_fixture_init(&t.fx, RAM_SIZE, VM, &desc))
 		return -1;
-	pt_allocator_frames(&t.alloc, &t.fa);
 	t.m = vtd_model_create(VTD_BASE, &cfg);
-	vtd_model_add_ram(t.m, r.base.v, RAM_SIZE);
-	own_reset();
-	if (own_add(r.base, RAM_SIZE, own_vm(VM)))
-		return -1;
-	t.plat.niommu = 1;
-	t.plat.iommu[0] = (struct plat_iommu){ .kind = IOMMU_KIND_VTD,
-					       .base = pa(VTD_BASE),
-					       .size = 0x1000,
-					       .scoped = true,
-					       .include_all = true };
-	t.ctx = (struct moat_ctx){ .bi = &t.bi, .plat = &t.plat, .frames = &t.fa };
-	if (!(drv = iommu_driver_find(IOMMU_KIND_VTD)) ||
-	    drv->ops->probe(&t.ctx, &t.plat.iommu[0], &t.u) ||
-	    iommu_unit_add(t.u, drv, &t.plat.iommu[0], &t.alloc) ||
-	    iommu_domain_s2_init(&t.s2, t.u, 48))
+	vtd_model_add_ram(t.m, t.fx.r.base.v, RAM_SIZE);
+	if (unit_fixture_attach(&t.fx) || iommu_domain_s2_init(&t.s2, t.fx.u, 48))
 		return -1;
 	t.s2.owner = VM;
 	return 0;
@@ -86,10 +68,10 @@ static int teardown(void **state)
 {
 	(void)state;
 	host_irq_fail = 0;
-	if (t.u)
-		vtd_fini(&vtd_unit_of(t.u)->dev);
+	if (t.fx.u)
+		vtd_fini(&vtd_unit_of(t.fx.u)->dev);
 	vtd_model_destroy(t.m);
-	free(t.ram);
+	unit_fixture_free(&t.fx);
 	return 0;
 }
 
@@ -98,11 +80,11 @@ static void assert_one_fault(u32 reason, u32 sid)
 {
 	struct iommu_fault f;
 
-	assert_int_equal(t.u->drv->ops->fault_poll(t.u), 0);
-	assert_int_equal(iommu_fault_pop(t.u, &f), 0);
+	assert_int_equal(t.fx.u->drv->ops->fault_poll(t.fx.u), 0);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), 0);
 	assert_int_equal(f.vendor_code, reason);
 	assert_int_equal(f.tag, sid);
-	assert_int_equal(iommu_fault_pop(t.u, &f), -E_NOENT);
+	assert_int_equal(iommu_fault_pop(t.fx.u, &f), -E_NOENT);
 }
 
 static void an_entry_delivers_only_its_vector_from_its_requester(void **state)
@@ -116,7 +98,7 @@ static void an_entry_delivers_only_its_vector_from_its_requester(void **state)
 	(void)state;
 	assert_int_equal(iommu_attach(&t.s2, SID, IOMMU_NO_PASID), 0);
 	iec = vtd_model_count(t.m, QI_IEC, NULL);
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), 0);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), 0);
 	assert_int_equal(r.tag, SID); /* source-id = the function's requester ID */
 	assert_int_equal(vtd_model_count(t.m, QI_IEC, NULL), iec + 1);
 	assert_int_equal(msi.addr >> 20, 0xfee);
@@ -136,11 +118,11 @@ static void an_entry_delivers_only_its_vector_from_its_requester(void **state)
 	assert_int_equal(vtd_model_msi(t.m, SID, 0xfee00000, 0x51, &irq), VTDM_FR_IR_COMPAT);
 	assert_one_fault(VTDM_FR_IR_COMPAT, SID);
 	/* unmapped: the entry cache invalidated before the call returns, the message blocked */
-	assert_int_equal(iommu_irq_unmap(t.u, &r, msi.cookie), 0);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, msi.cookie), 0);
 	assert_int_equal(vtd_model_count(t.m, QI_IEC, NULL), iec + 2);
 	assert_int_equal(vtd_model_msi(t.m, SID, msi.addr, msi.data, &irq), VTDM_FR_IR_NOT_PRESENT);
 	assert_one_fault(VTDM_FR_IR_NOT_PRESENT, SID);
-	assert_int_equal(iommu_irq_unmap(t.u, &r, msi.cookie), -E_PERM); /* not owned any more */
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, msi.cookie), -E_PERM); /* not owned any more */
 }
 
 static void entries_are_only_for_attached_requesters_of_the_owner(void **state)
@@ -150,26 +132,26 @@ static void entries_are_only_for_attached_requesters_of_the_owner(void **state)
 	struct iommu_msi msi, m2;
 
 	(void)state;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_PERM); /* not attached */
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_PERM); /* not attached */
 	assert_int_equal(iommu_attach(&t.s2, SID, IOMMU_NO_PASID), 0);
 	r.owner = VM + 1;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_PERM); /* another VM's */
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_PERM); /* another VM's */
 	r.owner = VM;
-	assert_int_equal(iommu_irq_map(t.u, &other, &r, &msi), -E_PERM);
+	assert_int_equal(iommu_irq_map(t.fx.u, &other, &r, &msi), -E_PERM);
 	r.dest = 1;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_RANGE); /* CPU not allowed */
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_RANGE); /* CPU not allowed */
 	r.dest = 0, r.vector = 0x0e;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), -E_RANGE); /* exception vector */
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), -E_RANGE); /* exception vector */
 	r.vector = 0x52;
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &msi), 0);
-	assert_int_equal(iommu_irq_map(t.u, &dev, &r, &m2), 0);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &msi), 0);
+	assert_int_equal(iommu_irq_map(t.fx.u, &dev, &r, &m2), 0);
 	assert_int_not_equal(msi.cookie, m2.cookie); /* one entry per vector */
 	r.owner = VM + 1;
-	assert_int_equal(iommu_irq_unmap(t.u, &r, msi.cookie), -E_PERM);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, msi.cookie), -E_PERM);
 	r.owner = VM;
-	assert_int_equal(iommu_irq_unmap(t.u, &r, msi.cookie), 0);
-	assert_int_equal(iommu_irq_unmap(t.u, &r, m2.cookie), 0);
-	assert_int_equal(iommu_irq_unmap(t.u, &r, 0x10000), -E_RANGE);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, msi.cookie), 0);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, m2.cookie), 0);
+	assert_int_equal(iommu_irq_unmap(t.fx.u, &r, 0x10000), -E_RANGE);
 }
 
 #define T(n) cmocka_unit_test_setup_teardown(n, setup, teardown)
